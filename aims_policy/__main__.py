@@ -1,0 +1,3 @@
+from aims_policy.cli import main
+
+main()

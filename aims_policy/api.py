@@ -1,0 +1,363 @@
+"""The library entry point: ``aims_policy.check(paths, ...) -> Report``.
+
+discover -> load (positions) -> validate -> freeze -> evaluate -> policy (exceptions, baseline,
+severity) -> Report. Each manifest is evaluated independently, in worker processes when there are
+many; rules across manifests then run once over what the workers collected.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aims_policy import __version__
+from aims_policy.discover import Candidate, discover
+from aims_policy.engine import Entry, Outcome, evaluate, make_context
+from aims_policy.loader import Document, load_bytes
+from aims_policy.model import (
+    FailOn,
+    Finding,
+    Location,
+    Notification,
+    Report,
+    RuleResult,
+    Severity,
+    SystemInfo,
+)
+from aims_policy.paths import ident, pointer
+from aims_policy.registry import RuleSet
+from aims_policy.validate import API_VERSION, KIND, SCHEMA_RULES, validate
+
+#: Below this many files a worker pool costs more than it saves.
+PARALLEL_THRESHOLD = 48
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything a check depends on besides the files themselves."""
+
+    today: _dt.date
+    fail_on: FailOn = "error"
+    skip_non_manifests: bool = False
+    jobs: int = 0  # 0: every core
+    explain: bool = False
+    why_not: tuple[str, ...] = ()  # rule ids whose non-firing is explained too
+    root: str | None = None  # repository root for evidence paths (default: git work tree)
+    data: Mapping[str, Any] = field(default_factory=dict)
+    severity: Mapping[str, Severity] = field(default_factory=dict)  # rule id -> override
+
+
+@dataclass
+class FileResult:
+    """What one file contributed. Small and picklable: it crosses process boundaries."""
+
+    file: str
+    is_manifest: bool = False
+    systems: list[SystemInfo] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    results: list[RuleResult] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+    entries: dict[str, list[Entry]] = field(default_factory=dict)  # set-rule id -> entries
+    exceptions: list[tuple[str, Any, Location]] = field(default_factory=list)
+    traces: list[tuple[str, str, str, tuple[str, ...]]] = field(default_factory=list)
+
+
+# The worker state: set once per process (inherited on fork, rebuilt by the pool initializer).
+_STATE: dict[str, Any] = {}
+
+
+def _set_state(ruleset: RuleSet, options: Options, cwd: str) -> None:
+    _STATE.update(ruleset=ruleset, options=options, cwd=cwd, frozen_data=None)
+
+
+def check(
+    paths: Sequence[str],
+    *,
+    today: _dt.date | str | None = None,
+    fail_on: FailOn = "error",
+    ruleset: RuleSet | None = None,
+    options: Options | None = None,
+    cwd: str | None = None,
+) -> Report:
+    """Check manifests and return the report. ``today`` defaults to the current UTC date.
+
+    >>> report = check(["manifests/"], today="2026-11-22")   # doctest: +SKIP
+    >>> report.exit_code                                       # doctest: +SKIP
+    """
+    from aims_policy import data as data_document
+    from aims_policy import registry
+
+    if options is None:
+        day = _dt.date.fromisoformat(today) if isinstance(today, str) else today
+        options = Options(today=day or _dt.datetime.now(_dt.timezone.utc).date(), fail_on=fail_on,
+                          data=data_document.load())  # fmt: skip
+    elif not options.data:
+        options = _replace(options, data=data_document.load())
+    ruleset = ruleset if ruleset is not None else registry.load()
+    cwd = cwd or os.getcwd()
+    candidates, notifications = discover(list(paths), cwd)
+    results = _run(candidates, ruleset, options, cwd)
+    return _assemble(results, notifications, ruleset, options)
+
+
+def _replace(options: Options, **changes: Any) -> Options:
+    from dataclasses import replace
+
+    return replace(options, **changes)
+
+
+def _run(candidates: list[Candidate], ruleset: RuleSet, options: Options, cwd: str) -> list[FileResult]:
+    _set_state(ruleset, options, cwd)
+    jobs = options.jobs or os.cpu_count() or 1
+    if jobs <= 1 or len(candidates) < PARALLEL_THRESHOLD:
+        return [process(c) for c in candidates]
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    chunk = max(1, min(64, len(candidates) // (jobs * 8)))
+    with context.Pool(jobs, initializer=_set_state, initargs=(ruleset, options, cwd)) as pool:
+        return list(pool.imap(process, candidates, chunksize=chunk))
+
+
+def process(candidate: Candidate) -> FileResult:
+    """Load, validate and evaluate one file (runs in a worker)."""
+    display = candidate.display
+    out = FileResult(display)
+    try:
+        with open(candidate.path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        out.notifications.append(Notification("load", "unreadable", f"cannot read the file: "
+                                              f"{exc.strerror}; check its permissions",
+                                              Location(display)))  # fmt: skip
+        return out
+    explicit = candidate.explicit
+    if not explicit and KIND.encode() not in raw:
+        return out  # cheap pre-filter for directory scans: not a manifest
+    is_json = candidate.path.endswith(".json")
+    if explicit and not candidate.path.endswith((".yaml", ".yml", ".json")):
+        if not _STATE["options"].skip_non_manifests:
+            out.notifications.append(_not_manifest(display, "it is not a .yaml, .yml or .json file"))
+        return out
+    loaded = load_bytes(raw, display, json_syntax=is_json)
+    if loaded.errors:
+        if explicit or KIND.encode() in raw:
+            out.notifications.extend(loaded.errors)
+        return out
+    manifests = []
+    for doc in loaded.documents:
+        data = doc.data
+        if isinstance(data, dict) and data.get("kind") == KIND:
+            manifests.append(doc)
+        elif explicit and not _STATE["options"].skip_non_manifests and doc.data is not None \
+                and not isinstance(data, dict):  # fmt: skip
+            kind = "a list" if isinstance(data, list) else "a single value"
+            loc = doc.locate(())
+            out.notifications.append(Notification("load", "root-type", f"the document is {kind}; "
+                                     "a manifest is a mapping with apiVersion, kind, metadata and "
+                                     "spec", loc))  # fmt: skip
+    if not manifests:
+        if explicit and not _STATE["options"].skip_non_manifests and not out.notifications:
+            why = "the file is empty" if not loaded.documents or all(
+                d.data is None for d in loaded.documents) else "no document has kind: AISystem"  # fmt: skip
+            out.notifications.append(_not_manifest(display, why))
+        return out
+    out.is_manifest = True
+    for doc in manifests:
+        _process_document(doc, out, candidate)
+    return out
+
+
+def _not_manifest(display: str, why: str) -> Notification:
+    return Notification("load", "not-a-manifest", f"not an aims-policy manifest: {why}; pass "
+                        "manifests only, or use --skip-non-manifests", Location(display))  # fmt: skip
+
+
+def _system_name(doc: Document) -> str:
+    meta = doc.data.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) and name else f"{doc.file}#{doc.index + 1}"
+
+
+def _process_document(doc: Document, out: FileResult, candidate: Candidate) -> None:
+    state = _STATE
+    options: Options = state["options"]
+    ruleset: RuleSet = state["ruleset"]
+    data: dict[str, Any] = doc.data
+    version = data.get("apiVersion")
+    if version != API_VERSION:
+        where = doc.locate(("apiVersion",))
+        out.notifications.append(Notification(
+            "load", "api-version",
+            f"apiVersion {version!r} is not one this aims-policy {__version__} reads; "
+            f"write apiVersion: {API_VERSION} (see README: format versions)", where))  # fmt: skip
+        return
+    system = _system_name(doc)
+    spec = _mapping(data, "spec")
+    cls = _mapping(spec, "classification")
+    eu = _mapping(cls, "euAiAct")
+    owner = _mapping(spec, "owner")
+    meta = _mapping(data, "metadata")
+    out.systems.append(SystemInfo(system, doc.locate(()), _str(meta.get("title")),
+                                  _str(cls.get("riskLevel")), _str(eu.get("category")),
+                                  _str(owner.get("name"))))  # fmt: skip
+    if isinstance(meta.get("exceptions"), list):
+        for index, raw in enumerate(meta["exceptions"]):
+            out.exceptions.append((system, raw, doc.locate(("metadata", "exceptions", index))))
+
+    schema_findings = validate(doc, system)
+    out.findings.extend(_override_severity(f, options) for f in schema_findings)
+    blocking = [f for f in schema_findings if f.rule_id != SCHEMA_RULES[0].id]
+    if blocking:
+        reason = "not evaluated: the manifest does not match the schema (see AIMS-SCH findings)"
+        out.results.extend(RuleResult(r.id, system, "not_applicable", reason) for r in ruleset.all)
+        return
+
+    from aims_policy.evidence import resolve
+
+    evidence = resolve(data, candidate.path, options.root)
+    if state.get("frozen_data") is None:
+        from pyrsistent import freeze
+
+        state["frozen_data"] = freeze(dict(options.data))
+    ctx = make_context(data, state["frozen_data"], options.today,
+                       trace=options.explain or bool(options.why_not))  # fmt: skip
+    ctx.evidence = evidence
+    for rule in ruleset.rules:
+        outcome = evaluate(rule, ctx)
+        _record(outcome, doc, system, out, options)
+    for set_rule in ruleset.set_rules:
+        try:
+            value = set_rule.collect(ctx, doc.locate)
+        except Exception as exc:
+            out.notifications.append(Notification("engine", "rule-error", f"rule {set_rule.id} "
+                                     f"failed: {type(exc).__name__}: {exc}", doc.locate(()),
+                                     set_rule.id, system))  # fmt: skip
+            continue
+        out.entries.setdefault(set_rule.id, []).append(Entry(system, doc.file, value))
+
+
+def _mapping(parent: dict[str, Any], key: str) -> dict[str, Any]:
+    value = parent.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _override_severity(finding: Finding, options: Options) -> Finding:
+    level = options.severity.get(finding.rule_id)
+    if level is None or level == finding.severity:
+        return finding
+    from dataclasses import replace
+
+    return replace(finding, severity=level)
+
+
+def _record(outcome: Outcome, doc: Document, system: str, out: FileResult, options: Options) -> None:
+    meta = outcome.rule.meta
+    if outcome.status == "error":
+        out.notifications.append(Notification(
+            "engine", "rule-error", f"rule {meta.id} failed on this manifest: {outcome.reason}; "
+            "this is a bug in the rule, please report it", doc.locate(()), meta.id, system))  # fmt: skip
+        out.results.append(RuleResult(meta.id, system, "error", outcome.reason))
+        return
+    if outcome.status == "not_applicable":
+        reason = outcome.reason if options.explain else f"applies to: {meta.applies_to}"
+        out.results.append(RuleResult(meta.id, system, "not_applicable", reason))
+    if meta.id in options.why_not or (options.explain and outcome.status == "failed"):
+        out.traces.append((system, meta.id, outcome.status, outcome.trace))
+    severity = options.severity.get(meta.id, meta.severity)
+    for v in outcome.violations:
+        target = v.target
+        out.findings.append(Finding(
+            rule_id=meta.id,
+            severity=severity,
+            message=v.message,
+            location=v.location or doc.locate(target),
+            json_path=pointer(target),
+            ident=ident(doc.data, target),
+            system=system,
+            item=_item_of(doc.data, target),
+            controls=meta.controls + meta.clauses,
+            explanation=(*outcome.trace, *v.because) if options.explain else (),
+        ))  # fmt: skip
+
+
+def _item_of(data: Any, path: tuple[Any, ...]) -> str | None:
+    """The id of the innermost list item on ``path`` (what an exception may name)."""
+    from aims_policy.paths import item_name
+
+    node, found = data, None
+    for key in path:
+        if isinstance(key, int) and isinstance(node, list) and 0 <= key < len(node):
+            node = node[key]
+            found = item_name(node) or found
+        elif isinstance(node, dict):
+            node = node.get(key)
+        else:
+            break
+    return found
+
+
+def _assemble(results: list[FileResult], notifications: list[Notification], ruleset: RuleSet,
+              options: Options) -> Report:  # fmt: skip
+    findings: list[Finding] = []
+    rule_results: list[RuleResult] = []
+    systems: list[SystemInfo] = []
+    notes = list(notifications)
+    entries: dict[str, list[Entry]] = {}
+    exceptions: list[tuple[str, Any, Location]] = []
+    traces: list[tuple[str, str, str, tuple[str, ...]]] = []
+    for r in results:
+        findings.extend(r.findings)
+        rule_results.extend(r.results)
+        systems.extend(r.systems)
+        notes.extend(r.notifications)
+        exceptions.extend(r.exceptions)
+        traces.extend(r.traces)
+        for rule_id, items in r.entries.items():
+            entries.setdefault(rule_id, []).extend(items)
+    for set_rule in ruleset.set_rules:
+        collected = entries.get(set_rule.id, [])
+        try:
+            pairs = list(set_rule.check(collected))
+        except Exception as exc:
+            notes.append(Notification("engine", "rule-error", f"rule {set_rule.id} failed: "
+                                      f"{type(exc).__name__}: {exc}", None, set_rule.id))  # fmt: skip
+            continue
+        meta = set_rule.meta
+        severity = options.severity.get(meta.id, meta.severity)
+        for system, v in pairs:
+            findings.append(Finding(
+                rule_id=meta.id, severity=severity, message=v.message,
+                location=v.location or Location("?"), json_path=pointer(v.target),
+                ident=".".join(str(p) for p in v.target) or system, system=system,
+                controls=meta.controls + meta.clauses, explanation=v.because,
+            ))  # fmt: skip
+    from aims_policy import policy
+
+    findings, extra_notes = policy.apply(findings, exceptions, options)
+    notes.extend(extra_notes)
+    return Report(
+        tool_version=__version__,
+        today=options.today.isoformat(),
+        fail_on=options.fail_on,
+        rules=(*SCHEMA_RULES, *(r.meta for r in ruleset.all)),
+        systems=tuple(sorted(systems, key=lambda s: (s.location.file, s.location.line))),
+        findings=tuple(sorted(findings, key=Finding.sort_key)),
+        results=tuple(sorted(rule_results, key=lambda r: (r.system, r.rule_id))),
+        notifications=tuple(sorted(notes, key=_note_key)),
+        files=tuple(sorted(r.file for r in results if r.is_manifest or r.notifications)),
+        traces=tuple(sorted(traces)),
+    )
+
+
+def _note_key(n: Notification) -> tuple[str, int, int, str]:
+    loc = n.location
+    return (loc.file, loc.line, loc.col, n.message) if loc else ("", 0, 0, n.message)

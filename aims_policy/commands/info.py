@@ -1,0 +1,111 @@
+"""Commands that describe the tool itself: ``rules``, ``explain`` and ``schema``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from aims_policy.model import RuleMeta
+
+
+def rule_dict(meta: RuleMeta) -> dict[str, Any]:
+    def refs(values: Any) -> list[dict[str, Any]]:
+        return [{"ref": r.ref, "confidence": r.confidence, "derived": r.derived} for r in values]
+
+    return {
+        "id": meta.id,
+        "name": meta.name,
+        "title": meta.title,
+        "severity": meta.severity,
+        "scope": meta.scope,
+        "pack": meta.pack,
+        "appliesTo": meta.applies_to,
+        "iso42001": {"controls": list(meta.controls), "clauses": list(meta.clauses)},
+        "euAiAct": refs(meta.eu_ai_act),
+        "nistAiRmf": refs(meta.nist_ai_rmf),
+        "tags": list(meta.tags),
+        "rationale": meta.rationale,
+        "remediation": meta.remediation,
+    }
+
+
+def _all_rules(rule_dirs: tuple[str, ...] = (), packs: tuple[str, ...] = ()) -> list[RuleMeta]:
+    from aims_policy import registry
+    from aims_policy.validate import SCHEMA_RULES
+
+    try:
+        ruleset = registry.load(directories=rule_dirs, packs=packs)
+    except registry.RuleLoadError as exc:
+        click.echo(f"aims-policy: error: {exc}", err=True)
+        sys.exit(2)
+    return [*SCHEMA_RULES, *(r.meta for r in ruleset.all)]
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(), help="Include a custom rule pack directory.")
+@click.option("--rule-pack", "rule_packs", multiple=True, help="Include an installed rule pack.")
+def rules(fmt: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...]) -> None:
+    """List every rule with its severity and ISO/IEC 42001 references."""
+    metas = _all_rules(rule_dirs, rule_packs)
+    if fmt == "json":
+        click.echo(json.dumps([rule_dict(m) for m in metas], indent=2, ensure_ascii=False))
+        return
+    for m in metas:
+        refs = ", ".join(m.iso_refs)
+        click.echo(f"{m.id:<14} {m.severity:<8} {m.title} [{refs}]")
+    click.echo(f"{len(metas)} rules")
+
+
+def explain_text(m: RuleMeta) -> str:
+    def refs(values: Any) -> str:
+        return ", ".join(f"{r.ref}" + (f" ({r.confidence})" if r.confidence != "high" else "")
+                         for r in values) or "-"  # fmt: skip
+
+    lines = [
+        f"{m.id}  {m.title}",
+        f"severity:     {m.severity}",
+        f"applies to:   {m.applies_to}",
+        f"ISO/IEC 42001: {', '.join(m.iso_refs) or '-'}",
+        f"EU AI Act:    {refs(m.eu_ai_act)}",
+        f"NIST AI RMF:  {refs(m.nist_ai_rmf)}",
+    ]
+    if m.tags:
+        lines.append(f"tags:         {', '.join(m.tags)}")
+    lines += ["", "Why it matters:", f"  {m.rationale}", "", "How to fix:", f"  {m.remediation}"]
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("rule_id")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(), help="Include a custom rule pack directory.")
+def explain(rule_id: str, rule_dirs: tuple[str, ...]) -> None:
+    """Print a rule's documentation."""
+    metas = {m.id: m for m in _all_rules(rule_dirs)}
+    meta = metas.get(rule_id.upper())
+    if meta is None:
+        import difflib
+
+        close = difflib.get_close_matches(rule_id.upper(), list(metas), n=1)
+        hint = f"; did you mean {close[0]}?" if close else "; `aims-policy rules` lists them"
+        click.echo(f"aims-policy: error: no rule {rule_id!r}{hint}", err=True)
+        sys.exit(2)
+    click.echo(explain_text(meta))
+
+
+@click.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the schema to this file.")
+def schema(output: str | None) -> None:
+    """Print the manifest JSON Schema (draft 2020-12), or write it with --output."""
+    from aims_policy.validate import schema as manifest_schema
+
+    text = json.dumps(manifest_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output:
+        from aims_policy.output import write_atomic
+
+        write_atomic(output, text)
+    else:
+        sys.stdout.write(text)

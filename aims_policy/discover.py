@@ -1,0 +1,90 @@
+"""Turn the paths a user gives into the files to load.
+
+Named files are always loaded (and must be manifests unless ``--skip-non-manifests``); directories
+are searched recursively for YAML and JSON files, skipping version-control, virtual-environment,
+vendored and hidden folders. Symbolic links to directories are not followed, so a link loop cannot
+trap the walk.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from aims_policy.model import Location, Notification
+
+EXTENSIONS = (".yaml", ".yml", ".json")
+SKIP_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "vendor", "third_party",
+                       "venv", "env", "build", "dist"})  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    path: str  # as the OS should open it
+    display: str  # POSIX path relative to the working directory when inside it
+    explicit: bool  # named by the user (not found by searching a directory)
+
+
+def display_path(path: str, cwd: str) -> str:
+    absolute = os.path.abspath(path)
+    try:
+        rel = os.path.relpath(absolute, cwd)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        rel = absolute
+    if rel.startswith(".."):
+        rel = absolute
+    return Path(rel).as_posix()
+
+
+def _skip_dir(entry: os.DirEntry[str]) -> bool:
+    name = entry.name
+    if name.startswith(".") or name in SKIP_DIRS:
+        return True
+    return os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
+
+
+def discover(paths: list[str], cwd: str | None = None) -> tuple[list[Candidate], list[Notification]]:
+    """Files to check, sorted and without duplicates, and the paths that could not be used."""
+    cwd = cwd or os.getcwd()
+    found: dict[str, Candidate] = {}
+    problems: list[Notification] = []
+    for given in paths:
+        display = display_path(given, cwd)
+        try:
+            is_dir = os.path.isdir(given)
+            os.stat(given)
+        except OSError as exc:
+            reason = "a symbolic link loop" if exc.errno == 40 else "no such file or directory"
+            problems.append(Notification("usage", "missing-path", f"{given}: {reason}; "
+                                         "check the path", Location(display, 1, 1)))  # fmt: skip
+            continue
+        if not is_dir:
+            found.setdefault(os.path.realpath(given), Candidate(given, display, True))
+            continue
+        for file in _walk(given):
+            key = os.path.realpath(file)
+            if key not in found:
+                found[key] = Candidate(file, display_path(file, cwd), False)
+    return sorted(found.values(), key=lambda c: c.display), problems
+
+
+def _walk(directory: str) -> list[str]:
+    out: list[str] = []
+    stack = [directory]
+    while stack:
+        current = stack.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError:
+            continue  # unreadable or vanished: nothing to check there
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if not _skip_dir(entry):
+                        stack.append(entry.path)
+                elif entry.name.endswith(EXTENSIONS) and entry.is_file(follow_symlinks=True):
+                    out.append(entry.path)
+            except OSError:
+                continue  # a dangling or looping link is not a manifest
+    return out

@@ -1,0 +1,392 @@
+"""A rego-style rule engine over frozen (pyrsistent) documents.
+
+Vocabulary, borrowed from OPA:
+
+* ``input`` is the manifest and ``data`` the organisation's policy parameters, both frozen before
+  any rule sees them, so rules are pure functions and evaluation order never matters.
+* A **rule** is a generator decorated with :func:`rule`: its metadata is data and its body yields
+  :class:`Violation` values (Rego's ``deny`` set).
+* A **fact** (Rego's virtual document) is a function of the context decorated with :func:`fact`;
+  it is computed at most once per manifest and shared by every rule that asks for it.
+* ``applies`` names the fact (or predicate) that makes a rule relevant; a rule that does not apply
+  is *not applicable*, which is reported differently from *passed*.
+* :func:`evaluate` takes ``with_input`` / ``with_data`` overrides, Rego's ``with`` keyword: the
+  basis of rule fixtures.
+
+A rule that raises is isolated: it becomes an engine error for that rule and manifest.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar, overload
+
+from pyrsistent import PMap, PVector, discard, freeze, thaw
+
+from aims_policy.model import Location, Reference, RuleMeta
+from aims_policy.paths import Path, dotted, item_name
+from aims_policy.paths import ident as ident_of
+
+T = TypeVar("T")
+_MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One thing a rule found wrong. ``path`` is where it is (for a missing field, the parent that
+    should hold it, with the field in ``missing``); ``because`` lists the conditions that held."""
+
+    path: Path
+    message: str
+    missing: str | None = None
+    because: tuple[str, ...] = ()
+    location: Location | None = None  # set directly by cross-manifest rules only
+
+    @property
+    def target(self) -> Path:
+        return (*self.path, self.missing) if self.missing else self.path
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """An element met while iterating a collection: its path, value and identity."""
+
+    path: Path
+    value: Any
+    name: str  # the element's id or name, else its index as text
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.value.get(key, default) if isinstance(self.value, Mapping) else default
+
+    def violation(self, message: str, *, field: str | None = None, missing: str | None = None,
+                  because: Iterable[str] = ()) -> Violation:  # fmt: skip
+        """A violation at this item, at one of its fields, or at a field it lacks."""
+        path = (*self.path, field) if field else self.path
+        return Violation(path, message, missing, tuple(because))
+
+
+class Context:
+    """What a rule sees: frozen ``input`` and ``data``, ``today``, and memoised facts."""
+
+    __slots__ = ("_facts", "data", "evidence", "input", "today", "trace")
+
+    def __init__(self, input: PMap[str, Any], data: PMap[str, Any], today: _dt.date, *, trace: bool = False,
+                 evidence: Mapping[Path, str] | None = None):  # fmt: skip
+        self.input = input
+        self.data = data
+        self.today = today
+        # What the file system said about each evidence reference, resolved before evaluation
+        # (see aims_policy.evidence) so that rules stay pure: path -> "ok" | "url" | a problem.
+        self.evidence: Mapping[Path, str] = evidence or {}
+        self._facts: dict[Callable[..., Any], Any] = {}
+        self.trace: list[str] | None = [] if trace else None
+
+    # -- reading ----------------------------------------------------------------------------
+    def get(self, dotted_path: str, default: Any = None) -> Any:
+        """``ctx.get("spec.classification.riskLevel")``: the value, or ``default`` if absent."""
+        node: Any = self.input
+        for key in dotted_path.split("."):
+            if not isinstance(node, Mapping):
+                return default
+            node = node.get(key, _MISSING)
+            if node is _MISSING:
+                return default
+        return node
+
+    def param(self, dotted_path: str) -> Any:
+        """A value of the data document; a missing parameter is a bug in the rule or the data."""
+        node: Any = self.data
+        for key in dotted_path.split("."):
+            node = node[key]
+        if self.trace is not None:
+            self.trace.append(f"data.{dotted_path} = {_show(node)}")
+        return node
+
+    def each(self, dotted_path: str) -> Iterator[Item]:
+        """Iterate a list of the manifest with each element's path and identity."""
+        base: Path = tuple(dotted_path.split("."))
+        items = self.get(dotted_path)
+        if not isinstance(items, Sequence) or isinstance(items, str):
+            return
+        for index, value in enumerate(items):
+            name = item_name(value)
+            yield Item((*base, index), value, name if name is not None else str(index))
+
+    def violation(self, path: str | Path, message: str, *, missing: str | None = None,
+                  because: Iterable[str] = ()) -> Violation:  # fmt: skip
+        """A violation at a dotted path of the manifest (or at the parent of a missing field)."""
+        parts = tuple(path.split(".")) if isinstance(path, str) else path
+        return Violation(parts, message, missing, tuple(because))
+
+    def date(self, value: Any) -> _dt.date | None:
+        """Parse an ISO date field (schema-validated); None when absent."""
+        return _dt.date.fromisoformat(value) if isinstance(value, str) else None
+
+    def note(self, text: str) -> None:
+        """Record a condition for ``--explain`` (free when explain is off)."""
+        if self.trace is not None:
+            self.trace.append(text)
+
+
+# -- facts ----------------------------------------------------------------------------------
+
+
+class Fact:
+    """A memoised function of the context: computed once per manifest, shared by all rules."""
+
+    def __init__(self, fn: Callable[[Context], Any]):
+        self.fn = fn
+        self.__name__ = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __call__(self, ctx: Context) -> Any:
+        cache = ctx._facts
+        if self in cache:
+            value = cache[self]
+        else:
+            value = cache[self] = self.fn(ctx)
+        if ctx.trace is not None:
+            ctx.trace.append(f"{self.__name__} = {_show(value)}")
+        return value
+
+    def __repr__(self) -> str:
+        return f"<fact {self.__name__}>"
+
+
+def fact(fn: Callable[[Context], T]) -> Callable[[Context], T]:
+    """Declare a derived fact (Rego's virtual document)."""
+    return Fact(fn)
+
+
+# -- rules ----------------------------------------------------------------------------------
+
+Check = Callable[[Context], Iterable[Violation]]
+Applies = Callable[[Context], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    meta: RuleMeta
+    check: Check
+    applies: Applies | None = None
+    module: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+
+def _refs(values: Iterable[str | Reference | tuple[str, str]]) -> tuple[Reference, ...]:
+    out = []
+    for v in values:
+        if isinstance(v, Reference):
+            out.append(v)
+        elif isinstance(v, tuple):
+            out.append(Reference(v[0], v[1]))
+        else:
+            out.append(Reference(v))
+    return tuple(out)
+
+
+def _pascal(text: str) -> str:
+    return "".join(w[:1].upper() + w[1:] for w in text.replace("-", " ").split() if w.isalnum())
+
+
+@overload
+def rule(fn: Check) -> Rule: ...
+@overload
+def rule(**meta: Any) -> Callable[[Check], Rule]: ...
+def rule(fn: Check | None = None, **meta: Any) -> Rule | Callable[[Check], Rule]:
+    """Declare a rule::
+
+        @rule(id="AIMS-RSK-003", title="Every risk has a named owner", severity="error",
+              controls=["A.3.2"], clauses=["6.1.2"], applies=has_risks,
+              rationale="...", remediation="...")
+        def risk_owner(ctx):
+            for risk in ctx.each("spec.risks"):
+                if not risk.get("owner"):
+                    yield risk.violation(f"risk {risk.name} has no owner", missing="owner")
+
+    ``applies`` is a fact or predicate; when false the rule is not applicable. Crosswalk lists
+    (``eu_ai_act``, ``nist_ai_rmf``) take strings or ``(ref, confidence)`` pairs.
+    """
+
+    def declare(check: Check) -> Rule:
+        applies = meta.pop("applies", None)
+        title = meta["title"]
+        info = RuleMeta(
+            id=meta.pop("id"),
+            name=meta.pop("name", None) or _pascal(check.__name__.replace("_", " ")),
+            title=meta.pop("title"),
+            severity=meta.pop("severity"),
+            rationale=" ".join(meta.pop("rationale").split()),
+            remediation=" ".join(meta.pop("remediation").split()),
+            controls=tuple(meta.pop("controls", ())),
+            clauses=tuple(meta.pop("clauses", ())),
+            eu_ai_act=_refs(meta.pop("eu_ai_act", ())),
+            nist_ai_rmf=_refs(meta.pop("nist_ai_rmf", ())),
+            tags=tuple(meta.pop("tags", ())),
+            applies_to=meta.pop("applies_to", None) or _applies_text(applies),
+            pack=meta.pop("pack", "builtin"),
+        )
+        if meta:
+            raise TypeError(f"rule {title!r}: unknown metadata {sorted(meta)}")
+        return Rule(info, check, applies, getattr(check, "__module__", ""))
+
+    return declare(fn) if fn is not None else declare
+
+
+def _applies_text(applies: Applies | None) -> str:
+    if applies is None:
+        return "every system"
+    doc = (getattr(applies, "__doc__", None) or "").strip().splitlines()
+    return doc[0].rstrip(".") if doc else getattr(applies, "__name__", "when its condition holds")
+
+
+# -- evaluation -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The result of one rule on one manifest."""
+
+    rule: Rule
+    status: str  # passed | failed | not_applicable | error
+    violations: tuple[Violation, ...] = ()
+    reason: str = ""
+    trace: tuple[str, ...] = field(default=())
+
+
+def make_context(input: Any, data: Any, today: _dt.date, *, trace: bool = False,
+                 with_input: Mapping[str, Any] | None = None,
+                 with_data: Mapping[str, Any] | None = None) -> Context:  # fmt: skip
+    """Freeze the documents (once per manifest) and apply ``with`` overrides.
+
+    Override keys are dotted paths; a value of :data:`UNSET` removes the key."""
+    frozen_input = input if isinstance(input, PMap) else freeze(input)
+    frozen_data = data if isinstance(data, PMap) else freeze(data)
+    for path, value in (with_input or {}).items():
+        frozen_input = _override(frozen_input, path, value)
+    for path, value in (with_data or {}).items():
+        frozen_data = _override(frozen_data, path, value)
+    return Context(frozen_input, frozen_data, today, trace=trace)
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+
+def _override(doc: PMap[str, Any], dotted_path: str, value: Any) -> PMap[str, Any]:
+    keys: list[Any] = []
+    node: Any = doc
+    for part in dotted_path.split("."):
+        key: Any = _index(node, part) if isinstance(node, PVector) else part
+        keys.append(key)
+        if isinstance(node, PMap):
+            node = node.get(key)
+        elif isinstance(node, PVector) and key < len(node):
+            node = node[key]
+        else:
+            node = None
+    if value is UNSET:
+        return doc.transform(keys, discard)
+    frozen = freeze(value)
+    return doc.transform(keys, lambda _old: frozen)
+
+
+def _index(vector: PVector[Any], part: str) -> int:
+    """A list element named by position (``risks.0``) or by identity (``risks.[R-7]``)."""
+    if part.startswith("[") and part.endswith("]"):
+        name = part[1:-1]
+        for i, item in enumerate(vector):
+            if item_name(item) == name:
+                return i
+        raise KeyError(f"no item with id {name!r}")
+    return int(part)
+
+
+def evaluate(rule: Rule, ctx: Context) -> Outcome:
+    """Evaluate one rule, isolating any exception it raises."""
+    if ctx.trace is not None:
+        ctx.trace.clear()
+    try:
+        if rule.applies is not None and not rule.applies(ctx):
+            trace = tuple(ctx.trace or ())
+            return Outcome(rule, "not_applicable", reason=_not_applicable(rule, trace), trace=trace)
+        violations = tuple(rule.check(ctx))
+    except Exception as exc:
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
+        return Outcome(rule, "error", reason=f"{type(exc).__name__}: {exc} (at {where})")
+    trace = tuple(ctx.trace or ())
+    return Outcome(rule, "failed" if violations else "passed", violations, trace=trace)
+
+
+def _not_applicable(rule: Rule, trace: tuple[str, ...]) -> str:
+    because = f" ({'; '.join(trace)})" if trace else ""
+    return f"applies to: {rule.meta.applies_to}{because}"
+
+
+def evaluate_all(rules: Sequence[Rule], ctx: Context) -> list[Outcome]:
+    return [evaluate(r, ctx) for r in rules]
+
+
+def identity(ctx: Context, path: Path) -> str:
+    return ident_of(ctx.input, path)
+
+
+def describe(path: Path) -> str:
+    return dotted(path)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (PMap, PVector)):
+        value = thaw(value)
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# -- rules across manifests -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What a cross-manifest rule collected from one manifest (small and picklable)."""
+
+    system: str
+    file: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class SetRule:
+    """A rule over the whole set of manifests: ``collect`` runs per manifest (in workers, on the
+    frozen context and a locator), ``check`` once over every entry in the parent process."""
+
+    meta: RuleMeta
+    collect: Callable[[Context, Callable[[Path], Location]], Any]
+    check: Callable[[Sequence[Entry]], Iterable[tuple[str, Violation]]]
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+
+def set_rule(*, collect: Callable[[Context, Callable[[Path], Location]], Any],
+             **meta: Any) -> Callable[[Callable[[Sequence[Entry]], Iterable[tuple[str, Violation]]]], SetRule]:  # fmt: skip
+    """Declare a cross-manifest rule. ``check`` yields ``(system, violation)`` pairs whose
+    violations carry a :class:`Location` (they may point into any manifest)."""
+
+    def declare(check: Callable[[Sequence[Entry]], Iterable[tuple[str, Violation]]]) -> SetRule:
+        info = replace(rule(**meta)(lambda ctx: ()).meta, scope="set")
+        return SetRule(info, collect, check)
+
+    return declare
+

@@ -1,0 +1,76 @@
+"""Resolve evidence references once, before evaluation, so that rules stay pure.
+
+Every field named ``...Ref`` and every ``evidence[].ref`` is either an http(s) URL (accepted as
+is: we never touch the network) or a path relative to the manifest. A relative path must exist and
+stay inside the repository root: the enclosing git work tree, or ``--root``. Absolute paths, ``..``
+escapes and symbolic links that lead outside are refused.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Any
+
+from aims_policy.paths import Path
+
+OK = "ok"
+URL = "url"
+MISSING = "missing"
+ABSOLUTE = "absolute"
+ESCAPES = "escapes"
+
+
+def is_reference_key(key: str) -> bool:
+    return key.endswith("Ref") or key == "ref"
+
+
+@lru_cache(maxsize=256)
+def repository_root(directory: str) -> str:
+    """The enclosing git work tree of ``directory``, else the working directory."""
+    current = os.path.abspath(directory)
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return os.getcwd()
+        current = parent
+
+
+def check_reference(value: str, manifest_dir: str, root: str) -> str:
+    if value.startswith(("https://", "http://")):
+        return URL
+    if os.path.isabs(value) or value.startswith("~") or (len(value) > 1 and value[1] == ":"):
+        return ABSOLUTE
+    target = os.path.normpath(os.path.join(manifest_dir, value))
+    real_root = os.path.realpath(root)
+    if not _inside(target, os.path.abspath(root)) or not _inside(os.path.realpath(target), real_root):
+        return ESCAPES
+    return OK if os.path.exists(target) else MISSING
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def resolve(data: Any, manifest_path: str, root: str | None = None) -> dict[Path, str]:
+    """Status of every evidence reference in ``data``, keyed by its path."""
+    manifest_dir = os.path.dirname(os.path.abspath(manifest_path))
+    base = os.path.abspath(root) if root else repository_root(manifest_dir)
+    out: dict[Path, str] = {}
+    stack: list[tuple[Path, Any]] = [((), data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, str) and is_reference_key(key):
+                    where: Path = (*path, key)
+                    out[where] = check_reference(value, manifest_dir, base)
+                elif isinstance(value, (dict, list)):
+                    stack.append(((*path, key), value))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                if isinstance(value, (dict, list)):
+                    stack.append(((*path, index), value))
+    return out

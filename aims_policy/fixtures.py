@@ -1,0 +1,188 @@
+"""Rule fixtures: declared expectations, checked by evaluating rules on manifest variants.
+
+A fixture file sits beside its rule module (``risk.py`` -> ``risk.fixtures.yaml``)::
+
+    base: fixtures/base.yaml        # a compliant manifest, relative to this file
+    today: 2026-11-22
+    cases:
+      - rule: AIMS-OWN-001
+        name: an owner without email fails
+        unset: [spec.owner.email]                 # remove keys
+        with: {spec.classification.riskLevel: high}   # Rego's `with input.x as y`
+        data: {reviews.maxIntervalMonths: 6}      # `with data.x as y`
+        expect: {fail: [spec.owner.email]}        # identity paths, exactly; or pass / not-applicable
+
+Paths name list items by id (``spec.risks.[R-1].owner``) or by position (``spec.risks.0``).
+Every variant must still satisfy the manifest schema, so a fixture cannot test input that the
+validator would never let through.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyrsistent import freeze, thaw
+
+from aims_policy.engine import UNSET, Rule, evaluate, make_context
+from aims_policy.evidence import resolve
+from aims_policy.loader import load_bytes
+from aims_policy.paths import ident
+
+FIXTURE_SUFFIX = ".fixtures.yaml"
+
+
+class FixtureError(Exception):
+    """A fixture file that cannot be used."""
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    file: str
+    name: str
+    rule_id: str
+    ok: bool
+    status: str  # the rule's outcome: passed | failed | not_applicable | error
+    expected: str
+    detail: str = ""
+    fired: tuple[str, ...] = ()
+    line: int = 1
+
+
+@dataclass
+class Coverage:
+    """Per rule: how often fixtures saw it fail, pass and not apply."""
+
+    cases: int = 0
+    failed: int = 0
+    passed: int = 0
+    not_applicable: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def fixture_files(directories: Iterable[str | Path]) -> list[Path]:
+    out: list[Path] = []
+    for directory in directories:
+        root = Path(directory)
+        if root.is_file():
+            out.append(root)
+        else:
+            out.extend(sorted(root.rglob(f"*{FIXTURE_SUFFIX}")))
+    return out
+
+
+def _load_yaml(path: Path) -> Any:
+    loaded = load_bytes(path.read_bytes(), str(path))
+    if loaded.errors:
+        raise FixtureError(str(loaded.errors[0]))
+    if len(loaded.documents) != 1:
+        raise FixtureError(f"{path}: expected exactly one YAML document")
+    return loaded.documents[0]
+
+
+def _expectation(raw: Any) -> tuple[str, frozenset[str]]:
+    if raw in ("pass", "passed"):
+        return "passed", frozenset()
+    if raw in ("not-applicable", "not_applicable", "n/a"):
+        return "not_applicable", frozenset()
+    if isinstance(raw, Mapping) and "fail" in raw:
+        paths = raw["fail"]
+        if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
+            raise FixtureError("expect.fail must be a non-empty list of identity paths")
+        return "failed", frozenset(paths)
+    raise FixtureError(f"expect must be pass, not-applicable or {{fail: [...]}}, not {raw!r}")
+
+
+def run_file(path: Path, rules: Mapping[str, Rule], data: Mapping[str, Any]) -> list[CaseResult]:
+    """Run every case of one fixture file against ``rules`` (by id)."""
+    from aims_policy.validate import fast_is_valid
+
+    doc = _load_yaml(path)
+    spec = doc.data
+    if not isinstance(spec, Mapping) or not isinstance(spec.get("cases"), list):
+        raise FixtureError(f"{path}: a fixture file is a mapping with a `cases:` list")
+    base_input: Any = None
+    if "base" in spec:
+        base_input = _load_yaml(path.parent / spec["base"]).data
+    today = _dt.date.fromisoformat(str(spec.get("today", "2026-11-22")))
+    frozen_data = freeze(dict(data))
+    results: list[CaseResult] = []
+    for index, case in enumerate(spec["cases"]):
+        line = doc.position(("cases", index))[0]
+        name = str(case.get("name", f"case {index + 1}"))
+        rule_id = str(case.get("rule", ""))
+        try:
+            expected, paths = _expectation(case.get("expect"))
+        except FixtureError as exc:
+            results.append(CaseResult(str(path), name, rule_id, False, "error", "?", str(exc), line=line))
+            continue
+        rule = rules.get(rule_id)
+        if rule is None:
+            results.append(CaseResult(str(path), name, rule_id, False, "error", expected,
+                                      f"no rule {rule_id!r} is loaded", line=line))  # fmt: skip
+            continue
+        manifest = case.get("input", base_input)
+        if manifest is None:
+            results.append(CaseResult(str(path), name, rule_id, False, "error", expected,
+                                      "no input: give `base:` in the file or `input:` in the case",
+                                      line=line))  # fmt: skip
+            continue
+        overrides: dict[str, Any] = {k: v for k, v in (case.get("with") or {}).items()}
+        overrides.update({k: UNSET for k in case.get("unset") or ()})
+        try:
+            ctx = make_context(manifest, frozen_data, today, with_input=overrides,
+                               with_data=case.get("data") or {})  # fmt: skip
+        except (KeyError, IndexError, ValueError) as exc:
+            results.append(CaseResult(str(path), name, rule_id, False, "error", expected,
+                                      f"cannot apply with/unset: {exc}", line=line))  # fmt: skip
+            continue
+        variant = thaw(ctx.input)
+        if not fast_is_valid(variant):
+            results.append(CaseResult(str(path), name, rule_id, False, "error", expected,
+                                      "the variant does not match the manifest schema; "
+                                      "fixtures must be valid manifests", line=line))  # fmt: skip
+            continue
+        ctx.evidence = resolve(variant, str(path), os.path.dirname(os.path.abspath(path)))
+        outcome = evaluate(rule, ctx)
+        fired = tuple(sorted({ident(variant, v.target) for v in outcome.violations}))
+        ok, detail = _judge(expected, paths, outcome.status, fired, outcome.reason)
+        results.append(CaseResult(str(path), name, rule_id, ok, outcome.status, expected, detail,
+                                  fired, line))  # fmt: skip
+    return results
+
+
+def _judge(expected: str, paths: frozenset[str], status: str, fired: Sequence[str],
+           reason: str) -> tuple[bool, str]:  # fmt: skip
+    if status == "error":
+        return False, f"the rule raised {reason}"
+    if status != expected:
+        got = f"{status} at {', '.join(fired)}" if fired else status
+        return False, f"expected {expected.replace('_', ' ')}, got {got.replace('_', ' ')}"
+    if expected == "failed" and set(fired) != paths:
+        missing = sorted(paths - set(fired))
+        extra = sorted(set(fired) - paths)
+        parts = ([f"not fired at {', '.join(missing)}"] if missing else []) + (
+            [f"also fired at {', '.join(extra)}"] if extra else [])  # fmt: skip
+        return False, "; ".join(parts)
+    return True, ""
+
+
+def coverage(results: Iterable[CaseResult], rule_ids: Iterable[str]) -> dict[str, Coverage]:
+    table = {rid: Coverage() for rid in rule_ids}
+    for r in results:
+        cov = table.get(r.rule_id)
+        if cov is None:
+            continue
+        cov.cases += 1
+        if r.ok:
+            if r.status == "failed":
+                cov.failed += 1
+            elif r.status == "passed":
+                cov.passed += 1
+            elif r.status == "not_applicable":
+                cov.not_applicable += 1
+    return table

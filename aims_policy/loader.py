@@ -1,0 +1,328 @@
+"""Load YAML and JSON files into plain values with the position of every node.
+
+Manifests are data, never code: nothing is constructed from a tag, every explicit tag but ``!!str``
+is refused, and plain scalars are resolved with the YAML 1.2 core schema so that a value means the
+same in YAML and JSON (``no`` stays a string, dates stay ``YYYY-MM-DD`` strings).
+
+Hostile input is bounded before it can hurt: file size, nesting depth (libyaml's composer recurses
+in C and crashes the interpreter on very deep input, so depth is measured on the event stream
+first whenever a file could be that deep) and alias expansion.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from aims_policy.model import Location, Notification
+
+try:  # PyYAML's C loader is ~15x faster; the pure-Python one gives identical results.
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+PathKey = str | int
+Path = tuple[PathKey, ...]
+#: (line, col, end_line, end_col), 1-based. For a mapping member the start is its key's.
+Pos = tuple[int, int, int, int]
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 200_000
+# Below these sizes a document cannot nest deeply enough to endanger libyaml's recursive
+# composer (it copes with ~20,000 levels; every level costs at least two characters).
+_PRESCAN_BYTES = 16_384
+_PRESCAN_BRACKETS = 1_000
+
+_PLAIN = "tag:aims-policy:plain"
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_OCT = re.compile(r"0o[0-7]+\Z")
+_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_SPECIAL_FLOAT = re.compile(r"[-+]?\.(inf|Inf|INF)\Z|\.(nan|NaN|NAN)\Z")
+_CONSTANTS: dict[str, Any] = {
+    "": None, "~": None, "null": None, "Null": None, "NULL": None,
+    "true": True, "True": True, "TRUE": True,
+    "false": False, "False": False, "FALSE": False,
+}  # fmt: skip
+
+
+class _Loader(_BaseLoader):
+    """Composes nodes only; our resolver marks untagged plain scalars so we resolve them ourselves
+    with the core schema instead of PyYAML's YAML 1.1 rules."""
+
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
+        if kind is ScalarNode:
+            return _PLAIN if implicit[0] else _STR
+        return _SEQ if kind is SequenceNode else _MAP
+
+
+class LoadError(Exception):
+    """Raised inside the loader; becomes a :class:`Notification` naming file:line:col."""
+
+    def __init__(self, code: str, message: str, line: int | None = None, col: int | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.line = line
+        self.col = col
+
+
+@dataclass(slots=True)
+class Document:
+    """One YAML/JSON document: its plain value and the position of every node by path."""
+
+    file: str
+    index: int
+    data: Any
+    positions: dict[Path, Pos] = field(default_factory=dict)
+
+    def position(self, path: Path) -> Pos:
+        """The position of ``path`` or, when it does not exist (a missing field), of its nearest
+        existing ancestor: a missing field is reported where it should be added."""
+        for cut in range(len(path), -1, -1):
+            pos = self.positions.get(path[:cut])
+            if pos is not None:
+                return pos
+        return (1, 1, 1, 1)
+
+    def locate(self, path: Path) -> Location:
+        line, col, end_line, end_col = self.position(path)
+        return Location(self.file, line, col, end_line, end_col)
+
+
+@dataclass(slots=True)
+class LoadedFile:
+    file: str
+    documents: list[Document]
+    errors: list[Notification]
+
+
+def _error(file: str, exc: LoadError) -> Notification:
+    loc = Location(file, exc.line or 1, exc.col or 1) if exc.line is not None else Location(file)
+    return Notification(kind="load", code=exc.code, message=exc.message, location=loc)
+
+
+def read_text(raw: bytes) -> str:
+    """Decode UTF-8 (with or without BOM); refuse binary and other encodings with a position."""
+    if len(raw) > MAX_BYTES:
+        raise LoadError("too-large", f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB; "
+                        "split it into one manifest per system")  # fmt: skip
+    if b"\x00" in raw[:8192]:
+        raise LoadError("binary", "file is binary, not YAML or JSON text; "
+                        "pass only manifest files or use --skip-non-manifests")  # fmt: skip
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise LoadError("encoding", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; "
+                        "save the file as UTF-8", line, col) from None  # fmt: skip
+
+
+def load_bytes(raw: bytes, file: str, *, json_syntax: bool = False) -> LoadedFile:
+    """Load every document of a file. Errors are returned, never raised."""
+    try:
+        text = read_text(raw)
+        if json_syntax:
+            _check_json(text)
+        docs = _compose_all(text, file)
+    except LoadError as exc:
+        return LoadedFile(file, [], [_error(file, exc)])
+    return LoadedFile(file, docs, [])
+
+
+def _check_json(text: str) -> None:
+    """JSON is composed by the YAML loader for positions, but judged by JSON's own grammar first."""
+
+    def no_constants(name: str) -> Any:
+        match = re.search(re.escape(name), text)
+        line, col = _line_col(text, match.start() if match else 0)
+        raise LoadError("json-number", f"{name} is not a number in JSON; write a finite number",
+                        line, col)  # fmt: skip
+
+    try:
+        json.loads(text, parse_constant=no_constants)
+    except json.JSONDecodeError as exc:
+        raise LoadError("json-syntax", f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise LoadError("too-deep", f"nesting deeper than {MAX_DEPTH} levels") from None
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _mark(mark: Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def _prescan_depth(text: str) -> None:
+    """Measure nesting on libyaml's event stream, which keeps its own stack and never recurses."""
+    depth = 0
+    starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, starts):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line, col = _mark(event.start_mark)
+                    raise LoadError("too-deep", f"nesting deeper than {MAX_DEPTH} levels; "
+                                    "a manifest never needs that much", line, col)  # fmt: skip
+            elif isinstance(event, ends):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, text) from None
+
+
+def _yaml_error(exc: yaml.YAMLError, source: str) -> LoadError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line, col = _mark(mark)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    text = f"{context}, {problem}" if context else str(problem)
+    hint = "fix the YAML syntax"
+    offending = source.split("\n", line)[line - 1][col - 1 : col] if mark is not None else ""
+    if offending == "\t" or "tab" in text:
+        hint = "indent with spaces: YAML does not allow tabs for indentation"
+    return LoadError("yaml-syntax", f"invalid YAML: {text}; {hint}", line, col)
+
+
+def _compose_all(text: str, file: str) -> list[Document]:
+    if len(text) > _PRESCAN_BYTES or text.count("[") + text.count("{") > _PRESCAN_BRACKETS:
+        _prescan_depth(text)
+    loader = _Loader(text)
+    docs: list[Document] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:  # pragma: no cover - check_node guarantees a node
+                break
+            doc = Document(file, len(docs), None)
+            doc.data = _Builder(doc.positions).build(node)
+            docs.append(doc)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, text) from None
+    except RecursionError:  # only reachable with the pure-Python composer
+        raise LoadError("too-deep", f"nesting deeper than {MAX_DEPTH} levels") from None
+    finally:
+        loader.dispose()
+    return docs
+
+
+class _Builder:
+    """Turns a node tree into plain values, recording positions and enforcing the limits."""
+
+    __slots__ = ("nodes", "positions")
+
+    def __init__(self, positions: dict[Path, Pos]):
+        self.positions = positions
+        self.nodes = 0
+
+    def build(self, node: Node) -> Any:
+        line, col = _mark(node.start_mark)
+        end_line, end_col = _mark(node.end_mark)
+        self.positions[()] = (line, col, end_line, end_col)
+        return self._value(node, (), 0)
+
+    def _value(self, node: Node, path: Path, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            line, col = _mark(node.start_mark)
+            raise LoadError("too-many-nodes", f"document expands to more than {MAX_NODES} values "
+                            "(an alias bomb?); remove the aliases", line, col)  # fmt: skip
+        tag = node.tag
+        if isinstance(node, ScalarNode):
+            if tag == _PLAIN:
+                return _resolve_plain(node)
+            if tag == _STR:
+                return node.value
+        elif isinstance(node, MappingNode) and tag == _MAP:
+            return self._mapping(node, path, depth + 1)
+        elif isinstance(node, SequenceNode) and tag == _SEQ:
+            return self._sequence(node, path, depth + 1)
+        line, col = _mark(node.start_mark)
+        raise LoadError("tag", f"tag {tag!r} is not allowed: manifests are plain data; "
+                        "remove the tag (quote the value if it must be a string)", line, col)  # fmt: skip
+
+    def _deeper(self, node: Node, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            line, col = _mark(node.start_mark)
+            raise LoadError("too-deep", f"nesting deeper than {MAX_DEPTH} levels; "
+                            "a manifest never needs that much", line, col)  # fmt: skip
+
+    def _mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        self._deeper(node, depth)
+        out: dict[str, Any] = {}
+        positions = self.positions
+        for key_node, value_node in node.value:
+            line, col = _mark(key_node.start_mark)
+            if key_node.tag == "tag:yaml.org,2002:merge":  # pragma: no cover - resolver never emits it
+                raise LoadError("merge-key", "merge keys (<<) are not supported", line, col)
+            if not isinstance(key_node, ScalarNode):
+                raise LoadError("complex-key", "complex (non-scalar) mapping keys are not allowed; "
+                                "use a plain string key", line, col)  # fmt: skip
+            key = key_node.value
+            if key_node.tag == _PLAIN:
+                if key == "<<":
+                    raise LoadError("merge-key", "merge keys (<<) are not supported; "
+                                    "write the fields out", line, col)  # fmt: skip
+                resolved = _resolve_plain(key_node)
+                if not isinstance(resolved, str):
+                    raise LoadError("key-type", f"key {key!r} is not a string; "
+                                    f"quote it ('{key}') if you mean the text", line, col)  # fmt: skip
+            elif key_node.tag != _STR:
+                raise LoadError("tag", f"tag {key_node.tag!r} is not allowed on a key", line, col)
+            if key in out:
+                first = positions.get((*path, key), (0, 0, 0, 0))
+                raise LoadError("duplicate-key", f"duplicate key {key!r} (first at line {first[0]}); "
+                                "keep one of them", line, col)  # fmt: skip
+            child = (*path, key)
+            end_line, end_col = _mark(value_node.end_mark)
+            positions[child] = (line, col, end_line, end_col)
+            out[key] = self._value(value_node, child, depth)
+        return out
+
+    def _sequence(self, node: SequenceNode, path: Path, depth: int) -> list[Any]:
+        self._deeper(node, depth)
+        out: list[Any] = []
+        positions = self.positions
+        for index, item in enumerate(node.value):
+            child = (*path, index)
+            line, col = _mark(item.start_mark)
+            end_line, end_col = _mark(item.end_mark)
+            positions[child] = (line, col, end_line, end_col)
+            out.append(self._value(item, child, depth))
+        return out
+
+
+def _resolve_plain(node: ScalarNode) -> Any:
+    value: str = node.value
+    if value in _CONSTANTS:
+        return _CONSTANTS[value]
+    first = value[0]
+    if first in "-+0123456789.":
+        if _INT.match(value):
+            return int(value)
+        if _FLOAT.match(value):
+            return float(value)
+        if _SPECIAL_FLOAT.match(value):
+            line, col = _mark(node.start_mark)
+            raise LoadError("not-a-number", f"{value} (infinity or NaN) is not allowed; "
+                            "write a finite number", line, col)  # fmt: skip
+    if value.startswith("0o") and _OCT.match(value):
+        return int(value[2:], 8)
+    if value.startswith("0x") and _HEX.match(value):
+        return int(value[2:], 16)
+    return value

@@ -1,0 +1,196 @@
+"""The values that flow between stages: locations, rule metadata, findings and the report.
+
+Every output format is a pure function of :class:`Report`; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning", "note"]
+FailOn = Literal["error", "warning", "note", "never"]
+State = Literal["open", "waived", "baselined"]
+Status = Literal["passed", "failed", "not_applicable", "error"]
+
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
+SEVERITY_RANK: Mapping[str, int] = {"note": 1, "warning": 2, "error": 3, "never": 4}
+
+#: Version of the JSON report layout (``--format json``). Bump the major part on breaking changes.
+REPORT_FORMAT_VERSION = "1.0"
+
+
+def at_or_above(severity: str, threshold: str) -> bool:
+    """True when ``severity`` meets the failure threshold (``never`` is met by nothing)."""
+    return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold]
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in a file. Lines and columns are 1-based; ``file`` is a POSIX path relative to the
+    report's root (or as given when outside it)."""
+
+    file: str
+    line: int = 1
+    col: int = 1
+    end_line: int | None = None
+    end_col: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A crosswalk entry: ``ref`` such as ``Art. 9(2)`` or ``MAP 1.1``; ``confidence`` carries the
+    crosswalk's own judgement (``high``, ``medium``, ``low``) and ``derived`` marks mappings the
+    reference material itself derived rather than took from an authoritative source."""
+
+    ref: str
+    confidence: str = "high"
+    derived: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    """Everything about a rule that is data: documentation, SARIF descriptors, JUnit cases and
+    the coverage matrix are generated from it."""
+
+    id: str
+    name: str  # PascalCase short name, used as SARIF ``name``
+    title: str
+    severity: Severity
+    rationale: str
+    remediation: str
+    controls: tuple[str, ...] = ()  # ISO/IEC 42001 Annex A controls, e.g. "A.5.2"
+    clauses: tuple[str, ...] = ()  # ISO/IEC 42001 clauses, e.g. "6.1.2"
+    eu_ai_act: tuple[Reference, ...] = ()
+    nist_ai_rmf: tuple[Reference, ...] = ()
+    tags: tuple[str, ...] = ()  # free tags such as "security", "privacy"
+    applies_to: str = "every system"  # human-readable applicability, for docs
+    pack: str = "builtin"
+    scope: Literal["manifest", "set"] = "manifest"  # "set": evaluated across all manifests
+
+    @property
+    def iso_refs(self) -> tuple[str, ...]:
+        return self.controls + self.clauses
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a finding does not count: an exception (waiver) or a baseline entry."""
+
+    kind: Literal["exception", "baseline"]
+    justification: str
+    approver: str | None = None
+    expires: str | None = None  # ISO date, inclusive
+    source: Location | None = None  # where the exception is declared
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    severity: Severity
+    message: str
+    location: Location
+    json_path: str  # JSON Pointer into the document, e.g. "/spec/risks/2/owner"
+    ident: str  # identity path, e.g. "spec.risks[R-7].owner": stable under reordering
+    system: str | None  # metadata.name of the system concerned
+    item: str | None = None  # the id of the list item concerned, when there is one
+    controls: tuple[str, ...] = ()
+    state: State = "open"
+    suppression: Suppression | None = None
+    explanation: tuple[str, ...] = ()  # facts and conditions that produced it (``--explain``)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.rule_id, self.system, self.ident)
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        loc = self.location
+        return (loc.file, loc.line, loc.col, self.rule_id, self.ident)
+
+
+def fingerprint(rule_id: str, system: str | None, ident: str) -> str:
+    """A digest of what a finding is about, never of where it sits: line numbers and list indexes
+    are deliberately absent so that edits elsewhere in a file do not change it."""
+    raw = f"{rule_id}\x1f{system or ''}\x1f{ident}".encode()
+    return hashlib.sha256(raw).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleResult:
+    """The outcome of one rule on one system (JUnit's test case)."""
+
+    rule_id: str
+    system: str
+    status: Status
+    reason: str = ""  # why not applicable, or the engine error
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """A problem that stopped the tool from doing part of its job (exit 2): a file that could not
+    be loaded, a rule that crashed, a usage error."""
+
+    kind: Literal["load", "engine", "usage", "config"]
+    code: str
+    message: str
+    location: Location | None = None
+    rule_id: str | None = None
+    system: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        return f"{where}{self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class SystemInfo:
+    name: str
+    location: Location  # the document's start
+    title: str | None = None
+    risk_level: str | None = None
+    eu_category: str | None = None
+    owner: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The complete, immutable outcome of a check."""
+
+    tool_version: str
+    today: str  # ISO date the run judged dates against
+    fail_on: FailOn
+    rules: tuple[RuleMeta, ...]
+    systems: tuple[SystemInfo, ...]
+    findings: tuple[Finding, ...]
+    results: tuple[RuleResult, ...]
+    notifications: tuple[Notification, ...]
+    files: tuple[str, ...]  # every file looked at, relative to the root
+    root: str = "."  # what relative paths are relative to (SARIF's %SRCROOT%)
+    # (system, rule id, status, trace) for ``--explain`` / ``--why-not``
+    traces: tuple[tuple[str, str, str, tuple[str, ...]], ...] = ()
+    options: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def open_findings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.state == "open")
+
+    @property
+    def failing(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.open_findings if at_or_above(f.severity, self.fail_on))
+
+    @property
+    def exit_code(self) -> int:
+        if self.notifications:
+            return 2
+        return 1 if self.failing else 0
+
+    def rule(self, rule_id: str) -> RuleMeta | None:
+        for meta in self.rules:
+            if meta.id == rule_id:
+                return meta
+        return None

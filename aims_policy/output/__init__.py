@@ -1,0 +1,46 @@
+"""Output formats. Each is a module with ``render(report, options) -> str``: a pure function of
+the report, so the same inputs give byte-identical output. Files are written atomically."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aims_policy.model import Report
+
+FORMATS: dict[str, str] = {
+    "text": "aims_policy.output.text",
+    "json": "aims_policy.output.json_report",
+}
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    color: bool = False
+    verbose: bool = False
+    sarif_category: str | None = None
+
+
+def render(report: Report, fmt: str, options: RenderOptions | None = None) -> str:
+    module = importlib.import_module(FORMATS[fmt])
+    text: str = module.render(report, options or RenderOptions())
+    return text
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write through a temporary file in the same directory, then rename: readers never see a
+    half-written report, and a failed run leaves the previous file intact."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".aims-policy-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

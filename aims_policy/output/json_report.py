@@ -1,0 +1,82 @@
+"""The JSON report (``--format json``): a documented, versioned layout for other programs.
+
+``formatVersion`` follows semantic versioning: fields are only ever added within a major version.
+See README "JSON report" for the field list.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aims_policy.model import REPORT_FORMAT_VERSION, Finding, Location, Report
+from aims_policy.output import RenderOptions
+
+
+def _location(loc: Location | None) -> dict[str, Any] | None:
+    if loc is None:
+        return None
+    out: dict[str, Any] = {"file": loc.file, "line": loc.line, "column": loc.col}
+    if loc.end_line is not None:
+        out["endLine"] = loc.end_line
+        out["endColumn"] = loc.end_col
+    return out
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "rule": f.rule_id,
+        "severity": f.severity,
+        "message": f.message,
+        "location": _location(f.location),
+        "jsonPath": f.json_path,
+        "identity": {"system": f.system, "item": f.item, "path": f.ident},
+        "controls": list(f.controls),
+        "state": f.state,
+        "fingerprint": f.fingerprint,
+    }
+    if f.suppression is not None:
+        s = f.suppression
+        out["suppression"] = {"kind": s.kind, "justification": s.justification,
+                              "approver": s.approver, "expires": s.expires,
+                              "source": _location(s.source)}  # fmt: skip
+    if f.explanation:
+        out["explanation"] = list(f.explanation)
+    return out
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    return {
+        "formatVersion": REPORT_FORMAT_VERSION,
+        "tool": {"name": "aims-policy", "version": report.tool_version},
+        "today": report.today,
+        "failOn": report.fail_on,
+        "exitCode": report.exit_code,
+        "summary": {
+            "files": len(report.files),
+            "systems": len(report.systems),
+            "findings": len(report.findings),
+            "open": len(report.open_findings),
+            "failing": len(report.failing),
+            "problems": len(report.notifications),
+        },
+        "systems": [
+            {"name": s.name, "title": s.title, "riskLevel": s.risk_level,
+             "euAiActCategory": s.eu_category, "owner": s.owner, "location": _location(s.location)}
+            for s in report.systems
+        ],
+        "findings": [_finding(f) for f in report.findings],
+        "notApplicable": [
+            {"rule": r.rule_id, "system": r.system, "reason": r.reason}
+            for r in report.results if r.status == "not_applicable"
+        ],
+        "problems": [
+            {"kind": n.kind, "code": n.code, "message": n.message, "location": _location(n.location),
+             "rule": n.rule_id, "system": n.system}
+            for n in report.notifications
+        ],
+    }
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"

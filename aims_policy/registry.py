@@ -1,0 +1,135 @@
+"""Find and load rules: the built-in pack, and packs the user names (never merely installed ones).
+
+Rule modules declare rules as module-level values; loading a module registers nothing by side
+effect. We collect every :class:`Rule` and :class:`SetRule` a module defines, in source order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import pkgutil
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import ModuleType
+
+from aims_policy.engine import Rule, SetRule
+
+AnyRule = Rule | SetRule
+ENTRY_POINT_GROUP = "aims_policy.packs"
+
+
+class RuleLoadError(Exception):
+    """A rule pack that cannot be used (missing, broken, or colliding IDs)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    set_rules: tuple[SetRule, ...]
+
+    @property
+    def all(self) -> tuple[AnyRule, ...]:
+        return (*self.rules, *self.set_rules)
+
+
+def rules_of(module: ModuleType, pack: str = "builtin") -> list[AnyRule]:
+    found: list[AnyRule] = []
+    for value in vars(module).values():
+        if isinstance(value, (Rule, SetRule)) and value not in found:
+            found.append(value if pack == "builtin" else _in_pack(value, pack))
+    return found
+
+
+def _in_pack(item: AnyRule, pack: str) -> AnyRule:
+    return replace(item, meta=replace(item.meta, pack=pack))
+
+
+def builtin_modules() -> list[ModuleType]:
+    import aims_policy.rules as package  # type: ignore[import-not-found]
+
+    names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
+    return [importlib.import_module(f"{package.__name__}.{name}") for name in names]
+
+
+def load_directory(directory: str | Path) -> list[AnyRule]:
+    """Load every ``*.py`` module of a user pack directory (rules are code: only paths the user
+    names are ever loaded)."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise RuleLoadError(f"{directory}: rule pack directory not found")
+    digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:10]
+    pack = root.name or str(root)
+    found: list[AnyRule] = []
+    for file in sorted(root.glob("*.py")):
+        if file.name.startswith("_"):
+            continue
+        name = f"aims_policy_pack_{digest}.{file.stem}"
+        spec = importlib.util.spec_from_file_location(name, file)
+        if spec is None or spec.loader is None:  # pragma: no cover - glob only yields .py files
+            raise RuleLoadError(f"{file}: cannot load")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            raise RuleLoadError(f"{file}: rule pack failed to load: {type(exc).__name__}: {exc}") from exc
+        found.extend(rules_of(module, pack))
+    if not found:
+        raise RuleLoadError(f"{directory}: no rules found (a pack module defines @rule functions)")
+    return found
+
+
+def load_entry_point(name: str) -> list[AnyRule]:
+    """Load an installed pack by its entry point name (group ``aims_policy.packs``)."""
+    from importlib.metadata import entry_points
+
+    matches = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
+    if not matches:
+        raise RuleLoadError(f"rule pack {name!r} is not installed (no entry point in group "
+                            f"{ENTRY_POINT_GROUP!r})")  # fmt: skip
+    try:
+        module = matches[0].load()
+    except Exception as exc:
+        raise RuleLoadError(f"rule pack {name!r} failed to load: {type(exc).__name__}: {exc}") from exc
+    if not isinstance(module, ModuleType):
+        raise RuleLoadError(f"rule pack {name!r}: the entry point must name a module")
+    found = rules_of(module, name)
+    for sub in (getattr(module, "__path__", None) and pkgutil.iter_modules(module.__path__)) or ():
+        found.extend(rules_of(importlib.import_module(f"{module.__name__}.{sub.name}"), name))
+    return found
+
+
+def load(*, builtin: bool = True, directories: Sequence[str | Path] = (),
+         packs: Sequence[str] = ()) -> RuleSet:  # fmt: skip
+    """The rules to evaluate. Rule IDs must be unique across every pack."""
+    from aims_policy.validate import SCHEMA_RULES
+
+    found: list[AnyRule] = []
+    if builtin:
+        for module in builtin_modules():
+            found.extend(rules_of(module))
+    for directory in directories:
+        found.extend(load_directory(directory))
+    for name in packs:
+        found.extend(load_entry_point(name))
+    seen: dict[str, str] = {r.id: "builtin (schema)" for r in SCHEMA_RULES}
+    for item in found:
+        where = item.meta.pack if item.meta.pack != "builtin" else item.__class__.__name__
+        if item.id in seen:
+            raise RuleLoadError(f"rule id {item.id} is defined twice ({seen[item.id]} and "
+                                f"{item.meta.pack}); rule ids must be unique")  # fmt: skip
+        seen[item.id] = where if item.meta.pack != "builtin" else "builtin"
+    return RuleSet(
+        tuple(sorted((r for r in found if isinstance(r, Rule)), key=lambda r: r.id)),
+        tuple(sorted((r for r in found if isinstance(r, SetRule)), key=lambda r: r.id)),
+    )
+
+
+def select(ruleset: RuleSet, keep: Iterable[str]) -> RuleSet:
+    wanted = set(keep)
+    return RuleSet(tuple(r for r in ruleset.rules if r.id in wanted),
+                   tuple(r for r in ruleset.set_rules if r.id in wanted))  # fmt: skip

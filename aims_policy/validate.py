@@ -1,0 +1,238 @@
+"""Validate manifests against the published JSON Schema and turn violations into findings.
+
+Two validators, one schema. Valid manifests, the common case at a pre-commit prompt, go through a
+validator compiled ahead of time into ``_schema_fast.py`` (plain Python, no import cost beyond its
+own). Only when that says no do we import jsonschema (~150 ms) for its precise, complete errors.
+A test proves the compiled module is current and that both validators agree.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import json
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from aims_policy.loader import Document
+from aims_policy.model import Finding, RuleMeta
+from aims_policy.paths import Path, dotted, ident, pointer
+
+API_VERSION = "aims-policy/v1"
+KIND = "AISystem"
+SCHEMA_FILE = "manifest-v1.schema.json"
+
+_DOC = (
+    "The manifest format v1 is published as a JSON Schema (`aims-policy schema`); editors that "
+    "read the `yaml-language-server` comment complete and check fields as you type."
+)
+SCHEMA_RULES: tuple[RuleMeta, ...] = (
+    RuleMeta(
+        id="AIMS-SCH-001",
+        name="UnknownField",
+        title="Manifest fields are known to format v1",
+        severity="error",
+        rationale="A misspelt field is silently ignored by every rule that looks for the right "
+        "name, so a control that is documented can look missing and one that is missing can go "
+        "unnoticed. " + _DOC,
+        remediation="Rename the field to the suggested name, or prefix organisation-specific "
+        "fields with `x-` (for example `x-cost-centre`).",
+        clauses=("7.5.2",),
+        tags=("schema",),
+    ),
+    RuleMeta(
+        id="AIMS-SCH-002",
+        name="MissingRequiredField",
+        title="Required manifest fields are present",
+        severity="error",
+        rationale="Rules can only judge what the manifest states; a required field that is "
+        "absent leaves the system's governance undocumented. " + _DOC,
+        remediation="Add the field under the parent shown in the finding.",
+        clauses=("7.5.2",),
+        tags=("schema",),
+    ),
+    RuleMeta(
+        id="AIMS-SCH-003",
+        name="InvalidFieldValue",
+        title="Manifest values have the type and form format v1 expects",
+        severity="error",
+        rationale="A value of the wrong type or outside the allowed vocabulary cannot be "
+        "interpreted the same way by people and tools. " + _DOC,
+        remediation="Change the value to the form named in the finding.",
+        clauses=("7.5.2",),
+        tags=("schema",),
+    ),
+)
+_UNKNOWN, _MISSING, _INVALID = (r.id for r in SCHEMA_RULES)
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The manifest JSON Schema shipped inside the package."""
+    text = resources.files("aims_policy.schema").joinpath(SCHEMA_FILE).read_text("utf-8")
+    result: dict[str, Any] = json.loads(text)
+    return result
+
+
+def is_date(value: Any) -> bool:
+    """A real calendar date in ``YYYY-MM-DD`` form (``2026-02-30`` is not)."""
+    if not isinstance(value, str) or len(value) != 10:
+        return False
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def fast_is_valid(data: Any) -> bool:
+    """The compiled fast path: True when ``data`` satisfies the schema."""
+    from aims_policy import _schema_fast
+
+    try:
+        _schema_fast.validate(data, custom_formats={"date": is_date})  # type: ignore[no-untyped-call]
+    except _schema_fast.JsonSchemaValueException:
+        return False
+    return True
+
+
+def validate(doc: Document, system: str | None) -> list[Finding]:
+    """Schema findings for one manifest document, located at the offending field (a missing field
+    at its parent). Empty when the document is valid."""
+    if fast_is_valid(doc.data):
+        return []
+    return sorted(_findings(doc, system), key=Finding.sort_key)
+
+
+@cache
+def _validator() -> Any:
+    import jsonschema  # type: ignore[import-untyped]
+
+    checker = jsonschema.FormatChecker(formats=())
+    checker.checks("date")(is_date)
+    return jsonschema.Draft202012Validator(schema(), format_checker=checker)
+
+
+def _findings(doc: Document, system: str | None) -> Iterator[Finding]:
+    seen: set[tuple[str, str]] = set()
+    for error in _validator().iter_errors(doc.data):
+        for finding in _translate(doc, system, error):
+            key = (finding.rule_id, finding.ident)
+            if key not in seen:
+                seen.add(key)
+                yield finding
+
+
+def _finding(doc: Document, system: str | None, rule: str, path: Path, message: str,
+             ident_path: Path | None = None) -> Finding:  # fmt: skip
+    return Finding(
+        rule_id=rule,
+        severity="error",
+        message=message,
+        location=doc.locate(path),
+        json_path=pointer(ident_path or path),
+        ident=ident(doc.data, ident_path or path),
+        system=system,
+        controls=("7.5.2",),
+    )
+
+
+def _suggest(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _describe(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+_TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number",
+               "boolean": "true or false", "array": "a list", "object": "a mapping"}  # fmt: skip
+
+
+def _translate(doc: Document, system: str | None, error: Any) -> Iterator[Finding]:
+    path: Path = tuple(error.absolute_path)
+    where = dotted(path) or "the document"
+    kind = error.validator
+    sub = error.schema
+    if kind == "additionalProperties":
+        allowed = list(sub.get("properties", {}))
+        for key in sorted(error.instance):
+            if key in sub.get("properties", {}) or key.startswith("x-"):
+                continue
+            hint = _suggest(key, allowed) or (
+                f"; known fields here: {', '.join(allowed)}" if len(allowed) <= 12 else ""
+            )
+            yield _finding(doc, system, _UNKNOWN, (*path, key),
+                           f"unknown field {key!r} in {where}{hint} "
+                           "(prefix organisation-specific fields with 'x-')")  # fmt: skip
+    elif kind == "required":
+        for name in error.validator_value:
+            if isinstance(error.instance, dict) and name not in error.instance:
+                yield _finding(doc, system, _MISSING, path,
+                               f"{where} is missing required field {name!r}; add it",
+                               (*path, name))  # fmt: skip
+    elif kind == "type":
+        expected = sub.get("type")
+        names = [_TYPE_NAMES.get(t, t) for t in ([expected] if isinstance(expected, str) else expected)]
+        yield _finding(doc, system, _INVALID, path,
+                       f"{where} must be {' or '.join(names)}, not {_describe(error.instance)}")  # fmt: skip
+    elif kind == "enum":
+        choices = sub["enum"]
+        yield _finding(doc, system, _INVALID, path,
+                       f"{where} is {_describe(error.instance)}, which is not one of: "
+                       f"{', '.join(map(str, choices))}{_suggest(str(error.instance), choices)}")  # fmt: skip
+    elif kind == "const":
+        yield _finding(doc, system, _INVALID, path, f"{where} must be {_describe(sub['const'])}")
+    elif kind in ("format", "pattern") and "date" in (sub.get("format"), path[-1] if path else None):
+        yield _finding(doc, system, _INVALID, path,
+                       f"{where} is {_describe(error.instance)}, not a calendar date; "
+                       "write YYYY-MM-DD, e.g. 2026-03-31")  # fmt: skip
+    elif kind in ("format", "pattern"):
+        what = sub.get("description") or f"the pattern {sub.get('pattern')}"
+        yield _finding(doc, system, _INVALID, path,
+                       f"{where} is {_describe(error.instance)}, which does not match {what}")  # fmt: skip
+    else:
+        yield _finding(doc, system, _INVALID, path, f"{where}: {error.message}")
+
+
+def generate_fast_validator() -> str:
+    """Source of ``_schema_fast.py``; needs fastjsonschema (a development dependency only).
+
+    fastjsonschema implements draft-07; the schema uses nothing whose meaning differs in
+    2020-12, and ``tests/test_validate.py`` checks that both validators agree."""
+    import fastjsonschema
+
+    code: str = fastjsonschema.compile_to_code(schema())
+    local = (
+        "class JsonSchemaValueException(ValueError):\n"
+        "    def __init__(self, message, value=None, name=None, definition=None, rule=None):\n"
+        "        super().__init__(message)\n"
+        "        self.value, self.name, self.rule = value, name, rule\n\n\n"
+        "JsonSchemaValuesException = JsonSchemaValueException\n"
+    )
+    code = code.replace(
+        "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException\n", local
+    )
+    import re
+
+    entry = re.search(r"^def (\w+)\(", code, re.M)
+    assert entry is not None, "fastjsonschema generated no function"
+    code += f"\n\nvalidate = {entry.group(1)}\n"
+    header = (
+        "# Generated by aims_policy.validate.generate_fast_validator() from "
+        f"schema/{SCHEMA_FILE}.\n# Do not edit: run `python -m aims_policy.validate` after "
+        "changing the schema.\n# ruff: noqa\n# mypy: ignore-errors\n"
+    )
+    return header + code
+
+
+if __name__ == "__main__":  # pragma: no cover - developer tool
+    from pathlib import Path as _P
+
+    target = _P(__file__).with_name("_schema_fast.py")
+    target.write_text(generate_fast_validator(), encoding="utf-8")
+    print(f"wrote {target}")

@@ -1,0 +1,79 @@
+"""Derived facts shared by the rule pack (Rego's virtual documents): each is computed at most
+once per manifest, whichever rules ask for it."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from aims_policy.engine import Context, fact
+
+
+@fact
+def risk_level(ctx: Context) -> str:
+    """The organisation's risk level of the system."""
+    return str(ctx.get("spec.classification.riskLevel", ""))
+
+
+@fact
+def eu_category(ctx: Context) -> str:
+    """The EU AI Act category the system is classified in."""
+    return str(ctx.get("spec.classification.euAiAct.category", ""))
+
+
+@fact
+def is_high_risk(ctx: Context) -> bool:
+    """High-risk systems (the organisation's high levels, or EU AI Act high-risk)."""
+    levels = ctx.param("risk.highRiskLevels")
+    return risk_level(ctx) in levels or eu_category(ctx) == "high-risk"
+
+
+@fact
+def has_risks(ctx: Context) -> bool:
+    """Systems with a risk register."""
+    return bool(ctx.get("spec.risks"))
+
+
+@fact
+def affects_individuals(ctx: Context) -> bool:
+    """Systems whose outputs are used in decisions about people."""
+    return bool(ctx.get("spec.classification.decisionsAffectIndividuals"))
+
+
+@fact
+def processes_personal_data(ctx: Context) -> bool:
+    """Systems with a data source that holds personal data."""
+    return any(bool(ds.get("personalData")) for ds in ctx.get("spec.dataSources", ()))
+
+
+@fact
+def is_generative(ctx: Context) -> bool:
+    """Generative AI systems."""
+    return bool(ctx.get("spec.classification.generativeAI"))
+
+
+@fact
+def in_operation(ctx: Context) -> bool:
+    """Systems deployed or in operation."""
+    return ctx.get("spec.lifecycle.stage") in ("deployment", "operation")
+
+
+def add_months(day: _dt.date, months: int) -> _dt.date:
+    """``day`` plus whole calendar months, clamped to the month's last day (31 Jan + 1 = 28 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (31, 30, 29, 28):
+        try:
+            return _dt.date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def due_by(ctx: Context, last: Any, months: int | None = None) -> _dt.date | None:
+    """The day by which the next review is due: ``last`` plus the maximum review interval. The
+    due day itself is still on time."""
+    day = ctx.date(last)
+    if day is None:
+        return None
+    return add_months(day, months if months is not None else ctx.param("reviews.maxIntervalMonths"))
