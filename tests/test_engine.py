@@ -1,0 +1,197 @@
+"""Engine semantics: frozen documents, memoised facts, applicability, `with` overrides, isolation,
+and parallel evaluation giving the same report as serial."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aims_policy import data as data_document
+from aims_policy import registry
+from aims_policy.api import Options, check
+from aims_policy.engine import (
+    UNSET,
+    Context,
+    Rule,
+    Violation,
+    evaluate,
+    fact,
+    make_context,
+    rule,
+)
+from aims_policy.output import render
+from aims_policy.registry import RuleSet
+
+TODAY = dt.date(2026, 11, 22)
+ROOT = Path(__file__).resolve().parents[1]
+MANIFESTS = ROOT / "manifests"
+
+INPUT: dict[str, Any] = {
+    "metadata": {"name": "demo"},
+    "spec": {
+        "owner": {"name": "Ada"},
+        "classification": {"riskLevel": "high"},
+        "risks": [
+            {"id": "R-1", "description": "a", "owner": "Bo"},
+            {"id": "R-2", "description": "b"},
+        ],
+    },
+}
+
+calls: list[str] = []
+
+
+@fact
+def counted_high(ctx: Context) -> bool:
+    """High-risk systems."""
+    calls.append("counted_high")
+    return ctx.get("spec.classification.riskLevel") == "high"
+
+
+def _rule(rule_id: str, check: Any, applies: Any = None) -> Rule:
+    return rule(id=rule_id, title="t", severity="error", rationale="r", remediation="m",
+                applies=applies)(check)  # fmt: skip
+
+
+def risk_owner(ctx: Context) -> Iterator[Violation]:
+    for risk in ctx.each("spec.risks"):
+        if not risk.get("owner"):
+            yield risk.violation(f"risk {risk.name} has no owner", missing="owner")
+
+
+def test_documents_are_frozen() -> None:
+    ctx = make_context(INPUT, {"x": 1}, TODAY)
+    with pytest.raises((TypeError, AttributeError)):
+        ctx.input["spec"] = {}  # type: ignore[index]
+    grown = ctx.input["spec"]["risks"].append({})  # persistent: a new vector, not a change
+    assert len(grown) == 3 and len(ctx.input["spec"]["risks"]) == 2
+    # The caller's plain document is untouched by freezing and overrides.
+    make_context(INPUT, {}, TODAY, with_input={"spec.owner.name": "Zed"})
+    assert INPUT["spec"]["owner"]["name"] == "Ada"
+
+
+def test_iteration_names_items_by_id_and_reports_missing_field_at_the_item() -> None:
+    ctx = make_context(INPUT, {}, TODAY)
+    outcome = evaluate(_rule("T-1", risk_owner), ctx)
+    assert outcome.status == "failed"
+    (v,) = outcome.violations
+    assert v.path == ("spec", "risks", 1)
+    assert v.target == ("spec", "risks", 1, "owner")
+    assert v.message == "risk R-2 has no owner"
+
+
+def test_facts_are_computed_once_per_manifest_and_shared() -> None:
+    calls.clear()
+    ctx = make_context(INPUT, {}, TODAY)
+    first = _rule("T-1", lambda c: [Violation((), "x")] if counted_high(c) else [], counted_high)
+    second = _rule("T-2", lambda c: [], counted_high)
+    evaluate(first, ctx)
+    evaluate(second, ctx)
+    assert calls == ["counted_high"]
+    evaluate(first, make_context(INPUT, {}, TODAY))  # a new manifest computes it again
+    assert calls == ["counted_high", "counted_high"]
+
+
+def test_not_applicable_is_not_passed_and_says_why() -> None:
+    low = make_context(INPUT, {}, TODAY, with_input={"spec.classification.riskLevel": "low"})
+    outcome = evaluate(_rule("T-1", risk_owner, counted_high), low)
+    assert outcome.status == "not_applicable"
+    assert outcome.reason.startswith("applies to: High-risk systems")
+    high = evaluate(_rule("T-1", lambda c: [], counted_high), make_context(INPUT, {}, TODAY))
+    assert high.status == "passed"
+
+
+def test_with_overrides_input_and_data_by_path_and_by_item_id() -> None:
+    ctx = make_context(INPUT, {"risk": {"appetite": 6}}, TODAY,
+                       with_input={"spec.risks.[R-2].owner": "Cy", "spec.risks.0.owner": UNSET},
+                       with_data={"risk.appetite": 4})  # fmt: skip
+    assert ctx.get("spec.risks")[1]["owner"] == "Cy"
+    assert "owner" not in ctx.get("spec.risks")[0]
+    assert ctx.param("risk.appetite") == 4
+    outcome = evaluate(_rule("T-1", risk_owner), ctx)
+    assert [v.target for v in outcome.violations] == [("spec", "risks", 0, "owner")]
+
+
+def test_a_rule_that_raises_is_isolated() -> None:
+    def broken(ctx: Context) -> Iterator[Violation]:
+        yield from ()
+        raise KeyError("boom")
+
+    ctx = make_context(INPUT, {}, TODAY)
+    outcome = evaluate(_rule("T-1", broken), ctx)
+    assert outcome.status == "error"
+    assert "KeyError" in outcome.reason
+    assert evaluate(_rule("T-2", risk_owner), ctx).status == "failed"  # the run goes on
+
+
+def test_a_crashing_rule_is_exit_2_for_that_manifest_and_the_others_still_report(tmp_path: Path) -> None:
+    def crash_on_high(ctx: Context) -> Iterator[Violation]:
+        if ctx.get("spec.classification.riskLevel") == "critical":
+            raise ValueError("bad rule")
+        yield from ()
+
+    shutil.copytree(MANIFESTS, tmp_path / "m")
+    base = registry.load()
+    ruleset = RuleSet((*base.rules, _rule("ZZZ-CRASH-1", crash_on_high)), base.set_rules)
+    options = Options(today=TODAY, data=data_document.load(), jobs=1)
+    report = check([str(tmp_path / "m")], ruleset=ruleset, options=options, cwd=str(tmp_path))
+    crashes = [n for n in report.notifications if n.rule_id == "ZZZ-CRASH-1"]
+    assert crashes and all(n.kind == "engine" for n in crashes)
+    assert report.exit_code == 2
+    assert report.systems and len(report.systems) > len(crashes)
+    clean = check([str(tmp_path / "m")], options=options, cwd=str(tmp_path))
+    assert {f.fingerprint for f in clean.findings} == {f.fingerprint for f in report.findings}
+
+
+def test_parallel_evaluation_equals_serial(tmp_path: Path) -> None:
+    for i in range(30):  # enough files to cross the worker-pool threshold
+        shutil.copytree(MANIFESTS, tmp_path / f"copy{i:02d}", ignore=shutil.ignore_patterns("*.md"))
+    data = data_document.load()
+    serial = check([str(tmp_path)], options=Options(today=TODAY, data=data, jobs=1), cwd=str(tmp_path))
+    parallel = check([str(tmp_path)], options=Options(today=TODAY, data=data, jobs=2), cwd=str(tmp_path))
+    assert len(serial.files) >= 48
+    assert render(serial, "json") == render(parallel, "json")
+
+
+def test_explain_shows_facts_and_conditions(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(
+        "apiVersion: aims-policy/v1\nkind: AISystem\nmetadata: {name: demo}\nspec:\n"
+        "  owner: {name: Ada, email: ada@example.com}\n  purpose: {intendedUse: testing}\n"
+        "  classification: {riskLevel: high}\n  lifecycle: {stage: design}\n",
+        encoding="utf-8",
+    )
+    data = data_document.load()
+    ruleset = registry.select(registry.load(), ["AIMS-OWN-002"])
+    report = check([str(manifest)], ruleset=ruleset, cwd=str(tmp_path),
+                   options=Options(today=TODAY, data=data, explain=True))  # fmt: skip
+    (finding,) = report.findings
+    assert finding.location.line == 4  # the missing accountablePerson belongs under spec
+    assert "is_high_risk = True" in finding.explanation
+    assert "data.risk.highRiskLevels = ['high', 'critical']" in finding.explanation
+    text = render(report, "text")
+    assert "    because: is_high_risk = True" in text
+
+
+def test_why_not_explains_a_rule_that_did_not_fire(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(
+        "apiVersion: aims-policy/v1\nkind: AISystem\nmetadata: {name: demo}\nspec:\n"
+        "  owner: {name: Ada, email: ada@example.com}\n  purpose: {intendedUse: testing}\n"
+        "  classification: {riskLevel: low}\n  lifecycle: {stage: design}\n",
+        encoding="utf-8",
+    )
+    ruleset = registry.select(registry.load(), ["AIMS-OWN-002"])
+    report = check([str(manifest)], ruleset=ruleset, cwd=str(tmp_path),
+                   options=Options(today=TODAY, data=data_document.load(),
+                                   why_not=("AIMS-OWN-002",)))  # fmt: skip
+    assert report.findings == ()
+    ((system, rule_id, status, trace),) = report.traces
+    assert (system, rule_id, status) == ("demo", "AIMS-OWN-002", "not_applicable")
+    assert "is_high_risk = False" in trace
+    assert "demo: AIMS-OWN-002 not applicable" in render(report, "text")
