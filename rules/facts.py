@@ -58,6 +58,42 @@ def in_operation(ctx: Context) -> bool:
     return ctx.get("spec.lifecycle.stage") in ("deployment", "operation")
 
 
+@fact
+def built_or_running(ctx: Context) -> bool:
+    """Systems past design: in development, validation, deployment or operation."""
+    return ctx.get("spec.lifecycle.stage") in ("development", "validation", "deployment", "operation")
+
+
+@fact
+def is_provider(ctx: Context) -> bool:
+    """Systems the organisation provides (places on the market or puts into service) under the EU AI Act."""
+    return ctx.get("spec.classification.euAiAct.role") in ("provider", "provider-and-deployer")
+
+
+@fact
+def interacts_with_people(ctx: Context) -> bool:
+    """Systems people interact with directly (chat, voice)."""
+    return bool(ctx.get("spec.classification.interactsWithPeople"))
+
+
+@fact
+def has_data_sources(ctx: Context) -> bool:
+    """Systems that declare data sources."""
+    return bool(ctx.get("spec.dataSources"))
+
+
+@fact
+def has_models(ctx: Context) -> bool:
+    """Systems that declare models."""
+    return bool(ctx.get("spec.models"))
+
+
+@fact
+def has_suppliers(ctx: Context) -> bool:
+    """Systems that declare suppliers."""
+    return bool(ctx.get("spec.suppliers"))
+
+
 def add_months(day: _dt.date, months: int) -> _dt.date:
     """``day`` plus whole calendar months, clamped to the month's last day (31 Jan + 1 = 28 Feb)."""
     month_index = day.month - 1 + months

@@ -1,0 +1,338 @@
+"""Data for AI systems: provenance, rights, quality, bias, preparation and personal data
+(ISO/IEC 42001 A.7.2-A.7.6 and A.4.3; EU AI Act Art. 10)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aims_policy.engine import Context, Item, Violation, fact, rule
+from aims_policy.model import Reference
+
+from .facts import affects_individuals, due_by, has_data_sources, processes_personal_data
+
+# Data used to build or judge the model, as opposed to data the running system merely reads.
+DEVELOPMENT_PURPOSES = ("training", "fine-tuning", "validation", "testing")
+TRAINING_PURPOSES = ("training", "fine-tuning")
+
+
+def _eu(*pairs: tuple[str, str]) -> list[Reference]:
+    # The crosswalk derived every EU AI Act mapping itself; the metadata must say so.
+    return [Reference(ref, confidence, derived=True) for ref, confidence in pairs]
+
+
+def _sources(ctx: Context, purposes: tuple[str, ...] | None = None) -> Iterator[Item]:
+    for item in ctx.each("spec.dataSources"):
+        if purposes is None or item.get("purpose") in purposes:
+            yield item
+
+
+@fact
+def has_development_data(ctx: Context) -> bool:
+    """Systems with training, fine-tuning, validation or testing data."""
+    return any(True for _ in _sources(ctx, DEVELOPMENT_PURPOSES))
+
+
+@fact
+def has_training_data(ctx: Context) -> bool:
+    """Systems with training or fine-tuning data."""
+    return any(True for _ in _sources(ctx, TRAINING_PURPOSES))
+
+
+@fact
+def bias_relevant_data(ctx: Context) -> bool:
+    """Systems whose outputs are used in decisions about people and that have training,
+    fine-tuning or validation data."""
+    return affects_individuals(ctx) and any(
+        True for _ in _sources(ctx, ("training", "fine-tuning", "validation")))  # fmt: skip
+
+
+@fact
+def processes_special_category_data(ctx: Context) -> bool:
+    """Systems with a data source that holds special-category personal data."""
+    return any(bool(ds.get("specialCategoryData")) for ds in ctx.get("spec.dataSources", ()))
+
+
+@fact
+def has_in_house_models(ctx: Context) -> bool:
+    """Systems with a model built in-house (no supplier) or trained on declared data."""
+    return any(not m.get("supplier") or m.get("trainedOn") for m in ctx.get("spec.models", ()))
+
+
+@rule(
+    id="AIMS-DAT-001",
+    title="Every data source states where it comes from and how it was collected",
+    severity="error",
+    controls=["A.7.5", "A.4.3"],
+    eu_ai_act=_eu(("Art. 10(2)(b)", "high"), ("Annex IV §2(d)", "high"), ("Art. 10", "high")),
+    nist_ai_rmf=["MAP 2.3", "MEASURE 2.9", "GOVERN 1.6", "MAP 2.1"],
+    tags=["data", "eu-ai-act"],
+    applies=has_data_sources,
+    rationale="""Without the origin and collection method of a data set nobody can judge whether
+        it may be used, whether it fits the intended use, or trace a defect back to its source;
+        provenance is the first thing an auditor asks for about data.""",
+    remediation="""Add `provenance:` to the data source with `origin:` (where the data comes
+        from) and `collectionMethod:` (how it was gathered, sampled or labelled).""",
+)
+def data_provenance(ctx: Context) -> Iterator[Violation]:
+    for ds in _sources(ctx):
+        provenance = ds.get("provenance")
+        if not provenance:
+            yield ds.violation(f"data source {ds.name} does not say where its data comes from; "
+                               "add `provenance:` with `origin:` and `collectionMethod:`",
+                               missing="provenance")  # fmt: skip
+            continue
+        for key, what in (("origin", "where the data comes from"),
+                          ("collectionMethod", "how the data was collected")):  # fmt: skip
+            if not provenance.get(key):
+                yield Violation((*ds.path, "provenance"), f"data source {ds.name} does not state "
+                                f"{what}; add `provenance.{key}:`", key)  # fmt: skip
+
+
+@rule(
+    id="AIMS-DAT-002",
+    title="Every data source states its licence or right of use",
+    severity="warning",
+    controls=["A.7.3"],
+    eu_ai_act=_eu(("Art. 10(2)(b)", "high"), ("Art. 53(1)(c)-(d)", "medium")),
+    nist_ai_rmf=["MAP 2.3", "MEASURE 2.10"],
+    tags=["data", "legal", "eu-ai-act"],
+    applies=has_data_sources,
+    rationale="""Using data without a known right of use exposes the organisation to copyright,
+        contract and data-protection claims, and may force a model to be withdrawn.""",
+    remediation="""Add `licence:` to the data source: an SPDX identifier, a contract reference, or
+        `internal-owned` for the organisation's own data.""",
+)
+def data_licence(ctx: Context) -> Iterator[Violation]:
+    for ds in _sources(ctx):
+        if not ds.get("licence"):
+            yield ds.violation(f"data source {ds.name} states no licence or right of use; add "
+                               "`licence:` (SPDX id, contract reference or `internal-owned`)",
+                               missing="licence")  # fmt: skip
+
+
+@rule(
+    id="AIMS-DAT-003",
+    title="A data source acquired from a supplier names a declared supplier",
+    severity="error",
+    controls=["A.7.3", "A.10.3"],
+    eu_ai_act=_eu(("Art. 10(2)(b)", "high"), ("Art. 25(4)", "high")),
+    nist_ai_rmf=["MAP 2.3", "MEASURE 2.10", "GOVERN 6.1"],
+    tags=["data", "third-party"],
+    applies=has_data_sources,
+    rationale="""Data bought or licensed from a third party is only under control when its
+        supplier is assessed and contracted like any other; a supplier id that matches no entry
+        in the supplier list escapes that assessment.""",
+    remediation="""Make `provenance.supplier` the id of an entry in `spec.suppliers`, or add the
+        supplier there with its assessment and contract.""",
+)
+def data_supplier_declared(ctx: Context) -> Iterator[Violation]:
+    known = {s.get("id") for s in ctx.get("spec.suppliers", ())}
+    for ds in _sources(ctx):
+        supplier = (ds.get("provenance") or {}).get("supplier")
+        if supplier and supplier not in known:
+            yield Violation((*ds.path, "provenance", "supplier"), f"data source {ds.name} names "
+                            f"supplier {supplier}, which is not in spec.suppliers; add the "
+                            "supplier there (with its assessment) or correct the id",
+                            because=(f"{supplier!r} not in {sorted(known)}",))  # fmt: skip
+
+
+@rule(
+    id="AIMS-DAT-004",
+    title="Development data has recent, recorded quality checks",
+    severity="warning",
+    controls=["A.7.4"],
+    eu_ai_act=_eu(("Art. 10(3)-(4)", "high"), ("Art. 10(2)(e)-(h)", "high")),
+    nist_ai_rmf=["MAP 2.3", "MEASURE 2.3"],
+    tags=["data", "eu-ai-act"],
+    applies=has_development_data,
+    rationale="""Training, validation and test data that nobody has checked for errors, gaps and
+        duplicates yields models and test results that cannot be trusted; checks done long ago
+        say little about data that has changed since.""",
+    remediation="""Under the data source's `quality:` list the `checks:` performed and set
+        `lastChecked:` to the date they were last run (within the review interval).""",
+)
+def data_quality(ctx: Context) -> Iterator[Violation]:
+    for ds in _sources(ctx, DEVELOPMENT_PURPOSES):
+        quality = ds.get("quality")
+        if not quality:
+            yield ds.violation(f"{ds.get('purpose')} data source {ds.name} records no quality "
+                               "checks; add `quality:` with `checks:` and `lastChecked:`",
+                               missing="quality")  # fmt: skip
+            continue
+        where = (*ds.path, "quality")
+        if not quality.get("checks"):
+            yield Violation(where, f"data source {ds.name} lists no quality checks; add "
+                            "`quality.checks:` (e.g. duplicate removal, label audit)", "checks")  # fmt: skip
+        due = due_by(ctx, quality.get("lastChecked"))
+        if due is None:
+            yield Violation(where, f"data source {ds.name} does not say when its quality was last "
+                            "checked; add `quality.lastChecked:`", "lastChecked")  # fmt: skip
+        elif due < ctx.today:
+            yield Violation((*where, "lastChecked"), f"the quality checks of data source {ds.name} "
+                            f"were last run on {quality.get('lastChecked')} and were due again by "
+                            f"{due}; rerun them and update `lastChecked:`",
+                            because=(f"due {due} < today {ctx.today}",))  # fmt: skip
+
+
+@rule(
+    id="AIMS-DAT-005",
+    title="Data behind decisions about people is examined for bias",
+    severity="error",
+    controls=["A.7.4", "A.5.4"],
+    eu_ai_act=_eu(("Art. 10(2)(e)-(h)", "high"), ("Art. 10(2)(f)-(g)", "medium")),
+    nist_ai_rmf=["MAP 2.3", "MEASURE 2.3", "MEASURE 2.11"],
+    tags=["data", "fairness", "eu-ai-act"],
+    applies=bias_relevant_data,
+    rationale="""When a system's outputs feed decisions about people, biased training or
+        validation data turns directly into unfair treatment; the examination must be done and
+        its record kept so that it can be reviewed.""",
+    remediation="""Examine the data source for bias that could harm people or groups, then set
+        `biasExamination: {done: true, date: ..., ref: <report>}`.""",
+)
+def data_bias(ctx: Context) -> Iterator[Violation]:
+    for ds in _sources(ctx, ("training", "fine-tuning", "validation")):
+        exam = ds.get("biasExamination")
+        if not exam:
+            yield ds.violation(f"{ds.get('purpose')} data source {ds.name} feeds decisions about "
+                               "people but has no bias examination; add `biasExamination:` with "
+                               "`done: true` and a `ref:` to the report", missing="biasExamination")  # fmt: skip
+        elif not exam.get("done"):
+            yield ds.violation(f"the bias examination of data source {ds.name} is not done; "
+                               "examine the data and set `done: true` with a `ref:`",
+                               field="biasExamination")  # fmt: skip
+        elif not exam.get("ref"):
+            yield Violation((*ds.path, "biasExamination"), f"the bias examination of data source "
+                            f"{ds.name} has no record; add `ref:` pointing to its report", "ref")  # fmt: skip
+
+
+@rule(
+    id="AIMS-DAT-006",
+    title="Preparation of training data is documented",
+    severity="warning",
+    controls=["A.7.6"],
+    eu_ai_act=_eu(("Art. 10(2)(c)", "high"), ("Annex IV §2(d)", "high")),
+    nist_ai_rmf=["MAP 2.3"],
+    tags=["data", "eu-ai-act"],
+    applies=has_training_data,
+    rationale="""Labelling, cleaning, filtering and enrichment shape what a model learns; if the
+        steps are not written down they cannot be repeated, reviewed or blamed for a defect.""",
+    remediation="""Add `preparation:` to the training data source listing each step (labelling,
+        cleaning, de-duplication, anonymisation, feature engineering).""",
+)
+def data_preparation(ctx: Context) -> Iterator[Violation]:
+    for ds in _sources(ctx, TRAINING_PURPOSES):
+        if not ds.get("preparation"):
+            yield ds.violation(f"{ds.get('purpose')} data source {ds.name} does not document how "
+                               "it was prepared; add `preparation:` listing the steps",
+                               missing="preparation")  # fmt: skip
+
+
+@rule(
+    id="AIMS-DAT-007",
+    title="In-house models name the declared data they were trained on",
+    severity="error",
+    controls=["A.7.2"],
+    eu_ai_act=_eu(("Art. 10(1)-(2)", "high"), ("Art. 17(1)(f)", "high"), ("Annex IV §2(d)", "high")),
+    nist_ai_rmf=["MAP 2.3", "MEASURE 2.7", "MEASURE 2.8", "MEASURE 2.10", "MANAGE 2.2"],
+    tags=["data", "eu-ai-act"],
+    applies=has_in_house_models,
+    rationale="""The data a model was developed on is part of its definition: a model whose
+        training data is unknown, or refers to data sets that are not declared, cannot be
+        reproduced, explained or checked for quality and bias.""",
+    remediation="""List in the model's `trainedOn:` the ids of the `spec.dataSources` entries used
+        for training or fine-tuning, and declare any that are missing.""",
+)
+def model_training_data(ctx: Context) -> Iterator[Violation]:
+    sources = {ds.name: ds.get("purpose") for ds in _sources(ctx)}
+    for model in ctx.each("spec.models"):
+        trained_on = model.get("trainedOn") or ()
+        if not trained_on:
+            if not model.get("supplier"):
+                yield model.violation(f"in-house model {model.name} does not say what data it was "
+                                      "trained on; add `trainedOn:` with data source ids",
+                                      missing="trainedOn")  # fmt: skip
+            continue
+        for index, ref in enumerate(trained_on):
+            if ref not in sources:
+                yield Violation((*model.path, "trainedOn", index), f"model {model.name} is trained "
+                                f"on {ref}, which is not a declared data source; add it to "
+                                "spec.dataSources or correct the id")  # fmt: skip
+            elif sources[ref] not in TRAINING_PURPOSES:
+                yield Violation((*model.path, "trainedOn", index), f"model {model.name} is trained "
+                                f"on {ref}, whose purpose is {sources[ref]}; set its purpose to "
+                                "training or fine-tuning, or remove it from `trainedOn:`")  # fmt: skip
+
+
+@rule(
+    id="AIMS-DAT-008",
+    title="Personal data has a lawful basis and a data protection impact assessment",
+    severity="error",
+    controls=["A.7.3", "A.2.3"],
+    eu_ai_act=_eu(("Art. 10(5)", "medium"), ("Art. 26(9) + GDPR Art. 35", "low")),
+    nist_ai_rmf=["MAP 2.3", "MEASURE 2.10", "MEASURE 2.7"],
+    tags=["data", "privacy", "gdpr"],
+    applies=processes_personal_data,
+    rationale="""Processing personal data without a lawful basis is unlawful under the GDPR, and
+        AI processing of personal data nearly always needs a DPIA; both must exist before the
+        data is used, not be reconstructed afterwards.""",
+    remediation="""On each data source with `personalData: true` set `lawfulBasis:` (GDPR Art. 6)
+        and `dpiaRef:` pointing to the data protection impact assessment.""",
+)
+def personal_data_basis(ctx: Context) -> Iterator[Violation]:
+    for ds in _sources(ctx):
+        if not ds.get("personalData"):
+            continue
+        if not ds.get("lawfulBasis"):
+            yield ds.violation(f"data source {ds.name} holds personal data without a lawful "
+                               "basis; add `lawfulBasis:` (consent, contract, legitimate-interests...)",
+                               missing="lawfulBasis")  # fmt: skip
+        if not ds.get("dpiaRef"):
+            yield ds.violation(f"data source {ds.name} holds personal data without a data "
+                               "protection impact assessment; add `dpiaRef:` pointing to it",
+                               missing="dpiaRef")  # fmt: skip
+
+
+@rule(
+    id="AIMS-DAT-009",
+    title="Special-category data names its GDPR Article 9 condition",
+    severity="error",
+    controls=["A.7.3"],
+    eu_ai_act=_eu(("Art. 10(5)", "medium")),
+    nist_ai_rmf=["MAP 2.3", "MEASURE 2.10"],
+    tags=["data", "privacy", "gdpr", "eu-ai-act"],
+    applies=processes_special_category_data,
+    rationale="""Health, ethnicity, religion, sexual orientation and similar data may only be
+        processed under one of the narrow conditions of GDPR Art. 9(2); an ordinary lawful basis
+        is not enough, and bias detection under the AI Act needs extra safeguards.""",
+    remediation="""Set `specialCategoryCondition:` on the data source to the Art. 9(2) condition
+        relied on (e.g. explicit consent, Art. 9(2)(a)) or stop using the data.""",
+)
+def special_category_condition(ctx: Context) -> Iterator[Violation]:
+    for ds in _sources(ctx):
+        if ds.get("specialCategoryData") and not ds.get("specialCategoryCondition"):
+            yield ds.violation(f"data source {ds.name} holds special-category data without a "
+                               "GDPR Art. 9(2) condition; add `specialCategoryCondition:`",
+                               missing="specialCategoryCondition")  # fmt: skip
+
+
+@rule(
+    id="AIMS-DAT-010",
+    title="Personal data has a stated retention period",
+    severity="warning",
+    controls=["A.7.2", "A.7.3"],
+    eu_ai_act=_eu(("Art. 10(1)-(2)", "high"), ("Art. 10(5)", "medium")),
+    nist_ai_rmf=["MAP 2.3", "MEASURE 2.10"],
+    tags=["data", "privacy", "gdpr"],
+    applies=processes_personal_data,
+    rationale="""Personal data kept without a defined end breaches the GDPR storage-limitation
+        principle and grows the damage of any breach; the period must be decided and written
+        down per data source.""",
+    remediation="""Add `retention:` to the data source saying how long the data is kept and what
+        happens then (deletion, anonymisation).""",
+)
+def personal_data_retention(ctx: Context) -> Iterator[Violation]:
+    for ds in _sources(ctx):
+        if ds.get("personalData") and not ds.get("retention"):
+            yield ds.violation(f"data source {ds.name} holds personal data but states no retention "
+                               "period; add `retention:` (how long, then deletion or anonymisation)",
+                               missing="retention")  # fmt: skip
