@@ -19,7 +19,6 @@ A rule that raises is isolated: it becomes an engine error for that rule and man
 from __future__ import annotations
 
 import datetime as _dt
-import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar, overload
@@ -321,7 +320,9 @@ def evaluate(rule: Rule, ctx: Context) -> Outcome:
             trace = tuple(ctx.trace or ())
             return Outcome(rule, "not_applicable", reason=_not_applicable(rule, trace), trace=trace)
         violations = tuple(rule.check(ctx))
-    except Exception as exc:
+    except Exception as exc:  # isolation is the point: one broken rule must not stop the run
+        import traceback
+
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
         return Outcome(rule, "error", reason=f"{type(exc).__name__}: {exc} (at {where})")

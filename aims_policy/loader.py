@@ -11,7 +11,6 @@ first whenever a file could be that deep) and alias expansion.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -143,6 +142,8 @@ def load_bytes(raw: bytes, file: str, *, json_syntax: bool = False) -> LoadedFil
 
 def _check_json(text: str) -> None:
     """JSON is composed by the YAML loader for positions, but judged by JSON's own grammar first."""
+
+    import json
 
     def no_constants(name: str) -> Any:
         match = re.search(re.escape(name), text)

@@ -5,7 +5,6 @@ Every output format is a pure function of :class:`Report`; nothing here does I/O
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -116,6 +115,8 @@ class Finding:
 def fingerprint(rule_id: str, system: str | None, ident: str) -> str:
     """A digest of what a finding is about, never of where it sits: line numbers and list indexes
     are deliberately absent so that edits elsewhere in a file do not change it."""
+    import hashlib  # only reports that show fingerprints pay for it
+
     raw = f"{rule_id}\x1f{system or ''}\x1f{ident}".encode()
     return hashlib.sha256(raw).hexdigest()[:32]
 

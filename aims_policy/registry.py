@@ -6,9 +6,7 @@ effect. We collect every :class:`Rule` and :class:`SetRule` a module defines, in
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import importlib.util
 import pkgutil
 import sys
 from collections.abc import Iterable, Sequence
@@ -58,6 +56,9 @@ def builtin_modules() -> list[ModuleType]:
 def load_directory(directory: str | Path) -> list[AnyRule]:
     """Load every ``*.py`` module of a user pack directory (rules are code: only paths the user
     names are ever loaded)."""
+    import hashlib
+    import importlib.util
+
     root = Path(directory)
     if not root.is_dir():
         raise RuleLoadError(f"{directory}: rule pack directory not found")
@@ -127,6 +128,30 @@ def load(*, builtin: bool = True, directories: Sequence[str | Path] = (),
         tuple(sorted((r for r in found if isinstance(r, Rule)), key=lambda r: r.id)),
         tuple(sorted((r for r in found if isinstance(r, SetRule)), key=lambda r: r.id)),
     )
+
+
+def pack_locations(*, builtin: bool = True, directories: Sequence[str | Path] = (),
+                   packs: Sequence[str] = ()) -> list[Path]:  # fmt: skip
+    """Where the named packs keep their modules and fixtures: a directory to search, or for an
+    installed single-module pack the module file itself (its fixtures sit beside it as
+    ``<module>.fixtures.yaml``; we never search the whole site-packages it lives in)."""
+    out: list[Path] = []
+    if builtin:
+        import aims_policy.rules as package
+
+        out.extend(Path(p) for p in package.__path__)
+    out.extend(Path(d) for d in directories)
+    if packs:
+        from importlib.metadata import entry_points
+
+        for name in packs:
+            for ep in entry_points(group=ENTRY_POINT_GROUP):
+                if ep.name == name:
+                    module = importlib.import_module(ep.value.partition(":")[0].strip())
+                    paths = getattr(module, "__path__", None)
+                    out.extend(Path(p) for p in paths) if paths else out.append(Path(str(module.__file__)))
+                    break
+    return out
 
 
 def select(ruleset: RuleSet, keep: Iterable[str]) -> RuleSet:

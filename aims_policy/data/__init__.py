@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,8 @@ except ImportError:  # pragma: no cover
 
 
 def defaults() -> dict[str, Any]:
-    text = resources.files(__name__).joinpath("defaults.yaml").read_text("utf-8")
+    with open(os.path.join(os.path.dirname(__file__), "defaults.yaml"), encoding="utf-8") as handle:
+        text = handle.read()
     data: dict[str, Any] = yaml.load(text, Loader=_Loader)
     return data
 

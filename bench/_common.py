@@ -1,0 +1,68 @@
+"""Shared helpers for the bench scripts: build a tree of manifest copies and time commands.
+
+Benchmarks report ratios of commands run side by side in one session, never absolute timings:
+machines differ, ratios travel."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MANIFESTS = ROOT / "manifests"
+TODAY = "2026-11-22"
+
+
+def example_files() -> list[Path]:
+    """The example manifests (YAML and JSON), without their evidence documents."""
+    return sorted(p for p in MANIFESTS.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
+
+
+def make_tree(target: Path, count: int) -> list[Path]:
+    """``count`` manifest copies spread over subfolders of ``target`` (evidence copied once per
+    folder so references still resolve)."""
+    examples = example_files()
+    per_folder = len(examples)
+    written: list[Path] = []
+    folder_index = 0
+    while len(written) < count:
+        folder = target / f"team{folder_index // 20:03d}" / f"svc{folder_index:05d}"
+        shutil.copytree(MANIFESTS, folder, ignore=shutil.ignore_patterns("README.md"))
+        for path in examples[: min(per_folder, count - len(written))]:
+            written.append(folder / path.relative_to(MANIFESTS))
+        for extra in sorted(folder.rglob("*")):
+            if extra.suffix in (".yaml", ".yml", ".json") and extra not in written:
+                extra.unlink()
+        folder_index += 1
+    return written
+
+
+# An installed package has its bytecode compiled (pip does it at install time); a machine that sets
+# PYTHONDONTWRITEBYTECODE would make every run recompile every module and measure the compiler.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def timed(cmd: list[str], cwd: Path | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=False)  # fmt: skip
+    return time.perf_counter() - start
+
+
+def interleaved(commands: dict[str, list[str]], rounds: int, cwd: Path | None = None) -> dict[str, float]:
+    """Median wall time of each command, running them in turn so that drift hits all alike."""
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for name, cmd in commands.items():  # warm the page cache and .pyc files
+        timed(cmd, cwd)
+    for _ in range(rounds):
+        for name, cmd in commands.items():
+            samples[name].append(timed(cmd, cwd))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+PY = sys.executable
