@@ -1,0 +1,57 @@
+"""Placeholders left in a manifest (ISO/IEC 42001 clause 7.5.2).
+
+``aims-policy init`` writes skeletons whose blanks read ``TODO: ...``. This rule reports every
+one of them, whatever other rules exist, so that a new manifest can never pass by accident: it
+stays red until a person has written something real in each blank.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from aims_policy.engine import Context, Violation, identity, rule
+from aims_policy.paths import Path
+
+#: "TODO" as a word at the start of a value: ``TODO``, ``TODO: name``, ``TODO@example.com``, but
+#: not ``TODOist`` (a product name is not a placeholder).
+PLACEHOLDER = re.compile(r"TODO\b")
+
+
+def _placeholders(node: Any, path: Path) -> Iterator[tuple[Path, str]]:
+    # An explicit stack rather than recursion: the loader bounds depth, but a rule should not
+    # depend on that bound to stay within Python's recursion limit.
+    stack: list[tuple[Path, Any]] = [(path, node)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            if PLACEHOLDER.match(value):
+                yield where, value
+        elif isinstance(value, Mapping):
+            stack.extend(((*where, key), child) for key, child in reversed(list(value.items())))
+        elif isinstance(value, Sequence):
+            stack.extend(((*where, index), child)
+                         for index, child in reversed(list(enumerate(value))))  # fmt: skip
+
+
+@rule(
+    id="AIMS-TODO-001",
+    title="Placeholders are filled in",
+    severity="error",
+    clauses=["7.5.2"],
+    nist_ai_rmf=[("GOVERN 1.4", "medium")],
+    tags=["completeness"],
+    rationale="""A value that still reads `TODO` looks like documentation but says nothing: an
+        auditor, a reviewer or another rule would otherwise take the field as answered. New
+        manifests from `aims-policy init` start with such placeholders so that they fail until
+        a person has filled them in.""",
+    remediation="""Replace each `TODO: ...` value with the real information (the placeholder
+        text says what belongs there), or delete the field if it truly does not apply.""",
+)
+def placeholders_filled_in(ctx: Context) -> Iterator[Violation]:
+    for path, value in _placeholders(ctx.input, ()):
+        hint = value[len("TODO"):].lstrip(" :-").strip()
+        what = f" ({hint})" if hint else ""
+        yield ctx.violation(path, f"{identity(ctx, path)} is still a placeholder{what}; "
+                            "write the real value")
