@@ -1,0 +1,279 @@
+"""Governance of the system: AI policy, alignment with other policies, concern reporting, planned
+reviews, corrective actions and change control (ISO/IEC 42001 A.2, A.3.3; clauses 5.2, 6.3,
+8.2, 9.3, 10.2).
+
+A.2.4 (review of the AI policy) is deliberately not claimed: the manifest records reviews of the
+*system*, not of the organisation's AI policy, so no rule here can evidence it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterator
+
+from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.model import Reference
+
+from .facts import add_months, in_operation, processes_personal_data
+
+
+def _eu(ref: str, confidence: str) -> Reference:
+    # The crosswalk's EU AI Act mappings are its own derivation, not an official mapping.
+    return Reference(ref, confidence, derived=True)
+
+
+def _absent(ctx: Context, parent: str, field: str, message: str) -> Violation:
+    """A violation for a missing field, reported at the deepest parent that exists."""
+    parts = parent.split(".")
+    while len(parts) > 1 and ctx.get(".".join(parts)) is None:
+        field = parts.pop()
+    return ctx.violation(".".join(parts), message, missing=field)
+
+
+@fact
+def is_active(ctx: Context) -> bool:
+    """Systems that are not retired."""
+    return bool(ctx.get("spec.lifecycle.stage") != "retired")
+
+
+@fact
+def has_corrective_actions(ctx: Context) -> bool:
+    """Systems with recorded corrective actions."""
+    return bool(ctx.get("spec.governance.correctiveActions"))
+
+
+@fact
+def has_significant_change(ctx: Context) -> bool:
+    """Systems whose change log has a change marked significant."""
+    return any(bool(c.get("significant")) for c in ctx.get("spec.lifecycle.changeLog", ()))
+
+
+@rule(
+    id="AIMS-GOV-001",
+    title="The system is governed by a referenced AI policy",
+    severity="warning",
+    controls=["A.2.2"],
+    clauses=["5.2"],
+    eu_ai_act=[_eu("Art. 17(1)(a)", "medium"), _eu("Art. 9(1)", "low")],
+    nist_ai_rmf=["GOVERN 1.1", "GOVERN 1.2"],
+    tags=["governance"],
+    rationale="""A system whose manifest does not point to the AI policy it operates under gives an
+        auditor no way to tell which commitments, principles and approval rules apply to it, or
+        whether the team even knows the policy exists.""",
+    remediation="""Add `spec.governance.aiPolicyRef:` with the path or URL of the organisation's
+        AI policy (the document top management approved).""",
+)
+def ai_policy_referenced(ctx: Context) -> Iterator[Violation]:
+    if not ctx.get("spec.governance.aiPolicyRef"):
+        yield _absent(ctx, "spec.governance", "aiPolicyRef", "no AI policy is referenced; add "
+                      "`governance.aiPolicyRef:` pointing to the AI policy this system follows")
+
+
+@rule(
+    id="AIMS-GOV-002",
+    title="Systems that process personal data assess privacy risk in the AI risk register",
+    severity="warning",
+    controls=["A.2.3"],
+    clauses=["6.1.2"],
+    eu_ai_act=[_eu("Art. 26(9) + GDPR Art. 35", "low")],
+    nist_ai_rmf=["MEASURE 2.10"],
+    tags=["privacy", "risk"],
+    applies=processes_personal_data,
+    rationale="""The AI management system has to work with the organisation's data-protection
+        policy, not beside it. When a system handles personal data but its AI risk register has no
+        privacy risk, the privacy assessment (DPIA) and the AI risk assessment have not been
+        brought together, and privacy controls are missing from the system's treatment plan.""",
+    remediation="""Add a risk with `category: privacy` to `spec.risks` that describes how personal
+        data could be misused, leaked or kept too long, and treat it (for example with A.7.3
+        and A.2.3 measures taken from the DPIA).""",
+)
+def privacy_risk_assessed(ctx: Context) -> Iterator[Violation]:
+    risks = ctx.get("spec.risks")
+    if any(r.get("category") == "privacy" for r in risks or ()):
+        return
+    message = ("the system processes personal data but no risk in the register has "
+               "`category: privacy`; add one that reflects the DPIA's findings")
+    if risks:
+        yield ctx.violation("spec.risks", message)
+    else:
+        yield ctx.violation("spec", message, missing="risks")
+
+
+@rule(
+    id="AIMS-GOV-003",
+    title="People can report concerns about the system",
+    severity="warning",
+    controls=["A.3.3"],
+    eu_ai_act=[_eu("Art. 87", "medium"), _eu("Art. 26(5)", "low")],
+    nist_ai_rmf=["MANAGE 2.2"],
+    tags=["governance"],
+    rationale="""Staff and others who see the system cause harm, or being used against its
+        intended purpose, need a known and safe way to say so; without one, problems surface only
+        after they have become incidents.""",
+    remediation="""Add `spec.governance.concernChannel:` naming the reporting route (a speak-up
+        portal, mailbox or process), ideally one that allows anonymous reports.""",
+)
+def concern_channel(ctx: Context) -> Iterator[Violation]:
+    if not ctx.get("spec.governance.concernChannel"):
+        yield _absent(ctx, "spec.governance", "concernChannel", "no channel for reporting "
+                      "concerns is named; add `governance.concernChannel:` (portal, mailbox or process)")
+
+
+@rule(
+    id="AIMS-GOV-004",
+    title="System reviews are planned within the maximum review interval",
+    severity="warning",
+    clauses=["9.3", "8.2"],
+    eu_ai_act=[_eu("Art. 17", "low")],
+    nist_ai_rmf=["GOVERN 1.5"],
+    tags=["governance", "review"],
+    applies=is_active,
+    rationale="""Planned reviews are how management learns that a system's risks, performance or
+        context have changed. An interval longer than the organisation allows, or a next review
+        set further out than that, means the system can drift unnoticed for too long.""",
+    remediation="""Set `spec.lifecycle.reviewIntervalMonths` to at most the organisation's maximum
+        (data `reviews.maxIntervalMonths`) and `nextReview` no later than `lastReview` plus that
+        maximum.""",
+)
+def review_interval(ctx: Context) -> Iterator[Violation]:
+    cap: int = ctx.param("reviews.maxIntervalMonths")
+    interval = ctx.get("spec.lifecycle.reviewIntervalMonths")
+    last = ctx.date(ctx.get("spec.lifecycle.lastReview"))
+    upcoming = ctx.date(ctx.get("spec.lifecycle.nextReview"))
+    if interval is None and upcoming is None:
+        yield ctx.violation("spec.lifecycle", "no review interval is planned; add "
+                            f"`reviewIntervalMonths:` (at most {cap})", missing="reviewIntervalMonths")
+    if interval is not None and interval > cap:
+        yield ctx.violation("spec.lifecycle.reviewIntervalMonths", f"the review interval is "
+                            f"{interval} months, longer than the maximum of {cap}; shorten it",
+                            because=[f"reviewIntervalMonths {interval} > {cap}"])
+    if last is not None and upcoming is not None and upcoming > add_months(last, cap):
+        latest = add_months(last, cap)
+        yield ctx.violation("spec.lifecycle.nextReview", f"the next review ({upcoming}) is more "
+                            f"than {cap} months after the last one ({last}); bring it forward to "
+                            f"{latest} or earlier", because=[f"nextReview > lastReview + {cap} months"])
+
+
+@rule(
+    id="AIMS-GOV-005",
+    title="The system review is not overdue",
+    severity="error",
+    clauses=["9.3", "8.2"],
+    eu_ai_act=[_eu("Art. 17", "low")],
+    nist_ai_rmf=["GOVERN 1.5", "MEASURE 4.3"],
+    tags=["governance", "review"],
+    applies=in_operation,
+    rationale="""A deployed system whose scheduled review date has passed is running on an
+        assessment nobody has confirmed is still valid; that is exactly the gap management review
+        exists to close. The due day itself is still on time.""",
+    remediation="""Hold the review, then update `spec.lifecycle.lastReview` to its date and
+        `nextReview` to the next planned date.""",
+)
+def review_not_overdue(ctx: Context) -> Iterator[Violation]:
+    cap: int = ctx.param("reviews.maxIntervalMonths")
+    interval = min(ctx.get("spec.lifecycle.reviewIntervalMonths") or cap, cap)
+    candidates: list[tuple[_dt.date, str]] = []
+    upcoming = ctx.date(ctx.get("spec.lifecycle.nextReview"))
+    if upcoming is not None:
+        candidates.append((upcoming, "nextReview"))
+    for field in ("lastReview", "deployedOn"):  # never reviewed: count from go-live
+        base = ctx.date(ctx.get(f"spec.lifecycle.{field}"))
+        if base is not None:
+            candidates.append((add_months(base, interval), field))
+            break
+    if not candidates:
+        yield ctx.violation("spec.lifecycle", "the system is deployed but no review is recorded "
+                            "or planned; add `lastReview:` and `nextReview:`", missing="lastReview")
+        return
+    due, field = min(candidates, key=lambda c: c[0])
+    ctx.note(f"review due {due} (from {field}), today {ctx.today}")
+    if ctx.today > due:
+        yield ctx.violation(f"spec.lifecycle.{field}", f"the system review was due on {due} and is "
+                            f"{(ctx.today - due).days} days overdue; hold it and record the new "
+                            "`lastReview` and `nextReview`", because=[f"today {ctx.today} > due {due}"])
+
+
+@rule(
+    id="AIMS-GOV-006",
+    title="Corrective actions are not overdue",
+    severity="warning",
+    clauses=["10.2"],
+    eu_ai_act=[_eu("Art. 20", "high")],
+    nist_ai_rmf=["MANAGE 2.3"],
+    tags=["governance", "improvement"],
+    applies=has_corrective_actions,
+    rationale="""A corrective action without a due date, or past it and still open, is a
+        nonconformity that nobody is closing; the same failure can recur while the record says it
+        is being handled. The due day itself is still on time.""",
+    remediation="""Give every open corrective action a `dueDate`; close it (`status: closed`) when
+        done, or agree a new date and record why it slipped.""",
+)
+def corrective_actions_on_time(ctx: Context) -> Iterator[Violation]:
+    for action in ctx.each("spec.governance.correctiveActions"):
+        if action.get("status") == "closed":
+            continue
+        due = ctx.date(action.get("dueDate"))
+        if due is None:
+            yield action.violation(f"corrective action {action.name} is open without a due date; "
+                                   "add `dueDate:`", missing="dueDate")
+        elif ctx.today > due:
+            yield action.violation(f"corrective action {action.name} was due on {due} and is still "
+                                   f"{action.get('status', 'open')}; close it or set a new date",
+                                   field="dueDate", because=[f"today {ctx.today} > dueDate {due}"])
+
+
+@rule(
+    id="AIMS-GOV-007",
+    title="Deployed systems keep a change log that includes the running version",
+    severity="warning",
+    clauses=["6.3", "7.5.2"],
+    eu_ai_act=[_eu("Art. 17(1)(a)", "medium"), _eu("Art. 43(4)", "medium")],
+    nist_ai_rmf=["MEASURE 3.1"],
+    tags=["change-management"],
+    applies=in_operation,
+    rationale="""Without a change log nobody can tell which changes were made, when, and whether
+        any of them was significant enough to require new risk and impact assessments; a running
+        version that is missing from the log was released outside change control.""",
+    remediation="""Add `spec.lifecycle.changeLog` entries (version, date, description,
+        `significant: true|false`) for every release, including the version in
+        `metadata.version`.""",
+)
+def change_log(ctx: Context) -> Iterator[Violation]:
+    log = ctx.get("spec.lifecycle.changeLog")
+    if not log:
+        yield ctx.violation("spec.lifecycle", "the system is deployed but has no change log; add "
+                            "`changeLog:` entries for its releases", missing="changeLog")
+        return
+    version = ctx.get("metadata.version")
+    if version and version not in {c.get("version") for c in log}:
+        yield ctx.violation("metadata.version", f"the running version {version} is not in "
+                            "`spec.lifecycle.changeLog`; add an entry that says what changed and "
+                            "whether it was significant")
+
+
+@rule(
+    id="AIMS-GOV-008",
+    title="A significant change is followed by a system review",
+    severity="warning",
+    clauses=["6.3", "8.2"],
+    eu_ai_act=[_eu("Art. 9(2)(a)-(c)", "high"), _eu("Art. 43(4)", "medium")],
+    nist_ai_rmf=["GOVERN 1.5", "MEASURE 3.1"],
+    tags=["change-management", "risk", "review"],
+    applies=has_significant_change,
+    rationale="""A change marked significant (a new model, new data, a new user group) can change
+        the system's risks. Risk assessment has to be repeated when such changes happen, not only
+        at the next planned date; a last review older than the latest significant change shows it
+        was not.""",
+    remediation="""Review the system (risks, controls, validation) after the change and record the
+        review date in `spec.lifecycle.lastReview`.""",
+)
+def review_after_change(ctx: Context) -> Iterator[Violation]:
+    changes = [c for c in ctx.each("spec.lifecycle.changeLog") if c.get("significant")]
+    latest = max(changes, key=lambda c: c.get("date"))
+    changed = ctx.date(latest.get("date"))
+    reviewed = ctx.date(ctx.get("spec.lifecycle.lastReview"))
+    if reviewed is None or (changed is not None and reviewed < changed):
+        when = f"came after the last review ({reviewed})" if reviewed else "has no review recorded"
+        yield latest.violation(f"significant change {latest.get('version')} ({changed}) {when}; "
+                               "review the system's risks and controls and update "
+                               "`lifecycle.lastReview`", because=[f"lastReview {reviewed} < {changed}"])
