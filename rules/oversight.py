@@ -1,0 +1,155 @@
+"""Human oversight: people who can intervene, stop the system and are trained to do so
+(ISO/IEC 42001 A.9.2, A.6.1.3, A.4.6; EU AI Act Art. 14, 26(2), 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.model import Reference
+
+from .facts import add_months, affects_individuals, is_high_risk
+
+
+def _eu(*pairs: tuple[str, str]) -> list[Reference]:
+    # The crosswalk derived every EU AI Act mapping itself; the metadata must say so.
+    return [Reference(ref, confidence, derived=True) for ref, confidence in pairs]
+
+
+@fact
+def high_risk_in_the_loop(ctx: Context) -> bool:
+    """High-risk systems whose outputs a person confirms one by one (human-in-the-loop)."""
+    return is_high_risk(ctx) and ctx.get("spec.humanOversight.mode") == "human-in-the-loop"
+
+
+@rule(
+    id="AIMS-HUM-001",
+    title="Decisions about people are overseen by someone who can override them",
+    severity="error",
+    controls=["A.9.2", "A.6.1.3"],
+    eu_ai_act=_eu(("Art. 14", "medium"), ("Art. 14(1)-(3)", "medium"), ("Art. 26(1)", "high")),
+    nist_ai_rmf=["GOVERN 4.1", "MAP 4.1", "MANAGE 1.1", "MAP 3.5"],
+    tags=["oversight", "eu-ai-act", "gdpr"],
+    applies=affects_individuals,
+    rationale="""When a system's output decides something about a person, a human must be able
+        to look at the case and change the outcome; otherwise errors reach people unchecked and
+        the decision is solely automated (GDPR Art. 22).""",
+    remediation="""Set `humanOversight.mode` to human-in-the-loop, human-on-the-loop or
+        human-in-command and `canOverride: true`, and make sure the overseers really can change
+        an outcome.""",
+)
+def oversight_with_override(ctx: Context) -> Iterator[Violation]:
+    oversight = ctx.get("spec.humanOversight")
+    if not oversight:
+        yield ctx.violation("spec", "the system's outputs are used in decisions about people but no "
+                            "human oversight is declared; add `humanOversight:` with a mode and "
+                            "`canOverride: true`", missing="humanOversight")  # fmt: skip
+        return
+    if oversight.get("mode") == "none":
+        yield ctx.violation("spec.humanOversight.mode", "decisions about people are taken without "
+                            "human oversight (mode: none); choose human-in-the-loop, "
+                            "human-on-the-loop or human-in-command")  # fmt: skip
+    if "canOverride" not in oversight:
+        yield ctx.violation("spec.humanOversight", "the overseers' power to override a decision "
+                            "about a person is not stated; add `canOverride: true`",
+                            missing="canOverride")  # fmt: skip
+    elif not oversight.get("canOverride"):
+        yield ctx.violation("spec.humanOversight.canOverride", "no one can override the system's "
+                            "decisions about people (canOverride: false); give the overseers "
+                            "that power and set `canOverride: true`")  # fmt: skip
+
+
+@rule(
+    id="AIMS-HUM-002",
+    title="A high-risk system can be stopped by its overseers",
+    severity="error",
+    controls=["A.6.1.3", "A.9.2"],
+    eu_ai_act=_eu(("Art. 14(1)-(3)", "medium"), ("Art. 14", "medium")),
+    nist_ai_rmf=["GOVERN 1.2", "MANAGE 1.1", "MANAGE 2.4", "GOVERN 4.1"],
+    tags=["oversight", "eu-ai-act", "safety"],
+    applies=is_high_risk,
+    rationale="""A high-risk system that misbehaves must be brought to a safe halt by a person
+        without waiting for a release; a stop that nobody can press is no safeguard.""",
+    remediation="""Provide a stop or safe-state procedure the overseers can use at any time and
+        set `humanOversight.canStop: true`.""",
+)
+def oversight_can_stop(ctx: Context) -> Iterator[Violation]:
+    oversight = ctx.get("spec.humanOversight")
+    if not oversight:
+        yield ctx.violation("spec", "a high-risk system needs human oversight that can stop it; add "
+                            "`humanOversight:` with `canStop: true`", missing="humanOversight")  # fmt: skip
+    elif "canStop" not in oversight:
+        yield ctx.violation("spec.humanOversight", "it is not stated whether the overseers can stop "
+                            "this high-risk system; add `canStop: true`", missing="canStop")  # fmt: skip
+    elif not oversight.get("canStop"):
+        yield ctx.violation("spec.humanOversight.canStop", "the overseers cannot stop this high-risk "
+                            "system (canStop: false); provide a stop procedure and set "
+                            "`canStop: true`")  # fmt: skip
+
+
+@rule(
+    id="AIMS-HUM-003",
+    title="Overseers of a high-risk system are trained, and the training is current",
+    severity="error",
+    controls=["A.4.6"],
+    clauses=["7.2"],
+    eu_ai_act=_eu(("Art. 4", "high"), ("Art. 26(2)", "medium"), ("Art. 14(4)", "low")),
+    nist_ai_rmf=["GOVERN 1.6", "GOVERN 3.1", "GOVERN 3.2", "MAP 1.2", "MAP 2.1", "MAP 3.4"],
+    tags=["oversight", "competence", "eu-ai-act"],
+    applies=is_high_risk,
+    rationale="""Oversight only works when the people doing it understand the system's
+        capabilities and limits and the automation bias it invites; deployers must assign it to
+        people with the necessary competence, training and authority.""",
+    remediation="""List the oversight roles under `humanOversight.overseers` with `trained: true`,
+        the `trainingDate` of their last training (refreshed within the data document's
+        `oversight.trainingValidityMonths`) and a `competenceRef`.""",
+)
+def overseers_trained(ctx: Context) -> Iterator[Violation]:
+    oversight = ctx.get("spec.humanOversight")
+    if not oversight or not oversight.get("overseers"):
+        where, missing = ("spec.humanOversight", "overseers") if oversight else ("spec", "humanOversight")
+        yield ctx.violation(where, "no trained overseers are named for this high-risk system; add "
+                            "`humanOversight.overseers:` with role, trained, trainingDate",
+                            missing=missing)  # fmt: skip
+        return
+    months = ctx.param("oversight.trainingValidityMonths")
+    for person in ctx.each("spec.humanOversight.overseers"):
+        role = person.get("role")
+        if not person.get("trained"):
+            text = (f"overseer role '{role}' is not recorded as trained; train them and set "
+                    "`trained: true` with `trainingDate:`")
+            if "trained" in person.value:
+                yield person.violation(text, field="trained")
+            else:
+                yield person.violation(text, missing="trained")
+            continue
+        day = ctx.date(person.get("trainingDate"))
+        if day is None:
+            yield person.violation(f"overseer role '{role}' has no training date; add "
+                                   "`trainingDate:`", missing="trainingDate")  # fmt: skip
+        elif add_months(day, months) < ctx.today:
+            yield person.violation(f"the training of overseer role '{role}' dates from {day} and "
+                                   f"expired on {add_months(day, months)} ({months} months); "
+                                   "refresh it and update `trainingDate:`", field="trainingDate",
+                                   because=[f"{add_months(day, months)} < today {ctx.today}"])  # fmt: skip
+
+
+@rule(
+    id="AIMS-HUM-004",
+    title="Human-in-the-loop review of a high-risk system counters automation bias",
+    severity="warning",
+    controls=["A.9.2", "A.4.6"],
+    eu_ai_act=_eu(("Art. 14", "medium"), ("Art. 14(4)", "low")),
+    nist_ai_rmf=["GOVERN 4.1", "MAP 4.1", "MANAGE 1.1", "MAP 3.4"],
+    tags=["oversight", "eu-ai-act"],
+    applies=high_risk_in_the_loop,
+    rationale="""People who confirm a system's proposals all day tend to accept them unread;
+        without measures against that automation bias, a human in the loop is a rubber stamp.""",
+    remediation="""Add `humanOversight.automationBiasMeasures:` listing what keeps reviewers
+        critical (confidence display, required reasons for agreeing, blind re-review samples).""",
+)
+def automation_bias(ctx: Context) -> Iterator[Violation]:
+    if not ctx.get("spec.humanOversight.automationBiasMeasures"):
+        yield ctx.violation("spec.humanOversight", "reviewers confirm this high-risk system's "
+                            "outputs but nothing counters automation bias; add "
+                            "`automationBiasMeasures:`", missing="automationBiasMeasures")  # fmt: skip
