@@ -15,6 +15,7 @@ from aims_policy import __version__
 #: command name -> "module:attribute" (one module per command, loaded lazily)
 COMMANDS: dict[str, str] = {
     "check": "aims_policy.commands.check:check",
+    "init": "aims_policy.commands.init:init",
     "explain": "aims_policy.commands.info:explain",
     "rules": "aims_policy.commands.info:rules",
     "schema": "aims_policy.commands.info:schema",

@@ -1,0 +1,103 @@
+"""`aims-policy init`: a schema-valid skeleton that fails `check` until every placeholder is filled
+in, and that never overwrites a file.
+
+Expectations are independent of the code under test: the packaged JSON Schema checked with
+jsonschema itself, and the placeholder lines found by reading the written file."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = json.loads((ROOT / "aims_policy/schema/manifest-v1.schema.json").read_text("utf-8"))
+FINDING = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>\w+) (?P<rule>[A-Z0-9-]+) ",
+                     re.M)  # fmt: skip
+
+
+def aims(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "aims_policy", *args], cwd=cwd, text=True,
+                          capture_output=True, timeout=120)  # fmt: skip
+
+
+def placeholder_lines(text: str) -> set[int]:
+    """Lines whose value (after `key:` or `- `) starts with TODO, read off the file by hand."""
+    return {n for n, line in enumerate(text.splitlines(), 1)
+            if re.match(r'^\s*(?:- |[\w-]+: )"?TODO\b', line)}  # fmt: skip
+
+
+@pytest.mark.parametrize("level", ["low", "medium", "high", "critical"])
+def test_init_writes_a_schema_valid_skeleton_that_check_rejects(tmp_path: Path, level: str) -> None:
+    result = aims("init", "loan-advisor", "--risk-level", level, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    path = tmp_path / "loan-advisor.aims.yaml"
+    text = path.read_text("utf-8")
+    assert text.startswith("# yaml-language-server: $schema=https://raw.githubusercontent.com/"
+                           "aims-policy/aims-policy/main/aims_policy/schema/manifest-v1.schema.json\n")
+    data = yaml.safe_load(text)
+    assert sorted(e.message for e in Draft202012Validator(SCHEMA).iter_errors(data)) == []
+    assert data["metadata"]["name"] == "loan-advisor"
+    assert data["spec"]["classification"]["riskLevel"] == level
+    assert ("accountablePerson" in data["spec"]) == (level in ("high", "critical"))
+
+    check = aims("check", path.name, cwd=tmp_path)
+    assert check.returncode == 1, check.stdout + check.stderr
+    found = [m.groupdict() for m in FINDING.finditer(check.stdout)]
+    todo_lines = {int(f["line"]) for f in found if f["rule"] == "AIMS-TODO-001"}
+    assert todo_lines == placeholder_lines(text)
+    assert len(todo_lines) >= 10
+    # Syntax is right from the start: the first check talks about content only.
+    assert not [f for f in found if f["rule"].startswith("AIMS-SCH")]
+    assert f"{len(todo_lines)} TODO placeholders" in result.stdout
+
+
+def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
+    target = tmp_path / "custom.yaml"
+    assert aims("init", "chat-helper", "--risk-level", "low", "-o", str(target), cwd=tmp_path).returncode == 0
+    before = target.read_bytes()
+    again = aims("init", "other-name", "--risk-level", "high", "-o", str(target), cwd=tmp_path)
+    assert again.returncode == 2
+    assert "already exists" in again.stderr and "not overwriting" in again.stderr
+    assert target.read_bytes() == before
+    assert not (tmp_path / "chat-helper.aims.yaml").exists()
+
+
+def test_init_rejects_a_name_the_schema_would_reject(tmp_path: Path) -> None:
+    result = aims("init", "Loan Advisor", "--risk-level", "low", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "'loan-advisor'" in result.stderr  # the suggestion
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_init_requires_a_known_risk_level(tmp_path: Path) -> None:
+    result = aims("init", "loan-advisor", "--risk-level", "extreme", cwd=tmp_path)
+    assert result.returncode == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_init_schema_line_can_point_at_a_vendored_copy(tmp_path: Path) -> None:
+    result = aims("init", "loan-advisor", "--risk-level", "low", "--schema",
+                  "schemas/manifest-v1.schema.json", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0
+    first = (tmp_path / "loan-advisor.aims.yaml").read_text("utf-8").splitlines()[0]
+    assert first == "# yaml-language-server: $schema=schemas/manifest-v1.schema.json"
+
+
+def test_filling_in_the_placeholders_clears_the_placeholder_findings(tmp_path: Path) -> None:
+    assert aims("init", "loan-advisor", "--risk-level", "high", cwd=tmp_path).returncode == 0
+    path = tmp_path / "loan-advisor.aims.yaml"
+    text = path.read_text("utf-8")
+    filled = re.sub(r'"TODO: ([^"]*)"', lambda m: f'"Filled in: {m.group(1)}"', text)
+    filled = filled.replace("TODO@example.com", "owner@example.com")
+    path.write_text(filled, "utf-8")
+    check = aims("check", path.name, cwd=tmp_path)
+    rules = {m.group("rule") for m in FINDING.finditer(check.stdout)}
+    assert "AIMS-TODO-001" not in rules
+    assert not {r for r in rules if r.startswith("AIMS-SCH")}
