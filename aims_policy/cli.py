@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "explain": "aims_policy.commands.info:explain",
     "rules": "aims_policy.commands.info:rules",
     "schema": "aims_policy.commands.info:schema",
+    "test": "aims_policy.commands.test:test",
 }
 
 

@@ -149,7 +149,10 @@ def pack_locations(*, builtin: bool = True, directories: Sequence[str | Path] = 
                 if ep.name == name:
                     module = importlib.import_module(ep.value.partition(":")[0].strip())
                     paths = getattr(module, "__path__", None)
-                    out.extend(Path(p) for p in paths) if paths else out.append(Path(str(module.__file__)))
+                    if paths:
+                        out.extend(Path(p) for p in paths)
+                    else:
+                        out.append(Path(str(module.__file__)))
                     break
     return out
 
