@@ -48,6 +48,17 @@ _OCT = re.compile(r"0o[0-7]+\Z")
 _HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _SPECIAL_FLOAT = re.compile(r"[-+]?\.(inf|Inf|INF)\Z|\.(nan|NaN|NAN)\Z")
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+# What YAML 1.1 (and libyaml) accepts in a stream; anything else is a ReaderError.
+_NON_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+# A JSON string (skipped) or a bare NaN/Infinity constant (found).
+_JSON_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+# A UTF-16 surrogate pair written as two JSON escapes (an odd number of backslashes before it).
+_JSON_SURROGATES = re.compile(
+    r"(?<!\\)((?:\\\\)*)\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
+)
 _CONSTANTS: dict[str, Any] = {
     "": None, "~": None, "null": None, "Null": None, "NULL": None,
     "true": True, "True": True, "TRUE": True,
@@ -134,6 +145,7 @@ def load_bytes(raw: bytes, file: str, *, json_syntax: bool = False) -> LoadedFil
         text = read_text(raw)
         if json_syntax:
             _check_json(text)
+            text = _JSON_SURROGATES.sub(_astral_escape, text)
         docs = _compose_all(text, file)
     except LoadError as exc:
         return LoadedFile(file, [], [_error(file, exc)])
@@ -146,8 +158,8 @@ def _check_json(text: str) -> None:
     import json
 
     def no_constants(name: str) -> Any:
-        match = re.search(re.escape(name), text)
-        line, col = _line_col(text, match.start() if match else 0)
+        found = next((m for m in _JSON_CONSTANT.finditer(text) if m.group(1)), None)
+        line, col = _line_col(text, found.start(1)) if found else (None, None)
         raise LoadError("json-number", f"{name} is not a number in JSON; write a finite number",
                         line, col)  # fmt: skip
 
@@ -156,7 +168,15 @@ def _check_json(text: str) -> None:
     except json.JSONDecodeError as exc:
         raise LoadError("json-syntax", f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
+        _prescan_depth(text)  # raises with the position where the nesting gets too deep
         raise LoadError("too-deep", f"nesting deeper than {MAX_DEPTH} levels") from None
+
+
+def _astral_escape(match: re.Match[str]) -> str:
+    """JSON writes a character beyond U+FFFF as two escapes (a UTF-16 surrogate pair), which YAML
+    does not accept; rewrite the pair as YAML's single 8-digit escape (the JSON is already valid)."""
+    high, low = int(match.group(2), 16), int(match.group(3), 16)
+    return f"{match.group(1)}\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
@@ -188,14 +208,22 @@ def _prescan_depth(text: str) -> None:
 
 
 def _yaml_error(exc: yaml.YAMLError, source: str) -> LoadError:
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow anywhere
+        found = _NON_PRINTABLE.search(source)
+        code = ord(found.group()) if found else exc.character
+        line, col = _line_col(source, found.start()) if found else (None, None)
+        return LoadError("yaml-character", f"character U+{code:04X} is not allowed in YAML; remove "
+                         "it (or write it as an escape in a double-quoted string)", line, col)  # fmt: skip
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line, col = _mark(mark)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
-    text = f"{context}, {problem}" if context else str(problem)
+    text = " ".join((f"{context}, {problem}" if context else str(problem)).split())
     hint = "fix the YAML syntax"
-    offending = source.split("\n", line)[line - 1][col - 1 : col] if mark is not None else ""
-    if offending == "\t" or "tab" in text:
+    # libyaml counts \r, \x85, \u2028 and \u2029 as line breaks too: split the same way.
+    lines = _LINE_BREAK.split(source, maxsplit=line) if mark is not None else []
+    offending = lines[line - 1][col - 1 : col] if len(lines) >= line else ""
+    if offending == "\t" or re.search(r"\btab\b", text):
         hint = "indent with spaces: YAML does not allow tabs for indentation"
     return LoadError("yaml-syntax", f"invalid YAML: {text}; {hint}", line, col)
 
