@@ -1,0 +1,444 @@
+"""SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+
+One run. ``tool.driver`` describes every rule of the report with help, tags, ``security-severity``
+(on rules tagged ``security``) and ``relationships`` to three taxonomies (ISO/IEC 42001, EU AI
+Act, NIST AI RMF) that the run carries. Results have relative URIs under ``%SRCROOT%``, regions
+with columns, and ``partialFingerprints`` made from rule, system and identity path only, so moving
+lines or inserting list items does not re-open alerts. Waived and baselined findings stay as
+results with ``suppressions``; files that could not be loaded and rule crashes are
+``toolExecutionNotifications`` and make ``executionSuccessful`` false.
+
+The project URL (``url`` in setup.cfg) is the single source of ``informationUri`` and every
+``helpUri``; it is read from the installed distribution's metadata when rendering.
+
+GitHub rejects a run of more than 25,000 results or an upload above 10 MB gzipped. Rather than
+write such a file, :func:`render` raises :class:`SarifLimitError`; ``--sarif-min-level`` keeps
+only results at or above a severity. (GitHub stores only the 5,000 most severe results of a run
+anyway.)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+from aims_policy.model import (
+    Finding,
+    Location,
+    Notification,
+    Reference,
+    Report,
+    RuleMeta,
+    Suppression,
+    at_or_above,
+)
+from aims_policy.output import RenderOptions
+from aims_policy.output.taxonomy import EU, ISO, NIST, Catalogue, catalogues, eu_taxa, nist_taxa
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT_KEY = "aimsPolicyFinding/v1"
+SRCROOT = "%SRCROOT%"
+DEFAULT_CATEGORY = "aims-policy/"
+
+#: GitHub code scanning's hard limits (docs: "SARIF results exceed limit").
+MAX_RESULTS = 25_000
+MAX_GZIPPED_BYTES = 10 * 1024 * 1024
+MAX_TAGS = 10  # GitHub shows 10 and rejects more than 20
+MAX_FULL_DESCRIPTION = 1000
+
+#: GitHub reads ``security-severity`` (0.0-10.0) on rules tagged "security": above 7.0 is high,
+#: 4.0-6.9 medium, below 4.0 low.
+SECURITY_SEVERITY = {"error": "7.5", "warning": "5.0", "note": "2.0"}
+
+
+class SarifLimitError(ValueError):
+    """The SARIF would exceed a limit GitHub enforces; the message says how to stay within it."""
+
+
+@cache
+def project_url() -> str | None:
+    """The project URL from the installed distribution's metadata (setup.cfg ``url``)."""
+    from importlib import metadata
+
+    try:
+        meta = metadata.metadata("aims-policy")
+    except metadata.PackageNotFoundError:
+        return None
+    url = next(iter(meta.get_all("Home-page") or []), None)
+    if not url:
+        for entry in meta.get_all("Project-URL") or []:
+            label, _, value = entry.partition(",")
+            if label.strip().lower() in ("homepage", "home", "source", "repository"):
+                url = value.strip()
+                break
+    return url.rstrip("/") if url else None
+
+
+def rule_doc_url(rule_id: str, base: str | None = None) -> str | None:
+    base = base if base is not None else project_url()
+    return f"{base}/blob/main/docs/rules/{rule_id}.md" if base else None
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    doc = as_dict(report, options)
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    _check_size(text)
+    return text
+
+
+def as_dict(report: Report, options: RenderOptions | None = None) -> dict[str, Any]:
+    options = options or RenderOptions()
+    min_level = options.sarif_min_level
+    findings = [f for f in report.findings if min_level is None or at_or_above(f.severity, min_level)]
+    if len(findings) > MAX_RESULTS:
+        raise SarifLimitError(_too_many(len(findings), report, min_level))
+
+    rules = list(report.rules)
+    known = {r.id for r in rules}
+    for f in findings:  # a finding of a rule the report does not describe still needs a rule
+        if f.rule_id not in known:
+            known.add(f.rule_id)
+            rules.append(RuleMeta(f.rule_id, "", f.rule_id, f.severity, "", ""))
+    rule_index = {r.id: i for i, r in enumerate(rules)}
+    taxonomies = _taxonomies(rules)
+    base = project_url()
+    systems = {s.name: s.location for s in report.systems}
+
+    driver: dict[str, Any] = {
+        "name": "aims-policy",
+        "fullName": "aims-policy: policy-as-code checks for AI systems (ISO/IEC 42001)",
+        "version": report.tool_version,
+        "semanticVersion": report.tool_version,
+    }
+    if base:
+        driver["informationUri"] = base
+    driver["rules"] = [_rule(r, taxonomies, base) for r in rules]
+    driver["supportedTaxonomies"] = [{"name": t["name"], "index": i} for i, t in enumerate(taxonomies)]
+
+    category = options.sarif_category or DEFAULT_CATEGORY
+    run: dict[str, Any] = {
+        "tool": {"driver": driver},
+        "automationDetails": {"id": category if category.endswith("/") else category + "/"},
+        "invocations": [_invocation(report.notifications, rule_index)],
+        "originalUriBaseIds": {
+            SRCROOT: {"description": {"text": "The directory aims-policy was run from; every "
+                                              "result path is relative to it."}},
+        },
+        "columnKind": "unicodeCodePoints",
+        "taxonomies": [t["component"] for t in taxonomies],
+        "results": [_result(f, rule_index[f.rule_id], systems) for f in findings],
+        "properties": {
+            "today": report.today,
+            "failOn": report.fail_on,
+            "files": len(report.files),
+            "systems": [s.name for s in report.systems],
+            **({"omittedBelowLevel": min_level,
+                "omittedResults": len(report.findings) - len(findings)} if min_level else {}),
+        },
+    }
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def _too_many(count: int, report: Report, min_level: str | None) -> str:
+    failing = sum(1 for f in report.findings if at_or_above(f.severity, report.fail_on))
+    way_out = (f"--sarif-min-level {report.fail_on} would keep {failing}"
+               if report.fail_on != "never" else "--sarif-min-level error keeps fewer")  # fmt: skip
+    kept = f" at or above {min_level}" if min_level else ""
+    return (f"the SARIF run would hold {count} results{kept}, more than the {MAX_RESULTS} GitHub "
+            f"code scanning accepts per run; keep only severe results ({way_out}), or check "
+            f"fewer paths per upload with a separate --sarif-category for each")  # fmt: skip
+
+
+def _check_size(text: str) -> None:
+    # gzip never shrinks below ~1/1000, so only a large text can exceed the limit: skip the
+    # compression cost for every ordinary run.
+    if len(text) <= MAX_GZIPPED_BYTES:
+        return
+    import gzip
+
+    size = len(gzip.compress(text.encode("utf-8"), compresslevel=6))
+    if size > MAX_GZIPPED_BYTES:
+        raise SarifLimitError(f"the SARIF file would be {size / 1048576:.1f} MB gzipped, more than "
+                              f"the 10 MB GitHub code scanning accepts; keep only severe results "
+                              f"(--sarif-min-level error) or check fewer paths per upload with a "
+                              f"separate --sarif-category for each")  # fmt: skip
+
+
+# -- taxonomies ----------------------------------------------------------------------------------
+
+
+def _refs_of(rule: RuleMeta, key: str) -> list[tuple[str, Reference]]:
+    """(taxon id, reference) pairs a rule names in one catalogue."""
+    if key == ISO:
+        return [(ref, Reference(ref)) for ref in rule.controls + rule.clauses]
+    if key == EU:
+        return [(t, ref) for ref in rule.eu_ai_act for t in eu_taxa(ref.ref) or [ref.ref]]
+    return [(t, ref) for ref in rule.nist_ai_rmf for t in nist_taxa(ref.ref) or [ref.ref]]
+
+
+def _taxonomies(rules: list[RuleMeta]) -> list[dict[str, Any]]:
+    out = []
+    for cat in catalogues():
+        taxa = [_taxon(t.id, t.title, {"kind": t.kind, **({"parent": t.parent} if t.parent else {})})
+                for t in cat.taxa]  # fmt: skip
+        index = {t.id: i for i, t in enumerate(cat.taxa)}
+        # Identifiers a (custom) rule uses that the catalogue lacks still get a taxon, so that every
+        # relationship resolves; they are marked as such.
+        extra = sorted({tid for r in rules for tid, _ in _refs_of(r, cat.key) if tid not in index})
+        for tid in extra:
+            index[tid] = len(taxa)
+            taxa.append(_taxon(tid, None, {"inCatalog": False}))
+        out.append({"name": cat.name, "index": index, "component": _component(cat, taxa)})
+    return out
+
+
+def _taxon(taxon_id: str, title: str | None, properties: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": taxon_id}
+    if title:
+        out["name"] = title
+        out["shortDescription"] = {"text": f"{taxon_id} {title}."}
+    out["properties"] = properties
+    return out
+
+
+def _component(cat: Catalogue, taxa: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "name": cat.name,
+        "fullName": cat.full_name,
+        "version": cat.version,
+        "organization": cat.organization,
+        "informationUri": cat.information_uri,
+        "shortDescription": {"text": f"{cat.full_name}: identifiers and short titles."},
+        "isComprehensive": False,
+        "taxa": taxa,
+    }
+
+
+# -- rules ---------------------------------------------------------------------------------------
+
+
+def _slug(taxon_id: str) -> str:
+    """``Art. 9`` -> ``art-9``, ``GOVERN 2.1`` -> ``govern-2.1``: tags GitHub can filter on."""
+    return taxon_id.lower().replace(". ", "-").replace(" ", "-")
+
+
+def _tags(rule: RuleMeta) -> list[str]:
+    """At most ten tags, most useful first: free tags (security, privacy...), Annex A controls,
+    EU AI Act articles, ISO clauses, NIST subcategories. The full crosswalk is in the taxonomies."""
+    tags = list(rule.tags)
+    tags += [f"iso42001/{c}" for c in rule.controls]
+    tags += [f"eu-ai-act/{_slug(t)}" for t, _ in _refs_of(rule, EU)]
+    tags += [f"iso42001/{c}" for c in rule.clauses]
+    tags += [f"nist-ai-rmf/{_slug(t)}" for t, _ in _refs_of(rule, NIST)]
+    return list(dict.fromkeys(tags))[:MAX_TAGS]
+
+
+def _clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def _sentence(text: str) -> str:
+    # SARIF viewers (and the SARIF2001 check) expect messages to be complete sentences.
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _ref_text(ref: Reference) -> str:
+    extra = ", derived" if ref.derived else ""
+    return f"{ref.ref} (confidence {ref.confidence}{extra})"
+
+
+def _iso_text(refs: Iterable[str], label: str) -> list[str]:
+    from aims_policy.output.taxonomy import iso_title
+
+    out = []
+    for ref in refs:
+        title = iso_title(ref)
+        out.append(f"{label}{ref}" + (f" {title}" if title else ""))
+    return out
+
+
+def _help(rule: RuleMeta) -> tuple[str, str]:
+    iso = _iso_text(rule.controls, "") + _iso_text(rule.clauses, "clause ")
+    eu = [_ref_text(r) for r in rule.eu_ai_act]
+    nist = [_ref_text(r) if r.derived or r.confidence != "high" else r.ref for r in rule.nist_ai_rmf]
+    text = [rule.title + ".", ""]
+    md = [f"**{rule.title}**", ""]
+    if rule.rationale:
+        text += ["Why it matters: " + rule.rationale, ""]
+        md += ["## Why it matters", "", rule.rationale, ""]
+    if rule.remediation:
+        text += ["How to fix: " + rule.remediation, ""]
+        md += ["## How to fix", "", rule.remediation, ""]
+    text += [f"Applies to: {rule.applies_to}.", ""]
+    md += ["## Applies to", "", rule.applies_to, "", "## References", ""]
+    text.append("References:")
+    for label, items in (("ISO/IEC 42001", iso), ("EU AI Act", eu), ("NIST AI RMF", nist)):
+        if items:
+            text.append(f"- {label}: " + "; ".join(items))
+            md.append(f"- **{label}**: " + "; ".join(items))
+    if not (iso or eu or nist):
+        text.append("- none recorded")
+        md.append("- none recorded")
+    return "\n".join(text), "\n".join(md)
+
+
+def _rule(rule: RuleMeta, taxonomies: list[dict[str, Any]], base: str | None) -> dict[str, Any]:
+    text, markdown = _help(rule)
+    out: dict[str, Any] = {"id": rule.id}
+    if rule.name:
+        out["name"] = rule.name
+    out["shortDescription"] = {"text": _sentence(rule.title)}
+    full = _sentence(rule.title) + (" " + rule.rationale if rule.rationale else "")
+    out["fullDescription"] = {"text": _clip(full, MAX_FULL_DESCRIPTION)}
+    out["help"] = {"text": text, "markdown": markdown}
+    if rule.pack == "builtin":  # custom packs are documented elsewhere, not on our site
+        uri = rule_doc_url(rule.id, base)
+        if uri:
+            out["helpUri"] = uri
+    out["defaultConfiguration"] = {"level": rule.severity}
+    relationships = _relationships(rule, taxonomies)
+    if relationships:
+        out["relationships"] = relationships
+    props: dict[str, Any] = {"tags": _tags(rule)}
+    if "security" in rule.tags:
+        props["security-severity"] = SECURITY_SEVERITY[rule.severity]
+    props["iso42001"] = {"controls": list(rule.controls), "clauses": list(rule.clauses)}
+    props["euAiAct"] = [_ref_dict(r) for r in rule.eu_ai_act]
+    props["nistAiRmf"] = [_ref_dict(r) for r in rule.nist_ai_rmf]
+    props["appliesTo"] = rule.applies_to
+    props["pack"] = rule.pack
+    out["properties"] = props
+    return out
+
+
+def _ref_dict(ref: Reference) -> dict[str, Any]:
+    return {"ref": ref.ref, "confidence": ref.confidence, "derived": ref.derived}
+
+
+def _relationships(rule: RuleMeta, taxonomies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every result of the rule is evidence against its ISO/IEC 42001 controls and clauses, so those
+    are ``superset`` relationships (SARIF: a result implicitly carries such taxa). Crosswalk entries
+    are ``superset`` only when firm (high confidence, not derived), otherwise ``relevant``."""
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[int, str]] = set()
+    for component_index, (cat, tax) in enumerate(zip(catalogues(), taxonomies, strict=True)):
+        for taxon_id, ref in _refs_of(rule, cat.key):
+            if (component_index, taxon_id) in seen:
+                continue
+            seen.add((component_index, taxon_id))
+            firm = cat.key == ISO or (ref.confidence == "high" and not ref.derived)
+            entry: dict[str, Any] = {
+                "target": {"id": taxon_id, "index": tax["index"][taxon_id],
+                           "toolComponent": {"name": cat.name, "index": component_index}},
+                "kinds": ["superset" if firm else "relevant"],
+            }  # fmt: skip
+            if cat.key != ISO:
+                entry["description"] = {"text": _sentence(f"{cat.name} {_ref_text(ref)}")}
+                entry["properties"] = _ref_dict(ref)
+            out.append(entry)
+    return out
+
+
+# -- results -------------------------------------------------------------------------------------
+
+
+def _uri(path: str) -> tuple[str, bool]:
+    """A URI reference for a report path, and whether it is relative to %SRCROOT%."""
+    from urllib.parse import quote
+
+    if path.startswith("/"):
+        return "file://" + quote(path), False
+    return quote(path, safe="/"), True
+
+
+def _physical(loc: Location) -> dict[str, Any]:
+    uri, relative = _uri(loc.file)
+    artifact: dict[str, Any] = {"uri": uri}
+    if relative:
+        artifact["uriBaseId"] = SRCROOT
+    region: dict[str, Any] = {"startLine": max(1, loc.line), "startColumn": max(1, loc.col)}
+    if loc.end_line is not None and loc.end_line >= loc.line:
+        region["endLine"] = loc.end_line
+        if loc.end_col is not None and (loc.end_line > loc.line or loc.end_col >= loc.col):
+            region["endColumn"] = max(1, loc.end_col)
+    return {"physicalLocation": {"artifactLocation": artifact, "region": region}}
+
+
+def _result(f: Finding, rule_index: int, systems: dict[str, Location]) -> dict[str, Any]:
+    location = f.location
+    if location.file == "?" and f.system in systems:  # a cross-manifest finding without a place
+        location = systems[f.system]
+    out: dict[str, Any] = {
+        "ruleId": f.rule_id,
+        "ruleIndex": rule_index,
+        "level": f.severity,
+        "message": {"text": _sentence(f.message)},
+        "locations": [_physical(location)],
+        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
+    }
+    if f.suppression is not None or f.state != "open":
+        out["suppressions"] = [_suppression(f.suppression, f)]
+    props: dict[str, Any] = {}
+    if f.system is not None:
+        props["system"] = f.system
+    if f.item is not None:
+        props["item"] = f.item
+    props["identityPath"] = f.ident
+    props["jsonPointer"] = f.json_path
+    props["controls"] = list(f.controls)
+    props["state"] = f.state
+    out["properties"] = props
+    return out
+
+
+def _suppression(s: Suppression | None, f: Finding) -> dict[str, Any]:
+    if s is None:  # a state without its record: still suppressed, and say so
+        return {"kind": "external", "status": "accepted",
+                "justification": f"{f.state} (no justification recorded)"}  # fmt: skip
+    in_source = s.source is not None and s.source.file == f.location.file and s.kind == "exception"
+    parts = [s.justification.strip() or "no justification given"]
+    if s.approver:
+        parts.append(f"approved by {s.approver}")
+    if s.expires:
+        parts.append(f"until {s.expires}")
+    out: dict[str, Any] = {
+        "kind": "inSource" if in_source else "external",
+        "status": "accepted",
+        "justification": "; ".join(parts),
+    }
+    if s.source is not None:
+        out["location"] = _physical(s.source)
+    props: dict[str, Any] = {"kind": s.kind}
+    if s.approver:
+        props["approver"] = s.approver
+    if s.expires:
+        props["expires"] = s.expires
+    out["properties"] = props
+    return out
+
+
+def _invocation(notes: tuple[Notification, ...], rule_index: dict[str, int]) -> dict[str, Any]:
+    out: dict[str, Any] = {"executionSuccessful": not notes}
+    if notes:
+        out["toolExecutionNotifications"] = [_notification(n, rule_index) for n in notes]
+    return out
+
+
+def _notification(n: Notification, rule_index: dict[str, int]) -> dict[str, Any]:
+    out: dict[str, Any] = {"level": "error", "message": {"text": _sentence(n.message)}}
+    if n.location is not None:
+        out["locations"] = [_physical(n.location)]
+    out["descriptor"] = {"id": f"{n.kind}/{n.code}"}
+    if n.rule_id is not None and n.rule_id in rule_index:
+        out["associatedRule"] = {"id": n.rule_id, "index": rule_index[n.rule_id]}
+    props: dict[str, Any] = {"kind": n.kind, "code": n.code}
+    if n.system is not None:
+        props["system"] = n.system
+    out["properties"] = props
+    return out
