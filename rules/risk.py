@@ -1,0 +1,461 @@
+"""The AI risk register: assessment, treatment, acceptance and review (ISO/IEC 42001 clauses
+6.1.2, 6.1.3, 8.2, 8.3; Annex A controls cited by treatments).
+
+Scores are likelihood x impact on the manifest's 1-5 scales; a declared score that disagrees
+with its factors is reported by AIMS-RSK-005 and otherwise the declared score is trusted, since it
+is what the organisation acted on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from aims_policy.engine import Context, Item, Violation, fact, rule
+from aims_policy.model import Reference
+
+from .facts import has_risks, is_high_risk, risk_level
+
+
+def _eu(ref: str, confidence: str) -> Reference:
+    # The crosswalk's EU AI Act mappings are its own derivation, not an official mapping.
+    return Reference(ref, confidence, derived=True)
+
+
+def _score(risk: Any) -> int | None:
+    """The risk's score: as declared, else likelihood x impact, else unknown."""
+    if risk.get("score") is not None:
+        return int(risk.get("score"))
+    if risk.get("likelihood") is not None and risk.get("impact") is not None:
+        return int(risk.get("likelihood")) * int(risk.get("impact"))
+    return None
+
+
+def _treatment(risk: Item) -> Any:
+    return risk.get("treatment") or {}
+
+
+@fact
+def not_high_risk(ctx: Context) -> bool:
+    """Systems that are not high risk."""
+    return not is_high_risk(ctx)
+
+
+@fact
+def has_misuse(ctx: Context) -> bool:
+    """Systems that document foreseeable misuse."""
+    return bool(ctx.get("spec.purpose.foreseeableMisuse"))
+
+
+@fact
+def has_required_controls(ctx: Context) -> bool:
+    """Systems whose risk level has controls the organisation requires."""
+    required = ctx.param("controls.requiredByRiskLevel")
+    return bool(required.get(risk_level(ctx)))
+
+
+def _register_missing(ctx: Context, who: str) -> Iterator[Violation]:
+    if ctx.get("spec.risks") is None:
+        yield ctx.violation("spec", f"{who} has no risk register; add `risks:` with the risks "
+                            "identified for this system", missing="risks")
+    elif not ctx.get("spec.risks"):
+        yield ctx.violation("spec.risks", f"{who} has an empty risk register; record the risks "
+                            "identified for this system")
+
+
+_REGISTER = dict(
+    controls=[],
+    clauses=["6.1.2", "8.2"],
+    eu_ai_act=[_eu("Art. 9(2)(a)-(c)", "high")],
+    nist_ai_rmf=["MAP 5.1", "GOVERN 1.3"],
+    tags=["risk"],
+    remediation="""Add `spec.risks` entries (id, description, category, likelihood, impact,
+        owner, treatment) from the system's AI risk assessment.""",
+)
+
+
+@rule(
+    id="AIMS-RSK-001",
+    title="High-risk systems have a risk register",
+    severity="error",
+    applies=is_high_risk,
+    rationale="""A high-risk system without recorded risks has either not been assessed or its
+        assessment is not available to the people who operate it; either way no treatment can be
+        shown to exist.""",
+    **_REGISTER,
+)
+def register_high_risk(ctx: Context) -> Iterator[Violation]:
+    yield from _register_missing(ctx, "this high-risk system")
+
+
+@rule(
+    id="AIMS-RSK-002",
+    title="Systems that are not high risk still have a risk register",
+    severity="warning",
+    applies=not_high_risk,
+    rationale="""The risk level itself is a conclusion of a risk assessment; a system with no
+        recorded risks gives no basis for calling it low or medium risk.""",
+    **_REGISTER,
+)
+def register_other(ctx: Context) -> Iterator[Violation]:
+    yield from _register_missing(ctx, "the system")
+
+
+@rule(
+    id="AIMS-RSK-003",
+    title="Every risk is rated for likelihood and impact",
+    severity="error",
+    clauses=["6.1.2"],
+    eu_ai_act=[_eu("Art. 9(2)(a)-(c)", "high")],
+    nist_ai_rmf=["MAP 5.1", "MEASURE 1.1"],
+    tags=["risk"],
+    applies=has_risks,
+    rationale="""An unrated risk cannot be compared with the treatment threshold or the risk
+        appetite, so nobody can tell whether it needs action.""",
+    remediation="Give each risk `likelihood:` and `impact:` on the 1-5 scale.",
+)
+def risk_rated(ctx: Context) -> Iterator[Violation]:
+    for risk in ctx.each("spec.risks"):
+        for field in ("likelihood", "impact"):
+            if risk.get(field) is None:
+                yield risk.violation(f"risk {risk.name} has no {field}; rate it on the 1-5 scale",
+                                     missing=field)
+
+
+@rule(
+    id="AIMS-RSK-004",
+    title="Every risk has an owner",
+    severity="error",
+    controls=["A.3.2"],
+    clauses=["6.1.2"],
+    eu_ai_act=[_eu("Art. 17(1)(m)", "high")],
+    nist_ai_rmf=["GOVERN 2.1"],
+    tags=["risk", "accountability"],
+    applies=has_risks,
+    rationale="""A risk that nobody owns is nobody's job to treat, monitor or escalate.""",
+    remediation="Add `owner:` (a named person) to each risk.",
+)
+def risk_owner(ctx: Context) -> Iterator[Violation]:
+    for risk in ctx.each("spec.risks"):
+        if not risk.get("owner"):
+            yield risk.violation(f"risk {risk.name} has no owner; add `owner:` naming the person "
+                                 "responsible for treating it", missing="owner")
+
+
+@rule(
+    id="AIMS-RSK-005",
+    title="Declared risk scores equal likelihood x impact",
+    severity="error",
+    clauses=["6.1.2"],
+    eu_ai_act=[_eu("Art. 9(2)(a)-(c)", "high")],
+    nist_ai_rmf=["MEASURE 1.1", "MANAGE 1.2"],
+    tags=["risk"],
+    applies=has_risks,
+    rationale="""Thresholds and appetite are applied to the score. A score that does not match its
+        factors (typically after a re-rating that forgot the score) hides risks from every check
+        that relies on it.""",
+    remediation="""Set `score` (and `residualRisk.score`) to likelihood x impact, or remove it and
+        let it be computed.""",
+)
+def score_consistent(ctx: Context) -> Iterator[Violation]:
+    for risk in ctx.each("spec.risks"):
+        for where, block in (("score", risk.value), ("residualRisk.score", risk.get("residualRisk"))):
+            if not block or block.get("score") is None:
+                continue
+            lik, imp = block.get("likelihood"), block.get("impact")
+            if lik is None or imp is None:
+                continue
+            if block["score"] != lik * imp:
+                path = (*risk.path, *where.split("."))
+                yield ctx.violation(path, f"risk {risk.name}: {where} is {block['score']} but "
+                                    f"likelihood {lik} x impact {imp} = {lik * imp}; correct it",
+                                    because=[f"{block['score']} != {lik} * {imp}"])
+
+
+@rule(
+    id="AIMS-RSK-006",
+    title="Every risk has a treatment decision",
+    severity="error",
+    clauses=["6.1.3", "8.3"],
+    eu_ai_act=[_eu("Art. 9(2)(d), 9(3)-(5)", "high")],
+    nist_ai_rmf=["MANAGE 1.3"],
+    tags=["risk"],
+    applies=has_risks,
+    rationale="""Risk treatment starts with a decision: mitigate, transfer, avoid or accept. A
+        risk with no decision recorded has been identified and then left alone.""",
+    remediation="""Add `treatment:` with `option:` (mitigate, transfer, avoid or accept) to each
+        risk; for transfer name the party in `transferredTo`.""",
+)
+def risk_treated(ctx: Context) -> Iterator[Violation]:
+    for risk in ctx.each("spec.risks"):
+        treatment = risk.get("treatment")
+        if not treatment:
+            yield risk.violation(f"risk {risk.name} has no treatment decision; add "
+                                 "`treatment: {option: ...}`", missing="treatment")
+        elif treatment.get("option") == "transfer" and not treatment.get("transferredTo"):
+            yield ctx.violation((*risk.path, "treatment"), f"risk {risk.name} is transferred "
+                                "but not to anyone; add `transferredTo:` (insurer, supplier...)",
+                                missing="transferredTo")
+
+
+@rule(
+    id="AIMS-RSK-007",
+    title="Risks at or above the treatment threshold are not merely accepted",
+    severity="error",
+    clauses=["6.1.3", "8.3"],
+    eu_ai_act=[_eu("Art. 9(2)(d), 9(3)-(5)", "high")],
+    nist_ai_rmf=["MANAGE 1.2", "MANAGE 1.3"],
+    tags=["risk"],
+    applies=has_risks,
+    rationale="""The organisation has set a score (data `risk.treatmentThreshold`) above which a
+        risk must be acted on. Choosing `accept` for such a risk without a formal acceptance
+        record means a serious risk was waved through by whoever wrote the register.""",
+    remediation="""Treat the risk (mitigate, transfer or avoid), or record a formal `acceptance:`
+        with approver, justification and date.""",
+)
+def threshold_treated(ctx: Context) -> Iterator[Violation]:
+    threshold: int = ctx.param("risk.treatmentThreshold")
+    for risk in ctx.each("spec.risks"):
+        score = _score(risk.value)
+        if score is None or score < threshold:
+            continue
+        if _treatment(risk).get("option") == "accept" and not risk.get("acceptance"):
+            yield ctx.violation((*risk.path, "treatment", "option"), f"risk {risk.name} scores "
+                                f"{score}, at or above the treatment threshold {threshold}, but is "
+                                "accepted without an acceptance record; treat it or add "
+                                "`acceptance:`", because=[f"score {score} >= {threshold}"])
+
+
+@rule(
+    id="AIMS-RSK-008",
+    title="Mitigated risks name the Annex A controls applied",
+    severity="error",
+    clauses=["6.1.3", "8.3"],
+    eu_ai_act=[_eu("Art. 9(2)(d), 9(3)-(5)", "high")],
+    nist_ai_rmf=["MANAGE 1.3"],
+    tags=["risk", "controls"],
+    applies=has_risks,
+    rationale="""Clause 6.1.3 requires comparing the chosen controls with Annex A. A mitigation
+        that cites no control cannot appear in the Statement of Applicability, and an auditor cannot
+        trace the risk to the controls said to reduce it.""",
+    remediation="""List the Annex A controls the measures implement in `treatment.controls`
+        (for example `[A.6.2.4, A.7.4]`).""",
+)
+def mitigation_controls(ctx: Context) -> Iterator[Violation]:
+    for risk in ctx.each("spec.risks"):
+        treatment = _treatment(risk)
+        if treatment.get("option") == "mitigate" and not treatment.get("controls"):
+            yield ctx.violation((*risk.path, "treatment"), f"risk {risk.name} is mitigated but "
+                                "names no Annex A control; add `controls:`", missing="controls")
+
+
+@rule(
+    id="AIMS-RSK-009",
+    title="Treatment controls are real Annex A controls",
+    severity="warning",
+    clauses=["6.1.3"],
+    nist_ai_rmf=["MANAGE 1.3"],
+    tags=["risk", "controls"],
+    applies=has_risks,
+    rationale="""A control id that is not in Annex A (a typo such as A.6.2.9, or an objective
+        such as A.5.1) maps the treatment to nothing, so the Statement of Applicability silently
+        loses it.""",
+    remediation="""Use ids from ISO/IEC 42001 Annex A (data `controls.annexA` lists them), e.g.
+        A.6.2.4 for verification and validation.""",
+)
+def valid_controls(ctx: Context) -> Iterator[Violation]:
+    catalog = set(ctx.param("controls.annexA"))
+    for risk in ctx.each("spec.risks"):
+        for index, control in enumerate(_treatment(risk).get("controls") or ()):
+            if control not in catalog:
+                yield ctx.violation((*risk.path, "treatment", "controls", index), f"risk "
+                                    f"{risk.name} cites {control}, which is not an Annex A "
+                                    "control; correct the id", because=[f"{control} not in controls.annexA"])
+
+
+@rule(
+    id="AIMS-RSK-010",
+    title="Residual risk is within appetite or formally accepted",
+    severity="error",
+    clauses=["6.1.3", "8.3"],
+    eu_ai_act=[_eu("Art. 9(2)(d), 9(3)-(5)", "high")],
+    nist_ai_rmf=["MANAGE 1.2", "MANAGE 1.4"],
+    tags=["risk"],
+    applies=has_risks,
+    rationale="""Residual risk above the organisation's appetite (data `risk.appetite`) is a risk
+        the organisation has said it will not run without a deliberate decision; with no
+        acceptance recorded, nobody made that decision.""",
+    remediation="""Reduce the residual risk with further measures, or record an `acceptance:`
+        with approver, justification and date.""",
+)
+def residual_within_appetite(ctx: Context) -> Iterator[Violation]:
+    appetite: int = ctx.param("risk.appetite")
+    for risk in ctx.each("spec.risks"):
+        residual = risk.get("residualRisk")
+        if not residual or risk.get("acceptance"):
+            continue
+        score = _score(residual)
+        if score is not None and score > appetite:
+            field = "score" if residual.get("score") is not None else None
+            path = (*risk.path, "residualRisk", *((field,) if field else ()))
+            yield ctx.violation(path, f"risk {risk.name} has residual score {score}, above the "
+                                f"appetite of {appetite}, and no acceptance; reduce it further or "
+                                "record `acceptance:`", because=[f"residual {score} > appetite {appetite}"])
+
+
+@rule(
+    id="AIMS-RSK-011",
+    title="Risk acceptances name an independent approver, a justification and a date",
+    severity="error",
+    clauses=["6.1.3", "8.3"],
+    eu_ai_act=[_eu("Art. 9(2)(d), 9(3)-(5)", "high")],
+    nist_ai_rmf=["MANAGE 1.3", "MANAGE 1.4"],
+    tags=["risk", "accountability"],
+    applies=has_risks,
+    rationale="""Accepting a risk is a management decision: it must say who took it, why and
+        when. When the owner approves their own risk (and data
+        `risk.acceptanceRequiresDistinctApprover` is true) there is no second pair of eyes.""",
+    remediation="""Complete `acceptance:` with `approver` (someone other than the risk owner),
+        `justification` and `date`; an accepted risk (`treatment.option: accept`) needs one.""",
+)
+def acceptance_complete(ctx: Context) -> Iterator[Violation]:
+    distinct: bool = ctx.param("risk.acceptanceRequiresDistinctApprover")
+    for risk in ctx.each("spec.risks"):
+        acceptance = risk.get("acceptance")
+        if acceptance is None:
+            if _treatment(risk).get("option") == "accept":
+                yield risk.violation(f"risk {risk.name} is accepted without an acceptance record; "
+                                     "add `acceptance:` with approver, justification and date",
+                                     missing="acceptance")
+            continue
+        path = (*risk.path, "acceptance")
+        for field in ("approver", "justification", "date"):
+            if not acceptance.get(field):
+                yield ctx.violation(path, f"the acceptance of risk {risk.name} has no {field}; "
+                                    f"add `{field}:`", missing=field)
+        approver = acceptance.get("approver")
+        if distinct and approver and approver == risk.get("owner"):
+            yield ctx.violation((*path, "approver"), f"risk {risk.name} was accepted by its own "
+                                f"owner ({approver}); have someone with authority other than the "
+                                "owner approve it", because=["acceptance.approver == owner"])
+
+
+@rule(
+    id="AIMS-RSK-012",
+    title="Every risk has a review date that has not passed",
+    severity="warning",
+    clauses=["8.2", "6.1.2"],
+    eu_ai_act=[_eu("Art. 9(2)(a)-(c)", "high")],
+    nist_ai_rmf=["GOVERN 1.5", "MEASURE 3.1"],
+    tags=["risk", "review"],
+    applies=has_risks,
+    rationale="""Risks change with the system and its context; a risk whose review date has
+        passed is rated on information nobody has confirmed. The review day itself is on time.""",
+    remediation="""Review the risk and set `reviewDate:` to the next planned review.""",
+)
+def risk_review(ctx: Context) -> Iterator[Violation]:
+    for risk in ctx.each("spec.risks"):
+        due = ctx.date(risk.get("reviewDate"))
+        if due is None:
+            yield risk.violation(f"risk {risk.name} has no review date; add `reviewDate:`",
+                                 missing="reviewDate")
+        elif ctx.today > due:
+            yield risk.violation(f"risk {risk.name} was due for review on {due} "
+                                 f"({(ctx.today - due).days} days ago); review it and set the next "
+                                 "`reviewDate`", field="reviewDate",
+                                 because=[f"today {ctx.today} > reviewDate {due}"])
+
+
+@rule(
+    id="AIMS-RSK-013",
+    title="Open risk treatments have a due date that has not passed",
+    severity="warning",
+    clauses=["8.3"],
+    eu_ai_act=[_eu("Art. 9(2)(d), 9(3)-(5)", "high")],
+    nist_ai_rmf=["MANAGE 1.3"],
+    tags=["risk"],
+    applies=has_risks,
+    rationale="""A treatment that is planned or in progress without a deadline, or past it, leaves
+        the risk at its untreated level for an unknown time while the register suggests it is
+        handled. The due day itself is on time.""",
+    remediation="""Give each open treatment (`status: planned` or `in-progress`) a `dueDate`;
+        mark it `done` when complete, or agree a new date.""",
+)
+def treatment_on_time(ctx: Context) -> Iterator[Violation]:
+    for risk in ctx.each("spec.risks"):
+        treatment = _treatment(risk)
+        if treatment.get("status") not in ("planned", "in-progress"):
+            continue
+        path = (*risk.path, "treatment")
+        due = ctx.date(treatment.get("dueDate"))
+        if due is None:
+            yield ctx.violation(path, f"the treatment of risk {risk.name} is "
+                                f"{treatment['status']} without a due date; add `dueDate:`",
+                                missing="dueDate")
+        elif ctx.today > due:
+            yield ctx.violation((*path, "dueDate"), f"the treatment of risk {risk.name} was due "
+                                f"on {due} and is still {treatment['status']}; finish it or set a "
+                                "new date", because=[f"today {ctx.today} > dueDate {due}"])
+
+
+@rule(
+    id="AIMS-RSK-014",
+    title="Every foreseeable misuse is covered by a risk",
+    severity="warning",
+    controls=["A.9.4"],
+    clauses=["6.1.2"],
+    eu_ai_act=[_eu("Art. 9(2)(b)", "high"), _eu("Art. 13(3)(b)(i),(iii)", "high")],
+    nist_ai_rmf=["MAP 1.4", "MANAGE 2.4"],
+    tags=["risk", "misuse"],
+    applies=has_misuse,
+    rationale="""Documenting a foreseeable misuse and then never assessing it leaves the one risk
+        the team already knows about untreated; a risk that cites a misuse that does not exist
+        points at nothing.""",
+    remediation="""List each `purpose.foreseeableMisuse` id in the `misuse:` list of the risk
+        that covers it, and make every `misuse:` entry name an existing misuse id.""",
+)
+def misuse_covered(ctx: Context) -> Iterator[Violation]:
+    known = {m.name for m in ctx.each("spec.purpose.foreseeableMisuse")}
+    covered: set[str] = set()
+    for risk in ctx.each("spec.risks"):
+        for index, ref in enumerate(risk.get("misuse") or ()):
+            covered.add(ref)
+            if ref not in known:
+                yield ctx.violation((*risk.path, "misuse", index), f"risk {risk.name} cites "
+                                    f"misuse {ref}, which is not in `purpose.foreseeableMisuse`; "
+                                    "fix the id or document the misuse")
+    for misuse in ctx.each("spec.purpose.foreseeableMisuse"):
+        if misuse.name not in covered:
+            yield misuse.violation(f"foreseeable misuse {misuse.name} is not covered by any risk; "
+                                   f"add `misuse: [{misuse.name}]` to the risk that addresses it")
+
+
+@rule(
+    id="AIMS-RSK-015",
+    title="Controls required for the system's risk level are applied in the register",
+    severity="warning",
+    clauses=["6.1.3"],
+    eu_ai_act=[_eu("Art. 9(2)(d), 9(3)-(5)", "high")],
+    nist_ai_rmf=["MANAGE 1.3", "GOVERN 1.4"],
+    tags=["risk", "controls"],
+    applies=has_required_controls,
+    rationale="""The organisation requires certain controls for every system at a given risk level
+        (data `controls.requiredByRiskLevel`), such as validation, monitoring and event logging for
+        high-risk systems. If no risk treatment applies one of them, the system's treatment plan
+        falls short of the organisation's own baseline.""",
+    remediation="""Apply the missing controls in the treatment of the risks they address (add them
+        to `treatment.controls`), or obtain an exception.""",
+)
+def required_controls(ctx: Context) -> Iterator[Violation]:
+    level = risk_level(ctx)
+    required = list(ctx.param("controls.requiredByRiskLevel")[level])
+    applied = {c for r in ctx.each("spec.risks") for c in _treatment(r).get("controls") or ()}
+    missing = [c for c in required if c not in applied]
+    if not missing:
+        return
+    message = (f"{level}-risk systems must apply {', '.join(missing)}, but no risk treatment "
+               "does; add them to the `treatment.controls` of the risks they address")
+    if ctx.get("spec.risks"):
+        yield ctx.violation("spec.risks", message, because=[f"missing {missing}"])
+    else:
+        yield ctx.violation("spec", message, missing="risks", because=[f"missing {missing}"])
