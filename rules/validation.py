@@ -1,0 +1,293 @@
+"""Verification and validation before release: metrics against thresholds set in advance,
+freshness, robustness and security testing, release approval (ISO/IEC 42001 A.6.2.4, A.6.2.5;
+EU AI Act Art. 9, 15)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import operator
+from collections.abc import Callable, Iterator
+
+from aims_policy.engine import Context, Item, Violation, fact, rule
+from aims_policy.model import Reference
+
+from .facts import (
+    due_by,
+    in_operation,
+    interacts_with_people,
+    is_generative,
+    is_high_risk,
+    processes_personal_data,
+)
+
+COMPARE: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
+}  # fmt: skip
+
+_A624_NIST = ["GOVERN 4.3", "MAP 2.3", "MEASURE 1.2", "MEASURE 2.1", "MEASURE 2.2", "MEASURE 2.5",
+              "MEASURE 2.6", "MEASURE 2.13", "MEASURE 4.1", "MANAGE 1.1", "MANAGE 2.2",
+              "MANAGE 4.2"]  # fmt: skip
+
+
+def _eu(*pairs: tuple[str, str]) -> list[Reference]:
+    # The crosswalk derived every EU AI Act mapping itself; the metadata must say so.
+    return [Reference(ref, confidence, derived=True) for ref, confidence in pairs]
+
+
+@fact
+def validated_stage(ctx: Context) -> bool:
+    """Systems in validation, deployment or operation."""
+    return ctx.get("spec.lifecycle.stage") in ("validation", "deployment", "operation")
+
+
+@fact
+def has_measured_metrics(ctx: Context) -> bool:
+    """Systems with validation metrics."""
+    return bool(ctx.get("spec.validation.metrics"))
+
+
+@fact
+def generative_or_general_purpose(ctx: Context) -> bool:
+    """Generative AI systems and systems built on a general-purpose model."""
+    return is_generative(ctx) or bool(ctx.get("spec.classification.generalPurposeModel"))
+
+
+def _validation_parent(ctx: Context, field: str) -> tuple[str, str]:
+    return ("spec.validation", field) if ctx.get("spec.validation") else ("spec", "validation")
+
+
+@rule(
+    id="AIMS-VAL-001",
+    title="Validation defines metrics with thresholds and records their results",
+    severity="error",
+    controls=["A.6.2.4"],
+    clauses=["9.1"],
+    eu_ai_act=_eu(("Art. 9(6)-(8)", "high"), ("Art. 15(1)-(3)", "high"), ("Annex IV §2(g)", "high")),
+    nist_ai_rmf=_A624_NIST,
+    tags=["validation", "eu-ai-act"],
+    applies=validated_stage,
+    rationale="""A system is only validated against criteria fixed beforehand: metrics with
+        thresholds say what "good enough" means, and recorded results show whether it was
+        reached. Without them a release decision rests on impressions.""",
+    remediation="""Under `validation.metrics` list each metric with `threshold`, `comparison` and
+        the measured `result` (and the `dataset` it was measured on).""",
+)
+def validation_metrics(ctx: Context) -> Iterator[Violation]:
+    if not ctx.get("spec.validation.metrics"):
+        where, missing = _validation_parent(ctx, "metrics")
+        yield ctx.violation(where, "the system is validated or in use but no validation metrics "
+                            "with thresholds are declared; add `validation.metrics:`",
+                            missing=missing)  # fmt: skip
+        return
+    for metric in ctx.each("spec.validation.metrics"):
+        if metric.get("result") is None:
+            yield metric.violation(f"validation metric {metric.name} has a threshold but no measured "
+                                   "result; add `result:`", missing="result")  # fmt: skip
+
+
+@rule(
+    id="AIMS-VAL-002",
+    title="Every measured validation result meets its threshold",
+    severity="error",
+    controls=["A.6.2.4"],
+    eu_ai_act=_eu(("Art. 9(6)-(8)", "high"), ("Art. 15(1)-(3)", "high"), ("Art. 17(1)(d)", "high")),
+    nist_ai_rmf=_A624_NIST,
+    tags=["validation", "eu-ai-act"],
+    applies=has_measured_metrics,
+    rationale="""A result that misses the acceptance threshold means the system does not do what
+        was required of it; releasing or keeping it in use needs the metric fixed, or an
+        explicit, approved exception.""",
+    remediation="""Improve the system until the metric meets its threshold and record the new
+        result, or record an approved exception for this rule and metric.""",
+)
+def validation_thresholds(ctx: Context) -> Iterator[Violation]:
+    for metric in ctx.each("spec.validation.metrics"):
+        result, threshold, op = metric.get("result"), metric.get("threshold"), metric.get("comparison")
+        if result is None or op not in COMPARE:
+            continue
+        if not COMPARE[op](result, threshold):
+            yield metric.violation(f"validation metric {metric.name} measured {result}, which "
+                                   f"misses its threshold ({op} {threshold}); improve the system "
+                                   "and re-measure, or record an approved exception",
+                                   field="result", because=[f"not {result} {op} {threshold}"])  # fmt: skip
+
+
+def _last_significant_change(ctx: Context) -> tuple[_dt.date, str] | None:
+    latest: tuple[_dt.date, str] | None = None
+    for change in ctx.get("spec.lifecycle.changeLog", ()):
+        day = ctx.date(change.get("date"))
+        if change.get("significant") and day is not None and (latest is None or day > latest[0]):
+            latest = (day, str(change.get("version")))
+    return latest
+
+
+@rule(
+    id="AIMS-VAL-003",
+    title="Validation is recent and follows the last significant change",
+    severity="warning",
+    controls=["A.6.2.4"],
+    clauses=["9.1"],
+    eu_ai_act=_eu(("Art. 9(6)-(8)", "high"), ("Art. 15(1)-(3)", "high")),
+    nist_ai_rmf=_A624_NIST,
+    tags=["validation"],
+    applies=in_operation,
+    rationale="""Results from a validation older than the review interval, or from before the
+        model or system last changed significantly, describe a different system from the one
+        in use.""",
+    remediation="""Re-validate the system and set `validation.lastValidated:` to the date; do so
+        after every significant change and at least once per review interval.""",
+)
+def validation_fresh(ctx: Context) -> Iterator[Violation]:
+    last = ctx.get("spec.validation.lastValidated")
+    day = ctx.date(last)
+    if day is None:
+        where, missing = _validation_parent(ctx, "lastValidated")
+        yield ctx.violation(where, "the system is in use but the date of its last validation is "
+                            "not recorded; add `validation.lastValidated:`", missing=missing)  # fmt: skip
+        return
+    due = due_by(ctx, last)
+    if due is not None and due < ctx.today:
+        yield ctx.violation("spec.validation.lastValidated", f"the system was last validated on "
+                            f"{day}; re-validation was due by {due}; re-validate and update "
+                            "`lastValidated:`", because=[f"due {due} < today {ctx.today}"])  # fmt: skip
+    change = _last_significant_change(ctx)
+    if change is not None and change[0] > day:
+        yield ctx.violation("spec.validation.lastValidated", f"the system was last validated on "
+                            f"{day}, before the significant change {change[1]} of {change[0]}; "
+                            "re-validate the changed system", because=[f"{change[0]} > {day}"])  # fmt: skip
+
+
+def _dated_latest(ctx: Context, tests: list[Item]) -> Item | None:
+    dated = [t for t in tests if ctx.date(t.get("date")) is not None]
+    return max(dated, key=lambda t: ctx.date(t.get("date")) or _dt.date.min) if dated else None
+
+
+def _judge_tests(ctx: Context, tests: list[Item], kind: str) -> Iterator[Violation]:
+    """The newest dated test of a kind must have passed and be within the review interval."""
+    latest = _dated_latest(ctx, tests)
+    if latest is None:
+        yield tests[0].violation(f"{kind} test {tests[0].name} has no date, so it cannot be told "
+                                 "whether it is current; add `date:`", missing="date")  # fmt: skip
+        return
+    if latest.get("result") != "pass":
+        result = latest.get("result")
+        if result is None:
+            yield latest.violation(f"{kind} test {latest.name} records no result; add `result:`",
+                                   missing="result")  # fmt: skip
+        else:
+            yield latest.violation(f"the latest {kind} test, {latest.name}, did not pass "
+                                   f"(result: {result}); fix the findings and re-test",
+                                   field="result")  # fmt: skip
+    due = due_by(ctx, latest.get("date"))
+    if due is not None and due < ctx.today:
+        yield latest.violation(f"the latest {kind} test, {latest.name}, dates from "
+                               f"{latest.get('date')} and was due again by {due}; re-test",
+                               field="date", because=[f"due {due} < today {ctx.today}"])  # fmt: skip
+
+
+@rule(
+    id="AIMS-VAL-004",
+    title="A high-risk system is tested for robustness",
+    severity="error",
+    controls=["A.6.2.4"],
+    eu_ai_act=_eu(("Art. 15(1)-(3)", "high"), ("Art. 9(6)-(8)", "high"), ("Annex IV §2(g)", "high")),
+    nist_ai_rmf=_A624_NIST,
+    tags=["validation", "robustness", "eu-ai-act"],
+    applies=is_high_risk,
+    rationale="""High-risk systems must keep performing under errors, unusual inputs and shifts
+        in the data they meet (EU AI Act Art. 15); only tests for those conditions, recent and
+        passed, show that they do.""",
+    remediation="""Run robustness tests (distribution shift, adversarial, stress) and record each
+        under `validation.robustnessTests` with `type`, `date`, `result` and `ref`.""",
+)
+def robustness_tests(ctx: Context) -> Iterator[Violation]:
+    tests = list(ctx.each("spec.validation.robustnessTests"))
+    if not tests:
+        where, missing = _validation_parent(ctx, "robustnessTests")
+        yield ctx.violation(where, "this high-risk system records no robustness tests; test it "
+                            "and add `validation.robustnessTests:`", missing=missing)  # fmt: skip
+        return
+    yield from _judge_tests(ctx, tests, "robustness")
+
+
+@rule(
+    id="AIMS-VAL-005",
+    title="Generative and general-purpose AI systems pass current security tests",
+    severity="error",
+    controls=["A.6.2.4"],
+    eu_ai_act=_eu(("Art. 15(1)-(3)", "high"), ("Art. 9(6)-(8)", "high")),
+    nist_ai_rmf=_A624_NIST,
+    tags=["security", "generative-ai", "validation", "eu-ai-act"],
+    applies=generative_or_general_purpose,
+    rationale="""Language models can be steered by instructions hidden in their input (prompt
+        injection), talked out of their safeguards (jailbreak), or made to reveal data they can
+        see (data leakage). Each must be tested before release and again as models change.""",
+    remediation="""Record under `validation.securityTests` a dated, passing `prompt-injection`
+        test, plus `jailbreak` when people interact with the system and `data-leakage` when it
+        sees personal data or retrieves documents; re-test within the review interval.""",
+)
+def security_tests(ctx: Context) -> Iterator[Violation]:
+    required = ["prompt-injection"]
+    if interacts_with_people(ctx):
+        required.append("jailbreak")
+    if processes_personal_data(ctx) or any(
+            ds.get("purpose") == "retrieval" for ds in ctx.get("spec.dataSources", ())):  # fmt: skip
+        required.append("data-leakage")
+    ctx.note(f"required security tests: {required}")
+    tests = list(ctx.each("spec.validation.securityTests"))
+    for kind in required:
+        of_kind = [t for t in tests if t.get("type") == kind]
+        if not of_kind:
+            if tests:
+                yield ctx.violation("spec.validation.securityTests", f"no {kind} test is "
+                                    f"recorded; run one and add it with `type: {kind}`")  # fmt: skip
+            else:
+                where, missing = _validation_parent(ctx, "securityTests")
+                yield ctx.violation(where, f"no {kind} test is recorded; run one and add it "
+                                    f"under `validation.securityTests` with `type: {kind}`",
+                                    missing=missing)  # fmt: skip
+            continue
+        yield from _judge_tests(ctx, of_kind, kind)
+
+
+@rule(
+    id="AIMS-VAL-006",
+    title="The release in use was approved after validation",
+    severity="error",
+    controls=["A.6.2.5"],
+    eu_ai_act=_eu(("Art. 16, 43, 47, 48, 49", "medium"), ("Art. 26(1)", "medium"),
+                  ("Art. 17(1)(a)", "low")),
+    nist_ai_rmf=["MEASURE 2.5", "MEASURE 2.9"],
+    tags=["deployment"],
+    applies=in_operation,
+    rationale="""Deployment is a decision someone must take, on the basis of the validation
+        results, and be answerable for; an approval without a name or date, or dated before the
+        validation it relies on, is not that decision.""",
+    remediation="""Record `validation.releaseApproval` with the `approver` and the `date` of the
+        approval, on or after `validation.lastValidated`.""",
+)
+def release_approval(ctx: Context) -> Iterator[Violation]:
+    approval = ctx.get("spec.validation.releaseApproval")
+    if approval is None:
+        where, missing = _validation_parent(ctx, "releaseApproval")
+        yield ctx.violation(where, "the system is deployed but no release approval is recorded; "
+                            "add `validation.releaseApproval:` with approver and date",
+                            missing=missing)  # fmt: skip
+        return
+    if not approval.get("approver"):
+        yield ctx.violation("spec.validation.releaseApproval", "the release approval does not name "
+                            "who approved it; add `approver:`", missing="approver")  # fmt: skip
+    day = ctx.date(approval.get("date"))
+    if day is None:
+        yield ctx.violation("spec.validation.releaseApproval", "the release approval is not dated; "
+                            "add `date:`", missing="date")  # fmt: skip
+        return
+    validated = ctx.date(ctx.get("spec.validation.lastValidated"))
+    if day > ctx.today:
+        yield ctx.violation("spec.validation.releaseApproval.date", f"the release approval is dated "
+                            f"{day}, in the future; record the date it was actually given")  # fmt: skip
+    elif validated is not None and day < validated:
+        yield ctx.violation("spec.validation.releaseApproval.date", f"the release was approved on "
+                            f"{day}, before the validation of {validated} it should rest on; "
+                            "approve the validated release again",
+                            because=[f"{day} < lastValidated {validated}"])  # fmt: skip
