@@ -1,0 +1,381 @@
+"""Operation: monitoring, event logs, incidents and external reporting (ISO/IEC 42001 A.6.2.6,
+A.6.2.8, A.8.3, A.8.4, clause 9.1; EU AI Act Art. 12, 19, 26(5)-(6), 72, 73)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.model import Reference
+
+from .facts import has_models, in_operation, is_high_risk, is_provider
+
+
+def _eu(*pairs: tuple[str, str]) -> list[Reference]:
+    # The crosswalk derived every EU AI Act mapping itself; the metadata must say so.
+    return [Reference(ref, confidence, derived=True) for ref, confidence in pairs]
+
+
+_A626_NIST = ["GOVERN 1.7", "GOVERN 4.3", "GOVERN 5.2", "MAP 5.2", "MEASURE 2.3", "MEASURE 2.4",
+              "MEASURE 2.6", "MEASURE 2.13", "MEASURE 3.2", "MEASURE 4.3", "MANAGE 2.2",
+              "MANAGE 3.2", "MANAGE 4.1", "MANAGE 4.2", "MANAGE 4.3"]  # fmt: skip
+_A626_EU = _eu(("Art. 72", "high"), ("Art. 26(5)", "high"), ("Art. 17(1)(h)", "high"))
+_A628_NIST = ["MEASURE 2.4", "MEASURE 2.6", "MEASURE 3.2"]
+_A84_NIST = ["GOVERN 4.3", "MEASURE 2.1", "MEASURE 3.3"]
+_A83_NIST = ["GOVERN 4.3", "GOVERN 5.1", "GOVERN 5.2", "MAP 5.2", "MEASURE 3.3", "MEASURE 4.2",
+             "MANAGE 4.1"]  # fmt: skip
+
+
+@fact
+def ml_in_operation(ctx: Context) -> bool:
+    """Systems in deployment or operation that run a model."""
+    return in_operation(ctx) and has_models(ctx)
+
+
+@fact
+def high_risk_provider(ctx: Context) -> bool:
+    """High-risk systems the organisation provides."""
+    return is_high_risk(ctx) and is_provider(ctx)
+
+
+@fact
+def high_risk_in_operation(ctx: Context) -> bool:
+    """High-risk systems in deployment or operation."""
+    return is_high_risk(ctx) and in_operation(ctx)
+
+
+def _parent(ctx: Context, block: str, field: str) -> tuple[str, str]:
+    """Where a missing field is reported: its block, or spec when the block is absent."""
+    return (f"spec.{block}", field) if ctx.get(f"spec.{block}") else ("spec", block)
+
+
+# -- monitoring -----------------------------------------------------------------------------
+
+
+@rule(
+    id="AIMS-MON-001",
+    title="A system in use is monitored with metrics that have thresholds and a frequency",
+    severity="error",
+    controls=["A.6.2.6"],
+    clauses=["9.1"],
+    eu_ai_act=_A626_EU,
+    nist_ai_rmf=_A626_NIST,
+    tags=["monitoring", "eu-ai-act"],
+    applies=in_operation,
+    rationale="""Performance measured only before release says nothing about the system in
+        production; monitoring needs metrics, a level that triggers action, and a rhythm, or
+        degradation goes unnoticed until it harms someone.""",
+    remediation="""List under `monitoring.metrics` what is measured in production, each with a
+        `threshold`, `comparison` and `frequency`.""",
+)
+def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
+    if not ctx.get("spec.monitoring.metrics"):
+        where, missing = _parent(ctx, "monitoring", "metrics")
+        yield ctx.violation(where, "the system is in use but nothing is monitored; add "
+                            "`monitoring.metrics:` with threshold, comparison and frequency",
+                            missing=missing)  # fmt: skip
+        return
+    for metric in ctx.each("spec.monitoring.metrics"):
+        for key, why in (("threshold", "the level that calls for action"),
+                         ("comparison", "whether the threshold is a floor or a ceiling"),
+                         ("frequency", "how often it is measured")):  # fmt: skip
+            if metric.get(key) is None:
+                yield metric.violation(f"monitoring metric {metric.name} does not state {why}; "
+                                       f"add `{key}:`", missing=key)  # fmt: skip
+
+
+@rule(
+    id="AIMS-MON-002",
+    title="A model in use is watched for drift",
+    severity="warning",
+    controls=["A.6.2.6"],
+    clauses=["9.1"],
+    eu_ai_act=[*_A626_EU, *_eu(("Art. 15(4)", "low"))],
+    nist_ai_rmf=_A626_NIST,
+    tags=["monitoring", "robustness"],
+    applies=ml_in_operation,
+    rationale="""Inputs and the world they describe change after release; a model's accuracy
+        can decay silently unless the distribution of inputs and outputs is watched and a
+        response is agreed in advance.""",
+    remediation="""Set `monitoring.drift: {enabled: true, metrics: [...], action: ...}` naming
+        what is watched and what happens when drift is found.""",
+)
+def drift_monitoring(ctx: Context) -> Iterator[Violation]:
+    drift = ctx.get("spec.monitoring.drift")
+    if drift is None:
+        where, missing = _parent(ctx, "monitoring", "drift")
+        yield ctx.violation(where, "the model in use is not watched for drift; add "
+                            "`monitoring.drift:` with enabled, metrics and action", missing=missing)  # fmt: skip
+        return
+    if not drift.get("enabled"):
+        yield ctx.violation("spec.monitoring.drift.enabled", "drift monitoring is switched off for "
+                            "a model in use; enable it and name the metrics and the action")  # fmt: skip
+        return
+    for key, what in (("metrics", "what is watched"), ("action", "what happens when drift is found")):
+        if not drift.get(key):
+            yield ctx.violation("spec.monitoring.drift", f"drift monitoring does not say {what}; "
+                                f"add `{key}:`", missing=key)  # fmt: skip
+
+
+@rule(
+    id="AIMS-MON-003",
+    title="Monitoring alerts someone when a threshold is crossed",
+    severity="warning",
+    controls=["A.6.2.6"],
+    clauses=["9.1"],
+    eu_ai_act=_A626_EU,
+    nist_ai_rmf=_A626_NIST,
+    tags=["monitoring"],
+    applies=in_operation,
+    rationale="""A threshold crossed on a dashboard nobody looks at is not acted on; monitoring
+        must reach a person or team through an alert channel.""",
+    remediation="""Set `monitoring.alerting: {enabled: true, channel: ...}` naming where alerts
+        go (on-call rota, ticket queue, chat channel).""",
+)
+def alerting(ctx: Context) -> Iterator[Violation]:
+    alert = ctx.get("spec.monitoring.alerting")
+    if alert is None:
+        where, missing = _parent(ctx, "monitoring", "alerting")
+        yield ctx.violation(where, "monitoring of the system in use raises no alerts; add "
+                            "`monitoring.alerting:` with enabled and channel", missing=missing)  # fmt: skip
+    elif not alert.get("enabled"):
+        yield ctx.violation("spec.monitoring.alerting.enabled", "alerting is switched off; enable "
+                            "it and name the `channel:` alerts go to")  # fmt: skip
+    elif not alert.get("channel"):
+        yield ctx.violation("spec.monitoring.alerting", "alerts go to no named channel; add "
+                            "`channel:`", missing="channel")  # fmt: skip
+
+
+@rule(
+    id="AIMS-MON-004",
+    title="A provider of a high-risk system has a post-market monitoring plan",
+    severity="error",
+    controls=["A.6.2.6", "A.8.3"],
+    clauses=["9.1"],
+    eu_ai_act=_eu(("Art. 72", "high"), ("Art. 72(2)", "medium"), ("Art. 17(1)(h)", "high")),
+    nist_ai_rmf=_A626_NIST,
+    tags=["monitoring", "eu-ai-act"],
+    applies=high_risk_provider,
+    rationale="""Providers of high-risk systems must collect and analyse data on how the system
+        performs throughout its life, following a documented plan that is part of the
+        technical documentation (EU AI Act Art. 72).""",
+    remediation="""Write the post-market monitoring plan and reference it as
+        `monitoring.postMarketPlanRef`.""",
+)
+def post_market_plan(ctx: Context) -> Iterator[Violation]:
+    if not ctx.get("spec.monitoring.postMarketPlanRef"):
+        where, missing = _parent(ctx, "monitoring", "postMarketPlanRef")
+        yield ctx.violation(where, "this high-risk system's provider has no post-market monitoring "
+                            "plan; write one and add `monitoring.postMarketPlanRef:`",
+                            missing=missing)  # fmt: skip
+
+
+@rule(
+    id="AIMS-MON-005",
+    title="Users and affected people can give feedback on a system in use",
+    severity="warning",
+    controls=["A.8.3"],
+    clauses=["9.1"],
+    eu_ai_act=_eu(("Art. 72(2)", "medium"), ("Art. 26(5)", "medium"), ("Art. 85", "low")),
+    nist_ai_rmf=_A83_NIST,
+    tags=["monitoring", "transparency"],
+    applies=in_operation,
+    rationale="""Users and the people a system affects notice errors first; a feedback route
+        about the system's outputs (distinct from the whistle-blowing channel for concerns)
+        turns that into monitoring input.""",
+    remediation="""Add `monitoring.feedbackChannel:` saying how users and affected people report
+        problems with outputs (in-app rating, form, mailbox).""",
+)
+def feedback_channel(ctx: Context) -> Iterator[Violation]:
+    if not ctx.get("spec.monitoring.feedbackChannel"):
+        where, missing = _parent(ctx, "monitoring", "feedbackChannel")
+        yield ctx.violation(where, "users and affected people have no declared way to give "
+                            "feedback on the system's outputs; add `monitoring.feedbackChannel:`",
+                            missing=missing)  # fmt: skip
+
+
+# -- event logs -----------------------------------------------------------------------------
+
+
+@rule(
+    id="AIMS-LOG-001",
+    title="A system in use records event logs",
+    severity="error",
+    controls=["A.6.2.8"],
+    eu_ai_act=_eu(("Art. 12", "high"), ("Art. 19", "high"), ("Art. 26(6)", "high")),
+    nist_ai_rmf=_A628_NIST,
+    tags=["logging", "security", "eu-ai-act"],
+    applies=in_operation,
+    rationale="""Without event logs an incident, a complaint or a wrong decision cannot be
+        reconstructed; high-risk systems must log automatically over their lifetime
+        (EU AI Act Art. 12), and every system needs logs to be investigated.""",
+    remediation="""Enable logging and set `logging: {enabled: true, retentionDays: N, events:
+        [...]}` listing what is recorded.""",
+)
+def logging_enabled(ctx: Context) -> Iterator[Violation]:
+    log = ctx.get("spec.logging")
+    if log is None:
+        yield ctx.violation("spec", "the system is in use but keeps no event logs; add `logging:` "
+                            "with `enabled: true` and the events recorded", missing="logging")  # fmt: skip
+    elif not log.get("enabled"):
+        yield ctx.violation("spec.logging.enabled", "event logging is switched off for a system in "
+                            "use; enable it (`enabled: true`)")  # fmt: skip
+    elif not log.get("events"):
+        yield ctx.violation("spec.logging", "the logged events are not listed; add `events:` "
+                            "(timestamps, model version, inputs or references, outputs, "
+                            "overseer actions)", missing="events")  # fmt: skip
+
+
+def _retention(ctx: Context, minimum: int, label: str) -> Iterator[Violation]:
+    log = ctx.get("spec.logging")
+    if not log or not log.get("enabled"):
+        return  # AIMS-LOG-001 reports logging that is absent or off
+    days = log.get("retentionDays")
+    if days is None:
+        yield ctx.violation("spec.logging", f"log retention is not stated; {label} logs must be "
+                            f"kept at least {minimum} days: add `retentionDays:`",
+                            missing="retentionDays")  # fmt: skip
+    elif days < minimum:
+        yield ctx.violation("spec.logging.retentionDays", f"logs are kept {days} days; {label} "
+                            f"logs must be kept at least {minimum} days; raise `retentionDays:`",
+                            because=[f"{days} < {minimum}"])  # fmt: skip
+
+
+@rule(
+    id="AIMS-LOG-002",
+    title="Logs of a high-risk system are kept at least the legal minimum",
+    severity="error",
+    controls=["A.6.2.8"],
+    eu_ai_act=_eu(("Art. 19", "high"), ("Art. 26(6)", "high")),
+    nist_ai_rmf=_A628_NIST,
+    tags=["logging", "security", "eu-ai-act"],
+    applies=high_risk_in_operation,
+    rationale="""Providers and deployers of high-risk systems must keep automatically generated
+        logs for at least six months (EU AI Act Art. 19 and 26(6)); shorter retention destroys
+        the evidence authorities and affected people may need.""",
+    remediation="""Set `logging.retentionDays` to at least the data document's
+        `logging.minRetentionDaysHighRisk` (default 183 days).""",
+)
+def high_risk_retention(ctx: Context) -> Iterator[Violation]:
+    yield from _retention(ctx, ctx.param("logging.minRetentionDaysHighRisk"), "high-risk")
+
+
+@rule(
+    id="AIMS-LOG-003",
+    title="Logs are kept long enough to investigate incidents",
+    severity="warning",
+    controls=["A.6.2.8"],
+    eu_ai_act=_eu(("Art. 12", "high")),
+    nist_ai_rmf=_A628_NIST,
+    tags=["logging", "security"],
+    applies=in_operation,
+    rationale="""Incidents and complaints often surface weeks after the event; logs deleted
+        before then leave nothing to investigate.""",
+    remediation="""Set `logging.retentionDays` to at least the data document's
+        `logging.minRetentionDays` (default 30 days).""",
+)
+def retention(ctx: Context) -> Iterator[Violation]:
+    yield from _retention(ctx, ctx.param("logging.minRetentionDays"), "the system's")
+
+
+# -- incidents and external reporting -------------------------------------------------------
+
+
+@rule(
+    id="AIMS-INC-001",
+    title="Incidents with a system in use can be reported to a named channel and contact",
+    severity="error",
+    controls=["A.8.4"],
+    clauses=["10.2"],
+    eu_ai_act=_eu(("Art. 73", "high"), ("Art. 26(5)", "high"), ("Art. 17(1)(i)", "high")),
+    nist_ai_rmf=_A84_NIST,
+    tags=["incidents", "eu-ai-act"],
+    applies=in_operation,
+    rationale="""When something goes wrong, users, operators and suppliers must know where to
+        report it and who acts; an incident without an owner is handled late or not at all.""",
+    remediation="""Add `incidents.channel:` (queue, form or rota) and `incidents.contact:` (a
+        monitored address or team).""",
+)
+def incident_channel(ctx: Context) -> Iterator[Violation]:
+    if not ctx.get("spec.incidents"):
+        yield ctx.violation("spec", "the system is in use but there is no incident channel; add "
+                            "`incidents:` with channel and contact", missing="incidents")  # fmt: skip
+        return
+    for key, what in (("channel", "where incidents are reported"), ("contact", "who handles them")):
+        if not ctx.get(f"spec.incidents.{key}"):
+            yield ctx.violation("spec.incidents", f"the incident process does not say {what}; add "
+                                f"`{key}:`", missing=key)  # fmt: skip
+
+
+@rule(
+    id="AIMS-INC-002",
+    title="Serious incidents with a high-risk system are reported within the legal deadline",
+    severity="error",
+    controls=["A.8.4"],
+    eu_ai_act=_eu(("Art. 73", "high"), ("Art. 20(2)", "medium")),
+    nist_ai_rmf=_A84_NIST,
+    tags=["incidents", "eu-ai-act"],
+    applies=is_high_risk,
+    rationale="""Serious incidents with high-risk systems must reach the market surveillance
+        authority within fixed deadlines (EU AI Act Art. 73: at most 15 days, shorter for
+        deaths and critical infrastructure); an internal deadline beyond that guarantees a
+        breach.""",
+    remediation="""Set `incidents.reportingDeadlineDays` to no more than the data document's
+        `incidents.maxReportingDays` (default 15).""",
+)
+def reporting_deadline(ctx: Context) -> Iterator[Violation]:
+    limit = ctx.param("incidents.maxReportingDays")
+    days = ctx.get("spec.incidents.reportingDeadlineDays")
+    if days is None:
+        where, missing = _parent(ctx, "incidents", "reportingDeadlineDays")
+        yield ctx.violation(where, f"no deadline for reporting serious incidents is set; add "
+                            f"`incidents.reportingDeadlineDays:` of at most {limit}",
+                            missing=missing)  # fmt: skip
+    elif days > limit:
+        yield ctx.violation("spec.incidents.reportingDeadlineDays", f"serious incidents are "
+                            f"reported within {days} days, beyond the {limit}-day limit; shorten "
+                            "the deadline", because=[f"{days} > {limit}"])  # fmt: skip
+
+
+@rule(
+    id="AIMS-INC-003",
+    title="The authority to notify of serious incidents is named for a high-risk system",
+    severity="error",
+    controls=["A.8.4"],
+    eu_ai_act=_eu(("Art. 73", "high")),
+    nist_ai_rmf=_A84_NIST,
+    tags=["incidents", "eu-ai-act"],
+    applies=is_high_risk,
+    rationale="""Working out which market surveillance authority is competent while a serious
+        incident is under way costs days the deadline does not allow; it must be known
+        beforehand.""",
+    remediation="""Add `incidents.authority:` naming the market surveillance authority of the
+        member state(s) where the system is used.""",
+)
+def incident_authority(ctx: Context) -> Iterator[Violation]:
+    if not ctx.get("spec.incidents.authority"):
+        where, missing = _parent(ctx, "incidents", "authority")
+        yield ctx.violation(where, "the authority to notify of serious incidents is not named; add "
+                            "`incidents.authority:`", missing=missing)  # fmt: skip
+
+
+@rule(
+    id="AIMS-INC-004",
+    title="External reporting on a high-risk system is defined",
+    severity="warning",
+    controls=["A.8.3"],
+    eu_ai_act=_eu(("Art. 72(2)", "medium"), ("Art. 26(5)", "medium"), ("Art. 85", "low")),
+    nist_ai_rmf=_A83_NIST,
+    tags=["incidents", "transparency"],
+    applies=is_high_risk,
+    rationale="""Interested parties outside the organisation (authorities, customers, affected
+        people) need a defined way to report adverse impacts of a high-risk system and to
+        receive information about them.""",
+    remediation="""Describe how external parties report problems and how the organisation
+        reports back, and reference it as `governance.externalReportingRef`.""",
+)
+def external_reporting(ctx: Context) -> Iterator[Violation]:
+    if not ctx.get("spec.governance.externalReportingRef"):
+        where, missing = _parent(ctx, "governance", "externalReportingRef")
+        yield ctx.violation(where, "there is no external reporting process for this high-risk "
+                            "system; add `governance.externalReportingRef:`", missing=missing)  # fmt: skip
