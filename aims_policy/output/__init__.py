@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 FORMATS: dict[str, str] = {
     "text": "aims_policy.output.text",
     "json": "aims_policy.output.json_report",
+    "sarif": "aims_policy.output.sarif",
+    "junit": "aims_policy.output.junit",
+    "github": "aims_policy.output.github",
+    "markdown": "aims_policy.output.markdown",
 }
 
 
@@ -23,6 +27,7 @@ class RenderOptions:
     color: bool = False
     verbose: bool = False
     sarif_category: str | None = None
+    sarif_min_level: str | None = None  # SARIF keeps only results at or above this severity
 
 
 def render(report: Report, fmt: str, options: RenderOptions | None = None) -> str:

@@ -1,0 +1,116 @@
+"""A Markdown summary for ``$GITHUB_STEP_SUMMARY`` or a pull-request comment (``--markdown PATH``).
+
+Counts by severity (open, waived, baselined), counts by ISO/IEC 42001 control objective (A.2 ...
+A.10) and clause, then the open findings as a table, then problems that stopped checks. Every
+manifest-derived string is escaped so that it cannot break the table or inject HTML.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from aims_policy.model import SEVERITIES, Finding, Report
+from aims_policy.output import RenderOptions
+
+#: A PR comment holds at most 65,536 characters; beyond this many rows, point to the full report.
+MAX_ROWS = 300
+
+
+def escape(text: str) -> str:
+    """Table-cell-safe text: no HTML, no column breaks, one line."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    return " ".join(text.split())
+
+
+def _code(text: str) -> str:
+    # Inside a code span a pipe still splits a table cell in GitHub's parser: escape it there too.
+    text = text.replace("|", "\\|").replace("\n", " ")
+    fence = "``" if "`" in text else "`"
+    pad = " " if fence == "``" else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _objective_rows(findings: list[Finding]) -> list[tuple[str, str, Counter[str]]]:
+    from aims_policy.output.taxonomy import iso_group, iso_title
+
+    counts: dict[str, Counter[str]] = {}
+    for f in findings:
+        groups = {iso_group(c) for c in f.controls} or {""}
+        for group in groups:
+            counts.setdefault(group, Counter())[f.severity] += 1
+
+    def order(group: str) -> tuple[int, int, str]:
+        # Annex A objectives first (A.2 ... A.10), then clauses 4 ... 10, then unmapped.
+        if group.startswith("A."):
+            return (0, int(group[2:]) if group[2:].isdigit() else 99, group)
+        if group.isdigit():
+            return (1, int(group), group)
+        return (2, 0, group)
+
+    rows = []
+    for group in sorted(counts, key=order):
+        if not group:
+            label, title = "(none)", "no ISO/IEC 42001 reference"
+        elif group.startswith("A."):
+            label, title = group, iso_title(group) or ""
+        else:
+            label, title = f"Clause {group}", iso_title(group) or ""
+        rows.append((label, title, counts[group]))
+    return rows
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    open_findings = list(report.open_findings)
+    sev = Counter(f.severity for f in open_findings)
+    state = Counter((f.state, f.severity) for f in report.findings)
+    failing = len(report.failing)
+    if report.notifications:
+        verdict = f"problems stopped some checks ({_plural(len(report.notifications), 'problem')})"
+    elif failing:
+        verdict = f"{_plural(failing, 'finding')} at or above `{report.fail_on}` fail the check"
+    else:
+        verdict = "passed"
+    out = [
+        f"## aims-policy: {verdict}",
+        "",
+        f"{_plural(len(report.files), 'file')}, {_plural(len(report.systems), 'system')} checked "
+        f"as of {report.today}; failing at: `{report.fail_on}`.",
+        "",
+        "| Severity | Open | Waived | Baselined |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for s in SEVERITIES:
+        out.append(f"| {s} | {sev[s]} | {state[('waived', s)]} | {state[('baselined', s)]} |")
+    total_waived = sum(v for (st, _), v in state.items() if st == "waived")
+    total_baselined = sum(v for (st, _), v in state.items() if st == "baselined")
+    out.append(f"| **total** | **{len(open_findings)}** | **{total_waived}** | "
+               f"**{total_baselined}** |")  # fmt: skip
+
+    if open_findings:
+        out += ["", "### Open findings by control objective", "",
+                "| Objective | Title | Errors | Warnings | Notes |",
+                "| --- | --- | ---: | ---: | ---: |"]  # fmt: skip
+        for label, title, counts in _objective_rows(open_findings):
+            cells = " | ".join(str(counts[s]) for s in SEVERITIES)
+            out.append(f"| {escape(label)} | {escape(title)} | {cells} |")
+
+        out += ["", "### Findings", "", "| Location | Rule | Severity | Message |",
+                "| --- | --- | --- | --- |"]  # fmt: skip
+        for f in open_findings[:MAX_ROWS]:
+            out.append(f"| {_code(str(f.location))} | {escape(f.rule_id)} | {f.severity} | "
+                       f"{escape(f.message)} |")  # fmt: skip
+        if len(open_findings) > MAX_ROWS:
+            rest = len(open_findings) - MAX_ROWS
+            out += ["", f"… and {_plural(rest, 'more finding')}: see the SARIF or JSON report."]
+
+    if report.notifications:
+        out += ["", "### Problems that stopped checks", ""]
+        for n in report.notifications:
+            where = _code(str(n.location)) + " " if n.location else ""
+            out.append(f"- {where}{escape(n.message)}")
+    return "\n".join(out) + "\n"
