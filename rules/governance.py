@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.engine import Context, Item, Violation, fact, rule
 from aims_policy.model import Reference
 
 from .facts import add_months, in_operation, processes_personal_data
@@ -42,10 +42,18 @@ def has_corrective_actions(ctx: Context) -> bool:
     return bool(ctx.get("spec.governance.correctiveActions"))
 
 
+def _changes_since_go_live(ctx: Context) -> list[Item]:
+    """Significant changes after the system went live; the initial release is what the
+    pre-deployment review already covered."""
+    live = ctx.get("spec.lifecycle.deployedOn")
+    return [c for c in ctx.each("spec.lifecycle.changeLog")
+            if c.get("significant") and (live is None or c.get("date") > live)]  # fmt: skip
+
+
 @fact
 def has_significant_change(ctx: Context) -> bool:
-    """Systems whose change log has a change marked significant."""
-    return any(bool(c.get("significant")) for c in ctx.get("spec.lifecycle.changeLog", ()))
+    """Systems with a change marked significant since go-live."""
+    return bool(_changes_since_go_live(ctx))
 
 
 @rule(
@@ -260,16 +268,15 @@ def change_log(ctx: Context) -> Iterator[Violation]:
     nist_ai_rmf=["GOVERN 1.5", "MEASURE 3.1"],
     tags=["change-management", "risk", "review"],
     applies=has_significant_change,
-    rationale="""A change marked significant (a new model, new data, a new user group) can change
-        the system's risks. Risk assessment has to be repeated when such changes happen, not only
+    rationale="""A change marked significant after go-live (a new model, new data, a new user
+        group) can change the system's risks. Risk assessment has to be repeated when such changes happen, not only
         at the next planned date; a last review older than the latest significant change shows it
         was not.""",
     remediation="""Review the system (risks, controls, validation) after the change and record the
         review date in `spec.lifecycle.lastReview`.""",
 )
 def review_after_change(ctx: Context) -> Iterator[Violation]:
-    changes = [c for c in ctx.each("spec.lifecycle.changeLog") if c.get("significant")]
-    latest = max(changes, key=lambda c: c.get("date"))
+    latest = max(_changes_since_go_live(ctx), key=lambda c: c.get("date"))
     changed = ctx.date(latest.get("date"))
     reviewed = ctx.date(ctx.get("spec.lifecycle.lastReview"))
     if reviewed is None or (changed is not None and reviewed < changed):

@@ -1,0 +1,287 @@
+"""The AI system impact assessment and the EU AI Act fundamental-rights impact assessment
+(ISO/IEC 42001 A.5.2-A.5.5; clauses 6.1.4, 8.4; EU AI Act Art. 27)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Iterator
+
+from aims_policy.engine import Context, Item, Violation, fact, rule
+from aims_policy.model import Reference
+
+from .facts import add_months, affects_individuals, eu_category, in_operation, is_high_risk
+
+IA = "spec.impactAssessment"
+
+
+def _eu(ref: str, confidence: str) -> Reference:
+    # The crosswalk's EU AI Act mappings are its own derivation, not an official mapping.
+    return Reference(ref, confidence, derived=True)
+
+
+def _ia_missing(ctx: Context, message: str) -> Violation:
+    return ctx.violation("spec", message, missing="impactAssessment")
+
+
+@fact
+def needs_impact_assessment(ctx: Context) -> bool:
+    """High-risk systems and systems whose outputs are used in decisions about people."""
+    return bool(is_high_risk(ctx) or affects_individuals(ctx))
+
+
+@fact
+def ia_completed(ctx: Context) -> bool:
+    """Systems with a completed impact assessment."""
+    return bool(ctx.get(f"{IA}.status") == "completed")
+
+
+def _changes_since_go_live(ctx: Context) -> list[Item]:
+    """Significant changes after the system went live; the initial release is what the
+    pre-deployment assessment already covered."""
+    live = ctx.get("spec.lifecycle.deployedOn")
+    return [c for c in ctx.each("spec.lifecycle.changeLog")
+            if c.get("significant") and (live is None or c.get("date") > live)]  # fmt: skip
+
+
+@fact
+def ia_completed_and_changed(ctx: Context) -> bool:
+    """Systems with a completed impact assessment and a significant change since go-live."""
+    return bool(ia_completed(ctx) and _changes_since_go_live(ctx))
+
+
+@fact
+def fria_required(ctx: Context) -> bool:
+    """Deployers of EU high-risk systems in use that are public bodies or public services, or that
+    assess creditworthiness or price life and health insurance (EU AI Act Art. 27(1))."""
+    deployer = ctx.get("spec.classification.euAiAct.role") in ("deployer", "provider-and-deployer")
+    if not (deployer and eu_category(ctx) == "high-risk" and in_operation(ctx)):
+        return False
+    if ctx.get("spec.classification.euAiAct.publicBodyOrService"):
+        return True
+    if ctx.get("spec.classification.euAiAct.annexIIIArea") not in ctx.param("impactAssessment.friaAnnexIIIAreas"):
+        return False
+    use = str(ctx.get("spec.purpose.intendedUse", ""))
+    words = ctx.param("impactAssessment.friaPurposeKeywords")
+    return any(re.search(r"\b" + re.escape(w), use, re.IGNORECASE) for w in words)
+
+
+@rule(
+    id="AIMS-IMP-001",
+    title="Systems that affect people have a completed impact assessment",
+    severity="error",
+    controls=["A.5.2"],
+    clauses=["6.1.4", "8.4"],
+    eu_ai_act=[_eu("Art. 27", "high"), _eu("Art. 9(2)(a)-(b), 9(9)", "medium")],
+    nist_ai_rmf=["MAP 1.1", "MAP 3.1", "MAP 3.2", "MAP 5.1"],
+    tags=["impact"],
+    applies=needs_impact_assessment,
+    rationale="""For a high-risk system, or one whose outputs are used in decisions about people,
+        the consequences for those people must be assessed before it is used on them. An
+        assessment that is missing, or still open while the system runs, means the system went
+        live with its effects on people unknown.""",
+    remediation="""Carry out the AI system impact assessment, then set
+        `spec.impactAssessment.status: completed` and its `date`.""",
+)
+def impact_assessment_done(ctx: Context) -> Iterator[Violation]:
+    assessment = ctx.get(IA)
+    if assessment is None:
+        yield _ia_missing(ctx, "this system affects people but has no impact assessment; add "
+                          "`impactAssessment:` and complete it before deployment")
+        return
+    status = assessment.get("status")
+    if status != "completed" and in_operation(ctx):
+        yield ctx.violation(f"{IA}.status", f"the impact assessment is {status} while the system "
+                            "is already deployed; complete it and record its date",
+                            because=[f"status {status}", f"stage {ctx.get('spec.lifecycle.stage')}"])
+    if status == "completed" and not assessment.get("date"):
+        yield ctx.violation(IA, "the impact assessment is marked completed without a date; add "
+                            "`date:`", missing="date")
+
+
+@rule(
+    id="AIMS-IMP-002",
+    title="The impact assessment is documented and approved",
+    severity="warning",
+    controls=["A.5.3"],
+    clauses=["6.1.4", "7.5"],
+    eu_ai_act=[_eu("Art. 27(1)-(3)", "high"), _eu("Annex IV §3", "medium")],
+    nist_ai_rmf=["GOVERN 3.2", "GOVERN 5.1", "MANAGE 1.4"],
+    tags=["impact", "documentation"],
+    applies=ia_completed,
+    rationale="""A completed impact assessment that cannot be read, or that nobody with authority
+        signed off, cannot be relied on by the people who must act on it, nor shown to an auditor
+        or to an authority that asks for it.""",
+    remediation="""Add `spec.impactAssessment.documentRef` (the assessment report) and `approver`
+        (the person who accepted its conclusions).""",
+)
+def impact_assessment_documented(ctx: Context) -> Iterator[Violation]:
+    for field, what in (("documentRef", "the assessment report"), ("approver", "who approved it")):
+        if not ctx.get(f"{IA}.{field}"):
+            yield ctx.violation(IA, f"the completed impact assessment has no {field}; add "
+                                f"`{field}:` with {what}", missing=field)
+
+
+def _scope(ctx: Context, names: tuple[str, ...]) -> Iterator[Violation]:
+    scope = ctx.get(f"{IA}.scope")
+    if scope is None:
+        yield ctx.violation(IA, f"the impact assessment has no scope; add `scope:` with "
+                            f"{' and '.join(names)} (assessed, summary)", missing="scope")
+        return
+    for name in names:
+        entry = scope.get(name)
+        if entry is None:
+            yield ctx.violation(f"{IA}.scope", f"the impact assessment does not say whether "
+                                f"{name} were considered; add `{name}: {{assessed: ..., summary: ...}}`",
+                                missing=name)
+        elif not entry.get("assessed") and not entry.get("summary"):
+            yield ctx.violation(f"{IA}.scope.{name}.assessed", f"the impact on {name} was not "
+                                "assessed and no reason is given; assess it or write in `summary:` "
+                                "why it does not apply")
+
+
+@rule(
+    id="AIMS-IMP-003",
+    title="The impact assessment covers individuals and groups",
+    severity="warning",
+    controls=["A.5.4"],
+    clauses=["6.1.4"],
+    eu_ai_act=[_eu("Art. 27(1)(c)-(d)", "high"), _eu("Art. 9(9)", "medium")],
+    nist_ai_rmf=["MAP 1.1", "MAP 3.1", "MEASURE 2.11", "GOVERN 4.2"],
+    tags=["impact", "fairness"],
+    applies=ia_completed,
+    rationale="""Harm to a single person (a wrong decision) and harm to a group (systematic
+        disadvantage) are found by different questions. An assessment that skips either, without
+        saying why, can miss exactly the harm a fairness or complaints review later finds.""",
+    remediation="""In `spec.impactAssessment.scope`, give `individuals` and `groups` each
+        `assessed: true` with a summary of the findings, or `assessed: false` with a summary of
+        why that scope does not apply.""",
+)
+def scope_people(ctx: Context) -> Iterator[Violation]:
+    yield from _scope(ctx, ("individuals", "groups"))
+
+
+@rule(
+    id="AIMS-IMP-004",
+    title="The impact assessment covers society",
+    severity="warning",
+    controls=["A.5.5"],
+    clauses=["6.1.4"],
+    eu_ai_act=[_eu("Art. 27", "medium"), _eu("Art. 9(2)(a)", "low")],
+    nist_ai_rmf=["MAP 1.1", "MAP 3.2", "MEASURE 2.11", "MEASURE 2.12", "GOVERN 4.2"],
+    tags=["impact"],
+    applies=ia_completed,
+    rationale="""Effects that no single person notices (on the environment, on access to a
+        market, on trust in institutions) only appear when someone asks about society as a whole;
+        the assessment should show that question was asked.""",
+    remediation="""In `spec.impactAssessment.scope`, give `society` either `assessed: true` with a
+        summary, or `assessed: false` with a summary of why it does not apply.""",
+)
+def scope_society(ctx: Context) -> Iterator[Violation]:
+    yield from _scope(ctx, ("society",))
+
+
+@rule(
+    id="AIMS-IMP-005",
+    title="The impact assessment is not overdue for review",
+    severity="warning",
+    controls=["A.5.2"],
+    clauses=["8.4"],
+    eu_ai_act=[_eu("Art. 27", "high")],
+    nist_ai_rmf=["MEASURE 3.1", "GOVERN 1.5"],
+    tags=["impact", "review"],
+    applies=ia_completed,
+    rationale="""Impact assessments are repeated at planned intervals because the people using and
+        affected by a system change. One past its review date (or older than the organisation's
+        maximum interval) describes a situation that may no longer exist. The due day itself is
+        on time.""",
+    remediation="""Review the impact assessment and update `spec.impactAssessment.date` and
+        `nextReview` (at most data `reviews.maxIntervalMonths` apart).""",
+)
+def impact_assessment_current(ctx: Context) -> Iterator[Violation]:
+    cap: int = ctx.param("reviews.maxIntervalMonths")
+    candidates: list[tuple[_dt.date, str]] = []
+    upcoming = ctx.date(ctx.get(f"{IA}.nextReview"))
+    if upcoming is not None:
+        candidates.append((upcoming, "nextReview"))
+    done = ctx.date(ctx.get(f"{IA}.date"))
+    if done is not None:
+        candidates.append((add_months(done, cap), "date"))
+    if not candidates:
+        yield ctx.violation(IA, "the impact assessment has neither a date nor a next review; add "
+                            "`nextReview:`", missing="nextReview")
+        return
+    due, field = min(candidates, key=lambda c: c[0])
+    if ctx.today > due:
+        yield ctx.violation(f"{IA}.{field}", f"the impact assessment was due for review on {due} "
+                            f"({(ctx.today - due).days} days ago); review it and record the new "
+                            "`date` and `nextReview`", because=[f"today {ctx.today} > due {due}"])
+
+
+@rule(
+    id="AIMS-IMP-006",
+    title="The impact assessment is redone after a significant change",
+    severity="warning",
+    controls=["A.5.2"],
+    clauses=["8.4", "6.3"],
+    eu_ai_act=[_eu("Art. 27", "high"), _eu("Art. 17(1)(a), Art. 43(4)", "medium")],
+    nist_ai_rmf=["MEASURE 3.1"],
+    tags=["impact", "change-management"],
+    applies=ia_completed_and_changed,
+    rationale="""A significant change (new data, a new model, new users) can change who is affected
+        and how. An impact assessment dated before the latest such change assessed a different
+        system.""",
+    remediation="""Reassess the impacts of the change and update `spec.impactAssessment.date` (the
+        assessment must be dated on or after the change).""",
+)
+def impact_assessment_after_change(ctx: Context) -> Iterator[Violation]:
+    latest = max(_changes_since_go_live(ctx), key=lambda c: c.get("date"))
+    assessed = ctx.date(ctx.get(f"{IA}.date"))
+    changed = ctx.date(latest.get("date"))
+    if assessed is None or changed is None:
+        return  # an undated assessment is reported by AIMS-IMP-001
+    if assessed < changed:
+        yield ctx.violation(f"{IA}.date", f"the impact assessment ({assessed}) predates significant "
+                            f"change {latest.get('version')} ({changed}); reassess the impacts of "
+                            "that change", because=[f"{assessed} < {changed}"])
+
+
+@rule(
+    id="AIMS-IMP-007",
+    title="Deployers that need one have completed and notified a fundamental-rights impact assessment",
+    severity="error",
+    controls=["A.5.2", "A.5.3"],
+    clauses=["6.1.4", "8.4"],
+    eu_ai_act=[_eu("Art. 27(1)-(3)", "high"), _eu("Art. 27", "high")],
+    nist_ai_rmf=["MAP 1.1", "GOVERN 4.2"],
+    tags=["impact", "eu-ai-act", "fundamental-rights"],
+    applies=fria_required,
+    rationale="""The EU AI Act requires public bodies, providers of public services, and deployers
+        that score creditworthiness or price life and health insurance to assess the impact on
+        fundamental rights before first use of a high-risk system, and to notify the market
+        surveillance authority of the results. Using the system without it is a breach of
+        Article 27.""",
+    remediation="""Carry out the fundamental-rights impact assessment, then record
+        `spec.impactAssessment.fundamentalRights` with `completed: true`, `ref:` (the report) and
+        `notifiedOn:` (the date the authority was notified).""",
+)
+def fundamental_rights(ctx: Context) -> Iterator[Violation]:
+    where = f"{IA}.fundamentalRights"
+    fria = ctx.get(where)
+    if ctx.get(IA) is None:
+        yield _ia_missing(ctx, "a fundamental-rights impact assessment is required (Art. 27) but "
+                          "there is no impact assessment; add `impactAssessment.fundamentalRights`")
+    elif fria is None:
+        yield ctx.violation(IA, "a fundamental-rights impact assessment is required (Art. 27) but "
+                            "none is recorded; add `fundamentalRights:`", missing="fundamentalRights")
+    elif not fria.get("completed"):
+        yield ctx.violation(f"{where}.completed" if "completed" in fria else where,
+                            "the fundamental-rights impact assessment required by Art. 27 is not "
+                            "completed; complete it before (further) use",
+                            missing=None if "completed" in fria else "completed")
+    else:
+        for field, what in (("ref", "the assessment report"),
+                            ("notifiedOn", "the date the market surveillance authority was notified")):
+            if not fria.get(field):
+                yield ctx.violation(where, f"the fundamental-rights impact assessment has no "
+                                    f"{field}; add `{field}:` with {what}", missing=field)
