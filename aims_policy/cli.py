@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "rules": "aims_policy.commands.info:rules",
     "schema": "aims_policy.commands.info:schema",
     "test": "aims_policy.commands.test:test",
+    "docs": "aims_policy.commands.docs:docs",
 }
 
 
