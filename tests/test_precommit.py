@@ -1,0 +1,308 @@
+"""The git integrations, run for real: the pre-commit framework with this repository's
+`.pre-commit-hooks.yaml`, and the plain `hooks/pre-commit` script installed into a temporary
+repository.
+
+The framework builds its own virtual environment and pip-installs this project into it (from
+PyPI for the dependencies), so the first test of a session takes a while; PRE_COMMIT_HOME points
+into the session's temporary directory so nothing is shared with the user's cache. The hook is
+installed from this repository at its HEAD commit (`try-repo --ref`): one environment serves every
+test, and a half-finished change in the working tree cannot break it. Commit before expecting a
+change to `.pre-commit-hooks.yaml` to show here.
+
+Expected lines are read off the test manifests by hand (`line_of`), not from aims-policy."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPLIANT = ROOT / "manifests" / "document-summariser.yaml"
+EVIDENCE = ("document-summariser", "organisation")
+HOOK = ROOT / "hooks" / "pre-commit"
+# Where the pre-commit framework runs: the test environment's own scripts directory.
+BIN = Path(sys.executable).parent
+FINDING = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+):(?P<col>\d+): error (?P<rule>[A-Z0-9-]+) ", re.M)
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    # A test run from inside a git hook inherits GIT_DIR, GIT_INDEX_FILE...: they would point
+    # the temporary repositories at the outer one.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.update(extra)
+    return env
+
+
+def run(args: list[str], cwd: Path, env: Mapping[str, str] | None = None,
+        timeout: float = 120) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    return subprocess.run(args, cwd=cwd, env=dict(env or clean_env()), text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)  # fmt: skip
+
+
+def git(repo: Path, *args: str) -> str:
+    result = run(["git", *args], repo)
+    assert result.returncode == 0, result.stdout
+    return result.stdout
+
+
+def new_repo(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q")
+    for key, value in (("user.name", "Test"), ("user.email", "test@example.com"),
+                       ("commit.gpgsign", "false")):  # fmt: skip
+        git(path, "config", key, value)
+    return path
+
+
+def add_evidence(repo: Path, manifest_dir: str) -> None:
+    """The evidence files the compliant manifest references, at the same relative place."""
+    for name in EVIDENCE:
+        shutil.copytree(ROOT / "manifests" / "evidence" / name, repo / manifest_dir / "evidence" / name)
+
+
+def line_of(text: str, fragment: str) -> int:
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if fragment in line]
+    assert len(lines) == 1, f"{fragment!r} occurs on lines {lines}"
+    return lines[0]
+
+
+def with_gaps() -> str:
+    """The compliant manifest with two gaps left open: placeholders for the owner's email and role.
+    (Placeholders rather than a schema error: rules only judge schema-valid manifests.)"""
+    text = COMPLIANT.read_text("utf-8")
+    for done, gap in (("priya.raman@example.com", "TODO@example.com"),
+                      ("role: Product Owner, DocBrief", 'role: "TODO: role of the owner"')):  # fmt: skip
+        assert text.count(done) == 1
+        text = text.replace(done, gap)
+    return text
+
+
+def expected_gaps(text: str, file: str) -> set[tuple[str, int, str]]:
+    return {(file, line_of(text, "TODO@example.com"), "AIMS-TODO-001"),
+            (file, line_of(text, '"TODO: role of the owner"'), "AIMS-TODO-001")}  # fmt: skip
+
+
+def findings(output: str, rule: str = "AIMS-TODO-001") -> set[tuple[str, int, str]]:
+    """The findings of one rule: rules written later may find more in a changed manifest, but
+    the placeholders are reported whatever else is."""
+    return {(m["file"], int(m["line"]), m["rule"]) for m in FINDING.finditer(output) if m["rule"] == rule}
+
+
+# -- the pre-commit framework ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def framework(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    home = tmp_path_factory.mktemp("pre-commit-home")
+    head = run(["git", "rev-parse", "HEAD"], ROOT)
+    assert head.returncode == 0, f"{ROOT} must be a git checkout: {head.stdout}"
+    return {"env": clean_env(PRE_COMMIT_HOME=str(home)), "ref": head.stdout.strip()}
+
+
+def try_repo(framework: Mapping[str, Any], repo: Path, *files: str) -> subprocess.CompletedProcess[str]:
+    args = [str(BIN / "pre-commit"), "try-repo", str(ROOT), "aims-policy", "--ref", framework["ref"],
+            "--color", "never", "--verbose"]  # fmt: skip
+    if files:
+        args += ["--files", *files]
+    # Installing the hook environment (pip, from PyPI) dominates the first call.
+    return run(args, repo, framework["env"], timeout=900)
+
+
+def test_hook_definition_is_valid_for_pre_commit() -> None:
+    result = run([str(BIN / "pre-commit"), "validate-manifest", str(ROOT / ".pre-commit-hooks.yaml")], ROOT)
+    assert result.returncode == 0, result.stdout
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text("utf-8"))
+    assert hook["id"] == "aims-policy" and hook["language"] == "python"
+    assert hook["entry"] == "aims-policy check --skip-non-manifests"
+    assert hook["pass_filenames"] is True
+    pattern = re.compile(hook["files"])
+    assert all(pattern.search(f) for f in ("a.yaml", "b/c.yml", "d.json"))
+    assert not any(pattern.search(f) for f in ("a.md", "yaml.txt", "b.yaml.bak"))
+
+
+def test_framework_blocks_a_manifest_with_gaps_and_passes_a_compliant_one(
+        framework: Mapping[str, Any], tmp_path: Path) -> None:  # fmt: skip
+    repo = new_repo(tmp_path / "repo")
+    (repo / "manifests").mkdir()
+    add_evidence(repo, "manifests")
+    shutil.copy(COMPLIANT, repo / "manifests" / "good.yaml")
+    bad = with_gaps()
+    (repo / "manifests" / "bad.yaml").write_text(bad, "utf-8")
+    # Not a manifest: offered to the hook by the files pattern, skipped by aims-policy.
+    (repo / "config.yaml").write_text("retries: 3\n", "utf-8")
+    git(repo, "add", ".")
+
+    blocked = try_repo(framework, repo, "manifests/bad.yaml", "config.yaml")
+    assert blocked.returncode == 1, blocked.stdout
+    assert "Failed" in blocked.stdout
+    assert findings(blocked.stdout) == expected_gaps(bad, "manifests/bad.yaml")
+
+    passed = try_repo(framework, repo, "manifests/good.yaml", "config.yaml")
+    assert passed.returncode == 0, passed.stdout
+    assert re.search(r"^aims-policy .*Passed$", passed.stdout, re.M), passed.stdout
+
+
+def test_init_walkthrough_ends_in_a_green_pre_commit(framework: Mapping[str, Any], tmp_path: Path) -> None:
+    """docs/integrations.md, step by step: init, commit attempt blocked by the placeholders,
+    fill them in, commit check passes."""
+    repo = new_repo(tmp_path / "repo")
+    init = run([sys.executable, "-m", "aims_policy", "init", "document-summariser", "--risk-level", "low"], repo)
+    assert init.returncode == 0, init.stdout
+    manifest = repo / "document-summariser.aims.yaml"
+    skeleton = manifest.read_text("utf-8")
+    git(repo, "add", ".")
+
+    blocked = try_repo(framework, repo)  # no --files: the staged files, as at `git commit`
+    assert blocked.returncode == 1, blocked.stdout
+    todo = {line for _, line, _ in findings(blocked.stdout)}
+    assert todo == {n for n, line in enumerate(skeleton.splitlines(), 1)
+                    if re.match(r'^\s*(?:- |[\w-]+: )"?TODO', line)}  # fmt: skip
+
+    # Filling in: every placeholder gets the reference system's real value (each one has a
+    # counterpart there, so the skeleton asks only for things a real manifest states), and the
+    # sections the reference adds come along with their evidence.
+    reference = yaml.safe_load(COMPLIANT.read_text("utf-8"))
+    filled = yaml.safe_load(skeleton)
+    for path in placeholder_paths(filled):
+        set_at(filled, path, get_at(reference, path))
+    merged = deep_merge(filled, reference)
+    schema_line = skeleton.splitlines()[0]
+    manifest.write_text(schema_line + "\n" + yaml.safe_dump(merged, sort_keys=False, allow_unicode=True), "utf-8")
+    add_evidence(repo, ".")
+    git(repo, "add", ".")
+
+    green = try_repo(framework, repo)
+    assert green.returncode == 0, green.stdout
+    assert re.search(r"^aims-policy .*Passed$", green.stdout, re.M), green.stdout
+
+
+def placeholder_paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(node, str):
+        return [path] if node.startswith("TODO") else []
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    return [p for key, child in items for p in placeholder_paths(child, (*path, key))]
+
+
+def get_at(node: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        node = node[key]  # a KeyError here: the skeleton asks for something the reference lacks
+    return node
+
+
+def set_at(node: Any, path: tuple[Any, ...], value: Any) -> None:
+    get_at(node, path[:-1])[path[-1]] = value
+
+
+def deep_merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        return {**base, **{k: deep_merge(base.get(k), v) for k, v in over.items()}}
+    return over
+
+
+# -- the plain git hook (hooks/pre-commit) ---------------------------------------------------
+
+
+@pytest.fixture
+def hooked_repo(tmp_path: Path) -> Path:
+    """A repository with the plain hook installed the first documented way (a copy in
+    .git/hooks) and a committed compliant manifest with its evidence."""
+    repo = new_repo(tmp_path / "repo")
+    (repo / "manifests").mkdir()
+    add_evidence(repo, "manifests")
+    shutil.copy(COMPLIANT, repo / "manifests" / "system.yaml")
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    shutil.copy(HOOK, hook)
+    hook.chmod(0o755)
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "compliant start")
+    return repo
+
+
+def commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run(["git", "commit", "-m", "change", *args], repo)
+
+
+def test_plain_hook_judges_the_staged_version_not_the_working_tree(hooked_repo: Path) -> None:
+    manifest = hooked_repo / "manifests" / "system.yaml"
+    good = manifest.read_text("utf-8")
+    bad = with_gaps()
+    head = git(hooked_repo, "rev-parse", "HEAD")
+
+    # Staged: the version with gaps; working tree: compliant again. The commit is blocked, and
+    # the findings point into the staged text.
+    manifest.write_text(bad, "utf-8")
+    git(hooked_repo, "add", "manifests/system.yaml")
+    manifest.write_text(good + "# a comment nobody staged\n", "utf-8")
+    blocked = commit(hooked_repo)
+    assert blocked.returncode != 0, blocked.stdout
+    assert findings(blocked.stdout) == expected_gaps(bad, "manifests/system.yaml")
+    assert "commit blocked" in blocked.stdout
+    assert git(hooked_repo, "rev-parse", "HEAD") == head
+
+    # Staged: compliant; working tree: gaps. The commit goes through.
+    manifest.write_text(good.replace("version: 2.0.1", "version: 2.0.2", 1), "utf-8")
+    git(hooked_repo, "add", "manifests/system.yaml")
+    manifest.write_text(bad, "utf-8")
+    passed = commit(hooked_repo)
+    assert passed.returncode == 0, passed.stdout
+    assert "version: 2.0.2" in git(hooked_repo, "show", "HEAD:manifests/system.yaml")
+
+
+def test_plain_hook_checks_what_commit_a_would_commit(hooked_repo: Path) -> None:
+    # `git commit -a` stages into a temporary index that the hook must read.
+    (hooked_repo / "manifests" / "system.yaml").write_text(with_gaps(), "utf-8")
+    blocked = commit(hooked_repo, "-a")
+    assert blocked.returncode != 0, blocked.stdout
+    assert findings(blocked.stdout) == expected_gaps(with_gaps(), "manifests/system.yaml")
+
+
+def test_plain_hook_ignores_files_that_are_not_manifests_and_other_changes(hooked_repo: Path) -> None:
+    (hooked_repo / "ci config.yml").write_text("jobs: {}\n", "utf-8")
+    (hooked_repo / "notes.md").write_text("not checked\n", "utf-8")
+    git(hooked_repo, "add", ".")
+    assert commit(hooked_repo).returncode == 0
+    # Nothing that could be a manifest is staged: the hook does not even need aims-policy.
+    (hooked_repo / "notes.md").write_text("still not checked\n", "utf-8")
+    git(hooked_repo, "add", "notes.md")
+    result = run(["git", "commit", "-m", "notes"], hooked_repo, clean_env(AIMS_POLICY="no-such-command"))
+    assert result.returncode == 0, result.stdout
+
+
+def test_plain_hook_blocks_with_advice_when_aims_policy_is_missing(hooked_repo: Path) -> None:
+    manifest = hooked_repo / "manifests" / "system.yaml"
+    manifest.write_text(manifest.read_text("utf-8") + "# touched\n", "utf-8")
+    git(hooked_repo, "add", ".")
+    result = run(["git", "commit", "-m", "x"], hooked_repo, clean_env(AIMS_POLICY="no-such-command"))
+    assert result.returncode != 0
+    assert "'no-such-command' not found" in result.stdout and "--no-verify" in result.stdout
+
+
+def test_plain_hook_via_core_hooks_path(tmp_path: Path) -> None:
+    """The second documented installation: the hook committed in the repository's hooks/ and
+    `git config core.hooksPath hooks`. Evidence must be staged too: the hook exports the index."""
+    repo = new_repo(tmp_path / "repo")
+    (repo / "hooks").mkdir()
+    shutil.copy(HOOK, repo / "hooks" / "pre-commit")
+    (repo / "hooks" / "pre-commit").chmod(0o755)
+    git(repo, "config", "core.hooksPath", "hooks")
+    (repo / "ai").mkdir()
+    add_evidence(repo, "ai")
+    bad = with_gaps()
+    (repo / "ai" / "system.yaml").write_text(bad, "utf-8")
+    git(repo, "add", ".")
+    blocked = commit(repo)
+    assert blocked.returncode != 0
+    assert findings(blocked.stdout) == expected_gaps(bad, "ai/system.yaml")
+    shutil.copy(COMPLIANT, repo / "ai" / "system.yaml")
+    git(repo, "add", ".")
+    assert commit(repo).returncode == 0
