@@ -1,0 +1,227 @@
+"""Third parties and customers: supplier assessment, approval, contracts, responsibilities,
+provider documentation and customer terms (ISO/IEC 42001 A.10.2-A.10.4; EU AI Act Art. 25, 53)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.model import Reference
+
+from .facts import due_by, has_models, has_suppliers, is_provider
+
+
+def _eu(*pairs: tuple[str, str]) -> list[Reference]:
+    # The crosswalk derived every EU AI Act mapping itself; the metadata must say so.
+    return [Reference(ref, confidence, derived=True) for ref, confidence in pairs]
+
+
+_A103_NIST = ["GOVERN 1.2", "GOVERN 4.1", "GOVERN 6.1", "GOVERN 6.2", "MAP 4.2", "MANAGE 3.1"]
+_A103_EU = _eu(("Art. 25(4)", "high"), ("Art. 53(1)(b) + Annex XII", "high"))
+MODEL_KINDS = ("model", "api")
+
+
+@fact
+def has_model_suppliers(ctx: Context) -> bool:
+    """Systems with a supplier of a model or a model API."""
+    return any(s.get("kind") in MODEL_KINDS for s in ctx.get("spec.suppliers", ()))
+
+
+@fact
+def approved_list_kept(ctx: Context) -> bool:
+    """Systems with suppliers, when the organisation keeps a list of approved suppliers."""
+    return has_suppliers(ctx) and bool(ctx.param("suppliers.approved"))
+
+
+@fact
+def built_on_supplied_gpai(ctx: Context) -> bool:
+    """Systems built on a general-purpose model obtained from a supplier."""
+    return bool(ctx.get("spec.classification.generalPurposeModel")) and has_model_suppliers(ctx)
+
+
+@rule(
+    id="AIMS-SUP-001",
+    title="Every supplier has a recorded, recent assessment",
+    severity="error",
+    controls=["A.10.3"],
+    eu_ai_act=_A103_EU,
+    nist_ai_rmf=_A103_NIST,
+    tags=["third-party", "eu-ai-act"],
+    applies=has_suppliers,
+    rationale="""Models, data and services from suppliers carry their risks into the system;
+        they must be assessed before use and again at the review interval, and the assessment
+        kept, or the organisation is relying on a supplier it has not looked at.""",
+    remediation="""Assess the supplier and record `assessedOn:` (within the review interval) and
+        `assessmentRef:` pointing to the assessment.""",
+)
+def supplier_assessed(ctx: Context) -> Iterator[Violation]:
+    for supplier in ctx.each("spec.suppliers"):
+        assessed = supplier.get("assessedOn")
+        if assessed is None:
+            yield supplier.violation(f"supplier {supplier.name} ({supplier.get('name')}) has never "
+                                     "been assessed; assess it and add `assessedOn:`",
+                                     missing="assessedOn")  # fmt: skip
+        else:
+            due = due_by(ctx, assessed)
+            if due is not None and due < ctx.today:
+                yield supplier.violation(f"supplier {supplier.name} was last assessed on {assessed}; "
+                                         f"the next assessment was due by {due}; reassess it and "
+                                         "update `assessedOn:`", field="assessedOn",
+                                         because=[f"due {due} < today {ctx.today}"])  # fmt: skip
+        if not supplier.get("assessmentRef"):
+            yield supplier.violation(f"the assessment of supplier {supplier.name} is not on record; "
+                                     "add `assessmentRef:`", missing="assessmentRef")  # fmt: skip
+
+
+@rule(
+    id="AIMS-SUP-002",
+    title="Suppliers are on the organisation's approved list",
+    severity="error",
+    controls=["A.10.3"],
+    eu_ai_act=_A103_EU,
+    nist_ai_rmf=_A103_NIST,
+    tags=["third-party"],
+    applies=approved_list_kept,
+    rationale="""Where procurement keeps a list of approved suppliers, a system that buys from
+        someone else bypasses the organisation's due diligence and contract standards.""",
+    remediation="""Have procurement approve the supplier (add its id or name to the data
+        document's `suppliers.approved`), or replace it with an approved one.""",
+)
+def supplier_approved(ctx: Context) -> Iterator[Violation]:
+    approved = set(ctx.param("suppliers.approved"))
+    for supplier in ctx.each("spec.suppliers"):
+        if supplier.get("id") not in approved and supplier.get("name") not in approved:
+            yield supplier.violation(f"supplier {supplier.name} ({supplier.get('name')}) is not on "
+                                     "the approved supplier list; get it approved or use an "
+                                     "approved supplier")  # fmt: skip
+
+
+@rule(
+    id="AIMS-SUP-003",
+    title="Contracts with model suppliers carry AI-specific terms",
+    severity="warning",
+    controls=["A.10.3", "A.10.2"],
+    eu_ai_act=_eu(("Art. 25(4)", "high"), ("Art. 25", "high")),
+    nist_ai_rmf=_A103_NIST,
+    tags=["third-party", "legal", "eu-ai-act"],
+    applies=has_model_suppliers,
+    rationale="""A supplier of a model or model API must be bound to tell us about incidents
+        and changes, to give the information we need, and to limit what it does with our data;
+        a generic software contract says none of this.""",
+    remediation="""Agree AI terms with the supplier and record under `contract:` that
+        `aiTerms`, `incidentNotification` and `dataUseRestrictions` are in place.""",
+)
+def supplier_contract(ctx: Context) -> Iterator[Violation]:
+    terms = (("aiTerms", "AI-specific terms"), ("incidentNotification", "incident notification"),
+             ("dataUseRestrictions", "limits on the use of our data"))  # fmt: skip
+    for supplier in ctx.each("spec.suppliers"):
+        if supplier.get("kind") not in MODEL_KINDS:
+            continue
+        contract = supplier.get("contract")
+        if not contract:
+            yield supplier.violation(f"no contract terms are recorded for {supplier.get('kind')} "
+                                     f"supplier {supplier.name}; add `contract:` with aiTerms, "
+                                     "incidentNotification and dataUseRestrictions",
+                                     missing="contract")  # fmt: skip
+            continue
+        where = (*supplier.path, "contract")
+        for key, what in terms:
+            if key not in contract:
+                yield Violation(where, f"the contract with supplier {supplier.name} does not say "
+                                f"whether it has {what}; add `{key}: true` once agreed", key)  # fmt: skip
+            elif not contract.get(key):
+                yield Violation((*where, key), f"the contract with supplier {supplier.name} lacks "
+                                f"{what}; negotiate them and set `{key}: true`")  # fmt: skip
+
+
+@rule(
+    id="AIMS-SUP-004",
+    title="Responsibilities are split explicitly between each supplier and us",
+    severity="warning",
+    controls=["A.10.2"],
+    eu_ai_act=_eu(("Art. 25", "high"), ("Art. 16, 22-24, 26", "medium")),
+    nist_ai_rmf=["GOVERN 6.1", "GOVERN 6.2", "MANAGE 3.1"],
+    tags=["third-party", "eu-ai-act"],
+    applies=has_suppliers,
+    rationale="""When a supplier runs part of the system, duties such as security, monitoring,
+        logging and incident handling fall between the parties unless the split is written
+        down; under the EU AI Act the split also decides who is the provider.""",
+    remediation="""Add `responsibilities:` to the supplier saying what it does and what the
+        organisation does (operation, security, monitoring, incidents, user information).""",
+)
+def supplier_responsibilities(ctx: Context) -> Iterator[Violation]:
+    for supplier in ctx.each("spec.suppliers"):
+        if supplier.get("kind") != "tooling" and not supplier.get("responsibilities"):
+            yield supplier.violation(f"it is not recorded how responsibilities are split with "
+                                     f"supplier {supplier.name}; add `responsibilities:`",
+                                     missing="responsibilities")  # fmt: skip
+
+
+@rule(
+    id="AIMS-SUP-005",
+    title="Suppliers of a general-purpose model provide its documentation",
+    severity="warning",
+    controls=["A.10.3"],
+    eu_ai_act=_eu(("Art. 53(1)(b) + Annex XII", "high"), ("Art. 25(4)", "high")),
+    nist_ai_rmf=_A103_NIST,
+    tags=["third-party", "generative-ai", "eu-ai-act"],
+    applies=built_on_supplied_gpai,
+    rationale="""Providers of general-purpose AI models must give downstream providers the
+        information of Annex XII (capabilities, limits, intended tasks, training data
+        summary); without it the system built on the model cannot be documented or assessed.""",
+    remediation="""Obtain the provider's model documentation and reference it as
+        `documentationRef:` on the supplier.""",
+)
+def supplier_documentation(ctx: Context) -> Iterator[Violation]:
+    for supplier in ctx.each("spec.suppliers"):
+        if supplier.get("kind") in MODEL_KINDS and not supplier.get("documentationRef"):
+            yield supplier.violation(f"the general-purpose model documentation of supplier "
+                                     f"{supplier.name} is not on record; obtain it and add "
+                                     "`documentationRef:`", missing="documentationRef")  # fmt: skip
+
+
+@rule(
+    id="AIMS-SUP-006",
+    title="A model's supplier is a declared supplier",
+    severity="error",
+    controls=["A.10.3"],
+    eu_ai_act=_A103_EU,
+    nist_ai_rmf=_A103_NIST,
+    tags=["third-party"],
+    applies=has_models,
+    rationale="""A model whose supplier is not in the supplier list escapes supplier assessment
+        and contract checks entirely; the reference is also usually a typo or a stale entry.""",
+    remediation="""Make the model's `supplier:` the id of an entry in `spec.suppliers`, or add
+        the supplier there.""",
+)
+def model_supplier_declared(ctx: Context) -> Iterator[Violation]:
+    known = {s.get("id") for s in ctx.get("spec.suppliers", ())}
+    for model in ctx.each("spec.models"):
+        supplier = model.get("supplier")
+        if supplier and supplier not in known:
+            yield model.violation(f"model {model.name} names supplier {supplier}, which is not in "
+                                  "spec.suppliers; add the supplier there or correct the id",
+                                  field="supplier", because=[f"{supplier!r} not in {sorted(known)}"])  # fmt: skip
+
+
+@rule(
+    id="AIMS-SUP-007",
+    title="A system provided to others comes with customer terms",
+    severity="warning",
+    controls=["A.10.4"],
+    eu_ai_act=_eu(("Art. 13", "medium"), ("Art. 26", "medium"), ("Art. 25(1)", "low")),
+    nist_ai_rmf=["GOVERN 5.1", "GOVERN 5.2", "MANAGE 4.1"],
+    tags=["third-party", "transparency"],
+    applies=is_provider,
+    rationale="""Those who receive a system from us (customers, or internal business units for
+        an internal product) need to know its intended use, limits and their own duties;
+        terms that state this are how the organisation meets its customers' expectations.""",
+    remediation="""Write the customer terms or information (intended use, limits, who does
+        what) and reference them as `governance.customerTermsRef`.""",
+)
+def customer_terms(ctx: Context) -> Iterator[Violation]:
+    if not ctx.get("spec.governance.customerTermsRef"):
+        where, missing = (("spec.governance", "customerTermsRef") if ctx.get("spec.governance")
+                          else ("spec", "governance"))  # fmt: skip
+        yield ctx.violation(where, "the system is provided to others but no customer terms are "
+                            "referenced; add `governance.customerTermsRef:`", missing=missing)  # fmt: skip
