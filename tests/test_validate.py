@@ -1,0 +1,348 @@
+"""Schema validation: the compiled fast validator is current and agrees with jsonschema, and schema
+findings say what is wrong at the right place.
+
+The differential test walks every example manifest alongside the schema and derives mutations from
+the schema itself (each required field removed, each enum and const given a bad value, wrong types,
+bad dates, patterns broken, unknown and ``x-`` keys added), so it grows with the schema.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aims_policy import validate as v
+from aims_policy.loader import Document, load_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted([*ROOT.glob("manifests/*.yaml"), *ROOT.glob("manifests/*.json")])
+BASE = ROOT / "rules" / "fixtures" / "base.yaml"
+
+
+def load_doc(path: Path) -> Document:
+    loaded = load_bytes(path.read_bytes(), path.name, json_syntax=path.suffix == ".json")
+    assert loaded.errors == [], [str(e) for e in loaded.errors]
+    return loaded.documents[0]
+
+
+def from_text(text: str) -> Document:
+    loaded = load_bytes(text.encode(), "m.yaml")
+    assert loaded.errors == []
+    return loaded.documents[0]
+
+
+def reference_is_valid(data: Any) -> bool:
+    """jsonschema's Draft202012Validator as validate.py configures it (date format, ECMA ``$``)."""
+    validator = v._validator()
+    assert validator.META_SCHEMA["$id"] == "https://json-schema.org/draft/2020-12/schema"
+    result: bool = validator.is_valid(data)
+    return result
+
+
+# --- the compiled validator is current -----------------------------------------------------------
+
+
+def test_fast_validator_is_generated_from_the_current_schema() -> None:
+    generated = v.generate_fast_validator()
+    on_disk = (ROOT / "aims_policy" / "_schema_fast.py").read_text(encoding="utf-8")
+    assert generated == on_disk, "run `python -m aims_policy.validate` after changing the schema"
+
+
+def test_schema_is_a_valid_draft_2020_12_schema() -> None:
+    import jsonschema
+
+    jsonschema.Draft202012Validator.check_schema(v.schema())
+    assert v.schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+# --- differential test: fast path vs jsonschema ---------------------------------------------------
+
+
+def resolve(node: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    ref = node.get("$ref")
+    if ref is None:
+        return node, None
+    name = ref.rsplit("/", 1)[-1]
+    merged = {**v.schema()["$defs"][name], **{k: x for k, x in node.items() if k != "$ref"}}
+    return merged, name
+
+
+def replace(data: Any, path: tuple[Any, ...], value: Any) -> Any:
+    out = copy.deepcopy(data)
+    target = out
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return out
+
+
+def remove(data: Any, path: tuple[Any, ...]) -> Any:
+    out = copy.deepcopy(data)
+    target = out
+    for key in path[:-1]:
+        target = target[key]
+    del target[path[-1]]
+    return out
+
+
+Mutation = tuple[str, Any, bool | None]  # (description, document, expected validity or None)
+
+BAD_VALUES: dict[str, list[Any]] = {
+    "string": [42, True, None, ["x"], {"k": "v"}],
+    "integer": ["3", 2.5, True, None],
+    "number": ["1.5", True, None, [1]],
+    "boolean": ["yes", "true", 1, 0, None],
+    "array": ["a", {"k": "v"}, 1],
+    "object": ["a", ["x"], 1],
+}
+BAD_DATES = ["2026-13-45", "2026-02-30", "2025-02-29", "0000-01-01", "2026-1-2", "2026-01-02\n",
+             "26-01-02", "2026-01-02T00:00:00Z", "2026/01/02"]  # fmt: skip
+GOOD_DATES = ["2024-02-29", "2000-02-29", "2026-12-31"]
+
+
+Edit = (
+    tuple[str, tuple[Any, ...]] | tuple[str, tuple[Any, ...], Any]
+)  # ('set', path, value) | ('del', path)
+
+
+def mutations(data: Any) -> Iterator[tuple[str, str, Edit, bool | None]]:
+    """(dedupe key, description, mutated document, expected validity or None when it depends)."""
+
+    def walk(value: Any, node: dict[str, Any], path: tuple[Any, ...], where: str) -> Iterator[tuple[str, str, Edit, bool | None]]:  # fmt: skip
+        node, name = resolve(node)
+        where = name or where
+        kind = node.get("type")
+        if path:
+            for bad in BAD_VALUES.get(kind, []) if isinstance(kind, str) else []:
+                yield f"{where}:{kind}:{type(bad).__name__}:{bad!r}", f"{path} = {bad!r}", ('set', path, bad), False  # fmt: skip
+            if "enum" in node:
+                yield f"{where}:enum", f"{path} = bogus enum", ("set", path, "bogus-value"), False
+                yield f"{where}:enum-case", f"{path} upper-cased", ('set', path, str(value).upper()), str(value).upper() in node["enum"]  # fmt: skip
+            if "const" in node:
+                yield f"{where}:const", f"{path} = other const", ("set", path, "other/v2"), False
+            if node.get("format") == "date":
+                for bad in BAD_DATES:
+                    yield f"date:{bad!r}", f"{path} = {bad!r}", ("set", path, bad), False
+                for good in GOOD_DATES:
+                    yield f"date-ok:{good}", f"{path} = {good!r}", ("set", path, good), True
+            elif "pattern" in node and isinstance(value, str):
+                yield f"{where}:pattern-nl", f"{path} + newline", ("set", path, value + "\n"), False
+                yield f"{where}:pattern-space", f"{path} + space", ("set", path, " " + value), False
+            if node.get("minLength") and isinstance(value, str):
+                yield f"{where}:empty", f"{path} = ''", ("set", path, ""), False
+            if "maximum" in node:
+                yield f"{where}:max", f"{path} too big", ("set", path, node["maximum"] + 1), False
+                yield f"{where}:max-ok", f"{path} = max", ("set", path, node["maximum"]), True
+            if "minimum" in node:
+                yield f"{where}:min", f"{path} too small", ("set", path, node["minimum"] - 1), False
+                yield f"{where}:float", f"{path} = x.0", ("set", path, float(node["minimum"])), None
+        if isinstance(value, dict) and kind == "object":
+            props = node.get("properties", {})
+            for key in node.get("required", []):
+                if key in value:
+                    yield f"{where}:required:{key}", f"{path} without {key}", ('del', (*path, key)), False  # fmt: skip
+            for key in value:
+                if key not in node.get("required", []):
+                    yield f"{where}:optional:{key}", f"{path} without {key}", ('del', (*path, key)), None  # fmt: skip
+            if node.get("additionalProperties") is False:
+                typo = next(iter(props), "field") + "x"
+                yield f"{where}:unknown", f"{path} + {typo}", ("set", (*path, typo), "v"), False
+                yield f"{where}:x-ext", f"{path} + x-extension", ('set', (*path, "x-team-code"), {"any": ["thing", 1]}), True  # fmt: skip
+            for key, child in value.items():
+                if key in props:
+                    yield from walk(child, props[key], (*path, key), f"{where}.{key}")
+                elif isinstance(node.get("additionalProperties"), dict):
+                    yield from walk(child, node["additionalProperties"], (*path, key), f"{where}.*")
+        elif isinstance(value, list) and kind == "array" and "items" in node:
+            for index, item in enumerate(value):
+                yield from walk(item, node["items"], (*path, index), f"{where}[]")
+
+    yield from walk(data, v.schema(), (), "root")
+
+
+@cache
+def all_mutations() -> list[tuple[str, Any, bool | None]]:
+    seen: set[str] = set()
+    out: list[tuple[str, Any, bool | None]] = []
+    for path in [*EXAMPLES, BASE]:
+        data = load_doc(path).data
+        out.append((f"{path.name} as written", data, None))
+        for key, text, edit, expected in mutations(data):
+            if key not in seen:
+                seen.add(key)
+                mutated = replace(data, *edit[1:]) if edit[0] == "set" else remove(data, edit[1])
+                out.append((f"{path.name}: {text}", mutated, expected))
+    return out
+
+
+def test_there_are_enough_examples_and_mutations() -> None:
+    assert len(EXAMPLES) >= 6
+    assert len(all_mutations()) > 400, len(all_mutations())
+    assert sum(1 for _, _, e in all_mutations() if e is False) > 300
+    assert sum(1 for _, _, e in all_mutations() if e is True) > 20
+
+
+def test_fast_validator_agrees_with_jsonschema() -> None:
+    disagreements = []
+    for text, data, expected in all_mutations():
+        fast, reference = v.fast_is_valid(data), reference_is_valid(data)
+        if fast != reference or (expected is not None and fast != expected):
+            disagreements.append(f"{text}: fast={fast} jsonschema={reference} expected={expected}")
+    assert disagreements == []
+
+
+def test_every_invalid_document_gets_a_finding() -> None:
+    """The fast path and the detailed path must never disagree silently: an invalid document
+    always yields at least one schema finding, a valid one none."""
+    missing = []
+    for text, data, _ in all_mutations():
+        findings = v.validate(Document("m.yaml", 0, data), "sys")
+        if bool(findings) == v.fast_is_valid(data):
+            missing.append(text)
+    assert missing == []
+
+
+def test_example_manifests_are_schema_valid() -> None:
+    for path in EXAMPLES:
+        assert v.validate(load_doc(path), "x") == [], path.name
+
+
+# --- messages and locations -----------------------------------------------------------------------
+
+MINIMAL = """\
+apiVersion: aims-policy/v1
+kind: AISystem
+metadata:
+  name: demo
+spec:
+  owner:
+    name: Ann
+    email: ann@example.com
+  purpose:
+    intendedUse: Summarise documents
+  classification:
+    riskLevel: low
+  lifecycle:
+    stage: design
+    lastReview: 2026-01-15
+"""
+
+
+def findings_for(text: str) -> list[tuple[str, int, int, str, str]]:
+    doc = from_text(text)
+    return [(f.rule_id, f.location.line, f.location.col, f.json_path, f.message)
+            for f in v.validate(doc, "demo")]  # fmt: skip
+
+
+def test_the_minimal_manifest_is_valid() -> None:
+    assert findings_for(MINIMAL) == []
+
+
+def test_missing_field_is_reported_at_its_parent() -> None:
+    text = MINIMAL.replace("    name: Ann\n", "")
+    assert findings_for(text) == [
+        ("AIMS-SCH-002", 6, 3, "/spec/owner/name",
+         "spec.owner is missing required field 'name'; add it"),
+    ]  # fmt: skip
+
+
+def test_missing_top_level_section_is_reported_at_the_document() -> None:
+    text = MINIMAL.replace("  lifecycle:\n    stage: design\n    lastReview: 2026-01-15\n", "")
+    assert findings_for(text) == [
+        ("AIMS-SCH-002", 5, 1, "/spec/lifecycle",
+         "spec is missing required field 'lifecycle'; add it"),
+    ]  # fmt: skip
+
+
+def test_unknown_key_is_reported_at_the_key_with_a_suggestion() -> None:
+    text = MINIMAL.replace("  owner:", "  ownr:")
+    result = findings_for(text)
+    assert ("AIMS-SCH-001", 6, 3, "/spec/ownr",
+            "unknown field 'ownr' in spec; did you mean 'owner'? "
+            "(prefix organisation-specific fields with 'x-')") in result  # fmt: skip
+    assert ("AIMS-SCH-002", 5, 1, "/spec/owner",
+            "spec is missing required field 'owner'; add it") in result  # fmt: skip
+    assert len(result) == 2
+
+
+def test_extension_keys_are_accepted_everywhere() -> None:
+    text = MINIMAL.replace("  name: demo\n", "  name: demo\n  x-cost-centre: 4711\n").replace(
+        "    name: Ann\n", "    name: Ann\n    x-slack: '#ann'\n"
+    )
+    assert "x-team: platform\n" not in text
+    assert findings_for(text + "x-team: platform\n") == []
+
+
+def test_enum_value_is_reported_with_the_choices_and_a_suggestion() -> None:
+    text = MINIMAL.replace("riskLevel: low", "riskLevel: hihg")
+    assert findings_for(text) == [
+        ("AIMS-SCH-003", 12, 5, "/spec/classification/riskLevel",
+         'spec.classification.riskLevel is "hihg", which is not one of: low, medium, high, '
+         "critical; did you mean 'high'?"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("bad", ["2026-13-45", "2026-02-30"])
+def test_impossible_dates_are_reported_at_the_field(bad: str) -> None:
+    text = MINIMAL.replace("lastReview: 2026-01-15", f"lastReview: {bad}")
+    assert findings_for(text) == [
+        ("AIMS-SCH-003", 15, 5, "/spec/lifecycle/lastReview",
+         f'spec.lifecycle.lastReview is "{bad}", not a calendar date; write YYYY-MM-DD, '
+         "e.g. 2026-03-31"),
+    ]  # fmt: skip
+
+
+def test_quoted_and_unquoted_dates_are_the_same() -> None:
+    assert findings_for(MINIMAL.replace("2026-01-15", '"2026-01-15"')) == []
+
+
+def test_wrong_types_are_reported_at_the_field() -> None:
+    text = MINIMAL.replace("    name: Ann\n", "    name: [Ann]\n").replace(
+        "stage: design", "stage: 3"
+    )
+    result = findings_for(text)
+    assert ("AIMS-SCH-003", 7, 5, "/spec/owner/name",
+            'spec.owner.name must be text, not ["Ann"]') in result  # fmt: skip
+    assert [r[:3] for r in result] == [("AIMS-SCH-003", 7, 5), ("AIMS-SCH-003", 14, 5)]
+
+
+def test_a_section_of_the_wrong_type_is_one_finding() -> None:
+    text = MINIMAL.replace(
+        "  purpose:\n    intendedUse: Summarise documents\n", "  purpose: Summarise\n"
+    )
+    assert findings_for(text) == [
+        ("AIMS-SCH-003", 9, 3, "/spec/purpose", 'spec.purpose must be a mapping, not "Summarise"'),
+    ]
+
+
+def test_a_name_with_a_trailing_newline_is_not_a_valid_name() -> None:
+    """`$` in a JSON Schema pattern is the end of the text (ECMA-262), not "before a final newline"
+    as in Python: a folded block scalar (`name: >`) must not slip through as a system name."""
+    text = MINIMAL.replace("  name: demo\n", "  name: >\n    demo\n")
+    assert from_text(text).data["metadata"]["name"] == "demo\n"
+    result = findings_for(text)
+    assert [r[:4] for r in result] == [("AIMS-SCH-003", 4, 3, "/metadata/name")]
+    assert "does not match" in result[0][4]
+
+
+def test_year_zero_is_not_a_date() -> None:
+    text = MINIMAL.replace("lastReview: 2026-01-15", "lastReview: 0000-01-01")
+    assert [r[:4] for r in findings_for(text)] == [
+        ("AIMS-SCH-003", 15, 5, "/spec/lifecycle/lastReview")
+    ]
+
+
+def test_findings_name_items_by_id_not_index() -> None:
+    text = MINIMAL + "  risks:\n    - id: R-1\n      likelihood: 9\n"
+    findings = v.validate(from_text(text), "demo")
+    assert [
+        (f.rule_id, f.location.line, f.location.col, f.json_path, f.ident) for f in findings
+    ] == [
+        ("AIMS-SCH-002", 17, 7, "/spec/risks/0/description", "spec.risks[R-1].description"),
+        ("AIMS-SCH-003", 18, 7, "/spec/risks/0/likelihood", "spec.risks[R-1].likelihood"),
+    ]
