@@ -1,0 +1,175 @@
+"""Intended use, responsible use and responsible development (ISO/IEC 42001 A.6.1.2, A.6.1.3,
+A.6.2.2, A.6.2.3, A.9.2-A.9.4; clause 6.2)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.model import Reference
+
+from .facts import built_or_running, is_high_risk, is_provider
+
+
+def _eu(ref: str, confidence: str) -> Reference:
+    # The crosswalk's EU AI Act mappings are its own derivation, not an official mapping.
+    return Reference(ref, confidence, derived=True)
+
+
+def _absent(ctx: Context, parent: str, field: str, message: str) -> Violation:
+    """A violation for a missing field, reported at the deepest parent that exists."""
+    parts = parent.split(".")
+    while len(parts) > 1 and ctx.get(".".join(parts)) is None:
+        field = parts.pop()
+    return ctx.violation(".".join(parts), message, missing=field)
+
+
+@fact
+def develops_system(ctx: Context) -> bool:
+    """Systems past design that the organisation develops itself (EU AI Act provider, or no EU
+    role stated), as opposed to systems it only deploys."""
+    in_house = is_provider(ctx) or ctx.get("spec.classification.euAiAct") is None
+    return bool(built_or_running(ctx) and in_house)
+
+
+@rule(
+    id="AIMS-USE-001",
+    title="The intended use names its users and what it must not be used for",
+    severity="warning",
+    controls=["A.9.4"],
+    eu_ai_act=[_eu("Art. 3(12)-(13)", "high"), _eu("Art. 13(3)(b)(i),(iii)", "high"),
+               _eu("Annex IV §1(a)", "high")],
+    nist_ai_rmf=["MAP 1.4", "MANAGE 1.1"],
+    tags=["use"],
+    rationale="""An intended purpose is only a boundary when it says who may use the system and
+        which uses are outside it; without that, nobody can tell use from misuse, and a later
+        change of purpose goes unnoticed.""",
+    remediation="""Add `spec.purpose.intendedUsers` (the roles or groups allowed to use the system)
+        and `spec.purpose.outOfScopeUses` (uses it was not designed or validated for).""",
+)
+def intended_use_bounded(ctx: Context) -> Iterator[Violation]:
+    for field, what in (("intendedUsers", "who is meant to use the system"),
+                        ("outOfScopeUses", "uses the system is not meant for")):
+        value = ctx.get(f"spec.purpose.{field}")
+        if value is None:
+            yield ctx.violation("spec.purpose", f"the intended use does not state {what}; add "
+                                f"`{field}:`", missing=field)
+        elif not value:
+            yield ctx.violation(f"spec.purpose.{field}", f"`{field}` is empty; list {what}")
+
+
+@rule(
+    id="AIMS-USE-002",
+    title="High-risk systems document reasonably foreseeable misuse",
+    severity="error",
+    controls=["A.9.4"],
+    clauses=["6.1.2"],
+    eu_ai_act=[_eu("Art. 9(2)(b)", "high"), _eu("Art. 13(3)(b)(i),(iii)", "high")],
+    nist_ai_rmf=["MAP 1.4", "MANAGE 2.4"],
+    tags=["use", "misuse", "risk"],
+    applies=is_high_risk,
+    rationale="""For a high-risk system the risks of foreseeable misuse must be identified and
+        users warned of them; a manifest that lists none has either not looked or not written
+        down what it found.""",
+    remediation="""Add `spec.purpose.foreseeableMisuse` entries (id, description) and link each
+        to the risk that covers it.""",
+)
+def foreseeable_misuse(ctx: Context) -> Iterator[Violation]:
+    if ctx.get("spec.purpose.foreseeableMisuse") is None:
+        yield ctx.violation("spec.purpose", "no reasonably foreseeable misuse is documented for "
+                            "this high-risk system; add `foreseeableMisuse:`",
+                            missing="foreseeableMisuse")
+    elif not ctx.get("spec.purpose.foreseeableMisuse"):
+        yield ctx.violation("spec.purpose.foreseeableMisuse", "`foreseeableMisuse` is empty for "
+                            "a high-risk system; list the misuses you can foresee")
+
+
+@rule(
+    id="AIMS-USE-003",
+    title="A responsible-use policy or process applies to the system",
+    severity="warning",
+    controls=["A.9.2"],
+    eu_ai_act=[_eu("Art. 26(1)", "high"), _eu("Art. 14", "medium")],
+    nist_ai_rmf=["GOVERN 4.1", "MAP 4.1", "MANAGE 1.1"],
+    tags=["use", "governance"],
+    rationale="""Responsible use has to be defined somewhere people can read it (who may use the
+        system, for what, with which checks); otherwise users are left to guess, and misuse cannot
+        be distinguished from normal use after the fact.""",
+    remediation="""Add `spec.governance.responsibleUsePolicyRef:` pointing to the responsible-use
+        policy or process that governs this system.""",
+)
+def responsible_use_policy(ctx: Context) -> Iterator[Violation]:
+    if not ctx.get("spec.governance.responsibleUsePolicyRef"):
+        yield _absent(ctx, "spec.governance", "responsibleUsePolicyRef", "no responsible-use "
+                      "policy or process is referenced; add `governance.responsibleUsePolicyRef:`")
+
+
+@rule(
+    id="AIMS-USE-004",
+    title="Responsible-AI objectives are stated for the system",
+    severity="warning",
+    controls=["A.6.1.2", "A.9.3"],
+    clauses=["6.2"],
+    eu_ai_act=[_eu("Art. 8", "medium"), _eu("Art. 26", "medium"), _eu("Art. 15(1)", "low")],
+    nist_ai_rmf=["GOVERN 1.2", "GOVERN 4.1", "MEASURE 2.7", "MAP 2.2"],
+    tags=["use", "objectives"],
+    rationale="""Objectives such as fairness, robustness or privacy are what development is
+        steered towards and what use is judged against; without them validation has no target and
+        monitoring has nothing to compare with.""",
+    remediation="""Add `spec.purpose.objectives` with the system's responsible-AI objectives
+        (for example "equal selection rates across age bands").""",
+)
+def objectives_stated(ctx: Context) -> Iterator[Violation]:
+    if ctx.get("spec.purpose.objectives") is None:
+        yield ctx.violation("spec.purpose", "no responsible-AI objectives are stated; add "
+                            "`objectives:` (fairness, robustness, privacy...)", missing="objectives")
+    elif not ctx.get("spec.purpose.objectives"):
+        yield ctx.violation("spec.purpose.objectives", "`objectives` is empty; state what the "
+                            "system must achieve responsibly")
+
+
+@rule(
+    id="AIMS-USE-005",
+    title="Systems past design reference their requirements specification",
+    severity="warning",
+    controls=["A.6.2.2"],
+    eu_ai_act=[_eu("Annex IV §2(b)", "high"), _eu("Art. 17(1)(e)", "medium")],
+    nist_ai_rmf=["MAP 1.4", "MAP 1.6"],
+    tags=["lifecycle", "documentation"],
+    applies=built_or_running,
+    rationale="""Once a system is built, verification, validation and acceptance are judged
+        against its requirements; if nobody can point to them, tests prove only what the team
+        chose to test.""",
+    remediation="""Add `spec.purpose.requirementsRef:` with the path or URL of the requirements
+        specification.""",
+)
+def requirements_referenced(ctx: Context) -> Iterator[Violation]:
+    if not ctx.get("spec.purpose.requirementsRef"):
+        yield ctx.violation("spec.purpose", "no requirements specification is referenced; add "
+                            "`requirementsRef:`", missing="requirementsRef")
+
+
+@rule(
+    id="AIMS-USE-006",
+    title="Systems we develop document their design and development",
+    severity="warning",
+    controls=["A.6.2.3", "A.6.1.3"],
+    eu_ai_act=[_eu("Art. 11 + Annex IV §2", "high"), _eu("Art. 17(1)(b)-(d)", "high")],
+    nist_ai_rmf=["MAP 2.1", "MEASURE 2.7", "GOVERN 4.1"],
+    tags=["lifecycle", "documentation"],
+    applies=develops_system,
+    rationale="""Design choices, trade-offs and the development steps followed (reviews, tests,
+        approvals) are what show that the system was built under a responsible process; without a
+        record, the process cannot be audited and the design cannot be maintained safely. The
+        design may be a section of the technical documentation, which is accepted instead.""",
+    remediation="""Add `spec.transparency.designDocumentationRef:` (or, if the design is part of
+        it, `technicalDocumentationRef:`).""",
+)
+def design_documented(ctx: Context) -> Iterator[Violation]:
+    if ctx.get("spec.transparency.designDocumentationRef"):
+        return
+    if ctx.get("spec.transparency.technicalDocumentationRef"):
+        ctx.note("design accepted as part of transparency.technicalDocumentationRef")
+        return
+    yield _absent(ctx, "spec.transparency", "designDocumentationRef", "the system's design and "
+                  "development are not documented; add `transparency.designDocumentationRef:`")
