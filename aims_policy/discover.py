@@ -8,6 +8,7 @@ trap the walk.
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,18 +56,31 @@ def discover(paths: list[str], cwd: str | None = None) -> tuple[list[Candidate],
             is_dir = os.path.isdir(given)
             os.stat(given)
         except OSError as exc:
-            reason = "a symbolic link loop" if exc.errno == 40 else "no such file or directory"
+            reasons = {errno.ELOOP: "a symbolic link loop", errno.ENOENT: "no such file or directory"}
+            reason = reasons.get(exc.errno or 0, exc.strerror or "cannot be read")
             problems.append(Notification("usage", "missing-path", f"{given}: {reason}; "
                                          "check the path", Location(display, 1, 1)))  # fmt: skip
             continue
         if not is_dir:
-            found.setdefault(os.path.realpath(given), Candidate(given, display, True))
+            _add(found, Candidate(given, display, True))
             continue
         for file in _walk(given):
-            key = os.path.realpath(file)
-            if key not in found:
-                found[key] = Candidate(file, display_path(file, cwd), False)
+            _add(found, Candidate(file, display_path(file, cwd), False))
     return sorted(found.values(), key=lambda c: c.display), problems
+
+
+def _add(found: dict[str, Candidate], candidate: Candidate) -> None:
+    """One candidate per real file, whatever the order the paths were given or walked in: a file
+    the user named wins over one found by searching, a file over a symbolic link to it, and
+    otherwise the smallest name."""
+    key = os.path.realpath(candidate.path)
+    other = found.get(key)
+    if other is None or _rank(candidate) < _rank(other):
+        found[key] = candidate
+
+
+def _rank(candidate: Candidate) -> tuple[bool, bool, str]:
+    return (not candidate.explicit, os.path.islink(candidate.path), candidate.display)
 
 
 def _walk(directory: str) -> list[str]:

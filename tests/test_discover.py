@@ -1,0 +1,196 @@
+"""Discovery: which files a check looks at, in which order, and what it refuses to walk into."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from aims_policy.api import check
+from aims_policy.discover import Candidate, discover
+
+MANIFEST = """\
+apiVersion: aims-policy/v1
+kind: AISystem
+metadata:
+  name: {name}
+spec:
+  owner:
+    name: Ann
+    email: ann@example.com
+  purpose:
+    intendedUse: Summarise internal documents
+  classification:
+    riskLevel: low
+  lifecycle:
+    stage: design
+"""
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def manifest(path: Path, name: str) -> Path:
+    return write(path, MANIFEST.format(name=name))
+
+
+def shown(candidates: list[Candidate]) -> list[str]:
+    return [c.display for c in candidates]
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    manifest(root / "systems" / "b.yaml", "b")
+    manifest(root / "systems" / "deep" / "er" / "a.yml", "a")
+    write(root / "systems" / "c.json", '{"kind": "AISystem", "apiVersion": "aims-policy/v1"}')
+    manifest(root / "top.yaml", "top")
+    write(root / "notes.txt", "kind: AISystem\n")  # not a YAML/JSON name: never looked at
+    manifest(root / ".git" / "x.yaml", "git")
+    manifest(root / ".hidden" / "x.yaml", "hidden")
+    manifest(root / "node_modules" / "pkg" / "x.yaml", "node")
+    manifest(root / "somevenv" / "lib" / "x.yaml", "venv")
+    write(root / "somevenv" / "pyvenv.cfg", "home = /usr/bin\n")
+    return root
+
+
+def test_directories_are_searched_recursively_and_vendored_dirs_skipped(tree: Path) -> None:
+    candidates, problems = discover([str(tree)], cwd=str(tree.parent))
+    assert problems == []
+    assert shown(candidates) == [
+        "repo/systems/b.yaml",
+        "repo/systems/c.json",
+        "repo/systems/deep/er/a.yml",
+        "repo/top.yaml",
+    ]
+    assert not any(c.explicit for c in candidates)
+
+
+def test_order_is_sorted_and_independent_of_argument_order(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tree)
+    cwd = str(tree)
+    one, _ = discover(["top.yaml", "systems"], cwd=cwd)
+    two, _ = discover([str(tree / "systems"), str(tree / "top.yaml")], cwd=cwd)
+    assert (
+        shown(one)
+        == shown(two)
+        == [
+            "systems/b.yaml",
+            "systems/c.json",
+            "systems/deep/er/a.yml",
+            "top.yaml",
+        ]
+    )
+
+
+def test_explicitly_named_files_are_always_loaded(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tree)
+    cwd = str(tree)
+    names = [".git/x.yaml", "node_modules/pkg/x.yaml", "notes.txt", "somevenv/lib/x.yaml"]
+    candidates, problems = discover(names, cwd=cwd)
+    assert problems == []
+    assert shown(candidates) == names
+    assert all(c.explicit for c in candidates)
+
+
+def test_an_explicitly_named_skipped_directory_is_searched(tree: Path) -> None:
+    candidates, _ = discover([str(tree / ".hidden")], cwd=str(tree))
+    assert shown(candidates) == [".hidden/x.yaml"]
+
+
+def test_the_same_file_through_two_paths_is_checked_once(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tree)
+    os.symlink(tree / "systems" / "b.yaml", tree / "link-to-b.yaml")
+    cwd = str(tree)
+    candidates, _ = discover(
+        ["systems", "systems/b.yaml", "./systems/b.yaml", str(tree / "systems" / "b.yaml"), "."],
+        cwd=cwd,
+    )
+    assert shown(candidates) == [
+        "systems/b.yaml",
+        "systems/c.json",
+        "systems/deep/er/a.yml",
+        "top.yaml",
+    ]
+    # the named file wins over the same file found by searching (and over a link to it)
+    assert [c.explicit for c in candidates] == [True, False, False, False]
+
+
+def test_a_file_found_through_a_link_and_directly_is_shown_by_its_real_name(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tree)
+    os.symlink(tree / "systems" / "deep" / "er" / "a.yml", tree / "a-link.yaml")
+    candidates, _ = discover(["."], cwd=str(tree))
+    assert "systems/deep/er/a.yml" in shown(candidates)
+    assert "a-link.yaml" not in shown(candidates)
+
+
+def test_symlink_loops_terminate_and_other_files_are_still_found(tmp_path: Path) -> None:
+    root = tmp_path / "loops"
+    manifest(root / "a" / "m.yaml", "m")
+    manifest(root / "b" / "n.yaml", "n")
+    os.symlink("..", root / "a" / "up")  # a directory containing a link to its parent
+    os.symlink(".", root / "b" / "self")  # ... to itself
+    os.symlink("../b", root / "a" / "to-b")  # a -> b -> a
+    os.symlink("../a", root / "b" / "to-a")
+    os.symlink("loop.yaml", root / "loop.yaml")  # a file link to itself
+    os.symlink("missing.yaml", root / "dangling.yaml")
+    candidates, problems = discover([str(root)], cwd=str(tmp_path))
+    assert problems == []
+    assert shown(candidates) == ["loops/a/m.yaml", "loops/b/n.yaml"]
+
+
+def test_missing_paths_and_link_loops_named_explicitly_are_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    manifest(tmp_path / "ok.yaml", "ok")
+    os.symlink("loop.yaml", tmp_path / "loop.yaml")
+    candidates, problems = discover(["nope.yaml", "loop.yaml", "ok.yaml"], cwd=str(tmp_path))
+    assert shown(candidates) == ["ok.yaml"]
+    assert [str(p) for p in problems] == [
+        "nope.yaml:1:1: nope.yaml: no such file or directory; check the path",
+        "loop.yaml:1:1: loop.yaml: a symbolic link loop; check the path",
+    ]
+
+
+def test_yaml_files_without_kind_aisystem_are_skipped_silently(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    manifest(root / "m.yaml", "m")
+    write(root / "ci.yaml", "jobs:\n  test:\n    runs-on: ubuntu-latest\n")
+    write(root / "package.json", '{"name": "x"}')
+    write(root / "broken.yaml", "a: [1,\n")  # not a manifest, so not our business either
+    write(root / "values.yml", "- 1\n- 2\n")
+    report = check([str(root)], today="2026-11-22", cwd=str(tmp_path))
+    assert report.notifications == ()
+    assert report.files == ("r/m.yaml",)
+    assert [s.name for s in report.systems] == ["m"]
+    assert report.exit_code == 0
+
+
+def test_a_searched_file_that_declares_aisystem_but_is_broken_is_reported(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    write(root / "bad.yaml", "kind: AISystem\nmetadata: [\n")
+    report = check([str(root)], today="2026-11-22", cwd=str(tmp_path))
+    assert len(report.notifications) == 1
+    assert str(report.notifications[0]).startswith("r/bad.yaml:3:1: invalid YAML")
+    assert report.exit_code == 2
+
+
+def test_paths_outside_the_working_directory_are_shown_absolute(tmp_path: Path) -> None:
+    path = manifest(tmp_path / "elsewhere" / "m.yaml", "m")
+    inside = tmp_path / "cwd"
+    inside.mkdir()
+    candidates, _ = discover([str(path)], cwd=str(inside))
+    assert shown(candidates) == [path.as_posix()]
