@@ -295,16 +295,21 @@ def render_text(run: TestRun, *, verbose: bool = False, coverage_min: float | No
     hit, total = run.line_totals
     failed = len(run.failures)
     lines.append("")
-    lines.append(f"{len(run.results)} cases in {len(run.files)} fixture files: "
+    lines.append(f"{_count(len(run.results), 'case')} in {_count(len(run.files), 'fixture file')}: "
                  f"{len(run.results) - failed} passed, {failed} failed"
-                 + (f", {len(run.problems)} unusable files" if run.problems else "") + ".")  # fmt: skip
-    lines.append(f"{len(run.coverage)} rules; line coverage {run.percent:.1f}% ({hit}/{total} lines)"
+                 + (f", {_count(len(run.problems), 'unusable file')}" if run.problems else "") + ".")  # fmt: skip
+    lines.append(f"{_count(len(run.coverage), 'rule')}; line coverage {run.percent:.1f}% ({hit}/{total} lines)"
                  + (f", minimum {coverage_min:g}%" if coverage_min is not None else "") + ".")  # fmt: skip
     if coverage_min is not None and run.percent < coverage_min:
         lines.append(f"Line coverage {run.percent:.1f}% is below --coverage-min {coverage_min:g}%.")
     if strict and _strict_gaps(run):
-        lines.append(f"--strict: {len(_strict_gaps(run))} rules lack fixtures or an expected outcome.")
+        n = len(_strict_gaps(run))
+        lines.append(f"--strict: {_count(n, 'rule')} {'lacks' if n == 1 else 'lack'} fixtures or an expected outcome.")
     return "\n".join(lines) + "\n"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _strict_gaps(run: TestRun) -> list[RuleCoverage]:

@@ -1,0 +1,385 @@
+"""The rule authoring toolchain: `aims-policy test` (fixtures, coverage, JUnit), custom rule packs
+from a directory or an installed entry point (loaded only when named), and id collisions."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from click.testing import CliRunner, Result
+
+from aims_policy.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_PACK = REPO / "examples" / "custom-pack"
+JUNIT_XSD = Path(__file__).parent / "schemas" / "junit-10.xsd"
+
+
+def aims(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def example_pack(tmp_path: Path) -> Path:
+    pack = tmp_path / "custom-pack"
+    shutil.copytree(EXAMPLE_PACK, pack)
+    return pack
+
+
+MANIFEST = """
+    apiVersion: aims-policy/v1
+    kind: AISystem
+    metadata:
+      name: invoice-classifier
+      x-cost-centre: finance
+    spec:
+      owner:
+        name: Jo Bloggs
+        email: jo.bloggs@example.com
+      purpose:
+        intendedUse: Route incoming supplier invoices to the right queue.
+      classification:
+        riskLevel: low
+      lifecycle:
+        stage: operation
+      models:
+        - id: M-router
+          x-model-registry-id: mr-00042
+        - id: M-ocr
+"""
+
+
+# -- the built-in pack --------------------------------------------------------------------------
+
+
+def test_builtin_fixtures_all_pass() -> None:
+    result = aims("test")
+    assert result.exit_code == 0, result.stdout
+    assert " 0 failed" in result.stdout
+    assert "FAIL" not in result.stdout
+
+
+def test_builtin_pack_every_rule_covered() -> None:
+    """Every built-in rule has a passing and a failing case (and a not-applicable one when it has
+    an applicability condition): `--strict` fails otherwise and lists the gaps."""
+    result = aims("test", "--strict")
+    assert result.exit_code == 0, result.stdout
+    assert "no fixtures" not in result.stdout
+
+
+# -- the custom example pack, end to end --------------------------------------------------------
+
+
+def test_example_pack_passes_with_full_coverage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    example_pack(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = aims("test", "--rules", "custom-pack", "--strict", "--coverage-min", "100")
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.splitlines()[:3] == [
+        "Coverage (outcomes proved by passing cases; rule-function lines executed):",
+        "  rule          cases  fail  pass   n/a   lines",
+        "  ACME-FIN-001      4     2     1     1  100.0%",
+    ]
+    assert "  ACME-REG-001      4     2     1     1  100.0%" in result.stdout
+    assert "8 cases in 1 fixture file: 8 passed, 0 failed." in result.stdout
+    assert "2 rules; line coverage 100.0% (14/14 lines), minimum 100%." in result.stdout
+    # Only the named pack is under test: no built-in rule appears in the table.
+    assert "AIMS-" not in result.stdout
+
+
+def test_failing_fixture_reported_with_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pack = example_pack(tmp_path)
+    fixtures = pack / "acme.fixtures.yaml"
+    before = fixtures.read_text(encoding="utf-8")
+    line = before.count("\n") + 1  # the appended case starts on the next line
+    fixtures.write_text(before + (
+        "  - rule: ACME-FIN-001\n"
+        "    name: a deliberately wrong expectation\n"
+        "    with: {metadata.x-cost-centre: CC-1234}\n"
+        "    expect: {fail: [metadata.x-cost-centre]}\n"), encoding="utf-8")  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    result = aims("test", "--rules", "custom-pack")
+    assert result.exit_code == 1, result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0] == (f"FAIL  custom-pack/acme.fixtures.yaml:{line}: ACME-FIN-001: "
+                        "a deliberately wrong expectation")  # fmt: skip
+    assert lines[1] == "      expected failed, got passed"
+    assert "9 cases in 1 fixture file: 8 passed, 1 failed." in result.stdout
+
+
+def test_check_with_custom_pack_fires_the_custom_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    example_pack(tmp_path)
+    write(tmp_path / "systems" / "invoice.yaml", MANIFEST)
+    monkeypatch.chdir(tmp_path)
+    result = aims("check", "--rules", "custom-pack", "--today", "2026-11-22", "systems")
+    assert result.exit_code == 1, result.stdout
+    assert ("systems/invoice.yaml:5:3: warning ACME-FIN-001 'finance' is not a cost centre; "
+            "write CC- and four digits, e.g. CC-1234") in result.stdout  # fmt: skip
+    assert "systems/invoice.yaml:19:7: error ACME-REG-001 model M-ocr is not in the model registry" in result.stdout
+    # Extension fields are accepted by the schema: no AIMS-SCH finding.
+    assert "AIMS-SCH" not in result.stdout
+    # Without the pack, nothing of it runs.
+    plain = aims("check", "--today", "2026-11-22", "systems")
+    assert "ACME-" not in plain.stdout
+
+
+def test_rules_lists_a_directory_pack(tmp_path: Path) -> None:
+    pack = example_pack(tmp_path)
+    result = aims("rules", "--rules", str(pack))
+    assert result.exit_code == 0
+    assert "ACME-FIN-001   warning  Systems in use are charged to a cost centre [A.4.2, 7.1]" in result.stdout
+
+
+# -- line coverage ------------------------------------------------------------------------------
+
+BRANCHY = '''
+    from aims_policy.engine import rule
+
+
+    @rule(id="ORG-COV-001", title="Flag values", severity="note", rationale="r", remediation="m")
+    def flag(ctx):
+        value = ctx.get("metadata.x-flag")
+        if value == "a":
+            yield ctx.violation("metadata.x-flag", "a")
+        elif value == "b":
+            yield ctx.violation("metadata.x-flag", "b")
+'''
+
+BASE = """
+    apiVersion: aims-policy/v1
+    kind: AISystem
+    metadata: {name: s}
+    spec:
+      owner: {name: O}
+      purpose: {intendedUse: U}
+      classification: {riskLevel: low}
+      lifecycle: {stage: design}
+"""
+
+
+def branchy_pack(tmp_path: Path) -> Path:
+    pack = tmp_path / "org"
+    write(pack / "flags.py", BRANCHY)
+    write(pack / "base.yaml", BASE)
+    write(pack / "flags.fixtures.yaml", """
+        base: base.yaml
+        cases:
+          - rule: ORG-COV-001
+            name: no flag passes
+            expect: pass
+          - rule: ORG-COV-001
+            name: flag a fails
+            with: {metadata.x-flag: a}
+            expect: {fail: [metadata.x-flag]}
+    """)
+    return pack
+
+
+def test_lines_never_executed_are_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    branchy_pack(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = aims("test", "--rules", "org")
+    assert result.exit_code == 0, result.stdout
+    # The body has five lines with code (6-10); the `elif` branch's yield (line 10) never runs.
+    assert "  ORG-COV-001      2     1     1     -   80.0%" in result.stdout
+    assert "  ORG-COV-001  lines never executed: org/flags.py:10" in result.stdout
+    assert "1 rule; line coverage 80.0% (4/5 lines)." in result.stdout
+    below = aims("test", "--rules", "org", "--coverage-min", "90")
+    assert below.exit_code == 1
+    assert "Line coverage 80.0% is below --coverage-min 90%." in below.stdout
+    assert aims("test", "--rules", "org", "--coverage-min", "80").exit_code == 0
+
+
+def test_executable_lines_and_tracer() -> None:
+    from aims_policy.commands.test import LineTracer, executable_lines, line_ranges
+
+    def sample(x: int) -> int:
+        if x > 1:
+            return 1
+        return [i for i in range(x)
+                if i > 5].count(0)  # fmt: skip
+
+    first = sample.__code__.co_firstlineno
+    assert executable_lines(sample.__code__) == {first + 1, first + 2, first + 3, first + 4}
+    before = sys.gettrace()
+    with LineTracer([sample.__code__]) as tracer:
+        sample(0)
+    assert tracer.hit[sample.__code__.co_filename] == {first + 1, first + 3, first + 4}
+    assert sys.gettrace() is before  # whoever traced before gets its tracer back
+    assert line_ranges([3, 4, 5, 9, 11, 12]) == "3-5, 9, 11-12"
+
+
+def test_strict_requires_every_outcome(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pack = branchy_pack(tmp_path)
+    write(pack / "more.py", '''
+        from aims_policy.engine import rule
+
+
+        @rule(id="ORG-COV-002", title="Untested", severity="note", rationale="r", remediation="m")
+        def untested(ctx):
+            return ()
+    ''')
+    monkeypatch.chdir(tmp_path)
+    loose = aims("test", "--rules", "org")
+    assert loose.exit_code == 0
+    assert "  ORG-COV-002  no fixtures" in loose.stdout
+    strict = aims("test", "--rules", "org", "--strict")
+    assert strict.exit_code == 1
+    assert "--strict: 1 rule lacks fixtures or an expected outcome." in strict.stdout
+
+
+# -- unusable fixtures and packs ----------------------------------------------------------------
+
+
+def test_unusable_fixture_file_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pack = branchy_pack(tmp_path)
+    write(pack / "broken.fixtures.yaml", "base: missing.yaml\ncases: []\n")
+    monkeypatch.chdir(tmp_path)
+    result = aims("test", "--rules", "org")
+    assert result.exit_code == 2
+    assert result.stdout.splitlines()[0].startswith("ERROR org/broken.fixtures.yaml: unusable fixture file: cannot read")
+
+
+def test_case_naming_an_unknown_rule_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pack = branchy_pack(tmp_path)
+    write(pack / "other.fixtures.yaml", """
+        base: base.yaml
+        cases:
+          - rule: ORG-NOPE-001
+            name: a typo in the rule id
+            expect: pass
+    """)
+    monkeypatch.chdir(tmp_path)
+    result = aims("test", "--rules", "org")
+    assert result.exit_code == 1
+    assert "FAIL  org/other.fixtures.yaml:3: ORG-NOPE-001: a typo in the rule id" in result.stdout
+    assert "no rule 'ORG-NOPE-001' is loaded" in result.stdout
+
+
+def test_broken_pack_module_exits_2(tmp_path: Path) -> None:
+    write(tmp_path / "bad" / "oops.py", "def broken(:\n")
+    result = aims("test", "--rules", str(tmp_path / "bad"))
+    assert result.exit_code == 2
+    assert "rule pack failed to load: SyntaxError" in result.stderr
+
+
+# -- id collisions ------------------------------------------------------------------------------
+
+CLASH = '''
+    from aims_policy.engine import rule
+
+
+    @rule(id="{id}", title="Clash", severity="note", rationale="r", remediation="m")
+    def clash(ctx):
+        return ()
+'''
+
+
+def test_collision_with_builtin_is_an_error(tmp_path: Path) -> None:
+    pack = write(tmp_path / "clash" / "own.py", CLASH.format(id="AIMS-OWN-001")).parent
+    write(tmp_path / "systems" / "s.yaml", MANIFEST)
+    for command in (["check", "--rules", str(pack), str(tmp_path / "systems")],
+                    ["test", "--rules", str(pack)], ["rules", "--rules", str(pack)]):  # fmt: skip
+        result = aims(*command)
+        assert result.exit_code == 2, command
+        assert ("aims-policy: error: rule id AIMS-OWN-001 is defined twice (builtin and clash); "
+                "rule ids must be unique") in result.stderr  # fmt: skip
+
+
+def test_collision_between_two_packs_is_an_error(tmp_path: Path) -> None:
+    one = write(tmp_path / "one" / "a.py", CLASH.format(id="ORG-X-001")).parent
+    two = write(tmp_path / "two" / "b.py", CLASH.format(id="ORG-X-001")).parent
+    result = aims("check", "--rules", str(one), "--rules", str(two), str(tmp_path))
+    assert result.exit_code == 2
+    assert "rule id ORG-X-001 is defined twice (one and two)" in result.stderr
+
+
+# -- installed packs: loaded only when named ----------------------------------------------------
+
+
+def fake_distribution(site: Path) -> None:
+    """An installed distribution without installing anything: a *.dist-info directory with an
+    entry point, and the package it names, on a directory we put on sys.path."""
+    write(site / "acme_aims_pack-1.0.dist-info" / "METADATA",
+          "Metadata-Version: 2.1\nName: acme-aims-pack\nVersion: 1.0\n")  # fmt: skip
+    write(site / "acme_aims_pack-1.0.dist-info" / "entry_points.txt",
+          "[aims_policy.packs]\nacme = acme_aims_pack\n")  # fmt: skip
+    shutil.copytree(EXAMPLE_PACK, site / "acme_aims_pack")
+    write(site / "acme_aims_pack" / "__init__.py", '"""Example Co rule pack."""\n')
+
+
+def test_installed_pack_is_loaded_only_when_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_distribution(tmp_path / "site")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    for name in [m for m in sys.modules if m.startswith("acme_aims_pack")]:
+        monkeypatch.delitem(sys.modules, name)
+    from importlib.metadata import entry_points
+
+    assert [ep.name for ep in entry_points(group="aims_policy.packs")] == ["acme"]
+
+    default = aims("rules")
+    assert default.exit_code == 0
+    assert "ACME-" not in default.stdout
+    assert "acme_aims_pack" not in sys.modules  # not even imported
+
+    named = aims("rules", "--rule-pack", "acme")
+    assert named.exit_code == 0
+    assert "ACME-REG-001   error    Every model is entered in the model registry" in named.stdout
+    assert "acme_aims_pack" in sys.modules
+
+    write(tmp_path / "systems" / "s.yaml", MANIFEST)
+    checked = aims("check", "--rule-pack", "acme", "--today", "2026-11-22", str(tmp_path / "systems"))
+    assert "ACME-FIN-001" in checked.stdout
+
+    tested = aims("test", "--rule-pack", "acme", "--strict")
+    assert tested.exit_code == 0, tested.stdout
+    assert "8 cases in 1 fixture file: 8 passed, 0 failed." in tested.stdout
+
+    missing = aims("rules", "--rule-pack", "nope")
+    assert missing.exit_code == 2
+    assert "rule pack 'nope' is not installed" in missing.stderr
+
+
+# -- JUnit --------------------------------------------------------------------------------------
+
+
+def test_junit_is_valid_and_reports_each_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import xmlschema
+
+    pack = example_pack(tmp_path)
+    fixtures = pack / "acme.fixtures.yaml"
+    fixtures.write_text(fixtures.read_text(encoding="utf-8") + (
+        "  - rule: ACME-REG-001\n"
+        "    name: wrong on purpose\n"
+        "    expect: {fail: [spec.models]}\n"), encoding="utf-8")  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    result = aims("test", "--rules", "custom-pack", "--format", "junit", "--coverage-min", "50",
+                  "--junit", "out.xml")  # fmt: skip
+    assert result.exit_code == 1
+    assert (tmp_path / "out.xml").read_text(encoding="utf-8") == result.stdout
+    xmlschema.XMLSchema(str(JUNIT_XSD)).validate(str(tmp_path / "out.xml"))
+    root = ET.fromstring(result.stdout)
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("12", "1", "0")
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == ["custom-pack/acme.fixtures.yaml", "coverage"]
+    cases = suites[0].findall("testcase")
+    assert len(cases) == 9
+    failed = [c for c in cases if c.find("failure") is not None]
+    assert [(c.get("classname"), c.get("name")) for c in failed] == [("ACME-REG-001", "wrong on purpose")]
+    failure = failed[0].find("failure")
+    assert failure is not None
+    assert failure.get("message") == "expected failed, got passed"
+    assert failure.text == "custom-pack/acme.fixtures.yaml:37: ACME-REG-001: wrong on purpose\nexpected failed, got passed"
+    coverage = {p.get("name"): p.get("value") for p in suites[1].iter("property")}
+    assert coverage == {"line-coverage-percent": "100.0", "lines-executed": "14", "lines": "14"}
+    assert [c.get("name") for c in suites[1].findall("testcase")] == [
+        "fixture coverage", "fixture coverage", "line coverage >= 50%"]
