@@ -11,7 +11,7 @@ import datetime as _dt
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aims_policy import __version__
 from aims_policy.discover import Candidate, discover
@@ -31,6 +31,9 @@ from aims_policy.paths import ident, pointer
 from aims_policy.registry import RuleSet
 from aims_policy.validate import API_VERSION, KIND, SCHEMA_RULES, validate
 
+if TYPE_CHECKING:
+    from aims_policy.baseline import Baseline
+
 #: Below this many files a worker pool costs more than it saves.
 PARALLEL_THRESHOLD = 48
 
@@ -48,6 +51,14 @@ class Options:
     root: str | None = None  # repository root for evidence paths (default: git work tree)
     data: Mapping[str, Any] = field(default_factory=dict)
     severity: Mapping[str, Severity] = field(default_factory=dict)  # rule id -> override
+    # Exceptions and baseline (aims_policy.policy, aims_policy.config, aims_policy.baseline):
+    select: tuple[str, ...] = ()  # also decides whether the policy's own rules (AIMS-EXC-*) run
+    ignore: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()  # globs for files found in directories
+    exclude: tuple[str, ...] = ()  # globs for every file, named or found
+    glob_base: str | None = None  # what the globs are relative to (the configuration's folder)
+    exceptions: tuple[tuple[str, Any, Location], ...] = ()  # from the configuration file
+    baseline: Baseline | None = None
 
 
 @dataclass
@@ -99,6 +110,10 @@ def check(
     ruleset = ruleset if ruleset is not None else registry.load()
     cwd = cwd or os.getcwd()
     candidates, notifications = discover(list(paths), cwd)
+    if options.include or options.exclude:
+        from aims_policy.config import keep_candidates
+
+        candidates = keep_candidates(candidates, options, cwd)
     results = _run(candidates, ruleset, options, cwd)
     return _assemble(results, notifications, ruleset, options)
 
@@ -342,13 +357,14 @@ def _assemble(results: list[FileResult], notifications: list[Notification], rule
             ))  # fmt: skip
     from aims_policy import policy
 
-    findings, extra_notes = policy.apply(findings, exceptions, options)
+    evaluated = {r.id for r in (*SCHEMA_RULES, *(r.meta for r in ruleset.all))}
+    findings, extra_notes = policy.apply(findings, exceptions, options, evaluated)
     notes.extend(extra_notes)
     return Report(
         tool_version=__version__,
         today=options.today.isoformat(),
         fail_on=options.fail_on,
-        rules=(*SCHEMA_RULES, *(r.meta for r in ruleset.all)),
+        rules=(*SCHEMA_RULES, *(r.meta for r in ruleset.all), *policy.active_rules(options)),
         systems=tuple(sorted(systems, key=lambda s: (s.location.file, s.location.line))),
         findings=tuple(sorted(findings, key=Finding.sort_key)),
         results=tuple(sorted(rule_results, key=lambda r: (r.system, r.rule_id))),

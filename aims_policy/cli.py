@@ -14,7 +14,9 @@ from aims_policy import __version__
 
 #: command name -> "module:attribute" (one module per command, loaded lazily)
 COMMANDS: dict[str, str] = {
+    "baseline": "aims_policy.commands.baseline:baseline",
     "check": "aims_policy.commands.check:check",
+    "config": "aims_policy.commands.config:config",
     "init": "aims_policy.commands.init:init",
     "explain": "aims_policy.commands.info:explain",
     "rules": "aims_policy.commands.info:rules",

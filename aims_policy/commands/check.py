@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from aims_policy.commands._options import evaluation_options, prepare
+
 FORMAT_CHOICES = ["text", "json", "sarif", "junit", "github", "markdown"]
 LEVELS = ["error", "warning", "note"]
 
@@ -34,62 +36,37 @@ def parse_severity(values: tuple[str, ...]) -> dict[str, Any]:
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="text",
-              show_default=True, help="What to print on standard output.")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default=None,
+              help="What to print on standard output (default: text, or the configuration's output.format).")
 @click.option("--sarif", "sarif_path", type=click.Path(dir_okay=False), help="Also write SARIF 2.1.0 here.")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write JUnit XML here.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write the JSON report here.")
 @click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False),
               help="Also write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).")
 @click.option("--sarif-category", help="SARIF automationDetails.id, to tell uploads apart.")
-@click.option("--today", "today", metavar="YYYY-MM-DD", help="Judge dates as of this day (default: today, UTC).")
-@click.option("--fail-on", type=click.Choice([*LEVELS, "never"]), default=None,
-              help="Lowest severity that fails the run (default: error).")
-@click.option("--skip-non-manifests", is_flag=True,
-              help="Silently skip named files that are not manifests (for hooks that pass every YAML file).")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Worker processes for many files (0: every core).")
+@evaluation_options  # shared with `baseline` and `config` (commands/_options.py)
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Report findings recorded in this baseline (or a previous SARIF file) as baselined; fail only on new ones.")
 @click.option("--explain", is_flag=True, help="Show the facts and conditions behind each finding.")
 @click.option("--why-not", multiple=True, metavar="RULE-ID", help="Explain this rule's outcome on every system, fired or not.")
-@click.option("--root", type=click.Path(file_okay=False), help="Repository root for evidence paths (default: the git work tree).")
-@click.option("--data", "data_files", multiple=True, type=click.Path(dir_okay=False),
-              help="Organisation data document overriding rule thresholds (repeatable).")
-@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(), help="Load a custom rule pack directory (repeatable).")
-@click.option("--rule-pack", "rule_packs", multiple=True, help="Load an installed rule pack by entry-point name.")
-@click.option("--select", multiple=True, metavar="PATTERN", help="Only these rules: id, id prefix or control (e.g. A.7.*).")
-@click.option("--ignore", multiple=True, metavar="PATTERN", help="Not these rules: id, id prefix or control.")
-@click.option("--severity", "severity", multiple=True, metavar="RULE=LEVEL", help="Override a rule's severity.")
 @click.option("-v", "--verbose", is_flag=True, help="Show remediation and suppressed findings.")
 @click.option("--color/--no-color", default=None, help="Colour text output (default: when a terminal; NO_COLOR respected).")
-def check(paths: tuple[str, ...], fmt: str, sarif_path: str | None, junit_path: str | None,
+def check(paths: tuple[str, ...], fmt: str | None, sarif_path: str | None, junit_path: str | None,
           json_path: str | None, markdown_path: str | None, sarif_category: str | None,
-          today: str | None, fail_on: str | None, skip_non_manifests: bool, jobs: int,
-          explain: bool, why_not: tuple[str, ...], root: str | None, data_files: tuple[str, ...],
-          rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...], select: tuple[str, ...],
-          ignore: tuple[str, ...], severity: tuple[str, ...], verbose: bool,
-          color: bool | None) -> None:  # fmt: skip
+          verbose: bool, color: bool | None, **evaluation: Any) -> None:  # fmt: skip
     """Check AI-system manifests (files or directories; default: the current directory)."""
-    from aims_policy import data as data_document
-    from aims_policy import registry
-    from aims_policy.api import Options
     from aims_policy.api import check as run_check
     from aims_policy.output import RenderOptions, render, write_atomic
 
-    day = parse_today(today)
-    try:
-        data = data_document.load(data_files)
-    except data_document.DataError as exc:
-        _fail(str(exc))
-    try:
-        ruleset = registry.load(directories=rule_dirs, packs=rule_packs)
-    except registry.RuleLoadError as exc:
-        _fail(str(exc))
-    ruleset = _filter(ruleset, select, ignore)
-    options = Options(today=day, fail_on=fail_on or "error",  # type: ignore[arg-type]
-                      skip_non_manifests=skip_non_manifests, jobs=jobs, explain=explain,
-                      why_not=why_not, root=root, data=data,
-                      severity=parse_severity(severity))  # fmt: skip
-    report = run_check(list(paths) or ["."], ruleset=ruleset, options=options)
+    # Configuration file under flags (commands/_options.py): flags given here win.
+    run = prepare(paths, evaluation, {"format": fmt, "sarif": sarif_path, "junit": junit_path,
+                                      "json": json_path, "markdown": markdown_path,
+                                      "sarif-category": sarif_category})  # fmt: skip
+    out = run.effective.values["output"]
+    fmt, sarif_path, junit_path, json_path = out["format"], out["sarif"], out["junit"], out["json"]
+    markdown_path, sarif_category = out["markdown"], out["sarif-category"]
+    options = with_baseline(run.options, run.effective.values["baseline"])
+    report = run_check(run.paths, ruleset=run.ruleset, options=options)
 
     use_color = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     render_options = RenderOptions(color=use_color and fmt == "text", verbose=verbose,
@@ -102,6 +79,7 @@ def check(paths: tuple[str, ...], fmt: str, sarif_path: str | None, junit_path: 
             except OSError as exc:
                 _fail(f"{path}: cannot write {file_fmt} output: {exc.strerror}")
     sys.stdout.write(render(report, fmt, render_options))
+    report_fixed(report, options, fmt)
     sys.stdout.flush()
     sys.exit(report.exit_code)
 
@@ -120,3 +98,32 @@ def _filter(ruleset: Any, select: tuple[str, ...], ignore: tuple[str, ...]) -> A
 def _fail(message: str) -> None:
     click.echo(f"aims-policy: error: {message}", err=True)
     sys.exit(2)
+
+
+# --- baseline (aims_policy/baseline.py) --------------------------------------------------------
+
+
+def with_baseline(options: Any, path: str | None) -> Any:
+    if not path:
+        return options
+    from dataclasses import replace
+
+    from aims_policy import baseline
+
+    try:
+        return replace(options, baseline=baseline.load(path))
+    except baseline.BaselineError as exc:
+        _fail(str(exc))
+
+
+def report_fixed(report: Any, options: Any, fmt: str) -> None:
+    """Baseline entries nothing matches any more: good news, and a hint to shrink the file."""
+    if options.baseline is None:
+        return
+    from aims_policy import baseline
+
+    fixed = len(baseline.stale(options.baseline, report.findings))
+    if fixed:
+        line = (f"{fixed} baselined finding{'s' if fixed != 1 else ''} fixed; re-create the "
+                f"baseline to shrink it ({options.baseline.source})\n")  # fmt: skip
+        (sys.stdout if fmt == "text" else sys.stderr).write(line)

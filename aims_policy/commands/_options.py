@@ -1,0 +1,165 @@
+"""Options shared by ``check``, ``baseline`` and ``config``: what to evaluate and how, and the
+configuration file they default to. One declaration keeps the three commands in step, so a
+baseline is always recorded under the same selection a check later applies."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from aims_policy.api import Options
+    from aims_policy.config import Effective
+    from aims_policy.registry import RuleSet
+
+F = TypeVar("F", bound=Callable[..., Any])
+_LEVELS = ["error", "warning", "note"]
+NO_CONFIG_RULES_ENV = "AIMS_POLICY_NO_CONFIG_RULES"
+
+_DECLARATIONS: list[Callable[[Any], Any]] = [
+    click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
+                 help="Configuration file (default: .aims-policy.yaml in the working directory or "
+                 "at the top of the git work tree)."),
+    click.option("--no-config", is_flag=True, help="Ignore any configuration file."),
+    click.option("--no-config-rules", is_flag=True, envvar=NO_CONFIG_RULES_ENV,
+                 help="Refuse rule packs named by the configuration file (they are code; CI "
+                 "running on untrusted changes should set this, or $" + NO_CONFIG_RULES_ENV
+                 + "=1). Packs given with --rules/--rule-pack still load."),
+    click.option("--today", "today", metavar="YYYY-MM-DD",
+                 help="Judge dates as of this day (default: today, UTC)."),
+    click.option("--fail-on", type=click.Choice([*_LEVELS, "never"]), default=None,
+                 help="Lowest severity that fails the run (default: error)."),
+    click.option("--skip-non-manifests", is_flag=True, default=None,
+                 help="Silently skip named files that are not manifests (for hooks that pass "
+                 "every YAML file)."),
+    click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+                 help="Worker processes for many files (0: every core)."),
+    click.option("--root", type=click.Path(file_okay=False),
+                 help="Repository root for evidence paths (default: the git work tree)."),
+    click.option("--data", "data_files", multiple=True, type=click.Path(dir_okay=False),
+                 help="Organisation data document overriding rule thresholds (repeatable; "
+                 "replaces the configuration's data)."),
+    click.option("--rules", "rule_dirs", multiple=True, type=click.Path(),
+                 help="Load a custom rule pack directory (repeatable)."),
+    click.option("--rule-pack", "rule_packs", multiple=True,
+                 help="Load an installed rule pack by entry-point name."),
+    click.option("--select", multiple=True, metavar="PATTERN",
+                 help="Only these rules: id, id prefix, control (e.g. A.7.*) or tag:NAME "
+                 "(replaces the configuration's select)."),
+    click.option("--ignore", multiple=True, metavar="PATTERN",
+                 help="Not these rules: id, id prefix, control or tag:NAME (replaces the "
+                 "configuration's ignore)."),
+    click.option("--severity", "severity", multiple=True, metavar="RULE=LEVEL",
+                 help="Override a rule's severity (on top of the configuration's)."),
+]  # fmt: skip
+
+
+def evaluation_options(fn: F) -> F:
+    """Declare the shared options on a command (they arrive as keyword arguments)."""
+    for declare in reversed(_DECLARATIONS):
+        fn = declare(fn)
+    return fn
+
+
+@dataclass(frozen=True)
+class Prepared:
+    paths: list[str]
+    ruleset: RuleSet
+    options: Options
+    effective: Effective
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"aims-policy: error: {message}", err=True)
+    sys.exit(2)
+
+
+def cli_values(params: Mapping[str, Any], paths: tuple[str, ...] = (),
+               output: Mapping[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+    """The command line in the configuration's vocabulary (unset flags are ``None``/empty)."""
+    from aims_policy.commands.check import parse_severity
+
+    return {
+        "paths": list(paths),
+        "select": params.get("select") or (),
+        "ignore": params.get("ignore") or (),
+        "severity": parse_severity(tuple(params.get("severity") or ())),
+        "fail-on": params.get("fail_on"),
+        "data-files": params.get("data_files") or (),
+        "rules": params.get("rule_dirs") or (),
+        "rule-packs": params.get("rule_packs") or (),
+        "root": params.get("root"),
+        "skip-non-manifests": params.get("skip_non_manifests"),
+        "baseline": params.get("baseline_file"),
+        "output": dict(output or {}),
+    }
+
+
+def effective_config(params: Mapping[str, Any], cli: Mapping[str, Any], cwd: str) -> Effective:
+    from aims_policy import config
+
+    path = None
+    if params.get("config_file"):
+        path = params["config_file"]
+    elif not params.get("no_config"):
+        path = config.find(cwd)
+    try:
+        loaded = config.load(path, cwd) if path else config.Config()
+    except config.ConfigError as exc:
+        fail(str(exc))
+    return config.resolve(loaded, cli)
+
+
+def prepare(paths: tuple[str, ...], params: Mapping[str, Any],
+            output: Mapping[str, Any] | None = None) -> Prepared:  # fmt: skip
+    """Configuration + flags -> the rules and options of a run; usage problems exit 2."""
+    from aims_policy import config, registry
+    from aims_policy import data as data_document
+    from aims_policy.api import Options
+    from aims_policy.commands.check import _filter, parse_today
+
+    cwd = os.getcwd()
+    cli = cli_values(params, paths, output)
+    effective = effective_config(params, cli, cwd)
+    values = effective.values
+    if params.get("no_config_rules"):
+        refused = config.config_rule_packs(effective, cli)
+        if refused:
+            fail(f"{effective.config.file} names rule packs ({'; '.join(refused)}); rule packs are "
+                 "Python code and --no-config-rules refuses code from the configuration. Name the "
+                 "packs you trust on the command line (--rules DIR, --rule-pack NAME) or remove "
+                 "them from the configuration")  # fmt: skip
+    day = parse_today(params.get("today"))
+    try:
+        data = data_document.load(values["data-files"], values["data"] or None)
+    except data_document.DataError as exc:
+        fail(str(exc))
+    try:
+        ruleset = registry.load(directories=values["rules"], packs=values["rule-packs"])
+    except registry.RuleLoadError as exc:
+        fail(str(exc))
+    select, ignore = tuple(values["select"]), tuple(values["ignore"])
+    ruleset = _filter(ruleset, select, ignore)
+    options = Options(
+        today=day,
+        fail_on=values["fail-on"],
+        skip_non_manifests=bool(values["skip-non-manifests"]),
+        jobs=params.get("jobs") or 0,
+        explain=bool(params.get("explain")),
+        why_not=tuple(params.get("why_not") or ()),
+        root=values["root"],
+        data=data,
+        severity=values["severity"],
+        select=select,
+        ignore=ignore,
+        include=tuple(values["include"]),
+        exclude=tuple(values["exclude"]),
+        glob_base=effective.config.base,
+        exceptions=effective.config.exceptions,
+    )
+    return Prepared(list(values["paths"]), ruleset, options, effective)

@@ -1,0 +1,433 @@
+"""The configuration file ``.aims-policy.yaml``: defaults for ``check`` and ``baseline``.
+
+Found in the working directory, else at the root of the git work tree, or named with
+``--config``. Command-line flags override it. It is checked against its JSON Schema
+(``schema/config-v1.schema.json``) by a small interpreter of the schema keywords that file uses,
+so a run with a configuration does not pay for importing jsonschema (~150 ms); an unknown key is
+reported at its file:line:col with the closest known key.
+
+Relative paths in the file are relative to the file's folder, so the same configuration works
+from any working directory inside the repository.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from aims_policy.model import Location
+
+if TYPE_CHECKING:
+    from aims_policy.api import Options
+    from aims_policy.discover import Candidate
+    from aims_policy.loader import Document
+
+CONFIG_NAME = ".aims-policy.yaml"
+#: Keys whose values are paths, resolved against the configuration file's folder.
+_PATH_LISTS = ("paths", "data-files", "rules")
+_PATHS = ("root", "baseline")
+_OUTPUT_PATHS = ("sarif", "junit", "json", "markdown")
+
+DEFAULTS: dict[str, Any] = {
+    "paths": ["."],
+    "include": [],
+    "exclude": [],
+    "select": [],
+    "ignore": [],
+    "severity": {},
+    "fail-on": "error",
+    "data": {},
+    "data-files": [],
+    "rules": [],
+    "rule-packs": [],
+    "root": None,
+    "skip-non-manifests": False,
+    "baseline": None,
+    "output": {"format": "text", "sarif": None, "junit": None, "json": None, "markdown": None,
+               "sarif-category": None},
+    "exceptions": [],
+}
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used; the message starts with file:line:col."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """A loaded configuration file: validated values (paths resolved) and where each key is."""
+
+    file: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    positions: Mapping[str, Location] = field(default_factory=dict)  # "output.sarif" -> Location
+    exceptions: tuple[tuple[str, Any, Location], ...] = ()
+    base: str | None = None  # the file's folder (absolute)
+
+    def where(self, key: str) -> str:
+        loc = self.positions.get(key)
+        return str(loc) if loc else (self.file or "")
+
+
+@dataclass(frozen=True)
+class Effective:
+    """The configuration a run uses: file values under command-line flags, with their source."""
+
+    values: dict[str, Any]
+    sources: dict[str, str]
+    config: Config
+
+
+def find(cwd: str) -> str | None:
+    """``.aims-policy.yaml`` in ``cwd``, else at the top of the git work tree containing it."""
+    here = os.path.join(cwd, CONFIG_NAME)
+    if os.path.isfile(here):
+        return here
+    current = os.path.abspath(cwd)
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            candidate = os.path.join(current, CONFIG_NAME)
+            return candidate if os.path.isfile(candidate) else None
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+@cache
+def schema() -> dict[str, Any]:
+    from importlib import resources
+
+    text = resources.files("aims_policy.schema").joinpath("config-v1.schema.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def load(path: str, cwd: str | None = None) -> Config:
+    """Read, check and resolve a configuration file."""
+    from aims_policy.loader import load_bytes
+
+    cwd = cwd or os.getcwd()
+    display = _display(path, cwd)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise ConfigError(f"{display}: cannot read the configuration: {exc.strerror}") from None
+    loaded = load_bytes(raw, display, json_syntax=path.endswith(".json"))
+    if loaded.errors:
+        raise ConfigError(str(loaded.errors[0]))
+    docs = [d for d in loaded.documents if d.data is not None]
+    if len(docs) > 1:
+        raise ConfigError(f"{docs[1].locate(())}: a configuration file holds one document")
+    if not docs:
+        return Config(display, {}, {}, (), os.path.dirname(os.path.abspath(path)))
+    doc = docs[0]
+    _check(schema(), doc.data, doc, ())
+    values: dict[str, Any] = dict(doc.data)
+    if isinstance(values.get("data"), Mapping):
+        _check_data(values["data"], doc)
+    for index, declared in enumerate(values.get("exceptions", [])):
+        if "expires" in declared:
+            _check_date(declared["expires"], doc, ("exceptions", index, "expires"))
+    base = os.path.dirname(os.path.abspath(path))
+    values = _resolve_paths(values, base, cwd)
+    positions: dict[str, Location] = {}
+    for key in values:
+        positions[key] = doc.locate((key,))
+        if key == "output":
+            for sub in values[key]:
+                positions[f"output.{sub}"] = doc.locate((key, sub))
+    exceptions = tuple(
+        (declared["system"], declared, doc.locate(("exceptions", index)))
+        for index, declared in enumerate(values.get("exceptions", []))
+    )
+    return Config(display, values, positions, exceptions, base)
+
+
+def _display(path: str, cwd: str) -> str:
+    from aims_policy.discover import display_path
+
+    return display_path(path, cwd)
+
+
+def _resolve_paths(values: dict[str, Any], base: str, cwd: str) -> dict[str, Any]:
+    def resolve(value: str) -> str:
+        if os.path.isabs(value):
+            return value
+        joined = os.path.normpath(os.path.join(base, value))
+        relative = os.path.relpath(joined, cwd)
+        return joined if relative.startswith("..") else relative
+
+    out = dict(values)
+    for key in _PATH_LISTS:
+        if key in out:
+            out[key] = [resolve(v) for v in out[key]]
+    for key in _PATHS:
+        if key in out:
+            out[key] = resolve(out[key])
+    if "output" in out:
+        out["output"] = {k: resolve(v) if k in _OUTPUT_PATHS else v for k, v in out["output"].items()}
+    return out
+
+
+# --- checking against the schema ------------------------------------------------------------
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,), "integer": (int,),
+}  # fmt: skip
+_TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string",
+               "boolean": "true or false", "integer": "a whole number"}  # fmt: skip
+
+
+def _check(node: Mapping[str, Any], value: Any, doc: Document, path: tuple[str | int, ...]) -> None:
+    """Interpret the keywords config-v1.schema.json uses (a test keeps the two in step with
+    jsonschema itself); the first problem is raised with its position."""
+    if "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        node = schema()["$defs"][name]
+    where = doc.locate(path)
+    label = _label(path)
+    expected = node.get("type")
+    if expected is not None:
+        ok = isinstance(value, _TYPES[expected]) and not (
+            expected == "integer" and isinstance(value, bool))  # fmt: skip
+        if not ok:
+            raise ConfigError(f"{where}: {label} must be {_TYPE_WORDS[expected]}, "
+                              f"not {_describe(value)}")  # fmt: skip
+    if "enum" in node and value not in node["enum"]:
+        choices = ", ".join(json.dumps(v) for v in node["enum"])
+        close = difflib.get_close_matches(str(value), [str(v) for v in node["enum"]], n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"{where}: {label} is {json.dumps(value)}; expected one of {choices}{hint}")
+    if isinstance(value, str):
+        if len(value) < node.get("minLength", 0):
+            raise ConfigError(f"{where}: {label} must not be empty")
+        if "pattern" in node and not re.search(node["pattern"], value):
+            raise ConfigError(f"{where}: {label} {value!r} does not have the expected form "
+                              f"({node['pattern']})")  # fmt: skip
+    if isinstance(value, list) and "items" in node:
+        for index, item in enumerate(value):
+            _check(node["items"], item, doc, (*path, index))
+    if isinstance(value, dict):
+        _check_mapping(node, value, doc, path)
+
+
+def _check_mapping(node: Mapping[str, Any], value: dict[str, Any], doc: Document,
+                   path: tuple[str | int, ...]) -> None:  # fmt: skip
+    properties: Mapping[str, Any] = node.get("properties", {})
+    patterns: Mapping[str, Any] = node.get("patternProperties", {})
+    for key in node.get("required", ()):
+        if key not in value:
+            raise ConfigError(f"{doc.locate(path)}: {_label(path)} needs `{key}:`")
+    for key, item in value.items():
+        if key in properties:
+            _check(properties[key], item, doc, (*path, key))
+            continue
+        matched = [p for p in patterns if re.search(p, key)]
+        for pattern in matched:
+            _check(patterns[pattern], item, doc, (*path, key))
+        if matched:
+            continue
+        extra = node.get("additionalProperties", True)
+        if extra is False:
+            where = doc.locate((*path, key))
+            close = difflib.get_close_matches(key, list(properties), n=1, cutoff=0.6)
+            if close:
+                hint = f"; did you mean {close[0]!r}?"
+            elif properties:
+                hint = f"; known keys: {', '.join(properties)}"
+            else:
+                hint = "; write a rule id such as AIMS-OWN-001" if patterns else ""
+            inside = f" in {_label(path)}" if path else ""
+            raise ConfigError(f"{where}: unknown key {key!r}{inside}{hint}")
+        if isinstance(extra, Mapping):
+            _check(extra, item, doc, (*path, key))
+
+
+def _label(path: tuple[str | int, ...]) -> str:
+    if not path:
+        return "the configuration"
+    out = ""
+    for key in path:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else key)
+    return f"`{out}`"
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "a string" if isinstance(value, str) else "a number"
+
+
+def _check_date(value: str, doc: Document, path: tuple[str | int, ...]) -> None:
+    import datetime as _dt
+
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{doc.locate(path)}: {_label(path)} {value!r} is not a calendar date; "
+                          "write YYYY-MM-DD") from None  # fmt: skip
+
+
+def _check_data(overrides: Mapping[str, Any], doc: Document) -> None:
+    """Unknown data parameters are typos that would silently change nothing."""
+    from aims_policy import data as data_document
+
+    def walk(override: Mapping[str, Any], base: Mapping[str, Any], path: tuple[str, ...]) -> None:
+        for key, value in override.items():
+            if key not in base:
+                close = difflib.get_close_matches(key, list(base), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(base)}"
+                dotted = ".".join((*path, key))
+                raise ConfigError(f"{doc.locate(('data', *path, key))}: unknown data parameter "
+                                  f"{dotted!r}{hint}")  # fmt: skip
+            if isinstance(value, Mapping) and isinstance(base[key], Mapping) and base[key]:
+                walk(value, base[key], (*path, key))
+
+    walk(overrides, data_document.defaults(), ())
+
+
+# --- the effective configuration ------------------------------------------------------------
+
+
+def resolve(config: Config, cli: Mapping[str, Any]) -> Effective:
+    """Merge the file under the command line. ``cli`` holds what flags gave (``None``, ``()`` or
+    ``{}`` when a flag was not given), keyed like the file."""
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    file = config.values
+
+    def given(value: Any) -> bool:
+        return value is not None and value != () and value != [] and value != {}
+
+    for key, default in DEFAULTS.items():
+        if key in ("output", "severity", "rules", "rule-packs", "data", "data-files"):
+            continue
+        if given(cli.get(key)):
+            value = cli[key]
+            values[key] = list(value) if isinstance(value, tuple) else value
+            sources[key] = "command line"
+        elif key in file:
+            values[key] = file[key]
+            sources[key] = config.where(key)
+        else:
+            values[key] = default
+            sources[key] = "default"
+    # Severity overrides combine rule by rule: the flag wins for the rules it names.
+    values["severity"] = {**file.get("severity", {}), **dict(cli.get("severity") or {})}
+    sources["severity"] = _combined(config, "severity", given(cli.get("severity")))
+    # Rule packs add up; the configuration's are kept apart for --no-config-rules.
+    for key in ("rules", "rule-packs"):
+        values[key] = _unique([*file.get(key, []), *(cli.get(key) or ())])
+        sources[key] = _combined(config, key, given(cli.get(key)))
+    # --data replaces the file's data and data-files (like --select replaces select).
+    if given(cli.get("data-files")):
+        values["data-files"], values["data"] = list(cli["data-files"]), {}
+        sources["data-files"] = sources["data"] = "command line"
+    else:
+        for key in ("data-files", "data"):
+            values[key] = file.get(key, DEFAULTS[key])
+            sources[key] = config.where(key) if key in file else "default"
+    output = dict(DEFAULTS["output"])
+    cli_output = cli.get("output") or {}
+    for key in output:
+        if given(cli_output.get(key)):
+            output[key] = cli_output[key]
+            sources[f"output.{key}"] = "command line"
+        elif key in file.get("output", {}):
+            output[key] = file["output"][key]
+            sources[f"output.{key}"] = config.where(f"output.{key}")
+        else:
+            sources[f"output.{key}"] = "default"
+    values["output"] = output
+    return Effective(values, sources, config)
+
+
+def _combined(config: Config, key: str, from_cli: bool) -> str:
+    parts = ([config.where(key)] if key in config.values else []) + (["command line"] if from_cli else [])
+    return " + ".join(parts) or "default"
+
+
+def _unique(items: Sequence[str]) -> list[str]:
+    seen: list[str] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def config_rule_packs(effective: Effective, cli: Mapping[str, Any]) -> list[str]:
+    """Rule packs that only the configuration file asks for (code the repository supplies)."""
+    named_dirs = {os.path.realpath(d) for d in cli.get("rules") or ()}
+    named_packs = set(cli.get("rule-packs") or ())
+    out = [f"rules: {d}" for d in effective.config.values.get("rules", [])
+           if os.path.realpath(d) not in named_dirs]  # fmt: skip
+    out += [f"rule-packs: {p}" for p in effective.config.values.get("rule-packs", [])
+            if p not in named_packs]  # fmt: skip
+    return out
+
+
+# --- include / exclude globs ----------------------------------------------------------------
+
+
+@cache
+def _glob(pattern: str) -> re.Pattern[str]:
+    """Glob -> regex: ``**`` spans folders, ``*`` and ``?`` stay inside one; a pattern without
+    ``/`` matches at any depth (like .gitignore), one starting with ``/`` only at the base."""
+    anchored = "/" in pattern.rstrip("/")
+    body = pattern.strip("/")
+    out = ""
+    i = 0
+    while i < len(body):
+        if body.startswith("**/", i):
+            out += "(?:.*/)?"
+            i += 3
+        elif body.startswith("**", i):
+            out += ".*"
+            i += 2
+        elif body[i] == "*":
+            out += "[^/]*"
+            i += 1
+        elif body[i] == "?":
+            out += "[^/]"
+            i += 1
+        else:
+            out += re.escape(body[i])
+            i += 1
+    return re.compile(("" if anchored else "(?:.*/)?") + out + r"\Z")
+
+
+def glob_matches(relative: str, patterns: Sequence[str]) -> bool:
+    """Whether a POSIX path (relative to the glob base) or one of its folders matches."""
+    parts = relative.split("/")
+    prefixes = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+    return any(_glob(p).match(prefix) for p in patterns for prefix in prefixes)
+
+
+def keep_candidates(candidates: list[Candidate], options: Options, cwd: str) -> list[Candidate]:
+    """Apply ``include`` (to files found in folders) and ``exclude`` (to every file)."""
+    from pathlib import PurePath
+
+    base = options.glob_base or cwd
+    kept = []
+    for candidate in candidates:
+        absolute = os.path.abspath(os.path.join(cwd, candidate.path))
+        relative = PurePath(os.path.relpath(absolute, base)).as_posix()
+        if options.exclude and glob_matches(relative, options.exclude):
+            continue
+        if options.include and not candidate.explicit and not glob_matches(relative, options.include):
+            continue
+        kept.append(candidate)
+    return kept
