@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, rule
+from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.model import Reference
 
-from .facts import is_high_risk
+from .facts import has_risks, is_high_risk
+
+
+@fact
+def has_contacts(ctx: Context) -> bool:
+    """Systems that list contacts."""
+    return bool(ctx.get("spec.contacts"))
 
 
 @rule(
@@ -51,3 +58,57 @@ def accountable_person(ctx: Context) -> Iterator[Violation]:
         yield ctx.violation("spec.accountablePerson.name", f"the accountable person "
                             f"({person.get('name')}) is also the owner; name someone else",
                             because=["accountablePerson.name == owner.name"])
+
+
+def _person(text: object) -> str:
+    """A person's name for comparison: people are often written "Name (Role)"."""
+    return " ".join(str(text).split("(", 1)[0].split()).casefold()
+
+
+@rule(
+    id="AIMS-OWN-003",
+    title="Risk owners are people the manifest names and can reach",
+    severity="warning",
+    controls=["A.3.2"],
+    clauses=["5.3", "6.1.2"],
+    eu_ai_act=[Reference("Art. 17(1)(m)", "high", derived=True)],
+    nist_ai_rmf=["GOVERN 2.1"],
+    tags=["accountability", "risk"],
+    applies=has_risks,
+    rationale="""A risk owner who appears nowhere else in the manifest has no recorded role or
+        contact: the assignment may be a stale name, a team that no longer exists, or someone who
+        does not know they own the risk.""",
+    remediation="""Name each risk owner as the system owner, the accountable person or an entry
+        in `spec.contacts` (with role and email), or reassign the risk.""",
+)
+def risk_owners_known(ctx: Context) -> Iterator[Violation]:
+    people = {_person(p.get("name")) for p in (ctx.get("spec.owner"), ctx.get("spec.accountablePerson")) if p}
+    people |= {_person(c.get("name")) for c in ctx.get("spec.contacts") or ()}
+    for risk in ctx.each("spec.risks"):
+        owner = risk.get("owner")
+        if owner and _person(owner) not in people:
+            yield risk.violation(f"risk {risk.name} is owned by {owner}, who is not the owner, the "
+                                 "accountable person or a listed contact; add them to "
+                                 "`spec.contacts` with role and email", field="owner")
+
+
+@rule(
+    id="AIMS-OWN-004",
+    title="Every listed contact has a role and an email address",
+    severity="warning",
+    controls=["A.3.2"],
+    clauses=["5.3"],
+    eu_ai_act=[Reference("Art. 17(1)(m)", "high", derived=True)],
+    nist_ai_rmf=["GOVERN 2.1"],
+    tags=["accountability"],
+    applies=has_contacts,
+    rationale="""Listing a person without saying what they are responsible for, or how to reach
+        them, assigns nothing: roles are what make responsibilities clear.""",
+    remediation="Give each entry of `spec.contacts` a `role:` and an `email:`.",
+)
+def contacts_complete(ctx: Context) -> Iterator[Violation]:
+    for contact in ctx.each("spec.contacts"):
+        for field in ("role", "email"):
+            if not contact.get(field):
+                yield contact.violation(f"contact {contact.name} has no {field}; add `{field}:`",
+                                        missing=field)

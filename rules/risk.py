@@ -31,6 +31,11 @@ def _score(risk: Any) -> int | None:
     return None
 
 
+def _person(text: Any) -> str:
+    """A person's name for comparison: approvers are often written "Name (Role)"."""
+    return " ".join(str(text).split("(", 1)[0].split()).casefold()
+
+
 def _treatment(risk: Item) -> Any:
     return risk.get("treatment") or {}
 
@@ -334,7 +339,7 @@ def acceptance_complete(ctx: Context) -> Iterator[Violation]:
                 yield ctx.violation(path, f"the acceptance of risk {risk.name} has no {field}; "
                                     f"add `{field}:`", missing=field)
         approver = acceptance.get("approver")
-        if distinct and approver and approver == risk.get("owner"):
+        if distinct and approver and risk.get("owner") and _person(approver) == _person(risk.get("owner")):
             yield ctx.violation((*path, "approver"), f"risk {risk.name} was accepted by its own "
                                 f"owner ({approver}); have someone with authority other than the "
                                 "owner approve it", because=["acceptance.approver == owner"])
