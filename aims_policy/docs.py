@@ -383,7 +383,8 @@ def render_index(sources: Sequence[Source]) -> str:
     lines = ["# Rule reference", "", MARKER, "",
              f"{len(sources)} rules. Each page gives the rule's rationale, remediation, ISO/IEC 42001 "
              "references, EU AI Act and NIST AI RMF crosswalk, and a passing and a failing example "
-             "taken from its fixtures. Regenerate with `aims-policy docs --output docs/rules`.", "",
+             "taken from its fixtures. Regenerate the pages with `aims-policy docs`; "
+             "`aims-policy docs --check` fails when they are out of date.", "",
              "| Rule | Title | Severity | Applies to | ISO/IEC 42001 |",
              "| --- | --- | --- | --- | --- |"]  # fmt: skip
     for s in sources:
