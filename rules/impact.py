@@ -52,8 +52,11 @@ def ia_completed_and_changed(ctx: Context) -> bool:
 
 @fact
 def fria_required(ctx: Context) -> bool:
-    """Deployers of EU high-risk systems in use that are public bodies or public services, or that
-    assess creditworthiness or price life and health insurance (EU AI Act Art. 27(1))."""
+    """Deployers of EU high-risk systems in use that need a FRIA (EU AI Act Art. 27(1)).
+
+    That is public bodies and providers of public services, and deployers in the data document's
+    `impactAssessment.friaAnnexIIIAreas` whose intended use mentions a `friaPurposeKeywords` word
+    (creditworthiness, life and health insurance)."""
     deployer = ctx.get("spec.classification.euAiAct.role") in ("deployer", "provider-and-deployer")
     if not (deployer and eu_category(ctx) == "high-risk" and in_operation(ctx)):
         return False

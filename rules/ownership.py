@@ -24,6 +24,7 @@ def has_contacts(ctx: Context) -> bool:
     clauses=["5.3"],
     eu_ai_act=[("Art. 17(1)(m)", "high"), ("Art. 26(2)", "medium")],
     nist_ai_rmf=["GOVERN 2.1"],
+    tags=["accountability"],
     rationale="""An owner without a contact address cannot be asked about the system when an
         incident, complaint or audit question arrives; responsibility that cannot be exercised
         is not assigned.""",
@@ -43,6 +44,7 @@ def owner_contact(ctx: Context) -> Iterator[Violation]:
     clauses=["5.1", "5.3"],
     eu_ai_act=[("Art. 17(1)(m)", "high")],
     nist_ai_rmf=["GOVERN 2.3"],
+    tags=["accountability"],
     applies=is_high_risk,
     rationale="""For a high-risk system, someone with authority over budget and priorities must
         answer for it; when the accountable person is the technical owner, nobody is in a

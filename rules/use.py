@@ -26,8 +26,9 @@ def _absent(ctx: Context, parent: str, field: str, message: str) -> Violation:
 
 @fact
 def develops_system(ctx: Context) -> bool:
-    """Systems past design that the organisation develops itself (EU AI Act provider, or no EU
-    role stated), as opposed to systems it only deploys."""
+    """Systems past design that the organisation develops itself, not only deploys.
+
+    Developing means being the EU AI Act provider, or stating no EU role at all (in-house use)."""
     in_house = is_provider(ctx) or ctx.get("spec.classification.euAiAct") is None
     return bool(built_or_running(ctx) and in_house)
 
