@@ -204,7 +204,7 @@ def _process_document(doc: Document, out: FileResult, candidate: Candidate) -> N
     ruleset: RuleSet = state["ruleset"]
     data: dict[str, Any] = doc.data
     version = data.get("apiVersion")
-    if version != API_VERSION:
+    if version is not None and version != API_VERSION:  # a missing one is a schema finding
         where = doc.locate(("apiVersion",))
         out.notifications.append(Notification(
             "load", "api-version",

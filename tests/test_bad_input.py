@@ -1,0 +1,394 @@
+"""Bad input through the command line: one clear line naming file:line:col, exit 2 (exit 1 for
+schema findings), never a traceback, and every other file of the run still checked.
+
+Most cases run in-process through click's CliRunner; the deep-nesting cases run the installed
+console script in a subprocess, because a C-level crash (exit 139) must be seen as an exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from aims_policy.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = (ROOT / "rules" / "fixtures" / "base.yaml").read_text(encoding="utf-8")
+SCRIPT = Path(sys.executable).with_name("aims-policy")
+TODAY = "2026-11-22"
+
+# A schema-valid manifest with one deliberate, non-blocking schema finding at a known place:
+# line 8, column 3 (`titel:` under metadata), so that "its findings still appear" is checkable.
+GOOD = BASE.replace(
+    "  title: DocBrief internal document summariser\n",
+    "  title: DocBrief internal document summariser\n  titel: typo\n",
+)
+GOOD_FINDING = (
+    "good.yaml:8:3: error AIMS-SCH-001 unknown field 'titel' in metadata; did you mean 'title'? "
+    "(prefix organisation-specific fields with 'x-') [7.5.2]"
+)
+
+MINIMAL = """\
+apiVersion: aims-policy/v1
+kind: AISystem
+metadata:
+  name: minimal
+spec:
+  owner:
+    name: Ann
+    email: ann@example.com
+  purpose:
+    intendedUse: Summarise internal documents
+  classification:
+    riskLevel: low
+  lifecycle:
+    stage: design
+    lastReview: 2026-01-15
+"""
+
+
+class Run:
+    def __init__(self, code: int, stdout: str, stderr: str):
+        self.code, self.stdout, self.stderr = code, stdout, stderr
+
+    @property
+    def lines(self) -> list[str]:
+        return (self.stdout + self.stderr).splitlines()
+
+    def about(self, name: str) -> list[str]:
+        return [line for line in self.lines if line.startswith(name + ":")]
+
+
+def check(*args: str) -> Run:
+    result = CliRunner().invoke(cli, ["check", "--today", TODAY, "--no-color", *args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    run = Run(result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in run.stdout + run.stderr
+    return run
+
+
+def check_subprocess(*args: str) -> Run:
+    done = subprocess.run([str(SCRIPT), "check", "--today", TODAY, "--no-color", *args],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    run = Run(done.returncode, done.stdout, done.stderr)
+    assert "Traceback" not in run.stdout + run.stderr
+    return run
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "good.yaml").write_text(GOOD, encoding="utf-8")
+    return tmp_path
+
+
+def write(name: str, content: str | bytes) -> str:
+    path = Path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return name
+
+
+def one_error(run: Run, name: str, where: str | None, *fragments: str) -> str:
+    """Exactly one line names the bad file; it is an error at ``where`` and says what is wrong."""
+    lines = run.about(name)
+    assert len(lines) == 1, run.lines
+    line = lines[0]
+    prefix = f"{name}:{where}: error " if where else f"{name}:"
+    assert line.startswith(prefix), line
+    for fragment in fragments:
+        assert fragment in line, line
+    assert run.code == 2, run.lines
+    return line
+
+
+def good_still_checked(run: Run, files: int = 2) -> None:
+    assert GOOD_FINDING in run.lines, run.lines
+    summary = run.lines[-1]
+    assert summary.startswith(f"{files} file{'s' if files != 1 else ''}, 1 system checked: 1 error")
+    assert summary.endswith("stopped checks (exit 2)"), summary
+
+
+# --- syntax -------------------------------------------------------------------------------------
+
+
+def test_the_good_manifest_alone_exits_1_with_its_finding() -> None:
+    run = check("good.yaml")
+    assert run.code == 1
+    assert GOOD_FINDING in run.lines
+    assert run.lines[-1] == "1 file, 1 system checked: 1 error, 0 warnings, 0 notes"
+
+
+def test_yaml_syntax_error() -> None:
+    write("bad.yaml", "apiVersion: aims-policy/v1\nkind: AISystem\nmetadata: {name: x\nspec: {}\n")
+    run = check("bad.yaml", "good.yaml")
+    one_error(run, "bad.yaml", "4:5", "invalid YAML", "fix the YAML syntax")
+    good_still_checked(run)
+
+
+def test_duplicate_key_names_the_key_and_both_lines() -> None:
+    text = MINIMAL.replace("  name: minimal\n", "  name: minimal\n  name: other\n")
+    write("dup.yaml", text)
+    run = check("dup.yaml", "good.yaml")
+    one_error(
+        run, "dup.yaml", "5:3", "duplicate key 'name'", "(first at line 4)", "keep one of them"
+    )
+    good_still_checked(run)
+
+
+def test_tab_indentation() -> None:
+    write("tabs.yaml", MINIMAL.replace("    stage: design", "\tstage: design"))
+    run = check("tabs.yaml")
+    one_error(run, "tabs.yaml", "14:1", "indent with spaces: YAML does not allow tabs")
+
+
+@pytest.mark.parametrize(
+    ("value", "where", "fragment"),
+    [
+        ("!foo minimal", "4:9", "tag '!foo' is not allowed"),
+        ("!!python/object/apply:os.system ['touch pwned']", "4:9", "python/object/apply:os.system"),
+        ("!!binary aGVsbG8=", "4:9", "tag 'tag:yaml.org,2002:binary' is not allowed"),
+    ],
+)
+def test_tags_are_refused_and_nothing_runs(value: str, where: str, fragment: str) -> None:
+    write("tag.yaml", MINIMAL.replace("name: minimal", f"name: {value}"))
+    run = check("tag.yaml", "good.yaml")
+    one_error(run, "tag.yaml", where, fragment, "manifests are plain data")
+    assert not Path("pwned").exists()
+    good_still_checked(run)
+
+
+def test_alias_bomb() -> None:
+    lines = ["apiVersion: aims-policy/v1", "kind: AISystem", 'x-a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']  # fmt: skip
+    previous = "a"
+    for level in "bcdefghi":
+        lines.append(f"x-{level}: &{level} [" + ",".join([f"*{previous}"] * 9) + "]")
+        previous = level
+    write("bomb.yaml", "\n".join(lines) + "\n")
+    run = check("bomb.yaml", "good.yaml")
+    one_error(run, "bomb.yaml", None, "alias bomb", "remove the aliases")
+    good_still_checked(run)
+
+
+@pytest.mark.parametrize("depth", [10_000, 200_000])
+@pytest.mark.parametrize(
+    ("style", "name"), [("flow", "deep.yaml"), ("block", "deep.yaml"), ("json", "deep.json")]
+)
+def test_deep_nesting_never_crashes(depth: int, style: str, name: str) -> None:
+    if style == "flow":
+        text, where = "kind: AISystem\nspec: " + "[" * depth + "]" * depth + "\n", "2:70"
+    elif style == "block":
+        text, where = "kind: AISystem\nspec:\n" + "- " * depth + "x\n", "3:127"
+    else:
+        text, where = '{"kind": "AISystem", "spec":\n' + "[" * depth + "]" * depth + "}", "2:64"
+    write(name, text)
+    run = check_subprocess(name, "good.yaml")
+    assert run.code == 2, f"exit {run.code}: the loader must bound depth, not crash"
+    one_error(run, name, where, "nesting deeper than 64 levels")
+    good_still_checked(run)
+
+
+# --- not text, not a manifest -------------------------------------------------------------------
+
+
+def test_empty_file() -> None:
+    write("empty.yaml", "")
+    run = check("empty.yaml", "good.yaml")
+    one_error(run, "empty.yaml", "1:1", "the file is empty", "--skip-non-manifests")
+    good_still_checked(run)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00", b"kind: AISystem\n\x00\x00\x00\n"],
+)
+def test_binary_file(raw: bytes) -> None:
+    write("image.yaml", raw)
+    run = check("image.yaml", "good.yaml")
+    one_error(run, "image.yaml", "1:1", "file is binary, not YAML or JSON text")
+    good_still_checked(run)
+
+
+def test_non_utf8_file() -> None:
+    write("latin1.yaml", MINIMAL.replace("name: Ann", "name: Ren\xe9e").encode("latin-1"))
+    run = check("latin1.yaml", "good.yaml")
+    one_error(run, "latin1.yaml", "7:14", "byte 0xe9 is not valid UTF-8; save the file as UTF-8")
+    good_still_checked(run)
+
+
+def test_scalar_at_the_root() -> None:
+    write("scalar.yaml", "just some text\n")
+    one_error(check("scalar.yaml"), "scalar.yaml", "1:1", "the document is a single value",
+              "a manifest is a mapping")  # fmt: skip
+
+
+def test_list_at_the_root() -> None:
+    write("list.yaml", "- apiVersion: aims-policy/v1\n  kind: AISystem\n")
+    run = check("list.yaml", "good.yaml")
+    one_error(run, "list.yaml", "1:1", "the document is a list")
+    good_still_checked(run)
+
+
+def test_complex_key() -> None:
+    write("complex.yaml", MINIMAL + "  ? [a, b]\n  : value\n")
+    one_error(check("complex.yaml"), "complex.yaml", "16:5", "complex (non-scalar) mapping keys")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where", "fragment"),
+    [
+        ("nan.yaml", "kind: AISystem\nspec:\n  score: .nan\n", "3:10", ".nan (infinity or NaN) is not allowed"),
+        ("inf.yaml", "kind: AISystem\nspec:\n  score: -.inf\n", "3:10", "-.inf (infinity or NaN)"),
+        ("nan.json", '{"kind": "AISystem",\n "spec": {"score": NaN}}', "2:20", "NaN is not a number in JSON"),
+        ("inf.json", '{"kind": "AISystem",\n "spec": {"score": Infinity}}', "2:20", "Infinity is not a number in JSON"),
+    ],
+)  # fmt: skip
+def test_nan_and_infinity(name: str, text: str, where: str, fragment: str) -> None:
+    write(name, text)
+    run = check(name, "good.yaml")
+    one_error(run, name, where, fragment, "write a finite number")
+    good_still_checked(run)
+
+
+def test_a_metric_threshold_of_nan_is_refused_where_a_number_is_expected() -> None:
+    text = MINIMAL + "  validation:\n    metrics:\n      - id: acc\n        threshold: .NaN\n        comparison: '>='\n"  # fmt: skip
+    write("metric.yaml", text)
+    one_error(check("metric.yaml"), "metric.yaml", "19:20", ".NaN (infinity or NaN) is not allowed")
+
+
+def test_missing_path() -> None:
+    run = check("nowhere.yaml", "good.yaml")
+    one_error(run, "nowhere.yaml", "1:1", "no such file or directory")
+    good_still_checked(run, files=1)
+
+
+def test_symlink_loops_in_a_directory(in_tmp: Path) -> None:
+    write("repo/a/one.yaml", GOOD.replace("name: document-summariser", "name: one"))
+    write("repo/b/two.yaml", MINIMAL)
+    os.symlink(".", "repo/a/self")
+    os.symlink("../b", "repo/a/to-b")
+    os.symlink("../a", "repo/b/to-a")
+    os.symlink("loop.yaml", "repo/loop.yaml")
+    run = check("repo")
+    assert run.code == 1, run.lines
+    assert any(line.startswith("repo/a/one.yaml:8:3: error AIMS-SCH-001") for line in run.lines)
+    assert run.lines[-1].startswith("2 files, 2 systems checked: ")
+
+
+def test_an_explicit_non_manifest_is_an_error_unless_skipped() -> None:
+    write("ci.yaml", "jobs:\n  build:\n    runs-on: ubuntu-latest\n")
+    write("notes.txt", "kind: AISystem\n")
+    run = check("ci.yaml", "notes.txt", "good.yaml")
+    one_error(run, "ci.yaml", "1:1", "not an aims-policy manifest: no document has kind: AISystem")
+    one_error(run, "notes.txt", "1:1", "it is not a .yaml, .yml or .json file")
+    good_still_checked(run, files=3)
+
+    skipped = check("--skip-non-manifests", "ci.yaml", "notes.txt", "good.yaml")
+    assert skipped.code == 1
+    assert skipped.about("ci.yaml") == [] and skipped.about("notes.txt") == []
+    assert GOOD_FINDING in skipped.lines
+    assert skipped.lines[-1] == "1 file, 1 system checked: 1 error, 0 warnings, 0 notes"
+
+    alone = check("--skip-non-manifests", "ci.yaml")
+    assert (alone.code, alone.stderr) == (0, "")
+    assert alone.lines[-1].startswith("0 files, 0 systems checked")
+
+
+def test_unknown_api_version_is_an_error_never_a_silent_skip() -> None:
+    write("v9.yaml", MINIMAL.replace("aims-policy/v1", "aims-policy/v9"))
+    run = check("v9.yaml", "good.yaml")
+    one_error(run, "v9.yaml", "1:1", "apiVersion 'aims-policy/v9' is not one this aims-policy",
+              "write apiVersion: aims-policy/v1")  # fmt: skip
+    good_still_checked(run)
+    # the same when found by searching a directory, where non-manifests are skipped silently
+    write("dir/v9.yaml", MINIMAL.replace("aims-policy/v1", "aims-policy/v9"))
+    one_error(check("dir", "--skip-non-manifests"), "dir/v9.yaml", "1:1", "apiVersion")
+
+
+def test_missing_api_version_is_a_schema_finding() -> None:
+    write("noversion.yaml", MINIMAL.replace("apiVersion: aims-policy/v1\n", ""))
+    run = check("noversion.yaml")
+    assert run.code == 1
+    assert run.about("noversion.yaml") == [
+        "noversion.yaml:1:1: error AIMS-SCH-002 the document is missing required field "
+        "'apiVersion'; add it [7.5.2]"
+    ]
+
+
+# --- schema findings are findings, not crashes --------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["2026-13-45", "2026-02-30"])
+def test_invalid_calendar_date_is_a_finding_at_the_field(bad: str) -> None:
+    write("date.yaml", MINIMAL.replace("lastReview: 2026-01-15", f"lastReview: {bad}"))
+    run = check("date.yaml", "good.yaml")
+    assert run.code == 1
+    assert run.about("date.yaml") == [
+        f'date.yaml:15:5: error AIMS-SCH-003 spec.lifecycle.lastReview is "{bad}", not a '
+        "calendar date; write YYYY-MM-DD, e.g. 2026-03-31 [7.5.2]"
+    ]
+    assert GOOD_FINDING in run.lines
+
+
+def test_wrong_types_and_missing_fields_are_findings_at_the_field() -> None:
+    text = (
+        MINIMAL.replace("    email: ann@example.com\n", "    email: [ann@example.com]\n")
+        .replace("riskLevel: low", "riskLevel: 3")
+        .replace("    intendedUse: Summarise internal documents\n", "    intendedUsers: [staff]\n")
+    )
+    write("types.yaml", text)
+    run = check("types.yaml")
+    assert run.code == 1
+    assert run.about("types.yaml") == [
+        'types.yaml:8:5: error AIMS-SCH-003 spec.owner.email must be text, not ["ann@example.com"] [7.5.2]',
+        "types.yaml:9:3: error AIMS-SCH-002 spec.purpose is missing required field 'intendedUse'; add it [7.5.2]",
+        "types.yaml:12:5: error AIMS-SCH-003 spec.classification.riskLevel is 3, which is not one of: low, medium, high, critical [7.5.2]",
+    ]  # fmt: skip
+
+
+def test_an_empty_section_is_a_finding() -> None:
+    write("empty-section.yaml", MINIMAL.replace("  purpose:\n    intendedUse: Summarise internal documents\n", "  purpose:\n"))  # fmt: skip
+    run = check("empty-section.yaml")
+    assert run.code == 1
+    assert run.about("empty-section.yaml") == [
+        "empty-section.yaml:9:3: error AIMS-SCH-003 spec.purpose must be a mapping, not null [7.5.2]"
+    ]
+
+
+def test_unknown_key_with_did_you_mean() -> None:
+    write("typo.yaml", MINIMAL.replace("  owner:", "  ownr:"))
+    run = check("typo.yaml", "--format", "json")
+    assert run.code == 1
+    report = json.loads(run.stdout)
+    found = {(f["rule"], f["location"]["line"], f["location"]["column"], f["message"])
+             for f in report["findings"]}  # fmt: skip
+    assert found == {
+        ("AIMS-SCH-001", 6, 3, "unknown field 'ownr' in spec; did you mean 'owner'? "
+         "(prefix organisation-specific fields with 'x-')"),
+        ("AIMS-SCH-002", 5, 1, "spec is missing required field 'owner'; add it"),
+    }  # fmt: skip
+
+
+def test_several_bad_files_and_a_good_one_in_one_run() -> None:
+    write("a-syntax.yaml", "kind: AISystem\nspec: [\n")
+    write("b-empty.yaml", "")
+    write("c-binary.json", b"\x00\x01\x02")
+    write("d-date.yaml", MINIMAL.replace("2026-01-15", "2026-13-45"))
+    run = check("a-syntax.yaml", "b-empty.yaml", "c-binary.json", "d-date.yaml", "good.yaml")
+    assert run.code == 2
+    assert [line.split(":")[0] for line in run.lines[:-1] if line] == [
+        "a-syntax.yaml", "b-empty.yaml", "c-binary.json", "d-date.yaml", "good.yaml"
+    ]  # fmt: skip
+    assert run.lines[-1] == (
+        "5 files, 2 systems checked: 2 errors, 0 warnings, 0 notes; 3 problems stopped checks (exit 2)"
+    )
