@@ -101,3 +101,35 @@ def test_filling_in_the_placeholders_clears_the_placeholder_findings(tmp_path: P
     rules = {m.group("rule") for m in FINDING.finditer(check.stdout)}
     assert "AIMS-TODO-001" not in rules
     assert not {r for r in rules if r.startswith("AIMS-SCH")}
+
+
+# -- editors: the published schema ------------------------------------------------------------
+
+
+def test_schema_output_writes_the_packaged_schema_as_a_valid_json_schema(tmp_path: Path) -> None:
+    target = tmp_path / "vendored" / "manifest-v1.schema.json"
+    target.parent.mkdir()
+    result = aims("schema", "--output", str(target), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    written = json.loads(target.read_text("utf-8"))
+    Draft202012Validator.check_schema(written)
+    assert written == SCHEMA
+    # A manifest written by init validates against the vendored copy, as an editor would check it.
+    assert aims("init", "loan-advisor", "--risk-level", "medium", "--schema",
+                "vendored/manifest-v1.schema.json", cwd=tmp_path).returncode == 0  # fmt: skip
+    data = yaml.safe_load((tmp_path / "loan-advisor.aims.yaml").read_text("utf-8"))
+    assert list(Draft202012Validator(written).iter_errors(data)) == []
+
+
+def test_default_schema_line_is_the_raw_file_of_the_project_repository() -> None:
+    import configparser
+
+    from aims_policy.commands.init import SCHEMA_URL
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    owner_repo = config["metadata"]["url"].removeprefix("https://github.com/")
+    schema_path = "aims_policy/schema/manifest-v1.schema.json"
+    assert (ROOT / schema_path).is_file()
+    assert f"https://raw.githubusercontent.com/{owner_repo}/main/{schema_path}" == SCHEMA_URL
+
