@@ -258,6 +258,24 @@ def test_plain_hook_judges_the_staged_version_not_the_working_tree(hooked_repo: 
     assert "version: 2.0.2" in git(hooked_repo, "show", "HEAD:manifests/system.yaml")
 
 
+def test_plain_hook_resolves_evidence_against_the_index(hooked_repo: Path) -> None:
+    """Evidence that exists only in the working tree would be missing from the commit."""
+    manifest = hooked_repo / "manifests" / "system.yaml"
+    text = manifest.read_text("utf-8").replace(
+        "\n    modelCardRef: evidence/document-summariser/model-card.md\n",  # spec.transparency
+        "\n    modelCardRef: evidence/model-card-v3.md\n")  # fmt: skip
+    manifest.write_text(text, "utf-8")
+    (hooked_repo / "manifests" / "evidence" / "model-card-v3.md").write_text("# Model card v3\n", "utf-8")
+    git(hooked_repo, "add", "manifests/system.yaml")  # the new model card is left unstaged
+    blocked = commit(hooked_repo)
+    assert blocked.returncode != 0, blocked.stdout
+    assert ("manifests/system.yaml", line_of(text, "evidence/model-card-v3.md"), "AIMS-EVD-001") \
+        in findings(blocked.stdout, "AIMS-EVD-001")  # fmt: skip
+    git(hooked_repo, "add", "manifests/evidence/model-card-v3.md")
+    passed = commit(hooked_repo)
+    assert passed.returncode == 0, passed.stdout
+
+
 def test_plain_hook_checks_what_commit_a_would_commit(hooked_repo: Path) -> None:
     # `git commit -a` stages into a temporary index that the hook must read.
     (hooked_repo / "manifests" / "system.yaml").write_text(with_gaps(), "utf-8")
