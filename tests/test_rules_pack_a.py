@@ -7,14 +7,17 @@ must fire on a variant of the compliant base manifest.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
 from aims_policy import data, registry
+from aims_policy.api import check
 from aims_policy.engine import Rule
 from aims_policy.fixtures import CaseResult, coverage, run_file
+from aims_policy.model import Finding
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 MODULES = ("ownership", "governance", "classification", "risk", "impact", "use")
@@ -67,3 +70,46 @@ def test_rule_metadata_is_complete(rule: Rule) -> None:
     assert meta.controls or meta.clauses, "a rule must name the ISO/IEC 42001 item it serves"
     catalog = set(data.load()["controls"]["annexA"])
     assert set(meta.controls) <= catalog, f"unknown Annex A controls {set(meta.controls) - catalog}"
+
+
+# -- the example manifests ------------------------------------------------------------------
+# The reference is manifests/README.md ("Gaps by field" and "Not gaps"), written by hand from the
+# manifests; it is not derived from these rules' output.
+
+REPO = RULES_DIR.parent
+TODAY = "2026-11-22"
+
+
+def _ours(findings: Iterable[Finding]) -> list[Finding]:
+    return [f for f in findings if f.rule_id.startswith(PREFIXES)]
+
+
+def test_compliant_examples_have_no_findings_from_this_pack() -> None:
+    report = check([str(REPO / "manifests")], today=TODAY, cwd=str(REPO))
+    clean = ("document-summariser", "hr-policy-assistant")
+    assert [(f.rule_id, f.message) for f in _ours(report.findings) if f.system in clean] == []
+    base = check([str(RULES_DIR / "fixtures" / "base.yaml")], today=TODAY, cwd=str(REPO))
+    assert [(f.rule_id, f.message) for f in _ours(base.findings)] == []
+
+
+def test_example_gaps_are_found_exactly_where_they_are() -> None:
+    report = check([str(REPO / "manifests")], today=TODAY, cwd=str(REPO))
+    found = {(f.rule_id, f.system, f.ident) for f in _ours(report.findings)}
+    expected = {
+        ("AIMS-GOV-004", "interview-scheduler", "spec.lifecycle.reviewIntervalMonths"),
+        ("AIMS-GOV-004", "interview-scheduler", "spec.lifecycle.nextReview"),
+        ("AIMS-RSK-004", "interview-scheduler", "spec.risks[R-2].owner"),
+        ("AIMS-GOV-005", "fraud-detection", "spec.lifecycle.nextReview"),
+        ("AIMS-GOV-008", "fraud-detection", "spec.lifecycle.changeLog[1]"),
+        ("AIMS-IMP-007", "credit-scoring", "spec.impactAssessment.fundamentalRights.completed"),
+        ("AIMS-IMP-006", "credit-scoring", "spec.impactAssessment.date"),
+        ("AIMS-RSK-012", "credit-scoring", "spec.risks[R-3].reviewDate"),
+        ("AIMS-RSK-008", "credit-scoring", "spec.risks[R-4].treatment.controls"),
+        ("AIMS-CLS-004", "credit-scoring", "spec.classification.euAiAct.conformityAssessmentRef"),
+        ("AIMS-CLS-004", "credit-scoring", "spec.classification.euAiAct.euDatabaseId"),
+        ("AIMS-RSK-011", "cv-screening", "spec.risks[R-5].acceptance.approver"),
+        ("AIMS-IMP-001", "medical-triage", "spec.impactAssessment.status"),
+        ("AIMS-RSK-010", "medical-triage", "spec.risks[R-1].residualRisk.score"),
+    }
+    assert sorted(expected - found) == [], "documented gaps not found"
+    assert sorted(found - expected) == [], "findings the README does not document"
