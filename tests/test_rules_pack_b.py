@@ -255,7 +255,7 @@ def test_shared_data_set_with_conflicting_licences(tmp_path: Path) -> None:
     assert [(f, line) for _r, f, line, _m in found] == [
         ("a.yaml", licence_line), ("b.yaml", licence_line), ("c.yaml", licence_line)]
     message_b = found[1][3]
-    assert "CC-BY-4.0 in one (a.yaml:20" in message_b and "c.yaml:20" in message_b
+    assert "CC-BY-4.0 in system one (a.yaml:20" in message_b and "c.yaml:20" in message_b
 
 
 def test_data_sets_with_equal_licences_pass(tmp_path: Path) -> None:
