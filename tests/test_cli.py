@@ -1,0 +1,270 @@
+"""The command-line contract: exit codes, --fail-on, --today, the JSON report, the info commands,
+and byte-identical output from run to run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from aims_policy import __version__
+from aims_policy.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = (ROOT / "rules" / "fixtures" / "base.yaml").read_text(encoding="utf-8")
+SCRIPT = Path(sys.executable).with_name("aims-policy")
+
+# base.yaml passes every built-in rule on 2026-11-22. One unknown field gives exactly one finding
+# (AIMS-SCH-001, an error by default) at line 8, column 3; --severity turns it into a warning or a
+# note, which is how the --fail-on thresholds are tested without depending on any other rule.
+GOOD = BASE.replace(
+    "  title: DocBrief internal document summariser\n",
+    "  title: DocBrief internal document summariser\n  titel: typo\n",
+)
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert "Traceback" not in result.stdout + result.stderr
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "clean.yaml").write_text(BASE, encoding="utf-8")
+    (tmp_path / "typo.yaml").write_text(GOOD, encoding="utf-8")
+    return tmp_path
+
+
+# --- exit codes -----------------------------------------------------------------------------------
+
+
+def test_exit_0_when_clean() -> None:
+    code, out, err = invoke("check", "--today", "2026-11-22", "clean.yaml")
+    assert (code, err) == (0, "")
+    assert out == "1 file, 1 system checked: 0 errors, 0 warnings, 0 notes\n"
+
+
+def test_exit_1_with_a_finding_and_the_line_format() -> None:
+    code, out, _ = invoke("check", "--today", "2026-11-22", "--no-color", "typo.yaml")
+    assert code == 1
+    assert out.splitlines()[0] == (
+        "typo.yaml:8:3: error AIMS-SCH-001 unknown field 'titel' in metadata; did you mean "
+        "'title'? (prefix organisation-specific fields with 'x-') [7.5.2]"
+    )
+
+
+def test_exit_2_when_a_file_cannot_be_checked_even_with_fail_on_never() -> None:
+    Path("broken.yaml").write_text("kind: AISystem\nspec: [\n", encoding="utf-8")
+    code, out, _ = invoke(
+        "check", "--today", "2026-11-22", "--fail-on", "never", "broken.yaml", "clean.yaml"
+    )
+    assert code == 2
+    assert out.splitlines()[-1].endswith("1 problem stopped checks (exit 2)")
+
+
+@pytest.mark.parametrize(
+    ("level", "fail_on", "expected"),
+    [
+        ("error", None, 1),
+        ("error", "error", 1),
+        ("error", "warning", 1),
+        ("error", "note", 1),
+        ("error", "never", 0),
+        ("warning", None, 0),
+        ("warning", "error", 0),
+        ("warning", "warning", 1),
+        ("warning", "note", 1),
+        ("warning", "never", 0),
+        ("note", None, 0),
+        ("note", "warning", 0),
+        ("note", "note", 1),
+        ("note", "never", 0),
+    ],
+)
+def test_fail_on_threshold(level: str, fail_on: str | None, expected: int) -> None:
+    args = ["check", "--today", "2026-11-22", "--severity", f"AIMS-SCH-001={level}", "typo.yaml"]
+    if fail_on:
+        args += ["--fail-on", fail_on]
+    code, out, _ = invoke(*args)
+    assert code == expected
+    assert f"typo.yaml:8:3: {level} AIMS-SCH-001" in out
+
+
+def test_usage_errors_exit_2() -> None:
+    assert invoke("check", "--fail-on", "sometimes", "clean.yaml")[0] == 2
+    code, _, err = invoke("check", "--today", "2026-02-30", "clean.yaml")
+    assert code == 2
+    assert "'2026-02-30' is not a date; write YYYY-MM-DD" in err
+    assert invoke("no-such-command")[0] == 2
+
+
+# --- --today ------------------------------------------------------------------------------------
+
+
+def test_today_changes_date_judgements() -> None:
+    """base.yaml's next system review is due on 2027-06-15 (line 77): on time that day, late
+    the next."""
+    args = ["check", "--select", "AIMS-GOV-005", "--no-color", "clean.yaml"]
+    assert invoke(*args, "--today", "2027-06-15")[0] == 0
+    code, out, _ = invoke(*args, "--today", "2027-06-16")
+    assert code == 1
+    assert out.startswith(
+        "clean.yaml:77:5: error AIMS-GOV-005 the system review was due on 2027-06-15 and is 1 "
+    )
+    report = json.loads(invoke(*args, "--today", "2027-06-16", "--format", "json")[1])
+    assert report["today"] == "2027-06-16"
+
+
+# --- the JSON report ------------------------------------------------------------------------------
+
+
+def test_json_report_fields() -> None:
+    code, out, _ = invoke("check", "--today", "2026-11-22", "--format", "json", "typo.yaml")
+    assert code == 1
+    report = json.loads(out)
+    assert report["formatVersion"] == "1.0"
+    assert report["tool"] == {"name": "aims-policy", "version": __version__}
+    assert report["today"] == "2026-11-22"
+    assert report["failOn"] == "error"
+    assert report["exitCode"] == 1
+    assert report["summary"]["files"] == 1 and report["summary"]["systems"] == 1
+    assert report["problems"] == []
+    [finding] = report["findings"]
+    assert finding["rule"] == "AIMS-SCH-001"
+    assert finding["severity"] == "error"
+    assert finding["message"].startswith("unknown field 'titel' in metadata; did you mean 'title'?")
+    assert finding["location"] == {
+        "file": "typo.yaml",
+        "line": 8,
+        "column": 3,
+        "endLine": 8,
+        "endColumn": 14,
+    }
+    assert finding["jsonPath"] == "/metadata/titel"
+    assert finding["identity"] == {
+        "system": "document-summariser",
+        "item": None,
+        "path": "metadata.titel",
+    }
+    assert finding["state"] == "open"
+    assert len(finding["fingerprint"]) == 32
+
+
+def test_json_report_names_list_items_by_id() -> None:
+    text = BASE.replace("reviewDate: 2027-04-15", "reviewDate: 2027-04-31")  # risk R-4
+    Path("item.yaml").write_text(text, encoding="utf-8")
+    report = json.loads(
+        invoke("check", "--today", "2026-11-22", "--format", "json", "item.yaml")[1]
+    )
+    [finding] = report["findings"]
+    assert finding["rule"] == "AIMS-SCH-003"
+    assert finding["identity"]["path"] == "spec.risks[R-4].reviewDate"
+    assert finding["jsonPath"] == "/spec/risks/3/reviewDate"
+    assert finding["location"]["line"] == 259
+
+
+def test_json_report_problems_have_a_location() -> None:
+    Path("broken.json").write_text('{"kind": "AISystem",\n "spec": [}', encoding="utf-8")
+    code, out, _ = invoke("check", "--format", "json", "broken.json")
+    assert code == 2
+    [problem] = json.loads(out)["problems"]
+    assert problem["kind"] == "load"
+    assert problem["location"] == {"file": "broken.json", "line": 2, "column": 11}
+    assert problem["message"].startswith("invalid JSON")
+
+
+# --- version, schema, rules, explain --------------------------------------------------------------
+
+
+def test_version() -> None:
+    code, out, _ = invoke("--version")
+    assert (code, out) == (0, f"aims-policy {__version__}\n")
+
+
+def test_python_dash_m_version() -> None:
+    done = subprocess.run([sys.executable, "-m", "aims_policy", "--version"],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT.parent)  # fmt: skip
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"aims-policy {__version__}\n", "")
+
+
+def test_console_script_version() -> None:
+    done = subprocess.run([str(SCRIPT), "--version"], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, f"aims-policy {__version__}\n")
+
+
+def test_schema_prints_a_valid_json_schema() -> None:
+    import jsonschema
+
+    code, out, _ = invoke("schema")
+    assert code == 0
+    schema = json.loads(out)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["properties"]["apiVersion"]["const"] == "aims-policy/v1"
+    packaged = json.loads(
+        (ROOT / "aims_policy" / "schema" / "manifest-v1.schema.json").read_text("utf-8")
+    )
+    assert schema == packaged
+
+
+def test_rules_json_lists_rules_with_severity_and_iso_refs() -> None:
+    code, out, _ = invoke("rules", "--format", "json")
+    assert code == 0
+    rules = json.loads(out)
+    by_id = {r["id"]: r for r in rules}
+    assert len(by_id) == len(rules), "rule ids are unique"
+    assert {"AIMS-SCH-001", "AIMS-SCH-002", "AIMS-SCH-003", "AIMS-OWN-001"} <= set(by_id)
+    own = by_id["AIMS-OWN-001"]
+    assert own["severity"] == "error"
+    assert "A.3.2" in own["iso42001"]["controls"]
+    assert "5.3" in own["iso42001"]["clauses"]
+    for rule in rules:
+        assert rule["severity"] in ("error", "warning", "note"), rule["id"]
+        refs = rule["iso42001"]["controls"] + rule["iso42001"]["clauses"]
+        assert refs, f"{rule['id']} maps to no ISO/IEC 42001 control or clause"
+        assert rule["title"] and rule["rationale"] and rule["remediation"], rule["id"]
+
+
+def test_explain_prints_a_rules_documentation() -> None:
+    code, out, _ = invoke("explain", "AIMS-OWN-001")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "AIMS-OWN-001  The system owner can be contacted"
+    assert "severity:     error" in lines
+    assert any(line.startswith("ISO/IEC 42001:") and "A.3.2" in line for line in lines)
+    assert "Why it matters:" in lines
+
+
+def test_explain_unknown_rule_exits_2_with_did_you_mean() -> None:
+    code, _, err = invoke("explain", "AIMS-OWN-01")
+    assert code == 2
+    assert "no rule 'AIMS-OWN-01'; did you mean AIMS-OWN-001?" in err
+
+
+# --- determinism --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_two_runs_are_byte_identical(fmt: str, in_tmp: Path) -> None:
+    """Separate processes with different hash seeds: no set or dict ordering leaks into output."""
+    import os
+
+    shutil.copytree(ROOT / "manifests", in_tmp / "manifests")
+    args = [str(SCRIPT), "check", "--today", "2026-11-22", "--format", fmt, "--no-color",
+            "manifests", "typo.yaml"]  # fmt: skip
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(args, capture_output=True, timeout=120, env=env)
+        assert done.returncode == 1, done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count(b"AIMS-SCH-001") >= 1
