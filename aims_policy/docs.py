@@ -40,6 +40,8 @@ class Case:
     unset: tuple[str, ...] = ()
     data: Mapping[str, Any] = field(default_factory=dict)
     today: str = ""
+    # A cross-manifest rule's case: one (with, unset, input) spec per manifest.
+    manifests: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,9 +116,11 @@ def _case(raw: Any, base: Any, file: str, line: int, today: str) -> Case | None:
     manifest = raw.get("input", base)
     if manifest is None:
         return None
+    variants = raw.get("manifests")
+    manifests = tuple(dict(v) if isinstance(v, Mapping) else {} for v in variants) if isinstance(variants, list) else ()
     return Case(raw["rule"], str(raw.get("name", f"case at line {line}")), status, paths, file, line,
                 manifest, dict(raw.get("with") or {}), tuple(str(p) for p in raw.get("unset") or ()),
-                dict(raw.get("data") or {}), today)  # fmt: skip
+                dict(raw.get("data") or {}), today, manifests)  # fmt: skip
 
 
 def collect(*, builtin: bool = True, directories: Sequence[str | Path] = (),
@@ -196,9 +200,9 @@ def _examples(meta: RuleMeta, cases: Sequence[Case]) -> list[str]:
     if passing is None and failing is None:
         return ["## Example", "", "No fixture example yet.", ""]
     chosen = [c for c in (passing, failing) if c is not None]
-    paths = list(dict.fromkeys(p for c in chosen for p in (*c.with_, *c.unset)))
+    paths = list(dict.fromkeys(p for c in chosen for part in _parts(c) for p in (*part.with_, *part.unset)))
     if not paths and failing is not None:
-        paths = [_dotted(p) for p in failing.paths]
+        paths = list(dict.fromkeys(_dotted(p) for p in failing.paths))
     lines = ["## Example", ""]
     for case in chosen:
         verdict = "Passes" if case.expect == "passed" else "Fails"
@@ -213,6 +217,17 @@ def _examples(meta: RuleMeta, cases: Sequence[Case]) -> list[str]:
     return lines
 
 
+def _parts(case: Case) -> list[Case]:
+    """The manifests a case evaluates: itself, or for a cross-manifest rule one per manifest."""
+    from dataclasses import replace
+
+    if not case.manifests:
+        return [case]
+    return [replace(case, manifest=m.get("input", case.manifest), with_=dict(m.get("with") or {}),
+                    unset=tuple(str(p) for p in m.get("unset") or ()), manifests=())
+            for m in case.manifests]  # fmt: skip
+
+
 def _inline(value: Any) -> str:
     import json
 
@@ -221,8 +236,11 @@ def _inline(value: Any) -> str:
 
 def _dotted(ident: str) -> str:
     """An identity path as written in findings (``spec.risks[R-1].owner``) -> the dotted form
-    fixtures use for with/unset (``spec.risks.[R-1].owner``)."""
-    return ident.replace("[", ".[").lstrip(".")
+    fixtures use for with/unset (``spec.risks.[R-1].owner``). A cross-manifest finding's
+    ``manifests[1].`` prefix is dropped: the path is shown in every manifest."""
+    import re
+
+    return re.sub(r"^manifests\[\d+\]\.", "", ident).replace("[", ".[").lstrip(".")
 
 
 # -- the manifest snippet ---------------------------------------------------------------------
@@ -280,6 +298,11 @@ def _apply(document: Any, path: str, value: Any) -> None:
 
 
 def _snippet(case: Case, paths: Sequence[str]) -> list[str]:
+    if case.manifests:
+        out: list[str] = []
+        for index, one in enumerate(_parts(case)):
+            out += (["---"] if index else []) + [f"# manifests[{index}]", *_snippet(one, paths)]
+        return out
     variant = _variant(case)
     root = _Node(variant)
     for path in paths:

@@ -13,6 +13,14 @@ A fixture file sits beside its rule module (``risk.py`` -> ``risk.fixtures.yaml`
         expect: {fail: [spec.owner.email]}        # identity paths, exactly; or pass / not-applicable
 
 Paths name list items by id (``spec.risks.[R-1].owner``) or by position (``spec.risks.0``).
+
+A cross-manifest rule (``@set_rule``) sees several manifests, so its case lists them, each a
+variant of the base, and names findings by the manifest they point into::
+
+      - rule: AIMS-SET-001
+        name: two manifests with one name both fail
+        manifests: [{}, {with: {metadata.title: A copy}}]
+        expect: {fail: ["manifests[0].metadata.name", "manifests[1].metadata.name"]}
 Every variant must still satisfy the manifest schema, so a fixture cannot test input that the
 validator would never let through.
 """
@@ -28,7 +36,7 @@ from typing import Any
 
 from pyrsistent import freeze, thaw
 
-from aims_policy.engine import UNSET, Rule, evaluate, make_context
+from aims_policy.engine import UNSET, Entry, Rule, SetRule, evaluate, make_context
 from aims_policy.evidence import resolve
 from aims_policy.loader import load_bytes
 from aims_policy.paths import ident
@@ -97,7 +105,7 @@ def _expectation(raw: Any) -> tuple[str, frozenset[str]]:
     raise FixtureError(f"expect must be pass, not-applicable or {{fail: [...]}}, not {raw!r}")
 
 
-def run_file(path: Path, rules: Mapping[str, Rule], data: Mapping[str, Any]) -> list[CaseResult]:
+def run_file(path: Path, rules: Mapping[str, Rule | SetRule], data: Mapping[str, Any]) -> list[CaseResult]:
     """Run every case of one fixture file against ``rules`` (by id)."""
     from aims_policy.validate import fast_is_valid
 
@@ -124,6 +132,11 @@ def run_file(path: Path, rules: Mapping[str, Rule], data: Mapping[str, Any]) -> 
         if rule is None:
             results.append(CaseResult(str(path), name, rule_id, False, "error", expected,
                                       f"no rule {rule_id!r} is loaded", line=line))  # fmt: skip
+            continue
+        if isinstance(rule, SetRule):
+            ok, status, detail, fired = _run_set_case(path, case, rule, base_input, frozen_data, today,
+                                                      expected, paths)  # fmt: skip
+            results.append(CaseResult(str(path), name, rule_id, ok, status, expected, detail, fired, line))
             continue
         manifest = case.get("input", base_input)
         if manifest is None:
@@ -153,6 +166,60 @@ def run_file(path: Path, rules: Mapping[str, Rule], data: Mapping[str, Any]) -> 
         results.append(CaseResult(str(path), name, rule_id, ok, outcome.status, expected, detail,
                                   fired, line))  # fmt: skip
     return results
+
+
+def _run_set_case(path: Path, case: Mapping[str, Any], rule: SetRule, base_input: Any, data: Any,
+                  today: _dt.date, expected: str, paths: frozenset[str],
+                  ) -> tuple[bool, str, str, tuple[str, ...]]:  # fmt: skip
+    """A cross-manifest rule sees several manifests: ``manifests:`` lists them, each a variant of
+    the base (its own ``with``/``unset``/``input``). Findings are named by the manifest they point
+    into: ``manifests[1].metadata.name``."""
+    from aims_policy.model import Location
+    from aims_policy.validate import fast_is_valid
+
+    variants = case.get("manifests")
+    if not isinstance(variants, list) or not variants:
+        return False, "error", "a case of a cross-manifest rule lists `manifests:` (variants of the base)", ()
+    entries: list[Entry] = []
+    documents: list[Any] = []
+    for index, raw in enumerate(variants):
+        spec = raw if isinstance(raw, Mapping) else {}
+        overrides: dict[str, Any] = dict(spec.get("with") or {})
+        overrides.update({k: UNSET for k in spec.get("unset") or ()})
+        where = f"manifests[{index}]"
+        try:
+            ctx = make_context(spec.get("input", base_input), data, today, with_input=overrides,
+                               with_data=case.get("data") or {})  # fmt: skip
+        except (KeyError, IndexError, ValueError) as exc:
+            return False, "error", f"{where}: cannot apply with/unset: {exc}", ()
+        variant = thaw(ctx.input)
+        if not fast_is_valid(variant):
+            return False, "error", f"{where} does not match the manifest schema", ()
+        ctx.evidence = resolve(variant, str(path), os.path.dirname(os.path.abspath(path)))
+        def locate(_path: Any, where: str = where) -> Location:
+            return Location(where)  # the case's own name for the manifest, not a file
+
+        try:
+            value = rule.collect(ctx, locate)
+        except Exception as exc:
+            return False, "error", f"the rule raised {type(exc).__name__}: {exc} (collecting {where})", ()
+        name = variant.get("metadata", {}).get("name") if isinstance(variant, Mapping) else None
+        entries.append(Entry(str(name or where), where, value))
+        documents.append(variant)
+    try:
+        pairs = list(rule.check(entries))
+    except Exception as exc:
+        return False, "error", f"the rule raised {type(exc).__name__}: {exc}", ()
+    fired: set[str] = set()
+    for system, violation in pairs:
+        file = violation.location.file if violation.location else None
+        # Without a location, the violation belongs to the first manifest of its system.
+        index = next((i for i, e in enumerate(entries) if e.file == file),
+                     next((i for i, e in enumerate(entries) if e.system == system), 0))  # fmt: skip
+        fired.add(f"manifests[{index}].{ident(documents[index], violation.target)}")
+    status = "failed" if pairs else "passed"
+    ok, detail = _judge(expected, paths, status, sorted(fired), "")
+    return ok, status, detail, tuple(sorted(fired))
 
 
 def _judge(expected: str, paths: frozenset[str], status: str, fired: Sequence[str],

@@ -383,3 +383,66 @@ def test_junit_is_valid_and_reports_each_case(tmp_path: Path, monkeypatch: pytes
     assert coverage == {"line-coverage-percent": "100.0", "lines-executed": "14", "lines": "14"}
     assert [c.get("name") for c in suites[1].findall("testcase")] == [
         "fixture coverage", "fixture coverage", "line coverage >= 50%"]
+
+
+# -- cross-manifest rules -----------------------------------------------------------------------
+
+SET_RULE = '''
+    from aims_policy.engine import Violation, set_rule
+
+
+    def _collect(ctx, locate):
+        return ctx.get("metadata.x-team"), locate(("metadata", "x-team"))
+
+
+    @set_rule(collect=_collect, id="ORG-SET-001", title="Teams are unique", severity="note",
+              rationale="r", remediation="m")
+    def unique_team(entries):
+        seen = {}
+        for entry in entries:
+            team, where = entry.value
+            if team is None:
+                continue
+            if team in seen:
+                yield entry.system, Violation(("metadata", "x-team"), "taken", location=where)
+            seen[team] = entry
+'''
+
+
+def test_cross_manifest_rule_fixtures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pack = tmp_path / "org"
+    write(pack / "teams.py", SET_RULE)
+    write(pack / "base.yaml", BASE)
+    write(pack / "teams.fixtures.yaml", """
+        base: base.yaml
+        cases:
+          - rule: ORG-SET-001
+            name: two teams pass
+            manifests: [{with: {metadata.x-team: a}}, {with: {metadata.x-team: b, metadata.name: t}}]
+            expect: pass
+          - rule: ORG-SET-001
+            name: the second manifest reusing a team fails there
+            manifests:
+              - with: {metadata.x-team: a}
+              - with: {metadata.x-team: a, metadata.name: t}
+            expect: {fail: ["manifests[1].metadata.x-team"]}
+          - rule: ORG-SET-001
+            name: the wrong manifest is named
+            manifests: [{with: {metadata.x-team: a}}, {with: {metadata.x-team: a}}]
+            expect: {fail: ["manifests[0].metadata.x-team"]}
+          - rule: ORG-SET-001
+            name: no manifests listed
+            expect: pass
+    """)
+    monkeypatch.chdir(tmp_path)
+    result = aims("test", "--rules", "org")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[:4] == [
+        "FAIL  org/teams.fixtures.yaml:13: ORG-SET-001: the wrong manifest is named",
+        "      not fired at manifests[0].metadata.x-team; also fired at manifests[1].metadata.x-team",
+        "FAIL  org/teams.fixtures.yaml:17: ORG-SET-001: no manifests listed",
+        "      a case of a cross-manifest rule lists `manifests:` (variants of the base)",
+    ]
+    # collect (1 line) and check (8 lines): only `continue` (no manifest without a team) never runs.
+    assert "  ORG-SET-001      4     1     1     -   88.9%" in result.stdout
+    assert "  ORG-SET-001  lines never executed: org/teams.py:15" in result.stdout

@@ -196,3 +196,23 @@ def test_crosswalk_shows_confidence_and_derived() -> None:
     assert _refs((Reference("Art. 9(2)"), Reference("MAP 1.1", "low", derived=True))) == (
         "Art. 9(2) (high confidence); MAP 1.1 (low confidence, derived)")
     assert _refs(()) == "—"
+
+
+def test_cross_manifest_example_shows_each_manifest() -> None:
+    from aims_policy.docs import Case, _examples
+    from aims_policy.model import RuleMeta
+
+    base = {"metadata": {"name": "a", "title": "A"}}
+    case = Case("ORG-SET-001", "names clash", "failed", ("manifests[1].metadata.name",), "f.yaml", 7, base,
+                manifests=({}, {"with": {"metadata.title": "B"}}))  # fmt: skip
+    meta = RuleMeta("ORG-SET-001", "N", "T", "error", "r", "m", scope="set")
+    assert _examples(meta, [case]) == [
+        "## Example", "",
+        "Fails: *names clash* (`f.yaml`, line 7).", "",
+        "```yaml",
+        "# manifests[0]", "metadata:", "  title: A",
+        "---",
+        "# manifests[1]", "metadata:", "  title: B",
+        "```", "",
+        "Reported at: `manifests[1].metadata.name`.", "",
+    ]

@@ -87,7 +87,7 @@ class RuleCoverage:
 
     rule_id: str
     source: str  # the rule's module, as displayed
-    scope: str = "manifest"  # "set": a cross-manifest rule, which fixtures cannot evaluate
+    scope: str = "manifest"  # "set": a cross-manifest rule (its cases list several manifests)
     has_applies: bool = False
     cases: int = 0
     failed: int = 0
@@ -106,8 +106,6 @@ class RuleCoverage:
 
     @property
     def gaps(self) -> list[str]:
-        if self.scope == "set":
-            return ["cross-manifest rule: fixtures cannot evaluate it"]
         if not self.cases:
             return ["no fixtures"]
         out = []
@@ -135,8 +133,7 @@ class TestRun:
 
     @property
     def line_totals(self) -> tuple[int, int]:
-        measured = [c for c in self.coverage if c.scope == "manifest"]
-        return (sum(len(c.lines & c.executed) for c in measured), sum(len(c.lines) for c in measured))
+        return (sum(len(c.lines & c.executed) for c in self.coverage), sum(len(c.lines) for c in self.coverage))
 
     @property
     def percent(self) -> float:
@@ -213,11 +210,10 @@ def run(ruleset: Any, locations: Sequence[Path], data: Mapping[str, Any]) -> Tes
     the rules defined there (and of any other rule a case names)."""
     from aims_policy.fixtures import FixtureError, run_file
 
-    rules: dict[str, Rule] = {r.id: r for r in ruleset.rules}
+    rules: dict[str, Rule | SetRule] = {r.id: r for r in ruleset.all}
     files = fixture_files_at(locations)
     sources = {r.id: rule_source(r) for r in ruleset.all}
-    tracer = LineTracer(r.check.__code__ for r in ruleset.rules
-                        if isinstance(getattr(r.check, "__code__", None), CodeType))  # fmt: skip
+    tracer = LineTracer(code for r in ruleset.all for code in _codes(r))
     results: list[CaseResult] = []
     problems: list[tuple[str, str]] = []
     for file in files:
@@ -236,11 +232,15 @@ def run(ruleset: Any, locations: Sequence[Path], data: Mapping[str, Any]) -> Tes
         source = sources[item.id]
         cov = RuleCoverage(item.id, display(source) if source else "?", item.meta.scope,
                            getattr(item, "applies", None) is not None)  # fmt: skip
-        code = getattr(item.check, "__code__", None)
-        if item.meta.scope == "manifest" and isinstance(code, CodeType):
-            cov.lines = executable_lines(code)
-            cov.executed = tracer.hit.get(code.co_filename, set()) & cov.lines
+        for code in _codes(item):
+            # A set rule's collect and check usually share its module; lines elsewhere would
+            # need a second file name in the table, so they are left out.
+            if source is not None and Path(code.co_filename).resolve() == source:
+                lines = executable_lines(code)
+                cov.lines |= lines
+                cov.executed |= tracer.hit.get(code.co_filename, set()) & lines
         table.append(cov)
+    table.sort(key=lambda c: c.rule_id)
     by_id = {c.rule_id: c for c in table}
     for r in results:
         seen = by_id.get(r.rule_id)
@@ -251,6 +251,13 @@ def run(ruleset: Any, locations: Sequence[Path], data: Mapping[str, Any]) -> Tes
             setattr(seen, r.status, getattr(seen, r.status) + 1)
     shown = [replace(r, file=display(r.file)) for r in results]
     return TestRun(shown, [display(f) for f in files], table, problems)
+
+
+def _codes(rule: Rule | SetRule) -> list[CodeType]:
+    """The functions whose lines count for a rule: its check (and a set rule's collect)."""
+    functions = [rule.check, getattr(rule, "collect", None)]
+    codes = [getattr(f, "__code__", None) for f in functions]
+    return [c for c in codes if isinstance(c, CodeType)]
 
 
 def _problem(exc: BaseException) -> str:
@@ -281,9 +288,6 @@ def render_text(run: TestRun, *, verbose: bool = False, coverage_min: float | No
     width = max([len(c.rule_id) for c in run.coverage] + [4])
     lines.append(f"  {'rule':<{width}}  cases  fail  pass   n/a   lines")
     for c in run.coverage:
-        if c.scope == "set":
-            lines.append(f"  {c.rule_id:<{width}}      -     -     -     -       -")
-            continue
         na = f"{c.not_applicable:>4}" if c.has_applies else "   -"
         lines.append(f"  {c.rule_id:<{width}}  {c.cases:>5}  {c.failed:>4}  {c.passed:>4}  {na}"
                      f"  {c.percent:5.1f}%")  # fmt: skip
@@ -313,8 +317,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def _strict_gaps(run: TestRun) -> list[RuleCoverage]:
-    return [c for c in run.coverage if c.scope == "manifest"
-            and any(not g.startswith("lines never") for g in c.gaps)]  # fmt: skip
+    return [c for c in run.coverage if any(not g.startswith("lines never") for g in c.gaps)]
 
 
 def render_junit(run: TestRun, *, coverage_min: float | None = None, strict: bool = False) -> str:
