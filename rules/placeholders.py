@@ -51,7 +51,8 @@ def _placeholders(node: Any, path: Path) -> Iterator[tuple[Path, str]]:
 )
 def placeholders_filled_in(ctx: Context) -> Iterator[Violation]:
     for path, value in _placeholders(ctx.input, ()):
-        hint = value[len("TODO"):].lstrip(" :-").strip()
+        # "TODO: what belongs here" carries its own hint; any other placeholder is shown as is.
+        hint = value.partition(":")[2].strip() if value[4:].lstrip().startswith(":") else value
         what = f" ({hint})" if hint else ""
         yield ctx.violation(path, f"{identity(ctx, path)} is still a placeholder{what}; "
                             "write the real value")
