@@ -64,6 +64,13 @@ def load_directory(directory: str | Path) -> list[AnyRule]:
         raise RuleLoadError(f"{directory}: rule pack directory not found")
     digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:10]
     pack = root.name or str(root)
+    package = f"aims_policy_pack_{digest}"
+    if package not in sys.modules:
+        # A parent package whose path is this directory alone, so that pack modules can share
+        # helpers with relative imports (``from . import _common``).
+        parent = ModuleType(package)
+        setattr(parent, "__path__", [str(root.resolve())])  # noqa: B010 - ModuleType declares no __path__
+        sys.modules[package] = parent
     found: list[AnyRule] = []
     for file in sorted(root.glob("*.py")):
         if file.name.startswith("_"):

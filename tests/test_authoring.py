@@ -446,3 +446,22 @@ def test_cross_manifest_rule_fixtures(tmp_path: Path, monkeypatch: pytest.Monkey
     # collect (1 line) and check (8 lines): only `continue` (no manifest without a team) never runs.
     assert "  ORG-SET-001      4     1     1     -   88.9%" in result.stdout
     assert "  ORG-SET-001  lines never executed: org/teams.py:15" in result.stdout
+
+
+def test_pack_modules_share_helpers_with_relative_imports(tmp_path: Path) -> None:
+    pack = tmp_path / "org"
+    write(pack / "_common.py", 'PREFIX = "ORG"\n')  # underscore: a helper, not searched for rules
+    write(pack / "named.py", '''
+        from aims_policy.engine import rule
+
+        from . import _common
+
+
+        @rule(id=f"{_common.PREFIX}-HLP-001", title="Uses a helper", severity="note",
+              rationale="r", remediation="m")
+        def helped(ctx):
+            return ()
+    ''')
+    result = aims("rules", "--rules", str(pack))
+    assert result.exit_code == 0, result.stderr
+    assert "ORG-HLP-001    note     Uses a helper []" in result.stdout
