@@ -44,6 +44,10 @@ def _rules() -> dict[str, Rule]:
     return {r.id: r for r in _ruleset().rules}
 
 
+def _all_rules() -> dict[str, Rule | SetRule]:
+    return {r.id: r for r in _ruleset().all}
+
+
 def _pack_rules() -> list[Rule]:
     return [r for r in _ruleset().rules if r.id.startswith(PREFIXES)]
 
@@ -54,15 +58,17 @@ def _set_rules() -> list[SetRule]:
 
 @lru_cache(maxsize=1)
 def _results() -> tuple[CaseResult, ...]:
-    rules, document = _rules(), data.load()
-    return tuple(r for m in MODULES for r in run_file(RULES_DIR / f"{m}.fixtures.yaml", rules, document))
+    rules, document = _all_rules(), data.load()
+    files = [RULES_DIR / f"{m}.fixtures.yaml" for m in (*MODULES, "crossmanifest")]
+    return tuple(r for f in files for r in run_file(f, rules, document))
 
 
 # -- per-manifest rules: fixtures -----------------------------------------------------------
 
 
 def test_every_module_has_its_fixture_file() -> None:
-    assert [m for m in MODULES if not (RULES_DIR / f"{m}.fixtures.yaml").exists()] == []
+    expected = (*MODULES, "crossmanifest")
+    assert [m for m in expected if not (RULES_DIR / f"{m}.fixtures.yaml").exists()] == []
     modules = {r.module.rsplit(".", 1)[-1] for r in _pack_rules()}
     assert modules == set(MODULES)
 
@@ -72,12 +78,12 @@ def test_fixture_case(case: CaseResult) -> None:
     assert case.ok, f"{case.file}:{case.line}: {case.detail}"
 
 
-@pytest.mark.parametrize("rule", _pack_rules(), ids=lambda r: r.id)
-def test_rule_fails_passes_and_does_not_apply(rule: Rule) -> None:
+@pytest.mark.parametrize("rule", [*_pack_rules(), *_set_rules()], ids=lambda r: r.id)
+def test_rule_fails_passes_and_does_not_apply(rule: Rule | SetRule) -> None:
     cov = coverage(_results(), [rule.id])[rule.id]
     assert cov.failed >= 1, "no fixture case shows the rule failing"
     assert cov.passed >= 1, "no fixture case shows the rule passing"
-    if rule.applies is not None:
+    if isinstance(rule, Rule) and rule.applies is not None:
         assert cov.not_applicable >= 1, "the rule has `applies` but no not-applicable case"
 
 
