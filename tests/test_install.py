@@ -1,0 +1,142 @@
+"""A non-editable install finds everything: built-in rules, their fixtures, the schema, the data
+document. The wheel is built offline from a copy of the source (so the shared tree stays clean),
+installed into a plain directory and run from another working directory with ``python -S``, so
+neither the editable install nor the source tree can stand in for a missing file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = [
+    "aims_policy",
+    "rules",
+    "setup.cfg",
+    "pyproject.toml",
+    "README.md",
+    "MANIFEST.in",
+    "LICENSE",
+]
+IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build", "dist", ".*")
+
+
+class Installed:
+    def __init__(self, target: Path, wheel: Path, elsewhere: Path):
+        self.target, self.wheel, self.elsewhere = target, wheel, elsewhere
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``python -S -m aims_policy ...`` seeing only the install and the third-party libraries."""
+        purelib = sysconfig.get_paths()["purelib"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+        env["PYTHONPATH"] = os.pathsep.join([str(self.target), purelib])
+        return subprocess.run([sys.executable, "-S", "-m", "aims_policy", *args], cwd=self.elsewhere,
+                              env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    base = tmp_path_factory.mktemp("install")
+    source = base / "source"
+    source.mkdir()
+    for name in SOURCES:
+        path = ROOT / name
+        if path.is_dir():
+            shutil.copytree(path, source / name, ignore=IGNORE)
+        elif path.exists():
+            shutil.copy2(path, source / name)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "-q"]
+    wheels = base / "wheels"
+    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w",
+                    str(wheels), str(source)], check=True, timeout=120)  # fmt: skip
+    [wheel] = wheels.glob("aims_policy-*.whl")
+    target = base / "target"
+    subprocess.run([*pip, "install", "--no-deps", "--no-index", "--target", str(target), str(wheel)],
+                   check=True, timeout=120)  # fmt: skip
+    elsewhere = base / "elsewhere"
+    shutil.copytree(ROOT / "manifests", elsewhere / "manifests")
+    return Installed(target, wheel, elsewhere)
+
+
+def editable(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    script = Path(sys.executable).with_name("aims-policy")
+    return subprocess.run(
+        [str(script), *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_install_is_what_runs(installed: Installed) -> None:
+    probe = installed.run("--version")
+    assert probe.returncode == 0, probe.stderr
+    code = "import aims_policy, aims_policy.rules; print(aims_policy.__file__); print(aims_policy.rules.__file__)"  # fmt: skip
+    purelib = sysconfig.get_paths()["purelib"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["PYTHONPATH"] = os.pathsep.join([str(installed.target), purelib])
+    done = subprocess.run([sys.executable, "-S", "-c", code], cwd=installed.elsewhere, env=env,
+                          capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    for line in done.stdout.splitlines():
+        assert Path(line).is_relative_to(installed.target), line
+
+
+def test_wheel_contains_rules_fixtures_schema_and_data(installed: Installed) -> None:
+    names = set(zipfile.ZipFile(installed.wheel).namelist())
+    expected = {
+        "aims_policy/py.typed",
+        "aims_policy/_schema_fast.py",
+        "aims_policy/schema/manifest-v1.schema.json",
+        "aims_policy/data/defaults.yaml",
+        "aims_policy/rules/__init__.py",
+        "aims_policy/rules/fixtures/base.yaml",
+    }
+    for path in (ROOT / "rules").glob("*.py"):
+        expected.add(f"aims_policy/rules/{path.name}")
+    for path in (ROOT / "rules").glob("*.fixtures.yaml"):
+        expected.add(f"aims_policy/rules/{path.name}")
+    assert len([n for n in expected if n.endswith(".fixtures.yaml")]) >= 1
+    assert expected - names == set()
+    assert not any(n.startswith(("rules/", "tests/")) for n in names), (
+        "no top-level 'rules' package"
+    )
+    assert (installed.target / "aims_policy" / "rules" / "fixtures" / "base.yaml").is_file()
+
+
+def test_installed_rules_match_the_source_tree(installed: Installed) -> None:
+    done = installed.run("rules", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    mine = editable("rules", "--format", "json", cwd=ROOT)
+    assert mine.returncode == 0, mine.stderr
+    installed_ids = [r["id"] for r in json.loads(done.stdout)]
+    assert installed_ids == [r["id"] for r in json.loads(mine.stdout)]
+    assert len(installed_ids) > 3  # the built-in pack, not just the schema rules
+
+
+def test_installed_schema_and_check_of_copied_manifests(installed: Installed) -> None:
+    schema = installed.run("schema")
+    assert schema.returncode == 0, schema.stderr
+    assert json.loads(schema.stdout)["title"].startswith("aims-policy AISystem manifest v1")
+
+    args = ("check", "--today", "2026-11-22", "--format", "json", "manifests")
+    done = installed.run(*args)
+    assert done.returncode in (0, 1), (
+        done.stdout + done.stderr
+    )  # the examples carry gaps on purpose
+    report = json.loads(done.stdout)
+    assert report["problems"] == []
+    assert report["summary"]["systems"] >= 6
+    # the same verdict, byte for byte, as the development install on the same files
+    mine = editable(*args, cwd=installed.elsewhere)
+    assert (done.returncode, done.stdout) == (mine.returncode, mine.stdout)
+
+
+def test_installed_rule_fixtures_run(installed: Installed) -> None:
+    done = installed.run("test")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
