@@ -392,3 +392,47 @@ def test_several_bad_files_and_a_good_one_in_one_run() -> None:
     assert run.lines[-1] == (
         "5 files, 2 systems checked: 2 errors, 0 warnings, 0 notes; 3 problems stopped checks (exit 2)"
     )
+
+
+# --- two manifests declaring the same system name (cross-manifest rule AIMS-SET-001) -------------
+
+
+def set_001(run: Run) -> list[str]:
+    return [line for line in run.lines if " AIMS-SET-001 " in line]
+
+
+def test_two_files_declaring_the_same_system_name_report_both_locations() -> None:
+    write("one.yaml", MINIMAL)
+    write("two.yaml", "# the same system again\n" + MINIMAL)
+    run = check("one.yaml", "two.yaml", "good.yaml")
+    assert run.code == 1
+    assert set_001(run) == [
+        "one.yaml:4:3: error AIMS-SET-001 the system name minimal is also used by the manifest at "
+        "two.yaml:5:3; give each system a unique `metadata.name` [A.3.2, 7.5.3]",
+        "two.yaml:5:3: error AIMS-SET-001 the system name minimal is also used by the manifest at "
+        "one.yaml:4:3; give each system a unique `metadata.name` [A.3.2, 7.5.3]",
+    ]
+    assert GOOD_FINDING in run.lines
+
+
+def test_two_documents_of_one_file_declaring_the_same_name() -> None:
+    write("both.yaml", MINIMAL + "---\n" + MINIMAL)
+    run = check("both.yaml")
+    assert run.code == 1
+    assert [line.split(" AIMS-SET-001 ")[0] for line in set_001(run)] == [
+        "both.yaml:4:3: error",
+        "both.yaml:20:3: error",
+    ]
+
+
+def test_duplicate_names_are_found_across_worker_processes() -> None:
+    for n in range(60):
+        write(f"many/m{n:02d}.yaml", MINIMAL.replace("name: minimal", f"name: system-{n:02d}"))
+    write("many/m59.yaml", MINIMAL.replace("name: minimal", "name: system-07"))
+    run = check("-j", "2", "many")
+    assert run.code == 1
+    assert [line.split(": error")[0] for line in set_001(run)] == [
+        "many/m07.yaml:4:3",
+        "many/m59.yaml:4:3",
+    ]
+    assert run.lines[-1].startswith("60 files, 60 systems checked: 2 errors")
