@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -33,6 +33,7 @@ Pos = tuple[int, int, int, int]
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 200_000
+MAX_NUMBER_CHARS = 100  # longer numbers are refused (an id or a hash is text: quote it)
 # Below these sizes a document cannot nest deeply enough to endanger libyaml's recursive
 # composer (it copes with ~20,000 levels; every level costs at least two characters).
 _PRESCAN_BYTES = 16_384
@@ -59,6 +60,7 @@ _JSON_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
 _JSON_SURROGATES = re.compile(
     r"(?<!\\)((?:\\\\)*)\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
 )
+_INF = float("inf")
 _CONSTANTS: dict[str, Any] = {
     "": None, "~": None, "null": None, "Null": None, "NULL": None,
     "true": True, "True": True, "TRUE": True,
@@ -164,7 +166,8 @@ def _check_json(text: str) -> None:
                         line, col)  # fmt: skip
 
     try:
-        json.loads(text, parse_constant=no_constants)
+        # Numbers are judged (and located) by the composer; only their syntax matters here.
+        json.loads(text, parse_constant=no_constants, parse_int=len, parse_float=len)
     except json.JSONDecodeError as exc:
         raise LoadError("json-syntax", f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
@@ -343,15 +346,28 @@ def _resolve_plain(node: ScalarNode) -> Any:
     first = value[0]
     if first in "-+0123456789.":
         if _INT.match(value):
-            return int(value)
+            return int(value) if len(value) <= MAX_NUMBER_CHARS else _too_long(node)
         if _FLOAT.match(value):
-            return float(value)
+            number = float(value) if len(value) <= MAX_NUMBER_CHARS else _too_long(node)
+            if number in (_INF, -_INF):
+                line, col = _mark(node.start_mark)
+                raise LoadError("not-a-number", f"{value} is too large to be a number (it would be "
+                                "infinity); write a finite number", line, col)  # fmt: skip
+            return number
         if _SPECIAL_FLOAT.match(value):
             line, col = _mark(node.start_mark)
             raise LoadError("not-a-number", f"{value} (infinity or NaN) is not allowed; "
                             "write a finite number", line, col)  # fmt: skip
     if value.startswith("0o") and _OCT.match(value):
-        return int(value[2:], 8)
+        return int(value[2:], 8) if len(value) <= MAX_NUMBER_CHARS else _too_long(node)
     if value.startswith("0x") and _HEX.match(value):
-        return int(value[2:], 16)
+        return int(value[2:], 16) if len(value) <= MAX_NUMBER_CHARS else _too_long(node)
     return value
+
+
+def _too_long(node: ScalarNode) -> NoReturn:
+    """Python refuses to convert (or print) integers of more than 4300 digits; no manifest number
+    comes near this limit, so a longer one is refused where it stands."""
+    line, col = _mark(node.start_mark)
+    raise LoadError("number-too-long", f"a number of {len(node.value)} characters is not "
+                    "allowed; quote it if it is text", line, col)  # fmt: skip

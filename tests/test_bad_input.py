@@ -260,6 +260,21 @@ def test_nan_and_infinity(name: str, text: str, where: str, fragment: str) -> No
     good_still_checked(run)
 
 
+def test_a_huge_number_is_refused_not_a_crash() -> None:
+    write(
+        "huge.yaml",
+        MINIMAL + "  logging:\n    enabled: true\n    retentionDays: " + "9" * 5000 + "\n",
+    )
+    run = check("huge.yaml", "good.yaml")
+    one_error(run, "huge.yaml", "18:20", "a number of 5000 characters is not allowed")
+    good_still_checked(run)
+
+
+def test_a_number_that_overflows_to_infinity_is_refused() -> None:
+    write("inf.json", '{"kind": "AISystem", "spec": {"score": 1e400}}')
+    one_error(check("inf.json"), "inf.json", "1:40", "1e400 is too large to be a number")
+
+
 def test_a_metric_threshold_of_nan_is_refused_where_a_number_is_expected() -> None:
     text = MINIMAL + "  validation:\n    metrics:\n      - id: acc\n        threshold: .NaN\n        comparison: '>='\n"  # fmt: skip
     write("metric.yaml", text)

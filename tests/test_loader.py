@@ -375,3 +375,46 @@ def test_binary_and_non_utf8_files(raw: bytes, fragment: str, where: str) -> Non
     message = error(raw)
     assert message.startswith(where + ": ")
     assert fragment in message
+
+
+@pytest.mark.parametrize(
+    ("text", "json_syntax", "message"),
+    [
+        (
+            "a: " + "1" * 5000 + "\n",
+            False,
+            "m.yaml:1:4: a number of 5000 characters is not allowed",
+        ),
+        (
+            '{"a": ' + "1" * 5000 + "}",
+            True,
+            "m.json:1:7: a number of 5000 characters is not allowed",
+        ),
+        (
+            "a: 0x" + "f" * 5000 + "\n",
+            False,
+            "m.yaml:1:4: a number of 5002 characters is not allowed",
+        ),
+        (
+            "a: 1e999\n",
+            False,
+            "m.yaml:1:4: 1e999 is too large to be a number (it would be infinity)",
+        ),
+        (
+            '{"a":\n -1e999}',
+            True,
+            "m.json:2:2: -1e999 is too large to be a number (it would be infinity)",
+        ),
+    ],
+)
+def test_numbers_too_large_are_refused_where_they_stand(
+    text: str, json_syntax: bool, message: str
+) -> None:
+    """Python cannot convert integers of more than 4300 digits (it raised ValueError out of the
+    loader), and 1e999 silently became infinity."""
+    assert error(text, "m.json" if json_syntax else "m.yaml", json_syntax).startswith(message)
+
+
+def test_large_but_reasonable_numbers_load() -> None:
+    doc = one("a: 12345678901234567890\nb: -1.5e300\nc: 1e-999\n")
+    assert doc.data == {"a": 12345678901234567890, "b": -1.5e300, "c": 0.0}
