@@ -134,9 +134,10 @@ def _scope(ctx: Context, names: tuple[str, ...]) -> Iterator[Violation]:
     for name in names:
         entry = scope.get(name)
         if entry is None:
+            verb = "was" if name == "society" else "were"
             yield ctx.violation(f"{IA}.scope", f"the impact assessment does not say whether "
-                                f"{name} were considered; add `{name}: {{assessed: ..., summary: ...}}`",
-                                missing=name)
+                                f"{name} {verb} considered; add `{name}: {{assessed: ..., "
+                                "summary: ...}`", missing=name)
         elif not entry.get("assessed") and not entry.get("summary"):
             yield ctx.violation(f"{IA}.scope.{name}.assessed", f"the impact on {name} was not "
                                 "assessed and no reason is given; assess it or write in `summary:` "

@@ -48,8 +48,9 @@ def not_high_risk(ctx: Context) -> bool:
 
 @fact
 def has_misuse(ctx: Context) -> bool:
-    """Systems that document foreseeable misuse."""
-    return bool(ctx.get("spec.purpose.foreseeableMisuse"))
+    """Systems that document foreseeable misuse or link risks to misuse."""
+    return bool(ctx.get("spec.purpose.foreseeableMisuse")
+                or any(r.get("misuse") for r in ctx.get("spec.risks") or ()))  # fmt: skip
 
 
 @fact
@@ -325,10 +326,14 @@ def residual_within_appetite(ctx: Context) -> Iterator[Violation]:
 )
 def acceptance_complete(ctx: Context) -> Iterator[Violation]:
     distinct: bool = ctx.param("risk.acceptanceRequiresDistinctApprover")
+    threshold: int = ctx.param("risk.treatmentThreshold")
     for risk in ctx.each("spec.risks"):
         acceptance = risk.get("acceptance")
         if acceptance is None:
-            if _treatment(risk).get("option") == "accept":
+            score = _score(risk.value)
+            # At or above the threshold the same gap is AIMS-RSK-007's: report it once.
+            above = score is not None and score >= threshold
+            if _treatment(risk).get("option") == "accept" and not above:
                 yield risk.violation(f"risk {risk.name} is accepted without an acceptance record; "
                                      "add `acceptance:` with approver, justification and date",
                                      missing="acceptance")
