@@ -320,7 +320,8 @@ def residual_within_appetite(ctx: Context) -> Iterator[Violation]:
     applies=has_risks,
     rationale="""Accepting a risk is a management decision: it must say who took it, why and
         when. When the owner approves their own risk (and data
-        `risk.acceptanceRequiresDistinctApprover` is true) there is no second pair of eyes.""",
+        `risk.acceptanceRequiresDistinctApprover` is true) there is no second pair of eyes. (A
+        missing record on a risk at or above the treatment threshold is AIMS-RSK-007's finding.)""",
     remediation="""Complete `acceptance:` with `approver` (someone other than the risk owner),
         `justification` and `date`; an accepted risk (`treatment.option: accept`) needs one.""",
 )
