@@ -2,12 +2,14 @@
 `.pre-commit-hooks.yaml`, and the plain `hooks/pre-commit` script installed into a temporary
 repository.
 
-The framework builds its own virtual environment and pip-installs this project into it (from
-PyPI for the dependencies), so the first test of a session takes a while; PRE_COMMIT_HOME points
-into the session's temporary directory so nothing is shared with the user's cache. The hook is
-installed from this repository at its HEAD commit (`try-repo --ref`): one environment serves every
-test, and a half-finished change in the working tree cannot break it. Commit before expecting a
-change to `.pre-commit-hooks.yaml` to show here.
+The framework tests write the `.pre-commit-config.yaml` a user would (`repo:` this repository,
+`rev:` its HEAD commit) and let pre-commit build the hook's virtual environment, pip-installing
+this project into it (dependencies from PyPI): the first test of a session pays for that, the
+others reuse it through PRE_COMMIT_HOME, which points into the session's temporary directory so
+nothing is shared with the user's cache. (`pre-commit try-repo` would take the working tree, but
+it builds a fresh environment on every call.) Being a commit, HEAD also keeps half-finished
+changes in the working tree out of the hook: commit before expecting a change to
+`.pre-commit-hooks.yaml` to show here.
 
 Expected lines are read off the test manifests by hand (`line_of`), not from aims-policy."""
 
@@ -109,13 +111,16 @@ def framework(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"env": clean_env(PRE_COMMIT_HOME=str(home)), "ref": head.stdout.strip()}
 
 
-def try_repo(framework: Mapping[str, Any], repo: Path, *files: str) -> subprocess.CompletedProcess[str]:
-    args = [str(BIN / "pre-commit"), "try-repo", str(ROOT), "aims-policy", "--ref", framework["ref"],
-            "--color", "never", "--verbose"]  # fmt: skip
-    if files:
-        args += ["--files", *files]
-    # Installing the hook environment (pip, from PyPI) dominates the first call.
-    return run(args, repo, framework["env"], timeout=900)
+def use_framework(framework: Mapping[str, Any], repo: Path) -> None:
+    """The configuration a user writes (docs/integrations.md), pointing at this repository."""
+    config = {"repos": [{"repo": str(ROOT), "rev": framework["ref"], "hooks": [{"id": "aims-policy"}]}]}
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
+    git(repo, "add", ".pre-commit-config.yaml")
+
+
+def pre_commit(framework: Mapping[str, Any], repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # Installing the hook environment (pip, from PyPI) dominates the first call of a session.
+    return run([str(BIN / "pre-commit"), *args], repo, framework["env"], timeout=900)
 
 
 def test_hook_definition_is_valid_for_pre_commit() -> None:
@@ -140,33 +145,39 @@ def test_framework_blocks_a_manifest_with_gaps_and_passes_a_compliant_one(
     (repo / "manifests" / "bad.yaml").write_text(bad, "utf-8")
     # Not a manifest: offered to the hook by the files pattern, skipped by aims-policy.
     (repo / "config.yaml").write_text("retries: 3\n", "utf-8")
+    use_framework(framework, repo)
     git(repo, "add", ".")
 
-    blocked = try_repo(framework, repo, "manifests/bad.yaml", "config.yaml")
+    blocked = pre_commit(framework, repo, "run", "--color", "never", "--files", "manifests/bad.yaml", "config.yaml")
     assert blocked.returncode == 1, blocked.stdout
     assert "Failed" in blocked.stdout
     assert findings(blocked.stdout) == expected_gaps(bad, "manifests/bad.yaml")
 
-    passed = try_repo(framework, repo, "manifests/good.yaml", "config.yaml")
+    passed = pre_commit(framework, repo, "run", "--color", "never", "--files", "manifests/good.yaml", "config.yaml")
     assert passed.returncode == 0, passed.stdout
     assert re.search(r"^aims-policy .*Passed$", passed.stdout, re.M), passed.stdout
 
 
 def test_init_walkthrough_ends_in_a_green_pre_commit(framework: Mapping[str, Any], tmp_path: Path) -> None:
-    """docs/integrations.md, step by step: init, commit attempt blocked by the placeholders,
-    fill them in, commit check passes."""
+    """docs/integrations.md, step by step: init, the hook installed, a commit blocked by the
+    placeholders, the placeholders filled in, the commit goes through."""
     repo = new_repo(tmp_path / "repo")
+    use_framework(framework, repo)
+    installed = pre_commit(framework, repo, "install")
+    assert installed.returncode == 0, installed.stdout
     init = run([sys.executable, "-m", "aims_policy", "init", "document-summariser", "--risk-level", "low"], repo)
     assert init.returncode == 0, init.stdout
     manifest = repo / "document-summariser.aims.yaml"
     skeleton = manifest.read_text("utf-8")
     git(repo, "add", ".")
 
-    blocked = try_repo(framework, repo)  # no --files: the staged files, as at `git commit`
+    blocked = run(["git", "commit", "-m", "new system"], repo, framework["env"], timeout=900)
     assert blocked.returncode == 1, blocked.stdout
+    assert "aims-policy" in blocked.stdout and "Failed" in blocked.stdout
     todo = {line for _, line, _ in findings(blocked.stdout)}
     assert todo == {n for n, line in enumerate(skeleton.splitlines(), 1)
                     if re.match(r'^\s*(?:- |[\w-]+: )"?TODO', line)}  # fmt: skip
+    assert run(["git", "rev-parse", "--verify", "-q", "HEAD"], repo).returncode != 0  # nothing committed
 
     # Filling in: every placeholder gets the reference system's real value (each one has a
     # counterpart there, so the skeleton asks only for things a real manifest states), and the
@@ -181,9 +192,10 @@ def test_init_walkthrough_ends_in_a_green_pre_commit(framework: Mapping[str, Any
     add_evidence(repo, ".")
     git(repo, "add", ".")
 
-    green = try_repo(framework, repo)
+    green = run(["git", "commit", "-m", "new system"], repo, framework["env"], timeout=900)
     assert green.returncode == 0, green.stdout
     assert re.search(r"^aims-policy .*Passed$", green.stdout, re.M), green.stdout
+    assert "document-summariser.aims.yaml" in git(repo, "show", "--name-only", "HEAD")
 
 
 def placeholder_paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
