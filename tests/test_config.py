@@ -1,0 +1,343 @@
+"""The configuration file: discovery, checking (did-you-mean at file:line:col), flags over file,
+`aims-policy config`, include/exclude, output defaults and --no-config-rules.
+
+Uses the test pack of test_exceptions (TST-RSK-001: error per risk without ``x-reviewed``;
+TST-SYS-001: warning per system without ``metadata.x-approved``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from test_exceptions import MANIFEST, copy_manifests, make_pack
+
+from aims_policy import config
+from aims_policy.cli import cli
+
+TODAY = "2026-11-22"
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    copy_manifests(tmp_path, (MANIFEST, "cv-screening.yaml"))
+    make_pack(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AIMS_POLICY_NO_CONFIG_RULES", raising=False)
+    return tmp_path
+
+
+def write_config(where: Path, text: str) -> Path:
+    path = where / ".aims-policy.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(cli, [*args, "--today", TODAY], env=env)
+
+
+def rules_of(result: Result) -> list[str]:
+    return sorted({f["rule"] for f in json.loads(result.stdout)["findings"]})
+
+
+BASE = """\
+paths: [manifests]
+rules: [testpack]
+select: [TST, AIMS-EXC]
+"""
+
+
+# --- discovery --------------------------------------------------------------------------------
+
+
+def test_found_in_the_working_directory_or_at_the_git_root(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    assert config.find(str(sub)) is None
+    at_root = write_config(tmp_path, "fail-on: never\n")
+    assert config.find(str(sub)) == str(at_root)
+    here = write_config(sub, "fail-on: note\n")
+    assert config.find(str(sub)) == str(here)
+
+
+def test_paths_in_the_file_are_relative_to_its_folder(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (repo / ".git").mkdir()
+    write_config(repo, BASE + "output:\n  format: json\n")
+    sub = repo / "docs"
+    sub.mkdir()
+    monkeypatch.chdir(sub)
+    result = invoke("check")
+    assert result.exit_code == 1, result.output
+    systems = {s["name"] for s in json.loads(result.stdout)["systems"]}
+    assert systems == {"credit-scoring", "cv-screening"}
+    # outside the working directory, so shown as an absolute path (discover.display_path)
+    assert json.loads(result.stdout)["findings"][0]["location"]["file"] == \
+        str(repo / "manifests" / "credit-scoring.yaml")  # fmt: skip
+
+
+# --- checking the file -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("fail-on: error\nselct: [A.10.*]\n",
+     ".aims-policy.yaml:2:1: unknown key 'selct'; did you mean 'select'?"),
+    ("output:\n  format: sarif\n  sarfi: out.sarif\n",
+     ".aims-policy.yaml:3:3: unknown key 'sarfi' in `output`; did you mean 'sarif'?"),
+    ("exceptions:\n  - system: credit-scoring\n    rule: AIMS-OWN-001\n    approvr: Jo\n",
+     ".aims-policy.yaml:4:5: unknown key 'approvr' in `exceptions[0]`; did you mean 'approver'?"),
+    ("fail-on: errors\n",
+     ".aims-policy.yaml:1:1: `fail-on` is \"errors\"; expected one of \"error\", \"warning\", "
+     "\"note\", \"never\"; did you mean 'error'?"),
+    ("select: A.10.*\n", ".aims-policy.yaml:1:1: `select` must be a list, not a string"),
+    ("severity:\n  AIMS-OWN-001: fatal\n", ".aims-policy.yaml:2:3: `severity.AIMS-OWN-001` is \"fatal\""),
+    ("severity:\n  own-001: note\n", ".aims-policy.yaml:2:3: unknown key 'own-001' in `severity`; "
+     "write a rule id such as AIMS-OWN-001"),
+    ("exceptions:\n  - rule: AIMS-OWN-001\n", ".aims-policy.yaml:2:5: `exceptions[0]` needs `system:`"),
+    ("exceptions:\n  - system: x\n    rule: AIMS-OWN-001\n    expires: 2026-02-30\n",
+     ".aims-policy.yaml:4:5: `exceptions[0].expires` '2026-02-30' is not a calendar date"),
+    ("data:\n  risk:\n    apetite: 6\n", ".aims-policy.yaml:3:5: unknown data parameter 'risk.apetite'; "
+     "did you mean 'appetite'?"),
+    ("fail-on: [\n", ".aims-policy.yaml:2:1: invalid YAML"),
+])  # fmt: skip
+def test_a_bad_configuration_is_a_usage_error_at_its_position(repo: Path, text: str, message: str) -> None:
+    write_config(repo, text)
+    result = invoke("check", "manifests")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"aims-policy: error: {message}"), result.stderr
+
+
+def test_the_schema_is_valid_and_agrees_with_jsonschema(repo: Path) -> None:
+    import jsonschema
+    import yaml
+
+    schema = config.schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    full = """\
+version: 1
+paths: [manifests]
+include: ["**/*.yaml"]
+exclude: [drafts]
+select: [A.10.*, tag:privacy]
+ignore: [AIMS-DOC]
+severity: {AIMS-OWN-002: error}
+fail-on: warning
+data: {risk: {appetite: 8}}
+data-files: [org.yaml]
+rules: [testpack]
+rule-packs: [acme]
+root: .
+skip-non-manifests: true
+baseline: .aims-policy-baseline.json
+output: {format: json, sarif: a.sarif, junit: a.xml, json: a.json, markdown: a.md, sarif-category: x}
+exceptions:
+  - {system: s, rule: AIMS-OWN-001, item: R-1, justification: j, approver: a, expires: "2027-01-01"}
+x-team: governance
+"""
+    (repo / "org.yaml").write_text("{}\n")
+    write_config(repo, full)
+    assert config.load(".aims-policy.yaml").values["fail-on"] == "warning"
+    assert list(validator.iter_errors(yaml.safe_load(full))) == []
+    for bad in ("selct: []\n", "fail-on: errors\n", "output: {sarfi: x}\n", "select: x\n",
+                "exceptions: [{rule: AIMS-OWN-001}]\n", "severity: {own: note}\n"):  # fmt: skip
+        assert list(validator.iter_errors(yaml.safe_load(bad))), bad
+        write_config(repo, bad)
+        with pytest.raises(config.ConfigError):
+            config.load(".aims-policy.yaml")
+
+
+def test_an_empty_configuration_changes_nothing(repo: Path) -> None:
+    write_config(repo, "# nothing yet\n")
+    assert config.load(".aims-policy.yaml").values == {}
+
+
+# --- flags over the file ---------------------------------------------------------------------
+
+
+def test_fail_on_from_the_file_and_overridden_by_the_flag(repo: Path) -> None:
+    write_config(repo, BASE + "fail-on: never\n")
+    assert invoke("check").exit_code == 0
+    assert invoke("check", "--fail-on", "error").exit_code == 1
+
+
+def test_select_on_the_command_line_replaces_the_files(repo: Path) -> None:
+    write_config(repo, BASE.replace("select: [TST, AIMS-EXC]", "select: [TST-SYS]") + "output: {format: json}\n")
+    assert rules_of(invoke("check")) == ["TST-SYS-001"]
+    assert rules_of(invoke("check", "--select", "TST-RSK")) == ["TST-RSK-001"]
+    by_control = rules_of(invoke("check", "--select", "A.5.*"))  # a control pattern
+    assert "TST-RSK-001" in by_control and "TST-SYS-001" not in by_control
+
+
+def test_ignore_from_the_file_and_overridden(repo: Path) -> None:
+    write_config(repo, BASE + "ignore: [TST-RSK-001]\noutput: {format: json}\n")
+    assert rules_of(invoke("check")) == ["TST-SYS-001"]
+    assert rules_of(invoke("check", "--ignore", "TST-SYS")) == ["TST-RSK-001"]
+
+
+def test_severity_overrides_combine_rule_by_rule_with_the_flag_winning(repo: Path) -> None:
+    write_config(repo, BASE + "severity:\n  TST-RSK-001: warning\n  TST-SYS-001: error\n"
+                 "output: {format: json}\n")  # fmt: skip
+    document = json.loads(invoke("check").stdout)
+    assert {(f["rule"], f["severity"]) for f in document["findings"]} == {
+        ("TST-RSK-001", "warning"), ("TST-SYS-001", "error")}  # fmt: skip
+    document = json.loads(invoke("check", "--severity", "TST-RSK-001=note").stdout)
+    assert {(f["rule"], f["severity"]) for f in document["findings"]} == {
+        ("TST-RSK-001", "note"), ("TST-SYS-001", "error")}  # fmt: skip
+
+
+def test_data_overrides_reach_the_rules_and_data_flag_replaces_them(repo: Path) -> None:
+    from aims_policy import data
+
+    key = next(iter(data.defaults()))
+    write_config(repo, BASE + f"data:\n  {key}: {{}}\n")
+    result = invoke("config", "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["values"]["data"] == {key: {}}
+    assert document["sources"]["data"] == ".aims-policy.yaml:4:1"
+    (repo / "org.yaml").write_text("{}\n")
+    document = json.loads(invoke("config", "--format", "json", "--data", "org.yaml").stdout)
+    assert (document["values"]["data"], document["values"]["data-files"]) == ({}, ["org.yaml"])
+    assert document["sources"]["data"] == "command line"
+
+
+def test_output_defaults_from_the_file(repo: Path) -> None:
+    write_config(repo, BASE + "output:\n  format: json\n  sarif: out/report.sarif\n  sarif-category: aims\n")
+    (repo / "out").mkdir()
+    result = invoke("check")
+    assert json.loads(result.stdout)["summary"]["systems"] == 2
+    sarif = json.loads((repo / "out" / "report.sarif").read_text())
+    assert sarif["runs"][0]["automationDetails"]["id"].startswith("aims")
+    assert invoke("check", "--format", "text").stdout.endswith("12 errors, 2 warnings, 0 notes\n")
+
+
+def test_exceptions_in_the_configuration(repo: Path) -> None:
+    write_config(repo, BASE + """\
+exceptions:
+  - system: cv-screening
+    rule: TST-SYS-001
+    justification: Approval board meets in January.
+    approver: Sophie Laurent
+    expires: 2026-12-31
+output: {format: json}
+""")
+    document = json.loads(invoke("check").stdout)
+    waived = [f for f in document["findings"] if f["state"] == "waived"]
+    assert [(f["rule"], f["identity"]["system"]) for f in waived] == [("TST-SYS-001", "cv-screening")]
+    assert waived[0]["suppression"]["source"]["file"] == ".aims-policy.yaml"
+    assert waived[0]["suppression"]["source"]["line"] == 5
+    result = CliRunner().invoke(cli, ["check", "--today", "2027-01-01"])
+    [expired] = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "AIMS-EXC-001"]
+    assert (expired["location"]["file"], expired["location"]["line"]) == (".aims-policy.yaml", 5)
+
+
+def test_baseline_path_from_the_file_serves_both_commands(repo: Path) -> None:
+    write_config(repo, BASE + "baseline: baseline.json\n")
+    assert invoke("baseline").exit_code == 0
+    assert (repo / "baseline.json").exists()
+    result = invoke("check")
+    assert result.exit_code == 0 and "14 baselined" in result.stdout
+
+
+def test_include_and_exclude_globs(repo: Path) -> None:
+    drafts = repo / "manifests" / "drafts"
+    drafts.mkdir()
+    (drafts / "draft.yaml").write_text((repo / "manifests" / MANIFEST).read_text().replace(
+        "name: credit-scoring", "name: draft-system", 1))  # fmt: skip
+    write_config(repo, BASE + "output: {format: json}\n")
+
+    def systems(*args: str) -> list[str]:
+        result = invoke("check", *args)
+        return sorted(s["name"] for s in json.loads(result.stdout)["systems"])
+
+    assert systems() == ["credit-scoring", "cv-screening", "draft-system"]
+    write_config(repo, BASE + "exclude: [drafts]\noutput: {format: json}\n")
+    assert systems() == ["credit-scoring", "cv-screening"]
+    assert systems("manifests/drafts/draft.yaml") == []  # excluded even when named
+    write_config(repo, BASE + "include: ['manifests/cv-*.yaml']\noutput: {format: json}\n")
+    assert systems() == ["cv-screening"]
+    assert systems("manifests/credit-scoring.yaml") == ["credit-scoring"]  # named files are kept
+
+
+@pytest.mark.parametrize(("path", "patterns", "expected"), [
+    ("manifests/drafts/a.yaml", ["drafts"], True),
+    ("manifests/drafts/a.yaml", ["/drafts"], False),
+    ("manifests/drafts/a.yaml", ["manifests/*.yaml"], False),
+    ("manifests/a.yaml", ["manifests/*.yaml"], True),
+    ("manifests/x/y/a.yaml", ["manifests/**/a.yaml"], True),
+    ("manifests/a.yaml", ["manifests/**/a.yaml"], True),
+    ("a.json", ["*.yaml"], False),
+    ("deep/er/a.yaml", ["*.yaml"], True),
+])  # fmt: skip
+def test_glob_semantics(path: str, patterns: list[str], expected: bool) -> None:
+    assert config.glob_matches(path, patterns) is expected
+
+
+# --- aims-policy config ----------------------------------------------------------------------
+
+
+def test_config_command_prints_values_with_their_sources(repo: Path) -> None:
+    write_config(repo, BASE + "fail-on: warning\noutput:\n  sarif: out.sarif\n")
+    result = invoke("config", "--select", "AIMS-OWN")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "# configuration file: .aims-policy.yaml"
+    assert lines[lines.index("# fail-on: .aims-policy.yaml:4:1") + 1] == "fail-on: warning"
+    assert lines[lines.index("# select: command line") + 1:][:2] == ["select:", "- AIMS-OWN"]
+    assert "  sarif: out.sarif  # .aims-policy.yaml:6:3" in lines
+    assert "  format: text  # default" in lines
+    document = json.loads(invoke("config", "--format", "json").stdout)
+    assert document["file"] == ".aims-policy.yaml"
+    assert document["values"]["rules"] == ["testpack"]
+    assert document["sources"]["rules"] == ".aims-policy.yaml:2:1"
+    assert document["sources"]["fail-on"] == ".aims-policy.yaml:4:1"
+    assert document["sources"]["root"] == "default"
+
+
+def test_no_config_ignores_the_file(repo: Path) -> None:
+    write_config(repo, "selct: []\n")
+    assert invoke("check", "manifests", "--no-config", "--fail-on", "never").exit_code == 0
+    other = repo / "other.yaml"
+    other.write_text(BASE + "fail-on: never\n")
+    assert invoke("check", "--config", "other.yaml").exit_code == 0
+
+
+# --- trust: rule packs in the configuration are code -----------------------------------------
+
+
+def test_no_config_rules_refuses_packs_named_by_the_configuration(repo: Path) -> None:
+    write_config(repo, BASE)
+    result = invoke("check", "--no-config-rules")
+    assert result.exit_code == 2
+    assert "rules: testpack" in result.stderr and "--no-config-rules refuses code" in result.stderr
+    env = {"AIMS_POLICY_NO_CONFIG_RULES": "1"}
+    assert invoke("check", env=env).exit_code == 2
+    assert invoke("baseline", "-o", "b.json", "--no-config-rules").exit_code == 2
+    assert not (repo / "b.json").exists()
+
+
+def test_no_config_rules_still_loads_packs_named_on_the_command_line(repo: Path) -> None:
+    write_config(repo, BASE)
+    result = invoke("check", "--no-config-rules", "--rules", "testpack", "--format", "json")
+    assert result.exit_code == 1, result.stderr
+    assert rules_of(result) == ["TST-RSK-001", "TST-SYS-001"]
+    write_config(repo, "paths: [manifests]\nselect: [TST]\n")
+    result = invoke("check", "--no-config-rules", "--rules", os.path.abspath("testpack"), "--format", "json")
+    assert rules_of(result) == ["TST-RSK-001", "TST-SYS-001"]
+
+
+def test_a_pack_module_named_by_the_configuration_runs_only_without_the_flag(repo: Path) -> None:
+    evil = repo / "evilpack"
+    evil.mkdir()
+    marker = repo / "ran"
+    (evil / "evil.py").write_text(f"open({str(marker)!r}, 'w').close()\n" + (repo / "testpack" / "checks.py").read_text().replace("TST-", "EVL-"))
+    write_config(repo, "paths: [manifests]\nrules: [evilpack]\n")
+    assert invoke("check", "--no-config-rules").exit_code == 2
+    assert not marker.exists()
+    invoke("check")
+    assert marker.exists()
