@@ -34,10 +34,12 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 200_000
 MAX_NUMBER_CHARS = 100  # longer numbers are refused (an id or a hash is text: quote it)
-# Below these sizes a document cannot nest deeply enough to endanger libyaml's recursive
-# composer (it copes with ~20,000 levels; every level costs at least two characters).
-_PRESCAN_BYTES = 16_384
-_PRESCAN_BRACKETS = 1_000
+# libyaml's composer copes with ~20,000 levels. A block collection nested in another starts at
+# least one column further right, or at the same column only for a sequence that is a mapping's
+# value, so block nesting is at most twice the longest line; flow nesting needs a bracket a level.
+# Below this bound, which every real manifest is far from, the pre-scan is skipped: it costs
+# about as much as composing.
+_PRESCAN_DEPTH = 5_000
 
 _PLAIN = "tag:aims-policy:plain"
 _STR = "tag:yaml.org,2002:str"
@@ -231,8 +233,15 @@ def _yaml_error(exc: yaml.YAMLError, source: str) -> LoadError:
     return LoadError("yaml-syntax", f"invalid YAML: {text}; {hint}", line, col)
 
 
+def _depth_bound(text: str) -> int:
+    """An upper bound of the nesting depth, cheap to compute. Lines are split at \\n only, which
+    can only overestimate them (YAML also breaks lines at \\r, \\x85, \\u2028 and \\u2029)."""
+    longest = max(map(len, text.split("\n")))
+    return 2 * (longest + 1) + text.count("[") + text.count("{")
+
+
 def _compose_all(text: str, file: str) -> list[Document]:
-    if len(text) > _PRESCAN_BYTES or text.count("[") + text.count("{") > _PRESCAN_BRACKETS:
+    if _depth_bound(text) > _PRESCAN_DEPTH:
         _prescan_depth(text)
     loader = _Loader(text)
     docs: list[Document] = []

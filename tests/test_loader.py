@@ -418,3 +418,46 @@ def test_numbers_too_large_are_refused_where_they_stand(
 def test_large_but_reasonable_numbers_load() -> None:
     doc = one("a: 12345678901234567890\nb: -1.5e300\nc: 1e-999\n")
     assert doc.data == {"a": 12345678901234567890, "b": -1.5e300, "c": 0.0}
+
+
+def event_depth(text: str) -> int:
+    import yaml
+
+    depth = deepest = 0
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    return deepest
+
+
+def nested(style: str, n: int) -> str:
+    if style == "compact-seq":
+        return "- " * n + "x\n"
+    if style == "map-in-map":
+        return "".join(" " * i + "k:\n" for i in range(n)) + " " * n + "k: v\n"
+    if style == "seq-as-map-value":  # a sequence may sit at its mapping's column: 2 levels/2 cols
+        return "k:\n" + "".join(" " * (2 * i) + "- k:\n" for i in range(n // 2)) + " " * n + "- x\n"
+    if style == "complex-keys":
+        return "? " * n + "x\n"
+    if style == "flow-in-block":
+        return "".join(" " * i + "k:\n" for i in range(n // 2)) + " " * (n // 2) + "k: " + "[" * (n // 2) + "]" * (n // 2) + "\n"  # fmt: skip
+    return "[" * n + "]" * n + "\n"
+
+
+@pytest.mark.parametrize(
+    "style",
+    ["compact-seq", "map-in-map", "seq-as-map-value", "complex-keys", "flow-in-block", "flow"],
+)
+def test_the_cheap_depth_bound_is_an_upper_bound(style: str) -> None:
+    """The pre-scan that protects libyaml's recursive composer is skipped when this bound is small;
+    it must never be below the real depth, whatever the layout."""
+    from aims_policy.loader import _depth_bound
+
+    text = nested(style, 3000)
+    depth = event_depth(text)
+    assert depth >= 1500
+    assert _depth_bound(text) >= depth
+    assert "nesting deeper than" in error(text)
