@@ -336,3 +336,17 @@ def test_plain_hook_via_core_hooks_path(tmp_path: Path) -> None:
     shutil.copy(COMPLIANT, repo / "ai" / "system.yaml")
     git(repo, "add", ".")
     assert commit(repo).returncode == 0
+
+
+def test_documented_pre_commit_configuration_is_valid(tmp_path: Path) -> None:
+    """The snippet users copy from docs/integrations.md passes pre-commit's own config check
+    and names this repository's hook."""
+    text = (ROOT / "docs" / "integrations.md").read_text("utf-8")
+    (snippet,) = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if b.startswith("repos:")]
+    config = tmp_path / ".pre-commit-config.yaml"
+    config.write_text(snippet, "utf-8")
+    result = run([str(BIN / "pre-commit"), "validate-config", str(config)], tmp_path)
+    assert result.returncode == 0, result.stdout
+    (repo,) = yaml.safe_load(snippet)["repos"]
+    assert repo["repo"] == "https://github.com/aims-policy/aims-policy"
+    assert [h["id"] for h in repo["hooks"]] == ["aims-policy"]
