@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -92,8 +92,10 @@ def check(
     ruleset: RuleSet | None = None,
     options: Options | None = None,
     cwd: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Check manifests and return the report. ``today`` defaults to the current UTC date.
+    ``progress(done, total)`` is called after each file (the CLI's progress indicator).
 
     >>> report = check(["manifests/"], today="2026-11-22")   # doctest: +SKIP
     >>> report.exit_code                                       # doctest: +SKIP
@@ -114,7 +116,7 @@ def check(
         from aims_policy.config import keep_candidates
 
         candidates = keep_candidates(candidates, options, cwd)
-    results = _run(candidates, ruleset, options, cwd)
+    results = _run(candidates, ruleset, options, cwd, progress)
     return _assemble(results, notifications, ruleset, options)
 
 
@@ -124,18 +126,30 @@ def _replace(options: Options, **changes: Any) -> Options:
     return replace(options, **changes)
 
 
-def _run(candidates: list[Candidate], ruleset: RuleSet, options: Options, cwd: str) -> list[FileResult]:
+def _run(candidates: list[Candidate], ruleset: RuleSet, options: Options, cwd: str,
+         progress: Callable[[int, int], None] | None = None) -> list[FileResult]:  # fmt: skip
     _set_state(ruleset, options, cwd)
     jobs = options.jobs or os.cpu_count() or 1
     if jobs <= 1 or len(candidates) < PARALLEL_THRESHOLD:
-        return [process(c) for c in candidates]
+        return _reporting(map(process, candidates), len(candidates), progress)
     import multiprocessing
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     chunk = max(1, min(64, len(candidates) // (jobs * 8)))
     with context.Pool(jobs, initializer=_set_state, initargs=(ruleset, options, cwd)) as pool:
-        return list(pool.imap(process, candidates, chunksize=chunk))
+        return _reporting(pool.imap(process, candidates, chunksize=chunk), len(candidates), progress)
+
+
+def _reporting(results: Iterable[FileResult], total: int,
+               progress: Callable[[int, int], None] | None) -> list[FileResult]:  # fmt: skip
+    if progress is None:
+        return list(results)
+    out = []
+    for done, result in enumerate(results, 1):
+        out.append(result)
+        progress(done, total)
+    return out
 
 
 def process(candidate: Candidate) -> FileResult:

@@ -44,6 +44,8 @@ def parse_severity(values: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False),
               help="Also write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).")
 @click.option("--sarif-category", help="SARIF automationDetails.id, to tell uploads apart.")
+@click.option("--sarif-min-level", type=click.Choice(LEVELS), default=None,
+              help="SARIF keeps only results at or above this severity (to stay within GitHub's 25,000 results).")
 @evaluation_options  # shared with `baseline` and `config` (commands/_options.py)
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Report findings recorded in this baseline (or a previous SARIF file) as baselined; fail only on new ones.")
@@ -53,10 +55,11 @@ def parse_severity(values: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--color/--no-color", default=None, help="Colour text output (default: when a terminal; NO_COLOR respected).")
 def check(paths: tuple[str, ...], fmt: str | None, sarif_path: str | None, junit_path: str | None,
           json_path: str | None, markdown_path: str | None, sarif_category: str | None,
+          sarif_min_level: str | None,
           verbose: bool, color: bool | None, **evaluation: Any) -> None:  # fmt: skip
     """Check AI-system manifests (files or directories; default: the current directory)."""
     from aims_policy.api import check as run_check
-    from aims_policy.output import RenderOptions, render, write_atomic
+    from aims_policy.output import RenderOptions, write_atomic
 
     # Configuration file under flags (commands/_options.py): flags given here win.
     run = prepare(paths, evaluation, {"format": fmt, "sarif": sarif_path, "junit": junit_path,
@@ -66,19 +69,22 @@ def check(paths: tuple[str, ...], fmt: str | None, sarif_path: str | None, junit
     fmt, sarif_path, junit_path, json_path = out["format"], out["sarif"], out["junit"], out["json"]
     markdown_path, sarif_category = out["markdown"], out["sarif-category"]
     options = with_baseline(run.options, run.effective.values["baseline"])
-    report = run_check(run.paths, ruleset=run.ruleset, options=options)
+    report = run_check(run.paths, ruleset=run.ruleset, options=options,
+                        progress=_progress())
 
     use_color = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     render_options = RenderOptions(color=use_color and fmt == "text", verbose=verbose,
-                                   sarif_category=sarif_category)  # fmt: skip
+                                   sarif_category=sarif_category,
+                                   sarif_min_level=sarif_min_level)  # fmt: skip
     for path, file_fmt in ((sarif_path, "sarif"), (junit_path, "junit"), (json_path, "json"),
                            (markdown_path, "markdown")):  # fmt: skip
         if path:
             try:
-                write_atomic(path, render(report, file_fmt, RenderOptions(sarif_category=sarif_category)))
+                write_atomic(path, _render(report, file_fmt, RenderOptions(
+                    sarif_category=sarif_category, sarif_min_level=sarif_min_level)))
             except OSError as exc:
                 _fail(f"{path}: cannot write {file_fmt} output: {exc.strerror}")
-    sys.stdout.write(render(report, fmt, render_options))
+    sys.stdout.write(_render(report, fmt, render_options))
     report_fixed(report, options, fmt)
     sys.stdout.flush()
     sys.exit(report.exit_code)
@@ -93,6 +99,27 @@ def _filter(ruleset: Any, select: tuple[str, ...], ignore: tuple[str, ...]) -> A
     kept = [r.id for r in ruleset.all
             if (not select or matches(r.meta, select)) and not matches(r.meta, ignore)]  # fmt: skip
     return keep_only(ruleset, kept)
+
+
+def _render(report: Any, fmt: str, options: Any) -> str:
+    """Render, turning a format's refusal (SARIF beyond GitHub's limits) into one line and exit 2."""
+    from aims_policy.output import render
+    from aims_policy.output.sarif import SarifLimitError
+
+    try:
+        return render(report, fmt, options)
+    except SarifLimitError as exc:
+        _fail(f"{fmt} output not written: {exc}")
+        raise  # _fail exits
+
+
+def _progress() -> Any:
+    """A progress line on standard error for long runs, only when it is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+    from aims_policy.output.text import Progress
+
+    return Progress(sys.stderr)
 
 
 def _fail(message: str) -> None:

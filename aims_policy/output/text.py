@@ -1,10 +1,18 @@
-"""Plain text for terminals and pre-commit: ``file:line:col: severity RULE message [controls]``."""
+"""Plain text for terminals and pre-commit.
+
+Every finding is one line, ``file:line:col: severity RULE-ID message [controls]``, which editors,
+pre-commit and problem matchers parse; lines are grouped by file (files sorted, a blank line
+between them), problems that stopped checks first within their file. ``--verbose`` adds each
+finding's remediation and shows waived and baselined findings. Colour is decided by the caller
+(the check command: a terminal, and ``NO_COLOR`` unset).
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from typing import IO
 
-from aims_policy.model import Finding, Report
+from aims_policy.model import Finding, Notification, Report
 from aims_policy.output import RenderOptions
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
@@ -23,7 +31,7 @@ def _line(finding: Finding, report: Report, options: RenderOptions) -> list[str]
     lines = [text]
     if options.verbose:
         meta = report.rule(finding.rule_id)
-        if meta is not None:
+        if meta is not None and meta.remediation:
             lines.append(f"    fix: {meta.remediation}")
         if finding.suppression is not None:
             s = finding.suppression
@@ -35,20 +43,37 @@ def _line(finding: Finding, report: Report, options: RenderOptions) -> list[str]
     return lines
 
 
+def _note(note: Notification, options: RenderOptions) -> str:
+    tag = "error" if not options.color else f"{_COLORS['error']}error{_RESET}"
+    code = f"{note.rule_id} " if note.rule_id else ""
+    return f"{note.location or '-'}: {tag} {code}{note.message}"
+
+
 def render(report: Report, options: RenderOptions) -> str:
-    out: list[str] = []
+    # Problems tied to no file (usage, a crashed cross-manifest rule) come before every file.
+    groups: dict[str, list[str]] = {}
+    loose = [_note(n, options) for n in report.notifications if n.location is None]
     for note in report.notifications:
-        tag = "error" if not options.color else f"{_COLORS['error']}error{_RESET}"
-        code = f"{note.rule_id} " if note.rule_id else ""
-        out.append(f"{note.location or '-'}: {tag} {code}{note.message}")
-    shown = [f for f in report.findings if f.state == "open" or options.verbose]
-    for finding in shown:
-        out.extend(_line(finding, report, options))
+        if note.location is not None:
+            groups.setdefault(note.location.file, []).append(_note(note, options))
+    for finding in report.findings:
+        if finding.state == "open" or options.verbose:
+            groups.setdefault(finding.location.file, []).extend(_line(finding, report, options))
+    out: list[str] = list(loose)
+    for file in sorted(groups):
+        if out:
+            out.append("")
+        out.extend(groups[file])
+    traces: list[str] = []
     for system, rule_id, status, trace in report.traces:
         if status == "failed" and report.findings:
             continue  # already explained under its findings
-        out.append(f"{system}: {rule_id} {status.replace('_', ' ')}")
-        out.extend(f"    because: {step}" for step in trace or ("no condition recorded",))
+        traces.append(f"{system}: {rule_id} {status.replace('_', ' ')}")
+        traces.extend(f"    because: {step}" for step in trace or ("no condition recorded",))
+    if traces:
+        out += ([""] if out else []) + traces
+    if out:
+        out.append("")
     out.append(summary(report))
     return "\n".join(out) + "\n"
 
@@ -65,3 +90,36 @@ def summary(report: Report) -> str:
         n = len(report.notifications)
         text += f"; {n} problem{'s' if n != 1 else ''} stopped checks (exit 2)"
     return text
+
+
+class Progress:
+    """``checked 120/2000 files`` on one rewritten terminal line, for ``api.check(progress=...)``.
+
+    Shown only for runs of at least ``min_total`` files (a short run needs none), redrawn at most
+    every ``interval`` seconds, and erased when the last file is done so that the report that
+    follows starts on a clean line.
+    """
+
+    def __init__(self, stream: IO[str], min_total: int = 50, interval: float = 0.1) -> None:
+        self.stream = stream
+        self.min_total = min_total
+        self.interval = interval
+        self._last = float("-inf")
+        self._width = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        import time
+
+        if total < self.min_total:
+            return
+        now = time.monotonic()
+        if done < total and now - self._last < self.interval:
+            return
+        self._last = now
+        if done >= total:
+            self.stream.write("\r" + " " * self._width + "\r")
+        else:
+            text = f"aims-policy: checked {done}/{total} files"
+            self._width = max(self._width, len(text))
+            self.stream.write("\r" + text)
+        self.stream.flush()
