@@ -183,7 +183,7 @@ def classification_stated(ctx: Context) -> Iterator[Violation]:
     id="AIMS-CLS-006",
     title="A system in an Annex III area is high-risk unless an exemption is claimed",
     severity="warning",
-    clauses=["4.3", "6.1.2"],
+    clauses=["4.1", "4.3", "6.1.2"],
     eu_ai_act=[("Art. 6(2)-(3)", "high"), _eu("Art. 2, Art. 6 + Annex III", "medium")],
     nist_ai_rmf=["MAP 3.3"],
     tags=["eu-ai-act", "classification"],

@@ -285,7 +285,8 @@ def valid_controls(ctx: Context) -> Iterator[Violation]:
     severity="error",
     clauses=["6.1.3", "8.3"],
     eu_ai_act=[_eu("Art. 9(2)(d), 9(3)-(5)", "high")],
-    nist_ai_rmf=["MANAGE 1.2", "MANAGE 1.4"],
+    # MANAGE 1.4 (residual risk documented) is our link; the crosswalk has it for A.5.x only.
+    nist_ai_rmf=["MANAGE 1.2", Reference("MANAGE 1.4", "medium", derived=True)],
     tags=["risk"],
     applies=has_risks,
     rationale="""Residual risk above the organisation's appetite (data `risk.appetite`) is a risk
@@ -315,7 +316,8 @@ def residual_within_appetite(ctx: Context) -> Iterator[Violation]:
     severity="error",
     clauses=["6.1.3", "8.3"],
     eu_ai_act=[_eu("Art. 9(2)(d), 9(3)-(5)", "high")],
-    nist_ai_rmf=["MANAGE 1.3", "MANAGE 1.4"],
+    # MANAGE 1.4 (residual risk documented) is our link; the crosswalk has it for A.5.x only.
+    nist_ai_rmf=["MANAGE 1.3", Reference("MANAGE 1.4", "medium", derived=True)],
     tags=["risk", "accountability"],
     applies=has_risks,
     rationale="""Accepting a risk is a management decision: it must say who took it, why and
@@ -381,7 +383,7 @@ def risk_review(ctx: Context) -> Iterator[Violation]:
     id="AIMS-RSK-013",
     title="Open risk treatments have a due date that has not passed",
     severity="warning",
-    clauses=["8.3"],
+    clauses=["8.3", "6.1.3"],
     eu_ai_act=[_eu("Art. 9(2)(d), 9(3)-(5)", "high")],
     nist_ai_rmf=["MANAGE 1.3"],
     tags=["risk"],
