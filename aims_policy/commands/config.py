@@ -17,11 +17,18 @@ from aims_policy.commands._options import cli_values, effective_config, evaluati
               show_default=True, help="Output format.")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="As for `check`.")
+@click.option("--schema", "print_schema", is_flag=True,
+              help="Print the configuration file's JSON Schema instead (for editors).")
 @click.argument("paths", nargs=-1, type=click.Path())
 @evaluation_options
-def config(fmt: str, paths: tuple[str, ...], **evaluation: Any) -> None:
+def config(fmt: str, print_schema: bool, paths: tuple[str, ...], **evaluation: Any) -> None:
     """Print the effective configuration: the configuration file under the flags given here,
     each value with its source (file:line:col, command line, or default)."""
+    if print_schema:
+        from aims_policy.config import schema
+
+        sys.stdout.write(json.dumps(schema(), indent=2, ensure_ascii=False) + "\n")
+        return
     effective = effective_config(evaluation, cli_values(evaluation, paths), os.getcwd())
     from aims_policy.config import DEFAULTS
 
