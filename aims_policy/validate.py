@@ -224,11 +224,15 @@ def generate_fast_validator() -> str:
 
     fastjsonschema implements draft-07; the schema uses nothing whose meaning differs in
     2020-12, and ``tests/test_validate.py`` checks that both validators agree."""
+    import copy
+
     import fastjsonschema
 
     # ``date`` is judged by is_date (a real calendar date), not fastjsonschema's own regex, which
     # accepts year 0000; the generated code calls ``custom_formats["date"]``.
-    code: str = fastjsonschema.compile_to_code(schema(), formats={"date": is_date})
+    # compile_to_code rewrites every $ref in the dict it is given: give it a copy, never the
+    # cached schema that `aims-policy schema` prints and jsonschema validates with.
+    code: str = fastjsonschema.compile_to_code(copy.deepcopy(schema()), formats={"date": is_date})
     local = (
         "class JsonSchemaValueException(ValueError):\n"
         "    def __init__(self, message, value=None, name=None, definition=None, rule=None):\n"

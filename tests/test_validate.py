@@ -9,6 +9,7 @@ bad dates, patterns broken, unknown and ``x-`` keys added), so it grows with the
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -51,6 +52,15 @@ def test_fast_validator_is_generated_from_the_current_schema() -> None:
     generated = v.generate_fast_validator()
     on_disk = (ROOT / "aims_policy" / "_schema_fast.py").read_text(encoding="utf-8")
     assert generated == on_disk, "run `python -m aims_policy.validate` after changing the schema"
+
+
+def test_generating_leaves_the_published_schema_untouched() -> None:
+    """fastjsonschema rewrites the $refs of the dict it compiles; that must not be the cached
+    schema that `aims-policy schema` prints."""
+    before = json.loads((ROOT / "aims_policy" / "schema" / v.SCHEMA_FILE).read_text("utf-8"))
+    v.generate_fast_validator()
+    assert v.schema() == before
+    assert v.schema()["properties"]["spec"] == {"$ref": "#/$defs/spec"}
 
 
 def test_schema_is_a_valid_draft_2020_12_schema() -> None:
