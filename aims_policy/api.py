@@ -372,7 +372,8 @@ def _assemble(results: list[FileResult], notifications: list[Notification], rule
     from aims_policy import policy
 
     evaluated = {r.id for r in (*SCHEMA_RULES, *(r.meta for r in ruleset.all))}
-    findings, extra_notes = policy.apply(findings, exceptions, options, evaluated)
+    findings, extra_notes = policy.apply(findings, exceptions, options, evaluated,
+                                         checked={s.name for s in systems})  # fmt: skip
     notes.extend(extra_notes)
     return Report(
         tool_version=__version__,

@@ -135,11 +135,15 @@ def active_rules(options: Options) -> tuple[RuleMeta, ...]:
 
 def apply(findings: list[Finding], exceptions: Sequence[tuple[str, Any, Location]],
           options: Options, evaluated: Collection[str] | None = None,
+          checked: Collection[str] | None = None,
           ) -> tuple[list[Finding], list[Notification]]:  # fmt: skip
     """Set each finding's state. ``evaluated`` holds the ids of the rules this run evaluated
-    (``None``: unknown, so no exception is judged unused for naming a rule that did not run)."""
+    (``None``: unknown, so no exception is judged unused for naming a rule that did not run);
+    ``checked`` the systems this run saw: configuration exceptions for other systems are left
+    alone, so a pre-commit run on one manifest does not report the rest of the configuration."""
     parsed = [parse_exception(*x) for x in exceptions]
-    parsed += [parse_exception(*x, origin="config") for x in options.exceptions]
+    parsed += [parse_exception(*x, origin="config") for x in options.exceptions
+               if checked is None or x[0] in checked]  # fmt: skip
     declared = [e for e in parsed if e is not None]
     out = list(findings)
     problems: list[Finding] = []

@@ -341,3 +341,9 @@ def test_a_pack_module_named_by_the_configuration_runs_only_without_the_flag(rep
     assert not marker.exists()
     invoke("check")
     assert marker.exists()
+
+
+def test_config_schema_prints_the_json_schema(repo: Path) -> None:
+    result = invoke("config", "--schema")
+    assert json.loads(result.stdout) == config.schema()
+    assert config.schema()["$id"].endswith("config-v1.schema.json")

@@ -263,3 +263,16 @@ def test_cli_json_report_shows_the_suppression_and_fails_after_expiry(
                                       "--today", today, "--no-config", "--severity",
                                       "TST-RSK-001=note"])  # fmt: skip
     assert result.exit_code == exit_code, result.output
+
+
+def test_configuration_exceptions_for_systems_not_in_this_run_are_left_alone(tmp_path: Path) -> None:
+    from aims_policy.model import Location
+
+    copy_manifests(tmp_path)
+    expired = {"system": "cv-screening", "rule": "TST-SYS-001", "justification": "Board in May.",
+               "approver": "Sophie Laurent", "expires": "2026-05-31"}  # fmt: skip
+    typo = dict(expired, rule="TST-NOPE-001", expires="2027-05-31")
+    where = Location(".aims-policy.yaml", 7, 5)
+    report = run(tmp_path, "2026-11-22", exceptions=(("cv-screening", expired, where),
+                                                     ("cv-screening", typo, where)))  # fmt: skip
+    assert [f for f in report.findings if f.rule_id.startswith("AIMS-EXC")] == []
