@@ -57,10 +57,15 @@ def built_on_supplied_gpai(ctx: Context) -> bool:
 def supplier_assessed(ctx: Context) -> Iterator[Violation]:
     for supplier in ctx.each("spec.suppliers"):
         assessed = supplier.get("assessedOn")
-        if assessed is None:
+        if assessed is None and not supplier.get("assessmentRef"):
+            # One finding, not two, for a supplier nobody has looked at.
             yield supplier.violation(f"supplier {supplier.name} ({supplier.get('name')}) has never "
-                                     "been assessed; assess it and add `assessedOn:`",
-                                     missing="assessedOn")  # fmt: skip
+                                     "been assessed; assess it and add `assessedOn:` and "
+                                     "`assessmentRef:`", missing="assessedOn")  # fmt: skip
+            continue
+        if assessed is None:
+            yield supplier.violation(f"supplier {supplier.name} has an assessment on record but "
+                                     "no date; add `assessedOn:`", missing="assessedOn")  # fmt: skip
         else:
             due = due_by(ctx, assessed)
             if due is not None and due < ctx.today:
