@@ -60,8 +60,8 @@ def _relative(path: Path, locations: Sequence[Path]) -> str:
     holds it, so the text is the same on every machine."""
     resolved = path.resolve()
     for location in locations:
-        root = location.resolve()
-        base = root.parent if root.is_dir() else root.parent.parent
+        # A pack directory's parent, or for a single-module pack the directory holding it.
+        base = location.resolve().parent
         if resolved.is_relative_to(base):
             return resolved.relative_to(base).as_posix()
     return path.name

@@ -465,3 +465,14 @@ def test_pack_modules_share_helpers_with_relative_imports(tmp_path: Path) -> Non
     result = aims("rules", "--rules", str(pack))
     assert result.exit_code == 0, result.stderr
     assert "ORG-HLP-001    note     Uses a helper []" in result.stdout
+
+
+def test_paths_run_only_those_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    result = aims("test", "rules/ownership.fixtures.yaml")
+    assert result.exit_code == 0, result.stdout
+    table = [line.split()[0] for line in result.stdout.splitlines() if line.startswith("  AIMS-")]
+    # Only the rules of the module beside the fixture file (ownership.py), whatever it grows to.
+    assert table[:2] == ["AIMS-OWN-001", "AIMS-OWN-002"]
+    assert all(rule_id.startswith("AIMS-OWN-") for rule_id in table)
+    assert "in 1 fixture file:" in result.stdout
