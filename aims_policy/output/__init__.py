@@ -1,5 +1,21 @@
 """Output formats. Each is a module with ``render(report, options) -> str``: a pure function of
-the report, so the same inputs give byte-identical output. Files are written atomically."""
+the report, so the same inputs give byte-identical output. Files are written atomically.
+
+From Python (the CLI is a thin shell over the same two calls)::
+
+    import aims_policy
+    import aims_policy.output
+
+    report = aims_policy.check(["manifests/"], today="2026-11-22")
+    sarif = aims_policy.output.render(report, "sarif")      # or text, json, junit, github, markdown
+    aims_policy.output.write_atomic("aims-policy.sarif", sarif)
+    print(aims_policy.output.render(report, "text", aims_policy.output.RenderOptions(verbose=True)))
+    raise SystemExit(report.exit_code)                        # 0 clean, 1 findings, 2 problems
+
+``render(report, "sarif")`` raises ``aims_policy.output.sarif.SarifLimitError`` rather than return
+a file GitHub code scanning would reject (over 25,000 results or 10 MB gzipped); pass
+``RenderOptions(sarif_min_level="error")`` to keep only the severe results.
+"""
 
 from __future__ import annotations
 
