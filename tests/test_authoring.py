@@ -344,6 +344,12 @@ def test_installed_pack_is_loaded_only_when_named(tmp_path: Path, monkeypatch: p
     assert tested.exit_code == 0, tested.stdout
     assert "8 cases in 1 fixture file: 8 passed, 0 failed." in tested.stdout
 
+    documented = aims("docs", "--rule-pack", "acme", "--output", str(tmp_path / "ref"))
+    assert documented.exit_code == 0
+    page = (tmp_path / "ref" / "ACME-REG-001.md").read_text(encoding="utf-8")
+    assert "| Pack | acme |\n| Source | `acme_aims_pack/acme.py` |" in page
+    assert "(`acme_aims_pack/acme.fixtures.yaml`, line 22)" in page
+
     missing = aims("rules", "--rule-pack", "nope")
     assert missing.exit_code == 2
     assert "rule pack 'nope' is not installed" in missing.stderr
