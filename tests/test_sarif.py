@@ -452,3 +452,38 @@ def test_library_api_renders_any_format(monkeypatch: pytest.MonkeyPatch) -> None
     assert doc["runs"][0]["tool"]["driver"]["name"] == "aims-policy"
     assert aims_policy.output.render(report, "junit").startswith("<?xml")
     assert report.exit_code in (0, 1)
+
+
+def test_one_check_run_writes_every_format_and_stdout_agrees(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from click.testing import CliRunner
+
+    from aims_policy.cli import cli
+
+    monkeypatch.chdir(REPO)
+    out = {fmt: tmp_path / f"out.{fmt}" for fmt in ("sarif", "junit", "json", "markdown")}
+    args = ["check", "manifests", "--today", TODAY, "--format", "sarif",
+            *(x for fmt, path in out.items() for x in (f"--{fmt}", str(path)))]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code in (0, 1), result.output
+    assert out["sarif"].read_text("utf-8") == result.stdout
+    assert schema_errors(json.loads(result.stdout)) == []
+    old_umask = os.umask(0o022)
+    os.umask(old_umask)
+    for path in out.values():
+        assert path.stat().st_mode & 0o777 == 0o666 & ~old_umask, path
+    assert not list(tmp_path.glob(".aims-policy-*"))  # no temporary file left behind
+
+
+def test_a_file_too_large_for_github_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+
+    import aims_policy.output.sarif as sarif_module
+
+    report = _many(50, errors=50)
+    text = render(report, "sarif")
+    size = len(gzip.compress(text.encode("utf-8")))
+    # Lower the limit just below this report's compressed size instead of building 10 MB.
+    monkeypatch.setattr(sarif_module, "MAX_GZIPPED_BYTES", size - 1)
+    with pytest.raises(SarifLimitError, match=r"MB gzipped.*--sarif-min-level error"):
+        render(report, "sarif")

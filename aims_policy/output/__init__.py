@@ -58,6 +58,11 @@ def write_atomic(path: str, text: str) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".aims-policy-", suffix=".tmp", dir=directory)
     try:
+        # mkstemp makes the file private (0600); a report is an ordinary file: honour the umask.
+        if hasattr(os, "fchmod"):  # not on Windows, where mkstemp's mode does not apply anyway
+            umask = os.umask(0o022)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         os.replace(tmp, path)
