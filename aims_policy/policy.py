@@ -72,7 +72,7 @@ _NON_BLOCKING = "AIMS-SCH-001"
 
 
 @dataclass(frozen=True, slots=True)
-class Exception_:
+class Waiver:
     """One declared exception, read defensively: manifest exceptions reach us even when the
     manifest broke the schema (the schema finding reports that)."""
 
@@ -98,7 +98,7 @@ class Exception_:
 
 
 def parse_exception(system: str, raw: Any, source: Location, origin: str = "metadata",
-                    ) -> Exception_ | None:  # fmt: skip
+                    ) -> Waiver | None:  # fmt: skip
     if not isinstance(raw, dict) or not isinstance(raw.get("rule"), str) or not raw["rule"]:
         return None
 
@@ -108,7 +108,7 @@ def parse_exception(system: str, raw: Any, source: Location, origin: str = "meta
             value = str(value)
         return (value.strip() or None) if isinstance(value, str) else None
 
-    return Exception_(system, raw["rule"], text("item"), text("justification"), text("approver"),
+    return Waiver(system, raw["rule"], text("item"), text("justification"), text("approver"),
                       text("expires"), source, origin)  # fmt: skip
 
 
@@ -193,12 +193,12 @@ def apply(findings: list[Finding], exceptions: Sequence[tuple[str, Any, Location
     return out, []
 
 
-def _what(exc: Exception_) -> str:
+def _what(exc: Waiver) -> str:
     item = f" item {exc.item}" if exc.item else ""
     return f"{exc.rule}{item} on {exc.system}"
 
 
-def _problem(meta: RuleMeta, exc: Exception_, options: Options, message: str) -> Finding:
+def _problem(meta: RuleMeta, exc: Waiver, options: Options, message: str) -> Finding:
     return Finding(
         rule_id=meta.id,
         severity=options.severity.get(meta.id, meta.severity),
