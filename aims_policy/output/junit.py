@@ -61,8 +61,11 @@ def finding_line(f: Finding) -> str:
 def _rule_case(system: str, meta: RuleMeta, findings: list[Finding], status: str | None,
                reason: str, errors: list[Notification], report: Report) -> _Case:  # fmt: skip
     case = _Case(f"{meta.id} {meta.title}", f"aims-policy.{system}")
-    failing = [f for f in findings if f.state == "open" and at_or_above(f.severity, report.fail_on)]
-    rest = [f for f in findings if f not in failing]
+    failing: list[Finding] = []
+    rest: list[Finding] = []
+    for f in findings:  # one pass: comparing findings for membership is quadratic on big runs
+        fails = f.state == "open" and at_or_above(f.severity, report.fail_on)
+        (failing if fails else rest).append(f)
     if errors or status == "error":
         text = "\n".join(str(n) for n in errors) or reason
         message = errors[0].message if errors else reason
