@@ -265,24 +265,29 @@ def _compose_all(text: str, file: str) -> list[Document]:
 class _Builder:
     """Turns a node tree into plain values, recording positions and enforcing the limits."""
 
-    __slots__ = ("nodes", "positions")
+    __slots__ = ("nodes", "positions", "root")
 
     def __init__(self, positions: dict[Path, Pos]):
         self.positions = positions
         self.nodes = 0
+        self.root: Node | None = None
 
     def build(self, node: Node) -> Any:
         line, col = _mark(node.start_mark)
         end_line, end_col = _mark(node.end_mark)
         self.positions[()] = (line, col, end_line, end_col)
+        self.root = node
         return self._value(node, (), 0)
 
     def _value(self, node: Node, path: Path, depth: int) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             line, col = _mark(node.start_mark)
-            raise LoadError("too-many-nodes", f"document expands to more than {MAX_NODES} values "
-                            "(an alias bomb?); remove the aliases", line, col)  # fmt: skip
+            if _distinct_nodes(self.root) > MAX_NODES:
+                raise LoadError("too-many-nodes", f"document has more than {MAX_NODES} values; "
+                                "split it into one manifest per system", line, col)  # fmt: skip
+            raise LoadError("too-many-nodes", f"aliases expand the document to more than {MAX_NODES} "
+                            "values (an alias bomb?); remove the aliases", line, col)  # fmt: skip
         tag = node.tag
         if isinstance(node, ScalarNode):
             if tag == _PLAIN:
@@ -346,6 +351,23 @@ class _Builder:
             positions[child] = (line, col, end_line, end_col)
             out.append(self._value(item, child, depth))
         return out
+
+
+def _distinct_nodes(root: Node | None) -> int:
+    """How many values the document really has, counted like :class:`_Builder` counts them (keys
+    aside) but each node once: an alias refers to a node already counted."""
+    seen: set[int] = set()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, MappingNode):
+            stack.extend(value for _key, value in node.value)
+    return len(seen)
 
 
 def _resolve_plain(node: ScalarNode) -> Any:
