@@ -225,13 +225,18 @@ def _slug(taxon_id: str) -> str:
 
 
 def _tags(rule: RuleMeta) -> list[str]:
-    """At most ten tags, most useful first: free tags (security, privacy...), Annex A controls,
-    EU AI Act articles, ISO clauses, NIST subcategories. The full crosswalk is in the taxonomies."""
-    tags = list(rule.tags)
+    """At most ten tags (GitHub shows ten), most useful first: ``security`` (GitHub's severity
+    switch), the Annex A controls, three EU AI Act articles, two ISO clauses, the rule's other
+    free tags, two NIST subcategories, then the rest. The full crosswalk is in the taxonomies."""
+    eu = [f"eu-ai-act/{_slug(t)}" for t, _ in _refs_of(rule, EU)]
+    clauses = [f"iso42001/{c}" for c in rule.clauses]
+    nist = [f"nist-ai-rmf/{_slug(t)}" for t, _ in _refs_of(rule, NIST)]
+    eu, clauses, nist = (list(dict.fromkeys(x)) for x in (eu, clauses, nist))
+    tags = ["security"] if "security" in rule.tags else []
     tags += [f"iso42001/{c}" for c in rule.controls]
-    tags += [f"eu-ai-act/{_slug(t)}" for t, _ in _refs_of(rule, EU)]
-    tags += [f"iso42001/{c}" for c in rule.clauses]
-    tags += [f"nist-ai-rmf/{_slug(t)}" for t, _ in _refs_of(rule, NIST)]
+    tags += eu[:3] + clauses[:2]
+    tags += [t for t in rule.tags if t != "security"]
+    tags += nist[:2] + eu[3:] + clauses[2:] + nist[2:]
     return list(dict.fromkeys(tags))[:MAX_TAGS]
 
 
