@@ -152,6 +152,11 @@ def _reporting(results: Iterable[FileResult], total: int,
     return out
 
 
+#: ``AISystem`` as UTF-8, UTF-16 and UTF-32, so that a manifest saved in the wrong encoding is
+#: reported, not skipped as a non-manifest by the directory pre-filter.
+_KIND_MARKS = tuple(KIND.encode(e) for e in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"))
+
+
 def process(candidate: Candidate) -> FileResult:
     """Load, validate and evaluate one file (runs in a worker)."""
     display = candidate.display
@@ -165,7 +170,8 @@ def process(candidate: Candidate) -> FileResult:
                                               Location(display)))  # fmt: skip
         return out
     explicit = candidate.explicit
-    if not explicit and KIND.encode() not in raw:
+    mentions_kind = any(mark in raw for mark in _KIND_MARKS)
+    if not explicit and not mentions_kind:
         return out  # cheap pre-filter for directory scans: not a manifest
     is_json = candidate.path.endswith(".json")
     if explicit and not candidate.path.endswith((".yaml", ".yml", ".json")):
@@ -174,7 +180,7 @@ def process(candidate: Candidate) -> FileResult:
         return out
     loaded = load_bytes(raw, display, json_syntax=is_json)
     if loaded.errors:
-        if explicit or KIND.encode() in raw:
+        if explicit or mentions_kind:
             out.notifications.extend(loaded.errors)
         return out
     manifests = []

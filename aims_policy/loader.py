@@ -11,6 +11,7 @@ first whenever a file could be that deep) and alias expansion.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -126,11 +127,19 @@ def _error(file: str, exc: LoadError) -> Notification:
     return Notification(kind="load", code=exc.code, message=exc.message, location=loc)
 
 
+# UTF-32 first: its little-endian mark begins with UTF-16's.
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+              (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))  # fmt: skip
+
+
 def read_text(raw: bytes) -> str:
     """Decode UTF-8 (with or without BOM); refuse binary and other encodings with a position."""
     if len(raw) > MAX_BYTES:
         raise LoadError("too-large", f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB; "
                         "split it into one manifest per system")  # fmt: skip
+    for bom, name in _WIDE_BOMS:
+        if raw.startswith(bom):  # e.g. Windows PowerShell 5's Out-File default
+            raise LoadError("encoding", f"file is encoded as {name}; save it as UTF-8", 1, 1)
     if b"\x00" in raw[:8192]:
         raise LoadError("binary", "file is binary, not YAML or JSON text; "
                         "pass only manifest files or use --skip-non-manifests")  # fmt: skip

@@ -451,3 +451,16 @@ def test_duplicate_names_are_found_across_worker_processes() -> None:
         "many/m59.yaml:4:3",
     ]
     assert run.lines[-1].startswith("60 files, 60 systems checked: 2 errors")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_a_manifest_saved_as_utf16_is_reported_named_or_found(encoding: str) -> None:
+    write("wide.yaml", MINIMAL.encode(encoding))
+    name = encoding.upper()
+    one_error(
+        check("wide.yaml"), "wide.yaml", "1:1", f"file is encoded as {name}; save it as UTF-8"
+    )
+    write("dir/wide.yaml", MINIMAL.encode(encoding))
+    run = check("dir", "good.yaml")
+    one_error(run, "dir/wide.yaml", "1:1", f"file is encoded as {name}")
+    good_still_checked(run)
