@@ -158,7 +158,19 @@ _KIND_MARKS = tuple(KIND.encode(e) for e in ("utf-8", "utf-16-le", "utf-16-be", 
 
 
 def process(candidate: Candidate) -> FileResult:
-    """Load, validate and evaluate one file (runs in a worker)."""
+    """Load, validate and evaluate one file (runs in a worker). An unforeseen failure on one file
+    is reported against that file (exit 2) instead of ending the run for every other file."""
+    try:
+        return _process(candidate)
+    except Exception as exc:
+        out = FileResult(candidate.display)
+        out.notifications.append(Notification("engine", "internal-error", f"aims-policy failed "
+                                 f"on this file: {type(exc).__name__}: {exc}; this is a bug, "
+                                 "please report it", Location(candidate.display)))  # fmt: skip
+        return out
+
+
+def _process(candidate: Candidate) -> FileResult:
     display = candidate.display
     out = FileResult(display)
     try:

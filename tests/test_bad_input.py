@@ -464,3 +464,23 @@ def test_a_manifest_saved_as_utf16_is_reported_named_or_found(encoding: str) -> 
     run = check("dir", "good.yaml")
     one_error(run, "dir/wide.yaml", "1:1", f"file is encoded as {name}")
     good_still_checked(run)
+
+
+def test_an_unforeseen_failure_on_one_file_does_not_end_the_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Defence in depth: whatever the loader or validator misses must not become a traceback."""
+    import aims_policy.api
+
+    real = aims_policy.api.load_bytes
+
+    def fragile(raw: bytes, file: str, **kwargs: bool) -> object:
+        if file == "trigger.yaml":
+            raise ValueError("simulated")
+        return real(raw, file, **kwargs)
+
+    monkeypatch.setattr(aims_policy.api, "load_bytes", fragile)
+    write("trigger.yaml", MINIMAL)
+    run = check("trigger.yaml", "good.yaml")
+    one_error(run, "trigger.yaml", "1:1", "aims-policy failed on this file: ValueError: simulated")
+    good_still_checked(run)
