@@ -17,7 +17,7 @@ from typing import Any
 
 from aims_policy.loader import Document
 from aims_policy.model import Finding, RuleMeta
-from aims_policy.paths import Path, dotted, ident, pointer
+from aims_policy.paths import Path, ident, pointer
 
 API_VERSION = "aims-policy/v1"
 KIND = "AISystem"
@@ -173,9 +173,12 @@ _TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a numbe
                "boolean": "true or false", "array": "a list", "object": "a mapping"}  # fmt: skip
 
 
+_YAML11_BOOLEANS = frozenset({"yes", "no", "on", "off", "y", "n"})
+
+
 def _translate(doc: Document, system: str | None, error: Any) -> Iterator[Finding]:
     path: Path = tuple(error.absolute_path)
-    where = dotted(path) or "the document"
+    where = ident(doc.data, path) or "the document"  # list items by id: spec.risks[R-7].impact
     kind = error.validator
     sub = error.schema
     if kind == "additionalProperties":
@@ -198,8 +201,12 @@ def _translate(doc: Document, system: str | None, error: Any) -> Iterator[Findin
     elif kind == "type":
         expected = sub.get("type")
         names = [_TYPE_NAMES.get(t, t) for t in ([expected] if isinstance(expected, str) else expected)]
+        hint = ""
+        if expected == "boolean" and str(error.instance).lower() in _YAML11_BOOLEANS:
+            hint = " (YAML 1.1's yes/no/on/off are text in a manifest, as in JSON)"
         yield _finding(doc, system, _INVALID, path,
-                       f"{where} must be {' or '.join(names)}, not {_describe(error.instance)}")  # fmt: skip
+                       f"{where} must be {' or '.join(names)}, not {_describe(error.instance)}"
+                       f"{hint}")  # fmt: skip
     elif kind == "enum":
         choices = sub["enum"]
         yield _finding(doc, system, _INVALID, path,
@@ -215,6 +222,15 @@ def _translate(doc: Document, system: str | None, error: Any) -> Iterator[Findin
         what = sub.get("description") or f"the pattern {sub.get('pattern')}"
         yield _finding(doc, system, _INVALID, path,
                        f"{where} is {_describe(error.instance)}, which does not match {what}")  # fmt: skip
+    elif kind == "minLength" and error.instance == "":
+        yield _finding(doc, system, _INVALID, path, f"{where} is empty; write a value")
+    elif kind == "maxLength":
+        yield _finding(doc, system, _INVALID, path,
+                       f"{where} is longer than {sub['maxLength']} characters; shorten it")  # fmt: skip
+    elif kind in ("minimum", "maximum"):
+        bound = "at least" if kind == "minimum" else "at most"
+        yield _finding(doc, system, _INVALID, path,
+                       f"{where} is {_describe(error.instance)}; it must be {bound} {sub[kind]}")  # fmt: skip
     else:
         yield _finding(doc, system, _INVALID, path, f"{where}: {error.message}")
 

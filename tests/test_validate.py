@@ -356,3 +356,30 @@ def test_findings_name_items_by_id_not_index() -> None:
         ("AIMS-SCH-002", 17, 7, "/spec/risks/0/description", "spec.risks[R-1].description"),
         ("AIMS-SCH-003", 18, 7, "/spec/risks/0/likelihood", "spec.risks[R-1].likelihood"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("name: Ann", "name: ''", (7, 5, "spec.owner.name is empty; write a value")),
+        ("name: demo", "name: " + "a" * 64, (4, 3, "metadata.name is longer than 63 characters; shorten it")),
+        (
+            "  lifecycle:\n",
+            "  logging:\n    enabled: yes\n    retentionDays: 30\n  lifecycle:\n",
+            (14, 5, "spec.logging.enabled must be true or false, not \"yes\" (YAML 1.1's yes/no/on/off "
+             "are text in a manifest, as in JSON)"),
+        ),
+        (
+            "  lifecycle:\n",
+            "  risks:\n    - id: R-1\n      description: d\n      likelihood: 0\n  lifecycle:\n",
+            (16, 7, "spec.risks[R-1].likelihood is 0; it must be at least 1"),
+        ),
+        (
+            "  lifecycle:\n",
+            "  risks:\n    - id: R-1\n      description: d\n      impact: 9\n  lifecycle:\n",
+            (16, 7, "spec.risks[R-1].impact is 9; it must be at most 5"),
+        ),
+    ],
+)  # fmt: skip
+def test_messages_say_what_to_write(old: str, new: str, expected: tuple[int, int, str]) -> None:
+    assert [r[1:3] + r[4:] for r in findings_for(MINIMAL.replace(old, new, 1))] == [expected]
