@@ -192,7 +192,10 @@ def _process(candidate: Candidate) -> FileResult:
         return out
     loaded = load_bytes(raw, display, json_syntax=is_json)
     if loaded.errors:
-        if explicit or mentions_kind:
+        # A file that cannot be read as YAML and never mentions the kind is no more a manifest
+        # than a workflow file: --skip-non-manifests skips it (a Helm template must not block a
+        # commit); named without the flag, it is an error.
+        if mentions_kind or (explicit and not _STATE["options"].skip_non_manifests):
             out.notifications.extend(loaded.errors)
         return out
     manifests = []

@@ -484,3 +484,28 @@ def test_an_unforeseen_failure_on_one_file_does_not_end_the_run(
     run = check("trigger.yaml", "good.yaml")
     one_error(run, "trigger.yaml", "1:1", "aims-policy failed on this file: ValueError: simulated")
     good_still_checked(run)
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["x: {{ .Values.image }}\n", "a: [1, 2\n", b"\x89PNG\r\n\x1a\n\x00\x00", b"caf\xe9: 1\n"],
+)
+def test_skip_non_manifests_skips_unreadable_files_that_are_not_manifests(
+    content: str | bytes,
+) -> None:
+    """A pre-commit hook passes every YAML file of a commit: a Helm template or a broken config
+    that never mentions AISystem is not ours to judge."""
+    write("chart.yaml", content)
+    run = check("--skip-non-manifests", "chart.yaml", "good.yaml")
+    assert run.code == 1, run.lines
+    assert run.about("chart.yaml") == []
+    assert GOOD_FINDING in run.lines
+    # without the flag a named file that cannot be read is an error
+    one_error(check("chart.yaml"), "chart.yaml", None)
+
+
+def test_skip_non_manifests_still_reports_a_broken_manifest() -> None:
+    write("broken.yaml", MINIMAL.replace("  name: minimal\n", "  name: [minimal\n"))
+    run = check("--skip-non-manifests", "broken.yaml", "good.yaml")
+    one_error(run, "broken.yaml", None, "invalid YAML")
+    good_still_checked(run)
