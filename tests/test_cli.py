@@ -268,3 +268,20 @@ def test_two_runs_are_byte_identical(fmt: str, in_tmp: Path) -> None:
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1]
     assert outputs[0].count(b"AIMS-SCH-001") >= 1
+
+
+def test_parallel_and_serial_runs_give_the_same_report(in_tmp: Path) -> None:
+    for n in range(60):
+        text = GOOD.replace("name: document-summariser", f"name: system-{n:02d}")
+        if n % 7 == 0:
+            text = text.replace("riskLevel: low", "riskLevel: lowish")
+        (in_tmp / "many").mkdir(exist_ok=True)
+        (in_tmp / "many" / f"m{n:02d}.yaml").write_text(text, encoding="utf-8")
+    args = ["check", "--today", "2026-11-22", "--format", "json", "many"]
+    serial = invoke(*args, "-j", "1")
+    parallel = invoke(*args, "-j", "3")
+    assert serial[0] == parallel[0] == 1
+    assert serial[1] == parallel[1]
+    report = json.loads(serial[1])
+    assert report["summary"]["systems"] == 60
+    assert sum(1 for f in report["findings"] if f["rule"] == "AIMS-SCH-003") == 9
