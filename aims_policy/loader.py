@@ -2,7 +2,10 @@
 
 Manifests are data, never code: nothing is constructed from a tag, every explicit tag but ``!!str``
 is refused, and plain scalars are resolved with the YAML 1.2 core schema so that a value means the
-same in YAML and JSON (``no`` stays a string, dates stay ``YYYY-MM-DD`` strings).
+same in YAML and JSON (``no`` stays a string, dates stay ``YYYY-MM-DD`` strings). Integers are
+decimal whatever their leading zeros: ``012`` is twelve, as the core schema says (YAML 1.1 read
+it as octal ten); octal is written ``0o12``, hexadecimal ``0x1f``. Infinity, NaN and numbers
+too long to be real are refused where they stand.
 
 Hostile input is bounded before it can hurt: file size, nesting depth (libyaml's composer recurses
 in C and crashes the interpreter on very deep input, so depth is measured on the event stream
@@ -43,6 +46,9 @@ MAX_NUMBER_CHARS = 100  # longer numbers are refused (an id or a hash is text: q
 _PRESCAN_DEPTH = 5_000
 
 _PLAIN = "tag:aims-policy:plain"
+# First characters with which a plain scalar might resolve to something other than a string
+# (numbers, ``.inf``/``.nan``, ``~``) or be a merge key.
+_NOT_PLAIN_TEXT = frozenset("-+0123456789.~<")
 _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
@@ -322,13 +328,23 @@ class _Builder:
         out: dict[str, Any] = {}
         positions = self.positions
         for key_node, value_node in node.value:
-            line, col = _mark(key_node.start_mark)
+            mark = key_node.start_mark
+            line, col = mark.line + 1, mark.column + 1
+            key = key_node.value
+            # The common case first, without the general checks: a plain key that cannot
+            # resolve to anything but a string (not a number, bool, null or merge key).
+            if (key_node.tag == _PLAIN and key and key[0] not in _NOT_PLAIN_TEXT
+                    and key not in _CONSTANTS and key not in out):  # fmt: skip
+                child = (*path, key)
+                end = value_node.end_mark
+                positions[child] = (line, col, end.line + 1, end.column + 1)
+                out[key] = self._value(value_node, child, depth)
+                continue
             if key_node.tag == "tag:yaml.org,2002:merge":  # pragma: no cover - resolver never emits it
                 raise LoadError("merge-key", "merge keys (<<) are not supported", line, col)
             if not isinstance(key_node, ScalarNode):
                 raise LoadError("complex-key", "complex (non-scalar) mapping keys are not allowed; "
                                 "use a plain string key", line, col)  # fmt: skip
-            key = key_node.value
             if key_node.tag == _PLAIN:
                 if key == "<<":
                     raise LoadError("merge-key", "merge keys (<<) are not supported; "
@@ -355,9 +371,8 @@ class _Builder:
         positions = self.positions
         for index, item in enumerate(node.value):
             child = (*path, index)
-            line, col = _mark(item.start_mark)
-            end_line, end_col = _mark(item.end_mark)
-            positions[child] = (line, col, end_line, end_col)
+            start, end = item.start_mark, item.end_mark
+            positions[child] = (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
             out.append(self._value(item, child, depth))
         return out
 
