@@ -111,6 +111,9 @@ def check(
         options = _replace(options, data=data_document.load())
     ruleset = ruleset if ruleset is not None else registry.load()
     cwd = cwd or os.getcwd()
+    from aims_policy.evidence import clear_caches
+
+    clear_caches()
     candidates, notifications = discover(list(paths), cwd)
     if options.include or options.exclude:
         from aims_policy.config import keep_candidates

@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "baseline": "aims_policy.commands.baseline:baseline",
     "check": "aims_policy.commands.check:check",
     "config": "aims_policy.commands.config:config",
+    "controls": "aims_policy.commands.controls:controls",
     "init": "aims_policy.commands.init:init",
     "explain": "aims_policy.commands.info:explain",
     "rules": "aims_policy.commands.info:rules",

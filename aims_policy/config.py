@@ -12,8 +12,6 @@ from any working directory inside the repository.
 
 from __future__ import annotations
 
-import difflib
-import json
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -104,6 +102,8 @@ def schema() -> dict[str, Any]:
     from importlib import resources
 
     text = resources.files("aims_policy.schema").joinpath("config-v1.schema.json").read_text("utf-8")
+    import json
+
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
@@ -201,6 +201,9 @@ def _check(node: Mapping[str, Any], value: Any, doc: Document, path: tuple[str |
             raise ConfigError(f"{where}: {label} must be {_TYPE_WORDS[expected]}, "
                               f"not {_describe(value)}")  # fmt: skip
     if "enum" in node and value not in node["enum"]:
+        import difflib
+        import json
+
         choices = ", ".join(json.dumps(v) for v in node["enum"])
         close = difflib.get_close_matches(str(value), [str(v) for v in node["enum"]], n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -237,6 +240,8 @@ def _check_mapping(node: Mapping[str, Any], value: dict[str, Any], doc: Document
         extra = node.get("additionalProperties", True)
         if extra is False:
             where = doc.locate((*path, key))
+            import difflib
+
             close = difflib.get_close_matches(key, list(properties), n=1, cutoff=0.6)
             if close:
                 hint = f"; did you mean {close[0]!r}?"
@@ -288,6 +293,8 @@ def _check_data(overrides: Mapping[str, Any], doc: Document) -> None:
     def walk(override: Mapping[str, Any], base: Mapping[str, Any], path: tuple[str, ...]) -> None:
         for key, value in override.items():
             if key not in base:
+                import difflib
+
                 close = difflib.get_close_matches(key, list(base), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(base)}"
                 dotted = ".".join((*path, key))

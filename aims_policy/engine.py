@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar, overload
 
-from pyrsistent import PMap, PVector, discard, freeze, thaw
+from pyrsistent import PMap, PVector, discard, freeze, pmap, pvector, thaw
 
 from aims_policy.model import Location, Reference, RuleMeta
 from aims_policy.paths import Path, dotted, item_name
@@ -31,6 +31,8 @@ from aims_policy.paths import ident as ident_of
 
 T = TypeVar("T")
 _MISSING = object()
+_UNREAD = object()
+_VECTOR = type(pvector())  # the C implementation's concrete class (PVector is an ABC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +72,7 @@ class Item:
 class Context:
     """What a rule sees: frozen ``input`` and ``data``, ``today``, and memoised facts."""
 
-    __slots__ = ("_facts", "data", "evidence", "input", "today", "trace")
+    __slots__ = ("_facts", "_reads", "data", "evidence", "input", "today", "trace")
 
     def __init__(self, input: PMap[str, Any], data: PMap[str, Any], today: _dt.date, *, trace: bool = False,
                  evidence: Mapping[Path, str] | None = None):  # fmt: skip
@@ -81,19 +83,27 @@ class Context:
         # (see aims_policy.evidence) so that rules stay pure: path -> "ok" | "url" | a problem.
         self.evidence: Mapping[Path, str] = evidence or {}
         self._facts: dict[Callable[..., Any], Any] = {}
+        # Reads memoised by path: a hundred rules ask for the same few fields, and a pyrsistent
+        # lookup is Python code; the documents are immutable, so a cached read never goes stale.
+        self._reads: dict[str, Any] = {}
         self.trace: list[str] | None = [] if trace else None
 
     # -- reading ----------------------------------------------------------------------------
     def get(self, dotted_path: str, default: Any = None) -> Any:
         """``ctx.get("spec.classification.riskLevel")``: the value, or ``default`` if absent."""
-        node: Any = self.input
-        for key in dotted_path.split("."):
-            if not isinstance(node, Mapping):
-                return default
-            node = node.get(key, _MISSING)
-            if node is _MISSING:
-                return default
-        return node
+        node = self._reads.get(dotted_path, _UNREAD)
+        if node is _UNREAD:
+            node = self.input
+            for key in dotted_path.split("."):
+                # Concrete types, not collections.abc: an ABC check costs more than the lookup.
+                if type(node) is not PMap and not isinstance(node, Mapping):
+                    node = _MISSING
+                    break
+                node = node.get(key, _MISSING)
+                if node is _MISSING:
+                    break
+            self._reads[dotted_path] = node
+        return default if node is _MISSING else node
 
     def param(self, dotted_path: str) -> Any:
         """A value of the data document; a missing parameter is a bug in the rule or the data."""
@@ -108,7 +118,7 @@ class Context:
         """Iterate a list of the manifest with each element's path and identity."""
         base: Path = tuple(dotted_path.split("."))
         items = self.get(dotted_path)
-        if not isinstance(items, Sequence) or isinstance(items, str):
+        if type(items) is not _VECTOR and (not isinstance(items, Sequence) or isinstance(items, str)):
             return
         for index, value in enumerate(items):
             name = item_name(value)
@@ -265,13 +275,30 @@ def make_context(input: Any, data: Any, today: _dt.date, *, trace: bool = False,
     """Freeze the documents (once per manifest) and apply ``with`` overrides.
 
     Override keys are dotted paths; a value of :data:`UNSET` removes the key."""
-    frozen_input = input if isinstance(input, PMap) else freeze(input)
-    frozen_data = data if isinstance(data, PMap) else freeze(data)
+    frozen_input = input if isinstance(input, PMap) else freeze_plain(input)
+    frozen_data = data if isinstance(data, PMap) else freeze_plain(data)
     for path, value in (with_input or {}).items():
         frozen_input = _override(frozen_input, path, value)
     for path, value in (with_data or {}).items():
         frozen_data = _override(frozen_data, path, value)
     return Context(frozen_input, frozen_data, today, trace=trace)
+
+
+def freeze_plain(value: Any) -> Any:
+    """Freeze loader output (dicts, lists, scalars) into pyrsistent structures.
+
+    pyrsistent.freeze handles any type through isinstance checks against ABCs; the loader only
+    ever produces plain dicts and lists, and this pass runs once per manifest."""
+    kind = type(value)
+    if kind is dict:
+        return pmap({key: freeze_plain(item) for key, item in value.items()})
+    if kind is list:
+        return pvector([freeze_plain(item) for item in value])
+    if kind is tuple:
+        return tuple(freeze_plain(item) for item in value)
+    if isinstance(value, (dict, list)):  # subclasses: rare, take the general road
+        return freeze(value)
+    return value
 
 
 class _Unset:

@@ -44,10 +44,28 @@ def check_reference(value: str, manifest_dir: str, root: str) -> str:
     if os.path.isabs(value) or value.startswith("~") or (len(value) > 1 and value[1] == ":"):
         return ABSOLUTE
     target = os.path.normpath(os.path.join(manifest_dir, value))
-    real_root = os.path.realpath(root)
-    if not _inside(target, os.path.abspath(root)) or not _inside(os.path.realpath(target), real_root):
+    if not _inside(target, os.path.abspath(root)):
+        return ESCAPES
+    # Resolving links costs a system call per path component; directories are shared by many
+    # references, so their resolution is cached and only the last component is looked at anew.
+    if os.path.islink(target):
+        real_target = os.path.realpath(target)
+    else:
+        real_target = os.path.join(_real_directory(os.path.dirname(target)), os.path.basename(target))
+    if not _inside(real_target, _real_directory(root)):
         return ESCAPES
     return OK if os.path.exists(target) else MISSING
+
+
+@lru_cache(maxsize=4096)
+def _real_directory(path: str) -> str:
+    return os.path.realpath(path)
+
+
+def clear_caches() -> None:
+    """Forget resolved directories (called at the start of each check: the tree may change)."""
+    _real_directory.cache_clear()
+    repository_root.cache_clear()
 
 
 def _inside(path: str, root: str) -> bool:

@@ -22,7 +22,7 @@ def pointer(path: Path) -> str:
 
 def item_name(item: Any) -> str | None:
     """The identity of a list item: its ``id``, else its ``name``, else none."""
-    if isinstance(item, Mapping):
+    if isinstance(item, (dict, Mapping)):  # dict first: it answers without the ABC machinery
         for key in ("id", "name"):
             value = item.get(key)
             if isinstance(value, str) and value:

@@ -7,7 +7,7 @@ effect. We collect every :class:`Rule` and :class:`SetRule` a module defines, in
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -49,7 +49,13 @@ def _in_pack(item: AnyRule, pack: str) -> AnyRule:
 def builtin_modules() -> list[ModuleType]:
     import aims_policy.rules as package  # type: ignore[import-not-found]
 
-    names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
+    # A directory listing, not pkgutil: this runs on every check and pkgutil costs more to import.
+    names = sorted(
+        name[:-3]
+        for directory in package.__path__
+        for name in os.listdir(directory)
+        if name.endswith(".py") and not name.startswith("_")
+    )
     return [importlib.import_module(f"{package.__name__}.{name}") for name in names]
 
 
@@ -106,6 +112,8 @@ def load_entry_point(name: str) -> list[AnyRule]:
     if not isinstance(module, ModuleType):
         raise RuleLoadError(f"rule pack {name!r}: the entry point must name a module")
     found = rules_of(module, name)
+    import pkgutil
+
     for sub in (getattr(module, "__path__", None) and pkgutil.iter_modules(module.__path__)) or ():
         found.extend(rules_of(importlib.import_module(f"{module.__name__}.{sub.name}"), name))
     return found

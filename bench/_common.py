@@ -57,7 +57,7 @@ def timed(cmd: list[str], cwd: Path | None = None) -> float:
 def interleaved(commands: dict[str, list[str]], rounds: int, cwd: Path | None = None) -> dict[str, float]:
     """Median wall time of each command, running them in turn so that drift hits all alike."""
     samples: dict[str, list[float]] = {name: [] for name in commands}
-    for name, cmd in commands.items():  # warm the page cache and .pyc files
+    for cmd in commands.values():  # warm the page cache and .pyc files
         timed(cmd, cwd)
     for _ in range(rounds):
         for name, cmd in commands.items():

@@ -36,11 +36,10 @@ def main() -> None:
             "compose only (C loader, 1 process)": [PY, "-c", COMPOSE, str(tree)],
             f"aims-policy check --jobs {args.jobs}": [
                 PY, "-m", "aims_policy", "check", str(tree), "--today", TODAY,
-                "--jobs", str(args.jobs), "--format", "json",
+                "--jobs", str(args.jobs),
             ],
             "aims-policy check --jobs 1": [
                 PY, "-m", "aims_policy", "check", str(tree), "--today", TODAY, "--jobs", "1",
-                "--format", "json",
             ],
         }  # fmt: skip
         medians = interleaved(commands, args.rounds)

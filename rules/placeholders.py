@@ -21,18 +21,30 @@ PLACEHOLDER = re.compile(r"TODO\b")
 
 def _placeholders(node: Any, path: Path) -> Iterator[tuple[Path, str]]:
     # An explicit stack rather than recursion: the loader bounds depth, but a rule should not
-    # depend on that bound to stay within Python's recursion limit.
+    # depend on that bound to stay within Python's recursion limit. This rule visits every value
+    # of every manifest, so it tests for "TODO" before building any path and sorts the (rare)
+    # matches afterwards instead of keeping the walk in document order.
+    found: list[tuple[Path, str]] = []
     stack: list[tuple[Path, Any]] = [(path, node)]
     while stack:
         where, value = stack.pop()
-        if isinstance(value, str):
-            if PLACEHOLDER.match(value):
-                yield where, value
-        elif isinstance(value, Mapping):
-            stack.extend(((*where, key), child) for key, child in reversed(list(value.items())))
-        elif isinstance(value, Sequence):
-            stack.extend(((*where, index), child)
-                         for index, child in reversed(list(enumerate(value))))  # fmt: skip
+        if isinstance(value, Mapping):
+            for key, child in value.items():
+                if isinstance(child, str):
+                    if child.startswith("TODO") and PLACEHOLDER.match(child):
+                        found.append(((*where, key), child))
+                elif not isinstance(child, (int, float, bool)) and child is not None:
+                    stack.append(((*where, key), child))
+        elif isinstance(value, Sequence) and not isinstance(value, str):
+            for index, child in enumerate(value):
+                if isinstance(child, str):
+                    if child.startswith("TODO") and PLACEHOLDER.match(child):
+                        found.append(((*where, index), child))
+                elif not isinstance(child, (int, float, bool)) and child is not None:
+                    stack.append(((*where, index), child))
+        elif isinstance(value, str) and value.startswith("TODO") and PLACEHOLDER.match(value):
+            found.append((where, value))
+    yield from sorted(found, key=lambda item: [str(p) if isinstance(p, str) else f"{p:08d}" for p in item[0]])
 
 
 @rule(

@@ -104,6 +104,9 @@ def _filter(ruleset: Any, select: tuple[str, ...], ignore: tuple[str, ...]) -> A
 def _render(report: Any, fmt: str, options: Any) -> str:
     """Render, turning a format's refusal (SARIF beyond GitHub's limits) into one line and exit 2."""
     from aims_policy.output import render
+
+    if fmt != "sarif":  # only SARIF refuses to render; the others need not import it
+        return render(report, fmt, options)
     from aims_policy.output.sarif import SarifLimitError
 
     try:

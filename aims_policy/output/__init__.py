@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import tempfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -56,6 +55,8 @@ def write_atomic(path: str, text: str) -> None:
     """Write through a temporary file in the same directory, then rename: readers never see a
     half-written report, and a failed run leaves the previous file intact."""
     directory = os.path.dirname(os.path.abspath(path))
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=".aims-policy-", suffix=".tmp", dir=directory)
     try:
         # mkstemp makes the file private (0600); a report is an ordinary file: honour the umask.
