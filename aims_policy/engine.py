@@ -32,7 +32,7 @@ from aims_policy.paths import ident as ident_of
 T = TypeVar("T")
 _MISSING = object()
 _UNREAD = object()
-_VECTOR = type(pvector())  # the C implementation's concrete class (PVector is an ABC)
+_VECTOR: type[Any] = type(pvector())  # the C implementation's concrete class (PVector is an ABC)
 
 
 @dataclass(frozen=True, slots=True)
