@@ -44,6 +44,9 @@ MAX_NUMBER_CHARS = 100  # longer numbers are refused (an id or a hash is text: q
 # Below this bound, which every real manifest is far from, the pre-scan is skipped: it costs
 # about as much as composing.
 _PRESCAN_DEPTH = 5_000
+# Keys and values per document (twice the value limit). A node takes at least about half a
+# character, so a text shorter than half this many characters needs no count.
+_PRESCAN_NODES = 2 * MAX_NODES
 
 _PLAIN = "tag:aims-policy:plain"
 # First characters with which a plain scalar might resolve to something other than a string
@@ -209,20 +212,32 @@ def _mark(mark: Any) -> tuple[int, int]:
 
 
 def _prescan_depth(text: str) -> None:
-    """Measure nesting on libyaml's event stream, which keeps its own stack and never recurses."""
-    depth = 0
+    """Measure nesting on libyaml's event stream, which keeps its own stack and never recurses,
+    and count each document's nodes there too: the composer would otherwise build every node
+    of a huge flat document (about 400 bytes each) before the builder's value limit applies."""
+    depth = nodes = 0
     starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
     ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    leaves = (yaml.ScalarEvent, yaml.AliasEvent)
     try:
         for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, starts):
+            if isinstance(event, leaves):
+                nodes += 1
+            elif isinstance(event, starts):
                 depth += 1
+                nodes += 1
                 if depth > MAX_DEPTH:
                     line, col = _mark(event.start_mark)
                     raise LoadError("too-deep", f"nesting deeper than {MAX_DEPTH} levels; "
                                     "a manifest never needs that much", line, col)  # fmt: skip
             elif isinstance(event, ends):
                 depth -= 1
+            elif isinstance(event, yaml.DocumentStartEvent):
+                nodes = 0
+            if nodes > _PRESCAN_NODES:
+                line, col = _mark(event.start_mark)
+                raise LoadError("too-many-nodes", f"document has more than {_PRESCAN_NODES} keys "
+                                "and values; split it into one manifest per system", line, col)  # fmt: skip
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, text) from None
 
@@ -256,7 +271,7 @@ def _depth_bound(text: str) -> int:
 
 
 def _compose_all(text: str, file: str) -> list[Document]:
-    if _depth_bound(text) > _PRESCAN_DEPTH:
+    if len(text) > _PRESCAN_NODES // 2 or _depth_bound(text) > _PRESCAN_DEPTH:
         _prescan_depth(text)
     loader = _Loader(text)
     docs: list[Document] = []
