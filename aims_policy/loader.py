@@ -37,6 +37,7 @@ Pos = tuple[int, int, int, int]
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 200_000
+MAX_DOCUMENTS = 1_000  # per file; a 5 MiB file holds a few hundred real manifests at most
 MAX_NUMBER_CHARS = 100  # longer numbers are refused (an id or a hash is text: quote it)
 # libyaml's composer copes with ~20,000 levels. A block collection nested in another starts at
 # least one column further right, or at the same column only for a sequence that is a mapping's
@@ -215,7 +216,7 @@ def _prescan_depth(text: str) -> None:
     """Measure nesting on libyaml's event stream, which keeps its own stack and never recurses,
     and count each document's nodes there too: the composer would otherwise build every node
     of a huge flat document (about 400 bytes each) before the builder's value limit applies."""
-    depth = nodes = 0
+    depth = nodes = documents = 0
     starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
     ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     leaves = (yaml.ScalarEvent, yaml.AliasEvent)
@@ -234,6 +235,11 @@ def _prescan_depth(text: str) -> None:
                 depth -= 1
             elif isinstance(event, yaml.DocumentStartEvent):
                 nodes = 0
+                documents += 1
+                if documents > MAX_DOCUMENTS:
+                    line, col = _mark(event.start_mark)
+                    raise LoadError("too-many-documents", f"file has more than {MAX_DOCUMENTS} "
+                                    "documents; split it into one manifest per system", line, col)  # fmt: skip
             if nodes > _PRESCAN_NODES:
                 line, col = _mark(event.start_mark)
                 raise LoadError("too-many-nodes", f"document has more than {_PRESCAN_NODES} keys "
@@ -280,6 +286,10 @@ def _compose_all(text: str, file: str) -> list[Document]:
             node = loader.get_node()
             if node is None:  # pragma: no cover - check_node guarantees a node
                 break
+            if len(docs) == MAX_DOCUMENTS:
+                line, col = _mark(node.start_mark)
+                raise LoadError("too-many-documents", f"file has more than {MAX_DOCUMENTS} "
+                                "documents; split it into one manifest per system", line, col)  # fmt: skip
             doc = Document(file, len(docs), None)
             doc.data = _Builder(doc.positions).build(node)
             docs.append(doc)
