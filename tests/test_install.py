@@ -31,8 +31,8 @@ IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build", "
 
 
 class Installed:
-    def __init__(self, target: Path, wheel: Path, elsewhere: Path):
-        self.target, self.wheel, self.elsewhere = target, wheel, elsewhere
+    def __init__(self, source: Path, target: Path, wheel: Path, elsewhere: Path):
+        self.source, self.target, self.wheel, self.elsewhere = source, target, wheel, elsewhere
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         """``python -S -m aims_policy ...`` seeing only the install and the third-party libraries."""
@@ -64,7 +64,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
                    check=True, timeout=120)  # fmt: skip
     elsewhere = base / "elsewhere"
     shutil.copytree(ROOT / "manifests", elsewhere / "manifests")
-    return Installed(target, wheel, elsewhere)
+    return Installed(source, target, wheel, elsewhere)
 
 
 def editable(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -97,12 +97,23 @@ def test_wheel_contains_rules_fixtures_schema_and_data(installed: Installed) -> 
         "aims_policy/rules/__init__.py",
         "aims_policy/rules/fixtures/base.yaml",
     }
-    for path in (ROOT / "rules").glob("*.py"):
-        expected.add(f"aims_policy/rules/{path.name}")
-    for path in (ROOT / "rules").glob("*.fixtures.yaml"):
-        expected.add(f"aims_policy/rules/{path.name}")
+    # every file of the package and of the rule pack (mapped to aims_policy.rules) is installed
+    # (in the copy the wheel was built from: the shared tree may change while the test runs)
+    source = installed.source
+    for base, prefix in (
+        (source / "aims_policy", "aims_policy"),
+        (source / "rules", "aims_policy/rules"),
+    ):
+        for path in base.rglob("*"):
+            parts = path.relative_to(base).parts
+            if (
+                path.is_file()
+                and "__pycache__" not in parts
+                and not any(p.startswith(".") for p in parts)
+            ):
+                expected.add(f"{prefix}/{path.relative_to(base).as_posix()}")
     assert len([n for n in expected if n.endswith(".fixtures.yaml")]) >= 1
-    assert expected - names == set()
+    assert sorted(expected - names) == []
     assert not any(n.startswith(("rules/", "tests/")) for n in names), (
         "no top-level 'rules' package"
     )
