@@ -166,10 +166,15 @@ def load_bytes(raw: bytes, file: str, *, json_syntax: bool = False) -> LoadedFil
     """Load every document of a file. Errors are returned, never raised."""
     try:
         text = read_text(raw)
+        moved: dict[int, list[int]] = {}
         if json_syntax:
             _check_json(text)
-            text = _JSON_SURROGATES.sub(_astral_escape, text)
+            moved = _astral_columns(text)
+            if moved:
+                text = _JSON_SURROGATES.sub(_astral_escape, text)
         docs = _compose_all(text, file)
+        if moved:
+            _restore_columns(docs, moved)
     except LoadError as exc:
         return LoadedFile(file, [], [_error(file, exc)])
     return LoadedFile(file, docs, [])
@@ -201,6 +206,26 @@ def _astral_escape(match: re.Match[str]) -> str:
     does not accept; rewrite the pair as YAML's single 8-digit escape (the JSON is already valid)."""
     high, low = int(match.group(2), 16), int(match.group(3), 16)
     return f"{match.group(1)}\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
+
+
+def _astral_columns(text: str) -> dict[int, list[int]]:
+    """Line -> columns, in the rewritten text, of the surrogate pairs _astral_escape shortens (by
+    two characters each), so that positions can be given back in the file's own columns."""
+    out: dict[int, list[int]] = {}
+    for match in _JSON_SURROGATES.finditer(text):
+        line, col = _line_col(text, match.start(2) - 2)
+        earlier = out.setdefault(line, [])
+        earlier.append(col - 2 * len(earlier))
+    return out
+
+
+def _restore_columns(docs: list[Document], moved: dict[int, list[int]]) -> None:
+    def fix(line: int, col: int) -> int:
+        return col + 2 * sum(1 for at in moved.get(line, ()) if at < col)
+
+    for doc in docs:
+        doc.positions = {path: (line, fix(line, col), end_line, fix(end_line, end_col))
+                         for path, (line, col, end_line, end_col) in doc.positions.items()}  # fmt: skip
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:

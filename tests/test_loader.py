@@ -497,3 +497,14 @@ def test_a_huge_number_of_documents_is_refused_before_composing() -> None:
     assert error("kind: AISystem\n" + "--- 1\n" * 800_000).startswith(
         "m.yaml:1001:1: file has more than 1000 documents"
     )
+
+
+def test_json_positions_after_a_surrogate_pair_escape_are_the_files_own() -> None:
+    """The pair (12 characters) is rewritten as a YAML escape of 10 for the composer; the
+    columns after it on the same line must still be those of the file."""
+    text = r'{"a": "\ud83d\ude00 x \ud83d\ude01", "b": 1, "c": ["\ud83d\ude00", 2]}'
+    doc = one(text, "m.json", json_syntax=True)
+    assert doc.data == json.loads(text)
+    assert start(doc, "b") == (1, text.index('"b"') + 1) == (1, 38)
+    assert start(doc, "c", 1) == (1, text.index("2]") + 1) == (1, 68)
+    assert doc.locate(("a",)).end_col == text.index(', "b"') + 1
