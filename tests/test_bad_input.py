@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,13 +25,11 @@ SCRIPT = Path(sys.executable).with_name("aims-policy")
 TODAY = "2026-11-22"
 
 # A schema-valid manifest with one deliberate, non-blocking schema finding at a known place:
-# line 8, column 3 (`titel:` under metadata), so that "its findings still appear" is checkable.
-GOOD = BASE.replace(
-    "  title: DocBrief internal document summariser\n",
-    "  title: DocBrief internal document summariser\n  titel: typo\n",
-)
+# `titel:` under metadata, column 3, so that "its findings still appear" is checkable.
+GOOD = re.sub(r"^metadata:\n", "metadata:\n  titel: typo\n", BASE, count=1, flags=re.M)
+TITEL = GOOD.splitlines().index("  titel: typo") + 1  # its line (8 in today's base.yaml)
 GOOD_FINDING = (
-    "good.yaml:8:3: error AIMS-SCH-001 unknown field 'titel' in metadata; did you mean 'title'? "
+    f"good.yaml:{TITEL}:3: error AIMS-SCH-001 unknown field 'titel' in metadata; did you mean 'title'? "
     "(prefix organisation-specific fields with 'x-') [7.5.2]"
 )
 
@@ -296,7 +295,9 @@ def test_symlink_loops_in_a_directory(in_tmp: Path) -> None:
     os.symlink("loop.yaml", "repo/loop.yaml")
     run = check("repo")
     assert run.code == 1, run.lines
-    assert any(line.startswith("repo/a/one.yaml:8:3: error AIMS-SCH-001") for line in run.lines)
+    assert any(
+        line.startswith(f"repo/a/one.yaml:{TITEL}:3: error AIMS-SCH-001") for line in run.lines
+    )
     assert run.lines[-1].startswith("2 files, 2 systems checked: ")
 
 

@@ -4,6 +4,7 @@ and byte-identical output from run to run."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -20,12 +21,10 @@ BASE = (ROOT / "rules" / "fixtures" / "base.yaml").read_text(encoding="utf-8")
 SCRIPT = Path(sys.executable).with_name("aims-policy")
 
 # base.yaml passes every built-in rule on 2026-11-22. One unknown field gives exactly one finding
-# (AIMS-SCH-001, an error by default) at line 8, column 3; --severity turns it into a warning or a
+# (AIMS-SCH-001, an error by default) at line TITEL, column 3; --severity turns it into a warning or a
 # note, which is how the --fail-on thresholds are tested without depending on any other rule.
-GOOD = BASE.replace(
-    "  title: DocBrief internal document summariser\n",
-    "  title: DocBrief internal document summariser\n  titel: typo\n",
-)
+GOOD = re.sub(r"^metadata:\n", "metadata:\n  titel: typo\n", BASE, count=1, flags=re.M)
+TITEL = GOOD.splitlines().index("  titel: typo") + 1  # its line (8 in today's base.yaml)
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -57,7 +56,7 @@ def test_exit_1_with_a_finding_and_the_line_format() -> None:
     code, out, _ = invoke("check", "--today", "2026-11-22", "--no-color", "typo.yaml")
     assert code == 1
     assert out.splitlines()[0] == (
-        "typo.yaml:8:3: error AIMS-SCH-001 unknown field 'titel' in metadata; did you mean "
+        f"typo.yaml:{TITEL}:3: error AIMS-SCH-001 unknown field 'titel' in metadata; did you mean "
         "'title'? (prefix organisation-specific fields with 'x-') [7.5.2]"
     )
 
@@ -96,7 +95,7 @@ def test_fail_on_threshold(level: str, fail_on: str | None, expected: int) -> No
         args += ["--fail-on", fail_on]
     code, out, _ = invoke(*args)
     assert code == expected
-    assert f"typo.yaml:8:3: {level} AIMS-SCH-001" in out
+    assert f"typo.yaml:{TITEL}:3: {level} AIMS-SCH-001" in out
 
 
 def test_usage_errors_exit_2() -> None:
@@ -111,14 +110,15 @@ def test_usage_errors_exit_2() -> None:
 
 
 def test_today_changes_date_judgements() -> None:
-    """base.yaml's next system review is due on 2027-06-15 (line 77): on time that day, late
-    the next."""
+    """base.yaml's next system review is due on 2027-06-15 (line 77 today): on time that day,
+    late the next."""
+    line = BASE.splitlines().index("    nextReview: 2027-06-15") + 1
     args = ["check", "--select", "AIMS-GOV-005", "--no-color", "clean.yaml"]
     assert invoke(*args, "--today", "2027-06-15")[0] == 0
     code, out, _ = invoke(*args, "--today", "2027-06-16")
     assert code == 1
     assert out.startswith(
-        "clean.yaml:77:5: error AIMS-GOV-005 the system review was due on 2027-06-15 and is 1 "
+        f"clean.yaml:{line}:5: error AIMS-GOV-005 the system review was due on 2027-06-15 and is 1 "
     )
     report = json.loads(invoke(*args, "--today", "2027-06-16", "--format", "json")[1])
     assert report["today"] == "2027-06-16"
@@ -144,9 +144,9 @@ def test_json_report_fields() -> None:
     assert finding["message"].startswith("unknown field 'titel' in metadata; did you mean 'title'?")
     assert finding["location"] == {
         "file": "typo.yaml",
-        "line": 8,
+        "line": TITEL,
         "column": 3,
-        "endLine": 8,
+        "endLine": TITEL,
         "endColumn": 14,
     }
     assert finding["jsonPath"] == "/metadata/titel"
@@ -169,7 +169,9 @@ def test_json_report_names_list_items_by_id() -> None:
     assert finding["rule"] == "AIMS-SCH-003"
     assert finding["identity"]["path"] == "spec.risks[R-4].reviewDate"
     assert finding["jsonPath"] == "/spec/risks/3/reviewDate"
-    assert finding["location"]["line"] == 259
+    assert (
+        finding["location"]["line"] == text.splitlines().index("      reviewDate: 2027-04-31") + 1
+    )
 
 
 def test_json_report_problems_have_a_location() -> None:
