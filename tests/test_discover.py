@@ -55,6 +55,10 @@ def tree(tmp_path: Path) -> Path:
     manifest(root / "node_modules" / "pkg" / "x.yaml", "node")
     manifest(root / "somevenv" / "lib" / "x.yaml", "venv")
     write(root / "somevenv" / "pyvenv.cfg", "home = /usr/bin\n")
+    manifest(root / ".venv" / "lib" / "x.yaml", "dotvenv")
+    write(root / ".venv" / "pyvenv.cfg", "home = /usr/bin\n")
+    manifest(root / "sub" / "venv" / "x.yaml", "venv-by-name")
+    manifest(root / "sub" / ".github" / "workflows" / "x.yaml", "workflow")
     return root
 
 
