@@ -157,6 +157,8 @@ def _reporting(results: Iterable[FileResult], total: int,
 
 #: ``AISystem`` as UTF-8, UTF-16 and UTF-32, so that a manifest saved in the wrong encoding is
 #: reported, not skipped as a non-manifest by the directory pre-filter.
+#: A document claiming our format by its apiVersion is looked at even when its kind is misspelt.
+_OUR_API_VERSION = b"aims-policy/v"
 _KIND_MARKS = tuple(KIND.encode(e) for e in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"))
 
 
@@ -186,7 +188,7 @@ def _process(candidate: Candidate) -> FileResult:
         return out
     explicit = candidate.explicit
     mentions_kind = any(mark in raw for mark in _KIND_MARKS)
-    if not explicit and not mentions_kind:
+    if not explicit and not mentions_kind and _OUR_API_VERSION not in raw:
         return out  # cheap pre-filter for directory scans: not a manifest
     is_json = candidate.path.endswith(".json")
     if explicit and not candidate.path.endswith((".yaml", ".yml", ".json")):
@@ -206,6 +208,13 @@ def _process(candidate: Candidate) -> FileResult:
         data = doc.data
         if isinstance(data, dict) and data.get("kind") == KIND:
             manifests.append(doc)
+        elif isinstance(data, dict) and str(data.get("apiVersion")).startswith("aims-policy/"):
+            # Our format by its apiVersion, but kind misspelt or missing: never a silent skip.
+            got = data.get("kind")
+            what = f"kind {got!r} is not a kind aims-policy knows" if "kind" in data else "no kind"
+            out.notifications.append(Notification("load", "kind", f"the document has apiVersion "
+                                     f"{data['apiVersion']!r} but {what}; write kind: {KIND}",
+                                     doc.locate(("kind",))))  # fmt: skip
         elif explicit and not _STATE["options"].skip_non_manifests and doc.data is not None \
                 and not isinstance(data, dict):  # fmt: skip
             kind = "a list" if isinstance(data, list) else "a single value"

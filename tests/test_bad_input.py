@@ -510,3 +510,32 @@ def test_skip_non_manifests_still_reports_a_broken_manifest() -> None:
     run = check("--skip-non-manifests", "broken.yaml", "good.yaml")
     one_error(run, "broken.yaml", None, "invalid YAML")
     good_still_checked(run)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "fragment"),
+    [
+        (
+            MINIMAL.replace("kind: AISystem", "kind: AiSystem"),
+            "2:1",
+            "but kind 'AiSystem' is not a kind",
+        ),
+        (MINIMAL.replace("kind: AISystem\n", ""), "1:1", "but no kind; write kind: AISystem"),
+    ],
+)
+def test_a_misspelt_or_missing_kind_is_never_a_silent_skip(
+    text: str, where: str, fragment: str
+) -> None:
+    """The apiVersion says the document is ours: found in a directory, or named under
+    --skip-non-manifests, it is reported, not passed over as someone else's YAML."""
+    write("dir/typo.yaml", text)
+    write(
+        "dir/workflow.yaml", "uses: aims-policy/aims-policy@v1\nwith: [\n"
+    )  # not ours, and broken
+    for args in (("dir",), ("--skip-non-manifests", "dir/typo.yaml", "dir/workflow.yaml")):
+        run = check(*args, "good.yaml")
+        one_error(
+            run, "dir/typo.yaml", where, "the document has apiVersion 'aims-policy/v1'", fragment
+        )
+        assert run.about("dir/workflow.yaml") == []
+        good_still_checked(run, files=2)
