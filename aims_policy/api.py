@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aims_policy import __version__
 from aims_policy.discover import Candidate, discover
 from aims_policy.engine import Entry, Outcome, evaluate, make_context
 from aims_policy.loader import Document, load_bytes
 from aims_policy.model import (
+    EMPTY_MAP,
     FailOn,
     Finding,
     Location,
@@ -38,8 +38,7 @@ if TYPE_CHECKING:
 PARALLEL_THRESHOLD = 48
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     """Everything a check depends on besides the files themselves."""
 
     today: _dt.date
@@ -49,8 +48,8 @@ class Options:
     explain: bool = False
     why_not: tuple[str, ...] = ()  # rule ids whose non-firing is explained too
     root: str | None = None  # repository root for evidence paths (default: git work tree)
-    data: Mapping[str, Any] = field(default_factory=dict)
-    severity: Mapping[str, Severity] = field(default_factory=dict)  # rule id -> override
+    data: Mapping[str, Any] = EMPTY_MAP
+    severity: Mapping[str, Severity] = EMPTY_MAP  # rule id -> override
     # Exceptions and baseline (aims_policy.policy, aims_policy.config, aims_policy.baseline):
     select: tuple[str, ...] = ()  # also decides whether the policy's own rules (AIMS-EXC-*) run
     ignore: tuple[str, ...] = ()
@@ -61,19 +60,24 @@ class Options:
     baseline: Baseline | None = None
 
 
-@dataclass
 class FileResult:
-    """What one file contributed. Small and picklable: it crosses process boundaries."""
+    """What one file contributed. Small and picklable: it crosses process boundaries.
 
-    file: str
-    is_manifest: bool = False
-    systems: list[SystemInfo] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    results: list[RuleResult] = field(default_factory=list)
-    notifications: list[Notification] = field(default_factory=list)
-    entries: dict[str, list[Entry]] = field(default_factory=dict)  # set-rule id -> entries
-    exceptions: list[tuple[str, Any, Location]] = field(default_factory=list)
-    traces: list[tuple[str, str, str, tuple[str, ...]]] = field(default_factory=list)
+    A plain class rather than a dataclass: class creation is paid at every start-up."""
+
+    __slots__ = ("entries", "exceptions", "file", "findings", "is_manifest", "notifications",
+                 "results", "systems", "traces")  # fmt: skip
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.is_manifest = False
+        self.systems: list[SystemInfo] = []
+        self.findings: list[Finding] = []
+        self.results: list[RuleResult] = []
+        self.notifications: list[Notification] = []
+        self.entries: dict[str, list[Entry]] = {}  # set-rule id -> entries
+        self.exceptions: list[tuple[str, Any, Location]] = []
+        self.traces: list[tuple[str, str, str, tuple[str, ...]]] = []
 
 
 # The worker state: set once per process (inherited on fork, rebuilt by the pool initializer).
@@ -108,7 +112,7 @@ def check(
         options = Options(today=day or _dt.datetime.now(_dt.timezone.utc).date(), fail_on=fail_on,
                           data=data_document.load())  # fmt: skip
     elif not options.data:
-        options = _replace(options, data=data_document.load())
+        options = options._replace(data=data_document.load())
     ruleset = ruleset if ruleset is not None else registry.load()
     cwd = cwd or os.getcwd()
     from aims_policy.evidence import clear_caches
@@ -121,12 +125,6 @@ def check(
         candidates = keep_candidates(candidates, options, cwd)
     results = _run(candidates, ruleset, options, cwd, progress)
     return _assemble(results, notifications, ruleset, options)
-
-
-def _replace(options: Options, **changes: Any) -> Options:
-    from dataclasses import replace
-
-    return replace(options, **changes)
 
 
 def _run(candidates: list[Candidate], ruleset: RuleSet, options: Options, cwd: str,
@@ -316,9 +314,7 @@ def _override_severity(finding: Finding, options: Options) -> Finding:
     level = options.severity.get(finding.rule_id)
     if level is None or level == finding.severity:
         return finding
-    from dataclasses import replace
-
-    return replace(finding, severity=level)
+    return finding._replace(severity=level)
 
 
 def _record(outcome: Outcome, doc: Document, system: str, out: FileResult, options: Options) -> None:

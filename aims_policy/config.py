@@ -15,11 +15,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from aims_policy.model import Location
+from aims_policy.model import EMPTY_MAP, Location
 
 if TYPE_CHECKING:
     from aims_policy.api import Options
@@ -57,13 +56,12 @@ class ConfigError(ValueError):
     """A configuration file that cannot be used; the message starts with file:line:col."""
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     """A loaded configuration file: validated values (paths resolved) and where each key is."""
 
     file: str | None = None
-    values: Mapping[str, Any] = field(default_factory=dict)
-    positions: Mapping[str, Location] = field(default_factory=dict)  # "output.sarif" -> Location
+    values: Mapping[str, Any] = EMPTY_MAP
+    positions: Mapping[str, Location] = EMPTY_MAP  # "output.sarif" -> Location
     exceptions: tuple[tuple[str, Any, Location], ...] = ()
     base: str | None = None  # the file's folder (absolute)
 
@@ -72,8 +70,7 @@ class Config:
         return str(loc) if loc else (self.file or "")
 
 
-@dataclass(frozen=True)
-class Effective:
+class Effective(NamedTuple):
     """The configuration a run uses: file values under command-line flags, with their source."""
 
     values: dict[str, Any]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from aims_policy.model import Location, Notification
 
@@ -20,8 +20,7 @@ SKIP_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "vendor",
                        "venv", "env", "build", "dist"})  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     path: str  # as the OS should open it
     display: str  # POSIX path relative to the working directory when inside it
     explicit: bool  # named by the user (not found by searching a directory)

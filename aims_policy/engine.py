@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar, overload
+from typing import Any, NamedTuple, TypeVar, overload
 
 from pyrsistent import PMap, PVector, discard, freeze, pmap, pvector, thaw
 
@@ -35,8 +34,7 @@ _UNREAD = object()
 _VECTOR: type[Any] = type(pvector())  # the C implementation's concrete class (PVector is an ABC)
 
 
-@dataclass(frozen=True, slots=True)
-class Violation:
+class Violation(NamedTuple):
     """One thing a rule found wrong. ``path`` is where it is (for a missing field, the parent that
     should hold it, with the field in ``missing``); ``because`` lists the conditions that held."""
 
@@ -51,8 +49,7 @@ class Violation:
         return (*self.path, self.missing) if self.missing else self.path
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
+class Item(NamedTuple):
     """An element met while iterating a collection: its path, value and identity."""
 
     path: Path
@@ -176,8 +173,7 @@ Check = Callable[[Context], Iterable[Violation]]
 Applies = Callable[[Context], Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     meta: RuleMeta
     check: Check
     applies: Applies | None = None
@@ -258,15 +254,14 @@ def _applies_text(applies: Applies | None) -> str:
 # -- evaluation -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """The result of one rule on one manifest."""
 
     rule: Rule
     status: str  # passed | failed | not_applicable | error
     violations: tuple[Violation, ...] = ()
     reason: str = ""
-    trace: tuple[str, ...] = field(default=())
+    trace: tuple[str, ...] = ()
 
 
 def make_context(input: Any, data: Any, today: _dt.date, *, trace: bool = False,
@@ -384,8 +379,7 @@ def _show(value: Any) -> str:
 # -- rules across manifests -----------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """What a cross-manifest rule collected from one manifest (small and picklable)."""
 
     system: str
@@ -393,8 +387,7 @@ class Entry:
     value: Any
 
 
-@dataclass(frozen=True, slots=True)
-class SetRule:
+class SetRule(NamedTuple):
     """A rule over the whole set of manifests: ``collect`` runs per manifest (in workers, on the
     frozen context and a locator), ``check`` once over every entry in the parent process."""
 
@@ -413,7 +406,7 @@ def set_rule(*, collect: Callable[[Context, Callable[[Path], Location]], Any],
     violations carry a :class:`Location` (they may point into any manifest)."""
 
     def declare(check: Callable[[Sequence[Entry]], Iterable[tuple[str, Violation]]]) -> SetRule:
-        info = replace(rule(**meta)(lambda ctx: ()).meta, scope="set")
+        info = rule(**meta)(lambda ctx: ()).meta._replace(scope="set")
         return SetRule(info, collect, check)
 
     return declare

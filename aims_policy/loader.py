@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 import yaml
@@ -102,14 +101,18 @@ class LoadError(Exception):
         self.col = col
 
 
-@dataclass(slots=True)
 class Document:
-    """One YAML/JSON document: its plain value and the position of every node by path."""
+    """One YAML/JSON document: its plain value and the position of every node by path.
 
-    file: str
-    index: int
-    data: Any
-    positions: dict[Path, Pos] = field(default_factory=dict)
+    (Plain classes here and below, not dataclasses: class creation is paid at every start-up.)"""
+
+    __slots__ = ("data", "file", "index", "positions")
+
+    def __init__(self, file: str, index: int, data: Any, positions: dict[Path, Pos] | None = None):
+        self.file = file
+        self.index = index
+        self.data = data
+        self.positions: dict[Path, Pos] = positions if positions is not None else {}
 
     def position(self, path: Path) -> Pos:
         """The position of ``path`` or, when it does not exist (a missing field), of its nearest
@@ -125,11 +128,13 @@ class Document:
         return Location(self.file, line, col, end_line, end_col)
 
 
-@dataclass(slots=True)
 class LoadedFile:
-    file: str
-    documents: list[Document]
-    errors: list[Notification]
+    __slots__ = ("documents", "errors", "file")
+
+    def __init__(self, file: str, documents: list[Document], errors: list[Notification]):
+        self.file = file
+        self.documents = documents
+        self.errors = errors
 
 
 def _error(file: str, exc: LoadError) -> Notification:

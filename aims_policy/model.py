@@ -6,8 +6,9 @@ Every output format is a pure function of :class:`Report`; nothing here does I/O
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, NamedTuple
+
+from pyrsistent import pmap
 
 Severity = Literal["error", "warning", "note"]
 FailOn = Literal["error", "warning", "note", "never"]
@@ -16,6 +17,9 @@ Status = Literal["passed", "failed", "not_applicable", "error"]
 
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
 SEVERITY_RANK: Mapping[str, int] = {"note": 1, "warning": 2, "error": 3, "never": 4}
+
+#: The default for mapping fields of these immutable values (shared, so it must never change).
+EMPTY_MAP: Mapping[str, Any] = pmap()
 
 #: Version of the JSON report layout (``--format json``). Bump the major part on breaking changes.
 REPORT_FORMAT_VERSION = "1.0"
@@ -26,8 +30,7 @@ def at_or_above(severity: str, threshold: str) -> bool:
     return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold]
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(NamedTuple):
     """A place in a file. Lines and columns are 1-based; ``file`` is a POSIX path relative to the
     report's root (or as given when outside it)."""
 
@@ -41,8 +44,7 @@ class Location:
         return f"{self.file}:{self.line}:{self.col}"
 
 
-@dataclass(frozen=True, slots=True)
-class Reference:
+class Reference(NamedTuple):
     """A crosswalk entry: ``ref`` such as ``Art. 9(2)`` or ``MAP 1.1``; ``confidence`` carries the
     crosswalk's own judgement (``high``, ``medium``, ``low``) and ``derived`` marks mappings the
     reference material itself derived rather than took from an authoritative source."""
@@ -52,8 +54,7 @@ class Reference:
     derived: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class RuleMeta:
+class RuleMeta(NamedTuple):
     """Everything about a rule that is data: documentation, SARIF descriptors, JUnit cases and
     the coverage matrix are generated from it."""
 
@@ -77,8 +78,7 @@ class RuleMeta:
         return self.controls + self.clauses
 
 
-@dataclass(frozen=True, slots=True)
-class Suppression:
+class Suppression(NamedTuple):
     """Why a finding does not count: an exception (waiver) or a baseline entry."""
 
     kind: Literal["exception", "baseline"]
@@ -88,8 +88,7 @@ class Suppression:
     source: Location | None = None  # where the exception is declared
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     rule_id: str
     severity: Severity
     message: str
@@ -121,8 +120,7 @@ def fingerprint(rule_id: str, system: str | None, ident: str) -> str:
     return hashlib.sha256(raw).hexdigest()[:32]
 
 
-@dataclass(frozen=True, slots=True)
-class RuleResult:
+class RuleResult(NamedTuple):
     """The outcome of one rule on one system (JUnit's test case)."""
 
     rule_id: str
@@ -131,8 +129,7 @@ class RuleResult:
     reason: str = ""  # why not applicable, or the engine error
 
 
-@dataclass(frozen=True, slots=True)
-class Notification:
+class Notification(NamedTuple):
     """A problem that stopped the tool from doing part of its job (exit 2): a file that could not
     be loaded, a rule that crashed, a usage error."""
 
@@ -148,8 +145,7 @@ class Notification:
         return f"{where}{self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class SystemInfo:
+class SystemInfo(NamedTuple):
     name: str
     location: Location  # the document's start
     title: str | None = None
@@ -158,8 +154,7 @@ class SystemInfo:
     owner: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
+class Report(NamedTuple):
     """The complete, immutable outcome of a check."""
 
     tool_version: str
@@ -174,7 +169,7 @@ class Report:
     root: str = "."  # what relative paths are relative to (SARIF's %SRCROOT%)
     # (system, rule id, status, trace) for ``--explain`` / ``--why-not``
     traces: tuple[tuple[str, str, str, tuple[str, ...]], ...] = ()
-    options: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, str] = EMPTY_MAP
 
     @property
     def open_findings(self) -> tuple[Finding, ...]:

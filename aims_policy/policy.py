@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aims_policy.model import Finding, Location, Notification, RuleMeta, Suppression
 
@@ -71,8 +70,7 @@ _BLOCKING_PREFIX = "AIMS-SCH-"
 _NON_BLOCKING = "AIMS-SCH-001"
 
 
-@dataclass(frozen=True, slots=True)
-class Waiver:
+class Waiver(NamedTuple):
     """One declared exception, read defensively: manifest exceptions reach us even when the
     manifest broke the schema (the schema finding reports that)."""
 
@@ -173,7 +171,7 @@ def apply(findings: list[Finding], exceptions: Sequence[tuple[str, Any, Location
             if exc.matches(finding):
                 used = True
                 if finding.state == "open":
-                    out[index] = replace(finding, state="waived", suppression=suppression)
+                    out[index] = finding._replace(state="waived", suppression=suppression)
         if used or exc.system in blocked:
             continue
         if evaluated is not None and exc.rule not in evaluated:
@@ -218,5 +216,5 @@ def _apply_baseline(findings: list[Finding], options: Options) -> list[Finding]:
     suppression = Suppression("baseline", f"recorded in the baseline {baseline.source}",
                               source=Location(baseline.source))  # fmt: skip
     known = baseline.fingerprints
-    return [replace(f, state="baselined", suppression=suppression)
+    return [f._replace(state="baselined", suppression=suppression)
             if f.state == "open" and f.fingerprint in known else f for f in findings]  # fmt: skip

@@ -10,9 +10,9 @@ import importlib
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
+from typing import NamedTuple
 
 from aims_policy.engine import Rule, SetRule
 
@@ -24,8 +24,7 @@ class RuleLoadError(Exception):
     """A rule pack that cannot be used (missing, broken, or colliding IDs)."""
 
 
-@dataclass(frozen=True, slots=True)
-class RuleSet:
+class RuleSet(NamedTuple):
     rules: tuple[Rule, ...]
     set_rules: tuple[SetRule, ...]
 
@@ -43,7 +42,7 @@ def rules_of(module: ModuleType, pack: str = "builtin") -> list[AnyRule]:
 
 
 def _in_pack(item: AnyRule, pack: str) -> AnyRule:
-    return replace(item, meta=replace(item.meta, pack=pack))
+    return item._replace(meta=item.meta._replace(pack=pack))
 
 
 def builtin_modules() -> list[ModuleType]:

@@ -7,8 +7,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TypeVar
 
 import click
 
@@ -66,8 +65,7 @@ def evaluation_options(fn: F) -> F:
     return fn
 
 
-@dataclass(frozen=True)
-class Prepared:
+class Prepared(NamedTuple):
     paths: list[str]
     ruleset: RuleSet
     options: Options

@@ -136,12 +136,10 @@ def _fail(message: str) -> None:
 def with_baseline(options: Any, path: str | None) -> Any:
     if not path:
         return options
-    from dataclasses import replace
-
     from aims_policy import baseline
 
     try:
-        return replace(options, baseline=baseline.load(path))
+        return options._replace(baseline=baseline.load(path))
     except baseline.BaselineError as exc:
         _fail(str(exc))
 

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from aims_policy.model import Report
@@ -37,8 +36,7 @@ FORMATS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class RenderOptions:
+class RenderOptions(NamedTuple):
     color: bool = False
     verbose: bool = False
     sarif_category: str | None = None
