@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aims_policy import __version__
@@ -23,9 +23,12 @@ from aims_policy.model import (
     Location,
     Notification,
     Report,
+    ResultTable,
+    RuleMeta,
     RuleResult,
     Severity,
     SystemInfo,
+    rows_of,
 )
 from aims_policy.paths import ident, pointer
 from aims_policy.registry import RuleSet
@@ -123,34 +126,35 @@ def check(
         from aims_policy.config import keep_candidates
 
         candidates = keep_candidates(candidates, options, cwd)
-    results = _run(candidates, ruleset, options, cwd, progress)
-    return _assemble(results, notifications, ruleset, options)
+    return _assemble(_run(candidates, ruleset, options, cwd, progress), notifications, ruleset,
+                     options)  # fmt: skip
 
 
 def _run(candidates: list[Candidate], ruleset: RuleSet, options: Options, cwd: str,
-         progress: Callable[[int, int], None] | None = None) -> list[FileResult]:  # fmt: skip
+         progress: Callable[[int, int], None] | None = None) -> Iterator[FileResult]:  # fmt: skip
+    """Each file's result as it is ready. A generator, so that the caller folds results in one at
+    a time and memory holds what the report keeps, not every file's intermediate record."""
     _set_state(ruleset, options, cwd)
     jobs = options.jobs or os.cpu_count() or 1
     if jobs <= 1 or len(candidates) < PARALLEL_THRESHOLD:
-        return _reporting(map(process, candidates), len(candidates), progress)
+        yield from _reporting(map(process, candidates), len(candidates), progress)
+        return
     import multiprocessing
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     chunk = max(1, min(64, len(candidates) // (jobs * 8)))
     with context.Pool(jobs, initializer=_set_state, initargs=(ruleset, options, cwd)) as pool:
-        return _reporting(pool.imap(process, candidates, chunksize=chunk), len(candidates), progress)
+        yield from _reporting(pool.imap(process, candidates, chunksize=chunk), len(candidates),
+                              progress)  # fmt: skip
 
 
 def _reporting(results: Iterable[FileResult], total: int,
-               progress: Callable[[int, int], None] | None) -> list[FileResult]:  # fmt: skip
-    if progress is None:
-        return list(results)
-    out = []
+               progress: Callable[[int, int], None] | None) -> Iterator[FileResult]:  # fmt: skip
     for done, result in enumerate(results, 1):
-        out.append(result)
-        progress(done, total)
-    return out
+        yield result
+        if progress is not None:
+            progress(done, total)
 
 
 #: ``AISystem`` as UTF-8, UTF-16 and UTF-32, so that a manifest saved in the wrong encoding is
@@ -326,7 +330,7 @@ def _record(outcome: Outcome, doc: Document, system: str, out: FileResult, optio
         out.results.append(RuleResult(meta.id, system, "error", outcome.reason))
         return
     if outcome.status == "not_applicable":
-        reason = outcome.reason if options.explain else f"applies to: {meta.applies_to}"
+        reason = outcome.reason if options.explain else _applies_reason(meta)
         out.results.append(RuleResult(meta.id, system, "not_applicable", reason))
     if meta.id in options.why_not or (options.explain and outcome.status == "failed"):
         out.traces.append((system, meta.id, outcome.status, outcome.trace))
@@ -342,9 +346,29 @@ def _record(outcome: Outcome, doc: Document, system: str, out: FileResult, optio
             ident=ident(doc.data, target),
             system=system,
             item=_item_of(doc.data, target),
-            controls=meta.controls + meta.clauses,
+            controls=_refs_of(meta),
             explanation=(*outcome.trace, *v.because) if options.explain else (),
         ))  # fmt: skip
+
+
+# One shared tuple and string per rule rather than a copy per finding or result: a large run
+# keeps hundreds of thousands of them.
+_REFS: dict[str, tuple[str, ...]] = {}
+_REASONS: dict[str, str] = {}
+
+
+def _refs_of(meta: RuleMeta) -> tuple[str, ...]:
+    refs = _REFS.get(meta.id)
+    if refs is None or refs != meta.controls + meta.clauses:
+        refs = _REFS[meta.id] = meta.controls + meta.clauses
+    return refs
+
+
+def _applies_reason(meta: RuleMeta) -> str:
+    reason = _REASONS.get(meta.id)
+    if reason is None or reason[12:] != meta.applies_to:
+        reason = _REASONS[meta.id] = f"applies to: {meta.applies_to}"
+    return reason
 
 
 def _item_of(data: Any, path: tuple[Any, ...]) -> str | None:
@@ -363,18 +387,21 @@ def _item_of(data: Any, path: tuple[Any, ...]) -> str | None:
     return found
 
 
-def _assemble(results: list[FileResult], notifications: list[Notification], ruleset: RuleSet,
+def _assemble(results: Iterable[FileResult], notifications: list[Notification], ruleset: RuleSet,
               options: Options) -> Report:  # fmt: skip
     findings: list[Finding] = []
-    rule_results: list[RuleResult] = []
+    result_rows: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = []
+    files: list[str] = []
     systems: list[SystemInfo] = []
     notes = list(notifications)
     entries: dict[str, list[Entry]] = {}
     exceptions: list[tuple[str, Any, Location]] = []
     traces: list[tuple[str, str, str, tuple[str, ...]]] = []
     for r in results:
+        if r.is_manifest or r.notifications:
+            files.append(r.file)
         findings.extend(r.findings)
-        rule_results.extend(r.results)
+        result_rows.extend(rows_of(r.results))
         systems.extend(r.systems)
         notes.extend(r.notifications)
         exceptions.extend(r.exceptions)
@@ -392,11 +419,17 @@ def _assemble(results: list[FileResult], notifications: list[Notification], rule
         meta = set_rule.meta
         severity = options.severity.get(meta.id, meta.severity)
         for system, v in pairs:
+            # A cross-manifest finding concerns one manifest among several that may even share
+            # a system name, so its identity names the file too: two duplicates must not share
+            # a fingerprint.
+            ident_path = ".".join(str(p) for p in v.target) or system
+            if v.location is not None:
+                ident_path = f"{ident_path}@{v.location.file}"
             findings.append(Finding(
                 rule_id=meta.id, severity=severity, message=v.message,
                 location=v.location or Location("?"), json_path=pointer(v.target),
-                ident=".".join(str(p) for p in v.target) or system, system=system,
-                controls=meta.controls + meta.clauses, explanation=v.because,
+                ident=ident_path, system=system, controls=_refs_of(meta),
+                explanation=v.because,
             ))  # fmt: skip
     from aims_policy import policy
 
@@ -411,9 +444,9 @@ def _assemble(results: list[FileResult], notifications: list[Notification], rule
         rules=(*SCHEMA_RULES, *(r.meta for r in ruleset.all), *policy.active_rules(options)),
         systems=tuple(sorted(systems, key=lambda s: (s.location.file, s.location.line))),
         findings=tuple(sorted(findings, key=Finding.sort_key)),
-        results=tuple(sorted(rule_results, key=lambda r: (r.system, r.rule_id))),
+        results=ResultTable(result_rows),
         notifications=tuple(sorted(notes, key=_note_key)),
-        files=tuple(sorted(r.file for r in results if r.is_manifest or r.notifications)),
+        files=tuple(sorted(files)),
         traces=tuple(sorted(traces)),
     )
 

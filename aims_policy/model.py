@@ -5,8 +5,9 @@ Every output format is a pure function of :class:`Report`; nothing here does I/O
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Literal, NamedTuple
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Literal, NamedTuple, overload
 
 from pyrsistent import pmap
 
@@ -129,6 +130,73 @@ class RuleResult(NamedTuple):
     reason: str = ""  # why not applicable, or the engine error
 
 
+def rows_of(results: Iterable[RuleResult]) -> list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]:
+    """Group results into :class:`ResultTable` rows: (system, status, rule ids, reasons)."""
+    grouped: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for r in results:
+        grouped.setdefault((r.system, r.status), []).append((r.rule_id, r.reason))
+    rows = []
+    for (system, status), pairs in grouped.items():
+        pairs.sort()
+        rows.append((system, status, tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)))
+    return rows
+
+
+class ResultTable(Sequence[RuleResult]):
+    """Rule outcomes other than passed and failed (not applicable, engine error), stored as one
+    row per system and status: a tuple of rule ids and a tuple of reasons. The strings are shared
+    between systems, so a run over ten thousand manifests keeps a few hundred bytes per system
+    instead of an object per (rule, system); iterating yields :class:`RuleResult` values, sorted
+    by system, status and rule."""
+
+    __slots__ = ("_ends", "_rows")
+
+    def __init__(self, rows: Iterable[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = ()):
+        self._rows = tuple(sorted(rows))
+        ends, total = [], 0
+        for _system, _status, rule_ids, _reasons in self._rows:
+            total += len(rule_ids)
+            ends.append(total)
+        self._ends = tuple(ends)
+
+    @classmethod
+    def of(cls, results: Iterable[RuleResult]) -> ResultTable:
+        return cls(rows_of(results))
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    def __iter__(self) -> Iterator[RuleResult]:
+        for system, status, rule_ids, reasons in self._rows:
+            for rule_id, reason in zip(rule_ids, reasons, strict=True):
+                yield RuleResult(rule_id, system, status, reason)  # type: ignore[arg-type]
+
+    @overload
+    def __getitem__(self, index: int) -> RuleResult: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[RuleResult, ...]: ...
+    def __getitem__(self, index: int | slice) -> RuleResult | tuple[RuleResult, ...]:
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        row = bisect_right(self._ends, index)
+        start = self._ends[row - 1] if row else 0
+        system, status, rule_ids, reasons = self._rows[row]
+        return RuleResult(rule_ids[index - start], system, status, reasons[index - start])  # type: ignore[arg-type]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(self._rows)
+
+    def __repr__(self) -> str:
+        return f"ResultTable({list(self)!r})"
+
+
 class Notification(NamedTuple):
     """A problem that stopped the tool from doing part of its job (exit 2): a file that could not
     be loaded, a rule that crashed, a usage error."""
@@ -163,7 +231,7 @@ class Report(NamedTuple):
     rules: tuple[RuleMeta, ...]
     systems: tuple[SystemInfo, ...]
     findings: tuple[Finding, ...]
-    results: tuple[RuleResult, ...]
+    results: Sequence[RuleResult]  # not applicable and errors only (a ResultTable from a check)
     notifications: tuple[Notification, ...]
     files: tuple[str, ...]  # every file looked at, relative to the root
     root: str = "."  # what relative paths are relative to (SARIF's %SRCROOT%)

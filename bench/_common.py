@@ -6,6 +6,7 @@ machines differ, ratios travel."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -23,10 +24,20 @@ def example_files() -> list[Path]:
     return sorted(p for p in MANIFESTS.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
 
 
-def make_tree(target: Path, count: int) -> list[Path]:
+def _rename_systems(path: Path, suffix: str) -> None:
+    """Give the copy's systems names of their own, as a real repository would (copies that kept
+    their names would all be reported as duplicates of each other)."""
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^(metadata:\s*\n\s+name:\s*)([a-z0-9-]+)\s*$", rf"\g<1>\2-{suffix}", text)
+    text = re.sub(r'("metadata"\s*:\s*\{\s*"name"\s*:\s*")([a-z0-9-]+)"', rf'\g<1>\2-{suffix}"', text)
+    path.write_text(text, encoding="utf-8")
+
+
+def make_tree(target: Path, count: int, only: str | None = None) -> list[Path]:
     """``count`` manifest copies spread over subfolders of ``target`` (evidence copied once per
-    folder so references still resolve)."""
-    examples = example_files()
+    folder so references still resolve), each system renamed to be unique. ``only`` limits the
+    copies to the example files whose name contains it (e.g. the compliant one)."""
+    examples = [p for p in example_files() if only is None or only in p.name]
     per_folder = len(examples)
     written: list[Path] = []
     folder_index = 0
@@ -34,7 +45,9 @@ def make_tree(target: Path, count: int) -> list[Path]:
         folder = target / f"team{folder_index // 20:03d}" / f"svc{folder_index:05d}"
         shutil.copytree(MANIFESTS, folder, ignore=shutil.ignore_patterns("README.md"))
         for path in examples[: min(per_folder, count - len(written))]:
-            written.append(folder / path.relative_to(MANIFESTS))
+            copy = folder / path.relative_to(MANIFESTS)
+            _rename_systems(copy, f"{folder_index:05d}")
+            written.append(copy)
         for extra in sorted(folder.rglob("*")):
             if extra.suffix in (".yaml", ".yml", ".json") and extra not in written:
                 extra.unlink()

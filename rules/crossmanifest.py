@@ -56,6 +56,17 @@ def _where(entry: Entry, location: Location) -> str:
     return f"system {entry.system} ({location})"
 
 
+#: How many other places a message names before it says "and N more": a name shared by
+#: thousands of manifests must not make every finding list all of them (quadratic output).
+SHOWN = 3
+
+
+def _some(places: Sequence[str], sep: str = ", ") -> str:
+    shown = sep.join(places[:SHOWN])
+    rest = len(places) - SHOWN
+    return f"{shown} and {rest} more" if rest > 0 else shown
+
+
 # -- duplicate system names -----------------------------------------------------------------
 
 
@@ -88,10 +99,12 @@ def duplicate_names(entries: Sequence[Entry]) -> Iterator[tuple[str, Violation]]
     for name, found in sorted(by_name.items()):
         if len(found) < 2:
             continue
-        for entry, location in found:
-            others = ", ".join(str(loc) for e, loc in found if loc != location)
+        places = [str(loc) for _e, loc in found]
+        for index, (entry, location) in enumerate(found):
+            others = _some([p for i, p in enumerate(places) if i != index])
+            where = "manifest at" if len(found) == 2 else f"{len(found) - 1} other manifests:"
             yield entry.system, Violation(
-                ("metadata", "name"), f"the system name {name} is also used by the manifest at "
+                ("metadata", "name"), f"the system name {name} is also used by the {where} "
                 f"{others}; give each system a unique `metadata.name`", location=location)  # fmt: skip
 
 
@@ -148,12 +161,18 @@ def _collect_suppliers(ctx: Context, locate: Locate) -> tuple[SupplierRecord, ..
 def supplier_consistency(entries: Sequence[Entry]) -> Iterator[tuple[str, Violation]]:
     records = [(entry, record) for entry in entries for record in entry.value]
     for group in _groups(records, lambda r: (f"id:{r.id}", f"name:{r.key}" if r.key else "")):
-        current = [(e, r) for e, r in group if r.assessed and not r.stale]
+        current = sorted(((e, r) for e, r in group if r.assessed and not r.stale),
+                         key=lambda er: str(er[1].assessed), reverse=True)  # fmt: skip
         for entry, record in group:
-            elsewhere = [(e, r) for e, r in current if (e.file, e.system) != (entry.file, entry.system)]
-            if not elsewhere or (record.assessed and not record.stale):
+            if record.assessed and not record.stale:
                 continue
-            other_entry, other = max(elsewhere, key=lambda er: str(er[1].assessed))
+            # The most recent assessment recorded for another manifest (sorted newest first, so
+            # the scan stops at once unless the newest is this manifest's own).
+            mine = (entry.file, entry.system)
+            found = next(((e, r) for e, r in current if (e.file, e.system) != mine), None)
+            if found is None:
+                continue
+            other_entry, other = found
             where = f"{_where(other_entry, other.location)} on {other.assessed}"
             # Identity, not position, so that fingerprints survive reordering the supplier list.
             path: Path = ("spec", record.ident.split(".", 1)[1])
@@ -201,8 +220,8 @@ def shared_data_licence(entries: Sequence[Entry]) -> Iterator[tuple[str, Violati
         if len({_key(r.licence) for _e, r in group}) < 2:
             continue
         for entry, record in group:
-            others = "; ".join(f"{o.licence} in {_where(e, o.location)}" for e, o in group
-                               if _key(o.licence) != _key(record.licence))  # fmt: skip
+            others = _some([f"{o.licence} in {_where(e, o.location)}" for e, o in group
+                            if _key(o.licence) != _key(record.licence)], "; ")  # fmt: skip
             yield entry.system, Violation(
                 ("spec", record.ident.split(".", 1)[1], "licence"), f"data set {record.name} is "
                 f"licensed as {record.licence} here but as {others}; find out the real licence and "

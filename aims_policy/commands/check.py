@@ -84,7 +84,12 @@ def check(paths: tuple[str, ...], fmt: str | None, sarif_path: str | None, junit
                     sarif_category=sarif_category, sarif_min_level=sarif_min_level)))
             except OSError as exc:
                 _fail(f"{path}: cannot write {file_fmt} output: {exc.strerror}")
-    sys.stdout.write(_render(report, fmt, render_options))
+    if fmt == "text":  # streamed: a very large report is never held as one string
+        from aims_policy.output.text import iter_lines
+
+        sys.stdout.writelines(line + "\n" for line in iter_lines(report, render_options))
+    else:
+        sys.stdout.write(_render(report, fmt, render_options))
     report_fixed(report, options, fmt)
     sys.stdout.flush()
     sys.exit(report.exit_code)

@@ -10,6 +10,8 @@ finding's remediation and shows waived and baselined findings. Colour is decided
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
+from itertools import groupby
 from typing import IO
 
 from aims_policy.model import Finding, Notification, Report
@@ -50,20 +52,42 @@ def _note(note: Notification, options: RenderOptions) -> str:
 
 
 def render(report: Report, options: RenderOptions) -> str:
+    return "\n".join(iter_lines(report, options)) + "\n"
+
+
+def iter_lines(report: Report, options: RenderOptions) -> Iterator[str]:
+    """The report line by line, so that a run with hundreds of thousands of findings can be
+    written out without holding the whole text (and a list of its lines) in memory at once."""
     # Problems tied to no file (usage, a crashed cross-manifest rule) come before every file.
-    groups: dict[str, list[str]] = {}
     loose = [_note(n, options) for n in report.notifications if n.location is None]
+    notes: dict[str, list[str]] = {}
     for note in report.notifications:
         if note.location is not None:
-            groups.setdefault(note.location.file, []).append(_note(note, options))
-    for finding in report.findings:
-        if finding.state == "open" or options.verbose:
-            groups.setdefault(finding.location.file, []).extend(_line(finding, report, options))
-    out: list[str] = list(loose)
-    for file in sorted(groups):
-        if out:
-            out.append("")
-        out.extend(groups[file])
+            notes.setdefault(note.location.file, []).append(_note(note, options))
+    shown = (f for f in report.findings if f.state == "open" or options.verbose)
+    # Findings are sorted by file; files with problems but no findings slot in between.
+    pending = sorted(notes)
+    started = bool(loose)
+    yield from loose
+
+    def block(file: str, findings: Iterable[Finding]) -> Iterator[str]:
+        if started:
+            yield ""
+        yield from notes.get(file, ())
+        for finding in findings:
+            yield from _line(finding, report, options)
+
+    for file, group in groupby(shown, key=lambda f: f.location.file):
+        while pending and pending[0] < file:
+            yield from block(pending.pop(0), ())
+            started = True
+        if pending and pending[0] == file:
+            pending.pop(0)
+        yield from block(file, group)
+        started = True
+    for file in pending:
+        yield from block(file, ())
+        started = True
     traces: list[str] = []
     for system, rule_id, status, trace in report.traces:
         if status == "failed" and report.findings:
@@ -71,11 +95,13 @@ def render(report: Report, options: RenderOptions) -> str:
         traces.append(f"{system}: {rule_id} {status.replace('_', ' ')}")
         traces.extend(f"    because: {step}" for step in trace or ("no condition recorded",))
     if traces:
-        out += ([""] if out else []) + traces
-    if out:
-        out.append("")
-    out.append(summary(report))
-    return "\n".join(out) + "\n"
+        if started:
+            yield ""
+        yield from traces
+        started = True
+    if started:
+        yield ""
+    yield summary(report)
 
 
 def summary(report: Report) -> str:
