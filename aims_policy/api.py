@@ -192,8 +192,9 @@ def _process(candidate: Candidate) -> FileResult:
     mentions_kind = any(mark in raw for mark in _KIND_MARKS)
     if not explicit and not mentions_kind and _OUR_API_VERSION not in raw:
         return out  # cheap pre-filter for directory scans: not a manifest
-    is_json = candidate.path.endswith(".json")
-    if explicit and not candidate.path.endswith((".yaml", ".yml", ".json")):
+    suffix = candidate.path.lower()
+    is_json = suffix.endswith(".json")
+    if explicit and not suffix.endswith((".yaml", ".yml", ".json")):
         if not _STATE["options"].skip_non_manifests:
             out.notifications.append(_not_manifest(display, "it is not a .yaml, .yml or .json file"))
         return out

@@ -96,7 +96,7 @@ def _walk(directory: str) -> list[str]:
                 if entry.is_dir(follow_symlinks=False):
                     if not _skip_dir(entry):
                         stack.append(entry.path)
-                elif entry.name.endswith(EXTENSIONS) and entry.is_file(follow_symlinks=True):
+                elif entry.name.lower().endswith(EXTENSIONS) and entry.is_file(follow_symlinks=True):
                     out.append(entry.path)
             except OSError:
                 continue  # a dangling or looping link is not a manifest

@@ -96,7 +96,8 @@ def has_suppliers(ctx: Context) -> bool:
 
 def add_months(day: _dt.date, months: int) -> _dt.date:
     """``day`` plus whole calendar months, clamped to the month's last day (31 Jan + 1 = 28 Feb)."""
-    month_index = day.month - 1 + months
+    # JSON Schema counts 12.0 as an integer, so a schema-valid interval may arrive as a float.
+    month_index = day.month - 1 + int(months)
     year, month = day.year + month_index // 12, month_index % 12 + 1
     for candidate in (31, 30, 29, 28):
         try:

@@ -287,3 +287,13 @@ def test_parallel_and_serial_runs_give_the_same_report(in_tmp: Path) -> None:
     report = json.loads(serial[1])
     assert report["summary"]["systems"] == 60
     assert sum(1 for f in report["findings"] if f["rule"] == "AIMS-SCH-003") == 9
+
+
+def test_explain_marks_crosswalk_confidence_and_derived_mappings() -> None:
+    from aims_policy.cli import cli
+
+    result = CliRunner().invoke(cli, ["explain", "AIMS-RSK-010"])
+    assert result.exit_code == 0
+    # rules/risk.py declares Art. 9(2)(d) as a derived mapping and MANAGE 1.4 at medium confidence
+    assert "EU AI Act:    Art. 9(2)(d), 9(3)-(5) (derived)" in result.output
+    assert "MANAGE 1.4 (medium, derived)" in result.output

@@ -198,3 +198,13 @@ def test_paths_outside_the_working_directory_are_shown_absolute(tmp_path: Path) 
     inside.mkdir()
     candidates, _ = discover([str(path)], cwd=str(inside))
     assert shown(candidates) == [path.as_posix()]
+
+
+def test_upper_case_extensions_are_manifests_too(tmp_path: Path) -> None:
+    manifest(tmp_path / "found" / "LOUD.YAML", "loud")
+    named = manifest(tmp_path / "Named.Yml", "named")
+    found, problems = discover([str(tmp_path / "found")], str(tmp_path))
+    assert shown(found) == ["found/LOUD.YAML"] and problems == []
+    report = check([str(tmp_path / "found"), str(named)], today="2026-11-22", cwd=str(tmp_path))
+    assert sorted(s.name for s in report.systems) == ["loud", "named"]
+    assert report.notifications == ()

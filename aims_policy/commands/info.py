@@ -62,8 +62,12 @@ def rules(fmt: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...]) -> 
 
 def explain_text(m: RuleMeta) -> str:
     def refs(values: Any) -> str:
-        return ", ".join(f"{r.ref}" + (f" ({r.confidence})" if r.confidence != "high" else "")
-                         for r in values) or "-"  # fmt: skip
+        def qualified(r: Any) -> str:
+            notes = [n for n in (r.confidence if r.confidence != "high" else "",
+                                 "derived" if r.derived else "") if n]  # fmt: skip
+            return f"{r.ref} ({', '.join(notes)})" if notes else r.ref
+
+        return ", ".join(qualified(r) for r in values) or "-"
 
     lines = [
         f"{m.id}  {m.title}",
@@ -82,9 +86,10 @@ def explain_text(m: RuleMeta) -> str:
 @click.command()
 @click.argument("rule_id")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(), help="Include a custom rule pack directory.")
-def explain(rule_id: str, rule_dirs: tuple[str, ...]) -> None:
+@click.option("--rule-pack", "rule_packs", multiple=True, help="Include an installed rule pack.")
+def explain(rule_id: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...]) -> None:
     """Print a rule's documentation."""
-    metas = {m.id: m for m in _all_rules(rule_dirs)}
+    metas = {m.id: m for m in _all_rules(rule_dirs, rule_packs)}
     meta = metas.get(rule_id.upper())
     if meta is None:
         import difflib
