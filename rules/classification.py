@@ -12,16 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aims_policy.engine import Context, Violation, fact, rule
-from aims_policy.model import Reference
 
+from ._common import eu
 from .facts import eu_category, in_operation
 
 EU = "spec.classification.euAiAct"
 
-
-def _eu(ref: str, confidence: str) -> Reference:
-    # The crosswalk's EU AI Act mappings are its own derivation, not an official mapping.
-    return Reference(ref, confidence, derived=True)
 
 
 @fact
@@ -55,7 +51,7 @@ def in_annex_iii_area(ctx: Context) -> bool:
     severity="error",
     controls=["A.9.2"],
     clauses=["4.1", "6.1.2"],
-    eu_ai_act=[("Art. 5(1)", "high"), _eu("Art. 5", "medium")],
+    eu_ai_act=[("Art. 5(1)", "high"), eu("Art. 5", "medium")],
     nist_ai_rmf=["GOVERN 1.1", "MAP 4.1"],
     tags=["eu-ai-act", "prohibited"],
     rationale="""Article 5 practices (manipulation, social scoring, untargeted face scraping,
@@ -81,7 +77,7 @@ def no_prohibited_practice(ctx: Context) -> Iterator[Violation]:
     title="High-risk systems state their Annex III area",
     severity="warning",
     clauses=["4.1", "4.3"],
-    eu_ai_act=[("Art. 6(2)", "high"), _eu("Art. 2, Art. 6 + Annex III", "medium")],
+    eu_ai_act=[("Art. 6(2)", "high"), eu("Art. 2, Art. 6 + Annex III", "medium")],
     nist_ai_rmf=["GOVERN 1.1", "MAP 3.3"],
     tags=["eu-ai-act", "classification"],
     applies=eu_high_risk,
@@ -106,7 +102,7 @@ def annex_iii_area(ctx: Context) -> Iterator[Violation]:
     severity="error",
     clauses=["4.3", "6.1.2"],
     eu_ai_act=[("Art. 6(3)-(4)", "high"), ("Art. 49(2)", "high"),
-               _eu("Art. 6, Art. 3(3)-(4)", "medium")],
+               eu("Art. 6, Art. 3(3)-(4)", "medium")],
     nist_ai_rmf=["MAP 3.3"],
     tags=["eu-ai-act", "classification"],
     applies=exemption_claimed,
@@ -140,7 +136,7 @@ def article_6_exemption(ctx: Context) -> Iterator[Violation]:
     controls=["A.6.2.5", "A.8.5"],
     clauses=["8.1"],
     eu_ai_act=[("Art. 43", "high"), ("Art. 49(1)", "high"),
-               _eu("Art. 16, 43, 47, 48, 49", "medium"), _eu("Art. 49 + Art. 71", "medium")],
+               eu("Art. 16, 43, 47, 48, 49", "medium"), eu("Art. 49 + Art. 71", "medium")],
     nist_ai_rmf=["MEASURE 2.5", "MEASURE 2.9", "GOVERN 4.2"],
     tags=["eu-ai-act", "conformity"],
     applies=high_risk_provider_in_use,
@@ -163,7 +159,7 @@ def conformity_and_registration(ctx: Context) -> Iterator[Violation]:
     title="The system's EU AI Act classification is stated",
     severity="warning",
     clauses=["4.1", "4.3"],
-    eu_ai_act=[_eu("Art. 2, Art. 6 + Annex III", "medium"), _eu("Art. 6, Art. 3(3)-(4)", "medium")],
+    eu_ai_act=[eu("Art. 2, Art. 6 + Annex III", "medium"), eu("Art. 6, Art. 3(3)-(4)", "medium")],
     nist_ai_rmf=["GOVERN 1.1", "MAP 3.3"],
     tags=["eu-ai-act", "classification"],
     rationale="""Every obligation the Act places on a system follows from its category and the
@@ -184,7 +180,7 @@ def classification_stated(ctx: Context) -> Iterator[Violation]:
     title="A system in an Annex III area is high-risk unless an exemption is claimed",
     severity="warning",
     clauses=["4.1", "4.3", "6.1.2"],
-    eu_ai_act=[("Art. 6(2)-(3)", "high"), _eu("Art. 2, Art. 6 + Annex III", "medium")],
+    eu_ai_act=[("Art. 6(2)-(3)", "high"), eu("Art. 2, Art. 6 + Annex III", "medium")],
     nist_ai_rmf=["MAP 3.3"],
     tags=["eu-ai-act", "classification"],
     applies=in_annex_iii_area,

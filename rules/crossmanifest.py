@@ -10,17 +10,14 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from aims_policy.engine import Context, Entry, Violation, identity, set_rule
-from aims_policy.model import Location, Reference
+from aims_policy.model import Location
 from aims_policy.paths import Path
 
+from ._common import eu_refs
 from .facts import due_by
 
 Locate = Callable[[Path], Location]
 
-
-def _eu(*pairs: tuple[str, str]) -> list[Reference]:
-    # The crosswalk derived every EU AI Act mapping itself; the metadata must say so.
-    return [Reference(ref, confidence, derived=True) for ref, confidence in pairs]
 
 
 def _key(text: Any) -> str:
@@ -81,7 +78,7 @@ def _collect_name(ctx: Context, locate: Locate) -> tuple[str, Location]:
     severity="error",
     controls=["A.3.2"],
     clauses=["7.5.3"],
-    eu_ai_act=_eu(("Art. 17(1)(m)", "high")),
+    eu_ai_act=eu_refs(("Art. 17(1)(m)", "high")),
     nist_ai_rmf=["GOVERN 2.1", "MAP 1.3"],
     tags=["inventory"],
     rationale="""The system name is how findings, exceptions, baselines and owners are tied to a
@@ -148,7 +145,7 @@ def _collect_suppliers(ctx: Context, locate: Locate) -> tuple[SupplierRecord, ..
     title="A supplier shared by several systems is assessed for all of them",
     severity="warning",
     controls=["A.10.3"],
-    eu_ai_act=_eu(("Art. 25(4)", "high")),
+    eu_ai_act=eu_refs(("Art. 25(4)", "high")),
     nist_ai_rmf=["GOVERN 6.1", "GOVERN 6.2", "MANAGE 3.1"],
     tags=["third-party"],
     rationale="""When one system's team has assessed a supplier and another system relies on
@@ -206,7 +203,7 @@ def _collect_data(ctx: Context, locate: Locate) -> tuple[DataRecord, ...]:
     title="A data set shared by several systems has one licence",
     severity="warning",
     controls=["A.7.3"],
-    eu_ai_act=_eu(("Art. 10(2)(b)", "high"), ("Art. 53(1)(c)-(d)", "medium")),
+    eu_ai_act=eu_refs(("Art. 10(2)(b)", "high"), ("Art. 53(1)(c)-(d)", "medium")),
     nist_ai_rmf=["MAP 2.3", "MEASURE 2.10"],
     tags=["data", "legal"],
     rationale="""A data set has one set of terms; when two systems declare the same data with

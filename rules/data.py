@@ -6,18 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aims_policy.engine import Context, Item, Violation, fact, rule
-from aims_policy.model import Reference
 
+from ._common import eu_refs
 from .facts import affects_individuals, due_by, has_data_sources, processes_personal_data
 
 # Data used to build or judge the model, as opposed to data the running system merely reads.
 DEVELOPMENT_PURPOSES = ("training", "fine-tuning", "validation", "testing")
 TRAINING_PURPOSES = ("training", "fine-tuning")
 
-
-def _eu(*pairs: tuple[str, str]) -> list[Reference]:
-    # The crosswalk derived every EU AI Act mapping itself; the metadata must say so.
-    return [Reference(ref, confidence, derived=True) for ref, confidence in pairs]
 
 
 def _sources(ctx: Context, purposes: tuple[str, ...] | None = None) -> Iterator[Item]:
@@ -63,7 +59,7 @@ def has_in_house_models(ctx: Context) -> bool:
     title="Every data source states where it comes from and how it was collected",
     severity="error",
     controls=["A.7.5", "A.4.3"],
-    eu_ai_act=_eu(("Art. 10(2)(b)", "high"), ("Annex IV §2(d)", "high"), ("Art. 10", "high")),
+    eu_ai_act=eu_refs(("Art. 10(2)(b)", "high"), ("Annex IV §2(d)", "high"), ("Art. 10", "high")),
     nist_ai_rmf=["MAP 2.3", "MEASURE 2.9", "GOVERN 1.6", "MAP 2.1"],
     tags=["data", "eu-ai-act"],
     applies=has_data_sources,
@@ -93,7 +89,7 @@ def data_provenance(ctx: Context) -> Iterator[Violation]:
     title="Every data source states its licence or right of use",
     severity="warning",
     controls=["A.7.3"],
-    eu_ai_act=_eu(("Art. 10(2)(b)", "high"), ("Art. 53(1)(c)-(d)", "medium")),
+    eu_ai_act=eu_refs(("Art. 10(2)(b)", "high"), ("Art. 53(1)(c)-(d)", "medium")),
     nist_ai_rmf=["MAP 2.3", "MEASURE 2.10"],
     tags=["data", "legal", "eu-ai-act"],
     applies=has_data_sources,
@@ -115,7 +111,7 @@ def data_licence(ctx: Context) -> Iterator[Violation]:
     title="A data source acquired from a supplier names a declared supplier",
     severity="error",
     controls=["A.7.3", "A.10.3"],
-    eu_ai_act=_eu(("Art. 10(2)(b)", "high"), ("Art. 25(4)", "high")),
+    eu_ai_act=eu_refs(("Art. 10(2)(b)", "high"), ("Art. 25(4)", "high")),
     nist_ai_rmf=["MAP 2.3", "MEASURE 2.10", "GOVERN 6.1"],
     tags=["data", "third-party"],
     applies=has_data_sources,
@@ -141,7 +137,7 @@ def data_supplier_declared(ctx: Context) -> Iterator[Violation]:
     title="Development data has recent, recorded quality checks",
     severity="warning",
     controls=["A.7.4"],
-    eu_ai_act=_eu(("Art. 10(3)-(4)", "high"), ("Art. 10(2)(e)-(h)", "high")),
+    eu_ai_act=eu_refs(("Art. 10(3)-(4)", "high"), ("Art. 10(2)(e)-(h)", "high")),
     nist_ai_rmf=["MAP 2.3", "MEASURE 2.3"],
     tags=["data", "eu-ai-act"],
     applies=has_development_data,
@@ -179,7 +175,7 @@ def data_quality(ctx: Context) -> Iterator[Violation]:
     title="Data behind decisions about people is examined for bias",
     severity="error",
     controls=["A.7.4", "A.5.4"],
-    eu_ai_act=_eu(("Art. 10(2)(e)-(h)", "high"), ("Art. 10(2)(f)-(g)", "medium")),
+    eu_ai_act=eu_refs(("Art. 10(2)(e)-(h)", "high"), ("Art. 10(2)(f)-(g)", "medium")),
     nist_ai_rmf=["MAP 2.3", "MEASURE 2.3", "MEASURE 2.11"],
     tags=["data", "fairness", "eu-ai-act"],
     applies=bias_relevant_data,
@@ -210,7 +206,7 @@ def data_bias(ctx: Context) -> Iterator[Violation]:
     title="Preparation of training data is documented",
     severity="warning",
     controls=["A.7.6"],
-    eu_ai_act=_eu(("Art. 10(2)(c)", "high"), ("Annex IV §2(d)", "high")),
+    eu_ai_act=eu_refs(("Art. 10(2)(c)", "high"), ("Annex IV §2(d)", "high")),
     nist_ai_rmf=["MAP 2.3"],
     tags=["data", "eu-ai-act"],
     applies=has_training_data,
@@ -232,7 +228,7 @@ def data_preparation(ctx: Context) -> Iterator[Violation]:
     title="In-house models name the declared data they were trained on",
     severity="error",
     controls=["A.7.2"],
-    eu_ai_act=_eu(("Art. 10(1)-(2)", "high"), ("Art. 17(1)(f)", "high"), ("Annex IV §2(d)", "high")),
+    eu_ai_act=eu_refs(("Art. 10(1)-(2)", "high"), ("Art. 17(1)(f)", "high"), ("Annex IV §2(d)", "high")),
     nist_ai_rmf=["MAP 2.3", "MEASURE 2.7", "MEASURE 2.8", "MEASURE 2.10", "MANAGE 2.2"],
     tags=["data", "eu-ai-act"],
     applies=has_in_house_models,
@@ -268,7 +264,7 @@ def model_training_data(ctx: Context) -> Iterator[Violation]:
     title="Personal data has a lawful basis and a data protection impact assessment",
     severity="error",
     controls=["A.7.3", "A.2.3"],
-    eu_ai_act=_eu(("Art. 10(5)", "medium"), ("Art. 26(9) + GDPR Art. 35", "low")),
+    eu_ai_act=eu_refs(("Art. 10(5)", "medium"), ("Art. 26(9) + GDPR Art. 35", "low")),
     nist_ai_rmf=["MAP 2.3", "MEASURE 2.10", "MEASURE 2.7"],
     tags=["data", "privacy", "gdpr"],
     applies=processes_personal_data,
@@ -297,7 +293,7 @@ def personal_data_basis(ctx: Context) -> Iterator[Violation]:
     title="Special-category data names its GDPR Article 9 condition",
     severity="error",
     controls=["A.7.3"],
-    eu_ai_act=_eu(("Art. 10(5)", "medium")),
+    eu_ai_act=eu_refs(("Art. 10(5)", "medium")),
     nist_ai_rmf=["MAP 2.3", "MEASURE 2.10"],
     tags=["data", "privacy", "gdpr", "eu-ai-act"],
     applies=processes_special_category_data,
@@ -320,7 +316,7 @@ def special_category_condition(ctx: Context) -> Iterator[Violation]:
     title="Personal data has a stated retention period",
     severity="warning",
     controls=["A.7.2", "A.7.3"],
-    eu_ai_act=_eu(("Art. 10(1)-(2)", "high"), ("Art. 10(5)", "medium")),
+    eu_ai_act=eu_refs(("Art. 10(1)-(2)", "high"), ("Art. 10(5)", "medium")),
     nist_ai_rmf=["MAP 2.3", "MEASURE 2.10"],
     tags=["data", "privacy", "gdpr"],
     applies=processes_personal_data,

@@ -11,13 +11,9 @@ from typing import Any
 
 from aims_policy.engine import Context, Violation, identity, rule
 from aims_policy.evidence import ABSOLUTE, ESCAPES, MISSING
-from aims_policy.model import Reference
 from aims_policy.paths import Path
 
-
-def _eu(*pairs: tuple[str, str]) -> list[Reference]:
-    # The crosswalk derived every EU AI Act mapping itself; the metadata must say so.
-    return [Reference(ref, confidence, derived=True) for ref, confidence in pairs]
+from ._common import eu_refs
 
 
 def _value(ctx: Context, path: Path) -> Any:
@@ -39,7 +35,7 @@ def _with_status(ctx: Context, *statuses: str) -> Iterator[tuple[Path, str, str]
     title="Every evidence file referenced by the manifest exists",
     severity="error",
     clauses=["7.5.3"],
-    eu_ai_act=_eu(("Art. 11, 18, 17(1)(k)", "high")),
+    eu_ai_act=eu_refs(("Art. 11, 18, 17(1)(k)", "high")),
     nist_ai_rmf=["MAP 1.3"],
     tags=["evidence", "documentation"],
     rationale="""A manifest claims controls by pointing at documents: an impact assessment, a
@@ -59,7 +55,7 @@ def evidence_exists(ctx: Context) -> Iterator[Violation]:
     title="Evidence references stay inside the repository",
     severity="error",
     clauses=["7.5.3"],
-    eu_ai_act=_eu(("Art. 11, 18, 17(1)(k)", "high")),
+    eu_ai_act=eu_refs(("Art. 11, 18, 17(1)(k)", "high")),
     nist_ai_rmf=["MAP 1.3"],
     tags=["evidence", "security"],
     rationale="""Documented information must be controlled: versioned, access-controlled and

@@ -14,20 +14,8 @@ from collections.abc import Iterator
 from aims_policy.engine import Context, Item, Violation, fact, rule
 from aims_policy.model import Reference
 
+from ._common import absent, eu
 from .facts import add_months, in_operation, processes_personal_data
-
-
-def _eu(ref: str, confidence: str) -> Reference:
-    # The crosswalk's EU AI Act mappings are its own derivation, not an official mapping.
-    return Reference(ref, confidence, derived=True)
-
-
-def _absent(ctx: Context, parent: str, field: str, message: str) -> Violation:
-    """A violation for a missing field, reported at the deepest parent that exists."""
-    parts = parent.split(".")
-    while len(parts) > 1 and ctx.get(".".join(parts)) is None:
-        field = parts.pop()
-    return ctx.violation(".".join(parts), message, missing=field)
 
 
 @fact
@@ -62,7 +50,7 @@ def has_significant_change(ctx: Context) -> bool:
     severity="warning",
     controls=["A.2.2"],
     clauses=["5.2"],
-    eu_ai_act=[_eu("Art. 17(1)(a)", "medium"), _eu("Art. 9(1)", "low")],
+    eu_ai_act=[eu("Art. 17(1)(a)", "medium"), eu("Art. 9(1)", "low")],
     nist_ai_rmf=["GOVERN 1.1", "GOVERN 1.2"],
     tags=["governance"],
     rationale="""A system whose manifest does not point to the AI policy it operates under gives an
@@ -73,7 +61,7 @@ def has_significant_change(ctx: Context) -> bool:
 )
 def ai_policy_referenced(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.governance.aiPolicyRef"):
-        yield _absent(ctx, "spec.governance", "aiPolicyRef", "no AI policy is referenced; add "
+        yield absent(ctx, "spec.governance", "aiPolicyRef", "no AI policy is referenced; add "
                       "`governance.aiPolicyRef:` pointing to the AI policy this system follows")
 
 
@@ -83,7 +71,7 @@ def ai_policy_referenced(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.2.3"],
     clauses=["6.1.2"],
-    eu_ai_act=[_eu("Art. 26(9) + GDPR Art. 35", "low")],
+    eu_ai_act=[eu("Art. 26(9) + GDPR Art. 35", "low")],
     nist_ai_rmf=["MEASURE 2.10"],
     tags=["privacy", "risk"],
     applies=processes_personal_data,
@@ -112,7 +100,7 @@ def privacy_risk_assessed(ctx: Context) -> Iterator[Violation]:
     title="People can report concerns about the system",
     severity="warning",
     controls=["A.3.3"],
-    eu_ai_act=[_eu("Art. 87", "medium"), _eu("Art. 26(5)", "low")],
+    eu_ai_act=[eu("Art. 87", "medium"), eu("Art. 26(5)", "low")],
     nist_ai_rmf=["MANAGE 2.2"],
     tags=["governance"],
     rationale="""Staff and others who see the system cause harm, or being used against its
@@ -123,7 +111,7 @@ def privacy_risk_assessed(ctx: Context) -> Iterator[Violation]:
 )
 def concern_channel(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.governance.concernChannel"):
-        yield _absent(ctx, "spec.governance", "concernChannel", "no channel for reporting "
+        yield absent(ctx, "spec.governance", "concernChannel", "no channel for reporting "
                       "concerns is named; add `governance.concernChannel:` (portal, mailbox or process)")
 
 
@@ -132,7 +120,7 @@ def concern_channel(ctx: Context) -> Iterator[Violation]:
     title="System reviews are planned within the maximum review interval",
     severity="warning",
     clauses=["9.3", "8.2"],
-    eu_ai_act=[_eu("Art. 17", "low")],
+    eu_ai_act=[eu("Art. 17", "low")],
     nist_ai_rmf=["GOVERN 1.5"],
     tags=["governance", "review"],
     applies=is_active,
@@ -167,7 +155,7 @@ def review_interval(ctx: Context) -> Iterator[Violation]:
     title="The system review is not overdue",
     severity="error",
     clauses=["9.3", "8.2"],
-    eu_ai_act=[_eu("Art. 17", "low")],
+    eu_ai_act=[eu("Art. 17", "low")],
     nist_ai_rmf=["GOVERN 1.5", "MEASURE 4.3"],
     tags=["governance", "review"],
     applies=in_operation,
@@ -206,7 +194,7 @@ def review_not_overdue(ctx: Context) -> Iterator[Violation]:
     title="Corrective actions are not overdue",
     severity="warning",
     clauses=["10.2"],
-    eu_ai_act=[_eu("Art. 20", "high")],
+    eu_ai_act=[eu("Art. 20", "high")],
     nist_ai_rmf=["MANAGE 2.3"],
     tags=["governance", "improvement"],
     applies=has_corrective_actions,
@@ -235,7 +223,7 @@ def corrective_actions_on_time(ctx: Context) -> Iterator[Violation]:
     title="Deployed systems keep a change log that includes the running version",
     severity="warning",
     clauses=["6.3", "7.5.2"],
-    eu_ai_act=[_eu("Art. 17(1)(a), Art. 43(4)", "medium")],
+    eu_ai_act=[eu("Art. 17(1)(a), Art. 43(4)", "medium")],
     # The crosswalk maps no NIST subcategory to 6.3 or 7.5.2; this one is our own, weak link.
     nist_ai_rmf=[Reference("MEASURE 3.1", "low", derived=True)],
     tags=["change-management"],
@@ -265,7 +253,7 @@ def change_log(ctx: Context) -> Iterator[Violation]:
     title="A significant change is followed by a system review",
     severity="warning",
     clauses=["6.3", "8.2"],
-    eu_ai_act=[_eu("Art. 9(2)(a)-(c)", "high"), _eu("Art. 17(1)(a), Art. 43(4)", "medium")],
+    eu_ai_act=[eu("Art. 9(2)(a)-(c)", "high"), eu("Art. 17(1)(a), Art. 43(4)", "medium")],
     nist_ai_rmf=["GOVERN 1.5", "MEASURE 3.1"],
     tags=["change-management", "risk", "review"],
     applies=has_significant_change,

@@ -8,16 +8,12 @@ import re
 from collections.abc import Iterator
 
 from aims_policy.engine import Context, Item, Violation, fact, rule
-from aims_policy.model import Reference
 
+from ._common import eu
 from .facts import add_months, affects_individuals, eu_category, in_operation, is_high_risk
 
 IA = "spec.impactAssessment"
 
-
-def _eu(ref: str, confidence: str) -> Reference:
-    # The crosswalk's EU AI Act mappings are its own derivation, not an official mapping.
-    return Reference(ref, confidence, derived=True)
 
 
 def _ia_missing(ctx: Context, message: str) -> Violation:
@@ -75,7 +71,7 @@ def fria_required(ctx: Context) -> bool:
     severity="error",
     controls=["A.5.2"],
     clauses=["6.1.4", "8.4"],
-    eu_ai_act=[_eu("Art. 27", "high"), _eu("Art. 9(2)(a)-(b), 9(9)", "medium")],
+    eu_ai_act=[eu("Art. 27", "high"), eu("Art. 9(2)(a)-(b), 9(9)", "medium")],
     nist_ai_rmf=["MAP 1.1", "MAP 3.1", "MAP 3.2", "MAP 5.1"],
     tags=["impact"],
     applies=needs_impact_assessment,
@@ -108,7 +104,7 @@ def impact_assessment_done(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.5.3"],
     clauses=["6.1.4", "7.5"],
-    eu_ai_act=[_eu("Art. 27(1)-(3)", "high"), _eu("Annex IV §3", "medium")],
+    eu_ai_act=[eu("Art. 27(1)-(3)", "high"), eu("Annex IV §3", "medium")],
     nist_ai_rmf=["GOVERN 3.2", "GOVERN 5.1", "MANAGE 1.4"],
     tags=["impact", "documentation"],
     applies=ia_completed,
@@ -150,7 +146,7 @@ def _scope(ctx: Context, names: tuple[str, ...]) -> Iterator[Violation]:
     severity="warning",
     controls=["A.5.4"],
     clauses=["6.1.4"],
-    eu_ai_act=[_eu("Art. 27(1)(c)-(d)", "high"), _eu("Art. 9(9)", "medium")],
+    eu_ai_act=[eu("Art. 27(1)(c)-(d)", "high"), eu("Art. 9(9)", "medium")],
     nist_ai_rmf=["MAP 1.1", "MAP 3.1", "MEASURE 2.11", "GOVERN 4.2"],
     tags=["impact", "fairness"],
     applies=ia_completed,
@@ -171,7 +167,7 @@ def scope_people(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.5.5"],
     clauses=["6.1.4"],
-    eu_ai_act=[_eu("Art. 27", "medium"), _eu("Art. 9(2)(a)", "low")],
+    eu_ai_act=[eu("Art. 27", "medium"), eu("Art. 9(2)(a)", "low")],
     nist_ai_rmf=["MAP 1.1", "MAP 3.2", "MEASURE 2.11", "MEASURE 2.12", "GOVERN 4.2"],
     tags=["impact"],
     applies=ia_completed,
@@ -191,7 +187,7 @@ def scope_society(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.5.2"],
     clauses=["8.4"],
-    eu_ai_act=[_eu("Art. 27", "high")],
+    eu_ai_act=[eu("Art. 27", "high")],
     nist_ai_rmf=["MEASURE 3.1", "GOVERN 1.5"],
     tags=["impact", "review"],
     applies=ia_completed,
@@ -228,7 +224,7 @@ def impact_assessment_current(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.5.2"],
     clauses=["8.4", "6.3"],
-    eu_ai_act=[_eu("Art. 27", "high"), _eu("Art. 17(1)(a), Art. 43(4)", "medium")],
+    eu_ai_act=[eu("Art. 27", "high"), eu("Art. 17(1)(a), Art. 43(4)", "medium")],
     nist_ai_rmf=["MEASURE 3.1"],
     tags=["impact", "change-management"],
     applies=ia_completed_and_changed,
@@ -256,7 +252,7 @@ def impact_assessment_after_change(ctx: Context) -> Iterator[Violation]:
     severity="error",
     controls=["A.5.2", "A.5.3"],
     clauses=["6.1.4", "8.4"],
-    eu_ai_act=[_eu("Art. 27(1)-(3)", "high"), _eu("Art. 27", "high")],
+    eu_ai_act=[eu("Art. 27(1)-(3)", "high"), eu("Art. 27", "high")],
     nist_ai_rmf=["MAP 1.1", "GOVERN 4.2"],
     tags=["impact", "eu-ai-act", "fundamental-rights"],
     applies=fria_required,

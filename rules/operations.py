@@ -6,20 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aims_policy.engine import Context, Violation, fact, rule
-from aims_policy.model import Reference
 
+from ._common import eu_refs
 from .facts import has_models, in_operation, is_high_risk, is_provider
-
-
-def _eu(*pairs: tuple[str, str]) -> list[Reference]:
-    # The crosswalk derived every EU AI Act mapping itself; the metadata must say so.
-    return [Reference(ref, confidence, derived=True) for ref, confidence in pairs]
-
 
 _A626_NIST = ["GOVERN 1.7", "GOVERN 4.3", "GOVERN 5.2", "MAP 5.2", "MEASURE 2.3", "MEASURE 2.4",
               "MEASURE 2.6", "MEASURE 2.13", "MEASURE 3.2", "MEASURE 4.3", "MANAGE 2.2",
               "MANAGE 3.2", "MANAGE 4.1", "MANAGE 4.2", "MANAGE 4.3"]  # fmt: skip
-_A626_EU = _eu(("Art. 72", "high"), ("Art. 26(5)", "high"), ("Art. 17(1)(h)", "high"))
+_A626_EU = eu_refs(("Art. 72", "high"), ("Art. 26(5)", "high"), ("Art. 17(1)(h)", "high"))
 _A628_NIST = ["MEASURE 2.4", "MEASURE 2.6", "MEASURE 3.2"]
 _A84_NIST = ["GOVERN 4.3", "MEASURE 2.1", "MEASURE 3.3"]
 _A83_NIST = ["GOVERN 4.3", "GOVERN 5.1", "GOVERN 5.2", "MAP 5.2", "MEASURE 3.3", "MEASURE 4.2",
@@ -90,7 +84,7 @@ def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.6.2.6"],
     clauses=["9.1"],
-    eu_ai_act=[*_A626_EU, *_eu(("Art. 15(4)", "low"))],
+    eu_ai_act=[*_A626_EU, *eu_refs(("Art. 15(4)", "low"))],
     nist_ai_rmf=_A626_NIST,
     tags=["monitoring", "robustness"],
     applies=ml_in_operation,
@@ -152,7 +146,7 @@ def alerting(ctx: Context) -> Iterator[Violation]:
     severity="error",
     controls=["A.6.2.6", "A.8.3"],
     clauses=["9.1"],
-    eu_ai_act=_eu(("Art. 72", "high"), ("Art. 72(2)", "medium"), ("Art. 17(1)(h)", "high")),
+    eu_ai_act=eu_refs(("Art. 72", "high"), ("Art. 72(2)", "medium"), ("Art. 17(1)(h)", "high")),
     nist_ai_rmf=_A626_NIST,
     tags=["monitoring", "eu-ai-act"],
     applies=high_risk_provider,
@@ -176,7 +170,7 @@ def post_market_plan(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.8.3"],
     clauses=["9.1"],
-    eu_ai_act=_eu(("Art. 72(2)", "medium"), ("Art. 26(5)", "medium"), ("Art. 85", "low")),
+    eu_ai_act=eu_refs(("Art. 72(2)", "medium"), ("Art. 26(5)", "medium"), ("Art. 85", "low")),
     nist_ai_rmf=_A83_NIST,
     tags=["monitoring", "transparency"],
     applies=in_operation,
@@ -202,7 +196,7 @@ def feedback_channel(ctx: Context) -> Iterator[Violation]:
     title="A system in use records event logs",
     severity="error",
     controls=["A.6.2.8"],
-    eu_ai_act=_eu(("Art. 12", "high"), ("Art. 19", "high"), ("Art. 26(6)", "high")),
+    eu_ai_act=eu_refs(("Art. 12", "high"), ("Art. 19", "high"), ("Art. 26(6)", "high")),
     nist_ai_rmf=_A628_NIST,
     tags=["logging", "security", "eu-ai-act"],
     applies=in_operation,
@@ -246,7 +240,7 @@ def _retention(ctx: Context, minimum: int, label: str) -> Iterator[Violation]:
     title="Logs of a high-risk system are kept at least the legal minimum",
     severity="error",
     controls=["A.6.2.8"],
-    eu_ai_act=_eu(("Art. 19", "high"), ("Art. 26(6)", "high")),
+    eu_ai_act=eu_refs(("Art. 19", "high"), ("Art. 26(6)", "high")),
     nist_ai_rmf=_A628_NIST,
     tags=["logging", "security", "eu-ai-act"],
     applies=high_risk_in_operation,
@@ -265,7 +259,7 @@ def high_risk_retention(ctx: Context) -> Iterator[Violation]:
     title="Logs are kept long enough to investigate incidents",
     severity="warning",
     controls=["A.6.2.8"],
-    eu_ai_act=_eu(("Art. 12", "high")),
+    eu_ai_act=eu_refs(("Art. 12", "high")),
     nist_ai_rmf=_A628_NIST,
     tags=["logging", "security"],
     applies=in_operation,
@@ -287,7 +281,7 @@ def retention(ctx: Context) -> Iterator[Violation]:
     severity="error",
     controls=["A.8.4"],
     clauses=["10.2"],
-    eu_ai_act=_eu(("Art. 73", "high"), ("Art. 26(5)", "high"), ("Art. 17(1)(i)", "high")),
+    eu_ai_act=eu_refs(("Art. 73", "high"), ("Art. 26(5)", "high"), ("Art. 17(1)(i)", "high")),
     nist_ai_rmf=_A84_NIST,
     tags=["incidents", "eu-ai-act"],
     applies=in_operation,
@@ -312,7 +306,7 @@ def incident_channel(ctx: Context) -> Iterator[Violation]:
     title="Serious incidents with a high-risk system are reported within the legal deadline",
     severity="error",
     controls=["A.8.4"],
-    eu_ai_act=_eu(("Art. 73", "high"), ("Art. 20(2)", "medium")),
+    eu_ai_act=eu_refs(("Art. 73", "high"), ("Art. 20(2)", "medium")),
     nist_ai_rmf=_A84_NIST,
     tags=["incidents", "eu-ai-act"],
     applies=is_high_risk,
@@ -342,7 +336,7 @@ def reporting_deadline(ctx: Context) -> Iterator[Violation]:
     title="The authority to notify of serious incidents is named for a high-risk system",
     severity="error",
     controls=["A.8.4"],
-    eu_ai_act=_eu(("Art. 73", "high")),
+    eu_ai_act=eu_refs(("Art. 73", "high")),
     nist_ai_rmf=_A84_NIST,
     tags=["incidents", "eu-ai-act"],
     applies=is_high_risk,
@@ -364,7 +358,7 @@ def incident_authority(ctx: Context) -> Iterator[Violation]:
     title="External reporting on a high-risk system is defined",
     severity="warning",
     controls=["A.8.3"],
-    eu_ai_act=_eu(("Art. 72(2)", "medium"), ("Art. 26(5)", "medium"), ("Art. 85", "low")),
+    eu_ai_act=eu_refs(("Art. 72(2)", "medium"), ("Art. 26(5)", "medium"), ("Art. 85", "low")),
     nist_ai_rmf=_A83_NIST,
     tags=["incidents", "transparency"],
     applies=is_high_risk,

@@ -6,14 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aims_policy.engine import Context, Violation, fact, rule
-from aims_policy.model import Reference
 
+from ._common import eu_refs
 from .facts import add_months, affects_individuals, is_high_risk
-
-
-def _eu(*pairs: tuple[str, str]) -> list[Reference]:
-    # The crosswalk derived every EU AI Act mapping itself; the metadata must say so.
-    return [Reference(ref, confidence, derived=True) for ref, confidence in pairs]
 
 
 @fact
@@ -27,7 +22,7 @@ def high_risk_in_the_loop(ctx: Context) -> bool:
     title="Decisions about people are overseen by someone who can override them",
     severity="error",
     controls=["A.9.2", "A.6.1.3"],
-    eu_ai_act=_eu(("Art. 14", "medium"), ("Art. 14(1)-(3)", "medium"), ("Art. 26(1)", "high")),
+    eu_ai_act=eu_refs(("Art. 14", "medium"), ("Art. 14(1)-(3)", "medium"), ("Art. 26(1)", "high")),
     nist_ai_rmf=["GOVERN 4.1", "MAP 4.1", "MANAGE 1.1", "MAP 3.5"],
     tags=["oversight", "eu-ai-act", "gdpr"],
     applies=affects_individuals,
@@ -64,7 +59,7 @@ def oversight_with_override(ctx: Context) -> Iterator[Violation]:
     title="A high-risk system can be stopped by its overseers",
     severity="error",
     controls=["A.6.1.3", "A.9.2"],
-    eu_ai_act=_eu(("Art. 14(1)-(3)", "medium"), ("Art. 14", "medium")),
+    eu_ai_act=eu_refs(("Art. 14(1)-(3)", "medium"), ("Art. 14", "medium")),
     nist_ai_rmf=["GOVERN 1.2", "MANAGE 1.1", "MANAGE 2.4", "GOVERN 4.1"],
     tags=["oversight", "eu-ai-act", "safety"],
     applies=is_high_risk,
@@ -93,7 +88,7 @@ def oversight_can_stop(ctx: Context) -> Iterator[Violation]:
     severity="error",
     controls=["A.4.6"],
     clauses=["7.2"],
-    eu_ai_act=_eu(("Art. 4", "high"), ("Art. 26(2)", "medium"), ("Art. 14(4)", "low")),
+    eu_ai_act=eu_refs(("Art. 4", "high"), ("Art. 26(2)", "medium"), ("Art. 14(4)", "low")),
     nist_ai_rmf=["GOVERN 1.6", "GOVERN 3.1", "GOVERN 3.2", "MAP 1.2", "MAP 2.1", "MAP 3.4"],
     tags=["oversight", "competence", "eu-ai-act"],
     applies=is_high_risk,
@@ -139,7 +134,7 @@ def overseers_trained(ctx: Context) -> Iterator[Violation]:
     title="Human-in-the-loop review of a high-risk system counters automation bias",
     severity="warning",
     controls=["A.9.2", "A.4.6"],
-    eu_ai_act=_eu(("Art. 14", "medium"), ("Art. 14(4)", "low")),
+    eu_ai_act=eu_refs(("Art. 14", "medium"), ("Art. 14(4)", "low")),
     nist_ai_rmf=["GOVERN 4.1", "MAP 4.1", "MANAGE 1.1", "MAP 3.4"],
     tags=["oversight", "eu-ai-act"],
     applies=high_risk_in_the_loop,

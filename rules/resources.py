@@ -6,14 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aims_policy.engine import Context, Violation, rule
-from aims_policy.model import Reference
 
+from ._common import eu_refs
 from .facts import built_or_running
-
-
-def _eu(*pairs: tuple[str, str]) -> list[Reference]:
-    # The crosswalk derived every EU AI Act mapping itself; the metadata must say so.
-    return [Reference(ref, confidence, derived=True) for ref, confidence in pairs]
 
 
 def _missing_resource(ctx: Context, field: str, message: str) -> Violation:
@@ -28,7 +23,7 @@ def _missing_resource(ctx: Context, field: str, message: str) -> Violation:
     severity="warning",
     controls=["A.4.2"],
     clauses=["7.1"],
-    eu_ai_act=_eu(("Annex IV §1(b)-(e), §2(c)", "medium"), ("Art. 11", "medium")),
+    eu_ai_act=eu_refs(("Annex IV §1(b)-(e), §2(c)", "medium"), ("Art. 11", "medium")),
     nist_ai_rmf=["GOVERN 1.6", "MAP 2.1", "MEASURE 2.1", "MANAGE 2.1"],
     tags=["resources", "documentation"],
     applies=built_or_running,
@@ -49,7 +44,7 @@ def resource_documentation(ctx: Context) -> Iterator[Violation]:
     title="The tooling used to build and run the system is listed",
     severity="warning",
     controls=["A.4.4"],
-    eu_ai_act=_eu(("Annex IV §2(a)", "medium"), ("Art. 25(4)", "low")),
+    eu_ai_act=eu_refs(("Annex IV §2(a)", "medium"), ("Art. 25(4)", "low")),
     nist_ai_rmf=["GOVERN 1.6", "MAP 2.1", "MANAGE 3.2"],
     tags=["resources"],
     applies=built_or_running,
@@ -69,7 +64,7 @@ def tooling(ctx: Context) -> Iterator[Violation]:
     title="The computing resources of the system are described",
     severity="warning",
     controls=["A.4.5"],
-    eu_ai_act=_eu(("Annex IV §1(e), §2(c)", "medium"), ("Art. 15(4)", "low")),
+    eu_ai_act=eu_refs(("Annex IV §1(e), §2(c)", "medium"), ("Art. 15(4)", "low")),
     nist_ai_rmf=["GOVERN 1.6", "MAP 2.1", "MEASURE 2.12"],
     tags=["resources", "environmental"],
     applies=built_or_running,
@@ -90,7 +85,7 @@ def compute(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.4.6"],
     clauses=["7.2"],
-    eu_ai_act=_eu(("Art. 4", "high"), ("Art. 26(2)", "medium")),
+    eu_ai_act=eu_refs(("Art. 4", "high"), ("Art. 26(2)", "medium")),
     nist_ai_rmf=["GOVERN 1.6", "GOVERN 3.1", "GOVERN 3.2", "MAP 1.2", "MAP 2.1", "MAP 3.4"],
     tags=["resources", "competence", "eu-ai-act"],
     applies=built_or_running,

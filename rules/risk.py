@@ -14,12 +14,8 @@ from typing import Any
 from aims_policy.engine import Context, Item, Violation, fact, rule
 from aims_policy.model import Reference
 
+from ._common import eu
 from .facts import has_risks, is_high_risk, risk_level
-
-
-def _eu(ref: str, confidence: str) -> Reference:
-    # The crosswalk's EU AI Act mappings are its own derivation, not an official mapping.
-    return Reference(ref, confidence, derived=True)
 
 
 def _score(risk: Any) -> int | None:
@@ -72,7 +68,7 @@ def _register_missing(ctx: Context, who: str) -> Iterator[Violation]:
 _REGISTER = dict(
     controls=[],
     clauses=["6.1.2", "8.2"],
-    eu_ai_act=[_eu("Art. 9(2)(a)-(c)", "high")],
+    eu_ai_act=[eu("Art. 9(2)(a)-(c)", "high")],
     nist_ai_rmf=["MAP 5.1", "GOVERN 1.3"],
     tags=["risk"],
     remediation="""Add `spec.risks` entries (id, description, category, likelihood, impact,
@@ -112,7 +108,7 @@ def register_other(ctx: Context) -> Iterator[Violation]:
     title="Every risk is rated for likelihood and impact",
     severity="error",
     clauses=["6.1.2"],
-    eu_ai_act=[_eu("Art. 9(2)(a)-(c)", "high")],
+    eu_ai_act=[eu("Art. 9(2)(a)-(c)", "high")],
     nist_ai_rmf=["MAP 5.1", "MEASURE 1.1"],
     tags=["risk"],
     applies=has_risks,
@@ -134,7 +130,7 @@ def risk_rated(ctx: Context) -> Iterator[Violation]:
     severity="error",
     controls=["A.3.2"],
     clauses=["6.1.2"],
-    eu_ai_act=[_eu("Art. 17(1)(m)", "high")],
+    eu_ai_act=[eu("Art. 17(1)(m)", "high")],
     nist_ai_rmf=["GOVERN 2.1"],
     tags=["risk", "accountability"],
     applies=has_risks,
@@ -153,7 +149,7 @@ def risk_owner(ctx: Context) -> Iterator[Violation]:
     title="Declared risk scores equal likelihood x impact",
     severity="error",
     clauses=["6.1.2"],
-    eu_ai_act=[_eu("Art. 9(2)(a)-(c)", "high")],
+    eu_ai_act=[eu("Art. 9(2)(a)-(c)", "high")],
     nist_ai_rmf=["MEASURE 1.1", "MANAGE 1.2"],
     tags=["risk"],
     applies=has_risks,
@@ -183,7 +179,7 @@ def score_consistent(ctx: Context) -> Iterator[Violation]:
     title="Every risk has a treatment decision",
     severity="error",
     clauses=["6.1.3", "8.3"],
-    eu_ai_act=[_eu("Art. 9(2)(d), 9(3)-(5)", "high")],
+    eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
     nist_ai_rmf=["MANAGE 1.3"],
     tags=["risk"],
     applies=has_risks,
@@ -209,7 +205,7 @@ def risk_treated(ctx: Context) -> Iterator[Violation]:
     title="Risks at or above the treatment threshold are not merely accepted",
     severity="error",
     clauses=["6.1.3", "8.3"],
-    eu_ai_act=[_eu("Art. 9(2)(d), 9(3)-(5)", "high")],
+    eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
     nist_ai_rmf=["MANAGE 1.2", "MANAGE 1.3"],
     tags=["risk"],
     applies=has_risks,
@@ -237,7 +233,7 @@ def threshold_treated(ctx: Context) -> Iterator[Violation]:
     title="Mitigated risks name the Annex A controls applied",
     severity="error",
     clauses=["6.1.3", "8.3"],
-    eu_ai_act=[_eu("Art. 9(2)(d), 9(3)-(5)", "high")],
+    eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
     nist_ai_rmf=["MANAGE 1.3"],
     tags=["risk", "controls"],
     applies=has_risks,
@@ -284,7 +280,7 @@ def valid_controls(ctx: Context) -> Iterator[Violation]:
     title="Residual risk is within appetite or formally accepted",
     severity="error",
     clauses=["6.1.3", "8.3"],
-    eu_ai_act=[_eu("Art. 9(2)(d), 9(3)-(5)", "high")],
+    eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
     # MANAGE 1.4 (residual risk documented) is our link; the crosswalk has it for A.5.x only.
     nist_ai_rmf=["MANAGE 1.2", Reference("MANAGE 1.4", "medium", derived=True)],
     tags=["risk"],
@@ -315,7 +311,7 @@ def residual_within_appetite(ctx: Context) -> Iterator[Violation]:
     title="Risk acceptances name an independent approver, a justification and a date",
     severity="error",
     clauses=["6.1.3", "8.3"],
-    eu_ai_act=[_eu("Art. 9(2)(d), 9(3)-(5)", "high")],
+    eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
     # MANAGE 1.4 (residual risk documented) is our link; the crosswalk has it for A.5.x only.
     nist_ai_rmf=["MANAGE 1.3", Reference("MANAGE 1.4", "medium", derived=True)],
     tags=["risk", "accountability"],
@@ -358,7 +354,7 @@ def acceptance_complete(ctx: Context) -> Iterator[Violation]:
     title="Every risk has a review date that has not passed",
     severity="warning",
     clauses=["8.2", "6.1.2"],
-    eu_ai_act=[_eu("Art. 9(2)(a)-(c)", "high")],
+    eu_ai_act=[eu("Art. 9(2)(a)-(c)", "high")],
     nist_ai_rmf=["GOVERN 1.5", "MEASURE 3.1"],
     tags=["risk", "review"],
     applies=has_risks,
@@ -384,7 +380,7 @@ def risk_review(ctx: Context) -> Iterator[Violation]:
     title="Open risk treatments have a due date that has not passed",
     severity="warning",
     clauses=["8.3", "6.1.3"],
-    eu_ai_act=[_eu("Art. 9(2)(d), 9(3)-(5)", "high")],
+    eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
     nist_ai_rmf=["MANAGE 1.3"],
     tags=["risk"],
     applies=has_risks,
@@ -417,7 +413,7 @@ def treatment_on_time(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.9.4"],
     clauses=["6.1.2"],
-    eu_ai_act=[_eu("Art. 9(2)(b)", "high"), _eu("Art. 13(3)(b)(i),(iii)", "high")],
+    eu_ai_act=[eu("Art. 9(2)(b)", "high"), eu("Art. 13(3)(b)(i),(iii)", "high")],
     nist_ai_rmf=["MAP 1.4", "MANAGE 2.4"],
     tags=["risk", "misuse"],
     applies=has_misuse,
@@ -448,7 +444,7 @@ def misuse_covered(ctx: Context) -> Iterator[Violation]:
     title="Controls required for the system's risk level are applied in the register",
     severity="warning",
     clauses=["6.1.3"],
-    eu_ai_act=[_eu("Art. 9(2)(d), 9(3)-(5)", "high")],
+    eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
     nist_ai_rmf=["MANAGE 1.3", "GOVERN 1.4"],
     tags=["risk", "controls"],
     applies=has_required_controls,

@@ -6,18 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aims_policy.engine import Context, Violation, fact, rule
-from aims_policy.model import Reference
 
+from ._common import eu_refs
 from .facts import due_by, has_models, has_suppliers, is_provider
 
-
-def _eu(*pairs: tuple[str, str]) -> list[Reference]:
-    # The crosswalk derived every EU AI Act mapping itself; the metadata must say so.
-    return [Reference(ref, confidence, derived=True) for ref, confidence in pairs]
-
-
 _A103_NIST = ["GOVERN 1.2", "GOVERN 4.1", "GOVERN 6.1", "GOVERN 6.2", "MAP 4.2", "MANAGE 3.1"]
-_A103_EU = _eu(("Art. 25(4)", "high"), ("Art. 53(1)(b) + Annex XII", "high"))
+_A103_EU = eu_refs(("Art. 25(4)", "high"), ("Art. 53(1)(b) + Annex XII", "high"))
 MODEL_KINDS = ("model", "api")
 
 
@@ -106,7 +100,7 @@ def supplier_approved(ctx: Context) -> Iterator[Violation]:
     title="Contracts with model suppliers carry AI-specific terms",
     severity="warning",
     controls=["A.10.3", "A.10.2"],
-    eu_ai_act=_eu(("Art. 25(4)", "high"), ("Art. 25", "high")),
+    eu_ai_act=eu_refs(("Art. 25(4)", "high"), ("Art. 25", "high")),
     nist_ai_rmf=_A103_NIST,
     tags=["third-party", "legal", "eu-ai-act"],
     applies=has_model_suppliers,
@@ -144,7 +138,7 @@ def supplier_contract(ctx: Context) -> Iterator[Violation]:
     title="Responsibilities are split explicitly between each supplier and us",
     severity="warning",
     controls=["A.10.2"],
-    eu_ai_act=_eu(("Art. 25", "high"), ("Art. 16, 22-24, 26", "medium")),
+    eu_ai_act=eu_refs(("Art. 25", "high"), ("Art. 16, 22-24, 26", "medium")),
     nist_ai_rmf=["GOVERN 6.1", "GOVERN 6.2", "MANAGE 3.1"],
     tags=["third-party", "eu-ai-act"],
     applies=has_suppliers,
@@ -167,7 +161,7 @@ def supplier_responsibilities(ctx: Context) -> Iterator[Violation]:
     title="Suppliers of a general-purpose model provide its documentation",
     severity="warning",
     controls=["A.10.3"],
-    eu_ai_act=_eu(("Art. 53(1)(b) + Annex XII", "high"), ("Art. 25(4)", "high")),
+    eu_ai_act=eu_refs(("Art. 53(1)(b) + Annex XII", "high"), ("Art. 25(4)", "high")),
     nist_ai_rmf=_A103_NIST,
     tags=["third-party", "generative-ai", "eu-ai-act"],
     applies=built_on_supplied_gpai,
@@ -214,7 +208,7 @@ def model_supplier_declared(ctx: Context) -> Iterator[Violation]:
     title="A system provided to others comes with customer terms",
     severity="warning",
     controls=["A.10.4"],
-    eu_ai_act=_eu(("Art. 13", "medium"), ("Art. 26", "medium"), ("Art. 25(1)", "low")),
+    eu_ai_act=eu_refs(("Art. 13", "medium"), ("Art. 26", "medium"), ("Art. 25(1)", "low")),
     nist_ai_rmf=["GOVERN 5.1", "GOVERN 5.2", "MANAGE 4.1"],
     tags=["third-party", "transparency"],
     applies=is_provider,

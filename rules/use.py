@@ -6,22 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aims_policy.engine import Context, Violation, fact, rule
-from aims_policy.model import Reference
 
+from ._common import absent, eu
 from .facts import built_or_running, is_high_risk, is_provider
-
-
-def _eu(ref: str, confidence: str) -> Reference:
-    # The crosswalk's EU AI Act mappings are its own derivation, not an official mapping.
-    return Reference(ref, confidence, derived=True)
-
-
-def _absent(ctx: Context, parent: str, field: str, message: str) -> Violation:
-    """A violation for a missing field, reported at the deepest parent that exists."""
-    parts = parent.split(".")
-    while len(parts) > 1 and ctx.get(".".join(parts)) is None:
-        field = parts.pop()
-    return ctx.violation(".".join(parts), message, missing=field)
 
 
 @fact
@@ -38,8 +25,8 @@ def develops_system(ctx: Context) -> bool:
     title="The intended use names its users and what it must not be used for",
     severity="warning",
     controls=["A.9.4"],
-    eu_ai_act=[_eu("Art. 3(12)-(13)", "high"), _eu("Art. 13(3)(b)(i),(iii)", "high"),
-               _eu("Annex IV §1(a)", "high")],
+    eu_ai_act=[eu("Art. 3(12)-(13)", "high"), eu("Art. 13(3)(b)(i),(iii)", "high"),
+               eu("Annex IV §1(a)", "high")],
     nist_ai_rmf=["MAP 1.4", "MANAGE 1.1"],
     tags=["use"],
     rationale="""An intended purpose is only a boundary when it says who may use the system and
@@ -65,7 +52,7 @@ def intended_use_bounded(ctx: Context) -> Iterator[Violation]:
     severity="error",
     controls=["A.9.4"],
     clauses=["6.1.2"],
-    eu_ai_act=[_eu("Art. 9(2)(b)", "high"), _eu("Art. 13(3)(b)(i),(iii)", "high")],
+    eu_ai_act=[eu("Art. 9(2)(b)", "high"), eu("Art. 13(3)(b)(i),(iii)", "high")],
     nist_ai_rmf=["MAP 1.4", "MANAGE 2.4"],
     tags=["use", "misuse", "risk"],
     applies=is_high_risk,
@@ -90,7 +77,7 @@ def foreseeable_misuse(ctx: Context) -> Iterator[Violation]:
     title="A responsible-use policy or process applies to the system",
     severity="warning",
     controls=["A.9.2"],
-    eu_ai_act=[_eu("Art. 26(1)", "high"), _eu("Art. 14", "medium")],
+    eu_ai_act=[eu("Art. 26(1)", "high"), eu("Art. 14", "medium")],
     nist_ai_rmf=["GOVERN 4.1", "MAP 4.1", "MANAGE 1.1"],
     tags=["use", "governance"],
     rationale="""Responsible use has to be defined somewhere people can read it (who may use the
@@ -101,7 +88,7 @@ def foreseeable_misuse(ctx: Context) -> Iterator[Violation]:
 )
 def responsible_use_policy(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.governance.responsibleUsePolicyRef"):
-        yield _absent(ctx, "spec.governance", "responsibleUsePolicyRef", "no responsible-use "
+        yield absent(ctx, "spec.governance", "responsibleUsePolicyRef", "no responsible-use "
                       "policy or process is referenced; add `governance.responsibleUsePolicyRef:`")
 
 
@@ -111,7 +98,7 @@ def responsible_use_policy(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.6.1.2", "A.9.3"],
     clauses=["6.2"],
-    eu_ai_act=[_eu("Art. 8", "medium"), _eu("Art. 26", "medium"), _eu("Art. 15(1)", "low")],
+    eu_ai_act=[eu("Art. 8", "medium"), eu("Art. 26", "medium"), eu("Art. 15(1)", "low")],
     nist_ai_rmf=["GOVERN 1.2", "GOVERN 4.1", "MEASURE 2.7", "MAP 2.2"],
     tags=["use", "objectives"],
     rationale="""Objectives such as fairness, robustness or privacy are what development is
@@ -134,7 +121,7 @@ def objectives_stated(ctx: Context) -> Iterator[Violation]:
     title="Systems past design reference their requirements specification",
     severity="warning",
     controls=["A.6.2.2"],
-    eu_ai_act=[_eu("Annex IV §2(b)", "high"), _eu("Art. 17(1)(e)", "medium")],
+    eu_ai_act=[eu("Annex IV §2(b)", "high"), eu("Art. 17(1)(e)", "medium")],
     nist_ai_rmf=["MAP 1.4", "MAP 1.6"],
     tags=["lifecycle", "documentation"],
     applies=built_or_running,
@@ -155,7 +142,7 @@ def requirements_referenced(ctx: Context) -> Iterator[Violation]:
     title="Systems we develop document their design and development",
     severity="warning",
     controls=["A.6.2.3", "A.6.1.3"],
-    eu_ai_act=[_eu("Art. 11 + Annex IV §2", "high"), _eu("Art. 17(1)(b)-(d)", "high")],
+    eu_ai_act=[eu("Art. 11 + Annex IV §2", "high"), eu("Art. 17(1)(b)-(d)", "high")],
     nist_ai_rmf=["MAP 2.1", "MEASURE 2.7", "GOVERN 4.1"],
     tags=["lifecycle", "documentation"],
     applies=develops_system,
@@ -172,5 +159,5 @@ def design_documented(ctx: Context) -> Iterator[Violation]:
     if ctx.get("spec.transparency.technicalDocumentationRef"):
         ctx.note("design accepted as part of transparency.technicalDocumentationRef")
         return
-    yield _absent(ctx, "spec.transparency", "designDocumentationRef", "the system's design and "
+    yield absent(ctx, "spec.transparency", "designDocumentationRef", "the system's design and "
                   "development are not documented; add `transparency.designDocumentationRef:`")

@@ -9,8 +9,8 @@ import operator
 from collections.abc import Callable, Iterator
 
 from aims_policy.engine import Context, Item, Violation, fact, rule
-from aims_policy.model import Reference
 
+from ._common import eu_refs
 from .facts import (
     due_by,
     in_operation,
@@ -28,10 +28,6 @@ _A624_NIST = ["GOVERN 4.3", "MAP 2.3", "MEASURE 1.2", "MEASURE 2.1", "MEASURE 2.
               "MEASURE 2.6", "MEASURE 2.13", "MEASURE 4.1", "MANAGE 1.1", "MANAGE 2.2",
               "MANAGE 4.2"]  # fmt: skip
 
-
-def _eu(*pairs: tuple[str, str]) -> list[Reference]:
-    # The crosswalk derived every EU AI Act mapping itself; the metadata must say so.
-    return [Reference(ref, confidence, derived=True) for ref, confidence in pairs]
 
 
 @fact
@@ -62,7 +58,7 @@ def _validation_parent(ctx: Context, field: str) -> tuple[str, str]:
     severity="error",
     controls=["A.6.2.4"],
     clauses=["9.1"],
-    eu_ai_act=_eu(("Art. 9(6)-(8)", "high"), ("Art. 15(1)-(3)", "high"), ("Annex IV §2(g)", "high")),
+    eu_ai_act=eu_refs(("Art. 9(6)-(8)", "high"), ("Art. 15(1)-(3)", "high"), ("Annex IV §2(g)", "high")),
     nist_ai_rmf=_A624_NIST,
     tags=["validation", "eu-ai-act"],
     applies=validated_stage,
@@ -90,7 +86,7 @@ def validation_metrics(ctx: Context) -> Iterator[Violation]:
     title="Every measured validation result meets its threshold",
     severity="error",
     controls=["A.6.2.4"],
-    eu_ai_act=_eu(("Art. 9(6)-(8)", "high"), ("Art. 15(1)-(3)", "high"), ("Art. 17(1)(d)", "high")),
+    eu_ai_act=eu_refs(("Art. 9(6)-(8)", "high"), ("Art. 15(1)-(3)", "high"), ("Art. 17(1)(d)", "high")),
     nist_ai_rmf=_A624_NIST,
     tags=["validation", "eu-ai-act"],
     applies=has_measured_metrics,
@@ -127,7 +123,7 @@ def _last_significant_change(ctx: Context) -> tuple[_dt.date, str] | None:
     severity="warning",
     controls=["A.6.2.4"],
     clauses=["9.1"],
-    eu_ai_act=_eu(("Art. 9(6)-(8)", "high"), ("Art. 15(1)-(3)", "high")),
+    eu_ai_act=eu_refs(("Art. 9(6)-(8)", "high"), ("Art. 15(1)-(3)", "high")),
     nist_ai_rmf=_A624_NIST,
     tags=["validation"],
     applies=in_operation,
@@ -190,7 +186,7 @@ def _judge_tests(ctx: Context, tests: list[Item], kind: str) -> Iterator[Violati
     title="A high-risk system is tested for robustness",
     severity="error",
     controls=["A.6.2.4"],
-    eu_ai_act=_eu(("Art. 15(1)-(3)", "high"), ("Art. 9(6)-(8)", "high"), ("Annex IV §2(g)", "high")),
+    eu_ai_act=eu_refs(("Art. 15(1)-(3)", "high"), ("Art. 9(6)-(8)", "high"), ("Annex IV §2(g)", "high")),
     nist_ai_rmf=_A624_NIST,
     tags=["validation", "robustness", "eu-ai-act"],
     applies=is_high_risk,
@@ -215,7 +211,7 @@ def robustness_tests(ctx: Context) -> Iterator[Violation]:
     title="Generative and general-purpose AI systems pass current security tests",
     severity="error",
     controls=["A.6.2.4"],
-    eu_ai_act=_eu(("Art. 15(1)-(3)", "high"), ("Art. 9(6)-(8)", "high")),
+    eu_ai_act=eu_refs(("Art. 15(1)-(3)", "high"), ("Art. 9(6)-(8)", "high")),
     nist_ai_rmf=_A624_NIST,
     tags=["security", "generative-ai", "validation", "eu-ai-act"],
     applies=generative_or_general_purpose,
@@ -255,7 +251,7 @@ def security_tests(ctx: Context) -> Iterator[Violation]:
     title="The release in use was approved after validation",
     severity="error",
     controls=["A.6.2.5"],
-    eu_ai_act=_eu(("Art. 16, 43, 47, 48, 49", "medium"), ("Art. 26(1)", "medium"),
+    eu_ai_act=eu_refs(("Art. 16, 43, 47, 48, 49", "medium"), ("Art. 26(1)", "medium"),
                   ("Art. 17(1)(a)", "low")),
     nist_ai_rmf=["MEASURE 2.5", "MEASURE 2.9"],
     tags=["deployment"],

@@ -1,0 +1,27 @@
+"""Helpers shared by the rule modules (the leading underscore keeps the registry from looking
+for rules here)."""
+
+from __future__ import annotations
+
+from aims_policy.engine import Context, Violation
+from aims_policy.model import Reference
+
+
+def eu(ref: str, confidence: str) -> Reference:
+    """An EU AI Act reference from the crosswalk. The crosswalk derived its EU AI Act mappings
+    itself (no official ISO/IEC 42001 to AI Act mapping exists), so the metadata says so."""
+    return Reference(ref, confidence, derived=True)
+
+
+def eu_refs(*pairs: tuple[str, str]) -> list[Reference]:
+    """Several crosswalk EU AI Act references: ``eu_refs(("Art. 10", "high"), ...)``."""
+    return [eu(ref, confidence) for ref, confidence in pairs]
+
+
+def absent(ctx: Context, parent: str, field: str, message: str) -> Violation:
+    """A violation for a missing field, reported at the deepest parent that exists (so that a
+    missing section names the section, not a field inside it)."""
+    parts = parent.split(".")
+    while len(parts) > 1 and ctx.get(".".join(parts)) is None:
+        field = parts.pop()
+    return ctx.violation(".".join(parts), message, missing=field)
