@@ -161,7 +161,14 @@ def _reporting(results: Iterable[FileResult], total: int,
 #: reported, not skipped as a non-manifest by the directory pre-filter.
 #: A document claiming our format by its apiVersion is looked at even when its kind is misspelt.
 _OUR_API_VERSION = b"aims-policy/v"
-_KIND_MARKS = tuple(KIND.encode(e) for e in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"))
+#: Written out rather than encoded at import: encoding would load four codec modules at start-up.
+_KIND_MARKS = (
+    b"AISystem",
+    b"A\x00I\x00S\x00y\x00s\x00t\x00e\x00m\x00",
+    b"\x00A\x00I\x00S\x00y\x00s\x00t\x00e\x00m",
+    b"A\x00\x00\x00I\x00\x00\x00S\x00\x00\x00y\x00\x00\x00s\x00\x00\x00t\x00\x00\x00e\x00\x00\x00m\x00\x00\x00",
+    b"\x00\x00\x00A\x00\x00\x00I\x00\x00\x00S\x00\x00\x00y\x00\x00\x00s\x00\x00\x00t\x00\x00\x00e\x00\x00\x00m",
+)
 
 
 def process(candidate: Candidate) -> FileResult:

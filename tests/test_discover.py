@@ -208,3 +208,10 @@ def test_upper_case_extensions_are_manifests_too(tmp_path: Path) -> None:
     report = check([str(tmp_path / "found"), str(named)], today="2026-11-22", cwd=str(tmp_path))
     assert sorted(s.name for s in report.systems) == ["loud", "named"]
     assert report.notifications == ()
+
+
+def test_the_directory_prefilter_knows_aisystem_in_every_unicode_encoding() -> None:
+    from aims_policy.api import _KIND_MARKS
+
+    encodings = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+    assert _KIND_MARKS == tuple("AISystem".encode(e) for e in encodings)
