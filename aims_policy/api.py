@@ -5,8 +5,6 @@ severity) -> Report. Each manifest is evaluated independently, in worker process
 many; rules across manifests then run once over what the workers collected.
 """
 
-from __future__ import annotations
-
 import datetime as _dt
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -60,7 +58,7 @@ class Options(NamedTuple):
     exclude: tuple[str, ...] = ()  # globs for every file, named or found
     glob_base: str | None = None  # what the globs are relative to (the configuration's folder)
     exceptions: tuple[tuple[str, Any, Location], ...] = ()  # from the configuration file
-    baseline: Baseline | None = None
+    baseline: "Baseline | None" = None
 
 
 class FileResult:

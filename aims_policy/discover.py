@@ -6,8 +6,6 @@ vendored and hidden folders. Symbolic links to directories are not followed, so 
 trap the walk.
 """
 
-from __future__ import annotations
-
 import errno
 import os
 from pathlib import Path

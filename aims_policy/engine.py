@@ -16,8 +16,6 @@ Vocabulary, borrowed from OPA:
 A rule that raises is isolated: it becomes an engine error for that rule and manifest.
 """
 
-from __future__ import annotations
-
 import datetime as _dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, TypeVar, overload

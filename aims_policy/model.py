@@ -1,9 +1,10 @@
 """The values that flow between stages: locations, rule metadata, findings and the report.
 
 Every output format is a pure function of :class:`Report`; nothing here does I/O.
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` in the modules that define NamedTuples: with string
+annotations, typing compiles a ForwardRef per field at import, which a pre-commit run pays for.
+"""
 
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -160,7 +161,7 @@ class ResultTable(Sequence[RuleResult]):
         self._ends = tuple(ends)
 
     @classmethod
-    def of(cls, results: Iterable[RuleResult]) -> ResultTable:
+    def of(cls, results: Iterable[RuleResult]) -> "ResultTable":
         return cls(rows_of(results))
 
     def __len__(self) -> int:

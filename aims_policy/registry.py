@@ -4,8 +4,6 @@ Rule modules declare rules as module-level values; loading a module registers no
 effect. We collect every :class:`Rule` and :class:`SetRule` a module defines, in source order.
 """
 
-from __future__ import annotations
-
 import importlib
 import os
 import sys
