@@ -4,8 +4,6 @@ manifest and not in another, shared data sets declared with different licences.
 ``collect`` runs once per manifest (in worker processes) and returns small picklable tuples of
 strings, dates as text and Locations; ``check`` runs once over everything collected."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
