@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from aims_policy.engine import Context, Violation, fact, rule
 from aims_policy.model import Reference
 
+from ._common import eu_refs
 from .facts import has_risks, is_high_risk
 
 
@@ -22,7 +23,7 @@ def has_contacts(ctx: Context) -> bool:
     severity="error",
     controls=["A.3.2"],
     clauses=["5.3"],
-    eu_ai_act=[("Art. 17(1)(m)", "high"), ("Art. 26(2)", "medium")],
+    eu_ai_act=eu_refs(("Art. 17(1)(m)", "high"), ("Art. 26(2)", "medium")),
     nist_ai_rmf=["GOVERN 2.1"],
     tags=["accountability"],
     rationale="""An owner without a contact address cannot be asked about the system when an
@@ -42,7 +43,7 @@ def owner_contact(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.3.2"],
     clauses=["5.1", "5.3"],
-    eu_ai_act=[("Art. 17(1)(m)", "high")],
+    eu_ai_act=eu_refs(("Art. 17(1)(m)", "high")),
     nist_ai_rmf=["GOVERN 2.3"],
     tags=["accountability"],
     applies=is_high_risk,
