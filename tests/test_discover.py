@@ -214,4 +214,4 @@ def test_the_directory_prefilter_knows_aisystem_in_every_unicode_encoding() -> N
     from aims_policy.api import _KIND_MARKS
 
     encodings = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
-    assert _KIND_MARKS == tuple("AISystem".encode(e) for e in encodings)
+    assert tuple("AISystem".encode(e) for e in encodings) == _KIND_MARKS
