@@ -46,7 +46,7 @@ def test_every_builtin_rule_has_a_page_and_an_index_row(tmp_path: Path) -> None:
     for rule_id in ids:
         assert f"| [{rule_id}]({rule_id}.md) |" in index
     own = (tmp_path / "AIMS-OWN-001.md").read_text(encoding="utf-8")
-    assert "| EU AI Act | Art. 17(1)(m) (high confidence); Art. 26(2) (medium confidence) |" in own
+    assert "| EU AI Act | Art. 17(1)(m) (high confidence, derived); Art. 26(2) (medium confidence, derived) |" in own
     assert "| ISO/IEC 42001 | control A.3.2; clause 5.3 |" in own
     assert "spec:\n  owner:\n    # email: (absent)\n```\n\nReported at: `spec.owner.email`." in own
 
