@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aims_policy import __version__
 from aims_policy.discover import Candidate, discover
-from aims_policy.engine import Entry, Outcome, evaluate, make_context
+from aims_policy.engine import Context, Entry, Outcome, evaluate, make_context
 from aims_policy.loader import Document, load_bytes
 from aims_policy.model import (
     EMPTY_MAP,
@@ -282,31 +282,48 @@ def _process_document(doc: Document, out: FileResult, candidate: Candidate) -> N
     schema_findings = validate(doc, system)
     out.findings.extend(_override_severity(f, options) for f in schema_findings)
     blocking = [f for f in schema_findings if f.rule_id != SCHEMA_RULES[0].id]
+    if state.get("frozen_data") is None:
+        from pyrsistent import freeze
+
+        state["frozen_data"] = freeze(dict(options.data))
     if blocking:
         reason = "not evaluated: the manifest does not match the schema (see AIMS-SCH findings)"
-        out.results.extend(RuleResult(r.id, system, "not_applicable", reason) for r in ruleset.all)
+        out.results.extend(RuleResult(r.id, system, "not_applicable", reason) for r in ruleset.rules)
+        # Rules across manifests still hear of it where they can (a duplicate system name is no
+        # less a duplicate because one of the two manifests has a typing error elsewhere); what
+        # cannot be collected from an invalid document is skipped, since the schema findings
+        # already stop the run from passing.
+        ctx = make_context(data, state["frozen_data"], options.today)
+        _collect(ruleset, ctx, doc, system, out, strict=False)
         return
 
     from aims_policy.evidence import resolve
 
     evidence = resolve(data, candidate.path, options.root)
-    if state.get("frozen_data") is None:
-        from pyrsistent import freeze
-
-        state["frozen_data"] = freeze(dict(options.data))
     ctx = make_context(data, state["frozen_data"], options.today,
                        trace=options.explain or bool(options.why_not))  # fmt: skip
     ctx.evidence = evidence
     for rule in ruleset.rules:
         outcome = evaluate(rule, ctx)
         _record(outcome, doc, system, out, options)
+    _collect(ruleset, ctx, doc, system, out, strict=True)
+
+
+def _collect(ruleset: RuleSet, ctx: Context, doc: Document, system: str, out: FileResult, *,
+             strict: bool) -> None:  # fmt: skip
+    """Run each cross-manifest rule's ``collect`` on this manifest (``strict``: a failure is an
+    engine error; otherwise the manifest is left out of that rule)."""
     for set_rule in ruleset.set_rules:
         try:
             value = set_rule.collect(ctx, doc.locate)
         except Exception as exc:
-            out.notifications.append(Notification("engine", "rule-error", f"rule {set_rule.id} "
-                                     f"failed: {type(exc).__name__}: {exc}", doc.locate(()),
-                                     set_rule.id, system))  # fmt: skip
+            if strict:
+                out.notifications.append(Notification(
+                    "engine", "rule-error", f"rule {set_rule.id} failed: {type(exc).__name__}: "
+                    f"{exc}", doc.locate(()), set_rule.id, system))  # fmt: skip
+            else:
+                out.results.append(RuleResult(set_rule.id, system, "not_applicable", "not "
+                                   "evaluated: the manifest does not match the schema"))  # fmt: skip
             continue
         out.entries.setdefault(set_rule.id, []).append(Entry(system, doc.file, value))
 
@@ -338,7 +355,9 @@ def _record(outcome: Outcome, doc: Document, system: str, out: FileResult, optio
     if outcome.status == "not_applicable":
         reason = outcome.reason if options.explain else _applies_reason(meta)
         out.results.append(RuleResult(meta.id, system, "not_applicable", reason))
-    if meta.id in options.why_not or (options.explain and outcome.status == "failed"):
+    explain = options.explain or meta.id in options.why_not
+    if meta.id in options.why_not and outcome.status != "failed":
+        # Findings carry their own explanation; the trace explains a rule that did not fire.
         out.traces.append((system, meta.id, outcome.status, outcome.trace))
     severity = options.severity.get(meta.id, meta.severity)
     for v in outcome.violations:
@@ -353,7 +372,7 @@ def _record(outcome: Outcome, doc: Document, system: str, out: FileResult, optio
             system=system,
             item=_item_of(doc.data, target),
             controls=_refs_of(meta),
-            explanation=(*outcome.trace, *v.because) if options.explain else (),
+            explanation=(*outcome.trace, *v.because) if explain else (),
         ))  # fmt: skip
 
 

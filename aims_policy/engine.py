@@ -20,7 +20,7 @@ import datetime as _dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, TypeVar, overload
 
-from pyrsistent import PMap, PVector, discard, freeze, pmap, pvector, thaw
+from pyrsistent import PMap, PVector, discard, freeze, pmap, pvector
 
 from aims_policy.model import Location, Reference, RuleMeta
 from aims_policy.paths import Path, dotted, item_name
@@ -98,6 +98,8 @@ class Context:
                 if node is _MISSING:
                     break
             self._reads[dotted_path] = node
+        if self.trace is not None:
+            self._trace(f"{dotted_path} = {'(absent)' if node is _MISSING else _show(node)}")
         return default if node is _MISSING else node
 
     def param(self, dotted_path: str) -> Any:
@@ -106,7 +108,7 @@ class Context:
         for key in dotted_path.split("."):
             node = node[key]
         if self.trace is not None:
-            self.trace.append(f"data.{dotted_path} = {_show(node)}")
+            self._trace(f"data.{dotted_path} = {_show(node)}")
         return node
 
     def each(self, dotted_path: str) -> Iterator[Item]:
@@ -132,7 +134,12 @@ class Context:
     def note(self, text: str) -> None:
         """Record a condition for ``--explain`` (free when explain is off)."""
         if self.trace is not None:
-            self.trace.append(text)
+            self._trace(text)
+
+    def _trace(self, line: str) -> None:
+        # Explanations list each fact, read and condition once, in the order they were first met.
+        if self.trace is not None and line not in self.trace:
+            self.trace.append(line)
 
 
 # -- facts ----------------------------------------------------------------------------------
@@ -153,7 +160,7 @@ class Fact:
         else:
             value = cache[self] = self.fn(ctx)
         if ctx.trace is not None:
-            ctx.trace.append(f"{self.__name__} = {_show(value)}")
+            ctx._trace(f"{self.__name__} = {_show(value)}")
         return value
 
     def __repr__(self) -> str:
@@ -368,10 +375,20 @@ def describe(path: Path) -> str:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, (PMap, PVector)):
-        value = thaw(value)
-    text = repr(value)
+    text = repr(_ordered(value))
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _ordered(value: Any) -> Any:
+    """Plain values with mapping keys sorted: a PMap iterates in hash order, which differs from
+    one process to the next, and explanations must be the same on every run."""
+    if isinstance(value, Mapping):
+        return {key: _ordered(value[key]) for key in sorted(value, key=str)}
+    if isinstance(value, (PVector, list, tuple)):
+        return [_ordered(item) for item in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((_ordered(item) for item in value), key=repr)
+    return value
 
 
 # -- rules across manifests -----------------------------------------------------------------

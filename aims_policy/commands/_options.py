@@ -143,13 +143,22 @@ def prepare(paths: tuple[str, ...], params: Mapping[str, Any],
         fail(str(exc))
     select, ignore = tuple(values["select"]), tuple(values["ignore"])
     ruleset = _filter(ruleset, select, ignore)
+    why_not = tuple(rule_id.upper() for rule_id in params.get("why_not") or ())
+    known = [r.id for r in ruleset.rules]
+    for rule_id in why_not:
+        if rule_id not in known:
+            import difflib
+
+            close = difflib.get_close_matches(rule_id, known, n=1)
+            hint = f"; did you mean {close[0]}?" if close else "; `aims-policy rules` lists them"
+            fail(f"--why-not {rule_id}: no such rule among those evaluated{hint}")
     options = Options(
         today=day,
         fail_on=values["fail-on"],
         skip_non_manifests=bool(values["skip-non-manifests"]),
         jobs=params.get("jobs") or 0,
         explain=bool(params.get("explain")),
-        why_not=tuple(params.get("why_not") or ()),
+        why_not=why_not,
         root=values["root"],
         data=data,
         severity=values["severity"],

@@ -90,8 +90,6 @@ def iter_lines(report: Report, options: RenderOptions) -> Iterator[str]:
         started = True
     traces: list[str] = []
     for system, rule_id, status, trace in report.traces:
-        if status == "failed" and report.findings:
-            continue  # already explained under its findings
         traces.append(f"{system}: {rule_id} {status.replace('_', ' ')}")
         traces.extend(f"    because: {step}" for step in trace or ("no condition recorded",))
     if traces:
