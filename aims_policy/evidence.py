@@ -3,12 +3,14 @@
 Every field named ``...Ref`` and every ``evidence[].ref`` is either an http(s) URL (accepted as
 is: we never touch the network) or a path relative to the manifest. A relative path must exist and
 stay inside the repository root: the enclosing git work tree, or ``--root``. Absolute paths, ``..``
-escapes and symbolic links that lead outside are refused.
+escapes and symbolic links that lead outside are refused, and so is any other URL scheme
+(``file:``, ``ftp:``, ``s3:``...): such a reference is not a controlled document we can check.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -19,6 +21,10 @@ URL = "url"
 MISSING = "missing"
 ABSOLUTE = "absolute"
 ESCAPES = "escapes"
+SCHEME = "scheme"  # a URL scheme other than http(s): file:, ftp:, s3:...
+
+# RFC 3986 scheme. One letter followed by a colon is a Windows drive (C:\...), handled as absolute.
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def is_reference_key(key: str) -> bool:
@@ -39,8 +45,11 @@ def repository_root(directory: str) -> str:
 
 
 def check_reference(value: str, manifest_dir: str, root: str) -> str:
-    if value.startswith(("https://", "http://")):
+    if value[:8].lower().startswith(("https://", "http://")):
         return URL
+    scheme = _SCHEME.match(value)
+    if scheme and len(scheme.group()) > 2:
+        return SCHEME
     if os.path.isabs(value) or value.startswith("~") or (len(value) > 1 and value[1] == ":"):
         return ABSOLUTE
     target = os.path.normpath(os.path.join(manifest_dir, value))

@@ -18,6 +18,12 @@ def eu_refs(*pairs: tuple[str, str]) -> list[Reference]:
     return [eu(ref, confidence) for ref, confidence in pairs]
 
 
+def plural(count: int, unit: str) -> str:
+    """A count with its unit, singular or plural: ``plural(1, "day")`` is "1 day",
+    ``plural(3, "month")`` is "3 months"."""
+    return f"{count} {unit}" if count in (1, -1) else f"{count} {unit}s"
+
+
 def absent(ctx: Context, parent: str, field: str, message: str) -> Violation:
     """A violation for a missing field, reported at the deepest parent that exists (so that a
     missing section names the section, not a field inside it)."""

@@ -8,7 +8,13 @@ from collections.abc import Iterator
 from aims_policy.engine import Context, Item, Violation, fact, rule
 
 from ._common import eu_refs
-from .facts import affects_individuals, due_by, has_data_sources, processes_personal_data
+from .facts import (
+    affects_individuals,
+    due_by,
+    has_data_sources,
+    holds_personal_data,
+    processes_personal_data,
+)
 
 # Data used to build or judge the model, as opposed to data the running system merely reads.
 DEVELOPMENT_PURPOSES = ("training", "fine-tuning", "validation", "testing")
@@ -271,13 +277,21 @@ def model_training_data(ctx: Context) -> Iterator[Violation]:
     rationale="""Processing personal data without a lawful basis is unlawful under the GDPR, and
         AI processing of personal data nearly always needs a DPIA; both must exist before the
         data is used, not be reconstructed afterwards.""",
-    remediation="""On each data source with `personalData: true` set `lawfulBasis:` (GDPR Art. 6)
-        and `dpiaRef:` pointing to the data protection impact assessment.""",
+    remediation="""On each data source with `personalData: true` (or `specialCategoryData: true`,
+        which is personal data too, so `personalData: false` beside it is a contradiction) set
+        `lawfulBasis:` (GDPR Art. 6) and `dpiaRef:` pointing to the data protection impact
+        assessment.""",
 )
 def personal_data_basis(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
-        if not ds.get("personalData"):
+        if not holds_personal_data(ds.value):
             continue
+        if ds.get("personalData") is False:
+            # Special-category data is personal data by definition (GDPR Art. 9(1)).
+            yield ds.violation(f"data source {ds.name} declares `personalData: false` but "
+                               "`specialCategoryData: true`; special-category data is personal "
+                               "data, so set `personalData: true`", field="personalData",
+                               because=["specialCategoryData implies personalData"])  # fmt: skip
         if not ds.get("lawfulBasis"):
             yield ds.violation(f"data source {ds.name} holds personal data without a lawful "
                                "basis; add `lawfulBasis:` (consent, contract, legitimate-interests...)",
@@ -328,7 +342,7 @@ def special_category_condition(ctx: Context) -> Iterator[Violation]:
 )
 def personal_data_retention(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
-        if ds.get("personalData") and not ds.get("retention"):
+        if holds_personal_data(ds.value) and not ds.get("retention"):
             yield ds.violation(f"data source {ds.name} holds personal data but states no retention "
                                "period; add `retention:` (how long, then deletion or anonymisation)",
                                missing="retention")  # fmt: skip

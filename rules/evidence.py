@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from aims_policy.engine import Context, Violation, identity, rule
-from aims_policy.evidence import ABSOLUTE, ESCAPES, MISSING
+from aims_policy.evidence import ABSOLUTE, ESCAPES, MISSING, SCHEME
 from aims_policy.paths import Path
 
 from ._common import eu_refs
@@ -59,15 +59,20 @@ def evidence_exists(ctx: Context) -> Iterator[Violation]:
     nist_ai_rmf=["MAP 1.3"],
     tags=["evidence", "security"],
     rationale="""Documented information must be controlled: versioned, access-controlled and
-        available to reviewers. A file outside the repository (an absolute path, a `..` escape
-        or a link leading out) is on one machine only, uncontrolled, and reading it can expose
-        files the manifest has no business with.""",
+        available to reviewers. A file outside the repository (an absolute path, a `file:` or
+        other non-https URL, a `..` escape or a link leading out) is on one machine only or in an
+        uncontrolled store, and reading it can expose files the manifest has no business with.""",
     remediation="""Copy the document into the repository and reference it by a path relative to
         the manifest that stays inside the repository, or use an https URL to the controlled
         document store.""",
 )
 def evidence_inside(ctx: Context) -> Iterator[Violation]:
-    for path, status, value in _with_status(ctx, ABSOLUTE, ESCAPES):
-        why = "is an absolute path" if status == ABSOLUTE else "leads outside the repository"
+    for path, status, value in _with_status(ctx, ABSOLUTE, ESCAPES, SCHEME):
+        if status == SCHEME:
+            why = f"is a {value.split(':', 1)[0].lower()}: URL, not a document in the repository"
+        elif status == ABSOLUTE:
+            why = "is an absolute path"
+        else:
+            why = "leads outside the repository"
         yield Violation(path, f"evidence reference {value} ({identity(ctx, path)}) {why}; use a path "
                         "inside the repository, relative to the manifest, or an https URL")  # fmt: skip

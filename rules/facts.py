@@ -40,10 +40,16 @@ def affects_individuals(ctx: Context) -> bool:
     return bool(ctx.get("spec.classification.decisionsAffectIndividuals"))
 
 
+def holds_personal_data(source: Any) -> bool:
+    """Whether a data source holds personal data: special-category data (GDPR Art. 9) is personal
+    data by definition, whatever `personalData` says."""
+    return bool(source.get("personalData") or source.get("specialCategoryData"))
+
+
 @fact
 def processes_personal_data(ctx: Context) -> bool:
-    """Systems with a data source that holds personal data."""
-    return any(bool(ds.get("personalData")) for ds in ctx.get("spec.dataSources", ()))
+    """Systems with a data source that holds personal data (special-category data included)."""
+    return any(holds_personal_data(ds) for ds in ctx.get("spec.dataSources", ()))
 
 
 @fact

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from aims_policy.engine import Context, Item, Violation, fact, rule
 from aims_policy.model import Reference
 
-from ._common import absent, eu
+from ._common import absent, eu, plural
 from .facts import add_months, in_operation, processes_personal_data
 
 
@@ -141,13 +141,13 @@ def review_interval(ctx: Context) -> Iterator[Violation]:
                             f"`reviewIntervalMonths:` (at most {cap})", missing="reviewIntervalMonths")
     if interval is not None and interval > cap:
         yield ctx.violation("spec.lifecycle.reviewIntervalMonths", f"the review interval is "
-                            f"{interval} months, longer than the maximum of {cap}; shorten it",
+                            f"{plural(interval, 'month')}, longer than the maximum of {cap}; shorten it",
                             because=[f"reviewIntervalMonths {interval} > {cap}"])
     if last is not None and upcoming is not None and upcoming > add_months(last, cap):
         latest = add_months(last, cap)
         yield ctx.violation("spec.lifecycle.nextReview", f"the next review ({upcoming}) is more "
-                            f"than {cap} months after the last one ({last}); bring it forward to "
-                            f"{latest} or earlier", because=[f"nextReview > lastReview + {cap} months"])
+                            f"than {plural(cap, 'month')} after the last one ({last}); bring it forward to "
+                            f"{latest} or earlier", because=[f"nextReview > lastReview + {plural(cap, 'month')}"])
 
 
 @rule(
@@ -185,7 +185,7 @@ def review_not_overdue(ctx: Context) -> Iterator[Violation]:
     ctx.note(f"review due {due} (from {field}), today {ctx.today}")
     if ctx.today > due:
         yield ctx.violation(f"spec.lifecycle.{field}", f"the system review was due on {due} and is "
-                            f"{(ctx.today - due).days} days overdue; hold it and record the new "
+                            f"{plural((ctx.today - due).days, 'day')} overdue; hold it and record the new "
                             "`lastReview` and `nextReview`", because=[f"today {ctx.today} > due {due}"])
 
 

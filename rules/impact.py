@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from aims_policy.engine import Context, Item, Violation, fact, rule
 
-from ._common import eu
+from ._common import eu, plural
 from .facts import add_months, affects_individuals, eu_category, in_operation, is_high_risk
 
 IA = "spec.impactAssessment"
@@ -214,7 +214,7 @@ def impact_assessment_current(ctx: Context) -> Iterator[Violation]:
     due, field = min(candidates, key=lambda c: c[0])
     if ctx.today > due:
         yield ctx.violation(f"{IA}.{field}", f"the impact assessment was due for review on {due} "
-                            f"({(ctx.today - due).days} days ago); review it and record the new "
+                            f"({plural((ctx.today - due).days, 'day')} ago); review it and record the new "
                             "`date` and `nextReview`", because=[f"today {ctx.today} > due {due}"])
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from aims_policy.engine import Context, Violation, fact, rule
 
-from ._common import eu_refs
+from ._common import eu_refs, plural
 from .facts import has_models, in_operation, is_high_risk, is_provider
 
 _A626_NIST = ["GOVERN 1.7", "GOVERN 4.3", "GOVERN 5.2", "MAP 5.2", "MEASURE 2.3", "MEASURE 2.4",
@@ -227,11 +227,11 @@ def _retention(ctx: Context, minimum: int, label: str) -> Iterator[Violation]:
     days = log.get("retentionDays")
     if days is None:
         yield ctx.violation("spec.logging", f"log retention is not stated; {label} logs must be "
-                            f"kept at least {minimum} days: add `retentionDays:`",
+                            f"kept at least {plural(minimum, 'day')}: add `retentionDays:`",
                             missing="retentionDays")  # fmt: skip
     elif days < minimum:
-        yield ctx.violation("spec.logging.retentionDays", f"logs are kept {days} days; {label} "
-                            f"logs must be kept at least {minimum} days; raise `retentionDays:`",
+        yield ctx.violation("spec.logging.retentionDays", f"logs are kept {plural(days, 'day')}; {label} "
+                            f"logs must be kept at least {plural(minimum, 'day')}; raise `retentionDays:`",
                             because=[f"{days} < {minimum}"])  # fmt: skip
 
 
@@ -327,7 +327,7 @@ def reporting_deadline(ctx: Context) -> Iterator[Violation]:
                             missing=missing)  # fmt: skip
     elif days > limit:
         yield ctx.violation("spec.incidents.reportingDeadlineDays", f"serious incidents are "
-                            f"reported within {days} days, beyond the {limit}-day limit; shorten "
+                            f"reported within {plural(days, 'day')}, beyond the {limit}-day limit; shorten "
                             "the deadline", because=[f"{days} > {limit}"])  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from aims_policy.engine import Context, Violation, fact, rule
 
-from ._common import eu_refs
+from ._common import eu_refs, plural
 from .facts import add_months, affects_individuals, is_high_risk
 
 
@@ -124,7 +124,7 @@ def overseers_trained(ctx: Context) -> Iterator[Violation]:
                                    "`trainingDate:`", missing="trainingDate")  # fmt: skip
         elif add_months(day, months) < ctx.today:
             yield person.violation(f"the training of overseer role '{role}' dates from {day} and "
-                                   f"expired on {add_months(day, months)} ({months} months); "
+                                   f"expired on {add_months(day, months)} ({plural(months, 'month')}); "
                                    "refresh it and update `trainingDate:`", field="trainingDate",
                                    because=[f"{add_months(day, months)} < today {ctx.today}"])  # fmt: skip
 

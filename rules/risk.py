@@ -14,7 +14,7 @@ from typing import Any
 from aims_policy.engine import Context, Item, Violation, fact, rule
 from aims_policy.model import Reference
 
-from ._common import eu
+from ._common import eu, plural
 from .facts import has_risks, is_high_risk, risk_level
 
 
@@ -287,15 +287,29 @@ def valid_controls(ctx: Context) -> Iterator[Violation]:
     applies=has_risks,
     rationale="""Residual risk above the organisation's appetite (data `risk.appetite`) is a risk
         the organisation has said it will not run without a deliberate decision; with no
-        acceptance recorded, nobody made that decision.""",
-    remediation="""Reduce the residual risk with further measures, or record an `acceptance:`
-        with approver, justification and date.""",
+        acceptance recorded, nobody made that decision. A risk whose inherent score is above the
+        appetite and whose residual risk was never assessed is treated the same way: nothing
+        shows it was brought within appetite.""",
+    remediation="""Assess the residual risk after treatment (`residualRisk:`); reduce it with
+        further measures, or record an `acceptance:` with approver, justification and date.""",
 )
 def residual_within_appetite(ctx: Context) -> Iterator[Violation]:
     appetite: int = ctx.param("risk.appetite")
     for risk in ctx.each("spec.risks"):
         residual = risk.get("residualRisk")
-        if not residual or risk.get("acceptance"):
+        if risk.get("acceptance"):
+            continue
+        if not residual:
+            # Without an assessed residual risk the inherent score is all there is: above the
+            # appetite, nobody has shown that the treatment brought it within.
+            inherent = _score(risk.value)
+            if inherent is not None and inherent > appetite:
+                yield risk.violation(f"risk {risk.name} scores {inherent}, above the appetite of "
+                                     f"{appetite}, and its residual risk is not assessed; add "
+                                     "`residualRisk:` with the likelihood and impact after "
+                                     "treatment, or record `acceptance:`", missing="residualRisk",
+                                     because=[f"inherent {inherent} > appetite {appetite}",
+                                              "no residualRisk"])
             continue
         score = _score(residual)
         if score is not None and score > appetite:
@@ -318,10 +332,12 @@ def residual_within_appetite(ctx: Context) -> Iterator[Violation]:
     applies=has_risks,
     rationale="""Accepting a risk is a management decision: it must say who took it, why and
         when. When the owner approves their own risk (and data
-        `risk.acceptanceRequiresDistinctApprover` is true) there is no second pair of eyes. (A
+        `risk.acceptanceRequiresDistinctApprover` is true) there is no second pair of eyes. An
+        acceptance dated after today records a decision that cannot have been taken yet. (A
         missing record on a risk at or above the treatment threshold is AIMS-RSK-007's finding.)""",
     remediation="""Complete `acceptance:` with `approver` (someone other than the risk owner),
-        `justification` and `date`; an accepted risk (`treatment.option: accept`) needs one.""",
+        `justification` and `date` (the day it was approved, not a future one); an accepted risk
+        (`treatment.option: accept`) needs one.""",
 )
 def acceptance_complete(ctx: Context) -> Iterator[Violation]:
     distinct: bool = ctx.param("risk.acceptanceRequiresDistinctApprover")
@@ -342,6 +358,12 @@ def acceptance_complete(ctx: Context) -> Iterator[Violation]:
             if not acceptance.get(field):
                 yield ctx.violation(path, f"the acceptance of risk {risk.name} has no {field}; "
                                     f"add `{field}:`", missing=field)
+        accepted = ctx.date(acceptance.get("date"))
+        if accepted is not None and accepted > ctx.today:
+            yield ctx.violation((*path, "date"), f"risk {risk.name} is recorded as accepted on "
+                                f"{accepted}, a day that has not come yet; record the date the "
+                                "acceptance was actually approved",
+                                because=[f"acceptance.date {accepted} > today {ctx.today}"])
         approver = acceptance.get("approver")
         if distinct and approver and risk.get("owner") and _person(approver) == _person(risk.get("owner")):
             yield ctx.violation((*path, "approver"), f"risk {risk.name} was accepted by its own "
@@ -370,7 +392,7 @@ def risk_review(ctx: Context) -> Iterator[Violation]:
                                  missing="reviewDate")
         elif ctx.today > due:
             yield risk.violation(f"risk {risk.name} was due for review on {due} "
-                                 f"({(ctx.today - due).days} days ago); review it and set the next "
+                                 f"({plural((ctx.today - due).days, 'day')} ago); review it and set the next "
                                  "`reviewDate`", field="reviewDate",
                                  because=[f"today {ctx.today} > reviewDate {due}"])
 
