@@ -190,6 +190,33 @@ def test_severity_overrides_combine_rule_by_rule_with_the_flag_winning(repo: Pat
         ("TST-RSK-001", "note"), ("TST-SYS-001", "error")}  # fmt: skip
 
 
+@pytest.mark.parametrize(("config_text", "args", "message"), [
+    ("", ("--select", "TST-SSY"), "--select TST-SSY: matches no rule; did you mean TST-SYS?"),
+    ("", ("--select", "AIMS-SCH-099"), "--select AIMS-SCH-099: matches no rule; did you mean AIMS-SCH-00"),
+    ("", ("--ignore", "tag:nothing-like-it"), "--ignore tag:nothing-like-it: matches no rule; `aims-policy rules`"),
+    ("", ("--severity", "TST-RSK-01=note"), "--severity TST-RSK-01: no such rule; did you mean TST-RSK-001?"),
+    ("ignore: [AIMS-EXC-04]\n", (), ".aims-policy.yaml:4:1: ignore AIMS-EXC-04: matches no rule; did you mean "
+     "AIMS-EXC-00"),
+    ("severity:\n  TST-SYS-01: note\n", (), ".aims-policy.yaml:4:1: severity TST-SYS-01: no such rule; "
+     "did you mean TST-SYS-001?"),
+])  # fmt: skip
+def test_selection_and_severity_naming_no_rule_are_usage_errors(
+        repo: Path, config_text: str, args: tuple[str, ...], message: str) -> None:  # fmt: skip
+    write_config(repo, BASE + config_text)
+    for command in ("check", "baseline"):
+        result = invoke(command, *args, *(("-o", "b.json") if command == "baseline" else ()))
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(f"aims-policy: error: {message}")
+        assert result.stderr.count("\n") == 1
+
+
+def test_schema_and_policy_rules_are_valid_targets(repo: Path) -> None:
+    write_config(repo, BASE)
+    result = invoke("check", "--select", "AIMS-SCH", "--select", "AIMS-EXC-003", "--ignore", "AIMS-SCH-001",
+                    "--severity", "AIMS-EXC-001=note", "--severity", "TST-SYS-001=note")  # fmt: skip
+    assert result.exit_code == 0, result.output
+
+
 def test_data_overrides_reach_the_rules_and_data_flag_replaces_them(repo: Path) -> None:
     from aims_policy import data
 

@@ -142,6 +142,7 @@ def prepare(paths: tuple[str, ...], params: Mapping[str, Any],
     except registry.RuleLoadError as exc:
         fail(str(exc))
     select, ignore = tuple(values["select"]), tuple(values["ignore"])
+    check_targets(ruleset, select, ignore, values["severity"], cli, effective.config)
     ruleset = _filter(ruleset, select, ignore)
     why_not = tuple(rule_id.upper() for rule_id in params.get("why_not") or ())
     known = [r.id for r in ruleset.rules]
@@ -170,3 +171,38 @@ def prepare(paths: tuple[str, ...], params: Mapping[str, Any],
         exceptions=effective.config.exceptions,
     )
     return Prepared(list(values["paths"]), ruleset, options, effective)
+
+
+def check_targets(ruleset: RuleSet, select: tuple[str, ...], ignore: tuple[str, ...],
+                  severity: Mapping[str, Any], cli: Mapping[str, Any], file: Any) -> None:  # fmt: skip
+    """A selection pattern that matches no rule, or a severity for an unknown rule, is a usage
+    error: a typo must not quietly check nothing (or everything)."""
+    import difflib
+
+    from aims_policy.policy import POLICY_RULES
+    from aims_policy.selection import matches
+    from aims_policy.validate import SCHEMA_RULES
+
+    metas = [*SCHEMA_RULES, *(r.meta for r in ruleset.all), *POLICY_RULES]
+    ids = {m.id for m in metas}
+    candidates = sorted({*ids, *(i.rsplit("-", 1)[0] for i in ids), *(ref for m in metas for ref in m.iso_refs),
+                         *(f"tag:{t}" for m in metas for t in m.tags)})  # fmt: skip
+
+    def hint(word: str, choices: list[str]) -> str:
+        close = difflib.get_close_matches(word, choices, n=1)
+        return f"; did you mean {close[0]}?" if close else "; `aims-policy rules` lists them"
+
+    def where(key: str, given: Any) -> str:
+        if given:  # the flag replaces (select/ignore) or wins for this rule (severity)
+            return f"--{key}"
+        return f"{file.where(key)}: {key}"
+
+    for key, patterns in (("select", select), ("ignore", ignore)):
+        for pattern in patterns:
+            if not any(matches(m, (pattern,)) for m in metas):
+                fail(f"{where(key, cli.get(key))} {pattern}: matches no rule"
+                     f"{hint(pattern, candidates)}")  # fmt: skip
+    for rule in severity:
+        if rule not in ids:
+            fail(f"{where('severity', rule in (cli.get('severity') or {}))} {rule}: no such rule"
+                 f"{hint(rule, sorted(ids))}")  # fmt: skip
