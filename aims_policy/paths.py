@@ -20,10 +20,20 @@ def pointer(path: Path) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
+#: Fields that name a list item, in order of preference: ``id`` and ``name`` where the format
+#: has them, then the natural keys of the lists that have neither (change-log entries are named
+#: by version, overseers and people by role).
+IDENTITY_KEYS = ("id", "name", "version", "role")
+
+
 def item_name(item: Any) -> str | None:
-    """The identity of a list item: its ``id``, else its ``name``, else none."""
+    """The identity of a list item: its ``id`` (or another naming field, see
+    :data:`IDENTITY_KEYS`), or the text itself for a list of strings; none otherwise, and only
+    then is the index used."""
+    if isinstance(item, str):
+        return item or None
     if isinstance(item, (dict, Mapping)):  # dict first: it answers without the ABC machinery
-        for key in ("id", "name"):
+        for key in IDENTITY_KEYS:
             value = item.get(key)
             if isinstance(value, str) and value:
                 return value

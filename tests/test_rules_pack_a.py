@@ -100,7 +100,7 @@ def test_example_gaps_are_found_exactly_where_they_are() -> None:
         ("AIMS-GOV-004", "interview-scheduler", "spec.lifecycle.nextReview"),
         ("AIMS-RSK-004", "interview-scheduler", "spec.risks[R-2].owner"),
         ("AIMS-GOV-005", "fraud-detection", "spec.lifecycle.nextReview"),
-        ("AIMS-GOV-008", "fraud-detection", "spec.lifecycle.changeLog[1]"),
+        ("AIMS-GOV-008", "fraud-detection", "spec.lifecycle.changeLog[4.1.0]"),
         ("AIMS-IMP-007", "credit-scoring", "spec.impactAssessment.fundamentalRights.completed"),
         ("AIMS-IMP-006", "credit-scoring", "spec.impactAssessment.date"),
         ("AIMS-RSK-012", "credit-scoring", "spec.risks[R-3].reviewDate"),
