@@ -13,7 +13,7 @@ unsuppressed results' ``partialFingerprints`` are read.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,6 +103,7 @@ def _from_baseline(path: str, document: dict[str, Any]) -> Baseline:
 
 def _from_sarif(path: str, document: dict[str, Any]) -> Baseline:
     found: set[str] = set()
+    entries: list[dict[str, Any]] = []
     for run in document["runs"]:
         results = run.get("results") if isinstance(run, dict) else None
         for result in results if isinstance(results, list) else ():
@@ -110,12 +111,37 @@ def _from_sarif(path: str, document: dict[str, Any]) -> Baseline:
                 continue  # a suppressed result was already waived or baselined: not accepted here
             prints = result.get("partialFingerprints")
             value = prints.get(SARIF_FINGERPRINT) if isinstance(prints, dict) else None
-            if isinstance(value, str):
+            if isinstance(value, str) and value not in found:
                 found.add(value)
-    return Baseline(path, frozenset(found))
+                props = result.get("properties")
+                system = props.get("system") if isinstance(props, dict) else None
+                entries.append({"fingerprint": value, "rule": result.get("ruleId"),
+                                "system": system if isinstance(system, str) else None})  # fmt: skip
+    return Baseline(path, frozenset(found), tuple(entries))
 
 
-def stale(baseline: Baseline, findings: Iterable[Finding]) -> list[str]:
-    """Fingerprints recorded in the baseline that no finding has any more (fixed, or removed)."""
+def stale(baseline: Baseline, findings: Iterable[Finding], systems: Collection[str] | None = None,
+          rules: Collection[str] | None = None) -> list[str]:  # fmt: skip
+    """Fingerprints recorded in the baseline that no finding has any more (fixed, or removed).
+
+    With ``systems`` and ``rules`` (what this run checked and evaluated), an entry counts only
+    when the run could have found it again: an entry for a system not checked, or for a rule not
+    evaluated (``--select``/``--ignore``), is not fixed, merely out of sight. An entry whose system
+    and rule are unknown (a SARIF result without them) cannot be judged and is not counted."""
     present = {f.fingerprint for f in findings}
-    return sorted(baseline.fingerprints - present)
+    missing = baseline.fingerprints - present
+    if systems is None and rules is None:
+        return sorted(missing)
+    about = {e["fingerprint"]: e for e in baseline.entries}
+    out = []
+    for fingerprint in missing:
+        recorded = about.get(fingerprint)
+        if recorded is None or not isinstance(recorded.get("rule"), str):
+            continue
+        if rules is not None and recorded["rule"] not in rules:
+            continue
+        system = recorded.get("system")
+        if systems is not None and system is not None and system not in systems:
+            continue
+        out.append(fingerprint)
+    return sorted(out)

@@ -131,6 +131,26 @@ def test_fixing_a_finding_is_reported_and_recreating_the_baseline_shrinks_it(rep
     assert "1 baselined" not in invoke("check", "manifests", "--baseline", "base.json").stdout
 
 
+@pytest.mark.parametrize("kind", ["baseline", "sarif"])
+def test_entries_out_of_sight_are_not_fixed(repo: Path, kind: str) -> None:
+    # Systems not checked in this run, and rules not evaluated, cannot tell us anything is fixed.
+    if kind == "baseline":
+        invoke("baseline", "manifests", "-o", "base.json")
+    else:
+        invoke("check", "manifests", "--sarif", "base.json")
+    one = invoke("check", f"manifests/{MANIFEST}", "--baseline", "base.json")
+    assert one.exit_code == 0, one.output
+    assert "fixed" not in one.output
+    rules = invoke("check", "manifests", "--baseline", "base.json", "--ignore", "TST-RSK")
+    assert rules.exit_code == 0, rules.output
+    assert "fixed" not in rules.output
+    # ... while a finding fixed in a system checked, under a rule evaluated, still counts.
+    insert_after(repo / "manifests" / MANIFEST, "    - id: R-3", "      x-reviewed: true\n")
+    fixed = invoke("check", f"manifests/{MANIFEST}", "--baseline", "base.json")
+    assert fixed.stdout.splitlines()[-1] == \
+        "1 baselined finding fixed; re-create the baseline to shrink it (base.json)"  # fmt: skip
+
+
 def test_a_previous_sarif_file_is_accepted_as_a_baseline(repo: Path) -> None:
     add_exceptions(repo / "manifests" / MANIFEST, """\
     - rule: TST-SYS-001

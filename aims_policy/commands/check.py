@@ -155,7 +155,10 @@ def report_fixed(report: Any, options: Any, fmt: str) -> None:
         return
     from aims_policy import baseline
 
-    fixed = len(baseline.stale(options.baseline, report.findings))
+    # Only what this run could have found again: its systems, under the rules it evaluated.
+    fixed = len(baseline.stale(options.baseline, report.findings,
+                               systems={s.name for s in report.systems},
+                               rules={r.id for r in report.rules}))  # fmt: skip
     if fixed:
         line = (f"{fixed} baselined finding{'s' if fixed != 1 else ''} fixed; re-create the "
                 f"baseline to shrink it ({options.baseline.source})\n")  # fmt: skip
