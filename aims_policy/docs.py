@@ -129,11 +129,12 @@ def collect(*, builtin: bool = True, directories: Sequence[str | Path] = (),
     the fixture cases found beside them. Raises :class:`registry.RuleLoadError`."""
     from aims_policy import registry
     from aims_policy.commands.test import fixture_files_at, in_scope, rule_source
+    from aims_policy.policy import POLICY_RULES
     from aims_policy.validate import SCHEMA_RULES
 
     ruleset = registry.load(directories=directories, packs=packs)
     locations = registry.pack_locations(builtin=builtin, directories=directories, packs=packs)
-    sources: list[Source] = [Source(m, None) for m in SCHEMA_RULES] if builtin else []
+    sources: list[Source] = [Source(m, None) for m in (*SCHEMA_RULES, *POLICY_RULES)] if builtin else []
     for item in ruleset.all:
         path = rule_source(item)
         if in_scope(path, locations):
@@ -193,8 +194,13 @@ def render_page(source: Source, cases: Sequence[Case]) -> str:
 
 def _examples(meta: RuleMeta, cases: Sequence[Case]) -> list[str]:
     if meta.id.startswith("AIMS-SCH-"):
-        return ["## Example", "", "Reported by manifest schema validation (`aims-policy schema` prints "
-                "the schema); the finding names the field and what format v1 expects.", ""]  # fmt: skip
+        return ["## Example", "", "Checked by aims-policy itself when it validates a manifest against the schema "
+                "(`aims-policy schema` prints it), not by a rule pack, so there are no fixture examples; "
+                "the finding names the field and what format v1 expects.", ""]  # fmt: skip
+    if meta.id.startswith("AIMS-EXC-"):
+        return ["## Example", "", "Checked by aims-policy itself when it applies exceptions, not by a rule "
+                "pack, so there are no fixture examples: see [Exceptions (waivers)]"
+                "(../configuration.md#exceptions-waivers) for how an exception is written.", ""]  # fmt: skip
     passing = next((c for c in cases if c.expect == "passed"), None)
     failing = next((c for c in cases if c.expect == "failed"), None)
     if passing is None and failing is None:
@@ -460,5 +466,9 @@ def stale(directory: Path, pages: Mapping[str, str]) -> list[str]:
         elif path.read_text("utf-8") != text:
             problems.append(f"{name}: out of date")
     if directory.is_dir():
-        problems += [f"{name}: no such rule any more" for name in sorted(_generated(directory) - set(pages))]
+        # Any page that belongs to no rule, generated or not (only README.md may be extra).
+        generated = _generated(directory)
+        extra = {path.name for path in directory.glob("*.md")} - set(pages) - {INDEX}
+        problems += [f"{name}: no such rule any more" if name in generated else f"{name}: belongs to no rule"
+                     for name in sorted(extra)]  # fmt: skip
     return problems

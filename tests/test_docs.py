@@ -45,6 +45,13 @@ def test_every_builtin_rule_has_a_page_and_an_index_row(tmp_path: Path) -> None:
     index = (tmp_path / "README.md").read_text(encoding="utf-8")
     for rule_id in ids:
         assert f"| [{rule_id}]({rule_id}.md) |" in index
+    # Every rule a report (and so SARIF's helpUri) can name has a page: schema, pack, policy.
+    for rule_id in ("AIMS-SCH-001", "AIMS-EXC-001", "AIMS-EXC-002", "AIMS-EXC-003"):
+        assert rule_id in ids
+    exc = (tmp_path / "AIMS-EXC-001.md").read_text(encoding="utf-8")
+    assert "Checked by aims-policy itself" in exc
+    assert "(../configuration.md#exceptions-waivers)" in exc
+    assert "Checked by aims-policy itself" in (tmp_path / "AIMS-SCH-001.md").read_text(encoding="utf-8")
     own = (tmp_path / "AIMS-OWN-001.md").read_text(encoding="utf-8")
     assert "| EU AI Act | Art. 17(1)(m) (high confidence, derived); Art. 26(2) (medium confidence, derived) |" in own
     assert "| ISO/IEC 42001 | control A.3.2; clause 5.3 |" in own
@@ -126,13 +133,33 @@ def test_check_reports_stale_missing_and_removed_pages(pack_dir: Path) -> None:
         "out/ACME-FIN-001.md: out of date",
         "out/ACME-REG-001.md: missing",
         "out/ACME-OLD-001.md: no such rule any more",
+        "out/NOTES.md: belongs to no rule",
     ]
     assert "the rule reference is stale; run `aims-policy docs --output out`" in result.stderr
     fixed = aims("docs", "--rules", "custom-pack", "--output", "out")
     assert fixed.stdout == "out: 3 pages, 3 changed\n"
     assert not retired.exists()
     assert (out / "NOTES.md").read_text(encoding="utf-8") == "hand-written, not generated\n"
+    # A hand-written page is never deleted, but --check keeps reporting it: it documents no rule.
+    still = aims("docs", "--rules", "custom-pack", "--output", "out", "--check")
+    assert (still.exit_code, still.stdout) == (1, "out/NOTES.md: belongs to no rule\n")
+    (out / "NOTES.md").unlink()
     assert aims("docs", "--rules", "custom-pack", "--output", "out", "--check").exit_code == 0
+
+
+def test_explain_and_rules_know_policy_rules() -> None:
+    assert aims("explain", "AIMS-EXC-001").stdout.startswith("AIMS-EXC-001  Exceptions are renewed")
+    assert aims("explain", "aims-sch-001").exit_code == 0
+    listed = aims("rules").stdout
+    assert "AIMS-EXC-003" in listed and "AIMS-SCH-001" in listed
+
+
+def test_check_reports_extra_page_in_committed_reference(tmp_path: Path) -> None:
+    assert aims("docs", "--output", str(tmp_path)).exit_code == 0
+    (tmp_path / "AIMS-ZZZ-999.md").write_text("# not generated\n", encoding="utf-8")
+    result = aims("docs", "--output", str(tmp_path), "--check")
+    assert result.exit_code == 1
+    assert result.stdout == f"{tmp_path.as_posix()}/AIMS-ZZZ-999.md: belongs to no rule\n"
 
 
 def test_fixture_change_makes_docs_stale(pack_dir: Path) -> None:

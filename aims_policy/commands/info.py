@@ -32,16 +32,24 @@ def rule_dict(meta: RuleMeta) -> dict[str, Any]:
     }
 
 
+def report_rules(rule_metas: Any) -> list[RuleMeta]:
+    """Every rule a report can contain: the schema rules, the given pack rules and the rules the
+    policy stage reports itself (exceptions), in that order."""
+    from aims_policy.policy import POLICY_RULES
+    from aims_policy.validate import SCHEMA_RULES
+
+    return [*SCHEMA_RULES, *rule_metas, *POLICY_RULES]
+
+
 def _all_rules(rule_dirs: tuple[str, ...] = (), packs: tuple[str, ...] = ()) -> list[RuleMeta]:
     from aims_policy import registry
-    from aims_policy.validate import SCHEMA_RULES
 
     try:
         ruleset = registry.load(directories=rule_dirs, packs=packs)
     except registry.RuleLoadError as exc:
         click.echo(f"aims-policy: error: {exc}", err=True)
         sys.exit(2)
-    return [*SCHEMA_RULES, *(r.meta for r in ruleset.all)]
+    return report_rules(r.meta for r in ruleset.all)
 
 
 @click.command()
