@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -38,7 +39,9 @@ class DataError(ValueError):
 
 
 def load(files: Iterable[str | Path] = (), overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Defaults, then each override file in order, then ``overrides`` (from configuration)."""
+    """Defaults, then each override file in order, then ``overrides`` (from configuration).
+    Every override is checked against the defaults: known parameter, value of the default's type
+    and in its range. A bad value would otherwise surface as a crash inside the rules."""
     from aims_policy.loader import load_bytes
 
     data = defaults()
@@ -54,10 +57,19 @@ def load(files: Iterable[str | Path] = (), overrides: Mapping[str, Any] | None =
             if not isinstance(doc.data, Mapping):
                 raise DataError(f"{file}:1:1: a data file must be a mapping of parameters")
             _check_keys(doc.data, data, str(file), doc, ())
+            check_values(doc.data, data, _locator(doc))
             data = merge(data, doc.data)
     if overrides:
+        check_values(overrides, data, lambda _path: "configuration `data`")
         data = merge(data, overrides)
     return data
+
+
+def _locator(doc: Any) -> Callable[[tuple[str, ...]], str]:
+    def where(path: tuple[str, ...]) -> str:
+        return str(doc.locate(path))
+
+    return where
 
 
 def _check_keys(override: Mapping[str, Any], base: Mapping[str, Any], file: str, doc: Any,
@@ -73,3 +85,88 @@ def _check_keys(override: Mapping[str, Any], base: Mapping[str, Any], file: str,
             raise DataError(f"{loc}: unknown data parameter {'.'.join((*path, key))!r}{hint}")
         if isinstance(value, Mapping) and isinstance(base[key], Mapping) and base[key]:
             _check_keys(value, base[key], file, doc, (*path, key))
+
+
+# The least value a numeric parameter may take; a threshold below 0 means nothing, and an interval
+# or deadline of 0 would make every system late (log retention may be 0: "no minimum").
+_MINIMUM: dict[str, int] = {
+    "reviews.maxIntervalMonths": 1,
+    "oversight.trainingValidityMonths": 1,
+    "incidents.maxReportingDays": 1,
+}
+_ANNEX_A_LISTS = ("controls.annexA", "controls.requiredByRiskLevel")
+_RISK_LEVEL_LISTS = ("risk.highRiskLevels",)
+
+
+def check_values(override: Mapping[str, Any], base: Mapping[str, Any],
+                 where: Callable[[tuple[str, ...]], str]) -> None:  # fmt: skip
+    """Raise DataError unless every value in ``override`` has the type of its default in ``base``
+    (the data merged so far) and lies in its range. ``where(path)`` names the place for a message
+    (``file:line:col``). Keys are assumed known (``_check_keys``)."""
+    merged = merge(base, override)
+    catalog = set(merged.get("controls", {}).get("annexA", []))
+    levels = set(base.get("controls", {}).get("requiredByRiskLevel", {}))
+    _check_node(override, base, (), where, catalog, levels)
+
+
+def _check_node(override: Mapping[str, Any], base: Mapping[str, Any], path: tuple[str, ...],
+                where: Callable[[tuple[str, ...]], str], catalog: set[str],
+                levels: set[str]) -> None:  # fmt: skip
+    for key, value in override.items():
+        here = (*path, str(key))
+        name = ".".join(here)
+        default = base.get(key)
+
+        def refuse(expected: str, here: tuple[str, ...] = here, name: str = name,
+                   value: Any = value, default: Any = default) -> NoReturn:  # fmt: skip
+            raise DataError(f"{where(here)}: {name} must be {expected} (the default is "
+                            f"{_show(default)}), not {_show(value)}")  # fmt: skip
+
+        if isinstance(default, Mapping):
+            if not isinstance(value, Mapping):
+                refuse("a mapping")
+            _check_node(value, default, here, where, catalog, levels)
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                refuse("true or false")
+        elif isinstance(default, int):
+            if isinstance(value, bool) or not isinstance(value, int):
+                refuse("a whole number")
+            least = _MINIMUM.get(name, 0)
+            if value < least:
+                refuse(f"a whole number of at least {least}")
+        elif isinstance(default, float):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                refuse("a number")
+            if value < 0:
+                refuse("a number of at least 0")
+        elif isinstance(default, str):
+            if not isinstance(value, str):
+                refuse("text")
+        elif isinstance(default, list):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                refuse("a list of text")
+            if name.startswith(_ANNEX_A_LISTS):
+                # The catalog itself must look like Annex A ids; the lists per risk level must
+                # name controls in the catalog (as overridden in the same file, if it is).
+                if name == "controls.annexA":
+                    unknown = [v for v in value if not re.fullmatch(r"A\.\d+(\.\d+)+", v)]
+                else:
+                    unknown = [v for v in value if v not in catalog]
+                if unknown:
+                    refuse(f"a list of ISO/IEC 42001 Annex A control ids such as A.6.2.4 "
+                           f"({_show(unknown[0])} is not one)")
+            if name in _RISK_LEVEL_LISTS and levels:
+                unknown = [v for v in value if v not in levels]
+                if unknown:
+                    refuse(f"a list of risk levels ({', '.join(sorted(levels))})")
+
+
+def _show(value: Any) -> str:
+    import json
+
+    try:
+        text = json.dumps(value, default=str)
+    except ValueError:  # pragma: no cover - circular structures cannot come from the loader
+        text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
