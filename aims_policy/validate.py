@@ -63,8 +63,39 @@ SCHEMA_RULES: tuple[RuleMeta, ...] = (
         clauses=("7.5.2",),
         tags=("schema",),
     ),
+    RuleMeta(
+        id="AIMS-SCH-004",
+        name="DuplicateItemId",
+        title="List item ids are unique",
+        severity="error",
+        rationale="Fingerprints, exceptions and baselines name list items by their `id`; two "
+        "items with the same id in one list cannot be told apart, so a waiver or baseline entry "
+        "meant for one silently covers the other. " + _DOC,
+        remediation="Give each item its own id (ids need only be unique within their list).",
+        clauses=("7.5.2",),
+        tags=("schema",),
+    ),
 )
-_UNKNOWN, _MISSING, _INVALID = (r.id for r in SCHEMA_RULES)
+_UNKNOWN, _MISSING, _INVALID, _DUPLICATE = (r.id for r in SCHEMA_RULES)
+
+# Schema findings after which the rules still run: an unknown field changes no value a rule reads,
+# and a duplicate id leaves every item readable (only its identity is ambiguous).
+NON_BLOCKING: frozenset[str] = frozenset({_UNKNOWN, _DUPLICATE})
+
+# Every list whose items have an `id` in the schema (a test checks this against the schema).
+ID_LISTS: tuple[Path, ...] = (
+    ("spec", "dataSources"),
+    ("spec", "models"),
+    ("spec", "suppliers"),
+    ("spec", "risks"),
+    ("spec", "evidence"),
+    ("spec", "purpose", "foreseeableMisuse"),
+    ("spec", "validation", "metrics"),
+    ("spec", "validation", "robustnessTests"),
+    ("spec", "validation", "securityTests"),
+    ("spec", "monitoring", "metrics"),
+    ("spec", "governance", "correctiveActions"),
+)
 
 
 @cache
@@ -104,9 +135,46 @@ def fast_is_valid(data: Any) -> bool:
 def validate(doc: Document, system: str | None) -> list[Finding]:
     """Schema findings for one manifest document, located at the offending field (a missing field
     at its parent). Empty when the document is valid."""
+    duplicates = list(_duplicate_ids(doc, system))
     if fast_is_valid(doc.data):
-        return []
-    return sorted(_findings(doc, system), key=Finding.sort_key)
+        return duplicates
+    return sorted([*_findings(doc, system), *duplicates], key=Finding.sort_key)
+
+
+def _duplicate_ids(doc: Document, system: str | None) -> Iterator[Finding]:
+    """AIMS-SCH-004 at the second and later item of a list that reuses an id: one pass over the
+    few lists whose items have ids, defensive about shapes the schema would reject."""
+    data = doc.data
+    for list_path in ID_LISTS:
+        node = data
+        for key in list_path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, list) or len(node) < 2:
+            continue
+        first: dict[str, int] = {}
+        for index, item in enumerate(node):
+            value = item.get("id") if isinstance(item, dict) else None
+            if not isinstance(value, str):
+                continue
+            if value not in first:
+                first[value] = index
+                continue
+            path: Path = (*list_path, index, "id")
+            line = doc.locate((*list_path, first[value], "id")).line
+            where = ".".join(str(k) for k in list_path)
+            message = (f"{where}[{index}] has the id {value!r} of {where}[{first[value]}] "
+                       f"(line {line}); give each item its own id")  # fmt: skip
+            yield Finding(
+                rule_id=_DUPLICATE,
+                severity="error",
+                message=message,
+                location=doc.locate(path),
+                json_path=pointer(path),
+                # The identity path by index: by id it would name the first item too.
+                ident=f"{where}[{index}].id",
+                system=system,
+                controls=("7.5.2",),
+            )
 
 
 @cache

@@ -130,6 +130,8 @@ def test_example_gaps_are_found_where_they_are() -> None:
         ("AIMS-SUP-001", "coding-assistant", "spec.suppliers[SUP-codeforge].assessedOn"),
         ("AIMS-SUP-003", "coding-assistant", "spec.suppliers[SUP-codeforge].contract.aiTerms"),
         ("AIMS-EVD-001", "coding-assistant", "spec.governance.responsibleUsePolicyRef"),
+        # The misspelt `feedbackChanel` (AIMS-SCH-001) leaves no feedback channel declared.
+        ("AIMS-MON-005", "coding-assistant", "spec.monitoring.feedbackChannel"),
         ("AIMS-VAL-005", "support-chatbot", "spec.validation.securityTests"),
         ("AIMS-TRN-002", "support-chatbot", "spec.transparency.userNotice"),
         ("AIMS-LOG-003", "support-chatbot", "spec.logging.retentionDays"),
@@ -148,6 +150,9 @@ def test_example_gaps_are_found_where_they_are() -> None:
     }
     assert expected - found == set()
     assert not [f for f in _ours(report.findings) if f.system in ("document-summariser", "hr-policy-assistant")]
+    # The one deliberate schema gap, which does not stop the rules above from running.
+    schema = {(f.rule_id, f.system, f.ident) for f in report.findings if f.rule_id.startswith("AIMS-SCH-")}
+    assert schema == {("AIMS-SCH-001", "coding-assistant", "spec.monitoring.feedbackChanel")}
 
 
 # -- cross-manifest rules -------------------------------------------------------------------

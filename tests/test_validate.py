@@ -175,12 +175,28 @@ def mutations(data: Any) -> Iterator[tuple[str, str, Edit, bool | None]]:
     yield from walk(data, v.schema(), (), "root")
 
 
+# Deliberate schema gaps in the examples (manifests/README.md): (file, path of the misspelt key,
+# the right name). The differential test mutates the repaired example, which is schema-valid.
+SCHEMA_GAPS = [("coding-assistant.yaml", ("spec", "monitoring"), "feedbackChanel", "feedbackChannel")]
+
+
+def repaired(name: str, data: Any) -> Any:
+    for file, parent, wrong, right in SCHEMA_GAPS:
+        if file == name:
+            data = copy.deepcopy(data)
+            node = data
+            for key in parent:
+                node = node[key]
+            node[right] = node.pop(wrong)
+    return data
+
+
 @cache
 def all_mutations() -> list[tuple[str, Any, bool | None]]:
     seen: set[str] = set()
     out: list[tuple[str, Any, bool | None]] = []
     for path in [*EXAMPLES, BASE]:
-        data = load_doc(path).data
+        data = repaired(path.name, load_doc(path).data)
         out.append((f"{path.name} as written", data, None))
         for key, text, edit, expected in mutations(data):
             if key not in seen:
@@ -217,9 +233,24 @@ def test_every_invalid_document_gets_a_finding() -> None:
     assert missing == []
 
 
-def test_example_manifests_are_schema_valid() -> None:
+def test_example_manifests_have_only_their_documented_schema_gaps() -> None:
+    found = []
     for path in EXAMPLES:
-        assert v.validate(load_doc(path), "x") == [], path.name
+        for f in v.validate(load_doc(path), "x"):
+            found.append((path.name, f.rule_id, f.location.line, f.location.col, f.message))
+    expected = []
+    for file, _parent, wrong, right in SCHEMA_GAPS:
+        lines = (ROOT / "manifests" / file).read_text(encoding="utf-8").splitlines()
+        line = next(n for n, text in enumerate(lines, 1) if text.strip().startswith(wrong + ":"))
+        expected.append((file, "AIMS-SCH-001", line, 5,
+                         f"unknown field {wrong!r} in spec.monitoring; did you mean {right!r}? "
+                         "(prefix organisation-specific fields with 'x-')"))  # fmt: skip
+    assert found == expected
+
+
+def test_repaired_examples_are_schema_valid() -> None:
+    for path in EXAMPLES:
+        assert v.fast_is_valid(repaired(path.name, load_doc(path).data)), path.name
 
 
 # --- messages and locations -----------------------------------------------------------------------
@@ -383,3 +414,93 @@ def test_findings_name_items_by_id_not_index() -> None:
 )  # fmt: skip
 def test_messages_say_what_to_write(old: str, new: str, expected: tuple[int, int, str]) -> None:
     assert [r[1:3] + r[4:] for r in findings_for(MINIMAL.replace(old, new, 1))] == [expected]
+
+
+# --- AIMS-SCH-004: ids unique within their list ---------------------------------------------------
+
+DUPLICATE_RISKS = MINIMAL + """\
+  risks:
+    - id: R-1
+      description: first
+    - id: R-2
+      description: second
+    - id: R-1
+      description: third
+    - id: R-1
+      description: fourth
+"""
+
+
+def test_rule_ids_are_appended_never_renumbered() -> None:
+    assert [r.id for r in v.SCHEMA_RULES] == ["AIMS-SCH-001", "AIMS-SCH-002", "AIMS-SCH-003",
+                                              "AIMS-SCH-004"]  # fmt: skip
+    meta = v.SCHEMA_RULES[3]
+    assert (meta.title, meta.severity, meta.clauses) == ("List item ids are unique", "error",
+                                                         ("7.5.2",))  # fmt: skip
+    assert frozenset({"AIMS-SCH-001", "AIMS-SCH-004"}) == v.NON_BLOCKING
+
+
+def test_duplicate_ids_are_reported_at_each_later_item() -> None:
+    findings = v.validate(from_text(DUPLICATE_RISKS), "demo")
+    assert [(f.rule_id, f.location.line, f.location.col, f.json_path, f.ident, f.message)
+            for f in findings] == [
+        ("AIMS-SCH-004", 21, 7, "/spec/risks/2/id", "spec.risks[2].id",
+         "spec.risks[2] has the id 'R-1' of spec.risks[0] (line 17); give each item its own id"),
+        ("AIMS-SCH-004", 23, 7, "/spec/risks/3/id", "spec.risks[3].id",
+         "spec.risks[3] has the id 'R-1' of spec.risks[0] (line 17); give each item its own id"),
+    ]  # fmt: skip
+    assert {f.severity for f in findings} == {"error"}
+
+
+def test_duplicate_ids_are_reported_alongside_other_schema_findings() -> None:
+    text = DUPLICATE_RISKS.replace("description: fourth", "description: fourth\n      impact: 9")
+    assert [(r[0], r[1]) for r in findings_for(text)] == [
+        ("AIMS-SCH-004", 21), ("AIMS-SCH-004", 23), ("AIMS-SCH-003", 25)]
+
+
+def test_the_same_id_in_different_lists_is_fine() -> None:
+    text = MINIMAL + "  risks:\n    - {id: X-1, description: d}\n  evidence:\n    - {id: X-1, ref: a.md}\n"
+    assert findings_for(text) == []
+
+
+def test_duplicates_in_a_copy_of_the_reference_example() -> None:
+    path = ROOT / "manifests" / "document-summariser.yaml"
+    doc = load_doc(path)
+    risks = doc.data["spec"]["risks"]
+    risks[1]["id"] = risks[0]["id"]
+    findings = v.validate(doc, "x")
+    assert [(f.rule_id, f.location.line, f.json_path) for f in findings] == [
+        ("AIMS-SCH-004", doc.locate(("spec", "risks", 1, "id")).line, "/spec/risks/1/id")]
+    first = doc.locate(("spec", "risks", 0, "id")).line
+    assert f"(line {first}); give each item its own id" in findings[0].message
+
+
+def id_lists(node: dict[str, Any], path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    node, _ = resolve(node)
+    if node.get("type") == "array" and isinstance(node.get("items"), dict):
+        item, _ = resolve(node["items"])
+        if "id" in item.get("properties", {}):
+            yield path
+    for key, child in node.get("properties", {}).items():
+        yield from id_lists(child, (*path, key))
+
+
+def test_every_list_with_item_ids_is_checked() -> None:
+    assert sorted(id_lists(v.schema(), ())) == sorted(v.ID_LISTS)
+
+
+@pytest.mark.parametrize("list_path", v.ID_LISTS, ids=".".join)
+def test_duplicates_are_found_in_every_id_list(list_path: tuple[str, ...]) -> None:
+    data: dict[str, Any] = {}
+    node = data
+    for key in list_path[:-1]:
+        node = node.setdefault(key, {})
+    node[list_path[-1]] = [{"id": "A"}, {"id": "B"}, {"id": "A"}]
+    findings = list(v._duplicate_ids(Document("m.yaml", 0, data), "demo"))
+    assert [f.json_path for f in findings] == ["/" + "/".join((*list_path, "2", "id"))]
+
+
+def test_odd_shapes_do_not_break_the_duplicate_check() -> None:
+    for spec in ({"risks": "x"}, {"risks": [1, None, {"id": 3}, {"id": 3}, {"id": ["a"]}, {"id": ["a"]}]},
+                 {"validation": [1]}, {"purpose": {"foreseeableMisuse": {"id": "a"}}}):  # fmt: skip
+        assert list(v._duplicate_ids(Document("m.yaml", 0, {"spec": spec}), "demo")) == []
