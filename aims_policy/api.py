@@ -30,7 +30,7 @@ from aims_policy.model import (
 )
 from aims_policy.paths import ident, pointer
 from aims_policy.registry import RuleSet
-from aims_policy.validate import API_VERSION, KIND, SCHEMA_RULES, validate
+from aims_policy.validate import API_VERSION, KIND, NON_BLOCKING, SCHEMA_RULES, validate
 
 if TYPE_CHECKING:
     from aims_policy.baseline import Baseline
@@ -281,7 +281,9 @@ def _process_document(doc: Document, out: FileResult, candidate: Candidate) -> N
 
     schema_findings = validate(doc, system)
     out.findings.extend(_override_severity(f, options) for f in schema_findings)
-    blocking = [f for f in schema_findings if f.rule_id != SCHEMA_RULES[0].id]
+    # A misspelt field or a repeated id leaves the rest of the manifest readable; a wrong type or
+    # a missing required field does not, and rules only ever see schema-valid input.
+    blocking = [f for f in schema_findings if f.rule_id not in NON_BLOCKING]
     if state.get("frozen_data") is None:
         from pyrsistent import freeze
 

@@ -38,3 +38,18 @@ def test_inserting_an_overseer_moves_no_other_finding(tmp_path: Path) -> None:
                         encoding="utf-8")  # fmt: skip
     after = check([str(manifest)], today="2026-11-22", cwd=str(work))
     assert {f.fingerprint for f in before.findings} <= {f.fingerprint for f in after.findings}
+
+
+def test_a_repeated_id_is_reported_and_the_rules_still_run(tmp_path: Path) -> None:
+    work = tmp_path / "m"
+    shutil.copytree(ROOT / "manifests", work)
+    manifest = work / "cv-screening.yaml"
+    clean = check([str(manifest)], today="2026-11-22", cwd=str(work))
+    text = manifest.read_text(encoding="utf-8")
+    assert "    - id: R-2\n" in text
+    manifest.write_text(text.replace("    - id: R-2\n", "    - id: R-1\n", 1), encoding="utf-8")
+    report = check([str(manifest)], today="2026-11-22", cwd=str(work))
+    assert [f.rule_id for f in report.findings if f.rule_id.startswith("AIMS-SCH")] == ["AIMS-SCH-004"]
+    # the rule findings of the clean manifest are still there (R-2's own are now R-1's)
+    rules_before = {f.rule_id for f in clean.findings}
+    assert rules_before <= {f.rule_id for f in report.findings}
