@@ -221,10 +221,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 
 
 def run_action(tmp_path: Path, installed: tuple[Path, dict[str, str]], manifest: str,
-               **inputs: str) -> Runner:  # fmt: skip
+               config: str | None = None, **inputs: str) -> Runner:  # fmt: skip
     temp, install_outputs = installed
     workspace = tmp_path / "ws"
     (workspace / "manifests").mkdir(parents=True)
+    if config is not None:
+        (workspace / ".aims-policy.yaml").write_text(config, "utf-8")
     (workspace / "manifests" / "system.yaml").write_text(manifest, "utf-8")
     for name in ("document-summariser", "organisation"):
         shutil.copytree(ROOT / "manifests" / "evidence" / name, workspace / "manifests" / "evidence" / name)
@@ -287,3 +289,22 @@ def test_action_passes_extra_arguments_and_fail_on(tmp_path: Path, installed: tu
     assert runner.failed is None, runner.failed
     sarif = json.loads((runner.workspace / runner.action_outputs()["sarif-file"]).read_text("utf-8"))
     assert not [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "AIMS-TODO-001"]
+
+
+def test_the_repositorys_configuration_decides_fail_on_and_category_unless_inputs_are_set(
+        tmp_path: Path, installed: tuple[Path, dict[str, str]]) -> None:  # fmt: skip
+    text = COMPLIANT.read_text("utf-8").replace("priya.raman@example.com", "TODO@example.com")
+    config = "version: 1\nfail-on: never\noutput:\n  sarif-category: from-config\n"
+    runner = run_action(tmp_path / "a", installed, text, config)
+    assert runner.failed is None, runner.failed  # the configuration's fail-on: never
+    assert runner.action_outputs()["exit-code"] == "0"
+    sarif = json.loads((runner.workspace / runner.action_outputs()["sarif-file"]).read_text("utf-8"))
+    assert sarif["runs"][0]["automationDetails"]["id"] == "from-config/"
+    runner = run_action(tmp_path / "b", installed, text, config, **{"fail-on": "error", "category": "input"})
+    assert runner.failed is not None and runner.failed[:2] == ("fail", 1), runner.failed
+    sarif = json.loads((runner.workspace / runner.action_outputs()["sarif-file"]).read_text("utf-8"))
+    assert sarif["runs"][0]["automationDetails"]["id"] == "input/"
+    runner = run_action(tmp_path / "c", installed, text)  # no configuration, no inputs: defaults
+    assert runner.failed is not None and runner.failed[:2] == ("fail", 1), runner.failed
+    sarif = json.loads((runner.workspace / runner.action_outputs()["sarif-file"]).read_text("utf-8"))
+    assert sarif["runs"][0]["automationDetails"]["id"] == "aims-policy/"
