@@ -421,7 +421,9 @@ def set_rule(*, collect: Callable[[Context, Callable[[Path], Location]], Any],
     violations carry a :class:`Location` (they may point into any manifest)."""
 
     def declare(check: Callable[[Sequence[Entry]], Iterable[tuple[str, Violation]]]) -> SetRule:
-        info = rule(**meta)(lambda ctx: ()).meta._replace(scope="set")
+        # The name comes from the check function, as with @rule (not from the placeholder lambda).
+        named = {**meta, "name": meta.get("name") or _pascal(check.__name__.replace("_", " "))}
+        info = rule(**named)(lambda ctx: ()).meta._replace(scope="set")
         return SetRule(info, collect, check)
 
     return declare

@@ -297,3 +297,26 @@ def test_explain_marks_crosswalk_confidence_and_derived_mappings() -> None:
     # rules/risk.py declares Art. 9(2)(d) as a derived mapping and MANAGE 1.4 at medium confidence
     assert "EU AI Act:    Art. 9(2)(d), 9(3)-(5) (derived)" in result.output
     assert "MANAGE 1.4 (medium, derived)" in result.output
+
+
+def test_every_rule_has_a_pascal_case_name() -> None:
+    """SARIF's rule `name`: cross-manifest rules used to get "" (from their placeholder lambda)."""
+    code, out, _ = invoke("rules", "--format", "json")
+    assert code == 0
+    rules = json.loads(out)
+    bad = [(r["id"], r["name"]) for r in rules if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", r["name"] or "")]
+    assert bad == []
+    assert {r["id"] for r in rules} >= {"AIMS-SET-001", "AIMS-EXC-001", "AIMS-SCH-001"}
+
+
+def test_set_rule_name_from_check_function_unless_given() -> None:
+    from aims_policy.engine import set_rule
+
+    meta = {"title": "t", "severity": "note", "rationale": "r", "remediation": "m"}
+    def shared_data_licence(entries: object) -> tuple[()]:
+        return ()
+
+    assert set_rule(collect=lambda ctx, at: None, id="X-SET-2", **meta)(shared_data_licence).meta.name == \
+        "SharedDataLicence"
+    assert set_rule(collect=lambda ctx, at: None, id="X-SET-3", name="Given", **meta)(shared_data_licence).meta.name \
+        == "Given"
