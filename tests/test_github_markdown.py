@@ -129,3 +129,8 @@ def test_markdown_lists_problems_that_stopped_checks() -> None:
     text = render(report((problem,)), "markdown")
     assert text.startswith("## aims-policy: problems stopped some checks (1 problem)\n")
     assert text.endswith("### Problems that stopped checks\n\n- `d.yaml:4:1` invalid \\| YAML\n")
+
+
+def test_control_characters_are_shown_not_passed_through() -> None:
+    assert escape("a\x01b\x1b[31mc\x9b") == "a\\\\x01b\\\\x1b[31mc\\\\x9b"
+    assert command("error", "x\x1b[2Jy\r\nz", None, "T\x07") == "::error title=T\\x07::x\\x1b[2Jy%0D%0Az"

@@ -90,3 +90,25 @@ def test_api_check_reports_progress_per_file() -> None:
     total = calls[-1][1]
     assert calls == [(n, total) for n in range(1, total + 1)]
     assert total >= len(report.files)
+
+
+def test_control_characters_from_manifests_are_escaped(tmp_path: Path) -> None:
+    """A supplier name with an escape sequence, \\x01 and CR LF: shown as \\xNN in text, github and
+    markdown output, so it can neither drive the terminal nor break the one-line format."""
+    base = (REPO / "rules" / "fixtures" / "base.yaml").read_text(encoding="utf-8")
+    evil = base.replace("      name: Lumen Language Labs GmbH\n",
+                        '      name: "Lumen\\e[31m Labs\\x01\\r\\nfake.yaml:1:1: error"\n', 1)
+    evil = evil.replace("      assessedOn: 2026-04-15\n      assessmentRef: https://docs.example.com/docbrief/"
+                        "supplier-assessment.md\n", "", 1)  # fmt: skip
+    assert evil.count("\\e[31m") == 1 and "assessedOn: 2026-04-15" not in evil
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(evil, encoding="utf-8")
+    shown = "Lumen\\x1b[31m Labs\\x01\\x0d\\x0afake.yaml:1:1: error"
+    for fmt in ("text", "github", "markdown"):
+        out = CliRunner().invoke(cli, ["check", str(manifest), "--format", fmt, "--select", "AIMS-SUP"]).stdout
+        assert "\x1b" not in out and "\x01" not in out and "\r" not in out, fmt
+        assert "fake.yaml" not in "".join(line[:9] for line in out.splitlines()), fmt
+        assert (shown if fmt == "text" else shown.replace("\\x0d\\x0a", "%0D%0A" if fmt == "github" else " ")
+                .replace("\\", "\\\\" if fmt == "markdown" else "\\")) in out, (fmt, out)  # fmt: skip
+    coloured = CliRunner().invoke(cli, ["check", str(manifest), "--color", "--select", "AIMS-SUP"]).stdout
+    assert "\033[31merror\033[0m" in coloured and shown in coloured

@@ -9,9 +9,10 @@ that stopped checks are annotated as errors. A plain summary line ends the outpu
 from __future__ import annotations
 
 from aims_policy.model import Finding, Location, Notification, Report
-from aims_policy.output import RenderOptions
+from aims_policy.output import RenderOptions, escape_controls
 
 COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
+_EOL = "\r\n"
 
 
 def escape_data(text: str) -> str:
@@ -36,8 +37,10 @@ def command(level: str, message: str, location: Location | None, title: str) -> 
             if location.end_line == location.line and location.end_col is not None:
                 props.append(("endColumn", str(location.end_col)))
     props.append(("title", title))
-    joined = ",".join(f"{key}={escape_property(value)}" for key, value in props)
-    return f"::{level} {joined}::{escape_data(message)}"
+    # Control characters in manifest strings (escape sequences) are shown as \xNN; CR and LF are
+    # the runner's to decode (%0D, %0A), so a message may span lines inside its annotation.
+    joined = ",".join(f"{key}={escape_property(escape_controls(value, keep=_EOL))}" for key, value in props)
+    return f"::{level} {joined}::{escape_data(escape_controls(message, keep=_EOL))}"
 
 
 def _finding(f: Finding, report: Report) -> str:

@@ -10,22 +10,23 @@ from __future__ import annotations
 from collections import Counter
 
 from aims_policy.model import SEVERITIES, Finding, Report
-from aims_policy.output import RenderOptions
+from aims_policy.output import RenderOptions, escape_controls
 
 #: A PR comment holds at most 65,536 characters; beyond this many rows, point to the full report.
 MAX_ROWS = 300
 
 
 def escape(text: str) -> str:
-    """Table-cell-safe text: no HTML, no column breaks, one line."""
+    """Table-cell-safe text: no HTML, no column breaks, one line, no control characters."""
+    text = escape_controls(" ".join(text.split()))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("\\", "\\\\").replace("|", "\\|")
-    return " ".join(text.split())
+    return text
 
 
 def _code(text: str) -> str:
     # Inside a code span a pipe still splits a table cell in GitHub's parser: escape it there too.
-    text = text.replace("|", "\\|").replace("\n", " ")
+    text = escape_controls(text.replace("\n", " ")).replace("|", "\\|")
     fence = "``" if "`" in text else "`"
     pad = " " if fence == "``" else ""
     return f"{fence}{pad}{text}{pad}{fence}"

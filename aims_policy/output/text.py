@@ -16,6 +16,7 @@ from typing import IO
 
 from aims_policy.model import Finding, Notification, Report
 from aims_policy.output import RenderOptions
+from aims_policy.output import escape_controls as _e
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
 _DIM, _BOLD, _RESET = "\033[2m", "\033[1m", "\033[0m"
@@ -25,30 +26,32 @@ def _line(finding: Finding, report: Report, options: RenderOptions) -> list[str]
     sev = finding.severity
     refs = f" [{', '.join(finding.controls)}]" if finding.controls else ""
     state = "" if finding.state == "open" else f" ({finding.state})"
+    # Manifest-derived strings are escaped; only the renderer's own colour codes reach the terminal.
+    where, message = _e(str(finding.location)), _e(finding.message)
     if options.color:
-        head = f"{_BOLD}{finding.location}{_RESET}: {_COLORS[sev]}{sev}{_RESET}"
-        text = f"{head} {finding.rule_id} {finding.message}{_DIM}{refs}{state}{_RESET}"
+        head = f"{_BOLD}{where}{_RESET}: {_COLORS[sev]}{sev}{_RESET}"
+        text = f"{head} {finding.rule_id} {message}{_DIM}{refs}{state}{_RESET}"
     else:
-        text = f"{finding.location}: {sev} {finding.rule_id} {finding.message}{refs}{state}"
+        text = f"{where}: {sev} {finding.rule_id} {message}{refs}{state}"
     lines = [text]
     if options.verbose:
         meta = report.rule(finding.rule_id)
         if meta is not None and meta.remediation:
-            lines.append(f"    fix: {meta.remediation}")
+            lines.append(f"    fix: {_e(meta.remediation)}")
         if finding.suppression is not None:
             s = finding.suppression
             by = f" (approved by {s.approver}" + (f", until {s.expires})" if s.expires else ")") \
                 if s.approver else ""  # fmt: skip
-            lines.append(f"    {s.kind}: {s.justification}{by}")
+            lines.append(_e(f"    {s.kind}: {s.justification}{by}"))
     for step in finding.explanation:
-        lines.append(f"    because: {step}")
+        lines.append(f"    because: {_e(step)}")
     return lines
 
 
 def _note(note: Notification, options: RenderOptions) -> str:
     tag = "error" if not options.color else f"{_COLORS['error']}error{_RESET}"
     code = f"{note.rule_id} " if note.rule_id else ""
-    return f"{note.location or '-'}: {tag} {code}{note.message}"
+    return f"{_e(str(note.location or '-'))}: {tag} {code}{_e(note.message)}"
 
 
 def render(report: Report, options: RenderOptions) -> str:
@@ -90,8 +93,8 @@ def iter_lines(report: Report, options: RenderOptions) -> Iterator[str]:
         started = True
     traces: list[str] = []
     for system, rule_id, status, trace in report.traces:
-        traces.append(f"{system}: {rule_id} {status.replace('_', ' ')}")
-        traces.extend(f"    because: {step}" for step in trace or ("no condition recorded",))
+        traces.append(_e(f"{system}: {rule_id} {status.replace('_', ' ')}"))
+        traces.extend(f"    because: {_e(step)}" for step in trace or ("no condition recorded",))
     if traces:
         if started:
             yield ""
