@@ -59,6 +59,9 @@ class Options(NamedTuple):
     glob_base: str | None = None  # what the globs are relative to (the configuration's folder)
     exceptions: tuple[tuple[str, Any, Location], ...] = ()  # from the configuration file
     baseline: "Baseline | None" = None
+    # The run covers the configuration's own paths (none were named on the command line), so a
+    # configuration exception for a system it did not see names no system at all.
+    full_run: bool = False
 
 
 class FileResult:

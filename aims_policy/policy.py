@@ -17,6 +17,7 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aims_policy.model import Finding, Location, Notification, RuleMeta, Suppression
+from aims_policy.validate import NON_BLOCKING
 
 if TYPE_CHECKING:
     from aims_policy.api import Options
@@ -67,7 +68,6 @@ POLICY_RULES: tuple[RuleMeta, ...] = (EXC_EXPIRED, EXC_INCOMPLETE, EXC_UNUSED)
 #: Schema rules whose findings stop a manifest from being evaluated (see api._process_document):
 #: an exception on such a system cannot be judged unused.
 _BLOCKING_PREFIX = "AIMS-SCH-"
-_NON_BLOCKING = "AIMS-SCH-001"
 
 
 class Waiver(NamedTuple):
@@ -145,8 +145,18 @@ def apply(findings: list[Finding], exceptions: Sequence[tuple[str, Any, Location
     declared = [e for e in parsed if e is not None]
     out = list(findings)
     problems: list[Finding] = []
+    if options.full_run and checked is not None:
+        # A run over the configuration's own paths has seen every system it knows of, so a
+        # configuration exception for any other system names one that does not exist.
+        for system, raw, where in options.exceptions:
+            unknown = system not in checked and parse_exception(system, raw, where, origin="config")
+            if unknown:
+                problems.append(_problem(EXC_UNUSED, unknown, options, f"the exception for "
+                                         f"{_what(unknown)} names a system that no manifest in "
+                                         "the configured paths declares; correct `system:` or "
+                                         "remove it"))  # fmt: skip
     blocked = {f.system for f in findings
-               if f.rule_id.startswith(_BLOCKING_PREFIX) and f.rule_id != _NON_BLOCKING}  # fmt: skip
+               if f.rule_id.startswith(_BLOCKING_PREFIX) and f.rule_id not in NON_BLOCKING}  # fmt: skip
     filtered = bool(options.select or options.ignore)
     for exc in declared:
         missing = [k for k in ("justification", "approver", "expires") if getattr(exc, k) is None]

@@ -276,3 +276,22 @@ def test_configuration_exceptions_for_systems_not_in_this_run_are_left_alone(tmp
     report = run(tmp_path, "2026-11-22", exceptions=(("cv-screening", expired, where),
                                                      ("cv-screening", typo, where)))  # fmt: skip
     assert [f for f in report.findings if f.rule_id.startswith("AIMS-EXC")] == []
+
+
+def test_a_full_run_reports_a_configuration_exception_for_a_system_that_does_not_exist(
+    tmp_path: Path,
+) -> None:
+    """A run over the configuration's own paths has seen every system, so an exception naming
+    another system (a typo, or a system since renamed) is reported at its declaration."""
+    from aims_policy.model import Location
+
+    copy_manifests(tmp_path)
+    typo = {"system": "credit-scorring", "rule": "TST-SYS-001", "justification": "Board in May.",
+            "approver": "Sophie Laurent", "expires": "2027-05-31"}  # fmt: skip
+    where = Location(".aims-policy.yaml", 7, 5)
+    partial = run(tmp_path, "2026-11-22", exceptions=(("credit-scorring", typo, where),))
+    assert [f for f in partial.findings if f.rule_id.startswith("AIMS-EXC")] == []
+    full = run(tmp_path, "2026-11-22", exceptions=(("credit-scorring", typo, where),), full_run=True)
+    (problem,) = [f for f in full.findings if f.rule_id.startswith("AIMS-EXC")]
+    assert problem.rule_id == "AIMS-EXC-003" and str(problem.location) == ".aims-policy.yaml:7:5"
+    assert "names a system that no manifest in the configured paths declares" in problem.message

@@ -154,6 +154,7 @@ def prepare(paths: tuple[str, ...], params: Mapping[str, Any],
             hint = f"; did you mean {close[0]}?" if close else "; `aims-policy rules` lists them"
             fail(f"--why-not {rule_id}: no such rule among those evaluated{hint}")
     options = Options(
+        full_run=not paths,
         today=day,
         fail_on=values["fail-on"],
         skip_non_manifests=bool(values["skip-non-manifests"]),
