@@ -215,6 +215,10 @@ def test_schema_prints_a_valid_json_schema() -> None:
         (ROOT / "aims_policy" / "schema" / "manifest-v1.schema.json").read_text("utf-8")
     )
     assert schema == packaged
+    # The $id is the raw file (the URL README gives editors), not GitHub's HTML page for it.
+    raw = "https://raw.githubusercontent.com/aims-policy/aims-policy/main/aims_policy/schema/manifest-v1.schema.json"
+    assert schema["$id"] == raw
+    assert f"$schema={raw}" in (ROOT / "README.md").read_text("utf-8")
 
 
 def test_rules_json_lists_rules_with_severity_and_iso_refs() -> None:
