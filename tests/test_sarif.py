@@ -484,3 +484,15 @@ def test_a_file_too_large_for_github_is_refused(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(sarif_module, "MAX_GZIPPED_BYTES", size - 1)
     with pytest.raises(SarifLimitError, match=r"MB gzipped.*--sarif-min-level error"):
         render(report, "sarif")
+
+
+def test_the_way_out_offered_is_one_that_fits() -> None:
+    # 24,000 warnings and 2,000 notes: dropping the notes is enough.
+    notes = _report(tuple(_finding(line=n + 1, severity="warning" if n < 24_000 else "note")
+                          for n in range(26_000)))  # fmt: skip
+    with pytest.raises(SarifLimitError, match="--sarif-min-level warning would keep 24000"):
+        render(notes, "sarif")
+    # 25,001 errors: no level fits, and the message does not pretend one does.
+    errors = _many(25_001, errors=25_001)
+    with pytest.raises(SarifLimitError, match="even --sarif-min-level error keeps too many"):
+        render(errors, "sarif")

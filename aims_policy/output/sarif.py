@@ -142,9 +142,15 @@ def as_dict(report: Report, options: RenderOptions | None = None) -> dict[str, A
 
 
 def _too_many(count: int, report: Report, min_level: str | None) -> str:
-    failing = sum(1 for f in report.findings if at_or_above(f.severity, report.fail_on))
-    way_out = (f"--sarif-min-level {report.fail_on} would keep {failing}"
-               if report.fail_on != "never" else "--sarif-min-level error keeps fewer")  # fmt: skip
+    # Offer the least strict level that fits, so the way out is one that works.
+    fits = [(level, n) for level in ("warning", "error")
+            if (n := sum(1 for f in report.findings if at_or_above(f.severity, level)))
+            <= MAX_RESULTS and (min_level is None or at_or_above(level, min_level))]  # fmt: skip
+    if fits:
+        level, kept_count = fits[0]
+        way_out = f"--sarif-min-level {level} would keep {kept_count}"
+    else:
+        way_out = "even --sarif-min-level error keeps too many"
     kept = f" at or above {min_level}" if min_level else ""
     return (f"the SARIF run would hold {count} results{kept}, more than the {MAX_RESULTS} GitHub "
             f"code scanning accepts per run; keep only severe results ({way_out}), or check "
