@@ -178,8 +178,8 @@ def check_targets(ruleset: RuleSet, select: tuple[str, ...], ignore: tuple[str, 
                   severity: Mapping[str, Any], cli: Mapping[str, Any], file: Any) -> None:  # fmt: skip
     """A selection pattern that matches no rule, or a severity for an unknown rule, is a usage
     error: a typo must not quietly check nothing (or everything)."""
-    import difflib
-
+    if not (select or ignore or severity):
+        return  # the usual run: nothing to look up, nothing to import
     from aims_policy.policy import POLICY_RULES
     from aims_policy.selection import matches
     from aims_policy.validate import SCHEMA_RULES
@@ -190,6 +190,8 @@ def check_targets(ruleset: RuleSet, select: tuple[str, ...], ignore: tuple[str, 
                          *(f"tag:{t}" for m in metas for t in m.tags)})  # fmt: skip
 
     def hint(word: str, choices: list[str]) -> str:
+        import difflib
+
         close = difflib.get_close_matches(word, choices, n=1)
         return f"; did you mean {close[0]}?" if close else "; `aims-policy rules` lists them"
 

@@ -1,0 +1,39 @@
+"""A one-file check at a pre-commit prompt imports only what it uses (speed is measured by
+bench/startup.py; this keeps the heavy or unneeded modules off the path without timing anything)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PROBE = """
+import json, sys
+sys.argv = ["aims-policy", "check", sys.argv[1], "--today", "2026-11-22"]
+from aims_policy.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+sys.stderr.write(json.dumps(sorted(sys.modules)))
+"""
+
+# Each would cost start-up time for nothing on a valid manifest: jsonschema (~150 ms) is only for
+# invalid manifests, multiprocessing only for large runs, the rest only for other outputs or
+# error paths.
+NOT_ON_THE_CHECK_PATH = ("jsonschema", "multiprocessing", "difflib", "hashlib", "tempfile",
+                         "importlib.resources", "pkgutil", "xml.etree", "gzip", "dataclasses",
+                         "aims_policy.output.sarif", "aims_policy.output.junit", "fastjsonschema")  # fmt: skip
+
+
+def test_checking_a_valid_manifest_imports_nothing_it_does_not_use() -> None:
+    manifest = ROOT / "manifests" / "document-summariser.yaml"
+    done = subprocess.run([sys.executable, "-c", PROBE, str(manifest)], capture_output=True,
+                          text=True, cwd=ROOT, check=False)  # fmt: skip
+    assert "0 errors" in done.stdout, done.stdout + done.stderr
+    modules = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    assert "yaml" in modules and "aims_policy.engine" in modules
+    assert sorted(m for m in NOT_ON_THE_CHECK_PATH if m in modules) == []
