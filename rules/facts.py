@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from aims_policy.engine import Context, fact
+from aims_policy.engine import Context, Item, fact
 
 
 @fact
@@ -98,6 +98,20 @@ def has_models(ctx: Context) -> bool:
 def has_suppliers(ctx: Context) -> bool:
     """Systems that declare suppliers."""
     return bool(ctx.get("spec.suppliers"))
+
+
+@fact
+def significant_changes(ctx: Context) -> tuple[Item, ...]:
+    """Changes marked significant after the system went live (the initial release is what the
+    pre-deployment review and assessment already covered)."""
+    live = ctx.get("spec.lifecycle.deployedOn")
+    return tuple(c for c in ctx.each("spec.lifecycle.changeLog")
+                 if c.get("significant") and (live is None or c.get("date") > live))  # fmt: skip
+
+
+def person_key(text: Any) -> str:
+    """A person's name for comparison: people are often written "Name (Role)"."""
+    return " ".join(str(text).split("(", 1)[0].split()).casefold()
 
 
 def add_months(day: _dt.date, months: int) -> _dt.date:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Item, Violation, fact, rule
+from aims_policy.engine import Context, Violation, fact, rule
 from aims_policy.model import Reference
 
 from ._common import absent, eu, plural
-from .facts import add_months, in_operation, processes_personal_data
+from .facts import add_months, in_operation, processes_personal_data, significant_changes
 
 
 @fact
@@ -30,18 +30,10 @@ def has_corrective_actions(ctx: Context) -> bool:
     return bool(ctx.get("spec.governance.correctiveActions"))
 
 
-def _changes_since_go_live(ctx: Context) -> list[Item]:
-    """Significant changes after the system went live; the initial release is what the
-    pre-deployment review already covered."""
-    live = ctx.get("spec.lifecycle.deployedOn")
-    return [c for c in ctx.each("spec.lifecycle.changeLog")
-            if c.get("significant") and (live is None or c.get("date") > live)]  # fmt: skip
-
-
 @fact
 def has_significant_change(ctx: Context) -> bool:
     """Systems with a change marked significant since go-live."""
-    return bool(_changes_since_go_live(ctx))
+    return bool(significant_changes(ctx))
 
 
 @rule(
@@ -265,7 +257,7 @@ def change_log(ctx: Context) -> Iterator[Violation]:
         review date in `spec.lifecycle.lastReview`.""",
 )
 def review_after_change(ctx: Context) -> Iterator[Violation]:
-    latest = max(_changes_since_go_live(ctx), key=lambda c: c.get("date"))
+    latest = max(significant_changes(ctx), key=lambda c: c.get("date"))
     changed = ctx.date(latest.get("date"))
     reviewed = ctx.date(ctx.get("spec.lifecycle.lastReview"))
     if reviewed is None or (changed is not None and reviewed < changed):

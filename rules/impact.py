@@ -7,13 +7,19 @@ import datetime as _dt
 import re
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Item, Violation, fact, rule
+from aims_policy.engine import Context, Violation, fact, rule
 
 from ._common import eu, plural
-from .facts import add_months, affects_individuals, eu_category, in_operation, is_high_risk
+from .facts import (
+    add_months,
+    affects_individuals,
+    eu_category,
+    in_operation,
+    is_high_risk,
+    significant_changes,
+)
 
 IA = "spec.impactAssessment"
-
 
 
 def _ia_missing(ctx: Context, message: str) -> Violation:
@@ -32,18 +38,10 @@ def ia_completed(ctx: Context) -> bool:
     return bool(ctx.get(f"{IA}.status") == "completed")
 
 
-def _changes_since_go_live(ctx: Context) -> list[Item]:
-    """Significant changes after the system went live; the initial release is what the
-    pre-deployment assessment already covered."""
-    live = ctx.get("spec.lifecycle.deployedOn")
-    return [c for c in ctx.each("spec.lifecycle.changeLog")
-            if c.get("significant") and (live is None or c.get("date") > live)]  # fmt: skip
-
-
 @fact
 def ia_completed_and_changed(ctx: Context) -> bool:
     """Systems with a completed impact assessment and a significant change since go-live."""
-    return bool(ia_completed(ctx) and _changes_since_go_live(ctx))
+    return bool(ia_completed(ctx) and significant_changes(ctx))
 
 
 @fact
@@ -235,7 +233,7 @@ def impact_assessment_current(ctx: Context) -> Iterator[Violation]:
         assessment must be dated on or after the change).""",
 )
 def impact_assessment_after_change(ctx: Context) -> Iterator[Violation]:
-    latest = max(_changes_since_go_live(ctx), key=lambda c: c.get("date"))
+    latest = max(significant_changes(ctx), key=lambda c: c.get("date"))
     assessed = ctx.date(ctx.get(f"{IA}.date"))
     changed = ctx.date(latest.get("date"))
     if assessed is None or changed is None:

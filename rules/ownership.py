@@ -8,7 +8,7 @@ from aims_policy.engine import Context, Violation, fact, rule
 from aims_policy.model import Reference
 
 from ._common import eu_refs
-from .facts import has_risks, is_high_risk
+from .facts import has_risks, is_high_risk, person_key
 
 
 @fact
@@ -63,11 +63,6 @@ def accountable_person(ctx: Context) -> Iterator[Violation]:
                             because=["accountablePerson.name == owner.name"])
 
 
-def _person(text: object) -> str:
-    """A person's name for comparison: people are often written "Name (Role)"."""
-    return " ".join(str(text).split("(", 1)[0].split()).casefold()
-
-
 @rule(
     id="AIMS-OWN-003",
     title="Risk owners are people the manifest names and can reach",
@@ -85,11 +80,11 @@ def _person(text: object) -> str:
         in `spec.contacts` (with role and email), or reassign the risk.""",
 )
 def risk_owners_known(ctx: Context) -> Iterator[Violation]:
-    people = {_person(p.get("name")) for p in (ctx.get("spec.owner"), ctx.get("spec.accountablePerson")) if p}
-    people |= {_person(c.get("name")) for c in ctx.get("spec.contacts") or ()}
+    people = {person_key(p.get("name")) for p in (ctx.get("spec.owner"), ctx.get("spec.accountablePerson")) if p}
+    people |= {person_key(c.get("name")) for c in ctx.get("spec.contacts") or ()}
     for risk in ctx.each("spec.risks"):
         owner = risk.get("owner")
-        if owner and _person(owner) not in people:
+        if owner and person_key(owner) not in people:
             yield risk.violation(f"risk {risk.name} is owned by {owner}, who is not the owner, the "
                                  "accountable person or a listed contact; add them to "
                                  "`spec.contacts` with role and email", field="owner")

@@ -15,7 +15,7 @@ from aims_policy.engine import Context, Item, Violation, fact, rule
 from aims_policy.model import Reference
 
 from ._common import eu, plural
-from .facts import has_risks, is_high_risk, risk_level
+from .facts import has_risks, is_high_risk, person_key, risk_level
 
 
 def _score(risk: Any) -> int | None:
@@ -25,11 +25,6 @@ def _score(risk: Any) -> int | None:
     if risk.get("likelihood") is not None and risk.get("impact") is not None:
         return int(risk.get("likelihood")) * int(risk.get("impact"))
     return None
-
-
-def _person(text: Any) -> str:
-    """A person's name for comparison: approvers are often written "Name (Role)"."""
-    return " ".join(str(text).split("(", 1)[0].split()).casefold()
 
 
 def _treatment(risk: Item) -> Any:
@@ -365,7 +360,7 @@ def acceptance_complete(ctx: Context) -> Iterator[Violation]:
                                 "acceptance was actually approved",
                                 because=[f"acceptance.date {accepted} > today {ctx.today}"])
         approver = acceptance.get("approver")
-        if distinct and approver and risk.get("owner") and _person(approver) == _person(risk.get("owner")):
+        if distinct and approver and risk.get("owner") and person_key(approver) == person_key(risk.get("owner")):
             yield ctx.violation((*path, "approver"), f"risk {risk.name} was accepted by its own "
                                 f"owner ({approver}); have someone with authority other than the "
                                 "owner approve it", because=["acceptance.approver == owner"])
