@@ -24,6 +24,18 @@ def plural(count: int, unit: str) -> str:
     return f"{count} {unit}" if count in (1, -1) else f"{count} {unit}s"
 
 
+def in_block(ctx: Context, block: str, field: str) -> tuple[str, str]:
+    """Where a missing ``spec.<block>.<field>`` is reported, as (parent, missing field): in the
+    block, or at ``spec`` naming the block when the block itself is absent or empty."""
+    return (f"spec.{block}", field) if ctx.get(f"spec.{block}") else ("spec", block)
+
+
+def missing_in_block(ctx: Context, block: str, field: str, message: str) -> Violation:
+    """A violation for a missing ``spec.<block>.<field>``, placed as :func:`in_block` says."""
+    where, missing = in_block(ctx, block, field)
+    return ctx.violation(where, message, missing=missing)
+
+
 def absent(ctx: Context, parent: str, field: str, message: str) -> Violation:
     """A violation for a missing field, reported at the deepest parent that exists (so that a
     missing section names the section, not a field inside it)."""

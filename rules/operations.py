@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from aims_policy.engine import Context, Violation, fact, rule
 
-from ._common import eu_refs, plural
+from ._common import eu_refs, in_block, plural
 from .facts import has_models, in_operation, is_high_risk, is_provider
 
 _A626_NIST = ["GOVERN 1.7", "GOVERN 4.3", "GOVERN 5.2", "MAP 5.2", "MEASURE 2.3", "MEASURE 2.4",
@@ -38,11 +38,6 @@ def high_risk_in_operation(ctx: Context) -> bool:
     return is_high_risk(ctx) and in_operation(ctx)
 
 
-def _parent(ctx: Context, block: str, field: str) -> tuple[str, str]:
-    """Where a missing field is reported: its block, or spec when the block is absent."""
-    return (f"spec.{block}", field) if ctx.get(f"spec.{block}") else ("spec", block)
-
-
 # -- monitoring -----------------------------------------------------------------------------
 
 
@@ -64,7 +59,7 @@ def _parent(ctx: Context, block: str, field: str) -> tuple[str, str]:
 )
 def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.monitoring.metrics"):
-        where, missing = _parent(ctx, "monitoring", "metrics")
+        where, missing = in_block(ctx, "monitoring", "metrics")
         yield ctx.violation(where, "the system is in use but nothing is monitored; add "
                             "`monitoring.metrics:` with threshold, comparison and frequency",
                             missing=missing)  # fmt: skip
@@ -97,7 +92,7 @@ def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
 def drift_monitoring(ctx: Context) -> Iterator[Violation]:
     drift = ctx.get("spec.monitoring.drift")
     if drift is None:
-        where, missing = _parent(ctx, "monitoring", "drift")
+        where, missing = in_block(ctx, "monitoring", "drift")
         yield ctx.violation(where, "the model in use is not watched for drift; add "
                             "`monitoring.drift:` with enabled, metrics and action", missing=missing)  # fmt: skip
         return
@@ -129,7 +124,7 @@ def drift_monitoring(ctx: Context) -> Iterator[Violation]:
 def alerting(ctx: Context) -> Iterator[Violation]:
     alert = ctx.get("spec.monitoring.alerting")
     if alert is None:
-        where, missing = _parent(ctx, "monitoring", "alerting")
+        where, missing = in_block(ctx, "monitoring", "alerting")
         yield ctx.violation(where, "monitoring of the system in use raises no alerts; add "
                             "`monitoring.alerting:` with enabled and channel", missing=missing)  # fmt: skip
     elif not alert.get("enabled"):
@@ -158,7 +153,7 @@ def alerting(ctx: Context) -> Iterator[Violation]:
 )
 def post_market_plan(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.monitoring.postMarketPlanRef"):
-        where, missing = _parent(ctx, "monitoring", "postMarketPlanRef")
+        where, missing = in_block(ctx, "monitoring", "postMarketPlanRef")
         yield ctx.violation(where, "this high-risk system's provider has no post-market monitoring "
                             "plan; write one and add `monitoring.postMarketPlanRef:`",
                             missing=missing)  # fmt: skip
@@ -182,7 +177,7 @@ def post_market_plan(ctx: Context) -> Iterator[Violation]:
 )
 def feedback_channel(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.monitoring.feedbackChannel"):
-        where, missing = _parent(ctx, "monitoring", "feedbackChannel")
+        where, missing = in_block(ctx, "monitoring", "feedbackChannel")
         yield ctx.violation(where, "users and affected people have no declared way to give "
                             "feedback on the system's outputs; add `monitoring.feedbackChannel:`",
                             missing=missing)  # fmt: skip
@@ -321,7 +316,7 @@ def reporting_deadline(ctx: Context) -> Iterator[Violation]:
     limit = ctx.param("incidents.maxReportingDays")
     days = ctx.get("spec.incidents.reportingDeadlineDays")
     if days is None:
-        where, missing = _parent(ctx, "incidents", "reportingDeadlineDays")
+        where, missing = in_block(ctx, "incidents", "reportingDeadlineDays")
         yield ctx.violation(where, f"no deadline for reporting serious incidents is set; add "
                             f"`incidents.reportingDeadlineDays:` of at most {limit}",
                             missing=missing)  # fmt: skip
@@ -348,7 +343,7 @@ def reporting_deadline(ctx: Context) -> Iterator[Violation]:
 )
 def incident_authority(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.incidents.authority"):
-        where, missing = _parent(ctx, "incidents", "authority")
+        where, missing = in_block(ctx, "incidents", "authority")
         yield ctx.violation(where, "the authority to notify of serious incidents is not named; add "
                             "`incidents.authority:`", missing=missing)  # fmt: skip
 
@@ -370,6 +365,6 @@ def incident_authority(ctx: Context) -> Iterator[Violation]:
 )
 def external_reporting(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.governance.externalReportingRef"):
-        where, missing = _parent(ctx, "governance", "externalReportingRef")
+        where, missing = in_block(ctx, "governance", "externalReportingRef")
         yield ctx.violation(where, "there is no external reporting process for this high-risk "
                             "system; add `governance.externalReportingRef:`", missing=missing)  # fmt: skip

@@ -7,14 +7,8 @@ from collections.abc import Iterator
 
 from aims_policy.engine import Context, Violation, rule
 
-from ._common import eu_refs
+from ._common import eu_refs, missing_in_block
 from .facts import built_or_running
-
-
-def _missing_resource(ctx: Context, field: str, message: str) -> Violation:
-    if ctx.get("spec.resources"):
-        return ctx.violation("spec.resources", message, missing=field)
-    return ctx.violation("spec", message, missing="resources")
 
 
 @rule(
@@ -35,7 +29,7 @@ def _missing_resource(ctx: Context, field: str, message: str) -> Violation:
 )
 def resource_documentation(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.resources.documentationRef"):
-        yield _missing_resource(ctx, "documentationRef", "the resources the system relies on are "
+        yield missing_in_block(ctx, "resources", "documentationRef", "the resources the system relies on are "
                                 "not documented; add `resources.documentationRef:`")  # fmt: skip
 
 
@@ -55,7 +49,7 @@ def resource_documentation(ctx: Context) -> Iterator[Violation]:
 )
 def tooling(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.resources.tooling"):
-        yield _missing_resource(ctx, "tooling", "the tooling behind the system is not listed; add "
+        yield missing_in_block(ctx, "resources", "tooling", "the tooling behind the system is not listed; add "
                                 "`resources.tooling:`")  # fmt: skip
 
 
@@ -75,7 +69,7 @@ def tooling(ctx: Context) -> Iterator[Violation]:
 )
 def compute(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.resources.compute"):
-        yield _missing_resource(ctx, "compute", "the computing resources are not described; add "
+        yield missing_in_block(ctx, "resources", "compute", "the computing resources are not described; add "
                                 "`resources.compute:`")  # fmt: skip
 
 
@@ -97,7 +91,7 @@ def compute(ctx: Context) -> Iterator[Violation]:
 )
 def people(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.resources.people"):
-        yield _missing_resource(ctx, "people", "the people and skills the system needs are not "
+        yield missing_in_block(ctx, "resources", "people", "the people and skills the system needs are not "
                                 "recorded; add `resources.people:` with role and competence")  # fmt: skip
         return
     for person in ctx.each("spec.resources.people"):

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from aims_policy.engine import Context, Violation, fact, rule
 from aims_policy.model import Reference
 
-from ._common import eu_refs
+from ._common import eu_refs, in_block
 from .facts import (
     affects_individuals,
     has_models,
@@ -47,14 +47,9 @@ def decisions_with_legal_effect(ctx: Context) -> bool:
 )
 def instructions_for_use(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.transparency.instructionsForUseRef"):
-        where, missing = _parent(ctx, "instructionsForUseRef")
+        where, missing = in_block(ctx, "transparency", "instructionsForUseRef")
         yield ctx.violation(where, "this high-risk system has no instructions for use; write them "
                             "and add `transparency.instructionsForUseRef:`", missing=missing)  # fmt: skip
-
-
-def _parent(ctx: Context, field: str) -> tuple[str, str]:
-    """Where a missing transparency field is reported: the block, or spec when it is absent."""
-    return ("spec.transparency", field) if ctx.get("spec.transparency") else ("spec", "transparency")
 
 
 @rule(
@@ -75,7 +70,7 @@ def _parent(ctx: Context, field: str) -> tuple[str, str]:
 def ai_interaction_notice(ctx: Context) -> Iterator[Violation]:
     notice = ctx.get("spec.transparency.userNotice")
     if notice is None:
-        where, missing = _parent(ctx, "userNotice")
+        where, missing = in_block(ctx, "transparency", "userNotice")
         yield ctx.violation(where, "people interact with this system directly but it is not stated "
                             "that they are told it is AI; add `transparency.userNotice: true`",
                             missing=missing)  # fmt: skip
@@ -103,7 +98,7 @@ def ai_interaction_notice(ctx: Context) -> Iterator[Violation]:
 def generated_content_marked(ctx: Context) -> Iterator[Violation]:
     marked = ctx.get("spec.transparency.generatedContentMarked")
     if marked is None:
-        where, missing = _parent(ctx, "generatedContentMarked")
+        where, missing = in_block(ctx, "transparency", "generatedContentMarked")
         yield ctx.violation(where, "this generative system does not say whether its output is "
                             "marked as AI-generated; mark it and add "
                             "`transparency.generatedContentMarked: true`", missing=missing)  # fmt: skip
@@ -131,7 +126,7 @@ def generated_content_marked(ctx: Context) -> Iterator[Violation]:
 def explanation_available(ctx: Context) -> Iterator[Violation]:
     available = ctx.get("spec.transparency.explanationAvailable")
     if available is None:
-        where, missing = _parent(ctx, "explanationAvailable")
+        where, missing = in_block(ctx, "transparency", "explanationAvailable")
         yield ctx.violation(where, "the system contributes to decisions with legal or similar "
                             "effect on people but no explanation is offered; add "
                             "`transparency.explanationAvailable: true`", missing=missing)  # fmt: skip
@@ -160,7 +155,7 @@ def explanation_available(ctx: Context) -> Iterator[Violation]:
 )
 def technical_documentation(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.transparency.technicalDocumentationRef"):
-        where, missing = _parent(ctx, "technicalDocumentationRef")
+        where, missing = in_block(ctx, "transparency", "technicalDocumentationRef")
         yield ctx.violation(where, "this high-risk system has no technical documentation; "
                             "reference it with `transparency.technicalDocumentationRef:`",
                             missing=missing)  # fmt: skip

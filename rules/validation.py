@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 from aims_policy.engine import Context, Item, Violation, fact, rule
 
-from ._common import eu_refs
+from ._common import eu_refs, in_block
 from .facts import (
     due_by,
     in_operation,
@@ -27,7 +27,6 @@ COMPARE: dict[str, Callable[[float, float], bool]] = {
 _A624_NIST = ["GOVERN 4.3", "MAP 2.3", "MEASURE 1.2", "MEASURE 2.1", "MEASURE 2.2", "MEASURE 2.5",
               "MEASURE 2.6", "MEASURE 2.13", "MEASURE 4.1", "MANAGE 1.1", "MANAGE 2.2",
               "MANAGE 4.2"]  # fmt: skip
-
 
 
 @fact
@@ -48,10 +47,6 @@ def generative_or_general_purpose(ctx: Context) -> bool:
     return is_generative(ctx) or bool(ctx.get("spec.classification.generalPurposeModel"))
 
 
-def _validation_parent(ctx: Context, field: str) -> tuple[str, str]:
-    return ("spec.validation", field) if ctx.get("spec.validation") else ("spec", "validation")
-
-
 @rule(
     id="AIMS-VAL-001",
     title="Validation defines metrics with thresholds and records their results",
@@ -70,7 +65,7 @@ def _validation_parent(ctx: Context, field: str) -> tuple[str, str]:
 )
 def validation_metrics(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.validation.metrics"):
-        where, missing = _validation_parent(ctx, "metrics")
+        where, missing = in_block(ctx, "validation", "metrics")
         yield ctx.violation(where, "the system is validated or in use but no validation metrics "
                             "with thresholds are declared; add `validation.metrics:`",
                             missing=missing)  # fmt: skip
@@ -137,7 +132,7 @@ def validation_fresh(ctx: Context) -> Iterator[Violation]:
     last = ctx.get("spec.validation.lastValidated")
     day = ctx.date(last)
     if day is None:
-        where, missing = _validation_parent(ctx, "lastValidated")
+        where, missing = in_block(ctx, "validation", "lastValidated")
         yield ctx.violation(where, "the system is in use but the date of its last validation is "
                             "not recorded; add `validation.lastValidated:`", missing=missing)  # fmt: skip
         return
@@ -199,7 +194,7 @@ def _judge_tests(ctx: Context, tests: list[Item], kind: str) -> Iterator[Violati
 def robustness_tests(ctx: Context) -> Iterator[Violation]:
     tests = list(ctx.each("spec.validation.robustnessTests"))
     if not tests:
-        where, missing = _validation_parent(ctx, "robustnessTests")
+        where, missing = in_block(ctx, "validation", "robustnessTests")
         yield ctx.violation(where, "this high-risk system records no robustness tests; test it "
                             "and add `validation.robustnessTests:`", missing=missing)  # fmt: skip
         return
@@ -238,7 +233,7 @@ def security_tests(ctx: Context) -> Iterator[Violation]:
                 yield ctx.violation("spec.validation.securityTests", f"no {kind} test is "
                                     f"recorded; run one and add it with `type: {kind}`")  # fmt: skip
             else:
-                where, missing = _validation_parent(ctx, "securityTests")
+                where, missing = in_block(ctx, "validation", "securityTests")
                 yield ctx.violation(where, f"no {kind} test is recorded; run one and add it "
                                     f"under `validation.securityTests` with `type: {kind}`",
                                     missing=missing)  # fmt: skip
@@ -265,7 +260,7 @@ def security_tests(ctx: Context) -> Iterator[Violation]:
 def release_approval(ctx: Context) -> Iterator[Violation]:
     approval = ctx.get("spec.validation.releaseApproval")
     if approval is None:
-        where, missing = _validation_parent(ctx, "releaseApproval")
+        where, missing = in_block(ctx, "validation", "releaseApproval")
         yield ctx.violation(where, "the system is deployed but no release approval is recorded; "
                             "add `validation.releaseApproval:` with approver and date",
                             missing=missing)  # fmt: skip
