@@ -300,7 +300,14 @@ def _check_data(overrides: Mapping[str, Any], doc: Document) -> None:
             if isinstance(value, Mapping) and isinstance(base[key], Mapping) and base[key]:
                 walk(value, base[key], (*path, key))
 
-    walk(overrides, data_document.defaults(), ())
+    defaults = data_document.defaults()
+    walk(overrides, defaults, ())
+    # Values too, here where their positions are known (data.load checks them again, merged).
+    try:
+        data_document.check_values(overrides, defaults,
+                                   lambda path: str(doc.locate(("data", *path))))  # fmt: skip
+    except data_document.DataError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 # --- the effective configuration ------------------------------------------------------------

@@ -132,3 +132,17 @@ def test_configuration_overrides_are_checked_too() -> None:
 def test_the_defaults_pass_their_own_check() -> None:
     defaults = data.defaults()
     data.check_values(defaults, defaults, lambda _path: "defaults.yaml")
+
+
+def test_a_bad_value_in_the_configuration_file_is_located_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".aims-policy.yaml").write_text("data:\n  reviews:\n    maxIntervalMonths: \"x\"\n",
+                                                encoding="utf-8")  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["check", "--today", "2026-11-22", REFERENCE])
+    assert result.exit_code == 2
+    # line 3, column 5: where `maxIntervalMonths:` is written
+    assert ".aims-policy.yaml:3:5: reviews.maxIntervalMonths must be a whole number (the default " \
+        "is 12), not \"x\"" in result.output
