@@ -61,7 +61,7 @@ def discover(paths: list[str], cwd: str | None = None) -> tuple[list[Candidate],
         if not is_dir:
             _add(found, Candidate(given, display, True))
             continue
-        for file in _walk(given):
+        for file in _walk(given, problems, cwd):
             _add(found, Candidate(file, display_path(file, cwd), False))
     return sorted(found.values(), key=lambda c: c.display), problems
 
@@ -80,15 +80,22 @@ def _rank(candidate: Candidate) -> tuple[bool, bool, str]:
     return (not candidate.explicit, os.path.islink(candidate.path), candidate.display)
 
 
-def _walk(directory: str) -> list[str]:
+def _walk(directory: str, problems: list[Notification], cwd: str) -> list[str]:
     out: list[str] = []
     stack = [directory]
     while stack:
         current = stack.pop()
         try:
             entries = list(os.scandir(current))
-        except OSError:
-            continue  # unreadable or vanished: nothing to check there
+        except FileNotFoundError:
+            continue  # vanished while we walked: nothing to check there
+        except OSError as exc:
+            # A folder we cannot read may hold manifests: say so rather than pass over it.
+            problems.append(Notification("usage", "unreadable-directory",
+                                         f"cannot read directory {display_path(current, cwd)}: "
+                                         f"{exc.strerror}; check its permissions",
+                                         Location(display_path(current, cwd))))  # fmt: skip
+            continue
         for entry in entries:
             try:
                 if entry.is_dir(follow_symlinks=False):

@@ -215,3 +215,24 @@ def test_the_directory_prefilter_knows_aisystem_in_every_unicode_encoding() -> N
 
     encodings = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
     assert tuple("AISystem".encode(e) for e in encodings) == _KIND_MARKS
+
+
+def test_an_unreadable_subdirectory_is_reported_not_passed_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tests run as root here, where permissions do not stop reading: simulate the refusal.
+    manifest(tmp_path / "ok" / "a.yaml", "a")
+    locked = tmp_path / "locked"
+    manifest(locked / "b.yaml", "b")
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> object:
+        if os.path.abspath(path) == str(locked):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found, problems = discover([str(tmp_path)], str(tmp_path))
+    assert shown(found) == ["ok/a.yaml"]
+    assert [str(p) for p in problems] == [
+        "locked:1:1: cannot read directory locked: Permission denied; check its permissions"]
