@@ -181,7 +181,7 @@ def process(candidate: Candidate) -> FileResult:
         out = FileResult(candidate.display)
         out.notifications.append(Notification("engine", "internal-error", f"aims-policy failed "
                                  f"on this file: {type(exc).__name__}: {exc}; this is a bug, "
-                                 "please report it", Location(candidate.display)))  # fmt: skip
+                                 "please report it", Location.whole(candidate.display)))  # fmt: skip
         return out
 
 
@@ -194,7 +194,7 @@ def _process(candidate: Candidate) -> FileResult:
     except OSError as exc:
         out.notifications.append(Notification("load", "unreadable", f"cannot read the file: "
                                               f"{exc.strerror}; check its permissions",
-                                              Location(display)))  # fmt: skip
+                                              Location.whole(display)))  # fmt: skip
         return out
     explicit = candidate.explicit
     mentions_kind = any(mark in raw for mark in _KIND_MARKS)
@@ -247,7 +247,7 @@ def _process(candidate: Candidate) -> FileResult:
 
 def _not_manifest(display: str, why: str) -> Notification:
     return Notification("load", "not-a-manifest", f"not an aims-policy manifest: {why}; pass "
-                        "manifests only, or use --skip-non-manifests", Location(display))  # fmt: skip
+                        "manifests only, or use --skip-non-manifests", Location.whole(display))  # fmt: skip
 
 
 def _system_name(doc: Document) -> str:

@@ -56,7 +56,7 @@ def discover(paths: list[str], cwd: str | None = None) -> tuple[list[Candidate],
             reasons = {errno.ELOOP: "a symbolic link loop", errno.ENOENT: "no such file or directory"}
             reason = reasons.get(exc.errno or 0, exc.strerror or "cannot be read")
             problems.append(Notification("usage", "missing-path", f"{given}: {reason}; "
-                                         "check the path", Location(display, 1, 1)))  # fmt: skip
+                                         "check the path", Location.whole(display)))  # fmt: skip
             continue
         if not is_dir:
             _add(found, Candidate(given, display, True))
@@ -94,7 +94,7 @@ def _walk(directory: str, problems: list[Notification], cwd: str) -> list[str]:
             problems.append(Notification("usage", "unreadable-directory",
                                          f"cannot read directory {display_path(current, cwd)}: "
                                          f"{exc.strerror}; check its permissions",
-                                         Location(display_path(current, cwd))))  # fmt: skip
+                                         Location.whole(display_path(current, cwd))))  # fmt: skip
             continue
         for entry in entries:
             try:

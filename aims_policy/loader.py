@@ -138,7 +138,7 @@ class LoadedFile:
 
 
 def _error(file: str, exc: LoadError) -> Notification:
-    loc = Location(file, exc.line or 1, exc.col or 1) if exc.line is not None else Location(file)
+    loc = Location(file, exc.line or 1, exc.col or 1) if exc.line is not None else Location.whole(file)
     return Notification(kind="load", code=exc.code, message=exc.message, location=loc)
 
 

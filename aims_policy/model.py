@@ -43,7 +43,14 @@ class Location(NamedTuple):
     end_col: int | None = None
 
     def __str__(self) -> str:
+        if self.line <= 0:  # a problem with the file as a whole: no position to give
+            return self.file
         return f"{self.file}:{self.line}:{self.col}"
+
+    @classmethod
+    def whole(cls, file: str) -> "Location":
+        """The file as a whole (missing, unreadable, not a manifest): line and column 0."""
+        return cls(file, 0, 0)
 
 
 class Reference(NamedTuple):

@@ -164,8 +164,8 @@ def test_missing_paths_and_link_loops_named_explicitly_are_problems(
     candidates, problems = discover(["nope.yaml", "loop.yaml", "ok.yaml"], cwd=str(tmp_path))
     assert shown(candidates) == ["ok.yaml"]
     assert [str(p) for p in problems] == [
-        "nope.yaml:1:1: nope.yaml: no such file or directory; check the path",
-        "loop.yaml:1:1: loop.yaml: a symbolic link loop; check the path",
+        "nope.yaml: nope.yaml: no such file or directory; check the path",
+        "loop.yaml: loop.yaml: a symbolic link loop; check the path",
     ]
 
 
@@ -235,4 +235,4 @@ def test_an_unreadable_subdirectory_is_reported_not_passed_over(
     found, problems = discover([str(tmp_path)], str(tmp_path))
     assert shown(found) == ["ok/a.yaml"]
     assert [str(p) for p in problems] == [
-        "locked:1:1: cannot read directory locked: Permission denied; check its permissions"]
+        "locked: cannot read directory locked: Permission denied; check its permissions"]

@@ -85,10 +85,12 @@ def schema_errors(doc: dict[str, Any]) -> list[str]:
 
 
 def broken_run(tmp_path: Path) -> Report:
-    """manifests/ plus a file with bad YAML, with a rule that crashes on every manifest."""
+    """manifests/ plus a file with bad YAML and a binary one (a problem with the file as a whole,
+    which has no region), with a rule that crashes on every manifest."""
     copy_manifests(tmp_path)
     (tmp_path / "manifests" / "broken.yaml").write_text(
         "apiVersion: aims-policy/v1\nkind: AISystem\nmetadata:\n  name: broken\n  bad: [unclosed\n")
+    (tmp_path / "manifests" / "blob.yaml").write_bytes(b"kind: AISystem\x00\x00")
     return check(tmp_path, every_risk, always_crashes)
 
 
@@ -116,9 +118,12 @@ def test_sarif_of_a_broken_run_matches_the_schema_and_reports_problems(tmp_path:
     invocation = doc["runs"][0]["invocations"][0]
     assert invocation["executionSuccessful"] is False
     notes = invocation["toolExecutionNotifications"]
-    load = [n for n in notes if n["descriptor"]["id"].startswith("load/")]
-    assert len(load) == 1
-    where = load[0]["locations"][0]["physicalLocation"]
+    load = sorted((n for n in notes if n["descriptor"]["id"].startswith("load/")),
+                  key=lambda n: n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])  # fmt: skip
+    assert len(load) == 2
+    whole = load[0]["locations"][0]["physicalLocation"]
+    assert whole == {"artifactLocation": {"uri": "manifests/blob.yaml", "uriBaseId": "%SRCROOT%"}}
+    where = load[1]["locations"][0]["physicalLocation"]
     assert where["artifactLocation"] == {"uri": "manifests/broken.yaml", "uriBaseId": "%SRCROOT%"}
     # PyYAML reports an unclosed flow sequence at the end of the input: line 6, column 1.
     assert where["region"]["startLine"] == 6

@@ -29,9 +29,10 @@ def command(level: str, message: str, location: Location | None, title: str) -> 
     props: list[tuple[str, str]] = []
     if location is not None:
         props.append(("file", location.file))
-        props.append(("line", str(location.line)))
-        props.append(("col", str(location.col)))
-        if location.end_line is not None and location.end_line >= location.line:
+        if location.line > 0:
+            props.append(("line", str(location.line)))
+            props.append(("col", str(location.col)))
+        if location.line > 0 and location.end_line is not None and location.end_line >= location.line:
             props.append(("endLine", str(location.end_line)))
             # GitHub only honours a column range on a single line.
             if location.end_line == location.line and location.end_col is not None:

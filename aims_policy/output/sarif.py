@@ -373,6 +373,8 @@ def _physical(loc: Location) -> dict[str, Any]:
     artifact: dict[str, Any] = {"uri": uri}
     if relative:
         artifact["uriBaseId"] = SRCROOT
+    if loc.line <= 0:  # the file as a whole
+        return {"physicalLocation": {"artifactLocation": artifact}}
     region: dict[str, Any] = {"startLine": max(1, loc.line), "startColumn": max(1, loc.col)}
     if loc.end_line is not None and loc.end_line >= loc.line:
         region["endLine"] = loc.end_line
