@@ -96,9 +96,11 @@ def find(cwd: str) -> str | None:
 
 @cache
 def schema() -> dict[str, Any]:
-    from importlib import resources
-
-    text = resources.files("aims_policy.schema").joinpath("config-v1.schema.json").read_text("utf-8")
+    # A plain path beside the package: importlib.resources (and the tempfile it imports) would
+    # cost every run in a repository with a configuration file more than this read.
+    path = os.path.join(os.path.dirname(__file__), "schema", "config-v1.schema.json")
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
     import json
 
     loaded: dict[str, Any] = json.loads(text)

@@ -30,6 +30,9 @@ NOT_ON_THE_CHECK_PATH = ("jsonschema", "multiprocessing", "difflib", "hashlib", 
 
 
 def test_checking_a_valid_manifest_imports_nothing_it_does_not_use() -> None:
+    # Run from the repository root, which has a .aims-policy.yaml: reading a configuration file
+    # is part of the ordinary path too.
+    assert (ROOT / ".aims-policy.yaml").is_file()
     manifest = ROOT / "manifests" / "document-summariser.yaml"
     done = subprocess.run([sys.executable, "-c", PROBE, str(manifest)], capture_output=True,
                           text=True, cwd=ROOT, check=False)  # fmt: skip
