@@ -101,9 +101,11 @@ def schema() -> dict[str, Any]:
     path = os.path.join(os.path.dirname(__file__), "schema", "config-v1.schema.json")
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
-    import json
+    # JSON is YAML, and PyYAML's C loader is loaded already; importing json for this one file
+    # would cost more than the parse (tests/test_config.py checks both read it the same).
+    import yaml
 
-    loaded: dict[str, Any] = json.loads(text)
+    loaded: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return loaded
 
 

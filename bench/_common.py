@@ -67,14 +67,17 @@ def timed(cmd: list[str], cwd: Path | None = None) -> float:
     return time.perf_counter() - start
 
 
-def interleaved(commands: dict[str, list[str]], rounds: int, cwd: Path | None = None) -> dict[str, float]:
-    """Median wall time of each command, running them in turn so that drift hits all alike."""
+def interleaved(commands: dict[str, list[str]], rounds: int, cwd: Path | None = None,
+                cwds: dict[str, Path] | None = None) -> dict[str, float]:  # fmt: skip
+    """Median wall time of each command, running them in turn so that drift hits all alike
+    (``cwds`` gives some commands a working directory of their own)."""
+    where = {name: (cwds or {}).get(name, cwd) for name in commands}
     samples: dict[str, list[float]] = {name: [] for name in commands}
-    for cmd in commands.values():  # warm the page cache and .pyc files
-        timed(cmd, cwd)
+    for name, cmd in commands.items():  # warm the page cache and .pyc files
+        timed(cmd, where[name])
     for _ in range(rounds):
         for name, cmd in commands.items():
-            samples[name].append(timed(cmd, cwd))
+            samples[name].append(timed(cmd, where[name]))
     return {name: statistics.median(values) for name, values in samples.items()}
 
 

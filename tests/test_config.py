@@ -374,3 +374,12 @@ def test_config_schema_prints_the_json_schema(repo: Path) -> None:
     result = invoke("config", "--schema")
     assert json.loads(result.stdout) == config.schema()
     assert config.schema()["$id"].endswith("config-v1.schema.json")
+
+
+def test_the_configuration_schema_reads_the_same_as_json() -> None:
+    import json
+
+    from aims_policy import config
+
+    path = Path(config.__file__).parent / "schema" / "config-v1.schema.json"
+    assert config.schema() == json.loads(path.read_text(encoding="utf-8"))
