@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from aims_policy.engine import Context, Violation, fact, rule
 
-from ._common import eu_refs, in_block, plural
+from ._common import eu_refs, missing_in_block, plural
 from .facts import has_models, in_operation, is_high_risk, is_provider
 
 _A626_NIST = ["GOVERN 1.7", "GOVERN 4.3", "GOVERN 5.2", "MAP 5.2", "MEASURE 2.3", "MEASURE 2.4",
@@ -59,10 +59,10 @@ def high_risk_in_operation(ctx: Context) -> bool:
 )
 def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.monitoring.metrics"):
-        where, missing = in_block(ctx, "monitoring", "metrics")
-        yield ctx.violation(where, "the system is in use but nothing is monitored; add "
-                            "`monitoring.metrics:` with threshold, comparison and frequency",
-                            missing=missing)  # fmt: skip
+        yield missing_in_block(ctx, "monitoring", "metrics",
+            "the system is in use but nothing is monitored; add "
+            "`monitoring.metrics:` with threshold, comparison and frequency"
+        )  # fmt: skip
         return
     for metric in ctx.each("spec.monitoring.metrics"):
         for key, why in (("threshold", "the level that calls for action"),
@@ -92,9 +92,10 @@ def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
 def drift_monitoring(ctx: Context) -> Iterator[Violation]:
     drift = ctx.get("spec.monitoring.drift")
     if drift is None:
-        where, missing = in_block(ctx, "monitoring", "drift")
-        yield ctx.violation(where, "the model in use is not watched for drift; add "
-                            "`monitoring.drift:` with enabled, metrics and action", missing=missing)  # fmt: skip
+        yield missing_in_block(ctx, "monitoring", "drift",
+            "the model in use is not watched for drift; add "
+            "`monitoring.drift:` with enabled, metrics and action"
+        )  # fmt: skip
         return
     if not drift.get("enabled"):
         yield ctx.violation("spec.monitoring.drift.enabled", "drift monitoring is switched off for "
@@ -124,9 +125,10 @@ def drift_monitoring(ctx: Context) -> Iterator[Violation]:
 def alerting(ctx: Context) -> Iterator[Violation]:
     alert = ctx.get("spec.monitoring.alerting")
     if alert is None:
-        where, missing = in_block(ctx, "monitoring", "alerting")
-        yield ctx.violation(where, "monitoring of the system in use raises no alerts; add "
-                            "`monitoring.alerting:` with enabled and channel", missing=missing)  # fmt: skip
+        yield missing_in_block(ctx, "monitoring", "alerting",
+            "monitoring of the system in use raises no alerts; add "
+            "`monitoring.alerting:` with enabled and channel"
+        )  # fmt: skip
     elif not alert.get("enabled"):
         yield ctx.violation("spec.monitoring.alerting.enabled", "alerting is switched off; enable "
                             "it and name the `channel:` alerts go to")  # fmt: skip
@@ -153,10 +155,10 @@ def alerting(ctx: Context) -> Iterator[Violation]:
 )
 def post_market_plan(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.monitoring.postMarketPlanRef"):
-        where, missing = in_block(ctx, "monitoring", "postMarketPlanRef")
-        yield ctx.violation(where, "this high-risk system's provider has no post-market monitoring "
-                            "plan; write one and add `monitoring.postMarketPlanRef:`",
-                            missing=missing)  # fmt: skip
+        yield missing_in_block(ctx, "monitoring", "postMarketPlanRef",
+            "this high-risk system's provider has no post-market monitoring "
+            "plan; write one and add `monitoring.postMarketPlanRef:`"
+        )  # fmt: skip
 
 
 @rule(
@@ -177,10 +179,10 @@ def post_market_plan(ctx: Context) -> Iterator[Violation]:
 )
 def feedback_channel(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.monitoring.feedbackChannel"):
-        where, missing = in_block(ctx, "monitoring", "feedbackChannel")
-        yield ctx.violation(where, "users and affected people have no declared way to give "
-                            "feedback on the system's outputs; add `monitoring.feedbackChannel:`",
-                            missing=missing)  # fmt: skip
+        yield missing_in_block(ctx, "monitoring", "feedbackChannel",
+            "users and affected people have no declared way to give "
+            "feedback on the system's outputs; add `monitoring.feedbackChannel:`"
+        )  # fmt: skip
 
 
 # -- event logs -----------------------------------------------------------------------------
@@ -316,10 +318,10 @@ def reporting_deadline(ctx: Context) -> Iterator[Violation]:
     limit = ctx.param("incidents.maxReportingDays")
     days = ctx.get("spec.incidents.reportingDeadlineDays")
     if days is None:
-        where, missing = in_block(ctx, "incidents", "reportingDeadlineDays")
-        yield ctx.violation(where, f"no deadline for reporting serious incidents is set; add "
-                            f"`incidents.reportingDeadlineDays:` of at most {limit}",
-                            missing=missing)  # fmt: skip
+        yield missing_in_block(ctx, "incidents", "reportingDeadlineDays",
+            f"no deadline for reporting serious incidents is set; add "
+            f"`incidents.reportingDeadlineDays:` of at most {limit}"
+        )  # fmt: skip
     elif days > limit:
         yield ctx.violation("spec.incidents.reportingDeadlineDays", f"serious incidents are "
                             f"reported within {plural(days, 'day')}, beyond the {limit}-day limit; shorten "
@@ -343,9 +345,10 @@ def reporting_deadline(ctx: Context) -> Iterator[Violation]:
 )
 def incident_authority(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.incidents.authority"):
-        where, missing = in_block(ctx, "incidents", "authority")
-        yield ctx.violation(where, "the authority to notify of serious incidents is not named; add "
-                            "`incidents.authority:`", missing=missing)  # fmt: skip
+        yield missing_in_block(ctx, "incidents", "authority",
+            "the authority to notify of serious incidents is not named; add "
+            "`incidents.authority:`"
+        )  # fmt: skip
 
 
 @rule(
@@ -365,6 +368,7 @@ def incident_authority(ctx: Context) -> Iterator[Violation]:
 )
 def external_reporting(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.governance.externalReportingRef"):
-        where, missing = in_block(ctx, "governance", "externalReportingRef")
-        yield ctx.violation(where, "there is no external reporting process for this high-risk "
-                            "system; add `governance.externalReportingRef:`", missing=missing)  # fmt: skip
+        yield missing_in_block(ctx, "governance", "externalReportingRef",
+            "there is no external reporting process for this high-risk "
+            "system; add `governance.externalReportingRef:`"
+        )  # fmt: skip

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from aims_policy.engine import Context, Violation, fact, rule
 from aims_policy.model import Reference
 
-from ._common import eu_refs, in_block
+from ._common import eu_refs, missing_in_block
 from .facts import (
     affects_individuals,
     has_models,
@@ -47,9 +47,10 @@ def decisions_with_legal_effect(ctx: Context) -> bool:
 )
 def instructions_for_use(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.transparency.instructionsForUseRef"):
-        where, missing = in_block(ctx, "transparency", "instructionsForUseRef")
-        yield ctx.violation(where, "this high-risk system has no instructions for use; write them "
-                            "and add `transparency.instructionsForUseRef:`", missing=missing)  # fmt: skip
+        yield missing_in_block(ctx, "transparency", "instructionsForUseRef",
+            "this high-risk system has no instructions for use; write them "
+            "and add `transparency.instructionsForUseRef:`"
+        )  # fmt: skip
 
 
 @rule(
@@ -70,10 +71,10 @@ def instructions_for_use(ctx: Context) -> Iterator[Violation]:
 def ai_interaction_notice(ctx: Context) -> Iterator[Violation]:
     notice = ctx.get("spec.transparency.userNotice")
     if notice is None:
-        where, missing = in_block(ctx, "transparency", "userNotice")
-        yield ctx.violation(where, "people interact with this system directly but it is not stated "
-                            "that they are told it is AI; add `transparency.userNotice: true`",
-                            missing=missing)  # fmt: skip
+        yield missing_in_block(ctx, "transparency", "userNotice",
+            "people interact with this system directly but it is not stated "
+            "that they are told it is AI; add `transparency.userNotice: true`"
+        )  # fmt: skip
     elif not notice:
         yield ctx.violation("spec.transparency.userNotice", "people interacting with this system "
                             "are not told that it is AI (userNotice: false); add the notice and "
@@ -98,10 +99,11 @@ def ai_interaction_notice(ctx: Context) -> Iterator[Violation]:
 def generated_content_marked(ctx: Context) -> Iterator[Violation]:
     marked = ctx.get("spec.transparency.generatedContentMarked")
     if marked is None:
-        where, missing = in_block(ctx, "transparency", "generatedContentMarked")
-        yield ctx.violation(where, "this generative system does not say whether its output is "
-                            "marked as AI-generated; mark it and add "
-                            "`transparency.generatedContentMarked: true`", missing=missing)  # fmt: skip
+        yield missing_in_block(ctx, "transparency", "generatedContentMarked",
+            "this generative system does not say whether its output is "
+            "marked as AI-generated; mark it and add "
+            "`transparency.generatedContentMarked: true`"
+        )  # fmt: skip
     elif not marked:
         yield ctx.violation("spec.transparency.generatedContentMarked", "generated output is not "
                             "marked as AI-generated; label it and set "
@@ -126,10 +128,11 @@ def generated_content_marked(ctx: Context) -> Iterator[Violation]:
 def explanation_available(ctx: Context) -> Iterator[Violation]:
     available = ctx.get("spec.transparency.explanationAvailable")
     if available is None:
-        where, missing = in_block(ctx, "transparency", "explanationAvailable")
-        yield ctx.violation(where, "the system contributes to decisions with legal or similar "
-                            "effect on people but no explanation is offered; add "
-                            "`transparency.explanationAvailable: true`", missing=missing)  # fmt: skip
+        yield missing_in_block(ctx, "transparency", "explanationAvailable",
+            "the system contributes to decisions with legal or similar "
+            "effect on people but no explanation is offered; add "
+            "`transparency.explanationAvailable: true`"
+        )  # fmt: skip
     elif not available:
         yield ctx.violation("spec.transparency.explanationAvailable", "people affected by the "
                             "system's decisions cannot obtain an explanation; provide one and set "
@@ -155,10 +158,10 @@ def explanation_available(ctx: Context) -> Iterator[Violation]:
 )
 def technical_documentation(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.transparency.technicalDocumentationRef"):
-        where, missing = in_block(ctx, "transparency", "technicalDocumentationRef")
-        yield ctx.violation(where, "this high-risk system has no technical documentation; "
-                            "reference it with `transparency.technicalDocumentationRef:`",
-                            missing=missing)  # fmt: skip
+        yield missing_in_block(ctx, "transparency", "technicalDocumentationRef",
+            "this high-risk system has no technical documentation; "
+            "reference it with `transparency.technicalDocumentationRef:`"
+        )  # fmt: skip
 
 
 @rule(

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 from aims_policy.engine import Context, Item, Violation, fact, rule
 
-from ._common import eu_refs, in_block
+from ._common import eu_refs, missing_in_block
 from .facts import (
     due_by,
     in_operation,
@@ -65,10 +65,10 @@ def generative_or_general_purpose(ctx: Context) -> bool:
 )
 def validation_metrics(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.validation.metrics"):
-        where, missing = in_block(ctx, "validation", "metrics")
-        yield ctx.violation(where, "the system is validated or in use but no validation metrics "
-                            "with thresholds are declared; add `validation.metrics:`",
-                            missing=missing)  # fmt: skip
+        yield missing_in_block(ctx, "validation", "metrics",
+            "the system is validated or in use but no validation metrics "
+            "with thresholds are declared; add `validation.metrics:`"
+        )  # fmt: skip
         return
     for metric in ctx.each("spec.validation.metrics"):
         if metric.get("result") is None:
@@ -132,9 +132,10 @@ def validation_fresh(ctx: Context) -> Iterator[Violation]:
     last = ctx.get("spec.validation.lastValidated")
     day = ctx.date(last)
     if day is None:
-        where, missing = in_block(ctx, "validation", "lastValidated")
-        yield ctx.violation(where, "the system is in use but the date of its last validation is "
-                            "not recorded; add `validation.lastValidated:`", missing=missing)  # fmt: skip
+        yield missing_in_block(ctx, "validation", "lastValidated",
+            "the system is in use but the date of its last validation is "
+            "not recorded; add `validation.lastValidated:`"
+        )  # fmt: skip
         return
     due = due_by(ctx, last)
     if due is not None and due < ctx.today:
@@ -194,9 +195,10 @@ def _judge_tests(ctx: Context, tests: list[Item], kind: str) -> Iterator[Violati
 def robustness_tests(ctx: Context) -> Iterator[Violation]:
     tests = list(ctx.each("spec.validation.robustnessTests"))
     if not tests:
-        where, missing = in_block(ctx, "validation", "robustnessTests")
-        yield ctx.violation(where, "this high-risk system records no robustness tests; test it "
-                            "and add `validation.robustnessTests:`", missing=missing)  # fmt: skip
+        yield missing_in_block(ctx, "validation", "robustnessTests",
+            "this high-risk system records no robustness tests; test it "
+            "and add `validation.robustnessTests:`"
+        )  # fmt: skip
         return
     yield from _judge_tests(ctx, tests, "robustness")
 
@@ -233,10 +235,10 @@ def security_tests(ctx: Context) -> Iterator[Violation]:
                 yield ctx.violation("spec.validation.securityTests", f"no {kind} test is "
                                     f"recorded; run one and add it with `type: {kind}`")  # fmt: skip
             else:
-                where, missing = in_block(ctx, "validation", "securityTests")
-                yield ctx.violation(where, f"no {kind} test is recorded; run one and add it "
-                                    f"under `validation.securityTests` with `type: {kind}`",
-                                    missing=missing)  # fmt: skip
+                yield missing_in_block(ctx, "validation", "securityTests",
+                    f"no {kind} test is recorded; run one and add it "
+                    f"under `validation.securityTests` with `type: {kind}`"
+                )  # fmt: skip
             continue
         yield from _judge_tests(ctx, of_kind, kind)
 
@@ -260,10 +262,10 @@ def security_tests(ctx: Context) -> Iterator[Violation]:
 def release_approval(ctx: Context) -> Iterator[Violation]:
     approval = ctx.get("spec.validation.releaseApproval")
     if approval is None:
-        where, missing = in_block(ctx, "validation", "releaseApproval")
-        yield ctx.violation(where, "the system is deployed but no release approval is recorded; "
-                            "add `validation.releaseApproval:` with approver and date",
-                            missing=missing)  # fmt: skip
+        yield missing_in_block(ctx, "validation", "releaseApproval",
+            "the system is deployed but no release approval is recorded; "
+            "add `validation.releaseApproval:` with approver and date"
+        )  # fmt: skip
         return
     if not approval.get("approver"):
         yield ctx.violation("spec.validation.releaseApproval", "the release approval does not name "
