@@ -137,17 +137,26 @@ def _run(candidates: list[Candidate], ruleset: RuleSet, options: Options, cwd: s
     a time and memory holds what the report keeps, not every file's intermediate record."""
     _set_state(ruleset, options, cwd)
     jobs = options.jobs or os.cpu_count() or 1
-    if jobs <= 1 or len(candidates) < PARALLEL_THRESHOLD:
-        yield from _reporting(map(process, candidates), len(candidates), progress)
+    total = len(candidates)
+    if jobs <= 1 or total < PARALLEL_THRESHOLD:
+        yield from _reporting(map(process, _drain(candidates)), total, progress)
         return
     import multiprocessing
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
-    chunk = max(1, min(64, len(candidates) // (jobs * 8)))
+    chunk = max(1, min(64, total // (jobs * 8)))
     with context.Pool(jobs, initializer=_set_state, initargs=(ruleset, options, cwd)) as pool:
-        yield from _reporting(pool.imap(process, candidates, chunksize=chunk), len(candidates),
+        yield from _reporting(pool.imap(process, _drain(candidates), chunksize=chunk), total,
                               progress)  # fmt: skip
+
+
+def _drain(items: list[Candidate]) -> Iterator[Candidate]:
+    """The items in order, each let go of as it is handed out: the list of every file to check
+    must not outlive its use (the report keeps only what the files contributed)."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def _reporting(results: Iterable[FileResult], total: int,
@@ -417,6 +426,46 @@ def _item_of(data: Any, path: tuple[Any, ...]) -> str | None:
     return found
 
 
+class _Shared(dict[Any, Any]):
+    """One copy of each equal value in the report. Results from worker processes arrive as fresh
+    copies (unpickling shares nothing between files), and a rule id, a reason, a control list or a
+    supplier's name repeated across ten thousand manifests would otherwise be kept ten thousand
+    times. Within one file's result pickling already shares (its file name, its system names),
+    and values particular to one system are not worth an entry here."""
+
+    def __call__(self, value: Any) -> Any:
+        return self.setdefault(value, value)
+
+    def strings(self, values: tuple[str, ...]) -> tuple[str, ...]:
+        shared = self.get(values)
+        if shared is None:
+            shared = self[values] = tuple(map(self, values))
+        return shared
+
+    def deep(self, value: Any) -> Any:
+        """``value`` with its strings and tuples shared, named tuples included (what a
+        cross-manifest rule collects: ids, names, licences), locations excepted."""
+        if isinstance(value, str):
+            return self(value)
+        if type(value) is tuple:
+            items = tuple(map(self.deep, value))
+            try:
+                return self(items)
+            except TypeError:  # a custom pack may collect lists or dicts: kept, not shared
+                return items
+        if isinstance(value, tuple) and hasattr(value, "_make") and not isinstance(value, Location):
+            return value._make(map(self.deep, value))
+        return value
+
+    def system(self, info: SystemInfo) -> SystemInfo:
+        return info._replace(risk_level=self(info.risk_level), eu_category=self(info.eu_category),
+                             owner=self(info.owner))  # fmt: skip
+
+    def finding(self, f: Finding) -> Finding:
+        return f._replace(rule_id=self(f.rule_id), severity=self(f.severity),
+                          controls=self.strings(f.controls))  # fmt: skip
+
+
 def _assemble(results: Iterable[FileResult], notifications: list[Notification], ruleset: RuleSet,
               options: Options) -> Report:  # fmt: skip
     findings: list[Finding] = []
@@ -427,17 +476,19 @@ def _assemble(results: Iterable[FileResult], notifications: list[Notification], 
     entries: dict[str, list[Entry]] = {}
     exceptions: list[tuple[str, Any, Location]] = []
     traces: list[tuple[str, str, str, tuple[str, ...]]] = []
+    share = _Shared()
     for r in results:
         if r.is_manifest or r.notifications:
             files.append(r.file)
-        findings.extend(r.findings)
-        result_rows.extend(rows_of(r.results))
-        systems.extend(r.systems)
+        findings.extend(share.finding(f) for f in r.findings)
+        result_rows.extend((system, share(status), share.strings(ids), share.strings(why))
+                           for system, status, ids, why in rows_of(r.results))  # fmt: skip
+        systems.extend(share.system(s) for s in r.systems)
         notes.extend(r.notifications)
         exceptions.extend(r.exceptions)
         traces.extend(r.traces)
         for rule_id, items in r.entries.items():
-            entries.setdefault(rule_id, []).extend(items)
+            entries.setdefault(rule_id, []).extend(map(share.deep, items))
     for set_rule in ruleset.set_rules:
         collected = entries.get(set_rule.id, [])
         try:

@@ -66,7 +66,8 @@ def check_reference(value: str, manifest_dir: str, root: str) -> str:
     return OK if os.path.exists(target) else MISSING
 
 
-@lru_cache(maxsize=4096)
+# Bounded small: directories are met in the order of the walk, so recent ones are what repeats.
+@lru_cache(maxsize=256)
 def _real_directory(path: str) -> str:
     return os.path.realpath(path)
 

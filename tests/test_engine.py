@@ -159,6 +159,21 @@ def test_parallel_evaluation_equals_serial(tmp_path: Path) -> None:
     parallel = check([str(tmp_path)], options=Options(today=TODAY, data=data, jobs=2), cwd=str(tmp_path))
     assert len(serial.files) >= 48
     assert render(serial, "json") == render(parallel, "json")
+    _assert_kept_once(parallel)
+
+
+def _assert_kept_once(report: Any) -> None:
+    """Values that workers send again for every manifest (rule ids, reasons, control lists) are
+    kept once in the parent: a large run must not hold ten thousand copies of each."""
+    by_value: dict[Any, int] = {}
+    for row in report.results._rows:
+        for value in (row[2], row[3], *row[2], *row[3]):
+            by_value.setdefault(value, id(value))
+            assert by_value[value] == id(value), f"{value!r} is kept more than once"
+    for finding in report.findings:
+        for value in (finding.rule_id, finding.controls):
+            by_value.setdefault(value, id(value))
+            assert by_value[value] == id(value), f"{value!r} is kept more than once"
 
 
 def test_explain_shows_facts_and_conditions(tmp_path: Path) -> None:
