@@ -71,11 +71,13 @@ def main() -> None:
         rows = [measure(count, only, args.jobs) for count in counts]
         for row in rows:
             print(f"{label:<10} {row['files']:>6} manifests, {row['findings']:>7} findings: parent peak "
-                  f"{row['parent_mb']:6.1f} MB, largest worker {row['worker_mb']:6.1f} MB")  # type: ignore[str-format]
+                  f"{row['parent_mb']:6.1f} MB, largest worker {row['worker_mb']:6.1f} MB")
         first, last = rows[0], rows[-1]
         grow = float(last["parent_mb"]) - float(first["parent_mb"])  # type: ignore[arg-type]
         extra = int(last["findings"]) - int(first["findings"])  # type: ignore[call-overload]
-        per = f", {grow * 1024 / extra:.2f} KB per added finding" if extra else ""
+        added = int(last["files"]) - int(first["files"])  # type: ignore[call-overload]
+        per = (f", {grow * 1024 / extra:.2f} KB per added finding" if extra
+               else f", {grow * 1024 / added:.2f} KB per added manifest" if added else "")  # fmt: skip
         print(f"{label:<10} growth {first['files']} -> {last['files']} manifests: {grow:+.1f} MB{per}")
         print(f"RESULT {label}: peak memory at {last['files']} manifests = "
               f"{float(last['parent_mb']):.1f} MB parent, {float(last['worker_mb']):.1f} MB per "  # type: ignore[arg-type]
