@@ -329,6 +329,7 @@ def generate_fast_validator() -> str:
     )
     # Our loader never produces decimal.Decimal; importing decimal would only cost start-up time.
     code = code.replace("from decimal import Decimal\n", "Decimal = float\n")
+    code = _without_definitions(code)
     entry = re.search(r"^def (\w+)\(", code, re.M)
     assert entry is not None, "fastjsonschema generated no function"
     code += f"\n\nvalidate = {entry.group(1)}\n"
@@ -338,6 +339,21 @@ def generate_fast_validator() -> str:
         "changing the schema.\n# ruff: noqa\n# mypy: ignore-errors\n"
     )
     return header + code
+
+
+def _without_definitions(code: str) -> str:
+    """Drop the schema fragment fastjsonschema embeds in every error it can raise (two thirds of
+    the generated code): a failed fast check is re-run through jsonschema for the precise error,
+    so those fragments are never read, yet every run would load them."""
+    import ast
+
+    tree = ast.parse(code)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg == "definition":
+                    keyword.value = ast.Constant(None)
+    return ast.unparse(tree) + "\n"
 
 
 if __name__ == "__main__":  # pragma: no cover - developer tool
