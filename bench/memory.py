@@ -7,6 +7,8 @@ Two trees, each of uniquely named copies of the example manifests in subfolders:
   of manifests is the tool's own: this is the figure held to the 150 MB target.
 * examples: copies of every example, gaps included (~36 findings per manifest). Memory grows
   with the findings the report must hold; the script prints the cost per finding.
+* compliant without the cross-manifest rules (--ignore AIMS-SET): what is left of the growth
+  when nothing has to be remembered across manifests, only the report's row for each system.
 
 Each run is a fresh process running the command line in-process (text output to a file), which
 reports its own peak resident set and its largest worker's (getrusage)."""
@@ -24,14 +26,14 @@ from pathlib import Path
 from _common import ENV, PY, TODAY, make_tree
 
 
-def child(tree: str, jobs: int, out: str) -> None:
+def child(tree: str, jobs: int, out: str, extra: list[str]) -> None:
     from aims_policy.cli import main
 
     stdout = sys.stdout
     with open(out, "w", encoding="utf-8") as sink:
         sys.stdout = sink
         try:
-            main(["check", tree, "--root", tree, "--today", TODAY, "--jobs", str(jobs)])
+            main(["check", tree, "--root", tree, "--today", TODAY, "--jobs", str(jobs), *extra])
         except SystemExit:
             pass
         finally:
@@ -42,12 +44,12 @@ def child(tree: str, jobs: int, out: str) -> None:
     print(json.dumps({"parent_mb": own, "worker_mb": workers, "summary": summary}))
 
 
-def measure(count: int, only: str | None, jobs: int) -> dict[str, object]:
+def measure(count: int, only: str | None, jobs: int, extra: list[str]) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "tree"
         make_tree(tree, count, only)
         proc = subprocess.run([PY, __file__, "--child", str(tree), "--jobs", str(jobs),
-                               "--out", str(Path(tmp) / "out.txt")], env=ENV,
+                               "--out", str(Path(tmp) / "out.txt"), *extra], env=ENV,
                               capture_output=True, text=True, check=True)  # fmt: skip
     row: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
     summary = str(row["summary"])
@@ -62,26 +64,31 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=0)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args, check_args = parser.parse_known_args()  # a child passes the rest on to the check
     if args.child:
-        child(args.child, args.jobs, args.out)
+        child(args.child, args.jobs, args.out, check_args)
         return
     counts = [int(c) for c in args.counts.split(",")]
-    for label, only in (("compliant", "document-summariser"), ("examples", None)):
-        rows = [measure(count, only, args.jobs) for count in counts]
+    cases: tuple[tuple[str, str | None, list[str]], ...] = (("compliant", "document-summariser", []), ("examples", None, []),
+             ("no-set", "document-summariser", ["--ignore", "AIMS-SET"]))  # fmt: skip
+    for label, only, extra in cases:
+        rows = [measure(count, only, args.jobs, extra) for count in counts]
         for row in rows:
             print(f"{label:<10} {row['files']:>6} manifests, {row['findings']:>7} findings: parent peak "
                   f"{row['parent_mb']:6.1f} MB, largest worker {row['worker_mb']:6.1f} MB")
         first, last = rows[0], rows[-1]
         grow = float(last["parent_mb"]) - float(first["parent_mb"])  # type: ignore[arg-type]
-        extra = int(last["findings"]) - int(first["findings"])  # type: ignore[call-overload]
+        more = int(last["findings"]) - int(first["findings"])  # type: ignore[call-overload]
         added = int(last["files"]) - int(first["files"])  # type: ignore[call-overload]
-        per = (f", {grow * 1024 / extra:.2f} KB per added finding" if extra
+        per = (f", {grow * 1024 / more:.2f} KB per added finding" if more
                else f", {grow * 1024 / added:.2f} KB per added manifest" if added else "")  # fmt: skip
         print(f"{label:<10} growth {first['files']} -> {last['files']} manifests: {grow:+.1f} MB{per}")
         print(f"RESULT {label}: peak memory at {last['files']} manifests = "
               f"{float(last['parent_mb']):.1f} MB parent, {float(last['worker_mb']):.1f} MB per "  # type: ignore[arg-type]
               f"worker (target <= 150 MB{' for the tool itself' if label == 'compliant' else ''})")
+        if label == "no-set":
+            print("RESULT no-set: the growth left without the cross-manifest rules is the report's "
+                  "row for each system (name, file, title, risk level, not-applicable rules)")
 
 
 if __name__ == "__main__":
