@@ -449,10 +449,9 @@ class _Shared(dict[Any, Any]):
             return self(value)
         if type(value) is tuple:
             items = tuple(map(self.deep, value))
-            try:
-                return self(items)
-            except TypeError:  # a custom pack may collect lists or dicts: kept, not shared
-                return items
+            # Only tuples of strings are shared whole: equal is not same for other values
+            # ((1,) == (True,)), and a custom pack may collect lists, which cannot be keys.
+            return self(items) if all(type(i) is str for i in items) else items
         if isinstance(value, tuple) and hasattr(value, "_make") and not isinstance(value, Location):
             return value._make(map(self.deep, value))
         return value
