@@ -448,10 +448,11 @@ class _Shared(dict[Any, Any]):
         if isinstance(value, str):
             return self(value)
         if type(value) is tuple:
-            items = tuple(map(self.deep, value))
             # Only tuples of strings are shared whole: equal is not same for other values
             # ((1,) == (True,)), and a custom pack may collect lists, which cannot be keys.
-            return self(items) if all(type(i) is str for i in items) else items
+            if all(type(i) is str for i in value):
+                return self.strings(value)
+            return tuple(map(self.deep, value))
         if isinstance(value, tuple) and hasattr(value, "_make") and not isinstance(value, Location):
             return value._make(map(self.deep, value))
         return value
@@ -487,7 +488,7 @@ def _assemble(results: Iterable[FileResult], notifications: list[Notification], 
         exceptions.extend(r.exceptions)
         traces.extend(r.traces)
         for rule_id, items in r.entries.items():
-            entries.setdefault(rule_id, []).extend(map(share.deep, items))
+            entries.setdefault(rule_id, []).extend(e._replace(value=share.deep(e.value)) for e in items)
     for set_rule in ruleset.set_rules:
         collected = entries.get(set_rule.id, [])
         try:
