@@ -385,22 +385,14 @@ def _record(outcome: Outcome, doc: Document, system: str, out: FileResult, optio
             ident=ident(doc.data, target),
             system=system,
             item=_item_of(doc.data, target),
-            controls=_refs_of(meta),
+            controls=meta.iso_refs,
             explanation=(*outcome.trace, *v.because) if explain else (),
         ))  # fmt: skip
 
 
-# One shared tuple and string per rule rather than a copy per finding or result: a large run
-# keeps hundreds of thousands of them.
-_REFS: dict[str, tuple[str, ...]] = {}
+# The reason is formatted once per rule, not once per manifest the rule does not apply to (the
+# parent's _Shared then keeps one copy across workers, as it does for control lists).
 _REASONS: dict[str, str] = {}
-
-
-def _refs_of(meta: RuleMeta) -> tuple[str, ...]:
-    refs = _REFS.get(meta.id)
-    if refs is None or refs != meta.controls + meta.clauses:
-        refs = _REFS[meta.id] = meta.controls + meta.clauses
-    return refs
 
 
 def _applies_reason(meta: RuleMeta) -> str:
@@ -509,7 +501,7 @@ def _assemble(results: Iterable[FileResult], notifications: list[Notification], 
             findings.append(Finding(
                 rule_id=meta.id, severity=severity, message=v.message,
                 location=v.location or Location("?"), json_path=pointer(v.target),
-                ident=ident_path, system=system, controls=_refs_of(meta),
+                ident=ident_path, system=system, controls=share.strings(meta.iso_refs),
                 explanation=v.because,
             ))  # fmt: skip
     from aims_policy import policy
