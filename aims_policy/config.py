@@ -144,6 +144,8 @@ def load(path: str, cwd: str | None = None) -> Config:
         if key == "output":
             for sub in values[key]:
                 positions[f"output.{sub}"] = doc.locate((key, sub))
+    if isinstance(values.get("data"), Mapping):
+        _data_positions(values["data"], doc, ("data",), positions)
     exceptions = tuple(
         (declared["system"], declared, doc.locate(("exceptions", index)))
         for index, declared in enumerate(values.get("exceptions", []))
@@ -288,30 +290,25 @@ def _check_date(value: str, doc: Document, path: tuple[str | int, ...]) -> None:
 
 
 def _check_data(overrides: Mapping[str, Any], doc: Document) -> None:
-    """Unknown data parameters are typos that would silently change nothing."""
+    """Unknown data parameters are typos that would silently change nothing. Values are checked
+    when the data is loaded (``data.load``), once the data files they may build on are merged."""
     from aims_policy import data as data_document
 
-    def walk(override: Mapping[str, Any], base: Mapping[str, Any], path: tuple[str, ...]) -> None:
-        for key, value in override.items():
-            if key not in base:
-                import difflib
-
-                close = difflib.get_close_matches(key, list(base), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(base)}"
-                dotted = ".".join((*path, key))
-                raise ConfigError(f"{doc.locate(('data', *path, key))}: unknown data parameter "
-                                  f"{dotted!r}{hint}")  # fmt: skip
-            if isinstance(value, Mapping) and isinstance(base[key], Mapping) and base[key]:
-                walk(value, base[key], (*path, key))
-
-    defaults = data_document.defaults()
-    walk(overrides, defaults, ())
-    # Values too, here where their positions are known (data.load checks them again, merged).
     try:
-        data_document.check_values(overrides, defaults,
-                                   lambda path: str(doc.locate(("data", *path))))  # fmt: skip
+        data_document.check_keys(overrides, data_document.defaults(),
+                                 lambda path: str(doc.locate(("data", *path))))  # fmt: skip
     except data_document.DataError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def _data_positions(node: Mapping[str, Any], doc: Document, path: tuple[str, ...],
+                    positions: dict[str, Location]) -> None:  # fmt: skip
+    """Where each ``data`` parameter is written, for messages about its value."""
+    for key, value in node.items():
+        here = (*path, key)
+        positions[".".join(here)] = doc.locate(here)
+        if isinstance(value, Mapping):
+            _data_positions(value, doc, here, positions)
 
 
 # --- the effective configuration ------------------------------------------------------------

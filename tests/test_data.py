@@ -146,3 +146,24 @@ def test_a_bad_value_in_the_configuration_file_is_located_there(
     # line 3, column 5: where `maxIntervalMonths:` is written
     assert ".aims-policy.yaml:3:5: reviews.maxIntervalMonths must be a whole number (the default " \
         "is 12), not \"x\"" in result.output
+
+
+def test_configuration_data_may_build_on_its_data_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A control that a configured data file adds to the catalog may be required in the
+    configuration's own `data`: values are judged against the data files merged in."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "org.yaml").write_text("controls:\n  annexA: [A.2.2, A.99.1]\n", encoding="utf-8")
+    (tmp_path / ".aims-policy.yaml").write_text(
+        "data-files: [org.yaml]\ndata:\n  controls:\n    requiredByRiskLevel:\n      high: [A.99.1]\n",
+        encoding="utf-8")  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["check", "--today", "2026-11-22", REFERENCE])
+    assert result.exit_code == 0, result.output
+    # Without the data file the same value is refused, at the line where it is written.
+    (tmp_path / ".aims-policy.yaml").write_text(
+        "data:\n  controls:\n    requiredByRiskLevel:\n      high: [A.99.1]\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--today", "2026-11-22", REFERENCE])
+    assert result.exit_code == 2
+    assert ".aims-policy.yaml:4:7: controls.requiredByRiskLevel.high must be" in result.output

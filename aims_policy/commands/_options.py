@@ -134,7 +134,8 @@ def prepare(paths: tuple[str, ...], params: Mapping[str, Any],
                  "them from the configuration")  # fmt: skip
     day = parse_today(params.get("today"))
     try:
-        data = data_document.load(values["data-files"], values["data"] or None)
+        data = data_document.load(values["data-files"], values["data"] or None,
+                                  lambda path: effective.config.where(".".join(("data", *path))))  # fmt: skip
     except data_document.DataError as exc:
         fail(str(exc))
     try:

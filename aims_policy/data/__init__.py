@@ -38,10 +38,12 @@ class DataError(ValueError):
     """A data override file that cannot be used."""
 
 
-def load(files: Iterable[str | Path] = (), overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Defaults, then each override file in order, then ``overrides`` (from configuration).
-    Every override is checked against the defaults: known parameter, value of the default's type
-    and in its range. A bad value would otherwise surface as a crash inside the rules."""
+def load(files: Iterable[str | Path] = (), overrides: Mapping[str, Any] | None = None,
+         where: Callable[[tuple[str, ...]], str] | None = None) -> dict[str, Any]:
+    """Defaults, then each override file in order, then ``overrides`` (from configuration; ``where``
+    names the place of each of its paths). Every override is checked against the data merged so
+    far: known parameter, value of the default's type and in its range. A bad value would
+    otherwise surface as a crash inside the rules."""
     from aims_policy.loader import load_bytes
 
     data = defaults()
@@ -56,12 +58,10 @@ def load(files: Iterable[str | Path] = (), overrides: Mapping[str, Any] | None =
         for doc in loaded.documents:
             if not isinstance(doc.data, Mapping):
                 raise DataError(f"{file}:1:1: a data file must be a mapping of parameters")
-            _check_keys(doc.data, data, str(file), doc, ())
-            check_values(doc.data, data, _locator(doc))
-            data = merge(data, doc.data)
+            check_keys(doc.data, data, _locator(doc))
+            data = check_values(doc.data, data, _locator(doc))
     if overrides:
-        check_values(overrides, data, lambda _path: "configuration `data`")
-        data = merge(data, overrides)
+        data = check_values(overrides, data, where or (lambda _path: "configuration `data`"))
     return data
 
 
@@ -72,8 +72,8 @@ def _locator(doc: Any) -> Callable[[tuple[str, ...]], str]:
     return where
 
 
-def _check_keys(override: Mapping[str, Any], base: Mapping[str, Any], file: str, doc: Any,
-                path: tuple[str, ...]) -> None:  # fmt: skip
+def check_keys(override: Mapping[str, Any], base: Mapping[str, Any],
+               where: Callable[[tuple[str, ...]], str], path: tuple[str, ...] = ()) -> None:  # fmt: skip
     """Unknown parameters are almost always typos that would silently change nothing."""
     import difflib
 
@@ -81,10 +81,10 @@ def _check_keys(override: Mapping[str, Any], base: Mapping[str, Any], file: str,
         if key not in base:
             close = difflib.get_close_matches(key, list(base), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(base)}"
-            loc = doc.locate((*path, key))
-            raise DataError(f"{loc}: unknown data parameter {'.'.join((*path, key))!r}{hint}")
+            raise DataError(f"{where((*path, key))}: unknown data parameter "
+                            f"{'.'.join((*path, key))!r}{hint}")  # fmt: skip
         if isinstance(value, Mapping) and isinstance(base[key], Mapping) and base[key]:
-            _check_keys(value, base[key], file, doc, (*path, key))
+            check_keys(value, base[key], where, (*path, key))
 
 
 # The least value a numeric parameter may take; a threshold below 0 means nothing, and an interval
@@ -99,14 +99,15 @@ _RISK_LEVEL_LISTS = ("risk.highRiskLevels",)
 
 
 def check_values(override: Mapping[str, Any], base: Mapping[str, Any],
-                 where: Callable[[tuple[str, ...]], str]) -> None:  # fmt: skip
-    """Raise DataError unless every value in ``override`` has the type of its default in ``base``
-    (the data merged so far) and lies in its range. ``where(path)`` names the place for a message
-    (``file:line:col``). Keys are assumed known (``_check_keys``)."""
+                 where: Callable[[tuple[str, ...]], str]) -> dict[str, Any]:  # fmt: skip
+    """``base`` (the data merged so far) with ``override`` merged in; DataError unless every value
+    in ``override`` has the type of its default in ``base`` and lies in its range. ``where(path)``
+    names the place for a message (``file:line:col``). Keys are assumed known (``check_keys``)."""
     merged = merge(base, override)
     catalog = set(merged.get("controls", {}).get("annexA", []))
     levels = set(base.get("controls", {}).get("requiredByRiskLevel", {}))
     _check_node(override, base, (), where, catalog, levels)
+    return merged
 
 
 def _check_node(override: Mapping[str, Any], base: Mapping[str, Any], path: tuple[str, ...],
