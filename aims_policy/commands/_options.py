@@ -149,11 +149,7 @@ def prepare(paths: tuple[str, ...], params: Mapping[str, Any],
     known = [r.id for r in ruleset.rules]
     for rule_id in why_not:
         if rule_id not in known:
-            import difflib
-
-            close = difflib.get_close_matches(rule_id, known, n=1)
-            hint = f"; did you mean {close[0]}?" if close else "; `aims-policy rules` lists them"
-            fail(f"--why-not {rule_id}: no such rule among those evaluated{hint}")
+            fail(f"--why-not {rule_id}: no such rule among those evaluated{did_you_mean(rule_id, known)}")
     options = Options(
         full_run=not paths,
         today=day,
@@ -190,12 +186,6 @@ def check_targets(ruleset: RuleSet, select: tuple[str, ...], ignore: tuple[str, 
     candidates = sorted({*ids, *(i.rsplit("-", 1)[0] for i in ids), *(ref for m in metas for ref in m.iso_refs),
                          *(f"tag:{t}" for m in metas for t in m.tags)})  # fmt: skip
 
-    def hint(word: str, choices: list[str]) -> str:
-        import difflib
-
-        close = difflib.get_close_matches(word, choices, n=1)
-        return f"; did you mean {close[0]}?" if close else "; `aims-policy rules` lists them"
-
     def where(key: str, given: Any) -> str:
         if given:  # the flag replaces (select/ignore) or wins for this rule (severity)
             return f"--{key}"
@@ -205,8 +195,16 @@ def check_targets(ruleset: RuleSet, select: tuple[str, ...], ignore: tuple[str, 
         for pattern in patterns:
             if not any(matches(m, (pattern,)) for m in metas):
                 fail(f"{where(key, cli.get(key))} {pattern}: matches no rule"
-                     f"{hint(pattern, candidates)}")  # fmt: skip
+                     f"{did_you_mean(pattern, candidates)}")  # fmt: skip
     for rule in severity:
         if rule not in ids:
             fail(f"{where('severity', rule in (cli.get('severity') or {}))} {rule}: no such rule"
-                 f"{hint(rule, sorted(ids))}")  # fmt: skip
+                 f"{did_you_mean(rule, sorted(ids))}")  # fmt: skip
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    """The end of a "no such rule" message: the closest known name, or where to find them all."""
+    import difflib  # only a mistake pays for it
+
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f"; did you mean {close[0]}?" if close else "; `aims-policy rules` lists them"

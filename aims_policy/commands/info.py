@@ -100,10 +100,9 @@ def explain(rule_id: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...
     metas = {m.id: m for m in _all_rules(rule_dirs, rule_packs)}
     meta = metas.get(rule_id.upper())
     if meta is None:
-        import difflib
+        from aims_policy.commands._options import did_you_mean
 
-        close = difflib.get_close_matches(rule_id.upper(), list(metas), n=1)
-        hint = f"; did you mean {close[0]}?" if close else "; `aims-policy rules` lists them"
+        hint = did_you_mean(rule_id.upper(), list(metas))
         click.echo(f"aims-policy: error: no rule {rule_id!r}{hint}", err=True)
         sys.exit(2)
     click.echo(explain_text(meta))
