@@ -120,28 +120,26 @@ def _from_sarif(path: str, document: dict[str, Any]) -> Baseline:
     return Baseline(path, frozenset(found), tuple(entries))
 
 
-def stale(baseline: Baseline, findings: Iterable[Finding], systems: Collection[str] | None = None,
-          rules: Collection[str] | None = None) -> list[str]:  # fmt: skip
+def stale(baseline: Baseline, findings: Iterable[Finding], systems: Collection[str],
+          rules: Collection[str]) -> list[str]:  # fmt: skip
     """Fingerprints recorded in the baseline that no finding has any more (fixed, or removed).
 
-    With ``systems`` and ``rules`` (what this run checked and evaluated), an entry counts only
+    ``systems`` and ``rules`` are what this run checked and evaluated: an entry counts only
     when the run could have found it again: an entry for a system not checked, or for a rule not
     evaluated (``--select``/``--ignore``), is not fixed, merely out of sight. An entry whose system
     and rule are unknown (a SARIF result without them) cannot be judged and is not counted."""
     present = {f.fingerprint for f in findings}
     missing = baseline.fingerprints - present
-    if systems is None and rules is None:
-        return sorted(missing)
     about = {e["fingerprint"]: e for e in baseline.entries}
     out = []
     for fingerprint in missing:
         recorded = about.get(fingerprint)
         if recorded is None or not isinstance(recorded.get("rule"), str):
             continue
-        if rules is not None and recorded["rule"] not in rules:
+        if recorded["rule"] not in rules:
             continue
         system = recorded.get("system")
-        if systems is not None and system is not None and system not in systems:
+        if system is not None and system not in systems:
             continue
         out.append(fingerprint)
     return sorted(out)
