@@ -34,6 +34,7 @@ from aims_policy.validate import API_VERSION, KIND, NON_BLOCKING, SCHEMA_RULES, 
 
 if TYPE_CHECKING:
     from aims_policy.baseline import Baseline
+    from aims_policy.engine import Fold
 
 #: Below this many files a worker pool costs more than it saves.
 PARALLEL_THRESHOLD = 48
@@ -423,7 +424,8 @@ class _Shared(dict[Any, Any]):
     copies (unpickling shares nothing between files), and a rule id, a reason, a control list or a
     supplier's name repeated across ten thousand manifests would otherwise be kept ten thousand
     times. Within one file's result pickling already shares (its file name, its system names),
-    and values particular to one system are not worth an entry here."""
+    and values particular to one system are not worth an entry here. What cross-manifest rules
+    collect is theirs to keep or drop (see ``rules/crossmanifest.py``)."""
 
     def __call__(self, value: Any) -> Any:
         return self.setdefault(value, value)
@@ -433,21 +435,6 @@ class _Shared(dict[Any, Any]):
         if shared is None:
             shared = self[values] = tuple(map(self, values))
         return shared
-
-    def deep(self, value: Any) -> Any:
-        """``value`` with its strings and tuples shared, named tuples included (what a
-        cross-manifest rule collects: ids, names, licences), locations excepted."""
-        if isinstance(value, str):
-            return self(value)
-        if type(value) is tuple:
-            # Only tuples of strings are shared whole: equal is not same for other values
-            # ((1,) == (True,)), and a custom pack may collect lists, which cannot be keys.
-            if all(type(i) is str for i in value):
-                return self.strings(value)
-            return tuple(map(self.deep, value))
-        if isinstance(value, tuple) and hasattr(value, "_make") and not isinstance(value, Location):
-            return value._make(map(self.deep, value))
-        return value
 
     def system(self, info: SystemInfo) -> SystemInfo:
         return info._replace(risk_level=self(info.risk_level), eu_category=self(info.eu_category),
@@ -465,10 +452,18 @@ def _assemble(results: Iterable[FileResult], notifications: list[Notification], 
     files: list[str] = []
     systems: list[SystemInfo] = []
     notes = list(notifications)
-    entries: dict[str, list[Entry]] = {}
     exceptions: list[tuple[str, Any, Location]] = []
     traces: list[tuple[str, str, str, tuple[str, ...]]] = []
     share = _Shared()
+    # Cross-manifest rules fold each manifest's entries in as results arrive, so that nothing
+    # collected outlives the rule's need for it. A rule that raises is left out from then on.
+    folds: dict[str, Fold] = {}
+    failed: dict[str, Exception] = {}
+    for set_rule in ruleset.set_rules:
+        try:
+            folds[set_rule.id] = set_rule.start()
+        except Exception as exc:
+            failed[set_rule.id] = exc
     for r in results:
         if r.is_manifest or r.notifications:
             files.append(r.file)
@@ -480,11 +475,20 @@ def _assemble(results: Iterable[FileResult], notifications: list[Notification], 
         exceptions.extend(r.exceptions)
         traces.extend(r.traces)
         for rule_id, items in r.entries.items():
-            entries.setdefault(rule_id, []).extend(e._replace(value=share.deep(e.value)) for e in items)
+            fold = folds.get(rule_id)
+            if fold is None:
+                continue
+            try:
+                for entry in items:
+                    fold.add(entry)
+            except Exception as exc:
+                failed[rule_id] = exc
+                del folds[rule_id]
     for set_rule in ruleset.set_rules:
-        collected = entries.get(set_rule.id, [])
         try:
-            pairs = list(set_rule.check(collected))
+            if set_rule.id in failed:
+                raise failed[set_rule.id]
+            pairs = list(folds[set_rule.id].findings())
         except Exception as exc:
             notes.append(Notification("engine", "rule-error", f"rule {set_rule.id} failed: "
                                       f"{type(exc).__name__}: {exc}", None, set_rule.id))  # fmt: skip

@@ -18,7 +18,7 @@ A rule that raises is isolated: it becomes an engine error for that rule and man
 
 import datetime as _dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, NamedTuple, TypeVar, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
 from pyrsistent import PMap, PVector, discard, freeze, pmap, pvector
 
@@ -402,29 +402,75 @@ class Entry(NamedTuple):
     value: Any
 
 
+Pairs = Iterable[tuple[str, Violation]]
+SetCheck = Callable[[Sequence[Entry]], Pairs]
+
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class Fold(Protocol):
+        """What a cross-manifest rule keeps while the manifests' entries come in, one at a time:
+        ``add`` takes each entry, ``findings`` yields ``(system, violation)`` pairs at the end."""
+
+        def add(self, entry: Entry) -> None: ...
+
+        def findings(self) -> Pairs: ...
+
+
+class _Listed:
+    """The fold of a rule declared as a function over every entry: it keeps them all."""
+
+    __slots__ = ("check", "entries")
+
+    def __init__(self, check: SetCheck) -> None:
+        self.check = check
+        self.entries: list[Entry] = []
+
+    def add(self, entry: Entry) -> None:
+        self.entries.append(entry)
+
+    def findings(self) -> Pairs:
+        return self.check(self.entries)
+
+
 class SetRule(NamedTuple):
     """A rule over the whole set of manifests: ``collect`` runs per manifest (in workers, on the
-    frozen context and a locator), ``check`` once over every entry in the parent process."""
+    frozen context and a locator); the parent process folds what it collected into ``check``.
+
+    ``check`` is either a function over the list of every entry, or a class whose instances are
+    folds (``add(entry)``, then ``findings()``): a fold keeps only what can still matter, so that
+    memory need not grow with the number of manifests."""
 
     meta: RuleMeta
     collect: Callable[[Context, Callable[[Path], Location]], Any]
-    check: Callable[[Sequence[Entry]], Iterable[tuple[str, Violation]]]
+    check: "SetCheck | type[Fold]"
 
     @property
     def id(self) -> str:
         return self.meta.id
 
+    def start(self) -> "Fold":
+        """A fresh fold for one run."""
+        check = self.check
+        return check() if isinstance(check, type) else _Listed(check)
+
+    def run(self, entries: Iterable[Entry]) -> list[tuple[str, Violation]]:
+        """Every finding over ``entries`` (fixtures and tests; a check folds as results arrive)."""
+        fold = self.start()
+        for entry in entries:
+            fold.add(entry)
+        return list(fold.findings())
+
 
 def set_rule(*, collect: Callable[[Context, Callable[[Path], Location]], Any],
-             **meta: Any) -> Callable[[Callable[[Sequence[Entry]], Iterable[tuple[str, Violation]]]], SetRule]:  # fmt: skip
-    """Declare a cross-manifest rule. ``check`` yields ``(system, violation)`` pairs whose
-    violations carry a :class:`Location` (they may point into any manifest)."""
+             **meta: Any) -> "Callable[[SetCheck | type[Fold]], SetRule]":
+    """Declare a cross-manifest rule on a check function or a fold class (see :class:`SetRule`).
+    Its violations carry a :class:`Location`: they may point into any manifest."""
 
-    def declare(check: Callable[[Sequence[Entry]], Iterable[tuple[str, Violation]]]) -> SetRule:
-        # The name comes from the check function, as with @rule (not from the placeholder lambda).
+    def declare(check: "SetCheck | type[Fold]") -> SetRule:
+        # The name comes from the check, as with @rule (not from the placeholder lambda).
         named = {**meta, "name": meta.get("name") or _pascal(check.__name__.replace("_", " "))}
         info = rule(**named)(lambda ctx: ()).meta._replace(scope="set")
         return SetRule(info, collect, check)
 
     return declare
-

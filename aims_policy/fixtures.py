@@ -207,7 +207,7 @@ def _run_set_case(path: Path, case: Mapping[str, Any], rule: SetRule, base_input
         entries.append(Entry(str(name or where), where, value))
         documents.append(variant)
     try:
-        pairs = list(rule.check(entries))
+        pairs = rule.run(entries)
     except Exception as exc:
         return False, "error", f"the rule raised {type(exc).__name__}: {exc}", ()
     fired: set[str] = set()

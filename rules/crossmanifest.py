@@ -2,10 +2,13 @@
 manifest and not in another, shared data sets declared with different licences.
 
 ``collect`` runs once per manifest (in worker processes) and returns small picklable tuples of
-strings, dates as text and Locations; ``check`` runs once over everything collected."""
+strings, dates as text and Locations. Each rule is a fold: the parent process hands it each
+manifest's entry as it arrives (``add``) and asks for the findings at the end. A fold keeps what
+can still become a finding or decide one, not everything it was given: a supplier assessed and
+current everywhere costs one record however many manifests use it."""
 
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from aims_policy.engine import Context, Entry, Violation, identity, set_rule
 from aims_policy.model import Location
@@ -15,40 +18,62 @@ from ._common import eu_refs
 from .facts import due_by
 
 Locate = Callable[[Path], Location]
-
+G = TypeVar("G")
 
 
 def _key(text: Any) -> str:
     return " ".join(str(text).lower().split()) if text else ""
 
 
-def _groups(records: list[tuple[Entry, Any]], keys: Callable[[Any], tuple[str, ...]]) -> list[list[tuple[Entry, Any]]]:
-    """Records that share any key (an id or a name), transitively: a small union-find."""
-    parent = list(range(len(records)))
+class _Groups(Generic[G]):
+    """Records that share any key (an id or a name), transitively, each group folded into one
+    state as its records come in: a small union-find whose merges combine the two states."""
 
-    def root(i: int) -> int:
+    def __init__(self, new: Callable[[], G], merge: Callable[[G, G], None]) -> None:
+        self._new, self._merge = new, merge
+        self._parent: list[int] = []
+        self._states: list[G | None] = []  # by group; None once merged into another
+        self._by_key: dict[str, int] = {}
+
+    def _root(self, i: int) -> int:
+        parent = self._parent
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
 
-    seen: dict[str, int] = {}
-    for index, (_entry, record) in enumerate(records):
-        for key in keys(record):
-            if not key:
-                continue
-            if key in seen:
-                parent[root(index)] = root(seen[key])
-            else:
-                seen[key] = index
-    grouped: dict[int, list[tuple[Entry, Any]]] = {}
-    for index, item in enumerate(records):
-        grouped.setdefault(root(index), []).append(item)
-    return [g for g in grouped.values() if len({(e.file, e.system) for e, _ in g}) > 1]
+    def of(self, keys: Iterable[str]) -> G:
+        """The state of the group that a record with ``keys`` belongs to, joining any groups
+        the record links."""
+        keys = [k for k in keys if k]
+        roots = sorted({self._root(self._by_key[k]) for k in keys if k in self._by_key})
+        if not roots:
+            roots = [len(self._parent)]
+            self._parent.append(roots[0])
+            self._states.append(self._new())
+        target = roots[0]
+        state = self._states[target]
+        assert state is not None  # a root's state is never merged away
+        for other in roots[1:]:
+            merged = self._states[other]
+            assert merged is not None
+            self._merge(state, merged)
+            self._states[other], self._parent[other] = None, target
+        for k in keys:
+            self._by_key.setdefault(k, target)
+        return state
+
+    def __iter__(self) -> Iterator[G]:
+        return (state for state in self._states if state is not None)
 
 
-def _where(entry: Entry, location: Location) -> str:
-    return f"system {entry.system} ({location})"
+def _where(system: str, location: Location) -> str:
+    return f"system {system} ({location})"
+
+
+def _order(location: Location) -> tuple[str, int, int]:
+    """Where a record is, as a sort key: messages list other manifests in path order."""
+    return location.file, location.line, location.col
 
 
 #: How many other places a message names before it says "and N more": a name shared by
@@ -85,22 +110,34 @@ def _collect_name(ctx: Context, locate: Locate) -> tuple[str, Location]:
     remediation="""Rename one of the systems (`metadata.name`), or merge the manifests if they
         describe the same system.""",
 )
-def duplicate_names(entries: Sequence[Entry]) -> Iterator[tuple[str, Violation]]:
-    by_name: dict[str, list[tuple[Entry, Location]]] = {}
-    for entry in entries:
+class DuplicateNames:
+    """Each name's first manifest, and every manifest of a name used more than once."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, tuple[str, Location]] = {}
+        self.repeated: dict[str, list[tuple[str, Location]]] = {}
+
+    def add(self, entry: Entry) -> None:
         name, location = entry.value
-        if name:
-            by_name.setdefault(name, []).append((entry, location))
-    for name, found in sorted(by_name.items()):
-        if len(found) < 2:
-            continue
-        places = [str(loc) for _e, loc in found]
-        for index, (entry, location) in enumerate(found):
-            others = _some([p for i, p in enumerate(places) if i != index])
-            where = "manifest at" if len(found) == 2 else f"{len(found) - 1} other manifests:"
-            yield entry.system, Violation(
-                ("metadata", "name"), f"the system name {name} is also used by the {where} "
-                f"{others}; give each system a unique `metadata.name`", location=location)  # fmt: skip
+        if not name:
+            return
+        seen = (entry.system, location)
+        if name in self.repeated:
+            self.repeated[name].append(seen)
+        elif name in self.first:
+            self.repeated[name] = [self.first.pop(name), seen]
+        else:
+            self.first[name] = seen
+
+    def findings(self) -> Iterator[tuple[str, Violation]]:
+        for name, found in sorted(self.repeated.items()):
+            places = [str(loc) for _s, loc in found]
+            for index, (system, location) in enumerate(found):
+                others = _some([p for i, p in enumerate(places) if i != index])
+                where = "manifest at" if len(found) == 2 else f"{len(found) - 1} other manifests:"
+                yield system, Violation(
+                    ("metadata", "name"), f"the system name {name} is also used by the {where} "
+                    f"{others}; give each system a unique `metadata.name`", location=location)  # fmt: skip
 
 
 # -- suppliers ------------------------------------------------------------------------------
@@ -153,32 +190,85 @@ def _collect_suppliers(ctx: Context, locate: Locate) -> tuple[SupplierRecord, ..
     remediation="""Record the current assessment (`assessedOn` and `assessmentRef`) for the
         supplier in every manifest that uses it, or reassess it.""",
 )
-def supplier_consistency(entries: Sequence[Entry]) -> Iterator[tuple[str, Violation]]:
-    records = [(entry, record) for entry in entries for record in entry.value]
-    for group in _groups(records, lambda r: (f"id:{r.id}", f"name:{r.key}" if r.key else "")):
-        current = sorted(((e, r) for e, r in group if r.assessed and not r.stale),
-                         key=lambda er: str(er[1].assessed), reverse=True)  # fmt: skip
-        for entry, record in group:
+class SupplierConsistency:
+    """Per group of records naming one supplier: the newest current assessment, the newest from
+    any other manifest, and the records that lack a current assessment (the only ones that can
+    become findings)."""
+
+    def __init__(self) -> None:
+        self.groups = _Groups(_Suppliers, _Suppliers.merge)
+
+    def add(self, entry: Entry) -> None:
+        for record in entry.value:
+            group = self.groups.of((f"id:{record.id}", f"name:{record.key}" if record.key else ""))
+            held = _Held(entry.system, record)
             if record.assessed and not record.stale:
-                continue
-            # The most recent assessment recorded for another manifest (sorted newest first, so
-            # the scan stops at once unless the newest is this manifest's own).
-            mine = (entry.file, entry.system)
-            found = next(((e, r) for e, r in current if (e.file, e.system) != mine), None)
-            if found is None:
-                continue
-            other_entry, other = found
-            where = f"{_where(other_entry, other.location)} on {other.assessed}"
-            # Identity, not position, so that fingerprints survive reordering the supplier list.
-            path: Path = ("spec", record.ident.split(".", 1)[1])
-            if not record.assessed:
-                text = (f"supplier {record.name} is assessed for {where} but not here; record that "
-                        "assessment (`assessedOn`, `assessmentRef`) or assess the supplier")
+                group.rank(held)
             else:
-                text = (f"supplier {record.name} was assessed on {record.assessed} here, which is "
-                        f"out of date, but again for {where}; record the current assessment here")
-                path = (*path, "assessedOn")
-            yield entry.system, Violation(path, text, location=record.location)
+                group.lacking.append(held)
+
+    def findings(self) -> Iterator[tuple[str, Violation]]:
+        for group in self.groups:
+            for held in group.lacking:
+                found = group.newest
+                if found is not None and found.manifest == held.manifest:
+                    found = group.other
+                if found is None:
+                    continue
+                record, other = held.record, found.record
+                where = f"{_where(found.system, other.location)} on {other.assessed}"
+                # Identity, not position, so that fingerprints survive reordering the suppliers.
+                path: Path = ("spec", record.ident.split(".", 1)[1])
+                if not record.assessed:
+                    text = (f"supplier {record.name} is assessed for {where} but not here; record "
+                            "that assessment (`assessedOn`, `assessmentRef`) or assess the supplier")
+                else:
+                    text = (f"supplier {record.name} was assessed on {record.assessed} here, which "
+                            f"is out of date, but again for {where}; record the current "
+                            "assessment here")  # fmt: skip
+                    path = (*path, "assessedOn")
+                yield held.system, Violation(path, text, location=record.location)
+
+
+class _Held(NamedTuple):
+    system: str
+    record: SupplierRecord
+
+    @property
+    def manifest(self) -> tuple[str, str]:
+        return self.record.location.file, self.system
+
+    @property
+    def assessed(self) -> str:
+        return str(self.record.assessed)
+
+    @property
+    def order(self) -> tuple[str, int, int]:
+        return _order(self.record.location)
+
+
+class _Suppliers:
+    """``newest``: the most recent current assessment (the first in path order among equals);
+    ``other``: the same among manifests other than ``newest``'s. Between them they answer "the
+    newest assessment recorded for another manifest" for any manifest."""
+
+    __slots__ = ("lacking", "newest", "other")
+
+    def __init__(self) -> None:
+        self.newest: _Held | None = None
+        self.other: _Held | None = None
+        self.lacking: list[_Held] = []
+
+    def rank(self, *candidates: _Held | None) -> None:
+        pool = sorted((c for c in (self.newest, self.other, *candidates) if c is not None),
+                      key=lambda h: h.order)  # fmt: skip
+        pool.sort(key=lambda h: h.assessed, reverse=True)  # stable: path order among equals
+        self.newest = newest = pool[0] if pool else None
+        self.other = next((h for h in pool if newest and h.manifest != newest.manifest), None)
+
+    def merge(self, other: "_Suppliers") -> None:
+        self.rank(other.newest, other.other)
+        self.lacking.extend(other.lacking)
 
 
 # -- shared data sets -----------------------------------------------------------------------
@@ -209,15 +299,47 @@ def _collect_data(ctx: Context, locate: Locate) -> tuple[DataRecord, ...]:
     remediation="""Check the data set's actual licence and state it identically in every
         manifest that uses it (or give different data sets different ids and names).""",
 )
-def shared_data_licence(entries: Sequence[Entry]) -> Iterator[tuple[str, Violation]]:
-    records = [(entry, record) for entry in entries for record in entry.value]
-    for group in _groups(records, lambda r: (f"id:{r.id}", f"name:{r.key}" if r.key else "")):
-        if len({_key(r.licence) for _e, r in group}) < 2:
-            continue
-        for entry, record in group:
-            others = _some([f"{o.licence} in {_where(e, o.location)}" for e, o in group
-                            if _key(o.licence) != _key(record.licence)], "; ")  # fmt: skip
-            yield entry.system, Violation(
-                ("spec", record.ident.split(".", 1)[1], "licence"), f"data set {record.name} is "
-                f"licensed as {record.licence} here but as {others}; find out the real licence and "
-                "state it the same way everywhere", location=record.location)  # fmt: skip
+class SharedDataLicence:
+    """Per group of records naming one data set: where each (name, licence, identity) is
+    declared. Every record is kept to the end, since a licence declared differently by any later
+    manifest makes findings of them all; what is kept of each is its system and position."""
+
+    def __init__(self) -> None:
+        self.groups = _Groups(_uses, _merge_uses)
+
+    def add(self, entry: Entry) -> None:
+        for record in entry.value:
+            uses = self.groups.of((f"id:{record.id}", f"name:{record.key}" if record.key else ""))
+            places = uses.setdefault((record.name, record.licence, record.ident), [])
+            places.append((entry.system, record.location))
+
+    def findings(self) -> Iterator[tuple[str, Violation]]:
+        for uses in self.groups:
+            if len({_key(licence) for _name, licence, _ident in uses}) < 2:
+                continue
+            rows = sorted(((system, location, *variant) for variant, places in uses.items()
+                           for system, location in places), key=lambda row: _order(row[1]))  # fmt: skip
+            if len({(location.file, system) for system, location, *_ in rows}) < 2:
+                continue  # one manifest contradicting itself: not this rule's concern
+            others: dict[str, str] = {}  # licence -> the places that state another
+            for system, location, name, licence, ident in rows:
+                key = _key(licence)
+                if key not in others:
+                    others[key] = _some([f"{lic} in {_where(s, loc)}" for s, loc, _n, lic, _i in rows
+                                         if _key(lic) != key], "; ")  # fmt: skip
+                yield system, Violation(
+                    ("spec", ident.split(".", 1)[1], "licence"), f"data set {name} is licensed "
+                    f"as {licence} here but as {others[key]}; find out the real licence and "
+                    "state it the same way everywhere", location=location)  # fmt: skip
+
+
+Uses = dict[tuple[str, str, str], list[tuple[str, Location]]]  # (name, licence, identity) -> places
+
+
+def _uses() -> Uses:
+    return {}
+
+
+def _merge_uses(into: Uses, other: Uses) -> None:
+    for variant, places in other.items():
+        into.setdefault(variant, []).extend(places)

@@ -454,6 +454,78 @@ def test_cross_manifest_rule_fixtures(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "  ORG-SET-001  lines never executed: org/teams.py:15" in result.stdout
 
 
+FOLD_RULE = '''
+    from aims_policy.engine import Violation, set_rule
+
+
+    def _collect(ctx, locate):
+        return ctx.get("metadata.x-team"), locate(("metadata", "x-team"))
+
+
+    @set_rule(collect=_collect, id="ORG-SET-002", title="Teams are unique", severity="note",
+              rationale="r", remediation="m")
+    class UniqueTeam:
+        def __init__(self):
+            self.seen, self.clashes = set(), []
+
+        def add(self, entry):
+            team, where = entry.value
+            if team == "boom":
+                raise ValueError("no team may be called boom")
+            if team in self.seen:
+                self.clashes.append((entry.system, where))
+            self.seen.add(team)
+
+        def findings(self):
+            for system, where in self.clashes:
+                yield system, Violation(("metadata", "x-team"), "taken", location=where)
+'''
+
+
+def test_cross_manifest_rule_as_a_fold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fold class is a cross-manifest rule too: fixtures run it, coverage counts its methods,
+    and a check reports its findings at the manifest they point into."""
+    pack = tmp_path / "org"
+    write(pack / "teams.py", FOLD_RULE)
+    write(pack / "base.yaml", BASE)
+    write(pack / "teams.fixtures.yaml", """
+        base: base.yaml
+        cases:
+          - rule: ORG-SET-002
+            name: the second manifest reusing a team fails there
+            manifests:
+              - with: {metadata.x-team: a}
+              - with: {metadata.x-team: a, metadata.name: t}
+            expect: {fail: ["manifests[1].metadata.x-team"]}
+    """)
+    monkeypatch.chdir(tmp_path)
+    result = aims("test", "--rules", "org")
+    assert result.exit_code == 0, result.stdout
+    # collect (1 line), __init__ (1), add (6), findings (2): only the `raise` never runs.
+    assert "  ORG-SET-002  lines never executed: org/teams.py:17" in result.stdout
+    base = textwrap.dedent(BASE).lstrip("\n")
+    write(tmp_path / "a.yaml", base.replace("{name: s}", "{name: a, x-team: red}"))
+    write(tmp_path / "b.yaml", base.replace("{name: s}", "{name: b, x-team: red}"))
+    checked = aims("check", "a.yaml", "b.yaml", "--rules", "org", "--select", "ORG-", "--today",
+                   "2026-11-22", "--fail-on", "note")  # fmt: skip
+    assert checked.exit_code == 1
+    # `x-team` starts in column 21 of line 3: "metadata: {name: b, x-team: red}"
+    assert checked.stdout.splitlines()[0] == "b.yaml:3:21: note ORG-SET-002 taken"
+
+
+def test_a_fold_that_raises_is_an_engine_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "org" / "teams.py", FOLD_RULE)
+    base = textwrap.dedent(BASE).lstrip("\n")
+    write(tmp_path / "a.yaml", base.replace("{name: s}", "{name: a, x-team: boom}"))
+    write(tmp_path / "b.yaml", base.replace("{name: s}", "{name: b, x-team: red}"))
+    monkeypatch.chdir(tmp_path)
+    checked = aims("check", "a.yaml", "b.yaml", "--rules", "org", "--today", "2026-11-22")
+    assert checked.exit_code == 2
+    assert "rule ORG-SET-002 failed: ValueError: no team may be called boom" in checked.output
+    # the other rules still report (the base manifests lack an owner e-mail, for one)
+    assert "AIMS-OWN-001" in checked.stdout
+
+
 def test_pack_modules_share_helpers_with_relative_imports(tmp_path: Path) -> None:
     pack = tmp_path / "org"
     write(pack / "_common.py", 'PREFIX = "ORG"\n')  # underscore: a helper, not searched for rules

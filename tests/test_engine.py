@@ -262,19 +262,3 @@ def test_a_duplicate_name_is_reported_even_when_one_manifest_breaks_the_schema(t
     # located at the keys: `name` starts in column 12 of line 3, `stage` in column 15 of line 8
     assert located == [("AIMS-SCH-003", "b.yaml:8:15"), ("AIMS-SET-001", "a.yaml:3:12"),
                        ("AIMS-SET-001", "b.yaml:3:12")]  # fmt: skip
-
-
-def test_sharing_keeps_values_as_they_were() -> None:
-    """Sharing equal values must never swap one value for another that merely compares equal."""
-    from aims_policy.api import _Shared
-    from aims_policy.model import Location
-
-    share = _Shared()
-    assert share.deep(("x", 1)) == ("x", 1)
-    kept = share.deep(("x", True))
-    assert kept[1] is True
-    assert share.deep((1.0,))[0].__class__ is float and share.deep((1,))[0].__class__ is int
-    assert share.deep(("a", "b")) is share.deep(("a", "b"))
-    assert share.deep(("q", [1])) == ("q", [1])  # unhashable content is kept, not shared
-    where = Location("m.yaml", 3, 5)
-    assert share.deep(("name", where))[1] == where

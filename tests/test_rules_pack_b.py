@@ -257,6 +257,53 @@ def test_suppliers_assessed_everywhere_pass(tmp_path: Path) -> None:
     assert _set_findings([a, b, c], "AIMS-SET-002", tmp_path) == []
 
 
+def test_supplier_groups_joined_by_a_later_manifest(tmp_path: Path) -> None:
+    """Records are one supplier when they share an id or a name, transitively, whichever comes
+    first: c names b's supplier with a's id, so a's missing assessment is held against b's."""
+    a = _manifest(tmp_path / "a.yaml", "one", supplier_id="SUP-a", supplier_name="Alpha", assessed=None)
+    b = _manifest(tmp_path / "b.yaml", "two", supplier_id="SUP-b", supplier_name="Beta",
+                  assessed="2026-06-01")  # fmt: skip
+    c = _manifest(tmp_path / "c.yaml", "three", supplier_id="SUP-a", supplier_name="Beta",
+                  assessed="2026-03-01")  # fmt: skip
+    found = _set_findings([a, b, c], "AIMS-SET-002", tmp_path)
+    assert [(f, line) for _r, f, line, _m in found] == [("a.yaml", SUPPLIER_LINE)]
+    assert "system two (b.yaml:14:7) on 2026-06-01" in found[0][3]
+
+
+def test_the_supplier_fold_keeps_nothing_per_manifest_that_agrees() -> None:
+    """A supplier assessed and current in every manifest can never be a finding: folding ten
+    times as many such manifests must not take more memory (the report's own rows aside)."""
+    import gc
+    import tracemalloc
+
+    from aims_policy.engine import Entry
+    from aims_policy.model import Location
+    from rules.crossmanifest import SupplierRecord
+
+    rule = next(r for r in _set_rules() if r.id == "AIMS-SET-002")
+
+    def held_after(count: int) -> int:
+        fold = rule.start()
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(count):
+            where = Location(f"team{i}/m.yaml", 14, 19)
+            fold.add(Entry(f"system-{i}", where.file, (SupplierRecord(
+                "SUP-x", "x", "X", "2026-06-01", False, "suppliers[SUP-x]", where),)))  # fmt: skip
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+        assert list(fold.findings()) == []
+        return held
+
+    tracemalloc.start()
+    try:
+        small, large = held_after(200), held_after(2000)
+    finally:
+        tracemalloc.stop()
+    # Holding each manifest's record would take well over 100 bytes for each of the 1,800 more.
+    assert large - small < 20_000, (small, large)
+
+
 def test_shared_data_set_with_conflicting_licences(tmp_path: Path) -> None:
     a = _manifest(tmp_path / "a.yaml", "one", licence="CC-BY-4.0")
     b = _manifest(tmp_path / "b.yaml", "two", licence="CC-BY-NC-4.0")

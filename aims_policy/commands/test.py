@@ -166,7 +166,8 @@ def rule_source(rule: Rule | SetRule) -> Path | None:
     code = getattr(rule.check, "__code__", None)
     if isinstance(code, CodeType):
         return Path(code.co_filename).resolve()
-    module = sys.modules.get(getattr(rule, "module", ""))
+    # A fold class has no code of its own: the module that defines it.
+    module = sys.modules.get(getattr(rule, "module", "") or getattr(rule.check, "__module__", ""))
     file = getattr(module, "__file__", None)
     return Path(file).resolve() if file else None
 
@@ -254,8 +255,11 @@ def run(ruleset: Any, locations: Sequence[Path], data: Mapping[str, Any]) -> Tes
 
 
 def _codes(rule: Rule | SetRule) -> list[CodeType]:
-    """The functions whose lines count for a rule: its check (and a set rule's collect)."""
-    functions = [rule.check, getattr(rule, "collect", None)]
+    """The functions whose lines count for a rule: its check (a fold's methods) and a set rule's
+    collect."""
+    check = rule.check
+    functions = [*vars(check).values()] if isinstance(check, type) else [check]
+    functions.append(getattr(rule, "collect", None))
     codes = [getattr(f, "__code__", None) for f in functions]
     return [c for c in codes if isinstance(c, CodeType)]
 
