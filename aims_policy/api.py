@@ -2,7 +2,7 @@
 
 discover -> load (positions) -> validate -> freeze -> evaluate -> policy (exceptions, baseline,
 severity) -> Report. Each manifest is evaluated independently, in worker processes when there are
-many; rules across manifests then run once over what the workers collected.
+many; rules across manifests fold in what the workers collected as each file's result arrives.
 """
 
 import datetime as _dt
