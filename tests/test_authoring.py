@@ -526,6 +526,23 @@ def test_a_fold_that_raises_is_an_engine_error(tmp_path: Path, monkeypatch: pyte
     assert "AIMS-OWN-001" in checked.stdout
 
 
+def test_the_documented_fold_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/custom-rules.md's cross-manifest example, run as written."""
+    doc = (REPO / "docs" / "custom-rules.md").read_text(encoding="utf-8")
+    section = doc[doc.index("#### Rules across manifests"):]
+    code = section[section.index("```python\n") + 10:]
+    write(tmp_path / "acme" / "costs.py", code[:code.index("```")])
+    base = textwrap.dedent(BASE).lstrip("\n")
+    for name, centre in (("a", "CC-1"), ("b", "CC-2"), ("c", "CC-1")):
+        write(tmp_path / f"{name}.yaml", base.replace("{name: s}", f"{{name: {name}, x-cost-centre: {centre}}}"))
+    monkeypatch.chdir(tmp_path)
+    checked = aims("check", ".", "--rules", "acme", "--select", "ACME-", "--today", "2026-11-22")
+    assert checked.exit_code == 0  # a warning does not fail the run by default
+    # "metadata: {name: c, x-cost-centre: CC-1}": the key starts in column 21
+    assert checked.stdout.splitlines()[0] == ("c.yaml:3:21: warning ACME-SET-001 cost centre "
+                                              "already used by system a; give this system its own")
+
+
 def test_pack_modules_share_helpers_with_relative_imports(tmp_path: Path) -> None:
     pack = tmp_path / "org"
     write(pack / "_common.py", 'PREFIX = "ORG"\n')  # underscore: a helper, not searched for rules
