@@ -7,7 +7,8 @@ manifest's entry as it arrives (``add``) and asks for the findings at the end. A
 can still become a finding or decide one, not everything it was given: a supplier assessed and
 current everywhere costs one record however many manifests use it."""
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from aims_policy.engine import Context, Entry, Violation, identity, set_rule
@@ -81,9 +82,11 @@ def _order(location: Location) -> tuple[str, int, int]:
 SHOWN = 3
 
 
-def _some(places: Sequence[str], sep: str = ", ") -> str:
-    shown = sep.join(places[:SHOWN])
-    rest = len(places) - SHOWN
+def _some(places: Iterable[str], count: int, sep: str = ", ") -> str:
+    """The first few of ``count`` places (read lazily: a name used by thousands of manifests
+    gives each of them a finding, and none must walk the whole list)."""
+    shown = sep.join(islice(places, SHOWN))
+    rest = count - SHOWN
     return f"{shown} and {rest} more" if rest > 0 else shown
 
 
@@ -133,7 +136,7 @@ class DuplicateNames:
         for name, found in sorted(self.repeated.items()):
             places = [str(loc) for _s, loc in found]
             for index, (system, location) in enumerate(found):
-                others = _some([p for i, p in enumerate(places) if i != index])
+                others = _some((p for i, p in enumerate(places) if i != index), len(found) - 1)
                 where = "manifest at" if len(found) == 2 else f"{len(found) - 1} other manifests:"
                 yield system, Violation(
                     ("metadata", "name"), f"the system name {name} is also used by the {where} "
@@ -325,8 +328,9 @@ class SharedDataLicence:
             for system, location, name, licence, ident in rows:
                 key = _key(licence)
                 if key not in others:
-                    others[key] = _some([f"{lic} in {_where(s, loc)}" for s, loc, _n, lic, _i in rows
-                                         if _key(lic) != key], "; ")  # fmt: skip
+                    differ = [f"{lic} in {_where(s, loc)}" for s, loc, _n, lic, _i in rows
+                              if _key(lic) != key]  # fmt: skip
+                    others[key] = _some(differ, len(differ), "; ")
                 yield system, Violation(
                     ("spec", ident.split(".", 1)[1], "licence"), f"data set {name} is licensed "
                     f"as {licence} here but as {others[key]}; find out the real licence and "
