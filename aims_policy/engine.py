@@ -405,7 +405,7 @@ class Entry(NamedTuple):
 Pairs = Iterable[tuple[str, Violation]]
 SetCheck = Callable[[Sequence[Entry]], Pairs]
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # a Protocol class would cost start-up time on every run; only mypy needs it
     from typing import Protocol
 
     class Fold(Protocol):
