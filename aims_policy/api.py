@@ -485,13 +485,15 @@ def _assemble(results: Iterable[FileResult], notifications: list[Notification], 
                 failed[rule_id] = exc
                 del folds[rule_id]
     for set_rule in ruleset.set_rules:
-        try:
-            if set_rule.id in failed:
-                raise failed[set_rule.id]
-            pairs = list(folds[set_rule.id].findings())
-        except Exception as exc:
+        error = failed.get(set_rule.id)
+        if error is None:
+            try:
+                pairs = list(folds[set_rule.id].findings())
+            except Exception as exc:
+                error = exc
+        if error is not None:
             notes.append(Notification("engine", "rule-error", f"rule {set_rule.id} failed: "
-                                      f"{type(exc).__name__}: {exc}", None, set_rule.id))  # fmt: skip
+                                      f"{type(error).__name__}: {error}", None, set_rule.id))  # fmt: skip
             continue
         meta = set_rule.meta
         severity = options.severity.get(meta.id, meta.severity)

@@ -68,6 +68,11 @@ class _Groups(Generic[G]):
         return (state for state in self._states if state is not None)
 
 
+def _keys(record: Any) -> tuple[str, str]:
+    """What makes two records the same supplier or data set: the id, or the name as matched."""
+    return f"id:{record.id}", f"name:{record.key}" if record.key else ""
+
+
 def _where(system: str, location: Location) -> str:
     return f"system {system} ({location})"
 
@@ -203,7 +208,7 @@ class SupplierConsistency:
 
     def add(self, entry: Entry) -> None:
         for record in entry.value:
-            group = self.groups.of((f"id:{record.id}", f"name:{record.key}" if record.key else ""))
+            group = self.groups.of(_keys(record))
             held = _Held(entry.system, record)
             if record.assessed and not record.stale:
                 group.rank(held)
@@ -312,7 +317,7 @@ class SharedDataLicence:
 
     def add(self, entry: Entry) -> None:
         for record in entry.value:
-            uses = self.groups.of((f"id:{record.id}", f"name:{record.key}" if record.key else ""))
+            uses = self.groups.of(_keys(record))
             places = uses.setdefault((record.name, record.licence, record.ident), [])
             places.append((entry.system, record.location))
 
