@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aims_policy import __version__
 from aims_policy.discover import Candidate, discover
-from aims_policy.engine import Context, Entry, Outcome, evaluate, make_context
+from aims_policy.engine import Context, Entry, Outcome, SetRule, evaluate, make_context
 from aims_policy.loader import Document, load_bytes
 from aims_policy.model import (
     EMPTY_MAP,
@@ -456,14 +456,15 @@ def _assemble(results: Iterable[FileResult], notifications: list[Notification], 
     traces: list[tuple[str, str, str, tuple[str, ...]]] = []
     share = _Shared()
     # Cross-manifest rules fold each manifest's entries in as results arrive, so that nothing
-    # collected outlives the rule's need for it. A rule that raises is left out from then on.
+    # collected outlives the rule's need for it. A rule that raises is left out from then on; what
+    # went wrong is kept as text, since the exception's traceback would keep the fold alive.
     folds: dict[str, Fold] = {}
-    failed: dict[str, Exception] = {}
+    failed: dict[str, str] = {}
     for set_rule in ruleset.set_rules:
         try:
             folds[set_rule.id] = set_rule.start()
         except Exception as exc:
-            failed[set_rule.id] = exc
+            failed[set_rule.id] = _failure(exc)
     for r in results:
         if r.is_manifest or r.notifications:
             files.append(r.file)
@@ -482,34 +483,17 @@ def _assemble(results: Iterable[FileResult], notifications: list[Notification], 
                 for entry in items:
                     fold.add(entry)
             except Exception as exc:
-                failed[rule_id] = exc
+                failed[rule_id] = _failure(exc)
                 del folds[rule_id]
     for set_rule in ruleset.set_rules:
-        error = failed.get(set_rule.id)
-        if error is None:
+        if set_rule.id in folds:
             try:
-                pairs = list(folds[set_rule.id].findings())
-            except Exception as exc:
-                error = exc
-        if error is not None:
+                findings.extend(_set_findings(set_rule, folds.pop(set_rule.id), options, share))
+            except Exception as exc:  # including pairs that are not (system, Violation)
+                failed[set_rule.id] = _failure(exc)
+        if set_rule.id in failed:
             notes.append(Notification("engine", "rule-error", f"rule {set_rule.id} failed: "
-                                      f"{type(error).__name__}: {error}", None, set_rule.id))  # fmt: skip
-            continue
-        meta = set_rule.meta
-        severity = options.severity.get(meta.id, meta.severity)
-        for system, v in pairs:
-            # A cross-manifest finding concerns one manifest among several that may even share
-            # a system name, so its identity names the file too: two duplicates must not share
-            # a fingerprint.
-            ident_path = ".".join(str(p) for p in v.target) or system
-            if v.location is not None:
-                ident_path = f"{ident_path}@{v.location.file}"
-            findings.append(Finding(
-                rule_id=meta.id, severity=severity, message=v.message,
-                location=v.location or Location("?"), json_path=pointer(v.target),
-                ident=ident_path, system=system, controls=share.strings(meta.iso_refs),
-                explanation=v.because,
-            ))  # fmt: skip
+                                      f"{failed[set_rule.id]}", None, set_rule.id))  # fmt: skip
     from aims_policy import policy
 
     evaluated = {r.id for r in (*SCHEMA_RULES, *(r.meta for r in ruleset.all))}
@@ -528,6 +512,29 @@ def _assemble(results: Iterable[FileResult], notifications: list[Notification], 
         files=tuple(sorted(files)),
         traces=tuple(sorted(traces)),
     )
+
+
+def _failure(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _set_findings(set_rule: SetRule, fold: "Fold", options: Options, share: _Shared) -> list[Finding]:
+    meta = set_rule.meta
+    severity = options.severity.get(meta.id, meta.severity)
+    out = []
+    for system, v in fold.findings():
+        # A cross-manifest finding concerns one manifest among several that may even share a
+        # system name, so its identity names the file too: two duplicates must not share a
+        # fingerprint.
+        ident_path = ".".join(str(p) for p in v.target) or system
+        if v.location is not None:
+            ident_path = f"{ident_path}@{v.location.file}"
+        out.append(Finding(
+            rule_id=meta.id, severity=severity, message=v.message,
+            location=v.location or Location("?"), json_path=pointer(v.target), ident=ident_path,
+            system=system, controls=share.strings(meta.iso_refs), explanation=v.because,
+        ))  # fmt: skip
+    return out
 
 
 def _note_key(n: Notification) -> tuple[str, int, int, str]:

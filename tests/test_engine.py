@@ -177,8 +177,8 @@ def _assert_kept_once(report: Any) -> None:
 
 
 def test_a_cross_manifest_rule_that_raises_is_isolated(tmp_path: Path) -> None:
-    """Raising while folding an entry in, or while giving findings, is an engine error for that
-    rule; the other cross-manifest rules still report."""
+    """Raising while folding an entry in or while giving findings, or giving something other than
+    (system, Violation) pairs, is an engine error for that rule; the others still report."""
     from aims_policy.engine import set_rule
 
     meta = {"title": "t", "severity": "error", "rationale": "r", "remediation": "m"}
@@ -193,17 +193,23 @@ def test_a_cross_manifest_rule_that_raises_is_isolated(tmp_path: Path) -> None:
         def findings(self) -> tuple[()]:
             return ()
 
+    def not_pairs(entries: object) -> Iterator[Any]:
+        yield "a system", "not a violation"
+
     shutil.copytree(MANIFESTS, tmp_path / "m")
     (tmp_path / "m" / "copy.yaml").write_text((MANIFESTS / "support-chatbot.yaml").read_text())
     base = registry.load()
     broken = (set_rule(collect=lambda ctx, at: 1, id="ZZZ-SET-1", **meta)(findings_fail),
-              set_rule(collect=lambda ctx, at: 1, id="ZZZ-SET-2", **meta)(AddFails))  # fmt: skip
+              set_rule(collect=lambda ctx, at: 1, id="ZZZ-SET-2", **meta)(AddFails),
+              set_rule(collect=lambda ctx, at: 1, id="ZZZ-SET-3", **meta)(not_pairs))  # fmt: skip
     ruleset = RuleSet(base.rules, (*base.set_rules, *broken))
     report = check([str(tmp_path / "m")], ruleset=ruleset, cwd=str(tmp_path),
                    options=Options(today=TODAY, data=data_document.load(), jobs=1))  # fmt: skip
     failed = sorted((n.rule_id, n.message) for n in report.notifications if n.kind == "engine")
     assert failed == [("ZZZ-SET-1", "rule ZZZ-SET-1 failed: RuntimeError: cannot give findings"),
-                      ("ZZZ-SET-2", "rule ZZZ-SET-2 failed: LookupError: cannot fold")]  # fmt: skip
+                      ("ZZZ-SET-2", "rule ZZZ-SET-2 failed: LookupError: cannot fold"),
+                      ("ZZZ-SET-3", "rule ZZZ-SET-3 failed: AttributeError: 'str' object has no "
+                                    "attribute 'target'")]  # fmt: skip
     assert report.exit_code == 2
     # copy.yaml repeats support-chatbot's name: the built-in duplicate check still reports it
     assert sum(f.rule_id == "AIMS-SET-001" for f in report.findings) == 2
