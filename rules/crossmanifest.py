@@ -138,7 +138,8 @@ class DuplicateNames:
             self.first[name] = seen
 
     def findings(self) -> Iterator[tuple[str, Violation]]:
-        for name, found in sorted(self.repeated.items()):
+        for name, arrived in sorted(self.repeated.items()):
+            found = sorted(arrived, key=lambda seen: _order(seen[1]))
             places = [str(loc) for _s, loc in found]
             for index, (system, location) in enumerate(found):
                 others = _some((p for i, p in enumerate(places) if i != index), len(found) - 1)
@@ -161,15 +162,6 @@ class SupplierRecord(NamedTuple):
     location: Location
 
 
-class DataRecord(NamedTuple):
-    id: str
-    key: str
-    name: str
-    licence: str
-    ident: str
-    location: Location
-
-
 def _collect_suppliers(ctx: Context, locate: Locate) -> tuple[SupplierRecord, ...]:
     out = []
     for item in ctx.each("spec.suppliers"):
@@ -180,6 +172,58 @@ def _collect_suppliers(ctx: Context, locate: Locate) -> tuple[SupplierRecord, ..
         out.append(SupplierRecord(item.name, _key(item.get("name")), str(item.get("name")),
                                   assessed, stale, identity(ctx, item.path), locate(field)))  # fmt: skip
     return tuple(out)
+
+
+class _Held(NamedTuple):
+    """A supplier record kept by the fold, with the system that declared it."""
+
+    system: str
+    record: SupplierRecord
+
+    @property
+    def manifest(self) -> tuple[str, str]:
+        return self.record.location.file, self.system
+
+    @property
+    def assessed(self) -> str:
+        return str(self.record.assessed)
+
+    @property
+    def order(self) -> tuple[str, int, int]:
+        return _order(self.record.location)
+
+
+class _Supplier:
+    """What the fold keeps of one supplier (a group of records).
+
+    ``newest`` is the most recent current assessment (the first in path order among equals) and
+    ``runner_up`` the same among manifests other than ``newest``'s: between them they answer "the
+    newest assessment recorded for another manifest" for any manifest. ``lacking`` holds the
+    records without a current assessment, the only ones that can become findings."""
+
+    __slots__ = ("lacking", "newest", "runner_up")
+
+    def __init__(self) -> None:
+        self.newest: _Held | None = None
+        self.runner_up: _Held | None = None
+        self.lacking: list[_Held] = []
+
+    def rank(self, *candidates: _Held | None) -> None:
+        pool = sorted((c for c in (self.newest, self.runner_up, *candidates) if c is not None),
+                      key=lambda h: h.order)  # fmt: skip
+        pool.sort(key=lambda h: h.assessed, reverse=True)  # stable: path order among equals
+        self.newest = newest = pool[0] if pool else None
+        self.runner_up = next((h for h in pool if newest and h.manifest != newest.manifest), None)
+
+    def merge(self, joined: "_Supplier") -> None:
+        self.rank(joined.newest, joined.runner_up)
+        self.lacking.extend(joined.lacking)
+
+    def assessed_elsewhere(self, held: _Held) -> _Held | None:
+        """The newest current assessment of this supplier in a manifest other than ``held``'s."""
+        if self.newest is not None and self.newest.manifest == held.manifest:
+            return self.runner_up
+        return self.newest
 
 
 @set_rule(
@@ -199,32 +243,26 @@ def _collect_suppliers(ctx: Context, locate: Locate) -> tuple[SupplierRecord, ..
         supplier in every manifest that uses it, or reassess it.""",
 )
 class SupplierConsistency:
-    """Per group of records naming one supplier: the newest current assessment, the newest from
-    any other manifest, and the records that lack a current assessment (the only ones that can
-    become findings)."""
-
     def __init__(self) -> None:
-        self.groups = _Groups(_Suppliers, _Suppliers.merge)
+        self.suppliers = _Groups(_Supplier, _Supplier.merge)
 
     def add(self, entry: Entry) -> None:
         for record in entry.value:
-            group = self.groups.of(_keys(record))
+            supplier = self.suppliers.of(_keys(record))
             held = _Held(entry.system, record)
             if record.assessed and not record.stale:
-                group.rank(held)
+                supplier.rank(held)
             else:
-                group.lacking.append(held)
+                supplier.lacking.append(held)
 
     def findings(self) -> Iterator[tuple[str, Violation]]:
-        for group in self.groups:
-            for held in group.lacking:
-                found = group.newest
-                if found is not None and found.manifest == held.manifest:
-                    found = group.other
+        for supplier in self.suppliers:
+            for held in supplier.lacking:
+                found = supplier.assessed_elsewhere(held)
                 if found is None:
                     continue
-                record, other = held.record, found.record
-                where = f"{_where(found.system, other.location)} on {other.assessed}"
+                record = held.record
+                where = f"{_where(found.system, found.record.location)} on {found.assessed}"
                 # Identity, not position, so that fingerprints survive reordering the suppliers.
                 path: Path = ("spec", record.ident.split(".", 1)[1])
                 if not record.assessed:
@@ -238,48 +276,16 @@ class SupplierConsistency:
                 yield held.system, Violation(path, text, location=record.location)
 
 
-class _Held(NamedTuple):
-    system: str
-    record: SupplierRecord
-
-    @property
-    def manifest(self) -> tuple[str, str]:
-        return self.record.location.file, self.system
-
-    @property
-    def assessed(self) -> str:
-        return str(self.record.assessed)
-
-    @property
-    def order(self) -> tuple[str, int, int]:
-        return _order(self.record.location)
-
-
-class _Suppliers:
-    """``newest``: the most recent current assessment (the first in path order among equals);
-    ``other``: the same among manifests other than ``newest``'s. Between them they answer "the
-    newest assessment recorded for another manifest" for any manifest."""
-
-    __slots__ = ("lacking", "newest", "other")
-
-    def __init__(self) -> None:
-        self.newest: _Held | None = None
-        self.other: _Held | None = None
-        self.lacking: list[_Held] = []
-
-    def rank(self, *candidates: _Held | None) -> None:
-        pool = sorted((c for c in (self.newest, self.other, *candidates) if c is not None),
-                      key=lambda h: h.order)  # fmt: skip
-        pool.sort(key=lambda h: h.assessed, reverse=True)  # stable: path order among equals
-        self.newest = newest = pool[0] if pool else None
-        self.other = next((h for h in pool if newest and h.manifest != newest.manifest), None)
-
-    def merge(self, other: "_Suppliers") -> None:
-        self.rank(other.newest, other.other)
-        self.lacking.extend(other.lacking)
-
-
 # -- shared data sets -----------------------------------------------------------------------
+
+
+class DataRecord(NamedTuple):
+    id: str
+    key: str
+    name: str
+    licence: str
+    ident: str
+    location: Location
 
 
 def _collect_data(ctx: Context, locate: Locate) -> tuple[DataRecord, ...]:
@@ -291,6 +297,26 @@ def _collect_data(ctx: Context, locate: Locate) -> tuple[DataRecord, ...]:
                                   str(licence), identity(ctx, item.path),
                                   locate((*item.path, "licence"))))  # fmt: skip
     return tuple(out)
+
+
+class _Use(NamedTuple):
+    """One manifest's declaration of a data set, as a finding would need it."""
+
+    system: str
+    location: Location
+    name: str
+    licence: str
+    ident: str
+
+
+#: What the fold keeps of one data set (a group of records): for each way of declaring it
+#: (name, licence, identity), the systems and positions that do so.
+_Uses = dict[tuple[str, str, str], list[tuple[str, Location]]]
+
+
+def _merge_uses(into: _Uses, joined: _Uses) -> None:
+    for variant, places in joined.items():
+        into.setdefault(variant, []).extend(places)
 
 
 @set_rule(
@@ -308,47 +334,34 @@ def _collect_data(ctx: Context, locate: Locate) -> tuple[DataRecord, ...]:
         manifest that uses it (or give different data sets different ids and names).""",
 )
 class SharedDataLicence:
-    """Per group of records naming one data set: where each (name, licence, identity) is
-    declared. Every record is kept to the end, since a licence declared differently by any later
-    manifest makes findings of them all; what is kept of each is its system and position."""
+    """Every use is kept to the end, since a licence declared differently by any later manifest
+    makes findings of them all; what is kept of each is its system and position."""
 
     def __init__(self) -> None:
-        self.groups = _Groups(_uses, _merge_uses)
+        self.data_sets: _Groups[_Uses] = _Groups(dict, _merge_uses)
 
     def add(self, entry: Entry) -> None:
         for record in entry.value:
-            uses = self.groups.of(_keys(record))
+            uses = self.data_sets.of(_keys(record))
             places = uses.setdefault((record.name, record.licence, record.ident), [])
             places.append((entry.system, record.location))
 
     def findings(self) -> Iterator[tuple[str, Violation]]:
-        for uses in self.groups:
+        for uses in self.data_sets:
             if len({_key(licence) for _name, licence, _ident in uses}) < 2:
                 continue
-            rows = sorted(((system, location, *variant) for variant, places in uses.items()
-                           for system, location in places), key=lambda row: _order(row[1]))  # fmt: skip
-            if len({(location.file, system) for system, location, *_ in rows}) < 2:
+            found = sorted((_Use(system, location, *variant) for variant, places in uses.items()
+                            for system, location in places), key=lambda u: _order(u.location))  # fmt: skip
+            if len({(u.location.file, u.system) for u in found}) < 2:
                 continue  # one manifest contradicting itself: not this rule's concern
             others: dict[str, str] = {}  # licence -> the places that state another
-            for system, location, name, licence, ident in rows:
-                key = _key(licence)
+            for use in found:
+                key = _key(use.licence)
                 if key not in others:
-                    differ = [f"{lic} in {_where(s, loc)}" for s, loc, _n, lic, _i in rows
-                              if _key(lic) != key]  # fmt: skip
+                    differ = [f"{u.licence} in {_where(u.system, u.location)}" for u in found
+                              if _key(u.licence) != key]  # fmt: skip
                     others[key] = _some(differ, len(differ), "; ")
-                yield system, Violation(
-                    ("spec", ident.split(".", 1)[1], "licence"), f"data set {name} is licensed "
-                    f"as {licence} here but as {others[key]}; find out the real licence and "
-                    "state it the same way everywhere", location=location)  # fmt: skip
-
-
-Uses = dict[tuple[str, str, str], list[tuple[str, Location]]]  # (name, licence, identity) -> places
-
-
-def _uses() -> Uses:
-    return {}
-
-
-def _merge_uses(into: Uses, other: Uses) -> None:
-    for variant, places in other.items():
-        into.setdefault(variant, []).extend(places)
+                yield use.system, Violation(
+                    ("spec", use.ident.split(".", 1)[1], "licence"), f"data set {use.name} is "
+                    f"licensed as {use.licence} here but as {others[key]}; find out the real "
+                    "licence and state it the same way everywhere", location=use.location)  # fmt: skip

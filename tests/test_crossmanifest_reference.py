@@ -180,3 +180,16 @@ def test_the_random_inputs_reach_the_cases_that_matter() -> None:
     assert sum("out of date" in m for m in suppliers) >= 10
     data = [m for s in SEEDS for _s, _l, m in _reference_data(_case(_data_entries, s, 2))]
     assert len(data) >= 20 and any(" more; " in m for m in data)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_duplicate_names_do_not_depend_on_arrival_order(seed: int) -> None:
+    """Whichever order the manifests arrive in, a message names the other places in path order."""
+    rng = random.Random(seed)
+    entries = [Entry(f"s{m}", f"m{m:02}.yaml", (rng.choice("abc"), Location(f"m{m:02}.yaml", 3 + 40 * (m % 3), 3)))
+               for m in range(12)]  # fmt: skip
+    expected = _run("AIMS-SET-001", entries)
+    assert len(expected) == 12  # three names among twelve manifests: every one is repeated
+    for _ in range(5):
+        rng.shuffle(entries)
+        assert _run("AIMS-SET-001", entries) == expected
