@@ -439,7 +439,8 @@ class SetRule(NamedTuple):
 
     ``check`` is either a function over the list of every entry, or a class whose instances are
     folds (``add(entry)``, then ``findings()``): a fold keeps only what can still matter, so that
-    memory need not grow with the number of manifests."""
+    memory need not grow with the number of manifests. Entries arrive in path order (a file's
+    documents in order), however many workers there are."""
 
     meta: RuleMeta
     collect: Callable[[Context, Callable[[Path], Location]], Any]

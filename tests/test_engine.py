@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -213,6 +214,32 @@ def test_a_cross_manifest_rule_that_raises_is_isolated(tmp_path: Path) -> None:
     assert report.exit_code == 2
     # copy.yaml repeats support-chatbot's name: the built-in duplicate check still reports it
     assert sum(f.rule_id == "AIMS-SET-001" for f in report.findings) == 2
+
+
+def test_folds_receive_entries_in_path_order_from_parallel_workers(tmp_path: Path) -> None:
+    """What a cross-manifest fold documents: entries arrive in path order, however many workers."""
+    from aims_policy.engine import set_rule
+
+    arrived: list[str] = []
+
+    class Record:
+        def add(self, entry: Any) -> None:
+            arrived.append(entry.file)
+
+        def findings(self) -> tuple[()]:
+            return ()
+
+    for i in reversed(range(60)):  # written in reverse, so creation order is not path order
+        shutil.copy(MANIFESTS / "document-summariser.yaml", tmp_path / f"m{i:02d}.yaml")
+    meta = {"title": "t", "severity": "note", "rationale": "r", "remediation": "m"}
+    def collect(ctx: Context, at: Any) -> None:
+        if at(()).file == "m00.yaml":  # the first file finishes last unless order is kept
+            time.sleep(0.3)
+
+    ruleset = RuleSet((), (set_rule(collect=collect, id="ZZZ-SET-9", **meta)(Record),))
+    check([str(tmp_path)], ruleset=ruleset, cwd=str(tmp_path),
+          options=Options(today=TODAY, data=data_document.load(), jobs=2))  # fmt: skip
+    assert arrived == [f"m{i:02d}.yaml" for i in range(60)]
 
 
 def test_explain_shows_facts_and_conditions(tmp_path: Path) -> None:
