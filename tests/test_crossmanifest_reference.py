@@ -155,22 +155,22 @@ def _case(make: Callable[[random.Random, int], list[Entry]], seed: int, low: int
     return make(rng, rng.randint(low, 14))
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_supplier_fold_agrees_with_the_reference(seed: int) -> None:
-    entries = _case(_supplier_entries, seed, 3)
-    expected = _reference_suppliers(entries)
-    assert _run("AIMS-SET-002", entries) == expected
-    random.Random(seed).shuffle(entries)
-    assert _run("AIMS-SET-002", entries) == expected
+#: rule -> (random manifests, the reference, the fewest manifests in a case)
+CASES: dict[str, tuple[Callable[[random.Random, int], list[Entry]], Callable[[list[Entry]], Found], int]] = {
+    "AIMS-SET-002": (_supplier_entries, _reference_suppliers, 3),
+    "AIMS-SET-003": (_data_entries, _reference_data, 2),
+}
 
 
+@pytest.mark.parametrize("rule_id", sorted(CASES))
 @pytest.mark.parametrize("seed", SEEDS)
-def test_data_licence_fold_agrees_with_the_reference(seed: int) -> None:
-    entries = _case(_data_entries, seed, 2)
-    expected = _reference_data(entries)
-    assert _run("AIMS-SET-003", entries) == expected
+def test_fold_agrees_with_the_reference(rule_id: str, seed: int) -> None:
+    make, reference, low = CASES[rule_id]
+    entries = _case(make, seed, low)
+    expected = reference(entries)
+    assert _run(rule_id, entries) == expected
     random.Random(seed).shuffle(entries)
-    assert _run("AIMS-SET-003", entries) == expected
+    assert _run(rule_id, entries) == expected
 
 
 def test_the_random_inputs_reach_the_cases_that_matter() -> None:
