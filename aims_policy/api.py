@@ -422,7 +422,7 @@ def _item_of(data: Any, path: tuple[Any, ...]) -> str | None:
 class _Shared(dict[Any, Any]):
     """One copy of each equal value in the report. Results from worker processes arrive as fresh
     copies (unpickling shares nothing between files), and a rule id, a reason, a control list or a
-    supplier's name repeated across ten thousand manifests would otherwise be kept ten thousand
+    risk level repeated across ten thousand manifests would otherwise be kept ten thousand
     times. Within one file's result pickling already shares (its file name, its system names),
     and values particular to one system are not worth an entry here. What cross-manifest rules
     collect is theirs to keep or drop (see ``rules/crossmanifest.py``)."""
