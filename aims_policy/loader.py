@@ -25,8 +25,12 @@ from aims_policy.model import Location, Notification
 
 try:  # PyYAML's C loader is ~15x faster; the pure-Python one gives identical results.
     from yaml import CSafeLoader as _BaseLoader
+
+    _LIBYAML = True
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+    _LIBYAML = False
 
 PathKey = str | int
 Path = tuple[PathKey, ...]
@@ -246,36 +250,68 @@ def _prescan_depth(text: str) -> None:
     """Measure nesting on libyaml's event stream, which keeps its own stack and never recurses,
     and count each document's nodes there too: the composer would otherwise build every node
     of a huge flat document (about 400 bytes each) before the builder's value limit applies."""
+    try:
+        _scan_events(text, _Loader)
+    except yaml.YAMLError as exc:
+        raise _first_problem(exc, text) from None
+
+
+def _scan_events(text: str, loader: Any, until: tuple[int, int] | None = None) -> None:
+    """Apply the depth, document and node limits to the event stream (up to the event that starts
+    at ``until``, when given). yaml.YAMLError propagates."""
     depth = nodes = documents = 0
     starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
     ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     leaves = (yaml.ScalarEvent, yaml.AliasEvent)
-    try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, leaves):
-                nodes += 1
-            elif isinstance(event, starts):
-                depth += 1
-                nodes += 1
-                if depth > MAX_DEPTH:
-                    line, col = _mark(event.start_mark)
-                    raise LoadError("too-deep", f"nesting deeper than {MAX_DEPTH} levels; "
-                                    "a manifest never needs that much", line, col)  # fmt: skip
-            elif isinstance(event, ends):
-                depth -= 1
-            elif isinstance(event, yaml.DocumentStartEvent):
-                nodes = 0
-                documents += 1
-                if documents > MAX_DOCUMENTS:
-                    line, col = _mark(event.start_mark)
-                    raise LoadError("too-many-documents", f"file has more than {MAX_DOCUMENTS} "
-                                    "documents; split it into one manifest per system", line, col)  # fmt: skip
-            if nodes > _PRESCAN_NODES:
+    for event in yaml.parse(text, Loader=loader):
+        if until is not None and _mark(event.start_mark) >= until:
+            return
+        if isinstance(event, leaves):
+            nodes += 1
+        elif isinstance(event, starts):
+            depth += 1
+            nodes += 1
+            if depth > MAX_DEPTH:
                 line, col = _mark(event.start_mark)
-                raise LoadError("too-many-nodes", f"document has more than {_PRESCAN_NODES} keys "
-                                "and values; split it into one manifest per system", line, col)  # fmt: skip
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc, text) from None
+                raise LoadError("too-deep", f"nesting deeper than {MAX_DEPTH} levels; "
+                                "a manifest never needs that much", line, col)  # fmt: skip
+        elif isinstance(event, ends):
+            depth -= 1
+        elif isinstance(event, yaml.DocumentStartEvent):
+            nodes = 0
+            documents += 1
+            if documents > MAX_DOCUMENTS:
+                line, col = _mark(event.start_mark)
+                raise LoadError("too-many-documents", f"file has more than {MAX_DOCUMENTS} "
+                                "documents; split it into one manifest per system", line, col)  # fmt: skip
+        if nodes > _PRESCAN_NODES:
+            line, col = _mark(event.start_mark)
+            raise LoadError("too-many-nodes", f"document has more than {_PRESCAN_NODES} keys "
+                            "and values; split it into one manifest per system", line, col)  # fmt: skip
+
+
+def _first_problem(exc: yaml.YAMLError, text: str) -> LoadError:
+    """The first thing wrong with a text that libyaml refused.
+
+    libyaml 0.2.6 (bundled with PyYAML 6.0.4) has a nesting limit of its own, 1,000 levels, and its
+    scanner reads up to 1,024 characters ahead of the last event it hands over, so on deep flow
+    nesting it fails before our lower limit is ever reached; other releases have no limit or may
+    set another. The pure-Python parser has none and never recurses: re-reading the text with it
+    up to libyaml's error lets our own limits, or an earlier syntax error, come first, so every
+    PyYAML release gives the same message at the same place. Only refused texts pay for this."""
+    theirs = _yaml_error(exc, text)
+    if not _LIBYAML:  # pragma: no cover - PyYAML built without libyaml
+        return theirs
+    until = (theirs.line, theirs.col) if theirs.line is not None and theirs.col is not None else None
+    try:
+        _scan_events(text, yaml.SafeLoader, until)
+    except LoadError as ours:
+        return ours
+    except yaml.YAMLError as pure:
+        earlier = _yaml_error(pure, text)
+        if until is None or (earlier.line or 1, earlier.col or 1) < until:
+            return earlier
+    return theirs
 
 
 def _yaml_error(exc: yaml.YAMLError, source: str) -> LoadError:
@@ -324,7 +360,7 @@ def _compose_all(text: str, file: str) -> list[Document]:
             doc.data = _Builder(doc.positions).build(node)
             docs.append(doc)
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, text) from None
+        raise _first_problem(exc, text) from None
     except RecursionError:  # only reachable with the pure-Python composer
         raise LoadError("too-deep", f"nesting deeper than {MAX_DEPTH} levels") from None
     finally:
