@@ -46,9 +46,9 @@ def annex_a_controls() -> list[tuple[str, str]]:
 
 def declared_not_evidenced() -> dict[str, str]:
     """Controls the built-in pack declares as not evidenced by a system manifest."""
-    import aims_policy.rules as pack  # type: ignore[import-not-found]
+    from aims_policy.registry import builtin_package
 
-    path = os.path.join(os.path.dirname(pack.__file__), "controls.yaml")
+    path = os.path.join(os.path.dirname(str(builtin_package().__file__)), "controls.yaml")
     entries = _yaml(path).get("notEvidenced") or {}
     return {str(k): " ".join(str(v).split()) for k, v in entries.items()}
 

@@ -43,9 +43,46 @@ def _in_pack(item: AnyRule, pack: str) -> AnyRule:
     return item._replace(meta=item.meta._replace(pack=pack))
 
 
-def builtin_modules() -> list[ModuleType]:
-    import aims_policy.rules as package  # type: ignore[import-not-found]
+_BUILTIN = "aims_policy.rules"
 
+
+def builtin_package() -> ModuleType:
+    """The built-in rule pack, ``aims_policy.rules``.
+
+    An install maps the top-level ``rules/`` folder onto that subpackage (setup.cfg's
+    ``package_dir``), but a source checkout imported from its own root (``python -m aims_policy``
+    there, which puts the checkout first on the import path) has no ``aims_policy/rules``: the
+    pack is then the checkout's ``rules/`` folder, loaded under the same name so its relative
+    imports work. Only a folder with setup.cfg beside the package counts as a checkout, so a
+    broken install never picks up an unrelated top-level ``rules`` package from site-packages."""
+    if _BUILTIN in sys.modules:
+        return sys.modules[_BUILTIN]
+    try:
+        return importlib.import_module(_BUILTIN)
+    except ModuleNotFoundError as exc:
+        if exc.name != _BUILTIN:
+            raise
+    from importlib.util import module_from_spec, spec_from_file_location
+
+    checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    folder = os.path.join(checkout, "rules")
+    init = os.path.join(folder, "__init__.py")
+    spec = spec_from_file_location(_BUILTIN, init, submodule_search_locations=[folder])
+    if not (os.path.isfile(os.path.join(checkout, "setup.cfg")) and os.path.isfile(init)) \
+            or spec is None or spec.loader is None:  # fmt: skip
+        raise RuleLoadError("the built-in rule pack (aims_policy.rules) is missing; reinstall aims-policy")
+    module = module_from_spec(spec)
+    sys.modules[_BUILTIN] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[_BUILTIN]
+        raise
+    return module
+
+
+def builtin_modules() -> list[ModuleType]:
+    package = builtin_package()
     # A directory listing, not pkgutil: this runs on every check and pkgutil costs more to import.
     names = sorted(
         name[:-3]
@@ -149,9 +186,7 @@ def pack_locations(*, builtin: bool = True, directories: Sequence[str | Path] = 
     ``<module>.fixtures.yaml``; we never search the whole site-packages it lives in)."""
     out: list[Path] = []
     if builtin:
-        import aims_policy.rules as package
-
-        out.extend(Path(p) for p in package.__path__)
+        out.extend(Path(p) for p in builtin_package().__path__)
     out.extend(Path(d) for d in directories)
     if packs:
         from importlib.metadata import entry_points
