@@ -29,6 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 ACTION = ROOT / "action.yml"
 WORKFLOW = ROOT / "docs" / "examples" / "github-workflow.yml"
 COMPLIANT = ROOT / "manifests" / "document-summariser.yaml"
+# The action's pip install takes the locked versions here, so a new release elsewhere cannot turn
+# these tests red (what users get from the open ranges is what the "newest releases" run tests).
+LOCK = ROOT / "requirements" / "test.lock"
 BIN = Path(sys.executable).parent
 EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
@@ -191,7 +194,8 @@ class Runner:
         env.update({k: self.substitute(str(v)) for k, v in step.get("env", {}).items()})
         env.update(GITHUB_OUTPUT=str(output), GITHUB_STEP_SUMMARY=str(self.summary),
                    RUNNER_TEMP=str(self.temp), RUNNER_OS="Linux", GITHUB_ACTION_PATH=str(ROOT),
-                   GITHUB_WORKSPACE=str(self.workspace), PIP_DISABLE_PIP_VERSION_CHECK="1")  # fmt: skip
+                   GITHUB_WORKSPACE=str(self.workspace), PIP_DISABLE_PIP_VERSION_CHECK="1",
+                   PIP_CONSTRAINT=str(LOCK))  # fmt: skip
         script = self.temp / f"{step_id}.sh"
         script.write_text(step["run"], "utf-8")
         assert step["shell"] == "bash"
@@ -209,22 +213,50 @@ class Runner:
         return {name: self.substitute(spec["value"]) for name, spec in self.outputs_spec.items()}
 
 
+# Modules a pull request could add at the repository root, each shadowing what the action's Python
+# would import if the working directory were on its import path: the tool itself, its
+# dependencies, and what the install step runs (`-m venv`, `-m pip`).
+BAIT = ("aims_policy/__init__.py", "aims_policy/__main__.py", "yaml.py", "click.py",
+        "pyrsistent.py", "jsonschema.py", "venv.py", "pip/__init__.py", "pip/__main__.py",
+        "json.py", "runpy.py")  # fmt: skip
+
+
+def plant_bait(workspace: Path) -> None:
+    """Each bait module leaves a file named after itself beside it, then stops the process."""
+    for name in BAIT:
+        path = workspace / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("import pathlib, sys\n"
+                        f"pathlib.Path(__file__).parent.joinpath('RAN-{name.replace('/', '-')}').touch()\n"
+                        "sys.exit(99)\n", "utf-8")  # fmt: skip
+
+
+def bait_that_ran(workspace: Path) -> list[str]:
+    return sorted(p.name for p in workspace.rglob("RAN-*"))
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """Runs setup and the pip install once (from PyPI for the dependencies): the slow part."""
+    """Runs setup and the pip install once (from PyPI for the dependencies): the slow part. The
+    workspace holds bait modules, as a hostile pull request's checkout would."""
     temp = tmp_path_factory.mktemp("runner-temp")
-    runner = Runner(tmp_path_factory.mktemp("install-ws"), temp, {})
+    workspace = tmp_path_factory.mktemp("install-ws")
+    plant_bait(workspace)
+    runner = Runner(workspace, temp, {})
     runner.steps = [s for s in runner.steps if s.get("id") in ("python", "install")]
     runner.run()
     assert runner.failed is None, runner.failed
+    assert bait_that_ran(workspace) == []
     return temp, runner.outputs["install"]
 
 
 def run_action(tmp_path: Path, installed: tuple[Path, dict[str, str]], manifest: str,
-               config: str | None = None, **inputs: str) -> Runner:  # fmt: skip
+               config: str | None = None, bait: bool = False, **inputs: str) -> Runner:  # fmt: skip
     temp, install_outputs = installed
     workspace = tmp_path / "ws"
     (workspace / "manifests").mkdir(parents=True)
+    if bait:
+        plant_bait(workspace)
     if config is not None:
         (workspace / ".aims-policy.yaml").write_text(config, "utf-8")
     (workspace / "manifests" / "system.yaml").write_text(manifest, "utf-8")
@@ -270,6 +302,23 @@ def test_action_on_a_manifest_with_gaps_writes_reports_and_fails(
     assert "AIMS-TODO-001" in runner.summary.read_text("utf-8")
     # --format github: the finding is an annotation on the manifest line.
     assert re.search(rf"^::error file=manifests/system.yaml,line={line},", runner.check_log, re.M), runner.check_log
+
+
+def test_no_code_from_the_checked_out_repository_runs(
+        tmp_path: Path, installed: tuple[Path, dict[str, str]]) -> None:  # fmt: skip
+    """A pull request that adds `yaml.py`, `click.py`, `aims_policy/`... at the repository root
+    must not have them imported by the check (the install step is covered by the fixture)."""
+    text = COMPLIANT.read_text("utf-8").replace("priya.raman@example.com", "TODO@example.com")
+    runner = run_action(tmp_path, installed, text, bait=True)
+    assert bait_that_ran(runner.workspace) == []
+    assert runner.failed is not None and runner.failed[:2] == ("fail", 1), runner.failed
+    assert "AIMS-TODO-001" in runner.check_log
+    # The bait is live: the same interpreter started the ordinary way imports it and stops.
+    _, install_outputs = installed
+    plain = subprocess.run([install_outputs["python"], "-m", "aims_policy", "--version"],
+                           cwd=runner.workspace, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert plain.returncode == 99
+    assert bait_that_ran(runner.workspace) != []
 
 
 def test_action_on_a_compliant_manifest_passes(tmp_path: Path, installed: tuple[Path, dict[str, str]]) -> None:
