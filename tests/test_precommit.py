@@ -41,6 +41,9 @@ def clean_env(**extra: str) -> dict[str, str]:
     # the temporary repositories at the outer one.
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    # The hook's environment takes the locked versions, as the test environment does: a release
+    # of a dependency must not turn these tests red by itself.
+    env["PIP_CONSTRAINT"] = str(ROOT / "requirements" / "test.lock")
     env.update(extra)
     return env
 

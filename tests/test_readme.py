@@ -34,6 +34,33 @@ def test_the_short_manifest_is_valid_and_gets_rule_findings(tmp_path: Path) -> N
 
 
 def test_the_readme_test_command_is_what_ci_runs() -> None:
+    """The same installs in the same order, from the lock file, then pytest."""
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert "pip install -e '.[test]' && .venv/bin/python -m pytest" in README
-    assert "pip install --quiet -e '.[test]'" in ci and "-m pytest" in ci
+    command = next(line for line in _block("Install the test environment", "sh").splitlines()
+                   if line.startswith("python3 -m venv .venv "))  # fmt: skip
+    readme_installs = re.findall(r"\.venv/bin/pip install (.+?)(?: &&|$)", command)
+    ci_installs = re.findall(r'"\$venv/bin/pip" install --quiet (.+)', ci)
+    assert readme_installs == ci_installs == ["-r requirements/test.lock",
+                                              "--no-deps --no-build-isolation -e ."]  # fmt: skip
+    assert command.endswith(".venv/bin/python -m pytest") and '/bin/python" -m pytest' in ci
+
+
+def test_the_lock_file_pins_every_requirement_exactly() -> None:
+    """Each line of the lock is `name==version` (with an environment marker at most), and every
+    requirement of setup.cfg, test extras included, is in it."""
+    import configparser
+
+    lock = (ROOT / "requirements" / "test.lock").read_text(encoding="utf-8")
+    pinned = {}
+    for line in lock.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            match = re.fullmatch(r"([A-Za-z0-9._-]+)==([^\s;]+)( ; .+)?", line)
+            assert match, f"not an exact pin: {line!r}"
+            pinned[match.group(1).lower().replace("_", "-")] = match.group(2)
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg", encoding="utf-8")
+    wanted = config["options"]["install_requires"].split("\n") + \
+        config["options.extras_require"]["test"].split("\n")  # fmt: skip
+    for requirement in filter(None, (w.split("#")[0].strip() for w in wanted)):
+        name = re.match(r"[A-Za-z0-9._-]+", requirement).group(0).lower().replace("_", "-")  # type: ignore[union-attr]
+        assert name in pinned, f"{name} is required by setup.cfg but not locked"
