@@ -115,10 +115,18 @@ def person_key(text: Any) -> str:
 
 
 def add_months(day: _dt.date, months: int) -> _dt.date:
-    """``day`` plus whole calendar months, clamped to the month's last day (31 Jan + 1 = 28 Feb)."""
+    """``day`` plus whole calendar months, clamped to the month's last day (31 Jan + 1 = 28 Feb)
+    and to the calendar (after 9999-12-31 is 9999-12-31, before 0001-01-01 is 0001-01-01). No
+    today comes after 9999-12-31, so what falls due beyond it is simply never overdue; a valid
+    date near either end must not crash the rules that derive due days from it."""
     # JSON Schema counts 12.0 as an integer, so a schema-valid interval may arrive as a float.
     month_index = day.month - 1 + int(months)
     year, month = day.year + month_index // 12, month_index % 12 + 1
+    if year > _dt.MAXYEAR:
+        return _dt.date.max
+    if year < _dt.MINYEAR:
+        # Only a negative interval gets here, which neither the schema nor the data document allows.
+        return _dt.date.min
     for candidate in (31, 30, 29, 28):
         try:
             return _dt.date(year, month, min(day.day, candidate))

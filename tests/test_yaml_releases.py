@@ -20,7 +20,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from _cache import cache_dir
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -132,7 +132,16 @@ def prepare(paths: tuple[str, ...], params: Mapping[str, Any],
                  "Python code and --no-config-rules refuses code from the configuration. Name the "
                  "packs you trust on the command line (--rules DIR, --rule-pack NAME) or remove "
                  "them from the configuration")  # fmt: skip
-    day = parse_today(params.get("today"))
+    today = params.get("today")
+    try:
+        if today == "":
+            # parse_today reads "no --today" as the real today; an empty one (an unset variable in
+            # `--today "$DAY"`) would otherwise judge every date as of another day, silently.
+            raise click.BadParameter("'' is not a date; write YYYY-MM-DD")
+        day = parse_today(today)
+    except click.BadParameter as exc:
+        # Raised outside click's own parsing, so click cannot tell which option it was about.
+        raise click.BadParameter(exc.message, param_hint="'--today'") from None
     try:
         data = data_document.load(values["data-files"], values["data"] or None,
                                   lambda path: effective.config.where(".".join(("data", *path))))  # fmt: skip
