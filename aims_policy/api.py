@@ -93,6 +93,15 @@ def _set_state(ruleset: RuleSet, options: Options, cwd: str) -> None:
     _STATE.update(ruleset=ruleset, options=options, cwd=cwd, frozen_data=None)
 
 
+def _worker_init(ruleset: RuleSet, options: Options, cwd: str) -> None:
+    # Ctrl-C reaches the whole process group: the parent alone answers it (and ends the pool),
+    # so that a worker does not print a KeyboardInterrupt traceback of its own.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _set_state(ruleset, options, cwd)
+
+
 def check(
     paths: Sequence[str],
     *,
@@ -147,7 +156,7 @@ def _run(candidates: list[Candidate], ruleset: RuleSet, options: Options, cwd: s
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     chunk = max(1, min(64, total // (jobs * 8)))
-    with context.Pool(jobs, initializer=_set_state, initargs=(ruleset, options, cwd)) as pool:
+    with context.Pool(jobs, initializer=_worker_init, initargs=(ruleset, options, cwd)) as pool:
         yield from _reporting(pool.imap(process, _drain(candidates), chunksize=chunk), total,
                               progress)  # fmt: skip
 

@@ -151,3 +151,37 @@ def test_installed_schema_and_check_of_copied_manifests(installed: Installed) ->
 def test_installed_rule_fixtures_run(installed: Installed) -> None:
     done = installed.run("test")
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+
+LIBRARY_SNIPPET = ("import aims_policy; report = aims_policy.check(['manifests/'], today='2026-11-22'); "
+                   "print(report.exit_code, len(report.findings))")  # fmt: skip
+
+
+def test_library_and_python_m_work_from_the_checkout_root_after_a_plain_install(installed: Installed) -> None:
+    """Run in a checkout's root, Python imports the source folder aims_policy/ before the installed
+    package, and the source has no aims_policy/rules (an install maps rules/ onto it)."""
+    checkout = installed.source
+    shutil.copytree(ROOT / "manifests", checkout / "manifests", dirs_exist_ok=True)
+    purelib = sysconfig.get_paths()["purelib"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["PYTHONPATH"] = os.pathsep.join([str(installed.target), purelib])
+    library = subprocess.run([sys.executable, "-S", "-c", LIBRARY_SNIPPET], cwd=checkout, env=env,
+                             capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert library.returncode == 0, library.stderr
+    module = subprocess.run([sys.executable, "-S", "-m", "aims_policy", "check", "--today", "2026-11-22",
+                             "--format", "json", "manifests/"],
+                            cwd=checkout, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert module.returncode == 1, module.stderr  # the examples carry gaps on purpose
+    report = json.loads(module.stdout)
+    assert report["problems"] == [] and report["summary"]["systems"] >= 6
+    assert library.stdout.split() == ["1", str(len(report["findings"]))]
+
+
+def test_library_and_python_m_work_from_the_repository_root_with_the_editable_install() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    library = subprocess.run([sys.executable, "-c", LIBRARY_SNIPPET], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert library.returncode == 0, library.stderr
+    module = subprocess.run([sys.executable, "-m", "aims_policy", "check", "--today", "2026-11-22",
+                             "manifests/"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert module.returncode == 1 and "Traceback" not in module.stderr, module.stderr
