@@ -1,7 +1,7 @@
 """SARIF 2.1.0 output, checked against references that are not the code under test: the SARIF
 2.1.0 JSON schema (tests/schemas/), Microsoft's SARIF Multitool under the SARIF and GitHub rule sets
-(../shared/tools/validate-sarif), setup.cfg's project URL, and positions worked out by hand from
-the manifests' text."""
+(pinned in tests/tools/sarif-multitool/, installed by tests/_sarif_multitool.py), setup.cfg's
+project URL, and positions worked out by hand from the manifests' text."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import _sarif_multitool as multitool
 import jsonschema
 import pytest
 
@@ -37,7 +37,6 @@ from aims_policy.registry import RuleSet
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((REPO / "tests" / "schemas" / "sarif-2.1.0.json").read_text("utf-8"))
-VALIDATOR = REPO.parent / "shared" / "tools" / "validate-sarif"
 TODAY = "2026-11-22"
 
 
@@ -138,25 +137,61 @@ def broken_run_systems(tmp_path: Path) -> tuple[SystemInfo, ...]:
     return aims_policy.check([str(tmp_path / "manifests")], today=TODAY, cwd=str(tmp_path)).systems
 
 
-def _validator_available() -> bool:
-    return VALIDATOR.is_file() and os.access(VALIDATOR, os.X_OK)
+@pytest.fixture(scope="module")
+def sarif_multitool() -> Path:
+    """Installed once per cache (see tests/_sarif_multitool.py). Required, never skipped: a skipped
+    check would prove nothing, so a machine without Node.js and npm fails here saying so."""
+    try:
+        return multitool.install()
+    except multitool.MultitoolUnavailable as exc:
+        problem = str(exc)
+    pytest.fail(problem, pytrace=False)
 
 
-def test_microsoft_sarif_multitool_reports_no_errors_or_warnings(tmp_path: Path) -> None:
-    """Runs ../shared/tools/validate-sarif (the SARIF and GitHub rule sets). Every machine of this
-    project (developers' and CI's) has shared/ beside the checkout and the npm registry, so the
-    validator is required rather than skipped: a skipped check would prove nothing."""
-    assert _validator_available(), f"the SARIF validator is missing: {VALIDATOR}"
+def _validate_under_both_rule_sets(tool: Path, *files: Path) -> list[multitool.Validation]:
+    done = [multitool.validate(tool, f, kind) for f in files for kind in multitool.RULE_KINDS]
+    # A broken install must not pass for a clean file: every run went to the end and said so.
+    assert all(v.completed for v in done), "\n".join(map(str, done))
+    assert all(multitool.RULE_ID.fullmatch(p.rule_id) for v in done for p in v.problems), \
+        "\n".join(map(str, done))
+    return done
+
+
+@pytest.mark.slow
+def test_microsoft_sarif_multitool_reports_no_errors_or_warnings(tmp_path: Path,
+                                                                 sarif_multitool: Path) -> None:  # fmt: skip
+    """Microsoft's SARIF Multitool under the SARIF rule set (the spec, its JSON schema included)
+    and the GitHub rule set (what code scanning requires on upload), on a clean and a broken run."""
     clean = tmp_path / "manifests.sarif"
     report = aims_policy.check([str(REPO / "manifests")], today=TODAY, cwd=str(REPO))
     clean.write_text(render(report, "sarif"))
     broken = tmp_path / "broken.sarif"
     broken.write_text(render(broken_run(tmp_path / "run"), "sarif"))
-    done = subprocess.run([str(VALIDATOR), str(clean), str(broken)], capture_output=True,
-                          text=True, timeout=900)  # fmt: skip
-    output = done.stdout + done.stderr
-    assert "sarif-validate: 0 errors, 0 warnings in 2 files" in output, output
-    assert done.returncode == 0, output
+    done = _validate_under_both_rule_sets(sarif_multitool, clean, broken)
+    assert [(v.file, v.rule_kind) for v in done] == [
+        (clean, "Sarif"), (clean, "Gh"), (broken, "Sarif"), (broken, "Gh")]
+    assert all(not v.errors and not v.warnings for v in done), "\n".join(map(str, done))
+
+
+@pytest.mark.slow
+def test_microsoft_sarif_multitool_catches_broken_documents(tmp_path: Path,
+                                                            sarif_multitool: Path) -> None:  # fmt: skip
+    """The validator and the parsing of its log are not vacuous: documents broken on purpose
+    yield errors, a result without a message under both rule sets, a rule without a full
+    description under GitHub's."""
+    text = render(aims_policy.check([str(REPO / "manifests")], today=TODAY, cwd=str(REPO)), "sarif")
+    no_message, no_description = json.loads(text), json.loads(text)
+    del no_message["runs"][0]["results"][0]["message"]
+    del no_description["runs"][0]["tool"]["driver"]["rules"][0]["fullDescription"]
+    assert schema_errors(no_description) == []  # only GitHub's rules require it
+    files = (tmp_path / "no-message.sarif", tmp_path / "no-full-description.sarif")
+    for path, doc in zip(files, (no_message, no_description), strict=True):
+        path.write_text(json.dumps(doc))
+    done = _validate_under_both_rule_sets(sarif_multitool, *files)
+    missing_message, missing_message_gh, _, missing_description_gh = done
+    assert missing_message.errors, missing_message
+    assert missing_message_gh.errors, missing_message_gh
+    assert missing_description_gh.errors, missing_description_gh
 
 
 # -- rules, taxonomies, tags -----------------------------------------------------------------------
