@@ -70,8 +70,17 @@ class FileResult:
 
     A plain class rather than a dataclass: class creation is paid at every start-up."""
 
-    __slots__ = ("entries", "exceptions", "file", "findings", "is_manifest", "notifications",
-                 "results", "systems", "traces")  # fmt: skip
+    __slots__ = (
+        "entries",
+        "exceptions",
+        "file",
+        "findings",
+        "is_manifest",
+        "notifications",
+        "results",
+        "systems",
+        "traces",
+    )
 
     def __init__(self, file: str) -> None:
         self.file = file
@@ -123,8 +132,11 @@ def check(
 
     if options is None:
         day = _dt.date.fromisoformat(today) if isinstance(today, str) else today
-        options = Options(today=day or _dt.datetime.now(_dt.timezone.utc).date(), fail_on=fail_on,
-                          data=data_document.load())  # fmt: skip
+        options = Options(
+            today=day or _dt.datetime.now(_dt.timezone.utc).date(),
+            fail_on=fail_on,
+            data=data_document.load(),
+        )
     elif not options.data:
         options = options._replace(data=data_document.load())
     ruleset = ruleset if ruleset is not None else registry.load()
@@ -137,12 +149,18 @@ def check(
         from aims_policy.config import keep_candidates
 
         candidates = keep_candidates(candidates, options, cwd)
-    return _assemble(_run(candidates, ruleset, options, cwd, progress), notifications, ruleset,
-                     options)  # fmt: skip
+    return _assemble(
+        _run(candidates, ruleset, options, cwd, progress), notifications, ruleset, options
+    )
 
 
-def _run(candidates: list[Candidate], ruleset: RuleSet, options: Options, cwd: str,
-         progress: Callable[[int, int], None] | None = None) -> Iterator[FileResult]:  # fmt: skip
+def _run(
+    candidates: list[Candidate],
+    ruleset: RuleSet,
+    options: Options,
+    cwd: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[FileResult]:
     """Each file's result as it is ready. A generator, so that the caller folds results in one at
     a time and memory holds what the report keeps, not every file's intermediate record."""
     _set_state(ruleset, options, cwd)
@@ -157,8 +175,9 @@ def _run(candidates: list[Candidate], ruleset: RuleSet, options: Options, cwd: s
     context = multiprocessing.get_context(method)
     chunk = max(1, min(64, total // (jobs * 8)))
     with context.Pool(jobs, initializer=_worker_init, initargs=(ruleset, options, cwd)) as pool:
-        yield from _reporting(pool.imap(process, _drain(candidates), chunksize=chunk), total,
-                              progress)  # fmt: skip
+        yield from _reporting(
+            pool.imap(process, _drain(candidates), chunksize=chunk), total, progress
+        )
 
 
 def _drain(items: list[Candidate]) -> Iterator[Candidate]:
@@ -169,8 +188,9 @@ def _drain(items: list[Candidate]) -> Iterator[Candidate]:
         yield items.pop()
 
 
-def _reporting(results: Iterable[FileResult], total: int,
-               progress: Callable[[int, int], None] | None) -> Iterator[FileResult]:  # fmt: skip
+def _reporting(
+    results: Iterable[FileResult], total: int, progress: Callable[[int, int], None] | None
+) -> Iterator[FileResult]:
     for done, result in enumerate(results, 1):
         yield result
         if progress is not None:
@@ -198,9 +218,16 @@ def process(candidate: Candidate) -> FileResult:
         return _process(candidate)
     except Exception as exc:
         out = FileResult(candidate.display)
-        out.notifications.append(Notification("engine", "internal-error", f"aims-policy failed "
-                                 f"on this file: {type(exc).__name__}: {exc}; this is a bug, "
-                                 "please report it", Location.whole(candidate.display)))  # fmt: skip
+        out.notifications.append(
+            Notification(
+                "engine",
+                "internal-error",
+                f"aims-policy failed "
+                f"on this file: {type(exc).__name__}: {exc}; this is a bug, "
+                "please report it",
+                Location.whole(candidate.display),
+            )
+        )
         return out
 
 
@@ -211,9 +238,14 @@ def _process(candidate: Candidate) -> FileResult:
         with open(candidate.path, "rb") as handle:
             raw = handle.read()
     except OSError as exc:
-        out.notifications.append(Notification("load", "unreadable", f"cannot read the file: "
-                                              f"{exc.strerror}; check its permissions",
-                                              Location.whole(display)))  # fmt: skip
+        out.notifications.append(
+            Notification(
+                "load",
+                "unreadable",
+                f"cannot read the file: {exc.strerror}; check its permissions",
+                Location.whole(display),
+            )
+        )
         return out
     explicit = candidate.explicit
     mentions_kind = any(mark in raw for mark in _KIND_MARKS)
@@ -223,7 +255,9 @@ def _process(candidate: Candidate) -> FileResult:
     is_json = suffix.endswith(".json")
     if explicit and not suffix.endswith((".yaml", ".yml", ".json")):
         if not _STATE["options"].skip_non_manifests:
-            out.notifications.append(_not_manifest(display, "it is not a .yaml, .yml or .json file"))
+            out.notifications.append(
+                _not_manifest(display, "it is not a .yaml, .yml or .json file")
+            )
         return out
     loaded = load_bytes(raw, display, json_syntax=is_json)
     if loaded.errors:
@@ -242,20 +276,40 @@ def _process(candidate: Candidate) -> FileResult:
             # Our format by its apiVersion, but kind misspelt or missing: never a silent skip.
             got = data.get("kind")
             what = f"kind {got!r} is not a kind aims-policy knows" if "kind" in data else "no kind"
-            out.notifications.append(Notification("load", "kind", f"the document has apiVersion "
-                                     f"{data['apiVersion']!r} but {what}; write kind: {KIND}",
-                                     doc.locate(("kind",))))  # fmt: skip
-        elif explicit and not _STATE["options"].skip_non_manifests and doc.data is not None \
-                and not isinstance(data, dict):  # fmt: skip
+            out.notifications.append(
+                Notification(
+                    "load",
+                    "kind",
+                    f"the document has apiVersion "
+                    f"{data['apiVersion']!r} but {what}; write kind: {KIND}",
+                    doc.locate(("kind",)),
+                )
+            )
+        elif (
+            explicit
+            and not _STATE["options"].skip_non_manifests
+            and doc.data is not None
+            and not isinstance(data, dict)
+        ):
             kind = "a list" if isinstance(data, list) else "a single value"
             loc = doc.locate(())
-            out.notifications.append(Notification("load", "root-type", f"the document is {kind}; "
-                                     "a manifest is a mapping with apiVersion, kind, metadata and "
-                                     "spec", loc))  # fmt: skip
+            out.notifications.append(
+                Notification(
+                    "load",
+                    "root-type",
+                    f"the document is {kind}; "
+                    "a manifest is a mapping with apiVersion, kind, metadata and "
+                    "spec",
+                    loc,
+                )
+            )
     if not manifests:
         if explicit and not _STATE["options"].skip_non_manifests and not out.notifications:
-            why = "the file is empty" if not loaded.documents or all(
-                d.data is None for d in loaded.documents) else "no document has kind: AISystem"  # fmt: skip
+            why = (
+                "the file is empty"
+                if not loaded.documents or all(d.data is None for d in loaded.documents)
+                else "no document has kind: AISystem"
+            )
             out.notifications.append(_not_manifest(display, why))
         return out
     out.is_manifest = True
@@ -265,8 +319,12 @@ def _process(candidate: Candidate) -> FileResult:
 
 
 def _not_manifest(display: str, why: str) -> Notification:
-    return Notification("load", "not-a-manifest", f"not an aims-policy manifest: {why}; pass "
-                        "manifests only, or use --skip-non-manifests", Location.whole(display))  # fmt: skip
+    return Notification(
+        "load",
+        "not-a-manifest",
+        f"not an aims-policy manifest: {why}; pass manifests only, or use --skip-non-manifests",
+        Location.whole(display),
+    )
 
 
 def _system_name(doc: Document) -> str:
@@ -283,10 +341,15 @@ def _process_document(doc: Document, out: FileResult, candidate: Candidate) -> N
     version = data.get("apiVersion")
     if version is not None and version != API_VERSION:  # a missing one is a schema finding
         where = doc.locate(("apiVersion",))
-        out.notifications.append(Notification(
-            "load", "api-version",
-            f"apiVersion {version!r} is not one this aims-policy {__version__} reads; "
-            f"write apiVersion: {API_VERSION} (see README: format versions)", where))  # fmt: skip
+        out.notifications.append(
+            Notification(
+                "load",
+                "api-version",
+                f"apiVersion {version!r} is not one this aims-policy {__version__} reads; "
+                f"write apiVersion: {API_VERSION} (see README: format versions)",
+                where,
+            )
+        )
         return
     system = _system_name(doc)
     spec = _mapping(data, "spec")
@@ -294,9 +357,16 @@ def _process_document(doc: Document, out: FileResult, candidate: Candidate) -> N
     eu = _mapping(cls, "euAiAct")
     owner = _mapping(spec, "owner")
     meta = _mapping(data, "metadata")
-    out.systems.append(SystemInfo(system, doc.locate(()), _str(meta.get("title")),
-                                  _str(cls.get("riskLevel")), _str(eu.get("category")),
-                                  _str(owner.get("name"))))  # fmt: skip
+    out.systems.append(
+        SystemInfo(
+            system,
+            doc.locate(()),
+            _str(meta.get("title")),
+            _str(cls.get("riskLevel")),
+            _str(eu.get("category")),
+            _str(owner.get("name")),
+        )
+    )
     if isinstance(meta.get("exceptions"), list):
         for index, raw in enumerate(meta["exceptions"]):
             out.exceptions.append((system, raw, doc.locate(("metadata", "exceptions", index))))
@@ -312,7 +382,9 @@ def _process_document(doc: Document, out: FileResult, candidate: Candidate) -> N
         state["frozen_data"] = freeze(dict(options.data))
     if blocking:
         reason = "not evaluated: the manifest does not match the schema (see AIMS-SCH findings)"
-        out.results.extend(RuleResult(r.id, system, "not_applicable", reason) for r in ruleset.rules)
+        out.results.extend(
+            RuleResult(r.id, system, "not_applicable", reason) for r in ruleset.rules
+        )
         # Rules across manifests still hear of it where they can (a duplicate system name is no
         # less a duplicate because one of the two manifests has a typing error elsewhere); what
         # cannot be collected from an invalid document is skipped, since the schema findings
@@ -324,8 +396,9 @@ def _process_document(doc: Document, out: FileResult, candidate: Candidate) -> N
     from aims_policy.evidence import resolve
 
     evidence = resolve(data, candidate.path, options.root)
-    ctx = make_context(data, state["frozen_data"], options.today,
-                       trace=options.explain or bool(options.why_not))  # fmt: skip
+    ctx = make_context(
+        data, state["frozen_data"], options.today, trace=options.explain or bool(options.why_not)
+    )
     ctx.evidence = evidence
     for rule in ruleset.rules:
         outcome = evaluate(rule, ctx)
@@ -333,8 +406,9 @@ def _process_document(doc: Document, out: FileResult, candidate: Candidate) -> N
     _collect(ruleset, ctx, doc, system, out, strict=True)
 
 
-def _collect(ruleset: RuleSet, ctx: Context, doc: Document, system: str, out: FileResult, *,
-             strict: bool) -> None:  # fmt: skip
+def _collect(
+    ruleset: RuleSet, ctx: Context, doc: Document, system: str, out: FileResult, *, strict: bool
+) -> None:
     """Run each cross-manifest rule's ``collect`` on this manifest (``strict``: a failure is an
     engine error; otherwise the manifest is left out of that rule)."""
     for set_rule in ruleset.set_rules:
@@ -342,12 +416,25 @@ def _collect(ruleset: RuleSet, ctx: Context, doc: Document, system: str, out: Fi
             value = set_rule.collect(ctx, doc.locate)
         except Exception as exc:
             if strict:
-                out.notifications.append(Notification(
-                    "engine", "rule-error", f"rule {set_rule.id} failed: {type(exc).__name__}: "
-                    f"{exc}", doc.locate(()), set_rule.id, system))  # fmt: skip
+                out.notifications.append(
+                    Notification(
+                        "engine",
+                        "rule-error",
+                        f"rule {set_rule.id} failed: {type(exc).__name__}: {exc}",
+                        doc.locate(()),
+                        set_rule.id,
+                        system,
+                    )
+                )
             else:
-                out.results.append(RuleResult(set_rule.id, system, "not_applicable", "not "
-                                   "evaluated: the manifest does not match the schema"))  # fmt: skip
+                out.results.append(
+                    RuleResult(
+                        set_rule.id,
+                        system,
+                        "not_applicable",
+                        "not evaluated: the manifest does not match the schema",
+                    )
+                )
             continue
         out.entries.setdefault(set_rule.id, []).append(Entry(system, doc.file, value))
 
@@ -368,12 +455,22 @@ def _override_severity(finding: Finding, options: Options) -> Finding:
     return finding._replace(severity=level)
 
 
-def _record(outcome: Outcome, doc: Document, system: str, out: FileResult, options: Options) -> None:
+def _record(
+    outcome: Outcome, doc: Document, system: str, out: FileResult, options: Options
+) -> None:
     meta = outcome.rule.meta
     if outcome.status == "error":
-        out.notifications.append(Notification(
-            "engine", "rule-error", f"rule {meta.id} failed on this manifest: {outcome.reason}; "
-            "this is a bug in the rule, please report it", doc.locate(()), meta.id, system))  # fmt: skip
+        out.notifications.append(
+            Notification(
+                "engine",
+                "rule-error",
+                f"rule {meta.id} failed on this manifest: {outcome.reason}; "
+                "this is a bug in the rule, please report it",
+                doc.locate(()),
+                meta.id,
+                system,
+            )
+        )
         out.results.append(RuleResult(meta.id, system, "error", outcome.reason))
         return
     if outcome.status == "not_applicable":
@@ -386,18 +483,20 @@ def _record(outcome: Outcome, doc: Document, system: str, out: FileResult, optio
     severity = options.severity.get(meta.id, meta.severity)
     for v in outcome.violations:
         target = v.target
-        out.findings.append(Finding(
-            rule_id=meta.id,
-            severity=severity,
-            message=v.message,
-            location=v.location or doc.locate(target),
-            json_path=pointer(target),
-            ident=ident(doc.data, target),
-            system=system,
-            item=_item_of(doc.data, target),
-            controls=meta.iso_refs,
-            explanation=(*outcome.trace, *v.because) if explain else (),
-        ))  # fmt: skip
+        out.findings.append(
+            Finding(
+                rule_id=meta.id,
+                severity=severity,
+                message=v.message,
+                location=v.location or doc.locate(target),
+                json_path=pointer(target),
+                ident=ident(doc.data, target),
+                system=system,
+                item=_item_of(doc.data, target),
+                controls=meta.iso_refs,
+                explanation=(*outcome.trace, *v.because) if explain else (),
+            )
+        )
 
 
 # The reason is formatted once per rule, not once per manifest the rule does not apply to (the
@@ -446,16 +545,24 @@ class _Shared(dict[Any, Any]):
         return shared
 
     def system(self, info: SystemInfo) -> SystemInfo:
-        return info._replace(risk_level=self(info.risk_level), eu_category=self(info.eu_category),
-                             owner=self(info.owner))  # fmt: skip
+        return info._replace(
+            risk_level=self(info.risk_level),
+            eu_category=self(info.eu_category),
+            owner=self(info.owner),
+        )
 
     def finding(self, f: Finding) -> Finding:
-        return f._replace(rule_id=self(f.rule_id), severity=self(f.severity),
-                          controls=self.strings(f.controls))  # fmt: skip
+        return f._replace(
+            rule_id=self(f.rule_id), severity=self(f.severity), controls=self.strings(f.controls)
+        )
 
 
-def _assemble(results: Iterable[FileResult], notifications: list[Notification], ruleset: RuleSet,
-              options: Options) -> Report:  # fmt: skip
+def _assemble(
+    results: Iterable[FileResult],
+    notifications: list[Notification],
+    ruleset: RuleSet,
+    options: Options,
+) -> Report:
     findings: list[Finding] = []
     result_rows: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = []
     files: list[str] = []
@@ -478,8 +585,10 @@ def _assemble(results: Iterable[FileResult], notifications: list[Notification], 
         if r.is_manifest or r.notifications:
             files.append(r.file)
         findings.extend(share.finding(f) for f in r.findings)
-        result_rows.extend((system, share(status), share.strings(ids), share.strings(why))
-                           for system, status, ids, why in rows_of(r.results))  # fmt: skip
+        result_rows.extend(
+            (system, share(status), share.strings(ids), share.strings(why))
+            for system, status, ids, why in rows_of(r.results)
+        )
         systems.extend(share.system(s) for s in r.systems)
         notes.extend(r.notifications)
         exceptions.extend(r.exceptions)
@@ -501,13 +610,21 @@ def _assemble(results: Iterable[FileResult], notifications: list[Notification], 
             except Exception as exc:  # including pairs that are not (system, Violation)
                 failed[set_rule.id] = _failure(exc)
         if set_rule.id in failed:
-            notes.append(Notification("engine", "rule-error", f"rule {set_rule.id} failed: "
-                                      f"{failed[set_rule.id]}", None, set_rule.id))  # fmt: skip
+            notes.append(
+                Notification(
+                    "engine",
+                    "rule-error",
+                    f"rule {set_rule.id} failed: {failed[set_rule.id]}",
+                    None,
+                    set_rule.id,
+                )
+            )
     from aims_policy import policy
 
     evaluated = {r.id for r in (*SCHEMA_RULES, *(r.meta for r in ruleset.all))}
-    findings, extra_notes = policy.apply(findings, exceptions, options, evaluated,
-                                         checked={s.name for s in systems})  # fmt: skip
+    findings, extra_notes = policy.apply(
+        findings, exceptions, options, evaluated, checked={s.name for s in systems}
+    )
     notes.extend(extra_notes)
     return Report(
         tool_version=__version__,
@@ -527,7 +644,9 @@ def _failure(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _set_findings(set_rule: SetRule, fold: "Fold", options: Options, share: _Shared) -> list[Finding]:
+def _set_findings(
+    set_rule: SetRule, fold: "Fold", options: Options, share: _Shared
+) -> list[Finding]:
     meta = set_rule.meta
     severity = options.severity.get(meta.id, meta.severity)
     out = []
@@ -538,11 +657,19 @@ def _set_findings(set_rule: SetRule, fold: "Fold", options: Options, share: _Sha
         ident_path = ".".join(str(p) for p in v.target) or system
         if v.location is not None:
             ident_path = f"{ident_path}@{v.location.file}"
-        out.append(Finding(
-            rule_id=meta.id, severity=severity, message=v.message,
-            location=v.location or Location("?"), json_path=pointer(v.target), ident=ident_path,
-            system=system, controls=share.strings(meta.iso_refs), explanation=v.because,
-        ))  # fmt: skip
+        out.append(
+            Finding(
+                rule_id=meta.id,
+                severity=severity,
+                message=v.message,
+                location=v.location or Location("?"),
+                json_path=pointer(v.target),
+                ident=ident_path,
+                system=system,
+                controls=share.strings(meta.iso_refs),
+                explanation=v.because,
+            )
+        )
     return out
 
 

@@ -55,8 +55,9 @@ def build(report: Report) -> dict[str, Any]:
     seen: dict[str, dict[str, Any]] = {}
     for finding in report.open_findings:
         seen.setdefault(finding.fingerprint, entry(finding))
-    entries = sorted(seen.values(), key=lambda e: (e["system"] or "", e["rule"], e["identity"],
-                                                   e["fingerprint"]))  # fmt: skip
+    entries = sorted(
+        seen.values(), key=lambda e: (e["system"] or "", e["rule"], e["identity"], e["fingerprint"])
+    )
     return {
         "kind": KIND,
         "formatVersion": BASELINE_FORMAT_VERSION,
@@ -79,24 +80,30 @@ def load(path: str) -> Baseline:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BaselineError(f"{path}:{exc.lineno}:{exc.colno}: the baseline is not valid JSON: "
-                            f"{exc.msg}") from None  # fmt: skip
+        raise BaselineError(
+            f"{path}:{exc.lineno}:{exc.colno}: the baseline is not valid JSON: {exc.msg}"
+        ) from None
     if isinstance(document, dict) and document.get("kind") == KIND:
         return _from_baseline(path, document)
     if isinstance(document, dict) and isinstance(document.get("runs"), list):
         return _from_sarif(path, document)
-    raise BaselineError(f"{path}: neither an aims-policy baseline (create one with `aims-policy "
-                        "baseline PATHS -o FILE`) nor a SARIF log")  # fmt: skip
+    raise BaselineError(
+        f"{path}: neither an aims-policy baseline (create one with `aims-policy "
+        "baseline PATHS -o FILE`) nor a SARIF log"
+    )
 
 
 def _from_baseline(path: str, document: dict[str, Any]) -> Baseline:
     version = str(document.get("formatVersion", ""))
     if version.split(".")[0] != BASELINE_FORMAT_VERSION.split(".")[0]:
-        raise BaselineError(f"{path}: baseline format {version!r} is not one this aims-policy "
-                            f"reads ({BASELINE_FORMAT_VERSION}); re-create the baseline")  # fmt: skip
+        raise BaselineError(
+            f"{path}: baseline format {version!r} is not one this aims-policy "
+            f"reads ({BASELINE_FORMAT_VERSION}); re-create the baseline"
+        )
     entries = document.get("entries")
     if not isinstance(entries, list) or not all(
-            isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries):  # fmt: skip
+        isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries
+    ):
         raise BaselineError(f"{path}: `entries` must be a list of objects with a `fingerprint`")
     return Baseline(path, frozenset(e["fingerprint"] for e in entries), tuple(entries))
 
@@ -115,13 +122,22 @@ def _from_sarif(path: str, document: dict[str, Any]) -> Baseline:
                 found.add(value)
                 props = result.get("properties")
                 system = props.get("system") if isinstance(props, dict) else None
-                entries.append({"fingerprint": value, "rule": result.get("ruleId"),
-                                "system": system if isinstance(system, str) else None})  # fmt: skip
+                entries.append(
+                    {
+                        "fingerprint": value,
+                        "rule": result.get("ruleId"),
+                        "system": system if isinstance(system, str) else None,
+                    }
+                )
     return Baseline(path, frozenset(found), tuple(entries))
 
 
-def stale(baseline: Baseline, findings: Iterable[Finding], systems: Collection[str],
-          rules: Collection[str]) -> list[str]:  # fmt: skip
+def stale(
+    baseline: Baseline,
+    findings: Iterable[Finding],
+    systems: Collection[str],
+    rules: Collection[str],
+) -> list[str]:
     """Fingerprints recorded in the baseline that no finding has any more (fixed, or removed).
 
     ``systems`` and ``rules`` are what this run checked and evaluated: an entry counts only

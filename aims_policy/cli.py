@@ -61,8 +61,12 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aims-policy", message="%(prog)s %(version)s")
-@click.option("--debug", is_flag=True, envvar="AIMS_POLICY_DEBUG",
-              help="Show the traceback of an internal error (also AIMS_POLICY_DEBUG=1).")  # fmt: skip
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="AIMS_POLICY_DEBUG",
+    help="Show the traceback of an internal error (also AIMS_POLICY_DEBUG=1).",
+)
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """Check AI-system manifests against ISO/IEC 42001 (with EU AI Act and NIST AI RMF
@@ -106,8 +110,11 @@ def _internal_error(exc: BaseException, debug: bool) -> int:
     """A bug: one line, and the traceback on request."""
     if debug:
         traceback.print_exception(exc)
-    return _say(f"internal error: {type(exc).__name__}: {exc}; please report it "
-                "(aims-policy --debug, or AIMS_POLICY_DEBUG=1, shows the traceback)", 2)  # fmt: skip
+    return _say(
+        f"internal error: {type(exc).__name__}: {exc}; please report it "
+        "(aims-policy --debug, or AIMS_POLICY_DEBUG=1, shows the traceback)",
+        2,
+    )
 
 
 def _output_failed(exc: OSError, debug: bool) -> int:

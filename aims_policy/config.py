@@ -46,8 +46,14 @@ DEFAULTS: dict[str, Any] = {
     "root": None,
     "skip-non-manifests": False,
     "baseline": None,
-    "output": {"format": "text", "sarif": None, "junit": None, "json": None, "markdown": None,
-               "sarif-category": None},
+    "output": {
+        "format": "text",
+        "sarif": None,
+        "junit": None,
+        "json": None,
+        "markdown": None,
+        "sarif-category": None,
+    },
     "exceptions": [],
 }
 
@@ -175,17 +181,28 @@ def _resolve_paths(values: dict[str, Any], base: str, cwd: str) -> dict[str, Any
         if key in out:
             out[key] = resolve(out[key])
     if "output" in out:
-        out["output"] = {k: resolve(v) if k in _OUTPUT_PATHS else v for k, v in out["output"].items()}
+        out["output"] = {
+            k: resolve(v) if k in _OUTPUT_PATHS else v for k, v in out["output"].items()
+        }
     return out
 
 
 # --- checking against the schema ------------------------------------------------------------
 
 _TYPES: dict[str, tuple[type, ...]] = {
-    "object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,), "integer": (int,),
-}  # fmt: skip
-_TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string",
-               "boolean": "true or false", "integer": "a whole number"}  # fmt: skip
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "boolean": (bool,),
+    "integer": (int,),
+}
+_TYPE_WORDS = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "boolean": "true or false",
+    "integer": "a whole number",
+}
 
 
 def _check(node: Mapping[str, Any], value: Any, doc: Document, path: tuple[str | int, ...]) -> None:
@@ -199,10 +216,12 @@ def _check(node: Mapping[str, Any], value: Any, doc: Document, path: tuple[str |
     expected = node.get("type")
     if expected is not None:
         ok = isinstance(value, _TYPES[expected]) and not (
-            expected == "integer" and isinstance(value, bool))  # fmt: skip
+            expected == "integer" and isinstance(value, bool)
+        )
         if not ok:
-            raise ConfigError(f"{where}: {label} must be {_TYPE_WORDS[expected]}, "
-                              f"not {_describe(value)}")  # fmt: skip
+            raise ConfigError(
+                f"{where}: {label} must be {_TYPE_WORDS[expected]}, not {_describe(value)}"
+            )
     if "enum" in node and value not in node["enum"]:
         import difflib
         import json
@@ -210,13 +229,16 @@ def _check(node: Mapping[str, Any], value: Any, doc: Document, path: tuple[str |
         choices = ", ".join(json.dumps(v) for v in node["enum"])
         close = difflib.get_close_matches(str(value), [str(v) for v in node["enum"]], n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ConfigError(f"{where}: {label} is {json.dumps(value)}; expected one of {choices}{hint}")
+        raise ConfigError(
+            f"{where}: {label} is {json.dumps(value)}; expected one of {choices}{hint}"
+        )
     if isinstance(value, str):
         if len(value) < node.get("minLength", 0):
             raise ConfigError(f"{where}: {label} must not be empty")
         if "pattern" in node and not re.search(node["pattern"], value):
-            raise ConfigError(f"{where}: {label} {value!r} does not have the expected form "
-                              f"({node['pattern']})")  # fmt: skip
+            raise ConfigError(
+                f"{where}: {label} {value!r} does not have the expected form ({node['pattern']})"
+            )
     if isinstance(value, list) and "items" in node:
         for index, item in enumerate(value):
             _check(node["items"], item, doc, (*path, index))
@@ -224,8 +246,9 @@ def _check(node: Mapping[str, Any], value: Any, doc: Document, path: tuple[str |
         _check_mapping(node, value, doc, path)
 
 
-def _check_mapping(node: Mapping[str, Any], value: dict[str, Any], doc: Document,
-                   path: tuple[str | int, ...]) -> None:  # fmt: skip
+def _check_mapping(
+    node: Mapping[str, Any], value: dict[str, Any], doc: Document, path: tuple[str | int, ...]
+) -> None:
     properties: Mapping[str, Any] = node.get("properties", {})
     patterns: Mapping[str, Any] = node.get("patternProperties", {})
     for key in node.get("required", ()):
@@ -285,8 +308,9 @@ def _check_date(value: str, doc: Document, path: tuple[str | int, ...]) -> None:
     try:
         _dt.date.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f"{doc.locate(path)}: {_label(path)} {value!r} is not a calendar date; "
-                          "write YYYY-MM-DD") from None  # fmt: skip
+        raise ConfigError(
+            f"{doc.locate(path)}: {_label(path)} {value!r} is not a calendar date; write YYYY-MM-DD"
+        ) from None
 
 
 def _check_data(overrides: Mapping[str, Any], doc: Document) -> None:
@@ -295,14 +319,16 @@ def _check_data(overrides: Mapping[str, Any], doc: Document) -> None:
     from aims_policy import data as data_document
 
     try:
-        data_document.check_keys(overrides, data_document.defaults(),
-                                 lambda path: str(doc.locate(("data", *path))))  # fmt: skip
+        data_document.check_keys(
+            overrides, data_document.defaults(), lambda path: str(doc.locate(("data", *path)))
+        )
     except data_document.DataError as exc:
         raise ConfigError(str(exc)) from None
 
 
-def _data_positions(node: Mapping[str, Any], doc: Document, path: tuple[str, ...],
-                    positions: dict[str, Location]) -> None:  # fmt: skip
+def _data_positions(
+    node: Mapping[str, Any], doc: Document, path: tuple[str, ...], positions: dict[str, Location]
+) -> None:
     """Where each ``data`` parameter is written, for messages about its value."""
     for key, value in node.items():
         here = (*path, key)
@@ -368,7 +394,9 @@ def resolve(config: Config, cli: Mapping[str, Any]) -> Effective:
 
 
 def _combined(config: Config, key: str, from_cli: bool) -> str:
-    parts = ([config.where(key)] if key in config.values else []) + (["command line"] if from_cli else [])
+    parts = ([config.where(key)] if key in config.values else []) + (
+        ["command line"] if from_cli else []
+    )
     return " + ".join(parts) or "default"
 
 
@@ -384,10 +412,16 @@ def config_rule_packs(effective: Effective, cli: Mapping[str, Any]) -> list[str]
     """Rule packs that only the configuration file asks for (code the repository supplies)."""
     named_dirs = {os.path.realpath(d) for d in cli.get("rules") or ()}
     named_packs = set(cli.get("rule-packs") or ())
-    out = [f"rules: {d}" for d in effective.config.values.get("rules", [])
-           if os.path.realpath(d) not in named_dirs]  # fmt: skip
-    out += [f"rule-packs: {p}" for p in effective.config.values.get("rule-packs", [])
-            if p not in named_packs]  # fmt: skip
+    out = [
+        f"rules: {d}"
+        for d in effective.config.values.get("rules", [])
+        if os.path.realpath(d) not in named_dirs
+    ]
+    out += [
+        f"rule-packs: {p}"
+        for p in effective.config.values.get("rule-packs", [])
+        if p not in named_packs
+    ]
     return out
 
 
@@ -439,7 +473,11 @@ def keep_candidates(candidates: list[Candidate], options: Options, cwd: str) -> 
         relative = PurePath(os.path.relpath(absolute, base)).as_posix()
         if options.exclude and glob_matches(relative, options.exclude):
             continue
-        if options.include and not candidate.explicit and not glob_matches(relative, options.include):
+        if (
+            options.include
+            and not candidate.explicit
+            and not glob_matches(relative, options.include)
+        ):
             continue
         kept.append(candidate)
     return kept

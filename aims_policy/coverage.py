@@ -40,8 +40,11 @@ def _yaml(path: str) -> Any:
 def annex_a_controls() -> list[tuple[str, str]]:
     """The 38 Annex A controls with their short titles, in catalog order."""
     catalog = _yaml(os.path.join(os.path.dirname(__file__), "data", "catalog.yaml"))
-    return [(e["id"], e["title"]) for e in catalog["iso42001"]["annex_a"]
-            if e["id"].count(".") >= 2 and e["id"] not in _NOT_CONTROLS]  # fmt: skip
+    return [
+        (e["id"], e["title"])
+        for e in catalog["iso42001"]["annex_a"]
+        if e["id"].count(".") >= 2 and e["id"] not in _NOT_CONTROLS
+    ]
 
 
 def declared_not_evidenced() -> dict[str, str]:
@@ -62,6 +65,13 @@ def matrix(rules: Iterable[RuleMeta]) -> list[ControlCoverage]:
     out = []
     for control, title in annex_a_controls():
         objective = ".".join(control.split(".")[:2])
-        out.append(ControlCoverage(control, title, objective, tuple(sorted(by_control.get(control, ()))),
-                                   reasons.get(control)))  # fmt: skip
+        out.append(
+            ControlCoverage(
+                control,
+                title,
+                objective,
+                tuple(sorted(by_control.get(control, ()))),
+                reasons.get(control),
+            )
+        )
     return out

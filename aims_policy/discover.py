@@ -14,8 +14,19 @@ from typing import NamedTuple
 from aims_policy.model import Location, Notification
 
 EXTENSIONS = (".yaml", ".yml", ".json")
-SKIP_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "vendor", "third_party",
-                       "venv", "env", "build", "dist"})  # fmt: skip
+SKIP_DIRS = frozenset(
+    {
+        "node_modules",
+        "__pycache__",
+        "site-packages",
+        "vendor",
+        "third_party",
+        "venv",
+        "env",
+        "build",
+        "dist",
+    }
+)
 
 
 class Candidate(NamedTuple):
@@ -42,7 +53,9 @@ def _skip_dir(entry: os.DirEntry[str]) -> bool:
     return os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
 
 
-def discover(paths: list[str], cwd: str | None = None) -> tuple[list[Candidate], list[Notification]]:
+def discover(
+    paths: list[str], cwd: str | None = None
+) -> tuple[list[Candidate], list[Notification]]:
     """Files to check, sorted and without duplicates, and the paths that could not be used."""
     cwd = cwd or os.getcwd()
     found: dict[str, Candidate] = {}
@@ -53,10 +66,19 @@ def discover(paths: list[str], cwd: str | None = None) -> tuple[list[Candidate],
             is_dir = os.path.isdir(given)
             os.stat(given)
         except OSError as exc:
-            reasons = {errno.ELOOP: "a symbolic link loop", errno.ENOENT: "no such file or directory"}
+            reasons = {
+                errno.ELOOP: "a symbolic link loop",
+                errno.ENOENT: "no such file or directory",
+            }
             reason = reasons.get(exc.errno or 0, exc.strerror or "cannot be read")
-            problems.append(Notification("usage", "missing-path", f"{given}: {reason}; "
-                                         "check the path", Location.whole(display)))  # fmt: skip
+            problems.append(
+                Notification(
+                    "usage",
+                    "missing-path",
+                    f"{given}: {reason}; check the path",
+                    Location.whole(display),
+                )
+            )
             continue
         if not is_dir:
             _add(found, Candidate(given, display, True))
@@ -91,17 +113,24 @@ def _walk(directory: str, problems: list[Notification], cwd: str) -> list[str]:
             continue  # vanished while we walked: nothing to check there
         except OSError as exc:
             # A folder we cannot read may hold manifests: say so rather than pass over it.
-            problems.append(Notification("usage", "unreadable-directory",
-                                         f"cannot read directory {display_path(current, cwd)}: "
-                                         f"{exc.strerror}; check its permissions",
-                                         Location.whole(display_path(current, cwd))))  # fmt: skip
+            problems.append(
+                Notification(
+                    "usage",
+                    "unreadable-directory",
+                    f"cannot read directory {display_path(current, cwd)}: "
+                    f"{exc.strerror}; check its permissions",
+                    Location.whole(display_path(current, cwd)),
+                )
+            )
             continue
         for entry in entries:
             try:
                 if entry.is_dir(follow_symlinks=False):
                     if not _skip_dir(entry):
                         stack.append(entry.path)
-                elif entry.name.lower().endswith(EXTENSIONS) and entry.is_file(follow_symlinks=True):
+                elif entry.name.lower().endswith(EXTENSIONS) and entry.is_file(
+                    follow_symlinks=True
+                ):
                     out.append(entry.path)
             except OSError:
                 continue  # a dangling or looping link is not a manifest

@@ -94,7 +94,9 @@ def read_cases(files: Iterable[Path], locations: Sequence[Path]) -> dict[str, li
                 base = base_loaded.documents[0].data
         shown = _relative(file, locations)
         for index, raw in enumerate(spec["cases"]):
-            case = _case(raw, base, shown, doc.position(("cases", index))[0], str(spec.get("today", "")))
+            case = _case(
+                raw, base, shown, doc.position(("cases", index))[0], str(spec.get("today", ""))
+            )
             if case is not None:
                 out.setdefault(case.rule_id, []).append(case)
     return out
@@ -117,14 +119,30 @@ def _case(raw: Any, base: Any, file: str, line: int, today: str) -> Case | None:
     if manifest is None:
         return None
     variants = raw.get("manifests")
-    manifests = tuple(dict(v) if isinstance(v, Mapping) else {} for v in variants) if isinstance(variants, list) else ()
-    return Case(raw["rule"], str(raw.get("name", f"case at line {line}")), status, paths, file, line,
-                manifest, dict(raw.get("with") or {}), tuple(str(p) for p in raw.get("unset") or ()),
-                dict(raw.get("data") or {}), today, manifests)  # fmt: skip
+    manifests = (
+        tuple(dict(v) if isinstance(v, Mapping) else {} for v in variants)
+        if isinstance(variants, list)
+        else ()
+    )
+    return Case(
+        raw["rule"],
+        str(raw.get("name", f"case at line {line}")),
+        status,
+        paths,
+        file,
+        line,
+        manifest,
+        dict(raw.get("with") or {}),
+        tuple(str(p) for p in raw.get("unset") or ()),
+        dict(raw.get("data") or {}),
+        today,
+        manifests,
+    )
 
 
-def collect(*, builtin: bool = True, directories: Sequence[str | Path] = (),
-            packs: Sequence[str] = ()) -> tuple[list[Source], dict[str, list[Case]]]:  # fmt: skip
+def collect(
+    *, builtin: bool = True, directories: Sequence[str | Path] = (), packs: Sequence[str] = ()
+) -> tuple[list[Source], dict[str, list[Case]]]:
     """The rules of the named packs (with the schema rules when the built-in pack is named) and
     the fixture cases found beside them. Raises :class:`registry.RuleLoadError`."""
     from aims_policy import registry
@@ -134,7 +152,9 @@ def collect(*, builtin: bool = True, directories: Sequence[str | Path] = (),
 
     ruleset = registry.load(directories=directories, packs=packs)
     locations = registry.pack_locations(builtin=builtin, directories=directories, packs=packs)
-    sources: list[Source] = [Source(m, None) for m in (*SCHEMA_RULES, *POLICY_RULES)] if builtin else []
+    sources: list[Source] = (
+        [Source(m, None) for m in (*SCHEMA_RULES, *POLICY_RULES)] if builtin else []
+    )
     for item in ruleset.all:
         path = rule_source(item)
         if in_scope(path, locations):
@@ -174,7 +194,10 @@ def render_page(source: Source, cases: Sequence[Case]) -> str:
         iso.append(f"clause{'s' if len(m.clauses) > 1 else ''} {', '.join(m.clauses)}")
     rows = [
         ("Severity", m.severity),
-        ("Applies to", m.applies_to + (" (checked across all manifests)" if m.scope == "set" else "")),
+        (
+            "Applies to",
+            m.applies_to + (" (checked across all manifests)" if m.scope == "set" else ""),
+        ),
         ("ISO/IEC 42001", "; ".join(iso) or "—"),
         ("EU AI Act", _refs(m.eu_ai_act)),
         ("NIST AI RMF", _refs(m.nist_ai_rmf)),
@@ -194,19 +217,31 @@ def render_page(source: Source, cases: Sequence[Case]) -> str:
 
 def _examples(meta: RuleMeta, cases: Sequence[Case]) -> list[str]:
     if meta.id.startswith("AIMS-SCH-"):
-        return ["## Example", "", "Checked by aims-policy itself when it validates a manifest against the schema "
-                "(`aims-policy schema` prints it), not by a rule pack, so there are no fixture examples; "
-                "the finding names the field and what format v1 expects.", ""]  # fmt: skip
+        return [
+            "## Example",
+            "",
+            "Checked by aims-policy itself when it validates a manifest against the schema "
+            "(`aims-policy schema` prints it), not by a rule pack, so there are no fixture examples; "
+            "the finding names the field and what format v1 expects.",
+            "",
+        ]
     if meta.id.startswith("AIMS-EXC-"):
-        return ["## Example", "", "Checked by aims-policy itself when it applies exceptions, not by a rule "
-                "pack, so there are no fixture examples: see [Exceptions (waivers)]"
-                "(../configuration.md#exceptions-waivers) for how an exception is written.", ""]  # fmt: skip
+        return [
+            "## Example",
+            "",
+            "Checked by aims-policy itself when it applies exceptions, not by a rule "
+            "pack, so there are no fixture examples: see [Exceptions (waivers)]"
+            "(../configuration.md#exceptions-waivers) for how an exception is written.",
+            "",
+        ]
     passing = next((c for c in cases if c.expect == "passed"), None)
     failing = next((c for c in cases if c.expect == "failed"), None)
     if passing is None and failing is None:
         return ["## Example", "", "No fixture example yet.", ""]
     chosen = [c for c in (passing, failing) if c is not None]
-    paths = list(dict.fromkeys(p for c in chosen for part in _parts(c) for p in (*part.with_, *part.unset)))
+    paths = list(
+        dict.fromkeys(p for c in chosen for part in _parts(c) for p in (*part.with_, *part.unset))
+    )
     if not paths and failing is not None:
         paths = list(dict.fromkeys(_dotted(p) for p in failing.paths))
     lines = ["## Example", ""]
@@ -229,9 +264,16 @@ def _parts(case: Case) -> list[Case]:
 
     if not case.manifests:
         return [case]
-    return [replace(case, manifest=m.get("input", case.manifest), with_=dict(m.get("with") or {}),
-                    unset=tuple(str(p) for p in m.get("unset") or ()), manifests=())
-            for m in case.manifests]  # fmt: skip
+    return [
+        replace(
+            case,
+            manifest=m.get("input", case.manifest),
+            with_=dict(m.get("with") or {}),
+            unset=tuple(str(p) for p in m.get("unset") or ()),
+            manifests=(),
+        )
+        for m in case.manifests
+    ]
 
 
 def _inline(value: Any) -> str:
@@ -352,8 +394,14 @@ def _emit(node: _Node, indent: int) -> list[str]:
                 out += _dump([item], indent)
             else:
                 # Name the item by its identity, then show only the fields the cases touch.
-                name_key = next((k for k in ("id", "name") if isinstance(item, Mapping) and k in item), None)
-                out.append(f"{pad}- {name_key}: {_scalar(item[name_key])}" if name_key else f"{pad}- # item {key}")
+                name_key = next(
+                    (k for k in ("id", "name") if isinstance(item, Mapping) and k in item), None
+                )
+                out.append(
+                    f"{pad}- {name_key}: {_scalar(item[name_key])}"
+                    if name_key
+                    else f"{pad}- # item {key}"
+                )
                 rest = {k: c for k, c in child.children.items() if k != name_key}
                 out += _emit(_Node(item, rest), indent + 2)
         return out
@@ -371,8 +419,13 @@ def _emit(node: _Node, indent: int) -> list[str]:
 def _ordered(node: _Node) -> list[tuple[Any, _Node]]:
     """Children in manifest order (absent keys last), so the snippet reads like the file."""
     order = {k: i for i, k in enumerate(node.value)} if isinstance(node.value, Mapping) else {}
-    return sorted(node.children.items(),
-                  key=lambda kv: (kv[1].value is ABSENT, order.get(kv[0], kv[0] if isinstance(kv[0], int) else 0)))  # fmt: skip
+    return sorted(
+        node.children.items(),
+        key=lambda kv: (
+            kv[1].value is ABSENT,
+            order.get(kv[0], kv[0] if isinstance(kv[0], int) else 0),
+        ),
+    )
 
 
 def _scalar(value: Any) -> str:
@@ -397,8 +450,14 @@ def _dumper() -> Any:
 def _dump(value: Any, indent: int) -> list[str]:
     import yaml
 
-    text = yaml.dump(value, Dumper=_dumper(), default_flow_style=False, sort_keys=False,
-                     allow_unicode=True, width=96)  # fmt: skip
+    text = yaml.dump(
+        value,
+        Dumper=_dumper(),
+        default_flow_style=False,
+        sort_keys=False,
+        allow_unicode=True,
+        width=96,
+    )
     lines = text.rstrip("\n").split("\n")
     if lines and lines[-1] == "...":  # a plain scalar document ends with an explicit end marker
         lines.pop()
@@ -409,17 +468,25 @@ def _dump(value: Any, indent: int) -> list[str]:
 
 
 def render_index(sources: Sequence[Source]) -> str:
-    lines = ["# Rule reference", "", MARKER, "",
-             f"{len(sources)} rules. Each page gives the rule's rationale, remediation, ISO/IEC 42001 "
-             "references, EU AI Act and NIST AI RMF crosswalk, and a passing and a failing example "
-             "taken from its fixtures. Regenerate the pages with `aims-policy docs`; "
-             "`aims-policy docs --check` fails when they are out of date.", "",
-             "| Rule | Title | Severity | Applies to | ISO/IEC 42001 |",
-             "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    lines = [
+        "# Rule reference",
+        "",
+        MARKER,
+        "",
+        f"{len(sources)} rules. Each page gives the rule's rationale, remediation, ISO/IEC 42001 "
+        "references, EU AI Act and NIST AI RMF crosswalk, and a passing and a failing example "
+        "taken from its fixtures. Regenerate the pages with `aims-policy docs`; "
+        "`aims-policy docs --check` fails when they are out of date.",
+        "",
+        "| Rule | Title | Severity | Applies to | ISO/IEC 42001 |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for s in sources:
         m = s.meta
-        lines.append(f"| [{m.id}]({m.id}.md) | {_cell(m.title)} | {m.severity} | {_cell(m.applies_to)} | "
-                     f"{_cell(', '.join(m.iso_refs)) or '—'} |")  # fmt: skip
+        lines.append(
+            f"| [{m.id}]({m.id}.md) | {_cell(m.title)} | {m.severity} | {_cell(m.applies_to)} | "
+            f"{_cell(', '.join(m.iso_refs)) or '—'} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -469,6 +536,8 @@ def stale(directory: Path, pages: Mapping[str, str]) -> list[str]:
         # Any page that belongs to no rule, generated or not (only README.md may be extra).
         generated = _generated(directory)
         extra = {path.name for path in directory.glob("*.md")} - set(pages) - {INDEX}
-        problems += [f"{name}: no such rule any more" if name in generated else f"{name}: belongs to no rule"
-                     for name in sorted(extra)]  # fmt: skip
+        problems += [
+            f"{name}: no such rule any more" if name in generated else f"{name}: belongs to no rule"
+            for name in sorted(extra)
+        ]
     return problems

@@ -57,8 +57,14 @@ class Item(NamedTuple):
     def get(self, key: str, default: Any = None) -> Any:
         return self.value.get(key, default) if isinstance(self.value, Mapping) else default
 
-    def violation(self, message: str, *, field: str | None = None, missing: str | None = None,
-                  because: Iterable[str] = ()) -> Violation:  # fmt: skip
+    def violation(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        missing: str | None = None,
+        because: Iterable[str] = (),
+    ) -> Violation:
         """A violation at this item, at one of its fields, or at a field it lacks."""
         path = (*self.path, field) if field else self.path
         return Violation(path, message, missing, tuple(because))
@@ -69,8 +75,15 @@ class Context:
 
     __slots__ = ("_facts", "_reads", "data", "evidence", "input", "today", "trace")
 
-    def __init__(self, input: PMap[str, Any], data: PMap[str, Any], today: _dt.date, *, trace: bool = False,
-                 evidence: Mapping[Path, str] | None = None):  # fmt: skip
+    def __init__(
+        self,
+        input: PMap[str, Any],
+        data: PMap[str, Any],
+        today: _dt.date,
+        *,
+        trace: bool = False,
+        evidence: Mapping[Path, str] | None = None,
+    ):
         self.input = input
         self.data = data
         self.today = today
@@ -115,14 +128,22 @@ class Context:
         """Iterate a list of the manifest with each element's path and identity."""
         base: Path = tuple(dotted_path.split("."))
         items = self.get(dotted_path)
-        if type(items) is not _VECTOR and (not isinstance(items, Sequence) or isinstance(items, str)):
+        if type(items) is not _VECTOR and (
+            not isinstance(items, Sequence) or isinstance(items, str)
+        ):
             return
         for index, value in enumerate(items):
             name = item_name(value)
             yield Item((*base, index), value, name if name is not None else str(index))
 
-    def violation(self, path: str | Path, message: str, *, missing: str | None = None,
-                  because: Iterable[str] = ()) -> Violation:  # fmt: skip
+    def violation(
+        self,
+        path: str | Path,
+        message: str,
+        *,
+        missing: str | None = None,
+        because: Iterable[str] = (),
+    ) -> Violation:
         """A violation at a dotted path of the manifest (or at the parent of a missing field)."""
         parts = tuple(path.split(".")) if isinstance(path, str) else path
         return Violation(parts, message, missing, tuple(because))
@@ -269,9 +290,15 @@ class Outcome(NamedTuple):
     trace: tuple[str, ...] = ()
 
 
-def make_context(input: Any, data: Any, today: _dt.date, *, trace: bool = False,
-                 with_input: Mapping[str, Any] | None = None,
-                 with_data: Mapping[str, Any] | None = None) -> Context:  # fmt: skip
+def make_context(
+    input: Any,
+    data: Any,
+    today: _dt.date,
+    *,
+    trace: bool = False,
+    with_input: Mapping[str, Any] | None = None,
+    with_data: Mapping[str, Any] | None = None,
+) -> Context:
     """Freeze the documents (once per manifest) and apply ``with`` overrides.
 
     Override keys are dotted paths; a value of :data:`UNSET` removes the key."""
@@ -463,8 +490,9 @@ class SetRule(NamedTuple):
         return list(fold.findings())
 
 
-def set_rule(*, collect: Callable[[Context, Callable[[Path], Location]], Any],
-             **meta: Any) -> "Callable[[SetCheck | type[Fold]], SetRule]":
+def set_rule(
+    *, collect: Callable[[Context, Callable[[Path], Location]], Any], **meta: Any
+) -> "Callable[[SetCheck | type[Fold]], SetRule]":
     """Declare a cross-manifest rule on a check function or a fold class (see :class:`SetRule`).
     Its violations carry a :class:`Location`: they may point into any manifest."""
 

@@ -60,7 +60,9 @@ def check_reference(value: str, manifest_dir: str, root: str) -> str:
     if os.path.islink(target):
         real_target = os.path.realpath(target)
     else:
-        real_target = os.path.join(_real_directory(os.path.dirname(target)), os.path.basename(target))
+        real_target = os.path.join(
+            _real_directory(os.path.dirname(target)), os.path.basename(target)
+        )
     if not _inside(real_target, _real_directory(root)):
         return ESCAPES
     return OK if os.path.exists(target) else MISSING

@@ -105,7 +105,9 @@ def _expectation(raw: Any) -> tuple[str, frozenset[str]]:
     raise FixtureError(f"expect must be pass, not-applicable or {{fail: [...]}}, not {raw!r}")
 
 
-def run_file(path: Path, rules: Mapping[str, Rule | SetRule], data: Mapping[str, Any]) -> list[CaseResult]:
+def run_file(
+    path: Path, rules: Mapping[str, Rule | SetRule], data: Mapping[str, Any]
+) -> list[CaseResult]:
     """Run every case of one fixture file against ``rules`` (by id)."""
     from aims_policy.validate import fast_is_valid
 
@@ -126,51 +128,104 @@ def run_file(path: Path, rules: Mapping[str, Rule | SetRule], data: Mapping[str,
         try:
             expected, paths = _expectation(case.get("expect"))
         except FixtureError as exc:
-            results.append(CaseResult(str(path), name, rule_id, False, "error", "?", str(exc), line=line))
+            results.append(
+                CaseResult(str(path), name, rule_id, False, "error", "?", str(exc), line=line)
+            )
             continue
         rule = rules.get(rule_id)
         if rule is None:
-            results.append(CaseResult(str(path), name, rule_id, False, "error", expected,
-                                      f"no rule {rule_id!r} is loaded", line=line))  # fmt: skip
+            results.append(
+                CaseResult(
+                    str(path),
+                    name,
+                    rule_id,
+                    False,
+                    "error",
+                    expected,
+                    f"no rule {rule_id!r} is loaded",
+                    line=line,
+                )
+            )
             continue
         if isinstance(rule, SetRule):
-            ok, status, detail, fired = _run_set_case(path, case, rule, base_input, frozen_data, today,
-                                                      expected, paths)  # fmt: skip
-            results.append(CaseResult(str(path), name, rule_id, ok, status, expected, detail, fired, line))
+            ok, status, detail, fired = _run_set_case(
+                path, case, rule, base_input, frozen_data, today, expected, paths
+            )
+            results.append(
+                CaseResult(str(path), name, rule_id, ok, status, expected, detail, fired, line)
+            )
             continue
         manifest = case.get("input", base_input)
         if manifest is None:
-            results.append(CaseResult(str(path), name, rule_id, False, "error", expected,
-                                      "no input: give `base:` in the file or `input:` in the case",
-                                      line=line))  # fmt: skip
+            results.append(
+                CaseResult(
+                    str(path),
+                    name,
+                    rule_id,
+                    False,
+                    "error",
+                    expected,
+                    "no input: give `base:` in the file or `input:` in the case",
+                    line=line,
+                )
+            )
             continue
         overrides: dict[str, Any] = {k: v for k, v in (case.get("with") or {}).items()}
         overrides.update({k: UNSET for k in case.get("unset") or ()})
         try:
-            ctx = make_context(manifest, frozen_data, today, with_input=overrides,
-                               with_data=case.get("data") or {})  # fmt: skip
+            ctx = make_context(
+                manifest, frozen_data, today, with_input=overrides, with_data=case.get("data") or {}
+            )
         except (KeyError, IndexError, ValueError) as exc:
-            results.append(CaseResult(str(path), name, rule_id, False, "error", expected,
-                                      f"cannot apply with/unset: {exc}", line=line))  # fmt: skip
+            results.append(
+                CaseResult(
+                    str(path),
+                    name,
+                    rule_id,
+                    False,
+                    "error",
+                    expected,
+                    f"cannot apply with/unset: {exc}",
+                    line=line,
+                )
+            )
             continue
         variant = thaw(ctx.input)
         if not fast_is_valid(variant):
-            results.append(CaseResult(str(path), name, rule_id, False, "error", expected,
-                                      "the variant does not match the manifest schema; "
-                                      "fixtures must be valid manifests", line=line))  # fmt: skip
+            results.append(
+                CaseResult(
+                    str(path),
+                    name,
+                    rule_id,
+                    False,
+                    "error",
+                    expected,
+                    "the variant does not match the manifest schema; "
+                    "fixtures must be valid manifests",
+                    line=line,
+                )
+            )
             continue
         ctx.evidence = resolve(variant, str(path), os.path.dirname(os.path.abspath(path)))
         outcome = evaluate(rule, ctx)
         fired = tuple(sorted({ident(variant, v.target) for v in outcome.violations}))
         ok, detail = _judge(expected, paths, outcome.status, fired, outcome.reason)
-        results.append(CaseResult(str(path), name, rule_id, ok, outcome.status, expected, detail,
-                                  fired, line))  # fmt: skip
+        results.append(
+            CaseResult(str(path), name, rule_id, ok, outcome.status, expected, detail, fired, line)
+        )
     return results
 
 
-def _run_set_case(path: Path, case: Mapping[str, Any], rule: SetRule, base_input: Any, data: Any,
-                  today: _dt.date, expected: str, paths: frozenset[str],
-                  ) -> tuple[bool, str, str, tuple[str, ...]]:  # fmt: skip
+def _run_set_case(
+    path: Path,
+    case: Mapping[str, Any],
+    rule: SetRule,
+    base_input: Any,
+    data: Any,
+    today: _dt.date,
+    expected: str,
+    paths: frozenset[str],
+) -> tuple[bool, str, str, tuple[str, ...]]:
     """A cross-manifest rule sees several manifests: ``manifests:`` lists them, each a variant of
     the base (its own ``with``/``unset``/``input``). Findings are named by the manifest they point
     into: ``manifests[1].metadata.name``."""
@@ -179,7 +234,12 @@ def _run_set_case(path: Path, case: Mapping[str, Any], rule: SetRule, base_input
 
     variants = case.get("manifests")
     if not isinstance(variants, list) or not variants:
-        return False, "error", "a case of a cross-manifest rule lists `manifests:` (variants of the base)", ()
+        return (
+            False,
+            "error",
+            "a case of a cross-manifest rule lists `manifests:` (variants of the base)",
+            (),
+        )
     entries: list[Entry] = []
     documents: list[Any] = []
     for index, raw in enumerate(variants):
@@ -188,21 +248,32 @@ def _run_set_case(path: Path, case: Mapping[str, Any], rule: SetRule, base_input
         overrides.update({k: UNSET for k in spec.get("unset") or ()})
         where = f"manifests[{index}]"
         try:
-            ctx = make_context(spec.get("input", base_input), data, today, with_input=overrides,
-                               with_data=case.get("data") or {})  # fmt: skip
+            ctx = make_context(
+                spec.get("input", base_input),
+                data,
+                today,
+                with_input=overrides,
+                with_data=case.get("data") or {},
+            )
         except (KeyError, IndexError, ValueError) as exc:
             return False, "error", f"{where}: cannot apply with/unset: {exc}", ()
         variant = thaw(ctx.input)
         if not fast_is_valid(variant):
             return False, "error", f"{where} does not match the manifest schema", ()
         ctx.evidence = resolve(variant, str(path), os.path.dirname(os.path.abspath(path)))
+
         def locate(_path: Any, where: str = where) -> Location:
             return Location(where)  # the case's own name for the manifest, not a file
 
         try:
             value = rule.collect(ctx, locate)
         except Exception as exc:
-            return False, "error", f"the rule raised {type(exc).__name__}: {exc} (collecting {where})", ()
+            return (
+                False,
+                "error",
+                f"the rule raised {type(exc).__name__}: {exc} (collecting {where})",
+                (),
+            )
         name = variant.get("metadata", {}).get("name") if isinstance(variant, Mapping) else None
         entries.append(Entry(str(name or where), where, value))
         documents.append(variant)
@@ -214,16 +285,19 @@ def _run_set_case(path: Path, case: Mapping[str, Any], rule: SetRule, base_input
     for system, violation in pairs:
         file = violation.location.file if violation.location else None
         # Without a location, the violation belongs to the first manifest of its system.
-        index = next((i for i, e in enumerate(entries) if e.file == file),
-                     next((i for i, e in enumerate(entries) if e.system == system), 0))  # fmt: skip
+        index = next(
+            (i for i, e in enumerate(entries) if e.file == file),
+            next((i for i, e in enumerate(entries) if e.system == system), 0),
+        )
         fired.add(f"manifests[{index}].{ident(documents[index], violation.target)}")
     status = "failed" if pairs else "passed"
     ok, detail = _judge(expected, paths, status, sorted(fired), "")
     return ok, status, detail, tuple(sorted(fired))
 
 
-def _judge(expected: str, paths: frozenset[str], status: str, fired: Sequence[str],
-           reason: str) -> tuple[bool, str]:  # fmt: skip
+def _judge(
+    expected: str, paths: frozenset[str], status: str, fired: Sequence[str], reason: str
+) -> tuple[bool, str]:
     if status == "error":
         return False, f"the rule raised {reason}"
     if status != expected:
@@ -233,7 +307,8 @@ def _judge(expected: str, paths: frozenset[str], status: str, fired: Sequence[st
         missing = sorted(paths - set(fired))
         extra = sorted(set(fired) - paths)
         parts = ([f"not fired at {', '.join(missing)}"] if missing else []) + (
-            [f"also fired at {', '.join(extra)}"] if extra else [])  # fmt: skip
+            [f"also fired at {', '.join(extra)}"] if extra else []
+        )
         return False, "; ".join(parts)
     return True, ""
 

@@ -78,10 +78,18 @@ _JSON_SURROGATES = re.compile(
 )
 _INF = float("inf")
 _CONSTANTS: dict[str, Any] = {
-    "": None, "~": None, "null": None, "Null": None, "NULL": None,
-    "true": True, "True": True, "TRUE": True,
-    "false": False, "False": False, "FALSE": False,
-}  # fmt: skip
+    "": None,
+    "~": None,
+    "null": None,
+    "Null": None,
+    "NULL": None,
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+}
 
 
 class _Loader(_BaseLoader):
@@ -142,33 +150,51 @@ class LoadedFile:
 
 
 def _error(file: str, exc: LoadError) -> Notification:
-    loc = Location(file, exc.line or 1, exc.col or 1) if exc.line is not None else Location.whole(file)
+    loc = (
+        Location(file, exc.line or 1, exc.col or 1)
+        if exc.line is not None
+        else Location.whole(file)
+    )
     return Notification(kind="load", code=exc.code, message=exc.message, location=loc)
 
 
 # UTF-32 first: its little-endian mark begins with UTF-16's.
-_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
-              (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))  # fmt: skip
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
 
 
 def read_text(raw: bytes) -> str:
     """Decode UTF-8 (with or without BOM); refuse binary and other encodings with a position."""
     if len(raw) > MAX_BYTES:
-        raise LoadError("too-large", f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB; "
-                        "split it into one manifest per system")  # fmt: skip
+        raise LoadError(
+            "too-large",
+            f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB; "
+            "split it into one manifest per system",
+        )
     for bom, name in _WIDE_BOMS:
         if raw.startswith(bom):  # e.g. Windows PowerShell 5's Out-File default
             raise LoadError("encoding", f"file is encoded as {name}; save it as UTF-8", 1, 1)
     if b"\x00" in raw[:8192]:
-        raise LoadError("binary", "file is binary, not YAML or JSON text; "
-                        "pass only manifest files or use --skip-non-manifests")  # fmt: skip
+        raise LoadError(
+            "binary",
+            "file is binary, not YAML or JSON text; "
+            "pass only manifest files or use --skip-non-manifests",
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise LoadError("encoding", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; "
-                        "save the file as UTF-8", line, col) from None  # fmt: skip
+        raise LoadError(
+            "encoding",
+            f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; save the file as UTF-8",
+            line,
+            col,
+        ) from None
 
 
 def load_bytes(raw: bytes, file: str, *, json_syntax: bool = False) -> LoadedFile:
@@ -197,8 +223,9 @@ def _check_json(text: str) -> None:
     def no_constants(name: str) -> Any:
         found = next((m for m in _JSON_CONSTANT.finditer(text) if m.group(1)), None)
         line, col = _line_col(text, found.start(1)) if found else (None, None)
-        raise LoadError("json-number", f"{name} is not a number in JSON; write a finite number",
-                        line, col)  # fmt: skip
+        raise LoadError(
+            "json-number", f"{name} is not a number in JSON; write a finite number", line, col
+        )
 
     try:
         # Numbers are judged (and located) by the composer; only their syntax matters here.
@@ -233,8 +260,10 @@ def _restore_columns(docs: list[Document], moved: dict[int, list[int]]) -> None:
         return col + 2 * sum(1 for at in moved.get(line, ()) if at < col)
 
     for doc in docs:
-        doc.positions = {path: (line, fix(line, col), end_line, fix(end_line, end_col))
-                         for path, (line, col, end_line, end_col) in doc.positions.items()}  # fmt: skip
+        doc.positions = {
+            path: (line, fix(line, col), end_line, fix(end_line, end_col))
+            for path, (line, col, end_line, end_col) in doc.positions.items()
+        }
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
@@ -273,8 +302,12 @@ def _scan_events(text: str, loader: Any, until: tuple[int, int] | None = None) -
             nodes += 1
             if depth > MAX_DEPTH:
                 line, col = _mark(event.start_mark)
-                raise LoadError("too-deep", f"nesting deeper than {MAX_DEPTH} levels; "
-                                "a manifest never needs that much", line, col)  # fmt: skip
+                raise LoadError(
+                    "too-deep",
+                    f"nesting deeper than {MAX_DEPTH} levels; a manifest never needs that much",
+                    line,
+                    col,
+                )
         elif isinstance(event, ends):
             depth -= 1
         elif isinstance(event, yaml.DocumentStartEvent):
@@ -282,12 +315,22 @@ def _scan_events(text: str, loader: Any, until: tuple[int, int] | None = None) -
             documents += 1
             if documents > MAX_DOCUMENTS:
                 line, col = _mark(event.start_mark)
-                raise LoadError("too-many-documents", f"file has more than {MAX_DOCUMENTS} "
-                                "documents; split it into one manifest per system", line, col)  # fmt: skip
+                raise LoadError(
+                    "too-many-documents",
+                    f"file has more than {MAX_DOCUMENTS} "
+                    "documents; split it into one manifest per system",
+                    line,
+                    col,
+                )
         if nodes > _PRESCAN_NODES:
             line, col = _mark(event.start_mark)
-            raise LoadError("too-many-nodes", f"document has more than {_PRESCAN_NODES} keys "
-                            "and values; split it into one manifest per system", line, col)  # fmt: skip
+            raise LoadError(
+                "too-many-nodes",
+                f"document has more than {_PRESCAN_NODES} keys "
+                "and values; split it into one manifest per system",
+                line,
+                col,
+            )
 
 
 def _first_problem(exc: yaml.YAMLError, text: str) -> LoadError:
@@ -302,7 +345,9 @@ def _first_problem(exc: yaml.YAMLError, text: str) -> LoadError:
     theirs = _yaml_error(exc, text)
     if not _LIBYAML:  # pragma: no cover - PyYAML built without libyaml
         return theirs
-    until = (theirs.line, theirs.col) if theirs.line is not None and theirs.col is not None else None
+    until = (
+        (theirs.line, theirs.col) if theirs.line is not None and theirs.col is not None else None
+    )
     try:
         _scan_events(text, yaml.SafeLoader, until)
     except LoadError as ours:
@@ -319,8 +364,13 @@ def _yaml_error(exc: yaml.YAMLError, source: str) -> LoadError:
         found = _NON_PRINTABLE.search(source)
         code = ord(found.group()) if found else exc.character
         line, col = _line_col(source, found.start()) if found else (None, None)
-        return LoadError("yaml-character", f"character U+{code:04X} is not allowed in YAML; remove "
-                         "it (or write it as an escape in a double-quoted string)", line, col)  # fmt: skip
+        return LoadError(
+            "yaml-character",
+            f"character U+{code:04X} is not allowed in YAML; remove "
+            "it (or write it as an escape in a double-quoted string)",
+            line,
+            col,
+        )
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line, col = _mark(mark)
     problem = getattr(exc, "problem", None) or str(exc)
@@ -354,8 +404,13 @@ def _compose_all(text: str, file: str) -> list[Document]:
                 break
             if len(docs) == MAX_DOCUMENTS:
                 line, col = _mark(node.start_mark)
-                raise LoadError("too-many-documents", f"file has more than {MAX_DOCUMENTS} "
-                                "documents; split it into one manifest per system", line, col)  # fmt: skip
+                raise LoadError(
+                    "too-many-documents",
+                    f"file has more than {MAX_DOCUMENTS} "
+                    "documents; split it into one manifest per system",
+                    line,
+                    col,
+                )
             doc = Document(file, len(docs), None)
             doc.data = _Builder(doc.positions).build(node)
             docs.append(doc)
@@ -390,10 +445,20 @@ class _Builder:
         if self.nodes > MAX_NODES:
             line, col = _mark(node.start_mark)
             if _distinct_nodes(self.root) > MAX_NODES:
-                raise LoadError("too-many-nodes", f"document has more than {MAX_NODES} values; "
-                                "split it into one manifest per system", line, col)  # fmt: skip
-            raise LoadError("too-many-nodes", f"aliases expand the document to more than {MAX_NODES} "
-                            "values (an alias bomb?); remove the aliases", line, col)  # fmt: skip
+                raise LoadError(
+                    "too-many-nodes",
+                    f"document has more than {MAX_NODES} values; "
+                    "split it into one manifest per system",
+                    line,
+                    col,
+                )
+            raise LoadError(
+                "too-many-nodes",
+                f"aliases expand the document to more than {MAX_NODES} "
+                "values (an alias bomb?); remove the aliases",
+                line,
+                col,
+            )
         tag = node.tag
         if isinstance(node, ScalarNode):
             if tag == _PLAIN:
@@ -405,14 +470,23 @@ class _Builder:
         elif isinstance(node, SequenceNode) and tag == _SEQ:
             return self._sequence(node, path, depth + 1)
         line, col = _mark(node.start_mark)
-        raise LoadError("tag", f"tag {tag!r} is not allowed: manifests are plain data; "
-                        "remove the tag (quote the value if it must be a string)", line, col)  # fmt: skip
+        raise LoadError(
+            "tag",
+            f"tag {tag!r} is not allowed: manifests are plain data; "
+            "remove the tag (quote the value if it must be a string)",
+            line,
+            col,
+        )
 
     def _deeper(self, node: Node, depth: int) -> None:
         if depth > MAX_DEPTH:
             line, col = _mark(node.start_mark)
-            raise LoadError("too-deep", f"nesting deeper than {MAX_DEPTH} levels; "
-                            "a manifest never needs that much", line, col)  # fmt: skip
+            raise LoadError(
+                "too-deep",
+                f"nesting deeper than {MAX_DEPTH} levels; a manifest never needs that much",
+                line,
+                col,
+            )
 
     def _mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
         self._deeper(node, depth)
@@ -424,32 +498,55 @@ class _Builder:
             key = key_node.value
             # The common case first, without the general checks: a plain key that cannot
             # resolve to anything but a string (not a number, bool, null or merge key).
-            if (key_node.tag == _PLAIN and key and key[0] not in _NOT_PLAIN_TEXT
-                    and key not in _CONSTANTS and key not in out):  # fmt: skip
+            if (
+                key_node.tag == _PLAIN
+                and key
+                and key[0] not in _NOT_PLAIN_TEXT
+                and key not in _CONSTANTS
+                and key not in out
+            ):
                 child = (*path, key)
                 end = value_node.end_mark
                 positions[child] = (line, col, end.line + 1, end.column + 1)
                 out[key] = self._value(value_node, child, depth)
                 continue
-            if key_node.tag == "tag:yaml.org,2002:merge":  # pragma: no cover - resolver never emits it
+            if (
+                key_node.tag == "tag:yaml.org,2002:merge"
+            ):  # pragma: no cover - resolver never emits it
                 raise LoadError("merge-key", "merge keys (<<) are not supported", line, col)
             if not isinstance(key_node, ScalarNode):
-                raise LoadError("complex-key", "complex (non-scalar) mapping keys are not allowed; "
-                                "use a plain string key", line, col)  # fmt: skip
+                raise LoadError(
+                    "complex-key",
+                    "complex (non-scalar) mapping keys are not allowed; use a plain string key",
+                    line,
+                    col,
+                )
             if key_node.tag == _PLAIN:
                 if key == "<<":
-                    raise LoadError("merge-key", "merge keys (<<) are not supported; "
-                                    "write the fields out", line, col)  # fmt: skip
+                    raise LoadError(
+                        "merge-key",
+                        "merge keys (<<) are not supported; write the fields out",
+                        line,
+                        col,
+                    )
                 resolved = _resolve_plain(key_node)
                 if not isinstance(resolved, str):
-                    raise LoadError("key-type", f"key {key!r} is not a string; "
-                                    f"quote it ('{key}') if you mean the text", line, col)  # fmt: skip
+                    raise LoadError(
+                        "key-type",
+                        f"key {key!r} is not a string; quote it ('{key}') if you mean the text",
+                        line,
+                        col,
+                    )
             elif key_node.tag != _STR:
                 raise LoadError("tag", f"tag {key_node.tag!r} is not allowed on a key", line, col)
             if key in out:
                 first = positions.get((*path, key), (0, 0, 0, 0))
-                raise LoadError("duplicate-key", f"duplicate key {key!r} (first at line {first[0]}); "
-                                "keep one of them", line, col)  # fmt: skip
+                raise LoadError(
+                    "duplicate-key",
+                    f"duplicate key {key!r} (first at line {first[0]}); keep one of them",
+                    line,
+                    col,
+                )
             child = (*path, key)
             end_line, end_col = _mark(value_node.end_mark)
             positions[child] = (line, col, end_line, end_col)
@@ -497,13 +594,22 @@ def _resolve_plain(node: ScalarNode) -> Any:
             number = float(value) if len(value) <= MAX_NUMBER_CHARS else _too_long(node)
             if number in (_INF, -_INF):
                 line, col = _mark(node.start_mark)
-                raise LoadError("not-a-number", f"{value} is too large to be a number (it would be "
-                                "infinity); write a finite number", line, col)  # fmt: skip
+                raise LoadError(
+                    "not-a-number",
+                    f"{value} is too large to be a number (it would be "
+                    "infinity); write a finite number",
+                    line,
+                    col,
+                )
             return number
         if _SPECIAL_FLOAT.match(value):
             line, col = _mark(node.start_mark)
-            raise LoadError("not-a-number", f"{value} (infinity or NaN) is not allowed; "
-                            "write a finite number", line, col)  # fmt: skip
+            raise LoadError(
+                "not-a-number",
+                f"{value} (infinity or NaN) is not allowed; write a finite number",
+                line,
+                col,
+            )
     if value.startswith("0o") and _OCT.match(value):
         return int(value[2:], 8) if len(value) <= MAX_NUMBER_CHARS else _too_long(node)
     if value.startswith("0x") and _HEX.match(value):
@@ -515,5 +621,9 @@ def _too_long(node: ScalarNode) -> NoReturn:
     """Python refuses to convert (or print) integers of more than 4300 digits; no manifest number
     comes near this limit, so a longer one is refused where it stands."""
     line, col = _mark(node.start_mark)
-    raise LoadError("number-too-long", f"a number of {len(node.value)} characters is not "
-                    "allowed; quote it if it is text", line, col)  # fmt: skip
+    raise LoadError(
+        "number-too-long",
+        f"a number of {len(node.value)} characters is not allowed; quote it if it is text",
+        line,
+        col,
+    )

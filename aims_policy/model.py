@@ -138,7 +138,9 @@ class RuleResult(NamedTuple):
     reason: str = ""  # why not applicable, or the engine error
 
 
-def rows_of(results: Iterable[RuleResult]) -> list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]:
+def rows_of(
+    results: Iterable[RuleResult],
+) -> list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]:
     """Group results into :class:`ResultTable` rows: (system, status, rule ids, reasons)."""
     grouped: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for r in results:

@@ -22,8 +22,10 @@ from aims_policy.validate import NON_BLOCKING
 if TYPE_CHECKING:
     from aims_policy.api import Options
 
-_WHY = ("An exception is a risk-acceptance decision (ISO/IEC 42001 clause 6.1.3): it is only "
-        "auditable while it says who accepted the risk, why, and until when.")  # fmt: skip
+_WHY = (
+    "An exception is a risk-acceptance decision (ISO/IEC 42001 clause 6.1.3): it is only "
+    "auditable while it says who accepted the risk, why, and until when."
+)
 
 EXC_EXPIRED = RuleMeta(
     id="AIMS-EXC-001",
@@ -91,12 +93,19 @@ class Waiver(NamedTuple):
         return f"{self.origin}.exceptions[{target}]"
 
     def matches(self, finding: Finding) -> bool:
-        return (finding.rule_id == self.rule and finding.system == self.system
-                and (self.item is None or finding.item == self.item))  # fmt: skip
+        return (
+            finding.rule_id == self.rule
+            and finding.system == self.system
+            and (self.item is None or finding.item == self.item)
+        )
 
 
-def parse_exception(system: str, raw: Any, source: Location, origin: str = "metadata",
-                    ) -> Waiver | None:  # fmt: skip
+def parse_exception(
+    system: str,
+    raw: Any,
+    source: Location,
+    origin: str = "metadata",
+) -> Waiver | None:
     if not isinstance(raw, dict) or not isinstance(raw.get("rule"), str) or not raw["rule"]:
         return None
 
@@ -106,8 +115,16 @@ def parse_exception(system: str, raw: Any, source: Location, origin: str = "meta
             value = str(value)
         return (value.strip() or None) if isinstance(value, str) else None
 
-    return Waiver(system, raw["rule"], text("item"), text("justification"), text("approver"),
-                      text("expires"), source, origin)  # fmt: skip
+    return Waiver(
+        system,
+        raw["rule"],
+        text("item"),
+        text("justification"),
+        text("approver"),
+        text("expires"),
+        source,
+        origin,
+    )
 
 
 def expiry_date(value: str | None) -> _dt.date | None:
@@ -131,17 +148,23 @@ def active_rules(options: Options) -> tuple[RuleMeta, ...]:
     return tuple(meta for meta in POLICY_RULES if rule_active(meta, options))
 
 
-def apply(findings: list[Finding], exceptions: Sequence[tuple[str, Any, Location]],
-          options: Options, evaluated: Collection[str] | None = None,
-          checked: Collection[str] | None = None,
-          ) -> tuple[list[Finding], list[Notification]]:  # fmt: skip
+def apply(
+    findings: list[Finding],
+    exceptions: Sequence[tuple[str, Any, Location]],
+    options: Options,
+    evaluated: Collection[str] | None = None,
+    checked: Collection[str] | None = None,
+) -> tuple[list[Finding], list[Notification]]:
     """Set each finding's state. ``evaluated`` holds the ids of the rules this run evaluated
     (``None``: unknown, so no exception is judged unused for naming a rule that did not run);
     ``checked`` the systems this run saw: configuration exceptions for other systems are left
     alone, so a pre-commit run on one manifest does not report the rest of the configuration."""
     parsed = [parse_exception(*x) for x in exceptions]
-    parsed += [parse_exception(*x, origin="config") for x in options.exceptions
-               if checked is None or x[0] in checked]  # fmt: skip
+    parsed += [
+        parse_exception(*x, origin="config")
+        for x in options.exceptions
+        if checked is None or x[0] in checked
+    ]
     declared = [e for e in parsed if e is not None]
     out = list(findings)
     problems: list[Finding] = []
@@ -151,31 +174,59 @@ def apply(findings: list[Finding], exceptions: Sequence[tuple[str, Any, Location
         for system, raw, where in options.exceptions:
             unknown = system not in checked and parse_exception(system, raw, where, origin="config")
             if unknown:
-                problems.append(_problem(EXC_UNUSED, unknown, options, f"the exception for "
-                                         f"{_what(unknown)} names a system that no manifest in "
-                                         "the configured paths declares; correct `system:` or "
-                                         "remove it"))  # fmt: skip
-    blocked = {f.system for f in findings
-               if f.rule_id.startswith(_BLOCKING_PREFIX) and f.rule_id not in NON_BLOCKING}  # fmt: skip
+                problems.append(
+                    _problem(
+                        EXC_UNUSED,
+                        unknown,
+                        options,
+                        f"the exception for "
+                        f"{_what(unknown)} names a system that no manifest in "
+                        "the configured paths declares; correct `system:` or "
+                        "remove it",
+                    )
+                )
+    blocked = {
+        f.system
+        for f in findings
+        if f.rule_id.startswith(_BLOCKING_PREFIX) and f.rule_id not in NON_BLOCKING
+    }
     filtered = bool(options.select or options.ignore)
     for exc in declared:
         missing = [k for k in ("justification", "approver", "expires") if getattr(exc, k) is None]
         expires = expiry_date(exc.expires)
         if missing or expires is None:
-            what = (f"no {', no '.join(missing)}" if missing
-                    else f"an expiry date {exc.expires!r} that is not a YYYY-MM-DD date")  # fmt: skip
-            problems.append(_problem(EXC_INCOMPLETE, exc, options, f"the exception for {_what(exc)} "
-                                     f"has {what}, so it suppresses nothing; add the missing "
-                                     "fields"))  # fmt: skip
+            what = (
+                f"no {', no '.join(missing)}"
+                if missing
+                else f"an expiry date {exc.expires!r} that is not a YYYY-MM-DD date"
+            )
+            problems.append(
+                _problem(
+                    EXC_INCOMPLETE,
+                    exc,
+                    options,
+                    f"the exception for {_what(exc)} "
+                    f"has {what}, so it suppresses nothing; add the missing "
+                    "fields",
+                )
+            )
             continue
         if options.today > expires:
-            problems.append(_problem(EXC_EXPIRED, exc, options, f"the exception for {_what(exc)} "
-                                     f"expired on {expires.isoformat()} (approved by "
-                                     f"{exc.approver}); its findings count again: renew it or "
-                                     "fix them"))  # fmt: skip
+            problems.append(
+                _problem(
+                    EXC_EXPIRED,
+                    exc,
+                    options,
+                    f"the exception for {_what(exc)} "
+                    f"expired on {expires.isoformat()} (approved by "
+                    f"{exc.approver}); its findings count again: renew it or "
+                    "fix them",
+                )
+            )
             continue
-        suppression = Suppression("exception", exc.justification or "", exc.approver,
-                                  expires.isoformat(), exc.source)  # fmt: skip
+        suppression = Suppression(
+            "exception", exc.justification or "", exc.approver, expires.isoformat(), exc.source
+        )
         used = False
         for index, finding in enumerate(out):
             if exc.matches(finding):
@@ -187,13 +238,27 @@ def apply(findings: list[Finding], exceptions: Sequence[tuple[str, Any, Location
         if evaluated is not None and exc.rule not in evaluated:
             if filtered:
                 continue  # the rule was deselected for this run: nothing to judge
-            problems.append(_problem(EXC_UNUSED, exc, options, f"the exception names rule "
-                                     f"{exc.rule}, which no loaded rule pack defines; correct the "
-                                     "rule id or load its pack"))  # fmt: skip
+            problems.append(
+                _problem(
+                    EXC_UNUSED,
+                    exc,
+                    options,
+                    f"the exception names rule "
+                    f"{exc.rule}, which no loaded rule pack defines; correct the "
+                    "rule id or load its pack",
+                )
+            )
         else:
-            problems.append(_problem(EXC_UNUSED, exc, options, f"the exception for {_what(exc)} "
-                                     "matches no finding; remove it if the finding was fixed, or "
-                                     "correct `rule:`/`item:`"))  # fmt: skip
+            problems.append(
+                _problem(
+                    EXC_UNUSED,
+                    exc,
+                    options,
+                    f"the exception for {_what(exc)} "
+                    "matches no finding; remove it if the finding was fixed, or "
+                    "correct `rule:`/`item:`",
+                )
+            )
     wanted = {meta.id for meta in active_rules(options)}
     out.extend(p for p in problems if p.rule_id in wanted)
     if options.baseline is not None:
@@ -223,8 +288,13 @@ def _problem(meta: RuleMeta, exc: Waiver, options: Options, message: str) -> Fin
 def _apply_baseline(findings: list[Finding], options: Options) -> list[Finding]:
     baseline = options.baseline
     assert baseline is not None
-    suppression = Suppression("baseline", f"recorded in the baseline {baseline.source}",
-                              source=Location(baseline.source))  # fmt: skip
+    suppression = Suppression(
+        "baseline", f"recorded in the baseline {baseline.source}", source=Location(baseline.source)
+    )
     known = baseline.fingerprints
-    return [f._replace(state="baselined", suppression=suppression)
-            if f.state == "open" and f.fingerprint in known else f for f in findings]  # fmt: skip
+    return [
+        f._replace(state="baselined", suppression=suppression)
+        if f.state == "open" and f.fingerprint in known
+        else f
+        for f in findings
+    ]

@@ -68,9 +68,14 @@ def builtin_package() -> ModuleType:
     folder = os.path.join(checkout, "rules")
     init = os.path.join(folder, "__init__.py")
     spec = spec_from_file_location(_BUILTIN, init, submodule_search_locations=[folder])
-    if not (os.path.isfile(os.path.join(checkout, "setup.cfg")) and os.path.isfile(init)) \
-            or spec is None or spec.loader is None:  # fmt: skip
-        raise RuleLoadError("the built-in rule pack (aims_policy.rules) is missing; reinstall aims-policy")
+    if (
+        not (os.path.isfile(os.path.join(checkout, "setup.cfg")) and os.path.isfile(init))
+        or spec is None
+        or spec.loader is None
+    ):
+        raise RuleLoadError(
+            "the built-in rule pack (aims_policy.rules) is missing; reinstall aims-policy"
+        )
     module = module_from_spec(spec)
     sys.modules[_BUILTIN] = module
     try:
@@ -124,7 +129,9 @@ def load_directory(directory: str | Path) -> list[AnyRule]:
         try:
             spec.loader.exec_module(module)
         except Exception as exc:
-            raise RuleLoadError(f"{file}: rule pack failed to load: {type(exc).__name__}: {exc}") from exc
+            raise RuleLoadError(
+                f"{file}: rule pack failed to load: {type(exc).__name__}: {exc}"
+            ) from exc
         found.extend(rules_of(module, pack))
     if not found:
         raise RuleLoadError(f"{directory}: no rules found (a pack module defines @rule functions)")
@@ -137,12 +144,15 @@ def load_entry_point(name: str) -> list[AnyRule]:
 
     matches = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
     if not matches:
-        raise RuleLoadError(f"rule pack {name!r} is not installed (no entry point in group "
-                            f"{ENTRY_POINT_GROUP!r})")  # fmt: skip
+        raise RuleLoadError(
+            f"rule pack {name!r} is not installed (no entry point in group {ENTRY_POINT_GROUP!r})"
+        )
     try:
         module = matches[0].load()
     except Exception as exc:
-        raise RuleLoadError(f"rule pack {name!r} failed to load: {type(exc).__name__}: {exc}") from exc
+        raise RuleLoadError(
+            f"rule pack {name!r} failed to load: {type(exc).__name__}: {exc}"
+        ) from exc
     if not isinstance(module, ModuleType):
         raise RuleLoadError(f"rule pack {name!r}: the entry point must name a module")
     found = rules_of(module, name)
@@ -153,8 +163,9 @@ def load_entry_point(name: str) -> list[AnyRule]:
     return found
 
 
-def load(*, builtin: bool = True, directories: Sequence[str | Path] = (),
-         packs: Sequence[str] = ()) -> RuleSet:  # fmt: skip
+def load(
+    *, builtin: bool = True, directories: Sequence[str | Path] = (), packs: Sequence[str] = ()
+) -> RuleSet:
     """The rules to evaluate. Rule IDs must be unique across every pack."""
     from aims_policy.validate import SCHEMA_RULES
 
@@ -170,8 +181,10 @@ def load(*, builtin: bool = True, directories: Sequence[str | Path] = (),
     for item in found:
         where = item.meta.pack if item.meta.pack != "builtin" else item.__class__.__name__
         if item.id in seen:
-            raise RuleLoadError(f"rule id {item.id} is defined twice ({seen[item.id]} and "
-                                f"{item.meta.pack}); rule ids must be unique")  # fmt: skip
+            raise RuleLoadError(
+                f"rule id {item.id} is defined twice ({seen[item.id]} and "
+                f"{item.meta.pack}); rule ids must be unique"
+            )
         seen[item.id] = where if item.meta.pack != "builtin" else "builtin"
     return RuleSet(
         tuple(sorted((r for r in found if isinstance(r, Rule)), key=lambda r: r.id)),
@@ -179,8 +192,9 @@ def load(*, builtin: bool = True, directories: Sequence[str | Path] = (),
     )
 
 
-def pack_locations(*, builtin: bool = True, directories: Sequence[str | Path] = (),
-                   packs: Sequence[str] = ()) -> list[Path]:  # fmt: skip
+def pack_locations(
+    *, builtin: bool = True, directories: Sequence[str | Path] = (), packs: Sequence[str] = ()
+) -> list[Path]:
     """Where the named packs keep their modules and fixtures: a directory to search, or for an
     installed single-module pack the module file itself (its fixtures sit beside it as
     ``<module>.fixtures.yaml``; we never search the whole site-packages it lives in)."""
@@ -206,5 +220,7 @@ def pack_locations(*, builtin: bool = True, directories: Sequence[str | Path] = 
 
 def select(ruleset: RuleSet, keep: Iterable[str]) -> RuleSet:
     wanted = set(keep)
-    return RuleSet(tuple(r for r in ruleset.rules if r.id in wanted),
-                   tuple(r for r in ruleset.set_rules if r.id in wanted))  # fmt: skip
+    return RuleSet(
+        tuple(r for r in ruleset.rules if r.id in wanted),
+        tuple(r for r in ruleset.set_rules if r.id in wanted),
+    )

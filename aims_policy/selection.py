@@ -16,6 +16,10 @@ def matches(meta: RuleMeta, patterns: Iterable[str]) -> bool:
         if pattern.startswith("tag:"):
             if pattern[4:] in meta.tags:
                 return True
-        elif pattern == meta.id or meta.id.startswith(pattern.rstrip("*").rstrip("-") + "-") or any(fnmatchcase(ref, pattern) for ref in meta.iso_refs):
+        elif (
+            pattern == meta.id
+            or meta.id.startswith(pattern.rstrip("*").rstrip("-") + "-")
+            or any(fnmatchcase(ref, pattern) for ref in meta.iso_refs)
+        ):
             return True
     return False

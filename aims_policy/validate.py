@@ -162,8 +162,10 @@ def _duplicate_ids(doc: Document, system: str | None) -> Iterator[Finding]:
             path: Path = (*list_path, index, "id")
             line = doc.locate((*list_path, first[value], "id")).line
             where = ".".join(str(k) for k in list_path)
-            message = (f"{where}[{index}] has the id {value!r} of {where}[{first[value]}] "
-                       f"(line {line}); give each item its own id")  # fmt: skip
+            message = (
+                f"{where}[{index}] has the id {value!r} of {where}[{first[value]}] "
+                f"(line {line}); give each item its own id"
+            )
             yield Finding(
                 rule_id=_DUPLICATE,
                 severity="error",
@@ -209,8 +211,14 @@ def _findings(doc: Document, system: str | None) -> Iterator[Finding]:
                 yield finding
 
 
-def _finding(doc: Document, system: str | None, rule: str, path: Path, message: str,
-             ident_path: Path | None = None) -> Finding:  # fmt: skip
+def _finding(
+    doc: Document,
+    system: str | None,
+    rule: str,
+    path: Path,
+    message: str,
+    ident_path: Path | None = None,
+) -> Finding:
     return Finding(
         rule_id=rule,
         severity="error",
@@ -237,8 +245,14 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-_TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number",
-               "boolean": "true or false", "array": "a list", "object": "a mapping"}  # fmt: skip
+_TYPE_NAMES = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+}
 
 
 _YAML11_BOOLEANS = frozenset({"yes", "no", "on", "off", "y", "n"})
@@ -257,48 +271,92 @@ def _translate(doc: Document, system: str | None, error: Any) -> Iterator[Findin
             hint = _suggest(key, allowed) or (
                 f"; known fields here: {', '.join(allowed)}" if len(allowed) <= 12 else ""
             )
-            yield _finding(doc, system, _UNKNOWN, (*path, key),
-                           f"unknown field {key!r} in {where}{hint} "
-                           "(prefix organisation-specific fields with 'x-')")  # fmt: skip
+            yield _finding(
+                doc,
+                system,
+                _UNKNOWN,
+                (*path, key),
+                f"unknown field {key!r} in {where}{hint} "
+                "(prefix organisation-specific fields with 'x-')",
+            )
     elif kind == "required":
         for name in error.validator_value:
             if isinstance(error.instance, dict) and name not in error.instance:
-                yield _finding(doc, system, _MISSING, path,
-                               f"{where} is missing required field {name!r}; add it",
-                               (*path, name))  # fmt: skip
+                yield _finding(
+                    doc,
+                    system,
+                    _MISSING,
+                    path,
+                    f"{where} is missing required field {name!r}; add it",
+                    (*path, name),
+                )
     elif kind == "type":
         expected = sub.get("type")
-        names = [_TYPE_NAMES.get(t, t) for t in ([expected] if isinstance(expected, str) else expected)]
+        names = [
+            _TYPE_NAMES.get(t, t) for t in ([expected] if isinstance(expected, str) else expected)
+        ]
         hint = ""
         if expected == "boolean" and str(error.instance).lower() in _YAML11_BOOLEANS:
             hint = " (YAML 1.1's yes/no/on/off are text in a manifest, as in JSON)"
-        yield _finding(doc, system, _INVALID, path,
-                       f"{where} must be {' or '.join(names)}, not {_describe(error.instance)}"
-                       f"{hint}")  # fmt: skip
+        yield _finding(
+            doc,
+            system,
+            _INVALID,
+            path,
+            f"{where} must be {' or '.join(names)}, not {_describe(error.instance)}{hint}",
+        )
     elif kind == "enum":
         choices = sub["enum"]
-        yield _finding(doc, system, _INVALID, path,
-                       f"{where} is {_describe(error.instance)}, which is not one of: "
-                       f"{', '.join(map(str, choices))}{_suggest(str(error.instance), choices)}")  # fmt: skip
+        yield _finding(
+            doc,
+            system,
+            _INVALID,
+            path,
+            f"{where} is {_describe(error.instance)}, which is not one of: "
+            f"{', '.join(map(str, choices))}{_suggest(str(error.instance), choices)}",
+        )
     elif kind == "const":
         yield _finding(doc, system, _INVALID, path, f"{where} must be {_describe(sub['const'])}")
-    elif kind in ("format", "pattern") and "date" in (sub.get("format"), path[-1] if path else None):
-        yield _finding(doc, system, _INVALID, path,
-                       f"{where} is {_describe(error.instance)}, not a calendar date; "
-                       "write YYYY-MM-DD, e.g. 2026-03-31")  # fmt: skip
+    elif kind in ("format", "pattern") and "date" in (
+        sub.get("format"),
+        path[-1] if path else None,
+    ):
+        yield _finding(
+            doc,
+            system,
+            _INVALID,
+            path,
+            f"{where} is {_describe(error.instance)}, not a calendar date; "
+            "write YYYY-MM-DD, e.g. 2026-03-31",
+        )
     elif kind in ("format", "pattern"):
         what = sub.get("description") or f"the pattern {sub.get('pattern')}"
-        yield _finding(doc, system, _INVALID, path,
-                       f"{where} is {_describe(error.instance)}, which does not match {what}")  # fmt: skip
+        yield _finding(
+            doc,
+            system,
+            _INVALID,
+            path,
+            f"{where} is {_describe(error.instance)}, which does not match {what}",
+        )
     elif kind == "minLength" and error.instance == "":
         yield _finding(doc, system, _INVALID, path, f"{where} is empty; write a value")
     elif kind == "maxLength":
-        yield _finding(doc, system, _INVALID, path,
-                       f"{where} is longer than {sub['maxLength']} characters; shorten it")  # fmt: skip
+        yield _finding(
+            doc,
+            system,
+            _INVALID,
+            path,
+            f"{where} is longer than {sub['maxLength']} characters; shorten it",
+        )
     elif kind in ("minimum", "maximum"):
         bound = "at least" if kind == "minimum" else "at most"
-        yield _finding(doc, system, _INVALID, path,
-                       f"{where} is {_describe(error.instance)}; it must be {bound} {sub[kind]}")  # fmt: skip
+        yield _finding(
+            doc,
+            system,
+            _INVALID,
+            path,
+            f"{where} is {_describe(error.instance)}; it must be {bound} {sub[kind]}",
+        )
     else:
         yield _finding(doc, system, _INVALID, path, f"{where}: {error.message}")
 

@@ -29,7 +29,9 @@ def _rename_systems(path: Path, suffix: str) -> None:
     their names would all be reported as duplicates of each other)."""
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"(?m)^(metadata:\s*\n\s+name:\s*)([a-z0-9-]+)\s*$", rf"\g<1>\2-{suffix}", text)
-    text = re.sub(r'("metadata"\s*:\s*\{\s*"name"\s*:\s*")([a-z0-9-]+)"', rf'\g<1>\2-{suffix}"', text)
+    text = re.sub(
+        r'("metadata"\s*:\s*\{\s*"name"\s*:\s*")([a-z0-9-]+)"', rf'\g<1>\2-{suffix}"', text
+    )
     path.write_text(text, encoding="utf-8")
 
 
@@ -62,13 +64,18 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 def timed(cmd: list[str], cwd: Path | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   check=False)  # fmt: skip
+    subprocess.run(
+        cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+    )
     return time.perf_counter() - start
 
 
-def interleaved(commands: dict[str, list[str]], rounds: int, cwd: Path | None = None,
-                cwds: dict[str, Path] | None = None) -> dict[str, float]:  # fmt: skip
+def interleaved(
+    commands: dict[str, list[str]],
+    rounds: int,
+    cwd: Path | None = None,
+    cwds: dict[str, Path] | None = None,
+) -> dict[str, float]:
     """Median wall time of each command, running them in turn so that drift hits all alike
     (``cwds`` gives some commands a working directory of their own)."""
     where = {name: (cwds or {}).get(name, cwd) for name in commands}

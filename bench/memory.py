@@ -48,9 +48,23 @@ def measure(count: int, only: str | None, jobs: int, extra: list[str]) -> dict[s
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "tree"
         make_tree(tree, count, only)
-        proc = subprocess.run([PY, __file__, "--child", str(tree), "--jobs", str(jobs),
-                               "--out", str(Path(tmp) / "out.txt"), *extra], env=ENV,
-                              capture_output=True, text=True, check=True)  # fmt: skip
+        proc = subprocess.run(
+            [
+                PY,
+                __file__,
+                "--child",
+                str(tree),
+                "--jobs",
+                str(jobs),
+                "--out",
+                str(Path(tmp) / "out.txt"),
+                *extra,
+            ],
+            env=ENV,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     row: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
     summary = str(row["summary"])
     counts = [int(part.split()[0]) for part in summary.split(": ", 1)[1].split(", ")[:3]]
@@ -69,26 +83,42 @@ def main() -> None:
         child(args.child, args.jobs, args.out, check_args)
         return
     counts = [int(c) for c in args.counts.split(",")]
-    cases: tuple[tuple[str, str | None, list[str]], ...] = (("compliant", "document-summariser", []), ("examples", None, []),
-             ("no-set", "document-summariser", ["--ignore", "AIMS-SET"]))  # fmt: skip
+    cases: tuple[tuple[str, str | None, list[str]], ...] = (
+        ("compliant", "document-summariser", []),
+        ("examples", None, []),
+        ("no-set", "document-summariser", ["--ignore", "AIMS-SET"]),
+    )
     for label, only, extra in cases:
         rows = [measure(count, only, args.jobs, extra) for count in counts]
         for row in rows:
-            print(f"{label:<10} {row['files']:>6} manifests, {row['findings']:>7} findings: parent peak "
-                  f"{row['parent_mb']:6.1f} MB, largest worker {row['worker_mb']:6.1f} MB")
+            print(
+                f"{label:<10} {row['files']:>6} manifests, {row['findings']:>7} findings: parent peak "
+                f"{row['parent_mb']:6.1f} MB, largest worker {row['worker_mb']:6.1f} MB"
+            )
         first, last = rows[0], rows[-1]
         grow = float(last["parent_mb"]) - float(first["parent_mb"])  # type: ignore[arg-type]
         more = int(last["findings"]) - int(first["findings"])  # type: ignore[call-overload]
         added = int(last["files"]) - int(first["files"])  # type: ignore[call-overload]
-        per = (f", {grow * 1024 / more:.2f} KB per added finding" if more
-               else f", {grow * 1024 / added:.2f} KB per added manifest" if added else "")  # fmt: skip
-        print(f"{label:<10} growth {first['files']} -> {last['files']} manifests: {grow:+.1f} MB{per}")
-        print(f"RESULT {label}: peak memory at {last['files']} manifests = "
-              f"{float(last['parent_mb']):.1f} MB parent, {float(last['worker_mb']):.1f} MB per "  # type: ignore[arg-type]
-              f"worker (target <= 150 MB{' for the tool itself' if label == 'compliant' else ''})")
+        per = (
+            f", {grow * 1024 / more:.2f} KB per added finding"
+            if more
+            else f", {grow * 1024 / added:.2f} KB per added manifest"
+            if added
+            else ""
+        )
+        print(
+            f"{label:<10} growth {first['files']} -> {last['files']} manifests: {grow:+.1f} MB{per}"
+        )
+        print(
+            f"RESULT {label}: peak memory at {last['files']} manifests = "
+            f"{float(last['parent_mb']):.1f} MB parent, {float(last['worker_mb']):.1f} MB per "  # type: ignore[arg-type]
+            f"worker (target <= 150 MB{' for the tool itself' if label == 'compliant' else ''})"
+        )
         if label == "no-set":
-            print("RESULT no-set: the growth left without the cross-manifest rules is the report's "
-                  "row for each system (name, file, title, risk level, not-applicable rules)")
+            print(
+                "RESULT no-set: the growth left without the cross-manifest rules is the report's "
+                "row for each system (name, file, title, risk level, not-applicable rules)"
+            )
 
 
 if __name__ == "__main__":

@@ -25,12 +25,22 @@ def main() -> None:
         plain, configured = Path(tmp) / "plain", Path(tmp) / "configured"
         for where in (plain, configured):
             shutil.copytree(MANIFESTS, where)
-        (configured / ".aims-policy.yaml").write_text("fail-on: error\nexclude: [drafts]\n",
-                                                      encoding="utf-8")  # fmt: skip
+        (configured / ".aims-policy.yaml").write_text(
+            "fail-on: error\nexclude: [drafts]\n", encoding="utf-8"
+        )
 
         def check(where: Path, name: str) -> list[str]:
-            return [PY, "-m", "aims_policy", "check", str(where / name), "--root", str(where),
-                    "--today", TODAY]  # fmt: skip
+            return [
+                PY,
+                "-m",
+                "aims_policy",
+                "check",
+                str(where / name),
+                "--root",
+                str(where),
+                "--today",
+                TODAY,
+            ]
 
         commands = {
             "python -c pass": [PY, "-c", "pass"],
@@ -40,14 +50,20 @@ def main() -> None:
             "check compliant, with a config file": check(configured, "document-summariser.yaml"),
         }
         # the configured run finds its configuration from its working directory
-        medians = interleaved(commands, args.rounds, cwd=plain,
-                              cwds={"check compliant, with a config file": configured})  # fmt: skip
+        medians = interleaved(
+            commands,
+            args.rounds,
+            cwd=plain,
+            cwds={"check compliant, with a config file": configured},
+        )
     floor = medians["import floor (yaml, pyrsistent, click)"]
     for name, value in medians.items():
         print(f"{name:<42} {value * 1000:7.1f} ms  {value / floor:5.2f}x floor")
-    print(f"RESULT startup ratio (compliant) = {medians['check compliant manifest'] / floor:.2f}x "
-          f"(target <= 1.5x); with gaps = {medians['check manifest with gaps'] / floor:.2f}x; "
-          f"with a configuration file = {medians['check compliant, with a config file'] / floor:.2f}x")
+    print(
+        f"RESULT startup ratio (compliant) = {medians['check compliant manifest'] / floor:.2f}x "
+        f"(target <= 1.5x); with gaps = {medians['check manifest with gaps'] / floor:.2f}x; "
+        f"with a configuration file = {medians['check compliant, with a config file'] / floor:.2f}x"
+    )
 
 
 if __name__ == "__main__":

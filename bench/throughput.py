@@ -35,14 +35,32 @@ def main() -> None:
         commands = {
             "compose only (C loader, 1 process)": [PY, "-c", COMPOSE, str(tree)],
             f"aims-policy check --jobs {args.jobs}": [
-                PY, "-m", "aims_policy", "check", str(tree), "--root", str(tree),
-                "--today", TODAY, "--jobs", str(args.jobs),
+                PY,
+                "-m",
+                "aims_policy",
+                "check",
+                str(tree),
+                "--root",
+                str(tree),
+                "--today",
+                TODAY,
+                "--jobs",
+                str(args.jobs),
             ],
             "aims-policy check --jobs 1": [
-                PY, "-m", "aims_policy", "check", str(tree), "--root", str(tree),
-                "--today", TODAY, "--jobs", "1",
+                PY,
+                "-m",
+                "aims_policy",
+                "check",
+                str(tree),
+                "--root",
+                str(tree),
+                "--today",
+                TODAY,
+                "--jobs",
+                "1",
             ],
-        }  # fmt: skip
+        }
         medians = interleaved(commands, args.rounds)
     base = medians["compose only (C loader, 1 process)"]
     print(f"{len(files)} manifests")

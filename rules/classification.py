@@ -19,7 +19,6 @@ from .facts import eu_category, in_operation
 EU = "spec.classification.euAiAct"
 
 
-
 @fact
 def eu_high_risk(ctx: Context) -> bool:
     """Systems classified high-risk under the EU AI Act."""
@@ -63,13 +62,19 @@ def in_annex_iii_area(ctx: Context) -> bool:
 )
 def no_prohibited_practice(ctx: Context) -> Iterator[Violation]:
     if eu_category(ctx) == "prohibited":
-        yield ctx.violation(f"{EU}.category", "the system is classified as a prohibited AI "
-                            "practice (EU AI Act Art. 5); it must not be placed on the market or "
-                            "used: withdraw or redesign it")
+        yield ctx.violation(
+            f"{EU}.category",
+            "the system is classified as a prohibited AI "
+            "practice (EU AI Act Art. 5); it must not be placed on the market or "
+            "used: withdraw or redesign it",
+        )
     for index, practice in enumerate(ctx.get(f"{EU}.prohibitedPractices") or ()):
-        yield ctx.violation((*EU.split("."), "prohibitedPractices", index), f"the system performs "
-                            f"{practice}, a practice prohibited by EU AI Act Art. 5; withdraw the "
-                            "feature or the system")
+        yield ctx.violation(
+            (*EU.split("."), "prohibitedPractices", index),
+            f"the system performs "
+            f"{practice}, a practice prohibited by EU AI Act Art. 5; withdraw the "
+            "feature or the system",
+        )
 
 
 @rule(
@@ -91,9 +96,13 @@ def no_prohibited_practice(ctx: Context) -> Iterator[Violation]:
 )
 def annex_iii_area(ctx: Context) -> Iterator[Violation]:
     if not ctx.get(f"{EU}.annexIIIArea"):
-        yield ctx.violation(EU, "the system is classified high-risk but no Annex III area is "
-                            "given; add `annexIIIArea:` (or, for an Annex I product, an exception "
-                            "saying so)", missing="annexIIIArea")
+        yield ctx.violation(
+            EU,
+            "the system is classified high-risk but no Annex III area is "
+            "given; add `annexIIIArea:` (or, for an Annex I product, an exception "
+            "saying so)",
+            missing="annexIIIArea",
+        )
 
 
 @rule(
@@ -101,8 +110,11 @@ def annex_iii_area(ctx: Context) -> Iterator[Violation]:
     title="An Article 6(3) exemption is justified, registered and consistent",
     severity="error",
     clauses=["4.3", "6.1.2"],
-    eu_ai_act=[("Art. 6(3)-(4)", "high"), ("Art. 49(2)", "high"),
-               eu("Art. 6, Art. 3(3)-(4)", "medium")],
+    eu_ai_act=[
+        ("Art. 6(3)-(4)", "high"),
+        ("Art. 49(2)", "high"),
+        eu("Art. 6, Art. 3(3)-(4)", "medium"),
+    ],
     nist_ai_rmf=["MAP 3.3"],
     tags=["eu-ai-act", "classification"],
     applies=exemption_claimed,
@@ -116,17 +128,29 @@ def annex_iii_area(ctx: Context) -> Iterator[Violation]:
 )
 def article_6_exemption(ctx: Context) -> Iterator[Violation]:
     where = f"{EU}.article6Exemption"
-    for field, what in (("justification", "why the system is not high-risk"),
-                        ("registrationId", "its EU database registration")):
+    for field, what in (
+        ("justification", "why the system is not high-risk"),
+        ("registrationId", "its EU database registration"),
+    ):
         if not ctx.get(f"{where}.{field}"):
-            yield ctx.violation(where, f"the Article 6(3) exemption has no {field}; add "
-                                f"`{field}:` with {what}", missing=field)
+            yield ctx.violation(
+                where,
+                f"the Article 6(3) exemption has no {field}; add `{field}:` with {what}",
+                missing=field,
+            )
     if not ctx.get(f"{EU}.annexIIIArea"):
-        yield ctx.violation(EU, "an Article 6(3) exemption only exists for Annex III systems; add "
-                            "the `annexIIIArea:` it is claimed for", missing="annexIIIArea")
+        yield ctx.violation(
+            EU,
+            "an Article 6(3) exemption only exists for Annex III systems; add "
+            "the `annexIIIArea:` it is claimed for",
+            missing="annexIIIArea",
+        )
     if eu_category(ctx) == "high-risk":
-        yield ctx.violation(f"{where}.claimed", "the exemption is claimed but the system is still "
-                            "classified high-risk; drop the claim or reclassify the system")
+        yield ctx.violation(
+            f"{where}.claimed",
+            "the exemption is claimed but the system is still "
+            "classified high-risk; drop the claim or reclassify the system",
+        )
 
 
 @rule(
@@ -135,8 +159,12 @@ def article_6_exemption(ctx: Context) -> Iterator[Violation]:
     severity="error",
     controls=["A.6.2.5", "A.8.5"],
     clauses=["8.1"],
-    eu_ai_act=[("Art. 43", "high"), ("Art. 49(1)", "high"),
-               eu("Art. 16, 43, 47, 48, 49", "medium"), eu("Art. 49 + Art. 71", "medium")],
+    eu_ai_act=[
+        ("Art. 43", "high"),
+        ("Art. 49(1)", "high"),
+        eu("Art. 16, 43, 47, 48, 49", "medium"),
+        eu("Art. 49 + Art. 71", "medium"),
+    ],
     nist_ai_rmf=["MEASURE 2.5", "MEASURE 2.9", "GOVERN 4.2"],
     tags=["eu-ai-act", "conformity"],
     applies=high_risk_provider_in_use,
@@ -147,11 +175,16 @@ def article_6_exemption(ctx: Context) -> Iterator[Violation]:
         conformity) and `euAiAct.euDatabaseId:` (the registration number).""",
 )
 def conformity_and_registration(ctx: Context) -> Iterator[Violation]:
-    for field, what in (("conformityAssessmentRef", "the conformity assessment"),
-                        ("euDatabaseId", "the EU database registration id")):
+    for field, what in (
+        ("conformityAssessmentRef", "the conformity assessment"),
+        ("euDatabaseId", "the EU database registration id"),
+    ):
         if not ctx.get(f"{EU}.{field}"):
-            yield ctx.violation(EU, f"this deployed high-risk system has no {field}; add "
-                                f"`{field}:` with {what}", missing=field)
+            yield ctx.violation(
+                EU,
+                f"this deployed high-risk system has no {field}; add `{field}:` with {what}",
+                missing=field,
+            )
 
 
 @rule(
@@ -170,9 +203,13 @@ def conformity_and_registration(ctx: Context) -> Iterator[Violation]:
 )
 def classification_stated(ctx: Context) -> Iterator[Violation]:
     if ctx.get(EU) is None:
-        yield ctx.violation("spec.classification", "no EU AI Act classification is stated; add "
-                            "`euAiAct: {category: ..., role: ...}` (use `out-of-scope` if the Act "
-                            "does not apply)", missing="euAiAct")
+        yield ctx.violation(
+            "spec.classification",
+            "no EU AI Act classification is stated; add "
+            "`euAiAct: {category: ..., role: ...}` (use `out-of-scope` if the Act "
+            "does not apply)",
+            missing="euAiAct",
+        )
 
 
 @rule(
@@ -194,6 +231,9 @@ def annex_iii_is_high_risk(ctx: Context) -> Iterator[Violation]:
     category = eu_category(ctx)
     if category not in ("high-risk", "prohibited") and not exemption_claimed(ctx):
         area = ctx.get(f"{EU}.annexIIIArea")
-        yield ctx.violation(f"{EU}.category", f"the system is in Annex III area {area} but "
-                            f"classified {category} without an Article 6(3) exemption; classify "
-                            "it high-risk or document the exemption")
+        yield ctx.violation(
+            f"{EU}.category",
+            f"the system is in Annex III area {area} but "
+            f"classified {category} without an Article 6(3) exemption; classify "
+            "it high-risk or document the exemption",
+        )

@@ -144,9 +144,15 @@ class DuplicateNames:
             for index, (system, location) in enumerate(found):
                 others = _some((p for i, p in enumerate(places) if i != index), len(found) - 1)
                 where = "manifest at" if len(found) == 2 else f"{len(found) - 1} other manifests:"
-                yield system, Violation(
-                    ("metadata", "name"), f"the system name {name} is also used by the {where} "
-                    f"{others}; give each system a unique `metadata.name`", location=location)  # fmt: skip
+                yield (
+                    system,
+                    Violation(
+                        ("metadata", "name"),
+                        f"the system name {name} is also used by the {where} "
+                        f"{others}; give each system a unique `metadata.name`",
+                        location=location,
+                    ),
+                )
 
 
 # -- suppliers ------------------------------------------------------------------------------
@@ -169,8 +175,17 @@ def _collect_suppliers(ctx: Context, locate: Locate) -> tuple[SupplierRecord, ..
         due = due_by(ctx, assessed)
         stale = due is not None and due < ctx.today
         field: Path = (*item.path, "assessedOn") if assessed else item.path
-        out.append(SupplierRecord(item.name, _key(item.get("name")), str(item.get("name")),
-                                  assessed, stale, identity(ctx, item.path), locate(field)))  # fmt: skip
+        out.append(
+            SupplierRecord(
+                item.name,
+                _key(item.get("name")),
+                str(item.get("name")),
+                assessed,
+                stale,
+                identity(ctx, item.path),
+                locate(field),
+            )
+        )
     return tuple(out)
 
 
@@ -209,8 +224,10 @@ class _Supplier:
         self.lacking: list[_Held] = []
 
     def rank(self, *candidates: _Held | None) -> None:
-        pool = sorted((c for c in (self.newest, self.runner_up, *candidates) if c is not None),
-                      key=lambda h: h.order)  # fmt: skip
+        pool = sorted(
+            (c for c in (self.newest, self.runner_up, *candidates) if c is not None),
+            key=lambda h: h.order,
+        )
         pool.sort(key=lambda h: h.assessed, reverse=True)  # stable: path order among equals
         self.newest = newest = pool[0] if pool else None
         self.runner_up = next((h for h in pool if newest and h.manifest != newest.manifest), None)
@@ -266,12 +283,16 @@ class SupplierConsistency:
                 # Identity, not position, so that fingerprints survive reordering the suppliers.
                 path: Path = ("spec", record.ident.split(".", 1)[1])
                 if not record.assessed:
-                    text = (f"supplier {record.name} is assessed for {where} but not here; record "
-                            "that assessment (`assessedOn`, `assessmentRef`) or assess the supplier")
+                    text = (
+                        f"supplier {record.name} is assessed for {where} but not here; record "
+                        "that assessment (`assessedOn`, `assessmentRef`) or assess the supplier"
+                    )
                 else:
-                    text = (f"supplier {record.name} was assessed on {record.assessed} here, which "
-                            f"is out of date, but again for {where}; record the current "
-                            "assessment here")  # fmt: skip
+                    text = (
+                        f"supplier {record.name} was assessed on {record.assessed} here, which "
+                        f"is out of date, but again for {where}; record the current "
+                        "assessment here"
+                    )
                     path = (*path, "assessedOn")
                 yield held.system, Violation(path, text, location=record.location)
 
@@ -293,9 +314,16 @@ def _collect_data(ctx: Context, locate: Locate) -> tuple[DataRecord, ...]:
     for item in ctx.each("spec.dataSources"):
         licence = item.get("licence")
         if licence:
-            out.append(DataRecord(item.name, _key(item.get("name")), str(item.get("name") or item.name),
-                                  str(licence), identity(ctx, item.path),
-                                  locate((*item.path, "licence"))))  # fmt: skip
+            out.append(
+                DataRecord(
+                    item.name,
+                    _key(item.get("name")),
+                    str(item.get("name") or item.name),
+                    str(licence),
+                    identity(ctx, item.path),
+                    locate((*item.path, "licence")),
+                )
+            )
     return tuple(out)
 
 
@@ -350,18 +378,33 @@ class SharedDataLicence:
         for uses in self.data_sets:
             if len({_key(licence) for _name, licence, _ident in uses}) < 2:
                 continue
-            found = sorted((_Use(system, location, *variant) for variant, places in uses.items()
-                            for system, location in places), key=lambda u: _order(u.location))  # fmt: skip
+            found = sorted(
+                (
+                    _Use(system, location, *variant)
+                    for variant, places in uses.items()
+                    for system, location in places
+                ),
+                key=lambda u: _order(u.location),
+            )
             if len({(u.location.file, u.system) for u in found}) < 2:
                 continue  # one manifest contradicting itself: not this rule's concern
             others: dict[str, str] = {}  # licence -> the places that state another
             for use in found:
                 key = _key(use.licence)
                 if key not in others:
-                    differ = [f"{u.licence} in {_where(u.system, u.location)}" for u in found
-                              if _key(u.licence) != key]  # fmt: skip
+                    differ = [
+                        f"{u.licence} in {_where(u.system, u.location)}"
+                        for u in found
+                        if _key(u.licence) != key
+                    ]
                     others[key] = _some(differ, len(differ), "; ")
-                yield use.system, Violation(
-                    ("spec", use.ident.split(".", 1)[1], "licence"), f"data set {use.name} is "
-                    f"licensed as {use.licence} here but as {others[key]}; find out the real "
-                    "licence and state it the same way everywhere", location=use.location)  # fmt: skip
+                yield (
+                    use.system,
+                    Violation(
+                        ("spec", use.ident.split(".", 1)[1], "licence"),
+                        f"data set {use.name} is "
+                        f"licensed as {use.licence} here but as {others[key]}; find out the real "
+                        "licence and state it the same way everywhere",
+                        location=use.location,
+                    ),
+                )

@@ -21,7 +21,6 @@ DEVELOPMENT_PURPOSES = ("training", "fine-tuning", "validation", "testing")
 TRAINING_PURPOSES = ("training", "fine-tuning")
 
 
-
 def _sources(ctx: Context, purposes: tuple[str, ...] | None = None) -> Iterator[Item]:
     for item in ctx.each("spec.dataSources"):
         if purposes is None or item.get("purpose") in purposes:
@@ -45,7 +44,8 @@ def bias_relevant_data(ctx: Context) -> bool:
     """Systems whose outputs are used in decisions about people and that have training,
     fine-tuning or validation data."""
     return affects_individuals(ctx) and any(
-        True for _ in _sources(ctx, ("training", "fine-tuning", "validation")))  # fmt: skip
+        True for _ in _sources(ctx, ("training", "fine-tuning", "validation"))
+    )
 
 
 @fact
@@ -79,15 +79,22 @@ def data_provenance(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
         provenance = ds.get("provenance")
         if not provenance:
-            yield ds.violation(f"data source {ds.name} does not say where its data comes from; "
-                               "add `provenance:` with `origin:` and `collectionMethod:`",
-                               missing="provenance")  # fmt: skip
+            yield ds.violation(
+                f"data source {ds.name} does not say where its data comes from; "
+                "add `provenance:` with `origin:` and `collectionMethod:`",
+                missing="provenance",
+            )
             continue
-        for key, what in (("origin", "where the data comes from"),
-                          ("collectionMethod", "how the data was collected")):  # fmt: skip
+        for key, what in (
+            ("origin", "where the data comes from"),
+            ("collectionMethod", "how the data was collected"),
+        ):
             if not provenance.get(key):
-                yield Violation((*ds.path, "provenance"), f"data source {ds.name} does not state "
-                                f"{what}; add `provenance.{key}:`", key)  # fmt: skip
+                yield Violation(
+                    (*ds.path, "provenance"),
+                    f"data source {ds.name} does not state {what}; add `provenance.{key}:`",
+                    key,
+                )
 
 
 @rule(
@@ -107,9 +114,11 @@ def data_provenance(ctx: Context) -> Iterator[Violation]:
 def data_licence(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
         if not ds.get("licence"):
-            yield ds.violation(f"data source {ds.name} states no licence or right of use; add "
-                               "`licence:` (SPDX id, contract reference or `internal-owned`)",
-                               missing="licence")  # fmt: skip
+            yield ds.violation(
+                f"data source {ds.name} states no licence or right of use; add "
+                "`licence:` (SPDX id, contract reference or `internal-owned`)",
+                missing="licence",
+            )
 
 
 @rule(
@@ -132,10 +141,13 @@ def data_supplier_declared(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
         supplier = (ds.get("provenance") or {}).get("supplier")
         if supplier and supplier not in known:
-            yield Violation((*ds.path, "provenance", "supplier"), f"data source {ds.name} names "
-                            f"supplier {supplier}, which is not in spec.suppliers; add the "
-                            "supplier there (with its assessment) or correct the id",
-                            because=(f"{supplier!r} not in {sorted(known)}",))  # fmt: skip
+            yield Violation(
+                (*ds.path, "provenance", "supplier"),
+                f"data source {ds.name} names "
+                f"supplier {supplier}, which is not in spec.suppliers; add the "
+                "supplier there (with its assessment) or correct the id",
+                because=(f"{supplier!r} not in {sorted(known)}",),
+            )
 
 
 @rule(
@@ -157,23 +169,36 @@ def data_quality(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx, DEVELOPMENT_PURPOSES):
         quality = ds.get("quality")
         if not quality:
-            yield ds.violation(f"{ds.get('purpose')} data source {ds.name} records no quality "
-                               "checks; add `quality:` with `checks:` and `lastChecked:`",
-                               missing="quality")  # fmt: skip
+            yield ds.violation(
+                f"{ds.get('purpose')} data source {ds.name} records no quality "
+                "checks; add `quality:` with `checks:` and `lastChecked:`",
+                missing="quality",
+            )
             continue
         where = (*ds.path, "quality")
         if not quality.get("checks"):
-            yield Violation(where, f"data source {ds.name} lists no quality checks; add "
-                            "`quality.checks:` (e.g. duplicate removal, label audit)", "checks")  # fmt: skip
+            yield Violation(
+                where,
+                f"data source {ds.name} lists no quality checks; add "
+                "`quality.checks:` (e.g. duplicate removal, label audit)",
+                "checks",
+            )
         due = due_by(ctx, quality.get("lastChecked"))
         if due is None:
-            yield Violation(where, f"data source {ds.name} does not say when its quality was last "
-                            "checked; add `quality.lastChecked:`", "lastChecked")  # fmt: skip
+            yield Violation(
+                where,
+                f"data source {ds.name} does not say when its quality was last "
+                "checked; add `quality.lastChecked:`",
+                "lastChecked",
+            )
         elif due < ctx.today:
-            yield Violation((*where, "lastChecked"), f"the quality checks of data source {ds.name} "
-                            f"were last run on {quality.get('lastChecked')} and were due again by "
-                            f"{due}; rerun them and update `lastChecked:`",
-                            because=(f"due {due} < today {ctx.today}",))  # fmt: skip
+            yield Violation(
+                (*where, "lastChecked"),
+                f"the quality checks of data source {ds.name} "
+                f"were last run on {quality.get('lastChecked')} and were due again by "
+                f"{due}; rerun them and update `lastChecked:`",
+                because=(f"due {due} < today {ctx.today}",),
+            )
 
 
 @rule(
@@ -195,16 +220,25 @@ def data_bias(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx, ("training", "fine-tuning", "validation")):
         exam = ds.get("biasExamination")
         if not exam:
-            yield ds.violation(f"{ds.get('purpose')} data source {ds.name} feeds decisions about "
-                               "people but has no bias examination; add `biasExamination:` with "
-                               "`done: true` and a `ref:` to the report", missing="biasExamination")  # fmt: skip
+            yield ds.violation(
+                f"{ds.get('purpose')} data source {ds.name} feeds decisions about "
+                "people but has no bias examination; add `biasExamination:` with "
+                "`done: true` and a `ref:` to the report",
+                missing="biasExamination",
+            )
         elif not exam.get("done"):
-            yield ds.violation(f"the bias examination of data source {ds.name} is not done; "
-                               "examine the data and set `done: true` with a `ref:`",
-                               field="biasExamination")  # fmt: skip
+            yield ds.violation(
+                f"the bias examination of data source {ds.name} is not done; "
+                "examine the data and set `done: true` with a `ref:`",
+                field="biasExamination",
+            )
         elif not exam.get("ref"):
-            yield Violation((*ds.path, "biasExamination"), f"the bias examination of data source "
-                            f"{ds.name} has no record; add `ref:` pointing to its report", "ref")  # fmt: skip
+            yield Violation(
+                (*ds.path, "biasExamination"),
+                f"the bias examination of data source "
+                f"{ds.name} has no record; add `ref:` pointing to its report",
+                "ref",
+            )
 
 
 @rule(
@@ -224,9 +258,11 @@ def data_bias(ctx: Context) -> Iterator[Violation]:
 def data_preparation(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx, TRAINING_PURPOSES):
         if not ds.get("preparation"):
-            yield ds.violation(f"{ds.get('purpose')} data source {ds.name} does not document how "
-                               "it was prepared; add `preparation:` listing the steps",
-                               missing="preparation")  # fmt: skip
+            yield ds.violation(
+                f"{ds.get('purpose')} data source {ds.name} does not document how "
+                "it was prepared; add `preparation:` listing the steps",
+                missing="preparation",
+            )
 
 
 @rule(
@@ -234,7 +270,9 @@ def data_preparation(ctx: Context) -> Iterator[Violation]:
     title="In-house models name the declared data they were trained on",
     severity="error",
     controls=["A.7.2"],
-    eu_ai_act=eu_refs(("Art. 10(1)-(2)", "high"), ("Art. 17(1)(f)", "high"), ("Annex IV §2(d)", "high")),
+    eu_ai_act=eu_refs(
+        ("Art. 10(1)-(2)", "high"), ("Art. 17(1)(f)", "high"), ("Annex IV §2(d)", "high")
+    ),
     nist_ai_rmf=["MAP 2.3", "MEASURE 2.7", "MEASURE 2.8", "MEASURE 2.10", "MANAGE 2.2"],
     tags=["data", "eu-ai-act"],
     applies=has_in_house_models,
@@ -250,19 +288,27 @@ def model_training_data(ctx: Context) -> Iterator[Violation]:
         trained_on = model.get("trainedOn") or ()
         if not trained_on:
             if not model.get("supplier"):
-                yield model.violation(f"in-house model {model.name} does not say what data it was "
-                                      "trained on; add `trainedOn:` with data source ids",
-                                      missing="trainedOn")  # fmt: skip
+                yield model.violation(
+                    f"in-house model {model.name} does not say what data it was "
+                    "trained on; add `trainedOn:` with data source ids",
+                    missing="trainedOn",
+                )
             continue
         for index, ref in enumerate(trained_on):
             if ref not in sources:
-                yield Violation((*model.path, "trainedOn", index), f"model {model.name} is trained "
-                                f"on {ref}, which is not a declared data source; add it to "
-                                "spec.dataSources or correct the id")  # fmt: skip
+                yield Violation(
+                    (*model.path, "trainedOn", index),
+                    f"model {model.name} is trained "
+                    f"on {ref}, which is not a declared data source; add it to "
+                    "spec.dataSources or correct the id",
+                )
             elif sources[ref] not in TRAINING_PURPOSES:
-                yield Violation((*model.path, "trainedOn", index), f"model {model.name} is trained "
-                                f"on {ref}, whose purpose is {sources[ref]}; set its purpose to "
-                                "training or fine-tuning, or remove it from `trainedOn:`")  # fmt: skip
+                yield Violation(
+                    (*model.path, "trainedOn", index),
+                    f"model {model.name} is trained "
+                    f"on {ref}, whose purpose is {sources[ref]}; set its purpose to "
+                    "training or fine-tuning, or remove it from `trainedOn:`",
+                )
 
 
 @rule(
@@ -288,18 +334,25 @@ def personal_data_basis(ctx: Context) -> Iterator[Violation]:
             continue
         if ds.get("personalData") is False:
             # Special-category data is personal data by definition (GDPR Art. 9(1)).
-            yield ds.violation(f"data source {ds.name} declares `personalData: false` but "
-                               "`specialCategoryData: true`; special-category data is personal "
-                               "data, so set `personalData: true`", field="personalData",
-                               because=["specialCategoryData implies personalData"])  # fmt: skip
+            yield ds.violation(
+                f"data source {ds.name} declares `personalData: false` but "
+                "`specialCategoryData: true`; special-category data is personal "
+                "data, so set `personalData: true`",
+                field="personalData",
+                because=["specialCategoryData implies personalData"],
+            )
         if not ds.get("lawfulBasis"):
-            yield ds.violation(f"data source {ds.name} holds personal data without a lawful "
-                               "basis; add `lawfulBasis:` (consent, contract, legitimate-interests...)",
-                               missing="lawfulBasis")  # fmt: skip
+            yield ds.violation(
+                f"data source {ds.name} holds personal data without a lawful "
+                "basis; add `lawfulBasis:` (consent, contract, legitimate-interests...)",
+                missing="lawfulBasis",
+            )
         if not ds.get("dpiaRef"):
-            yield ds.violation(f"data source {ds.name} holds personal data without a data "
-                               "protection impact assessment; add `dpiaRef:` pointing to it",
-                               missing="dpiaRef")  # fmt: skip
+            yield ds.violation(
+                f"data source {ds.name} holds personal data without a data "
+                "protection impact assessment; add `dpiaRef:` pointing to it",
+                missing="dpiaRef",
+            )
 
 
 @rule(
@@ -320,9 +373,11 @@ def personal_data_basis(ctx: Context) -> Iterator[Violation]:
 def special_category_condition(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
         if ds.get("specialCategoryData") and not ds.get("specialCategoryCondition"):
-            yield ds.violation(f"data source {ds.name} holds special-category data without a "
-                               "GDPR Art. 9(2) condition; add `specialCategoryCondition:`",
-                               missing="specialCategoryCondition")  # fmt: skip
+            yield ds.violation(
+                f"data source {ds.name} holds special-category data without a "
+                "GDPR Art. 9(2) condition; add `specialCategoryCondition:`",
+                missing="specialCategoryCondition",
+            )
 
 
 @rule(
@@ -343,6 +398,8 @@ def special_category_condition(ctx: Context) -> Iterator[Violation]:
 def personal_data_retention(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
         if holds_personal_data(ds.value) and not ds.get("retention"):
-            yield ds.violation(f"data source {ds.name} holds personal data but states no retention "
-                               "period; add `retention:` (how long, then deletion or anonymisation)",
-                               missing="retention")  # fmt: skip
+            yield ds.violation(
+                f"data source {ds.name} holds personal data but states no retention "
+                "period; add `retention:` (how long, then deletion or anonymisation)",
+                missing="retention",
+            )

@@ -67,7 +67,12 @@ def in_operation(ctx: Context) -> bool:
 @fact
 def built_or_running(ctx: Context) -> bool:
     """Systems past design: in development, validation, deployment or operation."""
-    return ctx.get("spec.lifecycle.stage") in ("development", "validation", "deployment", "operation")
+    return ctx.get("spec.lifecycle.stage") in (
+        "development",
+        "validation",
+        "deployment",
+        "operation",
+    )
 
 
 @fact
@@ -105,8 +110,11 @@ def significant_changes(ctx: Context) -> tuple[Item, ...]:
     """Changes marked significant after the system went live (the initial release is what the
     pre-deployment review and assessment already covered)."""
     live = ctx.get("spec.lifecycle.deployedOn")
-    return tuple(c for c in ctx.each("spec.lifecycle.changeLog")
-                 if c.get("significant") and (live is None or c.get("date") > live))  # fmt: skip
+    return tuple(
+        c
+        for c in ctx.each("spec.lifecycle.changeLog")
+        if c.get("significant") and (live is None or c.get("date") > live)
+    )
 
 
 def person_key(text: Any) -> str:

@@ -53,8 +53,13 @@ def has_significant_change(ctx: Context) -> bool:
 )
 def ai_policy_referenced(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.governance.aiPolicyRef"):
-        yield absent(ctx, "spec.governance", "aiPolicyRef", "no AI policy is referenced; add "
-                      "`governance.aiPolicyRef:` pointing to the AI policy this system follows")
+        yield absent(
+            ctx,
+            "spec.governance",
+            "aiPolicyRef",
+            "no AI policy is referenced; add "
+            "`governance.aiPolicyRef:` pointing to the AI policy this system follows",
+        )
 
 
 @rule(
@@ -79,8 +84,10 @@ def privacy_risk_assessed(ctx: Context) -> Iterator[Violation]:
     risks = ctx.get("spec.risks")
     if any(r.get("category") == "privacy" for r in risks or ()):
         return
-    message = ("the system processes personal data but no risk in the register has "
-               "`category: privacy`; add one that reflects the DPIA's findings")
+    message = (
+        "the system processes personal data but no risk in the register has "
+        "`category: privacy`; add one that reflects the DPIA's findings"
+    )
     if risks:
         yield ctx.violation("spec.risks", message)
     else:
@@ -103,8 +110,13 @@ def privacy_risk_assessed(ctx: Context) -> Iterator[Violation]:
 )
 def concern_channel(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.governance.concernChannel"):
-        yield absent(ctx, "spec.governance", "concernChannel", "no channel for reporting "
-                      "concerns is named; add `governance.concernChannel:` (portal, mailbox or process)")
+        yield absent(
+            ctx,
+            "spec.governance",
+            "concernChannel",
+            "no channel for reporting "
+            "concerns is named; add `governance.concernChannel:` (portal, mailbox or process)",
+        )
 
 
 @rule(
@@ -129,17 +141,27 @@ def review_interval(ctx: Context) -> Iterator[Violation]:
     last = ctx.date(ctx.get("spec.lifecycle.lastReview"))
     upcoming = ctx.date(ctx.get("spec.lifecycle.nextReview"))
     if interval is None and upcoming is None:
-        yield ctx.violation("spec.lifecycle", "no review interval is planned; add "
-                            f"`reviewIntervalMonths:` (at most {cap})", missing="reviewIntervalMonths")
+        yield ctx.violation(
+            "spec.lifecycle",
+            f"no review interval is planned; add `reviewIntervalMonths:` (at most {cap})",
+            missing="reviewIntervalMonths",
+        )
     if interval is not None and interval > cap:
-        yield ctx.violation("spec.lifecycle.reviewIntervalMonths", f"the review interval is "
-                            f"{plural(interval, 'month')}, longer than the maximum of {cap}; shorten it",
-                            because=[f"reviewIntervalMonths {interval} > {cap}"])
+        yield ctx.violation(
+            "spec.lifecycle.reviewIntervalMonths",
+            f"the review interval is "
+            f"{plural(interval, 'month')}, longer than the maximum of {cap}; shorten it",
+            because=[f"reviewIntervalMonths {interval} > {cap}"],
+        )
     if last is not None and upcoming is not None and upcoming > add_months(last, cap):
         latest = add_months(last, cap)
-        yield ctx.violation("spec.lifecycle.nextReview", f"the next review ({upcoming}) is more "
-                            f"than {plural(cap, 'month')} after the last one ({last}); bring it forward to "
-                            f"{latest} or earlier", because=[f"nextReview > lastReview + {plural(cap, 'month')}"])
+        yield ctx.violation(
+            "spec.lifecycle.nextReview",
+            f"the next review ({upcoming}) is more "
+            f"than {plural(cap, 'month')} after the last one ({last}); bring it forward to "
+            f"{latest} or earlier",
+            because=[f"nextReview > lastReview + {plural(cap, 'month')}"],
+        )
 
 
 @rule(
@@ -170,15 +192,23 @@ def review_not_overdue(ctx: Context) -> Iterator[Violation]:
             candidates.append((add_months(base, interval), field))
             break
     if not candidates:
-        yield ctx.violation("spec.lifecycle", "the system is deployed but no review is recorded "
-                            "or planned; add `lastReview:` and `nextReview:`", missing="lastReview")
+        yield ctx.violation(
+            "spec.lifecycle",
+            "the system is deployed but no review is recorded "
+            "or planned; add `lastReview:` and `nextReview:`",
+            missing="lastReview",
+        )
         return
     due, field = min(candidates, key=lambda c: c[0])
     ctx.note(f"review due {due} (from {field}), today {ctx.today}")
     if ctx.today > due:
-        yield ctx.violation(f"spec.lifecycle.{field}", f"the system review was due on {due} and is "
-                            f"{plural((ctx.today - due).days, 'day')} overdue; hold it and record the new "
-                            "`lastReview` and `nextReview`", because=[f"today {ctx.today} > due {due}"])
+        yield ctx.violation(
+            f"spec.lifecycle.{field}",
+            f"the system review was due on {due} and is "
+            f"{plural((ctx.today - due).days, 'day')} overdue; hold it and record the new "
+            "`lastReview` and `nextReview`",
+            because=[f"today {ctx.today} > due {due}"],
+        )
 
 
 @rule(
@@ -202,12 +232,17 @@ def corrective_actions_on_time(ctx: Context) -> Iterator[Violation]:
             continue
         due = ctx.date(action.get("dueDate"))
         if due is None:
-            yield action.violation(f"corrective action {action.name} is open without a due date; "
-                                   "add `dueDate:`", missing="dueDate")
+            yield action.violation(
+                f"corrective action {action.name} is open without a due date; add `dueDate:`",
+                missing="dueDate",
+            )
         elif ctx.today > due:
-            yield action.violation(f"corrective action {action.name} was due on {due} and is still "
-                                   f"{action.get('status', 'open')}; close it or set a new date",
-                                   field="dueDate", because=[f"today {ctx.today} > dueDate {due}"])
+            yield action.violation(
+                f"corrective action {action.name} was due on {due} and is still "
+                f"{action.get('status', 'open')}; close it or set a new date",
+                field="dueDate",
+                because=[f"today {ctx.today} > dueDate {due}"],
+            )
 
 
 @rule(
@@ -230,14 +265,21 @@ def corrective_actions_on_time(ctx: Context) -> Iterator[Violation]:
 def change_log(ctx: Context) -> Iterator[Violation]:
     log = ctx.get("spec.lifecycle.changeLog")
     if not log:
-        yield ctx.violation("spec.lifecycle", "the system is deployed but has no change log; add "
-                            "`changeLog:` entries for its releases", missing="changeLog")
+        yield ctx.violation(
+            "spec.lifecycle",
+            "the system is deployed but has no change log; add "
+            "`changeLog:` entries for its releases",
+            missing="changeLog",
+        )
         return
     version = ctx.get("metadata.version")
     if version and version not in {c.get("version") for c in log}:
-        yield ctx.violation("metadata.version", f"the running version {version} is not in "
-                            "`spec.lifecycle.changeLog`; add an entry that says what changed and "
-                            "whether it was significant")
+        yield ctx.violation(
+            "metadata.version",
+            f"the running version {version} is not in "
+            "`spec.lifecycle.changeLog`; add an entry that says what changed and "
+            "whether it was significant",
+        )
 
 
 @rule(
@@ -262,6 +304,9 @@ def review_after_change(ctx: Context) -> Iterator[Violation]:
     reviewed = ctx.date(ctx.get("spec.lifecycle.lastReview"))
     if reviewed is None or (changed is not None and reviewed < changed):
         when = f"came after the last review ({reviewed})" if reviewed else "has no review recorded"
-        yield latest.violation(f"significant change {latest.get('version')} ({changed}) {when}; "
-                               "review the system's risks and controls and update "
-                               "`lifecycle.lastReview`", because=[f"lastReview {reviewed} < {changed}"])
+        yield latest.violation(
+            f"significant change {latest.get('version')} ({changed}) {when}; "
+            "review the system's risks and controls and update "
+            "`lifecycle.lastReview`",
+            because=[f"lastReview {reviewed} < {changed}"],
+        )

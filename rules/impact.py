@@ -56,7 +56,9 @@ def fria_required(ctx: Context) -> bool:
         return False
     if ctx.get("spec.classification.euAiAct.publicBodyOrService"):
         return True
-    if ctx.get("spec.classification.euAiAct.annexIIIArea") not in ctx.param("impactAssessment.friaAnnexIIIAreas"):
+    if ctx.get("spec.classification.euAiAct.annexIIIArea") not in ctx.param(
+        "impactAssessment.friaAnnexIIIAreas"
+    ):
         return False
     use = str(ctx.get("spec.purpose.intendedUse", ""))
     words = ctx.param("impactAssessment.friaPurposeKeywords")
@@ -83,17 +85,26 @@ def fria_required(ctx: Context) -> bool:
 def impact_assessment_done(ctx: Context) -> Iterator[Violation]:
     assessment = ctx.get(IA)
     if assessment is None:
-        yield _ia_missing(ctx, "this system affects people but has no impact assessment; add "
-                          "`impactAssessment:` and complete it before deployment")
+        yield _ia_missing(
+            ctx,
+            "this system affects people but has no impact assessment; add "
+            "`impactAssessment:` and complete it before deployment",
+        )
         return
     status = assessment.get("status")
     if status != "completed" and in_operation(ctx):
-        yield ctx.violation(f"{IA}.status", f"the impact assessment is {status} while the system "
-                            "is already deployed; complete it and record its date",
-                            because=[f"status {status}", f"stage {ctx.get('spec.lifecycle.stage')}"])
+        yield ctx.violation(
+            f"{IA}.status",
+            f"the impact assessment is {status} while the system "
+            "is already deployed; complete it and record its date",
+            because=[f"status {status}", f"stage {ctx.get('spec.lifecycle.stage')}"],
+        )
     if status == "completed" and not assessment.get("date"):
-        yield ctx.violation(IA, "the impact assessment is marked completed without a date; add "
-                            "`date:`", missing="date")
+        yield ctx.violation(
+            IA,
+            "the impact assessment is marked completed without a date; add `date:`",
+            missing="date",
+        )
 
 
 @rule(
@@ -115,27 +126,41 @@ def impact_assessment_done(ctx: Context) -> Iterator[Violation]:
 def impact_assessment_documented(ctx: Context) -> Iterator[Violation]:
     for field, what in (("documentRef", "the assessment report"), ("approver", "who approved it")):
         if not ctx.get(f"{IA}.{field}"):
-            yield ctx.violation(IA, f"the completed impact assessment has no {field}; add "
-                                f"`{field}:` with {what}", missing=field)
+            yield ctx.violation(
+                IA,
+                f"the completed impact assessment has no {field}; add `{field}:` with {what}",
+                missing=field,
+            )
 
 
 def _scope(ctx: Context, names: tuple[str, ...]) -> Iterator[Violation]:
     scope = ctx.get(f"{IA}.scope")
     if scope is None:
-        yield ctx.violation(IA, f"the impact assessment has no scope; add `scope:` with "
-                            f"{' and '.join(names)} (assessed, summary)", missing="scope")
+        yield ctx.violation(
+            IA,
+            f"the impact assessment has no scope; add `scope:` with "
+            f"{' and '.join(names)} (assessed, summary)",
+            missing="scope",
+        )
         return
     for name in names:
         entry = scope.get(name)
         if entry is None:
             verb = "was" if name == "society" else "were"
-            yield ctx.violation(f"{IA}.scope", f"the impact assessment does not say whether "
-                                f"{name} {verb} considered; add `{name}: {{assessed: ..., "
-                                "summary: ...}`", missing=name)
+            yield ctx.violation(
+                f"{IA}.scope",
+                f"the impact assessment does not say whether "
+                f"{name} {verb} considered; add `{name}: {{assessed: ..., "
+                "summary: ...}`",
+                missing=name,
+            )
         elif not entry.get("assessed") and not entry.get("summary"):
-            yield ctx.violation(f"{IA}.scope.{name}.assessed", f"the impact on {name} was not "
-                                "assessed and no reason is given; assess it or write in `summary:` "
-                                "why it does not apply")
+            yield ctx.violation(
+                f"{IA}.scope.{name}.assessed",
+                f"the impact on {name} was not "
+                "assessed and no reason is given; assess it or write in `summary:` "
+                "why it does not apply",
+            )
 
 
 @rule(
@@ -206,14 +231,21 @@ def impact_assessment_current(ctx: Context) -> Iterator[Violation]:
     if done is not None:
         candidates.append((add_months(done, cap), "date"))
     if not candidates:
-        yield ctx.violation(IA, "the impact assessment has neither a date nor a next review; add "
-                            "`nextReview:`", missing="nextReview")
+        yield ctx.violation(
+            IA,
+            "the impact assessment has neither a date nor a next review; add `nextReview:`",
+            missing="nextReview",
+        )
         return
     due, field = min(candidates, key=lambda c: c[0])
     if ctx.today > due:
-        yield ctx.violation(f"{IA}.{field}", f"the impact assessment was due for review on {due} "
-                            f"({plural((ctx.today - due).days, 'day')} ago); review it and record the new "
-                            "`date` and `nextReview`", because=[f"today {ctx.today} > due {due}"])
+        yield ctx.violation(
+            f"{IA}.{field}",
+            f"the impact assessment was due for review on {due} "
+            f"({plural((ctx.today - due).days, 'day')} ago); review it and record the new "
+            "`date` and `nextReview`",
+            because=[f"today {ctx.today} > due {due}"],
+        )
 
 
 @rule(
@@ -239,9 +271,13 @@ def impact_assessment_after_change(ctx: Context) -> Iterator[Violation]:
     if assessed is None or changed is None:
         return  # an undated assessment is reported by AIMS-IMP-001
     if assessed < changed:
-        yield ctx.violation(f"{IA}.date", f"the impact assessment ({assessed}) predates significant "
-                            f"change {latest.get('version')} ({changed}); reassess the impacts of "
-                            "that change", because=[f"{assessed} < {changed}"])
+        yield ctx.violation(
+            f"{IA}.date",
+            f"the impact assessment ({assessed}) predates significant "
+            f"change {latest.get('version')} ({changed}); reassess the impacts of "
+            "that change",
+            because=[f"{assessed} < {changed}"],
+        )
 
 
 @rule(
@@ -267,19 +303,34 @@ def fundamental_rights(ctx: Context) -> Iterator[Violation]:
     where = f"{IA}.fundamentalRights"
     fria = ctx.get(where)
     if ctx.get(IA) is None:
-        yield _ia_missing(ctx, "a fundamental-rights impact assessment is required (Art. 27) but "
-                          "there is no impact assessment; add `impactAssessment.fundamentalRights`")
+        yield _ia_missing(
+            ctx,
+            "a fundamental-rights impact assessment is required (Art. 27) but "
+            "there is no impact assessment; add `impactAssessment.fundamentalRights`",
+        )
     elif fria is None:
-        yield ctx.violation(IA, "a fundamental-rights impact assessment is required (Art. 27) but "
-                            "none is recorded; add `fundamentalRights:`", missing="fundamentalRights")
+        yield ctx.violation(
+            IA,
+            "a fundamental-rights impact assessment is required (Art. 27) but "
+            "none is recorded; add `fundamentalRights:`",
+            missing="fundamentalRights",
+        )
     elif not fria.get("completed"):
-        yield ctx.violation(f"{where}.completed" if "completed" in fria else where,
-                            "the fundamental-rights impact assessment required by Art. 27 is not "
-                            "completed; complete it before (further) use",
-                            missing=None if "completed" in fria else "completed")
+        yield ctx.violation(
+            f"{where}.completed" if "completed" in fria else where,
+            "the fundamental-rights impact assessment required by Art. 27 is not "
+            "completed; complete it before (further) use",
+            missing=None if "completed" in fria else "completed",
+        )
     else:
-        for field, what in (("ref", "the assessment report"),
-                            ("notifiedOn", "the date the market surveillance authority was notified")):
+        for field, what in (
+            ("ref", "the assessment report"),
+            ("notifiedOn", "the date the market surveillance authority was notified"),
+        ):
             if not fria.get(field):
-                yield ctx.violation(where, f"the fundamental-rights impact assessment has no "
-                                    f"{field}; add `{field}:` with {what}", missing=field)
+                yield ctx.violation(
+                    where,
+                    f"the fundamental-rights impact assessment has no "
+                    f"{field}; add `{field}:` with {what}",
+                    missing=field,
+                )

@@ -10,14 +10,35 @@ from aims_policy.engine import Context, Violation, fact, rule
 from ._common import eu_refs, missing_in_block, plural
 from .facts import has_models, in_operation, is_high_risk, is_provider
 
-_A626_NIST = ["GOVERN 1.7", "GOVERN 4.3", "GOVERN 5.2", "MAP 5.2", "MEASURE 2.3", "MEASURE 2.4",
-              "MEASURE 2.6", "MEASURE 2.13", "MEASURE 3.2", "MEASURE 4.3", "MANAGE 2.2",
-              "MANAGE 3.2", "MANAGE 4.1", "MANAGE 4.2", "MANAGE 4.3"]  # fmt: skip
+_A626_NIST = [
+    "GOVERN 1.7",
+    "GOVERN 4.3",
+    "GOVERN 5.2",
+    "MAP 5.2",
+    "MEASURE 2.3",
+    "MEASURE 2.4",
+    "MEASURE 2.6",
+    "MEASURE 2.13",
+    "MEASURE 3.2",
+    "MEASURE 4.3",
+    "MANAGE 2.2",
+    "MANAGE 3.2",
+    "MANAGE 4.1",
+    "MANAGE 4.2",
+    "MANAGE 4.3",
+]
 _A626_EU = eu_refs(("Art. 72", "high"), ("Art. 26(5)", "high"), ("Art. 17(1)(h)", "high"))
 _A628_NIST = ["MEASURE 2.4", "MEASURE 2.6", "MEASURE 3.2"]
 _A84_NIST = ["GOVERN 4.3", "MEASURE 2.1", "MEASURE 3.3"]
-_A83_NIST = ["GOVERN 4.3", "GOVERN 5.1", "GOVERN 5.2", "MAP 5.2", "MEASURE 3.3", "MEASURE 4.2",
-             "MANAGE 4.1"]  # fmt: skip
+_A83_NIST = [
+    "GOVERN 4.3",
+    "GOVERN 5.1",
+    "GOVERN 5.2",
+    "MAP 5.2",
+    "MEASURE 3.3",
+    "MEASURE 4.2",
+    "MANAGE 4.1",
+]
 
 
 @fact
@@ -59,18 +80,25 @@ def high_risk_in_operation(ctx: Context) -> bool:
 )
 def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.monitoring.metrics"):
-        yield missing_in_block(ctx, "monitoring", "metrics",
+        yield missing_in_block(
+            ctx,
+            "monitoring",
+            "metrics",
             "the system is in use but nothing is monitored; add "
-            "`monitoring.metrics:` with threshold, comparison and frequency"
-        )  # fmt: skip
+            "`monitoring.metrics:` with threshold, comparison and frequency",
+        )
         return
     for metric in ctx.each("spec.monitoring.metrics"):
-        for key, why in (("threshold", "the level that calls for action"),
-                         ("comparison", "whether the threshold is a floor or a ceiling"),
-                         ("frequency", "how often it is measured")):  # fmt: skip
+        for key, why in (
+            ("threshold", "the level that calls for action"),
+            ("comparison", "whether the threshold is a floor or a ceiling"),
+            ("frequency", "how often it is measured"),
+        ):
             if metric.get(key) is None:
-                yield metric.violation(f"monitoring metric {metric.name} does not state {why}; "
-                                       f"add `{key}:`", missing=key)  # fmt: skip
+                yield metric.violation(
+                    f"monitoring metric {metric.name} does not state {why}; add `{key}:`",
+                    missing=key,
+                )
 
 
 @rule(
@@ -92,19 +120,31 @@ def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
 def drift_monitoring(ctx: Context) -> Iterator[Violation]:
     drift = ctx.get("spec.monitoring.drift")
     if drift is None:
-        yield missing_in_block(ctx, "monitoring", "drift",
+        yield missing_in_block(
+            ctx,
+            "monitoring",
+            "drift",
             "the model in use is not watched for drift; add "
-            "`monitoring.drift:` with enabled, metrics and action"
-        )  # fmt: skip
+            "`monitoring.drift:` with enabled, metrics and action",
+        )
         return
     if not drift.get("enabled"):
-        yield ctx.violation("spec.monitoring.drift.enabled", "drift monitoring is switched off for "
-                            "a model in use; enable it and name the metrics and the action")  # fmt: skip
+        yield ctx.violation(
+            "spec.monitoring.drift.enabled",
+            "drift monitoring is switched off for "
+            "a model in use; enable it and name the metrics and the action",
+        )
         return
-    for key, what in (("metrics", "what is watched"), ("action", "what happens when drift is found")):
+    for key, what in (
+        ("metrics", "what is watched"),
+        ("action", "what happens when drift is found"),
+    ):
         if not drift.get(key):
-            yield ctx.violation("spec.monitoring.drift", f"drift monitoring does not say {what}; "
-                                f"add `{key}:`", missing=key)  # fmt: skip
+            yield ctx.violation(
+                "spec.monitoring.drift",
+                f"drift monitoring does not say {what}; add `{key}:`",
+                missing=key,
+            )
 
 
 @rule(
@@ -125,16 +165,24 @@ def drift_monitoring(ctx: Context) -> Iterator[Violation]:
 def alerting(ctx: Context) -> Iterator[Violation]:
     alert = ctx.get("spec.monitoring.alerting")
     if alert is None:
-        yield missing_in_block(ctx, "monitoring", "alerting",
+        yield missing_in_block(
+            ctx,
+            "monitoring",
+            "alerting",
             "monitoring of the system in use raises no alerts; add "
-            "`monitoring.alerting:` with enabled and channel"
-        )  # fmt: skip
+            "`monitoring.alerting:` with enabled and channel",
+        )
     elif not alert.get("enabled"):
-        yield ctx.violation("spec.monitoring.alerting.enabled", "alerting is switched off; enable "
-                            "it and name the `channel:` alerts go to")  # fmt: skip
+        yield ctx.violation(
+            "spec.monitoring.alerting.enabled",
+            "alerting is switched off; enable it and name the `channel:` alerts go to",
+        )
     elif not alert.get("channel"):
-        yield ctx.violation("spec.monitoring.alerting", "alerts go to no named channel; add "
-                            "`channel:`", missing="channel")  # fmt: skip
+        yield ctx.violation(
+            "spec.monitoring.alerting",
+            "alerts go to no named channel; add `channel:`",
+            missing="channel",
+        )
 
 
 @rule(
@@ -155,10 +203,13 @@ def alerting(ctx: Context) -> Iterator[Violation]:
 )
 def post_market_plan(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.monitoring.postMarketPlanRef"):
-        yield missing_in_block(ctx, "monitoring", "postMarketPlanRef",
+        yield missing_in_block(
+            ctx,
+            "monitoring",
+            "postMarketPlanRef",
             "this high-risk system's provider has no post-market monitoring "
-            "plan; write one and add `monitoring.postMarketPlanRef:`"
-        )  # fmt: skip
+            "plan; write one and add `monitoring.postMarketPlanRef:`",
+        )
 
 
 @rule(
@@ -179,10 +230,13 @@ def post_market_plan(ctx: Context) -> Iterator[Violation]:
 )
 def feedback_channel(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.monitoring.feedbackChannel"):
-        yield missing_in_block(ctx, "monitoring", "feedbackChannel",
+        yield missing_in_block(
+            ctx,
+            "monitoring",
+            "feedbackChannel",
             "users and affected people have no declared way to give "
-            "feedback on the system's outputs; add `monitoring.feedbackChannel:`"
-        )  # fmt: skip
+            "feedback on the system's outputs; add `monitoring.feedbackChannel:`",
+        )
 
 
 # -- event logs -----------------------------------------------------------------------------
@@ -206,15 +260,25 @@ def feedback_channel(ctx: Context) -> Iterator[Violation]:
 def logging_enabled(ctx: Context) -> Iterator[Violation]:
     log = ctx.get("spec.logging")
     if log is None:
-        yield ctx.violation("spec", "the system is in use but keeps no event logs; add `logging:` "
-                            "with `enabled: true` and the events recorded", missing="logging")  # fmt: skip
+        yield ctx.violation(
+            "spec",
+            "the system is in use but keeps no event logs; add `logging:` "
+            "with `enabled: true` and the events recorded",
+            missing="logging",
+        )
     elif not log.get("enabled"):
-        yield ctx.violation("spec.logging.enabled", "event logging is switched off for a system in "
-                            "use; enable it (`enabled: true`)")  # fmt: skip
+        yield ctx.violation(
+            "spec.logging.enabled",
+            "event logging is switched off for a system in use; enable it (`enabled: true`)",
+        )
     elif not log.get("events"):
-        yield ctx.violation("spec.logging", "the logged events are not listed; add `events:` "
-                            "(timestamps, model version, inputs or references, outputs, "
-                            "overseer actions)", missing="events")  # fmt: skip
+        yield ctx.violation(
+            "spec.logging",
+            "the logged events are not listed; add `events:` "
+            "(timestamps, model version, inputs or references, outputs, "
+            "overseer actions)",
+            missing="events",
+        )
 
 
 def _retention(ctx: Context, minimum: int, label: str) -> Iterator[Violation]:
@@ -223,13 +287,19 @@ def _retention(ctx: Context, minimum: int, label: str) -> Iterator[Violation]:
         return  # AIMS-LOG-001 reports logging that is absent or off
     days = log.get("retentionDays")
     if days is None:
-        yield ctx.violation("spec.logging", f"log retention is not stated; {label} logs must be "
-                            f"kept at least {plural(minimum, 'day')}: add `retentionDays:`",
-                            missing="retentionDays")  # fmt: skip
+        yield ctx.violation(
+            "spec.logging",
+            f"log retention is not stated; {label} logs must be "
+            f"kept at least {plural(minimum, 'day')}: add `retentionDays:`",
+            missing="retentionDays",
+        )
     elif days < minimum:
-        yield ctx.violation("spec.logging.retentionDays", f"logs are kept {plural(days, 'day')}; {label} "
-                            f"logs must be kept at least {plural(minimum, 'day')}; raise `retentionDays:`",
-                            because=[f"{days} < {minimum}"])  # fmt: skip
+        yield ctx.violation(
+            "spec.logging.retentionDays",
+            f"logs are kept {plural(days, 'day')}; {label} "
+            f"logs must be kept at least {plural(minimum, 'day')}; raise `retentionDays:`",
+            because=[f"{days} < {minimum}"],
+        )
 
 
 @rule(
@@ -289,13 +359,20 @@ def retention(ctx: Context) -> Iterator[Violation]:
 )
 def incident_channel(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.incidents"):
-        yield ctx.violation("spec", "the system is in use but there is no incident channel; add "
-                            "`incidents:` with channel and contact", missing="incidents")  # fmt: skip
+        yield ctx.violation(
+            "spec",
+            "the system is in use but there is no incident channel; add "
+            "`incidents:` with channel and contact",
+            missing="incidents",
+        )
         return
     for key, what in (("channel", "where incidents are reported"), ("contact", "who handles them")):
         if not ctx.get(f"spec.incidents.{key}"):
-            yield ctx.violation("spec.incidents", f"the incident process does not say {what}; add "
-                                f"`{key}:`", missing=key)  # fmt: skip
+            yield ctx.violation(
+                "spec.incidents",
+                f"the incident process does not say {what}; add `{key}:`",
+                missing=key,
+            )
 
 
 @rule(
@@ -318,14 +395,21 @@ def reporting_deadline(ctx: Context) -> Iterator[Violation]:
     limit = ctx.param("incidents.maxReportingDays")
     days = ctx.get("spec.incidents.reportingDeadlineDays")
     if days is None:
-        yield missing_in_block(ctx, "incidents", "reportingDeadlineDays",
+        yield missing_in_block(
+            ctx,
+            "incidents",
+            "reportingDeadlineDays",
             f"no deadline for reporting serious incidents is set; add "
-            f"`incidents.reportingDeadlineDays:` of at most {limit}"
-        )  # fmt: skip
+            f"`incidents.reportingDeadlineDays:` of at most {limit}",
+        )
     elif days > limit:
-        yield ctx.violation("spec.incidents.reportingDeadlineDays", f"serious incidents are "
-                            f"reported within {plural(days, 'day')}, beyond the {limit}-day limit; shorten "
-                            "the deadline", because=[f"{days} > {limit}"])  # fmt: skip
+        yield ctx.violation(
+            "spec.incidents.reportingDeadlineDays",
+            f"serious incidents are "
+            f"reported within {plural(days, 'day')}, beyond the {limit}-day limit; shorten "
+            "the deadline",
+            because=[f"{days} > {limit}"],
+        )
 
 
 @rule(
@@ -345,10 +429,12 @@ def reporting_deadline(ctx: Context) -> Iterator[Violation]:
 )
 def incident_authority(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.incidents.authority"):
-        yield missing_in_block(ctx, "incidents", "authority",
-            "the authority to notify of serious incidents is not named; add "
-            "`incidents.authority:`"
-        )  # fmt: skip
+        yield missing_in_block(
+            ctx,
+            "incidents",
+            "authority",
+            "the authority to notify of serious incidents is not named; add `incidents.authority:`",
+        )
 
 
 @rule(
@@ -368,7 +454,10 @@ def incident_authority(ctx: Context) -> Iterator[Violation]:
 )
 def external_reporting(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.governance.externalReportingRef"):
-        yield missing_in_block(ctx, "governance", "externalReportingRef",
+        yield missing_in_block(
+            ctx,
+            "governance",
+            "externalReportingRef",
             "there is no external reporting process for this high-risk "
-            "system; add `governance.externalReportingRef:`"
-        )  # fmt: skip
+            "system; add `governance.externalReportingRef:`",
+        )

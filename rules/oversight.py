@@ -36,22 +36,35 @@ def high_risk_in_the_loop(ctx: Context) -> bool:
 def oversight_with_override(ctx: Context) -> Iterator[Violation]:
     oversight = ctx.get("spec.humanOversight")
     if not oversight:
-        yield ctx.violation("spec", "the system's outputs are used in decisions about people but no "
-                            "human oversight is declared; add `humanOversight:` with a mode and "
-                            "`canOverride: true`", missing="humanOversight")  # fmt: skip
+        yield ctx.violation(
+            "spec",
+            "the system's outputs are used in decisions about people but no "
+            "human oversight is declared; add `humanOversight:` with a mode and "
+            "`canOverride: true`",
+            missing="humanOversight",
+        )
         return
     if oversight.get("mode") == "none":
-        yield ctx.violation("spec.humanOversight.mode", "decisions about people are taken without "
-                            "human oversight (mode: none); choose human-in-the-loop, "
-                            "human-on-the-loop or human-in-command")  # fmt: skip
+        yield ctx.violation(
+            "spec.humanOversight.mode",
+            "decisions about people are taken without "
+            "human oversight (mode: none); choose human-in-the-loop, "
+            "human-on-the-loop or human-in-command",
+        )
     if "canOverride" not in oversight:
-        yield ctx.violation("spec.humanOversight", "the overseers' power to override a decision "
-                            "about a person is not stated; add `canOverride: true`",
-                            missing="canOverride")  # fmt: skip
+        yield ctx.violation(
+            "spec.humanOversight",
+            "the overseers' power to override a decision "
+            "about a person is not stated; add `canOverride: true`",
+            missing="canOverride",
+        )
     elif not oversight.get("canOverride"):
-        yield ctx.violation("spec.humanOversight.canOverride", "no one can override the system's "
-                            "decisions about people (canOverride: false); give the overseers "
-                            "that power and set `canOverride: true`")  # fmt: skip
+        yield ctx.violation(
+            "spec.humanOversight.canOverride",
+            "no one can override the system's "
+            "decisions about people (canOverride: false); give the overseers "
+            "that power and set `canOverride: true`",
+        )
 
 
 @rule(
@@ -71,15 +84,26 @@ def oversight_with_override(ctx: Context) -> Iterator[Violation]:
 def oversight_can_stop(ctx: Context) -> Iterator[Violation]:
     oversight = ctx.get("spec.humanOversight")
     if not oversight:
-        yield ctx.violation("spec", "a high-risk system needs human oversight that can stop it; add "
-                            "`humanOversight:` with `canStop: true`", missing="humanOversight")  # fmt: skip
+        yield ctx.violation(
+            "spec",
+            "a high-risk system needs human oversight that can stop it; add "
+            "`humanOversight:` with `canStop: true`",
+            missing="humanOversight",
+        )
     elif "canStop" not in oversight:
-        yield ctx.violation("spec.humanOversight", "it is not stated whether the overseers can stop "
-                            "this high-risk system; add `canStop: true`", missing="canStop")  # fmt: skip
+        yield ctx.violation(
+            "spec.humanOversight",
+            "it is not stated whether the overseers can stop "
+            "this high-risk system; add `canStop: true`",
+            missing="canStop",
+        )
     elif not oversight.get("canStop"):
-        yield ctx.violation("spec.humanOversight.canStop", "the overseers cannot stop this high-risk "
-                            "system (canStop: false); provide a stop procedure and set "
-                            "`canStop: true`")  # fmt: skip
+        yield ctx.violation(
+            "spec.humanOversight.canStop",
+            "the overseers cannot stop this high-risk "
+            "system (canStop: false); provide a stop procedure and set "
+            "`canStop: true`",
+        )
 
 
 @rule(
@@ -102,17 +126,24 @@ def oversight_can_stop(ctx: Context) -> Iterator[Violation]:
 def overseers_trained(ctx: Context) -> Iterator[Violation]:
     oversight = ctx.get("spec.humanOversight")
     if not oversight or not oversight.get("overseers"):
-        where, missing = ("spec.humanOversight", "overseers") if oversight else ("spec", "humanOversight")
-        yield ctx.violation(where, "no trained overseers are named for this high-risk system; add "
-                            "`humanOversight.overseers:` with role, trained, trainingDate",
-                            missing=missing)  # fmt: skip
+        where, missing = (
+            ("spec.humanOversight", "overseers") if oversight else ("spec", "humanOversight")
+        )
+        yield ctx.violation(
+            where,
+            "no trained overseers are named for this high-risk system; add "
+            "`humanOversight.overseers:` with role, trained, trainingDate",
+            missing=missing,
+        )
         return
     months = ctx.param("oversight.trainingValidityMonths")
     for person in ctx.each("spec.humanOversight.overseers"):
         role = person.get("role")
         if not person.get("trained"):
-            text = (f"overseer role '{role}' is not recorded as trained; train them and set "
-                    "`trained: true` with `trainingDate:`")
+            text = (
+                f"overseer role '{role}' is not recorded as trained; train them and set "
+                "`trained: true` with `trainingDate:`"
+            )
             if "trained" in person.value:
                 yield person.violation(text, field="trained")
             else:
@@ -120,13 +151,18 @@ def overseers_trained(ctx: Context) -> Iterator[Violation]:
             continue
         day = ctx.date(person.get("trainingDate"))
         if day is None:
-            yield person.violation(f"overseer role '{role}' has no training date; add "
-                                   "`trainingDate:`", missing="trainingDate")  # fmt: skip
+            yield person.violation(
+                f"overseer role '{role}' has no training date; add `trainingDate:`",
+                missing="trainingDate",
+            )
         elif add_months(day, months) < ctx.today:
-            yield person.violation(f"the training of overseer role '{role}' dates from {day} and "
-                                   f"expired on {add_months(day, months)} ({plural(months, 'month')}); "
-                                   "refresh it and update `trainingDate:`", field="trainingDate",
-                                   because=[f"{add_months(day, months)} < today {ctx.today}"])  # fmt: skip
+            yield person.violation(
+                f"the training of overseer role '{role}' dates from {day} and "
+                f"expired on {add_months(day, months)} ({plural(months, 'month')}); "
+                "refresh it and update `trainingDate:`",
+                field="trainingDate",
+                because=[f"{add_months(day, months)} < today {ctx.today}"],
+            )
 
 
 @rule(
@@ -145,6 +181,10 @@ def overseers_trained(ctx: Context) -> Iterator[Violation]:
 )
 def automation_bias(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.humanOversight.automationBiasMeasures"):
-        yield ctx.violation("spec.humanOversight", "reviewers confirm this high-risk system's "
-                            "outputs but nothing counters automation bias; add "
-                            "`automationBiasMeasures:`", missing="automationBiasMeasures")  # fmt: skip
+        yield ctx.violation(
+            "spec.humanOversight",
+            "reviewers confirm this high-risk system's "
+            "outputs but nothing counters automation bias; add "
+            "`automationBiasMeasures:`",
+            missing="automationBiasMeasures",
+        )

@@ -33,8 +33,11 @@ def has_contacts(ctx: Context) -> bool:
 )
 def owner_contact(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.owner.email"):
-        yield ctx.violation("spec.owner", "the system owner has no email address; add "
-                            "`email:` so people can reach them", missing="email")
+        yield ctx.violation(
+            "spec.owner",
+            "the system owner has no email address; add `email:` so people can reach them",
+            missing="email",
+        )
 
 
 @rule(
@@ -55,12 +58,18 @@ def owner_contact(ctx: Context) -> Iterator[Violation]:
 def accountable_person(ctx: Context) -> Iterator[Violation]:
     person = ctx.get("spec.accountablePerson")
     if person is None:
-        yield ctx.violation("spec", "a high-risk system needs an accountable person; add "
-                            "`accountablePerson:` with a name and email", missing="accountablePerson")
+        yield ctx.violation(
+            "spec",
+            "a high-risk system needs an accountable person; add "
+            "`accountablePerson:` with a name and email",
+            missing="accountablePerson",
+        )
     elif person.get("name") == ctx.get("spec.owner.name"):
-        yield ctx.violation("spec.accountablePerson.name", f"the accountable person "
-                            f"({person.get('name')}) is also the owner; name someone else",
-                            because=["accountablePerson.name == owner.name"])
+        yield ctx.violation(
+            "spec.accountablePerson.name",
+            f"the accountable person ({person.get('name')}) is also the owner; name someone else",
+            because=["accountablePerson.name == owner.name"],
+        )
 
 
 @rule(
@@ -80,14 +89,21 @@ def accountable_person(ctx: Context) -> Iterator[Violation]:
         in `spec.contacts` (with role and email), or reassign the risk.""",
 )
 def risk_owners_known(ctx: Context) -> Iterator[Violation]:
-    people = {person_key(p.get("name")) for p in (ctx.get("spec.owner"), ctx.get("spec.accountablePerson")) if p}
+    people = {
+        person_key(p.get("name"))
+        for p in (ctx.get("spec.owner"), ctx.get("spec.accountablePerson"))
+        if p
+    }
     people |= {person_key(c.get("name")) for c in ctx.get("spec.contacts") or ()}
     for risk in ctx.each("spec.risks"):
         owner = risk.get("owner")
         if owner and person_key(owner) not in people:
-            yield risk.violation(f"risk {risk.name} is owned by {owner}, who is not the owner, the "
-                                 "accountable person or a listed contact; add them to "
-                                 "`spec.contacts` with role and email", field="owner")
+            yield risk.violation(
+                f"risk {risk.name} is owned by {owner}, who is not the owner, the "
+                "accountable person or a listed contact; add them to "
+                "`spec.contacts` with role and email",
+                field="owner",
+            )
 
 
 @rule(
@@ -108,5 +124,6 @@ def contacts_complete(ctx: Context) -> Iterator[Violation]:
     for contact in ctx.each("spec.contacts"):
         for field in ("role", "email"):
             if not contact.get(field):
-                yield contact.violation(f"contact {contact.name} has no {field}; add `{field}:`",
-                                        missing=field)
+                yield contact.violation(
+                    f"contact {contact.name} has no {field}; add `{field}:`", missing=field
+                )

@@ -44,7 +44,9 @@ def _placeholders(node: Any, path: Path) -> Iterator[tuple[Path, str]]:
                     stack.append(((*where, index), child))
         elif isinstance(value, str) and value.startswith("TODO") and PLACEHOLDER.match(value):
             found.append((where, value))
-    yield from sorted(found, key=lambda item: [str(p) if isinstance(p, str) else f"{p:08d}" for p in item[0]])
+    yield from sorted(
+        found, key=lambda item: [str(p) if isinstance(p, str) else f"{p:08d}" for p in item[0]]
+    )
 
 
 @rule(
@@ -66,5 +68,6 @@ def placeholders_filled_in(ctx: Context) -> Iterator[Violation]:
         # "TODO: what belongs here" carries its own hint; any other placeholder is shown as is.
         hint = value.partition(":")[2].strip() if value[4:].lstrip().startswith(":") else value
         what = f" ({hint})" if hint else ""
-        yield ctx.violation(path, f"{identity(ctx, path)} is still a placeholder{what}; "
-                            "write the real value")
+        yield ctx.violation(
+            path, f"{identity(ctx, path)} is still a placeholder{what}; write the real value"
+        )

@@ -29,8 +29,13 @@ from .facts import built_or_running
 )
 def resource_documentation(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.resources.documentationRef"):
-        yield missing_in_block(ctx, "resources", "documentationRef", "the resources the system relies on are "
-                                "not documented; add `resources.documentationRef:`")  # fmt: skip
+        yield missing_in_block(
+            ctx,
+            "resources",
+            "documentationRef",
+            "the resources the system relies on are "
+            "not documented; add `resources.documentationRef:`",
+        )
 
 
 @rule(
@@ -49,8 +54,12 @@ def resource_documentation(ctx: Context) -> Iterator[Violation]:
 )
 def tooling(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.resources.tooling"):
-        yield missing_in_block(ctx, "resources", "tooling", "the tooling behind the system is not listed; add "
-                                "`resources.tooling:`")  # fmt: skip
+        yield missing_in_block(
+            ctx,
+            "resources",
+            "tooling",
+            "the tooling behind the system is not listed; add `resources.tooling:`",
+        )
 
 
 @rule(
@@ -69,8 +78,12 @@ def tooling(ctx: Context) -> Iterator[Violation]:
 )
 def compute(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.resources.compute"):
-        yield missing_in_block(ctx, "resources", "compute", "the computing resources are not described; add "
-                                "`resources.compute:`")  # fmt: skip
+        yield missing_in_block(
+            ctx,
+            "resources",
+            "compute",
+            "the computing resources are not described; add `resources.compute:`",
+        )
 
 
 @rule(
@@ -91,10 +104,17 @@ def compute(ctx: Context) -> Iterator[Violation]:
 )
 def people(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.resources.people"):
-        yield missing_in_block(ctx, "resources", "people", "the people and skills the system needs are not "
-                                "recorded; add `resources.people:` with role and competence")  # fmt: skip
+        yield missing_in_block(
+            ctx,
+            "resources",
+            "people",
+            "the people and skills the system needs are not "
+            "recorded; add `resources.people:` with role and competence",
+        )
         return
     for person in ctx.each("spec.resources.people"):
         if not person.get("competence"):
-            yield person.violation(f"the competence of role '{person.get('role')}' is not "
-                                   "recorded; add `competence:`", missing="competence")  # fmt: skip
+            yield person.violation(
+                f"the competence of role '{person.get('role')}' is not recorded; add `competence:`",
+                missing="competence",
+            )

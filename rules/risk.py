@@ -40,8 +40,10 @@ def not_high_risk(ctx: Context) -> bool:
 @fact
 def has_misuse(ctx: Context) -> bool:
     """Systems that document foreseeable misuse or link risks to misuse."""
-    return bool(ctx.get("spec.purpose.foreseeableMisuse")
-                or any(r.get("misuse") for r in ctx.get("spec.risks") or ()))  # fmt: skip
+    return bool(
+        ctx.get("spec.purpose.foreseeableMisuse")
+        or any(r.get("misuse") for r in ctx.get("spec.risks") or ())
+    )
 
 
 @fact
@@ -53,11 +55,16 @@ def has_required_controls(ctx: Context) -> bool:
 
 def _register_missing(ctx: Context, who: str) -> Iterator[Violation]:
     if ctx.get("spec.risks") is None:
-        yield ctx.violation("spec", f"{who} has no risk register; add `risks:` with the risks "
-                            "identified for this system", missing="risks")
+        yield ctx.violation(
+            "spec",
+            f"{who} has no risk register; add `risks:` with the risks identified for this system",
+            missing="risks",
+        )
     elif not ctx.get("spec.risks"):
-        yield ctx.violation("spec.risks", f"{who} has an empty risk register; record the risks "
-                            "identified for this system")
+        yield ctx.violation(
+            "spec.risks",
+            f"{who} has an empty risk register; record the risks identified for this system",
+        )
 
 
 _REGISTER = dict(
@@ -115,8 +122,9 @@ def risk_rated(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         for field in ("likelihood", "impact"):
             if risk.get(field) is None:
-                yield risk.violation(f"risk {risk.name} has no {field}; rate it on the 1-5 scale",
-                                     missing=field)
+                yield risk.violation(
+                    f"risk {risk.name} has no {field}; rate it on the 1-5 scale", missing=field
+                )
 
 
 @rule(
@@ -135,8 +143,11 @@ def risk_rated(ctx: Context) -> Iterator[Violation]:
 def risk_owner(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         if not risk.get("owner"):
-            yield risk.violation(f"risk {risk.name} has no owner; add `owner:` naming the person "
-                                 "responsible for treating it", missing="owner")
+            yield risk.violation(
+                f"risk {risk.name} has no owner; add `owner:` naming the person "
+                "responsible for treating it",
+                missing="owner",
+            )
 
 
 @rule(
@@ -156,7 +167,10 @@ def risk_owner(ctx: Context) -> Iterator[Violation]:
 )
 def score_consistent(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
-        for where, block in (("score", risk.value), ("residualRisk.score", risk.get("residualRisk"))):
+        for where, block in (
+            ("score", risk.value),
+            ("residualRisk.score", risk.get("residualRisk")),
+        ):
             if not block or block.get("score") is None:
                 continue
             lik, imp = block.get("likelihood"), block.get("impact")
@@ -164,9 +178,12 @@ def score_consistent(ctx: Context) -> Iterator[Violation]:
                 continue
             if block["score"] != lik * imp:
                 path = (*risk.path, *where.split("."))
-                yield ctx.violation(path, f"risk {risk.name}: {where} is {block['score']} but "
-                                    f"likelihood {lik} x impact {imp} = {lik * imp}; correct it",
-                                    because=[f"{block['score']} != {lik} * {imp}"])
+                yield ctx.violation(
+                    path,
+                    f"risk {risk.name}: {where} is {block['score']} but "
+                    f"likelihood {lik} x impact {imp} = {lik * imp}; correct it",
+                    because=[f"{block['score']} != {lik} * {imp}"],
+                )
 
 
 @rule(
@@ -187,12 +204,17 @@ def risk_treated(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         treatment = risk.get("treatment")
         if not treatment:
-            yield risk.violation(f"risk {risk.name} has no treatment decision; add "
-                                 "`treatment: {option: ...}`", missing="treatment")
+            yield risk.violation(
+                f"risk {risk.name} has no treatment decision; add `treatment: {{option: ...}}`",
+                missing="treatment",
+            )
         elif treatment.get("option") == "transfer" and not treatment.get("transferredTo"):
-            yield ctx.violation((*risk.path, "treatment"), f"risk {risk.name} is transferred "
-                                "but not to anyone; add `transferredTo:` (insurer, supplier...)",
-                                missing="transferredTo")
+            yield ctx.violation(
+                (*risk.path, "treatment"),
+                f"risk {risk.name} is transferred "
+                "but not to anyone; add `transferredTo:` (insurer, supplier...)",
+                missing="transferredTo",
+            )
 
 
 @rule(
@@ -217,10 +239,14 @@ def threshold_treated(ctx: Context) -> Iterator[Violation]:
         if score is None or score < threshold:
             continue
         if _treatment(risk).get("option") == "accept" and not risk.get("acceptance"):
-            yield ctx.violation((*risk.path, "treatment", "option"), f"risk {risk.name} scores "
-                                f"{score}, at or above the treatment threshold {threshold}, but is "
-                                "accepted without an acceptance record; treat it or add "
-                                "`acceptance:`", because=[f"score {score} >= {threshold}"])
+            yield ctx.violation(
+                (*risk.path, "treatment", "option"),
+                f"risk {risk.name} scores "
+                f"{score}, at or above the treatment threshold {threshold}, but is "
+                "accepted without an acceptance record; treat it or add "
+                "`acceptance:`",
+                because=[f"score {score} >= {threshold}"],
+            )
 
 
 @rule(
@@ -242,8 +268,11 @@ def mitigation_controls(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         treatment = _treatment(risk)
         if treatment.get("option") == "mitigate" and not treatment.get("controls"):
-            yield ctx.violation((*risk.path, "treatment"), f"risk {risk.name} is mitigated but "
-                                "names no Annex A control; add `controls:`", missing="controls")
+            yield ctx.violation(
+                (*risk.path, "treatment"),
+                f"risk {risk.name} is mitigated but names no Annex A control; add `controls:`",
+                missing="controls",
+            )
 
 
 @rule(
@@ -265,9 +294,13 @@ def valid_controls(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         for index, control in enumerate(_treatment(risk).get("controls") or ()):
             if control not in catalog:
-                yield ctx.violation((*risk.path, "treatment", "controls", index), f"risk "
-                                    f"{risk.name} cites {control}, which is not an Annex A "
-                                    "control; correct the id", because=[f"{control} not in controls.annexA"])
+                yield ctx.violation(
+                    (*risk.path, "treatment", "controls", index),
+                    f"risk "
+                    f"{risk.name} cites {control}, which is not an Annex A "
+                    "control; correct the id",
+                    because=[f"{control} not in controls.annexA"],
+                )
 
 
 @rule(
@@ -299,20 +332,26 @@ def residual_within_appetite(ctx: Context) -> Iterator[Violation]:
             # appetite, nobody has shown that the treatment brought it within.
             inherent = _score(risk.value)
             if inherent is not None and inherent > appetite:
-                yield risk.violation(f"risk {risk.name} scores {inherent}, above the appetite of "
-                                     f"{appetite}, and its residual risk is not assessed; add "
-                                     "`residualRisk:` with the likelihood and impact after "
-                                     "treatment, or record `acceptance:`", missing="residualRisk",
-                                     because=[f"inherent {inherent} > appetite {appetite}",
-                                              "no residualRisk"])
+                yield risk.violation(
+                    f"risk {risk.name} scores {inherent}, above the appetite of "
+                    f"{appetite}, and its residual risk is not assessed; add "
+                    "`residualRisk:` with the likelihood and impact after "
+                    "treatment, or record `acceptance:`",
+                    missing="residualRisk",
+                    because=[f"inherent {inherent} > appetite {appetite}", "no residualRisk"],
+                )
             continue
         score = _score(residual)
         if score is not None and score > appetite:
             field = "score" if residual.get("score") is not None else None
             path = (*risk.path, "residualRisk", *((field,) if field else ()))
-            yield ctx.violation(path, f"risk {risk.name} has residual score {score}, above the "
-                                f"appetite of {appetite}, and no acceptance; reduce it further or "
-                                "record `acceptance:`", because=[f"residual {score} > appetite {appetite}"])
+            yield ctx.violation(
+                path,
+                f"risk {risk.name} has residual score {score}, above the "
+                f"appetite of {appetite}, and no acceptance; reduce it further or "
+                "record `acceptance:`",
+                because=[f"residual {score} > appetite {appetite}"],
+            )
 
 
 @rule(
@@ -344,26 +383,43 @@ def acceptance_complete(ctx: Context) -> Iterator[Violation]:
             # At or above the threshold the same gap is AIMS-RSK-007's: report it once.
             above = score is not None and score >= threshold
             if _treatment(risk).get("option") == "accept" and not above:
-                yield risk.violation(f"risk {risk.name} is accepted without an acceptance record; "
-                                     "add `acceptance:` with approver, justification and date",
-                                     missing="acceptance")
+                yield risk.violation(
+                    f"risk {risk.name} is accepted without an acceptance record; "
+                    "add `acceptance:` with approver, justification and date",
+                    missing="acceptance",
+                )
             continue
         path = (*risk.path, "acceptance")
         for field in ("approver", "justification", "date"):
             if not acceptance.get(field):
-                yield ctx.violation(path, f"the acceptance of risk {risk.name} has no {field}; "
-                                    f"add `{field}:`", missing=field)
+                yield ctx.violation(
+                    path,
+                    f"the acceptance of risk {risk.name} has no {field}; add `{field}:`",
+                    missing=field,
+                )
         accepted = ctx.date(acceptance.get("date"))
         if accepted is not None and accepted > ctx.today:
-            yield ctx.violation((*path, "date"), f"risk {risk.name} is recorded as accepted on "
-                                f"{accepted}, a day that has not come yet; record the date the "
-                                "acceptance was actually approved",
-                                because=[f"acceptance.date {accepted} > today {ctx.today}"])
+            yield ctx.violation(
+                (*path, "date"),
+                f"risk {risk.name} is recorded as accepted on "
+                f"{accepted}, a day that has not come yet; record the date the "
+                "acceptance was actually approved",
+                because=[f"acceptance.date {accepted} > today {ctx.today}"],
+            )
         approver = acceptance.get("approver")
-        if distinct and approver and risk.get("owner") and person_key(approver) == person_key(risk.get("owner")):
-            yield ctx.violation((*path, "approver"), f"risk {risk.name} was accepted by its own "
-                                f"owner ({approver}); have someone with authority other than the "
-                                "owner approve it", because=["acceptance.approver == owner"])
+        if (
+            distinct
+            and approver
+            and risk.get("owner")
+            and person_key(approver) == person_key(risk.get("owner"))
+        ):
+            yield ctx.violation(
+                (*path, "approver"),
+                f"risk {risk.name} was accepted by its own "
+                f"owner ({approver}); have someone with authority other than the "
+                "owner approve it",
+                because=["acceptance.approver == owner"],
+            )
 
 
 @rule(
@@ -383,13 +439,17 @@ def risk_review(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         due = ctx.date(risk.get("reviewDate"))
         if due is None:
-            yield risk.violation(f"risk {risk.name} has no review date; add `reviewDate:`",
-                                 missing="reviewDate")
+            yield risk.violation(
+                f"risk {risk.name} has no review date; add `reviewDate:`", missing="reviewDate"
+            )
         elif ctx.today > due:
-            yield risk.violation(f"risk {risk.name} was due for review on {due} "
-                                 f"({plural((ctx.today - due).days, 'day')} ago); review it and set the next "
-                                 "`reviewDate`", field="reviewDate",
-                                 because=[f"today {ctx.today} > reviewDate {due}"])
+            yield risk.violation(
+                f"risk {risk.name} was due for review on {due} "
+                f"({plural((ctx.today - due).days, 'day')} ago); review it and set the next "
+                "`reviewDate`",
+                field="reviewDate",
+                because=[f"today {ctx.today} > reviewDate {due}"],
+            )
 
 
 @rule(
@@ -415,13 +475,20 @@ def treatment_on_time(ctx: Context) -> Iterator[Violation]:
         path = (*risk.path, "treatment")
         due = ctx.date(treatment.get("dueDate"))
         if due is None:
-            yield ctx.violation(path, f"the treatment of risk {risk.name} is "
-                                f"{treatment['status']} without a due date; add `dueDate:`",
-                                missing="dueDate")
+            yield ctx.violation(
+                path,
+                f"the treatment of risk {risk.name} is "
+                f"{treatment['status']} without a due date; add `dueDate:`",
+                missing="dueDate",
+            )
         elif ctx.today > due:
-            yield ctx.violation((*path, "dueDate"), f"the treatment of risk {risk.name} was due "
-                                f"on {due} and is still {treatment['status']}; finish it or set a "
-                                "new date", because=[f"today {ctx.today} > dueDate {due}"])
+            yield ctx.violation(
+                (*path, "dueDate"),
+                f"the treatment of risk {risk.name} was due "
+                f"on {due} and is still {treatment['status']}; finish it or set a "
+                "new date",
+                because=[f"today {ctx.today} > dueDate {due}"],
+            )
 
 
 @rule(
@@ -447,13 +514,18 @@ def misuse_covered(ctx: Context) -> Iterator[Violation]:
         for index, ref in enumerate(risk.get("misuse") or ()):
             covered.add(ref)
             if ref not in known:
-                yield ctx.violation((*risk.path, "misuse", index), f"risk {risk.name} cites "
-                                    f"misuse {ref}, which is not in `purpose.foreseeableMisuse`; "
-                                    "fix the id or document the misuse")
+                yield ctx.violation(
+                    (*risk.path, "misuse", index),
+                    f"risk {risk.name} cites "
+                    f"misuse {ref}, which is not in `purpose.foreseeableMisuse`; "
+                    "fix the id or document the misuse",
+                )
     for misuse in ctx.each("spec.purpose.foreseeableMisuse"):
         if misuse.name not in covered:
-            yield misuse.violation(f"foreseeable misuse {misuse.name} is not covered by any risk; "
-                                   f"add `misuse: [{misuse.name}]` to the risk that addresses it")
+            yield misuse.violation(
+                f"foreseeable misuse {misuse.name} is not covered by any risk; "
+                f"add `misuse: [{misuse.name}]` to the risk that addresses it"
+            )
 
 
 @rule(
@@ -479,8 +551,10 @@ def required_controls(ctx: Context) -> Iterator[Violation]:
     missing = [c for c in required if c not in applied]
     if not missing:
         return
-    message = (f"{level}-risk systems must apply {', '.join(missing)}, but no risk treatment "
-               "does; add them to the `treatment.controls` of the risks they address")
+    message = (
+        f"{level}-risk systems must apply {', '.join(missing)}, but no risk treatment "
+        "does; add them to the `treatment.controls` of the risks they address"
+    )
     if ctx.get("spec.risks"):
         yield ctx.violation("spec.risks", message, because=[f"missing {missing}"])
     else:

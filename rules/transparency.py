@@ -19,8 +19,18 @@ from .facts import (
 )
 
 # A.8.2's NIST rows as the crosswalk gives them; MANAGE 1.4 is marked uncertain there.
-_A82_NIST = ["GOVERN 4.3", "MAP 2.2", "MAP 3.5", "MAP 4.2", "MEASURE 2.5", "MEASURE 2.9",
-             "MEASURE 3.3", "MEASURE 4.2", Reference("MANAGE 1.4", "low"), "MANAGE 2.4"]  # fmt: skip
+_A82_NIST = [
+    "GOVERN 4.3",
+    "MAP 2.2",
+    "MAP 3.5",
+    "MAP 4.2",
+    "MEASURE 2.5",
+    "MEASURE 2.9",
+    "MEASURE 3.3",
+    "MEASURE 4.2",
+    Reference("MANAGE 1.4", "low"),
+    "MANAGE 2.4",
+]
 
 
 @fact
@@ -47,10 +57,13 @@ def decisions_with_legal_effect(ctx: Context) -> bool:
 )
 def instructions_for_use(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.transparency.instructionsForUseRef"):
-        yield missing_in_block(ctx, "transparency", "instructionsForUseRef",
+        yield missing_in_block(
+            ctx,
+            "transparency",
+            "instructionsForUseRef",
             "this high-risk system has no instructions for use; write them "
-            "and add `transparency.instructionsForUseRef:`"
-        )  # fmt: skip
+            "and add `transparency.instructionsForUseRef:`",
+        )
 
 
 @rule(
@@ -71,14 +84,20 @@ def instructions_for_use(ctx: Context) -> Iterator[Violation]:
 def ai_interaction_notice(ctx: Context) -> Iterator[Violation]:
     notice = ctx.get("spec.transparency.userNotice")
     if notice is None:
-        yield missing_in_block(ctx, "transparency", "userNotice",
+        yield missing_in_block(
+            ctx,
+            "transparency",
+            "userNotice",
             "people interact with this system directly but it is not stated "
-            "that they are told it is AI; add `transparency.userNotice: true`"
-        )  # fmt: skip
+            "that they are told it is AI; add `transparency.userNotice: true`",
+        )
     elif not notice:
-        yield ctx.violation("spec.transparency.userNotice", "people interacting with this system "
-                            "are not told that it is AI (userNotice: false); add the notice and "
-                            "set `userNotice: true`")  # fmt: skip
+        yield ctx.violation(
+            "spec.transparency.userNotice",
+            "people interacting with this system "
+            "are not told that it is AI (userNotice: false); add the notice and "
+            "set `userNotice: true`",
+        )
 
 
 @rule(
@@ -99,15 +118,21 @@ def ai_interaction_notice(ctx: Context) -> Iterator[Violation]:
 def generated_content_marked(ctx: Context) -> Iterator[Violation]:
     marked = ctx.get("spec.transparency.generatedContentMarked")
     if marked is None:
-        yield missing_in_block(ctx, "transparency", "generatedContentMarked",
+        yield missing_in_block(
+            ctx,
+            "transparency",
+            "generatedContentMarked",
             "this generative system does not say whether its output is "
             "marked as AI-generated; mark it and add "
-            "`transparency.generatedContentMarked: true`"
-        )  # fmt: skip
+            "`transparency.generatedContentMarked: true`",
+        )
     elif not marked:
-        yield ctx.violation("spec.transparency.generatedContentMarked", "generated output is not "
-                            "marked as AI-generated; label it and set "
-                            "`generatedContentMarked: true`")  # fmt: skip
+        yield ctx.violation(
+            "spec.transparency.generatedContentMarked",
+            "generated output is not "
+            "marked as AI-generated; label it and set "
+            "`generatedContentMarked: true`",
+        )
 
 
 @rule(
@@ -128,15 +153,21 @@ def generated_content_marked(ctx: Context) -> Iterator[Violation]:
 def explanation_available(ctx: Context) -> Iterator[Violation]:
     available = ctx.get("spec.transparency.explanationAvailable")
     if available is None:
-        yield missing_in_block(ctx, "transparency", "explanationAvailable",
+        yield missing_in_block(
+            ctx,
+            "transparency",
+            "explanationAvailable",
             "the system contributes to decisions with legal or similar "
             "effect on people but no explanation is offered; add "
-            "`transparency.explanationAvailable: true`"
-        )  # fmt: skip
+            "`transparency.explanationAvailable: true`",
+        )
     elif not available:
-        yield ctx.violation("spec.transparency.explanationAvailable", "people affected by the "
-                            "system's decisions cannot obtain an explanation; provide one and set "
-                            "`explanationAvailable: true`")  # fmt: skip
+        yield ctx.violation(
+            "spec.transparency.explanationAvailable",
+            "people affected by the "
+            "system's decisions cannot obtain an explanation; provide one and set "
+            "`explanationAvailable: true`",
+        )
 
 
 @rule(
@@ -146,8 +177,19 @@ def explanation_available(ctx: Context) -> Iterator[Violation]:
     controls=["A.6.2.7"],
     clauses=["7.5"],
     eu_ai_act=eu_refs(("Art. 11 + Annex IV", "high"), ("Art. 18", "high"), ("Art. 13", "medium")),
-    nist_ai_rmf=["GOVERN 4.3", "MAP 2.2", "MAP 2.3", "MAP 3.5", "MAP 4.2", "MEASURE 2.1",
-                 "MEASURE 2.5", "MEASURE 2.9", "MEASURE 4.3", "MANAGE 1.4", "MANAGE 2.4"],
+    nist_ai_rmf=[
+        "GOVERN 4.3",
+        "MAP 2.2",
+        "MAP 2.3",
+        "MAP 3.5",
+        "MAP 4.2",
+        "MEASURE 2.1",
+        "MEASURE 2.5",
+        "MEASURE 2.9",
+        "MEASURE 4.3",
+        "MANAGE 1.4",
+        "MANAGE 2.4",
+    ],
     tags=["documentation", "eu-ai-act"],
     applies=is_high_risk,
     rationale="""Technical documentation is how a provider shows that a high-risk system meets
@@ -158,10 +200,13 @@ def explanation_available(ctx: Context) -> Iterator[Violation]:
 )
 def technical_documentation(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.transparency.technicalDocumentationRef"):
-        yield missing_in_block(ctx, "transparency", "technicalDocumentationRef",
+        yield missing_in_block(
+            ctx,
+            "transparency",
+            "technicalDocumentationRef",
             "this high-risk system has no technical documentation; "
-            "reference it with `transparency.technicalDocumentationRef:`"
-        )  # fmt: skip
+            "reference it with `transparency.technicalDocumentationRef:`",
+        )
 
 
 @rule(
@@ -183,5 +228,7 @@ def model_card(ctx: Context) -> Iterator[Violation]:
     for model in ctx.each("spec.models"):
         if not model.get("modelCardRef"):
             origin = "supplied" if model.get("supplier") else "in-house"
-            yield model.violation(f"{origin} model {model.name} has no model card; add "
-                                  "`modelCardRef:`", missing="modelCardRef")  # fmt: skip
+            yield model.violation(
+                f"{origin} model {model.name} has no model card; add `modelCardRef:`",
+                missing="modelCardRef",
+            )

@@ -25,8 +25,11 @@ def develops_system(ctx: Context) -> bool:
     title="The intended use names its users and what it must not be used for",
     severity="warning",
     controls=["A.9.4"],
-    eu_ai_act=[eu("Art. 3(12)-(13)", "high"), eu("Art. 13(3)(b)(i),(iii)", "high"),
-               eu("Annex IV §1(a)", "high")],
+    eu_ai_act=[
+        eu("Art. 3(12)-(13)", "high"),
+        eu("Art. 13(3)(b)(i),(iii)", "high"),
+        eu("Annex IV §1(a)", "high"),
+    ],
     nist_ai_rmf=["MAP 1.4", "MANAGE 1.1"],
     tags=["use"],
     rationale="""An intended purpose is only a boundary when it says who may use the system and
@@ -36,12 +39,17 @@ def develops_system(ctx: Context) -> bool:
         and `spec.purpose.outOfScopeUses` (uses it was not designed or validated for).""",
 )
 def intended_use_bounded(ctx: Context) -> Iterator[Violation]:
-    for field, what in (("intendedUsers", "who is meant to use the system"),
-                        ("outOfScopeUses", "uses the system is not meant for")):
+    for field, what in (
+        ("intendedUsers", "who is meant to use the system"),
+        ("outOfScopeUses", "uses the system is not meant for"),
+    ):
         value = ctx.get(f"spec.purpose.{field}")
         if value is None:
-            yield ctx.violation("spec.purpose", f"the intended use does not state {what}; add "
-                                f"`{field}:`", missing=field)
+            yield ctx.violation(
+                "spec.purpose",
+                f"the intended use does not state {what}; add `{field}:`",
+                missing=field,
+            )
         elif not value:
             yield ctx.violation(f"spec.purpose.{field}", f"`{field}` is empty; list {what}")
 
@@ -64,12 +72,17 @@ def intended_use_bounded(ctx: Context) -> Iterator[Violation]:
 )
 def foreseeable_misuse(ctx: Context) -> Iterator[Violation]:
     if ctx.get("spec.purpose.foreseeableMisuse") is None:
-        yield ctx.violation("spec.purpose", "no reasonably foreseeable misuse is documented for "
-                            "this high-risk system; add `foreseeableMisuse:`",
-                            missing="foreseeableMisuse")
+        yield ctx.violation(
+            "spec.purpose",
+            "no reasonably foreseeable misuse is documented for "
+            "this high-risk system; add `foreseeableMisuse:`",
+            missing="foreseeableMisuse",
+        )
     elif not ctx.get("spec.purpose.foreseeableMisuse"):
-        yield ctx.violation("spec.purpose.foreseeableMisuse", "`foreseeableMisuse` is empty for "
-                            "a high-risk system; list the misuses you can foresee")
+        yield ctx.violation(
+            "spec.purpose.foreseeableMisuse",
+            "`foreseeableMisuse` is empty for a high-risk system; list the misuses you can foresee",
+        )
 
 
 @rule(
@@ -88,8 +101,13 @@ def foreseeable_misuse(ctx: Context) -> Iterator[Violation]:
 )
 def responsible_use_policy(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.governance.responsibleUsePolicyRef"):
-        yield absent(ctx, "spec.governance", "responsibleUsePolicyRef", "no responsible-use "
-                      "policy or process is referenced; add `governance.responsibleUsePolicyRef:`")
+        yield absent(
+            ctx,
+            "spec.governance",
+            "responsibleUsePolicyRef",
+            "no responsible-use "
+            "policy or process is referenced; add `governance.responsibleUsePolicyRef:`",
+        )
 
 
 @rule(
@@ -109,11 +127,17 @@ def responsible_use_policy(ctx: Context) -> Iterator[Violation]:
 )
 def objectives_stated(ctx: Context) -> Iterator[Violation]:
     if ctx.get("spec.purpose.objectives") is None:
-        yield ctx.violation("spec.purpose", "no responsible-AI objectives are stated; add "
-                            "`objectives:` (fairness, robustness, privacy...)", missing="objectives")
+        yield ctx.violation(
+            "spec.purpose",
+            "no responsible-AI objectives are stated; add "
+            "`objectives:` (fairness, robustness, privacy...)",
+            missing="objectives",
+        )
     elif not ctx.get("spec.purpose.objectives"):
-        yield ctx.violation("spec.purpose.objectives", "`objectives` is empty; state what the "
-                            "system must achieve responsibly")
+        yield ctx.violation(
+            "spec.purpose.objectives",
+            "`objectives` is empty; state what the system must achieve responsibly",
+        )
 
 
 @rule(
@@ -133,8 +157,11 @@ def objectives_stated(ctx: Context) -> Iterator[Violation]:
 )
 def requirements_referenced(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.purpose.requirementsRef"):
-        yield ctx.violation("spec.purpose", "no requirements specification is referenced; add "
-                            "`requirementsRef:`", missing="requirementsRef")
+        yield ctx.violation(
+            "spec.purpose",
+            "no requirements specification is referenced; add `requirementsRef:`",
+            missing="requirementsRef",
+        )
 
 
 @rule(
@@ -159,5 +186,10 @@ def design_documented(ctx: Context) -> Iterator[Violation]:
     if ctx.get("spec.transparency.technicalDocumentationRef"):
         ctx.note("design accepted as part of transparency.technicalDocumentationRef")
         return
-    yield absent(ctx, "spec.transparency", "designDocumentationRef", "the system's design and "
-                  "development are not documented; add `transparency.designDocumentationRef:`")
+    yield absent(
+        ctx,
+        "spec.transparency",
+        "designDocumentationRef",
+        "the system's design and "
+        "development are not documented; add `transparency.designDocumentationRef:`",
+    )

@@ -21,12 +21,26 @@ from .facts import (
 )
 
 COMPARE: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
-}  # fmt: skip
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+}
 
-_A624_NIST = ["GOVERN 4.3", "MAP 2.3", "MEASURE 1.2", "MEASURE 2.1", "MEASURE 2.2", "MEASURE 2.5",
-              "MEASURE 2.6", "MEASURE 2.13", "MEASURE 4.1", "MANAGE 1.1", "MANAGE 2.2",
-              "MANAGE 4.2"]  # fmt: skip
+_A624_NIST = [
+    "GOVERN 4.3",
+    "MAP 2.3",
+    "MEASURE 1.2",
+    "MEASURE 2.1",
+    "MEASURE 2.2",
+    "MEASURE 2.5",
+    "MEASURE 2.6",
+    "MEASURE 2.13",
+    "MEASURE 4.1",
+    "MANAGE 1.1",
+    "MANAGE 2.2",
+    "MANAGE 4.2",
+]
 
 
 @fact
@@ -53,7 +67,9 @@ def generative_or_general_purpose(ctx: Context) -> bool:
     severity="error",
     controls=["A.6.2.4"],
     clauses=["9.1"],
-    eu_ai_act=eu_refs(("Art. 9(6)-(8)", "high"), ("Art. 15(1)-(3)", "high"), ("Annex IV §2(g)", "high")),
+    eu_ai_act=eu_refs(
+        ("Art. 9(6)-(8)", "high"), ("Art. 15(1)-(3)", "high"), ("Annex IV §2(g)", "high")
+    ),
     nist_ai_rmf=_A624_NIST,
     tags=["validation", "eu-ai-act"],
     applies=validated_stage,
@@ -65,15 +81,21 @@ def generative_or_general_purpose(ctx: Context) -> bool:
 )
 def validation_metrics(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.validation.metrics"):
-        yield missing_in_block(ctx, "validation", "metrics",
+        yield missing_in_block(
+            ctx,
+            "validation",
+            "metrics",
             "the system is validated or in use but no validation metrics "
-            "with thresholds are declared; add `validation.metrics:`"
-        )  # fmt: skip
+            "with thresholds are declared; add `validation.metrics:`",
+        )
         return
     for metric in ctx.each("spec.validation.metrics"):
         if metric.get("result") is None:
-            yield metric.violation(f"validation metric {metric.name} has a threshold but no measured "
-                                   "result; add `result:`", missing="result")  # fmt: skip
+            yield metric.violation(
+                f"validation metric {metric.name} has a threshold but no measured "
+                "result; add `result:`",
+                missing="result",
+            )
 
 
 @rule(
@@ -81,7 +103,9 @@ def validation_metrics(ctx: Context) -> Iterator[Violation]:
     title="Every measured validation result meets its threshold",
     severity="error",
     controls=["A.6.2.4"],
-    eu_ai_act=eu_refs(("Art. 9(6)-(8)", "high"), ("Art. 15(1)-(3)", "high"), ("Art. 17(1)(d)", "high")),
+    eu_ai_act=eu_refs(
+        ("Art. 9(6)-(8)", "high"), ("Art. 15(1)-(3)", "high"), ("Art. 17(1)(d)", "high")
+    ),
     nist_ai_rmf=_A624_NIST,
     tags=["validation", "eu-ai-act"],
     applies=has_measured_metrics,
@@ -93,14 +117,21 @@ def validation_metrics(ctx: Context) -> Iterator[Violation]:
 )
 def validation_thresholds(ctx: Context) -> Iterator[Violation]:
     for metric in ctx.each("spec.validation.metrics"):
-        result, threshold, op = metric.get("result"), metric.get("threshold"), metric.get("comparison")
+        result, threshold, op = (
+            metric.get("result"),
+            metric.get("threshold"),
+            metric.get("comparison"),
+        )
         if result is None or op not in COMPARE:
             continue
         if not COMPARE[op](result, threshold):
-            yield metric.violation(f"validation metric {metric.name} measured {result}, which "
-                                   f"misses its threshold ({op} {threshold}); improve the system "
-                                   "and re-measure, or record an approved exception",
-                                   field="result", because=[f"not {result} {op} {threshold}"])  # fmt: skip
+            yield metric.violation(
+                f"validation metric {metric.name} measured {result}, which "
+                f"misses its threshold ({op} {threshold}); improve the system "
+                "and re-measure, or record an approved exception",
+                field="result",
+                because=[f"not {result} {op} {threshold}"],
+            )
 
 
 def _last_significant_change(ctx: Context) -> tuple[_dt.date, str] | None:
@@ -132,21 +163,32 @@ def validation_fresh(ctx: Context) -> Iterator[Violation]:
     last = ctx.get("spec.validation.lastValidated")
     day = ctx.date(last)
     if day is None:
-        yield missing_in_block(ctx, "validation", "lastValidated",
+        yield missing_in_block(
+            ctx,
+            "validation",
+            "lastValidated",
             "the system is in use but the date of its last validation is "
-            "not recorded; add `validation.lastValidated:`"
-        )  # fmt: skip
+            "not recorded; add `validation.lastValidated:`",
+        )
         return
     due = due_by(ctx, last)
     if due is not None and due < ctx.today:
-        yield ctx.violation("spec.validation.lastValidated", f"the system was last validated on "
-                            f"{day}; re-validation was due by {due}; re-validate and update "
-                            "`lastValidated:`", because=[f"due {due} < today {ctx.today}"])  # fmt: skip
+        yield ctx.violation(
+            "spec.validation.lastValidated",
+            f"the system was last validated on "
+            f"{day}; re-validation was due by {due}; re-validate and update "
+            "`lastValidated:`",
+            because=[f"due {due} < today {ctx.today}"],
+        )
     change = _last_significant_change(ctx)
     if change is not None and change[0] > day:
-        yield ctx.violation("spec.validation.lastValidated", f"the system was last validated on "
-                            f"{day}, before the significant change {change[1]} of {change[0]}; "
-                            "re-validate the changed system", because=[f"{change[0]} > {day}"])  # fmt: skip
+        yield ctx.violation(
+            "spec.validation.lastValidated",
+            f"the system was last validated on "
+            f"{day}, before the significant change {change[1]} of {change[0]}; "
+            "re-validate the changed system",
+            because=[f"{change[0]} > {day}"],
+        )
 
 
 def _dated_latest(ctx: Context, tests: list[Item]) -> Item | None:
@@ -158,23 +200,32 @@ def _judge_tests(ctx: Context, tests: list[Item], kind: str) -> Iterator[Violati
     """The newest dated test of a kind must have passed and be within the review interval."""
     latest = _dated_latest(ctx, tests)
     if latest is None:
-        yield tests[0].violation(f"{kind} test {tests[0].name} has no date, so it cannot be told "
-                                 "whether it is current; add `date:`", missing="date")  # fmt: skip
+        yield tests[0].violation(
+            f"{kind} test {tests[0].name} has no date, so it cannot be told "
+            "whether it is current; add `date:`",
+            missing="date",
+        )
         return
     if latest.get("result") != "pass":
         result = latest.get("result")
         if result is None:
-            yield latest.violation(f"{kind} test {latest.name} records no result; add `result:`",
-                                   missing="result")  # fmt: skip
+            yield latest.violation(
+                f"{kind} test {latest.name} records no result; add `result:`", missing="result"
+            )
         else:
-            yield latest.violation(f"the latest {kind} test, {latest.name}, did not pass "
-                                   f"(result: {result}); fix the findings and re-test",
-                                   field="result")  # fmt: skip
+            yield latest.violation(
+                f"the latest {kind} test, {latest.name}, did not pass "
+                f"(result: {result}); fix the findings and re-test",
+                field="result",
+            )
     due = due_by(ctx, latest.get("date"))
     if due is not None and due < ctx.today:
-        yield latest.violation(f"the latest {kind} test, {latest.name}, dates from "
-                               f"{latest.get('date')} and was due again by {due}; re-test",
-                               field="date", because=[f"due {due} < today {ctx.today}"])  # fmt: skip
+        yield latest.violation(
+            f"the latest {kind} test, {latest.name}, dates from "
+            f"{latest.get('date')} and was due again by {due}; re-test",
+            field="date",
+            because=[f"due {due} < today {ctx.today}"],
+        )
 
 
 @rule(
@@ -182,7 +233,9 @@ def _judge_tests(ctx: Context, tests: list[Item], kind: str) -> Iterator[Violati
     title="A high-risk system is tested for robustness",
     severity="error",
     controls=["A.6.2.4"],
-    eu_ai_act=eu_refs(("Art. 15(1)-(3)", "high"), ("Art. 9(6)-(8)", "high"), ("Annex IV §2(g)", "high")),
+    eu_ai_act=eu_refs(
+        ("Art. 15(1)-(3)", "high"), ("Art. 9(6)-(8)", "high"), ("Annex IV §2(g)", "high")
+    ),
     nist_ai_rmf=_A624_NIST,
     tags=["validation", "robustness", "eu-ai-act"],
     applies=is_high_risk,
@@ -195,10 +248,13 @@ def _judge_tests(ctx: Context, tests: list[Item], kind: str) -> Iterator[Violati
 def robustness_tests(ctx: Context) -> Iterator[Violation]:
     tests = list(ctx.each("spec.validation.robustnessTests"))
     if not tests:
-        yield missing_in_block(ctx, "validation", "robustnessTests",
+        yield missing_in_block(
+            ctx,
+            "validation",
+            "robustnessTests",
             "this high-risk system records no robustness tests; test it "
-            "and add `validation.robustnessTests:`"
-        )  # fmt: skip
+            "and add `validation.robustnessTests:`",
+        )
         return
     yield from _judge_tests(ctx, tests, "robustness")
 
@@ -224,7 +280,8 @@ def security_tests(ctx: Context) -> Iterator[Violation]:
     if interacts_with_people(ctx):
         required.append("jailbreak")
     if processes_personal_data(ctx) or any(
-            ds.get("purpose") == "retrieval" for ds in ctx.get("spec.dataSources", ())):  # fmt: skip
+        ds.get("purpose") == "retrieval" for ds in ctx.get("spec.dataSources", ())
+    ):
         required.append("data-leakage")
     ctx.note(f"required security tests: {required}")
     tests = list(ctx.each("spec.validation.securityTests"))
@@ -232,13 +289,18 @@ def security_tests(ctx: Context) -> Iterator[Violation]:
         of_kind = [t for t in tests if t.get("type") == kind]
         if not of_kind:
             if tests:
-                yield ctx.violation("spec.validation.securityTests", f"no {kind} test is "
-                                    f"recorded; run one and add it with `type: {kind}`")  # fmt: skip
+                yield ctx.violation(
+                    "spec.validation.securityTests",
+                    f"no {kind} test is recorded; run one and add it with `type: {kind}`",
+                )
             else:
-                yield missing_in_block(ctx, "validation", "securityTests",
+                yield missing_in_block(
+                    ctx,
+                    "validation",
+                    "securityTests",
                     f"no {kind} test is recorded; run one and add it "
-                    f"under `validation.securityTests` with `type: {kind}`"
-                )  # fmt: skip
+                    f"under `validation.securityTests` with `type: {kind}`",
+                )
             continue
         yield from _judge_tests(ctx, of_kind, kind)
 
@@ -248,8 +310,9 @@ def security_tests(ctx: Context) -> Iterator[Violation]:
     title="The release in use was approved after validation",
     severity="error",
     controls=["A.6.2.5"],
-    eu_ai_act=eu_refs(("Art. 16, 43, 47, 48, 49", "medium"), ("Art. 26(1)", "medium"),
-                  ("Art. 17(1)(a)", "low")),
+    eu_ai_act=eu_refs(
+        ("Art. 16, 43, 47, 48, 49", "medium"), ("Art. 26(1)", "medium"), ("Art. 17(1)(a)", "low")
+    ),
     nist_ai_rmf=["MEASURE 2.5", "MEASURE 2.9"],
     tags=["deployment"],
     applies=in_operation,
@@ -262,25 +325,40 @@ def security_tests(ctx: Context) -> Iterator[Violation]:
 def release_approval(ctx: Context) -> Iterator[Violation]:
     approval = ctx.get("spec.validation.releaseApproval")
     if approval is None:
-        yield missing_in_block(ctx, "validation", "releaseApproval",
+        yield missing_in_block(
+            ctx,
+            "validation",
+            "releaseApproval",
             "the system is deployed but no release approval is recorded; "
-            "add `validation.releaseApproval:` with approver and date"
-        )  # fmt: skip
+            "add `validation.releaseApproval:` with approver and date",
+        )
         return
     if not approval.get("approver"):
-        yield ctx.violation("spec.validation.releaseApproval", "the release approval does not name "
-                            "who approved it; add `approver:`", missing="approver")  # fmt: skip
+        yield ctx.violation(
+            "spec.validation.releaseApproval",
+            "the release approval does not name who approved it; add `approver:`",
+            missing="approver",
+        )
     day = ctx.date(approval.get("date"))
     if day is None:
-        yield ctx.violation("spec.validation.releaseApproval", "the release approval is not dated; "
-                            "add `date:`", missing="date")  # fmt: skip
+        yield ctx.violation(
+            "spec.validation.releaseApproval",
+            "the release approval is not dated; add `date:`",
+            missing="date",
+        )
         return
     validated = ctx.date(ctx.get("spec.validation.lastValidated"))
     if day > ctx.today:
-        yield ctx.violation("spec.validation.releaseApproval.date", f"the release approval is dated "
-                            f"{day}, in the future; record the date it was actually given")  # fmt: skip
+        yield ctx.violation(
+            "spec.validation.releaseApproval.date",
+            f"the release approval is dated "
+            f"{day}, in the future; record the date it was actually given",
+        )
     elif validated is not None and day < validated:
-        yield ctx.violation("spec.validation.releaseApproval.date", f"the release was approved on "
-                            f"{day}, before the validation of {validated} it should rest on; "
-                            "approve the validated release again",
-                            because=[f"{day} < lastValidated {validated}"])  # fmt: skip
+        yield ctx.violation(
+            "spec.validation.releaseApproval.date",
+            f"the release was approved on "
+            f"{day}, before the validation of {validated} it should rest on; "
+            "approve the validated release again",
+            because=[f"{day} < lastValidated {validated}"],
+        )

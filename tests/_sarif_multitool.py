@@ -44,8 +44,10 @@ COMPLETED = "Analysis completed successfully"
 RULE_ID = re.compile(r"[A-Z]+[0-9]+")
 STALE_SECONDS = 24 * 3600  # a temporary install folder this old was left by a killed run
 ENV = {"DOTNET_CLI_TELEMETRY_OPTOUT": "1", "DOTNET_NOLOGO": "1"}
-NEEDS = ("Node.js and npm (e.g. `apt-get install nodejs npm`, or https://nodejs.org/) and access "
-         "to the npm registry")  # fmt: skip
+NEEDS = (
+    "Node.js and npm (e.g. `apt-get install nodejs npm`, or https://nodejs.org/) and access "
+    "to the npm registry"
+)
 
 
 class MultitoolUnavailable(Exception):
@@ -85,8 +87,12 @@ class Validation:
         head = f"{self.file.name} [{self.rule_kind}]"
         if not self.completed:
             return f"{head}: the validator did not complete:\n{self.output.strip()}"
-        return "\n".join([f"{head}: {len(self.errors)} errors, {len(self.warnings)} warnings",
-                          *(f"  {p}" for p in self.problems)])  # fmt: skip
+        return "\n".join(
+            [
+                f"{head}: {len(self.errors)} errors, {len(self.warnings)} warnings",
+                *(f"  {p}" for p in self.problems),
+            ]
+        )
 
 
 def pinned_version() -> str:
@@ -107,8 +113,9 @@ def _is_installed(folder: Path) -> bool:
 
 
 def _run(args: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, env={**os.environ, **ENV}, capture_output=True,
-                          text=True, timeout=timeout)  # fmt: skip
+    return subprocess.run(
+        args, cwd=cwd, env={**os.environ, **ENV}, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def _tail(text: str, lines: int = 30) -> str:
@@ -133,7 +140,8 @@ def install() -> Path:
     if missing:
         raise MultitoolUnavailable(
             f"cannot install {what} (Microsoft's SARIF validator): {' and '.join(missing)} not "
-            f"found on PATH. Install {NEEDS}, then run the tests again.")
+            f"found on PATH. Install {NEEDS}, then run the tests again."
+        )
     root = target.parent
     root.mkdir(parents=True, exist_ok=True)
     _remove_stale(root, target.name)
@@ -147,14 +155,18 @@ def install() -> Path:
         for name in PROJECT_FILES:
             shutil.copy2(PROJECT / name, work / name)
         # --ignore-scripts: the package's only script is `chmod u+x Sarif.Multitool`, done below.
-        npm = _run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund",
-                    "--no-update-notifier"], work, timeout=900)  # fmt: skip
+        npm = _run(
+            ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--no-update-notifier"],
+            work,
+            timeout=900,
+        )
         tool = work / EXECUTABLE
         if npm.returncode != 0 or not tool.is_file():
             raise MultitoolUnavailable(
                 f"`npm ci` could not install {what} (Microsoft's SARIF validator) from "
                 f"{PROJECT} (exit code {npm.returncode}). It needs {NEEDS}.\n"
-                f"{_tail(npm.stdout + npm.stderr)}")
+                f"{_tail(npm.stdout + npm.stderr)}"
+            )
         tool.chmod(tool.stat().st_mode | 0o100)
         probe = _run([str(tool), "--version"], work, timeout=120)
         said = probe.stdout + probe.stderr  # the version goes to stderr
@@ -163,7 +175,8 @@ def install() -> Path:
                 f"{what} was installed but does not run on this machine ({platform.system()} "
                 f"{platform.machine()}; Microsoft publishes it on npm for Linux x86-64, and it "
                 f"needs libicu). `{tool.name} --version` exited with {probe.returncode}:\n"
-                f"{_tail(said)}")
+                f"{_tail(said)}"
+            )
         (work / ".installed").write_text(said, "utf-8")
         try:
             work.rename(target)  # atomic; fails if another run has put its install there first
@@ -183,8 +196,11 @@ def _message(result: dict[str, Any], rule: dict[str, Any]) -> str:
     if template is None:
         return json.dumps(message)
     arguments = message.get("arguments", [])
-    return re.sub(r"\{(\d+)\}", lambda m: str(arguments[int(m[1])])
-                  if int(m[1]) < len(arguments) else m[0], template)  # fmt: skip
+    return re.sub(
+        r"\{(\d+)\}",
+        lambda m: str(arguments[int(m[1])]) if int(m[1]) < len(arguments) else m[0],
+        template,
+    )
 
 
 def _problems(log: dict[str, Any]) -> tuple[Problem, ...]:
@@ -196,12 +212,22 @@ def _problems(log: dict[str, Any]) -> tuple[Problem, ...]:
             index = result.get("ruleIndex", -1)
             rule = rules[index] if 0 <= index < len(rules) else by_id.get(result.get("ruleId"), {})
             # SARIF 3.27.10: no level means the rule's default level, else "warning".
-            level = result.get("level") or rule.get("defaultConfiguration", {}).get("level", "warning")
+            level = result.get("level") or rule.get("defaultConfiguration", {}).get(
+                "level", "warning"
+            )
             if level not in ("error", "warning"):
                 continue
-            region = (result.get("locations") or [{}])[0].get("physicalLocation", {}).get("region", {})
-            problems.append(Problem(level, str(result.get("ruleId", "?")), region.get("startLine"),
-                                    _message(result, rule)))  # fmt: skip
+            region = (
+                (result.get("locations") or [{}])[0].get("physicalLocation", {}).get("region", {})
+            )
+            problems.append(
+                Problem(
+                    level,
+                    str(result.get("ruleId", "?")),
+                    region.get("startLine"),
+                    _message(result, rule),
+                )
+            )
     return tuple(problems)
 
 
@@ -211,9 +237,25 @@ def validate(tool: Path, file: Path, rule_kind: str) -> Validation:
     assert rule_kind in RULE_KINDS, rule_kind
     with tempfile.TemporaryDirectory(prefix="sarif-validate-") as tmp:
         log_path = Path(tmp) / "validation.sarif"
-        done = _run([str(tool), "validate", "--rule-kind", rule_kind, "--level", "Error;Warning",
-                     "--config", str(CONFIG), "--log", "ForceOverwrite", "--output", str(log_path),
-                     str(file.resolve())], Path(tmp), timeout=600)  # fmt: skip
+        done = _run(
+            [
+                str(tool),
+                "validate",
+                "--rule-kind",
+                rule_kind,
+                "--level",
+                "Error;Warning",
+                "--config",
+                str(CONFIG),
+                "--log",
+                "ForceOverwrite",
+                "--output",
+                str(log_path),
+                str(file.resolve()),
+            ],
+            Path(tmp),
+            timeout=600,
+        )
         output = done.stdout + done.stderr
         try:
             log: dict[str, Any] = json.loads(log_path.read_text("utf-8-sig"))
@@ -221,9 +263,17 @@ def validate(tool: Path, file: Path, rule_kind: str) -> Validation:
             output += f"\n(no readable validation log: {exc})"
             log = {}
     invocations = [i for run in log.get("runs", []) for i in run.get("invocations", [])]
-    notifications = [n for i in invocations for key in ("toolConfigurationNotifications",
-                     "toolExecutionNotifications") for n in i.get(key, [])]  # fmt: skip
-    completed = (done.returncode == 0 and COMPLETED in output and bool(invocations)
-                 and all(i.get("executionSuccessful") is True for i in invocations)
-                 and not any(n.get("level") == "error" for n in notifications))  # fmt: skip
+    notifications = [
+        n
+        for i in invocations
+        for key in ("toolConfigurationNotifications", "toolExecutionNotifications")
+        for n in i.get(key, [])
+    ]
+    completed = (
+        done.returncode == 0
+        and COMPLETED in output
+        and bool(invocations)
+        and all(i.get("executionSuccessful") is True for i in invocations)
+        and not any(n.get("level") == "error" for n in notifications)
+    )
     return Validation(file, rule_kind, completed, _problems(log), output)

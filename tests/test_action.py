@@ -41,15 +41,20 @@ def load(path: Path) -> Any:
 
 
 def check_jsonschema(builtin: str, path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", builtin, str(path)],
-                          text=True, capture_output=True, timeout=120)  # fmt: skip
+    return subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", builtin, str(path)],
+        text=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 # -- 1. GitHub's schemas --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("builtin", "path"), [("vendor.github-actions", ACTION),
-                                               ("vendor.github-workflows", WORKFLOW)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("builtin", "path"), [("vendor.github-actions", ACTION), ("vendor.github-workflows", WORKFLOW)]
+)
 def test_files_match_githubs_schemas(builtin: str, path: Path) -> None:
     result = check_jsonschema(builtin, path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -95,9 +100,13 @@ def test_action_steps_reference_only_inputs_steps_and_outputs_that_exist() -> No
                 assert name in inputs, f"step {step.get('name')!r} uses undeclared input {name!r}"
                 used_inputs.add(name)
             for step_id in re.findall(r"\bsteps\.([\w-]+)\.", ref):
-                assert step_id in seen_ids, f"step {step.get('name')!r} reads step {step_id!r} before it runs"
+                assert step_id in seen_ids, (
+                    f"step {step.get('name')!r} reads step {step_id!r} before it runs"
+                )
         # Inputs reach scripts through env only: text pasted into a script could inject code.
-        assert not EXPR.search(step.get("run", "")), f"expression inside the script of {step.get('name')!r}"
+        assert not EXPR.search(step.get("run", "")), (
+            f"expression inside the script of {step.get('name')!r}"
+        )
         if "id" in step:
             seen_ids.add(step["id"])
     assert used_inputs == inputs, f"inputs never used: {sorted(inputs - used_inputs)}"
@@ -127,7 +136,9 @@ def test_example_workflow_uses_the_action_as_declared() -> None:
     for ref in expressions(workflow) + [s["if"] for s in steps if "if" in s]:
         for output in re.findall(rf"\bsteps\.{aims['id']}\.outputs\.([\w-]+)", ref):
             assert output in action["outputs"], output
-    upload = next(s for s in steps if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif@"))
+    upload = next(
+        s for s in steps if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif@")
+    )
     assert upload["with"]["sarif_file"] == "${{ steps.aims.outputs.sarif-file }}"
     assert upload["with"]["category"] == aims["with"]["category"]
     assert upload["if"].startswith("always()")
@@ -190,18 +201,31 @@ class Runner:
     def shell(self, step: Mapping[str, Any], step_id: str) -> dict[str, str]:
         output = self.temp / f"output-{step_id}"
         output.write_text("", "utf-8")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_", "AIMS_"))}
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_", "AIMS_"))
+        }
         env.update({k: self.substitute(str(v)) for k, v in step.get("env", {}).items()})
-        env.update(GITHUB_OUTPUT=str(output), GITHUB_STEP_SUMMARY=str(self.summary),
-                   RUNNER_TEMP=str(self.temp), RUNNER_OS="Linux", GITHUB_ACTION_PATH=str(ROOT),
-                   GITHUB_WORKSPACE=str(self.workspace), PIP_DISABLE_PIP_VERSION_CHECK="1",
-                   PIP_CONSTRAINT=str(LOCK))  # fmt: skip
+        env.update(
+            GITHUB_OUTPUT=str(output),
+            GITHUB_STEP_SUMMARY=str(self.summary),
+            RUNNER_TEMP=str(self.temp),
+            RUNNER_OS="Linux",
+            GITHUB_ACTION_PATH=str(ROOT),
+            GITHUB_WORKSPACE=str(self.workspace),
+            PIP_DISABLE_PIP_VERSION_CHECK="1",
+            PIP_CONSTRAINT=str(LOCK),
+        )
         script = self.temp / f"{step_id}.sh"
         script.write_text(step["run"], "utf-8")
         assert step["shell"] == "bash"
-        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-                              cwd=self.workspace, env=env, text=True, capture_output=True,
-                              timeout=900)  # fmt: skip
+        proc = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=self.workspace,
+            env=env,
+            text=True,
+            capture_output=True,
+            timeout=900,
+        )
         if proc.returncode != 0:
             self.failed = (step_id, proc.returncode, proc.stdout + proc.stderr)
         if step_id == "check":
@@ -216,9 +240,19 @@ class Runner:
 # Modules a pull request could add at the repository root, each shadowing what the action's Python
 # would import if the working directory were on its import path: the tool itself, its
 # dependencies, and what the install step runs (`-m venv`, `-m pip`).
-BAIT = ("aims_policy/__init__.py", "aims_policy/__main__.py", "yaml.py", "click.py",
-        "pyrsistent.py", "jsonschema.py", "venv.py", "pip/__init__.py", "pip/__main__.py",
-        "json.py", "runpy.py")  # fmt: skip
+BAIT = (
+    "aims_policy/__init__.py",
+    "aims_policy/__main__.py",
+    "yaml.py",
+    "click.py",
+    "pyrsistent.py",
+    "jsonschema.py",
+    "venv.py",
+    "pip/__init__.py",
+    "pip/__main__.py",
+    "json.py",
+    "runpy.py",
+)
 
 
 def plant_bait(workspace: Path) -> None:
@@ -226,9 +260,12 @@ def plant_bait(workspace: Path) -> None:
     for name in BAIT:
         path = workspace / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("import pathlib, sys\n"
-                        f"pathlib.Path(__file__).parent.joinpath('RAN-{name.replace('/', '-')}').touch()\n"
-                        "sys.exit(99)\n", "utf-8")  # fmt: skip
+        path.write_text(
+            "import pathlib, sys\n"
+            f"pathlib.Path(__file__).parent.joinpath('RAN-{name.replace('/', '-')}').touch()\n"
+            "sys.exit(99)\n",
+            "utf-8",
+        )
 
 
 def bait_that_ran(workspace: Path) -> list[str]:
@@ -250,8 +287,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     return temp, runner.outputs["install"]
 
 
-def run_action(tmp_path: Path, installed: tuple[Path, dict[str, str]], manifest: str,
-               config: str | None = None, bait: bool = False, **inputs: str) -> Runner:  # fmt: skip
+def run_action(
+    tmp_path: Path,
+    installed: tuple[Path, dict[str, str]],
+    manifest: str,
+    config: str | None = None,
+    bait: bool = False,
+    **inputs: str,
+) -> Runner:
     temp, install_outputs = installed
     workspace = tmp_path / "ws"
     (workspace / "manifests").mkdir(parents=True)
@@ -261,7 +304,9 @@ def run_action(tmp_path: Path, installed: tuple[Path, dict[str, str]], manifest:
         (workspace / ".aims-policy.yaml").write_text(config, "utf-8")
     (workspace / "manifests" / "system.yaml").write_text(manifest, "utf-8")
     for name in ("document-summariser", "organisation"):
-        shutil.copytree(ROOT / "manifests" / "evidence" / name, workspace / "manifests" / "evidence" / name)
+        shutil.copytree(
+            ROOT / "manifests" / "evidence" / name, workspace / "manifests" / "evidence" / name
+        )
     subprocess.run(["git", "init", "-q"], cwd=workspace, check=True)  # evidence root = repository
     runner = Runner(workspace, temp, {"paths": "manifests", **inputs})
     # The environment is installed already (module fixture): reuse it, run the rest.
@@ -272,17 +317,21 @@ def run_action(tmp_path: Path, installed: tuple[Path, dict[str, str]], manifest:
     return runner
 
 
-def test_install_step_gives_a_private_environment_with_aims_policy(installed: tuple[Path, dict[str, str]]) -> None:
+def test_install_step_gives_a_private_environment_with_aims_policy(
+    installed: tuple[Path, dict[str, str]],
+) -> None:
     temp, outputs = installed
     python = Path(outputs["python"])
     assert python.is_relative_to(temp) and python.exists()
-    version = subprocess.run([str(python), "-m", "aims_policy", "--version"], text=True,
-                             capture_output=True, check=True)  # fmt: skip
+    version = subprocess.run(
+        [str(python), "-m", "aims_policy", "--version"], text=True, capture_output=True, check=True
+    )
     assert version.stdout.startswith("aims-policy ")
 
 
 def test_action_on_a_manifest_with_gaps_writes_reports_and_fails(
-        tmp_path: Path, installed: tuple[Path, dict[str, str]]) -> None:  # fmt: skip
+    tmp_path: Path, installed: tuple[Path, dict[str, str]]
+) -> None:
     text = COMPLIANT.read_text("utf-8").replace("priya.raman@example.com", "TODO@example.com")
     runner = run_action(tmp_path, installed, text, category="aims-policy/manifests")
     assert runner.failed is not None and runner.failed[:2] == ("fail", 1), runner.failed
@@ -297,15 +346,20 @@ def test_action_on_a_manifest_with_gaps_writes_reports_and_fails(
     hits = [r for r in run["results"] if r["ruleId"] == "AIMS-TODO-001"]
     assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in hits] == [line]
     junit = ET.parse(runner.workspace / outputs["junit-file"]).getroot()
-    assert any(c.find("failure") is not None and "AIMS-TODO-001" in ET.tostring(c, "unicode")
-               for c in junit.iter("testcase"))  # fmt: skip
+    assert any(
+        c.find("failure") is not None and "AIMS-TODO-001" in ET.tostring(c, "unicode")
+        for c in junit.iter("testcase")
+    )
     assert "AIMS-TODO-001" in runner.summary.read_text("utf-8")
     # --format github: the finding is an annotation on the manifest line.
-    assert re.search(rf"^::error file=manifests/system.yaml,line={line},", runner.check_log, re.M), runner.check_log
+    assert re.search(
+        rf"^::error file=manifests/system.yaml,line={line},", runner.check_log, re.M
+    ), runner.check_log
 
 
 def test_no_code_from_the_checked_out_repository_runs(
-        tmp_path: Path, installed: tuple[Path, dict[str, str]]) -> None:  # fmt: skip
+    tmp_path: Path, installed: tuple[Path, dict[str, str]]
+) -> None:
     """A pull request that adds `yaml.py`, `click.py`, `aims_policy/`... at the repository root
     must not have them imported by the check (the install step is covered by the fixture)."""
     text = COMPLIANT.read_text("utf-8").replace("priya.raman@example.com", "TODO@example.com")
@@ -315,14 +369,23 @@ def test_no_code_from_the_checked_out_repository_runs(
     assert "AIMS-TODO-001" in runner.check_log
     # The bait is live: the same interpreter started the ordinary way imports it and stops.
     _, install_outputs = installed
-    plain = subprocess.run([install_outputs["python"], "-m", "aims_policy", "--version"],
-                           cwd=runner.workspace, capture_output=True, text=True, timeout=120)  # fmt: skip
+    plain = subprocess.run(
+        [install_outputs["python"], "-m", "aims_policy", "--version"],
+        cwd=runner.workspace,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert plain.returncode == 99
     assert bait_that_ran(runner.workspace) != []
 
 
-def test_action_on_a_compliant_manifest_passes(tmp_path: Path, installed: tuple[Path, dict[str, str]]) -> None:
-    runner = run_action(tmp_path, installed, COMPLIANT.read_text("utf-8"), **{"step-summary": "false"})
+def test_action_on_a_compliant_manifest_passes(
+    tmp_path: Path, installed: tuple[Path, dict[str, str]]
+) -> None:
+    runner = run_action(
+        tmp_path, installed, COMPLIANT.read_text("utf-8"), **{"step-summary": "false"}
+    )
     assert runner.failed is None, runner.failed
     assert runner.ran == ["check"]  # the failing step was skipped
     outputs = runner.action_outputs()
@@ -332,28 +395,43 @@ def test_action_on_a_compliant_manifest_passes(tmp_path: Path, installed: tuple[
     assert runner.summary.read_text("utf-8") == ""
 
 
-def test_action_passes_extra_arguments_and_fail_on(tmp_path: Path, installed: tuple[Path, dict[str, str]]) -> None:
+def test_action_passes_extra_arguments_and_fail_on(
+    tmp_path: Path, installed: tuple[Path, dict[str, str]]
+) -> None:
     text = COMPLIANT.read_text("utf-8").replace("priya.raman@example.com", "TODO@example.com")
-    runner = run_action(tmp_path, installed, text, **{"fail-on": "never", "args": "--ignore AIMS-TODO"})
+    runner = run_action(
+        tmp_path, installed, text, **{"fail-on": "never", "args": "--ignore AIMS-TODO"}
+    )
     assert runner.failed is None, runner.failed
-    sarif = json.loads((runner.workspace / runner.action_outputs()["sarif-file"]).read_text("utf-8"))
+    sarif = json.loads(
+        (runner.workspace / runner.action_outputs()["sarif-file"]).read_text("utf-8")
+    )
     assert not [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "AIMS-TODO-001"]
 
 
 def test_the_repositorys_configuration_decides_fail_on_and_category_unless_inputs_are_set(
-        tmp_path: Path, installed: tuple[Path, dict[str, str]]) -> None:  # fmt: skip
+    tmp_path: Path, installed: tuple[Path, dict[str, str]]
+) -> None:
     text = COMPLIANT.read_text("utf-8").replace("priya.raman@example.com", "TODO@example.com")
     config = "version: 1\nfail-on: never\noutput:\n  sarif-category: from-config\n"
     runner = run_action(tmp_path / "a", installed, text, config)
     assert runner.failed is None, runner.failed  # the configuration's fail-on: never
     assert runner.action_outputs()["exit-code"] == "0"
-    sarif = json.loads((runner.workspace / runner.action_outputs()["sarif-file"]).read_text("utf-8"))
+    sarif = json.loads(
+        (runner.workspace / runner.action_outputs()["sarif-file"]).read_text("utf-8")
+    )
     assert sarif["runs"][0]["automationDetails"]["id"] == "from-config/"
-    runner = run_action(tmp_path / "b", installed, text, config, **{"fail-on": "error", "category": "input"})
+    runner = run_action(
+        tmp_path / "b", installed, text, config, **{"fail-on": "error", "category": "input"}
+    )
     assert runner.failed is not None and runner.failed[:2] == ("fail", 1), runner.failed
-    sarif = json.loads((runner.workspace / runner.action_outputs()["sarif-file"]).read_text("utf-8"))
+    sarif = json.loads(
+        (runner.workspace / runner.action_outputs()["sarif-file"]).read_text("utf-8")
+    )
     assert sarif["runs"][0]["automationDetails"]["id"] == "input/"
     runner = run_action(tmp_path / "c", installed, text)  # no configuration, no inputs: defaults
     assert runner.failed is not None and runner.failed[:2] == ("fail", 1), runner.failed
-    sarif = json.loads((runner.workspace / runner.action_outputs()["sarif-file"]).read_text("utf-8"))
+    sarif = json.loads(
+        (runner.workspace / runner.action_outputs()["sarif-file"]).read_text("utf-8")
+    )
     assert sarif["runs"][0]["automationDetails"]["id"] == "aims-policy/"

@@ -79,7 +79,9 @@ def test_builtin_pack_every_rule_covered() -> None:
 # -- the custom example pack, end to end --------------------------------------------------------
 
 
-def test_example_pack_passes_with_full_coverage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_example_pack_passes_with_full_coverage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     example_pack(tmp_path)
     monkeypatch.chdir(tmp_path)
     result = aims("test", "--rules", "custom-pack", "--strict", "--coverage-min", "100")
@@ -91,40 +93,56 @@ def test_example_pack_passes_with_full_coverage(tmp_path: Path, monkeypatch: pyt
     ]
     assert "  ACME-REG-001      4     2     1     1  100.0%" in result.stdout
     assert "8 cases in 1 fixture file: 8 passed, 0 failed." in result.stdout
-    assert "2 rules; line coverage 100.0% (14/14 lines), minimum 100%." in result.stdout
+    assert "2 rules; line coverage 100.0% (20/20 lines), minimum 100%." in result.stdout
     # Only the named pack is under test: no built-in rule appears in the table.
     assert "AIMS-" not in result.stdout
 
 
-def test_failing_fixture_reported_with_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failing_fixture_reported_with_file_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pack = example_pack(tmp_path)
     fixtures = pack / "acme.fixtures.yaml"
     before = fixtures.read_text(encoding="utf-8")
     line = before.count("\n") + 1  # the appended case starts on the next line
-    fixtures.write_text(before + (
-        "  - rule: ACME-FIN-001\n"
-        "    name: a deliberately wrong expectation\n"
-        "    with: {metadata.x-cost-centre: CC-1234}\n"
-        "    expect: {fail: [metadata.x-cost-centre]}\n"), encoding="utf-8")  # fmt: skip
+    fixtures.write_text(
+        before
+        + (
+            "  - rule: ACME-FIN-001\n"
+            "    name: a deliberately wrong expectation\n"
+            "    with: {metadata.x-cost-centre: CC-1234}\n"
+            "    expect: {fail: [metadata.x-cost-centre]}\n"
+        ),
+        encoding="utf-8",
+    )
     monkeypatch.chdir(tmp_path)
     result = aims("test", "--rules", "custom-pack")
     assert result.exit_code == 1, result.stdout
     lines = result.stdout.splitlines()
-    assert lines[0] == (f"FAIL  custom-pack/acme.fixtures.yaml:{line}: ACME-FIN-001: "
-                        "a deliberately wrong expectation")  # fmt: skip
+    assert lines[0] == (
+        f"FAIL  custom-pack/acme.fixtures.yaml:{line}: ACME-FIN-001: "
+        "a deliberately wrong expectation"
+    )
     assert lines[1] == "      expected failed, got passed"
     assert "9 cases in 1 fixture file: 8 passed, 1 failed." in result.stdout
 
 
-def test_check_with_custom_pack_fires_the_custom_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_with_custom_pack_fires_the_custom_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     example_pack(tmp_path)
     write(tmp_path / "systems" / "invoice.yaml", MANIFEST)
     monkeypatch.chdir(tmp_path)
     result = aims("check", "--rules", "custom-pack", "--today", "2026-11-22", "systems")
     assert result.exit_code == 1, result.stdout
-    assert ("systems/invoice.yaml:5:3: warning ACME-FIN-001 'finance' is not a cost centre; "
-            "write CC- and four digits, e.g. CC-1234") in result.stdout  # fmt: skip
-    assert "systems/invoice.yaml:19:7: error ACME-REG-001 model M-ocr is not in the model registry" in result.stdout
+    assert (
+        "systems/invoice.yaml:5:3: warning ACME-FIN-001 'finance' is not a cost centre; "
+        "write CC- and four digits, e.g. CC-1234"
+    ) in result.stdout
+    assert (
+        "systems/invoice.yaml:19:7: error ACME-REG-001 model M-ocr is not in the model registry"
+        in result.stdout
+    )
     # Extension fields are accepted by the schema: no AIMS-SCH finding.
     assert "AIMS-SCH" not in result.stdout
     # Without the pack, nothing of it runs.
@@ -136,12 +154,15 @@ def test_rules_lists_a_directory_pack(tmp_path: Path) -> None:
     pack = example_pack(tmp_path)
     result = aims("rules", "--rules", str(pack))
     assert result.exit_code == 0
-    assert "ACME-FIN-001   warning  Systems in use are charged to a cost centre [A.4.2, 7.1]" in result.stdout
+    assert (
+        "ACME-FIN-001   warning  Systems in use are charged to a cost centre [A.4.2, 7.1]"
+        in result.stdout
+    )
 
 
 # -- line coverage ------------------------------------------------------------------------------
 
-BRANCHY = '''
+BRANCHY = """
     from aims_policy.engine import rule
 
 
@@ -152,7 +173,7 @@ BRANCHY = '''
             yield ctx.violation("metadata.x-flag", "a")
         elif value == "b":
             yield ctx.violation("metadata.x-flag", "b")
-'''
+"""
 
 BASE = """
     apiVersion: aims-policy/v1
@@ -170,7 +191,9 @@ def branchy_pack(tmp_path: Path) -> Path:
     pack = tmp_path / "org"
     write(pack / "flags.py", BRANCHY)
     write(pack / "base.yaml", BASE)
-    write(pack / "flags.fixtures.yaml", """
+    write(
+        pack / "flags.fixtures.yaml",
+        """
         base: base.yaml
         cases:
           - rule: ORG-COV-001
@@ -180,7 +203,8 @@ def branchy_pack(tmp_path: Path) -> Path:
             name: flag a fails
             with: {metadata.x-flag: a}
             expect: {fail: [metadata.x-flag]}
-    """)
+    """,
+    )
     return pack
 
 
@@ -202,11 +226,13 @@ def test_lines_never_executed_are_reported(tmp_path: Path, monkeypatch: pytest.M
 def test_executable_lines_and_tracer() -> None:
     from aims_policy.commands.test import LineTracer, executable_lines, line_ranges
 
+    # fmt: off
     def sample(x: int) -> int:
         if x > 1:
             return 1
         return [i for i in range(x)
-                if i > 5].count(0)  # fmt: skip
+                if i > 5].count(0)  # a statement over two lines: both are executable lines
+    # fmt: on
 
     first = sample.__code__.co_firstlineno
     assert executable_lines(sample.__code__) == {first + 1, first + 2, first + 3, first + 4}
@@ -220,14 +246,17 @@ def test_executable_lines_and_tracer() -> None:
 
 def test_strict_requires_every_outcome(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pack = branchy_pack(tmp_path)
-    write(pack / "more.py", '''
+    write(
+        pack / "more.py",
+        """
         from aims_policy.engine import rule
 
 
         @rule(id="ORG-COV-002", title="Untested", severity="note", rationale="r", remediation="m")
         def untested(ctx):
             return ()
-    ''')
+    """,
+    )
     monkeypatch.chdir(tmp_path)
     loose = aims("test", "--rules", "org")
     assert loose.exit_code == 0
@@ -246,18 +275,23 @@ def test_unusable_fixture_file_exits_2(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.chdir(tmp_path)
     result = aims("test", "--rules", "org")
     assert result.exit_code == 2
-    assert result.stdout.splitlines()[0].startswith("ERROR org/broken.fixtures.yaml: unusable fixture file: cannot read")
+    assert result.stdout.splitlines()[0].startswith(
+        "ERROR org/broken.fixtures.yaml: unusable fixture file: cannot read"
+    )
 
 
 def test_case_naming_an_unknown_rule_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pack = branchy_pack(tmp_path)
-    write(pack / "other.fixtures.yaml", """
+    write(
+        pack / "other.fixtures.yaml",
+        """
         base: base.yaml
         cases:
           - rule: ORG-NOPE-001
             name: a typo in the rule id
             expect: pass
-    """)
+    """,
+    )
     monkeypatch.chdir(tmp_path)
     result = aims("test", "--rules", "org")
     assert result.exit_code == 1
@@ -274,25 +308,30 @@ def test_broken_pack_module_exits_2(tmp_path: Path) -> None:
 
 # -- id collisions ------------------------------------------------------------------------------
 
-CLASH = '''
+CLASH = """
     from aims_policy.engine import rule
 
 
     @rule(id="{id}", title="Clash", severity="note", rationale="r", remediation="m")
     def clash(ctx):
         return ()
-'''
+"""
 
 
 def test_collision_with_builtin_is_an_error(tmp_path: Path) -> None:
     pack = write(tmp_path / "clash" / "own.py", CLASH.format(id="AIMS-OWN-001")).parent
     write(tmp_path / "systems" / "s.yaml", MANIFEST)
-    for command in (["check", "--rules", str(pack), str(tmp_path / "systems")],
-                    ["test", "--rules", str(pack)], ["rules", "--rules", str(pack)]):  # fmt: skip
+    for command in (
+        ["check", "--rules", str(pack), str(tmp_path / "systems")],
+        ["test", "--rules", str(pack)],
+        ["rules", "--rules", str(pack)],
+    ):
         result = aims(*command)
         assert result.exit_code == 2, command
-        assert ("aims-policy: error: rule id AIMS-OWN-001 is defined twice (builtin and clash); "
-                "rule ids must be unique") in result.stderr  # fmt: skip
+        assert (
+            "aims-policy: error: rule id AIMS-OWN-001 is defined twice (builtin and clash); "
+            "rule ids must be unique"
+        ) in result.stderr
 
 
 def test_collision_between_two_packs_is_an_error(tmp_path: Path) -> None:
@@ -309,15 +348,21 @@ def test_collision_between_two_packs_is_an_error(tmp_path: Path) -> None:
 def fake_distribution(site: Path) -> None:
     """An installed distribution without installing anything: a *.dist-info directory with an
     entry point, and the package it names, on a directory we put on sys.path."""
-    write(site / "acme_aims_pack-1.0.dist-info" / "METADATA",
-          "Metadata-Version: 2.1\nName: acme-aims-pack\nVersion: 1.0\n")  # fmt: skip
-    write(site / "acme_aims_pack-1.0.dist-info" / "entry_points.txt",
-          "[aims_policy.packs]\nacme = acme_aims_pack\n")  # fmt: skip
+    write(
+        site / "acme_aims_pack-1.0.dist-info" / "METADATA",
+        "Metadata-Version: 2.1\nName: acme-aims-pack\nVersion: 1.0\n",
+    )
+    write(
+        site / "acme_aims_pack-1.0.dist-info" / "entry_points.txt",
+        "[aims_policy.packs]\nacme = acme_aims_pack\n",
+    )
     shutil.copytree(EXAMPLE_PACK, site / "acme_aims_pack")
     write(site / "acme_aims_pack" / "__init__.py", '"""Example Co rule pack."""\n')
 
 
-def test_installed_pack_is_loaded_only_when_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_installed_pack_is_loaded_only_when_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake_distribution(tmp_path / "site")
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     for name in [m for m in sys.modules if m.startswith("acme_aims_pack")]:
@@ -337,7 +382,9 @@ def test_installed_pack_is_loaded_only_when_named(tmp_path: Path, monkeypatch: p
     assert "acme_aims_pack" in sys.modules
 
     write(tmp_path / "systems" / "s.yaml", MANIFEST)
-    checked = aims("check", "--rule-pack", "acme", "--today", "2026-11-22", str(tmp_path / "systems"))
+    checked = aims(
+        "check", "--rule-pack", "acme", "--today", "2026-11-22", str(tmp_path / "systems")
+    )
     assert "ACME-FIN-001" in checked.stdout
 
     tested = aims("test", "--rule-pack", "acme", "--strict")
@@ -358,18 +405,34 @@ def test_installed_pack_is_loaded_only_when_named(tmp_path: Path, monkeypatch: p
 # -- JUnit --------------------------------------------------------------------------------------
 
 
-def test_junit_is_valid_and_reports_each_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_junit_is_valid_and_reports_each_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import xmlschema
 
     pack = example_pack(tmp_path)
     fixtures = pack / "acme.fixtures.yaml"
-    fixtures.write_text(fixtures.read_text(encoding="utf-8") + (
-        "  - rule: ACME-REG-001\n"
-        "    name: wrong on purpose\n"
-        "    expect: {fail: [spec.models]}\n"), encoding="utf-8")  # fmt: skip
+    fixtures.write_text(
+        fixtures.read_text(encoding="utf-8")
+        + (
+            "  - rule: ACME-REG-001\n"
+            "    name: wrong on purpose\n"
+            "    expect: {fail: [spec.models]}\n"
+        ),
+        encoding="utf-8",
+    )
     monkeypatch.chdir(tmp_path)
-    result = aims("test", "--rules", "custom-pack", "--format", "junit", "--coverage-min", "50",
-                  "--junit", "out.xml")  # fmt: skip
+    result = aims(
+        "test",
+        "--rules",
+        "custom-pack",
+        "--format",
+        "junit",
+        "--coverage-min",
+        "50",
+        "--junit",
+        "out.xml",
+    )
     assert result.exit_code == 1
     assert (tmp_path / "out.xml").read_text(encoding="utf-8") == result.stdout
     xmlschema.XMLSchema(str(JUNIT_XSD)).validate(str(tmp_path / "out.xml"))
@@ -380,20 +443,28 @@ def test_junit_is_valid_and_reports_each_case(tmp_path: Path, monkeypatch: pytes
     cases = suites[0].findall("testcase")
     assert len(cases) == 9
     failed = [c for c in cases if c.find("failure") is not None]
-    assert [(c.get("classname"), c.get("name")) for c in failed] == [("ACME-REG-001", "wrong on purpose")]
+    assert [(c.get("classname"), c.get("name")) for c in failed] == [
+        ("ACME-REG-001", "wrong on purpose")
+    ]
     failure = failed[0].find("failure")
     assert failure is not None
     assert failure.get("message") == "expected failed, got passed"
-    assert failure.text == "custom-pack/acme.fixtures.yaml:37: ACME-REG-001: wrong on purpose\nexpected failed, got passed"
+    assert (
+        failure.text
+        == "custom-pack/acme.fixtures.yaml:37: ACME-REG-001: wrong on purpose\nexpected failed, got passed"
+    )
     coverage = {p.get("name"): p.get("value") for p in suites[1].iter("property")}
-    assert coverage == {"line-coverage-percent": "100.0", "lines-executed": "14", "lines": "14"}
+    assert coverage == {"line-coverage-percent": "100.0", "lines-executed": "20", "lines": "20"}
     assert [c.get("name") for c in suites[1].findall("testcase")] == [
-        "fixture coverage", "fixture coverage", "line coverage >= 50%"]
+        "fixture coverage",
+        "fixture coverage",
+        "line coverage >= 50%",
+    ]
 
 
 # -- cross-manifest rules -----------------------------------------------------------------------
 
-SET_RULE = '''
+SET_RULE = """
     from aims_policy.engine import Violation, set_rule
 
 
@@ -412,14 +483,16 @@ SET_RULE = '''
             if team in seen:
                 yield entry.system, Violation(("metadata", "x-team"), "taken", location=where)
             seen[team] = entry
-'''
+"""
 
 
 def test_cross_manifest_rule_fixtures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pack = tmp_path / "org"
     write(pack / "teams.py", SET_RULE)
     write(pack / "base.yaml", BASE)
-    write(pack / "teams.fixtures.yaml", """
+    write(
+        pack / "teams.fixtures.yaml",
+        """
         base: base.yaml
         cases:
           - rule: ORG-SET-001
@@ -439,7 +512,8 @@ def test_cross_manifest_rule_fixtures(tmp_path: Path, monkeypatch: pytest.Monkey
           - rule: ORG-SET-001
             name: no manifests listed
             expect: pass
-    """)
+    """,
+    )
     monkeypatch.chdir(tmp_path)
     result = aims("test", "--rules", "org")
     assert result.exit_code == 1
@@ -454,7 +528,7 @@ def test_cross_manifest_rule_fixtures(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "  ORG-SET-001  lines never executed: org/teams.py:15" in result.stdout
 
 
-FOLD_RULE = '''
+FOLD_RULE = """
     from aims_policy.engine import Violation, set_rule
 
 
@@ -479,7 +553,7 @@ FOLD_RULE = '''
         def findings(self):
             for system, where in self.clashes:
                 yield system, Violation(("metadata", "x-team"), "taken", location=where)
-'''
+"""
 
 
 def test_cross_manifest_rule_as_a_fold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -488,7 +562,9 @@ def test_cross_manifest_rule_as_a_fold(tmp_path: Path, monkeypatch: pytest.Monke
     pack = tmp_path / "org"
     write(pack / "teams.py", FOLD_RULE)
     write(pack / "base.yaml", BASE)
-    write(pack / "teams.fixtures.yaml", """
+    write(
+        pack / "teams.fixtures.yaml",
+        """
         base: base.yaml
         cases:
           - rule: ORG-SET-002
@@ -497,7 +573,8 @@ def test_cross_manifest_rule_as_a_fold(tmp_path: Path, monkeypatch: pytest.Monke
               - with: {metadata.x-team: a}
               - with: {metadata.x-team: a, metadata.name: t}
             expect: {fail: ["manifests[1].metadata.x-team"]}
-    """)
+    """,
+    )
     monkeypatch.chdir(tmp_path)
     result = aims("test", "--rules", "org")
     assert result.exit_code == 0, result.stdout
@@ -506,14 +583,27 @@ def test_cross_manifest_rule_as_a_fold(tmp_path: Path, monkeypatch: pytest.Monke
     base = textwrap.dedent(BASE).lstrip("\n")
     write(tmp_path / "a.yaml", base.replace("{name: s}", "{name: a, x-team: red}"))
     write(tmp_path / "b.yaml", base.replace("{name: s}", "{name: b, x-team: red}"))
-    checked = aims("check", "a.yaml", "b.yaml", "--rules", "org", "--select", "ORG-", "--today",
-                   "2026-11-22", "--fail-on", "note")  # fmt: skip
+    checked = aims(
+        "check",
+        "a.yaml",
+        "b.yaml",
+        "--rules",
+        "org",
+        "--select",
+        "ORG-",
+        "--today",
+        "2026-11-22",
+        "--fail-on",
+        "note",
+    )
     assert checked.exit_code == 1
     # `x-team` starts in column 21 of line 3: "metadata: {name: b, x-team: red}"
     assert checked.stdout.splitlines()[0] == "b.yaml:3:21: note ORG-SET-002 taken"
 
 
-def test_a_fold_that_raises_is_an_engine_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_fold_that_raises_is_an_engine_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write(tmp_path / "org" / "teams.py", FOLD_RULE)
     base = textwrap.dedent(BASE).lstrip("\n")
     write(tmp_path / "a.yaml", base.replace("{name: s}", "{name: a, x-team: boom}"))
@@ -529,24 +619,31 @@ def test_a_fold_that_raises_is_an_engine_error(tmp_path: Path, monkeypatch: pyte
 def test_the_documented_fold_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """docs/custom-rules.md's cross-manifest example, run as written."""
     doc = (REPO / "docs" / "custom-rules.md").read_text(encoding="utf-8")
-    section = doc[doc.index("#### Rules across manifests"):]
-    code = section[section.index("```python\n") + 10:]
-    write(tmp_path / "acme" / "costs.py", code[:code.index("```")])
+    section = doc[doc.index("#### Rules across manifests") :]
+    code = section[section.index("```python\n") + 10 :]
+    write(tmp_path / "acme" / "costs.py", code[: code.index("```")])
     base = textwrap.dedent(BASE).lstrip("\n")
     for name, centre in (("a", "CC-1"), ("b", "CC-2"), ("c", "CC-1")):
-        write(tmp_path / f"{name}.yaml", base.replace("{name: s}", f"{{name: {name}, x-cost-centre: {centre}}}"))
+        write(
+            tmp_path / f"{name}.yaml",
+            base.replace("{name: s}", f"{{name: {name}, x-cost-centre: {centre}}}"),
+        )
     monkeypatch.chdir(tmp_path)
     checked = aims("check", ".", "--rules", "acme", "--select", "ACME-", "--today", "2026-11-22")
     assert checked.exit_code == 0  # a warning does not fail the run by default
     # "metadata: {name: c, x-cost-centre: CC-1}": the key starts in column 21
-    assert checked.stdout.splitlines()[0] == ("c.yaml:3:21: warning ACME-SET-001 cost centre "
-                                              "already used by system a; give this system its own")
+    assert checked.stdout.splitlines()[0] == (
+        "c.yaml:3:21: warning ACME-SET-001 cost centre "
+        "already used by system a; give this system its own"
+    )
 
 
 def test_pack_modules_share_helpers_with_relative_imports(tmp_path: Path) -> None:
     pack = tmp_path / "org"
     write(pack / "_common.py", 'PREFIX = "ORG"\n')  # underscore: a helper, not searched for rules
-    write(pack / "named.py", '''
+    write(
+        pack / "named.py",
+        """
         from aims_policy.engine import rule
 
         from . import _common
@@ -556,7 +653,8 @@ def test_pack_modules_share_helpers_with_relative_imports(tmp_path: Path) -> Non
               rationale="r", remediation="m")
         def helped(ctx):
             return ()
-    ''')
+    """,
+    )
     result = aims("rules", "--rules", str(pack))
     assert result.exit_code == 0, result.stderr
     assert "ORG-HLP-001    note     Uses a helper []" in result.stdout

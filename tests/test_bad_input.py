@@ -74,8 +74,12 @@ def check(*args: str) -> Run:
 
 
 def check_subprocess(*args: str) -> Run:
-    done = subprocess.run([str(SCRIPT), "check", "--today", TODAY, "--no-color", *args],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [str(SCRIPT), "check", "--today", TODAY, "--no-color", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     run = Run(done.returncode, done.stdout, done.stderr)
     assert "Traceback" not in run.stdout + run.stderr
     return run
@@ -173,7 +177,11 @@ def test_tags_are_refused_and_nothing_runs(value: str, where: str, fragment: str
 
 
 def test_alias_bomb() -> None:
-    lines = ["apiVersion: aims-policy/v1", "kind: AISystem", 'x-a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']  # fmt: skip
+    lines = [
+        "apiVersion: aims-policy/v1",
+        "kind: AISystem",
+        'x-a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ]
     previous = "a"
     for level in "bcdefghi":
         lines.append(f"x-{level}: &{level} [" + ",".join([f"*{previous}"] * 9) + "]")
@@ -232,8 +240,13 @@ def test_non_utf8_file() -> None:
 
 def test_scalar_at_the_root() -> None:
     write("scalar.yaml", "just some text\n")
-    one_error(check("scalar.yaml"), "scalar.yaml", "1:1", "the document is a single value",
-              "a manifest is a mapping")  # fmt: skip
+    one_error(
+        check("scalar.yaml"),
+        "scalar.yaml",
+        "1:1",
+        "the document is a single value",
+        "a manifest is a mapping",
+    )
 
 
 def test_list_at_the_root() -> None:
@@ -251,12 +264,27 @@ def test_complex_key() -> None:
 @pytest.mark.parametrize(
     ("name", "text", "where", "fragment"),
     [
-        ("nan.yaml", "kind: AISystem\nspec:\n  score: .nan\n", "3:10", ".nan (infinity or NaN) is not allowed"),
+        (
+            "nan.yaml",
+            "kind: AISystem\nspec:\n  score: .nan\n",
+            "3:10",
+            ".nan (infinity or NaN) is not allowed",
+        ),
         ("inf.yaml", "kind: AISystem\nspec:\n  score: -.inf\n", "3:10", "-.inf (infinity or NaN)"),
-        ("nan.json", '{"kind": "AISystem",\n "spec": {"score": NaN}}', "2:20", "NaN is not a number in JSON"),
-        ("inf.json", '{"kind": "AISystem",\n "spec": {"score": Infinity}}', "2:20", "Infinity is not a number in JSON"),
+        (
+            "nan.json",
+            '{"kind": "AISystem",\n "spec": {"score": NaN}}',
+            "2:20",
+            "NaN is not a number in JSON",
+        ),
+        (
+            "inf.json",
+            '{"kind": "AISystem",\n "spec": {"score": Infinity}}',
+            "2:20",
+            "Infinity is not a number in JSON",
+        ),
     ],
-)  # fmt: skip
+)
 def test_nan_and_infinity(name: str, text: str, where: str, fragment: str) -> None:
     write(name, text)
     run = check(name, "good.yaml")
@@ -280,7 +308,10 @@ def test_a_number_that_overflows_to_infinity_is_refused() -> None:
 
 
 def test_a_metric_threshold_of_nan_is_refused_where_a_number_is_expected() -> None:
-    text = MINIMAL + "  validation:\n    metrics:\n      - id: acc\n        threshold: .NaN\n        comparison: '>='\n"  # fmt: skip
+    text = (
+        MINIMAL
+        + "  validation:\n    metrics:\n      - id: acc\n        threshold: .NaN\n        comparison: '>='\n"
+    )
     write("metric.yaml", text)
     one_error(check("metric.yaml"), "metric.yaml", "19:20", ".NaN (infinity or NaN) is not allowed")
 
@@ -328,8 +359,13 @@ def test_an_explicit_non_manifest_is_an_error_unless_skipped() -> None:
 def test_unknown_api_version_is_an_error_never_a_silent_skip() -> None:
     write("v9.yaml", MINIMAL.replace("aims-policy/v1", "aims-policy/v9"))
     run = check("v9.yaml", "good.yaml")
-    one_error(run, "v9.yaml", "1:1", "apiVersion 'aims-policy/v9' is not one this aims-policy",
-              "write apiVersion: aims-policy/v1")  # fmt: skip
+    one_error(
+        run,
+        "v9.yaml",
+        "1:1",
+        "apiVersion 'aims-policy/v9' is not one this aims-policy",
+        "write apiVersion: aims-policy/v1",
+    )
     good_still_checked(run)
     # the same when found by searching a directory, where non-manifests are skipped silently
     write("dir/v9.yaml", MINIMAL.replace("aims-policy/v1", "aims-policy/v9"))
@@ -374,11 +410,16 @@ def test_wrong_types_and_missing_fields_are_findings_at_the_field() -> None:
         'types.yaml:8:5: error AIMS-SCH-003 spec.owner.email must be text, not ["ann@example.com"] [7.5.2]',
         "types.yaml:9:3: error AIMS-SCH-002 spec.purpose is missing required field 'intendedUse'; add it [7.5.2]",
         "types.yaml:12:5: error AIMS-SCH-003 spec.classification.riskLevel is 3, which is not one of: low, medium, high, critical [7.5.2]",
-    ]  # fmt: skip
+    ]
 
 
 def test_an_empty_section_is_a_finding() -> None:
-    write("empty-section.yaml", MINIMAL.replace("  purpose:\n    intendedUse: Summarise internal documents\n", "  purpose:\n"))  # fmt: skip
+    write(
+        "empty-section.yaml",
+        MINIMAL.replace(
+            "  purpose:\n    intendedUse: Summarise internal documents\n", "  purpose:\n"
+        ),
+    )
     run = check("empty-section.yaml")
     assert run.code == 1
     assert run.about("empty-section.yaml") == [
@@ -391,13 +432,20 @@ def test_unknown_key_with_did_you_mean() -> None:
     run = check("typo.yaml", "--format", "json")
     assert run.code == 1
     report = json.loads(run.stdout)
-    found = {(f["rule"], f["location"]["line"], f["location"]["column"], f["message"])
-             for f in report["findings"]}  # fmt: skip
+    found = {
+        (f["rule"], f["location"]["line"], f["location"]["column"], f["message"])
+        for f in report["findings"]
+    }
     assert found == {
-        ("AIMS-SCH-001", 6, 3, "unknown field 'ownr' in spec; did you mean 'owner'? "
-         "(prefix organisation-specific fields with 'x-')"),
+        (
+            "AIMS-SCH-001",
+            6,
+            3,
+            "unknown field 'ownr' in spec; did you mean 'owner'? "
+            "(prefix organisation-specific fields with 'x-')",
+        ),
         ("AIMS-SCH-002", 5, 1, "spec is missing required field 'owner'; add it"),
-    }  # fmt: skip
+    }
 
 
 def test_several_bad_files_and_a_good_one_in_one_run() -> None:
@@ -408,8 +456,12 @@ def test_several_bad_files_and_a_good_one_in_one_run() -> None:
     run = check("a-syntax.yaml", "b-empty.yaml", "c-binary.json", "d-date.yaml", "good.yaml")
     assert run.code == 2
     assert [line.split(":")[0] for line in run.lines[:-1] if line] == [
-        "a-syntax.yaml", "b-empty.yaml", "c-binary.json", "d-date.yaml", "good.yaml"
-    ]  # fmt: skip
+        "a-syntax.yaml",
+        "b-empty.yaml",
+        "c-binary.json",
+        "d-date.yaml",
+        "good.yaml",
+    ]
     assert run.lines[-1] == (
         "5 files, 2 systems checked: 2 errors, 0 warnings, 0 notes; 3 problems stopped checks (exit 2)"
     )

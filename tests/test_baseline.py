@@ -34,13 +34,28 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def invoke(*args: str) -> Result:
     """The CLI with only the test pack (so built-in rule changes do not move expectations)."""
-    return CliRunner().invoke(cli, [*args, "--no-config", "--rules", "testpack", "--select", "TST",
-                                    "--select", "AIMS-EXC", "--today", TODAY])  # fmt: skip
+    return CliRunner().invoke(
+        cli,
+        [
+            *args,
+            "--no-config",
+            "--rules",
+            "testpack",
+            "--select",
+            "TST",
+            "--select",
+            "AIMS-EXC",
+            "--today",
+            TODAY,
+        ],
+    )
 
 
 def states(result: Result) -> dict[tuple[str, str], str]:
     document = json.loads(result.stdout)
-    return {(f["identity"]["system"], f["identity"]["path"]): f["state"] for f in document["findings"]}
+    return {
+        (f["identity"]["system"], f["identity"]["path"]): f["state"] for f in document["findings"]
+    }
 
 
 def test_baseline_records_open_findings_sorted_and_deterministic(repo: Path) -> None:
@@ -67,8 +82,10 @@ def test_baseline_records_open_findings_sorted_and_deterministic(repo: Path) -> 
         "file": "manifests/credit-scoring.yaml",
     }
     assert len(entries[0]["fingerprint"]) == 32
-    assert invoke("baseline", "manifests", "-o", "base.json").stdout == \
-        "wrote 14 findings to base.json (0 added, 0 removed)\n"  # fmt: skip
+    assert (
+        invoke("baseline", "manifests", "-o", "base.json").stdout
+        == "wrote 14 findings to base.json (0 added, 0 removed)\n"
+    )
     assert (repo / "base.json").read_bytes() == first
 
 
@@ -77,7 +94,9 @@ def test_check_with_a_baseline_reports_baselined_findings_and_passes(repo: Path)
     result = invoke("check", "manifests", "--baseline", "base.json")
     assert result.exit_code == 0, result.output
     assert "0 errors, 0 warnings, 0 notes, 14 baselined" in result.stdout
-    document = json.loads(invoke("check", "manifests", "--baseline", "base.json", "--format", "json").stdout)
+    document = json.loads(
+        invoke("check", "manifests", "--baseline", "base.json", "--format", "json").stdout
+    )
     suppression = document["findings"][0]["suppression"]
     assert suppression["kind"] == "baseline" and "base.json" in suppression["justification"]
     assert {f["state"] for f in document["findings"]} == {"baselined"}
@@ -108,7 +127,8 @@ def test_a_new_risk_inserted_above_the_baselined_ones_is_new_and_only_it(repo: P
     assert result.exit_code == 1
     found = states(result)
     assert [key for key, state in found.items() if state == "open"] == [
-        ("credit-scoring", "spec.risks[R-0].x-reviewed")]  # fmt: skip
+        ("credit-scoring", "spec.risks[R-0].x-reviewed")
+    ]
     assert sum(state == "baselined" for state in found.values()) == 14
     text = invoke("check", "manifests", "--baseline", "base.json").stdout
     assert "error TST-RSK-001 risk R-0 is not marked reviewed" in text
@@ -121,8 +141,10 @@ def test_fixing_a_finding_is_reported_and_recreating_the_baseline_shrinks_it(rep
     insert_after(manifest, "    - id: R-3", "      x-reviewed: true\n")
     result = invoke("check", "manifests", "--baseline", "base.json")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[-1] == \
-        "1 baselined finding fixed; re-create the baseline to shrink it (base.json)"  # fmt: skip
+    assert (
+        result.stdout.splitlines()[-1]
+        == "1 baselined finding fixed; re-create the baseline to shrink it (base.json)"
+    )
     result = invoke("baseline", "manifests", "-o", "base.json")
     assert result.stdout == "wrote 13 findings to base.json (0 added, 1 removed)\n"
     identities = [e["identity"] for e in json.loads((repo / "base.json").read_text())["entries"]]
@@ -147,24 +169,31 @@ def test_entries_out_of_sight_are_not_fixed(repo: Path, kind: str) -> None:
     # ... while a finding fixed in a system checked, under a rule evaluated, still counts.
     insert_after(repo / "manifests" / MANIFEST, "    - id: R-3", "      x-reviewed: true\n")
     fixed = invoke("check", f"manifests/{MANIFEST}", "--baseline", "base.json")
-    assert fixed.stdout.splitlines()[-1] == \
-        "1 baselined finding fixed; re-create the baseline to shrink it (base.json)"  # fmt: skip
+    assert (
+        fixed.stdout.splitlines()[-1]
+        == "1 baselined finding fixed; re-create the baseline to shrink it (base.json)"
+    )
 
 
 def test_a_previous_sarif_file_is_accepted_as_a_baseline(repo: Path) -> None:
-    add_exceptions(repo / "manifests" / MANIFEST, """\
+    add_exceptions(
+        repo / "manifests" / MANIFEST,
+        """\
     - rule: TST-SYS-001
       justification: Approval board meets in January.
       approver: Aylin Demir
       expires: 2027-01-31
-""")
+""",
+    )
     first = invoke("check", "manifests", "--sarif", "previous.sarif")
     assert first.exit_code == 1
     sarif = json.loads((repo / "previous.sarif").read_text())
     results = sarif["runs"][0]["results"]
     suppressed = [r for r in results if r.get("suppressions")]
     assert [r["ruleId"] for r in suppressed] == ["TST-SYS-001"]  # the waived finding
-    assert suppressed[0]["suppressions"][0]["justification"].startswith("Approval board meets in January.")
+    assert suppressed[0]["suppressions"][0]["justification"].startswith(
+        "Approval board meets in January."
+    )
     loaded = baseline.load(str(repo / "previous.sarif"))
     assert len(loaded.fingerprints) == 13  # suppressed results do not count
 
@@ -172,30 +201,50 @@ def test_a_previous_sarif_file_is_accepted_as_a_baseline(repo: Path) -> None:
     result = invoke("check", "manifests", "--baseline", "previous.sarif", "--format", "json")
     found = states(result)
     assert [key for key, state in found.items() if state == "open"] == [
-        ("credit-scoring", "spec.risks[R-0].x-reviewed")]  # fmt: skip
+        ("credit-scoring", "spec.risks[R-0].x-reviewed")
+    ]
     assert found[("credit-scoring", "metadata.x-approved")] == "waived"
     assert sum(state == "baselined" for state in found.values()) == 13
 
 
 def test_sarif_results_with_suppressions_are_not_a_baseline(tmp_path: Path) -> None:
     key = baseline.SARIF_FINGERPRINT
-    log = {"version": "2.1.0", "runs": [{"results": [
-        {"ruleId": "A", "partialFingerprints": {key: "a" * 32}},
-        {"ruleId": "B", "partialFingerprints": {key: "b" * 32},
-         "suppressions": [{"kind": "external", "justification": "waived"}]},
-        {"ruleId": "C", "partialFingerprints": {"other/v1": "c" * 32}},
-    ]}]}  # fmt: skip
+    log = {
+        "version": "2.1.0",
+        "runs": [
+            {
+                "results": [
+                    {"ruleId": "A", "partialFingerprints": {key: "a" * 32}},
+                    {
+                        "ruleId": "B",
+                        "partialFingerprints": {key: "b" * 32},
+                        "suppressions": [{"kind": "external", "justification": "waived"}],
+                    },
+                    {"ruleId": "C", "partialFingerprints": {"other/v1": "c" * 32}},
+                ]
+            }
+        ],
+    }
     path = tmp_path / "old.sarif"
     path.write_text(json.dumps(log))
     assert baseline.load(str(path)).fingerprints == frozenset({"a" * 32})
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("{", "the baseline is not valid JSON"),
-    ('{"kind": "something"}', "neither an aims-policy baseline"),
-    ('{"kind": "aims-policy-baseline", "formatVersion": "9.0", "entries": []}', "re-create the baseline"),
-    ('{"kind": "aims-policy-baseline", "formatVersion": "1.0", "entries": [{}]}', "fingerprint"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{", "the baseline is not valid JSON"),
+        ('{"kind": "something"}', "neither an aims-policy baseline"),
+        (
+            '{"kind": "aims-policy-baseline", "formatVersion": "9.0", "entries": []}',
+            "re-create the baseline",
+        ),
+        (
+            '{"kind": "aims-policy-baseline", "formatVersion": "1.0", "entries": [{}]}',
+            "fingerprint",
+        ),
+    ],
+)
 def test_an_unusable_baseline_is_a_usage_error(repo: Path, content: str, message: str) -> None:
     (repo / "bad.json").write_text(content)
     result = invoke("check", "manifests", "--baseline", "bad.json")
@@ -207,7 +256,9 @@ def test_an_unusable_baseline_is_a_usage_error(repo: Path, content: str, message
 def test_baseline_needs_a_target_and_refuses_broken_manifests(repo: Path) -> None:
     result = invoke("baseline", "manifests")
     assert result.exit_code == 2 and "-o FILE" in result.stderr
-    (repo / "manifests" / "broken.yaml").write_text("apiVersion: aims-policy/v1\nkind: AISystem\nmetadata: [\n")
+    (repo / "manifests" / "broken.yaml").write_text(
+        "apiVersion: aims-policy/v1\nkind: AISystem\nmetadata: [\n"
+    )
     result = invoke("baseline", "manifests", "-o", "base.json")
     assert result.exit_code == 2
     assert "broken.yaml" in result.stderr and "nothing was written" in result.stderr

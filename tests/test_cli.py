@@ -193,8 +193,13 @@ def test_version() -> None:
 
 
 def test_python_dash_m_version() -> None:
-    done = subprocess.run([sys.executable, "-m", "aims_policy", "--version"],
-                          capture_output=True, text=True, timeout=60, cwd=ROOT.parent)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "aims_policy", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT.parent,
+    )
     assert (done.returncode, done.stdout, done.stderr) == (0, f"aims-policy {__version__}\n", "")
 
 
@@ -264,8 +269,17 @@ def test_two_runs_are_byte_identical(fmt: str, in_tmp: Path) -> None:
     import os
 
     shutil.copytree(ROOT / "manifests", in_tmp / "manifests")
-    args = [str(SCRIPT), "check", "--today", "2026-11-22", "--format", fmt, "--no-color",
-            "manifests", "typo.yaml"]  # fmt: skip
+    args = [
+        str(SCRIPT),
+        "check",
+        "--today",
+        "2026-11-22",
+        "--format",
+        fmt,
+        "--no-color",
+        "manifests",
+        "typo.yaml",
+    ]
     outputs = []
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
@@ -308,7 +322,11 @@ def test_every_rule_has_a_pascal_case_name() -> None:
     code, out, _ = invoke("rules", "--format", "json")
     assert code == 0
     rules = json.loads(out)
-    bad = [(r["id"], r["name"]) for r in rules if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", r["name"] or "")]
+    bad = [
+        (r["id"], r["name"])
+        for r in rules
+        if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", r["name"] or "")
+    ]
     assert bad == []
     assert {r["id"] for r in rules} >= {"AIMS-SET-001", "AIMS-EXC-001", "AIMS-SCH-001"}
 
@@ -317,10 +335,17 @@ def test_set_rule_name_from_check_function_unless_given() -> None:
     from aims_policy.engine import set_rule
 
     meta = {"title": "t", "severity": "note", "rationale": "r", "remediation": "m"}
+
     def shared_data_licence(entries: object) -> tuple[()]:
         return ()
 
-    assert set_rule(collect=lambda ctx, at: None, id="X-SET-2", **meta)(shared_data_licence).meta.name == \
-        "SharedDataLicence"
-    assert set_rule(collect=lambda ctx, at: None, id="X-SET-3", name="Given", **meta)(shared_data_licence).meta.name \
+    assert (
+        set_rule(collect=lambda ctx, at: None, id="X-SET-2", **meta)(shared_data_licence).meta.name
+        == "SharedDataLicence"
+    )
+    assert (
+        set_rule(collect=lambda ctx, at: None, id="X-SET-3", name="Given", **meta)(
+            shared_data_licence
+        ).meta.name
         == "Given"
+    )

@@ -65,7 +65,9 @@ def test_found_in_the_working_directory_or_at_the_git_root(tmp_path: Path) -> No
     assert config.find(str(sub)) == str(here)
 
 
-def test_paths_in_the_file_are_relative_to_its_folder(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_paths_in_the_file_are_relative_to_its_folder(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (repo / ".git").mkdir()
     write_config(repo, BASE + "output:\n  format: json\n")
     sub = repo / "docs"
@@ -76,35 +78,63 @@ def test_paths_in_the_file_are_relative_to_its_folder(repo: Path, monkeypatch: p
     systems = {s["name"] for s in json.loads(result.stdout)["systems"]}
     assert systems == {"credit-scoring", "cv-screening"}
     # outside the working directory, so shown as an absolute path (discover.display_path)
-    assert json.loads(result.stdout)["findings"][0]["location"]["file"] == \
-        str(repo / "manifests" / "credit-scoring.yaml")  # fmt: skip
+    assert json.loads(result.stdout)["findings"][0]["location"]["file"] == str(
+        repo / "manifests" / "credit-scoring.yaml"
+    )
 
 
 # --- checking the file -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("fail-on: error\nselct: [A.10.*]\n",
-     ".aims-policy.yaml:2:1: unknown key 'selct'; did you mean 'select'?"),
-    ("output:\n  format: sarif\n  sarfi: out.sarif\n",
-     ".aims-policy.yaml:3:3: unknown key 'sarfi' in `output`; did you mean 'sarif'?"),
-    ("exceptions:\n  - system: credit-scoring\n    rule: AIMS-OWN-001\n    approvr: Jo\n",
-     ".aims-policy.yaml:4:5: unknown key 'approvr' in `exceptions[0]`; did you mean 'approver'?"),
-    ("fail-on: errors\n",
-     ".aims-policy.yaml:1:1: `fail-on` is \"errors\"; expected one of \"error\", \"warning\", "
-     "\"note\", \"never\"; did you mean 'error'?"),
-    ("select: A.10.*\n", ".aims-policy.yaml:1:1: `select` must be a list, not a string"),
-    ("severity:\n  AIMS-OWN-001: fatal\n", ".aims-policy.yaml:2:3: `severity.AIMS-OWN-001` is \"fatal\""),
-    ("severity:\n  own-001: note\n", ".aims-policy.yaml:2:3: unknown key 'own-001' in `severity`; "
-     "write a rule id such as AIMS-OWN-001"),
-    ("exceptions:\n  - rule: AIMS-OWN-001\n", ".aims-policy.yaml:2:5: `exceptions[0]` needs `system:`"),
-    ("exceptions:\n  - system: x\n    rule: AIMS-OWN-001\n    expires: 2026-02-30\n",
-     ".aims-policy.yaml:4:5: `exceptions[0].expires` '2026-02-30' is not a calendar date"),
-    ("data:\n  risk:\n    apetite: 6\n", ".aims-policy.yaml:3:5: unknown data parameter 'risk.apetite'; "
-     "did you mean 'appetite'?"),
-    ("fail-on: [\n", ".aims-policy.yaml:2:1: invalid YAML"),
-])  # fmt: skip
-def test_a_bad_configuration_is_a_usage_error_at_its_position(repo: Path, text: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "fail-on: error\nselct: [A.10.*]\n",
+            ".aims-policy.yaml:2:1: unknown key 'selct'; did you mean 'select'?",
+        ),
+        (
+            "output:\n  format: sarif\n  sarfi: out.sarif\n",
+            ".aims-policy.yaml:3:3: unknown key 'sarfi' in `output`; did you mean 'sarif'?",
+        ),
+        (
+            "exceptions:\n  - system: credit-scoring\n    rule: AIMS-OWN-001\n    approvr: Jo\n",
+            ".aims-policy.yaml:4:5: unknown key 'approvr' in `exceptions[0]`; did you mean 'approver'?",
+        ),
+        (
+            "fail-on: errors\n",
+            '.aims-policy.yaml:1:1: `fail-on` is "errors"; expected one of "error", "warning", '
+            '"note", "never"; did you mean \'error\'?',
+        ),
+        ("select: A.10.*\n", ".aims-policy.yaml:1:1: `select` must be a list, not a string"),
+        (
+            "severity:\n  AIMS-OWN-001: fatal\n",
+            '.aims-policy.yaml:2:3: `severity.AIMS-OWN-001` is "fatal"',
+        ),
+        (
+            "severity:\n  own-001: note\n",
+            ".aims-policy.yaml:2:3: unknown key 'own-001' in `severity`; "
+            "write a rule id such as AIMS-OWN-001",
+        ),
+        (
+            "exceptions:\n  - rule: AIMS-OWN-001\n",
+            ".aims-policy.yaml:2:5: `exceptions[0]` needs `system:`",
+        ),
+        (
+            "exceptions:\n  - system: x\n    rule: AIMS-OWN-001\n    expires: 2026-02-30\n",
+            ".aims-policy.yaml:4:5: `exceptions[0].expires` '2026-02-30' is not a calendar date",
+        ),
+        (
+            "data:\n  risk:\n    apetite: 6\n",
+            ".aims-policy.yaml:3:5: unknown data parameter 'risk.apetite'; "
+            "did you mean 'appetite'?",
+        ),
+        ("fail-on: [\n", ".aims-policy.yaml:2:1: invalid YAML"),
+    ],
+)
+def test_a_bad_configuration_is_a_usage_error_at_its_position(
+    repo: Path, text: str, message: str
+) -> None:
     write_config(repo, text)
     result = invoke("check", "manifests")
     assert result.exit_code == 2
@@ -143,8 +173,14 @@ x-team: governance
     write_config(repo, full)
     assert config.load(".aims-policy.yaml").values["fail-on"] == "warning"
     assert list(validator.iter_errors(yaml.safe_load(full))) == []
-    for bad in ("selct: []\n", "fail-on: errors\n", "output: {sarfi: x}\n", "select: x\n",
-                "exceptions: [{rule: AIMS-OWN-001}]\n", "severity: {own: note}\n"):  # fmt: skip
+    for bad in (
+        "selct: []\n",
+        "fail-on: errors\n",
+        "output: {sarfi: x}\n",
+        "select: x\n",
+        "exceptions: [{rule: AIMS-OWN-001}]\n",
+        "severity: {own: note}\n",
+    ):
         assert list(validator.iter_errors(yaml.safe_load(bad))), bad
         write_config(repo, bad)
         with pytest.raises(config.ConfigError):
@@ -166,7 +202,10 @@ def test_fail_on_from_the_file_and_overridden_by_the_flag(repo: Path) -> None:
 
 
 def test_select_on_the_command_line_replaces_the_files(repo: Path) -> None:
-    write_config(repo, BASE.replace("select: [TST, AIMS-EXC]", "select: [TST-SYS]") + "output: {format: json}\n")
+    write_config(
+        repo,
+        BASE.replace("select: [TST, AIMS-EXC]", "select: [TST-SYS]") + "output: {format: json}\n",
+    )
     assert rules_of(invoke("check")) == ["TST-SYS-001"]
     assert rules_of(invoke("check", "--select", "TST-RSK")) == ["TST-RSK-001"]
     by_control = rules_of(invoke("check", "--select", "A.5.*"))  # a control pattern
@@ -180,28 +219,56 @@ def test_ignore_from_the_file_and_overridden(repo: Path) -> None:
 
 
 def test_severity_overrides_combine_rule_by_rule_with_the_flag_winning(repo: Path) -> None:
-    write_config(repo, BASE + "severity:\n  TST-RSK-001: warning\n  TST-SYS-001: error\n"
-                 "output: {format: json}\n")  # fmt: skip
+    write_config(
+        repo,
+        BASE + "severity:\n  TST-RSK-001: warning\n  TST-SYS-001: error\noutput: {format: json}\n",
+    )
     document = json.loads(invoke("check").stdout)
     assert {(f["rule"], f["severity"]) for f in document["findings"]} == {
-        ("TST-RSK-001", "warning"), ("TST-SYS-001", "error")}  # fmt: skip
+        ("TST-RSK-001", "warning"),
+        ("TST-SYS-001", "error"),
+    }
     document = json.loads(invoke("check", "--severity", "TST-RSK-001=note").stdout)
     assert {(f["rule"], f["severity"]) for f in document["findings"]} == {
-        ("TST-RSK-001", "note"), ("TST-SYS-001", "error")}  # fmt: skip
+        ("TST-RSK-001", "note"),
+        ("TST-SYS-001", "error"),
+    }
 
 
-@pytest.mark.parametrize(("config_text", "args", "message"), [
-    ("", ("--select", "TST-SSY"), "--select TST-SSY: matches no rule; did you mean TST-SYS?"),
-    ("", ("--select", "AIMS-SCH-099"), "--select AIMS-SCH-099: matches no rule; did you mean AIMS-SCH-00"),
-    ("", ("--ignore", "tag:nothing-like-it"), "--ignore tag:nothing-like-it: matches no rule; `aims-policy rules`"),
-    ("", ("--severity", "TST-RSK-01=note"), "--severity TST-RSK-01: no such rule; did you mean TST-RSK-001?"),
-    ("ignore: [AIMS-EXC-04]\n", (), ".aims-policy.yaml:4:1: ignore AIMS-EXC-04: matches no rule; did you mean "
-     "AIMS-EXC-00"),
-    ("severity:\n  TST-SYS-01: note\n", (), ".aims-policy.yaml:4:1: severity TST-SYS-01: no such rule; "
-     "did you mean TST-SYS-001?"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("config_text", "args", "message"),
+    [
+        ("", ("--select", "TST-SSY"), "--select TST-SSY: matches no rule; did you mean TST-SYS?"),
+        (
+            "",
+            ("--select", "AIMS-SCH-099"),
+            "--select AIMS-SCH-099: matches no rule; did you mean AIMS-SCH-00",
+        ),
+        (
+            "",
+            ("--ignore", "tag:nothing-like-it"),
+            "--ignore tag:nothing-like-it: matches no rule; `aims-policy rules`",
+        ),
+        (
+            "",
+            ("--severity", "TST-RSK-01=note"),
+            "--severity TST-RSK-01: no such rule; did you mean TST-RSK-001?",
+        ),
+        (
+            "ignore: [AIMS-EXC-04]\n",
+            (),
+            ".aims-policy.yaml:4:1: ignore AIMS-EXC-04: matches no rule; did you mean AIMS-EXC-00",
+        ),
+        (
+            "severity:\n  TST-SYS-01: note\n",
+            (),
+            ".aims-policy.yaml:4:1: severity TST-SYS-01: no such rule; did you mean TST-SYS-001?",
+        ),
+    ],
+)
 def test_selection_and_severity_naming_no_rule_are_usage_errors(
-        repo: Path, config_text: str, args: tuple[str, ...], message: str) -> None:  # fmt: skip
+    repo: Path, config_text: str, args: tuple[str, ...], message: str
+) -> None:
     write_config(repo, BASE + config_text)
     for command in ("check", "baseline"):
         result = invoke(command, *args, *(("-o", "b.json") if command == "baseline" else ()))
@@ -212,8 +279,19 @@ def test_selection_and_severity_naming_no_rule_are_usage_errors(
 
 def test_schema_and_policy_rules_are_valid_targets(repo: Path) -> None:
     write_config(repo, BASE)
-    result = invoke("check", "--select", "AIMS-SCH", "--select", "AIMS-EXC-003", "--ignore", "AIMS-SCH-001",
-                    "--severity", "AIMS-EXC-001=note", "--severity", "TST-SYS-001=note")  # fmt: skip
+    result = invoke(
+        "check",
+        "--select",
+        "AIMS-SCH",
+        "--select",
+        "AIMS-EXC-003",
+        "--ignore",
+        "AIMS-SCH-001",
+        "--severity",
+        "AIMS-EXC-001=note",
+        "--severity",
+        "TST-SYS-001=note",
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -234,7 +312,9 @@ def test_data_overrides_reach_the_rules_and_data_flag_replaces_them(repo: Path) 
 
 
 def test_output_defaults_from_the_file(repo: Path) -> None:
-    write_config(repo, BASE + "output:\n  format: json\n  sarif: out/report.sarif\n  sarif-category: aims\n")
+    write_config(
+        repo, BASE + "output:\n  format: json\n  sarif: out/report.sarif\n  sarif-category: aims\n"
+    )
     (repo / "out").mkdir()
     result = invoke("check")
     assert json.loads(result.stdout)["summary"]["systems"] == 2
@@ -244,7 +324,10 @@ def test_output_defaults_from_the_file(repo: Path) -> None:
 
 
 def test_exceptions_in_the_configuration(repo: Path) -> None:
-    write_config(repo, BASE + """\
+    write_config(
+        repo,
+        BASE
+        + """\
 exceptions:
   - system: cv-screening
     rule: TST-SYS-001
@@ -252,10 +335,13 @@ exceptions:
     approver: Sophie Laurent
     expires: 2026-12-31
 output: {format: json}
-""")
+""",
+    )
     document = json.loads(invoke("check").stdout)
     waived = [f for f in document["findings"] if f["state"] == "waived"]
-    assert [(f["rule"], f["identity"]["system"]) for f in waived] == [("TST-SYS-001", "cv-screening")]
+    assert [(f["rule"], f["identity"]["system"]) for f in waived] == [
+        ("TST-SYS-001", "cv-screening")
+    ]
     assert waived[0]["suppression"]["source"]["file"] == ".aims-policy.yaml"
     assert waived[0]["suppression"]["source"]["line"] == 5
     result = CliRunner().invoke(cli, ["check", "--today", "2027-01-01"])
@@ -274,8 +360,11 @@ def test_baseline_path_from_the_file_serves_both_commands(repo: Path) -> None:
 def test_include_and_exclude_globs(repo: Path) -> None:
     drafts = repo / "manifests" / "drafts"
     drafts.mkdir()
-    (drafts / "draft.yaml").write_text((repo / "manifests" / MANIFEST).read_text().replace(
-        "name: credit-scoring", "name: draft-system", 1))  # fmt: skip
+    (drafts / "draft.yaml").write_text(
+        (repo / "manifests" / MANIFEST)
+        .read_text()
+        .replace("name: credit-scoring", "name: draft-system", 1)
+    )
     write_config(repo, BASE + "output: {format: json}\n")
 
     def systems(*args: str) -> list[str]:
@@ -291,16 +380,19 @@ def test_include_and_exclude_globs(repo: Path) -> None:
     assert systems("manifests/credit-scoring.yaml") == ["credit-scoring"]  # named files are kept
 
 
-@pytest.mark.parametrize(("path", "patterns", "expected"), [
-    ("manifests/drafts/a.yaml", ["drafts"], True),
-    ("manifests/drafts/a.yaml", ["/drafts"], False),
-    ("manifests/drafts/a.yaml", ["manifests/*.yaml"], False),
-    ("manifests/a.yaml", ["manifests/*.yaml"], True),
-    ("manifests/x/y/a.yaml", ["manifests/**/a.yaml"], True),
-    ("manifests/a.yaml", ["manifests/**/a.yaml"], True),
-    ("a.json", ["*.yaml"], False),
-    ("deep/er/a.yaml", ["*.yaml"], True),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("path", "patterns", "expected"),
+    [
+        ("manifests/drafts/a.yaml", ["drafts"], True),
+        ("manifests/drafts/a.yaml", ["/drafts"], False),
+        ("manifests/drafts/a.yaml", ["manifests/*.yaml"], False),
+        ("manifests/a.yaml", ["manifests/*.yaml"], True),
+        ("manifests/x/y/a.yaml", ["manifests/**/a.yaml"], True),
+        ("manifests/a.yaml", ["manifests/**/a.yaml"], True),
+        ("a.json", ["*.yaml"], False),
+        ("deep/er/a.yaml", ["*.yaml"], True),
+    ],
+)
 def test_glob_semantics(path: str, patterns: list[str], expected: bool) -> None:
     assert config.glob_matches(path, patterns) is expected
 
@@ -315,7 +407,7 @@ def test_config_command_prints_values_with_their_sources(repo: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "# configuration file: .aims-policy.yaml"
     assert lines[lines.index("# fail-on: .aims-policy.yaml:4:1") + 1] == "fail-on: warning"
-    assert lines[lines.index("# select: command line") + 1:][:2] == ["select:", "- AIMS-OWN"]
+    assert lines[lines.index("# select: command line") + 1 :][:2] == ["select:", "- AIMS-OWN"]
     assert "  sarif: out.sarif  # .aims-policy.yaml:6:3" in lines
     assert "  format: text  # default" in lines
     document = json.loads(invoke("config", "--format", "json").stdout)
@@ -354,7 +446,9 @@ def test_no_config_rules_still_loads_packs_named_on_the_command_line(repo: Path)
     assert result.exit_code == 1, result.stderr
     assert rules_of(result) == ["TST-RSK-001", "TST-SYS-001"]
     write_config(repo, "paths: [manifests]\nselect: [TST]\n")
-    result = invoke("check", "--no-config-rules", "--rules", os.path.abspath("testpack"), "--format", "json")
+    result = invoke(
+        "check", "--no-config-rules", "--rules", os.path.abspath("testpack"), "--format", "json"
+    )
     assert rules_of(result) == ["TST-RSK-001", "TST-SYS-001"]
 
 
@@ -362,7 +456,10 @@ def test_a_pack_module_named_by_the_configuration_runs_only_without_the_flag(rep
     evil = repo / "evilpack"
     evil.mkdir()
     marker = repo / "ran"
-    (evil / "evil.py").write_text(f"open({str(marker)!r}, 'w').close()\n" + (repo / "testpack" / "checks.py").read_text().replace("TST-", "EVL-"))
+    (evil / "evil.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\n"
+        + (repo / "testpack" / "checks.py").read_text().replace("TST-", "EVL-")
+    )
     write_config(repo, "paths: [manifests]\nrules: [evilpack]\n")
     assert invoke("check", "--no-config-rules").exit_code == 2
     assert not marker.exists()

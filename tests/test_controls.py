@@ -16,13 +16,22 @@ ANNEX_A = {
     "A.3": ["A.3.2", "A.3.3"],
     "A.4": ["A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6"],
     "A.5": ["A.5.2", "A.5.3", "A.5.4", "A.5.5"],
-    "A.6": ["A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6",
-            "A.6.2.7", "A.6.2.8"],
+    "A.6": [
+        "A.6.1.2",
+        "A.6.1.3",
+        "A.6.2.2",
+        "A.6.2.3",
+        "A.6.2.4",
+        "A.6.2.5",
+        "A.6.2.6",
+        "A.6.2.7",
+        "A.6.2.8",
+    ],
     "A.7": ["A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6"],
     "A.8": ["A.8.2", "A.8.3", "A.8.4", "A.8.5"],
     "A.9": ["A.9.2", "A.9.3", "A.9.4"],
     "A.10": ["A.10.2", "A.10.3", "A.10.4"],
-}  # fmt: skip
+}
 
 
 def _controls() -> dict[str, object]:
@@ -63,8 +72,13 @@ def test_the_pack_has_at_least_50_rules_touching_all_nine_objectives() -> None:
     for rule in rules:
         assert rule["severity"] in ("error", "warning", "note")
         assert rule["iso42001"]["controls"] or rule["iso42001"]["clauses"], rule["id"]
-    touched = {obj for r in rules for c in r["iso42001"]["controls"]
-               for obj, controls in ANNEX_A.items() if c in controls}  # fmt: skip
+    touched = {
+        obj
+        for r in rules
+        for c in r["iso42001"]["controls"]
+        for obj, controls in ANNEX_A.items()
+        if c in controls
+    }
     assert touched == set(ANNEX_A)
 
 

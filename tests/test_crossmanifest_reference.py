@@ -69,8 +69,17 @@ def _supplier_entries(rng: random.Random, count: int) -> list[Entry]:
             sid, name = rng.choice("ABCDE"), rng.choice(["Alpha", "beta  Labs", "Gamma", ""])
             assessed = rng.choice([None, "2026-01-10", "2026-03-01", "2026-03-01", "2025-02-02"])
             stale = assessed is not None and rng.random() < 0.3
-            records.append(SupplierRecord(sid, _norm(name), name or sid, assessed, stale,
-                                          f"spec.suppliers[{sid}]", Location(file, 10 + 4 * k, 7)))  # fmt: skip
+            records.append(
+                SupplierRecord(
+                    sid,
+                    _norm(name),
+                    name or sid,
+                    assessed,
+                    stale,
+                    f"spec.suppliers[{sid}]",
+                    Location(file, 10 + 4 * k, 7),
+                )
+            )
         entries.append(Entry(system, file, tuple(records)))
     return entries
 
@@ -83,8 +92,16 @@ def _data_entries(rng: random.Random, count: int) -> list[Entry]:
         for k in range(rng.randint(0, 3)):
             did, name = rng.choice("PQRS"), rng.choice(["Tickets", "tickets ", "Images", ""])
             licence = rng.choice(["MIT", "mit", "CC-BY-4.0", "CC-BY-4.0", "internal"])
-            records.append(DataRecord(did, _norm(name), name or did, licence, f"spec.dataSources[{did}]",
-                                      Location(file, 30 + 5 * k, 9)))  # fmt: skip
+            records.append(
+                DataRecord(
+                    did,
+                    _norm(name),
+                    name or did,
+                    licence,
+                    f"spec.dataSources[{did}]",
+                    Location(file, 30 + 5 * k, 9),
+                )
+            )
         entries.append(Entry(system, file, tuple(records)))
     return entries
 
@@ -107,20 +124,31 @@ def _reference_suppliers(entries: list[Entry]) -> Found:
             if record.assessed and not record.stale:
                 continue
             mine = (record.location.file, system)
-            current = [flat[j] for j in group if flat[j][1].assessed and not flat[j][1].stale
-                       and (flat[j][1].location.file, flat[j][0]) != mine]  # fmt: skip
+            current = [
+                flat[j]
+                for j in group
+                if flat[j][1].assessed
+                and not flat[j][1].stale
+                and (flat[j][1].location.file, flat[j][0]) != mine
+            ]
             if not current:
                 continue
             newest = max(str(r.assessed) for _s, r in current)
-            other_system, other = min((c for c in current if str(c[1].assessed) == newest),
-                                      key=lambda c: _path_order(c[1].location))  # fmt: skip
+            other_system, other = min(
+                (c for c in current if str(c[1].assessed) == newest),
+                key=lambda c: _path_order(c[1].location),
+            )
             where = f"{_where(other_system, other.location)} on {other.assessed}"
             if not record.assessed:
-                text = (f"supplier {record.name} is assessed for {where} but not here; record that "
-                        "assessment (`assessedOn`, `assessmentRef`) or assess the supplier")
+                text = (
+                    f"supplier {record.name} is assessed for {where} but not here; record that "
+                    "assessment (`assessedOn`, `assessmentRef`) or assess the supplier"
+                )
             else:
-                text = (f"supplier {record.name} was assessed on {record.assessed} here, which is "
-                        f"out of date, but again for {where}; record the current assessment here")
+                text = (
+                    f"supplier {record.name} was assessed on {record.assessed} here, which is "
+                    f"out of date, but again for {where}; record the current assessment here"
+                )
             found.add((system, str(record.location), text))
     return found
 
@@ -135,12 +163,23 @@ def _reference_data(entries: list[Entry]) -> Found:
         if len({(r.location.file, s) for s, r in members}) < 2:
             continue
         for system, record in members:
-            others = [f"{r.licence} in {_where(s, r.location)}" for s, r in members
-                      if _norm(r.licence) != _norm(record.licence)]  # fmt: skip
-            shown = "; ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-            found.add((system, str(record.location), f"data set {record.name} is licensed as "
-                       f"{record.licence} here but as {shown}; find out the real licence and state "
-                       "it the same way everywhere"))  # fmt: skip
+            others = [
+                f"{r.licence} in {_where(s, r.location)}"
+                for s, r in members
+                if _norm(r.licence) != _norm(record.licence)
+            ]
+            shown = "; ".join(others[:3]) + (
+                f" and {len(others) - 3} more" if len(others) > 3 else ""
+            )
+            found.add(
+                (
+                    system,
+                    str(record.location),
+                    f"data set {record.name} is licensed as "
+                    f"{record.licence} here but as {shown}; find out the real licence and state "
+                    "it the same way everywhere",
+                )
+            )
     return found
 
 
@@ -156,7 +195,9 @@ def _case(make: Callable[[random.Random, int], list[Entry]], seed: int, low: int
 
 
 #: rule -> (random manifests, the reference, the fewest manifests in a case)
-CASES: dict[str, tuple[Callable[[random.Random, int], list[Entry]], Callable[[list[Entry]], Found], int]] = {
+CASES: dict[
+    str, tuple[Callable[[random.Random, int], list[Entry]], Callable[[list[Entry]], Found], int]
+] = {
     "AIMS-SET-002": (_supplier_entries, _reference_suppliers, 3),
     "AIMS-SET-003": (_data_entries, _reference_data, 2),
 }
@@ -175,7 +216,9 @@ def test_fold_agrees_with_the_reference(rule_id: str, seed: int) -> None:
 
 def test_the_random_inputs_reach_the_cases_that_matter() -> None:
     """The seeds above must include findings of each kind, not only clean runs."""
-    suppliers = [m for s in SEEDS for _s, _l, m in _reference_suppliers(_case(_supplier_entries, s, 3))]
+    suppliers = [
+        m for s in SEEDS for _s, _l, m in _reference_suppliers(_case(_supplier_entries, s, 3))
+    ]
     assert sum("but not here" in m for m in suppliers) >= 10
     assert sum("out of date" in m for m in suppliers) >= 10
     data = [m for s in SEEDS for _s, _l, m in _reference_data(_case(_data_entries, s, 2))]
@@ -186,8 +229,14 @@ def test_the_random_inputs_reach_the_cases_that_matter() -> None:
 def test_duplicate_names_do_not_depend_on_arrival_order(seed: int) -> None:
     """Whichever order the manifests arrive in, a message names the other places in path order."""
     rng = random.Random(seed)
-    entries = [Entry(f"s{m}", f"m{m:02}.yaml", (rng.choice("abc"), Location(f"m{m:02}.yaml", 3 + 40 * (m % 3), 3)))
-               for m in range(12)]  # fmt: skip
+    entries = [
+        Entry(
+            f"s{m}",
+            f"m{m:02}.yaml",
+            (rng.choice("abc"), Location(f"m{m:02}.yaml", 3 + 40 * (m % 3), 3)),
+        )
+        for m in range(12)
+    ]
     expected = _run("AIMS-SET-001", entries)
     assert len(expected) == 12  # three names among twelve manifests: every one is repeated
     for _ in range(5):

@@ -18,8 +18,9 @@ REFERENCE = str(ROOT / "manifests" / "document-summariser.yaml")
 def run_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> tuple[int, str]:
     (tmp_path / "bad.yaml").write_text(text, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["check", "--today", "2026-11-22", REFERENCE,
-                                      "--data", "bad.yaml"])  # fmt: skip
+    result = CliRunner().invoke(
+        cli, ["check", "--today", "2026-11-22", REFERENCE, "--data", "bad.yaml"]
+    )
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result.exit_code, result.output
 
@@ -38,23 +39,32 @@ def test_a_value_of_the_wrong_type_is_one_clear_line_before_any_rule_runs(
     code, output = run_check(tmp_path, monkeypatch, 'reviews: {maxIntervalMonths: "x"}\n')
     assert code == 2
     lines = [line for line in output.splitlines() if line.strip()]
-    assert lines == ['aims-policy: error: bad.yaml:1:11: reviews.maxIntervalMonths must be a whole '
-                     'number (the default is 12), not "x"']  # fmt: skip
+    assert lines == [
+        "aims-policy: error: bad.yaml:1:11: reviews.maxIntervalMonths must be a whole "
+        'number (the default is 12), not "x"'
+    ]
     assert "TypeError" not in output and "bug in the rule" not in output
 
 
-def test_a_negative_risk_appetite_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_negative_risk_appetite_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, output = run_check(tmp_path, monkeypatch, "risk:\n  appetite: -1\n")
     assert code == 2
-    assert "bad.yaml:2:3: risk.appetite must be a whole number of at least 0 (the default is 6), " \
-           "not -1" in output
+    assert (
+        "bad.yaml:2:3: risk.appetite must be a whole number of at least 0 (the default is 6), "
+        "not -1" in output
+    )
 
 
 def test_good_overrides_are_used(tmp_path: Path) -> None:
     file = tmp_path / "good.yaml"
-    file.write_text("reviews: {maxIntervalMonths: 6}\nrisk: {appetite: 0, highRiskLevels: [critical]}\n"
-                    "logging: {minRetentionDays: 0}\nsuppliers: {approved: [SUP-a]}\n"
-                    "controls: {requiredByRiskLevel: {low: [A.6.2.6]}}\n", encoding="utf-8")  # fmt: skip
+    file.write_text(
+        "reviews: {maxIntervalMonths: 6}\nrisk: {appetite: 0, highRiskLevels: [critical]}\n"
+        "logging: {minRetentionDays: 0}\nsuppliers: {approved: [SUP-a]}\n"
+        "controls: {requiredByRiskLevel: {low: [A.6.2.6]}}\n",
+        encoding="utf-8",
+    )
     loaded = data.load([file])
     assert loaded["reviews"]["maxIntervalMonths"] == 6
     assert loaded["risk"]["appetite"] == 0
@@ -66,61 +76,93 @@ def test_good_overrides_are_used(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("reviews: {maxIntervalMonths: true}\n",
-         "bad.yaml:1:11: reviews.maxIntervalMonths must be a whole number (the default is 12), not true"),
-        ("reviews: {maxIntervalMonths: 1.5}\n",
-         "bad.yaml:1:11: reviews.maxIntervalMonths must be a whole number (the default is 12), not 1.5"),
-        ("reviews: {maxIntervalMonths: 0}\n",
-         "bad.yaml:1:11: reviews.maxIntervalMonths must be a whole number of at least 1 (the default "
-         "is 12), not 0"),
-        ("incidents: {maxReportingDays: 0}\n",
-         "bad.yaml:1:13: incidents.maxReportingDays must be a whole number of at least 1 (the default "
-         "is 15), not 0"),
-        ("oversight: {trainingValidityMonths: -3}\n",
-         "bad.yaml:1:13: oversight.trainingValidityMonths must be a whole number of at least 1 (the "
-         "default is 12), not -3"),
-        ("risk: {treatmentThreshold: -0}\nlogging: {minRetentionDaysHighRisk: -1}\n",
-         "bad.yaml:2:11: logging.minRetentionDaysHighRisk must be a whole number of at least 0 (the "
-         "default is 183), not -1"),
-        ("risk: {acceptanceRequiresDistinctApprover: yes}\n",
-         'bad.yaml:1:8: risk.acceptanceRequiresDistinctApprover must be true or false (the default '
-         'is true), not "yes"'),
-        ("reviews: 3\n", 'bad.yaml:1:1: reviews must be a mapping (the default is '
-         '{"maxIntervalMonths": 12}), not 3'),
-        ("suppliers: {approved: SUP-a}\n",
-         'bad.yaml:1:13: suppliers.approved must be a list of text (the default is []), not "SUP-a"'),
-        ("suppliers: {approved: [1]}\n",
-         "bad.yaml:1:13: suppliers.approved must be a list of text (the default is []), not [1]"),
-        ("risk: {highRiskLevels: [hgh]}\n",
-         'bad.yaml:1:8: risk.highRiskLevels must be a list of risk levels (critical, high, low, '
-         'medium) (the default is ["high", "critical"]), not ["hgh"]'),
-        ("controls: {requiredByRiskLevel: {high: [A.99.1]}}\n",
-         'bad.yaml:1:34: controls.requiredByRiskLevel.high must be a list of ISO/IEC 42001 Annex A '
-         'control ids such as A.6.2.4 ("A.99.1" is not one) (the default is ["A.5.2", "A.6.2.4", '
-         '"A.6.2.6", "A.6....), not ["A.99.1"]'),
-        ("controls: {annexA: [A.2.2, X]}\n",
-         'bad.yaml:1:12: controls.annexA must be a list of ISO/IEC 42001 Annex A control ids such as '
-         'A.6.2.4 ("X" is not one) (the default is ["A.2.2", "A.2.3", "A.2.4", "A.3.2", ...), '
-         'not ["A.2.2", "X"]'),
-        ("impactAssessment: {friaPurposeKeywords: [credit, 3]}\n",
-         "bad.yaml:1:20: impactAssessment.friaPurposeKeywords must be a list of text (the default is "
-         '["credit", "insurance"]), not ["credit", 3]'),
+        (
+            "reviews: {maxIntervalMonths: true}\n",
+            "bad.yaml:1:11: reviews.maxIntervalMonths must be a whole number (the default is 12), not true",
+        ),
+        (
+            "reviews: {maxIntervalMonths: 1.5}\n",
+            "bad.yaml:1:11: reviews.maxIntervalMonths must be a whole number (the default is 12), not 1.5",
+        ),
+        (
+            "reviews: {maxIntervalMonths: 0}\n",
+            "bad.yaml:1:11: reviews.maxIntervalMonths must be a whole number of at least 1 (the default "
+            "is 12), not 0",
+        ),
+        (
+            "incidents: {maxReportingDays: 0}\n",
+            "bad.yaml:1:13: incidents.maxReportingDays must be a whole number of at least 1 (the default "
+            "is 15), not 0",
+        ),
+        (
+            "oversight: {trainingValidityMonths: -3}\n",
+            "bad.yaml:1:13: oversight.trainingValidityMonths must be a whole number of at least 1 (the "
+            "default is 12), not -3",
+        ),
+        (
+            "risk: {treatmentThreshold: -0}\nlogging: {minRetentionDaysHighRisk: -1}\n",
+            "bad.yaml:2:11: logging.minRetentionDaysHighRisk must be a whole number of at least 0 (the "
+            "default is 183), not -1",
+        ),
+        (
+            "risk: {acceptanceRequiresDistinctApprover: yes}\n",
+            "bad.yaml:1:8: risk.acceptanceRequiresDistinctApprover must be true or false (the default "
+            'is true), not "yes"',
+        ),
+        (
+            "reviews: 3\n",
+            "bad.yaml:1:1: reviews must be a mapping (the default is "
+            '{"maxIntervalMonths": 12}), not 3',
+        ),
+        (
+            "suppliers: {approved: SUP-a}\n",
+            'bad.yaml:1:13: suppliers.approved must be a list of text (the default is []), not "SUP-a"',
+        ),
+        (
+            "suppliers: {approved: [1]}\n",
+            "bad.yaml:1:13: suppliers.approved must be a list of text (the default is []), not [1]",
+        ),
+        (
+            "risk: {highRiskLevels: [hgh]}\n",
+            "bad.yaml:1:8: risk.highRiskLevels must be a list of risk levels (critical, high, low, "
+            'medium) (the default is ["high", "critical"]), not ["hgh"]',
+        ),
+        (
+            "controls: {requiredByRiskLevel: {high: [A.99.1]}}\n",
+            "bad.yaml:1:34: controls.requiredByRiskLevel.high must be a list of ISO/IEC 42001 Annex A "
+            'control ids such as A.6.2.4 ("A.99.1" is not one) (the default is ["A.5.2", "A.6.2.4", '
+            '"A.6.2.6", "A.6....), not ["A.99.1"]',
+        ),
+        (
+            "controls: {annexA: [A.2.2, X]}\n",
+            "bad.yaml:1:12: controls.annexA must be a list of ISO/IEC 42001 Annex A control ids such as "
+            'A.6.2.4 ("X" is not one) (the default is ["A.2.2", "A.2.3", "A.2.4", "A.3.2", ...), '
+            'not ["A.2.2", "X"]',
+        ),
+        (
+            "impactAssessment: {friaPurposeKeywords: [credit, 3]}\n",
+            "bad.yaml:1:20: impactAssessment.friaPurposeKeywords must be a list of text (the default is "
+            '["credit", "insurance"]), not ["credit", 3]',
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_values_are_refused_at_their_place(tmp_path: Path, text: str, expected: str) -> None:
     assert load_error(tmp_path, text) == expected
 
 
 def test_a_required_control_may_come_from_an_extended_catalog(tmp_path: Path) -> None:
     file = tmp_path / "ext.yaml"
-    file.write_text("controls:\n  annexA: [A.2.2, A.99.1]\n  requiredByRiskLevel: {high: [A.99.1]}\n",
-                    encoding="utf-8")  # fmt: skip
+    file.write_text(
+        "controls:\n  annexA: [A.2.2, A.99.1]\n  requiredByRiskLevel: {high: [A.99.1]}\n",
+        encoding="utf-8",
+    )
     assert data.load([file])["controls"]["requiredByRiskLevel"]["high"] == ["A.99.1"]
 
 
 def test_unknown_parameters_are_still_refused(tmp_path: Path) -> None:
     assert load_error(tmp_path, "risk: {apetite: 3}\n") == (
-        "bad.yaml:1:8: unknown data parameter 'risk.apetite'; did you mean 'appetite'?")
+        "bad.yaml:1:8: unknown data parameter 'risk.apetite'; did you mean 'appetite'?"
+    )
 
 
 def test_configuration_overrides_are_checked_too() -> None:
@@ -138,14 +180,17 @@ def test_a_bad_value_in_the_configuration_file_is_located_there(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / ".git").mkdir()
-    (tmp_path / ".aims-policy.yaml").write_text("data:\n  reviews:\n    maxIntervalMonths: \"x\"\n",
-                                                encoding="utf-8")  # fmt: skip
+    (tmp_path / ".aims-policy.yaml").write_text(
+        'data:\n  reviews:\n    maxIntervalMonths: "x"\n', encoding="utf-8"
+    )
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["check", "--today", "2026-11-22", REFERENCE])
     assert result.exit_code == 2
     # line 3, column 5: where `maxIntervalMonths:` is written
-    assert ".aims-policy.yaml:3:5: reviews.maxIntervalMonths must be a whole number (the default " \
-        "is 12), not \"x\"" in result.output
+    assert (
+        ".aims-policy.yaml:3:5: reviews.maxIntervalMonths must be a whole number (the default "
+        'is 12), not "x"' in result.output
+    )
 
 
 def test_configuration_data_may_build_on_its_data_files(
@@ -157,13 +202,15 @@ def test_configuration_data_may_build_on_its_data_files(
     (tmp_path / "org.yaml").write_text("controls:\n  annexA: [A.2.2, A.99.1]\n", encoding="utf-8")
     (tmp_path / ".aims-policy.yaml").write_text(
         "data-files: [org.yaml]\ndata:\n  controls:\n    requiredByRiskLevel:\n      high: [A.99.1]\n",
-        encoding="utf-8")  # fmt: skip
+        encoding="utf-8",
+    )
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["check", "--today", "2026-11-22", REFERENCE])
     assert result.exit_code == 0, result.output
     # Without the data file the same value is refused, at the line where it is written.
     (tmp_path / ".aims-policy.yaml").write_text(
-        "data:\n  controls:\n    requiredByRiskLevel:\n      high: [A.99.1]\n", encoding="utf-8")
+        "data:\n  controls:\n    requiredByRiskLevel:\n      high: [A.99.1]\n", encoding="utf-8"
+    )
     result = CliRunner().invoke(cli, ["check", "--today", "2026-11-22", REFERENCE])
     assert result.exit_code == 2
     assert ".aims-policy.yaml:4:7: controls.requiredByRiskLevel.high must be" in result.output

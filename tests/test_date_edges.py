@@ -78,14 +78,19 @@ def _documents(path: Path) -> list[Any]:
 
 
 def _manifest_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml", ".json")
-                  and "evidence" not in p.relative_to(folder).parts)  # fmt: skip
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.suffix in (".yaml", ".yml", ".json") and "evidence" not in p.relative_to(folder).parts
+    )
 
 
 def _write(path: Path, documents: list[Any]) -> None:
     # JSON is YAML, so a multi-document YAML file stays one file (its evidence paths are relative
     # to it); a .json file holds exactly one document.
-    path.write_text("\n---\n".join(json.dumps(doc, indent=1) for doc in documents) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n---\n".join(json.dumps(doc, indent=1) for doc in documents) + "\n", encoding="utf-8"
+    )
 
 
 def _edge_base(day: str) -> dict[str, Any]:
@@ -93,8 +98,14 @@ def _edge_base(day: str) -> dict[str, Any]:
     ``day``: the fields base.yaml leaves out (an exception's expiry, the notification of the
     fundamental rights assessment) are added."""
     (base,) = _documents(BASE)
-    base["metadata"]["exceptions"] = [{"rule": "AIMS-GOV-003", "justification": "edge test",
-                                       "approver": "Daniel Okafor", "expires": TODAY}]  # fmt: skip
+    base["metadata"]["exceptions"] = [
+        {
+            "rule": "AIMS-GOV-003",
+            "justification": "edge test",
+            "approver": "Daniel Okafor",
+            "expires": TODAY,
+        }
+    ]
     rights = base["spec"]["impactAssessment"].setdefault("fundamentalRights", {})
     rights["notifiedOn"] = TODAY
     seen: set[str] = set()
@@ -126,7 +137,9 @@ def _problems(report: Report) -> list[str]:
 
 @pytest.mark.parametrize("today", [FIRST, LAST, TODAY])
 @pytest.mark.parametrize("variant", ["as written", f"every date {FIRST}", f"every date {LAST}"])
-def test_every_example_checks_without_a_rule_crash(examples: dict[str, Path], variant: str, today: str) -> None:
+def test_every_example_checks_without_a_rule_crash(
+    examples: dict[str, Path], variant: str, today: str
+) -> None:
     folder = examples[variant]
     report = check([str(folder)], today=today, cwd=str(folder.parent))
     assert _problems(report) == []
@@ -138,8 +151,19 @@ def test_every_example_checks_without_a_rule_crash(examples: dict[str, Path], va
 @pytest.mark.parametrize("today", [FIRST, LAST])
 def test_the_command_line_runs_at_the_edges(examples: dict[str, Path], today: str) -> None:
     folder = examples[f"every date {LAST}"]
-    result = CliRunner().invoke(cli, ["check", "--no-config", "--no-color", "--today", today,
-                                      "--root", str(folder), str(folder)])  # fmt: skip
+    result = CliRunner().invoke(
+        cli,
+        [
+            "check",
+            "--no-config",
+            "--no-color",
+            "--today",
+            today,
+            "--root",
+            str(folder),
+            str(folder),
+        ],
+    )
     output = result.stdout + result.stderr
     assert result.exit_code in (0, 1), output
     assert "Traceback" not in output and "failed on this manifest" not in output
@@ -150,7 +174,9 @@ def test_a_today_that_is_not_a_date_is_refused(value: str) -> None:
     result = CliRunner().invoke(cli, ["check", "--no-config", "--today", value, str(BASE)])
     assert result.exit_code == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-    assert errors == [f"Error: Invalid value for '--today': {value!r} is not a date; write YYYY-MM-DD"]
+    assert errors == [
+        f"Error: Invalid value for '--today': {value!r} is not a date; write YYYY-MM-DD"
+    ]
 
 
 # -- outcomes at the edges, by hand ---------------------------------------------------------
@@ -185,7 +211,9 @@ def _fired(path: Path, today: str, rule_id: str) -> list[str]:
 
 def test_a_review_last_held_on_the_last_day_is_never_overdue(tmp_path: Path) -> None:
     # Without nextReview the due day is lastReview + 12 months, past the end of the calendar.
-    path = _manifest(tmp_path, {"spec.lifecycle.lastReview": LAST}, drop=("spec.lifecycle.nextReview",))
+    path = _manifest(
+        tmp_path, {"spec.lifecycle.lastReview": LAST}, drop=("spec.lifecycle.nextReview",)
+    )
     assert _fired(path, TODAY, "AIMS-GOV-005") == []
     assert _fired(path, LAST, "AIMS-GOV-005") == []
 
@@ -199,12 +227,16 @@ def test_a_review_from_2026_is_overdue_on_the_last_day() -> None:
 
 
 def test_a_review_due_on_the_last_day_is_still_on_time(tmp_path: Path) -> None:
-    path = _manifest(tmp_path, {"spec.lifecycle.lastReview": "9999-06-30", "spec.lifecycle.nextReview": LAST})
+    path = _manifest(
+        tmp_path, {"spec.lifecycle.lastReview": "9999-06-30", "spec.lifecycle.nextReview": LAST}
+    )
     assert _fired(path, LAST, "AIMS-GOV-005") == []
 
 
 def test_a_review_on_the_first_day_is_due_a_year_later(tmp_path: Path) -> None:
-    path = _manifest(tmp_path, {"spec.lifecycle.lastReview": FIRST}, drop=("spec.lifecycle.nextReview",))
+    path = _manifest(
+        tmp_path, {"spec.lifecycle.lastReview": FIRST}, drop=("spec.lifecycle.nextReview",)
+    )
     assert _fired(path, FIRST, "AIMS-GOV-005") == []
     assert _fired(path, "0002-01-01", "AIMS-GOV-005") == []
     assert _fired(path, "0002-01-02", "AIMS-GOV-005") == [
@@ -213,13 +245,23 @@ def test_a_review_on_the_first_day_is_due_a_year_later(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize(("last", "fires"), [
-    ("9999-01-01", False),  # lastReview + 12 months is past the calendar: any nextReview is within it
-    ("9998-12-31", False),  # exactly 12 months
-    ("9998-12-30", True),   # 12 months and a day
-])  # fmt: skip
-def test_the_next_review_is_capped_up_to_the_last_day(tmp_path: Path, last: str, fires: bool) -> None:
-    path = _manifest(tmp_path, {"spec.lifecycle.lastReview": last, "spec.lifecycle.nextReview": LAST})
+@pytest.mark.parametrize(
+    ("last", "fires"),
+    [
+        (
+            "9999-01-01",
+            False,
+        ),  # lastReview + 12 months is past the calendar: any nextReview is within it
+        ("9998-12-31", False),  # exactly 12 months
+        ("9998-12-30", True),  # 12 months and a day
+    ],
+)
+def test_the_next_review_is_capped_up_to_the_last_day(
+    tmp_path: Path, last: str, fires: bool
+) -> None:
+    path = _manifest(
+        tmp_path, {"spec.lifecycle.lastReview": last, "spec.lifecycle.nextReview": LAST}
+    )
     found = _fired(path, "9998-12-31", "AIMS-GOV-004")
     assert bool(found) == fires, found
 
@@ -239,7 +281,9 @@ def test_overseer_training_from_the_last_day_never_expires(tmp_path: Path) -> No
     (base,) = _documents(BASE)
     high = {"spec.classification.riskLevel": "high"}
     assert _fired(_manifest(tmp_path, high), LAST, "AIMS-HUM-003") != []  # trained in 2026
-    overseers = [{**person, "trainingDate": LAST} for person in base["spec"]["humanOversight"]["overseers"]]
+    overseers = [
+        {**person, "trainingDate": LAST} for person in base["spec"]["humanOversight"]["overseers"]
+    ]
     path = _manifest(tmp_path, {**high, "spec.humanOversight.overseers": overseers})
     assert _fired(path, LAST, "AIMS-HUM-003") == []
 

@@ -235,4 +235,5 @@ def test_an_unreadable_subdirectory_is_reported_not_passed_over(
     found, problems = discover([str(tmp_path)], str(tmp_path))
     assert shown(found) == ["ok/a.yaml"]
     assert [str(p) for p in problems] == [
-        "locked: cannot read directory locked: Permission denied; check its permissions"]
+        "locked: cannot read directory locked: Permission denied; check its permissions"
+    ]

@@ -41,7 +41,9 @@ def test_every_builtin_rule_has_a_page_and_an_index_row(tmp_path: Path) -> None:
 
     assert aims("docs", "--output", str(tmp_path)).exit_code == 0
     ids = [r["id"] for r in json.loads(aims("rules", "--format", "json").stdout)]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"{i}.md" for i in ids] + ["README.md"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"{i}.md" for i in ids] + ["README.md"]
+    )
     index = (tmp_path / "README.md").read_text(encoding="utf-8")
     for rule_id in ids:
         assert f"| [{rule_id}]({rule_id}.md) |" in index
@@ -51,9 +53,14 @@ def test_every_builtin_rule_has_a_page_and_an_index_row(tmp_path: Path) -> None:
     exc = (tmp_path / "AIMS-EXC-001.md").read_text(encoding="utf-8")
     assert "Checked by aims-policy itself" in exc
     assert "(../configuration.md#exceptions-waivers)" in exc
-    assert "Checked by aims-policy itself" in (tmp_path / "AIMS-SCH-001.md").read_text(encoding="utf-8")
+    assert "Checked by aims-policy itself" in (tmp_path / "AIMS-SCH-001.md").read_text(
+        encoding="utf-8"
+    )
     own = (tmp_path / "AIMS-OWN-001.md").read_text(encoding="utf-8")
-    assert "| EU AI Act | Art. 17(1)(m) (high confidence, derived); Art. 26(2) (medium confidence, derived) |" in own
+    assert (
+        "| EU AI Act | Art. 17(1)(m) (high confidence, derived); Art. 26(2) (medium confidence, derived) |"
+        in own
+    )
     assert "| ISO/IEC 42001 | control A.3.2; clause 5.3 |" in own
     assert "spec:\n  owner:\n    # email: (absent)\n```\n\nReported at: `spec.owner.email`." in own
 
@@ -109,13 +116,19 @@ def test_custom_pack_page(pack_dir: Path) -> None:
     result = aims("docs", "--rules", "custom-pack", "--output", "out")
     assert result.exit_code == 0
     assert result.stdout == "out: 3 pages, 3 changed\n"
-    assert sorted(p.name for p in (pack_dir / "out").iterdir()) == ["ACME-FIN-001.md", "ACME-REG-001.md", "README.md"]
+    assert sorted(p.name for p in (pack_dir / "out").iterdir()) == [
+        "ACME-FIN-001.md",
+        "ACME-REG-001.md",
+        "README.md",
+    ]
     assert (pack_dir / "out" / "ACME-FIN-001.md").read_text(encoding="utf-8") == PAGE
     registry = (pack_dir / "out" / "ACME-REG-001.md").read_text(encoding="utf-8")
     # List items are shown by identity with only the fields the cases touch; crosswalk confidence.
     assert "| NIST AI RMF | MAP 4.1 (medium confidence) |" in registry
-    assert ("```yaml\nspec:\n  models:\n    - id: M-ocr\n      # x-model-registry-id: (absent)\n```\n\n"
-            "Reported at: `spec.models[M-ocr].x-model-registry-id`.") in registry  # fmt: skip
+    assert (
+        "```yaml\nspec:\n  models:\n    - id: M-ocr\n      # x-model-registry-id: (absent)\n```\n\n"
+        "Reported at: `spec.models[M-ocr].x-model-registry-id`."
+    ) in registry
 
 
 def test_check_reports_stale_missing_and_removed_pages(pack_dir: Path) -> None:
@@ -124,8 +137,10 @@ def test_check_reports_stale_missing_and_removed_pages(pack_dir: Path) -> None:
     assert aims("docs", "--rules", "custom-pack", "--output", "out", "--check").exit_code == 0
     (out / "ACME-FIN-001.md").write_text("edited by hand\n", encoding="utf-8")
     (out / "ACME-REG-001.md").unlink()
-    retired = (out / "ACME-OLD-001.md")
-    retired.write_text((out / "README.md").read_text(encoding="utf-8"), encoding="utf-8")  # carries the marker
+    retired = out / "ACME-OLD-001.md"
+    retired.write_text(
+        (out / "README.md").read_text(encoding="utf-8"), encoding="utf-8"
+    )  # carries the marker
     (out / "NOTES.md").write_text("hand-written, not generated\n", encoding="utf-8")
     result = aims("docs", "--rules", "custom-pack", "--output", "out", "--check")
     assert result.exit_code == 1
@@ -165,10 +180,15 @@ def test_check_reports_extra_page_in_committed_reference(tmp_path: Path) -> None
 def test_fixture_change_makes_docs_stale(pack_dir: Path) -> None:
     aims("docs", "--rules", "custom-pack", "--output", "out")
     fixtures = pack_dir / "custom-pack" / "acme.fixtures.yaml"
-    fixtures.write_text(fixtures.read_text(encoding="utf-8").replace("CC-4711", "CC-0815"), encoding="utf-8")
+    fixtures.write_text(
+        fixtures.read_text(encoding="utf-8").replace("CC-4711", "CC-0815"), encoding="utf-8"
+    )
     (pack_dir / "custom-pack" / "fixtures" / "base.yaml").write_text(
-        (pack_dir / "custom-pack" / "fixtures" / "base.yaml").read_text(encoding="utf-8").replace("CC-4711", "CC-0815"),
-        encoding="utf-8")  # fmt: skip
+        (pack_dir / "custom-pack" / "fixtures" / "base.yaml")
+        .read_text(encoding="utf-8")
+        .replace("CC-4711", "CC-0815"),
+        encoding="utf-8",
+    )
     result = aims("docs", "--rules", "custom-pack", "--output", "out", "--check")
     assert result.exit_code == 1
     assert result.stdout == "out/ACME-FIN-001.md: out of date\n"
@@ -179,8 +199,13 @@ def test_output_is_deterministic_across_hash_seeds(tmp_path: Path) -> None:
     for seed in ("0", "1"):
         out = tmp_path / seed
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        subprocess.run([sys.executable, "-m", "aims_policy", "docs", "--output", str(out)],
-                       cwd=REPO, env=env, check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "aims_policy", "docs", "--output", str(out)],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         texts.append({p.name: p.read_text(encoding="utf-8") for p in sorted(out.iterdir())})
     assert texts[0] == texts[1]
 
@@ -192,12 +217,23 @@ def test_snippet_shows_changed_paths_in_manifest_order() -> None:
         "metadata": {"name": "s"},
         "spec": {
             "owner": {"name": "O", "email": "o@example.com"},
-            "risks": [{"id": "R-1", "owner": "A", "score": 4}, {"description": "no id", "score": 2}],
+            "risks": [
+                {"id": "R-1", "owner": "A", "score": 4},
+                {"description": "no id", "score": 2},
+            ],
         },
     }
-    case = Case("X-1", "n", "failed", ("spec.risks[R-1].owner",), "f.yaml", 3, manifest,
-                with_={"spec.risks.1.score": 9, "metadata.x-team": {"lead": "Kim", "size": 3}},
-                unset=("spec.risks.[R-1].owner", "spec.risks.[R-9]"))  # fmt: skip
+    case = Case(
+        "X-1",
+        "n",
+        "failed",
+        ("spec.risks[R-1].owner",),
+        "f.yaml",
+        3,
+        manifest,
+        with_={"spec.risks.1.score": 9, "metadata.x-team": {"lead": "Kim", "size": 3}},
+        unset=("spec.risks.[R-1].owner", "spec.risks.[R-9]"),
+    )
     paths = ["spec.risks.[R-1].owner", "spec.risks.1.score", "metadata.x-team", "spec.risks.[R-9]"]
     assert _snippet(case, paths) == [
         "metadata:",
@@ -221,7 +257,8 @@ def test_crosswalk_shows_confidence_and_derived() -> None:
     from aims_policy.model import Reference
 
     assert _refs((Reference("Art. 9(2)"), Reference("MAP 1.1", "low", derived=True))) == (
-        "Art. 9(2) (high confidence); MAP 1.1 (low confidence, derived)")
+        "Art. 9(2) (high confidence); MAP 1.1 (low confidence, derived)"
+    )
     assert _refs(()) == "—"
 
 
@@ -230,16 +267,32 @@ def test_cross_manifest_example_shows_each_manifest() -> None:
     from aims_policy.model import RuleMeta
 
     base = {"metadata": {"name": "a", "title": "A"}}
-    case = Case("ORG-SET-001", "names clash", "failed", ("manifests[1].metadata.name",), "f.yaml", 7, base,
-                manifests=({}, {"with": {"metadata.title": "B"}}))  # fmt: skip
+    case = Case(
+        "ORG-SET-001",
+        "names clash",
+        "failed",
+        ("manifests[1].metadata.name",),
+        "f.yaml",
+        7,
+        base,
+        manifests=({}, {"with": {"metadata.title": "B"}}),
+    )
     meta = RuleMeta("ORG-SET-001", "N", "T", "error", "r", "m", scope="set")
     assert _examples(meta, [case]) == [
-        "## Example", "",
-        "Fails: *names clash* (`f.yaml`, line 7).", "",
+        "## Example",
+        "",
+        "Fails: *names clash* (`f.yaml`, line 7).",
+        "",
         "```yaml",
-        "# manifests[0]", "metadata:", "  title: A",
+        "# manifests[0]",
+        "metadata:",
+        "  title: A",
         "---",
-        "# manifests[1]", "metadata:", "  title: B",
-        "```", "",
-        "Reported at: `manifests[1].metadata.name`.", "",
+        "# manifests[1]",
+        "metadata:",
+        "  title: B",
+        "```",
+        "",
+        "Reported at: `manifests[1].metadata.name`.",
+        "",
     ]

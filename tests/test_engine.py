@@ -58,8 +58,9 @@ def counted_high(ctx: Context) -> bool:
 
 
 def _rule(rule_id: str, check: Any, applies: Any = None) -> Rule:
-    return rule(id=rule_id, title="t", severity="error", rationale="r", remediation="m",
-                applies=applies)(check)  # fmt: skip
+    return rule(
+        id=rule_id, title="t", severity="error", rationale="r", remediation="m", applies=applies
+    )(check)
 
 
 def risk_owner(ctx: Context) -> Iterator[Violation]:
@@ -111,9 +112,13 @@ def test_not_applicable_is_not_passed_and_says_why() -> None:
 
 
 def test_with_overrides_input_and_data_by_path_and_by_item_id() -> None:
-    ctx = make_context(INPUT, {"risk": {"appetite": 6}}, TODAY,
-                       with_input={"spec.risks.[R-2].owner": "Cy", "spec.risks.0.owner": UNSET},
-                       with_data={"risk.appetite": 4})  # fmt: skip
+    ctx = make_context(
+        INPUT,
+        {"risk": {"appetite": 6}},
+        TODAY,
+        with_input={"spec.risks.[R-2].owner": "Cy", "spec.risks.0.owner": UNSET},
+        with_data={"risk.appetite": 4},
+    )
     assert ctx.get("spec.risks")[1]["owner"] == "Cy"
     assert "owner" not in ctx.get("spec.risks")[0]
     assert ctx.param("risk.appetite") == 4
@@ -133,7 +138,9 @@ def test_a_rule_that_raises_is_isolated() -> None:
     assert evaluate(_rule("T-2", risk_owner), ctx).status == "failed"  # the run goes on
 
 
-def test_a_crashing_rule_is_exit_2_for_that_manifest_and_the_others_still_report(tmp_path: Path) -> None:
+def test_a_crashing_rule_is_exit_2_for_that_manifest_and_the_others_still_report(
+    tmp_path: Path,
+) -> None:
     def crash_on_high(ctx: Context) -> Iterator[Violation]:
         if ctx.get("spec.classification.riskLevel") == "critical":
             raise ValueError("bad rule")
@@ -156,8 +163,12 @@ def test_parallel_evaluation_equals_serial(tmp_path: Path) -> None:
     for i in range(30):  # enough files to cross the worker-pool threshold
         shutil.copytree(MANIFESTS, tmp_path / f"copy{i:02d}", ignore=shutil.ignore_patterns("*.md"))
     data = data_document.load()
-    serial = check([str(tmp_path)], options=Options(today=TODAY, data=data, jobs=1), cwd=str(tmp_path))
-    parallel = check([str(tmp_path)], options=Options(today=TODAY, data=data, jobs=2), cwd=str(tmp_path))
+    serial = check(
+        [str(tmp_path)], options=Options(today=TODAY, data=data, jobs=1), cwd=str(tmp_path)
+    )
+    parallel = check(
+        [str(tmp_path)], options=Options(today=TODAY, data=data, jobs=2), cwd=str(tmp_path)
+    )
     assert len(serial.files) >= 48
     assert render(serial, "json") == render(parallel, "json")
     _assert_kept_once(parallel)
@@ -200,17 +211,27 @@ def test_a_cross_manifest_rule_that_raises_is_isolated(tmp_path: Path) -> None:
     shutil.copytree(MANIFESTS, tmp_path / "m")
     (tmp_path / "m" / "copy.yaml").write_text((MANIFESTS / "support-chatbot.yaml").read_text())
     base = registry.load()
-    broken = (set_rule(collect=lambda ctx, at: 1, id="ZZZ-SET-1", **meta)(findings_fail),
-              set_rule(collect=lambda ctx, at: 1, id="ZZZ-SET-2", **meta)(AddFails),
-              set_rule(collect=lambda ctx, at: 1, id="ZZZ-SET-3", **meta)(not_pairs))  # fmt: skip
+    broken = (
+        set_rule(collect=lambda ctx, at: 1, id="ZZZ-SET-1", **meta)(findings_fail),
+        set_rule(collect=lambda ctx, at: 1, id="ZZZ-SET-2", **meta)(AddFails),
+        set_rule(collect=lambda ctx, at: 1, id="ZZZ-SET-3", **meta)(not_pairs),
+    )
     ruleset = RuleSet(base.rules, (*base.set_rules, *broken))
-    report = check([str(tmp_path / "m")], ruleset=ruleset, cwd=str(tmp_path),
-                   options=Options(today=TODAY, data=data_document.load(), jobs=1))  # fmt: skip
+    report = check(
+        [str(tmp_path / "m")],
+        ruleset=ruleset,
+        cwd=str(tmp_path),
+        options=Options(today=TODAY, data=data_document.load(), jobs=1),
+    )
     failed = sorted((n.rule_id, n.message) for n in report.notifications if n.kind == "engine")
-    assert failed == [("ZZZ-SET-1", "rule ZZZ-SET-1 failed: RuntimeError: cannot give findings"),
-                      ("ZZZ-SET-2", "rule ZZZ-SET-2 failed: LookupError: cannot fold"),
-                      ("ZZZ-SET-3", "rule ZZZ-SET-3 failed: AttributeError: 'str' object has no "
-                                    "attribute 'target'")]  # fmt: skip
+    assert failed == [
+        ("ZZZ-SET-1", "rule ZZZ-SET-1 failed: RuntimeError: cannot give findings"),
+        ("ZZZ-SET-2", "rule ZZZ-SET-2 failed: LookupError: cannot fold"),
+        (
+            "ZZZ-SET-3",
+            "rule ZZZ-SET-3 failed: AttributeError: 'str' object has no attribute 'target'",
+        ),
+    ]
     assert report.exit_code == 2
     # copy.yaml repeats support-chatbot's name: the built-in duplicate check still reports it
     assert sum(f.rule_id == "AIMS-SET-001" for f in report.findings) == 2
@@ -232,13 +253,18 @@ def test_folds_receive_entries_in_path_order_from_parallel_workers(tmp_path: Pat
     for i in reversed(range(60)):  # written in reverse, so creation order is not path order
         shutil.copy(MANIFESTS / "document-summariser.yaml", tmp_path / f"m{i:02d}.yaml")
     meta = {"title": "t", "severity": "note", "rationale": "r", "remediation": "m"}
+
     def collect(ctx: Context, at: Any) -> None:
         if at(()).file == "m00.yaml":  # the first file finishes last unless order is kept
             time.sleep(0.3)
 
     ruleset = RuleSet((), (set_rule(collect=collect, id="ZZZ-SET-9", **meta)(Record),))
-    check([str(tmp_path)], ruleset=ruleset, cwd=str(tmp_path),
-          options=Options(today=TODAY, data=data_document.load(), jobs=2))  # fmt: skip
+    check(
+        [str(tmp_path)],
+        ruleset=ruleset,
+        cwd=str(tmp_path),
+        options=Options(today=TODAY, data=data_document.load(), jobs=2),
+    )
     assert arrived == [f"m{i:02d}.yaml" for i in range(60)]
 
 
@@ -252,8 +278,12 @@ def test_explain_shows_facts_and_conditions(tmp_path: Path) -> None:
     )
     data = data_document.load()
     ruleset = registry.select(registry.load(), ["AIMS-OWN-002"])
-    report = check([str(manifest)], ruleset=ruleset, cwd=str(tmp_path),
-                   options=Options(today=TODAY, data=data, explain=True))  # fmt: skip
+    report = check(
+        [str(manifest)],
+        ruleset=ruleset,
+        cwd=str(tmp_path),
+        options=Options(today=TODAY, data=data, explain=True),
+    )
     (finding,) = report.findings
     assert finding.location.line == 4  # the missing accountablePerson belongs under spec
     assert "is_high_risk = True" in finding.explanation
@@ -271,9 +301,12 @@ def test_why_not_explains_a_rule_that_did_not_fire(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     ruleset = registry.select(registry.load(), ["AIMS-OWN-002"])
-    report = check([str(manifest)], ruleset=ruleset, cwd=str(tmp_path),
-                   options=Options(today=TODAY, data=data_document.load(),
-                                   why_not=("AIMS-OWN-002",)))  # fmt: skip
+    report = check(
+        [str(manifest)],
+        ruleset=ruleset,
+        cwd=str(tmp_path),
+        options=Options(today=TODAY, data=data_document.load(), why_not=("AIMS-OWN-002",)),
+    )
     assert report.findings == ()
     ((system, rule_id, status, trace),) = report.traces
     assert (system, rule_id, status) == ("demo", "AIMS-OWN-002", "not_applicable")
@@ -283,14 +316,28 @@ def test_why_not_explains_a_rule_that_did_not_fire(tmp_path: Path) -> None:
 
 def _cli(*args: str, seed: str = "0") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONHASHSEED": seed}
-    return subprocess.run([sys.executable, "-m", "aims_policy", *args], capture_output=True,
-                          text=True, env=env, cwd=ROOT, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "aims_policy", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
 
 
 def test_explanations_are_the_same_in_every_process() -> None:
     # Explanations show mappings read by rules; pyrsistent maps iterate in hash order, which
     # PYTHONHASHSEED changes from one process to the next.
-    args = ("check", "manifests/", "--today", "2026-11-22", "--explain", "--why-not", "AIMS-OWN-002")
+    args = (
+        "check",
+        "manifests/",
+        "--today",
+        "2026-11-22",
+        "--explain",
+        "--why-not",
+        "AIMS-OWN-002",
+    )
     first, second = _cli(*args, seed="1"), _cli(*args, seed="2")
     assert first.returncode == second.returncode == 1
     assert first.stdout == second.stdout
@@ -298,12 +345,25 @@ def test_explanations_are_the_same_in_every_process() -> None:
 
 
 def test_why_not_explains_passed_failed_and_not_applicable_outcomes() -> None:
-    done = _cli("check", "manifests/support-chatbot.yaml", "--today", "2026-11-22",
-                "--why-not", "AIMS-OWN-001", "--why-not", "aims-trn-002", "--why-not", "AIMS-OWN-002")
+    done = _cli(
+        "check",
+        "manifests/support-chatbot.yaml",
+        "--today",
+        "2026-11-22",
+        "--why-not",
+        "AIMS-OWN-001",
+        "--why-not",
+        "aims-trn-002",
+        "--why-not",
+        "AIMS-OWN-002",
+    )
     assert done.returncode == 1
     out = done.stdout
     # passed: the values the rule read; not applicable: the fact that decided it
-    assert "support-chatbot: AIMS-OWN-001 passed\n    because: spec.owner.email = 'hannah.fischer@example.com'" in out
+    assert (
+        "support-chatbot: AIMS-OWN-001 passed\n    because: spec.owner.email = 'hannah.fischer@example.com'"
+        in out
+    )
     assert "support-chatbot: AIMS-OWN-002 not applicable\n    because: is_high_risk = False" in out
     # failed: the finding carries its explanation
     assert "AIMS-TRN-002 people interact with this system directly" in out
@@ -313,18 +373,31 @@ def test_why_not_explains_passed_failed_and_not_applicable_outcomes() -> None:
 def test_why_not_an_unknown_rule_is_a_usage_error() -> None:
     done = _cli("check", "manifests/support-chatbot.yaml", "--why-not", "AIMS-TRN-02")
     assert done.returncode == 2
-    assert "--why-not AIMS-TRN-02: no such rule among those evaluated; did you mean AIMS-TRN-002?" in done.stderr
+    assert (
+        "--why-not AIMS-TRN-02: no such rule among those evaluated; did you mean AIMS-TRN-002?"
+        in done.stderr
+    )
 
 
-def test_a_duplicate_name_is_reported_even_when_one_manifest_breaks_the_schema(tmp_path: Path) -> None:
-    text = ("apiVersion: aims-policy/v1\nkind: AISystem\nmetadata: {name: twin}\nspec:\n"
-            "  owner: {name: Ada, email: ada@example.com}\n  purpose: {intendedUse: testing}\n"
-            "  classification: {riskLevel: low}\n  lifecycle: {stage: design}\n")  # fmt: skip
+def test_a_duplicate_name_is_reported_even_when_one_manifest_breaks_the_schema(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "apiVersion: aims-policy/v1\nkind: AISystem\nmetadata: {name: twin}\nspec:\n"
+        "  owner: {name: Ada, email: ada@example.com}\n  purpose: {intendedUse: testing}\n"
+        "  classification: {riskLevel: low}\n  lifecycle: {stage: design}\n"
+    )
     (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
     (tmp_path / "b.yaml").write_text(text.replace("stage: design", "stage: 7"), encoding="utf-8")
     report = check([str(tmp_path)], today="2026-11-22", cwd=str(tmp_path))
-    located = sorted((f.rule_id, str(f.location)) for f in report.findings
-                     if f.rule_id in ("AIMS-SET-001", "AIMS-SCH-003"))  # fmt: skip
+    located = sorted(
+        (f.rule_id, str(f.location))
+        for f in report.findings
+        if f.rule_id in ("AIMS-SET-001", "AIMS-SCH-003")
+    )
     # located at the keys: `name` starts in column 12 of line 3, `stage` in column 15 of line 8
-    assert located == [("AIMS-SCH-003", "b.yaml:8:15"), ("AIMS-SET-001", "a.yaml:3:12"),
-                       ("AIMS-SET-001", "b.yaml:3:12")]  # fmt: skip
+    assert located == [
+        ("AIMS-SCH-003", "b.yaml:8:15"),
+        ("AIMS-SET-001", "a.yaml:3:12"),
+        ("AIMS-SET-001", "b.yaml:3:12"),
+    ]

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 MANIFEST = "credit-scoring.yaml"
 RISKS = ["R-1", "R-2", "R-3", "R-4", "R-5", "R-6"]
 
-PACK = '''
+PACK = """
 from aims_policy.engine import rule
 
 
@@ -45,7 +45,7 @@ def risk_reviewed(ctx):
 def system_approved(ctx):
     if not ctx.get("metadata.x-approved"):
         yield ctx.violation("metadata", "the system is not approved", missing="x-approved")
-'''
+"""
 
 
 def make_pack(tmp_path: Path) -> Path:
@@ -83,8 +83,9 @@ def add_exceptions(path: Path, block: str) -> int:
 def run(tmp_path: Path, today: str, **changes: Any) -> Report:
     ruleset = registry.load(builtin=False, directories=[make_pack(tmp_path)])
     options = Options(today=_dt.date.fromisoformat(today), jobs=1, **changes)
-    return aims_policy.check([str(tmp_path / "manifests")], ruleset=ruleset, options=options,
-                             cwd=str(tmp_path))  # fmt: skip
+    return aims_policy.check(
+        [str(tmp_path / "manifests")], ruleset=ruleset, options=options, cwd=str(tmp_path)
+    )
 
 
 def by_rule(report: Report, rule_id: str) -> list[Any]:
@@ -104,19 +105,32 @@ def test_an_active_exception_waives_the_item_it_names_and_nothing_else(tmp_path:
     line = add_exceptions(copy_manifests(tmp_path) / MANIFEST, EXCEPTION_R2)
     report = run(tmp_path, "2026-11-22")
     states = {f.item: f.state for f in by_rule(report, "TST-RSK-001")}
-    assert states == {"R-1": "open", "R-2": "waived", "R-3": "open", "R-4": "open", "R-5": "open",
-                      "R-6": "open"}  # fmt: skip
+    assert states == {
+        "R-1": "open",
+        "R-2": "waived",
+        "R-3": "open",
+        "R-4": "open",
+        "R-5": "open",
+        "R-6": "open",
+    }
     waived = next(f for f in report.findings if f.state == "waived")
     s = waived.suppression
     assert s is not None
     assert (s.kind, s.approver, s.expires) == ("exception", "Aylin Demir", "2026-12-31")
-    assert s.justification == "Compensating manual review of every decline until the v4 model ships."
-    assert s.source is not None and (s.source.file, s.source.line) == ("manifests/credit-scoring.yaml", line)
+    assert (
+        s.justification == "Compensating manual review of every decline until the v4 model ships."
+    )
+    assert s.source is not None and (s.source.file, s.source.line) == (
+        "manifests/credit-scoring.yaml",
+        line,
+    )
     assert not [f for f in report.findings if f.rule_id.startswith("AIMS-EXC")]
     assert {"AIMS-EXC-001", "AIMS-EXC-002", "AIMS-EXC-003"} <= {r.id for r in report.rules}
 
 
-def test_an_exception_is_active_on_its_expiry_day_and_a_finding_the_day_after(tmp_path: Path) -> None:
+def test_an_exception_is_active_on_its_expiry_day_and_a_finding_the_day_after(
+    tmp_path: Path,
+) -> None:
     line = add_exceptions(copy_manifests(tmp_path) / MANIFEST, EXCEPTION_R2)
     last_day = run(tmp_path, "2026-12-31")
     assert [f.state for f in by_rule(last_day, "TST-RSK-001") if f.item == "R-2"] == ["waived"]
@@ -133,11 +147,14 @@ def test_an_exception_is_active_on_its_expiry_day_and_a_finding_the_day_after(tm
 
 
 def test_an_exception_without_approver_or_justification_suppresses_nothing(tmp_path: Path) -> None:
-    line = add_exceptions(copy_manifests(tmp_path) / MANIFEST, """\
+    line = add_exceptions(
+        copy_manifests(tmp_path) / MANIFEST,
+        """\
     - rule: TST-RSK-001
       item: R-3
       expires: 2027-06-30
-""")
+""",
+    )
     report = run(tmp_path, "2026-11-22")
     assert [f.state for f in by_rule(report, "TST-RSK-001") if f.item == "R-3"] == ["open"]
     [incomplete] = by_rule(report, "AIMS-EXC-002")
@@ -146,11 +163,14 @@ def test_an_exception_without_approver_or_justification_suppresses_nothing(tmp_p
 
 
 def test_an_exception_without_an_expiry_date_is_incomplete(tmp_path: Path) -> None:
-    add_exceptions(copy_manifests(tmp_path) / MANIFEST, """\
+    add_exceptions(
+        copy_manifests(tmp_path) / MANIFEST,
+        """\
     - rule: TST-SYS-001
       justification: Approval board meets in January.
       approver: Aylin Demir
-""")
+""",
+    )
     report = run(tmp_path, "2026-11-22")
     assert [f.state for f in by_rule(report, "TST-SYS-001")] == ["open"]
     [incomplete] = by_rule(report, "AIMS-EXC-002")
@@ -158,7 +178,9 @@ def test_an_exception_without_an_expiry_date_is_incomplete(tmp_path: Path) -> No
 
 
 def test_an_exception_that_matches_nothing_is_reported_where_it_is_declared(tmp_path: Path) -> None:
-    line = add_exceptions(copy_manifests(tmp_path) / MANIFEST, """\
+    line = add_exceptions(
+        copy_manifests(tmp_path) / MANIFEST,
+        """\
     - rule: TST-RSK-001
       item: R-99
       justification: Typo in the item id.
@@ -168,24 +190,35 @@ def test_an_exception_that_matches_nothing_is_reported_where_it_is_declared(tmp_
       justification: Typo in the rule id.
       approver: Aylin Demir
       expires: 2027-06-30
-""")
+""",
+    )
     report = run(tmp_path, "2026-11-22")
     unused = by_rule(report, "AIMS-EXC-003")
-    assert [(f.location.line, f.severity) for f in unused] == [(line, "warning"), (line + 5, "warning")]
+    assert [(f.location.line, f.severity) for f in unused] == [
+        (line, "warning"),
+        (line + 5, "warning"),
+    ]
     assert "TST-RSK-001 item R-99 on credit-scoring matches no finding" in unused[0].message
     assert "TST-RSK-404, which no loaded rule pack defines" in unused[1].message
     assert all(f.state == "open" for f in by_rule(report, "TST-RSK-001"))
-    assert report.exit_code == 1  # the six open TST-RSK-001 errors; the warnings alone would not fail
+    assert (
+        report.exit_code == 1
+    )  # the six open TST-RSK-001 errors; the warnings alone would not fail
 
 
-def test_an_exception_without_item_waives_every_finding_of_its_rule_on_that_system(tmp_path: Path) -> None:
+def test_an_exception_without_item_waives_every_finding_of_its_rule_on_that_system(
+    tmp_path: Path,
+) -> None:
     copy_manifests(tmp_path, (MANIFEST, "cv-screening.yaml"))
-    add_exceptions(tmp_path / "manifests" / MANIFEST, """\
+    add_exceptions(
+        tmp_path / "manifests" / MANIFEST,
+        """\
     - rule: TST-RSK-001
       justification: Risk register migration in progress.
       approver: Aylin Demir
       expires: 2027-01-15
-""")
+""",
+    )
     report = run(tmp_path, "2026-11-22")
     states = {(f.system, f.state) for f in by_rule(report, "TST-RSK-001")}
     assert states == {("credit-scoring", "waived"), ("cv-screening", "open")}
@@ -195,8 +228,13 @@ def test_configuration_exceptions_name_their_system(tmp_path: Path) -> None:
     from aims_policy.model import Location
 
     copy_manifests(tmp_path, (MANIFEST, "cv-screening.yaml"))
-    declared = {"system": "cv-screening", "rule": "TST-SYS-001", "justification": "Board in May.",
-                "approver": "Sophie Laurent", "expires": "2027-05-31"}  # fmt: skip
+    declared = {
+        "system": "cv-screening",
+        "rule": "TST-SYS-001",
+        "justification": "Board in May.",
+        "approver": "Sophie Laurent",
+        "expires": "2027-05-31",
+    }
     where = Location(".aims-policy.yaml", 7, 5)
     report = run(tmp_path, "2026-11-22", exceptions=(("cv-screening", declared, where),))
     states = {f.system: f.state for f in by_rule(report, "TST-SYS-001")}
@@ -228,20 +266,44 @@ def test_exception_findings_keep_their_fingerprint_when_lines_move(tmp_path: Pat
     assert after.fingerprint == before.fingerprint
 
 
-@pytest.mark.parametrize(("today", "exit_code", "state"), [("2026-12-31", 0, "waived"),
-                                                          ("2027-01-01", 1, "open")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("today", "exit_code", "state"), [("2026-12-31", 0, "waived"), ("2027-01-01", 1, "open")]
+)
 def test_cli_json_report_shows_the_suppression_and_fails_after_expiry(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, today: str, exit_code: int, state: str,
-) -> None:  # fmt: skip
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    today: str,
+    exit_code: int,
+    state: str,
+) -> None:
     manifest = copy_manifests(tmp_path) / MANIFEST
     line = add_exceptions(manifest, EXCEPTION_R2)
     make_pack(tmp_path)
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["check", "manifests", "--rules", "testpack", "--select",
-                                      "TST-RSK", "--select", "AIMS-EXC", "--format", "json",
-                                      "--today", today, "--no-config"])  # fmt: skip
+    result = CliRunner().invoke(
+        cli,
+        [
+            "check",
+            "manifests",
+            "--rules",
+            "testpack",
+            "--select",
+            "TST-RSK",
+            "--select",
+            "AIMS-EXC",
+            "--format",
+            "json",
+            "--today",
+            today,
+            "--no-config",
+        ],
+    )
     document = json.loads(result.stdout)
-    r2 = [f for f in document["findings"] if f["rule"] == "TST-RSK-001" and f["identity"]["item"] == "R-2"]
+    r2 = [
+        f
+        for f in document["findings"]
+        if f["rule"] == "TST-RSK-001" and f["identity"]["item"] == "R-2"
+    ]
     assert [f["state"] for f in r2] == [state]
     if state == "waived":
         assert r2[0]["suppression"] == {
@@ -250,31 +312,62 @@ def test_cli_json_report_shows_the_suppression_and_fails_after_expiry(
             "approver": "Aylin Demir",
             "expires": "2026-12-31",
             "source": r2[0]["suppression"]["source"],
-        }  # fmt: skip
+        }
         source = r2[0]["suppression"]["source"]
         assert (source["file"], source["line"], source["column"]) == (
-            "manifests/credit-scoring.yaml", line, 7)  # fmt: skip
+            "manifests/credit-scoring.yaml",
+            line,
+            7,
+        )
     else:
-        assert [f["rule"] for f in document["findings"] if f["rule"].startswith("AIMS-EXC")] == ["AIMS-EXC-001"]
+        assert [f["rule"] for f in document["findings"] if f["rule"].startswith("AIMS-EXC")] == [
+            "AIMS-EXC-001"
+        ]
     # Exit code: with the rule lowered to a note the other five open risks do not fail the run,
     # so only the expired exception (an error of its own) does.
-    result = CliRunner().invoke(cli, ["check", "manifests", "--rules", "testpack", "--select",
-                                      "TST-RSK-001", "--select", "AIMS-EXC", "--ignore", "TST-SYS",
-                                      "--today", today, "--no-config", "--severity",
-                                      "TST-RSK-001=note"])  # fmt: skip
+    result = CliRunner().invoke(
+        cli,
+        [
+            "check",
+            "manifests",
+            "--rules",
+            "testpack",
+            "--select",
+            "TST-RSK-001",
+            "--select",
+            "AIMS-EXC",
+            "--ignore",
+            "TST-SYS",
+            "--today",
+            today,
+            "--no-config",
+            "--severity",
+            "TST-RSK-001=note",
+        ],
+    )
     assert result.exit_code == exit_code, result.output
 
 
-def test_configuration_exceptions_for_systems_not_in_this_run_are_left_alone(tmp_path: Path) -> None:
+def test_configuration_exceptions_for_systems_not_in_this_run_are_left_alone(
+    tmp_path: Path,
+) -> None:
     from aims_policy.model import Location
 
     copy_manifests(tmp_path)
-    expired = {"system": "cv-screening", "rule": "TST-SYS-001", "justification": "Board in May.",
-               "approver": "Sophie Laurent", "expires": "2026-05-31"}  # fmt: skip
+    expired = {
+        "system": "cv-screening",
+        "rule": "TST-SYS-001",
+        "justification": "Board in May.",
+        "approver": "Sophie Laurent",
+        "expires": "2026-05-31",
+    }
     typo = dict(expired, rule="TST-NOPE-001", expires="2027-05-31")
     where = Location(".aims-policy.yaml", 7, 5)
-    report = run(tmp_path, "2026-11-22", exceptions=(("cv-screening", expired, where),
-                                                     ("cv-screening", typo, where)))  # fmt: skip
+    report = run(
+        tmp_path,
+        "2026-11-22",
+        exceptions=(("cv-screening", expired, where), ("cv-screening", typo, where)),
+    )
     assert [f for f in report.findings if f.rule_id.startswith("AIMS-EXC")] == []
 
 
@@ -286,12 +379,19 @@ def test_a_full_run_reports_a_configuration_exception_for_a_system_that_does_not
     from aims_policy.model import Location
 
     copy_manifests(tmp_path)
-    typo = {"system": "credit-scorring", "rule": "TST-SYS-001", "justification": "Board in May.",
-            "approver": "Sophie Laurent", "expires": "2027-05-31"}  # fmt: skip
+    typo = {
+        "system": "credit-scorring",
+        "rule": "TST-SYS-001",
+        "justification": "Board in May.",
+        "approver": "Sophie Laurent",
+        "expires": "2027-05-31",
+    }
     where = Location(".aims-policy.yaml", 7, 5)
     partial = run(tmp_path, "2026-11-22", exceptions=(("credit-scorring", typo, where),))
     assert [f for f in partial.findings if f.rule_id.startswith("AIMS-EXC")] == []
-    full = run(tmp_path, "2026-11-22", exceptions=(("credit-scorring", typo, where),), full_run=True)
+    full = run(
+        tmp_path, "2026-11-22", exceptions=(("credit-scorring", typo, where),), full_run=True
+    )
     (problem,) = [f for f in full.findings if f.rule_id.startswith("AIMS-EXC")]
     assert problem.rule_id == "AIMS-EXC-003" and str(problem.location) == ".aims-policy.yaml:7:5"
     assert "names a system that no manifest in the configured paths declares" in problem.message

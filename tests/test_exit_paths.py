@@ -21,16 +21,25 @@ MANIFESTS = str(ROOT / "manifests")
 SCRIPT = str(Path(sys.executable).with_name("aims-policy"))
 
 
-def run(*args: str, stdout: object = subprocess.PIPE, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([SCRIPT, *args], stdout=stdout, stderr=subprocess.PIPE, text=True,  # type: ignore[call-overload, no-any-return]
-                          timeout=300, **kwargs)  # fmt: skip
+def run(
+    *args: str, stdout: object = subprocess.PIPE, **kwargs: object
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [SCRIPT, *args],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,  # type: ignore[call-overload, no-any-return]
+        timeout=300,
+        **kwargs,
+    )
 
 
 # --- an internal error ---------------------------------------------------------------------------
 
 
-def test_an_internal_error_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_an_internal_error_is_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import aims_policy.output
 
     def broken(*args: object, **kwargs: object) -> str:
@@ -42,13 +51,16 @@ def test_an_internal_error_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatc
         main(["check", "--today", "2026-11-22", "--format", "json", MANIFESTS])
     assert exit_.value.code == 2
     err = capsys.readouterr().err
-    assert err.splitlines() == ["aims-policy: internal error: RuntimeError: boom; please report it "
-                                "(aims-policy --debug, or AIMS_POLICY_DEBUG=1, shows the traceback)"]  # fmt: skip
+    assert err.splitlines() == [
+        "aims-policy: internal error: RuntimeError: boom; please report it "
+        "(aims-policy --debug, or AIMS_POLICY_DEBUG=1, shows the traceback)"
+    ]
 
 
 @pytest.mark.parametrize("how", ["--debug", "AIMS_POLICY_DEBUG"])
-def test_the_traceback_is_shown_on_request(how: str, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_the_traceback_is_shown_on_request(
+    how: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import aims_policy.output
 
     def broken(*args: object, **kwargs: object) -> str:
@@ -69,8 +81,12 @@ def test_the_traceback_is_shown_on_request(how: str, monkeypatch: pytest.MonkeyP
 
 
 def test_usage_errors_and_missing_files_are_2_not_1(tmp_path: Path) -> None:
-    for args in (["check", "--nope"], ["explain", "NO-SUCH-RULE"], ["check", "--today", "soon", MANIFESTS],
-                 ["schema", "--output", str(tmp_path / "missing-dir" / "x" / "s.json")]):  # fmt: skip
+    for args in (
+        ["check", "--nope"],
+        ["explain", "NO-SUCH-RULE"],
+        ["check", "--today", "soon", MANIFESTS],
+        ["schema", "--output", str(tmp_path / "missing-dir" / "x" / "s.json")],
+    ):
         done = run(*args)
         assert done.returncode == 2, (args, done.stderr)
         assert "Traceback" not in done.stderr
@@ -85,16 +101,27 @@ def test_a_full_standard_output_is_exit_2_with_one_line(fmt: str) -> None:
     with open("/dev/full", "w") as full:
         done = run("check", "--today", "2026-11-22", "--format", fmt, MANIFESTS, stdout=full)
     assert done.returncode == 2
-    assert done.stderr.splitlines() == ["aims-policy: cannot write to standard output: No space left on device"]
+    assert done.stderr.splitlines() == [
+        "aims-policy: cannot write to standard output: No space left on device"
+    ]
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
 def test_other_commands_on_a_full_standard_output() -> None:
-    for args in (["rules"], ["rules", "--format", "json"], ["controls"], ["schema"], ["explain", "AIMS-OWN-001"]):
+    for args in (
+        ["rules"],
+        ["rules", "--format", "json"],
+        ["controls"],
+        ["schema"],
+        ["explain", "AIMS-OWN-001"],
+    ):
         with open("/dev/full", "w") as full:
             done = run(*args, stdout=full)
         assert done.returncode == 2, (args, done.stderr)
-        assert done.stderr.startswith("aims-policy: cannot write to standard output"), (args, done.stderr)
+        assert done.stderr.startswith("aims-policy: cannot write to standard output"), (
+            args,
+            done.stderr,
+        )
 
 
 def test_a_pipe_closed_by_its_reader_ends_quietly_with_2() -> None:
@@ -110,15 +137,23 @@ def test_a_pipe_closed_by_its_reader_ends_quietly_with_2() -> None:
 
 
 def test_a_closed_standard_output_is_exit_2_with_one_line() -> None:
-    done = run("check", "--today", "2026-11-22", MANIFESTS, stdout=subprocess.DEVNULL,
-               preexec_fn=lambda: os.close(1))  # fmt: skip
+    done = run(
+        "check",
+        "--today",
+        "2026-11-22",
+        MANIFESTS,
+        stdout=subprocess.DEVNULL,
+        preexec_fn=lambda: os.close(1),
+    )
     assert done.returncode == 2
-    assert done.stderr.splitlines() == ["aims-policy: standard output is closed; redirect it to a file or /dev/null"]
+    assert done.stderr.splitlines() == [
+        "aims-policy: standard output is closed; redirect it to a file or /dev/null"
+    ]
 
 
 # --- interrupts ----------------------------------------------------------------------------------
 
-SLOW_PACK = '''
+SLOW_PACK = """
 import os, time
 from aims_policy.engine import rule
 
@@ -129,7 +164,7 @@ def waits(ctx):
     open(os.environ["SLOW_MARKER"], "a").close()
     time.sleep(120)
     return iter(())
-'''
+"""
 
 
 @pytest.mark.slow
@@ -141,13 +176,20 @@ def test_ctrl_c_is_one_line_and_130_and_workers_stay_silent(tmp_path: Path, jobs
     tree = tmp_path / "tree"
     for n in range(60):  # above the threshold at which a worker pool is used
         (tree / f"d{n}").mkdir(parents=True)
-        (tree / f"d{n}" / "system.yaml").write_text((ROOT / "manifests" / "document-summariser.yaml").read_text("utf-8"), "utf-8")
+        (tree / f"d{n}" / "system.yaml").write_text(
+            (ROOT / "manifests" / "document-summariser.yaml").read_text("utf-8"), "utf-8"
+        )
     marker = tmp_path / "started"
     env = {**os.environ, "SLOW_MARKER": str(marker)}
-    process = subprocess.Popen([SCRIPT, "check", "--jobs", jobs, "--rules", str(pack), str(tree)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                               start_new_session=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
+    process = subprocess.Popen(
+        [SCRIPT, "check", "--jobs", jobs, "--rules", str(pack), str(tree)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 120
     while not marker.exists():
         assert process.poll() is None, process.communicate()

@@ -19,34 +19,66 @@ from aims_policy.output.markdown import escape
 
 TODAY = "2026-11-22"
 RULES = (
-    RuleMeta("T-OWN-001", "Own", "The owner can be contacted", "error", "why", "add email",
-             controls=("A.3.2",), clauses=("5.3",)),
-    RuleMeta("T-DAT-001", "Dat", "Data has a source", "warning", "why", "add source",
-             controls=("A.7.5",)),
+    RuleMeta(
+        "T-OWN-001",
+        "Own",
+        "The owner can be contacted",
+        "error",
+        "why",
+        "add email",
+        controls=("A.3.2",),
+        clauses=("5.3",),
+    ),
+    RuleMeta(
+        "T-DAT-001", "Dat", "Data has a source", "warning", "why", "add source", controls=("A.7.5",)
+    ),
     RuleMeta("T-DOC-001", "Doc", "Docs are current", "note", "why", "update", clauses=("7.5.2",)),
-)  # fmt: skip
+)
 
 
-def finding(rule_id: str, severity: str, file: str, line: int, message: str,
-            controls: tuple[str, ...], state: str = "open") -> Finding:  # fmt: skip
+def finding(
+    rule_id: str,
+    severity: str,
+    file: str,
+    line: int,
+    message: str,
+    controls: tuple[str, ...],
+    state: str = "open",
+) -> Finding:
     suppression = Suppression("exception", "agreed") if state == "waived" else None
-    return Finding(rule_id, severity, message, Location(file, line, 5, line, 9), "/spec",  # type: ignore[arg-type]
-                   f"spec#{line}", "sys", controls=controls, state=state,  # type: ignore[arg-type]
-                   suppression=suppression)  # fmt: skip
+    return Finding(
+        rule_id,
+        severity,
+        message,
+        Location(file, line, 5, line, 9),
+        "/spec",  # type: ignore[arg-type]
+        f"spec#{line}",
+        "sys",
+        controls=controls,
+        state=state,  # type: ignore[arg-type]
+        suppression=suppression,
+    )
 
 
 def report(notifications: tuple[Notification, ...] = ()) -> Report:
     return Report(
-        tool_version="0", today=TODAY, fail_on="error", rules=RULES,
+        tool_version="0",
+        today=TODAY,
+        fail_on="error",
+        rules=RULES,
         systems=(SystemInfo("sys", Location("a.yaml", 1, 1)),),
         findings=(
-            finding("T-OWN-001", "error", "a.yaml", 3, "no email for owner | team", ("A.3.2", "5.3")),
+            finding(
+                "T-OWN-001", "error", "a.yaml", 3, "no email for owner | team", ("A.3.2", "5.3")
+            ),
             finding("T-DAT-001", "warning", "a.yaml", 8, "source <unknown>", ("A.7.5",)),
             finding("T-DOC-001", "note", "b,c.yaml", 2, "stale: 100% old\nsecond line", ("7.5.2",)),
             finding("T-OWN-001", "error", "b,c.yaml", 9, "waived one", ("A.3.2", "5.3"), "waived"),
         ),
-        results=(), notifications=notifications, files=("a.yaml", "b,c.yaml"),
-    )  # fmt: skip
+        results=(),
+        notifications=notifications,
+        files=("a.yaml", "b,c.yaml"),
+    )
 
 
 # -- workflow commands -----------------------------------------------------------------------------
@@ -59,7 +91,10 @@ def test_escaping_follows_the_runner() -> None:
 
 def test_command_with_a_single_line_range() -> None:
     line = command("error", "50% done\nnext", Location("dir,a/b:c.yaml", 3, 5, 3, 9), "T: x, y")
-    assert line == "::error file=dir%2Ca/b%3Ac.yaml,line=3,col=5,endLine=3,endColumn=9,title=T%3A x%2C y::50%25 done%0Anext"
+    assert (
+        line
+        == "::error file=dir%2Ca/b%3Ac.yaml,line=3,col=5,endLine=3,endColumn=9,title=T%3A x%2C y::50%25 done%0Anext"
+    )
 
 
 def test_command_with_a_multi_line_range_has_no_end_column() -> None:
@@ -80,7 +115,7 @@ def test_github_format_annotates_open_findings_and_problems() -> None:
         "current::stale: 100%25 old%0Asecond line [7.5.2]",
         "2 files, 1 system checked: 1 error, 1 warning, 1 note, 1 waived; 1 problem stopped "
         "checks (exit 2)",
-    ]  # fmt: skip
+    ]
 
 
 # -- Markdown --------------------------------------------------------------------------------------
@@ -92,36 +127,38 @@ def test_markdown_escapes_table_breakers_and_html() -> None:
 
 def test_markdown_summary() -> None:
     text = render(report(), "markdown")
-    assert text == "\n".join([
-        "## aims-policy: 1 finding at or above `error` fail the check",
-        "",
-        "2 files, 1 system checked as of 2026-11-22; failing at: `error`.",
-        "",
-        "| Severity | Open | Waived | Baselined |",
-        "| --- | ---: | ---: | ---: |",
-        "| error | 1 | 1 | 0 |",
-        "| warning | 1 | 0 | 0 |",
-        "| note | 1 | 0 | 0 |",
-        "| **total** | **3** | **1** | **0** |",
-        "",
-        "### Open findings by control objective",
-        "",
-        "| Objective | Title | Errors | Warnings | Notes |",
-        "| --- | --- | ---: | ---: | ---: |",
-        "| A.3 | Internal organization | 1 | 0 | 0 |",
-        "| A.7 | Data for AI systems | 0 | 1 | 0 |",
-        "| Clause 5 | Leadership | 1 | 0 | 0 |",
-        "| Clause 7 | Support | 0 | 0 | 1 |",
-        "",
-        "### Findings",
-        "",
-        "| Location | Rule | Severity | Message |",
-        "| --- | --- | --- | --- |",
-        "| `a.yaml:3:5` | T-OWN-001 | error | no email for owner \\| team |",
-        "| `a.yaml:8:5` | T-DAT-001 | warning | source &lt;unknown&gt; |",
-        "| `b,c.yaml:2:5` | T-DOC-001 | note | stale: 100% old second line |",
-        "",
-    ])  # fmt: skip
+    assert text == "\n".join(
+        [
+            "## aims-policy: 1 finding at or above `error` fail the check",
+            "",
+            "2 files, 1 system checked as of 2026-11-22; failing at: `error`.",
+            "",
+            "| Severity | Open | Waived | Baselined |",
+            "| --- | ---: | ---: | ---: |",
+            "| error | 1 | 1 | 0 |",
+            "| warning | 1 | 0 | 0 |",
+            "| note | 1 | 0 | 0 |",
+            "| **total** | **3** | **1** | **0** |",
+            "",
+            "### Open findings by control objective",
+            "",
+            "| Objective | Title | Errors | Warnings | Notes |",
+            "| --- | --- | ---: | ---: | ---: |",
+            "| A.3 | Internal organization | 1 | 0 | 0 |",
+            "| A.7 | Data for AI systems | 0 | 1 | 0 |",
+            "| Clause 5 | Leadership | 1 | 0 | 0 |",
+            "| Clause 7 | Support | 0 | 0 | 1 |",
+            "",
+            "### Findings",
+            "",
+            "| Location | Rule | Severity | Message |",
+            "| --- | --- | --- | --- |",
+            "| `a.yaml:3:5` | T-OWN-001 | error | no email for owner \\| team |",
+            "| `a.yaml:8:5` | T-DAT-001 | warning | source &lt;unknown&gt; |",
+            "| `b,c.yaml:2:5` | T-DOC-001 | note | stale: 100% old second line |",
+            "",
+        ]
+    )
 
 
 def test_markdown_lists_problems_that_stopped_checks() -> None:
@@ -133,4 +170,7 @@ def test_markdown_lists_problems_that_stopped_checks() -> None:
 
 def test_control_characters_are_shown_not_passed_through() -> None:
     assert escape("a\x01b\x1b[31mc\x9b") == "a\\\\x01b\\\\x1b[31mc\\\\x9b"
-    assert command("error", "x\x1b[2Jy\r\nz", None, "T\x07") == "::error title=T\\x07::x\\x1b[2Jy%0D%0Az"
+    assert (
+        command("error", "x\x1b[2Jy\r\nz", None, "T\x07")
+        == "::error title=T\\x07::x\\x1b[2Jy%0D%0Az"
+    )

@@ -18,9 +18,16 @@ def test_items_are_named_by_their_natural_keys() -> None:
     assert item_name({"role": "Recruiter", "trained": True}) == "Recruiter"
     assert item_name("social-scoring") == "social-scoring"
     assert item_name({"trained": True}) is None and item_name(3) is None
-    data = {"spec": {"lifecycle": {"changeLog": [{"version": "1.0"}, {"version": "2.0"}]},
-                     "steps": [{"x": 1}, {"x": 2}]}}  # fmt: skip
-    assert ident(data, ("spec", "lifecycle", "changeLog", 1, "date")) == "spec.lifecycle.changeLog[2.0].date"
+    data = {
+        "spec": {
+            "lifecycle": {"changeLog": [{"version": "1.0"}, {"version": "2.0"}]},
+            "steps": [{"x": 1}, {"x": 2}],
+        }
+    }
+    assert (
+        ident(data, ("spec", "lifecycle", "changeLog", 1, "date"))
+        == "spec.lifecycle.changeLog[2.0].date"
+    )
     assert ident(data, ("spec", "steps", 1)) == "spec.steps[1]"  # nothing names it: the index
 
 
@@ -33,9 +40,15 @@ def test_inserting_an_overseer_moves_no_other_finding(tmp_path: Path) -> None:
     text = manifest.read_text(encoding="utf-8")
     marker = "    overseers:\n"
     assert marker in text
-    manifest.write_text(text.replace(marker, marker + "      - role: Head of Talent\n"
-                                     "        trained: true\n        trainingDate: 2026-01-08\n", 1),
-                        encoding="utf-8")  # fmt: skip
+    manifest.write_text(
+        text.replace(
+            marker,
+            marker + "      - role: Head of Talent\n"
+            "        trained: true\n        trainingDate: 2026-01-08\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
     after = check([str(manifest)], today="2026-11-22", cwd=str(work))
     assert {f.fingerprint for f in before.findings} <= {f.fingerprint for f in after.findings}
 
@@ -49,7 +62,9 @@ def test_a_repeated_id_is_reported_and_the_rules_still_run(tmp_path: Path) -> No
     assert "    - id: R-2\n" in text
     manifest.write_text(text.replace("    - id: R-2\n", "    - id: R-1\n", 1), encoding="utf-8")
     report = check([str(manifest)], today="2026-11-22", cwd=str(work))
-    assert [f.rule_id for f in report.findings if f.rule_id.startswith("AIMS-SCH")] == ["AIMS-SCH-004"]
+    assert [f.rule_id for f in report.findings if f.rule_id.startswith("AIMS-SCH")] == [
+        "AIMS-SCH-004"
+    ]
     # the rule findings of the clean manifest are still there (R-2's own are now R-1's)
     rules_before = {f.rule_id for f in clean.findings}
     assert rules_before <= {f.rule_id for f in report.findings}

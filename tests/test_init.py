@@ -18,19 +18,28 @@ from jsonschema import Draft202012Validator
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "aims_policy/schema/manifest-v1.schema.json").read_text("utf-8"))
-FINDING = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>\w+) (?P<rule>[A-Z0-9-]+) ",
-                     re.M)  # fmt: skip
+FINDING = re.compile(
+    r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>\w+) (?P<rule>[A-Z0-9-]+) ", re.M
+)
 
 
 def aims(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "aims_policy", *args], cwd=cwd, text=True,
-                          capture_output=True, timeout=120)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "aims_policy", *args],
+        cwd=cwd,
+        text=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def placeholder_lines(text: str) -> set[int]:
     """Lines whose value (after `key:` or `- `) starts with TODO, read off the file by hand."""
-    return {n for n, line in enumerate(text.splitlines(), 1)
-            if re.match(r'^\s*(?:- |[\w-]+: )"?TODO\b', line)}  # fmt: skip
+    return {
+        n
+        for n, line in enumerate(text.splitlines(), 1)
+        if re.match(r'^\s*(?:- |[\w-]+: )"?TODO\b', line)
+    }
 
 
 @pytest.mark.parametrize("level", ["low", "medium", "high", "critical"])
@@ -39,8 +48,10 @@ def test_init_writes_a_schema_valid_skeleton_that_check_rejects(tmp_path: Path, 
     assert result.returncode == 0, result.stderr
     path = tmp_path / "loan-advisor.aims.yaml"
     text = path.read_text("utf-8")
-    assert text.startswith("# yaml-language-server: $schema=https://raw.githubusercontent.com/"
-                           "aims-policy/aims-policy/main/aims_policy/schema/manifest-v1.schema.json\n")
+    assert text.startswith(
+        "# yaml-language-server: $schema=https://raw.githubusercontent.com/"
+        "aims-policy/aims-policy/main/aims_policy/schema/manifest-v1.schema.json\n"
+    )
     data = yaml.safe_load(text)
     assert sorted(e.message for e in Draft202012Validator(SCHEMA).iter_errors(data)) == []
     assert data["metadata"]["name"] == "loan-advisor"
@@ -60,7 +71,12 @@ def test_init_writes_a_schema_valid_skeleton_that_check_rejects(tmp_path: Path, 
 
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     target = tmp_path / "custom.yaml"
-    assert aims("init", "chat-helper", "--risk-level", "low", "-o", str(target), cwd=tmp_path).returncode == 0
+    assert (
+        aims(
+            "init", "chat-helper", "--risk-level", "low", "-o", str(target), cwd=tmp_path
+        ).returncode
+        == 0
+    )
     before = target.read_bytes()
     again = aims("init", "other-name", "--risk-level", "high", "-o", str(target), cwd=tmp_path)
     assert again.returncode == 2
@@ -83,8 +99,15 @@ def test_init_requires_a_known_risk_level(tmp_path: Path) -> None:
 
 
 def test_init_schema_line_can_point_at_a_vendored_copy(tmp_path: Path) -> None:
-    result = aims("init", "loan-advisor", "--risk-level", "low", "--schema",
-                  "schemas/manifest-v1.schema.json", cwd=tmp_path)  # fmt: skip
+    result = aims(
+        "init",
+        "loan-advisor",
+        "--risk-level",
+        "low",
+        "--schema",
+        "schemas/manifest-v1.schema.json",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0
     first = (tmp_path / "loan-advisor.aims.yaml").read_text("utf-8").splitlines()[0]
     assert first == "# yaml-language-server: $schema=schemas/manifest-v1.schema.json"
@@ -115,8 +138,18 @@ def test_schema_output_writes_the_packaged_schema_as_a_valid_json_schema(tmp_pat
     Draft202012Validator.check_schema(written)
     assert written == SCHEMA
     # A manifest written by init validates against the vendored copy, as an editor would check it.
-    assert aims("init", "loan-advisor", "--risk-level", "medium", "--schema",
-                "vendored/manifest-v1.schema.json", cwd=tmp_path).returncode == 0  # fmt: skip
+    assert (
+        aims(
+            "init",
+            "loan-advisor",
+            "--risk-level",
+            "medium",
+            "--schema",
+            "vendored/manifest-v1.schema.json",
+            cwd=tmp_path,
+        ).returncode
+        == 0
+    )
     data = yaml.safe_load((tmp_path / "loan-advisor.aims.yaml").read_text("utf-8"))
     assert list(Draft202012Validator(written).iter_errors(data)) == []
 
@@ -132,4 +165,3 @@ def test_default_schema_line_is_the_raw_file_of_the_project_repository() -> None
     schema_path = "aims_policy/schema/manifest-v1.schema.json"
     assert (ROOT / schema_path).is_file()
     assert f"https://raw.githubusercontent.com/{owner_repo}/main/{schema_path}" == SCHEMA_URL
-

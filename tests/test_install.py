@@ -39,8 +39,14 @@ class Installed:
         purelib = sysconfig.get_paths()["purelib"]
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
         env["PYTHONPATH"] = os.pathsep.join([str(self.target), purelib])
-        return subprocess.run([sys.executable, "-S", "-m", "aims_policy", *args], cwd=self.elsewhere,
-                              env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+        return subprocess.run(
+            [sys.executable, "-S", "-m", "aims_policy", *args],
+            cwd=self.elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -56,12 +62,27 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
             shutil.copy2(path, source / name)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "-q"]
     wheels = base / "wheels"
-    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w",
-                    str(wheels), str(source)], check=True, timeout=120)  # fmt: skip
+    subprocess.run(
+        [
+            *pip,
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-w",
+            str(wheels),
+            str(source),
+        ],
+        check=True,
+        timeout=120,
+    )
     [wheel] = wheels.glob("aims_policy-*.whl")
     target = base / "target"
-    subprocess.run([*pip, "install", "--no-deps", "--no-index", "--target", str(target), str(wheel)],
-                   check=True, timeout=120)  # fmt: skip
+    subprocess.run(
+        [*pip, "install", "--no-deps", "--no-index", "--target", str(target), str(wheel)],
+        check=True,
+        timeout=120,
+    )
     elsewhere = base / "elsewhere"
     shutil.copytree(ROOT / "manifests", elsewhere / "manifests")
     return Installed(source, target, wheel, elsewhere)
@@ -77,12 +98,19 @@ def editable(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_the_install_is_what_runs(installed: Installed) -> None:
     probe = installed.run("--version")
     assert probe.returncode == 0, probe.stderr
-    code = "import aims_policy, aims_policy.rules; print(aims_policy.__file__); print(aims_policy.rules.__file__)"  # fmt: skip
+    code = "import aims_policy, aims_policy.rules; print(aims_policy.__file__); print(aims_policy.rules.__file__)"
     purelib = sysconfig.get_paths()["purelib"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["PYTHONPATH"] = os.pathsep.join([str(installed.target), purelib])
-    done = subprocess.run([sys.executable, "-S", "-c", code], cwd=installed.elsewhere, env=env,
-                          capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        cwd=installed.elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     for line in done.stdout.splitlines():
         assert Path(line).is_relative_to(installed.target), line
 
@@ -153,11 +181,15 @@ def test_installed_rule_fixtures_run(installed: Installed) -> None:
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
 
 
-LIBRARY_SNIPPET = ("import aims_policy; report = aims_policy.check(['manifests/'], today='2026-11-22'); "
-                   "print(report.exit_code, len(report.findings))")  # fmt: skip
+LIBRARY_SNIPPET = (
+    "import aims_policy; report = aims_policy.check(['manifests/'], today='2026-11-22'); "
+    "print(report.exit_code, len(report.findings))"
+)
 
 
-def test_library_and_python_m_work_from_the_checkout_root_after_a_plain_install(installed: Installed) -> None:
+def test_library_and_python_m_work_from_the_checkout_root_after_a_plain_install(
+    installed: Installed,
+) -> None:
     """Run in a checkout's root, Python imports the source folder aims_policy/ before the installed
     package, and the source has no aims_policy/rules (an install maps rules/ onto it)."""
     checkout = installed.source
@@ -165,12 +197,34 @@ def test_library_and_python_m_work_from_the_checkout_root_after_a_plain_install(
     purelib = sysconfig.get_paths()["purelib"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["PYTHONPATH"] = os.pathsep.join([str(installed.target), purelib])
-    library = subprocess.run([sys.executable, "-S", "-c", LIBRARY_SNIPPET], cwd=checkout, env=env,
-                             capture_output=True, text=True, timeout=120)  # fmt: skip
+    library = subprocess.run(
+        [sys.executable, "-S", "-c", LIBRARY_SNIPPET],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert library.returncode == 0, library.stderr
-    module = subprocess.run([sys.executable, "-S", "-m", "aims_policy", "check", "--today", "2026-11-22",
-                             "--format", "json", "manifests/"],
-                            cwd=checkout, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    module = subprocess.run(
+        [
+            sys.executable,
+            "-S",
+            "-m",
+            "aims_policy",
+            "check",
+            "--today",
+            "2026-11-22",
+            "--format",
+            "json",
+            "manifests/",
+        ],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert module.returncode == 1, module.stderr  # the examples carry gaps on purpose
     report = json.loads(module.stdout)
     assert report["problems"] == [] and report["summary"]["systems"] >= 6
@@ -179,9 +233,21 @@ def test_library_and_python_m_work_from_the_checkout_root_after_a_plain_install(
 
 def test_library_and_python_m_work_from_the_repository_root_with_the_editable_install() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    library = subprocess.run([sys.executable, "-c", LIBRARY_SNIPPET], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=120)  # fmt: skip
+    library = subprocess.run(
+        [sys.executable, "-c", LIBRARY_SNIPPET],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert library.returncode == 0, library.stderr
-    module = subprocess.run([sys.executable, "-m", "aims_policy", "check", "--today", "2026-11-22",
-                             "manifests/"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    module = subprocess.run(
+        [sys.executable, "-m", "aims_policy", "check", "--today", "2026-11-22", "manifests/"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert module.returncode == 1 and "Traceback" not in module.stderr, module.stderr

@@ -45,7 +45,9 @@ def suites(path: Path) -> dict[str, TestSuite]:
     return {suite.name: suite for suite in xml}
 
 
-def test_manifests_give_one_valid_suite_per_system(tmp_path: Path, schema: xmlschema.XMLSchema) -> None:
+def test_manifests_give_one_valid_suite_per_system(
+    tmp_path: Path, schema: xmlschema.XMLSchema
+) -> None:
     report = aims_policy.check([str(REPO / "manifests")], today=TODAY, cwd=str(REPO))
     path = write(tmp_path, report)
     schema.validate(str(path))
@@ -66,11 +68,14 @@ def test_manifests_give_one_valid_suite_per_system(tmp_path: Path, schema: xmlsc
     for f in report.failing:
         assert f.system is not None
         case = next(c for c in found[f.system] if c.name.startswith(f.rule_id + " "))
-        assert any(isinstance(r, Failure) and str(f.location) in (r.text or "") for r in case.result)
+        assert any(
+            isinstance(r, Failure) and str(f.location) in (r.text or "") for r in case.result
+        )
 
 
-def test_a_broken_file_gets_its_own_suite_with_an_error(tmp_path: Path,
-                                                        schema: xmlschema.XMLSchema) -> None:  # fmt: skip
+def test_a_broken_file_gets_its_own_suite_with_an_error(
+    tmp_path: Path, schema: xmlschema.XMLSchema
+) -> None:
     shutil.copytree(REPO / "manifests", tmp_path / "manifests")
     (tmp_path / "manifests" / "broken.yaml").write_text("kind: AISystem\nmetadata: {name: [x\n")
     report = aims_policy.check([str(tmp_path / "manifests")], today=TODAY, cwd=str(tmp_path))
@@ -89,42 +94,83 @@ def test_a_broken_file_gets_its_own_suite_with_an_error(tmp_path: Path,
 # -- statuses on a hand-made report ----------------------------------------------------------------
 
 RULES = (
-    RuleMeta("T-ERR-001", "Err", "Fails at error", "error", "why", "fix it like this",
-             controls=("A.3.2",), clauses=("5.3",)),
+    RuleMeta(
+        "T-ERR-001",
+        "Err",
+        "Fails at error",
+        "error",
+        "why",
+        "fix it like this",
+        controls=("A.3.2",),
+        clauses=("5.3",),
+    ),
     RuleMeta("T-WRN-001", "Wrn", "Warns only", "warning", "why", "fix"),
     RuleMeta("T-NA-001", "Na", "Not for this system", "error", "why", "fix"),
     RuleMeta("T-WVD-001", "Wvd", "Waived here", "error", "why", "fix"),
     RuleMeta("T-CRS-001", "Crs", "Crashes", "error", "why", "fix"),
     RuleMeta("T-OK-001", "Ok", "Passes", "error", "why", "fix"),
-)  # fmt: skip
+)
 
 
-def finding(rule_id: str, severity: str, line: int, message: str = "something is missing",
-            state: str = "open", suppression: Suppression | None = None,
-            system: str = "loan-bot") -> Finding:  # fmt: skip
-    return Finding(rule_id, severity, message, Location("m/loan.yaml", line, 3),  # type: ignore[arg-type]
-                   "/spec", f"spec#{line}", system, controls=("A.3.2", "5.3"), state=state,  # type: ignore[arg-type]
-                   suppression=suppression)  # fmt: skip
+def finding(
+    rule_id: str,
+    severity: str,
+    line: int,
+    message: str = "something is missing",
+    state: str = "open",
+    suppression: Suppression | None = None,
+    system: str = "loan-bot",
+) -> Finding:
+    return Finding(
+        rule_id,
+        severity,
+        message,
+        Location("m/loan.yaml", line, 3),  # type: ignore[arg-type]
+        "/spec",
+        f"spec#{line}",
+        system,
+        controls=("A.3.2", "5.3"),
+        state=state,  # type: ignore[arg-type]
+        suppression=suppression,
+    )
 
 
-def statuses_report(fail_on: str = "error", message: str = "something is missing",
-                    system: str = "loan-bot") -> Report:  # fmt: skip
+def statuses_report(
+    fail_on: str = "error", message: str = "something is missing", system: str = "loan-bot"
+) -> Report:
     waiver = Suppression("exception", "accepted until the new model ships", approver="CRO")
     return Report(
-        tool_version="0", today=TODAY, fail_on=fail_on, rules=RULES,  # type: ignore[arg-type]
-        systems=(SystemInfo(system, Location("m/loan.yaml", 1, 1), "Loan bot", "high",
-                            "high-risk", "Ada"),),
-        findings=(finding("T-ERR-001", "error", 10, message, system=system),
-                  finding("T-ERR-001", "error", 12, system=system),
-                  finding("T-WRN-001", "warning", 20, system=system),
-                  finding("T-WVD-001", "error", 30, state="waived", suppression=waiver,
-                          system=system)),
-        results=(RuleResult("T-NA-001", system, "not_applicable", "applies to: chatbots"),
-                 RuleResult("T-CRS-001", system, "error", "KeyError: 'x'")),
-        notifications=(Notification("engine", "rule-error", "rule T-CRS-001 failed: KeyError: 'x'",
-                                    Location("m/loan.yaml", 1, 1), "T-CRS-001", system),),
+        tool_version="0",
+        today=TODAY,
+        fail_on=fail_on,
+        rules=RULES,  # type: ignore[arg-type]
+        systems=(
+            SystemInfo(
+                system, Location("m/loan.yaml", 1, 1), "Loan bot", "high", "high-risk", "Ada"
+            ),
+        ),
+        findings=(
+            finding("T-ERR-001", "error", 10, message, system=system),
+            finding("T-ERR-001", "error", 12, system=system),
+            finding("T-WRN-001", "warning", 20, system=system),
+            finding("T-WVD-001", "error", 30, state="waived", suppression=waiver, system=system),
+        ),
+        results=(
+            RuleResult("T-NA-001", system, "not_applicable", "applies to: chatbots"),
+            RuleResult("T-CRS-001", system, "error", "KeyError: 'x'"),
+        ),
+        notifications=(
+            Notification(
+                "engine",
+                "rule-error",
+                "rule T-CRS-001 failed: KeyError: 'x'",
+                Location("m/loan.yaml", 1, 1),
+                "T-CRS-001",
+                system,
+            ),
+        ),
         files=("m/loan.yaml",),
-    )  # fmt: skip
+    )
 
 
 def cases_by_rule(path: Path) -> dict[str, object]:
@@ -132,12 +178,19 @@ def cases_by_rule(path: Path) -> dict[str, object]:
     return {case.name.split(" ", 1)[0]: case for case in suite}
 
 
-def test_each_outcome_maps_to_its_junit_element(tmp_path: Path, schema: xmlschema.XMLSchema) -> None:
+def test_each_outcome_maps_to_its_junit_element(
+    tmp_path: Path, schema: xmlschema.XMLSchema
+) -> None:
     path = write(tmp_path, statuses_report())
     schema.validate(str(path))
     [suite] = list(JUnitXml.fromfile(str(path)))
-    assert (suite.name, suite.tests, suite.failures, suite.errors, suite.skipped) == \
-        ("loan-bot", 6, 1, 1, 2)  # fmt: skip
+    assert (suite.name, suite.tests, suite.failures, suite.errors, suite.skipped) == (
+        "loan-bot",
+        6,
+        1,
+        1,
+        2,
+    )
     cases = {case.name: case for case in suite}
     err = cases["T-ERR-001 Fails at error"]
     [failure] = err.result
@@ -147,7 +200,8 @@ def test_each_outcome_maps_to_its_junit_element(tmp_path: Path, schema: xmlschem
         "m/loan.yaml:10:3: error T-ERR-001 something is missing [A.3.2, 5.3]\n"
         "m/loan.yaml:12:3: error T-ERR-001 something is missing [A.3.2, 5.3]\n"
         "How to fix: fix it like this\n"
-        "ISO/IEC 42001: A.3.2, 5.3")
+        "ISO/IEC 42001: A.3.2, 5.3"
+    )
     wrn = cases["T-WRN-001 Warns only"]
     assert wrn.is_passed
     assert wrn.system_out == "m/loan.yaml:20:3: warning T-WRN-001 something is missing [A.3.2, 5.3]"
@@ -156,7 +210,9 @@ def test_each_outcome_maps_to_its_junit_element(tmp_path: Path, schema: xmlschem
     [waived] = cases["T-WVD-001 Waived here"].result
     assert isinstance(waived, Skipped)
     assert waived.message == "waived: accepted until the new model ships"
-    assert "(waived: accepted until the new model ships)" in (cases["T-WVD-001 Waived here"].system_out or "")
+    assert "(waived: accepted until the new model ships)" in (
+        cases["T-WVD-001 Waived here"].system_out or ""
+    )
     [crash] = cases["T-CRS-001 Crashes"].result
     assert isinstance(crash, Error) and "KeyError" in (crash.message or "")
     assert cases["T-OK-001 Passes"].is_passed and not cases["T-OK-001 Passes"].system_out
@@ -170,15 +226,19 @@ def test_findings_below_the_threshold_never_fail(tmp_path: Path) -> None:
     assert "m/loan.yaml:10:3: error T-ERR-001" in (err.system_out or "")  # type: ignore[attr-defined]
 
 
-def test_control_characters_in_manifest_strings_stay_valid_xml(tmp_path: Path,
-                                                               schema: xmlschema.XMLSchema) -> None:  # fmt: skip
-    report = statuses_report(message="bell \x07 nul \x00 esc \x1b & <tag> \"q\"", system="bot\x0b1")
+def test_control_characters_in_manifest_strings_stay_valid_xml(
+    tmp_path: Path, schema: xmlschema.XMLSchema
+) -> None:
+    report = statuses_report(message='bell \x07 nul \x00 esc \x1b & <tag> "q"', system="bot\x0b1")
     path = write(tmp_path, report)
     schema.validate(str(path))
     [suite] = list(JUnitXml.fromfile(str(path)))
     assert suite.name == "bot\\x0b1"
     failure = next(r for c in suite for r in c.result if isinstance(r, Failure))
-    assert failure.message == "m/loan.yaml:10:3: bell \\x07 nul \\x00 esc \\x1b & <tag> \"q\" (and 1 more)"
+    assert (
+        failure.message
+        == 'm/loan.yaml:10:3: bell \\x07 nul \\x00 esc \\x1b & <tag> "q" (and 1 more)'
+    )
 
 
 def test_junit_is_deterministic(tmp_path: Path) -> None:
@@ -190,12 +250,19 @@ def test_junit_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_stray_problems_go_to_a_run_suite(tmp_path: Path, schema: xmlschema.XMLSchema) -> None:
-    report = Report(tool_version="0", today=TODAY, fail_on="error",
-                    rules=tuple(r.meta for r in registry.load().set_rules)[:1] or RULES[:1],
-                    systems=(), findings=(), results=(),
-                    notifications=(Notification("engine", "rule-error", "rule X failed: boom",
-                                                None, "X-SET-001"),),
-                    files=())  # fmt: skip
+    report = Report(
+        tool_version="0",
+        today=TODAY,
+        fail_on="error",
+        rules=tuple(r.meta for r in registry.load().set_rules)[:1] or RULES[:1],
+        systems=(),
+        findings=(),
+        results=(),
+        notifications=(
+            Notification("engine", "rule-error", "rule X failed: boom", None, "X-SET-001"),
+        ),
+        files=(),
+    )
     path = write(tmp_path, report)
     schema.validate(str(path))
     found = suites(path)

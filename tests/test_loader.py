@@ -449,7 +449,14 @@ def nested(style: str, n: int) -> str:
     if style == "complex-keys":
         return "? " * n + "x\n"
     if style == "flow-in-block":
-        return "".join(" " * i + "k:\n" for i in range(n // 2)) + " " * (n // 2) + "k: " + "[" * (n // 2) + "]" * (n // 2) + "\n"  # fmt: skip
+        return (
+            "".join(" " * i + "k:\n" for i in range(n // 2))
+            + " " * (n // 2)
+            + "k: "
+            + "[" * (n // 2)
+            + "]" * (n // 2)
+            + "\n"
+        )
     return "[" * n + "]" * n + "\n"
 
 

@@ -33,7 +33,9 @@ EVIDENCE = ("document-summariser", "organisation")
 HOOK = ROOT / "hooks" / "pre-commit"
 # Where the pre-commit framework runs: the test environment's own scripts directory.
 BIN = Path(sys.executable).parent
-FINDING = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+):(?P<col>\d+): error (?P<rule>[A-Z0-9-]+) ", re.M)
+FINDING = re.compile(
+    r"^(?P<file>[^\s:]+):(?P<line>\d+):(?P<col>\d+): error (?P<rule>[A-Z0-9-]+) ", re.M
+)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -48,10 +50,18 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run(args: list[str], cwd: Path, env: Mapping[str, str] | None = None,
-        timeout: float = 120) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    return subprocess.run(args, cwd=cwd, env=dict(env or clean_env()), text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)  # fmt: skip
+def run(
+    args: list[str], cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args,
+        cwd=cwd,
+        env=dict(env or clean_env()),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=timeout,
+    )
 
 
 def git(repo: Path, *args: str) -> str:
@@ -63,8 +73,11 @@ def git(repo: Path, *args: str) -> str:
 def new_repo(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     git(path, "init", "-q")
-    for key, value in (("user.name", "Test"), ("user.email", "test@example.com"),
-                       ("commit.gpgsign", "false")):  # fmt: skip
+    for key, value in (
+        ("user.name", "Test"),
+        ("user.email", "test@example.com"),
+        ("commit.gpgsign", "false"),
+    ):
         git(path, "config", key, value)
     return path
 
@@ -72,7 +85,9 @@ def new_repo(path: Path) -> Path:
 def add_evidence(repo: Path, manifest_dir: str) -> None:
     """The evidence files the compliant manifest references, at the same relative place."""
     for name in EVIDENCE:
-        shutil.copytree(ROOT / "manifests" / "evidence" / name, repo / manifest_dir / "evidence" / name)
+        shutil.copytree(
+            ROOT / "manifests" / "evidence" / name, repo / manifest_dir / "evidence" / name
+        )
 
 
 def line_of(text: str, fragment: str) -> int:
@@ -85,22 +100,30 @@ def with_gaps() -> str:
     """The compliant manifest with two gaps left open: placeholders for the owner's email and role.
     (Placeholders rather than a schema error: rules only judge schema-valid manifests.)"""
     text = COMPLIANT.read_text("utf-8")
-    for done, gap in (("priya.raman@example.com", "TODO@example.com"),
-                      ("role: Product Owner, DocBrief", 'role: "TODO: role of the owner"')):  # fmt: skip
+    for done, gap in (
+        ("priya.raman@example.com", "TODO@example.com"),
+        ("role: Product Owner, DocBrief", 'role: "TODO: role of the owner"'),
+    ):
         assert text.count(done) == 1
         text = text.replace(done, gap)
     return text
 
 
 def expected_gaps(text: str, file: str) -> set[tuple[str, int, str]]:
-    return {(file, line_of(text, "TODO@example.com"), "AIMS-TODO-001"),
-            (file, line_of(text, '"TODO: role of the owner"'), "AIMS-TODO-001")}  # fmt: skip
+    return {
+        (file, line_of(text, "TODO@example.com"), "AIMS-TODO-001"),
+        (file, line_of(text, '"TODO: role of the owner"'), "AIMS-TODO-001"),
+    }
 
 
 def findings(output: str, rule: str = "AIMS-TODO-001") -> set[tuple[str, int, str]]:
     """The findings of one rule: rules written later may find more in a changed manifest, but
     the placeholders are reported whatever else is."""
-    return {(m["file"], int(m["line"]), m["rule"]) for m in FINDING.finditer(output) if m["rule"] == rule}
+    return {
+        (m["file"], int(m["line"]), m["rule"])
+        for m in FINDING.finditer(output)
+        if m["rule"] == rule
+    }
 
 
 # -- the pre-commit framework ---------------------------------------------------------------
@@ -116,18 +139,24 @@ def framework(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def use_framework(framework: Mapping[str, Any], repo: Path) -> None:
     """The configuration a user writes (docs/integrations.md), pointing at this repository."""
-    config = {"repos": [{"repo": str(ROOT), "rev": framework["ref"], "hooks": [{"id": "aims-policy"}]}]}
+    config = {
+        "repos": [{"repo": str(ROOT), "rev": framework["ref"], "hooks": [{"id": "aims-policy"}]}]
+    }
     (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
     git(repo, "add", ".pre-commit-config.yaml")
 
 
-def pre_commit(framework: Mapping[str, Any], repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def pre_commit(
+    framework: Mapping[str, Any], repo: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
     # Installing the hook environment (pip, from PyPI) dominates the first call of a session.
     return run([str(BIN / "pre-commit"), *args], repo, framework["env"], timeout=900)
 
 
 def test_hook_definition_is_valid_for_pre_commit() -> None:
-    result = run([str(BIN / "pre-commit"), "validate-manifest", str(ROOT / ".pre-commit-hooks.yaml")], ROOT)
+    result = run(
+        [str(BIN / "pre-commit"), "validate-manifest", str(ROOT / ".pre-commit-hooks.yaml")], ROOT
+    )
     assert result.returncode == 0, result.stdout
     (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text("utf-8"))
     assert hook["id"] == "aims-policy" and hook["language"] == "python"
@@ -139,7 +168,8 @@ def test_hook_definition_is_valid_for_pre_commit() -> None:
 
 
 def test_framework_blocks_a_manifest_with_gaps_and_passes_a_compliant_one(
-        framework: Mapping[str, Any], tmp_path: Path) -> None:  # fmt: skip
+    framework: Mapping[str, Any], tmp_path: Path
+) -> None:
     repo = new_repo(tmp_path / "repo")
     (repo / "manifests").mkdir()
     add_evidence(repo, "manifests")
@@ -151,24 +181,33 @@ def test_framework_blocks_a_manifest_with_gaps_and_passes_a_compliant_one(
     use_framework(framework, repo)
     git(repo, "add", ".")
 
-    blocked = pre_commit(framework, repo, "run", "--color", "never", "--files", "manifests/bad.yaml", "config.yaml")
+    blocked = pre_commit(
+        framework, repo, "run", "--color", "never", "--files", "manifests/bad.yaml", "config.yaml"
+    )
     assert blocked.returncode == 1, blocked.stdout
     assert "Failed" in blocked.stdout
     assert findings(blocked.stdout) == expected_gaps(bad, "manifests/bad.yaml")
 
-    passed = pre_commit(framework, repo, "run", "--color", "never", "--files", "manifests/good.yaml", "config.yaml")
+    passed = pre_commit(
+        framework, repo, "run", "--color", "never", "--files", "manifests/good.yaml", "config.yaml"
+    )
     assert passed.returncode == 0, passed.stdout
     assert re.search(r"^aims-policy .*Passed$", passed.stdout, re.M), passed.stdout
 
 
-def test_init_walkthrough_ends_in_a_green_pre_commit(framework: Mapping[str, Any], tmp_path: Path) -> None:
+def test_init_walkthrough_ends_in_a_green_pre_commit(
+    framework: Mapping[str, Any], tmp_path: Path
+) -> None:
     """docs/integrations.md, step by step: init, the hook installed, a commit blocked by the
     placeholders, the placeholders filled in, the commit goes through."""
     repo = new_repo(tmp_path / "repo")
     use_framework(framework, repo)
     installed = pre_commit(framework, repo, "install")
     assert installed.returncode == 0, installed.stdout
-    init = run([sys.executable, "-m", "aims_policy", "init", "document-summariser", "--risk-level", "low"], repo)
+    init = run(
+        [sys.executable, "-m", "aims_policy", "init", "document-summariser", "--risk-level", "low"],
+        repo,
+    )
     assert init.returncode == 0, init.stdout
     manifest = repo / "document-summariser.aims.yaml"
     skeleton = manifest.read_text("utf-8")
@@ -178,9 +217,14 @@ def test_init_walkthrough_ends_in_a_green_pre_commit(framework: Mapping[str, Any
     assert blocked.returncode == 1, blocked.stdout
     assert "aims-policy" in blocked.stdout and "Failed" in blocked.stdout
     todo = {line for _, line, _ in findings(blocked.stdout)}
-    assert todo == {n for n, line in enumerate(skeleton.splitlines(), 1)
-                    if re.match(r'^\s*(?:- |[\w-]+: )"?TODO', line)}  # fmt: skip
-    assert run(["git", "rev-parse", "--verify", "-q", "HEAD"], repo).returncode != 0  # nothing committed
+    assert todo == {
+        n
+        for n, line in enumerate(skeleton.splitlines(), 1)
+        if re.match(r'^\s*(?:- |[\w-]+: )"?TODO', line)
+    }
+    assert (
+        run(["git", "rev-parse", "--verify", "-q", "HEAD"], repo).returncode != 0
+    )  # nothing committed
 
     # Filling in: every placeholder gets the reference system's real value (each one has a
     # counterpart there, so the skeleton asks only for things a real manifest states), and the
@@ -191,7 +235,9 @@ def test_init_walkthrough_ends_in_a_green_pre_commit(framework: Mapping[str, Any
         set_at(filled, path, get_at(reference, path))
     merged = deep_merge(filled, reference)
     schema_line = skeleton.splitlines()[0]
-    manifest.write_text(schema_line + "\n" + yaml.safe_dump(merged, sort_keys=False, allow_unicode=True), "utf-8")
+    manifest.write_text(
+        schema_line + "\n" + yaml.safe_dump(merged, sort_keys=False, allow_unicode=True), "utf-8"
+    )
     add_evidence(repo, ".")
     git(repo, "add", ".")
 
@@ -204,7 +250,13 @@ def test_init_walkthrough_ends_in_a_green_pre_commit(framework: Mapping[str, Any
 def placeholder_paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     if isinstance(node, str):
         return [path] if node.startswith("TODO") else []
-    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
     return [p for key, child in items for p in placeholder_paths(child, (*path, key))]
 
 
@@ -278,14 +330,20 @@ def test_plain_hook_resolves_evidence_against_the_index(hooked_repo: Path) -> No
     manifest = hooked_repo / "manifests" / "system.yaml"
     text = manifest.read_text("utf-8").replace(
         "\n    modelCardRef: evidence/document-summariser/model-card.md\n",  # spec.transparency
-        "\n    modelCardRef: evidence/model-card-v3.md\n")  # fmt: skip
+        "\n    modelCardRef: evidence/model-card-v3.md\n",
+    )
     manifest.write_text(text, "utf-8")
-    (hooked_repo / "manifests" / "evidence" / "model-card-v3.md").write_text("# Model card v3\n", "utf-8")
+    (hooked_repo / "manifests" / "evidence" / "model-card-v3.md").write_text(
+        "# Model card v3\n", "utf-8"
+    )
     git(hooked_repo, "add", "manifests/system.yaml")  # the new model card is left unstaged
     blocked = commit(hooked_repo)
     assert blocked.returncode != 0, blocked.stdout
-    assert ("manifests/system.yaml", line_of(text, "evidence/model-card-v3.md"), "AIMS-EVD-001") \
-        in findings(blocked.stdout, "AIMS-EVD-001")  # fmt: skip
+    assert (
+        "manifests/system.yaml",
+        line_of(text, "evidence/model-card-v3.md"),
+        "AIMS-EVD-001",
+    ) in findings(blocked.stdout, "AIMS-EVD-001")
     git(hooked_repo, "add", "manifests/evidence/model-card-v3.md")
     passed = commit(hooked_repo)
     assert passed.returncode == 0, passed.stdout
@@ -299,7 +357,9 @@ def test_plain_hook_checks_what_commit_a_would_commit(hooked_repo: Path) -> None
     assert findings(blocked.stdout) == expected_gaps(with_gaps(), "manifests/system.yaml")
 
 
-def test_plain_hook_ignores_files_that_are_not_manifests_and_other_changes(hooked_repo: Path) -> None:
+def test_plain_hook_ignores_files_that_are_not_manifests_and_other_changes(
+    hooked_repo: Path,
+) -> None:
     (hooked_repo / "ci config.yml").write_text("jobs: {}\n", "utf-8")
     (hooked_repo / "notes.md").write_text("not checked\n", "utf-8")
     git(hooked_repo, "add", ".")
@@ -307,7 +367,9 @@ def test_plain_hook_ignores_files_that_are_not_manifests_and_other_changes(hooke
     # Nothing that could be a manifest is staged: the hook does not even need aims-policy.
     (hooked_repo / "notes.md").write_text("still not checked\n", "utf-8")
     git(hooked_repo, "add", "notes.md")
-    result = run(["git", "commit", "-m", "notes"], hooked_repo, clean_env(AIMS_POLICY="no-such-command"))
+    result = run(
+        ["git", "commit", "-m", "notes"], hooked_repo, clean_env(AIMS_POLICY="no-such-command")
+    )
     assert result.returncode == 0, result.stdout
 
 
@@ -315,7 +377,9 @@ def test_plain_hook_blocks_with_advice_when_aims_policy_is_missing(hooked_repo: 
     manifest = hooked_repo / "manifests" / "system.yaml"
     manifest.write_text(manifest.read_text("utf-8") + "# touched\n", "utf-8")
     git(hooked_repo, "add", ".")
-    result = run(["git", "commit", "-m", "x"], hooked_repo, clean_env(AIMS_POLICY="no-such-command"))
+    result = run(
+        ["git", "commit", "-m", "x"], hooked_repo, clean_env(AIMS_POLICY="no-such-command")
+    )
     assert result.returncode != 0
     assert "'no-such-command' not found" in result.stdout and "--no-verify" in result.stdout
 

@@ -18,9 +18,9 @@ def _block(after: str, language: str) -> str:
     return match.group(1)
 
 
-def test_the_rule_shown_is_a_real_rule_of_the_pack_in_under_20_lines() -> None:
+def test_the_rule_shown_is_a_real_rule_of_the_pack_in_under_25_lines() -> None:
     block = _block("A complete rule from the built-in pack", "python")
-    assert len(block.strip().splitlines()) < 20
+    assert len(block.strip().splitlines()) < 25
     assert block.strip() in (ROOT / "rules" / "ownership.py").read_text(encoding="utf-8")
 
 
@@ -36,12 +36,18 @@ def test_the_short_manifest_is_valid_and_gets_rule_findings(tmp_path: Path) -> N
 def test_the_readme_test_command_is_what_ci_runs() -> None:
     """The same installs in the same order, from the lock file, then pytest."""
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    command = next(line for line in _block("Install the test environment", "sh").splitlines()
-                   if line.startswith("python3 -m venv .venv "))  # fmt: skip
+    command = next(
+        line
+        for line in _block("Install the test environment", "sh").splitlines()
+        if line.startswith("python3 -m venv .venv ")
+    )
     readme_installs = re.findall(r"\.venv/bin/pip install (.+?)(?: &&|$)", command)
     ci_installs = re.findall(r'"\$venv/bin/pip" install --quiet (.+)', ci)
-    assert readme_installs == ci_installs == ["-r requirements/test.lock",
-                                              "--no-deps --no-build-isolation -e ."]  # fmt: skip
+    assert (
+        readme_installs
+        == ci_installs
+        == ["-r requirements/test.lock", "--no-deps --no-build-isolation -e ."]
+    )
     assert command.endswith(".venv/bin/python -m pytest") and '/bin/python" -m pytest' in ci
 
 
@@ -59,8 +65,9 @@ def test_the_lock_file_pins_every_requirement_exactly() -> None:
             pinned[match.group(1).lower().replace("_", "-")] = match.group(2)
     config = configparser.ConfigParser()
     config.read(ROOT / "setup.cfg", encoding="utf-8")
-    wanted = config["options"]["install_requires"].split("\n") + \
-        config["options.extras_require"]["test"].split("\n")  # fmt: skip
+    wanted = config["options"]["install_requires"].split("\n") + config["options.extras_require"][
+        "test"
+    ].split("\n")
     for requirement in filter(None, (w.split("#")[0].strip() for w in wanted)):
         name = re.match(r"[A-Za-z0-9._-]+", requirement).group(0).lower().replace("_", "-")  # type: ignore[union-attr]
         assert name in pinned, f"{name} is required by setup.cfg but not locked"

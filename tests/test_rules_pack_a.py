@@ -30,7 +30,11 @@ def _rules() -> dict[str, Rule]:
 
 
 def _fixture_files() -> list[Path]:
-    return [RULES_DIR / f"{m}.fixtures.yaml" for m in MODULES if (RULES_DIR / f"{m}.fixtures.yaml").exists()]
+    return [
+        RULES_DIR / f"{m}.fixtures.yaml"
+        for m in MODULES
+        if (RULES_DIR / f"{m}.fixtures.yaml").exists()
+    ]
 
 
 @lru_cache(maxsize=1)
@@ -125,15 +129,24 @@ def test_one_day_counts_are_singular() -> None:
     from aims_policy.engine import evaluate, make_context
     from aims_policy.loader import load_bytes
 
-    base = load_bytes((RULES_DIR / "fixtures" / "base.yaml").read_bytes(), "base.yaml").documents[0].data
+    base = (
+        load_bytes((RULES_DIR / "fixtures" / "base.yaml").read_bytes(), "base.yaml")
+        .documents[0]
+        .data
+    )
     yesterday = "2026-11-21"
-    ctx = make_context(base, data.load(), _dt.date.fromisoformat(TODAY), with_input={
-        "spec.lifecycle.nextReview": yesterday,
-        "spec.impactAssessment.nextReview": yesterday,
-        "spec.risks.[R-1].reviewDate": yesterday,
-        "spec.logging.retentionDays": 1,
-        "spec.incidents.reportingDeadlineDays": 1,
-    })
+    ctx = make_context(
+        base,
+        data.load(),
+        _dt.date.fromisoformat(TODAY),
+        with_input={
+            "spec.lifecycle.nextReview": yesterday,
+            "spec.impactAssessment.nextReview": yesterday,
+            "spec.risks.[R-1].reviewDate": yesterday,
+            "spec.logging.retentionDays": 1,
+            "spec.incidents.reportingDeadlineDays": 1,
+        },
+    )
     messages = [v.message for r in _rules().values() for v in evaluate(r, ctx).violations]
     text = "\n".join(messages)
     assert "is 1 day overdue" in text

@@ -23,16 +23,57 @@ from aims_policy.model import Finding
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 REPO = RULES_DIR.parent
-MODULES = ("data", "oversight", "transparency", "validation", "operations", "suppliers",
-           "resources", "evidence")  # fmt: skip
-PREFIXES = ("AIMS-DAT-", "AIMS-HUM-", "AIMS-TRN-", "AIMS-VAL-", "AIMS-MON-", "AIMS-LOG-",
-            "AIMS-INC-", "AIMS-SUP-", "AIMS-RES-", "AIMS-EVD-")  # fmt: skip
+MODULES = (
+    "data",
+    "oversight",
+    "transparency",
+    "validation",
+    "operations",
+    "suppliers",
+    "resources",
+    "evidence",
+)
+PREFIXES = (
+    "AIMS-DAT-",
+    "AIMS-HUM-",
+    "AIMS-TRN-",
+    "AIMS-VAL-",
+    "AIMS-MON-",
+    "AIMS-LOG-",
+    "AIMS-INC-",
+    "AIMS-SUP-",
+    "AIMS-RES-",
+    "AIMS-EVD-",
+)
 TODAY = "2026-11-22"
 
 #: Annex A controls and clauses this half of the pack promises to cover.
-PROMISED = {"A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7",
-            "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4",
-            "A.8.5", "A.10.2", "A.10.3", "A.10.4", "7.5.3", "9.1"}  # fmt: skip
+PROMISED = {
+    "A.4.2",
+    "A.4.3",
+    "A.4.4",
+    "A.4.5",
+    "A.4.6",
+    "A.6.2.4",
+    "A.6.2.5",
+    "A.6.2.6",
+    "A.6.2.7",
+    "A.6.2.8",
+    "A.7.2",
+    "A.7.3",
+    "A.7.4",
+    "A.7.5",
+    "A.7.6",
+    "A.8.2",
+    "A.8.3",
+    "A.8.4",
+    "A.8.5",
+    "A.10.2",
+    "A.10.3",
+    "A.10.4",
+    "7.5.3",
+    "9.1",
+}
 
 
 @lru_cache(maxsize=1)
@@ -96,11 +137,15 @@ def test_rule_metadata(rule: Rule | SetRule) -> None:
     assert meta.nist_ai_rmf, "every rule carries its NIST AI RMF crosswalk"
     # The crosswalk derived all EU AI Act mappings; the metadata must keep that mark.
     assert all(ref.derived for ref in meta.eu_ai_act)
-    assert all(ref.confidence in ("high", "medium", "low") for ref in (*meta.eu_ai_act, *meta.nist_ai_rmf))
+    assert all(
+        ref.confidence in ("high", "medium", "low") for ref in (*meta.eu_ai_act, *meta.nist_ai_rmf)
+    )
 
 
 def test_promised_controls_are_covered() -> None:
-    covered = {c for r in (*_pack_rules(), *_set_rules()) for c in (*r.meta.controls, *r.meta.clauses)}
+    covered = {
+        c for r in (*_pack_rules(), *_set_rules()) for c in (*r.meta.controls, *r.meta.clauses)
+    }
     assert PROMISED - covered == set()
 
 
@@ -143,15 +188,25 @@ def test_example_gaps_are_found_where_they_are() -> None:
         ("AIMS-LOG-002", "credit-scoring", "spec.logging.retentionDays"),
         ("AIMS-HUM-001", "cv-screening", "spec.humanOversight.canOverride"),
         ("AIMS-SUP-001", "cv-screening", "spec.suppliers[SUP-parseright].assessedOn"),
-        ("AIMS-DAT-009", "cv-screening", "spec.dataSources[DS-diversity-survey].specialCategoryCondition"),
+        (
+            "AIMS-DAT-009",
+            "cv-screening",
+            "spec.dataSources[DS-diversity-survey].specialCategoryCondition",
+        ),
         ("AIMS-INC-002", "medical-triage", "spec.incidents.reportingDeadlineDays"),
         ("AIMS-EVD-001", "medical-triage", "spec.transparency.technicalDocumentationRef"),
         ("AIMS-EVD-001", "interview-scheduler", "spec.transparency.instructionsForUseRef"),
     }
     assert expected - found == set()
-    assert not [f for f in _ours(report.findings) if f.system in ("document-summariser", "hr-policy-assistant")]
+    assert not [
+        f
+        for f in _ours(report.findings)
+        if f.system in ("document-summariser", "hr-policy-assistant")
+    ]
     # The one deliberate schema gap, which does not stop the rules above from running.
-    schema = {(f.rule_id, f.system, f.ident) for f in report.findings if f.rule_id.startswith("AIMS-SCH-")}
+    schema = {
+        (f.rule_id, f.system, f.ident) for f in report.findings if f.rule_id.startswith("AIMS-SCH-")
+    }
     assert schema == {("AIMS-SCH-001", "coding-assistant", "spec.monitoring.feedbackChanel")}
 
 
@@ -181,13 +236,31 @@ spec:
 NAME_LINE, SUPPLIER_LINE, ASSESSED_LINE = 4, 11, 14
 
 
-def _manifest(path: Path, name: str, *, supplier_id: str = "SUP-lumen",
-              supplier_name: str = "Lumen Language Labs GmbH", assessed: str | None = "2026-06-01",
-              data_name: str = "Support tickets 2025", licence: str = "internal-owned") -> Path:  # fmt: skip
-    assessment = (f"      assessedOn: {assessed}\n      assessmentRef: https://example.com/a.md\n"
-                  if assessed else "")  # fmt: skip
-    path.write_text(MANIFEST.format(name=name, supplier_id=supplier_id, supplier_name=supplier_name,
-                                    assessment=assessment, data_name=data_name, licence=licence))  # fmt: skip
+def _manifest(
+    path: Path,
+    name: str,
+    *,
+    supplier_id: str = "SUP-lumen",
+    supplier_name: str = "Lumen Language Labs GmbH",
+    assessed: str | None = "2026-06-01",
+    data_name: str = "Support tickets 2025",
+    licence: str = "internal-owned",
+) -> Path:
+    assessment = (
+        f"      assessedOn: {assessed}\n      assessmentRef: https://example.com/a.md\n"
+        if assessed
+        else ""
+    )
+    path.write_text(
+        MANIFEST.format(
+            name=name,
+            supplier_id=supplier_id,
+            supplier_name=supplier_name,
+            assessment=assessment,
+            data_name=data_name,
+            licence=licence,
+        )
+    )
     return path
 
 
@@ -195,8 +268,11 @@ def _set_findings(paths: list[Path], rule_id: str, cwd: Path) -> list[tuple[str,
     # cwd only decides how files are displayed: findings name them relative to it.
     report = check([str(p) for p in paths], today=TODAY, cwd=str(cwd))
     assert not report.notifications, report.notifications
-    return sorted((f.rule_id, f.location.file, f.location.line, f.message)
-                  for f in report.findings if f.rule_id == rule_id)  # fmt: skip
+    return sorted(
+        (f.rule_id, f.location.file, f.location.line, f.message)
+        for f in report.findings
+        if f.rule_id == rule_id
+    )
 
 
 def test_duplicate_names_reported_at_each_manifest(tmp_path: Path) -> None:
@@ -205,7 +281,9 @@ def test_duplicate_names_reported_at_each_manifest(tmp_path: Path) -> None:
     c = _manifest(tmp_path / "c.yaml", "claims-summary")
     found = _set_findings([a, b, c], "AIMS-SET-001", tmp_path)
     assert [(r, f, line) for r, f, line, _ in found] == [
-        ("AIMS-SET-001", "a.yaml", NAME_LINE), ("AIMS-SET-001", "b.yaml", NAME_LINE)]
+        ("AIMS-SET-001", "a.yaml", NAME_LINE),
+        ("AIMS-SET-001", "b.yaml", NAME_LINE),
+    ]
     assert "b.yaml:4" in found[0][3] and "a.yaml:4" in found[1][3]
 
 
@@ -214,19 +292,30 @@ def test_a_name_used_many_times_names_a_few_others(tmp_path: Path) -> None:
     found = _set_findings(paths, "AIMS-SET-001", tmp_path)
     assert len(found) == 5
     # c's message: the others in order, the key `name` at line 4, column 3 of each
-    assert found[2][3] == ("the system name shared is also used by the 4 other manifests: "
-                           "a.yaml:4:3, b.yaml:4:3, d.yaml:4:3 and 1 more; give each system a "
-                           "unique `metadata.name`")  # fmt: skip
+    assert found[2][3] == (
+        "the system name shared is also used by the 4 other manifests: "
+        "a.yaml:4:3, b.yaml:4:3, d.yaml:4:3 and 1 more; give each system a "
+        "unique `metadata.name`"
+    )
 
 
 def test_duplicate_names_in_one_file(tmp_path: Path) -> None:
-    one = MANIFEST.format(name="same", supplier_id="SUP-x", supplier_name="X", assessment="",
-                          data_name="D", licence="MIT")  # fmt: skip
+    one = MANIFEST.format(
+        name="same",
+        supplier_id="SUP-x",
+        supplier_name="X",
+        assessment="",
+        data_name="D",
+        licence="MIT",
+    )
     path = tmp_path / "both.yaml"
     path.write_text(one + "---\n" + one)
     found = _set_findings([path], "AIMS-SET-001", tmp_path)
     second = one.count("\n") + 1 + NAME_LINE  # after the first document and the `---` line
-    assert [(f, line) for _r, f, line, _m in found] == [("both.yaml", NAME_LINE), ("both.yaml", second)]
+    assert [(f, line) for _r, f, line, _m in found] == [
+        ("both.yaml", NAME_LINE),
+        ("both.yaml", second),
+    ]
 
 
 def test_unique_names_pass(tmp_path: Path) -> None:
@@ -245,8 +334,13 @@ def test_supplier_assessed_in_one_manifest_only(tmp_path: Path) -> None:
 
 def test_supplier_matched_by_name_across_different_ids(tmp_path: Path) -> None:
     a = _manifest(tmp_path / "a.yaml", "one", supplier_id="SUP-lumen")
-    b = _manifest(tmp_path / "b.yaml", "two", supplier_id="LUMEN", supplier_name="lumen language labs  gmbh",
-                  assessed=None)  # fmt: skip
+    b = _manifest(
+        tmp_path / "b.yaml",
+        "two",
+        supplier_id="LUMEN",
+        supplier_name="lumen language labs  gmbh",
+        assessed=None,
+    )
     found = _set_findings([a, b], "AIMS-SET-002", tmp_path)
     assert [(f, line) for _r, f, line, _m in found] == [("b.yaml", SUPPLIER_LINE)]
 
@@ -263,18 +357,28 @@ def test_supplier_with_outdated_assessment_where_another_is_current(tmp_path: Pa
 def test_suppliers_assessed_everywhere_pass(tmp_path: Path) -> None:
     a = _manifest(tmp_path / "a.yaml", "one", assessed="2026-06-01")
     b = _manifest(tmp_path / "b.yaml", "two", assessed="2026-02-01")
-    c = _manifest(tmp_path / "c.yaml", "three", supplier_id="SUP-other", supplier_name="Other", assessed=None)
+    c = _manifest(
+        tmp_path / "c.yaml", "three", supplier_id="SUP-other", supplier_name="Other", assessed=None
+    )
     assert _set_findings([a, b, c], "AIMS-SET-002", tmp_path) == []
 
 
 def test_supplier_groups_joined_by_a_later_manifest(tmp_path: Path) -> None:
     """Records are one supplier when they share an id or a name, transitively, whichever comes
     first: c names b's supplier with a's id, so a's missing assessment is held against b's."""
-    a = _manifest(tmp_path / "a.yaml", "one", supplier_id="SUP-a", supplier_name="Alpha", assessed=None)
-    b = _manifest(tmp_path / "b.yaml", "two", supplier_id="SUP-b", supplier_name="Beta",
-                  assessed="2026-06-01")  # fmt: skip
-    c = _manifest(tmp_path / "c.yaml", "three", supplier_id="SUP-a", supplier_name="Beta",
-                  assessed="2026-03-01")  # fmt: skip
+    a = _manifest(
+        tmp_path / "a.yaml", "one", supplier_id="SUP-a", supplier_name="Alpha", assessed=None
+    )
+    b = _manifest(
+        tmp_path / "b.yaml", "two", supplier_id="SUP-b", supplier_name="Beta", assessed="2026-06-01"
+    )
+    c = _manifest(
+        tmp_path / "c.yaml",
+        "three",
+        supplier_id="SUP-a",
+        supplier_name="Beta",
+        assessed="2026-03-01",
+    )
     found = _set_findings([a, b, c], "AIMS-SET-002", tmp_path)
     assert [(f, line) for _r, f, line, _m in found] == [("a.yaml", SUPPLIER_LINE)]
     assert "system two (b.yaml:14:7) on 2026-06-01" in found[0][3]
@@ -298,8 +402,17 @@ def test_the_supplier_fold_keeps_nothing_per_manifest_that_agrees() -> None:
         before = tracemalloc.get_traced_memory()[0]
         for i in range(count):
             where = Location(f"team{i}/m.yaml", 14, 19)
-            fold.add(Entry(f"system-{i}", where.file, (SupplierRecord(
-                "SUP-x", "x", "X", "2026-06-01", False, "suppliers[SUP-x]", where),)))  # fmt: skip
+            fold.add(
+                Entry(
+                    f"system-{i}",
+                    where.file,
+                    (
+                        SupplierRecord(
+                            "SUP-x", "x", "X", "2026-06-01", False, "suppliers[SUP-x]", where
+                        ),
+                    ),
+                )
+            )
         gc.collect()
         held = tracemalloc.get_traced_memory()[0] - before
         assert list(fold.findings()) == []
@@ -321,7 +434,10 @@ def test_shared_data_set_with_conflicting_licences(tmp_path: Path) -> None:
     found = _set_findings([a, b, c], "AIMS-SET-003", tmp_path)
     licence_line = 20
     assert [(f, line) for _r, f, line, _m in found] == [
-        ("a.yaml", licence_line), ("b.yaml", licence_line), ("c.yaml", licence_line)]
+        ("a.yaml", licence_line),
+        ("b.yaml", licence_line),
+        ("c.yaml", licence_line),
+    ]
     message_b = found[1][3]
     assert "CC-BY-4.0 in system one (a.yaml:20" in message_b and "c.yaml:20" in message_b
 
@@ -337,23 +453,37 @@ def test_data_sets_with_equal_licences_pass(tmp_path: Path) -> None:
 
 def test_cross_manifest_rules_work_across_worker_processes(tmp_path: Path) -> None:
     """Entries cross process boundaries: collect() must return picklable values."""
-    paths = [_manifest(tmp_path / f"m{i:02}.yaml", f"system-{i}", assessed=None if i == 7 else "2026-06-01")
-             for i in range(52)]  # fmt: skip
+    paths = [
+        _manifest(
+            tmp_path / f"m{i:02}.yaml", f"system-{i}", assessed=None if i == 7 else "2026-06-01"
+        )
+        for i in range(52)
+    ]
     paths.append(_manifest(tmp_path / "dup.yaml", "system-3"))
     options = Options(today=_dt.date.fromisoformat(TODAY), jobs=2, data=data.load())
     report = check([str(p) for p in paths], options=options, cwd=str(tmp_path))
     assert not report.notifications, report.notifications
-    got = sorted((f.rule_id, f.location.file) for f in report.findings if f.rule_id.startswith("AIMS-SET-"))
-    assert got == [("AIMS-SET-001", "dup.yaml"), ("AIMS-SET-001", "m03.yaml"), ("AIMS-SET-002", "m07.yaml")]
+    got = sorted(
+        (f.rule_id, f.location.file) for f in report.findings if f.rule_id.startswith("AIMS-SET-")
+    )
+    assert got == [
+        ("AIMS-SET-001", "dup.yaml"),
+        ("AIMS-SET-001", "m03.yaml"),
+        ("AIMS-SET-002", "m07.yaml"),
+    ]
 
 
 def test_collected_values_pickle() -> None:
     from aims_policy.engine import make_context
     from aims_policy.model import Location
 
-    manifest = {"metadata": {"name": "x"}, "spec": {
-        "suppliers": [{"id": "S", "name": "S", "kind": "api", "assessedOn": "2026-01-01"}],
-        "dataSources": [{"id": "D", "purpose": "training", "licence": "MIT"}]}}
+    manifest = {
+        "metadata": {"name": "x"},
+        "spec": {
+            "suppliers": [{"id": "S", "name": "S", "kind": "api", "assessedOn": "2026-01-01"}],
+            "dataSources": [{"id": "D", "purpose": "training", "licence": "MIT"}],
+        },
+    }
     ctx = make_context(manifest, data.load(), _dt.date.fromisoformat(TODAY))
     for rule in _set_rules():
         value = rule.collect(ctx, lambda path: Location("x.yaml", len(path)))
@@ -391,7 +521,11 @@ spec:
     designDocumentationRef: docs/link.md
 """)
     report = check([str(manifest)], today=TODAY, cwd=str(repo))
-    got = sorted((f.rule_id, f.location.line, f.ident) for f in report.findings if f.rule_id.startswith("AIMS-EVD-"))
+    got = sorted(
+        (f.rule_id, f.location.line, f.ident)
+        for f in report.findings
+        if f.rule_id.startswith("AIMS-EVD-")
+    )
     assert got == [
         ("AIMS-EVD-001", 11, "spec.transparency.instructionsForUseRef"),
         ("AIMS-EVD-002", 12, "spec.transparency.modelCardRef"),
@@ -399,4 +533,6 @@ spec:
         ("AIMS-EVD-002", 14, "spec.transparency.designDocumentationRef"),
     ]
     missing = next(f for f in report.findings if f.rule_id == "AIMS-EVD-001")
-    assert "evidence file docs/missing.md does not exist relative to the manifest" in missing.message
+    assert (
+        "evidence file docs/missing.md does not exist relative to the manifest" in missing.message
+    )

@@ -40,18 +40,32 @@ SCHEMA = json.loads((REPO / "tests" / "schemas" / "sarif-2.1.0.json").read_text(
 TODAY = "2026-11-22"
 
 
-@rule(id="TEST-RISK-001", title="Every risk is listed", severity="note", controls=["A.5.2"],
-      clauses=["6.1.2"], eu_ai_act=[("Art. 9(2)(a)", "high")], nist_ai_rmf=["MAP 5.1"],
-      rationale="A test rule that fires once per risk, so that fingerprints can be followed.",
-      remediation="Nothing to do.", pack="tests")  # fmt: skip
+@rule(
+    id="TEST-RISK-001",
+    title="Every risk is listed",
+    severity="note",
+    controls=["A.5.2"],
+    clauses=["6.1.2"],
+    eu_ai_act=[("Art. 9(2)(a)", "high")],
+    nist_ai_rmf=["MAP 5.1"],
+    rationale="A test rule that fires once per risk, so that fingerprints can be followed.",
+    remediation="Nothing to do.",
+    pack="tests",
+)
 def every_risk(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         yield risk.violation(f"risk {risk.name} is listed", field="description")
 
 
-@rule(id="TEST-CRASH-001", title="Always crashes", severity="warning", controls=["A.6.2.6"],
-      rationale="A test rule that raises, to produce an engine error.", remediation="None.",
-      pack="tests")  # fmt: skip
+@rule(
+    id="TEST-CRASH-001",
+    title="Always crashes",
+    severity="warning",
+    controls=["A.6.2.6"],
+    rationale="A test rule that raises, to produce an engine error.",
+    remediation="None.",
+    pack="tests",
+)
 def always_crashes(ctx: Context) -> Iterator[Violation]:
     raise RuntimeError("deliberate failure for the test")
     yield  # pragma: no cover - makes this a generator like every rule
@@ -69,8 +83,9 @@ def copy_manifests(tmp_path: Path) -> Path:
 
 def check(cwd: Path, *extra: Any, paths: tuple[str, ...] = ("manifests",)) -> Report:
     # Paths are opened as given and shown relative to ``cwd``: give them absolute.
-    return aims_policy.check([str(cwd / p) for p in paths], today=TODAY, ruleset=ruleset(*extra),
-                             cwd=str(cwd))  # fmt: skip
+    return aims_policy.check(
+        [str(cwd / p) for p in paths], today=TODAY, ruleset=ruleset(*extra), cwd=str(cwd)
+    )
 
 
 def sarif(report: Report, **options: Any) -> dict[str, Any]:
@@ -80,7 +95,9 @@ def sarif(report: Report, **options: Any) -> dict[str, Any]:
 
 def schema_errors(doc: dict[str, Any]) -> list[str]:
     validator = jsonschema.Draft202012Validator(SCHEMA)
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(doc)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(doc)
+    ]
 
 
 def broken_run(tmp_path: Path) -> Report:
@@ -88,7 +105,8 @@ def broken_run(tmp_path: Path) -> Report:
     which has no region), with a rule that crashes on every manifest."""
     copy_manifests(tmp_path)
     (tmp_path / "manifests" / "broken.yaml").write_text(
-        "apiVersion: aims-policy/v1\nkind: AISystem\nmetadata:\n  name: broken\n  bad: [unclosed\n")
+        "apiVersion: aims-policy/v1\nkind: AISystem\nmetadata:\n  name: broken\n  bad: [unclosed\n"
+    )
     (tmp_path / "manifests" / "blob.yaml").write_bytes(b"kind: AISystem\x00\x00")
     return check(tmp_path, every_risk, always_crashes)
 
@@ -117,8 +135,10 @@ def test_sarif_of_a_broken_run_matches_the_schema_and_reports_problems(tmp_path:
     invocation = doc["runs"][0]["invocations"][0]
     assert invocation["executionSuccessful"] is False
     notes = invocation["toolExecutionNotifications"]
-    load = sorted((n for n in notes if n["descriptor"]["id"].startswith("load/")),
-                  key=lambda n: n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])  # fmt: skip
+    load = sorted(
+        (n for n in notes if n["descriptor"]["id"].startswith("load/")),
+        key=lambda n: n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+    )
     assert len(load) == 2
     whole = load[0]["locations"][0]["physicalLocation"]
     assert whole == {"artifactLocation": {"uri": "manifests/blob.yaml", "uriBaseId": "%SRCROOT%"}}
@@ -152,14 +172,16 @@ def _validate_under_both_rule_sets(tool: Path, *files: Path) -> list[multitool.V
     done = [multitool.validate(tool, f, kind) for f in files for kind in multitool.RULE_KINDS]
     # A broken install must not pass for a clean file: every run went to the end and said so.
     assert all(v.completed for v in done), "\n".join(map(str, done))
-    assert all(multitool.RULE_ID.fullmatch(p.rule_id) for v in done for p in v.problems), \
-        "\n".join(map(str, done))
+    assert all(multitool.RULE_ID.fullmatch(p.rule_id) for v in done for p in v.problems), "\n".join(
+        map(str, done)
+    )
     return done
 
 
 @pytest.mark.slow
-def test_microsoft_sarif_multitool_reports_no_errors_or_warnings(tmp_path: Path,
-                                                                 sarif_multitool: Path) -> None:  # fmt: skip
+def test_microsoft_sarif_multitool_reports_no_errors_or_warnings(
+    tmp_path: Path, sarif_multitool: Path
+) -> None:
     """Microsoft's SARIF Multitool under the SARIF rule set (the spec, its JSON schema included)
     and the GitHub rule set (what code scanning requires on upload), on a clean and a broken run."""
     clean = tmp_path / "manifests.sarif"
@@ -169,13 +191,18 @@ def test_microsoft_sarif_multitool_reports_no_errors_or_warnings(tmp_path: Path,
     broken.write_text(render(broken_run(tmp_path / "run"), "sarif"))
     done = _validate_under_both_rule_sets(sarif_multitool, clean, broken)
     assert [(v.file, v.rule_kind) for v in done] == [
-        (clean, "Sarif"), (clean, "Gh"), (broken, "Sarif"), (broken, "Gh")]
+        (clean, "Sarif"),
+        (clean, "Gh"),
+        (broken, "Sarif"),
+        (broken, "Gh"),
+    ]
     assert all(not v.errors and not v.warnings for v in done), "\n".join(map(str, done))
 
 
 @pytest.mark.slow
-def test_microsoft_sarif_multitool_catches_broken_documents(tmp_path: Path,
-                                                            sarif_multitool: Path) -> None:  # fmt: skip
+def test_microsoft_sarif_multitool_catches_broken_documents(
+    tmp_path: Path, sarif_multitool: Path
+) -> None:
     """The validator and the parsing of its log are not vacuous: documents broken on purpose
     yield errors, a result without a message under both rule sets, a rule without a full
     description under GitHub's."""
@@ -233,8 +260,10 @@ def test_rule_descriptors_meet_github_requirements(tmp_path: Path) -> None:
 def test_relationships_and_tags_of_a_known_rule(tmp_path: Path) -> None:
     run = sarif(check(copy_manifests(tmp_path), every_risk))["runs"][0]
     [descriptor] = [r for r in run["tool"]["driver"]["rules"] if r["id"] == "TEST-RISK-001"]
-    targets = {(r["target"]["toolComponent"]["name"], r["target"]["id"]): r["kinds"]
-               for r in descriptor["relationships"]}  # fmt: skip
+    targets = {
+        (r["target"]["toolComponent"]["name"], r["target"]["id"]): r["kinds"]
+        for r in descriptor["relationships"]
+    }
     assert targets == {
         ("ISO/IEC 42001", "A.5.2"): ["superset"],
         ("ISO/IEC 42001", "6.1.2"): ["superset"],
@@ -242,7 +271,11 @@ def test_relationships_and_tags_of_a_known_rule(tmp_path: Path) -> None:
         ("NIST AI RMF", "MAP 5.1"): ["superset"],
     }
     assert descriptor["properties"]["tags"] == [
-        "iso42001/A.5.2", "eu-ai-act/art-9", "iso42001/6.1.2", "nist-ai-rmf/map-5.1"]
+        "iso42001/A.5.2",
+        "eu-ai-act/art-9",
+        "iso42001/6.1.2",
+        "nist-ai-rmf/map-5.1",
+    ]
     assert "helpUri" not in descriptor  # not a built-in rule: its docs are not on our site
     iso = next(t for t in run["taxonomies"] if t["name"] == "ISO/IEC 42001")
     a52 = next(t for t in iso["taxa"] if t["id"] == "A.5.2")
@@ -251,16 +284,32 @@ def test_relationships_and_tags_of_a_known_rule(tmp_path: Path) -> None:
 
 def test_at_most_ten_tags_and_security_severity_on_security_rules() -> None:
     meta = RuleMeta(
-        id="X-SEC-001", name="Wide", title="A rule with many references", severity="error",
-        rationale="r", remediation="m", tags=("security", "privacy"),
+        id="X-SEC-001",
+        name="Wide",
+        title="A rule with many references",
+        severity="error",
+        rationale="r",
+        remediation="m",
+        tags=("security", "privacy"),
         controls=(*(f"A.7.{n}" for n in range(2, 7)), "A.6.2.4", "A.6.2.5", "A.6.2.6"),
-        clauses=("6.1.2", "8.2", "9.1"), pack="tests")  # fmt: skip
+        clauses=("6.1.2", "8.2", "9.1"),
+        pack="tests",
+    )
     report = _report(rules=(meta,))
     [descriptor] = sarif(report)["runs"][0]["tool"]["driver"]["rules"]
     tags = descriptor["properties"]["tags"]
-    assert tags == ["security", "iso42001/A.7.2", "iso42001/A.7.3", "iso42001/A.7.4",
-                    "iso42001/A.7.5", "iso42001/A.7.6", "iso42001/A.6.2.4", "iso42001/A.6.2.5",
-                    "iso42001/A.6.2.6", "iso42001/6.1.2"]  # fmt: skip
+    assert tags == [
+        "security",
+        "iso42001/A.7.2",
+        "iso42001/A.7.3",
+        "iso42001/A.7.4",
+        "iso42001/A.7.5",
+        "iso42001/A.7.6",
+        "iso42001/A.6.2.4",
+        "iso42001/A.6.2.5",
+        "iso42001/A.6.2.6",
+        "iso42001/6.1.2",
+    ]
     assert descriptor["properties"]["security-severity"] == "7.5"
     # The full crosswalk is kept beyond the tags.
     assert descriptor["properties"]["iso42001"]["clauses"] == ["6.1.2", "8.2", "9.1"]
@@ -268,8 +317,15 @@ def test_at_most_ten_tags_and_security_severity_on_security_rules() -> None:
 
 
 def test_full_description_is_clipped_to_1000_characters() -> None:
-    meta = RuleMeta(id="X-LONG-001", name="Long", title="Long", severity="note",
-                    rationale="word " * 400, remediation="m", pack="tests")  # fmt: skip
+    meta = RuleMeta(
+        id="X-LONG-001",
+        name="Long",
+        title="Long",
+        severity="note",
+        rationale="word " * 400,
+        remediation="m",
+        pack="tests",
+    )
     [descriptor] = sarif(_report(rules=(meta,)))["runs"][0]["tool"]["driver"]["rules"]
     assert len(descriptor["fullDescription"]["text"]) <= 1000
     assert ("word " * 400).strip() in descriptor["help"]["text"]
@@ -302,10 +358,14 @@ def test_results_point_at_the_item_with_relative_uris(tmp_path: Path) -> None:
         assert result["properties"]["identityPath"]
     text = (tmp_path / "manifests" / "credit-scoring.yaml").read_text("utf-8")
     line, col = _risk_description_position(text, "R-1")
-    [r1] = [r for r in run["results"] if r["ruleId"] == "TEST-RISK-001"
-            and r["properties"].get("item") == "R-1"
-            and r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-            == "manifests/credit-scoring.yaml"]  # fmt: skip
+    [r1] = [
+        r
+        for r in run["results"]
+        if r["ruleId"] == "TEST-RISK-001"
+        and r["properties"].get("item") == "R-1"
+        and r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        == "manifests/credit-scoring.yaml"
+    ]
     region = r1["locations"][0]["physicalLocation"]["region"]
     assert (region["startLine"], region["startColumn"]) == (line, col)
     assert r1["level"] == "note"
@@ -374,11 +434,17 @@ def test_fingerprints_survive_a_risk_inserted_at_the_top_of_the_register(tmp_pat
     after_run = sarif(check(tmp_path, every_risk))["runs"][0]
     after = _fingerprints(after_run)
     assert set(before) <= set(after)
-    new = [r for r in after_run["results"]
-           if r["partialFingerprints"]["aimsPolicyFinding/v1"] not in before]  # fmt: skip
+    new = [
+        r
+        for r in after_run["results"]
+        if r["partialFingerprints"]["aimsPolicyFinding/v1"] not in before
+    ]
     assert new and all("R-0" in r["properties"]["identityPath"] for r in new)
-    moved = [k for k, (uri, line) in before.items()
-             if uri == "manifests/credit-scoring.yaml" and after[k][1] != line]  # fmt: skip
+    moved = [
+        k
+        for k, (uri, line) in before.items()
+        if uri == "manifests/credit-scoring.yaml" and after[k][1] != line
+    ]
     assert len(moved) >= 4  # R-1 ... R-n shifted down by the inserted risk, same fingerprints
 
 
@@ -395,48 +461,96 @@ def test_two_runs_are_byte_identical_and_hold_no_absolute_path(tmp_path: Path) -
 # -- suppressions, category, limits ---------------------------------------------------------------
 
 
-def _finding(rule_id: str = "AIMS-OWN-001", *, line: int = 3, severity: str = "error",
-             state: str = "open", suppression: Suppression | None = None,
-             item: str | None = None) -> Finding:  # fmt: skip
-    return Finding(rule_id=rule_id, severity=severity, message="the owner has no email",  # type: ignore[arg-type]
-                   location=Location("m/a.yaml", line, 5, line, 12), json_path="/spec/owner",
-                   ident=f"spec.owner#{line}", system="sys-a", item=item, controls=("A.3.2",),
-                   state=state, suppression=suppression)  # type: ignore[arg-type]  # fmt: skip
+def _finding(
+    rule_id: str = "AIMS-OWN-001",
+    *,
+    line: int = 3,
+    severity: str = "error",
+    state: str = "open",
+    suppression: Suppression | None = None,
+    item: str | None = None,
+) -> Finding:
+    return Finding(
+        rule_id=rule_id,
+        severity=severity,
+        message="the owner has no email",  # type: ignore[arg-type]
+        location=Location("m/a.yaml", line, 5, line, 12),
+        json_path="/spec/owner",
+        ident=f"spec.owner#{line}",
+        system="sys-a",
+        item=item,
+        controls=("A.3.2",),
+        state=state,
+        suppression=suppression,
+    )  # type: ignore[arg-type]
 
 
-def _report(findings: tuple[Finding, ...] = (), rules: tuple[RuleMeta, ...] | None = None,
-            notifications: tuple[Notification, ...] = ()) -> Report:  # fmt: skip
+def _report(
+    findings: tuple[Finding, ...] = (),
+    rules: tuple[RuleMeta, ...] | None = None,
+    notifications: tuple[Notification, ...] = (),
+) -> Report:
     if rules is None:
         rules = tuple(r.meta for r in registry.load().all if r.id == "AIMS-OWN-001")
-    return Report(tool_version=aims_policy.__version__, today=TODAY, fail_on="error", rules=rules,
-                  systems=(SystemInfo("sys-a", Location("m/a.yaml", 1, 1)),), findings=findings,
-                  results=(), notifications=notifications, files=("m/a.yaml",))  # fmt: skip
+    return Report(
+        tool_version=aims_policy.__version__,
+        today=TODAY,
+        fail_on="error",
+        rules=rules,
+        systems=(SystemInfo("sys-a", Location("m/a.yaml", 1, 1)),),
+        findings=findings,
+        results=(),
+        notifications=notifications,
+        files=("m/a.yaml",),
+    )
 
 
 def test_waived_and_baselined_findings_stay_as_suppressed_results() -> None:
-    waiver = Suppression("exception", "Shared mailbox being set up", approver="CISO",
-                         expires="2027-01-31", source=Location("m/a.yaml", 9, 5))  # fmt: skip
-    baseline = Suppression("baseline", "accepted at adoption (baseline 2026-10-01)",
-                           source=Location(".aims-policy-baseline.json", 1, 1))  # fmt: skip
-    report = _report((_finding(line=3, state="waived", suppression=waiver),
-                      _finding(line=4, state="baselined", suppression=baseline),
-                      _finding(line=5)))  # fmt: skip
+    waiver = Suppression(
+        "exception",
+        "Shared mailbox being set up",
+        approver="CISO",
+        expires="2027-01-31",
+        source=Location("m/a.yaml", 9, 5),
+    )
+    baseline = Suppression(
+        "baseline",
+        "accepted at adoption (baseline 2026-10-01)",
+        source=Location(".aims-policy-baseline.json", 1, 1),
+    )
+    report = _report(
+        (
+            _finding(line=3, state="waived", suppression=waiver),
+            _finding(line=4, state="baselined", suppression=baseline),
+            _finding(line=5),
+        )
+    )
     doc = sarif(report)
     assert schema_errors(doc) == []
     waived, baselined, open_ = doc["runs"][0]["results"]
-    assert waived["suppressions"] == [{
-        "kind": "inSource", "status": "accepted",
-        "justification": "Shared mailbox being set up; approved by CISO; until 2027-01-31",
-        "location": {"physicalLocation": {
-            "artifactLocation": {"uri": "m/a.yaml", "uriBaseId": "%SRCROOT%"},
-            "region": {"startLine": 9, "startColumn": 5}}},
-        "properties": {"kind": "exception", "approver": "CISO", "expires": "2027-01-31"},
-    }]  # fmt: skip
+    assert waived["suppressions"] == [
+        {
+            "kind": "inSource",
+            "status": "accepted",
+            "justification": "Shared mailbox being set up; approved by CISO; until 2027-01-31",
+            "location": {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": "m/a.yaml", "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": 9, "startColumn": 5},
+                }
+            },
+            "properties": {"kind": "exception", "approver": "CISO", "expires": "2027-01-31"},
+        }
+    ]
     assert baselined["suppressions"][0]["kind"] == "external"
     assert baselined["suppressions"][0]["status"] == "accepted"
     assert baselined["suppressions"][0]["justification"].startswith("accepted at adoption")
     assert "suppressions" not in open_
-    assert [r["properties"]["state"] for r in (waived, baselined, open_)] == ["waived", "baselined", "open"]
+    assert [r["properties"]["state"] for r in (waived, baselined, open_)] == [
+        "waived",
+        "baselined",
+        "open",
+    ]
 
 
 def test_automation_details_id_comes_from_the_category() -> None:
@@ -447,8 +561,9 @@ def test_automation_details_id_comes_from_the_category() -> None:
 
 
 def _many(count: int, errors: int) -> Report:
-    findings = tuple(_finding(line=n + 1, severity="error" if n < errors else "warning")
-                     for n in range(count))  # fmt: skip
+    findings = tuple(
+        _finding(line=n + 1, severity="error" if n < errors else "warning") for n in range(count)
+    )
     return _report(findings)
 
 
@@ -467,7 +582,8 @@ def test_more_results_than_github_accepts_is_refused_with_a_way_out() -> None:
 
 
 def test_the_check_command_turns_the_limit_into_one_line_and_exit_2(
-        capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from aims_policy.commands.check import _render
 
     with pytest.raises(SystemExit) as caught:
@@ -491,16 +607,24 @@ def test_library_api_renders_any_format(monkeypatch: pytest.MonkeyPatch) -> None
     assert report.exit_code in (0, 1)
 
 
-def test_one_check_run_writes_every_format_and_stdout_agrees(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_one_check_run_writes_every_format_and_stdout_agrees(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from click.testing import CliRunner
 
     from aims_policy.cli import cli
 
     monkeypatch.chdir(REPO)
     out = {fmt: tmp_path / f"out.{fmt}" for fmt in ("sarif", "junit", "json", "markdown")}
-    args = ["check", "manifests", "--today", TODAY, "--format", "sarif",
-            *(x for fmt, path in out.items() for x in (f"--{fmt}", str(path)))]  # fmt: skip
+    args = [
+        "check",
+        "manifests",
+        "--today",
+        TODAY,
+        "--format",
+        "sarif",
+        *(x for fmt, path in out.items() for x in (f"--{fmt}", str(path))),
+    ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code in (0, 1), result.output
     assert out["sarif"].read_text("utf-8") == result.stdout
@@ -528,8 +652,12 @@ def test_a_file_too_large_for_github_is_refused(monkeypatch: pytest.MonkeyPatch)
 
 def test_the_way_out_offered_is_one_that_fits() -> None:
     # 24,000 warnings and 2,000 notes: dropping the notes is enough.
-    notes = _report(tuple(_finding(line=n + 1, severity="warning" if n < 24_000 else "note")
-                          for n in range(26_000)))  # fmt: skip
+    notes = _report(
+        tuple(
+            _finding(line=n + 1, severity="warning" if n < 24_000 else "note")
+            for n in range(26_000)
+        )
+    )
     with pytest.raises(SarifLimitError, match="--sarif-min-level warning would keep 24000"):
         render(notes, "sarif")
     # 25,001 errors: no level fits, and the message does not pretend one does.

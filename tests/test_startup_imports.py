@@ -24,9 +24,21 @@ sys.stderr.write(json.dumps(sorted(sys.modules)))
 # Each would cost start-up time for nothing on a valid manifest: jsonschema (~150 ms) is only for
 # invalid manifests, multiprocessing only for large runs, the rest only for other outputs or
 # error paths.
-NOT_ON_THE_CHECK_PATH = ("jsonschema", "multiprocessing", "difflib", "hashlib", "tempfile",
-                         "importlib.resources", "pkgutil", "xml.etree", "gzip", "dataclasses",
-                         "aims_policy.output.sarif", "aims_policy.output.junit", "fastjsonschema")  # fmt: skip
+NOT_ON_THE_CHECK_PATH = (
+    "jsonschema",
+    "multiprocessing",
+    "difflib",
+    "hashlib",
+    "tempfile",
+    "importlib.resources",
+    "pkgutil",
+    "xml.etree",
+    "gzip",
+    "dataclasses",
+    "aims_policy.output.sarif",
+    "aims_policy.output.junit",
+    "fastjsonschema",
+)
 
 
 def test_checking_a_valid_manifest_imports_nothing_it_does_not_use() -> None:
@@ -34,8 +46,13 @@ def test_checking_a_valid_manifest_imports_nothing_it_does_not_use() -> None:
     # is part of the ordinary path too.
     assert (ROOT / ".aims-policy.yaml").is_file()
     manifest = ROOT / "manifests" / "document-summariser.yaml"
-    done = subprocess.run([sys.executable, "-c", PROBE, str(manifest)], capture_output=True,
-                          text=True, cwd=ROOT, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(manifest)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
     assert "0 errors" in done.stdout, done.stdout + done.stderr
     modules = set(json.loads(done.stderr.strip().splitlines()[-1]))
     assert "yaml" in modules and "aims_policy.engine" in modules

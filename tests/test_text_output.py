@@ -15,24 +15,39 @@ from aims_policy.output import RenderOptions, render
 from aims_policy.output.text import Progress
 
 REPO = Path(__file__).resolve().parent.parent
-RULES = (RuleMeta("T-OWN-001", "Own", "Owner", "error", "why", "Add `email:`.", controls=("A.3.2",)),)
+RULES = (
+    RuleMeta("T-OWN-001", "Own", "Owner", "error", "why", "Add `email:`.", controls=("A.3.2",)),
+)
 
 
 def finding(file: str, line: int, severity: str = "error") -> Finding:
-    return Finding("T-OWN-001", severity, "no email", Location(file, line, 3), "/spec",  # type: ignore[arg-type]
-                   f"spec#{file}{line}", "sys", controls=("A.3.2",))  # fmt: skip
+    return Finding(
+        "T-OWN-001",
+        severity,
+        "no email",
+        Location(file, line, 3),
+        "/spec",  # type: ignore[arg-type]
+        f"spec#{file}{line}",
+        "sys",
+        controls=("A.3.2",),
+    )
 
 
 def report() -> Report:
     return Report(
-        tool_version="0", today="2026-11-22", fail_on="error", rules=RULES,
+        tool_version="0",
+        today="2026-11-22",
+        fail_on="error",
+        rules=RULES,
         systems=(SystemInfo("sys", Location("a.yaml", 1, 1)),),
         findings=(finding("a.yaml", 3), finding("a.yaml", 9, "warning"), finding("b.yaml", 2)),
         results=(),
-        notifications=(Notification("load", "yaml-syntax", "invalid YAML", Location("c.yaml", 4, 1)),
-                       Notification("usage", "missing-path", "nope: no such file")),
+        notifications=(
+            Notification("load", "yaml-syntax", "invalid YAML", Location("c.yaml", 4, 1)),
+            Notification("usage", "missing-path", "nope: no such file"),
+        ),
         files=("a.yaml", "b.yaml", "c.yaml"),
-    )  # fmt: skip
+    )
 
 
 def test_text_groups_by_file_and_keeps_the_line_format() -> None:
@@ -71,8 +86,10 @@ def test_progress_shows_a_rewritten_line_and_erases_it() -> None:
     progress = Progress(stream, min_total=3, interval=0)
     for done in range(1, 4):
         progress(done, 3)
-    assert stream.getvalue() == ("\raims-policy: checked 1/3 files\raims-policy: checked 2/3 files"
-                                 "\r" + " " * len("aims-policy: checked 2/3 files") + "\r")  # fmt: skip
+    assert stream.getvalue() == (
+        "\raims-policy: checked 1/3 files\raims-policy: checked 2/3 files"
+        "\r" + " " * len("aims-policy: checked 2/3 files") + "\r"
+    )
 
 
 def test_progress_stays_quiet_on_short_runs() -> None:
@@ -85,8 +102,12 @@ def test_progress_stays_quiet_on_short_runs() -> None:
 
 def test_api_check_reports_progress_per_file() -> None:
     calls: list[tuple[int, int]] = []
-    report = aims_policy.check([str(REPO / "manifests")], today="2026-11-22", cwd=str(REPO),
-                               progress=lambda done, total: calls.append((done, total)))  # fmt: skip
+    report = aims_policy.check(
+        [str(REPO / "manifests")],
+        today="2026-11-22",
+        cwd=str(REPO),
+        progress=lambda done, total: calls.append((done, total)),
+    )
     total = calls[-1][1]
     assert calls == [(n, total) for n in range(1, total + 1)]
     assert total >= len(report.files)
@@ -96,19 +117,37 @@ def test_control_characters_from_manifests_are_escaped(tmp_path: Path) -> None:
     """A supplier name with an escape sequence, \\x01 and CR LF: shown as \\xNN in text, github and
     markdown output, so it can neither drive the terminal nor break the one-line format."""
     base = (REPO / "rules" / "fixtures" / "base.yaml").read_text(encoding="utf-8")
-    evil = base.replace("      name: Lumen Language Labs GmbH\n",
-                        '      name: "Lumen\\e[31m Labs\\x01\\r\\nfake.yaml:1:1: error"\n', 1)
-    evil = evil.replace("      assessedOn: 2026-04-15\n      assessmentRef: https://docs.example.com/docbrief/"
-                        "supplier-assessment.md\n", "", 1)  # fmt: skip
+    evil = base.replace(
+        "      name: Lumen Language Labs GmbH\n",
+        '      name: "Lumen\\e[31m Labs\\x01\\r\\nfake.yaml:1:1: error"\n',
+        1,
+    )
+    evil = evil.replace(
+        "      assessedOn: 2026-04-15\n      assessmentRef: https://docs.example.com/docbrief/"
+        "supplier-assessment.md\n",
+        "",
+        1,
+    )
     assert evil.count("\\e[31m") == 1 and "assessedOn: 2026-04-15" not in evil
     manifest = tmp_path / "m.yaml"
     manifest.write_text(evil, encoding="utf-8")
     shown = "Lumen\\x1b[31m Labs\\x01\\x0d\\x0afake.yaml:1:1: error"
     for fmt in ("text", "github", "markdown"):
-        out = CliRunner().invoke(cli, ["check", str(manifest), "--format", fmt, "--select", "AIMS-SUP"]).stdout
+        out = (
+            CliRunner()
+            .invoke(cli, ["check", str(manifest), "--format", fmt, "--select", "AIMS-SUP"])
+            .stdout
+        )
         assert "\x1b" not in out and "\x01" not in out and "\r" not in out, fmt
         assert "fake.yaml" not in "".join(line[:9] for line in out.splitlines()), fmt
-        assert (shown if fmt == "text" else shown.replace("\\x0d\\x0a", "%0D%0A" if fmt == "github" else " ")
-                .replace("\\", "\\\\" if fmt == "markdown" else "\\")) in out, (fmt, out)  # fmt: skip
-    coloured = CliRunner().invoke(cli, ["check", str(manifest), "--color", "--select", "AIMS-SUP"]).stdout
+        assert (
+            shown
+            if fmt == "text"
+            else shown.replace("\\x0d\\x0a", "%0D%0A" if fmt == "github" else " ").replace(
+                "\\", "\\\\" if fmt == "markdown" else "\\"
+            )
+        ) in out, (fmt, out)
+    coloured = (
+        CliRunner().invoke(cli, ["check", str(manifest), "--color", "--select", "AIMS-SUP"]).stdout
+    )
     assert "\033[31merror\033[0m" in coloured and shown in coloured

@@ -110,8 +110,17 @@ BAD_VALUES: dict[str, list[Any]] = {
     "array": ["a", {"k": "v"}, 1],
     "object": ["a", ["x"], 1],
 }
-BAD_DATES = ["2026-13-45", "2026-02-30", "2025-02-29", "0000-01-01", "2026-1-2", "2026-01-02\n",
-             "26-01-02", "2026-01-02T00:00:00Z", "2026/01/02"]  # fmt: skip
+BAD_DATES = [
+    "2026-13-45",
+    "2026-02-30",
+    "2025-02-29",
+    "0000-01-01",
+    "2026-1-2",
+    "2026-01-02\n",
+    "26-01-02",
+    "2026-01-02T00:00:00Z",
+    "2026/01/02",
+]
 GOOD_DATES = ["2024-02-29", "2000-02-29", "2026-12-31"]
 
 
@@ -123,16 +132,28 @@ Edit = (
 def mutations(data: Any) -> Iterator[tuple[str, str, Edit, bool | None]]:
     """(dedupe key, description, mutated document, expected validity or None when it depends)."""
 
-    def walk(value: Any, node: dict[str, Any], path: tuple[Any, ...], where: str) -> Iterator[tuple[str, str, Edit, bool | None]]:  # fmt: skip
+    def walk(
+        value: Any, node: dict[str, Any], path: tuple[Any, ...], where: str
+    ) -> Iterator[tuple[str, str, Edit, bool | None]]:
         node, name = resolve(node)
         where = name or where
         kind = node.get("type")
         if path:
             for bad in BAD_VALUES.get(kind, []) if isinstance(kind, str) else []:
-                yield f"{where}:{kind}:{type(bad).__name__}:{bad!r}", f"{path} = {bad!r}", ('set', path, bad), False  # fmt: skip
+                yield (
+                    f"{where}:{kind}:{type(bad).__name__}:{bad!r}",
+                    f"{path} = {bad!r}",
+                    ("set", path, bad),
+                    False,
+                )
             if "enum" in node:
                 yield f"{where}:enum", f"{path} = bogus enum", ("set", path, "bogus-value"), False
-                yield f"{where}:enum-case", f"{path} upper-cased", ('set', path, str(value).upper()), str(value).upper() in node["enum"]  # fmt: skip
+                yield (
+                    f"{where}:enum-case",
+                    f"{path} upper-cased",
+                    ("set", path, str(value).upper()),
+                    str(value).upper() in node["enum"],
+                )
             if "const" in node:
                 yield f"{where}:const", f"{path} = other const", ("set", path, "other/v2"), False
             if node.get("format") == "date":
@@ -155,14 +176,29 @@ def mutations(data: Any) -> Iterator[tuple[str, str, Edit, bool | None]]:
             props = node.get("properties", {})
             for key in node.get("required", []):
                 if key in value:
-                    yield f"{where}:required:{key}", f"{path} without {key}", ('del', (*path, key)), False  # fmt: skip
+                    yield (
+                        f"{where}:required:{key}",
+                        f"{path} without {key}",
+                        ("del", (*path, key)),
+                        False,
+                    )
             for key in value:
                 if key not in node.get("required", []):
-                    yield f"{where}:optional:{key}", f"{path} without {key}", ('del', (*path, key)), None  # fmt: skip
+                    yield (
+                        f"{where}:optional:{key}",
+                        f"{path} without {key}",
+                        ("del", (*path, key)),
+                        None,
+                    )
             if node.get("additionalProperties") is False:
                 typo = next(iter(props), "field") + "x"
                 yield f"{where}:unknown", f"{path} + {typo}", ("set", (*path, typo), "v"), False
-                yield f"{where}:x-ext", f"{path} + x-extension", ('set', (*path, "x-team-code"), {"any": ["thing", 1]}), True  # fmt: skip
+                yield (
+                    f"{where}:x-ext",
+                    f"{path} + x-extension",
+                    ("set", (*path, "x-team-code"), {"any": ["thing", 1]}),
+                    True,
+                )
             for key, child in value.items():
                 if key in props:
                     yield from walk(child, props[key], (*path, key), f"{where}.{key}")
@@ -177,7 +213,9 @@ def mutations(data: Any) -> Iterator[tuple[str, str, Edit, bool | None]]:
 
 # Deliberate schema gaps in the examples (manifests/README.md): (file, path of the misspelt key,
 # the right name). The differential test mutates the repaired example, which is schema-valid.
-SCHEMA_GAPS = [("coding-assistant.yaml", ("spec", "monitoring"), "feedbackChanel", "feedbackChannel")]
+SCHEMA_GAPS = [
+    ("coding-assistant.yaml", ("spec", "monitoring"), "feedbackChanel", "feedbackChannel")
+]
 
 
 def repaired(name: str, data: Any) -> Any:
@@ -242,9 +280,16 @@ def test_example_manifests_have_only_their_documented_schema_gaps() -> None:
     for file, _parent, wrong, right in SCHEMA_GAPS:
         lines = (ROOT / "manifests" / file).read_text(encoding="utf-8").splitlines()
         line = next(n for n, text in enumerate(lines, 1) if text.strip().startswith(wrong + ":"))
-        expected.append((file, "AIMS-SCH-001", line, 5,
-                         f"unknown field {wrong!r} in spec.monitoring; did you mean {right!r}? "
-                         "(prefix organisation-specific fields with 'x-')"))  # fmt: skip
+        expected.append(
+            (
+                file,
+                "AIMS-SCH-001",
+                line,
+                5,
+                f"unknown field {wrong!r} in spec.monitoring; did you mean {right!r}? "
+                "(prefix organisation-specific fields with 'x-')",
+            )
+        )
     assert found == expected
 
 
@@ -276,8 +321,10 @@ spec:
 
 def findings_for(text: str) -> list[tuple[str, int, int, str, str]]:
     doc = from_text(text)
-    return [(f.rule_id, f.location.line, f.location.col, f.json_path, f.message)
-            for f in v.validate(doc, "demo")]  # fmt: skip
+    return [
+        (f.rule_id, f.location.line, f.location.col, f.json_path, f.message)
+        for f in v.validate(doc, "demo")
+    ]
 
 
 def test_the_minimal_manifest_is_valid() -> None:
@@ -287,27 +334,47 @@ def test_the_minimal_manifest_is_valid() -> None:
 def test_missing_field_is_reported_at_its_parent() -> None:
     text = MINIMAL.replace("    name: Ann\n", "")
     assert findings_for(text) == [
-        ("AIMS-SCH-002", 6, 3, "/spec/owner/name",
-         "spec.owner is missing required field 'name'; add it"),
-    ]  # fmt: skip
+        (
+            "AIMS-SCH-002",
+            6,
+            3,
+            "/spec/owner/name",
+            "spec.owner is missing required field 'name'; add it",
+        ),
+    ]
 
 
 def test_missing_top_level_section_is_reported_at_the_document() -> None:
     text = MINIMAL.replace("  lifecycle:\n    stage: design\n    lastReview: 2026-01-15\n", "")
     assert findings_for(text) == [
-        ("AIMS-SCH-002", 5, 1, "/spec/lifecycle",
-         "spec is missing required field 'lifecycle'; add it"),
-    ]  # fmt: skip
+        (
+            "AIMS-SCH-002",
+            5,
+            1,
+            "/spec/lifecycle",
+            "spec is missing required field 'lifecycle'; add it",
+        ),
+    ]
 
 
 def test_unknown_key_is_reported_at_the_key_with_a_suggestion() -> None:
     text = MINIMAL.replace("  owner:", "  ownr:")
     result = findings_for(text)
-    assert ("AIMS-SCH-001", 6, 3, "/spec/ownr",
-            "unknown field 'ownr' in spec; did you mean 'owner'? "
-            "(prefix organisation-specific fields with 'x-')") in result  # fmt: skip
-    assert ("AIMS-SCH-002", 5, 1, "/spec/owner",
-            "spec is missing required field 'owner'; add it") in result  # fmt: skip
+    assert (
+        "AIMS-SCH-001",
+        6,
+        3,
+        "/spec/ownr",
+        "unknown field 'ownr' in spec; did you mean 'owner'? "
+        "(prefix organisation-specific fields with 'x-')",
+    ) in result
+    assert (
+        "AIMS-SCH-002",
+        5,
+        1,
+        "/spec/owner",
+        "spec is missing required field 'owner'; add it",
+    ) in result
     assert len(result) == 2
 
 
@@ -322,20 +389,30 @@ def test_extension_keys_are_accepted_everywhere() -> None:
 def test_enum_value_is_reported_with_the_choices_and_a_suggestion() -> None:
     text = MINIMAL.replace("riskLevel: low", "riskLevel: hihg")
     assert findings_for(text) == [
-        ("AIMS-SCH-003", 12, 5, "/spec/classification/riskLevel",
-         'spec.classification.riskLevel is "hihg", which is not one of: low, medium, high, '
-         "critical; did you mean 'high'?"),
-    ]  # fmt: skip
+        (
+            "AIMS-SCH-003",
+            12,
+            5,
+            "/spec/classification/riskLevel",
+            'spec.classification.riskLevel is "hihg", which is not one of: low, medium, high, '
+            "critical; did you mean 'high'?",
+        ),
+    ]
 
 
 @pytest.mark.parametrize("bad", ["2026-13-45", "2026-02-30"])
 def test_impossible_dates_are_reported_at_the_field(bad: str) -> None:
     text = MINIMAL.replace("lastReview: 2026-01-15", f"lastReview: {bad}")
     assert findings_for(text) == [
-        ("AIMS-SCH-003", 15, 5, "/spec/lifecycle/lastReview",
-         f'spec.lifecycle.lastReview is "{bad}", not a calendar date; write YYYY-MM-DD, '
-         "e.g. 2026-03-31"),
-    ]  # fmt: skip
+        (
+            "AIMS-SCH-003",
+            15,
+            5,
+            "/spec/lifecycle/lastReview",
+            f'spec.lifecycle.lastReview is "{bad}", not a calendar date; write YYYY-MM-DD, '
+            "e.g. 2026-03-31",
+        ),
+    ]
 
 
 def test_quoted_and_unquoted_dates_are_the_same() -> None:
@@ -347,8 +424,13 @@ def test_wrong_types_are_reported_at_the_field() -> None:
         "stage: design", "stage: 3"
     )
     result = findings_for(text)
-    assert ("AIMS-SCH-003", 7, 5, "/spec/owner/name",
-            'spec.owner.name must be text, not ["Ann"]') in result  # fmt: skip
+    assert (
+        "AIMS-SCH-003",
+        7,
+        5,
+        "/spec/owner/name",
+        'spec.owner.name must be text, not ["Ann"]',
+    ) in result
     assert [r[:3] for r in result] == [("AIMS-SCH-003", 7, 5), ("AIMS-SCH-003", 14, 5)]
 
 
@@ -393,12 +475,20 @@ def test_findings_name_items_by_id_not_index() -> None:
     ("old", "new", "expected"),
     [
         ("name: Ann", "name: ''", (7, 5, "spec.owner.name is empty; write a value")),
-        ("name: demo", "name: " + "a" * 64, (4, 3, "metadata.name is longer than 63 characters; shorten it")),
+        (
+            "name: demo",
+            "name: " + "a" * 64,
+            (4, 3, "metadata.name is longer than 63 characters; shorten it"),
+        ),
         (
             "  lifecycle:\n",
             "  logging:\n    enabled: yes\n    retentionDays: 30\n  lifecycle:\n",
-            (14, 5, "spec.logging.enabled must be true or false, not \"yes\" (YAML 1.1's yes/no/on/off "
-             "are text in a manifest, as in JSON)"),
+            (
+                14,
+                5,
+                'spec.logging.enabled must be true or false, not "yes" (YAML 1.1\'s yes/no/on/off '
+                "are text in a manifest, as in JSON)",
+            ),
         ),
         (
             "  lifecycle:\n",
@@ -411,14 +501,16 @@ def test_findings_name_items_by_id_not_index() -> None:
             (16, 7, "spec.risks[R-1].impact is 9; it must be at most 5"),
         ),
     ],
-)  # fmt: skip
+)
 def test_messages_say_what_to_write(old: str, new: str, expected: tuple[int, int, str]) -> None:
     assert [r[1:3] + r[4:] for r in findings_for(MINIMAL.replace(old, new, 1))] == [expected]
 
 
 # --- AIMS-SCH-004: ids unique within their list ---------------------------------------------------
 
-DUPLICATE_RISKS = MINIMAL + """\
+DUPLICATE_RISKS = (
+    MINIMAL
+    + """\
   risks:
     - id: R-1
       description: first
@@ -429,37 +521,65 @@ DUPLICATE_RISKS = MINIMAL + """\
     - id: R-1
       description: fourth
 """
+)
 
 
 def test_rule_ids_are_appended_never_renumbered() -> None:
-    assert [r.id for r in v.SCHEMA_RULES] == ["AIMS-SCH-001", "AIMS-SCH-002", "AIMS-SCH-003",
-                                              "AIMS-SCH-004"]  # fmt: skip
+    assert [r.id for r in v.SCHEMA_RULES] == [
+        "AIMS-SCH-001",
+        "AIMS-SCH-002",
+        "AIMS-SCH-003",
+        "AIMS-SCH-004",
+    ]
     meta = v.SCHEMA_RULES[3]
-    assert (meta.title, meta.severity, meta.clauses) == ("List item ids are unique", "error",
-                                                         ("7.5.2",))  # fmt: skip
+    assert (meta.title, meta.severity, meta.clauses) == (
+        "List item ids are unique",
+        "error",
+        ("7.5.2",),
+    )
     assert frozenset({"AIMS-SCH-001", "AIMS-SCH-004"}) == v.NON_BLOCKING
 
 
 def test_duplicate_ids_are_reported_at_each_later_item() -> None:
     findings = v.validate(from_text(DUPLICATE_RISKS), "demo")
-    assert [(f.rule_id, f.location.line, f.location.col, f.json_path, f.ident, f.message)
-            for f in findings] == [
-        ("AIMS-SCH-004", 21, 7, "/spec/risks/2/id", "spec.risks[2].id",
-         "spec.risks[2] has the id 'R-1' of spec.risks[0] (line 17); give each item its own id"),
-        ("AIMS-SCH-004", 23, 7, "/spec/risks/3/id", "spec.risks[3].id",
-         "spec.risks[3] has the id 'R-1' of spec.risks[0] (line 17); give each item its own id"),
-    ]  # fmt: skip
+    assert [
+        (f.rule_id, f.location.line, f.location.col, f.json_path, f.ident, f.message)
+        for f in findings
+    ] == [
+        (
+            "AIMS-SCH-004",
+            21,
+            7,
+            "/spec/risks/2/id",
+            "spec.risks[2].id",
+            "spec.risks[2] has the id 'R-1' of spec.risks[0] (line 17); give each item its own id",
+        ),
+        (
+            "AIMS-SCH-004",
+            23,
+            7,
+            "/spec/risks/3/id",
+            "spec.risks[3].id",
+            "spec.risks[3] has the id 'R-1' of spec.risks[0] (line 17); give each item its own id",
+        ),
+    ]
     assert {f.severity for f in findings} == {"error"}
 
 
 def test_duplicate_ids_are_reported_alongside_other_schema_findings() -> None:
     text = DUPLICATE_RISKS.replace("description: fourth", "description: fourth\n      impact: 9")
     assert [(r[0], r[1]) for r in findings_for(text)] == [
-        ("AIMS-SCH-004", 21), ("AIMS-SCH-004", 23), ("AIMS-SCH-003", 25)]
+        ("AIMS-SCH-004", 21),
+        ("AIMS-SCH-004", 23),
+        ("AIMS-SCH-003", 25),
+    ]
 
 
 def test_the_same_id_in_different_lists_is_fine() -> None:
-    text = MINIMAL + "  risks:\n    - {id: X-1, description: d}\n  evidence:\n    - {id: X-1, ref: a.md}\n"
+    text = (
+        MINIMAL
+        + "  risks:\n    - {id: X-1, description: d}\n  evidence:\n    - {id: X-1, ref: a.md}\n"
+    )
     assert findings_for(text) == []
 
 
@@ -470,7 +590,8 @@ def test_duplicates_in_a_copy_of_the_reference_example() -> None:
     risks[1]["id"] = risks[0]["id"]
     findings = v.validate(doc, "x")
     assert [(f.rule_id, f.location.line, f.json_path) for f in findings] == [
-        ("AIMS-SCH-004", doc.locate(("spec", "risks", 1, "id")).line, "/spec/risks/1/id")]
+        ("AIMS-SCH-004", doc.locate(("spec", "risks", 1, "id")).line, "/spec/risks/1/id")
+    ]
     first = doc.locate(("spec", "risks", 0, "id")).line
     assert f"(line {first}); give each item its own id" in findings[0].message
 
@@ -501,6 +622,10 @@ def test_duplicates_are_found_in_every_id_list(list_path: tuple[str, ...]) -> No
 
 
 def test_odd_shapes_do_not_break_the_duplicate_check() -> None:
-    for spec in ({"risks": "x"}, {"risks": [1, None, {"id": 3}, {"id": 3}, {"id": ["a"]}, {"id": ["a"]}]},
-                 {"validation": [1]}, {"purpose": {"foreseeableMisuse": {"id": "a"}}}):  # fmt: skip
+    for spec in (
+        {"risks": "x"},
+        {"risks": [1, None, {"id": 3}, {"id": 3}, {"id": ["a"]}, {"id": ["a"]}]},
+        {"validation": [1]},
+        {"purpose": {"foreseeableMisuse": {"id": "a"}}},
+    ):
         assert list(v._duplicate_ids(Document("m.yaml", 0, {"spec": spec}), "demo")) == []

@@ -33,17 +33,26 @@ FILES = {
     "flow.yaml": ("kind: AISystem\nspec: " + "[" * DEEP + "]" * DEEP + "\n", "2:70"),
     "block.yaml": ("kind: AISystem\nspec:\n" + "- " * DEEP + "x\n", "3:127"),
     "deep.json": ('{"kind": "AISystem", "spec":\n' + "[" * DEEP + "]" * DEEP + "}", "2:64"),
-    "flow-in-block.yaml": ("kind: AISystem\nspec:\n  k: " + "{a: " * DEEP + "1" + "}" * DEEP + "\n", "3:254"),
+    "flow-in-block.yaml": (
+        "kind: AISystem\nspec:\n  k: " + "{a: " * DEEP + "1" + "}" * DEEP + "\n",
+        "3:254",
+    ),
     # A syntax error before the deep part comes first, on every release.
-    "syntax-first.yaml": ("kind: AISystem\nspec: [a, b\nx: " + "[" * DEEP + "]" * DEEP + "\n", "3:2"),
-}  # fmt: skip
+    "syntax-first.yaml": (
+        "kind: AISystem\nspec: [a, b\nx: " + "[" * DEEP + "]" * DEEP + "\n",
+        "3:2",
+    ),
+}
 
 
 def lowest_admitted() -> str:
     config = configparser.ConfigParser()
     config.read(ROOT / "setup.cfg", encoding="utf-8")
-    requirement = next(line for line in config["options"]["install_requires"].split()
-                       if line.lower().startswith("pyyaml"))  # fmt: skip
+    requirement = next(
+        line
+        for line in config["options"]["install_requires"].split()
+        if line.lower().startswith("pyyaml")
+    )
     match = re.fullmatch(r"(?i)pyyaml>=([\d.]+)", requirement)
     assert match, f"setup.cfg's PyYAML requirement is not a plain lower bound: {requirement}"
     return match.group(1)
@@ -56,9 +65,15 @@ def test_the_lowest_release_admitted_is_tested() -> None:
 def environment(release: str) -> Path:
     """A virtual environment with this PyYAML and the other runtime dependencies at their locked
     versions; aims-policy itself runs from this checkout (PYTHONPATH)."""
-    others = [line for line in LOCK.read_text("utf-8").splitlines()
-              if re.match(r"(pyrsistent|click|jsonschema|attrs|referencing|rpds-py|"
-                          r"jsonschema-specifications|typing-extensions|colorama)==", line)]  # fmt: skip
+    others = [
+        line
+        for line in LOCK.read_text("utf-8").splitlines()
+        if re.match(
+            r"(pyrsistent|click|jsonschema|attrs|referencing|rpds-py|"
+            r"jsonschema-specifications|typing-extensions|colorama)==",
+            line,
+        )
+    ]
     key = hashlib.sha256("\n".join([release, sys.version, *others]).encode()).hexdigest()[:12]
     venv = cache_dir() / f"pyyaml-{release}-{key}"
     python = venv / "bin" / "python"
@@ -68,10 +83,25 @@ def environment(release: str) -> Path:
     shutil.rmtree(building, ignore_errors=True)
     subprocess.run([sys.executable, "-m", "venv", str(building)], check=True, timeout=300)
     env = {**os.environ, "PIP_CONSTRAINT": "", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    result = subprocess.run([str(building / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                             "--only-binary=:all:", f"PyYAML=={release}", *others],
-                            env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
-    assert result.returncode == 0, f"could not install PyYAML {release}:\n{result.stdout}{result.stderr}"
+    result = subprocess.run(
+        [
+            str(building / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--only-binary=:all:",
+            f"PyYAML=={release}",
+            *others,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, (
+        f"could not install PyYAML {release}:\n{result.stdout}{result.stderr}"
+    )
     try:
         building.rename(venv)  # atomic: a concurrent run either sees a whole environment or none
     except OSError:
@@ -94,9 +124,25 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_check(python: Path, workspace: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PYTHON"))}
     env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run([str(python), "-m", "aims_policy", "check", "--today", "2026-11-22",
-                           "--jobs", "1", "good.yaml", *FILES],
-                          cwd=workspace, env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
+    return subprocess.run(
+        [
+            str(python),
+            "-m",
+            "aims_policy",
+            "check",
+            "--today",
+            "2026-11-22",
+            "--jobs",
+            "1",
+            "good.yaml",
+            *FILES,
+        ],
+        cwd=workspace,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.mark.slow
@@ -104,14 +150,24 @@ def test_every_admitted_pyyaml_release_gives_the_same_verdict(workspace: Path) -
     outputs = {}
     for release in RELEASES:
         python = environment(release)
-        version = subprocess.run([str(python), "-c", "import yaml; print(yaml.__version__)"],
-                                 capture_output=True, text=True, check=True)  # fmt: skip
+        version = subprocess.run(
+            [str(python), "-c", "import yaml; print(yaml.__version__)"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         assert version.stdout.strip() == release
         run = run_check(python, workspace)
         assert "Traceback" not in run.stdout + run.stderr, run.stderr
-        assert run.returncode == 2, f"PyYAML {release}: exit {run.returncode}\n{run.stdout}{run.stderr}"
+        assert run.returncode == 2, (
+            f"PyYAML {release}: exit {run.returncode}\n{run.stdout}{run.stderr}"
+        )
         for name, (_, where) in FILES.items():
-            lines = [line for line in (run.stdout + run.stderr).splitlines() if line.startswith(name + ":")]
+            lines = [
+                line
+                for line in (run.stdout + run.stderr).splitlines()
+                if line.startswith(name + ":")
+            ]
             assert len(lines) == 1, f"PyYAML {release}, {name}: {lines}"
             assert lines[0].startswith(f"{name}:{where}: "), f"PyYAML {release}: {lines[0]}"
             if name != "syntax-first.yaml":

@@ -21,41 +21,99 @@ _LEVELS = ["error", "warning", "note"]
 NO_CONFIG_RULES_ENV = "AIMS_POLICY_NO_CONFIG_RULES"
 
 _DECLARATIONS: list[Callable[[Any], Any]] = [
-    click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
-                 help="Configuration file (default: .aims-policy.yaml in the working directory or "
-                 "at the top of the git work tree)."),
+    click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False),
+        metavar="FILE",
+        help="Configuration file (default: .aims-policy.yaml in the working directory or "
+        "at the top of the git work tree).",
+    ),
     click.option("--no-config", is_flag=True, help="Ignore any configuration file."),
-    click.option("--no-config-rules", is_flag=True, envvar=NO_CONFIG_RULES_ENV,
-                 help="Refuse rule packs named by the configuration file (they are code; CI "
-                 "running on untrusted changes should set this, or $" + NO_CONFIG_RULES_ENV
-                 + "=1). Packs given with --rules/--rule-pack still load."),
-    click.option("--today", "today", metavar="YYYY-MM-DD",
-                 help="Judge dates as of this day (default: today, UTC)."),
-    click.option("--fail-on", type=click.Choice([*_LEVELS, "never"]), default=None,
-                 help="Lowest severity that fails the run (default: error)."),
-    click.option("--skip-non-manifests", is_flag=True, default=None,
-                 help="Silently skip named files that are not manifests (for hooks that pass "
-                 "every YAML file)."),
-    click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-                 help="Worker processes for many files (0: every core)."),
-    click.option("--root", type=click.Path(file_okay=False),
-                 help="Repository root for evidence paths (default: the git work tree)."),
-    click.option("--data", "data_files", multiple=True, type=click.Path(dir_okay=False),
-                 help="Organisation data document overriding rule thresholds (repeatable; "
-                 "replaces the configuration's data)."),
-    click.option("--rules", "rule_dirs", multiple=True, type=click.Path(),
-                 help="Load a custom rule pack directory (repeatable)."),
-    click.option("--rule-pack", "rule_packs", multiple=True,
-                 help="Load an installed rule pack by entry-point name."),
-    click.option("--select", multiple=True, metavar="PATTERN",
-                 help="Only these rules: id, id prefix, control (e.g. A.7.*) or tag:NAME "
-                 "(replaces the configuration's select)."),
-    click.option("--ignore", multiple=True, metavar="PATTERN",
-                 help="Not these rules: id, id prefix, control or tag:NAME (replaces the "
-                 "configuration's ignore)."),
-    click.option("--severity", "severity", multiple=True, metavar="RULE=LEVEL",
-                 help="Override a rule's severity (on top of the configuration's)."),
-]  # fmt: skip
+    click.option(
+        "--no-config-rules",
+        is_flag=True,
+        envvar=NO_CONFIG_RULES_ENV,
+        help="Refuse rule packs named by the configuration file (they are code; CI "
+        "running on untrusted changes should set this, or $"
+        + NO_CONFIG_RULES_ENV
+        + "=1). Packs given with --rules/--rule-pack still load.",
+    ),
+    click.option(
+        "--today",
+        "today",
+        metavar="YYYY-MM-DD",
+        help="Judge dates as of this day (default: today, UTC).",
+    ),
+    click.option(
+        "--fail-on",
+        type=click.Choice([*_LEVELS, "never"]),
+        default=None,
+        help="Lowest severity that fails the run (default: error).",
+    ),
+    click.option(
+        "--skip-non-manifests",
+        is_flag=True,
+        default=None,
+        help="Silently skip named files that are not manifests (for hooks that pass "
+        "every YAML file).",
+    ),
+    click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(min=0),
+        default=0,
+        show_default=True,
+        help="Worker processes for many files (0: every core).",
+    ),
+    click.option(
+        "--root",
+        type=click.Path(file_okay=False),
+        help="Repository root for evidence paths (default: the git work tree).",
+    ),
+    click.option(
+        "--data",
+        "data_files",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        help="Organisation data document overriding rule thresholds (repeatable; "
+        "replaces the configuration's data).",
+    ),
+    click.option(
+        "--rules",
+        "rule_dirs",
+        multiple=True,
+        type=click.Path(),
+        help="Load a custom rule pack directory (repeatable).",
+    ),
+    click.option(
+        "--rule-pack",
+        "rule_packs",
+        multiple=True,
+        help="Load an installed rule pack by entry-point name.",
+    ),
+    click.option(
+        "--select",
+        multiple=True,
+        metavar="PATTERN",
+        help="Only these rules: id, id prefix, control (e.g. A.7.*) or tag:NAME "
+        "(replaces the configuration's select).",
+    ),
+    click.option(
+        "--ignore",
+        multiple=True,
+        metavar="PATTERN",
+        help="Not these rules: id, id prefix, control or tag:NAME (replaces the "
+        "configuration's ignore).",
+    ),
+    click.option(
+        "--severity",
+        "severity",
+        multiple=True,
+        metavar="RULE=LEVEL",
+        help="Override a rule's severity (on top of the configuration's).",
+    ),
+]
 
 
 def evaluation_options(fn: F) -> F:
@@ -77,8 +135,9 @@ def fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
-def cli_values(params: Mapping[str, Any], paths: tuple[str, ...] = (),
-               output: Mapping[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+def cli_values(
+    params: Mapping[str, Any], paths: tuple[str, ...] = (), output: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The command line in the configuration's vocabulary (unset flags are ``None``/empty)."""
     from aims_policy.commands.check import parse_severity
 
@@ -113,8 +172,9 @@ def effective_config(params: Mapping[str, Any], cli: Mapping[str, Any], cwd: str
     return config.resolve(loaded, cli)
 
 
-def prepare(paths: tuple[str, ...], params: Mapping[str, Any],
-            output: Mapping[str, Any] | None = None) -> Prepared:  # fmt: skip
+def prepare(
+    paths: tuple[str, ...], params: Mapping[str, Any], output: Mapping[str, Any] | None = None
+) -> Prepared:
     """Configuration + flags -> the rules and options of a run; usage problems exit 2."""
     from aims_policy import config, registry
     from aims_policy import data as data_document
@@ -128,10 +188,12 @@ def prepare(paths: tuple[str, ...], params: Mapping[str, Any],
     if params.get("no_config_rules"):
         refused = config.config_rule_packs(effective, cli)
         if refused:
-            fail(f"{effective.config.file} names rule packs ({'; '.join(refused)}); rule packs are "
-                 "Python code and --no-config-rules refuses code from the configuration. Name the "
-                 "packs you trust on the command line (--rules DIR, --rule-pack NAME) or remove "
-                 "them from the configuration")  # fmt: skip
+            fail(
+                f"{effective.config.file} names rule packs ({'; '.join(refused)}); rule packs are "
+                "Python code and --no-config-rules refuses code from the configuration. Name the "
+                "packs you trust on the command line (--rules DIR, --rule-pack NAME) or remove "
+                "them from the configuration"
+            )
     today = params.get("today")
     try:
         if today == "":
@@ -143,8 +205,11 @@ def prepare(paths: tuple[str, ...], params: Mapping[str, Any],
         # Raised outside click's own parsing, so click cannot tell which option it was about.
         raise click.BadParameter(exc.message, param_hint="'--today'") from None
     try:
-        data = data_document.load(values["data-files"], values["data"] or None,
-                                  lambda path: effective.config.where(".".join(("data", *path))))  # fmt: skip
+        data = data_document.load(
+            values["data-files"],
+            values["data"] or None,
+            lambda path: effective.config.where(".".join(("data", *path))),
+        )
     except data_document.DataError as exc:
         fail(str(exc))
     try:
@@ -158,7 +223,9 @@ def prepare(paths: tuple[str, ...], params: Mapping[str, Any],
     known = [r.id for r in ruleset.rules]
     for rule_id in why_not:
         if rule_id not in known:
-            fail(f"--why-not {rule_id}: no such rule among those evaluated{did_you_mean(rule_id, known)}")
+            fail(
+                f"--why-not {rule_id}: no such rule among those evaluated{did_you_mean(rule_id, known)}"
+            )
     options = Options(
         full_run=not paths,
         today=day,
@@ -180,8 +247,14 @@ def prepare(paths: tuple[str, ...], params: Mapping[str, Any],
     return Prepared(list(values["paths"]), ruleset, options, effective)
 
 
-def check_targets(ruleset: RuleSet, select: tuple[str, ...], ignore: tuple[str, ...],
-                  severity: Mapping[str, Any], cli: Mapping[str, Any], file: Any) -> None:  # fmt: skip
+def check_targets(
+    ruleset: RuleSet,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    severity: Mapping[str, Any],
+    cli: Mapping[str, Any],
+    file: Any,
+) -> None:
     """A selection pattern that matches no rule, or a severity for an unknown rule, is a usage
     error: a typo must not quietly check nothing (or everything)."""
     if not (select or ignore or severity):
@@ -192,8 +265,14 @@ def check_targets(ruleset: RuleSet, select: tuple[str, ...], ignore: tuple[str, 
 
     metas = [*SCHEMA_RULES, *(r.meta for r in ruleset.all), *POLICY_RULES]
     ids = {m.id for m in metas}
-    candidates = sorted({*ids, *(i.rsplit("-", 1)[0] for i in ids), *(ref for m in metas for ref in m.iso_refs),
-                         *(f"tag:{t}" for m in metas for t in m.tags)})  # fmt: skip
+    candidates = sorted(
+        {
+            *ids,
+            *(i.rsplit("-", 1)[0] for i in ids),
+            *(ref for m in metas for ref in m.iso_refs),
+            *(f"tag:{t}" for m in metas for t in m.tags),
+        }
+    )
 
     def where(key: str, given: Any) -> str:
         if given:  # the flag replaces (select/ignore) or wins for this rule (severity)
@@ -203,12 +282,16 @@ def check_targets(ruleset: RuleSet, select: tuple[str, ...], ignore: tuple[str, 
     for key, patterns in (("select", select), ("ignore", ignore)):
         for pattern in patterns:
             if not any(matches(m, (pattern,)) for m in metas):
-                fail(f"{where(key, cli.get(key))} {pattern}: matches no rule"
-                     f"{did_you_mean(pattern, candidates)}")  # fmt: skip
+                fail(
+                    f"{where(key, cli.get(key))} {pattern}: matches no rule"
+                    f"{did_you_mean(pattern, candidates)}"
+                )
     for rule in severity:
         if rule not in ids:
-            fail(f"{where('severity', rule in (cli.get('severity') or {}))} {rule}: no such rule"
-                 f"{did_you_mean(rule, sorted(ids))}")  # fmt: skip
+            fail(
+                f"{where('severity', rule in (cli.get('severity') or {}))} {rule}: no such rule"
+                f"{did_you_mean(rule, sorted(ids))}"
+            )
 
 
 def did_you_mean(word: str, choices: list[str]) -> str:

@@ -13,8 +13,14 @@ from aims_policy.commands._options import evaluation_options, fail, prepare
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("-o", "--output", "output_file", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Where to write the baseline (default: the configuration's `baseline:`).")
+@click.option(
+    "-o",
+    "--output",
+    "output_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Where to write the baseline (default: the configuration's `baseline:`).",
+)
 @evaluation_options
 def baseline(paths: tuple[str, ...], output_file: str | None, **evaluation: Any) -> None:
     """Record the current open findings of PATHS in a baseline file.
@@ -35,8 +41,10 @@ def baseline(paths: tuple[str, ...], output_file: str | None, **evaluation: Any)
     if report.notifications:
         for note in report.notifications:
             click.echo(f"{note.location or '-'}: error {note.message}", err=True)
-        fail(f"{len(report.notifications)} problem(s) stopped checks; fix them before recording a "
-             f"baseline (nothing was written to {target})")  # fmt: skip
+        fail(
+            f"{len(report.notifications)} problem(s) stopped checks; fix them before recording a "
+            f"baseline (nothing was written to {target})"
+        )
     document = baseline_file.build(report)
     previous: frozenset[str] = frozenset()
     # No earlier baseline (or an unreadable one, which we replace): nothing to compare with.

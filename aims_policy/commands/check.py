@@ -36,52 +36,119 @@ def parse_severity(values: tuple[str, ...]) -> dict[str, Any]:
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default=None,
-              help="What to print on standard output (default: text, or the configuration's output.format).")
-@click.option("--sarif", "sarif_path", type=click.Path(dir_okay=False), help="Also write SARIF 2.1.0 here.")
-@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write JUnit XML here.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write the JSON report here.")
-@click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False),
-              help="Also write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMAT_CHOICES),
+    default=None,
+    help="What to print on standard output (default: text, or the configuration's output.format).",
+)
+@click.option(
+    "--sarif", "sarif_path", type=click.Path(dir_okay=False), help="Also write SARIF 2.1.0 here."
+)
+@click.option(
+    "--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write JUnit XML here."
+)
+@click.option(
+    "--json", "json_path", type=click.Path(dir_okay=False), help="Also write the JSON report here."
+)
+@click.option(
+    "--markdown",
+    "markdown_path",
+    type=click.Path(dir_okay=False),
+    help="Also write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).",
+)
 @click.option("--sarif-category", help="SARIF automationDetails.id, to tell uploads apart.")
-@click.option("--sarif-min-level", type=click.Choice(LEVELS), default=None,
-              help="SARIF keeps only results at or above this severity (to stay within GitHub's 25,000 results).")
+@click.option(
+    "--sarif-min-level",
+    type=click.Choice(LEVELS),
+    default=None,
+    help="SARIF keeps only results at or above this severity (to stay within GitHub's 25,000 results).",
+)
 @evaluation_options  # shared with `baseline` and `config` (commands/_options.py)
-@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Report findings recorded in this baseline (or a previous SARIF file) as baselined; fail only on new ones.")
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Report findings recorded in this baseline (or a previous SARIF file) as baselined; fail only on new ones.",
+)
 @click.option("--explain", is_flag=True, help="Show the facts and conditions behind each finding.")
-@click.option("--why-not", multiple=True, metavar="RULE-ID", help="Explain this rule's outcome on every system, fired or not.")
+@click.option(
+    "--why-not",
+    multiple=True,
+    metavar="RULE-ID",
+    help="Explain this rule's outcome on every system, fired or not.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show remediation and suppressed findings.")
-@click.option("--color/--no-color", default=None, help="Colour text output (default: when a terminal; NO_COLOR respected).")
-def check(paths: tuple[str, ...], fmt: str | None, sarif_path: str | None, junit_path: str | None,
-          json_path: str | None, markdown_path: str | None, sarif_category: str | None,
-          sarif_min_level: str | None,
-          verbose: bool, color: bool | None, **evaluation: Any) -> None:  # fmt: skip
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour text output (default: when a terminal; NO_COLOR respected).",
+)
+def check(
+    paths: tuple[str, ...],
+    fmt: str | None,
+    sarif_path: str | None,
+    junit_path: str | None,
+    json_path: str | None,
+    markdown_path: str | None,
+    sarif_category: str | None,
+    sarif_min_level: str | None,
+    verbose: bool,
+    color: bool | None,
+    **evaluation: Any,
+) -> None:
     """Check AI-system manifests (files or directories; default: the current directory)."""
     from aims_policy.api import check as run_check
     from aims_policy.output import RenderOptions, write_atomic
 
     # Configuration file under flags (commands/_options.py): flags given here win.
-    run = prepare(paths, evaluation, {"format": fmt, "sarif": sarif_path, "junit": junit_path,
-                                      "json": json_path, "markdown": markdown_path,
-                                      "sarif-category": sarif_category})  # fmt: skip
+    run = prepare(
+        paths,
+        evaluation,
+        {
+            "format": fmt,
+            "sarif": sarif_path,
+            "junit": junit_path,
+            "json": json_path,
+            "markdown": markdown_path,
+            "sarif-category": sarif_category,
+        },
+    )
     out = run.effective.values["output"]
     fmt, sarif_path, junit_path, json_path = out["format"], out["sarif"], out["junit"], out["json"]
     markdown_path, sarif_category = out["markdown"], out["sarif-category"]
     options = with_baseline(run.options, run.effective.values["baseline"])
-    report = run_check(run.paths, ruleset=run.ruleset, options=options,
-                        progress=_progress())
+    report = run_check(run.paths, ruleset=run.ruleset, options=options, progress=_progress())
 
-    use_color = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    render_options = RenderOptions(color=use_color and fmt == "text", verbose=verbose,
-                                   sarif_category=sarif_category,
-                                   sarif_min_level=sarif_min_level)  # fmt: skip
-    for path, file_fmt in ((sarif_path, "sarif"), (junit_path, "junit"), (json_path, "json"),
-                           (markdown_path, "markdown")):  # fmt: skip
+    use_color = (
+        color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    )
+    render_options = RenderOptions(
+        color=use_color and fmt == "text",
+        verbose=verbose,
+        sarif_category=sarif_category,
+        sarif_min_level=sarif_min_level,
+    )
+    for path, file_fmt in (
+        (sarif_path, "sarif"),
+        (junit_path, "junit"),
+        (json_path, "json"),
+        (markdown_path, "markdown"),
+    ):
         if path:
             try:
-                write_atomic(path, _render(report, file_fmt, RenderOptions(
-                    sarif_category=sarif_category, sarif_min_level=sarif_min_level)))
+                write_atomic(
+                    path,
+                    _render(
+                        report,
+                        file_fmt,
+                        RenderOptions(
+                            sarif_category=sarif_category, sarif_min_level=sarif_min_level
+                        ),
+                    ),
+                )
             except OSError as exc:
                 _fail(f"{path}: cannot write {file_fmt} output: {exc.strerror}")
     if fmt == "text":  # streamed: a very large report is never held as one string
@@ -101,8 +168,11 @@ def _filter(ruleset: Any, select: tuple[str, ...], ignore: tuple[str, ...]) -> A
     from aims_policy.registry import select as keep_only
     from aims_policy.selection import matches
 
-    kept = [r.id for r in ruleset.all
-            if (not select or matches(r.meta, select)) and not matches(r.meta, ignore)]  # fmt: skip
+    kept = [
+        r.id
+        for r in ruleset.all
+        if (not select or matches(r.meta, select)) and not matches(r.meta, ignore)
+    ]
     return keep_only(ruleset, kept)
 
 
@@ -156,10 +226,17 @@ def report_fixed(report: Any, options: Any, fmt: str) -> None:
     from aims_policy import baseline
 
     # Only what this run could have found again: its systems, under the rules it evaluated.
-    fixed = len(baseline.stale(options.baseline, report.findings,
-                               systems={s.name for s in report.systems},
-                               rules={r.id for r in report.rules}))  # fmt: skip
+    fixed = len(
+        baseline.stale(
+            options.baseline,
+            report.findings,
+            systems={s.name for s in report.systems},
+            rules={r.id for r in report.rules},
+        )
+    )
     if fixed:
-        line = (f"{fixed} baselined finding{'s' if fixed != 1 else ''} fixed; re-create the "
-                f"baseline to shrink it ({options.baseline.source})\n")  # fmt: skip
+        line = (
+            f"{fixed} baselined finding{'s' if fixed != 1 else ''} fixed; re-create the "
+            f"baseline to shrink it ({options.baseline.source})\n"
+        )
         (sys.stdout if fmt == "text" else sys.stderr).write(line)

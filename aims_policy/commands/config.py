@@ -13,12 +13,27 @@ from aims_policy.commands._options import cli_values, effective_config, evaluati
 
 
 @click.command("config")
-@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml",
-              show_default=True, help="Output format.")
-@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
-              help="As for `check`.")
-@click.option("--schema", "print_schema", is_flag=True,
-              help="Print the configuration file's JSON Schema instead (for editors).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "json"]),
+    default="yaml",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="As for `check`.",
+)
+@click.option(
+    "--schema",
+    "print_schema",
+    is_flag=True,
+    help="Print the configuration file's JSON Schema instead (for editors).",
+)
 @click.argument("paths", nargs=-1, type=click.Path())
 @evaluation_options
 def config(fmt: str, print_schema: bool, paths: tuple[str, ...], **evaluation: Any) -> None:

@@ -9,8 +9,16 @@ import click
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(), help="Include a custom rule pack directory.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--rules",
+    "rule_dirs",
+    multiple=True,
+    type=click.Path(),
+    help="Include a custom rule pack directory.",
+)
 @click.option("--rule-pack", "rule_packs", multiple=True, help="Include an installed rule pack.")
 def controls(fmt: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...]) -> None:
     """Show, for each of the 38 ISO/IEC 42001 Annex A controls, the rules that check it or the
@@ -29,18 +37,39 @@ def controls(fmt: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...]) 
     gaps = [r.id for r in rows if r.status == "gap"]
     if fmt == "json":
         doc = {
-            "controls": [{"id": r.id, "title": r.title, "objective": r.objective,
-                          "status": r.status, "rules": list(r.rules), "reason": r.reason}
-                         for r in rows],
-            "summary": {"total": len(rows), "covered": covered, "notEvidenced": declared,
-                        "gaps": gaps},
-        }  # fmt: skip
+            "controls": [
+                {
+                    "id": r.id,
+                    "title": r.title,
+                    "objective": r.objective,
+                    "status": r.status,
+                    "rules": list(r.rules),
+                    "reason": r.reason,
+                }
+                for r in rows
+            ],
+            "summary": {
+                "total": len(rows),
+                "covered": covered,
+                "notEvidenced": declared,
+                "gaps": gaps,
+            },
+        }
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         for r in rows:
-            what = ", ".join(r.rules) if r.rules else (f"not evidenced by a manifest: {r.reason}"
-                                                       if r.reason else "GAP: no rule, no reason")  # fmt: skip
+            what = (
+                ", ".join(r.rules)
+                if r.rules
+                else (
+                    f"not evidenced by a manifest: {r.reason}"
+                    if r.reason
+                    else "GAP: no rule, no reason"
+                )
+            )
             click.echo(f"{r.id:<8} {r.title}\n         {what}")
-        click.echo(f"{len(rows)} controls: {covered} covered by rules, {declared} declared not "
-                   f"evidenced by a system manifest, {len(gaps)} gaps")  # fmt: skip
+        click.echo(
+            f"{len(rows)} controls: {covered} covered by rules, {declared} declared not "
+            f"evidenced by a system manifest, {len(gaps)} gaps"
+        )
     sys.exit(1 if gaps else 0)

@@ -53,8 +53,16 @@ def _all_rules(rule_dirs: tuple[str, ...] = (), packs: tuple[str, ...] = ()) -> 
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(), help="Include a custom rule pack directory.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--rules",
+    "rule_dirs",
+    multiple=True,
+    type=click.Path(),
+    help="Include a custom rule pack directory.",
+)
 @click.option("--rule-pack", "rule_packs", multiple=True, help="Include an installed rule pack.")
 def rules(fmt: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...]) -> None:
     """List every rule with its severity and ISO/IEC 42001 references."""
@@ -71,8 +79,14 @@ def rules(fmt: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...]) -> 
 def explain_text(m: RuleMeta) -> str:
     def refs(values: Any) -> str:
         def qualified(r: Any) -> str:
-            notes = [n for n in (r.confidence if r.confidence != "high" else "",
-                                 "derived" if r.derived else "") if n]  # fmt: skip
+            notes = [
+                n
+                for n in (
+                    r.confidence if r.confidence != "high" else "",
+                    "derived" if r.derived else "",
+                )
+                if n
+            ]
             return f"{r.ref} ({', '.join(notes)})" if notes else r.ref
 
         return ", ".join(qualified(r) for r in values) or "-"
@@ -93,7 +107,13 @@ def explain_text(m: RuleMeta) -> str:
 
 @click.command()
 @click.argument("rule_id")
-@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(), help="Include a custom rule pack directory.")
+@click.option(
+    "--rules",
+    "rule_dirs",
+    multiple=True,
+    type=click.Path(),
+    help="Include a custom rule pack directory.",
+)
 @click.option("--rule-pack", "rule_packs", multiple=True, help="Include an installed rule pack.")
 def explain(rule_id: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...]) -> None:
     """Print a rule's documentation."""
@@ -109,7 +129,9 @@ def explain(rule_id: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...
 
 
 @click.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the schema to this file.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write the schema to this file."
+)
 def schema(output: str | None) -> None:
     """Print the manifest JSON Schema (draft 2020-12), or write it with --output."""
     from aims_policy.validate import schema as manifest_schema

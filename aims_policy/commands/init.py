@@ -94,21 +94,37 @@ def skeleton(name: str, risk_level: str, schema: str = SCHEMA_URL) -> str:
 
 @click.command()
 @click.argument("name")
-@click.option("--risk-level", required=True, type=click.Choice(RISK_LEVELS),
-              help="The organisation's risk level of the system.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="File to write (default: NAME.aims.yaml in the current directory).")
-@click.option("--schema", "schema_ref", default=SCHEMA_URL, show_default=False, metavar="URL|PATH",
-              help="Schema for the yaml-language-server line, e.g. a vendored copy's relative "
-                   "path (default: the published schema).")  # fmt: skip
+@click.option(
+    "--risk-level",
+    required=True,
+    type=click.Choice(RISK_LEVELS),
+    help="The organisation's risk level of the system.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="File to write (default: NAME.aims.yaml in the current directory).",
+)
+@click.option(
+    "--schema",
+    "schema_ref",
+    default=SCHEMA_URL,
+    show_default=False,
+    metavar="URL|PATH",
+    help="Schema for the yaml-language-server line, e.g. a vendored copy's relative "
+    "path (default: the published schema).",
+)
 def init(name: str, risk_level: str, output: str | None, schema_ref: str) -> None:
     """Write a new manifest skeleton for the system NAME, with TODO placeholders that `check`
     reports until they are filled in. Never overwrites a file."""
     if len(name) > NAME_MAX or not NAME_PATTERN.match(name):
         suggestion = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:NAME_MAX].strip("-")
         hint = f"; try {suggestion!r}" if suggestion else ""
-        _fail(f"{name!r} is not a valid system name: use lower-case letters, digits and hyphens, "
-              f"at most {NAME_MAX} characters{hint}")  # fmt: skip
+        _fail(
+            f"{name!r} is not a valid system name: use lower-case letters, digits and hyphens, "
+            f"at most {NAME_MAX} characters{hint}"
+        )
     path = output or f"{name}.aims.yaml"
     text = skeleton(name, risk_level, schema_ref)
     try:
@@ -117,14 +133,18 @@ def init(name: str, risk_level: str, output: str | None, schema_ref: str) -> Non
         with open(path, "x", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
     except FileExistsError:
-        _fail(f"{path} already exists; not overwriting it. Choose another file with -o, "
-              "or delete it first")  # fmt: skip
+        _fail(
+            f"{path} already exists; not overwriting it. Choose another file with -o, "
+            "or delete it first"
+        )
     except OSError as exc:
         _fail(f"{path}: cannot write the manifest: {exc.strerror}")
     todo = len(PLACEHOLDER_VALUE.findall(text))
-    click.echo(f"wrote {path}: a {risk_level}-risk manifest for {name} with {todo} TODO "
-               "placeholders.\nFill them in, then run `aims-policy check "
-               f"{path}` until it reports no findings.")  # fmt: skip
+    click.echo(
+        f"wrote {path}: a {risk_level}-risk manifest for {name} with {todo} TODO "
+        "placeholders.\nFill them in, then run `aims-policy check "
+        f"{path}` until it reports no findings."
+    )
 
 
 def _fail(message: str) -> None:

@@ -133,7 +133,10 @@ class TestRun:
 
     @property
     def line_totals(self) -> tuple[int, int]:
-        return (sum(len(c.lines & c.executed) for c in self.coverage), sum(len(c.lines) for c in self.coverage))
+        return (
+            sum(len(c.lines & c.executed) for c in self.coverage),
+            sum(len(c.lines) for c in self.coverage),
+        )
 
     @property
     def percent(self) -> float:
@@ -231,8 +234,12 @@ def run(ruleset: Any, locations: Sequence[Path], data: Mapping[str, Any]) -> Tes
         if not (item.id in named or in_scope(sources[item.id], locations)):
             continue
         source = sources[item.id]
-        cov = RuleCoverage(item.id, display(source) if source else "?", item.meta.scope,
-                           getattr(item, "applies", None) is not None)  # fmt: skip
+        cov = RuleCoverage(
+            item.id,
+            display(source) if source else "?",
+            item.meta.scope,
+            getattr(item, "applies", None) is not None,
+        )
         for code in _codes(item):
             # A set rule's collect and check usually share its module; lines elsewhere would
             # need a second file name in the table, so they are left out.
@@ -275,8 +282,9 @@ def _problem(exc: BaseException) -> str:
 # -- output -----------------------------------------------------------------------------------
 
 
-def render_text(run: TestRun, *, verbose: bool = False, coverage_min: float | None = None,
-                strict: bool = False) -> str:  # fmt: skip
+def render_text(
+    run: TestRun, *, verbose: bool = False, coverage_min: float | None = None, strict: bool = False
+) -> str:
     lines: list[str] = []
     for file, why in run.problems:
         lines.append(f"ERROR {file}: unusable fixture file: {why}")
@@ -293,8 +301,10 @@ def render_text(run: TestRun, *, verbose: bool = False, coverage_min: float | No
     lines.append(f"  {'rule':<{width}}  cases  fail  pass   n/a   lines")
     for c in run.coverage:
         na = f"{c.not_applicable:>4}" if c.has_applies else "   -"
-        lines.append(f"  {c.rule_id:<{width}}  {c.cases:>5}  {c.failed:>4}  {c.passed:>4}  {na}"
-                     f"  {c.percent:5.1f}%")  # fmt: skip
+        lines.append(
+            f"  {c.rule_id:<{width}}  {c.cases:>5}  {c.failed:>4}  {c.passed:>4}  {na}"
+            f"  {c.percent:5.1f}%"
+        )
     gaps = [(c.rule_id, g) for c in run.coverage for g in c.gaps]
     if gaps:
         lines.append("")
@@ -303,16 +313,24 @@ def render_text(run: TestRun, *, verbose: bool = False, coverage_min: float | No
     hit, total = run.line_totals
     failed = len(run.failures)
     lines.append("")
-    lines.append(f"{_count(len(run.results), 'case')} in {_count(len(run.files), 'fixture file')}: "
-                 f"{len(run.results) - failed} passed, {failed} failed"
-                 + (f", {_count(len(run.problems), 'unusable file')}" if run.problems else "") + ".")  # fmt: skip
-    lines.append(f"{_count(len(run.coverage), 'rule')}; line coverage {run.percent:.1f}% ({hit}/{total} lines)"
-                 + (f", minimum {coverage_min:g}%" if coverage_min is not None else "") + ".")  # fmt: skip
+    lines.append(
+        f"{_count(len(run.results), 'case')} in {_count(len(run.files), 'fixture file')}: "
+        f"{len(run.results) - failed} passed, {failed} failed"
+        + (f", {_count(len(run.problems), 'unusable file')}" if run.problems else "")
+        + "."
+    )
+    lines.append(
+        f"{_count(len(run.coverage), 'rule')}; line coverage {run.percent:.1f}% ({hit}/{total} lines)"
+        + (f", minimum {coverage_min:g}%" if coverage_min is not None else "")
+        + "."
+    )
     if coverage_min is not None and run.percent < coverage_min:
         lines.append(f"Line coverage {run.percent:.1f}% is below --coverage-min {coverage_min:g}%.")
     if strict and _strict_gaps(run):
         n = len(_strict_gaps(run))
-        lines.append(f"--strict: {_count(n, 'rule')} {'lacks' if n == 1 else 'lack'} fixtures or an expected outcome.")
+        lines.append(
+            f"--strict: {_count(n, 'rule')} {'lacks' if n == 1 else 'lack'} fixtures or an expected outcome."
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -339,8 +357,9 @@ def render_junit(run: TestRun, *, coverage_min: float | None = None, strict: boo
         n_fail = n_err = 0
         if file in problems:
             case = ET.SubElement(suite, "testcase", name="load fixture file", classname=file)
-            ET.SubElement(case, "error", type="unusable-fixture", message=problems[file]).text = (
-                f"{file}: {problems[file]}")  # fmt: skip
+            ET.SubElement(
+                case, "error", type="unusable-fixture", message=problems[file]
+            ).text = f"{file}: {problems[file]}"
             n_err += 1
         for r in cases:
             case = ET.SubElement(suite, "testcase", name=r.name, classname=r.rule_id)
@@ -351,7 +370,9 @@ def render_junit(run: TestRun, *, coverage_min: float | None = None, strict: boo
                 body = f"{r.file}:{r.line}: {r.rule_id}: {r.name}\n{r.detail}"
                 if r.fired:
                     body += f"\nfired at: {', '.join(r.fired)}"
-                ET.SubElement(case, kind, type=f"expected-{r.expected}", message=r.detail).text = body
+                ET.SubElement(
+                    case, kind, type=f"expected-{r.expected}", message=r.detail
+                ).text = body
         count = len(cases) + (file in problems)
         suite.set("tests", str(count))
         suite.set("failures", str(n_fail))
@@ -367,15 +388,23 @@ def render_junit(run: TestRun, *, coverage_min: float | None = None, strict: boo
     for c in run.coverage:
         case = ET.SubElement(suite, "testcase", name="fixture coverage", classname=c.rule_id)
         if strict and c in _strict_gaps(run):
-            ET.SubElement(case, "failure", type="coverage", message="; ".join(c.gaps)).text = "\n".join(c.gaps)
+            ET.SubElement(
+                case, "failure", type="coverage", message="; ".join(c.gaps)
+            ).text = "\n".join(c.gaps)
             n_fail += 1
         elif c.gaps:
             ET.SubElement(case, "system-out").text = "\n".join(c.gaps)
     if coverage_min is not None:
-        case = ET.SubElement(suite, "testcase", name=f"line coverage >= {coverage_min:g}%", classname="coverage")
+        case = ET.SubElement(
+            suite, "testcase", name=f"line coverage >= {coverage_min:g}%", classname="coverage"
+        )
         if run.percent < coverage_min:
-            ET.SubElement(case, "failure", type="coverage",
-                          message=f"line coverage {run.percent:.1f}% is below {coverage_min:g}%")  # fmt: skip
+            ET.SubElement(
+                case,
+                "failure",
+                type="coverage",
+                message=f"line coverage {run.percent:.1f}% is below {coverage_min:g}%",
+            )
             n_fail += 1
     count = len(run.coverage) + (coverage_min is not None)
     suite.set("tests", str(count))
@@ -401,23 +430,56 @@ def exit_code(run: TestRun, coverage_min: float | None, strict: bool) -> int:
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(),
-              help="Test the custom rule pack in this directory (its fixtures are found there).")
-@click.option("--rule-pack", "rule_packs", multiple=True, metavar="NAME",
-              help="Test an installed rule pack (entry point in group aims_policy.packs).")
-@click.option("--builtin/--no-builtin", "builtin", default=None,
-              help="Also test the built-in pack (default: only when no pack is named).")
-@click.option("--format", "fmt", type=click.Choice(["text", "junit"]), default="text", show_default=True)
-@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write JUnit XML here.")
-@click.option("--coverage-min", type=click.FloatRange(0, 100), metavar="PCT",
-              help="Fail (exit 1) when line coverage of the rules under test is below PCT.")
-@click.option("--strict", is_flag=True,
-              help="Fail when a rule under test has no fixtures, or never fails, passes or "
-                   "(with an applicability condition) is never not applicable.")  # fmt: skip
+@click.option(
+    "--rules",
+    "rule_dirs",
+    multiple=True,
+    type=click.Path(),
+    help="Test the custom rule pack in this directory (its fixtures are found there).",
+)
+@click.option(
+    "--rule-pack",
+    "rule_packs",
+    multiple=True,
+    metavar="NAME",
+    help="Test an installed rule pack (entry point in group aims_policy.packs).",
+)
+@click.option(
+    "--builtin/--no-builtin",
+    "builtin",
+    default=None,
+    help="Also test the built-in pack (default: only when no pack is named).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "junit"]), default="text", show_default=True
+)
+@click.option(
+    "--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write JUnit XML here."
+)
+@click.option(
+    "--coverage-min",
+    type=click.FloatRange(0, 100),
+    metavar="PCT",
+    help="Fail (exit 1) when line coverage of the rules under test is below PCT.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail when a rule under test has no fixtures, or never fails, passes or "
+    "(with an applicability condition) is never not applicable.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="List passing cases too.")
-def test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...],
-         builtin: bool | None, fmt: str, junit_path: str | None, coverage_min: float | None,
-         strict: bool, verbose: bool) -> None:  # fmt: skip
+def test(
+    paths: tuple[str, ...],
+    rule_dirs: tuple[str, ...],
+    rule_packs: tuple[str, ...],
+    builtin: bool | None,
+    fmt: str,
+    junit_path: str | None,
+    coverage_min: float | None,
+    strict: bool,
+    verbose: bool,
+) -> None:
     """Run rule fixtures (*.fixtures.yaml) and report failures and coverage.
 
     Without PATHS, the fixtures of the packs under test: the built-in pack, or the packs named
@@ -430,7 +492,9 @@ def test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], rule_packs: tuple[s
     try:
         # The built-in pack is always loaded, so a custom rule that reuses a built-in id fails here.
         ruleset = registry.load(directories=rule_dirs, packs=rule_packs)
-        locations = registry.pack_locations(builtin=test_builtin, directories=rule_dirs, packs=rule_packs)
+        locations = registry.pack_locations(
+            builtin=test_builtin, directories=rule_dirs, packs=rule_packs
+        )
     except registry.RuleLoadError as exc:
         click.echo(f"aims-policy: error: {exc}", err=True)
         sys.exit(2)
@@ -444,7 +508,9 @@ def test(paths: tuple[str, ...], rule_dirs: tuple[str, ...], rule_packs: tuple[s
     if fmt == "junit":
         sys.stdout.write(render_junit(outcome, coverage_min=coverage_min, strict=strict))
     else:
-        sys.stdout.write(render_text(outcome, verbose=verbose, coverage_min=coverage_min, strict=strict))
+        sys.stdout.write(
+            render_text(outcome, verbose=verbose, coverage_min=coverage_min, strict=strict)
+        )
     for file, why in outcome.problems:
         if fmt != "text":
             click.echo(f"aims-policy: error: {file}: unusable fixture file: {why}", err=True)

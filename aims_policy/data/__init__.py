@@ -38,8 +38,11 @@ class DataError(ValueError):
     """A data override file that cannot be used."""
 
 
-def load(files: Iterable[str | Path] = (), overrides: Mapping[str, Any] | None = None,
-         where: Callable[[tuple[str, ...]], str] | None = None) -> dict[str, Any]:
+def load(
+    files: Iterable[str | Path] = (),
+    overrides: Mapping[str, Any] | None = None,
+    where: Callable[[tuple[str, ...]], str] | None = None,
+) -> dict[str, Any]:
     """Defaults, then each override file in order, then ``overrides`` (from configuration; ``where``
     names the place of each of its paths). Every override is checked against the data merged so
     far: known parameter, value of the default's type and in its range. A bad value would
@@ -72,8 +75,12 @@ def _locator(doc: Any) -> Callable[[tuple[str, ...]], str]:
     return where
 
 
-def check_keys(override: Mapping[str, Any], base: Mapping[str, Any],
-               where: Callable[[tuple[str, ...]], str], path: tuple[str, ...] = ()) -> None:  # fmt: skip
+def check_keys(
+    override: Mapping[str, Any],
+    base: Mapping[str, Any],
+    where: Callable[[tuple[str, ...]], str],
+    path: tuple[str, ...] = (),
+) -> None:
     """Unknown parameters are almost always typos that would silently change nothing."""
     import difflib
 
@@ -81,8 +88,9 @@ def check_keys(override: Mapping[str, Any], base: Mapping[str, Any],
         if key not in base:
             close = difflib.get_close_matches(key, list(base), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(base)}"
-            raise DataError(f"{where((*path, key))}: unknown data parameter "
-                            f"{'.'.join((*path, key))!r}{hint}")  # fmt: skip
+            raise DataError(
+                f"{where((*path, key))}: unknown data parameter {'.'.join((*path, key))!r}{hint}"
+            )
         if isinstance(value, Mapping) and isinstance(base[key], Mapping) and base[key]:
             check_keys(value, base[key], where, (*path, key))
 
@@ -98,8 +106,9 @@ _ANNEX_A_LISTS = ("controls.annexA", "controls.requiredByRiskLevel")
 _RISK_LEVEL_LISTS = ("risk.highRiskLevels",)
 
 
-def check_values(override: Mapping[str, Any], base: Mapping[str, Any],
-                 where: Callable[[tuple[str, ...]], str]) -> dict[str, Any]:  # fmt: skip
+def check_values(
+    override: Mapping[str, Any], base: Mapping[str, Any], where: Callable[[tuple[str, ...]], str]
+) -> dict[str, Any]:
     """``base`` (the data merged so far) with ``override`` merged in; DataError unless every value
     in ``override`` has the type of its default in ``base`` and lies in its range. ``where(path)``
     names the place for a message (``file:line:col``). Keys are assumed known (``check_keys``)."""
@@ -110,18 +119,30 @@ def check_values(override: Mapping[str, Any], base: Mapping[str, Any],
     return merged
 
 
-def _check_node(override: Mapping[str, Any], base: Mapping[str, Any], path: tuple[str, ...],
-                where: Callable[[tuple[str, ...]], str], catalog: set[str],
-                levels: set[str]) -> None:  # fmt: skip
+def _check_node(
+    override: Mapping[str, Any],
+    base: Mapping[str, Any],
+    path: tuple[str, ...],
+    where: Callable[[tuple[str, ...]], str],
+    catalog: set[str],
+    levels: set[str],
+) -> None:
     for key, value in override.items():
         here = (*path, str(key))
         name = ".".join(here)
         default = base.get(key)
 
-        def refuse(expected: str, here: tuple[str, ...] = here, name: str = name,
-                   value: Any = value, default: Any = default) -> NoReturn:  # fmt: skip
-            raise DataError(f"{where(here)}: {name} must be {expected} (the default is "
-                            f"{_show(default)}), not {_show(value)}")  # fmt: skip
+        def refuse(
+            expected: str,
+            here: tuple[str, ...] = here,
+            name: str = name,
+            value: Any = value,
+            default: Any = default,
+        ) -> NoReturn:
+            raise DataError(
+                f"{where(here)}: {name} must be {expected} (the default is "
+                f"{_show(default)}), not {_show(value)}"
+            )
 
         if isinstance(default, Mapping):
             if not isinstance(value, Mapping):
@@ -155,8 +176,10 @@ def _check_node(override: Mapping[str, Any], base: Mapping[str, Any], path: tupl
                 else:
                     unknown = [v for v in value if v not in catalog]
                 if unknown:
-                    refuse(f"a list of ISO/IEC 42001 Annex A control ids such as A.6.2.4 "
-                           f"({_show(unknown[0])} is not one)")
+                    refuse(
+                        f"a list of ISO/IEC 42001 Annex A control ids such as A.6.2.4 "
+                        f"({_show(unknown[0])} is not one)"
+                    )
             if name in _RISK_LEVEL_LISTS and levels:
                 unknown = [v for v in value if v not in levels]
                 if unknown:

@@ -32,7 +32,11 @@ def command(level: str, message: str, location: Location | None, title: str) -> 
         if location.line > 0:
             props.append(("line", str(location.line)))
             props.append(("col", str(location.col)))
-        if location.line > 0 and location.end_line is not None and location.end_line >= location.line:
+        if (
+            location.line > 0
+            and location.end_line is not None
+            and location.end_line >= location.line
+        ):
             props.append(("endLine", str(location.end_line)))
             # GitHub only honours a column range on a single line.
             if location.end_line == location.line and location.end_col is not None:
@@ -40,7 +44,9 @@ def command(level: str, message: str, location: Location | None, title: str) -> 
     props.append(("title", title))
     # Control characters in manifest strings (escape sequences) are shown as \xNN; CR and LF are
     # the runner's to decode (%0D, %0A), so a message may span lines inside its annotation.
-    joined = ",".join(f"{key}={escape_property(escape_controls(value, keep=_EOL))}" for key, value in props)
+    joined = ",".join(
+        f"{key}={escape_property(escape_controls(value, keep=_EOL))}" for key, value in props
+    )
     return f"::{level} {joined}::{escape_data(escape_controls(message, keep=_EOL))}"
 
 

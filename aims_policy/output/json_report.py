@@ -37,9 +37,13 @@ def _finding(f: Finding) -> dict[str, Any]:
     }
     if f.suppression is not None:
         s = f.suppression
-        out["suppression"] = {"kind": s.kind, "justification": s.justification,
-                              "approver": s.approver, "expires": s.expires,
-                              "source": _location(s.source)}  # fmt: skip
+        out["suppression"] = {
+            "kind": s.kind,
+            "justification": s.justification,
+            "approver": s.approver,
+            "expires": s.expires,
+            "source": _location(s.source),
+        }
     if f.explanation:
         out["explanation"] = list(f.explanation)
     return out
@@ -61,18 +65,31 @@ def as_dict(report: Report) -> dict[str, Any]:
             "problems": len(report.notifications),
         },
         "systems": [
-            {"name": s.name, "title": s.title, "riskLevel": s.risk_level,
-             "euAiActCategory": s.eu_category, "owner": s.owner, "location": _location(s.location)}
+            {
+                "name": s.name,
+                "title": s.title,
+                "riskLevel": s.risk_level,
+                "euAiActCategory": s.eu_category,
+                "owner": s.owner,
+                "location": _location(s.location),
+            }
             for s in report.systems
         ],
         "findings": [_finding(f) for f in report.findings],
         "notApplicable": [
             {"rule": r.rule_id, "system": r.system, "reason": r.reason}
-            for r in report.results if r.status == "not_applicable"
+            for r in report.results
+            if r.status == "not_applicable"
         ],
         "problems": [
-            {"kind": n.kind, "code": n.code, "message": n.message, "location": _location(n.location),
-             "rule": n.rule_id, "system": n.system}
+            {
+                "kind": n.kind,
+                "code": n.code,
+                "message": n.message,
+                "location": _location(n.location),
+                "rule": n.rule_id,
+                "system": n.system,
+            }
             for n in report.notifications
         ],
     }

@@ -58,8 +58,15 @@ def finding_line(f: Finding) -> str:
     return f"{f.location}: {f.severity} {f.rule_id} {f.message}{refs}{state}"
 
 
-def _rule_case(system: str, meta: RuleMeta, findings: list[Finding], status: str | None,
-               reason: str, errors: list[Notification], report: Report) -> _Case:  # fmt: skip
+def _rule_case(
+    system: str,
+    meta: RuleMeta,
+    findings: list[Finding],
+    status: str | None,
+    reason: str,
+    errors: list[Notification],
+    report: Report,
+) -> _Case:
     case = _Case(f"{meta.id} {meta.title}", f"aims-policy.{system}")
     failing: list[Finding] = []
     rest: list[Finding] = []
@@ -79,7 +86,11 @@ def _rule_case(system: str, meta: RuleMeta, findings: list[Finding], status: str
         controls = ", ".join(meta.controls + meta.clauses)
         if controls:
             lines.append(f"ISO/IEC 42001: {controls}")
-        case.failure = (first.severity, f"{first.location}: {first.message}{more}", "\n".join(lines))
+        case.failure = (
+            first.severity,
+            f"{first.location}: {first.message}{more}",
+            "\n".join(lines),
+        )
     elif status == "not_applicable":
         case.skipped = f"not applicable: {reason}" if reason else "not applicable"
     elif rest and all(f.state != "open" for f in rest) and case.error is None:
@@ -110,15 +121,27 @@ def _suites(report: Report) -> list[tuple[str, dict[str, str], list[_Case]]]:
 
     suites: list[tuple[str, dict[str, str], list[_Case]]] = []
     for info in report.systems:
-        props = {"file": info.location.file, "title": info.title, "riskLevel": info.risk_level,
-                 "euAiActCategory": info.eu_category, "owner": info.owner}  # fmt: skip
+        props = {
+            "file": info.location.file,
+            "title": info.title,
+            "riskLevel": info.risk_level,
+            "euAiActCategory": info.eu_category,
+            "owner": info.owner,
+        }
         cases = []
         for meta in report.rules:
             result = results.get((info.name, meta.id))
-            cases.append(_rule_case(info.name, meta, by_system.get((info.name, meta.id), []),
-                                    result.status if result else None,
-                                    result.reason if result else "",
-                                    rule_errors.get((info.name, meta.id), []), report))  # fmt: skip
+            cases.append(
+                _rule_case(
+                    info.name,
+                    meta,
+                    by_system.get((info.name, meta.id), []),
+                    result.status if result else None,
+                    result.reason if result else "",
+                    rule_errors.get((info.name, meta.id), []),
+                    report,
+                )
+            )
         suites.append((info.name, {k: v for k, v in props.items() if v is not None}, cases))
     for file in sorted(file_notes):
         cases = [_note_case(n, f"aims-policy.load.{file}") for n in file_notes[file]]
@@ -127,8 +150,11 @@ def _suites(report: Report) -> list[tuple[str, dict[str, str], list[_Case]]]:
     run_cases = [_note_case(n, "aims-policy.run") for n in run_notes]
     for rule_id in sorted({f.rule_id for f in stray}):
         meta = report.rule(rule_id) or RuleMeta(rule_id, "", rule_id, "error", "", "")
-        run_cases.append(_rule_case(RUN_SUITE, meta, [f for f in stray if f.rule_id == rule_id],
-                                    None, "", [], report))  # fmt: skip
+        run_cases.append(
+            _rule_case(
+                RUN_SUITE, meta, [f for f in stray if f.rule_id == rule_id], None, "", [], report
+            )
+        )
     if run_cases:
         suites.append((RUN_SUITE, {}, run_cases))
     return suites

@@ -89,22 +89,34 @@ def render(report: Report, options: RenderOptions) -> str:
         out.append(f"| {s} | {sev[s]} | {state[('waived', s)]} | {state[('baselined', s)]} |")
     total_waived = sum(v for (st, _), v in state.items() if st == "waived")
     total_baselined = sum(v for (st, _), v in state.items() if st == "baselined")
-    out.append(f"| **total** | **{len(open_findings)}** | **{total_waived}** | "
-               f"**{total_baselined}** |")  # fmt: skip
+    out.append(
+        f"| **total** | **{len(open_findings)}** | **{total_waived}** | **{total_baselined}** |"
+    )
 
     if open_findings:
-        out += ["", "### Open findings by control objective", "",
-                "| Objective | Title | Errors | Warnings | Notes |",
-                "| --- | --- | ---: | ---: | ---: |"]  # fmt: skip
+        out += [
+            "",
+            "### Open findings by control objective",
+            "",
+            "| Objective | Title | Errors | Warnings | Notes |",
+            "| --- | --- | ---: | ---: | ---: |",
+        ]
         for label, title, counts in _objective_rows(open_findings):
             cells = " | ".join(str(counts[s]) for s in SEVERITIES)
             out.append(f"| {escape(label)} | {escape(title)} | {cells} |")
 
-        out += ["", "### Findings", "", "| Location | Rule | Severity | Message |",
-                "| --- | --- | --- | --- |"]  # fmt: skip
+        out += [
+            "",
+            "### Findings",
+            "",
+            "| Location | Rule | Severity | Message |",
+            "| --- | --- | --- | --- |",
+        ]
         for f in open_findings[:MAX_ROWS]:
-            out.append(f"| {_code(str(f.location))} | {escape(f.rule_id)} | {f.severity} | "
-                       f"{escape(f.message)} |")  # fmt: skip
+            out.append(
+                f"| {_code(str(f.location))} | {escape(f.rule_id)} | {f.severity} | "
+                f"{escape(f.message)} |"
+            )
         if len(open_findings) > MAX_ROWS:
             rest = len(open_findings) - MAX_ROWS
             out += ["", f"… and {_plural(rest, 'more finding')}: see the SARIF or JSON report."]

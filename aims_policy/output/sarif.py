@@ -91,7 +91,9 @@ def render(report: Report, options: RenderOptions) -> str:
 def as_dict(report: Report, options: RenderOptions | None = None) -> dict[str, Any]:
     options = options or RenderOptions()
     min_level = options.sarif_min_level
-    findings = [f for f in report.findings if min_level is None or at_or_above(f.severity, min_level)]
+    findings = [
+        f for f in report.findings if min_level is None or at_or_above(f.severity, min_level)
+    ]
     if len(findings) > MAX_RESULTS:
         raise SarifLimitError(_too_many(len(findings), report, min_level))
 
@@ -115,7 +117,9 @@ def as_dict(report: Report, options: RenderOptions | None = None) -> dict[str, A
     if base:
         driver["informationUri"] = base
     driver["rules"] = [_rule(r, taxonomies, base) for r in rules]
-    driver["supportedTaxonomies"] = [{"name": t["name"], "index": i} for i, t in enumerate(taxonomies)]
+    driver["supportedTaxonomies"] = [
+        {"name": t["name"], "index": i} for i, t in enumerate(taxonomies)
+    ]
 
     category = options.sarif_category or DEFAULT_CATEGORY
     run: dict[str, Any] = {
@@ -123,8 +127,12 @@ def as_dict(report: Report, options: RenderOptions | None = None) -> dict[str, A
         "automationDetails": {"id": category if category.endswith("/") else category + "/"},
         "invocations": [_invocation(report.notifications, rule_index)],
         "originalUriBaseIds": {
-            SRCROOT: {"description": {"text": "The directory aims-policy was run from; every "
-                                              "result path is relative to it."}},
+            SRCROOT: {
+                "description": {
+                    "text": "The directory aims-policy was run from; every "
+                    "result path is relative to it."
+                }
+            },
         },
         "columnKind": "unicodeCodePoints",
         "taxonomies": [t["component"] for t in taxonomies],
@@ -134,8 +142,14 @@ def as_dict(report: Report, options: RenderOptions | None = None) -> dict[str, A
             "failOn": report.fail_on,
             "files": len(report.files),
             "systems": [s.name for s in report.systems],
-            **({"omittedBelowLevel": min_level,
-                "omittedResults": len(report.findings) - len(findings)} if min_level else {}),
+            **(
+                {
+                    "omittedBelowLevel": min_level,
+                    "omittedResults": len(report.findings) - len(findings),
+                }
+                if min_level
+                else {}
+            ),
         },
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
@@ -143,18 +157,23 @@ def as_dict(report: Report, options: RenderOptions | None = None) -> dict[str, A
 
 def _too_many(count: int, report: Report, min_level: str | None) -> str:
     # Offer the least strict level that fits, so the way out is one that works.
-    fits = [(level, n) for level in ("warning", "error")
-            if (n := sum(1 for f in report.findings if at_or_above(f.severity, level)))
-            <= MAX_RESULTS and (min_level is None or at_or_above(level, min_level))]  # fmt: skip
+    fits = [
+        (level, n)
+        for level in ("warning", "error")
+        if (n := sum(1 for f in report.findings if at_or_above(f.severity, level))) <= MAX_RESULTS
+        and (min_level is None or at_or_above(level, min_level))
+    ]
     if fits:
         level, kept_count = fits[0]
         way_out = f"--sarif-min-level {level} would keep {kept_count}"
     else:
         way_out = "even --sarif-min-level error keeps too many"
     kept = f" at or above {min_level}" if min_level else ""
-    return (f"the SARIF run would hold {count} results{kept}, more than the {MAX_RESULTS} GitHub "
-            f"code scanning accepts per run; keep only severe results ({way_out}), or check "
-            f"fewer paths per upload with a separate --sarif-category for each")  # fmt: skip
+    return (
+        f"the SARIF run would hold {count} results{kept}, more than the {MAX_RESULTS} GitHub "
+        f"code scanning accepts per run; keep only severe results ({way_out}), or check "
+        f"fewer paths per upload with a separate --sarif-category for each"
+    )
 
 
 def _check_size(text: str) -> None:
@@ -166,10 +185,12 @@ def _check_size(text: str) -> None:
 
     size = len(gzip.compress(text.encode("utf-8"), compresslevel=6))
     if size > MAX_GZIPPED_BYTES:
-        raise SarifLimitError(f"the SARIF file would be {size / 1048576:.1f} MB gzipped, more than "
-                              f"the 10 MB GitHub code scanning accepts; keep only severe results "
-                              f"(--sarif-min-level error) or check fewer paths per upload with a "
-                              f"separate --sarif-category for each")  # fmt: skip
+        raise SarifLimitError(
+            f"the SARIF file would be {size / 1048576:.1f} MB gzipped, more than "
+            f"the 10 MB GitHub code scanning accepts; keep only severe results "
+            f"(--sarif-min-level error) or check fewer paths per upload with a "
+            f"separate --sarif-category for each"
+        )
 
 
 # -- taxonomies ----------------------------------------------------------------------------------
@@ -187,8 +208,10 @@ def _refs_of(rule: RuleMeta, key: str) -> list[tuple[str, Reference]]:
 def _taxonomies(rules: list[RuleMeta]) -> list[dict[str, Any]]:
     out = []
     for cat in catalogues():
-        taxa = [_taxon(t.id, t.title, {"kind": t.kind, **({"parent": t.parent} if t.parent else {})})
-                for t in cat.taxa]  # fmt: skip
+        taxa = [
+            _taxon(t.id, t.title, {"kind": t.kind, **({"parent": t.parent} if t.parent else {})})
+            for t in cat.taxa
+        ]
         index = {t.id: i for i, t in enumerate(cat.taxa)}
         # Identifiers a (custom) rule uses that the catalogue lacks still get a taxon, so that every
         # relationship resolves; they are marked as such.
@@ -277,7 +300,9 @@ def _iso_text(refs: Iterable[str], label: str) -> list[str]:
 def _help(rule: RuleMeta) -> tuple[str, str]:
     iso = _iso_text(rule.controls, "") + _iso_text(rule.clauses, "clause ")
     eu = [_ref_text(r) for r in rule.eu_ai_act]
-    nist = [_ref_text(r) if r.derived or r.confidence != "high" else r.ref for r in rule.nist_ai_rmf]
+    nist = [
+        _ref_text(r) if r.derived or r.confidence != "high" else r.ref for r in rule.nist_ai_rmf
+    ]
     text = [rule.title + ".", ""]
     md = [f"**{rule.title}**", ""]
     if rule.rationale:
@@ -345,10 +370,13 @@ def _relationships(rule: RuleMeta, taxonomies: list[dict[str, Any]]) -> list[dic
             seen.add((component_index, taxon_id))
             firm = cat.key == ISO or (ref.confidence == "high" and not ref.derived)
             entry: dict[str, Any] = {
-                "target": {"id": taxon_id, "index": tax["index"][taxon_id],
-                           "toolComponent": {"name": cat.name, "index": component_index}},
+                "target": {
+                    "id": taxon_id,
+                    "index": tax["index"][taxon_id],
+                    "toolComponent": {"name": cat.name, "index": component_index},
+                },
                 "kinds": ["superset" if firm else "relevant"],
-            }  # fmt: skip
+            }
             if cat.key != ISO:
                 entry["description"] = {"text": _sentence(f"{cat.name} {_ref_text(ref)}")}
                 entry["properties"] = _ref_dict(ref)
@@ -412,8 +440,11 @@ def _result(f: Finding, rule_index: int, systems: dict[str, Location]) -> dict[s
 
 def _suppression(s: Suppression | None, f: Finding) -> dict[str, Any]:
     if s is None:  # a state without its record: still suppressed, and say so
-        return {"kind": "external", "status": "accepted",
-                "justification": f"{f.state} (no justification recorded)"}  # fmt: skip
+        return {
+            "kind": "external",
+            "status": "accepted",
+            "justification": f"{f.state} (no justification recorded)",
+        }
     in_source = s.source is not None and s.source.file == f.location.file and s.kind == "exception"
     parts = [s.justification.strip() or "no justification given"]
     if s.approver:

@@ -53,9 +53,17 @@ def catalogues() -> tuple[Catalogue, ...]:
     out = []
     for key in (ISO, EU, NIST):
         section = raw[key]
-        out.append(Catalogue(key, section["name"], section["fullName"], str(section["version"]),
-                             section["organization"], section["informationUri"],
-                             _taxa(key, section)))  # fmt: skip
+        out.append(
+            Catalogue(
+                key,
+                section["name"],
+                section["fullName"],
+                str(section["version"]),
+                section["organization"],
+                section["informationUri"],
+                _taxa(key, section),
+            )
+        )
     return tuple(out)
 
 
@@ -85,7 +93,9 @@ def _taxa(key: str, section: dict[str, Any]) -> tuple[Taxon, ...]:
     elif key == EU:
         for entry in section["articles"]:
             aid = str(entry["id"])
-            taxa.append(Taxon(aid, entry["title"], "annex" if aid.startswith("Annex") else "article"))
+            taxa.append(
+                Taxon(aid, entry["title"], "annex" if aid.startswith("Annex") else "article")
+            )
     else:
         for entry in section["categories"]:
             cid = str(entry["id"])

@@ -40,8 +40,11 @@ def _line(finding: Finding, report: Report, options: RenderOptions) -> list[str]
             lines.append(f"    fix: {_e(meta.remediation)}")
         if finding.suppression is not None:
             s = finding.suppression
-            by = f" (approved by {s.approver}" + (f", until {s.expires})" if s.expires else ")") \
-                if s.approver else ""  # fmt: skip
+            by = (
+                f" (approved by {s.approver}" + (f", until {s.expires})" if s.expires else ")")
+                if s.approver
+                else ""
+            )
             lines.append(_e(f"    {s.kind}: {s.justification}{by}"))
     for step in finding.explanation:
         lines.append(f"    because: {_e(step)}")
@@ -108,11 +111,15 @@ def iter_lines(report: Report, options: RenderOptions) -> Iterator[str]:
 def summary(report: Report) -> str:
     by_state = Counter(f.state for f in report.findings)
     by_sev = Counter(f.severity for f in report.open_findings)
-    parts = [f"{by_sev[s]} {s}{'s' if by_sev[s] != 1 else ''}" for s in ("error", "warning", "note")]
+    parts = [
+        f"{by_sev[s]} {s}{'s' if by_sev[s] != 1 else ''}" for s in ("error", "warning", "note")
+    ]
     extra = [f"{by_state[s]} {s}" for s in ("waived", "baselined") if by_state[s]]
     systems = len(report.systems)
-    text = (f"{len(report.files)} file{'s' if len(report.files) != 1 else ''}, "
-            f"{systems} system{'s' if systems != 1 else ''} checked: " + ", ".join(parts + extra))  # fmt: skip
+    text = (
+        f"{len(report.files)} file{'s' if len(report.files) != 1 else ''}, "
+        f"{systems} system{'s' if systems != 1 else ''} checked: " + ", ".join(parts + extra)
+    )
     if report.notifications:
         n = len(report.notifications)
         text += f"; {n} problem{'s' if n != 1 else ''} stopped checks (exit 2)"

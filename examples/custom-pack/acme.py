@@ -41,11 +41,16 @@ def has_models(ctx: Context) -> bool:
 def cost_centre(ctx: Context) -> Iterator[Violation]:
     value = ctx.get("metadata.x-cost-centre")
     if value is None:
-        yield ctx.violation("metadata", "a system in use needs a cost centre; add "
-                            "`x-cost-centre: CC-nnnn`", missing="x-cost-centre")
+        yield ctx.violation(
+            "metadata",
+            "a system in use needs a cost centre; add `x-cost-centre: CC-nnnn`",
+            missing="x-cost-centre",
+        )
     elif not isinstance(value, str) or not COST_CENTRE.fullmatch(value):
-        yield ctx.violation("metadata.x-cost-centre", f"{value!r} is not a cost centre; "
-                            "write CC- and four digits, e.g. CC-1234")
+        yield ctx.violation(
+            "metadata.x-cost-centre",
+            f"{value!r} is not a cost centre; write CC- and four digits, e.g. CC-1234",
+        )
 
 
 @rule(
@@ -64,8 +69,12 @@ def model_registered(ctx: Context) -> Iterator[Violation]:
     for model in ctx.each("spec.models"):
         registry_id = model.get("x-model-registry-id")
         if not registry_id:
-            yield model.violation(f"model {model.name} is not in the model registry; add "
-                                  "`x-model-registry-id:`", missing="x-model-registry-id")
+            yield model.violation(
+                f"model {model.name} is not in the model registry; add `x-model-registry-id:`",
+                missing="x-model-registry-id",
+            )
         elif not str(registry_id).startswith("mr-"):
-            yield model.violation(f"model {model.name}: {registry_id!r} is not a registry id "
-                                  "(they start with mr-)", field="x-model-registry-id")
+            yield model.violation(
+                f"model {model.name}: {registry_id!r} is not a registry id (they start with mr-)",
+                field="x-model-registry-id",
+            )
