@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-__all__ = ["Report", "__version__", "check"]
+from aims_policy.version import __version__
+
+__all__ = ["Options", "Report", "__version__", "check"]
 
 if TYPE_CHECKING:
     from aims_policy.api import check
     from aims_policy.model import Report
+    from aims_policy.options import Options
 
 
 def __getattr__(name: str) -> Any:
@@ -26,4 +28,8 @@ def __getattr__(name: str) -> Any:
         from aims_policy.model import Report
 
         return Report
+    if name == "Options":
+        from aims_policy.options import Options
+
+        return Options
     raise AttributeError(f"module 'aims_policy' has no attribute {name!r}")

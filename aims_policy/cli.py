@@ -13,7 +13,7 @@ from typing import NoReturn
 
 import click
 
-from aims_policy import __version__
+from aims_policy.version import __version__
 
 #: command name -> "module:attribute" (one module per command, loaded lazily)
 COMMANDS: dict[str, str] = {

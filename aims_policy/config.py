@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from aims_policy.model import EMPTY_MAP, Location
 
 if TYPE_CHECKING:
-    from aims_policy.api import Options
     from aims_policy.discover import Candidate
     from aims_policy.loader import Document
+    from aims_policy.options import Options
 
 CONFIG_NAME = ".aims-policy.yaml"
 #: Keys whose values are paths, resolved against the configuration file's folder.

@@ -13,14 +13,14 @@ matching findings are reported as baselined and do not fail the run.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from aims_policy.model import Finding, Location, Notification, RuleMeta, Suppression
+from aims_policy.model import Finding, Location, Notification, RuleMeta, Severity, Suppression
 from aims_policy.validate import NON_BLOCKING
 
 if TYPE_CHECKING:
-    from aims_policy.api import Options
+    from aims_policy.options import Options
 
 _WHY = (
     "An exception is a risk-acceptance decision (ISO/IEC 42001 clause 6.1.3): it is only "
@@ -211,7 +211,7 @@ def apply(
                 )
             )
             continue
-        if options.today > expires:
+        if options.day > expires:
             problems.append(
                 _problem(
                     EXC_EXPIRED,
@@ -261,9 +261,21 @@ def apply(
             )
     wanted = {meta.id for meta in active_rules(options)}
     out.extend(p for p in problems if p.rule_id in wanted)
+    if options.severity:
+        out = _override_severity(out, options.severity)
     if options.baseline is not None:
         out = _apply_baseline(out, options)
     return out, []
+
+
+def _override_severity(findings: list[Finding], levels: Mapping[str, Severity]) -> list[Finding]:
+    """The one place where ``--severity`` and the configuration's ``severity:`` take effect."""
+    return [
+        f._replace(severity=levels[f.rule_id])
+        if f.rule_id in levels and levels[f.rule_id] != f.severity
+        else f
+        for f in findings
+    ]
 
 
 def _what(exc: Waiver) -> str:
@@ -274,7 +286,7 @@ def _what(exc: Waiver) -> str:
 def _problem(meta: RuleMeta, exc: Waiver, options: Options, message: str) -> Finding:
     return Finding(
         rule_id=meta.id,
-        severity=options.severity.get(meta.id, meta.severity),
+        severity=meta.severity,
         message=message,
         location=exc.source,
         json_path="",

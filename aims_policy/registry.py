@@ -219,8 +219,25 @@ def pack_locations(
 
 
 def select(ruleset: RuleSet, keep: Iterable[str]) -> RuleSet:
+    """The rules whose ids are in ``keep``."""
     wanted = set(keep)
     return RuleSet(
         tuple(r for r in ruleset.rules if r.id in wanted),
         tuple(r for r in ruleset.set_rules if r.id in wanted),
+    )
+
+
+def selected(ruleset: RuleSet, select_: Sequence[str], ignore: Sequence[str]) -> RuleSet:
+    """The rules ``--select``/``--ignore`` patterns keep (see aims_policy.selection)."""
+    if not select_ and not ignore:
+        return ruleset
+    from aims_policy.selection import matches
+
+    return select(
+        ruleset,
+        (
+            r.id
+            for r in ruleset.all
+            if (not select_ or matches(r.meta, select_)) and not matches(r.meta, ignore)
+        ),
     )

@@ -528,16 +528,16 @@ def test_an_unforeseen_failure_on_one_file_does_not_end_the_run(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Defence in depth: whatever the loader or validator misses must not become a traceback."""
-    import aims_policy.api
+    import aims_policy.intake
 
-    real = aims_policy.api.load_bytes
+    real = aims_policy.intake.load_bytes
 
     def fragile(raw: bytes, file: str, **kwargs: bool) -> object:
         if file == "trigger.yaml":
             raise ValueError("simulated")
         return real(raw, file, **kwargs)
 
-    monkeypatch.setattr(aims_policy.api, "load_bytes", fragile)
+    monkeypatch.setattr(aims_policy.intake, "load_bytes", fragile)
     write("trigger.yaml", MINIMAL)
     run = check("trigger.yaml", "good.yaml")
     one_error(run, "trigger.yaml", "", "aims-policy failed on this file: ValueError: simulated")

@@ -4,6 +4,7 @@ baseline is always recorded under the same selection a check later applies."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -12,8 +13,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from aims_policy.api import Options
     from aims_policy.config import Effective
+    from aims_policy.options import Options
     from aims_policy.registry import RuleSet
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -130,6 +131,25 @@ class Prepared(NamedTuple):
     effective: Effective
 
 
+def parse_today(value: str | None) -> _dt.date:
+    if not value:
+        return _dt.datetime.now(_dt.timezone.utc).date()
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD") from None
+
+
+def parse_severity(values: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for value in values:
+        rule_id, sep, level = value.partition("=")
+        if not sep or level not in _LEVELS:
+            raise click.BadParameter(f"{value!r}: write RULE-ID=error|warning|note")
+        out[rule_id] = level
+    return out
+
+
 def fail(message: str) -> NoReturn:
     click.echo(f"aims-policy: error: {message}", err=True)
     sys.exit(2)
@@ -139,8 +159,6 @@ def cli_values(
     params: Mapping[str, Any], paths: tuple[str, ...] = (), output: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """The command line in the configuration's vocabulary (unset flags are ``None``/empty)."""
-    from aims_policy.commands.check import parse_severity
-
     return {
         "paths": list(paths),
         "select": params.get("select") or (),
@@ -178,8 +196,7 @@ def prepare(
     """Configuration + flags -> the rules and options of a run; usage problems exit 2."""
     from aims_policy import config, registry
     from aims_policy import data as data_document
-    from aims_policy.api import Options
-    from aims_policy.commands.check import _filter, parse_today
+    from aims_policy.options import Options
 
     cwd = os.getcwd()
     cli = cli_values(params, paths, output)
@@ -218,9 +235,8 @@ def prepare(
         fail(str(exc))
     select, ignore = tuple(values["select"]), tuple(values["ignore"])
     check_targets(ruleset, select, ignore, values["severity"], cli, effective.config)
-    ruleset = _filter(ruleset, select, ignore)
     why_not = tuple(rule_id.upper() for rule_id in params.get("why_not") or ())
-    known = [r.id for r in ruleset.rules]
+    known = [r.id for r in registry.selected(ruleset, select, ignore).rules] if why_not else []
     for rule_id in why_not:
         if rule_id not in known:
             fail(

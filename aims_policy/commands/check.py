@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import sys
 from typing import Any
@@ -13,25 +12,6 @@ from aims_policy.commands._options import evaluation_options, prepare
 
 FORMAT_CHOICES = ["text", "json", "sarif", "junit", "github", "markdown"]
 LEVELS = ["error", "warning", "note"]
-
-
-def parse_today(value: str | None) -> _dt.date:
-    if not value:
-        return _dt.datetime.now(_dt.timezone.utc).date()
-    try:
-        return _dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD") from None
-
-
-def parse_severity(values: tuple[str, ...]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for value in values:
-        rule_id, sep, level = value.partition("=")
-        if not sep or level not in LEVELS:
-            raise click.BadParameter(f"{value!r}: write RULE-ID=error|warning|note")
-        out[rule_id] = level
-    return out
 
 
 @click.command()
@@ -160,20 +140,6 @@ def check(
     report_fixed(report, options, fmt)
     sys.stdout.flush()
     sys.exit(report.exit_code)
-
-
-def _filter(ruleset: Any, select: tuple[str, ...], ignore: tuple[str, ...]) -> Any:
-    if not select and not ignore:
-        return ruleset
-    from aims_policy.registry import select as keep_only
-    from aims_policy.selection import matches
-
-    kept = [
-        r.id
-        for r in ruleset.all
-        if (not select or matches(r.meta, select)) and not matches(r.meta, ignore)
-    ]
-    return keep_only(ruleset, kept)
 
 
 def _render(report: Any, fmt: str, options: Any) -> str:

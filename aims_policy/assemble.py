@@ -1,0 +1,149 @@
+"""Results -> report: each file's result is folded in as it arrives (findings, systems, rule
+results, the entries of cross-manifest rules), then the cross-manifest rules give their findings,
+the policy stage sets each finding's state and severity, and the report is sorted."""
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from aims_policy import policy
+from aims_policy.findings import Trace, set_findings
+from aims_policy.model import (
+    Finding,
+    Location,
+    Notification,
+    Report,
+    ResultTable,
+    SystemInfo,
+    rows_of,
+)
+from aims_policy.options import Options
+from aims_policy.registry import RuleSet
+from aims_policy.validate import SCHEMA_RULES
+from aims_policy.version import __version__
+from aims_policy.worker import FileResult
+
+if TYPE_CHECKING:
+    from aims_policy.engine import Fold
+
+
+class _Shared(dict[Any, Any]):
+    """One copy of each equal value in the report. Results from worker processes arrive as fresh
+    copies (unpickling shares nothing between files), and a rule id, a reason, a control list or a
+    risk level repeated across ten thousand manifests would otherwise be kept ten thousand
+    times. Within one file's result pickling already shares (its file name, its system names),
+    and values particular to one system are not worth an entry here. What cross-manifest rules
+    collect is theirs to keep or drop (see ``rules/crossmanifest.py``)."""
+
+    def __call__(self, value: Any) -> Any:
+        return self.setdefault(value, value)
+
+    def strings(self, values: tuple[str, ...]) -> tuple[str, ...]:
+        shared = self.get(values)
+        if shared is None:
+            shared = self[values] = tuple(map(self, values))
+        return shared
+
+    def system(self, info: SystemInfo) -> SystemInfo:
+        return info._replace(
+            risk_level=self(info.risk_level),
+            eu_category=self(info.eu_category),
+            owner=self(info.owner),
+        )
+
+    def finding(self, f: Finding) -> Finding:
+        return f._replace(
+            rule_id=self(f.rule_id), severity=self(f.severity), controls=self.strings(f.controls)
+        )
+
+
+def assemble(
+    results: Iterable[FileResult],
+    notifications: list[Notification],
+    ruleset: RuleSet,
+    options: Options,
+) -> Report:
+    findings: list[Finding] = []
+    result_rows: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = []
+    files: list[str] = []
+    systems: list[SystemInfo] = []
+    notes = list(notifications)
+    exceptions: list[tuple[str, Any, Location]] = []
+    traces: list[Trace] = []
+    share = _Shared()
+    # Cross-manifest rules fold each manifest's entries in as results arrive, so that nothing
+    # collected outlives the rule's need for it. A rule that raises is left out from then on; what
+    # went wrong is kept as text, since the exception's traceback would keep the fold alive.
+    folds: dict[str, Fold] = {}
+    failed: dict[str, str] = {}
+    for set_rule in ruleset.set_rules:
+        try:
+            folds[set_rule.id] = set_rule.start()
+        except Exception as exc:
+            failed[set_rule.id] = _failure(exc)
+    for r in results:
+        if r.is_manifest or r.notifications:
+            files.append(r.file)
+        findings.extend(share.finding(f) for f in r.findings)
+        result_rows.extend(
+            (system, share(status), share.strings(ids), share.strings(why))
+            for system, status, ids, why in rows_of(r.results)
+        )
+        systems.extend(share.system(s) for s in r.systems)
+        notes.extend(r.notifications)
+        exceptions.extend(r.exceptions)
+        traces.extend(r.traces)
+        for rule_id, items in r.entries.items():
+            fold = folds.get(rule_id)
+            if fold is None:
+                continue
+            try:
+                for entry in items:
+                    fold.add(entry)
+            except Exception as exc:
+                failed[rule_id] = _failure(exc)
+                del folds[rule_id]
+    for set_rule in ruleset.set_rules:
+        if set_rule.id in folds:
+            try:
+                pairs = folds.pop(set_rule.id).findings()
+                findings.extend(
+                    set_findings(set_rule, pairs, share.strings(set_rule.meta.iso_refs))
+                )
+            except Exception as exc:  # including pairs that are not (system, Violation)
+                failed[set_rule.id] = _failure(exc)
+        if set_rule.id in failed:
+            notes.append(
+                Notification(
+                    "engine",
+                    "rule-error",
+                    f"rule {set_rule.id} failed: {failed[set_rule.id]}",
+                    None,
+                    set_rule.id,
+                )
+            )
+    evaluated = {r.id for r in (*SCHEMA_RULES, *(r.meta for r in ruleset.all))}
+    findings, extra_notes = policy.apply(
+        findings, exceptions, options, evaluated, checked={s.name for s in systems}
+    )
+    notes.extend(extra_notes)
+    return Report(
+        tool_version=__version__,
+        today=options.day.isoformat(),
+        fail_on=options.fail_on,
+        rules=(*SCHEMA_RULES, *(r.meta for r in ruleset.all), *policy.active_rules(options)),
+        systems=tuple(sorted(systems, key=lambda s: (s.location.file, s.location.line))),
+        findings=tuple(sorted(findings, key=Finding.sort_key)),
+        results=ResultTable(result_rows),
+        notifications=tuple(sorted(notes, key=_note_key)),
+        files=tuple(sorted(files)),
+        traces=tuple(sorted(traces)),
+    )
+
+
+def _failure(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _note_key(n: Notification) -> tuple[str, int, int, str]:
+    loc = n.location
+    return (loc.file, loc.line, loc.col, n.message) if loc else ("", 0, 0, n.message)

@@ -1,0 +1,151 @@
+"""Intake: one candidate file -> the manifest documents in it, or why there are none.
+
+Reads the bytes, passes over files that are plainly not manifests (a directory scan meets every
+YAML file in a repository), loads the rest with positions, and sorts their documents into
+manifests and problems. Nothing here knows about rules."""
+
+from typing import Any
+
+from aims_policy.discover import Candidate
+from aims_policy.loader import Document, load_bytes
+from aims_policy.model import Location, Notification, SystemInfo
+from aims_policy.validate import KIND
+
+#: ``AISystem`` as UTF-8, UTF-16 and UTF-32, so that a manifest saved in the wrong encoding is
+#: reported, not skipped as a non-manifest by the directory pre-filter.
+#: A document claiming our format by its apiVersion is looked at even when its kind is misspelt.
+_OUR_API_VERSION = b"aims-policy/v"
+#: Written out rather than encoded at import: encoding would load four codec modules at start-up.
+_KIND_MARKS = (
+    b"AISystem",
+    b"A\x00I\x00S\x00y\x00s\x00t\x00e\x00m\x00",
+    b"\x00A\x00I\x00S\x00y\x00s\x00t\x00e\x00m",
+    b"A\x00\x00\x00I\x00\x00\x00S\x00\x00\x00y\x00\x00\x00s\x00\x00\x00t\x00\x00\x00e\x00\x00\x00m\x00\x00\x00",
+    b"\x00\x00\x00A\x00\x00\x00I\x00\x00\x00S\x00\x00\x00y\x00\x00\x00s\x00\x00\x00t\x00\x00\x00e\x00\x00\x00m",
+)
+
+
+def manifests_in(
+    candidate: Candidate, skip_non_manifests: bool, problems: list[Notification]
+) -> list[Document]:
+    """The manifest documents of a file. What is wrong with the file is added to ``problems``
+    (which arrives empty)."""
+    display = candidate.display
+    try:
+        with open(candidate.path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        problems.append(
+            Notification(
+                "load",
+                "unreadable",
+                f"cannot read the file: {exc.strerror}; check its permissions",
+                Location.whole(display),
+            )
+        )
+        return []
+    explicit = candidate.explicit
+    mentions_kind = any(mark in raw for mark in _KIND_MARKS)
+    if not explicit and not mentions_kind and _OUR_API_VERSION not in raw:
+        return []  # cheap pre-filter for directory scans: not a manifest
+    suffix = candidate.path.lower()
+    is_json = suffix.endswith(".json")
+    if explicit and not suffix.endswith((".yaml", ".yml", ".json")):
+        if not skip_non_manifests:
+            problems.append(_not_manifest(display, "it is not a .yaml, .yml or .json file"))
+        return []
+    loaded = load_bytes(raw, display, json_syntax=is_json)
+    if loaded.errors:
+        # A file that cannot be read as YAML and never mentions the kind is no more a manifest
+        # than a workflow file: --skip-non-manifests skips it (a Helm template must not block a
+        # commit); named without the flag, it is an error.
+        if mentions_kind or (explicit and not skip_non_manifests):
+            problems.extend(loaded.errors)
+        return []
+    manifests = []
+    for doc in loaded.documents:
+        data = doc.data
+        if isinstance(data, dict) and data.get("kind") == KIND:
+            manifests.append(doc)
+        elif isinstance(data, dict) and str(data.get("apiVersion")).startswith("aims-policy/"):
+            # Our format by its apiVersion, but kind misspelt or missing: never a silent skip.
+            got = data.get("kind")
+            what = f"kind {got!r} is not a kind aims-policy knows" if "kind" in data else "no kind"
+            problems.append(
+                Notification(
+                    "load",
+                    "kind",
+                    f"the document has apiVersion "
+                    f"{data['apiVersion']!r} but {what}; write kind: {KIND}",
+                    doc.locate(("kind",)),
+                )
+            )
+        elif (
+            explicit
+            and not skip_non_manifests
+            and doc.data is not None
+            and not isinstance(data, dict)
+        ):
+            kind = "a list" if isinstance(data, list) else "a single value"
+            loc = doc.locate(())
+            problems.append(
+                Notification(
+                    "load",
+                    "root-type",
+                    f"the document is {kind}; "
+                    "a manifest is a mapping with apiVersion, kind, metadata and "
+                    "spec",
+                    loc,
+                )
+            )
+    if not manifests and explicit and not skip_non_manifests and not problems:
+        why = (
+            "the file is empty"
+            if not loaded.documents or all(d.data is None for d in loaded.documents)
+            else "no document has kind: AISystem"
+        )
+        problems.append(_not_manifest(display, why))
+    return manifests
+
+
+def _not_manifest(display: str, why: str) -> Notification:
+    return Notification(
+        "load",
+        "not-a-manifest",
+        f"not an aims-policy manifest: {why}; pass manifests only, or use --skip-non-manifests",
+        Location.whole(display),
+    )
+
+
+def system_name(doc: Document) -> str:
+    meta = doc.data.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) and name else f"{doc.file}#{doc.index + 1}"
+
+
+def system_info(doc: Document, name: str) -> SystemInfo:
+    """What the report lists for each system, read leniently: the document may not match the
+    schema."""
+    data: dict[str, Any] = doc.data
+    spec = _mapping(data, "spec")
+    cls = _mapping(spec, "classification")
+    eu = _mapping(cls, "euAiAct")
+    owner = _mapping(spec, "owner")
+    meta = _mapping(data, "metadata")
+    return SystemInfo(
+        name,
+        doc.locate(()),
+        _str(meta.get("title")),
+        _str(cls.get("riskLevel")),
+        _str(eu.get("category")),
+        _str(owner.get("name")),
+    )
+
+
+def _mapping(parent: dict[str, Any], key: str) -> dict[str, Any]:
+    value = parent.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

@@ -1,0 +1,248 @@
+"""The run: every candidate file through intake, validation, freezing and evaluation, in this
+process or in a pool of worker processes, each file's result handed back as it is ready.
+
+A :class:`Worker` holds what evaluation needs (the rules, the options, the frozen data document)
+and turns one file into a :class:`FileResult`. With a pool, each worker process builds its own
+Worker once, in the pool's initializer; a module-level handle is the only way a pool's task
+function can reach it."""
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from aims_policy.discover import Candidate
+from aims_policy.engine import Context, Entry, evaluate, make_context
+from aims_policy.findings import Trace, record
+from aims_policy.intake import manifests_in, system_info, system_name
+from aims_policy.loader import Document
+from aims_policy.model import Finding, Location, Notification, RuleResult, SystemInfo
+from aims_policy.options import Options
+from aims_policy.registry import RuleSet
+from aims_policy.validate import API_VERSION, NON_BLOCKING, validate
+from aims_policy.version import __version__
+
+#: Below this many files a worker pool costs more than it saves.
+PARALLEL_THRESHOLD = 48
+
+
+class FileResult:
+    """What one file contributed. Small and picklable: it crosses process boundaries.
+
+    A plain class rather than a dataclass: class creation is paid at every start-up."""
+
+    __slots__ = (
+        "entries",
+        "exceptions",
+        "file",
+        "findings",
+        "is_manifest",
+        "notifications",
+        "results",
+        "systems",
+        "traces",
+    )
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.is_manifest = False
+        self.systems: list[SystemInfo] = []
+        self.findings: list[Finding] = []
+        self.results: list[RuleResult] = []
+        self.notifications: list[Notification] = []
+        self.entries: dict[str, list[Entry]] = {}  # set-rule id -> entries
+        self.exceptions: list[tuple[str, Any, Location]] = []
+        self.traces: list[Trace] = []
+
+
+class Worker:
+    """Checks one file at a time under fixed rules and options."""
+
+    def __init__(self, ruleset: RuleSet, options: Options) -> None:
+        self.ruleset = ruleset
+        self.options = options
+        self._frozen_data: Any = None  # frozen on first use: a run of only bad files needs none
+
+    def process(self, candidate: Candidate) -> FileResult:
+        """Load, validate and evaluate one file. An unforeseen failure on one file is reported
+        against that file (exit 2) instead of ending the run for every other file."""
+        try:
+            return self._process(candidate)
+        except Exception as exc:
+            out = FileResult(candidate.display)
+            out.notifications.append(
+                Notification(
+                    "engine",
+                    "internal-error",
+                    f"aims-policy failed "
+                    f"on this file: {type(exc).__name__}: {exc}; this is a bug, "
+                    "please report it",
+                    Location.whole(candidate.display),
+                )
+            )
+            return out
+
+    def _process(self, candidate: Candidate) -> FileResult:
+        out = FileResult(candidate.display)
+        manifests = manifests_in(candidate, self.options.skip_non_manifests, out.notifications)
+        if manifests:
+            out.is_manifest = True
+            for doc in manifests:
+                self._document(doc, out, candidate)
+        return out
+
+    def _frozen(self) -> Any:
+        if self._frozen_data is None:
+            from pyrsistent import freeze
+
+            self._frozen_data = freeze(dict(self.options.data))
+        return self._frozen_data
+
+    def _document(self, doc: Document, out: FileResult, candidate: Candidate) -> None:
+        options, ruleset = self.options, self.ruleset
+        data: dict[str, Any] = doc.data
+        version = data.get("apiVersion")
+        if version is not None and version != API_VERSION:  # a missing one is a schema finding
+            out.notifications.append(
+                Notification(
+                    "load",
+                    "api-version",
+                    f"apiVersion {version!r} is not one this aims-policy {__version__} reads; "
+                    f"write apiVersion: {API_VERSION} (see README: format versions)",
+                    doc.locate(("apiVersion",)),
+                )
+            )
+            return
+        system = system_name(doc)
+        out.systems.append(system_info(doc, system))
+        meta = data.get("metadata")
+        if isinstance(meta, dict) and isinstance(meta.get("exceptions"), list):
+            for index, raw in enumerate(meta["exceptions"]):
+                out.exceptions.append((system, raw, doc.locate(("metadata", "exceptions", index))))
+
+        schema_findings = validate(doc, system)
+        out.findings.extend(schema_findings)
+        # A misspelt field or a repeated id leaves the rest of the manifest readable; a wrong
+        # type or a missing required field does not, and rules only ever see schema-valid input.
+        blocking = [f for f in schema_findings if f.rule_id not in NON_BLOCKING]
+        if blocking:
+            reason = "not evaluated: the manifest does not match the schema (see AIMS-SCH findings)"
+            out.results.extend(
+                RuleResult(r.id, system, "not_applicable", reason) for r in ruleset.rules
+            )
+            # Rules across manifests still hear of it where they can (a duplicate system name is
+            # no less a duplicate because one of the two manifests has a typing error elsewhere);
+            # what cannot be collected from an invalid document is skipped, since the schema
+            # findings already stop the run from passing.
+            ctx = make_context(data, self._frozen(), options.day)
+            self._collect(ctx, doc, system, out, strict=False)
+            return
+
+        from aims_policy.evidence import resolve
+
+        ctx = make_context(
+            data, self._frozen(), options.day, trace=options.explain or bool(options.why_not)
+        )
+        ctx.evidence = resolve(data, candidate.path, options.root)
+        for rule in ruleset.rules:
+            record(
+                evaluate(rule, ctx),
+                doc,
+                system,
+                explain=options.explain,
+                why_not=options.why_not,
+                findings=out.findings,
+                results=out.results,
+                notifications=out.notifications,
+                traces=out.traces,
+            )
+        self._collect(ctx, doc, system, out, strict=True)
+
+    def _collect(
+        self, ctx: Context, doc: Document, system: str, out: FileResult, *, strict: bool
+    ) -> None:
+        """Run each cross-manifest rule's ``collect`` on this manifest (``strict``: a failure is
+        an engine error; otherwise the manifest is left out of that rule)."""
+        for set_rule in self.ruleset.set_rules:
+            try:
+                value = set_rule.collect(ctx, doc.locate)
+            except Exception as exc:
+                if strict:
+                    out.notifications.append(
+                        Notification(
+                            "engine",
+                            "rule-error",
+                            f"rule {set_rule.id} failed: {type(exc).__name__}: {exc}",
+                            doc.locate(()),
+                            set_rule.id,
+                            system,
+                        )
+                    )
+                else:
+                    out.results.append(
+                        RuleResult(
+                            set_rule.id,
+                            system,
+                            "not_applicable",
+                            "not evaluated: the manifest does not match the schema",
+                        )
+                    )
+                continue
+            out.entries.setdefault(set_rule.id, []).append(Entry(system, doc.file, value))
+
+
+def run(
+    candidates: list[Candidate],
+    worker: Worker,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[FileResult]:
+    """Each file's result as it is ready, in path order. A generator, so that the caller folds
+    results in one at a time and memory holds what the report keeps, not every file's
+    intermediate record."""
+    jobs = worker.options.jobs or os.cpu_count() or 1
+    total = len(candidates)
+    if jobs <= 1 or total < PARALLEL_THRESHOLD:
+        yield from _reporting(map(worker.process, _drain(candidates)), total, progress)
+        return
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    chunk = max(1, min(64, total // (jobs * 8)))
+    with context.Pool(jobs, initializer=_start, initargs=(worker.ruleset, worker.options)) as pool:
+        yield from _reporting(
+            pool.imap(_process_here, _drain(candidates), chunksize=chunk), total, progress
+        )
+
+
+# This worker process's Worker (set by the pool's initializer; never set in the parent).
+_HERE: list[Worker] = []
+
+
+def _start(ruleset: RuleSet, options: Options) -> None:
+    # Ctrl-C reaches the whole process group: the parent alone answers it (and ends the pool),
+    # so that a worker does not print a KeyboardInterrupt traceback of its own.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _HERE[:] = [Worker(ruleset, options)]
+
+
+def _process_here(candidate: Candidate) -> FileResult:
+    return _HERE[0].process(candidate)
+
+
+def _drain(items: list[Candidate]) -> Iterator[Candidate]:
+    """The items in order, each let go of as it is handed out: the list of every file to check
+    must not outlive its use (the report keeps only what the files contributed)."""
+    items.reverse()
+    while items:
+        yield items.pop()
+
+
+def _reporting(
+    results: Iterable[FileResult], total: int, progress: Callable[[int, int], None] | None
+) -> Iterator[FileResult]:
+    for done, result in enumerate(results, 1):
+        yield result
+        if progress is not None:
+            progress(done, total)
