@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aims_policy.paths import PathError, find_item, resolve, split
+
 if TYPE_CHECKING:
     from aims_policy.model import Reference, RuleMeta
 
@@ -243,7 +245,7 @@ def _examples(meta: RuleMeta, cases: Sequence[Case]) -> list[str]:
         dict.fromkeys(p for c in chosen for part in _parts(c) for p in (*part.with_, *part.unset))
     )
     if not paths and failing is not None:
-        paths = list(dict.fromkeys(_dotted(p) for p in failing.paths))
+        paths = list(dict.fromkeys(_in_manifest(p) for p in failing.paths))
     lines = ["## Example", ""]
     for case in chosen:
         verdict = "Passes" if case.expect == "passed" else "Fails"
@@ -282,13 +284,12 @@ def _inline(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _dotted(ident: str) -> str:
-    """An identity path as written in findings (``spec.risks[R-1].owner``) -> the dotted form
-    fixtures use for with/unset (``spec.risks.[R-1].owner``). A cross-manifest finding's
-    ``manifests[1].`` prefix is dropped: the path is shown in every manifest."""
+def _in_manifest(ident: str) -> str:
+    """A finding's identity path as it stands in each manifest: a cross-manifest finding's
+    ``manifests[1].`` prefix is dropped, since the path is shown in every manifest."""
     import re
 
-    return re.sub(r"^manifests\[\d+\]\.", "", ident).replace("[", ".[").lstrip(".")
+    return re.sub(r"^manifests\[\d+\]\.", "", ident)
 
 
 # -- the manifest snippet ---------------------------------------------------------------------
@@ -324,25 +325,27 @@ def _variant(case: Case) -> Any:
 
 
 def _apply(document: Any, path: str, value: Any) -> None:
-    parts = path.split(".")
+    """A fixture's ``with``/``unset`` on a plain document, as the engine applies it."""
+    try:
+        *parents, last = resolve(document, path)
+    except (PathError, ValueError):
+        return  # a path the engine refuses too: `aims-policy test` reports that case
     node = document
-    for i, part in enumerate(parts):
-        key, child = _step(node, part)
-        last = i == len(parts) - 1
-        if last:
-            if value is ABSENT:
-                if child is not ABSENT:
-                    del node[key]
-            elif isinstance(node, list) and child is ABSENT:
-                node.append(value)
-            elif isinstance(node, (dict, list)):
-                node[key] = value
+    for key in parents:
+        if isinstance(node, dict) and value is not ABSENT:
+            node = node.setdefault(key, {})  # a field set under a section the base lacks
+        elif isinstance(node, dict):
+            node = node.get(key)
+        else:
+            node = node[key]
+        if not isinstance(node, (dict, list)):
             return
-        if child is ABSENT:
-            if value is ABSENT or not isinstance(node, dict):
-                return
-            child = node[key] = {}
-        node = child
+    if value is not ABSENT:
+        node[last] = value
+    elif isinstance(node, dict):
+        node.pop(last, None)
+    elif isinstance(last, int):
+        del node[last]
 
 
 def _snippet(case: Case, paths: Sequence[str]) -> list[str]:
@@ -355,8 +358,8 @@ def _snippet(case: Case, paths: Sequence[str]) -> list[str]:
     root = _Node(variant)
     for path in paths:
         node, value = root, variant
-        for part in path.split("."):
-            key, value = _step(value, part)
+        for part, is_item in split(path):
+            key, value = _step(value, part, is_item)
             node = node.children.setdefault(key, _Node(value))
             if value is ABSENT:
                 break
@@ -364,19 +367,11 @@ def _snippet(case: Case, paths: Sequence[str]) -> list[str]:
     return _emit(root, 0) or ["# (the base manifest, unchanged)"]
 
 
-def _step(value: Any, part: str) -> tuple[Any, Any]:
+def _step(value: Any, part: str, is_item: bool) -> tuple[Any, Any]:
     """One step down a path: the child's key in the sparse tree and its value (or ABSENT)."""
-    from aims_policy.paths import item_name
-
-    if isinstance(value, list):
-        if part.startswith("[") and part.endswith("]"):
-            for index, item in enumerate(value):
-                if item_name(item) == part[1:-1]:
-                    return index, item
-            return part, ABSENT
-        if part.isdigit() and int(part) < len(value):
-            return int(part), value[int(part)]
-        return part, ABSENT
+    if is_item:
+        index = find_item(value, part) if isinstance(value, list) else None
+        return (index, value[index]) if index is not None else (f"[{part}]", ABSENT)
     if isinstance(value, Mapping) and part in value:
         return part, value[part]
     return part, ABSENT

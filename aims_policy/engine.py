@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 from pyrsistent import PMap, PVector, discard, freeze, pmap, pvector
 
 from aims_policy.model import Location, Reference, RuleMeta
-from aims_policy.paths import Path, dotted, item_name
+from aims_policy.paths import Path, dotted, item_name, resolve
 from aims_policy.paths import ident as ident_of
 
 T = TypeVar("T")
@@ -301,7 +301,8 @@ def make_context(
 ) -> Context:
     """Freeze the documents (once per manifest) and apply ``with`` overrides.
 
-    Override keys are dotted paths; a value of :data:`UNSET` removes the key."""
+    Override keys are identity paths (``spec.risks[R-7].owner``); a value of :data:`UNSET`
+    removes the key."""
     frozen_input = input if isinstance(input, PMap) else freeze_plain(input)
     frozen_data = data if isinstance(data, PMap) else freeze_plain(data)
     for path, value in (with_input or {}).items():
@@ -336,33 +337,13 @@ class _Unset:
 UNSET: Any = _Unset()
 
 
-def _override(doc: PMap[str, Any], dotted_path: str, value: Any) -> PMap[str, Any]:
-    keys: list[Any] = []
-    node: Any = doc
-    for part in dotted_path.split("."):
-        key: Any = _index(node, part) if isinstance(node, PVector) else part
-        keys.append(key)
-        if isinstance(node, PMap):
-            node = node.get(key)
-        elif isinstance(node, PVector) and key < len(node):
-            node = node[key]
-        else:
-            node = None
+def _override(doc: PMap[str, Any], path: str, value: Any) -> PMap[str, Any]:
+    """``doc`` with the node at the identity path ``path`` set to ``value`` (or removed)."""
+    keys = resolve(doc, path)
     if value is UNSET:
         return doc.transform(keys, discard)
     frozen = freeze(value)
     return doc.transform(keys, lambda _old: frozen)
-
-
-def _index(vector: PVector[Any], part: str) -> int:
-    """A list element named by position (``risks.0``) or by identity (``risks.[R-7]``)."""
-    if part.startswith("[") and part.endswith("]"):
-        name = part[1:-1]
-        for i, item in enumerate(vector):
-            if item_name(item) == name:
-                return i
-        raise KeyError(f"no item with id {name!r}")
-    return int(part)
 
 
 def evaluate(rule: Rule, ctx: Context) -> Outcome:

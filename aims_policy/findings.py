@@ -4,12 +4,11 @@ traces). Severity overrides are not applied here: the policy stage applies them 
 finding."""
 
 from collections.abc import Iterable
-from typing import Any
 
 from aims_policy.engine import Outcome, SetRule, Violation
 from aims_policy.loader import Document
 from aims_policy.model import Finding, Location, Notification, RuleMeta, RuleResult
-from aims_policy.paths import ident, item_name, pointer
+from aims_policy.paths import identify, pointer
 
 # (system, rule id, status, trace): why a rule named by --why-not did not fire.
 Trace = tuple[str, str, str, tuple[str, ...]]
@@ -52,6 +51,7 @@ def record(
         traces.append((system, meta.id, outcome.status, outcome.trace))
     for v in outcome.violations:
         target = v.target
+        identity, item = identify(doc.data, target)
         findings.append(
             Finding(
                 rule_id=meta.id,
@@ -59,9 +59,9 @@ def record(
                 message=v.message,
                 location=v.location or doc.locate(target),
                 json_path=pointer(target),
-                ident=ident(doc.data, target),
+                ident=identity,
                 system=system,
-                item=_item_of(doc.data, target),
+                item=item,
                 controls=meta.iso_refs,
                 explanation=(*outcome.trace, *v.because) if explained else (),
             )
@@ -78,20 +78,6 @@ def applies_reason(meta: RuleMeta) -> str:
     if cached is None or cached[0] != meta.applies_to:  # a custom pack may reuse an id in tests
         cached = _REASONS[meta.id] = (meta.applies_to, f"applies to: {meta.applies_to}")
     return cached[1]
-
-
-def _item_of(data: Any, path: tuple[Any, ...]) -> str | None:
-    """The id of the innermost list item on ``path`` (what an exception may name)."""
-    node, found = data, None
-    for key in path:
-        if isinstance(key, int) and isinstance(node, list) and 0 <= key < len(node):
-            node = node[key]
-            found = item_name(node) or found
-        elif isinstance(node, dict):
-            node = node.get(key)
-        else:
-            break
-    return found
 
 
 def set_findings(

@@ -12,7 +12,8 @@ A fixture file sits beside its rule module (``risk.py`` -> ``risk.fixtures.yaml`
         data: {reviews.maxIntervalMonths: 6}      # `with data.x as y`
         expect: {fail: [spec.owner.email]}        # identity paths, exactly; or pass / not-applicable
 
-Paths name list items by id (``spec.risks.[R-1].owner``) or by position (``spec.risks.0``).
+Paths are identity paths, as findings print them: list items by id (``spec.risks[R-1].owner``),
+or by position where they have none (``spec.models[0].supplier``); see aims_policy.paths.
 
 A cross-manifest rule (``@set_rule``) sees several manifests, so its case lists them, each a
 variant of the base, and names findings by the manifest they point into::

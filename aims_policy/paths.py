@@ -1,13 +1,16 @@
-"""Two names for a place in a document.
+"""Two names for a place in a document, and the one walker that follows them.
 
 A *pointer* (``/spec/risks/2/owner``) says where a node is; an *identity path*
 (``spec.risks[R-7].owner``) says what it is. List items are named by their ``id`` (or ``name``)
 so that identity survives inserting, removing or reordering items; fingerprints, exceptions and
-baselines are keyed on identity, never on position.
+baselines are keyed on identity, never on position. Identity paths are also what people write:
+fixtures name the fields they change with them (``spec.models[0].supplier`` for an item without
+a name), and :func:`resolve` turns such a text back into the path of a document.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -42,18 +45,86 @@ def item_name(item: Any) -> str | None:
 
 def ident(data: Any, path: Path) -> str:
     """Identity path of ``path`` in ``data``; indexes are used only for items without a name."""
+    return identify(data, path)[0]
+
+
+def identify(data: Any, path: Path) -> tuple[str, str | None]:
+    """The identity path of ``path`` in ``data``, and the name of the innermost named list item
+    on it (what an exception's ``item:`` names), in one walk."""
     parts: list[str] = []
     node = data
+    innermost = None
     for key in path:
         if isinstance(key, int):
             item = node[key] if isinstance(node, Sequence) and 0 <= key < len(node) else None
             name = item_name(item)
             parts.append(f"[{name}]" if name is not None else f"[{key}]")
+            innermost = name or innermost
             node = item
         else:
             parts.append(f".{key}" if parts else key)
             node = node.get(key) if isinstance(node, Mapping) else None
-    return "".join(parts)
+    return "".join(parts), innermost
+
+
+# A key (anything but dots and brackets), or a list item by name or position in brackets.
+_SEGMENT = re.compile(r"(?:^|\.)([^.\[\]]+)|\[([^\[\]]+)\]")
+
+
+class PathError(ValueError):
+    """An identity path that is malformed, or that names no node of the document."""
+
+
+def split(text: str) -> list[tuple[str, bool]]:
+    """The steps of an identity path: ``(key, False)`` for a mapping key, ``(name, True)`` for
+    a list item in brackets (named by identity, or by position for an item without one)."""
+    segments = list(_SEGMENT.finditer(text))
+    if not text or "".join(m.group(0) for m in segments) != text:
+        raise PathError(
+            f"{text!r} is not a path; write keys with dots and list items in brackets, "
+            "e.g. spec.risks[R-7].owner or spec.models[0].supplier"
+        )
+    return [(m.group(1), False) if m.group(2) is None else (m.group(2), True) for m in segments]
+
+
+def find_item(items: Sequence[Any], selector: str) -> int | None:
+    """The index of the list item ``[selector]`` names: by identity first, then by position."""
+    index = next((i for i, item in enumerate(items) if item_name(item) == selector), None)
+    if index is None and selector.isdigit() and int(selector) < len(items):
+        index = int(selector)
+    return index
+
+
+def resolve(data: Any, text: str) -> Path:
+    """The path of the node ``text`` names in ``data``: ``spec.risks[R-7].owner``, with list
+    items named by identity or, for items without one, by position (``spec.models[0]``).
+    Mapping keys need not exist (a fixture may add a field); list items must."""
+    path: list[PathKey] = []
+    node = data
+
+    def here() -> str:
+        return ident(data, tuple(path)) or "the document"
+
+    for step, is_item in split(text):
+        is_list = isinstance(node, Sequence) and not isinstance(node, str)
+        if not is_item:
+            if is_list:
+                where = here()
+                raise PathError(
+                    f"{where} is a list: name its item in brackets, "
+                    f"{where}[<id>] or {where}[<position>], not .{step}"
+                )
+            path.append(step)
+            node = node.get(step) if isinstance(node, Mapping) else None
+            continue
+        if not is_list:
+            raise PathError(f"{here()} is not a list, so [{step}] names nothing")
+        index = find_item(node, step)
+        if index is None:
+            raise PathError(f"{here()} has no item [{step}]")
+        path.append(index)
+        node = node[index]
+    return tuple(path)
 
 
 def dotted(path: Path) -> str:

@@ -231,10 +231,10 @@ def test_snippet_shows_changed_paths_in_manifest_order() -> None:
         "f.yaml",
         3,
         manifest,
-        with_={"spec.risks.1.score": 9, "metadata.x-team": {"lead": "Kim", "size": 3}},
-        unset=("spec.risks.[R-1].owner", "spec.risks.[R-9]"),
+        with_={"spec.risks[1].score": 9, "metadata.x-team": {"lead": "Kim", "size": 3}},
+        unset=("spec.risks[R-1].owner", "spec.risks[R-9]"),
     )
-    paths = ["spec.risks.[R-1].owner", "spec.risks.1.score", "metadata.x-team", "spec.risks.[R-9]"]
+    paths = ["spec.risks[R-1].owner", "spec.risks[1].score", "metadata.x-team", "spec.risks[R-9]"]
     assert _snippet(case, paths) == [
         "metadata:",
         "  x-team:",

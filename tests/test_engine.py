@@ -116,7 +116,7 @@ def test_with_overrides_input_and_data_by_path_and_by_item_id() -> None:
         INPUT,
         {"risk": {"appetite": 6}},
         TODAY,
-        with_input={"spec.risks.[R-2].owner": "Cy", "spec.risks.0.owner": UNSET},
+        with_input={"spec.risks[R-2].owner": "Cy", "spec.risks[0].owner": UNSET},
         with_data={"risk.appetite": 4},
     )
     assert ctx.get("spec.risks")[1]["owner"] == "Cy"

@@ -142,7 +142,7 @@ def test_one_day_counts_are_singular() -> None:
         with_input={
             "spec.lifecycle.nextReview": yesterday,
             "spec.impactAssessment.nextReview": yesterday,
-            "spec.risks.[R-1].reviewDate": yesterday,
+            "spec.risks[R-1].reviewDate": yesterday,
             "spec.logging.retentionDays": 1,
             "spec.incidents.reportingDeadlineDays": 1,
         },
