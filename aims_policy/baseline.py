@@ -30,6 +30,10 @@ class BaselineError(ValueError):
     """A baseline file that cannot be used."""
 
 
+#: Fields of an entry that later stages read as text (a baseline file is input like any other).
+_TEXT_FIELDS = ("rule", "system", "identity", "severity", "message", "file")
+
+
 @dataclass(frozen=True, slots=True)
 class Baseline:
     source: str  # the file it was read from, as given
@@ -73,15 +77,29 @@ def dumps(document: dict[str, Any]) -> str:
 def load(path: str) -> Baseline:
     """Read a baseline file or a previous SARIF log."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except OSError as exc:
         raise BaselineError(f"{path}: cannot read the baseline: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise BaselineError(
+            f"{path}:{line}:{col}: the baseline is not UTF-8 (byte 0x{raw[exc.start]:02x}); "
+            "re-create it with `aims-policy baseline`"
+        ) from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BaselineError(
             f"{path}:{exc.lineno}:{exc.colno}: the baseline is not valid JSON: {exc.msg}"
+        ) from None
+    except RecursionError:
+        raise BaselineError(
+            f"{path}: the baseline is nested too deeply to be one; re-create it with "
+            "`aims-policy baseline`"
         ) from None
     if isinstance(document, dict) and document.get("kind") == KIND:
         return _from_baseline(path, document)
@@ -102,9 +120,16 @@ def _from_baseline(path: str, document: dict[str, Any]) -> Baseline:
         )
     entries = document.get("entries")
     if not isinstance(entries, list) or not all(
-        isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries
+        isinstance(e, dict)
+        and isinstance(e.get("fingerprint"), str)
+        and all(isinstance(e.get(k), (str, type(None))) for k in _TEXT_FIELDS)
+        for e in entries
     ):
-        raise BaselineError(f"{path}: `entries` must be a list of objects with a `fingerprint`")
+        raise BaselineError(
+            f"{path}: `entries` must be a list of objects with a `fingerprint` (and, where "
+            f"given, {', '.join(f'`{k}`' for k in _TEXT_FIELDS)} as text); re-create it with "
+            "`aims-policy baseline`"
+        )
     return Baseline(path, frozenset(e["fingerprint"] for e in entries), tuple(entries))
 
 

@@ -43,7 +43,12 @@ def display_path(path: str, cwd: str) -> str:
         rel = absolute
     if rel.startswith(".."):
         rel = absolute
-    return Path(rel).as_posix()
+    # A name that is not UTF-8 arrives with its odd bytes as surrogate escapes (PEP 383), which
+    # no UTF-8 report can hold: each such byte is shown as \xNN (the file is still opened by its
+    # real name).
+    return (
+        Path(rel).as_posix().encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    )
 
 
 def _skip_dir(entry: os.DirEntry[str]) -> bool:

@@ -53,34 +53,36 @@ def check_reference(value: str, manifest_dir: str, root: str) -> str:
     if os.path.isabs(value) or value.startswith("~") or (len(value) > 1 and value[1] == ":"):
         return ABSOLUTE
     target = os.path.normpath(os.path.join(manifest_dir, value))
-    if not _inside(target, os.path.abspath(root)):
+    if not inside(target, os.path.abspath(root)):
         return ESCAPES
+    if "\0" in value:  # no file system has such a name (and os calls refuse it outright)
+        return MISSING
     # Resolving links costs a system call per path component; directories are shared by many
     # references, so their resolution is cached and only the last component is looked at anew.
     if os.path.islink(target):
         real_target = os.path.realpath(target)
     else:
         real_target = os.path.join(
-            _real_directory(os.path.dirname(target)), os.path.basename(target)
+            real_directory(os.path.dirname(target)), os.path.basename(target)
         )
-    if not _inside(real_target, _real_directory(root)):
+    if not inside(real_target, real_directory(root)):
         return ESCAPES
     return OK if os.path.exists(target) else MISSING
 
 
 # Bounded small: directories are met in the order of the walk, so recent ones are what repeats.
 @lru_cache(maxsize=256)
-def _real_directory(path: str) -> str:
+def real_directory(path: str) -> str:
     return os.path.realpath(path)
 
 
 def clear_caches() -> None:
     """Forget resolved directories (called at the start of each check: the tree may change)."""
-    _real_directory.cache_clear()
+    real_directory.cache_clear()
     repository_root.cache_clear()
 
 
-def _inside(path: str, root: str) -> bool:
+def inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 

@@ -4,10 +4,12 @@ Reads the bytes, passes over files that are plainly not manifests (a directory s
 YAML file in a repository), loads the rest with positions, and sorts their documents into
 manifests and problems. Nothing here knows about rules."""
 
+import os
+import stat
 from typing import Any
 
 from aims_policy.discover import Candidate
-from aims_policy.loader import Document, load_bytes
+from aims_policy.loader import MAX_BYTES, Document, load_bytes
 from aims_policy.model import Location, Notification, SystemInfo
 from aims_policy.validate import KIND
 
@@ -26,23 +28,17 @@ _KIND_MARKS = (
 
 
 def manifests_in(
-    candidate: Candidate, skip_non_manifests: bool, problems: list[Notification]
+    candidate: Candidate,
+    skip_non_manifests: bool,
+    problems: list[Notification],
+    root: str | None = None,
 ) -> list[Document]:
     """The manifest documents of a file. What is wrong with the file is added to ``problems``
-    (which arrives empty)."""
+    (which arrives empty). ``root`` is the repository root (default: the enclosing git work
+    tree): a symbolic link inside it may not lead outside it."""
     display = candidate.display
-    try:
-        with open(candidate.path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        problems.append(
-            Notification(
-                "load",
-                "unreadable",
-                f"cannot read the file: {exc.strerror}; check its permissions",
-                Location.whole(display),
-            )
-        )
+    raw = _read(candidate, root, problems)
+    if raw is None:
         return []
     explicit = candidate.explicit
     mentions_kind = any(mark in raw for mark in _KIND_MARKS)
@@ -106,6 +102,65 @@ def manifests_in(
         )
         problems.append(_not_manifest(display, why))
     return manifests
+
+
+def _read(candidate: Candidate, root: str | None, problems: list[Notification]) -> bytes | None:
+    """The file's bytes, never more than the size limit plus one: a regular file only (a FIFO
+    would block for ever, /dev/zero never end), and not through a link that leaves the
+    repository (its content is none of the repository's business, and its name and title would
+    be reported)."""
+    display = candidate.display
+
+    def refuse(code: str, message: str) -> None:
+        problems.append(Notification("load", code, message, Location.whole(display)))
+
+    escapes = _escapes_repository(candidate.path, root)
+    if escapes:
+        refuse("outside", escapes)
+        return None
+    try:
+        # Non-blocking, so that opening a FIFO returns at once instead of waiting for a writer;
+        # it changes nothing for a regular file.
+        fd = os.open(candidate.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        refuse("unreadable", f"cannot read the file: {exc.strerror}; check its permissions")
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else (
+                "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file"
+            )  # fmt: skip
+            refuse("not-a-file", f"the path is {kind}, not a file; pass manifest files only")
+            return None
+        try:
+            raw = handle.read(MAX_BYTES + 1)
+        except OSError as exc:
+            refuse("unreadable", f"cannot read the file: {exc.strerror}; check its permissions")
+            return None
+    if len(raw) > MAX_BYTES:
+        refuse("too-large", f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB; "
+               "split it into one manifest per system")  # fmt: skip
+        return None
+    return raw
+
+
+def _escapes_repository(path: str, root: str | None) -> str | None:
+    """Why a file inside the repository that is reached through a symbolic link leading out of
+    it may not be read, or None. A file named outside the repository is the user's to name."""
+    from aims_policy.evidence import inside, real_directory, repository_root
+
+    absolute = os.path.abspath(path)
+    base = os.path.abspath(root) if root else repository_root(os.path.dirname(absolute))
+    if not inside(absolute, base):
+        return None
+    real = os.path.realpath(absolute)
+    if inside(real, real_directory(base)):
+        return None
+    return (
+        "the file is a symbolic link (or lies in a linked folder) that leads outside the "
+        "repository; check the file it points to where it lives, or copy it in"
+    )
 
 
 def _not_manifest(display: str, why: str) -> Notification:

@@ -83,7 +83,9 @@ class Worker:
 
     def _process(self, candidate: Candidate) -> FileResult:
         out = FileResult(candidate.display)
-        manifests = manifests_in(candidate, self.options.skip_non_manifests, out.notifications)
+        manifests = manifests_in(
+            candidate, self.options.skip_non_manifests, out.notifications, self.options.root
+        )
         if manifests:
             out.is_manifest = True
             for doc in manifests:

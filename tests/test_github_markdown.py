@@ -4,6 +4,10 @@ properties)."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
+import pytest
+
 from aims_policy.model import (
     Finding,
     Location,
@@ -119,57 +123,103 @@ def test_github_format_annotates_open_findings_and_problems() -> None:
 
 
 # -- Markdown --------------------------------------------------------------------------------------
+# Checked as GitHub shows it: rendered by a CommonMark parser with GFM tables and bare-URL
+# autolinks (markdown-it-py with linkify), never against the escaped source text.
 
 
-def test_markdown_escapes_table_breakers_and_html() -> None:
-    assert escape("a | b <script>&\nc") == "a \\| b &lt;script&gt;&amp; c"
+def html(markdown: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"linkify": True}).enable(["table", "linkify"]).render(markdown)
+
+
+def table_rows(markdown: str) -> list[list[str]]:
+    """The text of every table cell, row by row, as a reader sees it."""
+    root = ET.fromstring(f"<root>{html(markdown)}</root>")
+    return [["".join(cell.itertext()) for cell in row] for row in root.iter("tr")]
 
 
 def test_markdown_summary() -> None:
     text = render(report(), "markdown")
-    assert text == "\n".join(
-        [
-            "## aims-policy: 1 finding at or above `error` fail the check",
-            "",
-            "2 files, 1 system checked as of 2026-11-22; failing at: `error`.",
-            "",
-            "| Severity | Open | Waived | Baselined |",
-            "| --- | ---: | ---: | ---: |",
-            "| error | 1 | 1 | 0 |",
-            "| warning | 1 | 0 | 0 |",
-            "| note | 1 | 0 | 0 |",
-            "| **total** | **3** | **1** | **0** |",
-            "",
-            "### Open findings by control objective",
-            "",
-            "| Objective | Title | Errors | Warnings | Notes |",
-            "| --- | --- | ---: | ---: | ---: |",
-            "| A.3 | Internal organization | 1 | 0 | 0 |",
-            "| A.7 | Data for AI systems | 0 | 1 | 0 |",
-            "| Clause 5 | Leadership | 1 | 0 | 0 |",
-            "| Clause 7 | Support | 0 | 0 | 1 |",
-            "",
-            "### Findings",
-            "",
-            "| Location | Rule | Severity | Message |",
-            "| --- | --- | --- | --- |",
-            "| `a.yaml:3:5` | T-OWN-001 | error | no email for owner \\| team |",
-            "| `a.yaml:8:5` | T-DAT-001 | warning | source &lt;unknown&gt; |",
-            "| `b,c.yaml:2:5` | T-DOC-001 | note | stale: 100% old second line |",
-            "",
-        ]
-    )
+    assert text.startswith("## aims-policy: 1 finding at or above `error` fail the check\n")
+    assert "2 files, 1 system checked as of 2026-11-22; failing at: `error`." in text
+    assert table_rows(text) == [
+        ["Severity", "Open", "Waived", "Baselined"],
+        ["error", "1", "1", "0"],
+        ["warning", "1", "0", "0"],
+        ["note", "1", "0", "0"],
+        ["total", "3", "1", "0"],
+        ["Objective", "Title", "Errors", "Warnings", "Notes"],
+        ["A.3", "Internal organization", "1", "0", "0"],
+        ["A.7", "Data for AI systems", "0", "1", "0"],
+        ["Clause 5", "Leadership", "1", "0", "0"],
+        ["Clause 7", "Support", "0", "0", "1"],
+        ["Location", "Rule", "Severity", "Message"],
+        ["a.yaml:3:5", "T-OWN-001", "error", "no email for owner | team"],
+        ["a.yaml:8:5", "T-DAT-001", "warning", "source <unknown>"],
+        ["b,c.yaml:2:5", "T-DOC-001", "note", "stale: 100% old second line"],
+    ]
+
+
+HOSTILE = [
+    "![pixel](https://tracker.example/p.png)",
+    "[Approve](https://evil.example/login)",
+    "<img src=x onerror=alert(1)> <script>alert(1)</script> <b>bold</b>",
+    "visit https://evil.example/a or www.evil.example now",
+    "<https://evil.example/auto> and &lt;entity&gt; &amp;",
+    "*emph* __strong__ ~~gone~~ `code` # heading > quote",
+    "[ref]: https://evil.example/ref and [ref]",
+]
+
+
+def hostile_report(message: str, file: str = "a.yaml") -> Report:
+    base = report()
+    bad = finding("T-OWN-001", "error", file, 3, message, ("A.3.2",))
+    return base._replace(findings=(bad,), files=(file,))
+
+
+def last_row(markdown: str) -> list[ET.Element]:
+    root = ET.fromstring(f"<root>{html(markdown)}</root>")
+    return list(list(root.iter("tr"))[-1])
+
+
+@pytest.mark.parametrize("payload", HOSTILE)
+def test_manifest_text_renders_as_text_and_nothing_else(payload: str) -> None:
+    text = render(hostile_report(payload), "markdown")
+    location, *_, message = last_row(text)
+    assert list(message) == [], ET.tostring(message, "unicode")  # no element at all: only text
+    assert "".join(message.itertext()) == payload
+    assert [child.tag for child in location] == ["code"] and list(location[0]) == []
+    # and nothing anywhere else in the summary came from the payload
+    assert "<a " not in html(text) and "<img" not in html(text) and "<script" not in html(text)
+
+
+def test_mentions_do_not_notify_anyone() -> None:
+    rendered = html(render(hostile_report("ping @octocat and @org/team"), "markdown"))
+    assert "@octocat" not in rendered and "@org/team" not in rendered
+    assert "@\u200boctocat" in rendered  # still readable
+
+
+@pytest.mark.parametrize("file", ["a``<img src=x>``.yaml", "odd`name.yaml", "``", "x|y.yaml"])
+def test_file_names_cannot_break_out_of_their_code_span(file: str) -> None:
+    text = render(hostile_report("m", file), "markdown")
+    rendered = html(text)
+    assert "<img" not in rendered
+    location = table_rows(text)[-1][0]
+    assert location == f"{file}:3:5"
 
 
 def test_markdown_lists_problems_that_stopped_checks() -> None:
     problem = Notification("load", "yaml-syntax", "invalid | YAML", Location("d.yaml", 4, 1))
     text = render(report((problem,)), "markdown")
     assert text.startswith("## aims-policy: problems stopped some checks (1 problem)\n")
-    assert text.endswith("### Problems that stopped checks\n\n- `d.yaml:4:1` invalid \\| YAML\n")
+    rendered = html(text.split("### Problems that stopped checks")[1])
+    assert "<li><code>d.yaml:4:1</code> invalid | YAML</li>" in rendered
 
 
 def test_control_characters_are_shown_not_passed_through() -> None:
-    assert escape("a\x01b\x1b[31mc\x9b") == "a\\\\x01b\\\\x1b[31mc\\\\x9b"
+    rendered = html(escape("a\x01b\x1b[31mc\x9b"))
+    assert rendered == "<p>a\\x01b\\x1b[31mc\\x9b</p>\n"
     assert (
         command("error", "x\x1b[2Jy\r\nz", None, "T\x07")
         == "::error title=T\\x07::x\\x1b[2Jy%0D%0Az"

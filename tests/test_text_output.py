@@ -4,6 +4,7 @@ expected lines."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -140,12 +141,12 @@ def test_control_characters_from_manifests_are_escaped(tmp_path: Path) -> None:
         )
         assert "\x1b" not in out and "\x01" not in out and "\r" not in out, fmt
         assert "fake.yaml" not in "".join(line[:9] for line in out.splitlines()), fmt
+        if fmt == "markdown":  # as it reads: CommonMark backslash escapes undone
+            out = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", out)
         assert (
             shown
             if fmt == "text"
-            else shown.replace("\\x0d\\x0a", "%0D%0A" if fmt == "github" else " ").replace(
-                "\\", "\\\\" if fmt == "markdown" else "\\"
-            )
+            else shown.replace("\\x0d\\x0a", "%0D%0A" if fmt == "github" else " ")
         ) in out, (fmt, out)
     coloured = (
         CliRunner().invoke(cli, ["check", str(manifest), "--color", "--select", "AIMS-SUP"]).stdout

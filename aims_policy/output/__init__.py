@@ -19,6 +19,7 @@ a file GitHub code scanning would reject (over 25,000 results or 10 MB gzipped);
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 from typing import TYPE_CHECKING, NamedTuple
@@ -63,8 +64,25 @@ def render(report: Report, fmt: str, options: RenderOptions | None = None) -> st
 
 def write_atomic(path: str, text: str) -> None:
     """Write through a temporary file in the same directory, then rename: readers never see a
-    half-written report, and a failed run leaves the previous file intact."""
-    directory = os.path.dirname(os.path.abspath(path))
+    half-written report, and a failed run leaves the previous file intact.
+
+    What is not a regular file is never replaced by one: a symbolic link is followed (its target
+    is replaced, the link stays), and a device or a FIFO (``/dev/stdout``, a pipe to another
+    program) is written to directly; a FIFO nobody reads is an error, not a wait."""
+    import stat
+
+    try:
+        mode: int | None = os.stat(path).st_mode  # through links: what a write would reach
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+    if mode is not None and not stat.S_ISREG(mode):
+        # A /proc/self/fd link names the writer's own descriptor: open the path itself.
+        _write_through(path, text, fifo=stat.S_ISFIFO(mode))
+        return
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    directory = os.path.dirname(os.path.abspath(target))
     import tempfile
 
     fd, tmp = tempfile.mkstemp(prefix=".aims-policy-", suffix=".tmp", dir=directory)
@@ -76,8 +94,21 @@ def write_atomic(path: str, text: str) -> None:
             os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _write_through(target: str, text: str, *, fifo: bool) -> None:
+    flags = os.O_WRONLY
+    if fifo:
+        # Opening a FIFO for writing waits for a reader; non-blocking, it fails at once (ENXIO)
+        # when there is none. Blocking again once open, so that a slow reader is waited for.
+        flags |= os.O_NONBLOCK
+    fd = os.open(target, flags)
+    if fifo:
+        os.set_blocking(fd, True)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)

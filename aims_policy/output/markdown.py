@@ -7,6 +7,7 @@ manifest-derived string is escaped so that it cannot break the table or inject H
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from aims_policy.model import SEVERITIES, Finding, Report
@@ -16,19 +17,28 @@ from aims_policy.output import RenderOptions, escape_controls
 MAX_ROWS = 300
 
 
+# Every ASCII punctuation character may be backslash-escaped in CommonMark, and an escaped one
+# is always literal: no link, image, emphasis, heading, HTML tag, entity, autolink (`http\://`
+# and `www\.` are not recognised) or table column can start from manifest text.
+_PUNCTUATION = {ord(c): "\\" + c for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"}
+_ZERO_WIDTH_SPACE = "\u200b"
+
+
 def escape(text: str) -> str:
-    """Table-cell-safe text: no HTML, no column breaks, one line, no control characters."""
-    text = escape_controls(" ".join(text.split()))
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = text.replace("\\", "\\\\").replace("|", "\\|")
-    return text
+    """Manifest text as it reads, one line, and nothing but text: GitHub renders no link, image,
+    HTML or mention from it (a mention is not markup, so a zero-width space follows each @)."""
+    text = escape_controls(" ".join(text.split())).translate(_PUNCTUATION)
+    return text.replace("@", "@" + _ZERO_WIDTH_SPACE)
 
 
 def _code(text: str) -> str:
-    # Inside a code span a pipe still splits a table cell in GitHub's parser: escape it there too.
-    text = escape_controls(text.replace("\n", " ")).replace("|", "\\|")
-    fence = "``" if "`" in text else "`"
-    pad = " " if fence == "``" else ""
+    """A code span that no backtick in ``text`` can close early: its fence is one backtick longer
+    than the longest run inside (CommonMark), and a pipe is escaped, since GitHub's table parser
+    splits cells on it even inside code."""
+    text = escape_controls(" ".join(text.split())).replace("|", "\\|")
+    longest = max(map(len, re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if "`" in text or text.startswith(" ") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
