@@ -155,7 +155,8 @@ class Runner:
     order, substitutes `inputs.*`, `steps.*.outputs.*` and `github.action_path`, evaluates the
     one kind of `if:` the action uses, and stands in for actions/setup-python."""
 
-    def __init__(self, workspace: Path, temp: Path, inputs: Mapping[str, str]):
+    def __init__(self, workspace: Path, temp: Path, inputs: Mapping[str, str], event: str = "push"):
+        self.event = event
         action = load(ACTION)
         self.steps = action["runs"]["steps"]
         self.outputs_spec = action["outputs"]
@@ -212,6 +213,7 @@ class Runner:
             RUNNER_OS="Linux",
             GITHUB_ACTION_PATH=str(ROOT),
             GITHUB_WORKSPACE=str(self.workspace),
+            GITHUB_EVENT_NAME=self.event,
             PIP_DISABLE_PIP_VERSION_CHECK="1",
             PIP_CONSTRAINT=str(LOCK),
         )
@@ -293,6 +295,8 @@ def run_action(
     manifest: str,
     config: str | None = None,
     bait: bool = False,
+    event: str = "push",
+    files: Mapping[str, str] | None = None,
     **inputs: str,
 ) -> Runner:
     temp, install_outputs = installed
@@ -300,6 +304,9 @@ def run_action(
     (workspace / "manifests").mkdir(parents=True)
     if bait:
         plant_bait(workspace)
+    for name, content in (files or {}).items():
+        (workspace / name).parent.mkdir(parents=True, exist_ok=True)
+        (workspace / name).write_text(content, "utf-8")
     if config is not None:
         (workspace / ".aims-policy.yaml").write_text(config, "utf-8")
     (workspace / "manifests" / "system.yaml").write_text(manifest, "utf-8")
@@ -308,7 +315,7 @@ def run_action(
             ROOT / "manifests" / "evidence" / name, workspace / "manifests" / "evidence" / name
         )
     subprocess.run(["git", "init", "-q"], cwd=workspace, check=True)  # evidence root = repository
-    runner = Runner(workspace, temp, {"paths": "manifests", **inputs})
+    runner = Runner(workspace, temp, {"paths": "manifests", **inputs}, event)
     # The environment is installed already (module fixture): reuse it, run the rest.
     runner.outputs["python"] = {"python-path": sys.executable}
     runner.outputs["install"] = install_outputs
@@ -378,6 +385,58 @@ def test_no_code_from_the_checked_out_repository_runs(
     )
     assert plain.returncode == 99
     assert bait_that_ran(runner.workspace) != []
+
+
+# A rule pack that a pull request adds and names in the configuration: importing it is running it.
+PR_PACK = {
+    "pr-pack/evil.py": "import pathlib\n"
+    "pathlib.Path(__file__).parent.joinpath('RAN-pr-pack').touch()\n"
+    "from aims_policy.engine import rule\n\n\n"
+    "@rule(id='PR-001', title='t', severity='note', rationale='r', remediation='m')\n"
+    "def nothing(ctx):\n    return ()\n",
+}
+PR_CONFIG = "version: 1\nrules: [pr-pack]\n"
+
+
+def test_pull_request_target_refuses_rule_packs_named_by_the_checked_out_configuration(
+    tmp_path: Path, installed: tuple[Path, dict[str, str]]
+) -> None:
+    text = COMPLIANT.read_text("utf-8")
+    runner = run_action(
+        tmp_path / "a", installed, text, PR_CONFIG, event="pull_request_target", files=PR_PACK
+    )
+    assert runner.action_outputs()["exit-code"] == "2"
+    assert "--no-config-rules refuses code from the configuration" in runner.check_log
+    assert not (runner.workspace / "pr-pack" / "RAN-pr-pack").exists()
+    # trusted on purpose, or on any other event, the configuration's pack loads as configured
+    for where, event, trust in (("b", "pull_request_target", "true"), ("c", "push", "false")):
+        runner = run_action(
+            tmp_path / where, installed, text, PR_CONFIG, event=event, files=PR_PACK,
+            **{"trust-config-rules": trust},
+        )  # fmt: skip
+        assert runner.action_outputs()["exit-code"] == "0", runner.check_log
+        assert (runner.workspace / "pr-pack" / "RAN-pr-pack").exists()
+
+
+def test_a_report_committed_to_the_repository_is_never_taken_for_this_runs(
+    tmp_path: Path, installed: tuple[Path, dict[str, str]]
+) -> None:
+    forged = {
+        "aims-policy.sarif": '{"version": "2.1.0", "runs": []}',
+        "aims-policy-junit.xml": "<x/>",
+    }
+    runner = run_action(
+        tmp_path,
+        installed,
+        COMPLIANT.read_text("utf-8"),
+        PR_CONFIG,
+        event="pull_request_target",
+        files={**PR_PACK, **forged},
+    )
+    outputs = runner.action_outputs()
+    assert outputs["exit-code"] == "2"  # the run could not write reports of its own
+    assert outputs["sarif-file"] == "" and outputs["junit-file"] == ""
+    assert not (runner.workspace / "aims-policy.sarif").exists()
 
 
 def test_action_on_a_compliant_manifest_passes(
