@@ -29,9 +29,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 from pyrsistent import freeze, thaw
@@ -81,6 +83,47 @@ def fixture_files(directories: Iterable[str | Path]) -> list[Path]:
         else:
             out.extend(sorted(root.rglob(f"*{FIXTURE_SUFFIX}")))
     return out
+
+
+def fixture_files_at(locations: Sequence[Path]) -> list[Path]:
+    """Fixture files under each location; a module file stands for the fixtures beside it."""
+    out: list[Path] = []
+    for location in locations:
+        if location.suffix == ".py":
+            sibling = location.with_name(location.stem + FIXTURE_SUFFIX)
+            if sibling.is_file():
+                out.append(sibling)
+        else:
+            out.extend(fixture_files([location]))
+    return list(dict.fromkeys(out))
+
+
+def rule_source(rule: Rule | SetRule) -> Path | None:
+    """The file that defines a rule."""
+    code = getattr(rule.check, "__code__", None)
+    if isinstance(code, CodeType):
+        return Path(code.co_filename).resolve()
+    # A fold class has no code of its own: the module that defines it.
+    module = sys.modules.get(getattr(rule, "module", "") or getattr(rule.check, "__module__", ""))
+    file = getattr(module, "__file__", None)
+    return Path(file).resolve() if file else None
+
+
+def in_scope(source: Path | None, locations: Sequence[Path]) -> bool:
+    """Is a rule defined where the fixtures were looked for (so its lack of fixtures counts)?"""
+    if source is None:
+        return False
+    for location in locations:
+        where = location.resolve()
+        if where.is_dir():
+            if source.is_relative_to(where):
+                return True
+        elif where.name.endswith(FIXTURE_SUFFIX):
+            if source == where.with_name(where.name[: -len(FIXTURE_SUFFIX)] + ".py"):
+                return True
+        elif source == where:
+            return True
+    return False
 
 
 def _load_yaml(path: Path) -> Any:

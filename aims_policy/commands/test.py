@@ -165,54 +165,10 @@ def line_ranges(lines: Sequence[int]) -> str:
     return ", ".join(out)
 
 
-def rule_source(rule: Rule | SetRule) -> Path | None:
-    code = getattr(rule.check, "__code__", None)
-    if isinstance(code, CodeType):
-        return Path(code.co_filename).resolve()
-    # A fold class has no code of its own: the module that defines it.
-    module = sys.modules.get(getattr(rule, "module", "") or getattr(rule.check, "__module__", ""))
-    file = getattr(module, "__file__", None)
-    return Path(file).resolve() if file else None
-
-
-def fixture_files_at(locations: Sequence[Path]) -> list[Path]:
-    """Fixture files under each location; a module file stands for the fixtures beside it."""
-    from aims_policy.fixtures import FIXTURE_SUFFIX, fixture_files
-
-    out: list[Path] = []
-    for location in locations:
-        if location.suffix == ".py":
-            sibling = location.with_name(location.stem + FIXTURE_SUFFIX)
-            if sibling.is_file():
-                out.append(sibling)
-        else:
-            out.extend(fixture_files([location]))
-    return list(dict.fromkeys(out))
-
-
-def in_scope(source: Path | None, locations: Sequence[Path]) -> bool:
-    """Is a rule defined where the fixtures were looked for (so its lack of fixtures counts)?"""
-    from aims_policy.fixtures import FIXTURE_SUFFIX
-
-    if source is None:
-        return False
-    for location in locations:
-        where = location.resolve()
-        if where.is_dir():
-            if source.is_relative_to(where):
-                return True
-        elif where.name.endswith(FIXTURE_SUFFIX):
-            if source == where.with_name(where.name[: -len(FIXTURE_SUFFIX)] + ".py"):
-                return True
-        elif source == where:
-            return True
-    return False
-
-
 def run(ruleset: Any, locations: Sequence[Path], data: Mapping[str, Any]) -> TestRun:
     """Run every fixture found at ``locations`` against the loaded rules and measure coverage of
     the rules defined there (and of any other rule a case names)."""
-    from aims_policy.fixtures import FixtureError, run_file
+    from aims_policy.fixtures import FixtureError, fixture_files_at, in_scope, rule_source, run_file
 
     rules: dict[str, Rule | SetRule] = {r.id: r for r in ruleset.all}
     files = fixture_files_at(locations)
