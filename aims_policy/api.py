@@ -481,7 +481,7 @@ def _record(
         # Findings carry their own explanation; the trace explains a rule that did not fire.
         out.traces.append((system, meta.id, outcome.status, outcome.trace))
     severity = options.severity.get(meta.id, meta.severity)
-    for v in outcome.violations:
+    for index, v in enumerate(outcome.violations):
         target = v.target
         out.findings.append(
             Finding(
@@ -494,9 +494,16 @@ def _record(
                 system=system,
                 item=_item_of(doc.data, target),
                 controls=meta.iso_refs,
-                explanation=(*outcome.trace, *v.because) if explain else (),
+                explanation=(*_explained(outcome, index), *v.because) if explain else (),
             )
         )
+
+
+def _explained(outcome: Outcome, index: int) -> tuple[str, ...]:
+    """What led the rule to its ``index``-th violation (the whole trace, if the tracer did not
+    say per violation)."""
+    each = outcome.explanations
+    return each[index] if index < len(each) else outcome.trace
 
 
 # The reason is formatted once per rule, not once per manifest the rule does not apply to (the

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import CodeType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyrsistent import freeze, thaw
 
@@ -42,6 +42,9 @@ from aims_policy.engine import UNSET, Entry, Rule, SetRule, evaluate, make_conte
 from aims_policy.evidence import resolve
 from aims_policy.loader import load_bytes
 from aims_policy.paths import ident
+
+if TYPE_CHECKING:
+    from aims_policy.trace import Tracer
 
 FIXTURE_SUFFIX = ".fixtures.yaml"
 
@@ -149,9 +152,14 @@ def _expectation(raw: Any) -> tuple[str, frozenset[str]]:
 
 
 def run_file(
-    path: Path, rules: Mapping[str, Rule | SetRule], data: Mapping[str, Any]
+    path: Path,
+    rules: Mapping[str, Rule | SetRule],
+    data: Mapping[str, Any],
+    *,
+    tracer: Tracer | None = None,
 ) -> list[CaseResult]:
-    """Run every case of one fixture file against ``rules`` (by id)."""
+    """Run every case of one fixture file against ``rules`` (by id), reporting evaluation to
+    ``tracer`` (the line coverage of ``aims-policy test``)."""
     from aims_policy.validate import fast_is_valid
 
     doc = _load_yaml(path)
@@ -192,7 +200,7 @@ def run_file(
             continue
         if isinstance(rule, SetRule):
             ok, status, detail, fired = _run_set_case(
-                path, case, rule, base_input, frozen_data, today, expected, paths
+                path, case, rule, base_input, frozen_data, today, expected, paths, tracer
             )
             results.append(
                 CaseResult(str(path), name, rule_id, ok, status, expected, detail, fired, line)
@@ -217,7 +225,12 @@ def run_file(
         overrides.update({k: UNSET for k in case.get("unset") or ()})
         try:
             ctx = make_context(
-                manifest, frozen_data, today, with_input=overrides, with_data=case.get("data") or {}
+                manifest,
+                frozen_data,
+                today,
+                tracer=tracer,
+                with_input=overrides,
+                with_data=case.get("data") or {},
             )
         except (KeyError, IndexError, ValueError) as exc:
             results.append(
@@ -268,6 +281,7 @@ def _run_set_case(
     today: _dt.date,
     expected: str,
     paths: frozenset[str],
+    tracer: Tracer | None,
 ) -> tuple[bool, str, str, tuple[str, ...]]:
     """A cross-manifest rule sees several manifests: ``manifests:`` lists them, each a variant of
     the base (its own ``with``/``unset``/``input``). Findings are named by the manifest they point
@@ -295,6 +309,7 @@ def _run_set_case(
                 spec.get("input", base_input),
                 data,
                 today,
+                tracer=tracer,
                 with_input=overrides,
                 with_data=case.get("data") or {},
             )
@@ -309,7 +324,7 @@ def _run_set_case(
             return Location(where)  # the case's own name for the manifest, not a file
 
         try:
-            value = rule.collect(ctx, locate)
+            value = rule.gather(ctx, locate)
         except Exception as exc:
             return (
                 False,
@@ -321,7 +336,7 @@ def _run_set_case(
         entries.append(Entry(str(name or where), where, value))
         documents.append(variant)
     try:
-        pairs = rule.run(entries)
+        pairs = rule.run(entries, tracer)
     except Exception as exc:
         return False, "error", f"the rule raised {type(exc).__name__}: {exc}", ()
     fired: set[str] = set()

@@ -224,7 +224,8 @@ def test_lines_never_executed_are_reported(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_executable_lines_and_tracer() -> None:
-    from aims_policy.commands.test import LineTracer, executable_lines, line_ranges
+    from aims_policy.commands.test import line_ranges
+    from aims_policy.trace import LineCoverage, executable_lines
 
     # fmt: off
     def sample(x: int) -> int:
@@ -237,8 +238,11 @@ def test_executable_lines_and_tracer() -> None:
     first = sample.__code__.co_firstlineno
     assert executable_lines(sample.__code__) == {first + 1, first + 2, first + 3, first + 4}
     before = sys.gettrace()
-    with LineTracer([sample.__code__]) as tracer:
-        sample(0)
+    tracer = LineCoverage(code_of=lambda rule: [sample.__code__])
+    tracer.enter_rule("a rule")
+    sample(0)
+    tracer.leave_rule("a rule")
+    sample(2)  # after leave_rule: not recorded
     assert tracer.hit[sample.__code__.co_filename] == {first + 1, first + 3, first + 4}
     assert sys.gettrace() is before  # whoever traced before gets its tracer back
     assert line_ranges([3, 4, 5, 9, 11, 12]) == "3-5, 9, 11-12"
