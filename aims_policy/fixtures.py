@@ -21,8 +21,16 @@ variant of the base, and names findings by the manifest they point into::
         name: two manifests with one name both fail
         manifests: [{}, {with: {metadata.title: A copy}}]
         expect: {fail: ["manifests[0].metadata.name", "manifests[1].metadata.name"]}
+
 Every variant must still satisfy the manifest schema, so a fixture cannot test input that the
-validator would never let through.
+validator would never let through. The exception is what ``check`` does let through: a
+cross-manifest rule collects from a manifest that does not match the schema too, so one of a
+case's manifests may be marked ``valid: false`` (and must then not match it)::
+
+      - rule: AIMS-SET-001
+        name: manifests without a name are not duplicates of each other
+        manifests: [{unset: [metadata.name], valid: false}, {unset: [metadata.name], valid: false}]
+        expect: pass
 """
 
 from __future__ import annotations
@@ -285,7 +293,11 @@ def _run_set_case(
 ) -> tuple[bool, str, str, tuple[str, ...]]:
     """A cross-manifest rule sees several manifests: ``manifests:`` lists them, each a variant of
     the base (its own ``with``/``unset``/``input``). Findings are named by the manifest they point
-    into: ``manifests[1].metadata.name``."""
+    into: ``manifests[1].metadata.name``.
+
+    ``check`` lets a cross-manifest rule collect from a manifest that does not match the schema
+    too (leaving the manifest out if collecting fails), so a variant may say ``valid: false``:
+    it must then not match the schema, and is collected from as ``check`` would."""
     from aims_policy.model import Location
     from aims_policy.validate import fast_is_valid
 
@@ -298,9 +310,11 @@ def _run_set_case(
             (),
         )
     entries: list[Entry] = []
-    documents: list[Any] = []
+    positions: list[int] = []  # of each entry, in `manifests:`
+    documents: list[Any] = []  # every variant, in order
     for index, raw in enumerate(variants):
         spec = raw if isinstance(raw, Mapping) else {}
+        invalid = spec.get("valid") is False
         overrides: dict[str, Any] = dict(spec.get("with") or {})
         overrides.update({k: UNSET for k in spec.get("unset") or ()})
         where = f"manifests[{index}]"
@@ -316,9 +330,13 @@ def _run_set_case(
         except (KeyError, IndexError, ValueError) as exc:
             return False, "error", f"{where}: cannot apply with/unset: {exc}", ()
         variant = thaw(ctx.input)
-        if not fast_is_valid(variant):
+        documents.append(variant)
+        if fast_is_valid(variant) == invalid:
+            if invalid:
+                return False, "error", f"{where} says `valid: false` but matches the schema", ()
             return False, "error", f"{where} does not match the manifest schema", ()
-        ctx.evidence = resolve(variant, str(path), os.path.dirname(os.path.abspath(path)))
+        if not invalid:  # as in `check`, evidence is looked up for valid manifests only
+            ctx.evidence = resolve(variant, str(path), os.path.dirname(os.path.abspath(path)))
 
         def locate(_path: Any, where: str = where) -> Location:
             return Location(where)  # the case's own name for the manifest, not a file
@@ -326,6 +344,8 @@ def _run_set_case(
         try:
             value = rule.gather(ctx, locate)
         except Exception as exc:
+            if invalid:
+                continue  # as in `check`: the rule cannot read this manifest, which is left out
             return (
                 False,
                 "error",
@@ -334,7 +354,7 @@ def _run_set_case(
             )
         name = variant.get("metadata", {}).get("name") if isinstance(variant, Mapping) else None
         entries.append(Entry(str(name or where), where, value))
-        documents.append(variant)
+        positions.append(index)
     try:
         pairs = rule.run(entries, tracer)
     except Exception as exc:
@@ -343,10 +363,12 @@ def _run_set_case(
     for system, violation in pairs:
         file = violation.location.file if violation.location else None
         # Without a location, the violation belongs to the first manifest of its system.
-        index = next(
-            (i for i, e in enumerate(entries) if e.file == file),
-            next((i for i, e in enumerate(entries) if e.system == system), 0),
-        )
+        index = positions[
+            next(
+                (i for i, e in enumerate(entries) if e.file == file),
+                next((i for i, e in enumerate(entries) if e.system == system), 0),
+            )
+        ]
         fired.add(f"manifests[{index}].{ident(documents[index], violation.target)}")
     status = "failed" if pairs else "passed"
     ok, detail = _judge(expected, paths, status, sorted(fired), "")

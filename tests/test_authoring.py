@@ -620,6 +620,64 @@ def test_a_fold_that_raises_is_an_engine_error(
     assert "AIMS-OWN-001" in checked.stdout
 
 
+NAMES_RULE = """
+    from aims_policy.engine import Violation, set_rule
+
+
+    def _collect(ctx, locate):
+        # raises on a manifest without a name
+        return ctx.get("metadata.name").upper(), locate(("metadata", "name"))
+
+
+    @set_rule(collect=_collect, id="ORG-SET-003", title="Names are unique", severity="note",
+              rationale="r", remediation="m")
+    def unique(entries):
+        names = [e.value[0] for e in entries]
+        for e in entries:
+            if names.count(e.value[0]) > 1:
+                yield e.system, Violation(("metadata", "name"), "taken", location=e.value[1])
+"""
+
+
+def test_a_cross_manifest_case_may_list_a_manifest_that_does_not_match_the_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check` lets cross-manifest rules collect from manifests with schema errors (and leaves a
+    manifest out when collecting from it fails); `valid: false` lets a fixture say so."""
+    pack = tmp_path / "org"
+    write(pack / "names.py", NAMES_RULE)
+    write(pack / "base.yaml", BASE)
+    write(
+        pack / "names.fixtures.yaml",
+        """
+        base: base.yaml
+        cases:
+          - rule: ORG-SET-003
+            name: a manifest the rule cannot read is left out, the others still named by position
+            manifests: [{}, {unset: [metadata.name], valid: false}, {}]
+            expect: {fail: ["manifests[0].metadata.name", "manifests[2].metadata.name"]}
+          - rule: ORG-SET-003
+            name: a manifest marked invalid that is valid
+            manifests: [{}, {valid: false}]
+            expect: pass
+          - rule: ORG-SET-003
+            name: an invalid manifest not marked so
+            manifests: [{}, {unset: [metadata.name]}]
+            expect: pass
+    """,
+    )
+    monkeypatch.chdir(tmp_path)
+    result = aims("test", "--rules", "org")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[:4] == [
+        "FAIL  org/names.fixtures.yaml:7: ORG-SET-003: a manifest marked invalid that is valid",
+        "      manifests[1] says `valid: false` but matches the schema",
+        "FAIL  org/names.fixtures.yaml:11: ORG-SET-003: an invalid manifest not marked so",
+        "      manifests[1] does not match the manifest schema",
+    ]
+    assert "3 cases in 1 fixture file: 1 passed, 2 failed." in result.stdout
+
+
 def test_the_documented_fold_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """docs/custom-rules.md's cross-manifest example, run as written."""
     doc = (REPO / "docs" / "custom-rules.md").read_text(encoding="utf-8")
