@@ -70,10 +70,13 @@ def test_builtin_fixtures_all_pass() -> None:
 
 def test_builtin_pack_every_rule_covered() -> None:
     """Every built-in rule has a passing and a failing case (and a not-applicable one when it has
-    an applicability condition): `--strict` fails otherwise and lists the gaps."""
-    result = aims("test", "--strict")
+    an applicability condition): `--strict` fails otherwise and lists the gaps. And every line of
+    every rule runs in some case: a line no fixture reaches is a condition nobody has tested."""
+    result = aims("test", "--strict", "--coverage-min", "100")
     assert result.exit_code == 0, result.stdout
     assert "no fixtures" not in result.stdout
+    assert "lines never executed" not in result.stdout
+    assert "; line coverage 100.0% (" in result.stdout
 
 
 # -- the custom example pack, end to end --------------------------------------------------------
