@@ -173,6 +173,28 @@ class Context:
             self.tracer.note(text)
 
 
+class _TracedContext(Context):
+    """A context with a tracer reports reading ``today`` too (a date rule's verdict rests on it,
+    and it is no part of either document). A class of its own, made by :func:`make_context` for a
+    tracer only, so that an ordinary check reads ``today`` as the plain slot it is."""
+
+    __slots__ = ()
+
+    @property
+    def today(self) -> _dt.date:
+        value: _dt.date = _TODAY.__get__(self, Context)
+        if self.tracer is not None:
+            self.tracer.read("today", value)
+        return value
+
+    @today.setter
+    def today(self, value: _dt.date) -> None:
+        _TODAY.__set__(self, value)
+
+
+_TODAY: Any = Context.__dict__["today"]  # the slot's own descriptor, which stores the value
+
+
 class _TracedItem(Item):
     """An :class:`Item` whose reads are traced, made by :meth:`Context.each` only while a tracer
     listens (so that an ordinary check pays nothing): what a rule reads of each element is what
@@ -362,7 +384,9 @@ def make_context(
         from aims_policy.trace import Explanation, Tee
 
         tracer = Tee(Explanation(), tracer) if tracer is not None else Explanation()
-    return Context(frozen_input, frozen_data, today, tracer=tracer)
+    if tracer is None:
+        return Context(frozen_input, frozen_data, today)
+    return _TracedContext(frozen_input, frozen_data, today, tracer=tracer)
 
 
 def freeze_plain(value: Any) -> Any:

@@ -9,8 +9,9 @@ engine. A :class:`Context` made with a tracer reports to it, in the order they h
 * ``enter_fact(fact)`` / ``leave_fact(fact, value)`` around the computation of a fact, and
   ``fact(fact, value)`` when a rule uses one already computed;
 * ``read(path, value, item)`` and ``absent(path, item)`` for each value of the manifest a rule
-  or fact reads (``item``: the list item it was read through, if any), ``param(path, value)``
-  for each value of the data document, ``note(text)`` for a condition a rule states;
+  or fact reads (``item``: the list item it was read through, if any) and for ``today`` (path
+  ``"today"``), ``param(path, value)`` for each value of the data document, ``note(text)`` for a
+  condition a rule states;
 * ``violation(violation)`` for each violation, as the rule yields it.
 
 Without a tracer (every ordinary check) the engine tests one attribute per read and calls

@@ -258,7 +258,25 @@ def test_without_a_tracer_nothing_is_recorded() -> None:
     assert ctx.tracer is None
     outcome = evaluate(owners, ctx)
     assert outcome.trace == () and outcome.explanations == ()
-    assert type(next(ctx.each("spec.risks"))) is Item  # not the traced kind
+    # the plain kinds, with nothing to test on each read
+    assert type(ctx) is Context
+    assert type(next(ctx.each("spec.risks"))) is Item
+
+
+@rule(id="T-DUE-1", title="Reviews are on time", **META)
+def on_time(ctx: Context) -> Iterator[Violation]:
+    due = ctx.date(ctx.get("spec.nextReview"))
+    if due is not None and due < ctx.today:
+        yield ctx.violation("spec.nextReview", "overdue")
+
+
+def test_a_date_rule_is_explained_by_today_too() -> None:
+    # `today` is no part of the manifest or the data, but the verdict rests on it
+    ctx = make_context({"spec": {"nextReview": "2026-11-21"}}, {}, TODAY, trace=True)
+    assert evaluate(on_time, ctx).explanations == (
+        ("spec.nextReview = 2026-11-21", "today = 2026-11-22"),
+    )
+    assert ctx.today == TODAY
 
 
 def test_a_tracer_hears_every_event_in_order() -> None:
