@@ -471,7 +471,7 @@ def _traced(rule: Rule, ctx: Context, tracer: "Tracer") -> Outcome:
                 found.append(violation)
             violations = tuple(found)
             status = "failed" if violations else "passed"
-    except Exception as exc:
+    except Exception as exc:  # isolated, as in evaluate
         return _error(rule, exc)
     finally:
         tracer.leave_rule(rule)
