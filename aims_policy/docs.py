@@ -148,7 +148,7 @@ def collect(
     """The rules of the named packs (with the schema rules when the built-in pack is named) and
     the fixture cases found beside them. Raises :class:`registry.RuleLoadError`."""
     from aims_policy import registry
-    from aims_policy.commands.test import fixture_files_at, in_scope, rule_source
+    from aims_policy.fixtures import fixture_files_at, in_scope, rule_source
     from aims_policy.policy import POLICY_RULES
     from aims_policy.validate import SCHEMA_RULES
 

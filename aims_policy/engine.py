@@ -14,17 +14,25 @@ Vocabulary, borrowed from OPA:
   basis of rule fixtures.
 
 A rule that raises is isolated: it becomes an engine error for that rule and manifest.
+
+A context made with a tracer (:mod:`aims_policy.trace`) reports what evaluation does: the rule
+entered, the facts computed or used, each value read, each violation yielded. ``--explain`` and
+the line coverage of ``aims-policy test`` are two consumers of that one trace; without a tracer
+the engine only tests ``ctx.tracer`` on each read and never imports the tracing module.
 """
 
 import datetime as _dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
-from pyrsistent import PMap, PVector, discard, freeze, pmap, pvector
+from pyrsistent import PMap, discard, freeze, pmap, pvector
 
 from aims_policy.model import Location, Reference, RuleMeta
 from aims_policy.paths import Path, dotted, item_name, resolve
 from aims_policy.paths import ident as ident_of
+
+if TYPE_CHECKING:
+    from aims_policy.trace import Tracer
 
 T = TypeVar("T")
 _MISSING = object()
@@ -71,9 +79,10 @@ class Item(NamedTuple):
 
 
 class Context:
-    """What a rule sees: frozen ``input`` and ``data``, ``today``, and memoised facts."""
+    """What a rule sees: frozen ``input`` and ``data``, ``today``, and memoised facts; and the
+    tracer, if anyone listens (see :mod:`aims_policy.trace`)."""
 
-    __slots__ = ("_facts", "_reads", "data", "evidence", "input", "today", "trace")
+    __slots__ = ("_facts", "_reads", "data", "evidence", "input", "today", "tracer")
 
     def __init__(
         self,
@@ -81,7 +90,7 @@ class Context:
         data: PMap[str, Any],
         today: _dt.date,
         *,
-        trace: bool = False,
+        tracer: "Tracer | None" = None,
         evidence: Mapping[Path, str] | None = None,
     ):
         self.input = input
@@ -94,7 +103,7 @@ class Context:
         # Reads memoised by path: a hundred rules ask for the same few fields, and a pyrsistent
         # lookup is Python code; the documents are immutable, so a cached read never goes stale.
         self._reads: dict[str, Any] = {}
-        self.trace: list[str] | None = [] if trace else None
+        self.tracer = tracer
 
     # -- reading ----------------------------------------------------------------------------
     def get(self, dotted_path: str, default: Any = None) -> Any:
@@ -111,8 +120,11 @@ class Context:
                 if node is _MISSING:
                     break
             self._reads[dotted_path] = node
-        if self.trace is not None:
-            self._trace(f"{dotted_path} = {'(absent)' if node is _MISSING else _show(node)}")
+        if self.tracer is not None:
+            if node is _MISSING:
+                self.tracer.absent(dotted_path)
+            else:
+                self.tracer.read(dotted_path, node)
         return default if node is _MISSING else node
 
     def param(self, dotted_path: str) -> Any:
@@ -120,8 +132,8 @@ class Context:
         node: Any = self.data
         for key in dotted_path.split("."):
             node = node[key]
-        if self.trace is not None:
-            self._trace(f"data.{dotted_path} = {_show(node)}")
+        if self.tracer is not None:
+            self.tracer.param(dotted_path, node)
         return node
 
     def each(self, dotted_path: str) -> Iterator[Item]:
@@ -131,6 +143,9 @@ class Context:
         if type(items) is not _VECTOR and (
             not isinstance(items, Sequence) or isinstance(items, str)
         ):
+            return
+        if self.tracer is not None:
+            yield from _traced_items(self.tracer, dotted_path, base, items)
             return
         for index, value in enumerate(items):
             name = item_name(value)
@@ -154,13 +169,59 @@ class Context:
 
     def note(self, text: str) -> None:
         """Record a condition for ``--explain`` (free when explain is off)."""
-        if self.trace is not None:
-            self._trace(text)
+        if self.tracer is not None:
+            self.tracer.note(text)
 
-    def _trace(self, line: str) -> None:
-        # Explanations list each fact, read and condition once, in the order they were first met.
-        if self.trace is not None and line not in self.trace:
-            self.trace.append(line)
+
+class _TracedContext(Context):
+    """A context with a tracer reports reading ``today`` too (a date rule's verdict rests on it,
+    and it is no part of either document). A class of its own, made by :func:`make_context` for a
+    tracer only, so that an ordinary check reads ``today`` as the plain slot it is."""
+
+    __slots__ = ()
+
+    @property
+    def today(self) -> _dt.date:
+        value: _dt.date = _TODAY.__get__(self, Context)
+        if self.tracer is not None:
+            self.tracer.read("today", value)
+        return value
+
+    @today.setter
+    def today(self, value: _dt.date) -> None:
+        _TODAY.__set__(self, value)
+
+
+_TODAY: Any = Context.__dict__["today"]  # the slot's own descriptor, which stores the value
+
+
+class _TracedItem(Item):
+    """An :class:`Item` whose reads are traced, made by :meth:`Context.each` only while a tracer
+    listens (so that an ordinary check pays nothing): what a rule reads of each element is what
+    explains a finding at that element."""
+
+    # No __slots__: the tracer and the element's identity path live in the instance's __dict__.
+    tracer: "Tracer"
+    where: str
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self.value.get(key, _MISSING) if isinstance(self.value, Mapping) else _MISSING
+        if value is _MISSING:
+            self.tracer.absent(f"{self.where}.{key}", self.path)
+            return default
+        self.tracer.read(f"{self.where}.{key}", value, self.path)
+        return value
+
+
+def _traced_items(
+    tracer: "Tracer", dotted_path: str, base: Path, items: Sequence[Any]
+) -> Iterator[Item]:
+    for index, value in enumerate(items):
+        name = item_name(value)
+        item = _TracedItem((*base, index), value, name if name is not None else str(index))
+        item.tracer = tracer
+        item.where = f"{dotted_path}[{item.name}]"
+        yield item
 
 
 # -- facts ----------------------------------------------------------------------------------
@@ -176,12 +237,19 @@ class Fact:
 
     def __call__(self, ctx: Context) -> Any:
         cache = ctx._facts
+        tracer = ctx.tracer
         if self in cache:
             value = cache[self]
-        else:
+            if tracer is not None:
+                tracer.fact(self, value)
+        elif tracer is None:
             value = cache[self] = self.fn(ctx)
-        if ctx.trace is not None:
-            ctx._trace(f"{self.__name__} = {_show(value)}")
+        else:
+            # The tracer hears what computing the fact reads, so that it can show those reads
+            # wherever the fact is used later from the cache.
+            tracer.enter_fact(self)
+            value = cache[self] = self.fn(ctx)
+            tracer.leave_fact(self, value)
         return value
 
     def __repr__(self) -> str:
@@ -281,13 +349,15 @@ def _applies_text(applies: Applies | None) -> str:
 
 
 class Outcome(NamedTuple):
-    """The result of one rule on one manifest."""
+    """The result of one rule on one manifest. With a tracer that explains, ``trace`` is what the
+    whole evaluation met and ``explanations`` what led to each violation (in order)."""
 
     rule: Rule
     status: str  # passed | failed | not_applicable | error
     violations: tuple[Violation, ...] = ()
     reason: str = ""
     trace: tuple[str, ...] = ()
+    explanations: tuple[tuple[str, ...], ...] = ()
 
 
 def make_context(
@@ -296,20 +366,28 @@ def make_context(
     today: _dt.date,
     *,
     trace: bool = False,
+    tracer: "Tracer | None" = None,
     with_input: Mapping[str, Any] | None = None,
     with_data: Mapping[str, Any] | None = None,
 ) -> Context:
     """Freeze the documents (once per manifest) and apply ``with`` overrides.
 
     Override keys are identity paths (``spec.risks[R-7].owner``); a value of :data:`UNSET`
-    removes the key."""
+    removes the key. ``trace`` gives the context an :class:`~aims_policy.trace.Explanation`
+    (besides ``tracer``, if given)."""
     frozen_input = input if isinstance(input, PMap) else freeze_plain(input)
     frozen_data = data if isinstance(data, PMap) else freeze_plain(data)
     for path, value in (with_input or {}).items():
         frozen_input = _override(frozen_input, path, value)
     for path, value in (with_data or {}).items():
         frozen_data = _override(frozen_data, path, value)
-    return Context(frozen_input, frozen_data, today, trace=trace)
+    if trace:
+        from aims_policy.trace import Explanation, Tee
+
+        tracer = Tee(Explanation(), tracer) if tracer is not None else Explanation()
+    if tracer is None:
+        return Context(frozen_input, frozen_data, today)
+    return _TracedContext(frozen_input, frozen_data, today, tracer=tracer)
 
 
 def freeze_plain(value: Any) -> Any:
@@ -348,21 +426,48 @@ def _override(doc: PMap[str, Any], path: str, value: Any) -> PMap[str, Any]:
 
 def evaluate(rule: Rule, ctx: Context) -> Outcome:
     """Evaluate one rule, isolating any exception it raises."""
-    if ctx.trace is not None:
-        ctx.trace.clear()
+    if ctx.tracer is not None:
+        return _traced(rule, ctx, ctx.tracer)
     try:
         if rule.applies is not None and not rule.applies(ctx):
-            trace = tuple(ctx.trace or ())
-            return Outcome(rule, "not_applicable", reason=_not_applicable(rule, trace), trace=trace)
+            return Outcome(rule, "not_applicable", reason=_not_applicable(rule, ()))
         violations = tuple(rule.check(ctx))
     except Exception as exc:  # isolation is the point: one broken rule must not stop the run
-        import traceback
+        return _error(rule, exc)
+    return Outcome(rule, "failed" if violations else "passed", violations)
 
-        frame = traceback.extract_tb(exc.__traceback__)[-1]
-        where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
-        return Outcome(rule, "error", reason=f"{type(exc).__name__}: {exc} (at {where})")
-    trace = tuple(ctx.trace or ())
-    return Outcome(rule, "failed" if violations else "passed", violations, trace=trace)
+
+def _traced(rule: Rule, ctx: Context, tracer: "Tracer") -> Outcome:
+    """:func:`evaluate`, telling the tracer when the rule starts and ends and each violation as
+    it is yielded (so that a violation is explained by what the rule had met by then)."""
+    tracer.enter_rule(rule)
+    try:
+        violations: tuple[Violation, ...] = ()
+        if rule.applies is not None and not rule.applies(ctx):
+            status = "not_applicable"
+        else:
+            found = []
+            for violation in rule.check(ctx):
+                tracer.violation(violation)
+                found.append(violation)
+            violations = tuple(found)
+            status = "failed" if violations else "passed"
+    except Exception as exc:  # isolated, as in evaluate
+        return _error(rule, exc)
+    finally:
+        tracer.leave_rule(rule)
+    trace, explanations = tracer.explain()
+    if status == "not_applicable":
+        return Outcome(rule, status, reason=_not_applicable(rule, trace), trace=trace)
+    return Outcome(rule, status, violations, trace=trace, explanations=explanations)
+
+
+def _error(rule: Rule, exc: Exception) -> Outcome:
+    import traceback
+
+    frame = traceback.extract_tb(exc.__traceback__)[-1]
+    where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
+    return Outcome(rule, "error", reason=f"{type(exc).__name__}: {exc} (at {where})")
 
 
 def _not_applicable(rule: Rule, trace: tuple[str, ...]) -> str:
@@ -380,23 +485,6 @@ def identity(ctx: Context, path: Path) -> str:
 
 def describe(path: Path) -> str:
     return dotted(path)
-
-
-def _show(value: Any) -> str:
-    text = repr(_ordered(value))
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _ordered(value: Any) -> Any:
-    """Plain values with mapping keys sorted: a PMap iterates in hash order, which differs from
-    one process to the next, and explanations must be the same on every run."""
-    if isinstance(value, Mapping):
-        return {key: _ordered(value[key]) for key in sorted(value, key=str)}
-    if isinstance(value, (PVector, list, tuple)):
-        return [_ordered(item) for item in value]
-    if isinstance(value, (set, frozenset)):
-        return sorted((_ordered(item) for item in value), key=repr)
-    return value
 
 
 # -- rules across manifests -----------------------------------------------------------------
@@ -463,12 +551,31 @@ class SetRule(NamedTuple):
         check = self.check
         return check() if isinstance(check, type) else _Listed(check)
 
-    def run(self, entries: Iterable[Entry]) -> list[tuple[str, Violation]]:
+    def run(
+        self, entries: Iterable[Entry], tracer: "Tracer | None" = None
+    ) -> list[tuple[str, Violation]]:
         """Every finding over ``entries`` (fixtures and tests; a check folds as results arrive)."""
-        fold = self.start()
-        for entry in entries:
-            fold.add(entry)
-        return list(fold.findings())
+        if tracer is not None:
+            tracer.enter_rule(self)
+        try:
+            fold = self.start()
+            for entry in entries:
+                fold.add(entry)
+            return list(fold.findings())
+        finally:
+            if tracer is not None:
+                tracer.leave_rule(self)
+
+    def gather(self, ctx: Context, locate: Callable[[Path], Location]) -> Any:
+        """``collect`` on one manifest, traced when the context is."""
+        tracer = ctx.tracer
+        if tracer is None:
+            return self.collect(ctx, locate)
+        tracer.enter_rule(self)
+        try:
+            return self.collect(ctx, locate)
+        finally:
+            tracer.leave_rule(self)
 
 
 def set_rule(

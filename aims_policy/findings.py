@@ -49,7 +49,7 @@ def record(
     if meta.id in why_not and outcome.status != "failed":
         # Findings carry their own explanation; the trace explains a rule that did not fire.
         traces.append((system, meta.id, outcome.status, outcome.trace))
-    for v in outcome.violations:
+    for index, v in enumerate(outcome.violations):
         target = v.target
         identity, item = identify(doc.data, target)
         findings.append(
@@ -63,9 +63,16 @@ def record(
                 system=system,
                 item=item,
                 controls=meta.iso_refs,
-                explanation=(*outcome.trace, *v.because) if explained else (),
+                explanation=(*_explained(outcome, index), *v.because) if explained else (),
             )
         )
+
+
+def _explained(outcome: Outcome, index: int) -> tuple[str, ...]:
+    """What led the rule to its ``index``-th violation (the whole trace, if the tracer did not
+    say per violation)."""
+    each = outcome.explanations
+    return each[index] if index < len(each) else outcome.trace
 
 
 # The reason is formatted once per rule, not once per manifest the rule does not apply to (the

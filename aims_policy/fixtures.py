@@ -22,18 +22,28 @@ variant of the base, and names findings by the manifest they point into::
         name: two manifests with one name both fail
         manifests: [{}, {with: {metadata.title: A copy}}]
         expect: {fail: ["manifests[0].metadata.name", "manifests[1].metadata.name"]}
+
 Every variant must still satisfy the manifest schema, so a fixture cannot test input that the
-validator would never let through.
+validator would never let through. The exception is what ``check`` does let through: a
+cross-manifest rule collects from a manifest that does not match the schema too, so one of a
+case's manifests may be marked ``valid: false`` (and must then not match it)::
+
+      - rule: AIMS-SET-001
+        name: manifests without a name are not duplicates of each other
+        manifests: [{unset: [metadata.name], valid: false}, {unset: [metadata.name], valid: false}]
+        expect: pass
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import os
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import CodeType
+from typing import TYPE_CHECKING, Any
 
 from pyrsistent import freeze, thaw
 
@@ -41,6 +51,9 @@ from aims_policy.engine import UNSET, Entry, Rule, SetRule, evaluate, make_conte
 from aims_policy.evidence import resolve
 from aims_policy.loader import load_bytes
 from aims_policy.paths import ident
+
+if TYPE_CHECKING:
+    from aims_policy.trace import Tracer
 
 FIXTURE_SUFFIX = ".fixtures.yaml"
 
@@ -84,6 +97,47 @@ def fixture_files(directories: Iterable[str | Path]) -> list[Path]:
     return out
 
 
+def fixture_files_at(locations: Sequence[Path]) -> list[Path]:
+    """Fixture files under each location; a module file stands for the fixtures beside it."""
+    out: list[Path] = []
+    for location in locations:
+        if location.suffix == ".py":
+            sibling = location.with_name(location.stem + FIXTURE_SUFFIX)
+            if sibling.is_file():
+                out.append(sibling)
+        else:
+            out.extend(fixture_files([location]))
+    return list(dict.fromkeys(out))
+
+
+def rule_source(rule: Rule | SetRule) -> Path | None:
+    """The file that defines a rule."""
+    code = getattr(rule.check, "__code__", None)
+    if isinstance(code, CodeType):
+        return Path(code.co_filename).resolve()
+    # A fold class has no code of its own: the module that defines it.
+    module = sys.modules.get(getattr(rule, "module", "") or getattr(rule.check, "__module__", ""))
+    file = getattr(module, "__file__", None)
+    return Path(file).resolve() if file else None
+
+
+def in_scope(source: Path | None, locations: Sequence[Path]) -> bool:
+    """Is a rule defined where the fixtures were looked for (so its lack of fixtures counts)?"""
+    if source is None:
+        return False
+    for location in locations:
+        where = location.resolve()
+        if where.is_dir():
+            if source.is_relative_to(where):
+                return True
+        elif where.name.endswith(FIXTURE_SUFFIX):
+            if source == where.with_name(where.name[: -len(FIXTURE_SUFFIX)] + ".py"):
+                return True
+        elif source == where:
+            return True
+    return False
+
+
 def _load_yaml(path: Path) -> Any:
     loaded = load_bytes(path.read_bytes(), str(path))
     if loaded.errors:
@@ -107,9 +161,14 @@ def _expectation(raw: Any) -> tuple[str, frozenset[str]]:
 
 
 def run_file(
-    path: Path, rules: Mapping[str, Rule | SetRule], data: Mapping[str, Any]
+    path: Path,
+    rules: Mapping[str, Rule | SetRule],
+    data: Mapping[str, Any],
+    *,
+    tracer: Tracer | None = None,
 ) -> list[CaseResult]:
-    """Run every case of one fixture file against ``rules`` (by id)."""
+    """Run every case of one fixture file against ``rules`` (by id), reporting evaluation to
+    ``tracer`` (the line coverage of ``aims-policy test``)."""
     from aims_policy.validate import fast_is_valid
 
     doc = _load_yaml(path)
@@ -150,7 +209,7 @@ def run_file(
             continue
         if isinstance(rule, SetRule):
             ok, status, detail, fired = _run_set_case(
-                path, case, rule, base_input, frozen_data, today, expected, paths
+                path, case, rule, base_input, frozen_data, today, expected, paths, tracer
             )
             results.append(
                 CaseResult(str(path), name, rule_id, ok, status, expected, detail, fired, line)
@@ -175,7 +234,12 @@ def run_file(
         overrides.update({k: UNSET for k in case.get("unset") or ()})
         try:
             ctx = make_context(
-                manifest, frozen_data, today, with_input=overrides, with_data=case.get("data") or {}
+                manifest,
+                frozen_data,
+                today,
+                tracer=tracer,
+                with_input=overrides,
+                with_data=case.get("data") or {},
             )
         except (KeyError, IndexError, ValueError) as exc:
             results.append(
@@ -226,10 +290,15 @@ def _run_set_case(
     today: _dt.date,
     expected: str,
     paths: frozenset[str],
+    tracer: Tracer | None,
 ) -> tuple[bool, str, str, tuple[str, ...]]:
     """A cross-manifest rule sees several manifests: ``manifests:`` lists them, each a variant of
     the base (its own ``with``/``unset``/``input``). Findings are named by the manifest they point
-    into: ``manifests[1].metadata.name``."""
+    into: ``manifests[1].metadata.name``.
+
+    ``check`` lets a cross-manifest rule collect from a manifest that does not match the schema
+    too (leaving the manifest out if collecting fails), so a variant may say ``valid: false``:
+    it must then not match the schema, and is collected from as ``check`` would."""
     from aims_policy.model import Location
     from aims_policy.validate import fast_is_valid
 
@@ -242,9 +311,11 @@ def _run_set_case(
             (),
         )
     entries: list[Entry] = []
-    documents: list[Any] = []
+    positions: list[int] = []  # of each entry, in `manifests:`
+    documents: list[Any] = []  # every variant, in order
     for index, raw in enumerate(variants):
         spec = raw if isinstance(raw, Mapping) else {}
+        invalid = spec.get("valid") is False
         overrides: dict[str, Any] = dict(spec.get("with") or {})
         overrides.update({k: UNSET for k in spec.get("unset") or ()})
         where = f"manifests[{index}]"
@@ -253,22 +324,29 @@ def _run_set_case(
                 spec.get("input", base_input),
                 data,
                 today,
+                tracer=tracer,
                 with_input=overrides,
                 with_data=case.get("data") or {},
             )
         except (KeyError, IndexError, ValueError) as exc:
             return False, "error", f"{where}: cannot apply with/unset: {exc}", ()
         variant = thaw(ctx.input)
-        if not fast_is_valid(variant):
+        documents.append(variant)
+        if fast_is_valid(variant) == invalid:
+            if invalid:
+                return False, "error", f"{where} says `valid: false` but matches the schema", ()
             return False, "error", f"{where} does not match the manifest schema", ()
-        ctx.evidence = resolve(variant, str(path), os.path.dirname(os.path.abspath(path)))
+        if not invalid:  # as in `check`, evidence is looked up for valid manifests only
+            ctx.evidence = resolve(variant, str(path), os.path.dirname(os.path.abspath(path)))
 
         def locate(_path: Any, where: str = where) -> Location:
             return Location(where)  # the case's own name for the manifest, not a file
 
         try:
-            value = rule.collect(ctx, locate)
+            value = rule.gather(ctx, locate)
         except Exception as exc:
+            if invalid:
+                continue  # as in `check`: the rule cannot read this manifest, which is left out
             return (
                 False,
                 "error",
@@ -277,19 +355,21 @@ def _run_set_case(
             )
         name = variant.get("metadata", {}).get("name") if isinstance(variant, Mapping) else None
         entries.append(Entry(str(name or where), where, value))
-        documents.append(variant)
+        positions.append(index)
     try:
-        pairs = rule.run(entries)
+        pairs = rule.run(entries, tracer)
     except Exception as exc:
         return False, "error", f"the rule raised {type(exc).__name__}: {exc}", ()
     fired: set[str] = set()
     for system, violation in pairs:
         file = violation.location.file if violation.location else None
         # Without a location, the violation belongs to the first manifest of its system.
-        index = next(
-            (i for i, e in enumerate(entries) if e.file == file),
-            next((i for i, e in enumerate(entries) if e.system == system), 0),
-        )
+        index = positions[
+            next(
+                (i for i, e in enumerate(entries) if e.file == file),
+                next((i for i, e in enumerate(entries) if e.system == system), 0),
+            )
+        ]
         fired.add(f"manifests[{index}].{ident(documents[index], violation.target)}")
     status = "failed" if pairs else "passed"
     ok, detail = _judge(expected, paths, status, sorted(fired), "")

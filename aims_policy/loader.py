@@ -617,6 +617,18 @@ def _resolve_plain(node: ScalarNode) -> Any:
     return value
 
 
+def reads_as_text(value: str) -> bool:
+    """Would ``value``, written unquoted, be read back as this text (not as null, a boolean or a
+    number)? The same rules as :func:`_resolve_plain`, for whoever writes values back."""
+    if value in _CONSTANTS:
+        return False
+    if value[0] in "-+0123456789." and (
+        _INT.match(value) or _FLOAT.match(value) or _SPECIAL_FLOAT.match(value)
+    ):
+        return False
+    return not (_OCT.match(value) or _HEX.match(value))
+
+
 def _too_long(node: ScalarNode) -> NoReturn:
     """Python refuses to convert (or print) integers of more than 4300 digits; no manifest number
     comes near this limit, so a longer one is refused where it stands."""

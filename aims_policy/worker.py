@@ -166,7 +166,7 @@ class Worker:
         an engine error; otherwise the manifest is left out of that rule)."""
         for set_rule in self.ruleset.set_rules:
             try:
-                value = set_rule.collect(ctx, doc.locate)
+                value = set_rule.gather(ctx, doc.locate)
             except Exception as exc:
                 if strict:
                     out.notifications.append(

@@ -70,10 +70,13 @@ def test_builtin_fixtures_all_pass() -> None:
 
 def test_builtin_pack_every_rule_covered() -> None:
     """Every built-in rule has a passing and a failing case (and a not-applicable one when it has
-    an applicability condition): `--strict` fails otherwise and lists the gaps."""
-    result = aims("test", "--strict")
+    an applicability condition): `--strict` fails otherwise and lists the gaps. And every line of
+    every rule runs in some case: a line no fixture reaches is a condition nobody has tested."""
+    result = aims("test", "--strict", "--coverage-min", "100")
     assert result.exit_code == 0, result.stdout
     assert "no fixtures" not in result.stdout
+    assert "lines never executed" not in result.stdout
+    assert "; line coverage 100.0% (" in result.stdout
 
 
 # -- the custom example pack, end to end --------------------------------------------------------
@@ -224,7 +227,8 @@ def test_lines_never_executed_are_reported(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_executable_lines_and_tracer() -> None:
-    from aims_policy.commands.test import LineTracer, executable_lines, line_ranges
+    from aims_policy.commands.test import line_ranges
+    from aims_policy.trace import LineCoverage, executable_lines
 
     # fmt: off
     def sample(x: int) -> int:
@@ -237,8 +241,11 @@ def test_executable_lines_and_tracer() -> None:
     first = sample.__code__.co_firstlineno
     assert executable_lines(sample.__code__) == {first + 1, first + 2, first + 3, first + 4}
     before = sys.gettrace()
-    with LineTracer([sample.__code__]) as tracer:
-        sample(0)
+    tracer = LineCoverage(code_of=lambda rule: [sample.__code__])
+    tracer.enter_rule("a rule")
+    sample(0)
+    tracer.leave_rule("a rule")
+    sample(2)  # after leave_rule: not recorded
     assert tracer.hit[sample.__code__.co_filename] == {first + 1, first + 3, first + 4}
     assert sys.gettrace() is before  # whoever traced before gets its tracer back
     assert line_ranges([3, 4, 5, 9, 11, 12]) == "3-5, 9, 11-12"
@@ -614,6 +621,64 @@ def test_a_fold_that_raises_is_an_engine_error(
     assert "rule ORG-SET-002 failed: ValueError: no team may be called boom" in checked.output
     # the other rules still report (the base manifests lack an owner e-mail, for one)
     assert "AIMS-OWN-001" in checked.stdout
+
+
+NAMES_RULE = """
+    from aims_policy.engine import Violation, set_rule
+
+
+    def _collect(ctx, locate):
+        # raises on a manifest without a name
+        return ctx.get("metadata.name").upper(), locate(("metadata", "name"))
+
+
+    @set_rule(collect=_collect, id="ORG-SET-003", title="Names are unique", severity="note",
+              rationale="r", remediation="m")
+    def unique(entries):
+        names = [e.value[0] for e in entries]
+        for e in entries:
+            if names.count(e.value[0]) > 1:
+                yield e.system, Violation(("metadata", "name"), "taken", location=e.value[1])
+"""
+
+
+def test_a_cross_manifest_case_may_list_a_manifest_that_does_not_match_the_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check` lets cross-manifest rules collect from manifests with schema errors (and leaves a
+    manifest out when collecting from it fails); `valid: false` lets a fixture say so."""
+    pack = tmp_path / "org"
+    write(pack / "names.py", NAMES_RULE)
+    write(pack / "base.yaml", BASE)
+    write(
+        pack / "names.fixtures.yaml",
+        """
+        base: base.yaml
+        cases:
+          - rule: ORG-SET-003
+            name: a manifest the rule cannot read is left out, the others still named by position
+            manifests: [{}, {unset: [metadata.name], valid: false}, {}]
+            expect: {fail: ["manifests[0].metadata.name", "manifests[2].metadata.name"]}
+          - rule: ORG-SET-003
+            name: a manifest marked invalid that is valid
+            manifests: [{}, {valid: false}]
+            expect: pass
+          - rule: ORG-SET-003
+            name: an invalid manifest not marked so
+            manifests: [{}, {unset: [metadata.name]}]
+            expect: pass
+    """,
+    )
+    monkeypatch.chdir(tmp_path)
+    result = aims("test", "--rules", "org")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[:4] == [
+        "FAIL  org/names.fixtures.yaml:7: ORG-SET-003: a manifest marked invalid that is valid",
+        "      manifests[1] says `valid: false` but matches the schema",
+        "FAIL  org/names.fixtures.yaml:11: ORG-SET-003: an invalid manifest not marked so",
+        "      manifests[1] does not match the manifest schema",
+    ]
+    assert "3 cases in 1 fixture file: 1 passed, 2 failed." in result.stdout
 
 
 def test_the_documented_fold_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

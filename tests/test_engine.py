@@ -286,10 +286,17 @@ def test_explain_shows_facts_and_conditions(tmp_path: Path) -> None:
     )
     (finding,) = report.findings
     assert finding.location.line == 4  # the missing accountablePerson belongs under spec
-    assert "is_high_risk = True" in finding.explanation
-    assert "data.risk.highRiskLevels = ['high', 'critical']" in finding.explanation
+    # What the rule read and the facts it rested on, with what each fact read, in the order
+    # first met, in the manifest's notation.
+    assert finding.explanation == (
+        "data.risk.highRiskLevels = [high, critical]",
+        "spec.classification.riskLevel = high",
+        "risk_level = high",
+        "is_high_risk = true",
+        "spec.accountablePerson = (absent)",
+    )
     text = render(report, "text")
-    assert "    because: is_high_risk = True" in text
+    assert "    because: is_high_risk = true" in text
 
 
 def test_why_not_explains_a_rule_that_did_not_fire(tmp_path: Path) -> None:
@@ -310,7 +317,14 @@ def test_why_not_explains_a_rule_that_did_not_fire(tmp_path: Path) -> None:
     assert report.findings == ()
     ((system, rule_id, status, trace),) = report.traces
     assert (system, rule_id, status) == ("demo", "AIMS-OWN-002", "not_applicable")
-    assert "is_high_risk = False" in trace
+    assert trace == (
+        "data.risk.highRiskLevels = [high, critical]",
+        "spec.classification.riskLevel = low",
+        "risk_level = low",
+        "spec.classification.euAiAct.category = (absent)",
+        "eu_category = ''",
+        "is_high_risk = false",
+    )
     assert "demo: AIMS-OWN-002 not applicable" in render(report, "text")
 
 
@@ -361,10 +375,18 @@ def test_why_not_explains_passed_failed_and_not_applicable_outcomes() -> None:
     out = done.stdout
     # passed: the values the rule read; not applicable: the fact that decided it
     assert (
-        "support-chatbot: AIMS-OWN-001 passed\n    because: spec.owner.email = 'hannah.fischer@example.com'"
+        "support-chatbot: AIMS-OWN-001 passed\n    because: spec.owner.email = hannah.fischer@example.com"
         in out
     )
-    assert "support-chatbot: AIMS-OWN-002 not applicable\n    because: is_high_risk = False" in out
+    assert (
+        "support-chatbot: AIMS-OWN-002 not applicable\n"
+        "    because: data.risk.highRiskLevels = [high, critical]\n"
+        "    because: spec.classification.riskLevel = medium\n"
+        "    because: risk_level = medium\n"
+        "    because: spec.classification.euAiAct.category = limited-risk\n"
+        "    because: eu_category = limited-risk\n"
+        "    because: is_high_risk = false\n"
+    ) in out
     # failed: the finding carries its explanation
     assert "AIMS-TRN-002 people interact with this system directly" in out
     assert "    because: spec.transparency.userNotice = (absent)" in out

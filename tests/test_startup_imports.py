@@ -38,6 +38,8 @@ NOT_ON_THE_CHECK_PATH = (
     "aims_policy.output.sarif",
     "aims_policy.output.junit",
     "fastjsonschema",
+    # the tracer is for --explain, --why-not and `aims-policy test`: a plain check has none
+    "aims_policy.trace",
 )
 
 

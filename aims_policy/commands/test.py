@@ -4,11 +4,9 @@ The idea is ``opa test --coverage``'s: every fixture case declares the outcome i
 (fixtures.py judges it), and while the cases run we record which lines of each rule function
 execute, so an author sees the conditions no fixture ever reaches.
 
-Line coverage uses ``sys.settrace`` (stdlib only, Python 3.10+), restricted to the code objects of
-the rules under test: other frames get no local tracer, which keeps the overhead small. Lines of
-a multi-line condition are reported separately, so a short-circuited ``and``/``or`` operand that
-never runs shows up as a missed line: the nearest thing to branch coverage the interpreter
-reports without instrumenting the byte code.
+The lines come from the engine's tracer, the same one that explains findings: its
+:class:`~aims_policy.trace.LineCoverage` consumer traces each rule's own code while the engine
+evaluates that rule.
 
 Exit codes: 0 every case passed (and coverage is at least ``--coverage-min``), 1 a case failed or
 coverage is too low, 2 a pack or fixture file could not be used.
@@ -18,64 +16,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
-    from aims_policy.engine import Rule, SetRule
     from aims_policy.fixtures import CaseResult
-
-
-# -- line coverage ----------------------------------------------------------------------------
-
-
-def _nested(code: CodeType) -> Iterable[CodeType]:
-    yield code
-    for const in code.co_consts:
-        if isinstance(const, CodeType):
-            yield from _nested(const)
-
-
-def executable_lines(code: CodeType) -> set[int]:
-    """Lines of a function that hold byte code, nested comprehensions and functions included.
-    The first line is left out: it carries only the frame's set-up instructions (for a decorated
-    function it is the decorator's line), which never report a line event."""
-    lines = {line for c in _nested(code) for _, _, line in c.co_lines() if line is not None}
-    lines.discard(code.co_firstlineno)
-    return lines
-
-
-class LineTracer:
-    """Records the lines executed in the given code objects (and the code nested in them)."""
-
-    def __init__(self, codes: Iterable[CodeType]):
-        self.watched: set[CodeType] = {c for code in codes for c in _nested(code)}
-        self.hit: dict[str, set[int]] = {}  # file -> lines
-        self._previous: Any = None
-
-    def _global(self, frame: FrameType, event: str, arg: Any) -> Any:
-        if frame.f_code in self.watched:
-            return self._local
-        return None
-
-    def _local(self, frame: FrameType, event: str, arg: Any) -> Any:
-        if event == "line":
-            self.hit.setdefault(frame.f_code.co_filename, set()).add(frame.f_lineno)
-        return self._local
-
-    def __enter__(self) -> LineTracer:
-        # Whoever traced before us (a debugger, coverage.py) gets its tracer back afterwards.
-        self._previous = sys.gettrace()
-        sys.settrace(self._global)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        sys.settrace(self._previous)
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -165,65 +114,22 @@ def line_ranges(lines: Sequence[int]) -> str:
     return ", ".join(out)
 
 
-def rule_source(rule: Rule | SetRule) -> Path | None:
-    code = getattr(rule.check, "__code__", None)
-    if isinstance(code, CodeType):
-        return Path(code.co_filename).resolve()
-    # A fold class has no code of its own: the module that defines it.
-    module = sys.modules.get(getattr(rule, "module", "") or getattr(rule.check, "__module__", ""))
-    file = getattr(module, "__file__", None)
-    return Path(file).resolve() if file else None
-
-
-def fixture_files_at(locations: Sequence[Path]) -> list[Path]:
-    """Fixture files under each location; a module file stands for the fixtures beside it."""
-    from aims_policy.fixtures import FIXTURE_SUFFIX, fixture_files
-
-    out: list[Path] = []
-    for location in locations:
-        if location.suffix == ".py":
-            sibling = location.with_name(location.stem + FIXTURE_SUFFIX)
-            if sibling.is_file():
-                out.append(sibling)
-        else:
-            out.extend(fixture_files([location]))
-    return list(dict.fromkeys(out))
-
-
-def in_scope(source: Path | None, locations: Sequence[Path]) -> bool:
-    """Is a rule defined where the fixtures were looked for (so its lack of fixtures counts)?"""
-    from aims_policy.fixtures import FIXTURE_SUFFIX
-
-    if source is None:
-        return False
-    for location in locations:
-        where = location.resolve()
-        if where.is_dir():
-            if source.is_relative_to(where):
-                return True
-        elif where.name.endswith(FIXTURE_SUFFIX):
-            if source == where.with_name(where.name[: -len(FIXTURE_SUFFIX)] + ".py"):
-                return True
-        elif source == where:
-            return True
-    return False
-
-
 def run(ruleset: Any, locations: Sequence[Path], data: Mapping[str, Any]) -> TestRun:
     """Run every fixture found at ``locations`` against the loaded rules and measure coverage of
     the rules defined there (and of any other rule a case names)."""
-    from aims_policy.fixtures import FixtureError, run_file
+    from aims_policy.engine import Rule, SetRule
+    from aims_policy.fixtures import FixtureError, fixture_files_at, in_scope, rule_source, run_file
+    from aims_policy.trace import LineCoverage, executable_lines, rule_code
 
     rules: dict[str, Rule | SetRule] = {r.id: r for r in ruleset.all}
     files = fixture_files_at(locations)
     sources = {r.id: rule_source(r) for r in ruleset.all}
-    tracer = LineTracer(code for r in ruleset.all for code in _codes(r))
+    tracer = LineCoverage()
     results: list[CaseResult] = []
     problems: list[tuple[str, str]] = []
     for file in files:
         try:
-            with tracer:
-                results.extend(run_file(file, rules, data))
+            results.extend(run_file(file, rules, data, tracer=tracer))
         # A fixture file that is not a mapping of cases, names a missing base, or has a case
         # that is not a mapping cannot be judged at all: the run cannot vouch for the pack.
         except (FixtureError, OSError, AttributeError, TypeError, ValueError) as exc:
@@ -240,7 +146,7 @@ def run(ruleset: Any, locations: Sequence[Path], data: Mapping[str, Any]) -> Tes
             item.meta.scope,
             getattr(item, "applies", None) is not None,
         )
-        for code in _codes(item):
+        for code in rule_code(item):
             # A set rule's collect and check usually share its module; lines elsewhere would
             # need a second file name in the table, so they are left out.
             if source is not None and Path(code.co_filename).resolve() == source:
@@ -259,16 +165,6 @@ def run(ruleset: Any, locations: Sequence[Path], data: Mapping[str, Any]) -> Tes
             setattr(seen, r.status, getattr(seen, r.status) + 1)
     shown = [replace(r, file=display(r.file)) for r in results]
     return TestRun(shown, [display(f) for f in files], table, problems)
-
-
-def _codes(rule: Rule | SetRule) -> list[CodeType]:
-    """The functions whose lines count for a rule: its check (a fold's methods) and a set rule's
-    collect."""
-    check = rule.check
-    functions = [*vars(check).values()] if isinstance(check, type) else [check]
-    functions.append(getattr(rule, "collect", None))
-    codes = [getattr(f, "__code__", None) for f in functions]
-    return [c for c in codes if isinstance(c, CodeType)]
 
 
 def _problem(exc: BaseException) -> str:
