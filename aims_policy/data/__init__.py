@@ -10,6 +10,8 @@ from typing import Any, NoReturn
 
 import yaml
 
+from aims_policy.wording import did_you_mean
+
 try:
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
@@ -82,12 +84,9 @@ def check_keys(
     path: tuple[str, ...] = (),
 ) -> None:
     """Unknown parameters are almost always typos that would silently change nothing."""
-    import difflib
-
     for key, value in override.items():
         if key not in base:
-            close = difflib.get_close_matches(key, list(base), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(base)}"
+            hint = did_you_mean(key, base, f"; known: {', '.join(base)}")
             raise DataError(
                 f"{where((*path, key))}: unknown data parameter {'.'.join((*path, key))!r}{hint}"
             )
