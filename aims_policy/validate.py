@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from aims_policy.loader import Document
 from aims_policy.model import Finding, RuleMeta
 from aims_policy.paths import Path, ident, pointer
-from aims_policy.wording import did_you_mean
+from aims_policy.wording import describe, did_you_mean
 
 API_VERSION = "aims-policy/v1"
 KIND = "AISystem"
@@ -265,13 +265,6 @@ def _finding(doc: Document, system: str | None, problem: Problem) -> Finding:
     )
 
 
-def _describe(value: Any) -> str:
-    import json
-
-    text = json.dumps(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 _TYPE_NAMES = {
     "string": "text",
     "integer": "a whole number",
@@ -330,18 +323,18 @@ def _translate(doc: Document, which: Schema, error: Any) -> Iterator[Problem]:
         yield Problem(
             _INVALID,
             path,
-            f"{where} must be {' or '.join(names)}, not {_describe(error.instance)}{hint}",
+            f"{where} must be {' or '.join(names)}, not {describe(error.instance)}{hint}",
         )
     elif kind == "enum":
         choices = sub["enum"]
         yield Problem(
             _INVALID,
             path,
-            f"{where} is {_describe(error.instance)}, which is not one of: "
+            f"{where} is {describe(error.instance)}, which is not one of: "
             f"{', '.join(map(str, choices))}{did_you_mean(str(error.instance), choices)}",
         )
     elif kind == "const":
-        yield Problem(_INVALID, path, f"{where} must be {_describe(sub['const'])}")
+        yield Problem(_INVALID, path, f"{where} must be {describe(sub['const'])}")
     elif kind in ("format", "pattern") and "date" in (
         sub.get("format"),
         path[-1] if path else None,
@@ -349,13 +342,13 @@ def _translate(doc: Document, which: Schema, error: Any) -> Iterator[Problem]:
         yield Problem(
             _INVALID,
             path,
-            f"{where} is {_describe(error.instance)}, not a calendar date; "
+            f"{where} is {describe(error.instance)}, not a calendar date; "
             "write YYYY-MM-DD, e.g. 2026-03-31",
         )
     elif kind in ("format", "pattern"):
         what = sub.get("description") or f"the pattern {sub.get('pattern')}"
         yield Problem(
-            _INVALID, path, f"{where} is {_describe(error.instance)}, which does not match {what}"
+            _INVALID, path, f"{where} is {describe(error.instance)}, which does not match {what}"
         )
     elif kind == "minLength" and error.instance == "":
         yield Problem(_INVALID, path, f"{where} is empty; write a value")
@@ -368,7 +361,7 @@ def _translate(doc: Document, which: Schema, error: Any) -> Iterator[Problem]:
         yield Problem(
             _INVALID,
             path,
-            f"{where} is {_describe(error.instance)}; it must be {bound} {sub[kind]}",
+            f"{where} is {describe(error.instance)}; it must be {bound} {sub[kind]}",
         )
     else:
         yield Problem(_INVALID, path, f"{where}: {error.message}")

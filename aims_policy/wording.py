@@ -7,6 +7,7 @@ any module may use it without creating an import circle.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 
 def noun(count: int, word: str) -> str:
@@ -18,6 +19,18 @@ def plural(count: int, word: str) -> str:
     """A count with its unit, singular or plural: ``plural(1, "day")`` is "1 day",
     ``plural(3, "month")`` is "3 months"."""
     return f"{count} {noun(count, word)}"
+
+
+def describe(value: Any) -> str:
+    """A value as a message quotes it: as JSON, the way the user could have written it in YAML or
+    JSON, cut short past 40 characters."""
+    import json  # only a message pays for it
+
+    try:
+        text = json.dumps(value, default=str)
+    except ValueError:  # pragma: no cover - circular structures cannot come from the loader
+        text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def did_you_mean(
