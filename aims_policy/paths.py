@@ -54,11 +54,3 @@ def ident(data: Any, path: Path) -> str:
             parts.append(f".{key}" if parts else key)
             node = node.get(key) if isinstance(node, Mapping) else None
     return "".join(parts)
-
-
-def dotted(path: Path) -> str:
-    """Human-readable path for messages: ``spec.risks[2].owner``."""
-    out = ""
-    for key in path:
-        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else key)
-    return out
