@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Iterator
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from aims_policy.loader import Document
 from aims_policy.model import Finding, RuleMeta
@@ -28,14 +28,19 @@ KIND = "AISystem"
 SCHEMA_FILE = "manifest-v1.schema.json"
 
 
-class Schema(NamedTuple):
+# Schema and Problem are plain classes: building a NamedTuple class would cost every run about
+# 0.1 ms at import, for values only a handful of which are ever made.
+class Schema:
     """A JSON Schema shipped in ``schema/``, the validator compiled from it, and how messages
     name the kind of document it describes."""
 
-    file: str
-    fast: str  # the module generated from it (``python -m aims_policy.validate``)
-    whole: str  # the document as a whole, where a message has no field to name
-    kind: str  # what such a document is, for hints
+    __slots__ = ("fast", "file", "kind", "whole")
+
+    def __init__(self, file: str, fast: str, whole: str, kind: str) -> None:
+        self.file = file
+        self.fast = fast  # the module generated from it (``python -m aims_policy.validate``)
+        self.whole = whole  # the document as a whole, where a message has no field to name
+        self.kind = kind  # what such a document is, for hints
 
 
 MANIFEST = Schema(SCHEMA_FILE, "_schema_fast", "the document", "a manifest")
@@ -224,14 +229,17 @@ def _validator(which: Schema = MANIFEST) -> Any:
     return cls(schema(which), format_checker=checker)
 
 
-class Problem(NamedTuple):
+class Problem:
     """One violation of a schema, worded: the AIMS-SCH rule it falls under, where it is reported
     (a missing field at its parent), the message, and the path it is about when that differs."""
 
-    rule: str
-    path: Path
-    message: str
-    ident_path: Path | None = None
+    __slots__ = ("ident_path", "message", "path", "rule")
+
+    def __init__(self, rule: str, path: Path, message: str, ident_path: Path | None = None):
+        self.rule = rule
+        self.path = path
+        self.message = message
+        self.ident_path = ident_path
 
 
 def problems(doc: Document, which: Schema = MANIFEST) -> Iterator[Problem]:
@@ -252,14 +260,14 @@ def _findings(doc: Document, system: str | None) -> Iterator[Finding]:
 
 
 def _finding(doc: Document, system: str | None, problem: Problem) -> Finding:
-    rule, path, message, ident_path = problem
+    about = problem.ident_path or problem.path
     return Finding(
-        rule_id=rule,
+        rule_id=problem.rule,
         severity="error",
-        message=message,
-        location=doc.locate(path),
-        json_path=pointer(ident_path or path),
-        ident=ident(doc.data, ident_path or path),
+        message=problem.message,
+        location=doc.locate(problem.path),
+        json_path=pointer(about),
+        ident=ident(doc.data, about),
         system=system,
         controls=("7.5.2",),
     )
