@@ -1,8 +1,8 @@
 """Validate documents against the published JSON Schemas: manifests, whose violations become
 findings, and the configuration file, whose first violation stops the run.
 
-Two validators, one schema. Valid documents, the common case at a pre-commit prompt, go through a
-validator compiled ahead of time from each schema (``_schema_fast.py``, ``_config_schema_fast.py``:
+Two validators for each schema. Valid documents, the common case at a pre-commit prompt, go through
+a validator compiled ahead of time from the schema (``_schema_fast.py``, ``_config_schema_fast.py``:
 plain Python, no import cost beyond their own). Only when that says no do we import jsonschema
 (~150 ms) for its precise, complete errors, which one translator turns into messages that say what
 is wrong and what to write. Tests prove the compiled modules are current and that both validators
