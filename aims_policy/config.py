@@ -2,9 +2,10 @@
 
 Found in the working directory, else at the root of the git work tree, or named with
 ``--config``. Command-line flags override it. It is checked against its JSON Schema
-(``schema/config-v1.schema.json``) by a small interpreter of the schema keywords that file uses,
-so a run with a configuration does not pay for importing jsonschema (~150 ms); an unknown key is
-reported at its file:line:col with the closest known key.
+(``schema/config-v1.schema.json``) as manifests are against theirs (``validate``): a compiled
+validator for the common, valid case, and jsonschema's errors worded by the same translator when
+it is not, the first of them reported at its file:line:col (an unknown key with the closest
+known one).
 
 Relative paths in the file are relative to the file's folder, so the same configuration works
 from any working directory inside the repository.
@@ -100,21 +101,6 @@ def find(cwd: str) -> str | None:
         current = parent
 
 
-@cache
-def schema() -> dict[str, Any]:
-    # A plain path beside the package: importlib.resources (and the tempfile it imports) would
-    # cost every run in a repository with a configuration file more than this read.
-    path = os.path.join(os.path.dirname(__file__), "schema", "config-v1.schema.json")
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
-    # JSON is YAML, and PyYAML's C loader is loaded already; importing json for this one file
-    # would cost more than the parse (tests/test_config.py checks both read it the same).
-    import yaml
-
-    loaded: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return loaded
-
-
 def load(path: str, cwd: str | None = None) -> Config:
     """Read, check and resolve a configuration file."""
     from aims_policy.loader import load_bytes
@@ -135,13 +121,10 @@ def load(path: str, cwd: str | None = None) -> Config:
     if not docs:
         return Config(display, {}, {}, (), os.path.dirname(os.path.abspath(path)))
     doc = docs[0]
-    _check(schema(), doc.data, doc, ())
+    _check(doc)
     values: dict[str, Any] = dict(doc.data)
     if isinstance(values.get("data"), Mapping):
         _check_data(values["data"], doc)
-    for index, declared in enumerate(values.get("exceptions", [])):
-        if "expires" in declared:
-            _check_date(declared["expires"], doc, ("exceptions", index, "expires"))
     base = os.path.dirname(os.path.abspath(path))
     values = _resolve_paths(values, base, cwd)
     positions: dict[str, Location] = {}
@@ -189,128 +172,15 @@ def _resolve_paths(values: dict[str, Any], base: str, cwd: str) -> dict[str, Any
 
 # --- checking against the schema ------------------------------------------------------------
 
-_TYPES: dict[str, tuple[type, ...]] = {
-    "object": (dict,),
-    "array": (list,),
-    "string": (str,),
-    "boolean": (bool,),
-    "integer": (int,),
-}
-_TYPE_WORDS = {
-    "object": "a mapping",
-    "array": "a list",
-    "string": "a string",
-    "boolean": "true or false",
-    "integer": "a whole number",
-}
 
+def _check(doc: Document) -> None:
+    """The first violation of the schema, in the order of the file, stops the run."""
+    from aims_policy import validate
 
-def _check(node: Mapping[str, Any], value: Any, doc: Document, path: tuple[str | int, ...]) -> None:
-    """Interpret the keywords config-v1.schema.json uses (a test keeps the two in step with
-    jsonschema itself); the first problem is raised with its position."""
-    if "$ref" in node:
-        name = node["$ref"].rsplit("/", 1)[-1]
-        node = schema()["$defs"][name]
-    where = doc.locate(path)
-    label = _label(path)
-    expected = node.get("type")
-    if expected is not None:
-        ok = isinstance(value, _TYPES[expected]) and not (
-            expected == "integer" and isinstance(value, bool)
-        )
-        if not ok:
-            raise ConfigError(
-                f"{where}: {label} must be {_TYPE_WORDS[expected]}, not {_describe(value)}"
-            )
-    if "enum" in node and value not in node["enum"]:
-        import difflib
-        import json
-
-        choices = ", ".join(json.dumps(v) for v in node["enum"])
-        close = difflib.get_close_matches(str(value), [str(v) for v in node["enum"]], n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ConfigError(
-            f"{where}: {label} is {json.dumps(value)}; expected one of {choices}{hint}"
-        )
-    if isinstance(value, str):
-        if len(value) < node.get("minLength", 0):
-            raise ConfigError(f"{where}: {label} must not be empty")
-        if "pattern" in node and not re.search(node["pattern"], value):
-            raise ConfigError(
-                f"{where}: {label} {value!r} does not have the expected form ({node['pattern']})"
-            )
-    if isinstance(value, list) and "items" in node:
-        for index, item in enumerate(value):
-            _check(node["items"], item, doc, (*path, index))
-    if isinstance(value, dict):
-        _check_mapping(node, value, doc, path)
-
-
-def _check_mapping(
-    node: Mapping[str, Any], value: dict[str, Any], doc: Document, path: tuple[str | int, ...]
-) -> None:
-    properties: Mapping[str, Any] = node.get("properties", {})
-    patterns: Mapping[str, Any] = node.get("patternProperties", {})
-    for key in node.get("required", ()):
-        if key not in value:
-            raise ConfigError(f"{doc.locate(path)}: {_label(path)} needs `{key}:`")
-    for key, item in value.items():
-        if key in properties:
-            _check(properties[key], item, doc, (*path, key))
-            continue
-        matched = [p for p in patterns if re.search(p, key)]
-        for pattern in matched:
-            _check(patterns[pattern], item, doc, (*path, key))
-        if matched:
-            continue
-        extra = node.get("additionalProperties", True)
-        if extra is False:
-            where = doc.locate((*path, key))
-            import difflib
-
-            close = difflib.get_close_matches(key, list(properties), n=1, cutoff=0.6)
-            if close:
-                hint = f"; did you mean {close[0]!r}?"
-            elif properties:
-                hint = f"; known keys: {', '.join(properties)}"
-            else:
-                hint = "; write a rule id such as AIMS-OWN-001" if patterns else ""
-            inside = f" in {_label(path)}" if path else ""
-            raise ConfigError(f"{where}: unknown key {key!r}{inside}{hint}")
-        if isinstance(extra, Mapping):
-            _check(extra, item, doc, (*path, key))
-
-
-def _label(path: tuple[str | int, ...]) -> str:
-    if not path:
-        return "the configuration"
-    out = ""
-    for key in path:
-        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else key)
-    return f"`{out}`"
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return "a string" if isinstance(value, str) else "a number"
-
-
-def _check_date(value: str, doc: Document, path: tuple[str | int, ...]) -> None:
-    import datetime as _dt
-
-    try:
-        _dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(
-            f"{doc.locate(path)}: {_label(path)} {value!r} is not a calendar date; write YYYY-MM-DD"
-        ) from None
+    if validate.fast_is_valid(doc.data, validate.CONFIG):
+        return
+    first = min(validate.problems(doc, validate.CONFIG), key=lambda p: doc.position(p.path))
+    raise ConfigError(f"{doc.locate(first.path)}: {first.message}")
 
 
 def _check_data(overrides: Mapping[str, Any], doc: Document) -> None:

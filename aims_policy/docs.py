@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aims_policy.paths import PathError, find_item, resolve, split
+from aims_policy.wording import noun
 
 if TYPE_CHECKING:
     from aims_policy.model import Reference, RuleMeta
@@ -191,9 +192,9 @@ def render_page(source: Source, cases: Sequence[Case]) -> str:
     m = source.meta
     iso = []
     if m.controls:
-        iso.append(f"control{'s' if len(m.controls) > 1 else ''} {', '.join(m.controls)}")
+        iso.append(f"{noun(len(m.controls), 'control')} {', '.join(m.controls)}")
     if m.clauses:
-        iso.append(f"clause{'s' if len(m.clauses) > 1 else ''} {', '.join(m.clauses)}")
+        iso.append(f"{noun(len(m.clauses), 'clause')} {', '.join(m.clauses)}")
     rows = [
         ("Severity", m.severity),
         (

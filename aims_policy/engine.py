@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 from pyrsistent import PMap, discard, freeze, pmap, pvector
 
 from aims_policy.model import Location, Reference, RuleMeta
-from aims_policy.paths import Path, dotted, item_name, resolve
+from aims_policy.paths import Path, item_name, resolve
 from aims_policy.paths import ident as ident_of
 
 if TYPE_CHECKING:
@@ -475,16 +475,8 @@ def _not_applicable(rule: Rule, trace: tuple[str, ...]) -> str:
     return f"applies to: {rule.meta.applies_to}{because}"
 
 
-def evaluate_all(rules: Sequence[Rule], ctx: Context) -> list[Outcome]:
-    return [evaluate(r, ctx) for r in rules]
-
-
 def identity(ctx: Context, path: Path) -> str:
     return ident_of(ctx.input, path)
-
-
-def describe(path: Path) -> str:
-    return dotted(path)
 
 
 # -- rules across manifests -----------------------------------------------------------------

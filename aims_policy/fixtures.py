@@ -40,7 +40,7 @@ import datetime as _dt
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType
 from typing import TYPE_CHECKING, Any
@@ -73,17 +73,6 @@ class CaseResult:
     detail: str = ""
     fired: tuple[str, ...] = ()
     line: int = 1
-
-
-@dataclass
-class Coverage:
-    """Per rule: how often fixtures saw it fail, pass and not apply."""
-
-    cases: int = 0
-    failed: int = 0
-    passed: int = 0
-    not_applicable: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 def fixture_files(directories: Iterable[str | Path]) -> list[Path]:
@@ -392,20 +381,3 @@ def _judge(
         )
         return False, "; ".join(parts)
     return True, ""
-
-
-def coverage(results: Iterable[CaseResult], rule_ids: Iterable[str]) -> dict[str, Coverage]:
-    table = {rid: Coverage() for rid in rule_ids}
-    for r in results:
-        cov = table.get(r.rule_id)
-        if cov is None:
-            continue
-        cov.cases += 1
-        if r.ok:
-            if r.status == "failed":
-                cov.failed += 1
-            elif r.status == "passed":
-                cov.passed += 1
-            elif r.status == "not_applicable":
-                cov.not_applicable += 1
-    return table

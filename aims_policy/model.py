@@ -169,10 +169,6 @@ class ResultTable(Sequence[RuleResult]):
             ends.append(total)
         self._ends = tuple(ends)
 
-    @classmethod
-    def of(cls, results: Iterable[RuleResult]) -> "ResultTable":
-        return cls(rows_of(results))
-
     def __len__(self) -> int:
         return self._ends[-1] if self._ends else 0
 
@@ -243,11 +239,9 @@ class Report(NamedTuple):
     findings: tuple[Finding, ...]
     results: Sequence[RuleResult]  # not applicable and errors only (a ResultTable from a check)
     notifications: tuple[Notification, ...]
-    files: tuple[str, ...]  # every file looked at, relative to the root
-    root: str = "."  # what relative paths are relative to (SARIF's %SRCROOT%)
+    files: tuple[str, ...]  # every file looked at (relative to the working directory if in it)
     # (system, rule id, status, trace) for ``--explain`` / ``--why-not``
     traces: tuple[tuple[str, str, str, tuple[str, ...]], ...] = ()
-    options: Mapping[str, str] = EMPTY_MAP
 
     @property
     def open_findings(self) -> tuple[Finding, ...]:

@@ -1,9 +1,12 @@
-"""Validate manifests against the published JSON Schema and turn violations into findings.
+"""Validate documents against the published JSON Schemas: manifests, whose violations become
+findings, and the configuration file, whose first violation stops the run.
 
-Two validators, one schema. Valid manifests, the common case at a pre-commit prompt, go through a
-validator compiled ahead of time into ``_schema_fast.py`` (plain Python, no import cost beyond its
-own). Only when that says no do we import jsonschema (~150 ms) for its precise, complete errors.
-A test proves the compiled module is current and that both validators agree.
+Two validators for each schema. Valid documents, the common case at a pre-commit prompt, go through
+a validator compiled ahead of time from the schema (``_schema_fast.py``, ``_config_schema_fast.py``:
+plain Python, no import cost beyond their own). Only when that says no do we import jsonschema
+(~150 ms) for its precise, complete errors, which one translator turns into messages that say what
+is wrong and what to write. Tests prove the compiled modules are current and that both validators
+agree.
 """
 
 from __future__ import annotations
@@ -18,10 +21,33 @@ from typing import Any
 from aims_policy.loader import Document
 from aims_policy.model import Finding, RuleMeta
 from aims_policy.paths import Path, ident, pointer
+from aims_policy.wording import describe, did_you_mean
 
 API_VERSION = "aims-policy/v1"
 KIND = "AISystem"
 SCHEMA_FILE = "manifest-v1.schema.json"
+
+
+# Schema and Problem are plain classes: building a NamedTuple class would cost every run about
+# 0.1 ms at import, for values only a handful of which are ever made.
+class Schema:
+    """A JSON Schema shipped in ``schema/``, the validator compiled from it, and how messages
+    name the kind of document it describes."""
+
+    __slots__ = ("fast", "file", "kind", "whole")
+
+    def __init__(self, file: str, fast: str, whole: str, kind: str) -> None:
+        self.file = file
+        self.fast = fast  # the module generated from it (``python -m aims_policy.validate``)
+        self.whole = whole  # the document as a whole, where a message has no field to name
+        self.kind = kind  # what such a document is, for hints
+
+
+MANIFEST = Schema(SCHEMA_FILE, "_schema_fast", "the document", "a manifest")
+CONFIG = Schema(
+    "config-v1.schema.json", "_config_schema_fast", "the configuration", "the configuration"
+)
+SCHEMAS = (MANIFEST, CONFIG)
 
 _DOC = (
     "The manifest format v1 is published as a JSON Schema (`aims-policy schema`); editors that "
@@ -99,12 +125,12 @@ ID_LISTS: tuple[Path, ...] = (
 
 
 @cache
-def schema() -> dict[str, Any]:
-    """The manifest JSON Schema shipped inside the package."""
+def schema(which: Schema = MANIFEST) -> dict[str, Any]:
+    """A JSON Schema shipped inside the package (the manifest's unless told)."""
     # A plain path beside the module: importlib.resources costs more to import than this read.
     import json
 
-    path = os.path.join(os.path.dirname(__file__), "schema", SCHEMA_FILE)
+    path = os.path.join(os.path.dirname(__file__), "schema", which.file)
     with open(path, encoding="utf-8") as handle:
         result: dict[str, Any] = json.load(handle)
     return result
@@ -121,13 +147,15 @@ def is_date(value: Any) -> bool:
     return True
 
 
-def fast_is_valid(data: Any) -> bool:
+def fast_is_valid(data: Any, which: Schema = MANIFEST) -> bool:
     """The compiled fast path: True when ``data`` satisfies the schema."""
-    from aims_policy import _schema_fast
+    # importlib is loaded by the interpreter itself, so naming the module costs nothing.
+    import importlib
 
+    fast: Any = importlib.import_module(f"aims_policy.{which.fast}")
     try:
-        _schema_fast.validate(data, custom_formats={"date": is_date})  # type: ignore[no-untyped-call]
-    except _schema_fast.JsonSchemaValueException:
+        fast.validate(data, custom_formats={"date": is_date})
+    except fast.JsonSchemaValueException:
         return False
     return True
 
@@ -188,7 +216,7 @@ def _ecma_pattern(pattern: str) -> re.Pattern[str]:
 
 
 @cache
-def _validator() -> Any:
+def _validator(which: Schema = MANIFEST) -> Any:
     import jsonschema  # type: ignore[import-untyped]
 
     def pattern(validator: Any, regex: str, instance: Any, _schema: Any) -> Iterator[Any]:
@@ -198,51 +226,51 @@ def _validator() -> Any:
     checker = jsonschema.FormatChecker(formats=())
     checker.checks("date")(is_date)
     cls = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": pattern})
-    return cls(schema(), format_checker=checker)
+    return cls(schema(which), format_checker=checker)
+
+
+class Problem:
+    """One violation of a schema, worded: the AIMS-SCH rule it falls under, where it is reported
+    (a missing field at its parent), the message, and the path it is about when that differs."""
+
+    __slots__ = ("ident_path", "message", "path", "rule")
+
+    def __init__(self, rule: str, path: Path, message: str, ident_path: Path | None = None):
+        self.rule = rule
+        self.path = path
+        self.message = message
+        self.ident_path = ident_path
+
+
+def problems(doc: Document, which: Schema = MANIFEST) -> Iterator[Problem]:
+    """Every violation of ``which`` in ``doc`` (jsonschema's complete errors, translated); call it
+    only when :func:`fast_is_valid` said no, as it imports jsonschema."""
+    for error in _validator(which).iter_errors(doc.data):
+        yield from _translate(doc, which, error)
 
 
 def _findings(doc: Document, system: str | None) -> Iterator[Finding]:
     seen: set[tuple[str, str]] = set()
-    for error in _validator().iter_errors(doc.data):
-        for finding in _translate(doc, system, error):
-            key = (finding.rule_id, finding.ident)
-            if key not in seen:
-                seen.add(key)
-                yield finding
+    for problem in problems(doc):
+        finding = _finding(doc, system, problem)
+        key = (finding.rule_id, finding.ident)
+        if key not in seen:
+            seen.add(key)
+            yield finding
 
 
-def _finding(
-    doc: Document,
-    system: str | None,
-    rule: str,
-    path: Path,
-    message: str,
-    ident_path: Path | None = None,
-) -> Finding:
+def _finding(doc: Document, system: str | None, problem: Problem) -> Finding:
+    about = problem.ident_path or problem.path
     return Finding(
-        rule_id=rule,
+        rule_id=problem.rule,
         severity="error",
-        message=message,
-        location=doc.locate(path),
-        json_path=pointer(ident_path or path),
-        ident=ident(doc.data, ident_path or path),
+        message=problem.message,
+        location=doc.locate(problem.path),
+        json_path=pointer(about),
+        ident=ident(doc.data, about),
         system=system,
         controls=("7.5.2",),
     )
-
-
-def _suggest(word: str, choices: Any) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def _describe(value: Any) -> str:
-    import json
-
-    text = json.dumps(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 _TYPE_NAMES = {
@@ -258,33 +286,35 @@ _TYPE_NAMES = {
 _YAML11_BOOLEANS = frozenset({"yes", "no", "on", "off", "y", "n"})
 
 
-def _translate(doc: Document, system: str | None, error: Any) -> Iterator[Finding]:
+def _translate(doc: Document, which: Schema, error: Any) -> Iterator[Problem]:
     path: Path = tuple(error.absolute_path)
-    where = ident(doc.data, path) or "the document"  # list items by id: spec.risks[R-7].impact
+    where = ident(doc.data, path) or which.whole  # list items by id: spec.risks[R-7].impact
     kind = error.validator
     sub = error.schema
-    if kind == "additionalProperties":
+    if "propertyNames" in error.relative_schema_path:
+        # Reported at the offending key, which jsonschema gives as the instance.
+        what = sub.get("description") or f"of the form {sub.get('pattern')}"
+        yield Problem(
+            _UNKNOWN,
+            (*path, error.instance),
+            f"the key {error.instance!r} in {where} is not {what}",
+        )
+    elif kind == "additionalProperties":
         allowed = list(sub.get("properties", {}))
+        patterns = sub.get("patternProperties", {})
         for key in sorted(error.instance):
-            if key in sub.get("properties", {}) or key.startswith("x-"):
+            if key in allowed or any(_ecma_pattern(p).search(key) for p in patterns):
                 continue
-            hint = _suggest(key, allowed) or (
-                f"; known fields here: {', '.join(allowed)}" if len(allowed) <= 12 else ""
+            hint = did_you_mean(key, allowed) or (
+                f"; known fields here: {', '.join(allowed)}" if 0 < len(allowed) <= 12 else ""
             )
-            yield _finding(
-                doc,
-                system,
-                _UNKNOWN,
-                (*path, key),
-                f"unknown field {key!r} in {where}{hint} "
-                "(prefix organisation-specific fields with 'x-')",
-            )
+            if "^x-" in patterns:
+                hint += " (prefix organisation-specific fields with 'x-')"
+            yield Problem(_UNKNOWN, (*path, key), f"unknown field {key!r} in {where}{hint}")
     elif kind == "required":
         for name in error.validator_value:
             if isinstance(error.instance, dict) and name not in error.instance:
-                yield _finding(
-                    doc,
-                    system,
+                yield Problem(
                     _MISSING,
                     path,
                     f"{where} is missing required field {name!r}; add it",
@@ -297,75 +327,60 @@ def _translate(doc: Document, system: str | None, error: Any) -> Iterator[Findin
         ]
         hint = ""
         if expected == "boolean" and str(error.instance).lower() in _YAML11_BOOLEANS:
-            hint = " (YAML 1.1's yes/no/on/off are text in a manifest, as in JSON)"
-        yield _finding(
-            doc,
-            system,
+            hint = f" (YAML 1.1's yes/no/on/off are text in {which.kind}, as in JSON)"
+        yield Problem(
             _INVALID,
             path,
-            f"{where} must be {' or '.join(names)}, not {_describe(error.instance)}{hint}",
+            f"{where} must be {' or '.join(names)}, not {describe(error.instance)}{hint}",
         )
     elif kind == "enum":
         choices = sub["enum"]
-        yield _finding(
-            doc,
-            system,
+        yield Problem(
             _INVALID,
             path,
-            f"{where} is {_describe(error.instance)}, which is not one of: "
-            f"{', '.join(map(str, choices))}{_suggest(str(error.instance), choices)}",
+            f"{where} is {describe(error.instance)}, which is not one of: "
+            f"{', '.join(map(str, choices))}{did_you_mean(str(error.instance), choices)}",
         )
     elif kind == "const":
-        yield _finding(doc, system, _INVALID, path, f"{where} must be {_describe(sub['const'])}")
+        yield Problem(_INVALID, path, f"{where} must be {describe(sub['const'])}")
     elif kind in ("format", "pattern") and "date" in (
         sub.get("format"),
         path[-1] if path else None,
     ):
-        yield _finding(
-            doc,
-            system,
+        yield Problem(
             _INVALID,
             path,
-            f"{where} is {_describe(error.instance)}, not a calendar date; "
+            f"{where} is {describe(error.instance)}, not a calendar date; "
             "write YYYY-MM-DD, e.g. 2026-03-31",
         )
     elif kind in ("format", "pattern"):
         what = sub.get("description") or f"the pattern {sub.get('pattern')}"
-        yield _finding(
-            doc,
-            system,
-            _INVALID,
-            path,
-            f"{where} is {_describe(error.instance)}, which does not match {what}",
+        yield Problem(
+            _INVALID, path, f"{where} is {describe(error.instance)}, which does not match {what}"
         )
     elif kind == "minLength" and error.instance == "":
-        yield _finding(doc, system, _INVALID, path, f"{where} is empty; write a value")
+        yield Problem(_INVALID, path, f"{where} is empty; write a value")
     elif kind == "maxLength":
-        yield _finding(
-            doc,
-            system,
-            _INVALID,
-            path,
-            f"{where} is longer than {sub['maxLength']} characters; shorten it",
+        yield Problem(
+            _INVALID, path, f"{where} is longer than {sub['maxLength']} characters; shorten it"
         )
     elif kind in ("minimum", "maximum"):
         bound = "at least" if kind == "minimum" else "at most"
-        yield _finding(
-            doc,
-            system,
+        yield Problem(
             _INVALID,
             path,
-            f"{where} is {_describe(error.instance)}; it must be {bound} {sub[kind]}",
+            f"{where} is {describe(error.instance)}; it must be {bound} {sub[kind]}",
         )
     else:
-        yield _finding(doc, system, _INVALID, path, f"{where}: {error.message}")
+        yield Problem(_INVALID, path, f"{where}: {error.message}")
 
 
-def generate_fast_validator() -> str:
-    """Source of ``_schema_fast.py``; needs fastjsonschema (a development dependency only).
+def generate_fast_validator(which: Schema = MANIFEST) -> str:
+    """Source of the module compiled from a schema (``_schema_fast.py`` for the manifest's);
+    needs fastjsonschema (a development dependency only).
 
-    fastjsonschema implements draft-07; the schema uses nothing whose meaning differs in
-    2020-12, and ``tests/test_validate.py`` checks that both validators agree."""
+    fastjsonschema implements draft-07; the schemas use nothing whose meaning differs in
+    2020-12, and the tests check that both validators agree."""
     import copy
 
     import fastjsonschema
@@ -374,7 +389,9 @@ def generate_fast_validator() -> str:
     # accepts year 0000; the generated code calls ``custom_formats["date"]``.
     # compile_to_code rewrites every $ref in the dict it is given: give it a copy, never the
     # cached schema that `aims-policy schema` prints and jsonschema validates with.
-    code: str = fastjsonschema.compile_to_code(copy.deepcopy(schema()), formats={"date": is_date})
+    code: str = fastjsonschema.compile_to_code(
+        copy.deepcopy(schema(which)), formats={"date": is_date}
+    )
     local = (
         "class JsonSchemaValueException(ValueError):\n"
         "    def __init__(self, message, value=None, name=None, definition=None, rule=None):\n"
@@ -393,7 +410,7 @@ def generate_fast_validator() -> str:
     code += f"\n\nvalidate = {entry.group(1)}\n"
     header = (
         "# Generated by aims_policy.validate.generate_fast_validator() from "
-        f"schema/{SCHEMA_FILE}.\n# Do not edit: run `python -m aims_policy.validate` after "
+        f"schema/{which.file}.\n# Do not edit: run `python -m aims_policy.validate` after "
         "changing the schema.\n# ruff: noqa\n# mypy: ignore-errors\n"
     )
     return header + code
@@ -417,6 +434,7 @@ def _without_definitions(code: str) -> str:
 if __name__ == "__main__":  # pragma: no cover - developer tool
     from pathlib import Path as _P
 
-    target = _P(__file__).with_name("_schema_fast.py")
-    target.write_text(generate_fast_validator(), encoding="utf-8")
-    print(f"wrote {target}")
+    for each in SCHEMAS:
+        target = _P(__file__).with_name(f"{each.fast}.py")
+        target.write_text(generate_fast_validator(each), encoding="utf-8")
+        print(f"wrote {target}")

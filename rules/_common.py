@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aims_policy.engine import Context, Violation
 from aims_policy.model import Reference
+from aims_policy.wording import plural as plural  # re-exported: rule modules import it here
 
 
 def eu(ref: str, confidence: str) -> Reference:
@@ -16,12 +17,6 @@ def eu(ref: str, confidence: str) -> Reference:
 def eu_refs(*pairs: tuple[str, str]) -> list[Reference]:
     """Several crosswalk EU AI Act references: ``eu_refs(("Art. 10", "high"), ...)``."""
     return [eu(ref, confidence) for ref, confidence in pairs]
-
-
-def plural(count: int, unit: str) -> str:
-    """A count with its unit, singular or plural: ``plural(1, "day")`` is "1 day",
-    ``plural(3, "month")`` is "3 months"."""
-    return f"{count} {unit}" if count in (1, -1) else f"{count} {unit}s"
 
 
 def in_block(ctx: Context, block: str, field: str) -> tuple[str, str]:

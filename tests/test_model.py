@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from aims_policy.model import ResultTable, RuleResult
+from aims_policy.model import ResultTable, RuleResult, rows_of
 
 RESULTS = [
     RuleResult("AIMS-B-002", "zeta", "not_applicable", "applies to: high-risk systems"),
@@ -24,7 +24,7 @@ EXPECTED = [
 
 
 def test_result_table_is_the_sorted_sequence_of_its_results() -> None:
-    table = ResultTable.of(RESULTS)
+    table = ResultTable(rows_of(RESULTS))
     assert list(table) == EXPECTED
     assert len(table) == 4
     assert [table[i] for i in range(4)] == EXPECTED
@@ -36,7 +36,7 @@ def test_result_table_is_the_sorted_sequence_of_its_results() -> None:
 
 
 def test_result_table_survives_pickling_and_empty_tables() -> None:
-    table = ResultTable.of(RESULTS)
+    table = ResultTable(rows_of(RESULTS))
     assert pickle.loads(pickle.dumps(table)) == table
     empty = ResultTable()
     assert len(empty) == 0 and list(empty) == [] and empty == ()

@@ -7,6 +7,7 @@ must fire on a variant of the compliant base manifest.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from aims_policy import data, registry
 from aims_policy.api import check
 from aims_policy.engine import Rule
-from aims_policy.fixtures import CaseResult, coverage, run_file
+from aims_policy.fixtures import CaseResult, run_file
 from aims_policy.model import Finding
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
@@ -60,11 +61,12 @@ def test_fixture_case(case: CaseResult) -> None:
 
 @pytest.mark.parametrize("rule", _pack_rules(), ids=lambda r: r.id)
 def test_rule_is_fully_exercised(rule: Rule) -> None:
-    cov = coverage(_results(), [rule.id])[rule.id]
-    assert cov.failed >= 1, "no fixture case shows the rule failing"
-    assert cov.passed >= 1, "no fixture case shows the rule passing"
+    # outcomes proved by passing cases, as `aims-policy test` counts them
+    shown = Counter(c.status for c in _results() if c.rule_id == rule.id and c.ok)
+    assert shown["failed"] >= 1, "no fixture case shows the rule failing"
+    assert shown["passed"] >= 1, "no fixture case shows the rule passing"
     if rule.applies is not None:
-        assert cov.not_applicable >= 1, "the rule has `applies` but no not-applicable case"
+        assert shown["not_applicable"] >= 1, "the rule has `applies` but no not-applicable case"
 
 
 @pytest.mark.parametrize("rule", _pack_rules(), ids=lambda r: r.id)

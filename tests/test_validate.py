@@ -1,9 +1,10 @@
-"""Schema validation: the compiled fast validator is current and agrees with jsonschema, and schema
+"""Schema validation: the compiled fast validators are current and agree with jsonschema, and schema
 findings say what is wrong at the right place.
 
-The differential test walks every example manifest alongside the schema and derives mutations from
-the schema itself (each required field removed, each enum and const given a bad value, wrong types,
-bad dates, patterns broken, unknown and ``x-`` keys added), so it grows with the schema.
+The differential test walks every example manifest (and a configuration file using every key)
+alongside its schema and derives mutations from the schema itself (each required field removed,
+each enum and const given a bad value, wrong types, bad dates, patterns broken, unknown and ``x-``
+keys added), so it grows with the schema.
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ def from_text(text: str) -> Document:
     return loaded.documents[0]
 
 
-def reference_is_valid(data: Any) -> bool:
+def reference_is_valid(data: Any, which: v.Schema = v.MANIFEST) -> bool:
     """jsonschema's Draft202012Validator as validate.py configures it (date format, ECMA ``$``)."""
-    validator = v._validator()
+    validator = v._validator(which)
     assert validator.META_SCHEMA["$id"] == "https://json-schema.org/draft/2020-12/schema"
     result: bool = validator.is_valid(data)
     return result
@@ -48,9 +49,10 @@ def reference_is_valid(data: Any) -> bool:
 # --- the compiled validator is current -----------------------------------------------------------
 
 
-def test_fast_validator_is_generated_from_the_current_schema() -> None:
-    generated = v.generate_fast_validator()
-    on_disk = (ROOT / "aims_policy" / "_schema_fast.py").read_text(encoding="utf-8")
+@pytest.mark.parametrize("which", v.SCHEMAS, ids=lambda s: s.file)
+def test_fast_validator_is_generated_from_the_current_schema(which: v.Schema) -> None:
+    generated = v.generate_fast_validator(which)
+    on_disk = (ROOT / "aims_policy" / f"{which.fast}.py").read_text(encoding="utf-8")
     assert generated == on_disk, "run `python -m aims_policy.validate` after changing the schema"
 
 
@@ -63,22 +65,25 @@ def test_generating_leaves_the_published_schema_untouched() -> None:
     assert v.schema()["properties"]["spec"] == {"$ref": "#/$defs/spec"}
 
 
-def test_schema_is_a_valid_draft_2020_12_schema() -> None:
+@pytest.mark.parametrize("which", v.SCHEMAS, ids=lambda s: s.file)
+def test_schema_is_a_valid_draft_2020_12_schema(which: v.Schema) -> None:
     import jsonschema
 
-    jsonschema.Draft202012Validator.check_schema(v.schema())
-    assert v.schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(v.schema(which))
+    assert v.schema(which)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
 # --- differential test: fast path vs jsonschema ---------------------------------------------------
 
 
-def resolve(node: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+def resolve(
+    node: dict[str, Any], which: v.Schema = v.MANIFEST
+) -> tuple[dict[str, Any], str | None]:
     ref = node.get("$ref")
     if ref is None:
         return node, None
     name = ref.rsplit("/", 1)[-1]
-    merged = {**v.schema()["$defs"][name], **{k: x for k, x in node.items() if k != "$ref"}}
+    merged = {**v.schema(which)["$defs"][name], **{k: x for k, x in node.items() if k != "$ref"}}
     return merged, name
 
 
@@ -129,13 +134,15 @@ Edit = (
 )  # ('set', path, value) | ('del', path)
 
 
-def mutations(data: Any) -> Iterator[tuple[str, str, Edit, bool | None]]:
+def mutations(
+    data: Any, which: v.Schema = v.MANIFEST
+) -> Iterator[tuple[str, str, Edit, bool | None]]:
     """(dedupe key, description, mutated document, expected validity or None when it depends)."""
 
     def walk(
         value: Any, node: dict[str, Any], path: tuple[Any, ...], where: str
     ) -> Iterator[tuple[str, str, Edit, bool | None]]:
-        node, name = resolve(node)
+        node, name = resolve(node, which)
         where = name or where
         kind = node.get("type")
         if path:
@@ -197,8 +204,11 @@ def mutations(data: Any) -> Iterator[tuple[str, str, Edit, bool | None]]:
                     f"{where}:x-ext",
                     f"{path} + x-extension",
                     ("set", (*path, "x-team-code"), {"any": ["thing", 1]}),
-                    True,
+                    "^x-" in node.get("patternProperties", {}),
                 )
+            if "propertyNames" in node and value:
+                some = next(iter(value.values()))
+                yield f"{where}:key", f"{path} + bad key", ("set", (*path, "bad key"), some), False
             for key, child in value.items():
                 if key in props:
                     yield from walk(child, props[key], (*path, key), f"{where}.{key}")
@@ -208,7 +218,7 @@ def mutations(data: Any) -> Iterator[tuple[str, str, Edit, bool | None]]:
             for index, item in enumerate(value):
                 yield from walk(item, node["items"], (*path, index), f"{where}[]")
 
-    yield from walk(data, v.schema(), (), "root")
+    yield from walk(data, v.schema(which), (), "root")
 
 
 # Deliberate schema gaps in the examples (manifests/README.md): (file, path of the misspelt key,
@@ -296,6 +306,72 @@ def test_example_manifests_have_only_their_documented_schema_gaps() -> None:
 def test_repaired_examples_are_schema_valid() -> None:
     for path in EXAMPLES:
         assert v.fast_is_valid(repaired(path.name, load_doc(path).data)), path.name
+
+
+# A configuration file that uses every key of its schema, for the same differential test.
+FULL_CONFIG = """\
+version: 1
+paths: [manifests]
+include: ["**/*.yaml"]
+exclude: [drafts]
+select: [A.10.*, tag:privacy]
+ignore: [AIMS-DOC]
+severity: {AIMS-OWN-002: error}
+fail-on: warning
+data: {risk: {appetite: 8}}
+data-files: [org.yaml]
+rules: [testpack]
+rule-packs: [acme]
+root: .
+skip-non-manifests: true
+baseline: .aims-policy-baseline.json
+output: {format: json, sarif: a.sarif, junit: a.xml, json: a.json, markdown: a.md, sarif-category: x}
+exceptions:
+  - {system: s, rule: AIMS-OWN-001, item: R-1, justification: j, approver: a, expires: "2027-01-01"}
+x-team: governance
+"""
+
+
+@cache
+def config_mutations() -> list[tuple[str, Any, bool | None]]:
+    data = from_text(FULL_CONFIG).data
+    assert set(data) - {"x-team"} == set(v.schema(v.CONFIG)["properties"]), "use every key"
+    out: list[tuple[str, Any, bool | None]] = [("as written", data, True)]
+    seen: set[str] = set()
+    for key, text, edit, expected in mutations(data, v.CONFIG):
+        if key not in seen:
+            seen.add(key)
+            mutated = replace(data, *edit[1:]) if edit[0] == "set" else remove(data, edit[1])
+            out.append((text, mutated, expected))
+    return out
+
+
+def test_the_configuration_schema_has_enough_mutations() -> None:
+    assert sum(1 for _, _, e in config_mutations() if e is False) > 50
+    assert sum(1 for _, _, e in config_mutations() if e is True) > 5
+
+
+def test_fast_configuration_validator_agrees_with_jsonschema() -> None:
+    disagreements = []
+    for text, data, expected in config_mutations():
+        fast, reference = v.fast_is_valid(data, v.CONFIG), reference_is_valid(data, v.CONFIG)
+        if fast != reference or (expected is not None and fast != expected):
+            disagreements.append(f"{text}: fast={fast} jsonschema={reference} expected={expected}")
+    assert disagreements == []
+
+
+def test_every_invalid_configuration_gets_a_worded_message() -> None:
+    """config.load reports the first problem, so an invalid configuration must yield one, worded
+    by the translator rather than passed on as jsonschema's own message."""
+    worded = {"additionalProperties", "required", "type", "enum", "format", "pattern", "minLength"}
+    missing = []
+    for text, data, _ in config_mutations():
+        found = list(v.problems(Document(".aims-policy.yaml", 0, data), v.CONFIG))
+        if bool(found) == v.fast_is_valid(data, v.CONFIG):
+            missing.append(text)
+        kinds = {e.validator for e in v._validator(v.CONFIG).iter_errors(data)}
+        missing += [f"{text}: {kind} is not worded" for kind in sorted(kinds - worded)]
+    assert missing == []
 
 
 # --- messages and locations -----------------------------------------------------------------------

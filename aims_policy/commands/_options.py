@@ -312,7 +312,6 @@ def check_targets(
 
 def did_you_mean(word: str, choices: list[str]) -> str:
     """The end of a "no such rule" message: the closest known name, or where to find them all."""
-    import difflib  # only a mistake pays for it
+    from aims_policy import wording
 
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f"; did you mean {close[0]}?" if close else "; `aims-policy rules` lists them"
+    return wording.did_you_mean(word, choices, "; `aims-policy rules` lists them", quote=False)

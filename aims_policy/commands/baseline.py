@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from aims_policy.commands._options import evaluation_options, fail, prepare
+from aims_policy.wording import plural
 
 
 @click.command()
@@ -42,7 +43,7 @@ def baseline(paths: tuple[str, ...], output_file: str | None, **evaluation: Any)
         for note in report.notifications:
             click.echo(f"{note.location or '-'}: error {note.message}", err=True)
         fail(
-            f"{len(report.notifications)} problem(s) stopped checks; fix them before recording a "
+            f"{plural(len(report.notifications), 'problem')} stopped checks; fix them before recording a "
             f"baseline (nothing was written to {target})"
         )
     document = baseline_file.build(report)
@@ -59,5 +60,5 @@ def baseline(paths: tuple[str, ...], output_file: str | None, **evaluation: Any)
     change = ""
     if previous:
         change = f" ({len(now - previous)} added, {len(previous - now)} removed)"
-    click.echo(f"wrote {count} finding{'s' if count != 1 else ''} to {target}{change}")
+    click.echo(f"wrote {plural(count, 'finding')} to {target}{change}")
     sys.exit(0)

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from aims_policy.commands._options import evaluation_options, prepare
+from aims_policy.wording import plural
 
 FORMAT_CHOICES = ["text", "json", "sarif", "junit", "github", "markdown"]
 LEVELS = ["error", "warning", "note"]
@@ -202,7 +203,7 @@ def report_fixed(report: Any, options: Any, fmt: str) -> None:
     )
     if fixed:
         line = (
-            f"{fixed} baselined finding{'s' if fixed != 1 else ''} fixed; re-create the "
+            f"{plural(fixed, 'baselined finding')} fixed; re-create the "
             f"baseline to shrink it ({options.baseline.source})\n"
         )
         (sys.stdout if fmt == "text" else sys.stderr).write(line)

@@ -40,9 +40,9 @@ def config(fmt: str, print_schema: bool, paths: tuple[str, ...], **evaluation: A
     """Print the effective configuration: the configuration file under the flags given here,
     each value with its source (file:line:col, command line, or default)."""
     if print_schema:
-        from aims_policy.config import schema
+        from aims_policy.validate import CONFIG, schema
 
-        sys.stdout.write(json.dumps(schema(), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(schema(CONFIG), indent=2, ensure_ascii=False) + "\n")
         return
     effective = effective_config(evaluation, cli_values(evaluation, paths), os.getcwd())
     from aims_policy.config import DEFAULTS

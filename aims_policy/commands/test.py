@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from aims_policy.wording import plural
+
 if TYPE_CHECKING:
     from aims_policy.fixtures import CaseResult
 
@@ -210,13 +212,13 @@ def render_text(
     failed = len(run.failures)
     lines.append("")
     lines.append(
-        f"{_count(len(run.results), 'case')} in {_count(len(run.files), 'fixture file')}: "
+        f"{plural(len(run.results), 'case')} in {plural(len(run.files), 'fixture file')}: "
         f"{len(run.results) - failed} passed, {failed} failed"
-        + (f", {_count(len(run.problems), 'unusable file')}" if run.problems else "")
+        + (f", {plural(len(run.problems), 'unusable file')}" if run.problems else "")
         + "."
     )
     lines.append(
-        f"{_count(len(run.coverage), 'rule')}; line coverage {run.percent:.1f}% ({hit}/{total} lines)"
+        f"{plural(len(run.coverage), 'rule')}; line coverage {run.percent:.1f}% ({hit}/{total} lines)"
         + (f", minimum {coverage_min:g}%" if coverage_min is not None else "")
         + "."
     )
@@ -225,13 +227,9 @@ def render_text(
     if strict and _strict_gaps(run):
         n = len(_strict_gaps(run))
         lines.append(
-            f"--strict: {_count(n, 'rule')} {'lacks' if n == 1 else 'lack'} fixtures or an expected outcome."
+            f"--strict: {plural(n, 'rule')} {'lacks' if n == 1 else 'lack'} fixtures or an expected outcome."
         )
     return "\n".join(lines) + "\n"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _strict_gaps(run: TestRun) -> list[RuleCoverage]:

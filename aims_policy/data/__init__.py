@@ -10,6 +10,8 @@ from typing import Any, NoReturn
 
 import yaml
 
+from aims_policy.wording import describe, did_you_mean
+
 try:
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
@@ -82,12 +84,9 @@ def check_keys(
     path: tuple[str, ...] = (),
 ) -> None:
     """Unknown parameters are almost always typos that would silently change nothing."""
-    import difflib
-
     for key, value in override.items():
         if key not in base:
-            close = difflib.get_close_matches(key, list(base), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(base)}"
+            hint = did_you_mean(key, base, f"; known: {', '.join(base)}")
             raise DataError(
                 f"{where((*path, key))}: unknown data parameter {'.'.join((*path, key))!r}{hint}"
             )
@@ -141,7 +140,7 @@ def _check_node(
         ) -> NoReturn:
             raise DataError(
                 f"{where(here)}: {name} must be {expected} (the default is "
-                f"{_show(default)}), not {_show(value)}"
+                f"{describe(default)}), not {describe(value)}"
             )
 
         if isinstance(default, Mapping):
@@ -178,19 +177,9 @@ def _check_node(
                 if unknown:
                     refuse(
                         f"a list of ISO/IEC 42001 Annex A control ids such as A.6.2.4 "
-                        f"({_show(unknown[0])} is not one)"
+                        f"({describe(unknown[0])} is not one)"
                     )
             if name in _RISK_LEVEL_LISTS and levels:
                 unknown = [v for v in value if v not in levels]
                 if unknown:
                     refuse(f"a list of risk levels ({', '.join(sorted(levels))})")
-
-
-def _show(value: Any) -> str:
-    import json
-
-    try:
-        text = json.dumps(value, default=str)
-    except ValueError:  # pragma: no cover - circular structures cannot come from the loader
-        text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."

@@ -12,6 +12,7 @@ from collections import Counter
 
 from aims_policy.model import SEVERITIES, Finding, Report
 from aims_policy.output import RenderOptions, escape_controls
+from aims_policy.wording import plural
 
 #: A PR comment holds at most 65,536 characters; beyond this many rows, point to the full report.
 MAX_ROWS = 300
@@ -40,10 +41,6 @@ def _code(text: str) -> str:
     fence = "`" * (longest + 1)
     pad = " " if "`" in text or text.startswith(" ") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _objective_rows(findings: list[Finding]) -> list[tuple[str, str, Counter[str]]]:
@@ -81,15 +78,15 @@ def render(report: Report, options: RenderOptions) -> str:
     state = Counter((f.state, f.severity) for f in report.findings)
     failing = len(report.failing)
     if report.notifications:
-        verdict = f"problems stopped some checks ({_plural(len(report.notifications), 'problem')})"
+        verdict = f"problems stopped some checks ({plural(len(report.notifications), 'problem')})"
     elif failing:
-        verdict = f"{_plural(failing, 'finding')} at or above `{report.fail_on}` fail the check"
+        verdict = f"{plural(failing, 'finding')} at or above `{report.fail_on}` fail the check"
     else:
         verdict = "passed"
     out = [
         f"## aims-policy: {verdict}",
         "",
-        f"{_plural(len(report.files), 'file')}, {_plural(len(report.systems), 'system')} checked "
+        f"{plural(len(report.files), 'file')}, {plural(len(report.systems), 'system')} checked "
         f"as of {report.today}; failing at: `{report.fail_on}`.",
         "",
         "| Severity | Open | Waived | Baselined |",
@@ -129,7 +126,7 @@ def render(report: Report, options: RenderOptions) -> str:
             )
         if len(open_findings) > MAX_ROWS:
             rest = len(open_findings) - MAX_ROWS
-            out += ["", f"… and {_plural(rest, 'more finding')}: see the SARIF or JSON report."]
+            out += ["", f"… and {plural(rest, 'more finding')}: see the SARIF or JSON report."]
 
     if report.notifications:
         out += ["", "### Problems that stopped checks", ""]

@@ -17,6 +17,7 @@ from typing import IO
 from aims_policy.model import Finding, Notification, Report
 from aims_policy.output import RenderOptions
 from aims_policy.output import escape_controls as _e
+from aims_policy.wording import plural
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
 _DIM, _BOLD, _RESET = "\033[2m", "\033[1m", "\033[0m"
@@ -111,18 +112,15 @@ def iter_lines(report: Report, options: RenderOptions) -> Iterator[str]:
 def summary(report: Report) -> str:
     by_state = Counter(f.state for f in report.findings)
     by_sev = Counter(f.severity for f in report.open_findings)
-    parts = [
-        f"{by_sev[s]} {s}{'s' if by_sev[s] != 1 else ''}" for s in ("error", "warning", "note")
-    ]
+    parts = [plural(by_sev[s], s) for s in ("error", "warning", "note")]
     extra = [f"{by_state[s]} {s}" for s in ("waived", "baselined") if by_state[s]]
     systems = len(report.systems)
     text = (
-        f"{len(report.files)} file{'s' if len(report.files) != 1 else ''}, "
-        f"{systems} system{'s' if systems != 1 else ''} checked: " + ", ".join(parts + extra)
+        f"{plural(len(report.files), 'file')}, {plural(systems, 'system')} checked: "
+        + ", ".join(parts + extra)
     )
     if report.notifications:
-        n = len(report.notifications)
-        text += f"; {n} problem{'s' if n != 1 else ''} stopped checks (exit 2)"
+        text += f"; {plural(len(report.notifications), 'problem')} stopped checks (exit 2)"
     return text
 
 

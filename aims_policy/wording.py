@@ -1,0 +1,47 @@
+"""How messages word counts and suggestions, in one place so that every message agrees.
+
+Library modules, rule packs and commands all import it; it imports nothing of the package, so
+any module may use it without creating an import circle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+
+def noun(count: int, word: str) -> str:
+    """``word`` in the number ``count`` asks for: "day" for 1 (and -1), "days" otherwise."""
+    return word if count in (1, -1) else f"{word}s"
+
+
+def plural(count: int, word: str) -> str:
+    """A count with its unit, singular or plural: ``plural(1, "day")`` is "1 day",
+    ``plural(3, "month")`` is "3 months"."""
+    return f"{count} {noun(count, word)}"
+
+
+def describe(value: Any) -> str:
+    """A value as a message quotes it: as JSON, the way the user could have written it in YAML or
+    JSON, cut short past 40 characters."""
+    import json  # only a message pays for it
+
+    try:
+        text = json.dumps(value, default=str)
+    except ValueError:  # pragma: no cover - circular structures cannot come from the loader
+        text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def did_you_mean(
+    word: str, choices: Iterable[object], otherwise: str = "", *, quote: bool = True
+) -> str:
+    """The end of a message about an unknown name: ``"; did you mean 'select'?"`` naming the
+    closest of ``choices``, else ``otherwise``. ``quote=False`` names it bare, as rule ids and
+    patterns are written on the command line."""
+    import difflib  # only a mistake pays for it: a valid run never imports it
+
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1)
+    if not close:
+        return otherwise
+    return f"; did you mean {close[0]!r}?" if quote else f"; did you mean {close[0]}?"
