@@ -14,6 +14,7 @@ from typing import NoReturn
 import click
 
 from aims_policy.version import __version__
+from aims_policy.wording import escape_controls
 
 #: command name -> "module:attribute" (one module per command, loaded lazily)
 COMMANDS: dict[str, str] = {
@@ -136,7 +137,7 @@ def _output_failed(exc: OSError, debug: bool) -> int:
 
 def _say(message: str, code: int) -> int:
     try:
-        sys.stderr.write(f"aims-policy: {message}\n")
+        sys.stderr.write(f"aims-policy: {escape_controls(message)}\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass

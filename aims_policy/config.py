@@ -135,11 +135,42 @@ def load(path: str, cwd: str | None = None) -> Config:
                 positions[f"output.{sub}"] = doc.locate((key, sub))
     if isinstance(values.get("data"), Mapping):
         _data_positions(values["data"], doc, ("data",), positions)
+    _keep_inside(values, base, positions)
     exceptions = tuple(
         (declared["system"], declared, doc.locate(("exceptions", index)))
         for index, declared in enumerate(values.get("exceptions", []))
     )
     return Config(display, values, positions, exceptions, base)
+
+
+def _keep_inside(values: Mapping[str, Any], base: str, positions: Mapping[str, Location]) -> None:
+    """The files a configuration makes the tool write or read as a baseline stay inside the
+    repository it belongs to (its git work tree, else its own folder): a configuration arrives
+    with the changes it governs, and a pull request must not point a report at ~/.bashrc or a
+    baseline at a file it does not show. Links are followed: the real place counts."""
+    from aims_policy.evidence import inside
+
+    root = base
+    while not os.path.exists(os.path.join(root, ".git")):
+        parent = os.path.dirname(root)
+        if parent == root:
+            root = base
+            break
+        root = parent
+    real_root = os.path.realpath(root)
+    named = [
+        (f"output.{k}", v) for k, v in (values.get("output") or {}).items() if k in _OUTPUT_PATHS
+    ]
+    named.append(("baseline", values.get("baseline")))
+    for key, value in named:
+        if not isinstance(value, str) or not value:
+            continue
+        target = os.path.realpath(os.path.join(base, os.path.expanduser(value)))
+        if not inside(target, real_root):
+            raise ConfigError(
+                f"{positions[key]}: {key} is {value!r}, which leads outside the repository "
+                f"({root}); name a file inside it (or give the path on the command line)"
+            )
 
 
 def _display(path: str, cwd: str) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from aims_policy.model import Location, Notification
+from aims_policy.wording import escape_controls
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 SKIP_DIRS = frozenset(
@@ -44,11 +45,11 @@ def display_path(path: str, cwd: str) -> str:
     if rel.startswith(".."):
         rel = absolute
     # A name that is not UTF-8 arrives with its odd bytes as surrogate escapes (PEP 383), which
-    # no UTF-8 report can hold: each such byte is shown as \xNN (the file is still opened by its
-    # real name).
-    return (
-        Path(rel).as_posix().encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    )
+    # no UTF-8 report can hold, and a name may hold a line break, which would start a forged
+    # line in a CI log: such bytes and characters are shown as \xNN (the file is still opened
+    # by its real name).
+    shown = Path(rel).as_posix().encode("utf-8", "surrogateescape")
+    return escape_controls(shown.decode("utf-8", "backslashreplace"))
 
 
 def _skip_dir(entry: os.DirEntry[str]) -> bool:

@@ -45,3 +45,16 @@ def did_you_mean(
     if not close:
         return otherwise
     return f"; did you mean {close[0]!r}?" if quote else f"; did you mean {close[0]}?"
+
+
+#: C0 controls (tab, CR and LF included), DEL and C1 controls -> ``\\xNN``.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+def escape_controls(text: str, keep: str = "") -> str:
+    """Text from outside (manifest values, file names, paths from a configuration) with its
+    control characters shown as ``\\xNN``: they would otherwise drive the terminal (escape
+    sequences) or start a new line, which a CI runner may read as a workflow command
+    (``::error ...``). ``keep``: characters a format encodes itself (GitHub's ``%0A``)."""
+    table = {c: v for c, v in _CONTROLS.items() if chr(c) not in keep} if keep else _CONTROLS
+    return text.translate(table)

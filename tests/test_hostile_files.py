@@ -210,3 +210,62 @@ def test_a_nul_byte_in_an_evidence_folder_is_a_finding_not_an_internal_error(rep
     assert report.notifications == ()
     (finding,) = [f for f in report.findings if f.rule_id == "AIMS-EVD-001"]
     assert finding.ident == "spec.purpose.requirementsRef"
+
+
+# -- 6. the configuration cannot write outside the repository or forge workflow commands -------
+
+
+@pytest.mark.parametrize(
+    ("config", "key"),
+    [
+        ("output: {json: ~/victim.txt}\n", "output.json"),
+        ("output: {sarif: /tmp/aims-policy-victim.sarif}\n", "output.sarif"),
+        ("output: {markdown: ../outside.md}\n", "output.markdown"),
+        ("baseline: ../../etc/passwd\n", "baseline"),
+    ],
+)
+def test_configuration_paths_stay_inside_the_repository(repo: Path, config: str, key: str) -> None:
+    (repo / ".aims-policy.yaml").write_text("version: 1\n" + config, "utf-8")
+    result = CliRunner().invoke(cli, ["check", "--today", "2026-11-22", "good.yaml"])
+    assert result.exit_code == 2
+    assert f"{key} is " in result.stderr and "leads outside the repository" in result.stderr
+    assert not Path("/tmp/aims-policy-victim.sarif").exists()
+    assert not (repo.parent / "outside.md").exists()
+
+
+def test_a_link_in_the_repository_cannot_carry_an_output_outside(
+    repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    victim = tmp_path_factory.mktemp("victim") / "victim.json"
+    victim.write_text("precious", "utf-8")
+    (repo / "report.json").symlink_to(victim)
+    (repo / ".aims-policy.yaml").write_text("version: 1\noutput: {json: report.json}\n", "utf-8")
+    result = CliRunner().invoke(cli, ["check", "--today", "2026-11-22", "good.yaml"])
+    assert result.exit_code == 2 and "leads outside the repository" in result.stderr
+    assert victim.read_text("utf-8") == "precious"
+
+
+FORGED = "x\n::error file=README.md,line=1::Forged\n::add-mask::secret"
+
+
+def test_nothing_echoed_to_the_log_can_start_a_workflow_command(repo: Path) -> None:
+    (repo / ".aims-policy.yaml").write_text(
+        "version: 1\nbaseline: " + json.dumps(FORGED) + "\n", "utf-8"
+    )
+    for args in (["good.yaml"], ["good.yaml", "--format", "github"]):
+        result = CliRunner().invoke(cli, ["check", "--today", "2026-11-22", *args])
+        assert result.exit_code == 2
+        lines = (result.stdout + result.stderr).splitlines()
+        assert not [line for line in lines if line.startswith("::")], lines
+    # a file name with a line break, in every text format
+    name = "evil\n::error file=README.md,line=1::Forged.yaml"
+    (repo / ".aims-policy.yaml").unlink()
+    (repo / name).write_text(GAPS, "utf-8")
+    for fmt in ("text", "github", "markdown"):
+        result = CliRunner().invoke(cli, ["check", "--today", "2026-11-22", ".", "--format", fmt])
+        assert result.exit_code == 1, result.stderr
+        lines = (result.stdout + result.stderr).splitlines()
+        forged = [
+            line for line in lines if "Forged" in line and line.startswith("::error file=README")
+        ]
+        assert forged == [], forged

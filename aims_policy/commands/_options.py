@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TypeVar
 
 import click
 
+from aims_policy.wording import escape_controls
+
 if TYPE_CHECKING:
     from aims_policy.config import Effective
     from aims_policy.options import Options
@@ -150,8 +152,16 @@ def parse_severity(values: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
+def say(message: str) -> None:
+    """One line on standard error. Messages carry paths and values from files a pull request
+    may control: control characters are shown as \\xNN, so that no line break can start a line
+    a CI runner would read as a workflow command (``::error ...``, ``::add-mask::``)."""
+    click.echo(f"aims-policy: {escape_controls(message)}", err=True)
+
+
 def fail(message: str) -> NoReturn:
-    click.echo(f"aims-policy: error: {message}", err=True)
+    """A usage or input problem: one line, exit 2."""
+    say(f"error: {message}")
     sys.exit(2)
 
 

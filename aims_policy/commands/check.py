@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from aims_policy.commands._options import evaluation_options, prepare
+from aims_policy.commands._options import evaluation_options, fail, prepare
 from aims_policy.wording import plural
 
 FORMAT_CHOICES = ["text", "json", "sarif", "junit", "github", "markdown"]
@@ -131,7 +131,7 @@ def check(
                     ),
                 )
             except OSError as exc:
-                _fail(f"{path}: cannot write {file_fmt} output: {exc.strerror}")
+                fail(f"{path}: cannot write {file_fmt} output: {exc.strerror}")
     if fmt == "text":  # streamed: a very large report is never held as one string
         from aims_policy.output.text import iter_lines
 
@@ -154,7 +154,7 @@ def _render(report: Any, fmt: str, options: Any) -> str:
     try:
         return render(report, fmt, options)
     except SarifLimitError as exc:
-        _fail(f"{fmt} output not written: {exc}")
+        fail(f"{fmt} output not written: {exc}")
         raise  # _fail exits
 
 
@@ -165,11 +165,6 @@ def _progress() -> Any:
     from aims_policy.output.text import Progress
 
     return Progress(sys.stderr)
-
-
-def _fail(message: str) -> None:
-    click.echo(f"aims-policy: error: {message}", err=True)
-    sys.exit(2)
 
 
 # --- baseline (aims_policy/baseline.py) --------------------------------------------------------
@@ -183,7 +178,7 @@ def with_baseline(options: Any, path: str | None) -> Any:
     try:
         return options._replace(baseline=baseline.load(path))
     except baseline.BaselineError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def report_fixed(report: Any, options: Any, fmt: str) -> None:

@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from aims_policy.commands._options import fail
+
 
 @click.command()
 @click.option(
@@ -29,8 +31,7 @@ def controls(fmt: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...]) 
     try:
         ruleset = registry.load(directories=rule_dirs, packs=rule_packs)
     except registry.RuleLoadError as exc:
-        click.echo(f"aims-policy: error: {exc}", err=True)
-        sys.exit(2)
+        fail(str(exc))
     rows = matrix(r.meta for r in ruleset.all)
     covered = sum(1 for r in rows if r.status == "covered")
     declared = sum(1 for r in rows if r.status == "not-evidenced")

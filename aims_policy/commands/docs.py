@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from aims_policy.commands._options import fail
+
 
 @click.command()
 @click.option(
@@ -60,8 +62,7 @@ def docs(
             builtin=with_builtin, directories=rule_dirs, packs=rule_packs
         )
     except registry.RuleLoadError as exc:
-        click.echo(f"aims-policy: error: {exc}", err=True)
-        sys.exit(2)
+        fail(str(exc))
     pages = reference.generate(sources, cases)
     directory = Path(output)
     if check_only:

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from aims_policy.commands._options import fail
 from aims_policy.model import RuleMeta
 
 
@@ -47,8 +48,7 @@ def _all_rules(rule_dirs: tuple[str, ...] = (), packs: tuple[str, ...] = ()) -> 
     try:
         ruleset = registry.load(directories=rule_dirs, packs=packs)
     except registry.RuleLoadError as exc:
-        click.echo(f"aims-policy: error: {exc}", err=True)
-        sys.exit(2)
+        fail(str(exc))
     return report_rules(r.meta for r in ruleset.all)
 
 

@@ -8,9 +8,10 @@ its own line, whatever other rules exist, so a new manifest is never accidentall
 from __future__ import annotations
 
 import re
-import sys
 
 import click
+
+from aims_policy.commands._options import fail
 
 RISK_LEVELS = ["low", "medium", "high", "critical"]
 #: Where editors fetch the schema from unless told otherwise (setup.cfg's project URL, main branch).
@@ -121,7 +122,7 @@ def init(name: str, risk_level: str, output: str | None, schema_ref: str) -> Non
     if len(name) > NAME_MAX or not NAME_PATTERN.match(name):
         suggestion = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:NAME_MAX].strip("-")
         hint = f"; try {suggestion!r}" if suggestion else ""
-        _fail(
+        fail(
             f"{name!r} is not a valid system name: use lower-case letters, digits and hyphens, "
             f"at most {NAME_MAX} characters{hint}"
         )
@@ -133,20 +134,15 @@ def init(name: str, risk_level: str, output: str | None, schema_ref: str) -> Non
         with open(path, "x", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
     except FileExistsError:
-        _fail(
+        fail(
             f"{path} already exists; not overwriting it. Choose another file with -o, "
             "or delete it first"
         )
     except OSError as exc:
-        _fail(f"{path}: cannot write the manifest: {exc.strerror}")
+        fail(f"{path}: cannot write the manifest: {exc.strerror}")
     todo = len(PLACEHOLDER_VALUE.findall(text))
     click.echo(
         f"wrote {path}: a {risk_level}-risk manifest for {name} with {todo} TODO "
         "placeholders.\nFill them in, then run `aims-policy check "
         f"{path}` until it reports no findings."
     )
-
-
-def _fail(message: str) -> None:
-    click.echo(f"aims-policy: error: {message}", err=True)
-    sys.exit(2)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from aims_policy.commands._options import fail, say
 from aims_policy.wording import plural
 
 if TYPE_CHECKING:
@@ -390,8 +391,7 @@ def test(
             builtin=test_builtin, directories=rule_dirs, packs=rule_packs
         )
     except registry.RuleLoadError as exc:
-        click.echo(f"aims-policy: error: {exc}", err=True)
-        sys.exit(2)
+        fail(str(exc))
     if paths:
         locations = [Path(p) for p in paths]
     outcome = run(ruleset, locations, data_document.load())
@@ -407,6 +407,6 @@ def test(
         )
     for file, why in outcome.problems:
         if fmt != "text":
-            click.echo(f"aims-policy: error: {file}: unusable fixture file: {why}", err=True)
+            say(f"error: {file}: unusable fixture file: {why}")
     sys.stdout.flush()
     sys.exit(exit_code(outcome, coverage_min, strict))

@@ -44,18 +44,6 @@ class RenderOptions(NamedTuple):
     sarif_min_level: str | None = None  # SARIF keeps only results at or above this severity
 
 
-#: C0 controls (tab, CR and LF included), DEL and C1 controls -> ``\\xNN``.
-_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
-
-
-def escape_controls(text: str, keep: str = "") -> str:
-    """A manifest-derived string with its control characters shown as ``\\xNN``: they would
-    otherwise drive the terminal (escape sequences) or break one-line formats (CR, LF). ``keep``:
-    characters a format encodes itself (GitHub's ``%0A``)."""
-    table = {c: v for c, v in _CONTROLS.items() if chr(c) not in keep} if keep else _CONTROLS
-    return text.translate(table)
-
-
 def render(report: Report, fmt: str, options: RenderOptions | None = None) -> str:
     module = importlib.import_module(FORMATS[fmt])
     text: str = module.render(report, options or RenderOptions())

@@ -9,7 +9,8 @@ that stopped checks are annotated as errors. A plain summary line ends the outpu
 from __future__ import annotations
 
 from aims_policy.model import Finding, Location, Notification, Report
-from aims_policy.output import RenderOptions, escape_controls
+from aims_policy.output import RenderOptions
+from aims_policy.wording import escape_controls
 
 COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
 _EOL = "\r\n"

@@ -11,8 +11,8 @@ import re
 from collections import Counter
 
 from aims_policy.model import SEVERITIES, Finding, Report
-from aims_policy.output import RenderOptions, escape_controls
-from aims_policy.wording import plural
+from aims_policy.output import RenderOptions
+from aims_policy.wording import escape_controls, plural
 
 #: A PR comment holds at most 65,536 characters; beyond this many rows, point to the full report.
 MAX_ROWS = 300

@@ -16,7 +16,7 @@ from typing import IO
 
 from aims_policy.model import Finding, Notification, Report
 from aims_policy.output import RenderOptions
-from aims_policy.output import escape_controls as _e
+from aims_policy.wording import escape_controls as _e
 from aims_policy.wording import plural
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
