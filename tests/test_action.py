@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 import yaml
+from _helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 ACTION = ROOT / "action.yml"
 WORKFLOW = ROOT / "docs" / "examples" / "github-workflow.yml"
 COMPLIANT = ROOT / "manifests" / "document-summariser.yaml"

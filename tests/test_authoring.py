@@ -10,29 +10,11 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
-from click.testing import CliRunner, Result
+from _helpers import EXAMPLE_PACK, aims, example_pack
+from _helpers import ROOT as REPO
+from _helpers import write_dedented as write
 
-from aims_policy.cli import cli
-
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLE_PACK = REPO / "examples" / "custom-pack"
 JUNIT_XSD = Path(__file__).parent / "schemas" / "junit-10.xsd"
-
-
-def aims(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def example_pack(tmp_path: Path) -> Path:
-    pack = tmp_path / "custom-pack"
-    shutil.copytree(EXAMPLE_PACK, pack)
-    return pack
 
 
 MANIFEST = """

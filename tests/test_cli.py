@@ -11,27 +11,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from _helpers import BASE_TEXT as BASE
+from _helpers import GOOD, ROOT, SCRIPT, TITEL, aims
 from click.testing import CliRunner
 
 from aims_policy import __version__
-from aims_policy.cli import cli
 
-ROOT = Path(__file__).resolve().parent.parent
-BASE = (ROOT / "rules" / "fixtures" / "base.yaml").read_text(encoding="utf-8")
-SCRIPT = Path(sys.executable).with_name("aims-policy")
-
-# base.yaml passes every built-in rule on 2026-11-22. One unknown field gives exactly one finding
-# (AIMS-SCH-001, an error by default) at line TITEL, column 3; --severity turns it into a warning or a
-# note, which is how the --fail-on thresholds are tested without depending on any other rule.
-GOOD = re.sub(r"^metadata:\n", "metadata:\n  titel: typo\n", BASE, count=1, flags=re.M)
-TITEL = GOOD.splitlines().index("  titel: typo") + 1  # its line (8 in today's base.yaml)
+# clean.yaml is base.yaml, which passes every built-in rule on 2026-11-22; typo.yaml is GOOD, with
+# exactly one finding (_helpers.py), which is how the --fail-on thresholds are tested without
+# depending on any other rule.
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    assert "Traceback" not in result.stdout + result.stderr
+    result = aims(*args)
     return result.exit_code, result.stdout, result.stderr
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _helpers import MANIFESTS, ROOT
 
 from aims_policy import data as data_document
 from aims_policy import registry
@@ -32,8 +33,6 @@ from aims_policy.output import render
 from aims_policy.registry import RuleSet
 
 TODAY = dt.date(2026, 11, 22)
-ROOT = Path(__file__).resolve().parents[1]
-MANIFESTS = ROOT / "manifests"
 
 INPUT: dict[str, Any] = {
     "metadata": {"name": "demo"},

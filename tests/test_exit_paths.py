@@ -8,17 +8,15 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from _helpers import ROOT, SCRIPT
 
 from aims_policy.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
 MANIFESTS = str(ROOT / "manifests")
-SCRIPT = str(Path(sys.executable).with_name("aims-policy"))
 
 
 def run(

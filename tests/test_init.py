@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from _helpers import ROOT
 from jsonschema import Draft202012Validator
 
-ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "aims_policy/schema/manifest-v1.schema.json").read_text("utf-8"))
 FINDING = re.compile(
     r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>\w+) (?P<rule>[A-Z0-9-]+) ", re.M

@@ -26,8 +26,8 @@ from typing import Any
 
 import pytest
 import yaml
+from _helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 COMPLIANT = ROOT / "manifests" / "document-summariser.yaml"
 EVIDENCE = ("document-summariser", "organisation")
 HOOK = ROOT / "hooks" / "pre-commit"

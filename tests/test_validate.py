@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _helpers import BASE, ROOT, minimal_manifest
 
 from aims_policy import validate as v
 from aims_policy.loader import Document, load_bytes
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted([*ROOT.glob("manifests/*.yaml"), *ROOT.glob("manifests/*.json")])
-BASE = ROOT / "rules" / "fixtures" / "base.yaml"
 
 
 def load_doc(path: Path) -> Document:
@@ -300,23 +299,7 @@ def test_repaired_examples_are_schema_valid() -> None:
 
 # --- messages and locations -----------------------------------------------------------------------
 
-MINIMAL = """\
-apiVersion: aims-policy/v1
-kind: AISystem
-metadata:
-  name: demo
-spec:
-  owner:
-    name: Ann
-    email: ann@example.com
-  purpose:
-    intendedUse: Summarise documents
-  classification:
-    riskLevel: low
-  lifecycle:
-    stage: design
-    lastReview: 2026-01-15
-"""
+MINIMAL = minimal_manifest("demo", intended_use="Summarise documents")
 
 
 def findings_for(text: str) -> list[tuple[str, int, int, str, str]]:
