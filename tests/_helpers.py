@@ -8,6 +8,8 @@ import re
 import shutil
 import sys
 import textwrap
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -98,3 +100,25 @@ def example_pack(where: Path) -> Path:
     pack = where / "custom-pack"
     shutil.copytree(EXAMPLE_PACK, pack)
     return pack
+
+
+@dataclass(frozen=True)
+class FixtureRun:
+    """One ``aims-policy test`` run: what it printed and exited with, and the outcome it judged
+    (aims_policy.commands.test.TestRun: every case's result, the coverage table, unusable files)."""
+
+    exit_code: int
+    output: str
+    outcome: Any
+
+    def results_of(self, file: Path) -> list[Any]:
+        """The results of one fixture file's cases, in the file's order (the command shows files
+        relative to the repository root, where it ran)."""
+        return self._by_file.get(file.resolve(), [])
+
+    @cached_property
+    def _by_file(self) -> dict[Path, list[Any]]:
+        by_file: dict[Path, list[Any]] = {}
+        for result in self.outcome.results:
+            by_file.setdefault((ROOT / result.file).resolve(), []).append(result)
+        return by_file

@@ -1,11 +1,41 @@
-"""Fixtures shared by the test modules (plain helpers are in _helpers.py and _testpack.py)."""
+"""Fixtures shared by the test modules (plain helpers are in _helpers.py and _testpack.py).
+
+The built-in pack's rule fixtures run once per test session (``builtin_fixture_run``), as
+``aims-policy test --strict`` runs them; test_rule_fixtures.py asserts on each case and rule of
+that one run.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from _helpers import ROOT, FixtureRun, aims
 from _testpack import MANIFEST, copy_manifests, make_pack
+
+
+@pytest.fixture(scope="session")
+def builtin_fixture_run() -> FixtureRun:
+    """``aims-policy test --strict`` on the built-in pack, in-process, once per session. The
+    command finds every built-in rule module's fixtures through the registry; the outcome it
+    rendered is kept (by wrapping the command's ``run``) for the tests to assert on."""
+    from aims_policy.commands import test as test_command
+
+    kept: list[Any] = []
+    real_run = test_command.run
+
+    def keeping(*args: Any, **kwargs: Any) -> Any:
+        outcome = real_run(*args, **kwargs)
+        kept.append(outcome)
+        return outcome
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(ROOT)
+        patch.setattr(test_command, "run", keeping)
+        result = aims("test", "--strict")
+    assert len(kept) == 1, "aims-policy test did not run the fixtures exactly once"
+    return FixtureRun(result.exit_code, result.stdout, kept[0])
 
 
 @pytest.fixture

@@ -40,24 +40,6 @@ MANIFEST = """
 """
 
 
-# -- the built-in pack --------------------------------------------------------------------------
-
-
-def test_builtin_fixtures_all_pass() -> None:
-    result = aims("test")
-    assert result.exit_code == 0, result.stdout
-    assert " 0 failed" in result.stdout
-    assert "FAIL" not in result.stdout
-
-
-def test_builtin_pack_every_rule_covered() -> None:
-    """Every built-in rule has a passing and a failing case (and a not-applicable one when it has
-    an applicability condition): `--strict` fails otherwise and lists the gaps."""
-    result = aims("test", "--strict")
-    assert result.exit_code == 0, result.stdout
-    assert "no fixtures" not in result.stdout
-
-
 # -- the custom example pack, end to end --------------------------------------------------------
 
 

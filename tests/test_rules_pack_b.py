@@ -1,9 +1,9 @@
 """The second half of the built-in ISO/IEC 42001 pack (data, oversight, transparency, validation,
 operations, suppliers, resources, evidence, cross-manifest rules).
 
-Per-manifest rules are checked through their fixture files, whose cases state by hand which
-identity paths must fire. Cross-manifest rules are checked here on small manifests written to a
-temporary directory, against hand-written expectations of rule, file and line.
+Per-manifest rules are checked through their fixture files (test_rule_fixtures.py). Cross-manifest
+rules are checked here on small manifests written to a temporary directory, against hand-written
+expectations of rule, file and line.
 """
 
 from __future__ import annotations
@@ -18,21 +18,10 @@ import pytest
 from aims_policy import check, data, registry
 from aims_policy.api import Options
 from aims_policy.engine import Rule, SetRule
-from aims_policy.fixtures import CaseResult, coverage, run_file
 from aims_policy.model import Finding
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 REPO = RULES_DIR.parent
-MODULES = (
-    "data",
-    "oversight",
-    "transparency",
-    "validation",
-    "operations",
-    "suppliers",
-    "resources",
-    "evidence",
-)
 PREFIXES = (
     "AIMS-DAT-",
     "AIMS-HUM-",
@@ -85,47 +74,12 @@ def _rules() -> dict[str, Rule]:
     return {r.id: r for r in _ruleset().rules}
 
 
-def _all_rules() -> dict[str, Rule | SetRule]:
-    return {r.id: r for r in _ruleset().all}
-
-
 def _pack_rules() -> list[Rule]:
     return [r for r in _ruleset().rules if r.id.startswith(PREFIXES)]
 
 
 def _set_rules() -> list[SetRule]:
     return [r for r in _ruleset().set_rules if r.id.startswith("AIMS-SET-")]
-
-
-@lru_cache(maxsize=1)
-def _results() -> tuple[CaseResult, ...]:
-    rules, document = _all_rules(), data.load()
-    files = [RULES_DIR / f"{m}.fixtures.yaml" for m in (*MODULES, "crossmanifest")]
-    return tuple(r for f in files for r in run_file(f, rules, document))
-
-
-# -- per-manifest rules: fixtures -----------------------------------------------------------
-
-
-def test_every_module_has_its_fixture_file() -> None:
-    expected = (*MODULES, "crossmanifest")
-    assert [m for m in expected if not (RULES_DIR / f"{m}.fixtures.yaml").exists()] == []
-    modules = {r.module.rsplit(".", 1)[-1] for r in _pack_rules()}
-    assert modules == set(MODULES)
-
-
-@pytest.mark.parametrize("case", _results(), ids=lambda c: f"{c.rule_id}: {c.name}")
-def test_fixture_case(case: CaseResult) -> None:
-    assert case.ok, f"{case.file}:{case.line}: {case.detail}"
-
-
-@pytest.mark.parametrize("rule", [*_pack_rules(), *_set_rules()], ids=lambda r: r.id)
-def test_rule_fails_passes_and_does_not_apply(rule: Rule | SetRule) -> None:
-    cov = coverage(_results(), [rule.id])[rule.id]
-    assert cov.failed >= 1, "no fixture case shows the rule failing"
-    assert cov.passed >= 1, "no fixture case shows the rule passing"
-    if isinstance(rule, Rule) and rule.applies is not None:
-        assert cov.not_applicable >= 1, "the rule has `applies` but no not-applicable case"
 
 
 @pytest.mark.parametrize("rule", [*_pack_rules(), *_set_rules()], ids=lambda r: r.id)
