@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _helpers import ROOT, FixtureRun, aims
+from _helpers import MANIFESTS, ROOT, TODAY, FixtureRun, aims
 from _testpack import MANIFEST, copy_manifests, make_pack
+
+from aims_policy.model import Report
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +38,14 @@ def builtin_fixture_run() -> FixtureRun:
         result = aims("test", "--strict")
     assert len(kept) == 1, "aims-policy test did not run the fixtures exactly once"
     return FixtureRun(result.exit_code, result.stdout, kept[0])
+
+
+@pytest.fixture(scope="session")
+def examples_report() -> Report:
+    """The example manifests checked on the demo's today, files shown relative to the root."""
+    from aims_policy.api import check
+
+    return check([str(MANIFESTS)], today=TODAY, cwd=str(ROOT))
 
 
 @pytest.fixture
