@@ -151,6 +151,7 @@ def test_alias_bomb() -> None:
     good_still_checked(run)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("depth", [10_000, 200_000])
 @pytest.mark.parametrize(
     ("style", "name"), [("flow", "deep.yaml"), ("block", "deep.yaml"), ("json", "deep.json")]
@@ -457,6 +458,7 @@ def test_two_documents_of_one_file_declaring_the_same_name() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_duplicate_names_are_found_across_worker_processes() -> None:
     for n in range(60):
         write(f"many/m{n:02d}.yaml", MINIMAL.replace("name: minimal", f"name: system-{n:02d}"))

@@ -184,6 +184,7 @@ def test_version() -> None:
     assert (code, out) == (0, f"aims-policy {__version__}\n")
 
 
+@pytest.mark.slow
 def test_python_dash_m_version() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "aims_policy", "--version"],
@@ -195,6 +196,7 @@ def test_python_dash_m_version() -> None:
     assert (done.returncode, done.stdout, done.stderr) == (0, f"aims-policy {__version__}\n", "")
 
 
+@pytest.mark.slow
 def test_console_script_version() -> None:
     done = subprocess.run([str(SCRIPT), "--version"], capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (0, f"aims-policy {__version__}\n")
@@ -255,6 +257,7 @@ def test_explain_unknown_rule_exits_2_with_did_you_mean() -> None:
 # --- determinism --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
 def test_two_runs_are_byte_identical(fmt: str, in_tmp: Path) -> None:
     """Separate processes with different hash seeds: no set or dict ordering leaks into output."""
@@ -282,6 +285,7 @@ def test_two_runs_are_byte_identical(fmt: str, in_tmp: Path) -> None:
     assert outputs[0].count(b"AIMS-SCH-001") >= 1
 
 
+@pytest.mark.slow
 def test_parallel_and_serial_runs_give_the_same_report(in_tmp: Path) -> None:
     for n in range(60):
         text = GOOD.replace("name: document-summariser", f"name: system-{n:02d}")

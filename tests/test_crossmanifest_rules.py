@@ -10,6 +10,7 @@ import datetime as _dt
 import pickle
 from pathlib import Path
 
+import pytest
 from _helpers import TODAY
 
 from aims_policy import check, data, registry
@@ -258,6 +259,7 @@ def test_data_sets_with_equal_licences_pass(tmp_path: Path) -> None:
     assert len(_set_findings([a, b, c], "AIMS-SET-003", tmp_path)) == 3
 
 
+@pytest.mark.slow
 def test_cross_manifest_rules_work_across_worker_processes(tmp_path: Path) -> None:
     """Entries cross process boundaries: collect() must return picklable values."""
     paths = [

@@ -184,6 +184,7 @@ def test_fixture_change_makes_docs_stale(pack_dir: Path) -> None:
     assert result.stdout == "out/ACME-FIN-001.md: out of date\n"
 
 
+@pytest.mark.slow
 def test_output_is_deterministic_across_hash_seeds(tmp_path: Path) -> None:
     texts = []
     for seed in ("0", "1"):

@@ -18,6 +18,9 @@ from pathlib import Path
 import pytest
 from _helpers import ROOT, SCRIPT
 
+# Every test uses the wheel built (pip, setuptools) and installed by the module fixture.
+pytestmark = pytest.mark.slow
+
 SOURCES = [
     "aims_policy",
     "rules",

@@ -28,6 +28,9 @@ import pytest
 import yaml
 from _helpers import ROOT
 
+# Every test runs git, the hook script or the pre-commit framework in subprocesses.
+pytestmark = pytest.mark.slow
+
 COMPLIANT = ROOT / "manifests" / "document-summariser.yaml"
 EVIDENCE = ("document-summariser", "organisation")
 HOOK = ROOT / "hooks" / "pre-commit"

@@ -7,7 +7,11 @@ import json
 import subprocess
 import sys
 
+import pytest
 from _helpers import ROOT
+
+# A fresh interpreter is the only way to see what a check imports.
+pytestmark = pytest.mark.slow
 
 PROBE = """
 import json, sys

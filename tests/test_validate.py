@@ -250,6 +250,7 @@ def test_there_are_enough_examples_and_mutations() -> None:
     assert sum(1 for _, _, e in all_mutations() if e is True) > 20
 
 
+@pytest.mark.slow
 def test_fast_validator_agrees_with_jsonschema() -> None:
     disagreements = []
     for text, data, expected in all_mutations():
@@ -259,6 +260,7 @@ def test_fast_validator_agrees_with_jsonschema() -> None:
     assert disagreements == []
 
 
+@pytest.mark.slow
 def test_every_invalid_document_gets_a_finding() -> None:
     """The fast path and the detailed path must never disagree silently: an invalid document
     always yields at least one schema finding, a valid one none."""
