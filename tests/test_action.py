@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 import yaml
+from _helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 ACTION = ROOT / "action.yml"
 WORKFLOW = ROOT / "docs" / "examples" / "github-workflow.yml"
 COMPLIANT = ROOT / "manifests" / "document-summariser.yaml"
@@ -52,6 +52,7 @@ def check_jsonschema(builtin: str, path: Path) -> subprocess.CompletedProcess[st
 # -- 1. GitHub's schemas --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("builtin", "path"), [("vendor.github-actions", ACTION), ("vendor.github-workflows", WORKFLOW)]
 )
@@ -60,6 +61,7 @@ def test_files_match_githubs_schemas(builtin: str, path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_the_schema_check_does_reject_a_broken_action(tmp_path: Path) -> None:
     # The positive results above mean something only if the same check fails a broken file.
     broken = load(ACTION)
@@ -324,6 +326,7 @@ def run_action(
     return runner
 
 
+@pytest.mark.slow
 def test_install_step_gives_a_private_environment_with_aims_policy(
     installed: tuple[Path, dict[str, str]],
 ) -> None:
@@ -336,6 +339,7 @@ def test_install_step_gives_a_private_environment_with_aims_policy(
     assert version.stdout.startswith("aims-policy ")
 
 
+@pytest.mark.slow
 def test_action_on_a_manifest_with_gaps_writes_reports_and_fails(
     tmp_path: Path, installed: tuple[Path, dict[str, str]]
 ) -> None:
@@ -364,6 +368,7 @@ def test_action_on_a_manifest_with_gaps_writes_reports_and_fails(
     ), runner.check_log
 
 
+@pytest.mark.slow
 def test_no_code_from_the_checked_out_repository_runs(
     tmp_path: Path, installed: tuple[Path, dict[str, str]]
 ) -> None:
@@ -398,6 +403,7 @@ PR_PACK = {
 PR_CONFIG = "version: 1\nrules: [pr-pack]\n"
 
 
+@pytest.mark.slow
 def test_pull_request_target_refuses_rule_packs_named_by_the_checked_out_configuration(
     tmp_path: Path, installed: tuple[Path, dict[str, str]]
 ) -> None:
@@ -418,6 +424,7 @@ def test_pull_request_target_refuses_rule_packs_named_by_the_checked_out_configu
         assert (runner.workspace / "pr-pack" / "RAN-pr-pack").exists()
 
 
+@pytest.mark.slow
 def test_a_report_committed_to_the_repository_is_never_taken_for_this_runs(
     tmp_path: Path, installed: tuple[Path, dict[str, str]]
 ) -> None:
@@ -439,6 +446,7 @@ def test_a_report_committed_to_the_repository_is_never_taken_for_this_runs(
     assert not (runner.workspace / "aims-policy.sarif").exists()
 
 
+@pytest.mark.slow
 def test_action_on_a_compliant_manifest_passes(
     tmp_path: Path, installed: tuple[Path, dict[str, str]]
 ) -> None:
@@ -454,6 +462,7 @@ def test_action_on_a_compliant_manifest_passes(
     assert runner.summary.read_text("utf-8") == ""
 
 
+@pytest.mark.slow
 def test_action_passes_extra_arguments_and_fail_on(
     tmp_path: Path, installed: tuple[Path, dict[str, str]]
 ) -> None:
@@ -468,6 +477,7 @@ def test_action_passes_extra_arguments_and_fail_on(
     assert not [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "AIMS-TODO-001"]
 
 
+@pytest.mark.slow
 def test_the_repositorys_configuration_decides_fail_on_and_category_unless_inputs_are_set(
     tmp_path: Path, installed: tuple[Path, dict[str, str]]
 ) -> None:

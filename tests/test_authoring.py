@@ -10,29 +10,11 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
-from click.testing import CliRunner, Result
+from _helpers import EXAMPLE_PACK, aims, example_pack
+from _helpers import ROOT as REPO
+from _helpers import write_dedented as write
 
-from aims_policy.cli import cli
-
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLE_PACK = REPO / "examples" / "custom-pack"
 JUNIT_XSD = Path(__file__).parent / "schemas" / "junit-10.xsd"
-
-
-def aims(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def example_pack(tmp_path: Path) -> Path:
-    pack = tmp_path / "custom-pack"
-    shutil.copytree(EXAMPLE_PACK, pack)
-    return pack
 
 
 MANIFEST = """
@@ -56,27 +38,6 @@ MANIFEST = """
           x-model-registry-id: mr-00042
         - id: M-ocr
 """
-
-
-# -- the built-in pack --------------------------------------------------------------------------
-
-
-def test_builtin_fixtures_all_pass() -> None:
-    result = aims("test")
-    assert result.exit_code == 0, result.stdout
-    assert " 0 failed" in result.stdout
-    assert "FAIL" not in result.stdout
-
-
-def test_builtin_pack_every_rule_covered() -> None:
-    """Every built-in rule has a passing and a failing case (and a not-applicable one when it has
-    an applicability condition): `--strict` fails otherwise and lists the gaps. And every line of
-    every rule runs in some case: a line no fixture reaches is a condition nobody has tested."""
-    result = aims("test", "--strict", "--coverage-min", "100")
-    assert result.exit_code == 0, result.stdout
-    assert "no fixtures" not in result.stdout
-    assert "lines never executed" not in result.stdout
-    assert "; line coverage 100.0% (" in result.stdout
 
 
 # -- the custom example pack, end to end --------------------------------------------------------

@@ -9,47 +9,20 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from _helpers import GOOD, SCRIPT, TITEL, TODAY, aims, minimal_manifest, write
 
-from aims_policy.cli import cli
-
-ROOT = Path(__file__).resolve().parent.parent
-BASE = (ROOT / "rules" / "fixtures" / "base.yaml").read_text(encoding="utf-8")
-SCRIPT = Path(sys.executable).with_name("aims-policy")
-TODAY = "2026-11-22"
-
-# A schema-valid manifest with one deliberate, non-blocking schema finding at a known place:
-# `titel:` under metadata, column 3, so that "its findings still appear" is checkable.
-GOOD = re.sub(r"^metadata:\n", "metadata:\n  titel: typo\n", BASE, count=1, flags=re.M)
-TITEL = GOOD.splitlines().index("  titel: typo") + 1  # its line (8 in today's base.yaml)
+# GOOD (_helpers.py) is schema-valid with one deliberate, non-blocking schema finding at a known
+# place, so that "its findings still appear" is checkable.
 GOOD_FINDING = (
     f"good.yaml:{TITEL}:3: error AIMS-SCH-001 unknown field 'titel' in metadata; did you mean 'title'? "
     "(prefix organisation-specific fields with 'x-') [7.5.2]"
 )
 
-MINIMAL = """\
-apiVersion: aims-policy/v1
-kind: AISystem
-metadata:
-  name: minimal
-spec:
-  owner:
-    name: Ann
-    email: ann@example.com
-  purpose:
-    intendedUse: Summarise internal documents
-  classification:
-    riskLevel: low
-  lifecycle:
-    stage: design
-    lastReview: 2026-01-15
-"""
+MINIMAL = minimal_manifest()
 
 
 class Run:
@@ -65,12 +38,8 @@ class Run:
 
 
 def check(*args: str) -> Run:
-    result = CliRunner().invoke(cli, ["check", "--today", TODAY, "--no-color", *args])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    run = Run(result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in run.stdout + run.stderr
-    return run
+    result = aims("check", "--today", TODAY, "--no-color", *args)
+    return Run(result.exit_code, result.stdout, result.stderr)
 
 
 def check_subprocess(*args: str) -> Run:
@@ -90,16 +59,6 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "good.yaml").write_text(GOOD, encoding="utf-8")
     return tmp_path
-
-
-def write(name: str, content: str | bytes) -> str:
-    path = Path(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return name
 
 
 def one_error(run: Run, name: str, where: str | None, *fragments: str) -> str:
@@ -192,6 +151,7 @@ def test_alias_bomb() -> None:
     good_still_checked(run)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("depth", [10_000, 200_000])
 @pytest.mark.parametrize(
     ("style", "name"), [("flow", "deep.yaml"), ("block", "deep.yaml"), ("json", "deep.json")]
@@ -498,6 +458,7 @@ def test_two_documents_of_one_file_declaring_the_same_name() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_duplicate_names_are_found_across_worker_processes() -> None:
     for n in range(60):
         write(f"many/m{n:02d}.yaml", MINIMAL.replace("name: minimal", f"name: system-{n:02d}"))

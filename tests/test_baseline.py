@@ -1,6 +1,6 @@
 """Baselines: record today's findings, fail only on new ones, survive edits that move lines.
 
-Uses the test pack of test_exceptions (TST-RSK-001 once per risk without ``x-reviewed``,
+Uses the test pack of _testpack.py (TST-RSK-001 once per risk without ``x-reviewed``,
 TST-SYS-001 once per system without ``metadata.x-approved``) on copies of the example manifests.
 """
 
@@ -10,13 +10,12 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from test_exceptions import MANIFEST, RISKS, add_exceptions, copy_manifests, insert_after, make_pack
+from _helpers import TODAY, aims
+from _testpack import MANIFEST, RISKS, add_exceptions, insert_after
+from click.testing import Result
 
 from aims_policy import baseline
-from aims_policy.cli import cli
 
-TODAY = "2026-11-22"
 NEW_RISK = """\
     - id: R-0
       description: Applicants are scored on stale bureau data after a supplier outage.
@@ -24,30 +23,19 @@ NEW_RISK = """\
 """
 
 
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy_manifests(tmp_path, (MANIFEST, "cv-screening.yaml"))
-    make_pack(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def invoke(*args: str) -> Result:
     """The CLI with only the test pack (so built-in rule changes do not move expectations)."""
-    return CliRunner().invoke(
-        cli,
-        [
-            *args,
-            "--no-config",
-            "--rules",
-            "testpack",
-            "--select",
-            "TST",
-            "--select",
-            "AIMS-EXC",
-            "--today",
-            TODAY,
-        ],
+    return aims(
+        *args,
+        "--no-config",
+        "--rules",
+        "testpack",
+        "--select",
+        "TST",
+        "--select",
+        "AIMS-EXC",
+        "--today",
+        TODAY,
     )
 
 

@@ -11,27 +11,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from _helpers import BASE_TEXT as BASE
+from _helpers import GOOD, ROOT, SCRIPT, TITEL, aims
 from click.testing import CliRunner
 
 from aims_policy import __version__
-from aims_policy.cli import cli
 
-ROOT = Path(__file__).resolve().parent.parent
-BASE = (ROOT / "rules" / "fixtures" / "base.yaml").read_text(encoding="utf-8")
-SCRIPT = Path(sys.executable).with_name("aims-policy")
-
-# base.yaml passes every built-in rule on 2026-11-22. One unknown field gives exactly one finding
-# (AIMS-SCH-001, an error by default) at line TITEL, column 3; --severity turns it into a warning or a
-# note, which is how the --fail-on thresholds are tested without depending on any other rule.
-GOOD = re.sub(r"^metadata:\n", "metadata:\n  titel: typo\n", BASE, count=1, flags=re.M)
-TITEL = GOOD.splitlines().index("  titel: typo") + 1  # its line (8 in today's base.yaml)
+# clean.yaml is base.yaml, which passes every built-in rule on 2026-11-22; typo.yaml is GOOD, with
+# exactly one finding (_helpers.py), which is how the --fail-on thresholds are tested without
+# depending on any other rule.
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    assert "Traceback" not in result.stdout + result.stderr
+    result = aims(*args)
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -192,6 +184,7 @@ def test_version() -> None:
     assert (code, out) == (0, f"aims-policy {__version__}\n")
 
 
+@pytest.mark.slow
 def test_python_dash_m_version() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "aims_policy", "--version"],
@@ -203,6 +196,7 @@ def test_python_dash_m_version() -> None:
     assert (done.returncode, done.stdout, done.stderr) == (0, f"aims-policy {__version__}\n", "")
 
 
+@pytest.mark.slow
 def test_console_script_version() -> None:
     done = subprocess.run([str(SCRIPT), "--version"], capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (0, f"aims-policy {__version__}\n")
@@ -263,6 +257,7 @@ def test_explain_unknown_rule_exits_2_with_did_you_mean() -> None:
 # --- determinism --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
 def test_two_runs_are_byte_identical(fmt: str, in_tmp: Path) -> None:
     """Separate processes with different hash seeds: no set or dict ordering leaks into output."""
@@ -290,6 +285,7 @@ def test_two_runs_are_byte_identical(fmt: str, in_tmp: Path) -> None:
     assert outputs[0].count(b"AIMS-SCH-001") >= 1
 
 
+@pytest.mark.slow
 def test_parallel_and_serial_runs_give_the_same_report(in_tmp: Path) -> None:
     for n in range(60):
         text = GOOD.replace("name: document-summariser", f"name: system-{n:02d}")

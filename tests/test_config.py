@@ -1,7 +1,7 @@
 """The configuration file: discovery, checking (did-you-mean at file:line:col), flags over file,
 `aims-policy config`, include/exclude, output defaults and --no-config-rules.
 
-Uses the test pack of test_exceptions (TST-RSK-001: error per risk without ``x-reviewed``;
+Uses the test pack of _testpack.py (TST-RSK-001: error per risk without ``x-reviewed``;
 TST-SYS-001: warning per system without ``metadata.x-approved``).
 """
 
@@ -12,23 +12,12 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from test_exceptions import MANIFEST, copy_manifests, make_pack
+from _helpers import TODAY, aims
+from _testpack import MANIFEST
+from click.testing import Result
 from test_validate import FULL_CONFIG
 
 from aims_policy import config
-from aims_policy.cli import cli
-
-TODAY = "2026-11-22"
-
-
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy_manifests(tmp_path, (MANIFEST, "cv-screening.yaml"))
-    make_pack(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("AIMS_POLICY_NO_CONFIG_RULES", raising=False)
-    return tmp_path
 
 
 def write_config(where: Path, text: str) -> Path:
@@ -38,7 +27,7 @@ def write_config(where: Path, text: str) -> Path:
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(cli, [*args, "--today", TODAY], env=env)
+    return aims(*args, "--today", TODAY, env=env)
 
 
 def rules_of(result: Result) -> list[str]:
@@ -367,7 +356,7 @@ output: {format: json}
     ]
     assert waived[0]["suppression"]["source"]["file"] == ".aims-policy.yaml"
     assert waived[0]["suppression"]["source"]["line"] == 5
-    result = CliRunner().invoke(cli, ["check", "--today", "2027-01-01"])
+    result = aims("check", "--today", "2027-01-01")
     [expired] = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "AIMS-EXC-001"]
     assert (expired["location"]["file"], expired["location"]["line"]) == (".aims-policy.yaml", 5)
 

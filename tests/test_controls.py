@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 
-from click.testing import CliRunner
-
-from aims_policy.cli import cli
+from _helpers import aims
 
 # The nine control objectives and 38 controls of Annex A, written out by hand from the standard's
 # published structure so that the shipped catalog is checked against an independent list.
@@ -35,7 +33,7 @@ ANNEX_A = {
 
 
 def _controls() -> dict[str, object]:
-    result = CliRunner().invoke(cli, ["controls", "--format", "json"])
+    result = aims("controls", "--format", "json")
     assert result.exit_code == 0, result.output
     doc: dict[str, object] = json.loads(result.output)
     return doc
@@ -65,7 +63,7 @@ def test_a_declared_control_is_not_also_claimed_by_a_rule() -> None:
 
 
 def test_the_pack_has_at_least_50_rules_touching_all_nine_objectives() -> None:
-    result = CliRunner().invoke(cli, ["rules", "--format", "json"])
+    result = aims("rules", "--format", "json")
     assert result.exit_code == 0
     rules = [r for r in json.loads(result.output) if not r["id"].startswith("AIMS-SCH")]
     assert len(rules) >= 50
@@ -83,7 +81,7 @@ def test_the_pack_has_at_least_50_rules_touching_all_nine_objectives() -> None:
 
 
 def test_text_matrix_names_rules_or_reasons() -> None:
-    result = CliRunner().invoke(cli, ["controls"])
+    result = aims("controls")
     assert result.exit_code == 0
     assert "A.2.4    Review of the AI policy" in result.output
     assert "not evidenced by a manifest:" in result.output

@@ -6,22 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from _helpers import MANIFESTS, aims
 
 from aims_policy import data
-from aims_policy.cli import cli
 
-ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = str(ROOT / "manifests" / "document-summariser.yaml")
+REFERENCE = str(MANIFESTS / "document-summariser.yaml")
 
 
 def run_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> tuple[int, str]:
     (tmp_path / "bad.yaml").write_text(text, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(
-        cli, ["check", "--today", "2026-11-22", REFERENCE, "--data", "bad.yaml"]
-    )
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    result = aims("check", "--today", "2026-11-22", REFERENCE, "--data", "bad.yaml")
     return result.exit_code, result.output
 
 
@@ -184,7 +179,7 @@ def test_a_bad_value_in_the_configuration_file_is_located_there(
         'data:\n  reviews:\n    maxIntervalMonths: "x"\n', encoding="utf-8"
     )
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["check", "--today", "2026-11-22", REFERENCE])
+    result = aims("check", "--today", "2026-11-22", REFERENCE)
     assert result.exit_code == 2
     # line 3, column 5: where `maxIntervalMonths:` is written
     assert (
@@ -205,12 +200,12 @@ def test_configuration_data_may_build_on_its_data_files(
         encoding="utf-8",
     )
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["check", "--today", "2026-11-22", REFERENCE])
+    result = aims("check", "--today", "2026-11-22", REFERENCE)
     assert result.exit_code == 0, result.output
     # Without the data file the same value is refused, at the line where it is written.
     (tmp_path / ".aims-policy.yaml").write_text(
         "data:\n  controls:\n    requiredByRiskLevel:\n      high: [A.99.1]\n", encoding="utf-8"
     )
-    result = CliRunner().invoke(cli, ["check", "--today", "2026-11-22", REFERENCE])
+    result = aims("check", "--today", "2026-11-22", REFERENCE)
     assert result.exit_code == 2
     assert ".aims-policy.yaml:4:7: controls.requiredByRiskLevel.high must be" in result.output

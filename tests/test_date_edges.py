@@ -18,19 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from _helpers import BASE, MANIFESTS, ROOT, TODAY, aims
 
 from aims_policy.api import check
-from aims_policy.cli import cli
 from aims_policy.loader import load_bytes
 from aims_policy.model import Report
 
-ROOT = Path(__file__).resolve().parent.parent
-MANIFESTS = ROOT / "manifests"
-BASE = ROOT / "rules" / "fixtures" / "base.yaml"
 SCHEMA = ROOT / "aims_policy" / "schema" / "manifest-v1.schema.json"
 FIRST, LAST = "0001-01-01", "9999-12-31"
-TODAY = "2026-11-22"  # the demo's today
 DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -151,18 +146,15 @@ def test_every_example_checks_without_a_rule_crash(
 @pytest.mark.parametrize("today", [FIRST, LAST])
 def test_the_command_line_runs_at_the_edges(examples: dict[str, Path], today: str) -> None:
     folder = examples[f"every date {LAST}"]
-    result = CliRunner().invoke(
-        cli,
-        [
-            "check",
-            "--no-config",
-            "--no-color",
-            "--today",
-            today,
-            "--root",
-            str(folder),
-            str(folder),
-        ],
+    result = aims(
+        "check",
+        "--no-config",
+        "--no-color",
+        "--today",
+        today,
+        "--root",
+        str(folder),
+        str(folder),
     )
     output = result.stdout + result.stderr
     assert result.exit_code in (0, 1), output
@@ -171,7 +163,7 @@ def test_the_command_line_runs_at_the_edges(examples: dict[str, Path], today: st
 
 @pytest.mark.parametrize("value", ["notadate", "2026-02-30", "0000-01-01", "10000-01-01", "", " "])
 def test_a_today_that_is_not_a_date_is_refused(value: str) -> None:
-    result = CliRunner().invoke(cli, ["check", "--no-config", "--today", value, str(BASE)])
+    result = aims("check", "--no-config", "--today", value, str(BASE))
     assert result.exit_code == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     assert errors == [

@@ -6,36 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
+from _helpers import minimal_manifest, write
 
 from aims_policy.api import check
 from aims_policy.discover import Candidate, discover
 
-MANIFEST = """\
-apiVersion: aims-policy/v1
-kind: AISystem
-metadata:
-  name: {name}
-spec:
-  owner:
-    name: Ann
-    email: ann@example.com
-  purpose:
-    intendedUse: Summarise internal documents
-  classification:
-    riskLevel: low
-  lifecycle:
-    stage: design
-"""
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
 
 def manifest(path: Path, name: str) -> Path:
-    return write(path, MANIFEST.format(name=name))
+    return write(path, minimal_manifest(name, last_review=None))
 
 
 def shown(candidates: list[Candidate]) -> list[str]:

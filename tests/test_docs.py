@@ -4,34 +4,24 @@ staleness check on the committed pages."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-
-from aims_policy.cli import cli
-
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLE_PACK = REPO / "examples" / "custom-pack"
-
-
-def aims(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+from _helpers import ROOT, aims, example_pack
 
 
 @pytest.fixture
 def pack_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(EXAMPLE_PACK, tmp_path / "custom-pack")
+    example_pack(tmp_path)
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
 
 def test_committed_docs_are_current(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fails when a rule or its fixtures changed without `aims-policy docs --output docs/rules`."""
-    monkeypatch.chdir(REPO)
+    monkeypatch.chdir(ROOT)
     result = aims("docs", "--check", "--output", "docs/rules")
     assert result.exit_code == 0, result.output
 
@@ -194,6 +184,7 @@ def test_fixture_change_makes_docs_stale(pack_dir: Path) -> None:
     assert result.stdout == "out/ACME-FIN-001.md: out of date\n"
 
 
+@pytest.mark.slow
 def test_output_is_deterministic_across_hash_seeds(tmp_path: Path) -> None:
     texts = []
     for seed in ("0", "1"):
@@ -201,7 +192,7 @@ def test_output_is_deterministic_across_hash_seeds(tmp_path: Path) -> None:
         env = {**os.environ, "PYTHONHASHSEED": seed}
         subprocess.run(
             [sys.executable, "-m", "aims_policy", "docs", "--output", str(out)],
-            cwd=REPO,
+            cwd=ROOT,
             env=env,
             check=True,
             capture_output=True,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _helpers import MANIFESTS, ROOT
 
 from aims_policy import data as data_document
 from aims_policy import registry
@@ -32,8 +33,6 @@ from aims_policy.output import render
 from aims_policy.registry import RuleSet
 
 TODAY = dt.date(2026, 11, 22)
-ROOT = Path(__file__).resolve().parents[1]
-MANIFESTS = ROOT / "manifests"
 
 INPUT: dict[str, Any] = {
     "metadata": {"name": "demo"},
@@ -159,6 +158,7 @@ def test_a_crashing_rule_is_exit_2_for_that_manifest_and_the_others_still_report
     assert {f.fingerprint for f in clean.findings} == {f.fingerprint for f in report.findings}
 
 
+@pytest.mark.slow
 def test_parallel_evaluation_equals_serial(tmp_path: Path) -> None:
     for i in range(30):  # enough files to cross the worker-pool threshold
         shutil.copytree(MANIFESTS, tmp_path / f"copy{i:02d}", ignore=shutil.ignore_patterns("*.md"))
@@ -237,6 +237,7 @@ def test_a_cross_manifest_rule_that_raises_is_isolated(tmp_path: Path) -> None:
     assert sum(f.rule_id == "AIMS-SET-001" for f in report.findings) == 2
 
 
+@pytest.mark.slow
 def test_folds_receive_entries_in_path_order_from_parallel_workers(tmp_path: Path) -> None:
     """What a cross-manifest fold documents: entries arrive in path order, however many workers."""
     from aims_policy.engine import set_rule
@@ -340,6 +341,7 @@ def _cli(*args: str, seed: str = "0") -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_explanations_are_the_same_in_every_process() -> None:
     # Explanations show mappings read by rules; pyrsistent maps iterate in hash order, which
     # PYTHONHASHSEED changes from one process to the next.
@@ -358,6 +360,7 @@ def test_explanations_are_the_same_in_every_process() -> None:
     assert "    because: spec.transparency.userNotice = (absent)" in first.stdout
 
 
+@pytest.mark.slow
 def test_why_not_explains_passed_failed_and_not_applicable_outcomes() -> None:
     done = _cli(
         "check",
@@ -392,6 +395,7 @@ def test_why_not_explains_passed_failed_and_not_applicable_outcomes() -> None:
     assert "    because: spec.transparency.userNotice = (absent)" in out
 
 
+@pytest.mark.slow
 def test_why_not_an_unknown_rule_is_a_usage_error() -> None:
     done = _cli("check", "manifests/support-chatbot.yaml", "--why-not", "AIMS-TRN-02")
     assert done.returncode == 2

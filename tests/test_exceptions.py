@@ -1,7 +1,7 @@
 """Exceptions (waivers): declared in a manifest or in the configuration, active through their
 expiry day (UTC), and findings of their own when expired, incomplete or matching nothing.
 
-The rules under test come from a small pack written into tmp_path, so that the expectations here
+The rules under test come from a small pack (_testpack.py) written into tmp_path, so that the expectations here
 do not move when the built-in rules change: TST-RSK-001 fires once per risk that lacks
 ``x-reviewed: true`` (credit-scoring has R-1..R-6), TST-SYS-001 once per system without
 ``metadata.x-approved``.
@@ -11,73 +11,17 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from _helpers import aims
+from _testpack import MANIFEST, add_exceptions, copy_manifests, make_pack
 
 import aims_policy
 from aims_policy import registry
 from aims_policy.api import Options
-from aims_policy.cli import cli
 from aims_policy.model import Report
-
-REPO = Path(__file__).resolve().parent.parent
-MANIFEST = "credit-scoring.yaml"
-RISKS = ["R-1", "R-2", "R-3", "R-4", "R-5", "R-6"]
-
-PACK = """
-from aims_policy.engine import rule
-
-
-@rule(id="TST-RSK-001", title="Every risk is marked reviewed", severity="error",
-      controls=["A.5.2"], rationale="test rule", remediation="add x-reviewed: true")
-def risk_reviewed(ctx):
-    for risk in ctx.each("spec.risks"):
-        if not risk.get("x-reviewed"):
-            yield risk.violation(f"risk {risk.name} is not marked reviewed", missing="x-reviewed")
-
-
-@rule(id="TST-SYS-001", title="The system is approved", severity="warning",
-      controls=["A.2.2"], rationale="test rule", remediation="add metadata.x-approved")
-def system_approved(ctx):
-    if not ctx.get("metadata.x-approved"):
-        yield ctx.violation("metadata", "the system is not approved", missing="x-approved")
-"""
-
-
-def make_pack(tmp_path: Path) -> Path:
-    pack = tmp_path / "testpack"
-    pack.mkdir(exist_ok=True)
-    (pack / "checks.py").write_text(PACK, encoding="utf-8")
-    return pack
-
-
-def copy_manifests(tmp_path: Path, names: tuple[str, ...] = (MANIFEST,)) -> Path:
-    """Copies of the example manifests with their evidence, in tmp_path/manifests."""
-    target = tmp_path / "manifests"
-    target.mkdir(exist_ok=True)
-    for name in names:
-        shutil.copy(REPO / "manifests" / name, target / name)
-    shutil.copytree(REPO / "manifests" / "evidence", target / "evidence", dirs_exist_ok=True)
-    return target
-
-
-def insert_after(path: Path, anchor: str, text: str) -> int:
-    """Insert ``text`` after the first line equal to ``anchor``; returns the first new line's
-    number (1-based)."""
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    index = next(i for i, line in enumerate(lines) if line.rstrip("\n") == anchor)
-    lines[index + 1 : index + 1] = [text]
-    path.write_text("".join(lines), encoding="utf-8")
-    return index + 2
-
-
-def add_exceptions(path: Path, block: str) -> int:
-    """Add ``metadata.exceptions`` to credit-scoring; returns the line of the first item."""
-    return insert_after(path, "  name: credit-scoring", "  exceptions:\n" + block) + 1
 
 
 def run(tmp_path: Path, today: str, **changes: Any) -> Report:
@@ -280,23 +224,20 @@ def test_cli_json_report_shows_the_suppression_and_fails_after_expiry(
     line = add_exceptions(manifest, EXCEPTION_R2)
     make_pack(tmp_path)
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(
-        cli,
-        [
-            "check",
-            "manifests",
-            "--rules",
-            "testpack",
-            "--select",
-            "TST-RSK",
-            "--select",
-            "AIMS-EXC",
-            "--format",
-            "json",
-            "--today",
-            today,
-            "--no-config",
-        ],
+    result = aims(
+        "check",
+        "manifests",
+        "--rules",
+        "testpack",
+        "--select",
+        "TST-RSK",
+        "--select",
+        "AIMS-EXC",
+        "--format",
+        "json",
+        "--today",
+        today,
+        "--no-config",
     )
     document = json.loads(result.stdout)
     r2 = [
@@ -325,25 +266,22 @@ def test_cli_json_report_shows_the_suppression_and_fails_after_expiry(
         ]
     # Exit code: with the rule lowered to a note the other five open risks do not fail the run,
     # so only the expired exception (an error of its own) does.
-    result = CliRunner().invoke(
-        cli,
-        [
-            "check",
-            "manifests",
-            "--rules",
-            "testpack",
-            "--select",
-            "TST-RSK-001",
-            "--select",
-            "AIMS-EXC",
-            "--ignore",
-            "TST-SYS",
-            "--today",
-            today,
-            "--no-config",
-            "--severity",
-            "TST-RSK-001=note",
-        ],
+    result = aims(
+        "check",
+        "manifests",
+        "--rules",
+        "testpack",
+        "--select",
+        "TST-RSK-001",
+        "--select",
+        "AIMS-EXC",
+        "--ignore",
+        "TST-SYS",
+        "--today",
+        today,
+        "--no-config",
+        "--severity",
+        "TST-RSK-001=note",
     )
     assert result.exit_code == exit_code, result.output
 

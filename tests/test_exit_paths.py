@@ -8,17 +8,15 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from _helpers import ROOT, SCRIPT
 
 from aims_policy.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
 MANIFESTS = str(ROOT / "manifests")
-SCRIPT = str(Path(sys.executable).with_name("aims-policy"))
 
 
 def run(
@@ -80,6 +78,7 @@ def test_the_traceback_is_shown_on_request(
     assert "Traceback (most recent call last)" in err and "RuntimeError: boom" in err
 
 
+@pytest.mark.slow
 def test_usage_errors_and_missing_files_are_2_not_1(tmp_path: Path) -> None:
     for args in (
         ["check", "--nope"],
@@ -95,6 +94,7 @@ def test_usage_errors_and_missing_files_are_2_not_1(tmp_path: Path) -> None:
 # --- standard output ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "markdown", "github"])
 def test_a_full_standard_output_is_exit_2_with_one_line(fmt: str) -> None:
@@ -106,6 +106,7 @@ def test_a_full_standard_output_is_exit_2_with_one_line(fmt: str) -> None:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
 def test_other_commands_on_a_full_standard_output() -> None:
     for args in (
@@ -124,6 +125,7 @@ def test_other_commands_on_a_full_standard_output() -> None:
         )
 
 
+@pytest.mark.slow
 def test_a_pipe_closed_by_its_reader_ends_quietly_with_2() -> None:
     """`aims-policy check | head -1`: the reader has gone; nothing to tell it, and not 1."""
     reader, writer = os.pipe()
@@ -136,6 +138,7 @@ def test_a_pipe_closed_by_its_reader_ends_quietly_with_2() -> None:
     assert done.stderr == ""
 
 
+@pytest.mark.slow
 def test_a_closed_standard_output_is_exit_2_with_one_line() -> None:
     done = run(
         "check",

@@ -85,6 +85,7 @@ def test_a_huge_sparse_file_is_refused_without_reading_it(repo: Path) -> None:
     assert [s.name for s in report.systems] == ["document-summariser"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_a_fifo_is_refused_at_once_not_waited_on(repo: Path) -> None:
     os.mkfifo(repo / "pipe.yaml")
@@ -152,6 +153,7 @@ def test_an_output_on_a_link_replaces_the_target_and_keeps_the_link(repo: Path) 
     assert json.loads((repo / "reports" / "r.json").read_text("utf-8"))["exitCode"] == 0
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_an_output_on_a_fifo_nobody_reads_is_an_error_not_a_wait(repo: Path) -> None:
     os.mkfifo(repo / "pipe.json")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from _helpers import ROOT
+
 from aims_policy import check
 from aims_policy.paths import ident, item_name
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_items_are_named_by_their_natural_keys() -> None:

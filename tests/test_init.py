@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from _helpers import ROOT
 from jsonschema import Draft202012Validator
 
-ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "aims_policy/schema/manifest-v1.schema.json").read_text("utf-8"))
 FINDING = re.compile(
     r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>\w+) (?P<rule>[A-Z0-9-]+) ", re.M
@@ -42,6 +42,7 @@ def placeholder_lines(text: str) -> set[int]:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("level", ["low", "medium", "high", "critical"])
 def test_init_writes_a_schema_valid_skeleton_that_check_rejects(tmp_path: Path, level: str) -> None:
     result = aims("init", "loan-advisor", "--risk-level", level, cwd=tmp_path)
@@ -69,6 +70,7 @@ def test_init_writes_a_schema_valid_skeleton_that_check_rejects(tmp_path: Path, 
     assert f"{len(todo_lines)} TODO placeholders" in result.stdout
 
 
+@pytest.mark.slow
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     target = tmp_path / "custom.yaml"
     assert (
@@ -85,6 +87,7 @@ def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     assert not (tmp_path / "chat-helper.aims.yaml").exists()
 
 
+@pytest.mark.slow
 def test_init_rejects_a_name_the_schema_would_reject(tmp_path: Path) -> None:
     result = aims("init", "Loan Advisor", "--risk-level", "low", cwd=tmp_path)
     assert result.returncode == 2
@@ -92,12 +95,14 @@ def test_init_rejects_a_name_the_schema_would_reject(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_init_requires_a_known_risk_level(tmp_path: Path) -> None:
     result = aims("init", "loan-advisor", "--risk-level", "extreme", cwd=tmp_path)
     assert result.returncode == 2
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_init_schema_line_can_point_at_a_vendored_copy(tmp_path: Path) -> None:
     result = aims(
         "init",
@@ -113,6 +118,7 @@ def test_init_schema_line_can_point_at_a_vendored_copy(tmp_path: Path) -> None:
     assert first == "# yaml-language-server: $schema=schemas/manifest-v1.schema.json"
 
 
+@pytest.mark.slow
 def test_filling_in_the_placeholders_clears_the_placeholder_findings(tmp_path: Path) -> None:
     assert aims("init", "loan-advisor", "--risk-level", "high", cwd=tmp_path).returncode == 0
     path = tmp_path / "loan-advisor.aims.yaml"
@@ -129,6 +135,7 @@ def test_filling_in_the_placeholders_clears_the_placeholder_findings(tmp_path: P
 # -- editors: the published schema ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_schema_output_writes_the_packaged_schema_as_a_valid_json_schema(tmp_path: Path) -> None:
     target = tmp_path / "vendored" / "manifest-v1.schema.json"
     target.parent.mkdir()

@@ -16,8 +16,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from _helpers import ROOT, SCRIPT
 
-ROOT = Path(__file__).resolve().parent.parent
+# Every test uses the wheel built (pip, setuptools) and installed by the module fixture.
+pytestmark = pytest.mark.slow
+
 SOURCES = [
     "aims_policy",
     "rules",
@@ -89,9 +92,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
 
 
 def editable(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    script = Path(sys.executable).with_name("aims-policy")
     return subprocess.run(
-        [str(script), *args], cwd=cwd, capture_output=True, text=True, timeout=120
+        [str(SCRIPT), *args], cwd=cwd, capture_output=True, text=True, timeout=120
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import xmlschema
+from _helpers import ROOT, TODAY
 from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
 
 import aims_policy
@@ -24,9 +25,7 @@ from aims_policy.model import (
 )
 from aims_policy.output import render
 
-REPO = Path(__file__).resolve().parent.parent
-XSD = REPO / "tests" / "schemas" / "junit-10.xsd"
-TODAY = "2026-11-22"
+XSD = ROOT / "tests" / "schemas" / "junit-10.xsd"
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +47,7 @@ def suites(path: Path) -> dict[str, TestSuite]:
 def test_manifests_give_one_valid_suite_per_system(
     tmp_path: Path, schema: xmlschema.XMLSchema
 ) -> None:
-    report = aims_policy.check([str(REPO / "manifests")], today=TODAY, cwd=str(REPO))
+    report = aims_policy.check([str(ROOT / "manifests")], today=TODAY, cwd=str(ROOT))
     path = write(tmp_path, report)
     schema.validate(str(path))
     found = suites(path)
@@ -76,7 +75,7 @@ def test_manifests_give_one_valid_suite_per_system(
 def test_a_broken_file_gets_its_own_suite_with_an_error(
     tmp_path: Path, schema: xmlschema.XMLSchema
 ) -> None:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
+    shutil.copytree(ROOT / "manifests", tmp_path / "manifests")
     (tmp_path / "manifests" / "broken.yaml").write_text("kind: AISystem\nmetadata: {name: [x\n")
     report = aims_policy.check([str(tmp_path / "manifests")], today=TODAY, cwd=str(tmp_path))
     path = write(tmp_path, report)
@@ -242,8 +241,8 @@ def test_control_characters_in_manifest_strings_stay_valid_xml(
 
 
 def test_junit_is_deterministic(tmp_path: Path) -> None:
-    report = aims_policy.check([str(REPO / "manifests")], today=TODAY, cwd=str(REPO))
-    again = aims_policy.check([str(REPO / "manifests")], today=TODAY, cwd=str(REPO))
+    report = aims_policy.check([str(ROOT / "manifests")], today=TODAY, cwd=str(ROOT))
+    again = aims_policy.check([str(ROOT / "manifests")], today=TODAY, cwd=str(ROOT))
     text = render(report, "junit")
     assert text == render(again, "junit")
     assert "timestamp=" not in text and "hostname=" not in text and "time=" not in text

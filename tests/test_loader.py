@@ -261,6 +261,7 @@ def test_alias_bomb_fails_cleanly_and_quickly() -> None:
     assert "aliases expand the document to more than 200000 values (an alias bomb?)" in message
 
 
+@pytest.mark.slow
 def test_a_document_with_too_many_values_is_not_called_an_alias_bomb() -> None:
     message = error("a: [" + ",".join(["1"] * 200_001) + "]\n")
     assert message.startswith("m.yaml:1:")
@@ -460,6 +461,7 @@ def nested(style: str, n: int) -> str:
     return "[" * n + "]" * n + "\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "style",
     ["compact-seq", "map-in-map", "seq-as-map-value", "complex-keys", "flow-in-block", "flow"],

@@ -26,8 +26,11 @@ from typing import Any
 
 import pytest
 import yaml
+from _helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+# Every test runs git, the hook script or the pre-commit framework in subprocesses.
+pytestmark = pytest.mark.slow
+
 COMPLIANT = ROOT / "manifests" / "document-summariser.yaml"
 EVIDENCE = ("document-summariser", "organisation")
 HOOK = ROOT / "hooks" / "pre-commit"

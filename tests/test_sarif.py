@@ -17,6 +17,7 @@ from typing import Any
 import _sarif_multitool as multitool
 import jsonschema
 import pytest
+from _helpers import ROOT, TODAY, aims
 
 import aims_policy
 import aims_policy.output
@@ -35,9 +36,7 @@ from aims_policy.output import RenderOptions, render
 from aims_policy.output.sarif import SarifLimitError
 from aims_policy.registry import RuleSet
 
-REPO = Path(__file__).resolve().parent.parent
-SCHEMA = json.loads((REPO / "tests" / "schemas" / "sarif-2.1.0.json").read_text("utf-8"))
-TODAY = "2026-11-22"
+SCHEMA = json.loads((ROOT / "tests" / "schemas" / "sarif-2.1.0.json").read_text("utf-8"))
 
 
 @rule(
@@ -77,7 +76,7 @@ def ruleset(*extra: Any) -> RuleSet:
 
 
 def copy_manifests(tmp_path: Path) -> Path:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
+    shutil.copytree(ROOT / "manifests", tmp_path / "manifests")
     return tmp_path
 
 
@@ -113,7 +112,7 @@ def broken_run(tmp_path: Path) -> Report:
 
 def project_url() -> str:
     cfg = configparser.ConfigParser()
-    cfg.read(REPO / "setup.cfg")
+    cfg.read(ROOT / "setup.cfg")
     return cfg["metadata"]["url"].rstrip("/")
 
 
@@ -121,7 +120,7 @@ def project_url() -> str:
 
 
 def test_sarif_of_manifests_matches_the_schema() -> None:
-    doc = sarif(aims_policy.check([str(REPO / "manifests")], today=TODAY, cwd=str(REPO)))
+    doc = sarif(aims_policy.check([str(ROOT / "manifests")], today=TODAY, cwd=str(ROOT)))
     assert schema_errors(doc) == []
     run = doc["runs"][0]
     assert doc["version"] == "2.1.0" and len(doc["runs"]) == 1
@@ -185,7 +184,7 @@ def test_microsoft_sarif_multitool_reports_no_errors_or_warnings(
     """Microsoft's SARIF Multitool under the SARIF rule set (the spec, its JSON schema included)
     and the GitHub rule set (what code scanning requires on upload), on a clean and a broken run."""
     clean = tmp_path / "manifests.sarif"
-    report = aims_policy.check([str(REPO / "manifests")], today=TODAY, cwd=str(REPO))
+    report = aims_policy.check([str(ROOT / "manifests")], today=TODAY, cwd=str(ROOT))
     clean.write_text(render(report, "sarif"))
     broken = tmp_path / "broken.sarif"
     broken.write_text(render(broken_run(tmp_path / "run"), "sarif"))
@@ -206,7 +205,7 @@ def test_microsoft_sarif_multitool_catches_broken_documents(
     """The validator and the parsing of its log are not vacuous: documents broken on purpose
     yield errors, a result without a message under both rule sets, a rule without a full
     description under GitHub's."""
-    text = render(aims_policy.check([str(REPO / "manifests")], today=TODAY, cwd=str(REPO)), "sarif")
+    text = render(aims_policy.check([str(ROOT / "manifests")], today=TODAY, cwd=str(ROOT)), "sarif")
     no_message, no_description = json.loads(text), json.loads(text)
     del no_message["runs"][0]["results"][0]["message"]
     del no_description["runs"][0]["tool"]["driver"]["rules"][0]["fullDescription"]
@@ -599,7 +598,7 @@ def test_the_check_command_turns_the_limit_into_one_line_and_exit_2(
 
 def test_library_api_renders_any_format(monkeypatch: pytest.MonkeyPatch) -> None:
     """The README snippet: check, then render the same report in any format."""
-    monkeypatch.chdir(REPO)
+    monkeypatch.chdir(ROOT)
     report = aims_policy.check(["manifests/"], today="2026-11-22")
     doc = json.loads(aims_policy.output.render(report, "sarif"))
     assert doc["runs"][0]["tool"]["driver"]["name"] == "aims-policy"
@@ -610,11 +609,7 @@ def test_library_api_renders_any_format(monkeypatch: pytest.MonkeyPatch) -> None
 def test_one_check_run_writes_every_format_and_stdout_agrees(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from click.testing import CliRunner
-
-    from aims_policy.cli import cli
-
-    monkeypatch.chdir(REPO)
+    monkeypatch.chdir(ROOT)
     out = {fmt: tmp_path / f"out.{fmt}" for fmt in ("sarif", "junit", "json", "markdown")}
     args = [
         "check",
@@ -625,7 +620,7 @@ def test_one_check_run_writes_every_format_and_stdout_agrees(
         "sarif",
         *(x for fmt, path in out.items() for x in (f"--{fmt}", str(path))),
     ]
-    result = CliRunner().invoke(cli, args)
+    result = aims(*args)
     assert result.exit_code in (0, 1), result.output
     assert out["sarif"].read_text("utf-8") == result.stdout
     assert schema_errors(json.loads(result.stdout)) == []

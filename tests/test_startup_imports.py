@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import pytest
+from _helpers import ROOT
+
+# A fresh interpreter is the only way to see what a check imports.
+pytestmark = pytest.mark.slow
 
 PROBE = """
 import json, sys

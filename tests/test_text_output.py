@@ -7,15 +7,13 @@ import io
 import re
 from pathlib import Path
 
-from click.testing import CliRunner
+from _helpers import BASE_TEXT, ROOT, aims
 
 import aims_policy
-from aims_policy.cli import cli
 from aims_policy.model import Finding, Location, Notification, Report, RuleMeta, SystemInfo
 from aims_policy.output import RenderOptions, render
 from aims_policy.output.text import Progress
 
-REPO = Path(__file__).resolve().parent.parent
 RULES = (
     RuleMeta("T-OWN-001", "Own", "Owner", "error", "why", "Add `email:`.", controls=("A.3.2",)),
 )
@@ -74,11 +72,10 @@ def test_verbose_adds_the_remediation_and_colour_adds_escapes() -> None:
 
 
 def test_the_check_command_colours_only_when_asked_or_on_a_terminal(tmp_path: Path) -> None:
-    manifest = str(REPO / "manifests" / "credit-scoring.yaml")
-    runner = CliRunner()
-    plain = runner.invoke(cli, ["check", manifest, "--today", "2026-11-22"], env={"NO_COLOR": "1"})
+    manifest = str(ROOT / "manifests" / "credit-scoring.yaml")
+    plain = aims("check", manifest, "--today", "2026-11-22", env={"NO_COLOR": "1"})
     assert "\033[" not in plain.output
-    forced = runner.invoke(cli, ["check", manifest, "--today", "2026-11-22", "--color"])
+    forced = aims("check", manifest, "--today", "2026-11-22", "--color")
     assert "\033[" in forced.output
 
 
@@ -104,9 +101,9 @@ def test_progress_stays_quiet_on_short_runs() -> None:
 def test_api_check_reports_progress_per_file() -> None:
     calls: list[tuple[int, int]] = []
     report = aims_policy.check(
-        [str(REPO / "manifests")],
+        [str(ROOT / "manifests")],
         today="2026-11-22",
-        cwd=str(REPO),
+        cwd=str(ROOT),
         progress=lambda done, total: calls.append((done, total)),
     )
     total = calls[-1][1]
@@ -117,7 +114,7 @@ def test_api_check_reports_progress_per_file() -> None:
 def test_control_characters_from_manifests_are_escaped(tmp_path: Path) -> None:
     """A supplier name with an escape sequence, \\x01 and CR LF: shown as \\xNN in text, github and
     markdown output, so it can neither drive the terminal nor break the one-line format."""
-    base = (REPO / "rules" / "fixtures" / "base.yaml").read_text(encoding="utf-8")
+    base = BASE_TEXT
     evil = base.replace(
         "      name: Lumen Language Labs GmbH\n",
         '      name: "Lumen\\e[31m Labs\\x01\\r\\nfake.yaml:1:1: error"\n',
@@ -134,11 +131,7 @@ def test_control_characters_from_manifests_are_escaped(tmp_path: Path) -> None:
     manifest.write_text(evil, encoding="utf-8")
     shown = "Lumen\\x1b[31m Labs\\x01\\x0d\\x0afake.yaml:1:1: error"
     for fmt in ("text", "github", "markdown"):
-        out = (
-            CliRunner()
-            .invoke(cli, ["check", str(manifest), "--format", fmt, "--select", "AIMS-SUP"])
-            .stdout
-        )
+        out = aims("check", str(manifest), "--format", fmt, "--select", "AIMS-SUP").stdout
         assert "\x1b" not in out and "\x01" not in out and "\r" not in out, fmt
         assert "fake.yaml" not in "".join(line[:9] for line in out.splitlines()), fmt
         if fmt == "markdown":  # as it reads: CommonMark backslash escapes undone
@@ -148,7 +141,5 @@ def test_control_characters_from_manifests_are_escaped(tmp_path: Path) -> None:
             if fmt == "text"
             else shown.replace("\\x0d\\x0a", "%0D%0A" if fmt == "github" else " ")
         ) in out, (fmt, out)
-    coloured = (
-        CliRunner().invoke(cli, ["check", str(manifest), "--color", "--select", "AIMS-SUP"]).stdout
-    )
+    coloured = aims("check", str(manifest), "--color", "--select", "AIMS-SUP").stdout
     assert "\033[31merror\033[0m" in coloured and shown in coloured

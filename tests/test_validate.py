@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _helpers import BASE, ROOT, minimal_manifest
 
 from aims_policy import validate as v
 from aims_policy.loader import Document, load_bytes
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted([*ROOT.glob("manifests/*.yaml"), *ROOT.glob("manifests/*.json")])
-BASE = ROOT / "rules" / "fixtures" / "base.yaml"
 
 
 def load_doc(path: Path) -> Document:
@@ -261,6 +260,7 @@ def test_there_are_enough_examples_and_mutations() -> None:
     assert sum(1 for _, _, e in all_mutations() if e is True) > 20
 
 
+@pytest.mark.slow
 def test_fast_validator_agrees_with_jsonschema() -> None:
     disagreements = []
     for text, data, expected in all_mutations():
@@ -270,6 +270,7 @@ def test_fast_validator_agrees_with_jsonschema() -> None:
     assert disagreements == []
 
 
+@pytest.mark.slow
 def test_every_invalid_document_gets_a_finding() -> None:
     """The fast path and the detailed path must never disagree silently: an invalid document
     always yields at least one schema finding, a valid one none."""
@@ -376,23 +377,7 @@ def test_every_invalid_configuration_gets_a_worded_message() -> None:
 
 # --- messages and locations -----------------------------------------------------------------------
 
-MINIMAL = """\
-apiVersion: aims-policy/v1
-kind: AISystem
-metadata:
-  name: demo
-spec:
-  owner:
-    name: Ann
-    email: ann@example.com
-  purpose:
-    intendedUse: Summarise documents
-  classification:
-    riskLevel: low
-  lifecycle:
-    stage: design
-    lastReview: 2026-01-15
-"""
+MINIMAL = minimal_manifest("demo", intended_use="Summarise documents")
 
 
 def findings_for(text: str) -> list[tuple[str, int, int, str, str]]:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 from _cache import cache_dir
+from _helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "requirements" / "test.lock"
 RELEASES = ("6.0", "6.0.3", "6.0.4")
 GOOD = (ROOT / "manifests" / "document-summariser.yaml").read_text("utf-8")

@@ -1,218 +1,24 @@
-"""The second half of the built-in ISO/IEC 42001 pack (data, oversight, transparency, validation,
-operations, suppliers, resources, evidence, cross-manifest rules).
-
-Per-manifest rules are checked through their fixture files, whose cases state by hand which
-identity paths must fire. Cross-manifest rules are checked here on small manifests written to a
-temporary directory, against hand-written expectations of rule, file and line.
+"""The cross-manifest rules (AIMS-SET-*) on small manifests written to a temporary directory,
+against hand-written expectations of rule, file and line; their collected values cross worker
+processes. Their fixture cases run in test_rule_fixtures.py, the randomised comparison with a
+reference implementation is test_crossmanifest_reference.py.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import pickle
-from collections import Counter
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from _helpers import TODAY
 
 from aims_policy import check, data, registry
 from aims_policy.api import Options
-from aims_policy.engine import Rule, SetRule
-from aims_policy.fixtures import CaseResult, run_file
-from aims_policy.model import Finding
+from aims_policy.engine import SetRule
 
-RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
-REPO = RULES_DIR.parent
-MODULES = (
-    "data",
-    "oversight",
-    "transparency",
-    "validation",
-    "operations",
-    "suppliers",
-    "resources",
-    "evidence",
-)
-PREFIXES = (
-    "AIMS-DAT-",
-    "AIMS-HUM-",
-    "AIMS-TRN-",
-    "AIMS-VAL-",
-    "AIMS-MON-",
-    "AIMS-LOG-",
-    "AIMS-INC-",
-    "AIMS-SUP-",
-    "AIMS-RES-",
-    "AIMS-EVD-",
-)
-TODAY = "2026-11-22"
+SET_RULES: list[SetRule] = [r for r in registry.load().set_rules if r.id.startswith("AIMS-SET-")]
 
-#: Annex A controls and clauses this half of the pack promises to cover.
-PROMISED = {
-    "A.4.2",
-    "A.4.3",
-    "A.4.4",
-    "A.4.5",
-    "A.4.6",
-    "A.6.2.4",
-    "A.6.2.5",
-    "A.6.2.6",
-    "A.6.2.7",
-    "A.6.2.8",
-    "A.7.2",
-    "A.7.3",
-    "A.7.4",
-    "A.7.5",
-    "A.7.6",
-    "A.8.2",
-    "A.8.3",
-    "A.8.4",
-    "A.8.5",
-    "A.10.2",
-    "A.10.3",
-    "A.10.4",
-    "7.5.3",
-    "9.1",
-}
-
-
-@lru_cache(maxsize=1)
-def _ruleset() -> registry.RuleSet:
-    return registry.load()
-
-
-def _rules() -> dict[str, Rule]:
-    return {r.id: r for r in _ruleset().rules}
-
-
-def _all_rules() -> dict[str, Rule | SetRule]:
-    return {r.id: r for r in _ruleset().all}
-
-
-def _pack_rules() -> list[Rule]:
-    return [r for r in _ruleset().rules if r.id.startswith(PREFIXES)]
-
-
-def _set_rules() -> list[SetRule]:
-    return [r for r in _ruleset().set_rules if r.id.startswith("AIMS-SET-")]
-
-
-@lru_cache(maxsize=1)
-def _results() -> tuple[CaseResult, ...]:
-    rules, document = _all_rules(), data.load()
-    files = [RULES_DIR / f"{m}.fixtures.yaml" for m in (*MODULES, "crossmanifest")]
-    return tuple(r for f in files for r in run_file(f, rules, document))
-
-
-# -- per-manifest rules: fixtures -----------------------------------------------------------
-
-
-def test_every_module_has_its_fixture_file() -> None:
-    expected = (*MODULES, "crossmanifest")
-    assert [m for m in expected if not (RULES_DIR / f"{m}.fixtures.yaml").exists()] == []
-    modules = {r.module.rsplit(".", 1)[-1] for r in _pack_rules()}
-    assert modules == set(MODULES)
-
-
-@pytest.mark.parametrize("case", _results(), ids=lambda c: f"{c.rule_id}: {c.name}")
-def test_fixture_case(case: CaseResult) -> None:
-    assert case.ok, f"{case.file}:{case.line}: {case.detail}"
-
-
-@pytest.mark.parametrize("rule", [*_pack_rules(), *_set_rules()], ids=lambda r: r.id)
-def test_rule_fails_passes_and_does_not_apply(rule: Rule | SetRule) -> None:
-    # outcomes proved by passing cases, as `aims-policy test` counts them
-    shown = Counter(c.status for c in _results() if c.rule_id == rule.id and c.ok)
-    assert shown["failed"] >= 1, "no fixture case shows the rule failing"
-    assert shown["passed"] >= 1, "no fixture case shows the rule passing"
-    if isinstance(rule, Rule) and rule.applies is not None:
-        assert shown["not_applicable"] >= 1, "the rule has `applies` but no not-applicable case"
-
-
-@pytest.mark.parametrize("rule", [*_pack_rules(), *_set_rules()], ids=lambda r: r.id)
-def test_rule_metadata(rule: Rule | SetRule) -> None:
-    meta = rule.meta
-    assert meta.title and meta.rationale and meta.remediation
-    assert meta.controls or meta.clauses
-    assert meta.severity in ("error", "warning", "note")
-    assert meta.nist_ai_rmf, "every rule carries its NIST AI RMF crosswalk"
-    # The crosswalk derived all EU AI Act mappings; the metadata must keep that mark.
-    assert all(ref.derived for ref in meta.eu_ai_act)
-    assert all(
-        ref.confidence in ("high", "medium", "low") for ref in (*meta.eu_ai_act, *meta.nist_ai_rmf)
-    )
-
-
-def test_promised_controls_are_covered() -> None:
-    covered = {
-        c for r in (*_pack_rules(), *_set_rules()) for c in (*r.meta.controls, *r.meta.clauses)
-    }
-    assert PROMISED - covered == set()
-
-
-def test_security_testing_and_log_rules_are_tagged_security() -> None:
-    rules = _rules()
-    for rule_id in ("AIMS-VAL-005", "AIMS-LOG-001", "AIMS-LOG-002", "AIMS-EVD-002"):
-        assert "security" in rules[rule_id].meta.tags
-
-
-# -- the example manifests ------------------------------------------------------------------
-
-
-def _ours(findings: tuple[Finding, ...]) -> list[Finding]:
-    return [f for f in findings if f.rule_id.startswith((*PREFIXES, "AIMS-SET-"))]
-
-
-def test_compliant_example_has_no_findings_from_this_pack() -> None:
-    report = check([str(REPO / "manifests" / "document-summariser.yaml")], today=TODAY)
-    assert [(f.rule_id, f.message) for f in _ours(report.findings)] == []
-
-
-def test_example_gaps_are_found_where_they_are() -> None:
-    report = check([str(REPO / "manifests")], today=TODAY, cwd=str(REPO))
-    found = {(f.rule_id, f.system, f.ident) for f in _ours(report.findings)}
-    # Deliberate gaps listed in manifests/README.md that this half of the pack is responsible for.
-    expected = {
-        ("AIMS-SUP-001", "coding-assistant", "spec.suppliers[SUP-codeforge].assessedOn"),
-        ("AIMS-SUP-003", "coding-assistant", "spec.suppliers[SUP-codeforge].contract.aiTerms"),
-        ("AIMS-EVD-001", "coding-assistant", "spec.governance.responsibleUsePolicyRef"),
-        # The misspelt `feedbackChanel` (AIMS-SCH-001) leaves no feedback channel declared.
-        ("AIMS-MON-005", "coding-assistant", "spec.monitoring.feedbackChannel"),
-        ("AIMS-VAL-005", "support-chatbot", "spec.validation.securityTests"),
-        ("AIMS-TRN-002", "support-chatbot", "spec.transparency.userNotice"),
-        ("AIMS-LOG-003", "support-chatbot", "spec.logging.retentionDays"),
-        ("AIMS-EVD-001", "support-chatbot", "spec.suppliers[SUP-orion].documentationRef"),
-        ("AIMS-MON-002", "fraud-detection", "spec.monitoring.drift.enabled"),
-        ("AIMS-VAL-002", "fraud-detection", "spec.validation.metrics[M-recall-at-1pct-fpr].result"),
-        ("AIMS-EVD-001", "fraud-detection", "spec.transparency.modelCardRef"),
-        ("AIMS-EVD-001", "credit-scoring", "spec.dataSources[DS-open-banking].dpiaRef"),
-        ("AIMS-LOG-002", "credit-scoring", "spec.logging.retentionDays"),
-        ("AIMS-HUM-001", "cv-screening", "spec.humanOversight.canOverride"),
-        ("AIMS-SUP-001", "cv-screening", "spec.suppliers[SUP-parseright].assessedOn"),
-        (
-            "AIMS-DAT-009",
-            "cv-screening",
-            "spec.dataSources[DS-diversity-survey].specialCategoryCondition",
-        ),
-        ("AIMS-INC-002", "medical-triage", "spec.incidents.reportingDeadlineDays"),
-        ("AIMS-EVD-001", "medical-triage", "spec.transparency.technicalDocumentationRef"),
-        ("AIMS-EVD-001", "interview-scheduler", "spec.transparency.instructionsForUseRef"),
-    }
-    assert expected - found == set()
-    assert not [
-        f
-        for f in _ours(report.findings)
-        if f.system in ("document-summariser", "hr-policy-assistant")
-    ]
-    # The one deliberate schema gap, which does not stop the rules above from running.
-    schema = {
-        (f.rule_id, f.system, f.ident) for f in report.findings if f.rule_id.startswith("AIMS-SCH-")
-    }
-    assert schema == {("AIMS-SCH-001", "coding-assistant", "spec.monitoring.feedbackChanel")}
-
-
-# -- cross-manifest rules -------------------------------------------------------------------
 
 # Line numbers in the expectations below are counted by hand from this template.
 MANIFEST = """\
@@ -396,7 +202,7 @@ def test_the_supplier_fold_keeps_nothing_per_manifest_that_agrees() -> None:
     from aims_policy.model import Location
     from rules.crossmanifest import SupplierRecord
 
-    rule = next(r for r in _set_rules() if r.id == "AIMS-SET-002")
+    rule = next(r for r in SET_RULES if r.id == "AIMS-SET-002")
 
     def held_after(count: int) -> int:
         fold = rule.start()
@@ -453,6 +259,7 @@ def test_data_sets_with_equal_licences_pass(tmp_path: Path) -> None:
     assert len(_set_findings([a, b, c], "AIMS-SET-003", tmp_path)) == 3
 
 
+@pytest.mark.slow
 def test_cross_manifest_rules_work_across_worker_processes(tmp_path: Path) -> None:
     """Entries cross process boundaries: collect() must return picklable values."""
     paths = [
@@ -487,54 +294,6 @@ def test_collected_values_pickle() -> None:
         },
     }
     ctx = make_context(manifest, data.load(), _dt.date.fromisoformat(TODAY))
-    for rule in _set_rules():
+    for rule in SET_RULES:
         value = rule.collect(ctx, lambda path: Location("x.yaml", len(path)))
         assert pickle.loads(pickle.dumps(value)) == value
-
-
-# -- evidence on a real file system ---------------------------------------------------------
-
-
-def test_evidence_rules_on_disk(tmp_path: Path) -> None:
-    """Missing files, absolute paths, `..` escapes and symbolic links out of the repository, each
-    reported at the field that holds the reference; an existing file inside passes."""
-    repo = tmp_path / "repo"
-    (repo / ".git").mkdir(parents=True)
-    (repo / "docs").mkdir()
-    (repo / "docs" / "ok.md").write_text("evidence\n")
-    outside = tmp_path / "outside.md"
-    outside.write_text("not under version control\n")
-    (repo / "docs" / "link.md").symlink_to(outside)
-    manifest = repo / "system.yaml"
-    manifest.write_text("""\
-apiVersion: aims-policy/v1
-kind: AISystem
-metadata:
-  name: evidence-demo
-spec:
-  owner: {name: Ada Example, email: ada@example.com}
-  purpose: {intendedUse: Demonstrate evidence checks, requirementsRef: docs/ok.md}
-  classification: {riskLevel: low}
-  lifecycle: {stage: design}
-  transparency:
-    instructionsForUseRef: docs/missing.md
-    modelCardRef: /etc/hostname
-    technicalDocumentationRef: ../outside.md
-    designDocumentationRef: docs/link.md
-""")
-    report = check([str(manifest)], today=TODAY, cwd=str(repo))
-    got = sorted(
-        (f.rule_id, f.location.line, f.ident)
-        for f in report.findings
-        if f.rule_id.startswith("AIMS-EVD-")
-    )
-    assert got == [
-        ("AIMS-EVD-001", 11, "spec.transparency.instructionsForUseRef"),
-        ("AIMS-EVD-002", 12, "spec.transparency.modelCardRef"),
-        ("AIMS-EVD-002", 13, "spec.transparency.technicalDocumentationRef"),
-        ("AIMS-EVD-002", 14, "spec.transparency.designDocumentationRef"),
-    ]
-    missing = next(f for f in report.findings if f.rule_id == "AIMS-EVD-001")
-    assert (
-        "evidence file docs/missing.md does not exist relative to the manifest" in missing.message
-    )

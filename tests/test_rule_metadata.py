@@ -1,0 +1,86 @@
+"""The built-in rules' metadata: every rule says what it checks, why and how to fix it, names the
+ISO/IEC 42001 items it serves (known Annex A controls only) and carries its crosswalks; the data,
+oversight, transparency, validation, operations, supplier, resource, evidence and cross-manifest
+rules cover the controls they were written for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from aims_policy import data, registry
+
+RULES = registry.load().all
+
+#: The rules whose EU AI Act mappings the crosswalk derived, and which were written to cover PROMISED.
+CROSSWALKED = (
+    "AIMS-DAT-",
+    "AIMS-HUM-",
+    "AIMS-TRN-",
+    "AIMS-VAL-",
+    "AIMS-MON-",
+    "AIMS-LOG-",
+    "AIMS-INC-",
+    "AIMS-SUP-",
+    "AIMS-RES-",
+    "AIMS-EVD-",
+    "AIMS-SET-",
+)
+
+#: Annex A controls and clauses the CROSSWALKED rules promise to cover.
+PROMISED = {
+    "A.4.2",
+    "A.4.3",
+    "A.4.4",
+    "A.4.5",
+    "A.4.6",
+    "A.6.2.4",
+    "A.6.2.5",
+    "A.6.2.6",
+    "A.6.2.7",
+    "A.6.2.8",
+    "A.7.2",
+    "A.7.3",
+    "A.7.4",
+    "A.7.5",
+    "A.7.6",
+    "A.8.2",
+    "A.8.3",
+    "A.8.4",
+    "A.8.5",
+    "A.10.2",
+    "A.10.3",
+    "A.10.4",
+    "7.5.3",
+    "9.1",
+}
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_rule_metadata_is_complete(rule: Any) -> None:
+    meta = rule.meta
+    assert meta.title and meta.rationale and meta.remediation
+    assert meta.controls or meta.clauses, "a rule must name the ISO/IEC 42001 item it serves"
+    catalog = set(data.load()["controls"]["annexA"])
+    assert set(meta.controls) <= catalog, f"unknown Annex A controls {set(meta.controls) - catalog}"
+    assert meta.severity in ("error", "warning", "note")
+    assert meta.nist_ai_rmf, "every rule carries its NIST AI RMF crosswalk"
+    assert all(
+        ref.confidence in ("high", "medium", "low") for ref in (*meta.eu_ai_act, *meta.nist_ai_rmf)
+    )
+    if rule.id.startswith(CROSSWALKED):
+        # The crosswalk derived all their EU AI Act mappings; the metadata must keep that mark.
+        assert all(ref.derived for ref in meta.eu_ai_act)
+
+
+def test_promised_controls_are_covered() -> None:
+    crosswalked = [r for r in RULES if r.id.startswith(CROSSWALKED)]
+    covered = {c for r in crosswalked for c in (*r.meta.controls, *r.meta.clauses)}
+    assert PROMISED - covered == set()
+
+
+def test_security_testing_and_log_rules_are_tagged_security() -> None:
+    rules = {r.id: r for r in RULES}
+    for rule_id in ("AIMS-VAL-005", "AIMS-LOG-001", "AIMS-LOG-002", "AIMS-EVD-002"):
+        assert "security" in rules[rule_id].meta.tags
