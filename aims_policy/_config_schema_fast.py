@@ -247,6 +247,16 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
                 data__approver_len = len(data__approver)
                 if data__approver_len < 1:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.approver must be longer than or equal to 1 characters', value=data__approver, name='' + (name_prefix or 'data') + '.approver', definition=None, rule='minLength')
+        if 'approvedOn' in data_keys:
+            data_keys.remove('approvedOn')
+            data__approvedOn = data['approvedOn']
+            if not isinstance(data__approvedOn, str):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.approvedOn must be string', value=data__approvedOn, name='' + (name_prefix or 'data') + '.approvedOn', definition=None, rule='type')
+            if isinstance(data__approvedOn, str):
+                if not REGEX_PATTERNS['^[0-9]{4}-[0-9]{2}-[0-9]{2}$'].search(data__approvedOn):
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.approvedOn must match pattern ^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value=data__approvedOn, name='' + (name_prefix or 'data') + '.approvedOn', definition=None, rule='pattern')
+                if not custom_formats['date'](data__approvedOn):
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.approvedOn must be date', value=data__approvedOn, name='' + (name_prefix or 'data') + '.approvedOn', definition=None, rule='format')
         if 'expires' in data_keys:
             data_keys.remove('expires')
             data__expires = data['expires']

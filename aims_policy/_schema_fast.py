@@ -1970,6 +1970,10 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('approver')
             data__approver = data['approver']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__approver, custom_formats, (name_prefix or 'data') + '.approver')
+        if 'approvedOn' in data_keys:
+            data_keys.remove('approvedOn')
+            data__approvedOn = data['approvedOn']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__approvedOn, custom_formats, (name_prefix or 'data') + '.approvedOn')
         if 'expires' in data_keys:
             data_keys.remove('expires')
             data__expires = data['expires']

@@ -68,6 +68,7 @@ def assemble(
     systems: list[SystemInfo] = []
     notes = list(notifications)
     exceptions: list[tuple[str, Any, Location]] = []
+    responsible: dict[tuple[str, str | None], str] = {}
     traces: list[Trace] = []
     share = _Shared()
     # Cross-manifest rules fold each manifest's entries in as results arrive, so that nothing
@@ -91,6 +92,7 @@ def assemble(
         systems.extend(share.system(s) for s in r.systems)
         notes.extend(r.notifications)
         exceptions.extend(r.exceptions)
+        responsible.update(((system, item), person) for system, item, person in r.responsible)
         traces.extend(r.traces)
         for rule_id, items in r.entries.items():
             fold = folds.get(rule_id)
@@ -122,8 +124,14 @@ def assemble(
                 )
             )
     evaluated = {r.id for r in (*SCHEMA_RULES, *(r.meta for r in ruleset.all))}
+    responsible.update(((s.name, None), s.owner) for s in systems if s.owner)
     findings, extra_notes = policy.apply(
-        findings, exceptions, options, evaluated, checked={s.name for s in systems}
+        findings,
+        exceptions,
+        options,
+        evaluated,
+        checked={s.name for s in systems},
+        responsible=responsible,
     )
     notes.extend(extra_notes)
     return Report(

@@ -204,3 +204,27 @@ def _mapping(parent: dict[str, Any], key: str) -> dict[str, Any]:
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def item_owners(data: Any, items: set[str]) -> list[tuple[str, str]]:
+    """``(item id, owner)`` of the list items named ``items`` anywhere in the document, for those
+    that name an owner (a person as text, or a mapping with a name)."""
+    from aims_policy.paths import item_name
+
+    found: list[tuple[str, str]] = []
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            for item in node:
+                name = item_name(item)
+                if name in items and isinstance(item, dict):
+                    owner = item.get("owner")
+                    owner = owner.get("name") if isinstance(owner, dict) else owner
+                    if isinstance(owner, str) and owner:
+                        found.append((name, owner))
+                if isinstance(item, (dict, list)):
+                    stack.append(item)
+    return found

@@ -39,6 +39,9 @@ class Options(NamedTuple):
     # Policy: exceptions from the configuration file, and the baseline.
     exceptions: tuple[tuple[str, Any, Location], ...] = ()
     baseline: "Baseline | None" = None
+    # Audit: every finding is reported open; what exceptions and the baseline would suppress is
+    # still judged and shown, but suppresses nothing (an auditor sees the unfiltered state).
+    audit: bool = False
     # The run covers the configuration's own paths (none were named on the command line), so a
     # configuration exception for a system it did not see names no system at all.
     full_run: bool = False

@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aims_policy.model import Finding, Location, Notification, RuleMeta, Severity, Suppression
-from aims_policy.validate import NON_BLOCKING
+from aims_policy.validate import NON_BLOCKING, SCHEMA_RULES
 
 if TYPE_CHECKING:
     from aims_policy.options import Options
@@ -64,8 +64,30 @@ EXC_UNUSED = RuleMeta(
     clauses=("6.1.3",),
     tags=("exceptions",),
 )
+EXC_POLICY = RuleMeta(
+    id="AIMS-EXC-004",
+    name="ExceptionAgainstPolicy",
+    title="Exceptions follow the organisation's waiver policy",
+    severity="error",
+    rationale="A waiver is only as good as the decision behind it: one its own beneficiary "
+    "approved, one that runs for years, one approved by someone without the authority, or one "
+    "that would switch off the checks that decide whether a manifest can be evaluated at all "
+    "(or hide that two manifests claim one system) is not a decision an auditor can accept, so "
+    "it suppresses nothing. " + _WHY,
+    remediation="Have someone other than the system owner and the item's owner (and, where the "
+    "data document names them, someone entitled to) approve it, with `approvedOn:` and an "
+    "`expires:` within the data document's exceptions.maxValidityDays; fix schema errors and "
+    "duplicate system names instead of waiving them.",
+    clauses=("6.1.3", "5.3"),
+    controls=("A.3.2",),
+    tags=("exceptions",),
+)
 #: Rules the policy stage itself reports; the report lists them so SARIF and JUnit can too.
-POLICY_RULES: tuple[RuleMeta, ...] = (EXC_EXPIRED, EXC_INCOMPLETE, EXC_UNUSED)
+POLICY_RULES: tuple[RuleMeta, ...] = (EXC_EXPIRED, EXC_INCOMPLETE, EXC_UNUSED, EXC_POLICY)
+#: Findings no exception may waive: those that decide whether the rules could run at all (a
+#: manifest that does not match the schema is only partly evaluated) and a system name claimed
+#: twice (which would let one manifest's exceptions pass for another's).
+_UNWAIVABLE_EXTRA = frozenset({"AIMS-SET-001"})
 
 #: Schema rules whose findings stop a manifest from being evaluated (see api._process_document):
 #: an exception on such a system cannot be judged unused.
@@ -84,6 +106,7 @@ class Waiver(NamedTuple):
     expires: str | None
     source: Location
     origin: str = "metadata"  # "metadata" (a manifest) or "config" (the configuration file)
+    approved_on: str | None = None
 
     @property
     def ident(self) -> str:
@@ -93,10 +116,14 @@ class Waiver(NamedTuple):
         return f"{self.origin}.exceptions[{target}]"
 
     def matches(self, finding: Finding) -> bool:
+        """A manifest's exception belongs to its document: it waives findings located in the
+        file that declares it, never those of another manifest that claims the same system
+        name. A configuration exception covers the system it names."""
         return (
             finding.rule_id == self.rule
             and finding.system == self.system
             and (self.item is None or finding.item == self.item)
+            and (self.origin == "config" or finding.location.file == self.source.file)
         )
 
 
@@ -124,6 +151,7 @@ def parse_exception(
         text("expires"),
         source,
         origin,
+        text("approvedOn"),
     )
 
 
@@ -154,11 +182,14 @@ def apply(
     options: Options,
     evaluated: Collection[str] | None = None,
     checked: Collection[str] | None = None,
+    responsible: Mapping[tuple[str, str | None], str] | None = None,
 ) -> tuple[list[Finding], list[Notification]]:
     """Set each finding's state. ``evaluated`` holds the ids of the rules this run evaluated
     (``None``: unknown, so no exception is judged unused for naming a rule that did not run);
     ``checked`` the systems this run saw: configuration exceptions for other systems are left
-    alone, so a pre-commit run on one manifest does not report the rest of the configuration."""
+    alone, so a pre-commit run on one manifest does not report the rest of the configuration.
+    ``responsible`` names who answers for what: ``(system, None)`` the system's owner,
+    ``(system, item)`` the owner of a list item an exception names."""
     parsed = [parse_exception(*x) for x in exceptions]
     parsed += [
         parse_exception(*x, origin="config")
@@ -191,14 +222,29 @@ def apply(
         if f.rule_id.startswith(_BLOCKING_PREFIX) and f.rule_id not in NON_BLOCKING
     }
     filtered = bool(options.select or options.ignore)
+    waivers = options.data.get("exceptions") or {}
+    unwaivable = _UNWAIVABLE_EXTRA | {
+        meta.id for meta in SCHEMA_RULES if meta.id not in NON_BLOCKING
+    }
     for exc in declared:
-        missing = [k for k in ("justification", "approver", "expires") if getattr(exc, k) is None]
+        missing = [
+            field
+            for field, value in (
+                ("justification", exc.justification),
+                ("approver", exc.approver),
+                ("approvedOn", exc.approved_on),
+                ("expires", exc.expires),
+            )
+            if value is None
+        ]
         expires = expiry_date(exc.expires)
-        if missing or expires is None:
+        approved = expiry_date(exc.approved_on)
+        if missing or expires is None or approved is None:
             what = (
                 f"no {', no '.join(missing)}"
                 if missing
-                else f"an expiry date {exc.expires!r} that is not a YYYY-MM-DD date"
+                else f"a date {exc.expires if expires is None else exc.approved_on!r} that is "
+                "not a YYYY-MM-DD date"
             )
             problems.append(
                 _problem(
@@ -224,12 +270,38 @@ def apply(
                 )
             )
             continue
+        against = _against_policy(exc, approved, expires, options, waivers, unwaivable, responsible)
+        if against:
+            problems.append(
+                _problem(
+                    EXC_POLICY,
+                    exc,
+                    options,
+                    f"the exception for {_what(exc)} {against}, so it suppresses nothing",
+                )
+            )
+            continue
         suppression = Suppression(
             "exception", exc.justification or "", exc.approver, expires.isoformat(), exc.source
         )
         used = False
+        allowed = _allowed_approvers(waivers)
         for index, finding in enumerate(out):
             if exc.matches(finding):
+                entitled = allowed.get(finding.severity)
+                if entitled and not _is_one_of(exc.approver, entitled):
+                    problems.append(
+                        _problem(
+                            EXC_POLICY,
+                            exc,
+                            options,
+                            f"the exception for {_what(exc)} was approved by {exc.approver}, "
+                            f"who is not among those who may waive {finding.severity} "
+                            f"findings ({', '.join(entitled)}), so it suppresses nothing",
+                        )
+                    )
+                    used = True
+                    break
                 used = True
                 if finding.state == "open":
                     out[index] = finding._replace(state="waived", suppression=suppression)
@@ -265,6 +337,9 @@ def apply(
         out = _override_severity(out, options.severity)
     if options.baseline is not None:
         out = _apply_baseline(out, options)
+    if options.audit:
+        # Open again, each keeping the suppression it would have had: shown, not applied.
+        out = [f._replace(state="open") if f.state != "open" else f for f in out]
     return out, []
 
 
@@ -276,6 +351,63 @@ def _override_severity(findings: list[Finding], levels: Mapping[str, Severity]) 
         else f
         for f in findings
     ]
+
+
+def _person(text: str | None) -> str:
+    """A person for comparison: people are often written "Name (Role)"."""
+    return " ".join(str(text or "").split("(", 1)[0].split()).casefold()
+
+
+def _is_one_of(approver: str | None, entitled: Sequence[str]) -> bool:
+    """Whether "Name (Role)" is a person or a role among ``entitled``."""
+    text = str(approver or "")
+    role = text.split("(", 1)[1].rsplit(")", 1)[0] if "(" in text else ""
+    names = {_person(e) for e in entitled}
+    return _person(text) in names or (bool(role) and " ".join(role.split()).casefold() in names)
+
+
+def _allowed_approvers(waivers: Mapping[str, Any]) -> dict[str, list[str]]:
+    by_severity = waivers.get("approversBySeverity") or {}
+    return {str(k): [str(v) for v in vs] for k, vs in by_severity.items() if vs}
+
+
+def _against_policy(
+    exc: Waiver,
+    approved: _dt.date,
+    expires: _dt.date,
+    options: Options,
+    waivers: Mapping[str, Any],
+    unwaivable: Collection[str],
+    responsible: Mapping[tuple[str, str | None], str] | None,
+) -> str | None:
+    """Why an otherwise complete exception breaks the waiver policy, or None."""
+    if exc.rule in unwaivable:
+        return (
+            f"names {exc.rule}, which no exception may waive (it decides whether the rules "
+            "could judge the manifest at all, or which manifest a system is); fix it instead"
+        )
+    if approved > options.day:
+        return f"was approved on {approved.isoformat()}, a day that has not come yet"
+    if expires < approved:
+        return f"expires ({expires.isoformat()}) before it was approved ({approved.isoformat()})"
+    longest = int(waivers.get("maxValidityDays") or 0)
+    if longest and (expires - approved).days > longest:
+        return (
+            f"runs {(expires - approved).days} days from its approval on "
+            f"{approved.isoformat()}, longer than the {longest} days the waiver policy allows "
+            "(data: exceptions.maxValidityDays); renew it within that"
+        )
+    if waivers.get("requireIndependentApprover", True) and responsible:
+        owners = [("the system owner", responsible.get((exc.system, None)))]
+        if exc.item:
+            owners.append((f"the owner of {exc.item}", responsible.get((exc.system, exc.item))))
+        for role, person in owners:
+            if person and _person(person) == _person(exc.approver):
+                return (
+                    f"was approved by {exc.approver}, who is {role}: nobody waives their own "
+                    "finding; have someone independent approve it"
+                )
+    return None
 
 
 def _what(exc: Waiver) -> str:

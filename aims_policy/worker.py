@@ -13,7 +13,7 @@ from typing import Any
 from aims_policy.discover import Candidate
 from aims_policy.engine import Context, Entry, evaluate, make_context
 from aims_policy.findings import Trace, record
-from aims_policy.intake import manifests_in, system_info, system_name
+from aims_policy.intake import item_owners, manifests_in, system_info, system_name
 from aims_policy.loader import Document
 from aims_policy.model import Finding, Location, Notification, RuleResult, SystemInfo
 from aims_policy.options import Options
@@ -37,6 +37,7 @@ class FileResult:
         "findings",
         "is_manifest",
         "notifications",
+        "responsible",
         "results",
         "systems",
         "traces",
@@ -51,6 +52,8 @@ class FileResult:
         self.notifications: list[Notification] = []
         self.entries: dict[str, list[Entry]] = {}  # set-rule id -> entries
         self.exceptions: list[tuple[str, Any, Location]] = []
+        # (system, item id, owner) of the list items exceptions name: who may not approve them
+        self.responsible: list[tuple[str, str, str]] = []
         self.traces: list[Trace] = []
 
 
@@ -120,6 +123,15 @@ class Worker:
         if isinstance(meta, dict) and isinstance(meta.get("exceptions"), list):
             for index, raw in enumerate(meta["exceptions"]):
                 out.exceptions.append((system, raw, doc.locate(("metadata", "exceptions", index))))
+        waived_items = {
+            raw["item"]
+            for owner, raw, _ in (*out.exceptions, *options.exceptions)
+            if owner == system and isinstance(raw, dict) and isinstance(raw.get("item"), str)
+        }
+        if waived_items:
+            out.responsible.extend(
+                (system, item, person) for item, person in item_owners(data, waived_items)
+            )
 
         schema_findings = validate(doc, system)
         out.findings.extend(schema_findings)

@@ -170,6 +170,7 @@ def test_a_previous_sarif_file_is_accepted_as_a_baseline(repo: Path) -> None:
     - rule: TST-SYS-001
       justification: Approval board meets in January.
       approver: Aylin Demir
+      approvedOn: 2026-04-06
       expires: 2027-01-31
 """,
     )

@@ -344,7 +344,8 @@ exceptions:
   - system: cv-screening
     rule: TST-SYS-001
     justification: Approval board meets in January.
-    approver: Sophie Laurent
+    approver: Markus Brandt
+    approvedOn: 2026-03-06
     expires: 2026-12-31
 output: {format: json}
 """,

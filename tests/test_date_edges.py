@@ -98,6 +98,7 @@ def _edge_base(day: str) -> dict[str, Any]:
             "rule": "AIMS-GOV-003",
             "justification": "edge test",
             "approver": "Daniel Okafor",
+            "approvedOn": TODAY,
             "expires": TODAY,
         }
     ]

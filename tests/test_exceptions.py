@@ -41,6 +41,7 @@ EXCEPTION_R2 = """\
       item: R-2
       justification: Compensating manual review of every decline until the v4 model ships.
       approver: Aylin Demir
+      approvedOn: 2026-03-06
       expires: 2026-12-31
 """
 
@@ -96,6 +97,7 @@ def test_an_exception_without_approver_or_justification_suppresses_nothing(tmp_p
         """\
     - rule: TST-RSK-001
       item: R-3
+      approvedOn: 2026-09-03
       expires: 2027-06-30
 """,
     )
@@ -129,10 +131,12 @@ def test_an_exception_that_matches_nothing_is_reported_where_it_is_declared(tmp_
       item: R-99
       justification: Typo in the item id.
       approver: Aylin Demir
+      approvedOn: 2026-09-03
       expires: 2027-06-30
     - rule: TST-RSK-404
       justification: Typo in the rule id.
       approver: Aylin Demir
+      approvedOn: 2026-09-03
       expires: 2027-06-30
 """,
     )
@@ -140,7 +144,7 @@ def test_an_exception_that_matches_nothing_is_reported_where_it_is_declared(tmp_
     unused = by_rule(report, "AIMS-EXC-003")
     assert [(f.location.line, f.severity) for f in unused] == [
         (line, "warning"),
-        (line + 5, "warning"),
+        (line + 6, "warning"),
     ]
     assert "TST-RSK-001 item R-99 on credit-scoring matches no finding" in unused[0].message
     assert "TST-RSK-404, which no loaded rule pack defines" in unused[1].message
@@ -160,6 +164,7 @@ def test_an_exception_without_item_waives_every_finding_of_its_rule_on_that_syst
     - rule: TST-RSK-001
       justification: Risk register migration in progress.
       approver: Aylin Demir
+      approvedOn: 2026-03-21
       expires: 2027-01-15
 """,
     )
@@ -176,7 +181,8 @@ def test_configuration_exceptions_name_their_system(tmp_path: Path) -> None:
         "system": "cv-screening",
         "rule": "TST-SYS-001",
         "justification": "Board in May.",
-        "approver": "Sophie Laurent",
+        "approver": "Markus Brandt",
+        "approvedOn": "2026-08-04",
         "expires": "2027-05-31",
     }
     where = Location(".aims-policy.yaml", 7, 5)
@@ -296,7 +302,8 @@ def test_configuration_exceptions_for_systems_not_in_this_run_are_left_alone(
         "system": "cv-screening",
         "rule": "TST-SYS-001",
         "justification": "Board in May.",
-        "approver": "Sophie Laurent",
+        "approver": "Markus Brandt",
+        "approvedOn": "2025-08-04",
         "expires": "2026-05-31",
     }
     typo = dict(expired, rule="TST-NOPE-001", expires="2027-05-31")
@@ -321,7 +328,8 @@ def test_a_full_run_reports_a_configuration_exception_for_a_system_that_does_not
         "system": "credit-scorring",
         "rule": "TST-SYS-001",
         "justification": "Board in May.",
-        "approver": "Sophie Laurent",
+        "approver": "Markus Brandt",
+        "approvedOn": "2026-08-04",
         "expires": "2027-05-31",
     }
     where = Location(".aims-policy.yaml", 7, 5)

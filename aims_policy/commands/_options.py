@@ -259,6 +259,7 @@ def prepare(
         skip_non_manifests=bool(values["skip-non-manifests"]),
         jobs=params.get("jobs") or 0,
         explain=bool(params.get("explain")),
+        audit=bool(params.get("audit")),
         why_not=why_not,
         root=values["root"],
         data=data,

@@ -54,6 +54,12 @@ LEVELS = ["error", "warning", "note"]
     metavar="FILE",
     help="Report findings recorded in this baseline (or a previous SARIF file) as baselined; fail only on new ones.",
 )
+@click.option(
+    "--audit",
+    is_flag=True,
+    help="Report every finding as open: exceptions and the baseline are judged and shown, "
+    "but suppress nothing.",
+)
 @click.option("--explain", is_flag=True, help="Show the facts and conditions behind each finding.")
 @click.option(
     "--why-not",

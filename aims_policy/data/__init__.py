@@ -100,6 +100,7 @@ _MINIMUM: dict[str, int] = {
     "reviews.maxIntervalMonths": 1,
     "oversight.trainingValidityMonths": 1,
     "incidents.maxReportingDays": 1,
+    "exceptions.maxValidityDays": 1,
 }
 _ANNEX_A_LISTS = ("controls.annexA", "controls.requiredByRiskLevel")
 _RISK_LEVEL_LISTS = ("risk.highRiskLevels",)

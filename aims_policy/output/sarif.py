@@ -423,7 +423,7 @@ def _result(f: Finding, rule_index: int, systems: dict[str, Location]) -> dict[s
         "locations": [_physical(location)],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
     }
-    if f.suppression is not None or f.state != "open":
+    if f.state != "open":  # an open finding may carry what would suppress it (--audit): no
         out["suppressions"] = [_suppression(f.suppression, f)]
     props: dict[str, Any] = {}
     if f.system is not None:

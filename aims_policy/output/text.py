@@ -114,6 +114,15 @@ def summary(report: Report) -> str:
     by_sev = Counter(f.severity for f in report.open_findings)
     parts = [plural(by_sev[s], s) for s in ("error", "warning", "note")]
     extra = [f"{by_state[s]} {s}" for s in ("waived", "baselined") if by_state[s]]
+    # --audit: open findings that an exception or the baseline would have suppressed
+    would: Counter[str] = Counter(
+        f.suppression.kind for f in report.open_findings if f.suppression is not None
+    )
+    extra += [
+        f"{would[kind]} would be {state} (not applied)"
+        for kind, state in (("exception", "waived"), ("baseline", "baselined"))
+        if would[kind]
+    ]
     systems = len(report.systems)
     text = (
         f"{plural(len(report.files), 'file')}, {plural(systems, 'system')} checked: "
