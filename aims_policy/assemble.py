@@ -123,6 +123,7 @@ def assemble(
                     set_rule.id,
                 )
             )
+    findings = _distinct_identities(findings)
     evaluated = {r.id for r in (*SCHEMA_RULES, *(r.meta for r in ruleset.all))}
     responsible.update(((s.name, None), s.owner) for s in systems if s.owner)
     findings, extra_notes = policy.apply(
@@ -146,6 +147,29 @@ def assemble(
         files=tuple(sorted(files)),
         traces=tuple(sorted(traces)),
     )
+
+
+def _distinct_identities(findings: list[Finding]) -> list[Finding]:
+    """No two findings share a fingerprint. Two can share rule, system and identity when two
+    list items share an identity (AIMS-SCH-004 reports that) or a rule reports one place twice;
+    a baseline or an exception for the first would then also cover the second, so a new finding
+    could pass for an accepted one. The second and later, in file order, are told apart by
+    their occurrence (``#2``...), which keeps the first one's fingerprint as it was."""
+    seen: dict[tuple[str, str | None, str], int] = {}
+    repeated = False
+    for f in findings:
+        key = (f.rule_id, f.system, f.ident)
+        repeated |= key in seen
+        seen[key] = seen.get(key, 0) + 1
+    if not repeated:
+        return findings
+    count: dict[tuple[str, str | None, str], int] = {}
+    out = []
+    for f in sorted(findings, key=Finding.sort_key):
+        key = (f.rule_id, f.system, f.ident)
+        count[key] = n = count.get(key, 0) + 1
+        out.append(f if n == 1 else f._replace(ident=f"{f.ident}#{n}"))
+    return out
 
 
 def _failure(exc: Exception) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 from aims_policy.loader import Document
 from aims_policy.model import Finding, RuleMeta
-from aims_policy.paths import Path, ident, pointer
+from aims_policy.paths import IDENTITY_KEYS, Path, ident, pointer
 from aims_policy.wording import describe, did_you_mean
 
 API_VERSION = "aims-policy/v1"
@@ -108,21 +108,6 @@ _UNKNOWN, _MISSING, _INVALID, _DUPLICATE = (r.id for r in SCHEMA_RULES)
 # and a duplicate id leaves every item readable (only its identity is ambiguous).
 NON_BLOCKING: frozenset[str] = frozenset({_UNKNOWN, _DUPLICATE})
 
-# Every list whose items have an `id` in the schema (a test checks this against the schema).
-ID_LISTS: tuple[Path, ...] = (
-    ("spec", "dataSources"),
-    ("spec", "models"),
-    ("spec", "suppliers"),
-    ("spec", "risks"),
-    ("spec", "evidence"),
-    ("spec", "purpose", "foreseeableMisuse"),
-    ("spec", "validation", "metrics"),
-    ("spec", "validation", "robustnessTests"),
-    ("spec", "validation", "securityTests"),
-    ("spec", "monitoring", "metrics"),
-    ("spec", "governance", "correctiveActions"),
-)
-
 
 @cache
 def schema(which: Schema = MANIFEST) -> dict[str, Any]:
@@ -170,38 +155,51 @@ def validate(doc: Document, system: str | None) -> list[Finding]:
 
 
 def _duplicate_ids(doc: Document, system: str | None) -> Iterator[Finding]:
-    """AIMS-SCH-004 at the second and later item of a list that reuses an id: one pass over the
-    few lists whose items have ids, defensive about shapes the schema would reject."""
-    data = doc.data
-    for list_path in ID_LISTS:
-        node = data
-        for key in list_path:
-            node = node.get(key) if isinstance(node, dict) else None
-        if not isinstance(node, list) or len(node) < 2:
+    """AIMS-SCH-004 at the second and later item of any list that reuses an identity: the ``id``
+    of items that have one, else the field that names them (``name``, ``version``, ``role``;
+    see aims_policy.paths). Identity is what exceptions, baselines and fingerprints name an item
+    by, so two items with one identity would share a fingerprint: a new finding on the second
+    would pass for a baselined one on the first. Defensive about shapes the schema rejects."""
+    stack: list[tuple[Path, Any]] = [((), doc.data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(((*path, k), v) for k, v in node.items() if isinstance(v, (dict, list)))
+            continue
+        if not isinstance(node, list):
             continue
         first: dict[str, int] = {}
         for index, item in enumerate(node):
-            value = item.get("id") if isinstance(item, dict) else None
-            if not isinstance(value, str):
+            if not isinstance(item, dict):
                 continue
+            stack.append(((*path, index), item))
+            key = next((k for k in IDENTITY_KEYS if isinstance(item.get(k), str) and item[k]), None)
+            if key is None:
+                continue
+            value = item[key]
             if value not in first:
                 first[value] = index
                 continue
-            path: Path = (*list_path, index, "id")
-            line = doc.locate((*list_path, first[value], "id")).line
-            where = ".".join(str(k) for k in list_path)
-            message = (
-                f"{where}[{index}] has the id {value!r} of {where}[{first[value]}] "
-                f"(line {line}); give each item its own id"
+            at: Path = (*path, index, key)
+            line = doc.locate((*path, first[value], key)).line
+            where = ident(doc.data, path)
+            what = "the id" if key == "id" else f"the {key}"
+            advice = (
+                "give each item its own id"
+                if key == "id"
+                else f"give each item its own {key}, or an `id` that tells them apart"
             )
             yield Finding(
                 rule_id=_DUPLICATE,
                 severity="error",
-                message=message,
-                location=doc.locate(path),
-                json_path=pointer(path),
-                # The identity path by index: by id it would name the first item too.
-                ident=f"{where}[{index}].id",
+                message=(
+                    f"{where}[{index}] has {what} {value!r} of {where}[{first[value]}] "
+                    f"(line {line}); {advice}"
+                ),
+                location=doc.locate(at),
+                json_path=pointer(at),
+                # The identity path by index: by identity it would name the first item too.
+                ident=f"{where}[{index}].{key}",
                 system=system,
                 controls=("7.5.2",),
             )

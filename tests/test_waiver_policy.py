@@ -214,3 +214,31 @@ def test_audit_mode_reports_every_finding_open_and_shows_what_would_be_suppresse
     report = json.loads(runner.invoke(cli, [*args, "--format", "json"]).stdout)
     shown = [f for f in report["findings"] if f.get("suppression")]
     assert [(f["rule"], f["state"]) for f in shown] == [("AIMS-HUM-001", "open")]
+
+
+def test_a_baseline_never_hides_a_new_finding_on_an_item_that_reuses_an_identity(
+    tmp_path: Path,
+) -> None:
+    """Baseline cv-screening.yaml (its recruiter's training record is missing), then add a second
+    overseer with the role already used and a competence file that was never written: the new
+    item's finding must not pass for the baselined one."""
+    from aims_policy import baseline
+
+    folder = repo(tmp_path, "cv-screening.yaml")
+    first = check(folder)
+    recorded = baseline.build(first)
+    path = folder / "baseline.json"
+    path.write_text(baseline.dumps(recorded), "utf-8")
+    accepted = baseline.load(str(path))
+    assert check(folder, baseline=accepted).exit_code == 0  # everything baselined
+
+    document = yaml.safe_load((folder / "cv-screening.yaml").read_text("utf-8"))
+    overseers = document["spec"]["humanOversight"]["overseers"]
+    overseers.append({**overseers[0], "competenceRef": "evidence/cv-screening/never-written.md"})
+    (folder / "cv-screening.yaml").write_text(yaml.safe_dump(document, sort_keys=False), "utf-8")
+    report = check(folder, baseline=accepted)
+    new = [f for f in report.open_findings]
+    assert report.exit_code == 1
+    assert {f.rule_id for f in new} >= {"AIMS-SCH-004", "AIMS-EVD-001"}, new
+    prints = [f.fingerprint for f in report.findings]
+    assert len(prints) == len(set(prints)), "two findings share a fingerprint"
