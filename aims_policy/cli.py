@@ -8,7 +8,6 @@ import errno
 import importlib
 import os
 import sys
-import traceback
 from typing import NoReturn
 
 import click
@@ -110,6 +109,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
 def _internal_error(exc: BaseException, debug: bool) -> int:
     """A bug: one line, and the traceback on request."""
     if debug:
+        import traceback  # only a bug pays for it
+
         traceback.print_exception(exc)
     return _say(
         f"internal error: {type(exc).__name__}: {exc}; please report it "

@@ -43,6 +43,8 @@ NOT_ON_THE_CHECK_PATH = (
     "fastjsonschema",
     # the tracer is for --explain, --why-not and `aims-policy test`: a plain check has none
     "aims_policy.trace",
+    # a traceback is printed only for an internal error, on request
+    "traceback",
 )
 
 
