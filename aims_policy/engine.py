@@ -5,7 +5,8 @@ Vocabulary, borrowed from OPA:
 * ``input`` is the manifest and ``data`` the organisation's policy parameters, both frozen before
   any rule sees them, so rules are pure functions and evaluation order never matters.
 * A **rule** is a generator decorated with :func:`rule`: its metadata is data and its body yields
-  :class:`Violation` values (Rego's ``deny`` set).
+  :class:`Violation` values (Rego's ``deny`` set), each made by a :class:`Cursor`, the one way to
+  report.
 * A **fact** (Rego's virtual document) is a function of the context decorated with :func:`fact`;
   it is computed at most once per manifest and shared by every rule that asks for it.
 * ``applies`` names the fact (or predicate) that makes a rule relevant; a rule that does not apply
@@ -40,34 +41,96 @@ class Violation(NamedTuple):
     message: str
     missing: str | None = None
     because: tuple[str, ...] = ()
-    location: Location | None = None  # set directly by cross-manifest rules only
+    location: Location | None = None  # cross-manifest rules' (located()): in any manifest
 
     @property
     def target(self) -> Path:
         return (*self.path, self.missing) if self.missing else self.path
 
 
-class Item(NamedTuple):
-    """An element met while iterating a collection: its path, value and identity."""
+class Cursor(NamedTuple):
+    """A place in a manifest where a rule reports what it found: ``ctx.at("spec.owner")``, a
+    list element from ``ctx.each(...)``, a place below either (``risk.at("treatment")``), or for
+    cross-manifest rules a place in another manifest (:func:`located`).
+
+    Reporting is the cursor's job and nobody else's: ``fail`` says the place itself is wrong,
+    ``missing`` that it lacks a field. Both return the :class:`Violation` a rule yields."""
 
     path: Path
-    value: Any
-    name: str  # the element's id or name, else its index as text
+    value: Any = None  # a list element's value (ctx.each); None elsewhere: read with ctx.get
+    name: str = ""  # a list element's id or name, else its index as text
+    ctx: "Context | None" = None  # set by ctx.at: missing() looks sections up through it
+    location: Location | None = None  # set by located(): the place is in another manifest
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.value.get(key, default) if isinstance(self.value, Mapping) else default
 
-    def violation(
-        self,
-        message: str,
-        *,
-        field: str | None = None,
-        missing: str | None = None,
-        because: Iterable[str] = (),
-    ) -> Violation:
-        """A violation at this item, at one of its fields, or at a field it lacks."""
-        path = (*self.path, field) if field else self.path
-        return Violation(path, message, missing, tuple(because))
+    def at(self, key: str | int, *more: str | int) -> "Cursor":
+        """A place below this one: ``risk.at("treatment")``, ``risk.at("residualRisk.score")``,
+        ``ctx.at(EU).at("prohibitedPractices", 2)``."""
+        # tuple.__new__ skips the Python frame of a NamedTuple's __new__. This and the methods
+        # below run once per reported violation, ctx.each once per list element: they must cost
+        # no more than building the Violation directly did, hence the plain-key fast path.
+        if more or type(key) is not str or "." in key:
+            path = self.path
+            for part in (key, *more):
+                path = (*path, part) if isinstance(part, int) else (*path, *_split(part))
+        else:
+            path = (*self.path, key)
+        return tuple.__new__(Cursor, (path, None, self.name, self.ctx, self.location))
+
+    def fail(self, message: str, *, because: Iterable[str] = ()) -> Violation:
+        """A violation at this place."""
+        reasons = tuple(because) if because else ()
+        return tuple.__new__(Violation, (self.path, message, None, reasons, self.location))
+
+    def missing(self, field: str, message: str, *, because: Iterable[str] = ()) -> Violation:
+        """A violation for ``field``, which this place lacks; reported here, naming the field.
+
+        ``field`` may be a dotted path through sections that may be absent or empty themselves
+        (``ctx.at("spec").missing("monitoring.metrics", ...)``): the violation is then reported
+        at the deepest section that holds something, naming the first one that does not, so that
+        a missing section is named as such rather than a field inside it. Each section looked at
+        is read with ``ctx.get``, so ``--explain`` shows what was found there."""
+        path = self.path
+        if "." in field:
+            ctx = self.ctx
+            if ctx is None or not all(isinstance(key, str) for key in path):
+                raise ValueError(f"missing({field!r}): a dotted field needs a cursor from ctx.at")
+            *sections, field = field.split(".")
+            where = ".".join(str(key) for key in path)
+            for section in sections:
+                where = f"{where}.{section}" if where else section
+                if not ctx.get(where):
+                    field = section
+                    break
+                path = (*path, section)
+        reasons = tuple(because) if because else ()
+        return tuple.__new__(Violation, (path, message, field, reasons, self.location))
+
+
+#: Dotted paths already split: rules report at the same few places over and over. Bounded, since
+#: a pack could build paths from manifest values.
+_PATHS: dict[str, tuple[str, ...]] = {}
+
+
+def _split(dotted_path: str) -> tuple[str, ...]:
+    parts = _PATHS.get(dotted_path)
+    if parts is None:
+        parts = tuple(dotted_path.split("."))
+        if len(_PATHS) < 4096:
+            _PATHS[dotted_path] = parts
+    return parts
+
+
+def located(location: Location, path: str | Path) -> Cursor:
+    """A place in a manifest other than the one being evaluated, for cross-manifest rules::
+
+        yield system, located(where, ("metadata", "name")).fail("the name is taken")
+
+    Its violations carry ``location``, which is where findings of them are reported."""
+    parts = _split(path) if isinstance(path, str) else path
+    return tuple.__new__(Cursor, (parts, None, "", None, location))
 
 
 class Context:
@@ -124,8 +187,14 @@ class Context:
             self._trace(f"data.{dotted_path} = {_show(node)}")
         return node
 
-    def each(self, dotted_path: str) -> Iterator[Item]:
-        """Iterate a list of the manifest with each element's path and identity."""
+    def at(self, path: str | Path) -> Cursor:
+        """The place at a dotted path (or a path tuple) of the manifest, to report at: it is
+        not read, so whether it exists is for the rule to know (``missing`` can look further)."""
+        parts = (_PATHS.get(path) or _split(path)) if type(path) is str else path
+        return tuple.__new__(Cursor, (parts, None, "", self, None))
+
+    def each(self, dotted_path: str) -> Iterator[Cursor]:
+        """Iterate a list of the manifest: a cursor for each element, with its value and identity."""
         base: Path = tuple(dotted_path.split("."))
         items = self.get(dotted_path)
         if type(items) is not _VECTOR and (
@@ -134,19 +203,10 @@ class Context:
             return
         for index, value in enumerate(items):
             name = item_name(value)
-            yield Item((*base, index), value, name if name is not None else str(index))
-
-    def violation(
-        self,
-        path: str | Path,
-        message: str,
-        *,
-        missing: str | None = None,
-        because: Iterable[str] = (),
-    ) -> Violation:
-        """A violation at a dotted path of the manifest (or at the parent of a missing field)."""
-        parts = tuple(path.split(".")) if isinstance(path, str) else path
-        return Violation(parts, message, missing, tuple(because))
+            path = (*base, index)
+            yield tuple.__new__(
+                Cursor, (path, value, str(index) if name is None else name, None, None)
+            )
 
     def date(self, value: Any) -> _dt.date | None:
         """Parse an ISO date field (schema-validated); None when absent."""
@@ -239,7 +299,7 @@ def rule(fn: Check | None = None, **meta: Any) -> Rule | Callable[[Check], Rule]
         def risk_owner(ctx):
             for risk in ctx.each("spec.risks"):
                 if not risk.get("owner"):
-                    yield risk.violation(f"risk {risk.name} has no owner", missing="owner")
+                    yield risk.missing("owner", f"risk {risk.name} has no owner")
 
     ``applies`` is a fact or predicate; when false the rule is not applicable. Crosswalk lists
     (``eu_ai_act``, ``nist_ai_rmf``) take strings or ``(ref, confidence)`` pairs.

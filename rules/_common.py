@@ -3,7 +3,6 @@ for rules here)."""
 
 from __future__ import annotations
 
-from aims_policy.engine import Context, Violation
 from aims_policy.model import Reference
 
 
@@ -22,24 +21,3 @@ def plural(count: int, unit: str) -> str:
     """A count with its unit, singular or plural: ``plural(1, "day")`` is "1 day",
     ``plural(3, "month")`` is "3 months"."""
     return f"{count} {unit}" if count in (1, -1) else f"{count} {unit}s"
-
-
-def in_block(ctx: Context, block: str, field: str) -> tuple[str, str]:
-    """Where a missing ``spec.<block>.<field>`` is reported, as (parent, missing field): in the
-    block, or at ``spec`` naming the block when the block itself is absent or empty."""
-    return (f"spec.{block}", field) if ctx.get(f"spec.{block}") else ("spec", block)
-
-
-def missing_in_block(ctx: Context, block: str, field: str, message: str) -> Violation:
-    """A violation for a missing ``spec.<block>.<field>``, placed as :func:`in_block` says."""
-    where, missing = in_block(ctx, block, field)
-    return ctx.violation(where, message, missing=missing)
-
-
-def absent(ctx: Context, parent: str, field: str, message: str) -> Violation:
-    """A violation for a missing field, reported at the deepest parent that exists (so that a
-    missing section names the section, not a field inside it)."""
-    parts = parent.split(".")
-    while len(parts) > 1 and ctx.get(".".join(parts)) is None:
-        field = parts.pop()
-    return ctx.violation(".".join(parts), message, missing=field)

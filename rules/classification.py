@@ -62,18 +62,20 @@ def in_annex_iii_area(ctx: Context) -> bool:
 )
 def no_prohibited_practice(ctx: Context) -> Iterator[Violation]:
     if eu_category(ctx) == "prohibited":
-        yield ctx.violation(
-            f"{EU}.category",
+        yield ctx.at(f"{EU}.category").fail(
             "the system is classified as a prohibited AI "
             "practice (EU AI Act Art. 5); it must not be placed on the market or "
-            "used: withdraw or redesign it",
+            "used: withdraw or redesign it"
         )
     for index, practice in enumerate(ctx.get(f"{EU}.prohibitedPractices") or ()):
-        yield ctx.violation(
-            (*EU.split("."), "prohibitedPractices", index),
-            f"the system performs "
-            f"{practice}, a practice prohibited by EU AI Act Art. 5; withdraw the "
-            "feature or the system",
+        yield (
+            ctx.at(EU)
+            .at("prohibitedPractices", index)
+            .fail(
+                f"the system performs "
+                f"{practice}, a practice prohibited by EU AI Act Art. 5; withdraw the "
+                "feature or the system"
+            )
         )
 
 
@@ -96,12 +98,11 @@ def no_prohibited_practice(ctx: Context) -> Iterator[Violation]:
 )
 def annex_iii_area(ctx: Context) -> Iterator[Violation]:
     if not ctx.get(f"{EU}.annexIIIArea"):
-        yield ctx.violation(
-            EU,
+        yield ctx.at(EU).missing(
+            "annexIIIArea",
             "the system is classified high-risk but no Annex III area is "
             "given; add `annexIIIArea:` (or, for an Annex I product, an exception "
             "saying so)",
-            missing="annexIIIArea",
         )
 
 
@@ -133,23 +134,19 @@ def article_6_exemption(ctx: Context) -> Iterator[Violation]:
         ("registrationId", "its EU database registration"),
     ):
         if not ctx.get(f"{where}.{field}"):
-            yield ctx.violation(
-                where,
-                f"the Article 6(3) exemption has no {field}; add `{field}:` with {what}",
-                missing=field,
+            yield ctx.at(where).missing(
+                field, f"the Article 6(3) exemption has no {field}; add `{field}:` with {what}"
             )
     if not ctx.get(f"{EU}.annexIIIArea"):
-        yield ctx.violation(
-            EU,
+        yield ctx.at(EU).missing(
+            "annexIIIArea",
             "an Article 6(3) exemption only exists for Annex III systems; add "
             "the `annexIIIArea:` it is claimed for",
-            missing="annexIIIArea",
         )
     if eu_category(ctx) == "high-risk":
-        yield ctx.violation(
-            f"{where}.claimed",
+        yield ctx.at(f"{where}.claimed").fail(
             "the exemption is claimed but the system is still "
-            "classified high-risk; drop the claim or reclassify the system",
+            "classified high-risk; drop the claim or reclassify the system"
         )
 
 
@@ -180,10 +177,8 @@ def conformity_and_registration(ctx: Context) -> Iterator[Violation]:
         ("euDatabaseId", "the EU database registration id"),
     ):
         if not ctx.get(f"{EU}.{field}"):
-            yield ctx.violation(
-                EU,
-                f"this deployed high-risk system has no {field}; add `{field}:` with {what}",
-                missing=field,
+            yield ctx.at(EU).missing(
+                field, f"this deployed high-risk system has no {field}; add `{field}:` with {what}"
             )
 
 
@@ -203,12 +198,11 @@ def conformity_and_registration(ctx: Context) -> Iterator[Violation]:
 )
 def classification_stated(ctx: Context) -> Iterator[Violation]:
     if ctx.get(EU) is None:
-        yield ctx.violation(
-            "spec.classification",
+        yield ctx.at("spec.classification").missing(
+            "euAiAct",
             "no EU AI Act classification is stated; add "
             "`euAiAct: {category: ..., role: ...}` (use `out-of-scope` if the Act "
             "does not apply)",
-            missing="euAiAct",
         )
 
 
@@ -231,9 +225,8 @@ def annex_iii_is_high_risk(ctx: Context) -> Iterator[Violation]:
     category = eu_category(ctx)
     if category not in ("high-risk", "prohibited") and not exemption_claimed(ctx):
         area = ctx.get(f"{EU}.annexIIIArea")
-        yield ctx.violation(
-            f"{EU}.category",
+        yield ctx.at(f"{EU}.category").fail(
             f"the system is in Annex III area {area} but "
             f"classified {category} without an Article 6(3) exemption; classify "
-            "it high-risk or document the exemption",
+            "it high-risk or document the exemption"
         )

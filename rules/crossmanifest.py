@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from aims_policy.engine import Context, Entry, Violation, identity, set_rule
+from aims_policy.engine import Context, Entry, Violation, identity, located, set_rule
 from aims_policy.model import Location
 from aims_policy.paths import Path
 
@@ -146,11 +146,9 @@ class DuplicateNames:
                 where = "manifest at" if len(found) == 2 else f"{len(found) - 1} other manifests:"
                 yield (
                     system,
-                    Violation(
-                        ("metadata", "name"),
+                    located(location, ("metadata", "name")).fail(
                         f"the system name {name} is also used by the {where} "
-                        f"{others}; give each system a unique `metadata.name`",
-                        location=location,
+                        f"{others}; give each system a unique `metadata.name`"
                     ),
                 )
 
@@ -294,7 +292,7 @@ class SupplierConsistency:
                         "assessment here"
                     )
                     path = (*path, "assessedOn")
-                yield held.system, Violation(path, text, location=record.location)
+                yield held.system, located(record.location, path).fail(text)
 
 
 # -- shared data sets -----------------------------------------------------------------------
@@ -400,11 +398,9 @@ class SharedDataLicence:
                     others[key] = _some(differ, len(differ), "; ")
                 yield (
                     use.system,
-                    Violation(
-                        ("spec", use.ident.split(".", 1)[1], "licence"),
+                    located(use.location, ("spec", use.ident.split(".", 1)[1], "licence")).fail(
                         f"data set {use.name} is "
                         f"licensed as {use.licence} here but as {others[key]}; find out the real "
-                        "licence and state it the same way everywhere",
-                        location=use.location,
+                        "licence and state it the same way everywhere"
                     ),
                 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Item, Violation, fact, rule
+from aims_policy.engine import Context, Cursor, Violation, fact, rule
 
 from ._common import eu_refs
 from .facts import (
@@ -21,7 +21,7 @@ DEVELOPMENT_PURPOSES = ("training", "fine-tuning", "validation", "testing")
 TRAINING_PURPOSES = ("training", "fine-tuning")
 
 
-def _sources(ctx: Context, purposes: tuple[str, ...] | None = None) -> Iterator[Item]:
+def _sources(ctx: Context, purposes: tuple[str, ...] | None = None) -> Iterator[Cursor]:
     for item in ctx.each("spec.dataSources"):
         if purposes is None or item.get("purpose") in purposes:
             yield item
@@ -79,10 +79,10 @@ def data_provenance(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
         provenance = ds.get("provenance")
         if not provenance:
-            yield ds.violation(
+            yield ds.missing(
+                "provenance",
                 f"data source {ds.name} does not say where its data comes from; "
                 "add `provenance:` with `origin:` and `collectionMethod:`",
-                missing="provenance",
             )
             continue
         for key, what in (
@@ -90,10 +90,8 @@ def data_provenance(ctx: Context) -> Iterator[Violation]:
             ("collectionMethod", "how the data was collected"),
         ):
             if not provenance.get(key):
-                yield Violation(
-                    (*ds.path, "provenance"),
-                    f"data source {ds.name} does not state {what}; add `provenance.{key}:`",
-                    key,
+                yield ds.at("provenance").missing(
+                    key, f"data source {ds.name} does not state {what}; add `provenance.{key}:`"
                 )
 
 
@@ -114,10 +112,10 @@ def data_provenance(ctx: Context) -> Iterator[Violation]:
 def data_licence(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
         if not ds.get("licence"):
-            yield ds.violation(
+            yield ds.missing(
+                "licence",
                 f"data source {ds.name} states no licence or right of use; add "
                 "`licence:` (SPDX id, contract reference or `internal-owned`)",
-                missing="licence",
             )
 
 
@@ -141,8 +139,7 @@ def data_supplier_declared(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
         supplier = (ds.get("provenance") or {}).get("supplier")
         if supplier and supplier not in known:
-            yield Violation(
-                (*ds.path, "provenance", "supplier"),
+            yield ds.at("provenance", "supplier").fail(
                 f"data source {ds.name} names "
                 f"supplier {supplier}, which is not in spec.suppliers; add the "
                 "supplier there (with its assessment) or correct the id",
@@ -169,31 +166,27 @@ def data_quality(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx, DEVELOPMENT_PURPOSES):
         quality = ds.get("quality")
         if not quality:
-            yield ds.violation(
+            yield ds.missing(
+                "quality",
                 f"{ds.get('purpose')} data source {ds.name} records no quality "
                 "checks; add `quality:` with `checks:` and `lastChecked:`",
-                missing="quality",
             )
             continue
-        where = (*ds.path, "quality")
         if not quality.get("checks"):
-            yield Violation(
-                where,
+            yield ds.at("quality").missing(
+                "checks",
                 f"data source {ds.name} lists no quality checks; add "
                 "`quality.checks:` (e.g. duplicate removal, label audit)",
-                "checks",
             )
         due = due_by(ctx, quality.get("lastChecked"))
         if due is None:
-            yield Violation(
-                where,
+            yield ds.at("quality").missing(
+                "lastChecked",
                 f"data source {ds.name} does not say when its quality was last "
                 "checked; add `quality.lastChecked:`",
-                "lastChecked",
             )
         elif due < ctx.today:
-            yield Violation(
-                (*where, "lastChecked"),
+            yield ds.at("quality", "lastChecked").fail(
                 f"the quality checks of data source {ds.name} "
                 f"were last run on {quality.get('lastChecked')} and were due again by "
                 f"{due}; rerun them and update `lastChecked:`",
@@ -220,24 +213,22 @@ def data_bias(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx, ("training", "fine-tuning", "validation")):
         exam = ds.get("biasExamination")
         if not exam:
-            yield ds.violation(
+            yield ds.missing(
+                "biasExamination",
                 f"{ds.get('purpose')} data source {ds.name} feeds decisions about "
                 "people but has no bias examination; add `biasExamination:` with "
                 "`done: true` and a `ref:` to the report",
-                missing="biasExamination",
             )
         elif not exam.get("done"):
-            yield ds.violation(
+            yield ds.at("biasExamination").fail(
                 f"the bias examination of data source {ds.name} is not done; "
-                "examine the data and set `done: true` with a `ref:`",
-                field="biasExamination",
+                "examine the data and set `done: true` with a `ref:`"
             )
         elif not exam.get("ref"):
-            yield Violation(
-                (*ds.path, "biasExamination"),
+            yield ds.at("biasExamination").missing(
+                "ref",
                 f"the bias examination of data source "
                 f"{ds.name} has no record; add `ref:` pointing to its report",
-                "ref",
             )
 
 
@@ -258,10 +249,10 @@ def data_bias(ctx: Context) -> Iterator[Violation]:
 def data_preparation(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx, TRAINING_PURPOSES):
         if not ds.get("preparation"):
-            yield ds.violation(
+            yield ds.missing(
+                "preparation",
                 f"{ds.get('purpose')} data source {ds.name} does not document how "
                 "it was prepared; add `preparation:` listing the steps",
-                missing="preparation",
             )
 
 
@@ -288,26 +279,24 @@ def model_training_data(ctx: Context) -> Iterator[Violation]:
         trained_on = model.get("trainedOn") or ()
         if not trained_on:
             if not model.get("supplier"):
-                yield model.violation(
+                yield model.missing(
+                    "trainedOn",
                     f"in-house model {model.name} does not say what data it was "
                     "trained on; add `trainedOn:` with data source ids",
-                    missing="trainedOn",
                 )
             continue
         for index, ref in enumerate(trained_on):
             if ref not in sources:
-                yield Violation(
-                    (*model.path, "trainedOn", index),
+                yield model.at("trainedOn", index).fail(
                     f"model {model.name} is trained "
                     f"on {ref}, which is not a declared data source; add it to "
-                    "spec.dataSources or correct the id",
+                    "spec.dataSources or correct the id"
                 )
             elif sources[ref] not in TRAINING_PURPOSES:
-                yield Violation(
-                    (*model.path, "trainedOn", index),
+                yield model.at("trainedOn", index).fail(
                     f"model {model.name} is trained "
                     f"on {ref}, whose purpose is {sources[ref]}; set its purpose to "
-                    "training or fine-tuning, or remove it from `trainedOn:`",
+                    "training or fine-tuning, or remove it from `trainedOn:`"
                 )
 
 
@@ -334,24 +323,23 @@ def personal_data_basis(ctx: Context) -> Iterator[Violation]:
             continue
         if ds.get("personalData") is False:
             # Special-category data is personal data by definition (GDPR Art. 9(1)).
-            yield ds.violation(
+            yield ds.at("personalData").fail(
                 f"data source {ds.name} declares `personalData: false` but "
                 "`specialCategoryData: true`; special-category data is personal "
                 "data, so set `personalData: true`",
-                field="personalData",
                 because=["specialCategoryData implies personalData"],
             )
         if not ds.get("lawfulBasis"):
-            yield ds.violation(
+            yield ds.missing(
+                "lawfulBasis",
                 f"data source {ds.name} holds personal data without a lawful "
                 "basis; add `lawfulBasis:` (consent, contract, legitimate-interests...)",
-                missing="lawfulBasis",
             )
         if not ds.get("dpiaRef"):
-            yield ds.violation(
+            yield ds.missing(
+                "dpiaRef",
                 f"data source {ds.name} holds personal data without a data "
                 "protection impact assessment; add `dpiaRef:` pointing to it",
-                missing="dpiaRef",
             )
 
 
@@ -373,10 +361,10 @@ def personal_data_basis(ctx: Context) -> Iterator[Violation]:
 def special_category_condition(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
         if ds.get("specialCategoryData") and not ds.get("specialCategoryCondition"):
-            yield ds.violation(
+            yield ds.missing(
+                "specialCategoryCondition",
                 f"data source {ds.name} holds special-category data without a "
                 "GDPR Art. 9(2) condition; add `specialCategoryCondition:`",
-                missing="specialCategoryCondition",
             )
 
 
@@ -398,8 +386,8 @@ def special_category_condition(ctx: Context) -> Iterator[Violation]:
 def personal_data_retention(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
         if holds_personal_data(ds.value) and not ds.get("retention"):
-            yield ds.violation(
+            yield ds.missing(
+                "retention",
                 f"data source {ds.name} holds personal data but states no retention "
                 "period; add `retention:` (how long, then deletion or anonymisation)",
-                missing="retention",
             )

@@ -46,10 +46,9 @@ def _with_status(ctx: Context, *statuses: str) -> Iterator[tuple[Path, str, str]
 )
 def evidence_exists(ctx: Context) -> Iterator[Violation]:
     for path, _status, value in _with_status(ctx, MISSING):
-        yield Violation(
-            path,
+        yield ctx.at(path).fail(
             f"evidence file {value} does not exist relative to the manifest "
-            f"({identity(ctx, path)}); add the document or correct the path",
+            f"({identity(ctx, path)}); add the document or correct the path"
         )
 
 
@@ -77,8 +76,7 @@ def evidence_inside(ctx: Context) -> Iterator[Violation]:
             why = "is an absolute path"
         else:
             why = "leads outside the repository"
-        yield Violation(
-            path,
+        yield ctx.at(path).fail(
             f"evidence reference {value} ({identity(ctx, path)}) {why}; use a path "
-            "inside the repository, relative to the manifest, or an https URL",
+            "inside the repository, relative to the manifest, or an https URL"
         )

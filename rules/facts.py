@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from aims_policy.engine import Context, Item, fact
+from aims_policy.engine import Context, Cursor, fact
 
 
 @fact
@@ -106,7 +106,7 @@ def has_suppliers(ctx: Context) -> bool:
 
 
 @fact
-def significant_changes(ctx: Context) -> tuple[Item, ...]:
+def significant_changes(ctx: Context) -> tuple[Cursor, ...]:
     """Changes marked significant after the system went live (the initial release is what the
     pre-deployment review and assessment already covered)."""
     live = ctx.get("spec.lifecycle.deployedOn")

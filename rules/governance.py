@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from aims_policy.engine import Context, Violation, fact, rule
 from aims_policy.model import Reference
 
-from ._common import absent, eu, plural
+from ._common import eu, plural
 from .facts import add_months, in_operation, processes_personal_data, significant_changes
 
 
@@ -53,10 +53,8 @@ def has_significant_change(ctx: Context) -> bool:
 )
 def ai_policy_referenced(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.governance.aiPolicyRef"):
-        yield absent(
-            ctx,
-            "spec.governance",
-            "aiPolicyRef",
+        yield ctx.at("spec").missing(
+            "governance.aiPolicyRef",
             "no AI policy is referenced; add "
             "`governance.aiPolicyRef:` pointing to the AI policy this system follows",
         )
@@ -89,9 +87,9 @@ def privacy_risk_assessed(ctx: Context) -> Iterator[Violation]:
         "`category: privacy`; add one that reflects the DPIA's findings"
     )
     if risks:
-        yield ctx.violation("spec.risks", message)
+        yield ctx.at("spec.risks").fail(message)
     else:
-        yield ctx.violation("spec", message, missing="risks")
+        yield ctx.at("spec").missing("risks", message)
 
 
 @rule(
@@ -110,10 +108,8 @@ def privacy_risk_assessed(ctx: Context) -> Iterator[Violation]:
 )
 def concern_channel(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.governance.concernChannel"):
-        yield absent(
-            ctx,
-            "spec.governance",
-            "concernChannel",
+        yield ctx.at("spec").missing(
+            "governance.concernChannel",
             "no channel for reporting "
             "concerns is named; add `governance.concernChannel:` (portal, mailbox or process)",
         )
@@ -141,22 +137,19 @@ def review_interval(ctx: Context) -> Iterator[Violation]:
     last = ctx.date(ctx.get("spec.lifecycle.lastReview"))
     upcoming = ctx.date(ctx.get("spec.lifecycle.nextReview"))
     if interval is None and upcoming is None:
-        yield ctx.violation(
-            "spec.lifecycle",
+        yield ctx.at("spec.lifecycle").missing(
+            "reviewIntervalMonths",
             f"no review interval is planned; add `reviewIntervalMonths:` (at most {cap})",
-            missing="reviewIntervalMonths",
         )
     if interval is not None and interval > cap:
-        yield ctx.violation(
-            "spec.lifecycle.reviewIntervalMonths",
+        yield ctx.at("spec.lifecycle.reviewIntervalMonths").fail(
             f"the review interval is "
             f"{plural(interval, 'month')}, longer than the maximum of {cap}; shorten it",
             because=[f"reviewIntervalMonths {interval} > {cap}"],
         )
     if last is not None and upcoming is not None and upcoming > add_months(last, cap):
         latest = add_months(last, cap)
-        yield ctx.violation(
-            "spec.lifecycle.nextReview",
+        yield ctx.at("spec.lifecycle.nextReview").fail(
             f"the next review ({upcoming}) is more "
             f"than {plural(cap, 'month')} after the last one ({last}); bring it forward to "
             f"{latest} or earlier",
@@ -192,18 +185,16 @@ def review_not_overdue(ctx: Context) -> Iterator[Violation]:
             candidates.append((add_months(base, interval), field))
             break
     if not candidates:
-        yield ctx.violation(
-            "spec.lifecycle",
+        yield ctx.at("spec.lifecycle").missing(
+            "lastReview",
             "the system is deployed but no review is recorded "
             "or planned; add `lastReview:` and `nextReview:`",
-            missing="lastReview",
         )
         return
     due, field = min(candidates, key=lambda c: c[0])
     ctx.note(f"review due {due} (from {field}), today {ctx.today}")
     if ctx.today > due:
-        yield ctx.violation(
-            f"spec.lifecycle.{field}",
+        yield ctx.at(f"spec.lifecycle.{field}").fail(
             f"the system review was due on {due} and is "
             f"{plural((ctx.today - due).days, 'day')} overdue; hold it and record the new "
             "`lastReview` and `nextReview`",
@@ -232,15 +223,14 @@ def corrective_actions_on_time(ctx: Context) -> Iterator[Violation]:
             continue
         due = ctx.date(action.get("dueDate"))
         if due is None:
-            yield action.violation(
+            yield action.missing(
+                "dueDate",
                 f"corrective action {action.name} is open without a due date; add `dueDate:`",
-                missing="dueDate",
             )
         elif ctx.today > due:
-            yield action.violation(
+            yield action.at("dueDate").fail(
                 f"corrective action {action.name} was due on {due} and is still "
                 f"{action.get('status', 'open')}; close it or set a new date",
-                field="dueDate",
                 because=[f"today {ctx.today} > dueDate {due}"],
             )
 
@@ -265,20 +255,18 @@ def corrective_actions_on_time(ctx: Context) -> Iterator[Violation]:
 def change_log(ctx: Context) -> Iterator[Violation]:
     log = ctx.get("spec.lifecycle.changeLog")
     if not log:
-        yield ctx.violation(
-            "spec.lifecycle",
+        yield ctx.at("spec.lifecycle").missing(
+            "changeLog",
             "the system is deployed but has no change log; add "
             "`changeLog:` entries for its releases",
-            missing="changeLog",
         )
         return
     version = ctx.get("metadata.version")
     if version and version not in {c.get("version") for c in log}:
-        yield ctx.violation(
-            "metadata.version",
+        yield ctx.at("metadata.version").fail(
             f"the running version {version} is not in "
             "`spec.lifecycle.changeLog`; add an entry that says what changed and "
-            "whether it was significant",
+            "whether it was significant"
         )
 
 
@@ -304,7 +292,7 @@ def review_after_change(ctx: Context) -> Iterator[Violation]:
     reviewed = ctx.date(ctx.get("spec.lifecycle.lastReview"))
     if reviewed is None or (changed is not None and reviewed < changed):
         when = f"came after the last review ({reviewed})" if reviewed else "has no review recorded"
-        yield latest.violation(
+        yield latest.fail(
             f"significant change {latest.get('version')} ({changed}) {when}; "
             "review the system's risks and controls and update "
             "`lifecycle.lastReview`",

@@ -22,10 +22,6 @@ from .facts import (
 IA = "spec.impactAssessment"
 
 
-def _ia_missing(ctx: Context, message: str) -> Violation:
-    return ctx.violation("spec", message, missing="impactAssessment")
-
-
 @fact
 def needs_impact_assessment(ctx: Context) -> bool:
     """High-risk systems and systems whose outputs are used in decisions about people."""
@@ -85,25 +81,22 @@ def fria_required(ctx: Context) -> bool:
 def impact_assessment_done(ctx: Context) -> Iterator[Violation]:
     assessment = ctx.get(IA)
     if assessment is None:
-        yield _ia_missing(
-            ctx,
+        yield ctx.at("spec").missing(
+            "impactAssessment",
             "this system affects people but has no impact assessment; add "
             "`impactAssessment:` and complete it before deployment",
         )
         return
     status = assessment.get("status")
     if status != "completed" and in_operation(ctx):
-        yield ctx.violation(
-            f"{IA}.status",
+        yield ctx.at(f"{IA}.status").fail(
             f"the impact assessment is {status} while the system "
             "is already deployed; complete it and record its date",
             because=[f"status {status}", f"stage {ctx.get('spec.lifecycle.stage')}"],
         )
     if status == "completed" and not assessment.get("date"):
-        yield ctx.violation(
-            IA,
-            "the impact assessment is marked completed without a date; add `date:`",
-            missing="date",
+        yield ctx.at(IA).missing(
+            "date", "the impact assessment is marked completed without a date; add `date:`"
         )
 
 
@@ -126,40 +119,35 @@ def impact_assessment_done(ctx: Context) -> Iterator[Violation]:
 def impact_assessment_documented(ctx: Context) -> Iterator[Violation]:
     for field, what in (("documentRef", "the assessment report"), ("approver", "who approved it")):
         if not ctx.get(f"{IA}.{field}"):
-            yield ctx.violation(
-                IA,
-                f"the completed impact assessment has no {field}; add `{field}:` with {what}",
-                missing=field,
+            yield ctx.at(IA).missing(
+                field, f"the completed impact assessment has no {field}; add `{field}:` with {what}"
             )
 
 
 def _scope(ctx: Context, names: tuple[str, ...]) -> Iterator[Violation]:
     scope = ctx.get(f"{IA}.scope")
     if scope is None:
-        yield ctx.violation(
-            IA,
+        yield ctx.at(IA).missing(
+            "scope",
             f"the impact assessment has no scope; add `scope:` with "
             f"{' and '.join(names)} (assessed, summary)",
-            missing="scope",
         )
         return
     for name in names:
         entry = scope.get(name)
         if entry is None:
             verb = "was" if name == "society" else "were"
-            yield ctx.violation(
-                f"{IA}.scope",
+            yield ctx.at(f"{IA}.scope").missing(
+                name,
                 f"the impact assessment does not say whether "
                 f"{name} {verb} considered; add `{name}: {{assessed: ..., "
                 "summary: ...}`",
-                missing=name,
             )
         elif not entry.get("assessed") and not entry.get("summary"):
-            yield ctx.violation(
-                f"{IA}.scope.{name}.assessed",
+            yield ctx.at(f"{IA}.scope.{name}.assessed").fail(
                 f"the impact on {name} was not "
                 "assessed and no reason is given; assess it or write in `summary:` "
-                "why it does not apply",
+                "why it does not apply"
             )
 
 
@@ -231,16 +219,14 @@ def impact_assessment_current(ctx: Context) -> Iterator[Violation]:
     if done is not None:
         candidates.append((add_months(done, cap), "date"))
     if not candidates:
-        yield ctx.violation(
-            IA,
+        yield ctx.at(IA).missing(
+            "nextReview",
             "the impact assessment has neither a date nor a next review; add `nextReview:`",
-            missing="nextReview",
         )
         return
     due, field = min(candidates, key=lambda c: c[0])
     if ctx.today > due:
-        yield ctx.violation(
-            f"{IA}.{field}",
+        yield ctx.at(f"{IA}.{field}").fail(
             f"the impact assessment was due for review on {due} "
             f"({plural((ctx.today - due).days, 'day')} ago); review it and record the new "
             "`date` and `nextReview`",
@@ -271,8 +257,7 @@ def impact_assessment_after_change(ctx: Context) -> Iterator[Violation]:
     if assessed is None or changed is None:
         return  # an undated assessment is reported by AIMS-IMP-001
     if assessed < changed:
-        yield ctx.violation(
-            f"{IA}.date",
+        yield ctx.at(f"{IA}.date").fail(
             f"the impact assessment ({assessed}) predates significant "
             f"change {latest.get('version')} ({changed}); reassess the impacts of "
             "that change",
@@ -303,34 +288,34 @@ def fundamental_rights(ctx: Context) -> Iterator[Violation]:
     where = f"{IA}.fundamentalRights"
     fria = ctx.get(where)
     if ctx.get(IA) is None:
-        yield _ia_missing(
-            ctx,
+        yield ctx.at("spec").missing(
+            "impactAssessment",
             "a fundamental-rights impact assessment is required (Art. 27) but "
             "there is no impact assessment; add `impactAssessment.fundamentalRights`",
         )
     elif fria is None:
-        yield ctx.violation(
-            IA,
+        yield ctx.at(IA).missing(
+            "fundamentalRights",
             "a fundamental-rights impact assessment is required (Art. 27) but "
             "none is recorded; add `fundamentalRights:`",
-            missing="fundamentalRights",
         )
     elif not fria.get("completed"):
-        yield ctx.violation(
-            f"{where}.completed" if "completed" in fria else where,
+        message = (
             "the fundamental-rights impact assessment required by Art. 27 is not "
-            "completed; complete it before (further) use",
-            missing=None if "completed" in fria else "completed",
+            "completed; complete it before (further) use"
         )
+        if "completed" in fria:
+            yield ctx.at(f"{where}.completed").fail(message)
+        else:
+            yield ctx.at(where).missing("completed", message)
     else:
         for field, what in (
             ("ref", "the assessment report"),
             ("notifiedOn", "the date the market surveillance authority was notified"),
         ):
             if not fria.get(field):
-                yield ctx.violation(
-                    where,
+                yield ctx.at(where).missing(
+                    field,
                     f"the fundamental-rights impact assessment has no "
                     f"{field}; add `{field}:` with {what}",
-                    missing=field,
                 )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from aims_policy.engine import Context, Violation, fact, rule
 
-from ._common import eu_refs, missing_in_block, plural
+from ._common import eu_refs, plural
 from .facts import has_models, in_operation, is_high_risk, is_provider
 
 _A626_NIST = [
@@ -80,10 +80,8 @@ def high_risk_in_operation(ctx: Context) -> bool:
 )
 def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.monitoring.metrics"):
-        yield missing_in_block(
-            ctx,
-            "monitoring",
-            "metrics",
+        yield ctx.at("spec").missing(
+            "monitoring.metrics",
             "the system is in use but nothing is monitored; add "
             "`monitoring.metrics:` with threshold, comparison and frequency",
         )
@@ -95,9 +93,8 @@ def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
             ("frequency", "how often it is measured"),
         ):
             if metric.get(key) is None:
-                yield metric.violation(
-                    f"monitoring metric {metric.name} does not state {why}; add `{key}:`",
-                    missing=key,
+                yield metric.missing(
+                    key, f"monitoring metric {metric.name} does not state {why}; add `{key}:`"
                 )
 
 
@@ -120,19 +117,16 @@ def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
 def drift_monitoring(ctx: Context) -> Iterator[Violation]:
     drift = ctx.get("spec.monitoring.drift")
     if drift is None:
-        yield missing_in_block(
-            ctx,
-            "monitoring",
-            "drift",
+        yield ctx.at("spec").missing(
+            "monitoring.drift",
             "the model in use is not watched for drift; add "
             "`monitoring.drift:` with enabled, metrics and action",
         )
         return
     if not drift.get("enabled"):
-        yield ctx.violation(
-            "spec.monitoring.drift.enabled",
+        yield ctx.at("spec.monitoring.drift.enabled").fail(
             "drift monitoring is switched off for "
-            "a model in use; enable it and name the metrics and the action",
+            "a model in use; enable it and name the metrics and the action"
         )
         return
     for key, what in (
@@ -140,10 +134,8 @@ def drift_monitoring(ctx: Context) -> Iterator[Violation]:
         ("action", "what happens when drift is found"),
     ):
         if not drift.get(key):
-            yield ctx.violation(
-                "spec.monitoring.drift",
-                f"drift monitoring does not say {what}; add `{key}:`",
-                missing=key,
+            yield ctx.at("spec.monitoring.drift").missing(
+                key, f"drift monitoring does not say {what}; add `{key}:`"
             )
 
 
@@ -165,23 +157,18 @@ def drift_monitoring(ctx: Context) -> Iterator[Violation]:
 def alerting(ctx: Context) -> Iterator[Violation]:
     alert = ctx.get("spec.monitoring.alerting")
     if alert is None:
-        yield missing_in_block(
-            ctx,
-            "monitoring",
-            "alerting",
+        yield ctx.at("spec").missing(
+            "monitoring.alerting",
             "monitoring of the system in use raises no alerts; add "
             "`monitoring.alerting:` with enabled and channel",
         )
     elif not alert.get("enabled"):
-        yield ctx.violation(
-            "spec.monitoring.alerting.enabled",
-            "alerting is switched off; enable it and name the `channel:` alerts go to",
+        yield ctx.at("spec.monitoring.alerting.enabled").fail(
+            "alerting is switched off; enable it and name the `channel:` alerts go to"
         )
     elif not alert.get("channel"):
-        yield ctx.violation(
-            "spec.monitoring.alerting",
-            "alerts go to no named channel; add `channel:`",
-            missing="channel",
+        yield ctx.at("spec.monitoring.alerting").missing(
+            "channel", "alerts go to no named channel; add `channel:`"
         )
 
 
@@ -203,10 +190,8 @@ def alerting(ctx: Context) -> Iterator[Violation]:
 )
 def post_market_plan(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.monitoring.postMarketPlanRef"):
-        yield missing_in_block(
-            ctx,
-            "monitoring",
-            "postMarketPlanRef",
+        yield ctx.at("spec").missing(
+            "monitoring.postMarketPlanRef",
             "this high-risk system's provider has no post-market monitoring "
             "plan; write one and add `monitoring.postMarketPlanRef:`",
         )
@@ -230,10 +215,8 @@ def post_market_plan(ctx: Context) -> Iterator[Violation]:
 )
 def feedback_channel(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.monitoring.feedbackChannel"):
-        yield missing_in_block(
-            ctx,
-            "monitoring",
-            "feedbackChannel",
+        yield ctx.at("spec").missing(
+            "monitoring.feedbackChannel",
             "users and affected people have no declared way to give "
             "feedback on the system's outputs; add `monitoring.feedbackChannel:`",
         )
@@ -260,24 +243,21 @@ def feedback_channel(ctx: Context) -> Iterator[Violation]:
 def logging_enabled(ctx: Context) -> Iterator[Violation]:
     log = ctx.get("spec.logging")
     if log is None:
-        yield ctx.violation(
-            "spec",
+        yield ctx.at("spec").missing(
+            "logging",
             "the system is in use but keeps no event logs; add `logging:` "
             "with `enabled: true` and the events recorded",
-            missing="logging",
         )
     elif not log.get("enabled"):
-        yield ctx.violation(
-            "spec.logging.enabled",
-            "event logging is switched off for a system in use; enable it (`enabled: true`)",
+        yield ctx.at("spec.logging.enabled").fail(
+            "event logging is switched off for a system in use; enable it (`enabled: true`)"
         )
     elif not log.get("events"):
-        yield ctx.violation(
-            "spec.logging",
+        yield ctx.at("spec.logging").missing(
+            "events",
             "the logged events are not listed; add `events:` "
             "(timestamps, model version, inputs or references, outputs, "
             "overseer actions)",
-            missing="events",
         )
 
 
@@ -287,15 +267,13 @@ def _retention(ctx: Context, minimum: int, label: str) -> Iterator[Violation]:
         return  # AIMS-LOG-001 reports logging that is absent or off
     days = log.get("retentionDays")
     if days is None:
-        yield ctx.violation(
-            "spec.logging",
+        yield ctx.at("spec.logging").missing(
+            "retentionDays",
             f"log retention is not stated; {label} logs must be "
             f"kept at least {plural(minimum, 'day')}: add `retentionDays:`",
-            missing="retentionDays",
         )
     elif days < minimum:
-        yield ctx.violation(
-            "spec.logging.retentionDays",
+        yield ctx.at("spec.logging.retentionDays").fail(
             f"logs are kept {plural(days, 'day')}; {label} "
             f"logs must be kept at least {plural(minimum, 'day')}; raise `retentionDays:`",
             because=[f"{days} < {minimum}"],
@@ -359,19 +337,16 @@ def retention(ctx: Context) -> Iterator[Violation]:
 )
 def incident_channel(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.incidents"):
-        yield ctx.violation(
-            "spec",
+        yield ctx.at("spec").missing(
+            "incidents",
             "the system is in use but there is no incident channel; add "
             "`incidents:` with channel and contact",
-            missing="incidents",
         )
         return
     for key, what in (("channel", "where incidents are reported"), ("contact", "who handles them")):
         if not ctx.get(f"spec.incidents.{key}"):
-            yield ctx.violation(
-                "spec.incidents",
-                f"the incident process does not say {what}; add `{key}:`",
-                missing=key,
+            yield ctx.at("spec.incidents").missing(
+                key, f"the incident process does not say {what}; add `{key}:`"
             )
 
 
@@ -395,16 +370,13 @@ def reporting_deadline(ctx: Context) -> Iterator[Violation]:
     limit = ctx.param("incidents.maxReportingDays")
     days = ctx.get("spec.incidents.reportingDeadlineDays")
     if days is None:
-        yield missing_in_block(
-            ctx,
-            "incidents",
-            "reportingDeadlineDays",
+        yield ctx.at("spec").missing(
+            "incidents.reportingDeadlineDays",
             f"no deadline for reporting serious incidents is set; add "
             f"`incidents.reportingDeadlineDays:` of at most {limit}",
         )
     elif days > limit:
-        yield ctx.violation(
-            "spec.incidents.reportingDeadlineDays",
+        yield ctx.at("spec.incidents.reportingDeadlineDays").fail(
             f"serious incidents are "
             f"reported within {plural(days, 'day')}, beyond the {limit}-day limit; shorten "
             "the deadline",
@@ -429,10 +401,8 @@ def reporting_deadline(ctx: Context) -> Iterator[Violation]:
 )
 def incident_authority(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.incidents.authority"):
-        yield missing_in_block(
-            ctx,
-            "incidents",
-            "authority",
+        yield ctx.at("spec").missing(
+            "incidents.authority",
             "the authority to notify of serious incidents is not named; add `incidents.authority:`",
         )
 
@@ -454,10 +424,8 @@ def incident_authority(ctx: Context) -> Iterator[Violation]:
 )
 def external_reporting(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.governance.externalReportingRef"):
-        yield missing_in_block(
-            ctx,
-            "governance",
-            "externalReportingRef",
+        yield ctx.at("spec").missing(
+            "governance.externalReportingRef",
             "there is no external reporting process for this high-risk "
             "system; add `governance.externalReportingRef:`",
         )

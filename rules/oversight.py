@@ -36,34 +36,30 @@ def high_risk_in_the_loop(ctx: Context) -> bool:
 def oversight_with_override(ctx: Context) -> Iterator[Violation]:
     oversight = ctx.get("spec.humanOversight")
     if not oversight:
-        yield ctx.violation(
-            "spec",
+        yield ctx.at("spec").missing(
+            "humanOversight",
             "the system's outputs are used in decisions about people but no "
             "human oversight is declared; add `humanOversight:` with a mode and "
             "`canOverride: true`",
-            missing="humanOversight",
         )
         return
     if oversight.get("mode") == "none":
-        yield ctx.violation(
-            "spec.humanOversight.mode",
+        yield ctx.at("spec.humanOversight.mode").fail(
             "decisions about people are taken without "
             "human oversight (mode: none); choose human-in-the-loop, "
-            "human-on-the-loop or human-in-command",
+            "human-on-the-loop or human-in-command"
         )
     if "canOverride" not in oversight:
-        yield ctx.violation(
-            "spec.humanOversight",
+        yield ctx.at("spec.humanOversight").missing(
+            "canOverride",
             "the overseers' power to override a decision "
             "about a person is not stated; add `canOverride: true`",
-            missing="canOverride",
         )
     elif not oversight.get("canOverride"):
-        yield ctx.violation(
-            "spec.humanOversight.canOverride",
+        yield ctx.at("spec.humanOversight.canOverride").fail(
             "no one can override the system's "
             "decisions about people (canOverride: false); give the overseers "
-            "that power and set `canOverride: true`",
+            "that power and set `canOverride: true`"
         )
 
 
@@ -84,25 +80,22 @@ def oversight_with_override(ctx: Context) -> Iterator[Violation]:
 def oversight_can_stop(ctx: Context) -> Iterator[Violation]:
     oversight = ctx.get("spec.humanOversight")
     if not oversight:
-        yield ctx.violation(
-            "spec",
+        yield ctx.at("spec").missing(
+            "humanOversight",
             "a high-risk system needs human oversight that can stop it; add "
             "`humanOversight:` with `canStop: true`",
-            missing="humanOversight",
         )
     elif "canStop" not in oversight:
-        yield ctx.violation(
-            "spec.humanOversight",
+        yield ctx.at("spec.humanOversight").missing(
+            "canStop",
             "it is not stated whether the overseers can stop "
             "this high-risk system; add `canStop: true`",
-            missing="canStop",
         )
     elif not oversight.get("canStop"):
-        yield ctx.violation(
-            "spec.humanOversight.canStop",
+        yield ctx.at("spec.humanOversight.canStop").fail(
             "the overseers cannot stop this high-risk "
             "system (canStop: false); provide a stop procedure and set "
-            "`canStop: true`",
+            "`canStop: true`"
         )
 
 
@@ -126,14 +119,10 @@ def oversight_can_stop(ctx: Context) -> Iterator[Violation]:
 def overseers_trained(ctx: Context) -> Iterator[Violation]:
     oversight = ctx.get("spec.humanOversight")
     if not oversight or not oversight.get("overseers"):
-        where, missing = (
-            ("spec.humanOversight", "overseers") if oversight else ("spec", "humanOversight")
-        )
-        yield ctx.violation(
-            where,
+        yield ctx.at("spec").missing(
+            "humanOversight.overseers",
             "no trained overseers are named for this high-risk system; add "
             "`humanOversight.overseers:` with role, trained, trainingDate",
-            missing=missing,
         )
         return
     months = ctx.param("oversight.trainingValidityMonths")
@@ -145,22 +134,20 @@ def overseers_trained(ctx: Context) -> Iterator[Violation]:
                 "`trained: true` with `trainingDate:`"
             )
             if "trained" in person.value:
-                yield person.violation(text, field="trained")
+                yield person.at("trained").fail(text)
             else:
-                yield person.violation(text, missing="trained")
+                yield person.missing("trained", text)
             continue
         day = ctx.date(person.get("trainingDate"))
         if day is None:
-            yield person.violation(
-                f"overseer role '{role}' has no training date; add `trainingDate:`",
-                missing="trainingDate",
+            yield person.missing(
+                "trainingDate", f"overseer role '{role}' has no training date; add `trainingDate:`"
             )
         elif add_months(day, months) < ctx.today:
-            yield person.violation(
+            yield person.at("trainingDate").fail(
                 f"the training of overseer role '{role}' dates from {day} and "
                 f"expired on {add_months(day, months)} ({plural(months, 'month')}); "
                 "refresh it and update `trainingDate:`",
-                field="trainingDate",
                 because=[f"{add_months(day, months)} < today {ctx.today}"],
             )
 
@@ -181,10 +168,9 @@ def overseers_trained(ctx: Context) -> Iterator[Violation]:
 )
 def automation_bias(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.humanOversight.automationBiasMeasures"):
-        yield ctx.violation(
-            "spec.humanOversight",
+        yield ctx.at("spec.humanOversight").missing(
+            "automationBiasMeasures",
             "reviewers confirm this high-risk system's "
             "outputs but nothing counters automation bias; add "
             "`automationBiasMeasures:`",
-            missing="automationBiasMeasures",
         )

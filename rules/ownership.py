@@ -33,10 +33,8 @@ def has_contacts(ctx: Context) -> bool:
 )
 def owner_contact(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.owner.email"):
-        yield ctx.violation(
-            "spec.owner",
-            "the system owner has no email address; add `email:` so people can reach them",
-            missing="email",
+        yield ctx.at("spec.owner").missing(
+            "email", "the system owner has no email address; add `email:` so people can reach them"
         )
 
 
@@ -58,15 +56,13 @@ def owner_contact(ctx: Context) -> Iterator[Violation]:
 def accountable_person(ctx: Context) -> Iterator[Violation]:
     person = ctx.get("spec.accountablePerson")
     if person is None:
-        yield ctx.violation(
-            "spec",
+        yield ctx.at("spec").missing(
+            "accountablePerson",
             "a high-risk system needs an accountable person; add "
             "`accountablePerson:` with a name and email",
-            missing="accountablePerson",
         )
     elif person.get("name") == ctx.get("spec.owner.name"):
-        yield ctx.violation(
-            "spec.accountablePerson.name",
+        yield ctx.at("spec.accountablePerson.name").fail(
             f"the accountable person ({person.get('name')}) is also the owner; name someone else",
             because=["accountablePerson.name == owner.name"],
         )
@@ -98,11 +94,10 @@ def risk_owners_known(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         owner = risk.get("owner")
         if owner and person_key(owner) not in people:
-            yield risk.violation(
+            yield risk.at("owner").fail(
                 f"risk {risk.name} is owned by {owner}, who is not the owner, the "
                 "accountable person or a listed contact; add them to "
-                "`spec.contacts` with role and email",
-                field="owner",
+                "`spec.contacts` with role and email"
             )
 
 
@@ -124,6 +119,6 @@ def contacts_complete(ctx: Context) -> Iterator[Violation]:
     for contact in ctx.each("spec.contacts"):
         for field in ("role", "email"):
             if not contact.get(field):
-                yield contact.violation(
-                    f"contact {contact.name} has no {field}; add `{field}:`", missing=field
+                yield contact.missing(
+                    field, f"contact {contact.name} has no {field}; add `{field}:`"
                 )

@@ -68,6 +68,6 @@ def placeholders_filled_in(ctx: Context) -> Iterator[Violation]:
         # "TODO: what belongs here" carries its own hint; any other placeholder is shown as is.
         hint = value.partition(":")[2].strip() if value[4:].lstrip().startswith(":") else value
         what = f" ({hint})" if hint else ""
-        yield ctx.violation(
-            path, f"{identity(ctx, path)} is still a placeholder{what}; write the real value"
+        yield ctx.at(path).fail(
+            f"{identity(ctx, path)} is still a placeholder{what}; write the real value"
         )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from aims_policy.engine import Context, Violation, rule
 
-from ._common import eu_refs, missing_in_block
+from ._common import eu_refs
 from .facts import built_or_running
 
 
@@ -29,10 +29,8 @@ from .facts import built_or_running
 )
 def resource_documentation(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.resources.documentationRef"):
-        yield missing_in_block(
-            ctx,
-            "resources",
-            "documentationRef",
+        yield ctx.at("spec").missing(
+            "resources.documentationRef",
             "the resources the system relies on are "
             "not documented; add `resources.documentationRef:`",
         )
@@ -54,10 +52,8 @@ def resource_documentation(ctx: Context) -> Iterator[Violation]:
 )
 def tooling(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.resources.tooling"):
-        yield missing_in_block(
-            ctx,
-            "resources",
-            "tooling",
+        yield ctx.at("spec").missing(
+            "resources.tooling",
             "the tooling behind the system is not listed; add `resources.tooling:`",
         )
 
@@ -78,10 +74,8 @@ def tooling(ctx: Context) -> Iterator[Violation]:
 )
 def compute(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.resources.compute"):
-        yield missing_in_block(
-            ctx,
-            "resources",
-            "compute",
+        yield ctx.at("spec").missing(
+            "resources.compute",
             "the computing resources are not described; add `resources.compute:`",
         )
 
@@ -104,17 +98,15 @@ def compute(ctx: Context) -> Iterator[Violation]:
 )
 def people(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.resources.people"):
-        yield missing_in_block(
-            ctx,
-            "resources",
-            "people",
+        yield ctx.at("spec").missing(
+            "resources.people",
             "the people and skills the system needs are not "
             "recorded; add `resources.people:` with role and competence",
         )
         return
     for person in ctx.each("spec.resources.people"):
         if not person.get("competence"):
-            yield person.violation(
+            yield person.missing(
+                "competence",
                 f"the competence of role '{person.get('role')}' is not recorded; add `competence:`",
-                missing="competence",
             )

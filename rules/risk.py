@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from aims_policy.engine import Context, Item, Violation, fact, rule
+from aims_policy.engine import Context, Cursor, Violation, fact, rule
 from aims_policy.model import Reference
 
 from ._common import eu, plural
@@ -27,7 +27,7 @@ def _score(risk: Any) -> int | None:
     return None
 
 
-def _treatment(risk: Item) -> Any:
+def _treatment(risk: Cursor) -> Any:
     return risk.get("treatment") or {}
 
 
@@ -55,15 +55,13 @@ def has_required_controls(ctx: Context) -> bool:
 
 def _register_missing(ctx: Context, who: str) -> Iterator[Violation]:
     if ctx.get("spec.risks") is None:
-        yield ctx.violation(
-            "spec",
+        yield ctx.at("spec").missing(
+            "risks",
             f"{who} has no risk register; add `risks:` with the risks identified for this system",
-            missing="risks",
         )
     elif not ctx.get("spec.risks"):
-        yield ctx.violation(
-            "spec.risks",
-            f"{who} has an empty risk register; record the risks identified for this system",
+        yield ctx.at("spec.risks").fail(
+            f"{who} has an empty risk register; record the risks identified for this system"
         )
 
 
@@ -122,8 +120,8 @@ def risk_rated(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         for field in ("likelihood", "impact"):
             if risk.get(field) is None:
-                yield risk.violation(
-                    f"risk {risk.name} has no {field}; rate it on the 1-5 scale", missing=field
+                yield risk.missing(
+                    field, f"risk {risk.name} has no {field}; rate it on the 1-5 scale"
                 )
 
 
@@ -143,10 +141,10 @@ def risk_rated(ctx: Context) -> Iterator[Violation]:
 def risk_owner(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         if not risk.get("owner"):
-            yield risk.violation(
+            yield risk.missing(
+                "owner",
                 f"risk {risk.name} has no owner; add `owner:` naming the person "
                 "responsible for treating it",
-                missing="owner",
             )
 
 
@@ -177,9 +175,7 @@ def score_consistent(ctx: Context) -> Iterator[Violation]:
             if lik is None or imp is None:
                 continue
             if block["score"] != lik * imp:
-                path = (*risk.path, *where.split("."))
-                yield ctx.violation(
-                    path,
+                yield risk.at(where).fail(
                     f"risk {risk.name}: {where} is {block['score']} but "
                     f"likelihood {lik} x impact {imp} = {lik * imp}; correct it",
                     because=[f"{block['score']} != {lik} * {imp}"],
@@ -204,16 +200,15 @@ def risk_treated(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         treatment = risk.get("treatment")
         if not treatment:
-            yield risk.violation(
+            yield risk.missing(
+                "treatment",
                 f"risk {risk.name} has no treatment decision; add `treatment: {{option: ...}}`",
-                missing="treatment",
             )
         elif treatment.get("option") == "transfer" and not treatment.get("transferredTo"):
-            yield ctx.violation(
-                (*risk.path, "treatment"),
+            yield risk.at("treatment").missing(
+                "transferredTo",
                 f"risk {risk.name} is transferred "
                 "but not to anyone; add `transferredTo:` (insurer, supplier...)",
-                missing="transferredTo",
             )
 
 
@@ -239,8 +234,7 @@ def threshold_treated(ctx: Context) -> Iterator[Violation]:
         if score is None or score < threshold:
             continue
         if _treatment(risk).get("option") == "accept" and not risk.get("acceptance"):
-            yield ctx.violation(
-                (*risk.path, "treatment", "option"),
+            yield risk.at("treatment", "option").fail(
                 f"risk {risk.name} scores "
                 f"{score}, at or above the treatment threshold {threshold}, but is "
                 "accepted without an acceptance record; treat it or add "
@@ -268,10 +262,9 @@ def mitigation_controls(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         treatment = _treatment(risk)
         if treatment.get("option") == "mitigate" and not treatment.get("controls"):
-            yield ctx.violation(
-                (*risk.path, "treatment"),
+            yield risk.at("treatment").missing(
+                "controls",
                 f"risk {risk.name} is mitigated but names no Annex A control; add `controls:`",
-                missing="controls",
             )
 
 
@@ -294,8 +287,7 @@ def valid_controls(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         for index, control in enumerate(_treatment(risk).get("controls") or ()):
             if control not in catalog:
-                yield ctx.violation(
-                    (*risk.path, "treatment", "controls", index),
+                yield risk.at("treatment", "controls", index).fail(
                     f"risk "
                     f"{risk.name} cites {control}, which is not an Annex A "
                     "control; correct the id",
@@ -332,21 +324,20 @@ def residual_within_appetite(ctx: Context) -> Iterator[Violation]:
             # appetite, nobody has shown that the treatment brought it within.
             inherent = _score(risk.value)
             if inherent is not None and inherent > appetite:
-                yield risk.violation(
+                yield risk.missing(
+                    "residualRisk",
                     f"risk {risk.name} scores {inherent}, above the appetite of "
                     f"{appetite}, and its residual risk is not assessed; add "
                     "`residualRisk:` with the likelihood and impact after "
                     "treatment, or record `acceptance:`",
-                    missing="residualRisk",
                     because=[f"inherent {inherent} > appetite {appetite}", "no residualRisk"],
                 )
             continue
         score = _score(residual)
         if score is not None and score > appetite:
-            field = "score" if residual.get("score") is not None else None
-            path = (*risk.path, "residualRisk", *((field,) if field else ()))
-            yield ctx.violation(
-                path,
+            # At the declared score when there is one, else at the block it was computed from.
+            where = "residualRisk.score" if residual.get("score") is not None else "residualRisk"
+            yield risk.at(where).fail(
                 f"risk {risk.name} has residual score {score}, above the "
                 f"appetite of {appetite}, and no acceptance; reduce it further or "
                 "record `acceptance:`",
@@ -383,24 +374,20 @@ def acceptance_complete(ctx: Context) -> Iterator[Violation]:
             # At or above the threshold the same gap is AIMS-RSK-007's: report it once.
             above = score is not None and score >= threshold
             if _treatment(risk).get("option") == "accept" and not above:
-                yield risk.violation(
+                yield risk.missing(
+                    "acceptance",
                     f"risk {risk.name} is accepted without an acceptance record; "
                     "add `acceptance:` with approver, justification and date",
-                    missing="acceptance",
                 )
             continue
-        path = (*risk.path, "acceptance")
         for field in ("approver", "justification", "date"):
             if not acceptance.get(field):
-                yield ctx.violation(
-                    path,
-                    f"the acceptance of risk {risk.name} has no {field}; add `{field}:`",
-                    missing=field,
+                yield risk.at("acceptance").missing(
+                    field, f"the acceptance of risk {risk.name} has no {field}; add `{field}:`"
                 )
         accepted = ctx.date(acceptance.get("date"))
         if accepted is not None and accepted > ctx.today:
-            yield ctx.violation(
-                (*path, "date"),
+            yield risk.at("acceptance", "date").fail(
                 f"risk {risk.name} is recorded as accepted on "
                 f"{accepted}, a day that has not come yet; record the date the "
                 "acceptance was actually approved",
@@ -413,8 +400,7 @@ def acceptance_complete(ctx: Context) -> Iterator[Violation]:
             and risk.get("owner")
             and person_key(approver) == person_key(risk.get("owner"))
         ):
-            yield ctx.violation(
-                (*path, "approver"),
+            yield risk.at("acceptance", "approver").fail(
                 f"risk {risk.name} was accepted by its own "
                 f"owner ({approver}); have someone with authority other than the "
                 "owner approve it",
@@ -439,15 +425,14 @@ def risk_review(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         due = ctx.date(risk.get("reviewDate"))
         if due is None:
-            yield risk.violation(
-                f"risk {risk.name} has no review date; add `reviewDate:`", missing="reviewDate"
+            yield risk.missing(
+                "reviewDate", f"risk {risk.name} has no review date; add `reviewDate:`"
             )
         elif ctx.today > due:
-            yield risk.violation(
+            yield risk.at("reviewDate").fail(
                 f"risk {risk.name} was due for review on {due} "
                 f"({plural((ctx.today - due).days, 'day')} ago); review it and set the next "
                 "`reviewDate`",
-                field="reviewDate",
                 because=[f"today {ctx.today} > reviewDate {due}"],
             )
 
@@ -472,18 +457,15 @@ def treatment_on_time(ctx: Context) -> Iterator[Violation]:
         treatment = _treatment(risk)
         if treatment.get("status") not in ("planned", "in-progress"):
             continue
-        path = (*risk.path, "treatment")
         due = ctx.date(treatment.get("dueDate"))
         if due is None:
-            yield ctx.violation(
-                path,
+            yield risk.at("treatment").missing(
+                "dueDate",
                 f"the treatment of risk {risk.name} is "
                 f"{treatment['status']} without a due date; add `dueDate:`",
-                missing="dueDate",
             )
         elif ctx.today > due:
-            yield ctx.violation(
-                (*path, "dueDate"),
+            yield risk.at("treatment", "dueDate").fail(
                 f"the treatment of risk {risk.name} was due "
                 f"on {due} and is still {treatment['status']}; finish it or set a "
                 "new date",
@@ -514,15 +496,14 @@ def misuse_covered(ctx: Context) -> Iterator[Violation]:
         for index, ref in enumerate(risk.get("misuse") or ()):
             covered.add(ref)
             if ref not in known:
-                yield ctx.violation(
-                    (*risk.path, "misuse", index),
+                yield risk.at("misuse", index).fail(
                     f"risk {risk.name} cites "
                     f"misuse {ref}, which is not in `purpose.foreseeableMisuse`; "
-                    "fix the id or document the misuse",
+                    "fix the id or document the misuse"
                 )
     for misuse in ctx.each("spec.purpose.foreseeableMisuse"):
         if misuse.name not in covered:
-            yield misuse.violation(
+            yield misuse.fail(
                 f"foreseeable misuse {misuse.name} is not covered by any risk; "
                 f"add `misuse: [{misuse.name}]` to the risk that addresses it"
             )
@@ -556,6 +537,6 @@ def required_controls(ctx: Context) -> Iterator[Violation]:
         "does; add them to the `treatment.controls` of the risks they address"
     )
     if ctx.get("spec.risks"):
-        yield ctx.violation("spec.risks", message, because=[f"missing {missing}"])
+        yield ctx.at("spec.risks").fail(message, because=[f"missing {missing}"])
     else:
-        yield ctx.violation("spec", message, missing="risks", because=[f"missing {missing}"])
+        yield ctx.at("spec").missing("risks", message, because=[f"missing {missing}"])

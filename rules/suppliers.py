@@ -53,34 +53,33 @@ def supplier_assessed(ctx: Context) -> Iterator[Violation]:
         assessed = supplier.get("assessedOn")
         if assessed is None and not supplier.get("assessmentRef"):
             # One finding, not two, for a supplier nobody has looked at.
-            yield supplier.violation(
+            yield supplier.missing(
+                "assessedOn",
                 f"supplier {supplier.name} ({supplier.get('name')}) has never "
                 "been assessed; assess it and add `assessedOn:` and "
                 "`assessmentRef:`",
-                missing="assessedOn",
             )
             continue
         if assessed is None:
-            yield supplier.violation(
+            yield supplier.missing(
+                "assessedOn",
                 f"supplier {supplier.name} has an assessment on record but "
                 "no date; add `assessedOn:`",
-                missing="assessedOn",
             )
         else:
             due = due_by(ctx, assessed)
             if due is not None and due < ctx.today:
-                yield supplier.violation(
+                yield supplier.at("assessedOn").fail(
                     f"supplier {supplier.name} was last assessed on {assessed}; "
                     f"the next assessment was due by {due}; reassess it and "
                     "update `assessedOn:`",
-                    field="assessedOn",
                     because=[f"due {due} < today {ctx.today}"],
                 )
         if not supplier.get("assessmentRef"):
-            yield supplier.violation(
+            yield supplier.missing(
+                "assessmentRef",
                 f"the assessment of supplier {supplier.name} is not on record; "
                 "add `assessmentRef:`",
-                missing="assessmentRef",
             )
 
 
@@ -102,7 +101,7 @@ def supplier_approved(ctx: Context) -> Iterator[Violation]:
     approved = set(ctx.param("suppliers.approved"))
     for supplier in ctx.each("spec.suppliers"):
         if supplier.get("id") not in approved and supplier.get("name") not in approved:
-            yield supplier.violation(
+            yield supplier.fail(
                 f"supplier {supplier.name} ({supplier.get('name')}) is not on "
                 "the approved supplier list; get it approved or use an "
                 "approved supplier"
@@ -135,27 +134,24 @@ def supplier_contract(ctx: Context) -> Iterator[Violation]:
             continue
         contract = supplier.get("contract")
         if not contract:
-            yield supplier.violation(
+            yield supplier.missing(
+                "contract",
                 f"no contract terms are recorded for {supplier.get('kind')} "
                 f"supplier {supplier.name}; add `contract:` with aiTerms, "
                 "incidentNotification and dataUseRestrictions",
-                missing="contract",
             )
             continue
-        where = (*supplier.path, "contract")
         for key, what in terms:
             if key not in contract:
-                yield Violation(
-                    where,
+                yield supplier.at("contract").missing(
+                    key,
                     f"the contract with supplier {supplier.name} does not say "
                     f"whether it has {what}; add `{key}: true` once agreed",
-                    key,
                 )
             elif not contract.get(key):
-                yield Violation(
-                    (*where, key),
+                yield supplier.at("contract", key).fail(
                     f"the contract with supplier {supplier.name} lacks "
-                    f"{what}; negotiate them and set `{key}: true`",
+                    f"{what}; negotiate them and set `{key}: true`"
                 )
 
 
@@ -177,10 +173,10 @@ def supplier_contract(ctx: Context) -> Iterator[Violation]:
 def supplier_responsibilities(ctx: Context) -> Iterator[Violation]:
     for supplier in ctx.each("spec.suppliers"):
         if supplier.get("kind") != "tooling" and not supplier.get("responsibilities"):
-            yield supplier.violation(
+            yield supplier.missing(
+                "responsibilities",
                 f"it is not recorded how responsibilities are split with "
                 f"supplier {supplier.name}; add `responsibilities:`",
-                missing="responsibilities",
             )
 
 
@@ -202,11 +198,11 @@ def supplier_responsibilities(ctx: Context) -> Iterator[Violation]:
 def supplier_documentation(ctx: Context) -> Iterator[Violation]:
     for supplier in ctx.each("spec.suppliers"):
         if supplier.get("kind") in MODEL_KINDS and not supplier.get("documentationRef"):
-            yield supplier.violation(
+            yield supplier.missing(
+                "documentationRef",
                 f"the general-purpose model documentation of supplier "
                 f"{supplier.name} is not on record; obtain it and add "
                 "`documentationRef:`",
-                missing="documentationRef",
             )
 
 
@@ -229,10 +225,9 @@ def model_supplier_declared(ctx: Context) -> Iterator[Violation]:
     for model in ctx.each("spec.models"):
         supplier = model.get("supplier")
         if supplier and supplier not in known:
-            yield model.violation(
+            yield model.at("supplier").fail(
                 f"model {model.name} names supplier {supplier}, which is not in "
                 "spec.suppliers; add the supplier there or correct the id",
-                field="supplier",
                 because=[f"{supplier!r} not in {sorted(known)}"],
             )
 
@@ -259,9 +254,8 @@ def customer_terms(ctx: Context) -> Iterator[Violation]:
             if ctx.get("spec.governance")
             else ("spec", "governance")
         )
-        yield ctx.violation(
-            where,
+        yield ctx.at(where).missing(
+            missing,
             "the system is provided to others but no customer terms are "
             "referenced; add `governance.customerTermsRef:`",
-            missing=missing,
         )

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from aims_policy.engine import Context, Violation, fact, rule
 from aims_policy.model import Reference
 
-from ._common import eu_refs, missing_in_block
+from ._common import eu_refs
 from .facts import (
     affects_individuals,
     has_models,
@@ -57,10 +57,8 @@ def decisions_with_legal_effect(ctx: Context) -> bool:
 )
 def instructions_for_use(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.transparency.instructionsForUseRef"):
-        yield missing_in_block(
-            ctx,
-            "transparency",
-            "instructionsForUseRef",
+        yield ctx.at("spec").missing(
+            "transparency.instructionsForUseRef",
             "this high-risk system has no instructions for use; write them "
             "and add `transparency.instructionsForUseRef:`",
         )
@@ -84,19 +82,16 @@ def instructions_for_use(ctx: Context) -> Iterator[Violation]:
 def ai_interaction_notice(ctx: Context) -> Iterator[Violation]:
     notice = ctx.get("spec.transparency.userNotice")
     if notice is None:
-        yield missing_in_block(
-            ctx,
-            "transparency",
-            "userNotice",
+        yield ctx.at("spec").missing(
+            "transparency.userNotice",
             "people interact with this system directly but it is not stated "
             "that they are told it is AI; add `transparency.userNotice: true`",
         )
     elif not notice:
-        yield ctx.violation(
-            "spec.transparency.userNotice",
+        yield ctx.at("spec.transparency.userNotice").fail(
             "people interacting with this system "
             "are not told that it is AI (userNotice: false); add the notice and "
-            "set `userNotice: true`",
+            "set `userNotice: true`"
         )
 
 
@@ -118,20 +113,17 @@ def ai_interaction_notice(ctx: Context) -> Iterator[Violation]:
 def generated_content_marked(ctx: Context) -> Iterator[Violation]:
     marked = ctx.get("spec.transparency.generatedContentMarked")
     if marked is None:
-        yield missing_in_block(
-            ctx,
-            "transparency",
-            "generatedContentMarked",
+        yield ctx.at("spec").missing(
+            "transparency.generatedContentMarked",
             "this generative system does not say whether its output is "
             "marked as AI-generated; mark it and add "
             "`transparency.generatedContentMarked: true`",
         )
     elif not marked:
-        yield ctx.violation(
-            "spec.transparency.generatedContentMarked",
+        yield ctx.at("spec.transparency.generatedContentMarked").fail(
             "generated output is not "
             "marked as AI-generated; label it and set "
-            "`generatedContentMarked: true`",
+            "`generatedContentMarked: true`"
         )
 
 
@@ -153,20 +145,17 @@ def generated_content_marked(ctx: Context) -> Iterator[Violation]:
 def explanation_available(ctx: Context) -> Iterator[Violation]:
     available = ctx.get("spec.transparency.explanationAvailable")
     if available is None:
-        yield missing_in_block(
-            ctx,
-            "transparency",
-            "explanationAvailable",
+        yield ctx.at("spec").missing(
+            "transparency.explanationAvailable",
             "the system contributes to decisions with legal or similar "
             "effect on people but no explanation is offered; add "
             "`transparency.explanationAvailable: true`",
         )
     elif not available:
-        yield ctx.violation(
-            "spec.transparency.explanationAvailable",
+        yield ctx.at("spec.transparency.explanationAvailable").fail(
             "people affected by the "
             "system's decisions cannot obtain an explanation; provide one and set "
-            "`explanationAvailable: true`",
+            "`explanationAvailable: true`"
         )
 
 
@@ -200,10 +189,8 @@ def explanation_available(ctx: Context) -> Iterator[Violation]:
 )
 def technical_documentation(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.transparency.technicalDocumentationRef"):
-        yield missing_in_block(
-            ctx,
-            "transparency",
-            "technicalDocumentationRef",
+        yield ctx.at("spec").missing(
+            "transparency.technicalDocumentationRef",
             "this high-risk system has no technical documentation; "
             "reference it with `transparency.technicalDocumentationRef:`",
         )
@@ -228,7 +215,7 @@ def model_card(ctx: Context) -> Iterator[Violation]:
     for model in ctx.each("spec.models"):
         if not model.get("modelCardRef"):
             origin = "supplied" if model.get("supplier") else "in-house"
-            yield model.violation(
+            yield model.missing(
+                "modelCardRef",
                 f"{origin} model {model.name} has no model card; add `modelCardRef:`",
-                missing="modelCardRef",
             )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from aims_policy.engine import Context, Violation, fact, rule
 
-from ._common import absent, eu
+from ._common import eu
 from .facts import built_or_running, is_high_risk, is_provider
 
 
@@ -45,13 +45,11 @@ def intended_use_bounded(ctx: Context) -> Iterator[Violation]:
     ):
         value = ctx.get(f"spec.purpose.{field}")
         if value is None:
-            yield ctx.violation(
-                "spec.purpose",
-                f"the intended use does not state {what}; add `{field}:`",
-                missing=field,
+            yield ctx.at("spec.purpose").missing(
+                field, f"the intended use does not state {what}; add `{field}:`"
             )
         elif not value:
-            yield ctx.violation(f"spec.purpose.{field}", f"`{field}` is empty; list {what}")
+            yield ctx.at(f"spec.purpose.{field}").fail(f"`{field}` is empty; list {what}")
 
 
 @rule(
@@ -72,16 +70,14 @@ def intended_use_bounded(ctx: Context) -> Iterator[Violation]:
 )
 def foreseeable_misuse(ctx: Context) -> Iterator[Violation]:
     if ctx.get("spec.purpose.foreseeableMisuse") is None:
-        yield ctx.violation(
-            "spec.purpose",
+        yield ctx.at("spec.purpose").missing(
+            "foreseeableMisuse",
             "no reasonably foreseeable misuse is documented for "
             "this high-risk system; add `foreseeableMisuse:`",
-            missing="foreseeableMisuse",
         )
     elif not ctx.get("spec.purpose.foreseeableMisuse"):
-        yield ctx.violation(
-            "spec.purpose.foreseeableMisuse",
-            "`foreseeableMisuse` is empty for a high-risk system; list the misuses you can foresee",
+        yield ctx.at("spec.purpose.foreseeableMisuse").fail(
+            "`foreseeableMisuse` is empty for a high-risk system; list the misuses you can foresee"
         )
 
 
@@ -101,10 +97,8 @@ def foreseeable_misuse(ctx: Context) -> Iterator[Violation]:
 )
 def responsible_use_policy(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.governance.responsibleUsePolicyRef"):
-        yield absent(
-            ctx,
-            "spec.governance",
-            "responsibleUsePolicyRef",
+        yield ctx.at("spec").missing(
+            "governance.responsibleUsePolicyRef",
             "no responsible-use "
             "policy or process is referenced; add `governance.responsibleUsePolicyRef:`",
         )
@@ -127,16 +121,14 @@ def responsible_use_policy(ctx: Context) -> Iterator[Violation]:
 )
 def objectives_stated(ctx: Context) -> Iterator[Violation]:
     if ctx.get("spec.purpose.objectives") is None:
-        yield ctx.violation(
-            "spec.purpose",
+        yield ctx.at("spec.purpose").missing(
+            "objectives",
             "no responsible-AI objectives are stated; add "
             "`objectives:` (fairness, robustness, privacy...)",
-            missing="objectives",
         )
     elif not ctx.get("spec.purpose.objectives"):
-        yield ctx.violation(
-            "spec.purpose.objectives",
-            "`objectives` is empty; state what the system must achieve responsibly",
+        yield ctx.at("spec.purpose.objectives").fail(
+            "`objectives` is empty; state what the system must achieve responsibly"
         )
 
 
@@ -157,10 +149,8 @@ def objectives_stated(ctx: Context) -> Iterator[Violation]:
 )
 def requirements_referenced(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.purpose.requirementsRef"):
-        yield ctx.violation(
-            "spec.purpose",
-            "no requirements specification is referenced; add `requirementsRef:`",
-            missing="requirementsRef",
+        yield ctx.at("spec.purpose").missing(
+            "requirementsRef", "no requirements specification is referenced; add `requirementsRef:`"
         )
 
 
@@ -186,10 +176,8 @@ def design_documented(ctx: Context) -> Iterator[Violation]:
     if ctx.get("spec.transparency.technicalDocumentationRef"):
         ctx.note("design accepted as part of transparency.technicalDocumentationRef")
         return
-    yield absent(
-        ctx,
-        "spec.transparency",
-        "designDocumentationRef",
+    yield ctx.at("spec").missing(
+        "transparency.designDocumentationRef",
         "the system's design and "
         "development are not documented; add `transparency.designDocumentationRef:`",
     )

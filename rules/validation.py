@@ -8,9 +8,9 @@ import datetime as _dt
 import operator
 from collections.abc import Callable, Iterator
 
-from aims_policy.engine import Context, Item, Violation, fact, rule
+from aims_policy.engine import Context, Cursor, Violation, fact, rule
 
-from ._common import eu_refs, missing_in_block
+from ._common import eu_refs
 from .facts import (
     due_by,
     in_operation,
@@ -81,20 +81,18 @@ def generative_or_general_purpose(ctx: Context) -> bool:
 )
 def validation_metrics(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.validation.metrics"):
-        yield missing_in_block(
-            ctx,
-            "validation",
-            "metrics",
+        yield ctx.at("spec").missing(
+            "validation.metrics",
             "the system is validated or in use but no validation metrics "
             "with thresholds are declared; add `validation.metrics:`",
         )
         return
     for metric in ctx.each("spec.validation.metrics"):
         if metric.get("result") is None:
-            yield metric.violation(
+            yield metric.missing(
+                "result",
                 f"validation metric {metric.name} has a threshold but no measured "
                 "result; add `result:`",
-                missing="result",
             )
 
 
@@ -125,11 +123,10 @@ def validation_thresholds(ctx: Context) -> Iterator[Violation]:
         if result is None or op not in COMPARE:
             continue
         if not COMPARE[op](result, threshold):
-            yield metric.violation(
+            yield metric.at("result").fail(
                 f"validation metric {metric.name} measured {result}, which "
                 f"misses its threshold ({op} {threshold}); improve the system "
                 "and re-measure, or record an approved exception",
-                field="result",
                 because=[f"not {result} {op} {threshold}"],
             )
 
@@ -163,18 +160,15 @@ def validation_fresh(ctx: Context) -> Iterator[Violation]:
     last = ctx.get("spec.validation.lastValidated")
     day = ctx.date(last)
     if day is None:
-        yield missing_in_block(
-            ctx,
-            "validation",
-            "lastValidated",
+        yield ctx.at("spec").missing(
+            "validation.lastValidated",
             "the system is in use but the date of its last validation is "
             "not recorded; add `validation.lastValidated:`",
         )
         return
     due = due_by(ctx, last)
     if due is not None and due < ctx.today:
-        yield ctx.violation(
-            "spec.validation.lastValidated",
+        yield ctx.at("spec.validation.lastValidated").fail(
             f"the system was last validated on "
             f"{day}; re-validation was due by {due}; re-validate and update "
             "`lastValidated:`",
@@ -182,8 +176,7 @@ def validation_fresh(ctx: Context) -> Iterator[Violation]:
         )
     change = _last_significant_change(ctx)
     if change is not None and change[0] > day:
-        yield ctx.violation(
-            "spec.validation.lastValidated",
+        yield ctx.at("spec.validation.lastValidated").fail(
             f"the system was last validated on "
             f"{day}, before the significant change {change[1]} of {change[0]}; "
             "re-validate the changed system",
@@ -191,39 +184,37 @@ def validation_fresh(ctx: Context) -> Iterator[Violation]:
         )
 
 
-def _dated_latest(ctx: Context, tests: list[Item]) -> Item | None:
+def _dated_latest(ctx: Context, tests: list[Cursor]) -> Cursor | None:
     dated = [t for t in tests if ctx.date(t.get("date")) is not None]
     return max(dated, key=lambda t: ctx.date(t.get("date")) or _dt.date.min) if dated else None
 
 
-def _judge_tests(ctx: Context, tests: list[Item], kind: str) -> Iterator[Violation]:
+def _judge_tests(ctx: Context, tests: list[Cursor], kind: str) -> Iterator[Violation]:
     """The newest dated test of a kind must have passed and be within the review interval."""
     latest = _dated_latest(ctx, tests)
     if latest is None:
-        yield tests[0].violation(
+        yield tests[0].missing(
+            "date",
             f"{kind} test {tests[0].name} has no date, so it cannot be told "
             "whether it is current; add `date:`",
-            missing="date",
         )
         return
     if latest.get("result") != "pass":
         result = latest.get("result")
         if result is None:
-            yield latest.violation(
-                f"{kind} test {latest.name} records no result; add `result:`", missing="result"
+            yield latest.missing(
+                "result", f"{kind} test {latest.name} records no result; add `result:`"
             )
         else:
-            yield latest.violation(
+            yield latest.at("result").fail(
                 f"the latest {kind} test, {latest.name}, did not pass "
-                f"(result: {result}); fix the findings and re-test",
-                field="result",
+                f"(result: {result}); fix the findings and re-test"
             )
     due = due_by(ctx, latest.get("date"))
     if due is not None and due < ctx.today:
-        yield latest.violation(
+        yield latest.at("date").fail(
             f"the latest {kind} test, {latest.name}, dates from "
             f"{latest.get('date')} and was due again by {due}; re-test",
-            field="date",
             because=[f"due {due} < today {ctx.today}"],
         )
 
@@ -248,10 +239,8 @@ def _judge_tests(ctx: Context, tests: list[Item], kind: str) -> Iterator[Violati
 def robustness_tests(ctx: Context) -> Iterator[Violation]:
     tests = list(ctx.each("spec.validation.robustnessTests"))
     if not tests:
-        yield missing_in_block(
-            ctx,
-            "validation",
-            "robustnessTests",
+        yield ctx.at("spec").missing(
+            "validation.robustnessTests",
             "this high-risk system records no robustness tests; test it "
             "and add `validation.robustnessTests:`",
         )
@@ -289,15 +278,12 @@ def security_tests(ctx: Context) -> Iterator[Violation]:
         of_kind = [t for t in tests if t.get("type") == kind]
         if not of_kind:
             if tests:
-                yield ctx.violation(
-                    "spec.validation.securityTests",
-                    f"no {kind} test is recorded; run one and add it with `type: {kind}`",
+                yield ctx.at("spec.validation.securityTests").fail(
+                    f"no {kind} test is recorded; run one and add it with `type: {kind}`"
                 )
             else:
-                yield missing_in_block(
-                    ctx,
-                    "validation",
-                    "securityTests",
+                yield ctx.at("spec").missing(
+                    "validation.securityTests",
                     f"no {kind} test is recorded; run one and add it "
                     f"under `validation.securityTests` with `type: {kind}`",
                 )
@@ -325,38 +311,30 @@ def security_tests(ctx: Context) -> Iterator[Violation]:
 def release_approval(ctx: Context) -> Iterator[Violation]:
     approval = ctx.get("spec.validation.releaseApproval")
     if approval is None:
-        yield missing_in_block(
-            ctx,
-            "validation",
-            "releaseApproval",
+        yield ctx.at("spec").missing(
+            "validation.releaseApproval",
             "the system is deployed but no release approval is recorded; "
             "add `validation.releaseApproval:` with approver and date",
         )
         return
     if not approval.get("approver"):
-        yield ctx.violation(
-            "spec.validation.releaseApproval",
-            "the release approval does not name who approved it; add `approver:`",
-            missing="approver",
+        yield ctx.at("spec.validation.releaseApproval").missing(
+            "approver", "the release approval does not name who approved it; add `approver:`"
         )
     day = ctx.date(approval.get("date"))
     if day is None:
-        yield ctx.violation(
-            "spec.validation.releaseApproval",
-            "the release approval is not dated; add `date:`",
-            missing="date",
+        yield ctx.at("spec.validation.releaseApproval").missing(
+            "date", "the release approval is not dated; add `date:`"
         )
         return
     validated = ctx.date(ctx.get("spec.validation.lastValidated"))
     if day > ctx.today:
-        yield ctx.violation(
-            "spec.validation.releaseApproval.date",
+        yield ctx.at("spec.validation.releaseApproval.date").fail(
             f"the release approval is dated "
-            f"{day}, in the future; record the date it was actually given",
+            f"{day}, in the future; record the date it was actually given"
         )
     elif validated is not None and day < validated:
-        yield ctx.violation(
-            "spec.validation.releaseApproval.date",
+        yield ctx.at("spec.validation.releaseApproval.date").fail(
             f"the release was approved on "
             f"{day}, before the validation of {validated} it should rest on; "
             "approve the validated release again",

@@ -25,9 +25,11 @@ from aims_policy.engine import (
     Violation,
     evaluate,
     fact,
+    located,
     make_context,
     rule,
 )
+from aims_policy.model import Location
 from aims_policy.output import render
 from aims_policy.registry import RuleSet
 
@@ -66,7 +68,7 @@ def _rule(rule_id: str, check: Any, applies: Any = None) -> Rule:
 def risk_owner(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         if not risk.get("owner"):
-            yield risk.violation(f"risk {risk.name} has no owner", missing="owner")
+            yield risk.missing("owner", f"risk {risk.name} has no owner")
 
 
 def test_documents_are_frozen() -> None:
@@ -93,7 +95,7 @@ def test_iteration_names_items_by_id_and_reports_missing_field_at_the_item() -> 
 def test_facts_are_computed_once_per_manifest_and_shared() -> None:
     calls.clear()
     ctx = make_context(INPUT, {}, TODAY)
-    first = _rule("T-1", lambda c: [Violation((), "x")] if counted_high(c) else [], counted_high)
+    first = _rule("T-1", lambda c: [c.at(()).fail("x")] if counted_high(c) else [], counted_high)
     second = _rule("T-2", lambda c: [], counted_high)
     evaluate(first, ctx)
     evaluate(second, ctx)
@@ -401,3 +403,63 @@ def test_a_duplicate_name_is_reported_even_when_one_manifest_breaks_the_schema(
         ("AIMS-SET-001", "a.yaml:3:12"),
         ("AIMS-SET-001", "b.yaml:3:12"),
     ]
+
+
+# -- reporting: cursors ---------------------------------------------------------------------
+
+
+def test_cursors_report_at_a_place_a_field_below_it_or_a_field_it_lacks() -> None:
+    ctx = make_context(INPUT, {}, TODAY)
+    risk = list(ctx.each("spec.risks"))[1]
+    assert (risk.name, risk.get("description")) == ("R-2", "b")
+    assert risk.fail("m") == Violation(("spec", "risks", 1), "m")
+    assert risk.at("treatment.option").fail("m", because=["x"]).path == (
+        "spec",
+        "risks",
+        1,
+        "treatment",
+        "option",
+    )
+    assert risk.missing("owner", "m").target == ("spec", "risks", 1, "owner")
+    assert ctx.at("spec.owner").missing("email", "m") == Violation(("spec", "owner"), "m", "email")
+    assert ctx.at("spec").at("risks", 0).fail("m").path == ("spec", "risks", 0)
+
+
+def test_a_dotted_missing_field_is_reported_at_the_deepest_section_that_holds_something() -> None:
+    def where(**override: Any) -> tuple[Any, ...]:
+        ctx = make_context(INPUT, {}, TODAY, with_input=override)
+        violation = ctx.at("spec").missing("monitoring.metrics", "m")
+        return violation.path, violation.missing
+
+    assert where() == (("spec",), "monitoring")  # the section is absent: name the section
+    assert where(**{"spec.monitoring": {}}) == (("spec",), "monitoring")  # empty: the same
+    assert where(**{"spec.monitoring": {"drift": {}}}) == (("spec", "monitoring"), "metrics")
+
+
+def test_sections_looked_up_for_a_missing_field_are_explained() -> None:
+    ctx = make_context(INPUT, {}, TODAY, trace=True)
+    ctx.at("spec").missing("monitoring.metrics", "m")
+    ctx.at("spec.owner").missing("email", "m")  # nothing to look up: nothing explained
+    assert ctx.trace == ["spec.monitoring = (absent)"]
+
+
+def test_a_dotted_missing_field_needs_a_cursor_that_can_look_sections_up() -> None:
+    risk = next(make_context(INPUT, {}, TODAY).each("spec.risks"))
+    with pytest.raises(ValueError, match=r"cursor from ctx\.at"):
+        risk.missing("treatment.option", "m")
+
+
+def test_a_located_cursor_reports_into_another_manifest() -> None:
+    where = Location("other.yaml", 3, 5)
+    violation = located(where, "metadata.name").at("x").fail("taken")
+    assert (violation.path, violation.location) == (("metadata", "name", "x"), where)
+
+
+def test_no_rule_reports_any_other_way() -> None:
+    """Every rule in the repository reports through a cursor; nothing builds a Violation."""
+    import re
+
+    sources = [*(ROOT / "rules").glob("*.py"), *(ROOT / "examples").rglob("*.py")]
+    for source in sources:
+        text = source.read_text(encoding="utf-8")
+        assert not re.search(r"\bViolation\(|\.violation\(", text), source

@@ -54,7 +54,7 @@ TODAY = "2026-11-22"
 )
 def every_risk(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
-        yield risk.violation(f"risk {risk.name} is listed", field="description")
+        yield risk.at("description").fail(f"risk {risk.name} is listed")
 
 
 @rule(
