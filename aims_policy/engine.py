@@ -6,7 +6,7 @@ Vocabulary, borrowed from OPA:
   any rule sees them, so rules are pure functions and evaluation order never matters.
 * A **rule** is a generator decorated with :func:`rule`: its metadata is data and its body yields
   :class:`Violation` values (Rego's ``deny`` set), each made by a :class:`Cursor`, the one way to
-  report.
+  report. A rule that only requires fields is declared with :func:`required`, without a body.
 * A **fact** (Rego's virtual document) is a function of the context decorated with :func:`fact`;
   it is computed at most once per manifest and shared by every rule that asks for it.
 * ``applies`` names the fact (or predicate) that makes a rule relevant; a rule that does not apply
@@ -18,6 +18,7 @@ A rule that raises is isolated: it becomes an engine error for that rule and man
 """
 
 import datetime as _dt
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
@@ -293,41 +294,102 @@ def rule(**meta: Any) -> Callable[[Check], Rule]: ...
 def rule(fn: Check | None = None, **meta: Any) -> Rule | Callable[[Check], Rule]:
     """Declare a rule::
 
-        @rule(id="AIMS-RSK-003", title="Every risk has a named owner", severity="error",
-              controls=["A.3.2"], clauses=["6.1.2"], applies=has_risks,
-              rationale="...", remediation="...")
+        @rule(id="AIMS-RSK-004", title="Every risk has an owner", severity="error",
+              controls=["A.3.2"], clauses=["6.1.2"], nist_ai_rmf=["GOVERN 2.1"],
+              applies=has_risks, rationale="...", remediation="...")
         def risk_owner(ctx):
             for risk in ctx.each("spec.risks"):
                 if not risk.get("owner"):
                     yield risk.missing("owner", f"risk {risk.name} has no owner")
 
     ``applies`` is a fact or predicate; when false the rule is not applicable. Crosswalk lists
-    (``eu_ai_act``, ``nist_ai_rmf``) take strings or ``(ref, confidence)`` pairs.
+    (``eu_ai_act``, ``nist_ai_rmf``) take strings or ``(ref, confidence)`` pairs. A rule that only
+    requires fields is :func:`required`.
     """
 
     def declare(check: Check) -> Rule:
-        applies = meta.pop("applies", None)
-        title = meta["title"]
-        info = RuleMeta(
-            id=meta.pop("id"),
-            name=meta.pop("name", None) or _pascal(check.__name__.replace("_", " ")),
-            title=meta.pop("title"),
-            severity=meta.pop("severity"),
-            rationale=" ".join(meta.pop("rationale").split()),
-            remediation=" ".join(meta.pop("remediation").split()),
-            controls=tuple(meta.pop("controls", ())),
-            clauses=tuple(meta.pop("clauses", ())),
-            eu_ai_act=_refs(meta.pop("eu_ai_act", ())),
-            nist_ai_rmf=_refs(meta.pop("nist_ai_rmf", ())),
-            tags=tuple(meta.pop("tags", ())),
-            applies_to=meta.pop("applies_to", None) or _applies_text(applies),
-            pack=meta.pop("pack", "builtin"),
-        )
-        if meta:
-            raise TypeError(f"rule {title!r}: unknown metadata {sorted(meta)}")
-        return Rule(info, check, applies, getattr(check, "__module__", ""))
+        name = _pascal(check.__name__.replace("_", " "))
+        return _declare(check, getattr(check, "__module__", ""), name, meta)
 
     return declare(fn) if fn is not None else declare
+
+
+def _declare(check: Check, module: str, name: str, meta: dict[str, Any]) -> Rule:
+    applies = meta.pop("applies", None)
+    title = meta["title"]
+    info = RuleMeta(
+        id=meta.pop("id"),
+        name=meta.pop("name", None) or name,
+        title=meta.pop("title"),
+        severity=meta.pop("severity"),
+        rationale=" ".join(meta.pop("rationale").split()),
+        remediation=" ".join(meta.pop("remediation").split()),
+        controls=tuple(meta.pop("controls", ())),
+        clauses=tuple(meta.pop("clauses", ())),
+        eu_ai_act=_refs(meta.pop("eu_ai_act", ())),
+        nist_ai_rmf=_refs(meta.pop("nist_ai_rmf", ())),
+        tags=tuple(meta.pop("tags", ())),
+        applies_to=meta.pop("applies_to", None) or _applies_text(applies),
+        pack=meta.pop("pack", "builtin"),
+    )
+    if meta:
+        raise TypeError(f"rule {title!r}: unknown metadata {sorted(meta)}")
+    return Rule(info, check, applies, module)
+
+
+def required(
+    field: str | Mapping[str, str],
+    message: str | None = None,
+    *,
+    within: str | None = None,
+    **meta: Any,
+) -> Rule:
+    """Declare a rule that only requires a field (when ``applies`` holds)::
+
+        owner_contact = required(
+            "spec.owner.email",
+            "the system owner has no email address; add `email:`",
+            within="spec.owner",
+            id="AIMS-OWN-001", title="The system owner can be contacted", severity="error",
+            rationale="...", remediation="...",
+        )
+
+    The rule fails when the field is absent or empty, with the violation :meth:`Cursor.missing`
+    gives at ``within``: the part of the path the rule knows exists, because the schema requires
+    it or ``applies`` implies it (default: the top-level section, such as ``spec``). Sections
+    between it and the field may be absent themselves; a missing one is reported instead of the
+    field. Several fields, each with its own message: ``required({path: message, ...}, ...)``.
+
+    The rest is :func:`rule`'s metadata; ``name`` (SARIF's short name) defaults to the title's
+    words run together."""
+    fields = dict(field) if isinstance(field, Mapping) else {field: message}
+    anchor = within or next(iter(fields)).split(".", 1)[0]
+    checks = []
+    for path, text in fields.items():
+        if text is None or not path.startswith(f"{anchor}."):
+            raise TypeError(f"required({path!r}): give a message, and a path below {anchor!r}")
+        checks.append((path, path[len(anchor) + 1 :], text))
+    # The defining module, as namedtuple finds it: rule_source() and the rule reference name it.
+    module = sys._getframe(1).f_globals.get("__name__", "")
+    return _declare(_Required(anchor, tuple(checks)), module, _pascal(meta["title"]), meta)
+
+
+class _Required:
+    """The body of a :func:`required` rule. An object rather than a function: coverage counts
+    the lines of a rule's own function, and this one has none in the rule's module."""
+
+    __slots__ = ("anchor", "checks")
+
+    def __init__(self, anchor: str, checks: tuple[tuple[str, str, str], ...]) -> None:
+        self.anchor = anchor
+        self.checks = checks  # (path, path below the anchor, message)
+
+    def __call__(self, ctx: Context) -> tuple[Violation, ...]:
+        found: tuple[Violation, ...] = ()
+        for path, below, message in self.checks:
+            if not ctx.get(path):
+                found += (ctx.at(self.anchor).missing(below, message),)
+        return found
 
 
 def _applies_text(applies: Applies | None) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.engine import Context, Violation, fact, required, rule
 
 from ._common import eu
 from .facts import eu_category, in_operation
@@ -79,8 +79,16 @@ def no_prohibited_practice(ctx: Context) -> Iterator[Violation]:
         )
 
 
-@rule(
+annex_iii_area = required(
+    f"{EU}.annexIIIArea",
+    (
+        "the system is classified high-risk but no Annex III area is "
+        "given; add `annexIIIArea:` (or, for an Annex I product, an exception "
+        "saying so)"
+    ),
+    within=EU,  # it holds the high-risk category that makes the rule apply
     id="AIMS-CLS-002",
+    name="AnnexIiiArea",
     title="High-risk systems state their Annex III area",
     severity="warning",
     clauses=["4.1", "4.3"],
@@ -96,14 +104,6 @@ def no_prohibited_practice(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `spec.classification.euAiAct.annexIIIArea:` (for example `employment` or
         `essential-services`).""",
 )
-def annex_iii_area(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get(f"{EU}.annexIIIArea"):
-        yield ctx.at(EU).missing(
-            "annexIIIArea",
-            "the system is classified high-risk but no Annex III area is "
-            "given; add `annexIIIArea:` (or, for an Annex I product, an exception "
-            "saying so)",
-        )
 
 
 @rule(
@@ -150,8 +150,17 @@ def article_6_exemption(ctx: Context) -> Iterator[Violation]:
         )
 
 
-@rule(
+conformity_and_registration = required(
+    {
+        f"{EU}.{field}": f"this deployed high-risk system has no {field}; add `{field}:` with {what}"
+        for field, what in (
+            ("conformityAssessmentRef", "the conformity assessment"),
+            ("euDatabaseId", "the EU database registration id"),
+        )
+    },
+    within=EU,  # it holds the high-risk category that makes the rule apply
     id="AIMS-CLS-004",
+    name="ConformityAndRegistration",
     title="Deployed high-risk systems we provide have a conformity assessment and EU database entry",
     severity="error",
     controls=["A.6.2.5", "A.8.5"],
@@ -171,19 +180,18 @@ def article_6_exemption(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `euAiAct.conformityAssessmentRef:` (the assessment or EU declaration of
         conformity) and `euAiAct.euDatabaseId:` (the registration number).""",
 )
-def conformity_and_registration(ctx: Context) -> Iterator[Violation]:
-    for field, what in (
-        ("conformityAssessmentRef", "the conformity assessment"),
-        ("euDatabaseId", "the EU database registration id"),
-    ):
-        if not ctx.get(f"{EU}.{field}"):
-            yield ctx.at(EU).missing(
-                field, f"this deployed high-risk system has no {field}; add `{field}:` with {what}"
-            )
 
 
-@rule(
+classification_stated = required(
+    EU,
+    (
+        "no EU AI Act classification is stated; add "
+        "`euAiAct: {category: ..., role: ...}` (use `out-of-scope` if the Act "
+        "does not apply)"
+    ),
+    within="spec.classification",  # the schema requires it
     id="AIMS-CLS-005",
+    name="ClassificationStated",
     title="The system's EU AI Act classification is stated",
     severity="warning",
     clauses=["4.1", "4.3"],
@@ -196,14 +204,6 @@ def conformity_and_registration(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `spec.classification.euAiAct:` with `category:` and `role:`
         (`out-of-scope` if the Act does not apply).""",
 )
-def classification_stated(ctx: Context) -> Iterator[Violation]:
-    if ctx.get(EU) is None:
-        yield ctx.at("spec.classification").missing(
-            "euAiAct",
-            "no EU AI Act classification is stated; add "
-            "`euAiAct: {category: ..., role: ...}` (use `out-of-scope` if the Act "
-            "does not apply)",
-        )
 
 
 @rule(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.engine import Context, Violation, fact, required, rule
 from aims_policy.model import Reference
 
 from ._common import eu, plural
@@ -36,8 +36,14 @@ def has_significant_change(ctx: Context) -> bool:
     return bool(significant_changes(ctx))
 
 
-@rule(
+ai_policy_referenced = required(
+    "spec.governance.aiPolicyRef",
+    (
+        "no AI policy is referenced; add "
+        "`governance.aiPolicyRef:` pointing to the AI policy this system follows"
+    ),
     id="AIMS-GOV-001",
+    name="AiPolicyReferenced",
     title="The system is governed by a referenced AI policy",
     severity="warning",
     controls=["A.2.2"],
@@ -51,13 +57,6 @@ def has_significant_change(ctx: Context) -> bool:
     remediation="""Add `spec.governance.aiPolicyRef:` with the path or URL of the organisation's
         AI policy (the document top management approved).""",
 )
-def ai_policy_referenced(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.governance.aiPolicyRef"):
-        yield ctx.at("spec").missing(
-            "governance.aiPolicyRef",
-            "no AI policy is referenced; add "
-            "`governance.aiPolicyRef:` pointing to the AI policy this system follows",
-        )
 
 
 @rule(
@@ -92,8 +91,14 @@ def privacy_risk_assessed(ctx: Context) -> Iterator[Violation]:
         yield ctx.at("spec").missing("risks", message)
 
 
-@rule(
+concern_channel = required(
+    "spec.governance.concernChannel",
+    (
+        "no channel for reporting "
+        "concerns is named; add `governance.concernChannel:` (portal, mailbox or process)"
+    ),
     id="AIMS-GOV-003",
+    name="ConcernChannel",
     title="People can report concerns about the system",
     severity="warning",
     controls=["A.3.3"],
@@ -106,13 +111,6 @@ def privacy_risk_assessed(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `spec.governance.concernChannel:` naming the reporting route (a speak-up
         portal, mailbox or process), ideally one that allows anonymous reports.""",
 )
-def concern_channel(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.governance.concernChannel"):
-        yield ctx.at("spec").missing(
-            "governance.concernChannel",
-            "no channel for reporting "
-            "concerns is named; add `governance.concernChannel:` (portal, mailbox or process)",
-        )
 
 
 @rule(

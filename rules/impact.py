@@ -7,7 +7,7 @@ import datetime as _dt
 import re
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.engine import Context, Violation, fact, required, rule
 
 from ._common import eu, plural
 from .facts import (
@@ -100,8 +100,17 @@ def impact_assessment_done(ctx: Context) -> Iterator[Violation]:
         )
 
 
-@rule(
+impact_assessment_documented = required(
+    {
+        f"{IA}.{field}": f"the completed impact assessment has no {field}; add `{field}:` with {what}"
+        for field, what in (
+            ("documentRef", "the assessment report"),
+            ("approver", "who approved it"),
+        )
+    },
+    within=IA,  # the rule applies to a completed assessment only
     id="AIMS-IMP-002",
+    name="ImpactAssessmentDocumented",
     title="The impact assessment is documented and approved",
     severity="warning",
     controls=["A.5.3"],
@@ -116,12 +125,6 @@ def impact_assessment_done(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `spec.impactAssessment.documentRef` (the assessment report) and `approver`
         (the person who accepted its conclusions).""",
 )
-def impact_assessment_documented(ctx: Context) -> Iterator[Violation]:
-    for field, what in (("documentRef", "the assessment report"), ("approver", "who approved it")):
-        if not ctx.get(f"{IA}.{field}"):
-            yield ctx.at(IA).missing(
-                field, f"the completed impact assessment has no {field}; add `{field}:` with {what}"
-            )
 
 
 def _scope(ctx: Context, names: tuple[str, ...]) -> Iterator[Violation]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.engine import Context, Violation, fact, required, rule
 
 from ._common import eu_refs, plural
 from .facts import has_models, in_operation, is_high_risk, is_provider
@@ -172,8 +172,14 @@ def alerting(ctx: Context) -> Iterator[Violation]:
         )
 
 
-@rule(
+post_market_plan = required(
+    "spec.monitoring.postMarketPlanRef",
+    (
+        "this high-risk system's provider has no post-market monitoring "
+        "plan; write one and add `monitoring.postMarketPlanRef:`"
+    ),
     id="AIMS-MON-004",
+    name="PostMarketPlan",
     title="A provider of a high-risk system has a post-market monitoring plan",
     severity="error",
     controls=["A.6.2.6", "A.8.3"],
@@ -188,17 +194,16 @@ def alerting(ctx: Context) -> Iterator[Violation]:
     remediation="""Write the post-market monitoring plan and reference it as
         `monitoring.postMarketPlanRef`.""",
 )
-def post_market_plan(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.monitoring.postMarketPlanRef"):
-        yield ctx.at("spec").missing(
-            "monitoring.postMarketPlanRef",
-            "this high-risk system's provider has no post-market monitoring "
-            "plan; write one and add `monitoring.postMarketPlanRef:`",
-        )
 
 
-@rule(
+feedback_channel = required(
+    "spec.monitoring.feedbackChannel",
+    (
+        "users and affected people have no declared way to give "
+        "feedback on the system's outputs; add `monitoring.feedbackChannel:`"
+    ),
     id="AIMS-MON-005",
+    name="FeedbackChannel",
     title="Users and affected people can give feedback on a system in use",
     severity="warning",
     controls=["A.8.3"],
@@ -213,13 +218,6 @@ def post_market_plan(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `monitoring.feedbackChannel:` saying how users and affected people report
         problems with outputs (in-app rating, form, mailbox).""",
 )
-def feedback_channel(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.monitoring.feedbackChannel"):
-        yield ctx.at("spec").missing(
-            "monitoring.feedbackChannel",
-            "users and affected people have no declared way to give "
-            "feedback on the system's outputs; add `monitoring.feedbackChannel:`",
-        )
 
 
 # -- event logs -----------------------------------------------------------------------------
@@ -384,8 +382,11 @@ def reporting_deadline(ctx: Context) -> Iterator[Violation]:
         )
 
 
-@rule(
+incident_authority = required(
+    "spec.incidents.authority",
+    "the authority to notify of serious incidents is not named; add `incidents.authority:`",
     id="AIMS-INC-003",
+    name="IncidentAuthority",
     title="The authority to notify of serious incidents is named for a high-risk system",
     severity="error",
     controls=["A.8.4"],
@@ -399,16 +400,16 @@ def reporting_deadline(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `incidents.authority:` naming the market surveillance authority of the
         member state(s) where the system is used.""",
 )
-def incident_authority(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.incidents.authority"):
-        yield ctx.at("spec").missing(
-            "incidents.authority",
-            "the authority to notify of serious incidents is not named; add `incidents.authority:`",
-        )
 
 
-@rule(
+external_reporting = required(
+    "spec.governance.externalReportingRef",
+    (
+        "there is no external reporting process for this high-risk "
+        "system; add `governance.externalReportingRef:`"
+    ),
     id="AIMS-INC-004",
+    name="ExternalReporting",
     title="External reporting on a high-risk system is defined",
     severity="warning",
     controls=["A.8.3"],
@@ -422,10 +423,3 @@ def incident_authority(ctx: Context) -> Iterator[Violation]:
     remediation="""Describe how external parties report problems and how the organisation
         reports back, and reference it as `governance.externalReportingRef`.""",
 )
-def external_reporting(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.governance.externalReportingRef"):
-        yield ctx.at("spec").missing(
-            "governance.externalReportingRef",
-            "there is no external reporting process for this high-risk "
-            "system; add `governance.externalReportingRef:`",
-        )

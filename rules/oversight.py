@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.engine import Context, Violation, fact, required, rule
 
 from ._common import eu_refs, plural
 from .facts import add_months, affects_individuals, is_high_risk
@@ -152,8 +152,16 @@ def overseers_trained(ctx: Context) -> Iterator[Violation]:
             )
 
 
-@rule(
+automation_bias = required(
+    "spec.humanOversight.automationBiasMeasures",
+    (
+        "reviewers confirm this high-risk system's "
+        "outputs but nothing counters automation bias; add "
+        "`automationBiasMeasures:`"
+    ),
+    within="spec.humanOversight",  # its mode is what makes the rule apply
     id="AIMS-HUM-004",
+    name="AutomationBias",
     title="Human-in-the-loop review of a high-risk system counters automation bias",
     severity="warning",
     controls=["A.9.2", "A.4.6"],
@@ -166,11 +174,3 @@ def overseers_trained(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `humanOversight.automationBiasMeasures:` listing what keeps reviewers
         critical (confidence display, required reasons for agreeing, blind re-review samples).""",
 )
-def automation_bias(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.humanOversight.automationBiasMeasures"):
-        yield ctx.at("spec.humanOversight").missing(
-            "automationBiasMeasures",
-            "reviewers confirm this high-risk system's "
-            "outputs but nothing counters automation bias; add "
-            "`automationBiasMeasures:`",
-        )

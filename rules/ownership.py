@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.engine import Context, Violation, fact, required, rule
 from aims_policy.model import Reference
 
 from ._common import eu_refs
@@ -17,8 +17,12 @@ def has_contacts(ctx: Context) -> bool:
     return bool(ctx.get("spec.contacts"))
 
 
-@rule(
+owner_contact = required(
+    "spec.owner.email",
+    "the system owner has no email address; add `email:` so people can reach them",
+    within="spec.owner",  # the schema requires an owner: the email is reported missing there
     id="AIMS-OWN-001",
+    name="OwnerContact",
     title="The system owner can be contacted",
     severity="error",
     controls=["A.3.2"],
@@ -31,11 +35,6 @@ def has_contacts(ctx: Context) -> bool:
         is not assigned.""",
     remediation="Add `email:` to `spec.owner` (a team alias is fine).",
 )
-def owner_contact(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.owner.email"):
-        yield ctx.at("spec.owner").missing(
-            "email", "the system owner has no email address; add `email:` so people can reach them"
-        )
 
 
 @rule(

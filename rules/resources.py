@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, rule
+from aims_policy.engine import Context, Violation, required, rule
 
 from ._common import eu_refs
 from .facts import built_or_running
 
-
-@rule(
+resource_documentation = required(
+    "spec.resources.documentationRef",
+    ("the resources the system relies on are not documented; add `resources.documentationRef:`"),
     id="AIMS-RES-001",
+    name="ResourceDocumentation",
     title="The resources a system relies on are documented",
     severity="warning",
     controls=["A.4.2"],
@@ -27,17 +29,13 @@ from .facts import built_or_running
     remediation="""Reference the resource documentation (e.g. the technical documentation's
         resources section) as `resources.documentationRef`.""",
 )
-def resource_documentation(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.resources.documentationRef"):
-        yield ctx.at("spec").missing(
-            "resources.documentationRef",
-            "the resources the system relies on are "
-            "not documented; add `resources.documentationRef:`",
-        )
 
 
-@rule(
+tooling = required(
+    "spec.resources.tooling",
+    "the tooling behind the system is not listed; add `resources.tooling:`",
     id="AIMS-RES-002",
+    name="Tooling",
     title="The tooling used to build and run the system is listed",
     severity="warning",
     controls=["A.4.4"],
@@ -50,16 +48,13 @@ def resource_documentation(ctx: Context) -> Iterator[Violation]:
     remediation="""List under `resources.tooling` the frameworks, libraries, platforms and
         evaluation tools the system depends on.""",
 )
-def tooling(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.resources.tooling"):
-        yield ctx.at("spec").missing(
-            "resources.tooling",
-            "the tooling behind the system is not listed; add `resources.tooling:`",
-        )
 
 
-@rule(
+compute = required(
+    "spec.resources.compute",
+    "the computing resources are not described; add `resources.compute:`",
     id="AIMS-RES-003",
+    name="Compute",
     title="The computing resources of the system are described",
     severity="warning",
     controls=["A.4.5"],
@@ -72,12 +67,6 @@ def tooling(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `resources.compute:` describing the hosting, hardware and region (and
         whose infrastructure it is).""",
 )
-def compute(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.resources.compute"):
-        yield ctx.at("spec").missing(
-            "resources.compute",
-            "the computing resources are not described; add `resources.compute:`",
-        )
 
 
 @rule(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.engine import Context, Violation, fact, required, rule
 
 from ._common import eu_refs
 from .facts import due_by, has_models, has_suppliers, is_provider
@@ -232,8 +232,14 @@ def model_supplier_declared(ctx: Context) -> Iterator[Violation]:
             )
 
 
-@rule(
+customer_terms = required(
+    "spec.governance.customerTermsRef",
+    (
+        "the system is provided to others but no customer terms are "
+        "referenced; add `governance.customerTermsRef:`"
+    ),
     id="AIMS-SUP-007",
+    name="CustomerTerms",
     title="A system provided to others comes with customer terms",
     severity="warning",
     controls=["A.10.4"],
@@ -247,15 +253,3 @@ def model_supplier_declared(ctx: Context) -> Iterator[Violation]:
     remediation="""Write the customer terms or information (intended use, limits, who does
         what) and reference them as `governance.customerTermsRef`.""",
 )
-def customer_terms(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.governance.customerTermsRef"):
-        where, missing = (
-            ("spec.governance", "customerTermsRef")
-            if ctx.get("spec.governance")
-            else ("spec", "governance")
-        )
-        yield ctx.at(where).missing(
-            missing,
-            "the system is provided to others but no customer terms are "
-            "referenced; add `governance.customerTermsRef:`",
-        )

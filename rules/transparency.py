@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.engine import Context, Violation, fact, required, rule
 from aims_policy.model import Reference
 
 from ._common import eu_refs
@@ -39,8 +39,14 @@ def decisions_with_legal_effect(ctx: Context) -> bool:
     return affects_individuals(ctx) and bool(ctx.get("spec.classification.legalOrSimilarEffect"))
 
 
-@rule(
+instructions_for_use = required(
+    "spec.transparency.instructionsForUseRef",
+    (
+        "this high-risk system has no instructions for use; write them "
+        "and add `transparency.instructionsForUseRef:`"
+    ),
     id="AIMS-TRN-001",
+    name="InstructionsForUse",
     title="A high-risk system comes with instructions for use",
     severity="error",
     controls=["A.8.2"],
@@ -55,13 +61,6 @@ def decisions_with_legal_effect(ctx: Context) -> bool:
         requirements, oversight measures, maintenance) and reference them as
         `transparency.instructionsForUseRef`.""",
 )
-def instructions_for_use(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.transparency.instructionsForUseRef"):
-        yield ctx.at("spec").missing(
-            "transparency.instructionsForUseRef",
-            "this high-risk system has no instructions for use; write them "
-            "and add `transparency.instructionsForUseRef:`",
-        )
 
 
 @rule(
@@ -159,8 +158,14 @@ def explanation_available(ctx: Context) -> Iterator[Violation]:
         )
 
 
-@rule(
+technical_documentation = required(
+    "spec.transparency.technicalDocumentationRef",
+    (
+        "this high-risk system has no technical documentation; "
+        "reference it with `transparency.technicalDocumentationRef:`"
+    ),
     id="AIMS-TRN-005",
+    name="TechnicalDocumentation",
     title="A high-risk system has technical documentation",
     severity="error",
     controls=["A.6.2.7"],
@@ -187,13 +192,6 @@ def explanation_available(ctx: Context) -> Iterator[Violation]:
     remediation="""Reference the technical documentation (covering the Annex IV contents) as
         `transparency.technicalDocumentationRef`.""",
 )
-def technical_documentation(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.transparency.technicalDocumentationRef"):
-        yield ctx.at("spec").missing(
-            "transparency.technicalDocumentationRef",
-            "this high-risk system has no technical documentation; "
-            "reference it with `transparency.technicalDocumentationRef:`",
-        )
 
 
 @rule(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.engine import Context, Violation, fact, required, rule
 
 from ._common import eu
 from .facts import built_or_running, is_high_risk, is_provider
@@ -81,8 +81,14 @@ def foreseeable_misuse(ctx: Context) -> Iterator[Violation]:
         )
 
 
-@rule(
+responsible_use_policy = required(
+    "spec.governance.responsibleUsePolicyRef",
+    (
+        "no responsible-use "
+        "policy or process is referenced; add `governance.responsibleUsePolicyRef:`"
+    ),
     id="AIMS-USE-003",
+    name="ResponsibleUsePolicy",
     title="A responsible-use policy or process applies to the system",
     severity="warning",
     controls=["A.9.2"],
@@ -95,13 +101,6 @@ def foreseeable_misuse(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `spec.governance.responsibleUsePolicyRef:` pointing to the responsible-use
         policy or process that governs this system.""",
 )
-def responsible_use_policy(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.governance.responsibleUsePolicyRef"):
-        yield ctx.at("spec").missing(
-            "governance.responsibleUsePolicyRef",
-            "no responsible-use "
-            "policy or process is referenced; add `governance.responsibleUsePolicyRef:`",
-        )
 
 
 @rule(
@@ -132,8 +131,12 @@ def objectives_stated(ctx: Context) -> Iterator[Violation]:
         )
 
 
-@rule(
+requirements_referenced = required(
+    "spec.purpose.requirementsRef",
+    "no requirements specification is referenced; add `requirementsRef:`",
+    within="spec.purpose",  # the schema requires it
     id="AIMS-USE-005",
+    name="RequirementsReferenced",
     title="Systems past design reference their requirements specification",
     severity="warning",
     controls=["A.6.2.2"],
@@ -147,11 +150,6 @@ def objectives_stated(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `spec.purpose.requirementsRef:` with the path or URL of the requirements
         specification.""",
 )
-def requirements_referenced(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.purpose.requirementsRef"):
-        yield ctx.at("spec.purpose").missing(
-            "requirementsRef", "no requirements specification is referenced; add `requirementsRef:`"
-        )
 
 
 @rule(

@@ -27,6 +27,7 @@ from aims_policy.engine import (
     fact,
     located,
     make_context,
+    required,
     rule,
 )
 from aims_policy.model import Location
@@ -405,7 +406,7 @@ def test_a_duplicate_name_is_reported_even_when_one_manifest_breaks_the_schema(
     ]
 
 
-# -- reporting: cursors ---------------------------------------------------------------------
+# -- reporting: cursors and required() ------------------------------------------------------
 
 
 def test_cursors_report_at_a_place_a_field_below_it_or_a_field_it_lacks() -> None:
@@ -453,6 +454,56 @@ def test_a_located_cursor_reports_into_another_manifest() -> None:
     where = Location("other.yaml", 3, 5)
     violation = located(where, "metadata.name").at("x").fail("taken")
     assert (violation.path, violation.location) == (("metadata", "name", "x"), where)
+
+
+REQUIRED = required(
+    "spec.monitoring.metrics",
+    "nothing is monitored",
+    id="T-REQ-1",
+    title="Systems are monitored",
+    severity="warning",
+    applies=counted_high,
+    rationale="r",
+    remediation="m",
+)
+
+
+def test_required_reports_an_absent_or_empty_field_where_cursor_missing_would() -> None:
+    def found(**override: Any) -> list[tuple[Any, ...]]:
+        outcome = evaluate(REQUIRED, make_context(INPUT, {}, TODAY, with_input=override))
+        return [(v.path, v.missing, v.message) for v in outcome.violations]
+
+    assert found() == [(("spec",), "monitoring", "nothing is monitored")]
+    assert found(**{"spec.monitoring.metrics": []}) == [
+        (("spec", "monitoring"), "metrics", "nothing is monitored")
+    ]
+    assert found(**{"spec.monitoring.metrics": [{"id": "m"}]}) == []
+    assert REQUIRED.meta.name == "SystemsAreMonitored"
+    assert REQUIRED.meta.applies_to == "High-risk systems"
+    # The rule's module is where it is declared, so the reference and coverage name that file.
+    assert REQUIRED.module == __name__
+
+
+def test_required_reports_at_the_part_known_to_exist_and_takes_several_fields() -> None:
+    owner = required(
+        {"spec.owner.email": "no email", "spec.owner.team": "no team"},
+        within="spec.owner",
+        id="T-REQ-2",
+        title="Owners can be reached",
+        severity="warning",
+        rationale="r",
+        remediation="m",
+    )
+    ctx = make_context(INPUT, {}, TODAY, trace=True)
+    outcome = evaluate(owner, ctx)
+    assert [(v.path, v.missing, v.message) for v in outcome.violations] == [
+        (("spec", "owner"), "email", "no email"),
+        (("spec", "owner"), "team", "no team"),
+    ]
+    # Only the fields are read: the owner is known to exist, so it is not looked up.
+    assert outcome.trace == ("spec.owner.email = (absent)", "spec.owner.team = (absent)")
+    with pytest.raises(TypeError, match=r"below .spec\.owner."):
+        required("spec.purpose.x", "m", within="spec.owner", **{"id": "T", "title": "t"})
 
 
 def test_no_rule_reports_any_other_way() -> None:
