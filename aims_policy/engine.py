@@ -9,8 +9,10 @@ Vocabulary, borrowed from OPA:
   report. A rule that only requires fields is declared with :func:`required`, without a body.
 * A **fact** (Rego's virtual document) is a function of the context decorated with :func:`fact`;
   it is computed at most once per manifest and shared by every rule that asks for it.
-* ``applies`` names the fact (or predicate) that makes a rule relevant; a rule that does not apply
-  is *not applicable*, which is reported differently from *passed*.
+* ``applies`` names the fact (or facts combined with ``~``, ``&``, ``|``, or a predicate) that
+  makes a rule relevant; a rule that does not apply is *not applicable*, which is reported
+  differently from *passed*.
+
 * :func:`evaluate` takes ``with_input`` / ``with_data`` overrides, Rego's ``with`` keyword: the
   basis of rule fixtures.
 
@@ -20,7 +22,7 @@ A rule that raises is isolated: it becomes an engine error for that rule and man
 import datetime as _dt
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
 
 from pyrsistent import PMap, PVector, discard, freeze, pmap, pvector
 
@@ -227,31 +229,145 @@ class Context:
 # -- facts ----------------------------------------------------------------------------------
 
 
-class Fact:
+class Condition:
+    """What ``applies=`` takes beyond a plain predicate: a fact, or facts combined with ``~``
+    (not), ``&`` (and) and ``|`` (or), e.g. ``applies=is_high_risk & in_operation``.
+
+    A combination is evaluated like Python's ``not``/``and``/``or``, left to right and stopping as
+    soon as the answer is known; each fact it asks reports itself to ``--explain``, the
+    combination adds nothing of its own. Its applicability text is generated from the facts'."""
+
+    __slots__ = ()
+
+    def __call__(self, ctx: Context) -> Any:
+        raise NotImplementedError
+
+    @property
+    def text(self) -> str:
+        """Which systems the condition holds for, as the rule reference shows it."""
+        raise NotImplementedError
+
+    def __invert__(self) -> "Condition":
+        return _Not(self)
+
+    def __and__(self, other: "Condition") -> "Condition":
+        return _All(*_operands(self, _All), *_operands(other, _All))
+
+    def __or__(self, other: "Condition") -> "Condition":
+        return _Any(*_operands(self, _Any), *_operands(other, _Any))
+
+
+def _operands(condition: Condition, kind: "type[_Combined]") -> tuple[Condition, ...]:
+    # a & b & c is one conjunction of three (and reads as one), not a conjunction inside another.
+    if not isinstance(condition, Condition):
+        raise TypeError(f"only facts combine with ~, & and |, not {condition!r}")
+    return condition.parts if isinstance(condition, kind) else (condition,)
+
+
+def _lower(text: str) -> str:
+    """A sentence's opening made to continue another: "High-risk systems" -> "high-risk
+    systems", but "EU AI Act ..." stays as it is."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _operand(condition: Condition) -> str:
+    text = _lower(condition.text)
+    return f"({text})" if isinstance(condition, _Combined) else text
+
+
+class _Not(Condition):
+    __slots__ = ("part",)
+
+    def __init__(self, part: Condition) -> None:
+        self.part = part
+
+    def __call__(self, ctx: Context) -> bool:
+        return not self.part(ctx)
+
+    @property
+    def text(self) -> str:
+        return f"Systems other than {_operand(self.part)}"
+
+
+class _Combined(Condition):
+    __slots__ = ("parts",)
+
+    def __init__(self, *parts: Condition) -> None:
+        self.parts = parts
+
+
+class _All(_Combined):
+    __slots__ = ()
+
+    def __call__(self, ctx: Context) -> bool:
+        # Loops, not all()/any() of a generator: applicability is asked of every rule on every
+        # manifest, and a generator is one more object each time.
+        for part in self.parts:  # noqa: SIM110
+            if not part(ctx):
+                return False
+        return True
+
+    @property
+    def text(self) -> str:
+        first, *rest = self.parts
+        head = f"({first.text})" if isinstance(first, _Combined) else first.text
+        return f"{head} that are also {' and also '.join(_operand(p) for p in rest)}"
+
+
+class _Any(_Combined):
+    __slots__ = ()
+
+    def __call__(self, ctx: Context) -> bool:
+        for part in self.parts:  # noqa: SIM110
+            if part(ctx):
+                return True
+        return False
+
+    @property
+    def text(self) -> str:
+        first, *rest = self.parts
+        head = f"({first.text})" if isinstance(first, _Combined) else first.text
+        return ", as well as ".join([head, *(_operand(p) for p in rest)])
+
+
+class Fact(Condition, Generic[T]):
     """A memoised function of the context: computed once per manifest, shared by all rules."""
 
-    def __init__(self, fn: Callable[[Context], Any]):
+    def __init__(self, fn: Callable[[Context], T]):
         self.fn = fn
         self.__name__ = fn.__name__
         self.__doc__ = fn.__doc__
 
-    def __call__(self, ctx: Context) -> Any:
+    def __call__(self, ctx: Context) -> T:
         cache = ctx._facts
         if self in cache:
-            value = cache[self]
+            value: T = cache[self]
         else:
             value = cache[self] = self.fn(ctx)
         if ctx.trace is not None:
             ctx._trace(f"{self.__name__} = {_show(value)}")
         return value
 
+    @property
+    def text(self) -> str:
+        return _summary(self)
+
     def __repr__(self) -> str:
         return f"<fact {self.__name__}>"
 
 
-def fact(fn: Callable[[Context], T]) -> Callable[[Context], T]:
-    """Declare a derived fact (Rego's virtual document)."""
+def fact(fn: Callable[[Context], T]) -> Fact[T]:
+    """Declare a derived fact (Rego's virtual document). Its docstring's first sentence says which
+    systems it holds for: it is the applicability text of the rules that apply with it."""
     return Fact(fn)
+
+
+def _summary(applies: Any) -> str:
+    """The first paragraph of a docstring (the whole sentence, however many lines it takes),
+    folded to one line, without its full stop."""
+    doc = (getattr(applies, "__doc__", None) or "").strip()
+    first = " ".join(doc.split("\n\n", 1)[0].split())
+    return first.rstrip(".") if first else getattr(applies, "__name__", "when its condition holds")
 
 
 # -- rules ----------------------------------------------------------------------------------
@@ -302,9 +418,9 @@ def rule(fn: Check | None = None, **meta: Any) -> Rule | Callable[[Check], Rule]
                 if not risk.get("owner"):
                     yield risk.missing("owner", f"risk {risk.name} has no owner")
 
-    ``applies`` is a fact or predicate; when false the rule is not applicable. Crosswalk lists
-    (``eu_ai_act``, ``nist_ai_rmf``) take strings or ``(ref, confidence)`` pairs. A rule that only
-    requires fields is :func:`required`.
+    ``applies`` is a fact, facts combined with ``~``, ``&`` and ``|``, or a predicate; when false
+    the rule is not applicable. Crosswalk lists (``eu_ai_act``, ``nist_ai_rmf``) take strings or
+    ``(ref, confidence)`` pairs. A rule that only requires fields is :func:`required`.
     """
 
     def declare(check: Check) -> Rule:
@@ -395,8 +511,7 @@ class _Required:
 def _applies_text(applies: Applies | None) -> str:
     if applies is None:
         return "every system"
-    doc = (getattr(applies, "__doc__", None) or "").strip().splitlines()
-    return doc[0].rstrip(".") if doc else getattr(applies, "__name__", "when its condition holds")
+    return applies.text if isinstance(applies, Condition) else _summary(applies)
 
 
 # -- evaluation -----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from aims_policy.engine import Context, Violation, fact, required, rule
 
 from ._common import eu
-from .facts import eu_category, in_operation
+from .facts import eu_category, in_operation, is_provider
 
 EU = "spec.classification.euAiAct"
 
@@ -29,13 +29,6 @@ def eu_high_risk(ctx: Context) -> bool:
 def exemption_claimed(ctx: Context) -> bool:
     """Systems that claim the EU AI Act Article 6(3) exemption."""
     return bool(ctx.get(f"{EU}.article6Exemption.claimed"))
-
-
-@fact
-def high_risk_provider_in_use(ctx: Context) -> bool:
-    """Deployed EU high-risk systems that the organisation provides."""
-    provider = ctx.get(f"{EU}.role") in ("provider", "provider-and-deployer")
-    return bool(provider and eu_high_risk(ctx) and in_operation(ctx))
 
 
 @fact
@@ -173,7 +166,7 @@ conformity_and_registration = required(
     ],
     nist_ai_rmf=["MEASURE 2.5", "MEASURE 2.9", "GOVERN 4.2"],
     tags=["eu-ai-act", "conformity"],
-    applies=high_risk_provider_in_use,
+    applies=eu_high_risk & in_operation & is_provider,
     rationale="""A provider may place a high-risk system on the market or put it into service only
         after its conformity assessment, and must register it in the EU database first. A deployed
         system without either is on the market unlawfully.""",

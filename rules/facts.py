@@ -117,6 +117,12 @@ def significant_changes(ctx: Context) -> tuple[Cursor, ...]:
     )
 
 
+@fact
+def has_significant_change(ctx: Context) -> bool:
+    """Systems with a change marked significant since go-live."""
+    return bool(significant_changes(ctx))
+
+
 def person_key(text: Any) -> str:
     """A person's name for comparison: people are often written "Name (Role)"."""
     return " ".join(str(text).split("(", 1)[0].split()).casefold()

@@ -15,7 +15,13 @@ from aims_policy.engine import Context, Violation, fact, required, rule
 from aims_policy.model import Reference
 
 from ._common import eu, plural
-from .facts import add_months, in_operation, processes_personal_data, significant_changes
+from .facts import (
+    add_months,
+    has_significant_change,
+    in_operation,
+    processes_personal_data,
+    significant_changes,
+)
 
 
 @fact
@@ -28,12 +34,6 @@ def is_active(ctx: Context) -> bool:
 def has_corrective_actions(ctx: Context) -> bool:
     """Systems with recorded corrective actions."""
     return bool(ctx.get("spec.governance.correctiveActions"))
-
-
-@fact
-def has_significant_change(ctx: Context) -> bool:
-    """Systems with a change marked significant since go-live."""
-    return bool(significant_changes(ctx))
 
 
 ai_policy_referenced = required(

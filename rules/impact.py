@@ -14,6 +14,7 @@ from .facts import (
     add_months,
     affects_individuals,
     eu_category,
+    has_significant_change,
     in_operation,
     is_high_risk,
     significant_changes,
@@ -23,21 +24,9 @@ IA = "spec.impactAssessment"
 
 
 @fact
-def needs_impact_assessment(ctx: Context) -> bool:
-    """High-risk systems and systems whose outputs are used in decisions about people."""
-    return bool(is_high_risk(ctx) or affects_individuals(ctx))
-
-
-@fact
 def ia_completed(ctx: Context) -> bool:
     """Systems with a completed impact assessment."""
     return bool(ctx.get(f"{IA}.status") == "completed")
-
-
-@fact
-def ia_completed_and_changed(ctx: Context) -> bool:
-    """Systems with a completed impact assessment and a significant change since go-live."""
-    return bool(ia_completed(ctx) and significant_changes(ctx))
 
 
 @fact
@@ -70,7 +59,7 @@ def fria_required(ctx: Context) -> bool:
     eu_ai_act=[eu("Art. 27", "high"), eu("Art. 9(2)(a)-(b), 9(9)", "medium")],
     nist_ai_rmf=["MAP 1.1", "MAP 3.1", "MAP 3.2", "MAP 5.1"],
     tags=["impact"],
-    applies=needs_impact_assessment,
+    applies=is_high_risk | affects_individuals,
     rationale="""For a high-risk system, or one whose outputs are used in decisions about people,
         the consequences for those people must be assessed before it is used on them. An
         assessment that is missing, or still open while the system runs, means the system went
@@ -246,7 +235,7 @@ def impact_assessment_current(ctx: Context) -> Iterator[Violation]:
     eu_ai_act=[eu("Art. 27", "high"), eu("Art. 17(1)(a), Art. 43(4)", "medium")],
     nist_ai_rmf=["MEASURE 3.1"],
     tags=["impact", "change-management"],
-    applies=ia_completed_and_changed,
+    applies=ia_completed & has_significant_change,
     rationale="""A significant change (new data, a new model, new users) can change who is affected
         and how. An impact assessment dated before the latest such change assessed a different
         system.""",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, required, rule
+from aims_policy.engine import Context, Violation, required, rule
 
 from ._common import eu_refs, plural
 from .facts import has_models, in_operation, is_high_risk, is_provider
@@ -39,24 +39,6 @@ _A83_NIST = [
     "MEASURE 4.2",
     "MANAGE 4.1",
 ]
-
-
-@fact
-def ml_in_operation(ctx: Context) -> bool:
-    """Systems in deployment or operation that run a model."""
-    return in_operation(ctx) and has_models(ctx)
-
-
-@fact
-def high_risk_provider(ctx: Context) -> bool:
-    """High-risk systems the organisation provides."""
-    return is_high_risk(ctx) and is_provider(ctx)
-
-
-@fact
-def high_risk_in_operation(ctx: Context) -> bool:
-    """High-risk systems in deployment or operation."""
-    return is_high_risk(ctx) and in_operation(ctx)
 
 
 # -- monitoring -----------------------------------------------------------------------------
@@ -107,7 +89,7 @@ def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
     eu_ai_act=[*_A626_EU, *eu_refs(("Art. 15(4)", "low"))],
     nist_ai_rmf=_A626_NIST,
     tags=["monitoring", "robustness"],
-    applies=ml_in_operation,
+    applies=in_operation & has_models,
     rationale="""Inputs and the world they describe change after release; a model's accuracy
         can decay silently unless the distribution of inputs and outputs is watched and a
         response is agreed in advance.""",
@@ -187,7 +169,7 @@ post_market_plan = required(
     eu_ai_act=eu_refs(("Art. 72", "high"), ("Art. 72(2)", "medium"), ("Art. 17(1)(h)", "high")),
     nist_ai_rmf=_A626_NIST,
     tags=["monitoring", "eu-ai-act"],
-    applies=high_risk_provider,
+    applies=is_high_risk & is_provider,
     rationale="""Providers of high-risk systems must collect and analyse data on how the system
         performs throughout its life, following a documented plan that is part of the
         technical documentation (EU AI Act Art. 72).""",
@@ -286,7 +268,7 @@ def _retention(ctx: Context, minimum: int, label: str) -> Iterator[Violation]:
     eu_ai_act=eu_refs(("Art. 19", "high"), ("Art. 26(6)", "high")),
     nist_ai_rmf=_A628_NIST,
     tags=["logging", "security", "eu-ai-act"],
-    applies=high_risk_in_operation,
+    applies=is_high_risk & in_operation,
     rationale="""Providers and deployers of high-risk systems must keep automatically generated
         logs for at least six months (EU AI Act Art. 19 and 26(6)); shorter retention destroys
         the evidence authorities and affected people may need.""",

@@ -32,12 +32,6 @@ def _treatment(risk: Cursor) -> Any:
 
 
 @fact
-def not_high_risk(ctx: Context) -> bool:
-    """Systems that are not high risk."""
-    return not is_high_risk(ctx)
-
-
-@fact
 def has_misuse(ctx: Context) -> bool:
     """Systems that document foreseeable misuse or link risks to misuse."""
     return bool(
@@ -94,7 +88,7 @@ def register_high_risk(ctx: Context) -> Iterator[Violation]:
     id="AIMS-RSK-002",
     title="Systems that are not high risk still have a risk register",
     severity="warning",
-    applies=not_high_risk,
+    applies=~is_high_risk,
     rationale="""The risk level itself is a conclusion of a risk assessment; a system with no
         recorded risks gives no basis for calling it low or medium risk.""",
     **_REGISTER,

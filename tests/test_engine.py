@@ -506,6 +506,64 @@ def test_required_reports_at_the_part_known_to_exist_and_takes_several_fields() 
         required("spec.purpose.x", "m", within="spec.owner", **{"id": "T", "title": "t"})
 
 
+# -- applicability --------------------------------------------------------------------------
+
+
+@fact
+def in_use(ctx: Context) -> bool:
+    """Systems deployed or in operation."""
+    return ctx.get("spec.lifecycle.stage") in ("deployment", "operation")
+
+
+@fact
+def eu_listed(ctx: Context) -> bool:
+    """EU AI Act high-risk systems, as the Act's Annex III lists them: credit scoring,
+    recruitment and more.
+
+    Further paragraphs are documentation, not applicability."""
+    return ctx.get("spec.classification.euAiAct.category") == "high-risk"
+
+
+def test_facts_combine_with_not_and_or() -> None:
+    low = make_context(INPUT, {}, TODAY, with_input={"spec.classification.riskLevel": "low"})
+    high = make_context(INPUT, {}, TODAY, with_input={"spec.lifecycle": {"stage": "operation"}})
+    assert (~counted_high)(low) and not (~counted_high)(high)
+    assert (counted_high & in_use)(high) and not (counted_high & in_use)(low)
+    assert (in_use | counted_high)(high) and not (in_use | counted_high)(low)
+    with pytest.raises(TypeError, match="only facts combine"):
+        counted_high & (lambda ctx: True)  # type: ignore[operator]
+
+
+def test_a_combination_stops_early_and_explains_only_the_facts_it_asked() -> None:
+    low = make_context(
+        INPUT, {}, TODAY, trace=True, with_input={"spec.classification.riskLevel": "low"}
+    )
+    outcome = evaluate(_rule("T-1", lambda c: [], counted_high & in_use), low)
+    assert outcome.status == "not_applicable"
+    assert outcome.trace == ("spec.classification.riskLevel = 'low'", "counted_high = False")
+
+
+def test_applicability_texts_are_whole_sentences_and_generated_for_combinations() -> None:
+    def text(applies: Any) -> str:
+        return _rule("T-1", lambda c: [], applies).meta.applies_to
+
+    assert text(eu_listed) == (
+        "EU AI Act high-risk systems, as the Act's Annex III lists them: credit scoring, "
+        "recruitment and more"
+    )
+    assert text(~counted_high) == "Systems other than high-risk systems"
+    assert text(counted_high & in_use & eu_listed) == (
+        "High-risk systems that are also systems deployed or in operation and also EU AI Act "
+        "high-risk systems, as the Act's Annex III lists them: credit scoring, recruitment and more"
+    )
+    assert text(counted_high | in_use) == (
+        "High-risk systems, as well as systems deployed or in operation"
+    )
+    assert text(~(counted_high | in_use)) == (
+        "Systems other than (high-risk systems, as well as systems deployed or in operation)"
+    )
+
+
 def test_no_rule_reports_any_other_way() -> None:
     """Every rule in the repository reports through a cursor; nothing builds a Violation."""
     import re
