@@ -12,7 +12,6 @@ Vocabulary, borrowed from OPA:
 * ``applies`` names the fact (or facts combined with ``~``, ``&``, ``|``, or a predicate) that
   makes a rule relevant; a rule that does not apply is *not applicable*, which is reported
   differently from *passed*.
-
 * :func:`evaluate` takes ``with_input`` / ``with_data`` overrides, Rego's ``with`` keyword: the
   basis of rule fixtures.
 
@@ -370,6 +369,49 @@ def _summary(applies: Any) -> str:
     return first.rstrip(".") if first else getattr(applies, "__name__", "when its condition holds")
 
 
+# -- crosswalk references -------------------------------------------------------------------
+
+
+def eu(ref: str, confidence: str = "high", *, basis: bool = False, own: bool = False) -> Reference:
+    """An EU AI Act reference of a rule: ``eu("Art. 10(2)(b)", "high")``, as the crosswalk maps
+    the rule's ISO/IEC 42001 controls and clauses; ``basis=True`` for an article the rule enforces
+    directly (its legal basis), ``own=True`` for a link the crosswalk does not make."""
+    return Reference(ref, confidence, _derived("eu", basis=basis, own=own))
+
+
+def nist(ref: str, confidence: str = "high", *, own: bool = False) -> Reference:
+    """A NIST AI RMF reference of a rule: ``nist("MAP 2.3")``, as the crosswalk maps the rule's
+    ISO/IEC 42001 controls and clauses; ``own=True`` for a link the crosswalk does not make."""
+    return Reference(ref, confidence, _derived("nist", basis=False, own=own))
+
+
+def _derived(framework: str, *, basis: bool, own: bool) -> bool:
+    # The one rule for Reference.derived: a reference is derived unless an authoritative source
+    # states it. An article a rule enforces is the law itself, not a mapping: not derived. The
+    # crosswalk's NIST AI RMF rows are transcribed from the published NIST AI RMF to ISO/IEC 42001
+    # crosswalk: not derived. Its EU AI Act rows are its own derivation, since no authoritative
+    # ISO/IEC 42001 to AI Act mapping exists: derived. A link of our own is derived, whatever the
+    # framework.
+    if basis:
+        return False
+    return own or framework == "eu"
+
+
+def _refs(values: Iterable[str | Reference | tuple[str, str]]) -> tuple[Reference, ...]:
+    # eu() and nist() are how references are written. Plain strings and (ref, confidence) pairs,
+    # the spelling before them, are still accepted from packs written that way, and mean what
+    # they meant then: a reference taken as given, not derived.
+    out = []
+    for v in values:
+        if isinstance(v, Reference):
+            out.append(v)
+        elif isinstance(v, tuple):
+            out.append(Reference(v[0], v[1]))
+        else:
+            out.append(Reference(v))
+    return tuple(out)
+
+
 # -- rules ----------------------------------------------------------------------------------
 
 Check = Callable[[Context], Iterable[Violation]]
@@ -387,18 +429,6 @@ class Rule(NamedTuple):
         return self.meta.id
 
 
-def _refs(values: Iterable[str | Reference | tuple[str, str]]) -> tuple[Reference, ...]:
-    out = []
-    for v in values:
-        if isinstance(v, Reference):
-            out.append(v)
-        elif isinstance(v, tuple):
-            out.append(Reference(v[0], v[1]))
-        else:
-            out.append(Reference(v))
-    return tuple(out)
-
-
 def _pascal(text: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in text.replace("-", " ").split() if w.isalnum())
 
@@ -411,7 +441,7 @@ def rule(fn: Check | None = None, **meta: Any) -> Rule | Callable[[Check], Rule]
     """Declare a rule::
 
         @rule(id="AIMS-RSK-004", title="Every risk has an owner", severity="error",
-              controls=["A.3.2"], clauses=["6.1.2"], nist_ai_rmf=["GOVERN 2.1"],
+              controls=["A.3.2"], clauses=["6.1.2"], nist_ai_rmf=[nist("GOVERN 2.1")],
               applies=has_risks, rationale="...", remediation="...")
         def risk_owner(ctx):
             for risk in ctx.each("spec.risks"):
@@ -419,8 +449,8 @@ def rule(fn: Check | None = None, **meta: Any) -> Rule | Callable[[Check], Rule]
                     yield risk.missing("owner", f"risk {risk.name} has no owner")
 
     ``applies`` is a fact, facts combined with ``~``, ``&`` and ``|``, or a predicate; when false
-    the rule is not applicable. Crosswalk lists (``eu_ai_act``, ``nist_ai_rmf``) take strings or
-    ``(ref, confidence)`` pairs. A rule that only requires fields is :func:`required`.
+    the rule is not applicable. Crosswalk lists (``eu_ai_act``, ``nist_ai_rmf``) take
+    :func:`eu` and :func:`nist` references. A rule that only requires fields is :func:`required`.
     """
 
     def declare(check: Check) -> Rule:

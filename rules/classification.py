@@ -3,17 +3,16 @@ conformity assessment and registration.
 
 ISO/IEC 42001 has no Annex A control for the Act's classification (the crosswalk lists it as a
 gap, reachable only through the context clauses 4.1 and 4.3). Where a rule checks an article
-directly, that article is cited as the rule's own legal basis (not derived); mappings taken from
-the crosswalk keep its confidence and are marked derived.
+directly, that article is cited as the rule's own legal basis (``eu(..., basis=True)``, not
+derived); mappings taken from the crosswalk keep its confidence and are marked derived.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, required, rule
+from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
-from ._common import eu
 from .facts import eu_category, in_operation, is_provider
 
 EU = "spec.classification.euAiAct"
@@ -43,8 +42,8 @@ def in_annex_iii_area(ctx: Context) -> bool:
     severity="error",
     controls=["A.9.2"],
     clauses=["4.1", "6.1.2"],
-    eu_ai_act=[("Art. 5(1)", "high"), eu("Art. 5", "medium")],
-    nist_ai_rmf=["GOVERN 1.1", "MAP 4.1"],
+    eu_ai_act=[eu("Art. 5(1)", "high", basis=True), eu("Art. 5", "medium")],
+    nist_ai_rmf=[nist("GOVERN 1.1"), nist("MAP 4.1")],
     tags=["eu-ai-act", "prohibited"],
     rationale="""Article 5 practices (manipulation, social scoring, untargeted face scraping,
         emotion recognition at work and others) are banned in the EU outright: no risk treatment,
@@ -85,8 +84,8 @@ annex_iii_area = required(
     title="High-risk systems state their Annex III area",
     severity="warning",
     clauses=["4.1", "4.3"],
-    eu_ai_act=[("Art. 6(2)", "high"), eu("Art. 2, Art. 6 + Annex III", "medium")],
-    nist_ai_rmf=["GOVERN 1.1", "MAP 3.3"],
+    eu_ai_act=[eu("Art. 6(2)", "high", basis=True), eu("Art. 2, Art. 6 + Annex III", "medium")],
+    nist_ai_rmf=[nist("GOVERN 1.1"), nist("MAP 3.3")],
     tags=["eu-ai-act", "classification"],
     applies=eu_high_risk,
     rationale="""The Annex III area decides which obligations follow (for example the
@@ -105,11 +104,11 @@ annex_iii_area = required(
     severity="error",
     clauses=["4.3", "6.1.2"],
     eu_ai_act=[
-        ("Art. 6(3)-(4)", "high"),
-        ("Art. 49(2)", "high"),
+        eu("Art. 6(3)-(4)", "high", basis=True),
+        eu("Art. 49(2)", "high", basis=True),
         eu("Art. 6, Art. 3(3)-(4)", "medium"),
     ],
-    nist_ai_rmf=["MAP 3.3"],
+    nist_ai_rmf=[nist("MAP 3.3")],
     tags=["eu-ai-act", "classification"],
     applies=exemption_claimed,
     rationale="""A provider may treat an Annex III system as not high-risk only if it documents why
@@ -159,12 +158,12 @@ conformity_and_registration = required(
     controls=["A.6.2.5", "A.8.5"],
     clauses=["8.1"],
     eu_ai_act=[
-        ("Art. 43", "high"),
-        ("Art. 49(1)", "high"),
+        eu("Art. 43", "high", basis=True),
+        eu("Art. 49(1)", "high", basis=True),
         eu("Art. 16, 43, 47, 48, 49", "medium"),
         eu("Art. 49 + Art. 71", "medium"),
     ],
-    nist_ai_rmf=["MEASURE 2.5", "MEASURE 2.9", "GOVERN 4.2"],
+    nist_ai_rmf=[nist("MEASURE 2.5"), nist("MEASURE 2.9"), nist("GOVERN 4.2")],
     tags=["eu-ai-act", "conformity"],
     applies=eu_high_risk & in_operation & is_provider,
     rationale="""A provider may place a high-risk system on the market or put it into service only
@@ -189,7 +188,7 @@ classification_stated = required(
     severity="warning",
     clauses=["4.1", "4.3"],
     eu_ai_act=[eu("Art. 2, Art. 6 + Annex III", "medium"), eu("Art. 6, Art. 3(3)-(4)", "medium")],
-    nist_ai_rmf=["GOVERN 1.1", "MAP 3.3"],
+    nist_ai_rmf=[nist("GOVERN 1.1"), nist("MAP 3.3")],
     tags=["eu-ai-act", "classification"],
     rationale="""Every obligation the Act places on a system follows from its category and the
         organisation's role. Without a stated classification nobody can tell which rules apply;
@@ -204,8 +203,8 @@ classification_stated = required(
     title="A system in an Annex III area is high-risk unless an exemption is claimed",
     severity="warning",
     clauses=["4.1", "4.3", "6.1.2"],
-    eu_ai_act=[("Art. 6(2)-(3)", "high"), eu("Art. 2, Art. 6 + Annex III", "medium")],
-    nist_ai_rmf=["MAP 3.3"],
+    eu_ai_act=[eu("Art. 6(2)-(3)", "high", basis=True), eu("Art. 2, Art. 6 + Annex III", "medium")],
+    nist_ai_rmf=[nist("MAP 3.3")],
     tags=["eu-ai-act", "classification"],
     applies=in_annex_iii_area,
     rationale="""Annex III systems are high-risk by default; the only way out is a documented

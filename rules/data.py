@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Cursor, Violation, fact, rule
+from aims_policy.engine import Context, Cursor, Violation, eu, fact, nist, rule
 
-from ._common import eu_refs
 from .facts import (
     affects_individuals,
     due_by,
@@ -65,8 +64,8 @@ def has_in_house_models(ctx: Context) -> bool:
     title="Every data source states where it comes from and how it was collected",
     severity="error",
     controls=["A.7.5", "A.4.3"],
-    eu_ai_act=eu_refs(("Art. 10(2)(b)", "high"), ("Annex IV §2(d)", "high"), ("Art. 10", "high")),
-    nist_ai_rmf=["MAP 2.3", "MEASURE 2.9", "GOVERN 1.6", "MAP 2.1"],
+    eu_ai_act=[eu("Art. 10(2)(b)", "high"), eu("Annex IV §2(d)", "high"), eu("Art. 10", "high")],
+    nist_ai_rmf=[nist("MAP 2.3"), nist("MEASURE 2.9"), nist("GOVERN 1.6"), nist("MAP 2.1")],
     tags=["data", "eu-ai-act"],
     applies=has_data_sources,
     rationale="""Without the origin and collection method of a data set nobody can judge whether
@@ -100,8 +99,8 @@ def data_provenance(ctx: Context) -> Iterator[Violation]:
     title="Every data source states its licence or right of use",
     severity="warning",
     controls=["A.7.3"],
-    eu_ai_act=eu_refs(("Art. 10(2)(b)", "high"), ("Art. 53(1)(c)-(d)", "medium")),
-    nist_ai_rmf=["MAP 2.3", "MEASURE 2.10"],
+    eu_ai_act=[eu("Art. 10(2)(b)", "high"), eu("Art. 53(1)(c)-(d)", "medium")],
+    nist_ai_rmf=[nist("MAP 2.3"), nist("MEASURE 2.10")],
     tags=["data", "legal", "eu-ai-act"],
     applies=has_data_sources,
     rationale="""Using data without a known right of use exposes the organisation to copyright,
@@ -124,8 +123,8 @@ def data_licence(ctx: Context) -> Iterator[Violation]:
     title="A data source acquired from a supplier names a declared supplier",
     severity="error",
     controls=["A.7.3", "A.10.3"],
-    eu_ai_act=eu_refs(("Art. 10(2)(b)", "high"), ("Art. 25(4)", "high")),
-    nist_ai_rmf=["MAP 2.3", "MEASURE 2.10", "GOVERN 6.1"],
+    eu_ai_act=[eu("Art. 10(2)(b)", "high"), eu("Art. 25(4)", "high")],
+    nist_ai_rmf=[nist("MAP 2.3"), nist("MEASURE 2.10"), nist("GOVERN 6.1")],
     tags=["data", "third-party"],
     applies=has_data_sources,
     rationale="""Data bought or licensed from a third party is only under control when its
@@ -152,8 +151,8 @@ def data_supplier_declared(ctx: Context) -> Iterator[Violation]:
     title="Development data has recent, recorded quality checks",
     severity="warning",
     controls=["A.7.4"],
-    eu_ai_act=eu_refs(("Art. 10(3)-(4)", "high"), ("Art. 10(2)(e)-(h)", "high")),
-    nist_ai_rmf=["MAP 2.3", "MEASURE 2.3"],
+    eu_ai_act=[eu("Art. 10(3)-(4)", "high"), eu("Art. 10(2)(e)-(h)", "high")],
+    nist_ai_rmf=[nist("MAP 2.3"), nist("MEASURE 2.3")],
     tags=["data", "eu-ai-act"],
     applies=has_development_data,
     rationale="""Training, validation and test data that nobody has checked for errors, gaps and
@@ -199,8 +198,8 @@ def data_quality(ctx: Context) -> Iterator[Violation]:
     title="Data behind decisions about people is examined for bias",
     severity="error",
     controls=["A.7.4", "A.5.4"],
-    eu_ai_act=eu_refs(("Art. 10(2)(e)-(h)", "high"), ("Art. 10(2)(f)-(g)", "medium")),
-    nist_ai_rmf=["MAP 2.3", "MEASURE 2.3", "MEASURE 2.11"],
+    eu_ai_act=[eu("Art. 10(2)(e)-(h)", "high"), eu("Art. 10(2)(f)-(g)", "medium")],
+    nist_ai_rmf=[nist("MAP 2.3"), nist("MEASURE 2.3"), nist("MEASURE 2.11")],
     tags=["data", "fairness", "eu-ai-act"],
     applies=bias_relevant_data,
     rationale="""When a system's outputs feed decisions about people, biased training or
@@ -237,8 +236,8 @@ def data_bias(ctx: Context) -> Iterator[Violation]:
     title="Preparation of training data is documented",
     severity="warning",
     controls=["A.7.6"],
-    eu_ai_act=eu_refs(("Art. 10(2)(c)", "high"), ("Annex IV §2(d)", "high")),
-    nist_ai_rmf=["MAP 2.3"],
+    eu_ai_act=[eu("Art. 10(2)(c)", "high"), eu("Annex IV §2(d)", "high")],
+    nist_ai_rmf=[nist("MAP 2.3")],
     tags=["data", "eu-ai-act"],
     applies=has_training_data,
     rationale="""Labelling, cleaning, filtering and enrichment shape what a model learns; if the
@@ -261,10 +260,18 @@ def data_preparation(ctx: Context) -> Iterator[Violation]:
     title="In-house models name the declared data they were trained on",
     severity="error",
     controls=["A.7.2"],
-    eu_ai_act=eu_refs(
-        ("Art. 10(1)-(2)", "high"), ("Art. 17(1)(f)", "high"), ("Annex IV §2(d)", "high")
-    ),
-    nist_ai_rmf=["MAP 2.3", "MEASURE 2.7", "MEASURE 2.8", "MEASURE 2.10", "MANAGE 2.2"],
+    eu_ai_act=[
+        eu("Art. 10(1)-(2)", "high"),
+        eu("Art. 17(1)(f)", "high"),
+        eu("Annex IV §2(d)", "high"),
+    ],
+    nist_ai_rmf=[
+        nist("MAP 2.3"),
+        nist("MEASURE 2.7"),
+        nist("MEASURE 2.8"),
+        nist("MEASURE 2.10"),
+        nist("MANAGE 2.2"),
+    ],
     tags=["data", "eu-ai-act"],
     applies=has_in_house_models,
     rationale="""The data a model was developed on is part of its definition: a model whose
@@ -305,8 +312,8 @@ def model_training_data(ctx: Context) -> Iterator[Violation]:
     title="Personal data has a lawful basis and a data protection impact assessment",
     severity="error",
     controls=["A.7.3", "A.2.3"],
-    eu_ai_act=eu_refs(("Art. 10(5)", "medium"), ("Art. 26(9) + GDPR Art. 35", "low")),
-    nist_ai_rmf=["MAP 2.3", "MEASURE 2.10", "MEASURE 2.7"],
+    eu_ai_act=[eu("Art. 10(5)", "medium"), eu("Art. 26(9) + GDPR Art. 35", "low")],
+    nist_ai_rmf=[nist("MAP 2.3"), nist("MEASURE 2.10"), nist("MEASURE 2.7")],
     tags=["data", "privacy", "gdpr"],
     applies=processes_personal_data,
     rationale="""Processing personal data without a lawful basis is unlawful under the GDPR, and
@@ -348,8 +355,8 @@ def personal_data_basis(ctx: Context) -> Iterator[Violation]:
     title="Special-category data names its GDPR Article 9 condition",
     severity="error",
     controls=["A.7.3"],
-    eu_ai_act=eu_refs(("Art. 10(5)", "medium")),
-    nist_ai_rmf=["MAP 2.3", "MEASURE 2.10"],
+    eu_ai_act=[eu("Art. 10(5)", "medium")],
+    nist_ai_rmf=[nist("MAP 2.3"), nist("MEASURE 2.10")],
     tags=["data", "privacy", "gdpr", "eu-ai-act"],
     applies=processes_special_category_data,
     rationale="""Health, ethnicity, religion, sexual orientation and similar data may only be
@@ -373,8 +380,8 @@ def special_category_condition(ctx: Context) -> Iterator[Violation]:
     title="Personal data has a stated retention period",
     severity="warning",
     controls=["A.7.2", "A.7.3"],
-    eu_ai_act=eu_refs(("Art. 10(1)-(2)", "high"), ("Art. 10(5)", "medium")),
-    nist_ai_rmf=["MAP 2.3", "MEASURE 2.10"],
+    eu_ai_act=[eu("Art. 10(1)-(2)", "high"), eu("Art. 10(5)", "medium")],
+    nist_ai_rmf=[nist("MAP 2.3"), nist("MEASURE 2.10")],
     tags=["data", "privacy", "gdpr"],
     applies=processes_personal_data,
     rationale="""Personal data kept without a defined end breaches the GDPR storage-limitation

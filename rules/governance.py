@@ -11,10 +11,9 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, required, rule
-from aims_policy.model import Reference
+from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
-from ._common import eu, plural
+from ._common import plural
 from .facts import (
     add_months,
     has_significant_change,
@@ -49,7 +48,7 @@ ai_policy_referenced = required(
     controls=["A.2.2"],
     clauses=["5.2"],
     eu_ai_act=[eu("Art. 17(1)(a)", "medium"), eu("Art. 9(1)", "low")],
-    nist_ai_rmf=["GOVERN 1.1", "GOVERN 1.2"],
+    nist_ai_rmf=[nist("GOVERN 1.1"), nist("GOVERN 1.2")],
     tags=["governance"],
     rationale="""A system whose manifest does not point to the AI policy it operates under gives an
         auditor no way to tell which commitments, principles and approval rules apply to it, or
@@ -66,7 +65,7 @@ ai_policy_referenced = required(
     controls=["A.2.3"],
     clauses=["6.1.2"],
     eu_ai_act=[eu("Art. 26(9) + GDPR Art. 35", "low")],
-    nist_ai_rmf=["MEASURE 2.10"],
+    nist_ai_rmf=[nist("MEASURE 2.10")],
     tags=["privacy", "risk"],
     applies=processes_personal_data,
     rationale="""The AI management system has to work with the organisation's data-protection
@@ -103,7 +102,7 @@ concern_channel = required(
     severity="warning",
     controls=["A.3.3"],
     eu_ai_act=[eu("Art. 87", "medium"), eu("Art. 26(5)", "low")],
-    nist_ai_rmf=["MANAGE 2.2"],
+    nist_ai_rmf=[nist("MANAGE 2.2")],
     tags=["governance"],
     rationale="""Staff and others who see the system cause harm, or being used against its
         intended purpose, need a known and safe way to say so; without one, problems surface only
@@ -119,7 +118,7 @@ concern_channel = required(
     severity="warning",
     clauses=["9.3", "8.2"],
     eu_ai_act=[eu("Art. 17", "low")],
-    nist_ai_rmf=["GOVERN 1.5"],
+    nist_ai_rmf=[nist("GOVERN 1.5")],
     tags=["governance", "review"],
     applies=is_active,
     rationale="""Planned reviews are how management learns that a system's risks, performance or
@@ -161,7 +160,7 @@ def review_interval(ctx: Context) -> Iterator[Violation]:
     severity="error",
     clauses=["9.3", "8.2"],
     eu_ai_act=[eu("Art. 17", "low")],
-    nist_ai_rmf=["GOVERN 1.5", "MEASURE 4.3"],
+    nist_ai_rmf=[nist("GOVERN 1.5"), nist("MEASURE 4.3")],
     tags=["governance", "review"],
     applies=in_operation,
     rationale="""A deployed system whose scheduled review date has passed is running on an
@@ -206,7 +205,7 @@ def review_not_overdue(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     clauses=["10.2"],
     eu_ai_act=[eu("Art. 20", "high")],
-    nist_ai_rmf=["MANAGE 2.3"],
+    nist_ai_rmf=[nist("MANAGE 2.3")],
     tags=["governance", "improvement"],
     applies=has_corrective_actions,
     rationale="""A corrective action without a due date, or past it and still open, is a
@@ -240,7 +239,7 @@ def corrective_actions_on_time(ctx: Context) -> Iterator[Violation]:
     clauses=["6.3", "7.5.2"],
     eu_ai_act=[eu("Art. 17(1)(a), Art. 43(4)", "medium")],
     # The crosswalk maps no NIST subcategory to 6.3 or 7.5.2; this one is our own, weak link.
-    nist_ai_rmf=[Reference("MEASURE 3.1", "low", derived=True)],
+    nist_ai_rmf=[nist("MEASURE 3.1", "low", own=True)],
     tags=["change-management"],
     applies=in_operation,
     rationale="""Without a change log nobody can tell which changes were made, when, and whether
@@ -274,7 +273,7 @@ def change_log(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     clauses=["6.3", "8.2"],
     eu_ai_act=[eu("Art. 9(2)(a)-(c)", "high"), eu("Art. 17(1)(a), Art. 43(4)", "medium")],
-    nist_ai_rmf=["GOVERN 1.5", "MEASURE 3.1"],
+    nist_ai_rmf=[nist("GOVERN 1.5"), nist("MEASURE 3.1")],
     tags=["change-management", "risk", "review"],
     applies=has_significant_change,
     rationale="""A change marked significant after go-live (a new model, new data, a new user

@@ -7,9 +7,9 @@ import datetime as _dt
 import re
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, required, rule
+from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
-from ._common import eu, plural
+from ._common import plural
 from .facts import (
     add_months,
     affects_individuals,
@@ -57,7 +57,7 @@ def fria_required(ctx: Context) -> bool:
     controls=["A.5.2"],
     clauses=["6.1.4", "8.4"],
     eu_ai_act=[eu("Art. 27", "high"), eu("Art. 9(2)(a)-(b), 9(9)", "medium")],
-    nist_ai_rmf=["MAP 1.1", "MAP 3.1", "MAP 3.2", "MAP 5.1"],
+    nist_ai_rmf=[nist("MAP 1.1"), nist("MAP 3.1"), nist("MAP 3.2"), nist("MAP 5.1")],
     tags=["impact"],
     applies=is_high_risk | affects_individuals,
     rationale="""For a high-risk system, or one whose outputs are used in decisions about people,
@@ -105,7 +105,7 @@ impact_assessment_documented = required(
     controls=["A.5.3"],
     clauses=["6.1.4", "7.5"],
     eu_ai_act=[eu("Art. 27(1)-(3)", "high"), eu("Annex IV §3", "medium")],
-    nist_ai_rmf=["GOVERN 3.2", "GOVERN 5.1", "MANAGE 1.4"],
+    nist_ai_rmf=[nist("GOVERN 3.2"), nist("GOVERN 5.1"), nist("MANAGE 1.4")],
     tags=["impact", "documentation"],
     applies=ia_completed,
     rationale="""A completed impact assessment that cannot be read, or that nobody with authority
@@ -150,7 +150,7 @@ def _scope(ctx: Context, names: tuple[str, ...]) -> Iterator[Violation]:
     controls=["A.5.4"],
     clauses=["6.1.4"],
     eu_ai_act=[eu("Art. 27(1)(c)-(d)", "high"), eu("Art. 9(9)", "medium")],
-    nist_ai_rmf=["MAP 1.1", "MAP 3.1", "MEASURE 2.11", "GOVERN 4.2"],
+    nist_ai_rmf=[nist("MAP 1.1"), nist("MAP 3.1"), nist("MEASURE 2.11"), nist("GOVERN 4.2")],
     tags=["impact", "fairness"],
     applies=ia_completed,
     rationale="""Harm to a single person (a wrong decision) and harm to a group (systematic
@@ -171,7 +171,13 @@ def scope_people(ctx: Context) -> Iterator[Violation]:
     controls=["A.5.5"],
     clauses=["6.1.4"],
     eu_ai_act=[eu("Art. 27", "medium"), eu("Art. 9(2)(a)", "low")],
-    nist_ai_rmf=["MAP 1.1", "MAP 3.2", "MEASURE 2.11", "MEASURE 2.12", "GOVERN 4.2"],
+    nist_ai_rmf=[
+        nist("MAP 1.1"),
+        nist("MAP 3.2"),
+        nist("MEASURE 2.11"),
+        nist("MEASURE 2.12"),
+        nist("GOVERN 4.2"),
+    ],
     tags=["impact"],
     applies=ia_completed,
     rationale="""Effects that no single person notices (on the environment, on access to a
@@ -191,7 +197,7 @@ def scope_society(ctx: Context) -> Iterator[Violation]:
     controls=["A.5.2"],
     clauses=["8.4"],
     eu_ai_act=[eu("Art. 27", "high")],
-    nist_ai_rmf=["MEASURE 3.1", "GOVERN 1.5"],
+    nist_ai_rmf=[nist("MEASURE 3.1"), nist("GOVERN 1.5")],
     tags=["impact", "review"],
     applies=ia_completed,
     rationale="""Impact assessments are repeated at planned intervals because the people using and
@@ -233,7 +239,7 @@ def impact_assessment_current(ctx: Context) -> Iterator[Violation]:
     controls=["A.5.2"],
     clauses=["8.4", "6.3"],
     eu_ai_act=[eu("Art. 27", "high"), eu("Art. 17(1)(a), Art. 43(4)", "medium")],
-    nist_ai_rmf=["MEASURE 3.1"],
+    nist_ai_rmf=[nist("MEASURE 3.1")],
     tags=["impact", "change-management"],
     applies=ia_completed & has_significant_change,
     rationale="""A significant change (new data, a new model, new users) can change who is affected
@@ -264,7 +270,7 @@ def impact_assessment_after_change(ctx: Context) -> Iterator[Violation]:
     controls=["A.5.2", "A.5.3"],
     clauses=["6.1.4", "8.4"],
     eu_ai_act=[eu("Art. 27(1)-(3)", "high"), eu("Art. 27", "high")],
-    nist_ai_rmf=["MAP 1.1", "GOVERN 4.2"],
+    nist_ai_rmf=[nist("MAP 1.1"), nist("GOVERN 4.2")],
     tags=["impact", "eu-ai-act", "fundamental-rights"],
     applies=fria_required,
     rationale="""The EU AI Act requires public bodies, providers of public services, and deployers

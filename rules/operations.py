@@ -5,39 +5,39 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, required, rule
+from aims_policy.engine import Context, Violation, eu, nist, required, rule
 
-from ._common import eu_refs, plural
+from ._common import plural
 from .facts import has_models, in_operation, is_high_risk, is_provider
 
 _A626_NIST = [
-    "GOVERN 1.7",
-    "GOVERN 4.3",
-    "GOVERN 5.2",
-    "MAP 5.2",
-    "MEASURE 2.3",
-    "MEASURE 2.4",
-    "MEASURE 2.6",
-    "MEASURE 2.13",
-    "MEASURE 3.2",
-    "MEASURE 4.3",
-    "MANAGE 2.2",
-    "MANAGE 3.2",
-    "MANAGE 4.1",
-    "MANAGE 4.2",
-    "MANAGE 4.3",
+    nist("GOVERN 1.7"),
+    nist("GOVERN 4.3"),
+    nist("GOVERN 5.2"),
+    nist("MAP 5.2"),
+    nist("MEASURE 2.3"),
+    nist("MEASURE 2.4"),
+    nist("MEASURE 2.6"),
+    nist("MEASURE 2.13"),
+    nist("MEASURE 3.2"),
+    nist("MEASURE 4.3"),
+    nist("MANAGE 2.2"),
+    nist("MANAGE 3.2"),
+    nist("MANAGE 4.1"),
+    nist("MANAGE 4.2"),
+    nist("MANAGE 4.3"),
 ]
-_A626_EU = eu_refs(("Art. 72", "high"), ("Art. 26(5)", "high"), ("Art. 17(1)(h)", "high"))
-_A628_NIST = ["MEASURE 2.4", "MEASURE 2.6", "MEASURE 3.2"]
-_A84_NIST = ["GOVERN 4.3", "MEASURE 2.1", "MEASURE 3.3"]
+_A626_EU = [eu("Art. 72", "high"), eu("Art. 26(5)", "high"), eu("Art. 17(1)(h)", "high")]
+_A628_NIST = [nist("MEASURE 2.4"), nist("MEASURE 2.6"), nist("MEASURE 3.2")]
+_A84_NIST = [nist("GOVERN 4.3"), nist("MEASURE 2.1"), nist("MEASURE 3.3")]
 _A83_NIST = [
-    "GOVERN 4.3",
-    "GOVERN 5.1",
-    "GOVERN 5.2",
-    "MAP 5.2",
-    "MEASURE 3.3",
-    "MEASURE 4.2",
-    "MANAGE 4.1",
+    nist("GOVERN 4.3"),
+    nist("GOVERN 5.1"),
+    nist("GOVERN 5.2"),
+    nist("MAP 5.2"),
+    nist("MEASURE 3.3"),
+    nist("MEASURE 4.2"),
+    nist("MANAGE 4.1"),
 ]
 
 
@@ -86,7 +86,7 @@ def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.6.2.6"],
     clauses=["9.1"],
-    eu_ai_act=[*_A626_EU, *eu_refs(("Art. 15(4)", "low"))],
+    eu_ai_act=[*_A626_EU, eu("Art. 15(4)", "low")],
     nist_ai_rmf=_A626_NIST,
     tags=["monitoring", "robustness"],
     applies=in_operation & has_models,
@@ -166,7 +166,7 @@ post_market_plan = required(
     severity="error",
     controls=["A.6.2.6", "A.8.3"],
     clauses=["9.1"],
-    eu_ai_act=eu_refs(("Art. 72", "high"), ("Art. 72(2)", "medium"), ("Art. 17(1)(h)", "high")),
+    eu_ai_act=[eu("Art. 72", "high"), eu("Art. 72(2)", "medium"), eu("Art. 17(1)(h)", "high")],
     nist_ai_rmf=_A626_NIST,
     tags=["monitoring", "eu-ai-act"],
     applies=is_high_risk & is_provider,
@@ -190,7 +190,7 @@ feedback_channel = required(
     severity="warning",
     controls=["A.8.3"],
     clauses=["9.1"],
-    eu_ai_act=eu_refs(("Art. 72(2)", "medium"), ("Art. 26(5)", "medium"), ("Art. 85", "low")),
+    eu_ai_act=[eu("Art. 72(2)", "medium"), eu("Art. 26(5)", "medium"), eu("Art. 85", "low")],
     nist_ai_rmf=_A83_NIST,
     tags=["monitoring", "transparency"],
     applies=in_operation,
@@ -210,7 +210,7 @@ feedback_channel = required(
     title="A system in use records event logs",
     severity="error",
     controls=["A.6.2.8"],
-    eu_ai_act=eu_refs(("Art. 12", "high"), ("Art. 19", "high"), ("Art. 26(6)", "high")),
+    eu_ai_act=[eu("Art. 12", "high"), eu("Art. 19", "high"), eu("Art. 26(6)", "high")],
     nist_ai_rmf=_A628_NIST,
     tags=["logging", "security", "eu-ai-act"],
     applies=in_operation,
@@ -265,7 +265,7 @@ def _retention(ctx: Context, minimum: int, label: str) -> Iterator[Violation]:
     title="Logs of a high-risk system are kept at least the legal minimum",
     severity="error",
     controls=["A.6.2.8"],
-    eu_ai_act=eu_refs(("Art. 19", "high"), ("Art. 26(6)", "high")),
+    eu_ai_act=[eu("Art. 19", "high"), eu("Art. 26(6)", "high")],
     nist_ai_rmf=_A628_NIST,
     tags=["logging", "security", "eu-ai-act"],
     applies=is_high_risk & in_operation,
@@ -284,7 +284,7 @@ def high_risk_retention(ctx: Context) -> Iterator[Violation]:
     title="Logs are kept long enough to investigate incidents",
     severity="warning",
     controls=["A.6.2.8"],
-    eu_ai_act=eu_refs(("Art. 12", "high")),
+    eu_ai_act=[eu("Art. 12", "high")],
     nist_ai_rmf=_A628_NIST,
     tags=["logging", "security"],
     applies=in_operation,
@@ -306,7 +306,7 @@ def retention(ctx: Context) -> Iterator[Violation]:
     severity="error",
     controls=["A.8.4"],
     clauses=["10.2"],
-    eu_ai_act=eu_refs(("Art. 73", "high"), ("Art. 26(5)", "high"), ("Art. 17(1)(i)", "high")),
+    eu_ai_act=[eu("Art. 73", "high"), eu("Art. 26(5)", "high"), eu("Art. 17(1)(i)", "high")],
     nist_ai_rmf=_A84_NIST,
     tags=["incidents", "eu-ai-act"],
     applies=in_operation,
@@ -335,7 +335,7 @@ def incident_channel(ctx: Context) -> Iterator[Violation]:
     title="Serious incidents with a high-risk system are reported within the legal deadline",
     severity="error",
     controls=["A.8.4"],
-    eu_ai_act=eu_refs(("Art. 73", "high"), ("Art. 20(2)", "medium")),
+    eu_ai_act=[eu("Art. 73", "high"), eu("Art. 20(2)", "medium")],
     nist_ai_rmf=_A84_NIST,
     tags=["incidents", "eu-ai-act"],
     applies=is_high_risk,
@@ -372,7 +372,7 @@ incident_authority = required(
     title="The authority to notify of serious incidents is named for a high-risk system",
     severity="error",
     controls=["A.8.4"],
-    eu_ai_act=eu_refs(("Art. 73", "high")),
+    eu_ai_act=[eu("Art. 73", "high")],
     nist_ai_rmf=_A84_NIST,
     tags=["incidents", "eu-ai-act"],
     applies=is_high_risk,
@@ -395,7 +395,7 @@ external_reporting = required(
     title="External reporting on a high-risk system is defined",
     severity="warning",
     controls=["A.8.3"],
-    eu_ai_act=eu_refs(("Art. 72(2)", "medium"), ("Art. 26(5)", "medium"), ("Art. 85", "low")),
+    eu_ai_act=[eu("Art. 72(2)", "medium"), eu("Art. 26(5)", "medium"), eu("Art. 85", "low")],
     nist_ai_rmf=_A83_NIST,
     tags=["incidents", "transparency"],
     applies=is_high_risk,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, required, rule
+from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
-from ._common import eu_refs, plural
+from ._common import plural
 from .facts import add_months, affects_individuals, is_high_risk
 
 
@@ -22,8 +22,8 @@ def high_risk_in_the_loop(ctx: Context) -> bool:
     title="Decisions about people are overseen by someone who can override them",
     severity="error",
     controls=["A.9.2", "A.6.1.3"],
-    eu_ai_act=eu_refs(("Art. 14", "medium"), ("Art. 14(1)-(3)", "medium"), ("Art. 26(1)", "high")),
-    nist_ai_rmf=["GOVERN 4.1", "MAP 4.1", "MANAGE 1.1", "MAP 3.5"],
+    eu_ai_act=[eu("Art. 14", "medium"), eu("Art. 14(1)-(3)", "medium"), eu("Art. 26(1)", "high")],
+    nist_ai_rmf=[nist("GOVERN 4.1"), nist("MAP 4.1"), nist("MANAGE 1.1"), nist("MAP 3.5")],
     tags=["oversight", "eu-ai-act", "gdpr"],
     applies=affects_individuals,
     rationale="""When a system's output decides something about a person, a human must be able
@@ -68,8 +68,8 @@ def oversight_with_override(ctx: Context) -> Iterator[Violation]:
     title="A high-risk system can be stopped by its overseers",
     severity="error",
     controls=["A.6.1.3", "A.9.2"],
-    eu_ai_act=eu_refs(("Art. 14(1)-(3)", "medium"), ("Art. 14", "medium")),
-    nist_ai_rmf=["GOVERN 1.2", "MANAGE 1.1", "MANAGE 2.4", "GOVERN 4.1"],
+    eu_ai_act=[eu("Art. 14(1)-(3)", "medium"), eu("Art. 14", "medium")],
+    nist_ai_rmf=[nist("GOVERN 1.2"), nist("MANAGE 1.1"), nist("MANAGE 2.4"), nist("GOVERN 4.1")],
     tags=["oversight", "eu-ai-act", "safety"],
     applies=is_high_risk,
     rationale="""A high-risk system that misbehaves must be brought to a safe halt by a person
@@ -105,8 +105,15 @@ def oversight_can_stop(ctx: Context) -> Iterator[Violation]:
     severity="error",
     controls=["A.4.6"],
     clauses=["7.2"],
-    eu_ai_act=eu_refs(("Art. 4", "high"), ("Art. 26(2)", "medium"), ("Art. 14(4)", "low")),
-    nist_ai_rmf=["GOVERN 1.6", "GOVERN 3.1", "GOVERN 3.2", "MAP 1.2", "MAP 2.1", "MAP 3.4"],
+    eu_ai_act=[eu("Art. 4", "high"), eu("Art. 26(2)", "medium"), eu("Art. 14(4)", "low")],
+    nist_ai_rmf=[
+        nist("GOVERN 1.6"),
+        nist("GOVERN 3.1"),
+        nist("GOVERN 3.2"),
+        nist("MAP 1.2"),
+        nist("MAP 2.1"),
+        nist("MAP 3.4"),
+    ],
     tags=["oversight", "competence", "eu-ai-act"],
     applies=is_high_risk,
     rationale="""Oversight only works when the people doing it understand the system's
@@ -165,8 +172,8 @@ automation_bias = required(
     title="Human-in-the-loop review of a high-risk system counters automation bias",
     severity="warning",
     controls=["A.9.2", "A.4.6"],
-    eu_ai_act=eu_refs(("Art. 14", "medium"), ("Art. 14(4)", "low")),
-    nist_ai_rmf=["GOVERN 4.1", "MAP 4.1", "MANAGE 1.1", "MAP 3.4"],
+    eu_ai_act=[eu("Art. 14", "medium"), eu("Art. 14(4)", "low")],
+    nist_ai_rmf=[nist("GOVERN 4.1"), nist("MAP 4.1"), nist("MANAGE 1.1"), nist("MAP 3.4")],
     tags=["oversight", "eu-ai-act"],
     applies=high_risk_in_the_loop,
     rationale="""People who confirm a system's proposals all day tend to accept them unread;

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, required, rule
-from aims_policy.model import Reference
+from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
-from ._common import eu_refs
 from .facts import has_risks, is_high_risk, person_key
 
 
@@ -27,8 +25,8 @@ owner_contact = required(
     severity="error",
     controls=["A.3.2"],
     clauses=["5.3"],
-    eu_ai_act=eu_refs(("Art. 17(1)(m)", "high"), ("Art. 26(2)", "medium")),
-    nist_ai_rmf=["GOVERN 2.1"],
+    eu_ai_act=[eu("Art. 17(1)(m)", "high"), eu("Art. 26(2)", "medium")],
+    nist_ai_rmf=[nist("GOVERN 2.1")],
     tags=["accountability"],
     rationale="""An owner without a contact address cannot be asked about the system when an
         incident, complaint or audit question arrives; responsibility that cannot be exercised
@@ -43,8 +41,8 @@ owner_contact = required(
     severity="warning",
     controls=["A.3.2"],
     clauses=["5.1", "5.3"],
-    eu_ai_act=eu_refs(("Art. 17(1)(m)", "high")),
-    nist_ai_rmf=["GOVERN 2.3"],
+    eu_ai_act=[eu("Art. 17(1)(m)", "high")],
+    nist_ai_rmf=[nist("GOVERN 2.3")],
     tags=["accountability"],
     applies=is_high_risk,
     rationale="""For a high-risk system, someone with authority over budget and priorities must
@@ -73,8 +71,8 @@ def accountable_person(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.3.2"],
     clauses=["5.3", "6.1.2"],
-    eu_ai_act=[Reference("Art. 17(1)(m)", "high", derived=True)],
-    nist_ai_rmf=["GOVERN 2.1"],
+    eu_ai_act=[eu("Art. 17(1)(m)", "high")],
+    nist_ai_rmf=[nist("GOVERN 2.1")],
     tags=["accountability", "risk"],
     applies=has_risks,
     rationale="""A risk owner who appears nowhere else in the manifest has no recorded role or
@@ -106,8 +104,8 @@ def risk_owners_known(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.3.2"],
     clauses=["5.3"],
-    eu_ai_act=[Reference("Art. 17(1)(m)", "high", derived=True)],
-    nist_ai_rmf=["GOVERN 2.1"],
+    eu_ai_act=[eu("Art. 17(1)(m)", "high")],
+    nist_ai_rmf=[nist("GOVERN 2.1")],
     tags=["accountability"],
     applies=has_contacts,
     rationale="""Listing a person without saying what they are responsible for, or how to reach

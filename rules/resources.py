@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, required, rule
+from aims_policy.engine import Context, Violation, eu, nist, required, rule
 
-from ._common import eu_refs
 from .facts import built_or_running
 
 resource_documentation = required(
@@ -19,8 +18,8 @@ resource_documentation = required(
     severity="warning",
     controls=["A.4.2"],
     clauses=["7.1"],
-    eu_ai_act=eu_refs(("Annex IV §1(b)-(e), §2(c)", "medium"), ("Art. 11", "medium")),
-    nist_ai_rmf=["GOVERN 1.6", "MAP 2.1", "MEASURE 2.1", "MANAGE 2.1"],
+    eu_ai_act=[eu("Annex IV §1(b)-(e), §2(c)", "medium"), eu("Art. 11", "medium")],
+    nist_ai_rmf=[nist("GOVERN 1.6"), nist("MAP 2.1"), nist("MEASURE 2.1"), nist("MANAGE 2.1")],
     tags=["resources", "documentation"],
     applies=built_or_running,
     rationale="""Knowing which data, tools, infrastructure and skills a system depends on is
@@ -39,8 +38,8 @@ tooling = required(
     title="The tooling used to build and run the system is listed",
     severity="warning",
     controls=["A.4.4"],
-    eu_ai_act=eu_refs(("Annex IV §2(a)", "medium"), ("Art. 25(4)", "low")),
-    nist_ai_rmf=["GOVERN 1.6", "MAP 2.1", "MANAGE 3.2"],
+    eu_ai_act=[eu("Annex IV §2(a)", "medium"), eu("Art. 25(4)", "low")],
+    nist_ai_rmf=[nist("GOVERN 1.6"), nist("MAP 2.1"), nist("MANAGE 3.2")],
     tags=["resources"],
     applies=built_or_running,
     rationale="""Frameworks, libraries and platforms shape a system's behaviour and its
@@ -58,8 +57,8 @@ compute = required(
     title="The computing resources of the system are described",
     severity="warning",
     controls=["A.4.5"],
-    eu_ai_act=eu_refs(("Annex IV §1(e), §2(c)", "medium"), ("Art. 15(4)", "low")),
-    nist_ai_rmf=["GOVERN 1.6", "MAP 2.1", "MEASURE 2.12"],
+    eu_ai_act=[eu("Annex IV §1(e), §2(c)", "medium"), eu("Art. 15(4)", "low")],
+    nist_ai_rmf=[nist("GOVERN 1.6"), nist("MAP 2.1"), nist("MEASURE 2.12")],
     tags=["resources", "environmental"],
     applies=built_or_running,
     rationale="""Where and on what a system runs decides its availability, data residency,
@@ -75,8 +74,15 @@ compute = required(
     severity="warning",
     controls=["A.4.6"],
     clauses=["7.2"],
-    eu_ai_act=eu_refs(("Art. 4", "high"), ("Art. 26(2)", "medium")),
-    nist_ai_rmf=["GOVERN 1.6", "GOVERN 3.1", "GOVERN 3.2", "MAP 1.2", "MAP 2.1", "MAP 3.4"],
+    eu_ai_act=[eu("Art. 4", "high"), eu("Art. 26(2)", "medium")],
+    nist_ai_rmf=[
+        nist("GOVERN 1.6"),
+        nist("GOVERN 3.1"),
+        nist("GOVERN 3.2"),
+        nist("MAP 1.2"),
+        nist("MAP 2.1"),
+        nist("MAP 3.4"),
+    ],
     tags=["resources", "competence", "eu-ai-act"],
     applies=built_or_running,
     rationale="""A system is only as sound as the skills of those who build, operate and

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from aims_policy.engine import Context, Cursor, Violation, fact, rule
-from aims_policy.model import Reference
+from aims_policy.engine import Context, Cursor, Violation, eu, fact, nist, rule
 
-from ._common import eu, plural
+from ._common import plural
 from .facts import has_risks, is_high_risk, person_key, risk_level
 
 
@@ -63,7 +62,7 @@ _REGISTER = dict(
     controls=[],
     clauses=["6.1.2", "8.2"],
     eu_ai_act=[eu("Art. 9(2)(a)-(c)", "high")],
-    nist_ai_rmf=["MAP 5.1", "GOVERN 1.3"],
+    nist_ai_rmf=[nist("MAP 5.1"), nist("GOVERN 1.3")],
     tags=["risk"],
     remediation="""Add `spec.risks` entries (id, description, category, likelihood, impact,
         owner, treatment) from the system's AI risk assessment.""",
@@ -103,7 +102,7 @@ def register_other(ctx: Context) -> Iterator[Violation]:
     severity="error",
     clauses=["6.1.2"],
     eu_ai_act=[eu("Art. 9(2)(a)-(c)", "high")],
-    nist_ai_rmf=["MAP 5.1", "MEASURE 1.1"],
+    nist_ai_rmf=[nist("MAP 5.1"), nist("MEASURE 1.1")],
     tags=["risk"],
     applies=has_risks,
     rationale="""An unrated risk cannot be compared with the treatment threshold or the risk
@@ -126,7 +125,7 @@ def risk_rated(ctx: Context) -> Iterator[Violation]:
     controls=["A.3.2"],
     clauses=["6.1.2"],
     eu_ai_act=[eu("Art. 17(1)(m)", "high")],
-    nist_ai_rmf=["GOVERN 2.1"],
+    nist_ai_rmf=[nist("GOVERN 2.1")],
     tags=["risk", "accountability"],
     applies=has_risks,
     rationale="""A risk that nobody owns is nobody's job to treat, monitor or escalate.""",
@@ -148,7 +147,7 @@ def risk_owner(ctx: Context) -> Iterator[Violation]:
     severity="error",
     clauses=["6.1.2"],
     eu_ai_act=[eu("Art. 9(2)(a)-(c)", "high")],
-    nist_ai_rmf=["MEASURE 1.1", "MANAGE 1.2"],
+    nist_ai_rmf=[nist("MEASURE 1.1"), nist("MANAGE 1.2")],
     tags=["risk"],
     applies=has_risks,
     rationale="""Thresholds and appetite are applied to the score. A score that does not match its
@@ -182,7 +181,7 @@ def score_consistent(ctx: Context) -> Iterator[Violation]:
     severity="error",
     clauses=["6.1.3", "8.3"],
     eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
-    nist_ai_rmf=["MANAGE 1.3"],
+    nist_ai_rmf=[nist("MANAGE 1.3")],
     tags=["risk"],
     applies=has_risks,
     rationale="""Risk treatment starts with a decision: mitigate, transfer, avoid or accept. A
@@ -212,7 +211,7 @@ def risk_treated(ctx: Context) -> Iterator[Violation]:
     severity="error",
     clauses=["6.1.3", "8.3"],
     eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
-    nist_ai_rmf=["MANAGE 1.2", "MANAGE 1.3"],
+    nist_ai_rmf=[nist("MANAGE 1.2"), nist("MANAGE 1.3")],
     tags=["risk"],
     applies=has_risks,
     rationale="""The organisation has set a score (data `risk.treatmentThreshold`) above which a
@@ -243,7 +242,7 @@ def threshold_treated(ctx: Context) -> Iterator[Violation]:
     severity="error",
     clauses=["6.1.3", "8.3"],
     eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
-    nist_ai_rmf=["MANAGE 1.3"],
+    nist_ai_rmf=[nist("MANAGE 1.3")],
     tags=["risk", "controls"],
     applies=has_risks,
     rationale="""Clause 6.1.3 requires comparing the chosen controls with Annex A. A mitigation
@@ -267,7 +266,7 @@ def mitigation_controls(ctx: Context) -> Iterator[Violation]:
     title="Treatment controls are real Annex A controls",
     severity="warning",
     clauses=["6.1.3"],
-    nist_ai_rmf=["MANAGE 1.3"],
+    nist_ai_rmf=[nist("MANAGE 1.3")],
     tags=["risk", "controls"],
     applies=has_risks,
     rationale="""A control id that is not in Annex A (a typo such as A.6.2.9, or an objective
@@ -296,7 +295,7 @@ def valid_controls(ctx: Context) -> Iterator[Violation]:
     clauses=["6.1.3", "8.3"],
     eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
     # MANAGE 1.4 (residual risk documented) is our link; the crosswalk has it for A.5.x only.
-    nist_ai_rmf=["MANAGE 1.2", Reference("MANAGE 1.4", "medium", derived=True)],
+    nist_ai_rmf=[nist("MANAGE 1.2"), nist("MANAGE 1.4", "medium", own=True)],
     tags=["risk"],
     applies=has_risks,
     rationale="""Residual risk above the organisation's appetite (data `risk.appetite`) is a risk
@@ -346,7 +345,7 @@ def residual_within_appetite(ctx: Context) -> Iterator[Violation]:
     clauses=["6.1.3", "8.3"],
     eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
     # MANAGE 1.4 (residual risk documented) is our link; the crosswalk has it for A.5.x only.
-    nist_ai_rmf=["MANAGE 1.3", Reference("MANAGE 1.4", "medium", derived=True)],
+    nist_ai_rmf=[nist("MANAGE 1.3"), nist("MANAGE 1.4", "medium", own=True)],
     tags=["risk", "accountability"],
     applies=has_risks,
     rationale="""Accepting a risk is a management decision: it must say who took it, why and
@@ -408,7 +407,7 @@ def acceptance_complete(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     clauses=["8.2", "6.1.2"],
     eu_ai_act=[eu("Art. 9(2)(a)-(c)", "high")],
-    nist_ai_rmf=["GOVERN 1.5", "MEASURE 3.1"],
+    nist_ai_rmf=[nist("GOVERN 1.5"), nist("MEASURE 3.1")],
     tags=["risk", "review"],
     applies=has_risks,
     rationale="""Risks change with the system and its context; a risk whose review date has
@@ -437,7 +436,7 @@ def risk_review(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     clauses=["8.3", "6.1.3"],
     eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
-    nist_ai_rmf=["MANAGE 1.3"],
+    nist_ai_rmf=[nist("MANAGE 1.3")],
     tags=["risk"],
     applies=has_risks,
     rationale="""A treatment that is planned or in progress without a deadline, or past it, leaves
@@ -474,7 +473,7 @@ def treatment_on_time(ctx: Context) -> Iterator[Violation]:
     controls=["A.9.4"],
     clauses=["6.1.2"],
     eu_ai_act=[eu("Art. 9(2)(b)", "high"), eu("Art. 13(3)(b)(i),(iii)", "high")],
-    nist_ai_rmf=["MAP 1.4", "MANAGE 2.4"],
+    nist_ai_rmf=[nist("MAP 1.4"), nist("MANAGE 2.4")],
     tags=["risk", "misuse"],
     applies=has_misuse,
     rationale="""Documenting a foreseeable misuse and then never assessing it leaves the one risk
@@ -509,7 +508,7 @@ def misuse_covered(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     clauses=["6.1.3"],
     eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
-    nist_ai_rmf=["MANAGE 1.3", "GOVERN 1.4"],
+    nist_ai_rmf=[nist("MANAGE 1.3"), nist("GOVERN 1.4")],
     tags=["risk", "controls"],
     applies=has_required_controls,
     rationale="""The organisation requires certain controls for every system at a given risk level

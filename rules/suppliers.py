@@ -5,13 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, required, rule
+from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
-from ._common import eu_refs
 from .facts import due_by, has_models, has_suppliers, is_provider
 
-_A103_NIST = ["GOVERN 1.2", "GOVERN 4.1", "GOVERN 6.1", "GOVERN 6.2", "MAP 4.2", "MANAGE 3.1"]
-_A103_EU = eu_refs(("Art. 25(4)", "high"), ("Art. 53(1)(b) + Annex XII", "high"))
+_A103_NIST = [
+    nist("GOVERN 1.2"),
+    nist("GOVERN 4.1"),
+    nist("GOVERN 6.1"),
+    nist("GOVERN 6.2"),
+    nist("MAP 4.2"),
+    nist("MANAGE 3.1"),
+]
+_A103_EU = [eu("Art. 25(4)", "high"), eu("Art. 53(1)(b) + Annex XII", "high")]
 MODEL_KINDS = ("model", "api")
 
 
@@ -113,7 +119,7 @@ def supplier_approved(ctx: Context) -> Iterator[Violation]:
     title="Contracts with model suppliers carry AI-specific terms",
     severity="warning",
     controls=["A.10.3", "A.10.2"],
-    eu_ai_act=eu_refs(("Art. 25(4)", "high"), ("Art. 25", "high")),
+    eu_ai_act=[eu("Art. 25(4)", "high"), eu("Art. 25", "high")],
     nist_ai_rmf=_A103_NIST,
     tags=["third-party", "legal", "eu-ai-act"],
     applies=has_model_suppliers,
@@ -160,8 +166,8 @@ def supplier_contract(ctx: Context) -> Iterator[Violation]:
     title="Responsibilities are split explicitly between each supplier and us",
     severity="warning",
     controls=["A.10.2"],
-    eu_ai_act=eu_refs(("Art. 25", "high"), ("Art. 16, 22-24, 26", "medium")),
-    nist_ai_rmf=["GOVERN 6.1", "GOVERN 6.2", "MANAGE 3.1"],
+    eu_ai_act=[eu("Art. 25", "high"), eu("Art. 16, 22-24, 26", "medium")],
+    nist_ai_rmf=[nist("GOVERN 6.1"), nist("GOVERN 6.2"), nist("MANAGE 3.1")],
     tags=["third-party", "eu-ai-act"],
     applies=has_suppliers,
     rationale="""When a supplier runs part of the system, duties such as security, monitoring,
@@ -185,7 +191,7 @@ def supplier_responsibilities(ctx: Context) -> Iterator[Violation]:
     title="Suppliers of a general-purpose model provide its documentation",
     severity="warning",
     controls=["A.10.3"],
-    eu_ai_act=eu_refs(("Art. 53(1)(b) + Annex XII", "high"), ("Art. 25(4)", "high")),
+    eu_ai_act=[eu("Art. 53(1)(b) + Annex XII", "high"), eu("Art. 25(4)", "high")],
     nist_ai_rmf=_A103_NIST,
     tags=["third-party", "generative-ai", "eu-ai-act"],
     applies=built_on_supplied_gpai,
@@ -243,8 +249,8 @@ customer_terms = required(
     title="A system provided to others comes with customer terms",
     severity="warning",
     controls=["A.10.4"],
-    eu_ai_act=eu_refs(("Art. 13", "medium"), ("Art. 26", "medium"), ("Art. 25(1)", "low")),
-    nist_ai_rmf=["GOVERN 5.1", "GOVERN 5.2", "MANAGE 4.1"],
+    eu_ai_act=[eu("Art. 13", "medium"), eu("Art. 26", "medium"), eu("Art. 25(1)", "low")],
+    nist_ai_rmf=[nist("GOVERN 5.1"), nist("GOVERN 5.2"), nist("MANAGE 4.1")],
     tags=["third-party", "transparency"],
     applies=is_provider,
     rationale="""Those who receive a system from us (customers, or internal business units for

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, required, rule
+from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
-from ._common import eu
 from .facts import built_or_running, is_high_risk, is_provider
 
 
@@ -30,7 +29,7 @@ def develops_system(ctx: Context) -> bool:
         eu("Art. 13(3)(b)(i),(iii)", "high"),
         eu("Annex IV §1(a)", "high"),
     ],
-    nist_ai_rmf=["MAP 1.4", "MANAGE 1.1"],
+    nist_ai_rmf=[nist("MAP 1.4"), nist("MANAGE 1.1")],
     tags=["use"],
     rationale="""An intended purpose is only a boundary when it says who may use the system and
         which uses are outside it; without that, nobody can tell use from misuse, and a later
@@ -59,7 +58,7 @@ def intended_use_bounded(ctx: Context) -> Iterator[Violation]:
     controls=["A.9.4"],
     clauses=["6.1.2"],
     eu_ai_act=[eu("Art. 9(2)(b)", "high"), eu("Art. 13(3)(b)(i),(iii)", "high")],
-    nist_ai_rmf=["MAP 1.4", "MANAGE 2.4"],
+    nist_ai_rmf=[nist("MAP 1.4"), nist("MANAGE 2.4")],
     tags=["use", "misuse", "risk"],
     applies=is_high_risk,
     rationale="""For a high-risk system the risks of foreseeable misuse must be identified and
@@ -93,7 +92,7 @@ responsible_use_policy = required(
     severity="warning",
     controls=["A.9.2"],
     eu_ai_act=[eu("Art. 26(1)", "high"), eu("Art. 14", "medium")],
-    nist_ai_rmf=["GOVERN 4.1", "MAP 4.1", "MANAGE 1.1"],
+    nist_ai_rmf=[nist("GOVERN 4.1"), nist("MAP 4.1"), nist("MANAGE 1.1")],
     tags=["use", "governance"],
     rationale="""Responsible use has to be defined somewhere people can read it (who may use the
         system, for what, with which checks); otherwise users are left to guess, and misuse cannot
@@ -110,7 +109,7 @@ responsible_use_policy = required(
     controls=["A.6.1.2", "A.9.3"],
     clauses=["6.2"],
     eu_ai_act=[eu("Art. 8", "medium"), eu("Art. 26", "medium"), eu("Art. 15(1)", "low")],
-    nist_ai_rmf=["GOVERN 1.2", "GOVERN 4.1", "MEASURE 2.7", "MAP 2.2"],
+    nist_ai_rmf=[nist("GOVERN 1.2"), nist("GOVERN 4.1"), nist("MEASURE 2.7"), nist("MAP 2.2")],
     tags=["use", "objectives"],
     rationale="""Objectives such as fairness, robustness or privacy are what development is
         steered towards and what use is judged against; without them validation has no target and
@@ -141,7 +140,7 @@ requirements_referenced = required(
     severity="warning",
     controls=["A.6.2.2"],
     eu_ai_act=[eu("Annex IV §2(b)", "high"), eu("Art. 17(1)(e)", "medium")],
-    nist_ai_rmf=["MAP 1.4", "MAP 1.6"],
+    nist_ai_rmf=[nist("MAP 1.4"), nist("MAP 1.6")],
     tags=["lifecycle", "documentation"],
     applies=built_or_running,
     rationale="""Once a system is built, verification, validation and acceptance are judged
@@ -158,7 +157,7 @@ requirements_referenced = required(
     severity="warning",
     controls=["A.6.2.3", "A.6.1.3"],
     eu_ai_act=[eu("Art. 11 + Annex IV §2", "high"), eu("Art. 17(1)(b)-(d)", "high")],
-    nist_ai_rmf=["MAP 2.1", "MEASURE 2.7", "GOVERN 4.1"],
+    nist_ai_rmf=[nist("MAP 2.1"), nist("MEASURE 2.7"), nist("GOVERN 4.1")],
     tags=["lifecycle", "documentation"],
     applies=develops_system,
     rationale="""Design choices, trade-offs and the development steps followed (reviews, tests,

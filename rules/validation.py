@@ -8,9 +8,8 @@ import datetime as _dt
 import operator
 from collections.abc import Callable, Iterator
 
-from aims_policy.engine import Context, Cursor, Violation, fact, rule
+from aims_policy.engine import Context, Cursor, Violation, eu, fact, nist, rule
 
-from ._common import eu_refs
 from .facts import (
     due_by,
     in_operation,
@@ -28,18 +27,18 @@ COMPARE: dict[str, Callable[[float, float], bool]] = {
 }
 
 _A624_NIST = [
-    "GOVERN 4.3",
-    "MAP 2.3",
-    "MEASURE 1.2",
-    "MEASURE 2.1",
-    "MEASURE 2.2",
-    "MEASURE 2.5",
-    "MEASURE 2.6",
-    "MEASURE 2.13",
-    "MEASURE 4.1",
-    "MANAGE 1.1",
-    "MANAGE 2.2",
-    "MANAGE 4.2",
+    nist("GOVERN 4.3"),
+    nist("MAP 2.3"),
+    nist("MEASURE 1.2"),
+    nist("MEASURE 2.1"),
+    nist("MEASURE 2.2"),
+    nist("MEASURE 2.5"),
+    nist("MEASURE 2.6"),
+    nist("MEASURE 2.13"),
+    nist("MEASURE 4.1"),
+    nist("MANAGE 1.1"),
+    nist("MANAGE 2.2"),
+    nist("MANAGE 4.2"),
 ]
 
 
@@ -67,9 +66,11 @@ def generative_or_general_purpose(ctx: Context) -> bool:
     severity="error",
     controls=["A.6.2.4"],
     clauses=["9.1"],
-    eu_ai_act=eu_refs(
-        ("Art. 9(6)-(8)", "high"), ("Art. 15(1)-(3)", "high"), ("Annex IV §2(g)", "high")
-    ),
+    eu_ai_act=[
+        eu("Art. 9(6)-(8)", "high"),
+        eu("Art. 15(1)-(3)", "high"),
+        eu("Annex IV §2(g)", "high"),
+    ],
     nist_ai_rmf=_A624_NIST,
     tags=["validation", "eu-ai-act"],
     applies=validated_stage,
@@ -101,9 +102,11 @@ def validation_metrics(ctx: Context) -> Iterator[Violation]:
     title="Every measured validation result meets its threshold",
     severity="error",
     controls=["A.6.2.4"],
-    eu_ai_act=eu_refs(
-        ("Art. 9(6)-(8)", "high"), ("Art. 15(1)-(3)", "high"), ("Art. 17(1)(d)", "high")
-    ),
+    eu_ai_act=[
+        eu("Art. 9(6)-(8)", "high"),
+        eu("Art. 15(1)-(3)", "high"),
+        eu("Art. 17(1)(d)", "high"),
+    ],
     nist_ai_rmf=_A624_NIST,
     tags=["validation", "eu-ai-act"],
     applies=has_measured_metrics,
@@ -146,7 +149,7 @@ def _last_significant_change(ctx: Context) -> tuple[_dt.date, str] | None:
     severity="warning",
     controls=["A.6.2.4"],
     clauses=["9.1"],
-    eu_ai_act=eu_refs(("Art. 9(6)-(8)", "high"), ("Art. 15(1)-(3)", "high")),
+    eu_ai_act=[eu("Art. 9(6)-(8)", "high"), eu("Art. 15(1)-(3)", "high")],
     nist_ai_rmf=_A624_NIST,
     tags=["validation"],
     applies=in_operation,
@@ -224,9 +227,11 @@ def _judge_tests(ctx: Context, tests: list[Cursor], kind: str) -> Iterator[Viola
     title="A high-risk system is tested for robustness",
     severity="error",
     controls=["A.6.2.4"],
-    eu_ai_act=eu_refs(
-        ("Art. 15(1)-(3)", "high"), ("Art. 9(6)-(8)", "high"), ("Annex IV §2(g)", "high")
-    ),
+    eu_ai_act=[
+        eu("Art. 15(1)-(3)", "high"),
+        eu("Art. 9(6)-(8)", "high"),
+        eu("Annex IV §2(g)", "high"),
+    ],
     nist_ai_rmf=_A624_NIST,
     tags=["validation", "robustness", "eu-ai-act"],
     applies=is_high_risk,
@@ -253,7 +258,7 @@ def robustness_tests(ctx: Context) -> Iterator[Violation]:
     title="Generative and general-purpose AI systems pass current security tests",
     severity="error",
     controls=["A.6.2.4"],
-    eu_ai_act=eu_refs(("Art. 15(1)-(3)", "high"), ("Art. 9(6)-(8)", "high")),
+    eu_ai_act=[eu("Art. 15(1)-(3)", "high"), eu("Art. 9(6)-(8)", "high")],
     nist_ai_rmf=_A624_NIST,
     tags=["security", "generative-ai", "validation", "eu-ai-act"],
     applies=generative_or_general_purpose,
@@ -296,10 +301,12 @@ def security_tests(ctx: Context) -> Iterator[Violation]:
     title="The release in use was approved after validation",
     severity="error",
     controls=["A.6.2.5"],
-    eu_ai_act=eu_refs(
-        ("Art. 16, 43, 47, 48, 49", "medium"), ("Art. 26(1)", "medium"), ("Art. 17(1)(a)", "low")
-    ),
-    nist_ai_rmf=["MEASURE 2.5", "MEASURE 2.9"],
+    eu_ai_act=[
+        eu("Art. 16, 43, 47, 48, 49", "medium"),
+        eu("Art. 26(1)", "medium"),
+        eu("Art. 17(1)(a)", "low"),
+    ],
+    nist_ai_rmf=[nist("MEASURE 2.5"), nist("MEASURE 2.9")],
     tags=["deployment"],
     applies=in_operation,
     rationale="""Deployment is a decision someone must take, on the basis of the validation

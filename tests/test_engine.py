@@ -23,14 +23,16 @@ from aims_policy.engine import (
     Context,
     Rule,
     Violation,
+    eu,
     evaluate,
     fact,
     located,
     make_context,
+    nist,
     required,
     rule,
 )
-from aims_policy.model import Location
+from aims_policy.model import Location, Reference
 from aims_policy.output import render
 from aims_policy.registry import RuleSet
 
@@ -564,6 +566,17 @@ def test_applicability_texts_are_whole_sentences_and_generated_for_combinations(
     )
 
 
+# -- crosswalk references -------------------------------------------------------------------
+
+
+def test_derived_follows_from_where_a_reference_comes_from() -> None:
+    assert eu("Art. 10", "high").derived  # the crosswalk's EU AI Act rows are its own derivation
+    assert not eu("Art. 5(1)", "high", basis=True).derived  # the article the rule enforces
+    assert not nist("MAP 2.3").derived  # transcribed from the published crosswalk
+    assert nist("MANAGE 1.4", "medium", own=True).derived  # a link of our own
+    assert nist("MAP 2.3") == Reference("MAP 2.3", "high", False)
+
+
 def test_no_rule_reports_any_other_way() -> None:
     """Every rule in the repository reports through a cursor; nothing builds a Violation."""
     import re
@@ -572,3 +585,18 @@ def test_no_rule_reports_any_other_way() -> None:
     for source in sources:
         text = source.read_text(encoding="utf-8")
         assert not re.search(r"\bViolation\(|\.violation\(", text), source
+
+
+def test_references_written_before_eu_and_nist_keep_their_meaning() -> None:
+    """Packs written with plain strings and (ref, confidence) pairs load as they always did."""
+    meta = rule(
+        id="T-OLD",
+        title="t",
+        severity="note",
+        rationale="r",
+        remediation="m",
+        eu_ai_act=[("Art. 9", "medium")],
+        nist_ai_rmf=["MAP 1.1"],
+    )(lambda ctx: ()).meta
+    assert meta.eu_ai_act == (Reference("Art. 9", "medium", False),)
+    assert meta.nist_ai_rmf == (Reference("MAP 1.1", "high", False),)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from aims_policy.rules.facts import in_operation  # built-in facts can be reused
 
-from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.engine import Context, Violation, fact, nist, rule
 
 # Finance's format for cost centres: "CC-" and four digits.
 COST_CENTRE = re.compile(r"CC-\d{4}")
@@ -55,7 +55,7 @@ def cost_centre(ctx: Context) -> Iterator[Violation]:
     title="Every model is entered in the model registry",
     severity="error",
     controls=["A.6.2.3", "A.4.3"],
-    nist_ai_rmf=[("MAP 4.1", "medium")],
+    nist_ai_rmf=[nist("MAP 4.1", "medium")],
     applies=has_models,
     rationale="""The model registry is where Example Co records approvals, versions and
         retirement of models; a model it does not know about escapes the release gate.""",
