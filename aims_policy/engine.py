@@ -5,11 +5,13 @@ Vocabulary, borrowed from OPA:
 * ``input`` is the manifest and ``data`` the organisation's policy parameters, both frozen before
   any rule sees them, so rules are pure functions and evaluation order never matters.
 * A **rule** is a generator decorated with :func:`rule`: its metadata is data and its body yields
-  :class:`Violation` values (Rego's ``deny`` set).
+  :class:`Violation` values (Rego's ``deny`` set), each made by a :class:`Cursor`, the one way to
+  report. A rule that only requires fields is declared with :func:`required`, without a body.
 * A **fact** (Rego's virtual document) is a function of the context decorated with :func:`fact`;
   it is computed at most once per manifest and shared by every rule that asks for it.
-* ``applies`` names the fact (or predicate) that makes a rule relevant; a rule that does not apply
-  is *not applicable*, which is reported differently from *passed*.
+* ``applies`` names the fact (or facts combined with ``~``, ``&``, ``|``, or a predicate) that
+  makes a rule relevant; a rule that does not apply is *not applicable*, which is reported
+  differently from *passed*.
 * :func:`evaluate` takes ``with_input`` / ``with_data`` overrides, Rego's ``with`` keyword: the
   basis of rule fixtures.
 
@@ -22,8 +24,9 @@ the engine only tests ``ctx.tracer`` on each read and never imports the tracing 
 """
 
 import datetime as _dt
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
 
 from pyrsistent import PMap, discard, freeze, pmap, pvector
 
@@ -48,34 +51,96 @@ class Violation(NamedTuple):
     message: str
     missing: str | None = None
     because: tuple[str, ...] = ()
-    location: Location | None = None  # set directly by cross-manifest rules only
+    location: Location | None = None  # cross-manifest rules' (located()): in any manifest
 
     @property
     def target(self) -> Path:
         return (*self.path, self.missing) if self.missing else self.path
 
 
-class Item(NamedTuple):
-    """An element met while iterating a collection: its path, value and identity."""
+class Cursor(NamedTuple):
+    """A place in a manifest where a rule reports what it found: ``ctx.at("spec.owner")``, a
+    list element from ``ctx.each(...)``, a place below either (``risk.at("treatment")``), or for
+    cross-manifest rules a place in another manifest (:func:`located`).
+
+    Reporting is the cursor's job and nobody else's: ``fail`` says the place itself is wrong,
+    ``missing`` that it lacks a field. Both return the :class:`Violation` a rule yields."""
 
     path: Path
-    value: Any
-    name: str  # the element's id or name, else its index as text
+    value: Any = None  # a list element's value (ctx.each); None elsewhere: read with ctx.get
+    name: str = ""  # a list element's id or name, else its index as text
+    ctx: "Context | None" = None  # set by ctx.at: missing() looks sections up through it
+    location: Location | None = None  # set by located(): the place is in another manifest
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.value.get(key, default) if isinstance(self.value, Mapping) else default
 
-    def violation(
-        self,
-        message: str,
-        *,
-        field: str | None = None,
-        missing: str | None = None,
-        because: Iterable[str] = (),
-    ) -> Violation:
-        """A violation at this item, at one of its fields, or at a field it lacks."""
-        path = (*self.path, field) if field else self.path
-        return Violation(path, message, missing, tuple(because))
+    def at(self, key: str | int, *more: str | int) -> "Cursor":
+        """A place below this one: ``risk.at("treatment")``, ``risk.at("residualRisk.score")``,
+        ``ctx.at(EU).at("prohibitedPractices", 2)``."""
+        # tuple.__new__ skips the Python frame of a NamedTuple's __new__. This and the methods
+        # below run once per reported violation, ctx.each once per list element: they must cost
+        # no more than building the Violation directly did, hence the plain-key fast path.
+        if more or type(key) is not str or "." in key:
+            path = self.path
+            for part in (key, *more):
+                path = (*path, part) if isinstance(part, int) else (*path, *_split(part))
+        else:
+            path = (*self.path, key)
+        return tuple.__new__(Cursor, (path, None, self.name, self.ctx, self.location))
+
+    def fail(self, message: str, *, because: Iterable[str] = ()) -> Violation:
+        """A violation at this place."""
+        reasons = tuple(because) if because else ()
+        return tuple.__new__(Violation, (self.path, message, None, reasons, self.location))
+
+    def missing(self, field: str, message: str, *, because: Iterable[str] = ()) -> Violation:
+        """A violation for ``field``, which this place lacks; reported here, naming the field.
+
+        ``field`` may be a dotted path through sections that may be absent or empty themselves
+        (``ctx.at("spec").missing("monitoring.metrics", ...)``): the violation is then reported
+        at the deepest section that holds something, naming the first one that does not, so that
+        a missing section is named as such rather than a field inside it. Each section looked at
+        is read with ``ctx.get``, so ``--explain`` shows what was found there."""
+        path = self.path
+        if "." in field:
+            ctx = self.ctx
+            if ctx is None or not all(isinstance(key, str) for key in path):
+                raise ValueError(f"missing({field!r}): a dotted field needs a cursor from ctx.at")
+            *sections, field = field.split(".")
+            where = ".".join(str(key) for key in path)
+            for section in sections:
+                where = f"{where}.{section}" if where else section
+                if not ctx.get(where):
+                    field = section
+                    break
+                path = (*path, section)
+        reasons = tuple(because) if because else ()
+        return tuple.__new__(Violation, (path, message, field, reasons, self.location))
+
+
+#: Dotted paths already split: rules report at the same few places over and over. Bounded, since
+#: a pack could build paths from manifest values.
+_PATHS: dict[str, tuple[str, ...]] = {}
+
+
+def _split(dotted_path: str) -> tuple[str, ...]:
+    parts = _PATHS.get(dotted_path)
+    if parts is None:
+        parts = tuple(dotted_path.split("."))
+        if len(_PATHS) < 4096:
+            _PATHS[dotted_path] = parts
+    return parts
+
+
+def located(location: Location, path: str | Path) -> Cursor:
+    """A place in a manifest other than the one being evaluated, for cross-manifest rules::
+
+        yield system, located(where, ("metadata", "name")).fail("the name is taken")
+
+    Its violations carry ``location``, which is where findings of them are reported."""
+    parts = _split(path) if isinstance(path, str) else path
+    return tuple.__new__(Cursor, (parts, None, "", None, location))
 
 
 class Context:
@@ -136,8 +201,14 @@ class Context:
             self.tracer.param(dotted_path, node)
         return node
 
-    def each(self, dotted_path: str) -> Iterator[Item]:
-        """Iterate a list of the manifest with each element's path and identity."""
+    def at(self, path: str | Path) -> Cursor:
+        """The place at a dotted path (or a path tuple) of the manifest, to report at: it is
+        not read, so whether it exists is for the rule to know (``missing`` can look further)."""
+        parts = (_PATHS.get(path) or _split(path)) if type(path) is str else path
+        return tuple.__new__(Cursor, (parts, None, "", self, None))
+
+    def each(self, dotted_path: str) -> Iterator[Cursor]:
+        """Iterate a list of the manifest: a cursor for each element, with its value and identity."""
         base: Path = tuple(dotted_path.split("."))
         items = self.get(dotted_path)
         if type(items) is not _VECTOR and (
@@ -149,19 +220,10 @@ class Context:
             return
         for index, value in enumerate(items):
             name = item_name(value)
-            yield Item((*base, index), value, name if name is not None else str(index))
-
-    def violation(
-        self,
-        path: str | Path,
-        message: str,
-        *,
-        missing: str | None = None,
-        because: Iterable[str] = (),
-    ) -> Violation:
-        """A violation at a dotted path of the manifest (or at the parent of a missing field)."""
-        parts = tuple(path.split(".")) if isinstance(path, str) else path
-        return Violation(parts, message, missing, tuple(because))
+            path = (*base, index)
+            yield tuple.__new__(
+                Cursor, (path, value, str(index) if name is None else name, None, None)
+            )
 
     def date(self, value: Any) -> _dt.date | None:
         """Parse an ISO date field (schema-validated); None when absent."""
@@ -195,10 +257,10 @@ class _TracedContext(Context):
 _TODAY: Any = Context.__dict__["today"]  # the slot's own descriptor, which stores the value
 
 
-class _TracedItem(Item):
-    """An :class:`Item` whose reads are traced, made by :meth:`Context.each` only while a tracer
-    listens (so that an ordinary check pays nothing): what a rule reads of each element is what
-    explains a finding at that element."""
+class _TracedCursor(Cursor):
+    """A list element's :class:`Cursor` whose reads are traced, made by :meth:`Context.each` only
+    while a tracer listens (so that an ordinary check pays nothing): what a rule reads of each
+    element is what explains a finding at that element."""
 
     # No __slots__: the tracer and the element's identity path live in the instance's __dict__.
     tracer: "Tracer"
@@ -215,10 +277,10 @@ class _TracedItem(Item):
 
 def _traced_items(
     tracer: "Tracer", dotted_path: str, base: Path, items: Sequence[Any]
-) -> Iterator[Item]:
+) -> Iterator[Cursor]:
     for index, value in enumerate(items):
         name = item_name(value)
-        item = _TracedItem((*base, index), value, name if name is not None else str(index))
+        item = _TracedCursor((*base, index), value, name if name is not None else str(index))
         item.tracer = tracer
         item.where = f"{dotted_path}[{item.name}]"
         yield item
@@ -227,19 +289,120 @@ def _traced_items(
 # -- facts ----------------------------------------------------------------------------------
 
 
-class Fact:
+class Condition:
+    """What ``applies=`` takes beyond a plain predicate: a fact, or facts combined with ``~``
+    (not), ``&`` (and) and ``|`` (or), e.g. ``applies=is_high_risk & in_operation``.
+
+    A combination is evaluated like Python's ``not``/``and``/``or``, left to right and stopping as
+    soon as the answer is known; each fact it asks reports itself to ``--explain``, the
+    combination adds nothing of its own. Its applicability text is generated from the facts'."""
+
+    __slots__ = ()
+
+    def __call__(self, ctx: Context) -> Any:
+        raise NotImplementedError
+
+    @property
+    def text(self) -> str:
+        """Which systems the condition holds for, as the rule reference shows it."""
+        raise NotImplementedError
+
+    def __invert__(self) -> "Condition":
+        return _Not(self)
+
+    def __and__(self, other: "Condition") -> "Condition":
+        return _All(*_operands(self, _All), *_operands(other, _All))
+
+    def __or__(self, other: "Condition") -> "Condition":
+        return _Any(*_operands(self, _Any), *_operands(other, _Any))
+
+
+def _operands(condition: Condition, kind: "type[_Combined]") -> tuple[Condition, ...]:
+    # a & b & c is one conjunction of three (and reads as one), not a conjunction inside another.
+    if not isinstance(condition, Condition):
+        raise TypeError(f"only facts combine with ~, & and |, not {condition!r}")
+    return condition.parts if isinstance(condition, kind) else (condition,)
+
+
+def _lower(text: str) -> str:
+    """A sentence's opening made to continue another: "High-risk systems" -> "high-risk
+    systems", but "EU AI Act ..." stays as it is."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _operand(condition: Condition) -> str:
+    text = _lower(condition.text)
+    return f"({text})" if isinstance(condition, _Combined) else text
+
+
+class _Not(Condition):
+    __slots__ = ("part",)
+
+    def __init__(self, part: Condition) -> None:
+        self.part = part
+
+    def __call__(self, ctx: Context) -> bool:
+        return not self.part(ctx)
+
+    @property
+    def text(self) -> str:
+        return f"Systems other than {_operand(self.part)}"
+
+
+class _Combined(Condition):
+    __slots__ = ("parts",)
+
+    def __init__(self, *parts: Condition) -> None:
+        self.parts = parts
+
+
+class _All(_Combined):
+    __slots__ = ()
+
+    def __call__(self, ctx: Context) -> bool:
+        # Loops, not all()/any() of a generator: applicability is asked of every rule on every
+        # manifest, and a generator is one more object each time.
+        for part in self.parts:  # noqa: SIM110
+            if not part(ctx):
+                return False
+        return True
+
+    @property
+    def text(self) -> str:
+        first, *rest = self.parts
+        head = f"({first.text})" if isinstance(first, _Combined) else first.text
+        return f"{head} that are also {' and also '.join(_operand(p) for p in rest)}"
+
+
+class _Any(_Combined):
+    __slots__ = ()
+
+    def __call__(self, ctx: Context) -> bool:
+        for part in self.parts:  # noqa: SIM110
+            if part(ctx):
+                return True
+        return False
+
+    @property
+    def text(self) -> str:
+        first, *rest = self.parts
+        head = f"({first.text})" if isinstance(first, _Combined) else first.text
+        return ", as well as ".join([head, *(_operand(p) for p in rest)])
+
+
+class Fact(Condition, Generic[T]):
     """A memoised function of the context: computed once per manifest, shared by all rules."""
 
-    def __init__(self, fn: Callable[[Context], Any]):
+    def __init__(self, fn: Callable[[Context], T]):
         self.fn = fn
         self.__name__ = fn.__name__
         self.__doc__ = fn.__doc__
 
-    def __call__(self, ctx: Context) -> Any:
+    def __call__(self, ctx: Context) -> T:
         cache = ctx._facts
         tracer = ctx.tracer
         if self in cache:
-            value = cache[self]
+            value: T = cache[self]
             if tracer is not None:
                 tracer.fact(self, value)
         elif tracer is None:
@@ -252,13 +415,69 @@ class Fact:
             tracer.leave_fact(self, value)
         return value
 
+    @property
+    def text(self) -> str:
+        return _summary(self)
+
     def __repr__(self) -> str:
         return f"<fact {self.__name__}>"
 
 
-def fact(fn: Callable[[Context], T]) -> Callable[[Context], T]:
-    """Declare a derived fact (Rego's virtual document)."""
+def fact(fn: Callable[[Context], T]) -> Fact[T]:
+    """Declare a derived fact (Rego's virtual document). Its docstring's first sentence says which
+    systems it holds for: it is the applicability text of the rules that apply with it."""
     return Fact(fn)
+
+
+def _summary(applies: Any) -> str:
+    """The first paragraph of a docstring (the whole sentence, however many lines it takes),
+    folded to one line, without its full stop."""
+    doc = (getattr(applies, "__doc__", None) or "").strip()
+    first = " ".join(doc.split("\n\n", 1)[0].split())
+    return first.rstrip(".") if first else getattr(applies, "__name__", "when its condition holds")
+
+
+# -- crosswalk references -------------------------------------------------------------------
+
+
+def eu(ref: str, confidence: str = "high", *, basis: bool = False, own: bool = False) -> Reference:
+    """An EU AI Act reference of a rule: ``eu("Art. 10(2)(b)", "high")``, as the crosswalk maps
+    the rule's ISO/IEC 42001 controls and clauses; ``basis=True`` for an article the rule enforces
+    directly (its legal basis), ``own=True`` for a link the crosswalk does not make."""
+    return Reference(ref, confidence, _derived("eu", basis=basis, own=own))
+
+
+def nist(ref: str, confidence: str = "high", *, own: bool = False) -> Reference:
+    """A NIST AI RMF reference of a rule: ``nist("MAP 2.3")``, as the crosswalk maps the rule's
+    ISO/IEC 42001 controls and clauses; ``own=True`` for a link the crosswalk does not make."""
+    return Reference(ref, confidence, _derived("nist", basis=False, own=own))
+
+
+def _derived(framework: str, *, basis: bool, own: bool) -> bool:
+    # The one rule for Reference.derived: a reference is derived unless an authoritative source
+    # states it. An article a rule enforces is the law itself, not a mapping: not derived. The
+    # crosswalk's NIST AI RMF rows are transcribed from the published NIST AI RMF to ISO/IEC 42001
+    # crosswalk: not derived. Its EU AI Act rows are its own derivation, since no authoritative
+    # ISO/IEC 42001 to AI Act mapping exists: derived. A link of our own is derived, whatever the
+    # framework.
+    if basis:
+        return False
+    return own or framework == "eu"
+
+
+def _refs(values: Iterable[str | Reference | tuple[str, str]]) -> tuple[Reference, ...]:
+    # eu() and nist() are how references are written. Plain strings and (ref, confidence) pairs,
+    # the spelling before them, are still accepted from packs written that way, and mean what
+    # they meant then: a reference taken as given, not derived.
+    out = []
+    for v in values:
+        if isinstance(v, Reference):
+            out.append(v)
+        elif isinstance(v, tuple):
+            out.append(Reference(v[0], v[1]))
+        else:
+            out.append(Reference(v))
+    return tuple(out)
 
 
 # -- rules ----------------------------------------------------------------------------------
@@ -278,18 +497,6 @@ class Rule(NamedTuple):
         return self.meta.id
 
 
-def _refs(values: Iterable[str | Reference | tuple[str, str]]) -> tuple[Reference, ...]:
-    out = []
-    for v in values:
-        if isinstance(v, Reference):
-            out.append(v)
-        elif isinstance(v, tuple):
-            out.append(Reference(v[0], v[1]))
-        else:
-            out.append(Reference(v))
-    return tuple(out)
-
-
 def _pascal(text: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in text.replace("-", " ").split() if w.isalnum())
 
@@ -301,48 +508,108 @@ def rule(**meta: Any) -> Callable[[Check], Rule]: ...
 def rule(fn: Check | None = None, **meta: Any) -> Rule | Callable[[Check], Rule]:
     """Declare a rule::
 
-        @rule(id="AIMS-RSK-003", title="Every risk has a named owner", severity="error",
-              controls=["A.3.2"], clauses=["6.1.2"], applies=has_risks,
-              rationale="...", remediation="...")
+        @rule(id="AIMS-RSK-004", title="Every risk has an owner", severity="error",
+              controls=["A.3.2"], clauses=["6.1.2"], nist_ai_rmf=[nist("GOVERN 2.1")],
+              applies=has_risks, rationale="...", remediation="...")
         def risk_owner(ctx):
             for risk in ctx.each("spec.risks"):
                 if not risk.get("owner"):
-                    yield risk.violation(f"risk {risk.name} has no owner", missing="owner")
+                    yield risk.missing("owner", f"risk {risk.name} has no owner")
 
-    ``applies`` is a fact or predicate; when false the rule is not applicable. Crosswalk lists
-    (``eu_ai_act``, ``nist_ai_rmf``) take strings or ``(ref, confidence)`` pairs.
+    ``applies`` is a fact, facts combined with ``~``, ``&`` and ``|``, or a predicate; when false
+    the rule is not applicable. Crosswalk lists (``eu_ai_act``, ``nist_ai_rmf``) take
+    :func:`eu` and :func:`nist` references. A rule that only requires fields is :func:`required`.
     """
 
     def declare(check: Check) -> Rule:
-        applies = meta.pop("applies", None)
-        title = meta["title"]
-        info = RuleMeta(
-            id=meta.pop("id"),
-            name=meta.pop("name", None) or _pascal(check.__name__.replace("_", " ")),
-            title=meta.pop("title"),
-            severity=meta.pop("severity"),
-            rationale=" ".join(meta.pop("rationale").split()),
-            remediation=" ".join(meta.pop("remediation").split()),
-            controls=tuple(meta.pop("controls", ())),
-            clauses=tuple(meta.pop("clauses", ())),
-            eu_ai_act=_refs(meta.pop("eu_ai_act", ())),
-            nist_ai_rmf=_refs(meta.pop("nist_ai_rmf", ())),
-            tags=tuple(meta.pop("tags", ())),
-            applies_to=meta.pop("applies_to", None) or _applies_text(applies),
-            pack=meta.pop("pack", "builtin"),
-        )
-        if meta:
-            raise TypeError(f"rule {title!r}: unknown metadata {sorted(meta)}")
-        return Rule(info, check, applies, getattr(check, "__module__", ""))
+        name = _pascal(check.__name__.replace("_", " "))
+        return _declare(check, getattr(check, "__module__", ""), name, meta)
 
     return declare(fn) if fn is not None else declare
+
+
+def _declare(check: Check, module: str, name: str, meta: dict[str, Any]) -> Rule:
+    applies = meta.pop("applies", None)
+    title = meta["title"]
+    info = RuleMeta(
+        id=meta.pop("id"),
+        name=meta.pop("name", None) or name,
+        title=meta.pop("title"),
+        severity=meta.pop("severity"),
+        rationale=" ".join(meta.pop("rationale").split()),
+        remediation=" ".join(meta.pop("remediation").split()),
+        controls=tuple(meta.pop("controls", ())),
+        clauses=tuple(meta.pop("clauses", ())),
+        eu_ai_act=_refs(meta.pop("eu_ai_act", ())),
+        nist_ai_rmf=_refs(meta.pop("nist_ai_rmf", ())),
+        tags=tuple(meta.pop("tags", ())),
+        applies_to=meta.pop("applies_to", None) or _applies_text(applies),
+        pack=meta.pop("pack", "builtin"),
+    )
+    if meta:
+        raise TypeError(f"rule {title!r}: unknown metadata {sorted(meta)}")
+    return Rule(info, check, applies, module)
+
+
+def required(
+    field: str | Mapping[str, str],
+    message: str | None = None,
+    *,
+    within: str | None = None,
+    **meta: Any,
+) -> Rule:
+    """Declare a rule that only requires a field (when ``applies`` holds)::
+
+        owner_contact = required(
+            "spec.owner.email",
+            "the system owner has no email address; add `email:`",
+            within="spec.owner",
+            id="AIMS-OWN-001", title="The system owner can be contacted", severity="error",
+            rationale="...", remediation="...",
+        )
+
+    The rule fails when the field is absent or empty, with the violation :meth:`Cursor.missing`
+    gives at ``within``: the part of the path the rule knows exists, because the schema requires
+    it or ``applies`` implies it (default: the top-level section, such as ``spec``). Sections
+    between it and the field may be absent themselves; a missing one is reported instead of the
+    field. Several fields, each with its own message: ``required({path: message, ...}, ...)``.
+
+    The rest is :func:`rule`'s metadata; ``name`` (SARIF's short name) defaults to the title's
+    words run together."""
+    fields = dict(field) if isinstance(field, Mapping) else {field: message}
+    anchor = within or next(iter(fields)).split(".", 1)[0]
+    checks = []
+    for path, text in fields.items():
+        if text is None or not path.startswith(f"{anchor}."):
+            raise TypeError(f"required({path!r}): give a message, and a path below {anchor!r}")
+        checks.append((path, path[len(anchor) + 1 :], text))
+    # The defining module, as namedtuple finds it: rule_source() and the rule reference name it.
+    module = sys._getframe(1).f_globals.get("__name__", "")
+    return _declare(_Required(anchor, tuple(checks)), module, _pascal(meta["title"]), meta)
+
+
+class _Required:
+    """The body of a :func:`required` rule. An object rather than a function: coverage counts
+    the lines of a rule's own function, and this one has none in the rule's module."""
+
+    __slots__ = ("anchor", "checks")
+
+    def __init__(self, anchor: str, checks: tuple[tuple[str, str, str], ...]) -> None:
+        self.anchor = anchor
+        self.checks = checks  # (path, path below the anchor, message)
+
+    def __call__(self, ctx: Context) -> tuple[Violation, ...]:
+        found: tuple[Violation, ...] = ()
+        for path, below, message in self.checks:
+            if not ctx.get(path):
+                found += (ctx.at(self.anchor).missing(below, message),)
+        return found
 
 
 def _applies_text(applies: Applies | None) -> str:
     if applies is None:
         return "every system"
-    doc = (getattr(applies, "__doc__", None) or "").strip().splitlines()
-    return doc[0].rstrip(".") if doc else getattr(applies, "__name__", "when its condition holds")
+    return applies.text if isinstance(applies, Condition) else _summary(applies)
 
 
 # -- evaluation -----------------------------------------------------------------------------

@@ -290,8 +290,15 @@ def _plain(text: str) -> bool:
 
 
 def _is_item(value: Any) -> bool:
-    # aims_policy.engine.Item, recognised by shape: this module cannot import the engine.
-    return isinstance(value, tuple) and getattr(value, "_fields", None) == ("path", "value", "name")
+    # A list element's aims_policy.engine.Cursor, recognised by shape (this module cannot import
+    # the engine): a cursor that carries an element's name.
+    fields = getattr(value, "_fields", None)
+    return (
+        isinstance(value, tuple)
+        and fields is not None
+        and fields[:3] == ("path", "value", "name")
+        and bool(value[2])
+    )
 
 
 # -- line coverage ----------------------------------------------------------------------------

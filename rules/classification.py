@@ -3,18 +3,17 @@ conformity assessment and registration.
 
 ISO/IEC 42001 has no Annex A control for the Act's classification (the crosswalk lists it as a
 gap, reachable only through the context clauses 4.1 and 4.3). Where a rule checks an article
-directly, that article is cited as the rule's own legal basis (not derived); mappings taken from
-the crosswalk keep its confidence and are marked derived.
+directly, that article is cited as the rule's own legal basis (``eu(..., basis=True)``, not
+derived); mappings taken from the crosswalk keep its confidence and are marked derived.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
-from ._common import eu
-from .facts import eu_category, in_operation
+from .facts import eu_category, in_operation, is_provider
 
 EU = "spec.classification.euAiAct"
 
@@ -32,13 +31,6 @@ def exemption_claimed(ctx: Context) -> bool:
 
 
 @fact
-def high_risk_provider_in_use(ctx: Context) -> bool:
-    """Deployed EU high-risk systems that the organisation provides."""
-    provider = ctx.get(f"{EU}.role") in ("provider", "provider-and-deployer")
-    return bool(provider and eu_high_risk(ctx) and in_operation(ctx))
-
-
-@fact
 def in_annex_iii_area(ctx: Context) -> bool:
     """Systems used in an EU AI Act Annex III area."""
     return bool(ctx.get(f"{EU}.annexIIIArea"))
@@ -50,8 +42,8 @@ def in_annex_iii_area(ctx: Context) -> bool:
     severity="error",
     controls=["A.9.2"],
     clauses=["4.1", "6.1.2"],
-    eu_ai_act=[("Art. 5(1)", "high"), eu("Art. 5", "medium")],
-    nist_ai_rmf=["GOVERN 1.1", "MAP 4.1"],
+    eu_ai_act=[eu("Art. 5(1)", "high", basis=True), eu("Art. 5", "medium")],
+    nist_ai_rmf=[nist("GOVERN 1.1"), nist("MAP 4.1")],
     tags=["eu-ai-act", "prohibited"],
     rationale="""Article 5 practices (manipulation, social scoring, untargeted face scraping,
         emotion recognition at work and others) are banned in the EU outright: no risk treatment,
@@ -62,28 +54,38 @@ def in_annex_iii_area(ctx: Context) -> bool:
 )
 def no_prohibited_practice(ctx: Context) -> Iterator[Violation]:
     if eu_category(ctx) == "prohibited":
-        yield ctx.violation(
-            f"{EU}.category",
+        yield ctx.at(f"{EU}.category").fail(
             "the system is classified as a prohibited AI "
             "practice (EU AI Act Art. 5); it must not be placed on the market or "
-            "used: withdraw or redesign it",
+            "used: withdraw or redesign it"
         )
     for index, practice in enumerate(ctx.get(f"{EU}.prohibitedPractices") or ()):
-        yield ctx.violation(
-            (*EU.split("."), "prohibitedPractices", index),
-            f"the system performs "
-            f"{practice}, a practice prohibited by EU AI Act Art. 5; withdraw the "
-            "feature or the system",
+        yield (
+            ctx.at(EU)
+            .at("prohibitedPractices", index)
+            .fail(
+                f"the system performs "
+                f"{practice}, a practice prohibited by EU AI Act Art. 5; withdraw the "
+                "feature or the system"
+            )
         )
 
 
-@rule(
+annex_iii_area = required(
+    f"{EU}.annexIIIArea",
+    (
+        "the system is classified high-risk but no Annex III area is "
+        "given; add `annexIIIArea:` (or, for an Annex I product, an exception "
+        "saying so)"
+    ),
+    within=EU,  # it holds the high-risk category that makes the rule apply
     id="AIMS-CLS-002",
+    name="AnnexIiiArea",
     title="High-risk systems state their Annex III area",
     severity="warning",
     clauses=["4.1", "4.3"],
-    eu_ai_act=[("Art. 6(2)", "high"), eu("Art. 2, Art. 6 + Annex III", "medium")],
-    nist_ai_rmf=["GOVERN 1.1", "MAP 3.3"],
+    eu_ai_act=[eu("Art. 6(2)", "high", basis=True), eu("Art. 2, Art. 6 + Annex III", "medium")],
+    nist_ai_rmf=[nist("GOVERN 1.1"), nist("MAP 3.3")],
     tags=["eu-ai-act", "classification"],
     applies=eu_high_risk,
     rationale="""The Annex III area decides which obligations follow (for example the
@@ -94,15 +96,6 @@ def no_prohibited_practice(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `spec.classification.euAiAct.annexIIIArea:` (for example `employment` or
         `essential-services`).""",
 )
-def annex_iii_area(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get(f"{EU}.annexIIIArea"):
-        yield ctx.violation(
-            EU,
-            "the system is classified high-risk but no Annex III area is "
-            "given; add `annexIIIArea:` (or, for an Annex I product, an exception "
-            "saying so)",
-            missing="annexIIIArea",
-        )
 
 
 @rule(
@@ -111,11 +104,11 @@ def annex_iii_area(ctx: Context) -> Iterator[Violation]:
     severity="error",
     clauses=["4.3", "6.1.2"],
     eu_ai_act=[
-        ("Art. 6(3)-(4)", "high"),
-        ("Art. 49(2)", "high"),
+        eu("Art. 6(3)-(4)", "high", basis=True),
+        eu("Art. 49(2)", "high", basis=True),
         eu("Art. 6, Art. 3(3)-(4)", "medium"),
     ],
-    nist_ai_rmf=["MAP 3.3"],
+    nist_ai_rmf=[nist("MAP 3.3")],
     tags=["eu-ai-act", "classification"],
     applies=exemption_claimed,
     rationale="""A provider may treat an Annex III system as not high-risk only if it documents why
@@ -133,67 +126,69 @@ def article_6_exemption(ctx: Context) -> Iterator[Violation]:
         ("registrationId", "its EU database registration"),
     ):
         if not ctx.get(f"{where}.{field}"):
-            yield ctx.violation(
-                where,
-                f"the Article 6(3) exemption has no {field}; add `{field}:` with {what}",
-                missing=field,
+            yield ctx.at(where).missing(
+                field, f"the Article 6(3) exemption has no {field}; add `{field}:` with {what}"
             )
     if not ctx.get(f"{EU}.annexIIIArea"):
-        yield ctx.violation(
-            EU,
+        yield ctx.at(EU).missing(
+            "annexIIIArea",
             "an Article 6(3) exemption only exists for Annex III systems; add "
             "the `annexIIIArea:` it is claimed for",
-            missing="annexIIIArea",
         )
     if eu_category(ctx) == "high-risk":
-        yield ctx.violation(
-            f"{where}.claimed",
+        yield ctx.at(f"{where}.claimed").fail(
             "the exemption is claimed but the system is still "
-            "classified high-risk; drop the claim or reclassify the system",
+            "classified high-risk; drop the claim or reclassify the system"
         )
 
 
-@rule(
+conformity_and_registration = required(
+    {
+        f"{EU}.{field}": f"this deployed high-risk system has no {field}; add `{field}:` with {what}"
+        for field, what in (
+            ("conformityAssessmentRef", "the conformity assessment"),
+            ("euDatabaseId", "the EU database registration id"),
+        )
+    },
+    within=EU,  # it holds the high-risk category that makes the rule apply
     id="AIMS-CLS-004",
+    name="ConformityAndRegistration",
     title="Deployed high-risk systems we provide have a conformity assessment and EU database entry",
     severity="error",
     controls=["A.6.2.5", "A.8.5"],
     clauses=["8.1"],
     eu_ai_act=[
-        ("Art. 43", "high"),
-        ("Art. 49(1)", "high"),
+        eu("Art. 43", "high", basis=True),
+        eu("Art. 49(1)", "high", basis=True),
         eu("Art. 16, 43, 47, 48, 49", "medium"),
         eu("Art. 49 + Art. 71", "medium"),
     ],
-    nist_ai_rmf=["MEASURE 2.5", "MEASURE 2.9", "GOVERN 4.2"],
+    nist_ai_rmf=[nist("MEASURE 2.5"), nist("MEASURE 2.9"), nist("GOVERN 4.2")],
     tags=["eu-ai-act", "conformity"],
-    applies=high_risk_provider_in_use,
+    applies=eu_high_risk & in_operation & is_provider,
     rationale="""A provider may place a high-risk system on the market or put it into service only
         after its conformity assessment, and must register it in the EU database first. A deployed
         system without either is on the market unlawfully.""",
     remediation="""Add `euAiAct.conformityAssessmentRef:` (the assessment or EU declaration of
         conformity) and `euAiAct.euDatabaseId:` (the registration number).""",
 )
-def conformity_and_registration(ctx: Context) -> Iterator[Violation]:
-    for field, what in (
-        ("conformityAssessmentRef", "the conformity assessment"),
-        ("euDatabaseId", "the EU database registration id"),
-    ):
-        if not ctx.get(f"{EU}.{field}"):
-            yield ctx.violation(
-                EU,
-                f"this deployed high-risk system has no {field}; add `{field}:` with {what}",
-                missing=field,
-            )
 
 
-@rule(
+classification_stated = required(
+    EU,
+    (
+        "no EU AI Act classification is stated; add "
+        "`euAiAct: {category: ..., role: ...}` (use `out-of-scope` if the Act "
+        "does not apply)"
+    ),
+    within="spec.classification",  # the schema requires it
     id="AIMS-CLS-005",
+    name="ClassificationStated",
     title="The system's EU AI Act classification is stated",
     severity="warning",
     clauses=["4.1", "4.3"],
     eu_ai_act=[eu("Art. 2, Art. 6 + Annex III", "medium"), eu("Art. 6, Art. 3(3)-(4)", "medium")],
-    nist_ai_rmf=["GOVERN 1.1", "MAP 3.3"],
+    nist_ai_rmf=[nist("GOVERN 1.1"), nist("MAP 3.3")],
     tags=["eu-ai-act", "classification"],
     rationale="""Every obligation the Act places on a system follows from its category and the
         organisation's role. Without a stated classification nobody can tell which rules apply;
@@ -201,15 +196,6 @@ def conformity_and_registration(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `spec.classification.euAiAct:` with `category:` and `role:`
         (`out-of-scope` if the Act does not apply).""",
 )
-def classification_stated(ctx: Context) -> Iterator[Violation]:
-    if ctx.get(EU) is None:
-        yield ctx.violation(
-            "spec.classification",
-            "no EU AI Act classification is stated; add "
-            "`euAiAct: {category: ..., role: ...}` (use `out-of-scope` if the Act "
-            "does not apply)",
-            missing="euAiAct",
-        )
 
 
 @rule(
@@ -217,8 +203,8 @@ def classification_stated(ctx: Context) -> Iterator[Violation]:
     title="A system in an Annex III area is high-risk unless an exemption is claimed",
     severity="warning",
     clauses=["4.1", "4.3", "6.1.2"],
-    eu_ai_act=[("Art. 6(2)-(3)", "high"), eu("Art. 2, Art. 6 + Annex III", "medium")],
-    nist_ai_rmf=["MAP 3.3"],
+    eu_ai_act=[eu("Art. 6(2)-(3)", "high", basis=True), eu("Art. 2, Art. 6 + Annex III", "medium")],
+    nist_ai_rmf=[nist("MAP 3.3")],
     tags=["eu-ai-act", "classification"],
     applies=in_annex_iii_area,
     rationale="""Annex III systems are high-risk by default; the only way out is a documented
@@ -231,9 +217,8 @@ def annex_iii_is_high_risk(ctx: Context) -> Iterator[Violation]:
     category = eu_category(ctx)
     if category not in ("high-risk", "prohibited") and not exemption_claimed(ctx):
         area = ctx.get(f"{EU}.annexIIIArea")
-        yield ctx.violation(
-            f"{EU}.category",
+        yield ctx.at(f"{EU}.category").fail(
             f"the system is in Annex III area {area} but "
             f"classified {category} without an Article 6(3) exemption; classify "
-            "it high-risk or document the exemption",
+            "it high-risk or document the exemption"
         )

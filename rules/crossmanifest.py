@@ -11,11 +11,10 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from aims_policy.engine import Context, Entry, Violation, identity, set_rule
+from aims_policy.engine import Context, Entry, Violation, eu, identity, located, nist, set_rule
 from aims_policy.model import Location
 from aims_policy.paths import Path
 
-from ._common import eu_refs
 from .facts import due_by
 
 Locate = Callable[[Path], Location]
@@ -109,8 +108,8 @@ def _collect_name(ctx: Context, locate: Locate) -> tuple[str, Location]:
     severity="error",
     controls=["A.3.2"],
     clauses=["7.5.3"],
-    eu_ai_act=eu_refs(("Art. 17(1)(m)", "high")),
-    nist_ai_rmf=["GOVERN 2.1", "MAP 1.3"],
+    eu_ai_act=[eu("Art. 17(1)(m)", "high")],
+    nist_ai_rmf=[nist("GOVERN 2.1"), nist("MAP 1.3")],
     tags=["inventory"],
     rationale="""The system name is how findings, exceptions, baselines and owners are tied to a
         system; two manifests with the same name make the inventory ambiguous and let one
@@ -146,11 +145,9 @@ class DuplicateNames:
                 where = "manifest at" if len(found) == 2 else f"{len(found) - 1} other manifests:"
                 yield (
                     system,
-                    Violation(
-                        ("metadata", "name"),
+                    located(location, ("metadata", "name")).fail(
                         f"the system name {name} is also used by the {where} "
-                        f"{others}; give each system a unique `metadata.name`",
-                        location=location,
+                        f"{others}; give each system a unique `metadata.name`"
                     ),
                 )
 
@@ -249,8 +246,8 @@ class _Supplier:
     title="A supplier shared by several systems is assessed for all of them",
     severity="warning",
     controls=["A.10.3"],
-    eu_ai_act=eu_refs(("Art. 25(4)", "high")),
-    nist_ai_rmf=["GOVERN 6.1", "GOVERN 6.2", "MANAGE 3.1"],
+    eu_ai_act=[eu("Art. 25(4)", "high")],
+    nist_ai_rmf=[nist("GOVERN 6.1"), nist("GOVERN 6.2"), nist("MANAGE 3.1")],
     tags=["third-party"],
     rationale="""When one system's team has assessed a supplier and another system relies on
         the same supplier without an assessment, or with an outdated one, the organisation's
@@ -294,7 +291,7 @@ class SupplierConsistency:
                         "assessment here"
                     )
                     path = (*path, "assessedOn")
-                yield held.system, Violation(path, text, location=record.location)
+                yield held.system, located(record.location, path).fail(text)
 
 
 # -- shared data sets -----------------------------------------------------------------------
@@ -353,8 +350,8 @@ def _merge_uses(into: _Uses, joined: _Uses) -> None:
     title="A data set shared by several systems has one licence",
     severity="warning",
     controls=["A.7.3"],
-    eu_ai_act=eu_refs(("Art. 10(2)(b)", "high"), ("Art. 53(1)(c)-(d)", "medium")),
-    nist_ai_rmf=["MAP 2.3", "MEASURE 2.10"],
+    eu_ai_act=[eu("Art. 10(2)(b)", "high"), eu("Art. 53(1)(c)-(d)", "medium")],
+    nist_ai_rmf=[nist("MAP 2.3"), nist("MEASURE 2.10")],
     tags=["data", "legal"],
     rationale="""A data set has one set of terms; when two systems declare the same data with
         different licences, at least one of them is wrong about what it may do with it.""",
@@ -400,11 +397,9 @@ class SharedDataLicence:
                     others[key] = _some(differ, len(differ), "; ")
                 yield (
                     use.system,
-                    Violation(
-                        ("spec", use.ident.split(".", 1)[1], "licence"),
+                    located(use.location, ("spec", use.ident.split(".", 1)[1], "licence")).fail(
                         f"data set {use.name} is "
                         f"licensed as {use.licence} here but as {others[key]}; find out the real "
-                        "licence and state it the same way everywhere",
-                        location=use.location,
+                        "licence and state it the same way everywhere"
                     ),
                 )

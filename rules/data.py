@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Item, Violation, fact, rule
+from aims_policy.engine import Context, Cursor, Violation, eu, fact, nist, rule
 
-from ._common import eu_refs
 from .facts import (
     affects_individuals,
     due_by,
@@ -21,7 +20,7 @@ DEVELOPMENT_PURPOSES = ("training", "fine-tuning", "validation", "testing")
 TRAINING_PURPOSES = ("training", "fine-tuning")
 
 
-def _sources(ctx: Context, purposes: tuple[str, ...] | None = None) -> Iterator[Item]:
+def _sources(ctx: Context, purposes: tuple[str, ...] | None = None) -> Iterator[Cursor]:
     for item in ctx.each("spec.dataSources"):
         if purposes is None or item.get("purpose") in purposes:
             yield item
@@ -65,8 +64,8 @@ def has_in_house_models(ctx: Context) -> bool:
     title="Every data source states where it comes from and how it was collected",
     severity="error",
     controls=["A.7.5", "A.4.3"],
-    eu_ai_act=eu_refs(("Art. 10(2)(b)", "high"), ("Annex IV §2(d)", "high"), ("Art. 10", "high")),
-    nist_ai_rmf=["MAP 2.3", "MEASURE 2.9", "GOVERN 1.6", "MAP 2.1"],
+    eu_ai_act=[eu("Art. 10(2)(b)", "high"), eu("Annex IV §2(d)", "high"), eu("Art. 10", "high")],
+    nist_ai_rmf=[nist("MAP 2.3"), nist("MEASURE 2.9"), nist("GOVERN 1.6"), nist("MAP 2.1")],
     tags=["data", "eu-ai-act"],
     applies=has_data_sources,
     rationale="""Without the origin and collection method of a data set nobody can judge whether
@@ -79,10 +78,10 @@ def data_provenance(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
         provenance = ds.get("provenance")
         if not provenance:
-            yield ds.violation(
+            yield ds.missing(
+                "provenance",
                 f"data source {ds.name} does not say where its data comes from; "
                 "add `provenance:` with `origin:` and `collectionMethod:`",
-                missing="provenance",
             )
             continue
         for key, what in (
@@ -90,10 +89,8 @@ def data_provenance(ctx: Context) -> Iterator[Violation]:
             ("collectionMethod", "how the data was collected"),
         ):
             if not provenance.get(key):
-                yield Violation(
-                    (*ds.path, "provenance"),
-                    f"data source {ds.name} does not state {what}; add `provenance.{key}:`",
-                    key,
+                yield ds.at("provenance").missing(
+                    key, f"data source {ds.name} does not state {what}; add `provenance.{key}:`"
                 )
 
 
@@ -102,8 +99,8 @@ def data_provenance(ctx: Context) -> Iterator[Violation]:
     title="Every data source states its licence or right of use",
     severity="warning",
     controls=["A.7.3"],
-    eu_ai_act=eu_refs(("Art. 10(2)(b)", "high"), ("Art. 53(1)(c)-(d)", "medium")),
-    nist_ai_rmf=["MAP 2.3", "MEASURE 2.10"],
+    eu_ai_act=[eu("Art. 10(2)(b)", "high"), eu("Art. 53(1)(c)-(d)", "medium")],
+    nist_ai_rmf=[nist("MAP 2.3"), nist("MEASURE 2.10")],
     tags=["data", "legal", "eu-ai-act"],
     applies=has_data_sources,
     rationale="""Using data without a known right of use exposes the organisation to copyright,
@@ -114,10 +111,10 @@ def data_provenance(ctx: Context) -> Iterator[Violation]:
 def data_licence(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
         if not ds.get("licence"):
-            yield ds.violation(
+            yield ds.missing(
+                "licence",
                 f"data source {ds.name} states no licence or right of use; add "
                 "`licence:` (SPDX id, contract reference or `internal-owned`)",
-                missing="licence",
             )
 
 
@@ -126,8 +123,8 @@ def data_licence(ctx: Context) -> Iterator[Violation]:
     title="A data source acquired from a supplier names a declared supplier",
     severity="error",
     controls=["A.7.3", "A.10.3"],
-    eu_ai_act=eu_refs(("Art. 10(2)(b)", "high"), ("Art. 25(4)", "high")),
-    nist_ai_rmf=["MAP 2.3", "MEASURE 2.10", "GOVERN 6.1"],
+    eu_ai_act=[eu("Art. 10(2)(b)", "high"), eu("Art. 25(4)", "high")],
+    nist_ai_rmf=[nist("MAP 2.3"), nist("MEASURE 2.10"), nist("GOVERN 6.1")],
     tags=["data", "third-party"],
     applies=has_data_sources,
     rationale="""Data bought or licensed from a third party is only under control when its
@@ -141,8 +138,7 @@ def data_supplier_declared(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
         supplier = (ds.get("provenance") or {}).get("supplier")
         if supplier and supplier not in known:
-            yield Violation(
-                (*ds.path, "provenance", "supplier"),
+            yield ds.at("provenance", "supplier").fail(
                 f"data source {ds.name} names "
                 f"supplier {supplier}, which is not in spec.suppliers; add the "
                 "supplier there (with its assessment) or correct the id",
@@ -155,8 +151,8 @@ def data_supplier_declared(ctx: Context) -> Iterator[Violation]:
     title="Development data has recent, recorded quality checks",
     severity="warning",
     controls=["A.7.4"],
-    eu_ai_act=eu_refs(("Art. 10(3)-(4)", "high"), ("Art. 10(2)(e)-(h)", "high")),
-    nist_ai_rmf=["MAP 2.3", "MEASURE 2.3"],
+    eu_ai_act=[eu("Art. 10(3)-(4)", "high"), eu("Art. 10(2)(e)-(h)", "high")],
+    nist_ai_rmf=[nist("MAP 2.3"), nist("MEASURE 2.3")],
     tags=["data", "eu-ai-act"],
     applies=has_development_data,
     rationale="""Training, validation and test data that nobody has checked for errors, gaps and
@@ -169,31 +165,27 @@ def data_quality(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx, DEVELOPMENT_PURPOSES):
         quality = ds.get("quality")
         if not quality:
-            yield ds.violation(
+            yield ds.missing(
+                "quality",
                 f"{ds.get('purpose')} data source {ds.name} records no quality "
                 "checks; add `quality:` with `checks:` and `lastChecked:`",
-                missing="quality",
             )
             continue
-        where = (*ds.path, "quality")
         if not quality.get("checks"):
-            yield Violation(
-                where,
+            yield ds.at("quality").missing(
+                "checks",
                 f"data source {ds.name} lists no quality checks; add "
                 "`quality.checks:` (e.g. duplicate removal, label audit)",
-                "checks",
             )
         due = due_by(ctx, quality.get("lastChecked"))
         if due is None:
-            yield Violation(
-                where,
+            yield ds.at("quality").missing(
+                "lastChecked",
                 f"data source {ds.name} does not say when its quality was last "
                 "checked; add `quality.lastChecked:`",
-                "lastChecked",
             )
         elif due < ctx.today:
-            yield Violation(
-                (*where, "lastChecked"),
+            yield ds.at("quality", "lastChecked").fail(
                 f"the quality checks of data source {ds.name} "
                 f"were last run on {quality.get('lastChecked')} and were due again by "
                 f"{due}; rerun them and update `lastChecked:`",
@@ -206,8 +198,8 @@ def data_quality(ctx: Context) -> Iterator[Violation]:
     title="Data behind decisions about people is examined for bias",
     severity="error",
     controls=["A.7.4", "A.5.4"],
-    eu_ai_act=eu_refs(("Art. 10(2)(e)-(h)", "high"), ("Art. 10(2)(f)-(g)", "medium")),
-    nist_ai_rmf=["MAP 2.3", "MEASURE 2.3", "MEASURE 2.11"],
+    eu_ai_act=[eu("Art. 10(2)(e)-(h)", "high"), eu("Art. 10(2)(f)-(g)", "medium")],
+    nist_ai_rmf=[nist("MAP 2.3"), nist("MEASURE 2.3"), nist("MEASURE 2.11")],
     tags=["data", "fairness", "eu-ai-act"],
     applies=bias_relevant_data,
     rationale="""When a system's outputs feed decisions about people, biased training or
@@ -220,24 +212,22 @@ def data_bias(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx, ("training", "fine-tuning", "validation")):
         exam = ds.get("biasExamination")
         if not exam:
-            yield ds.violation(
+            yield ds.missing(
+                "biasExamination",
                 f"{ds.get('purpose')} data source {ds.name} feeds decisions about "
                 "people but has no bias examination; add `biasExamination:` with "
                 "`done: true` and a `ref:` to the report",
-                missing="biasExamination",
             )
         elif not exam.get("done"):
-            yield ds.violation(
+            yield ds.at("biasExamination").fail(
                 f"the bias examination of data source {ds.name} is not done; "
-                "examine the data and set `done: true` with a `ref:`",
-                field="biasExamination",
+                "examine the data and set `done: true` with a `ref:`"
             )
         elif not exam.get("ref"):
-            yield Violation(
-                (*ds.path, "biasExamination"),
+            yield ds.at("biasExamination").missing(
+                "ref",
                 f"the bias examination of data source "
                 f"{ds.name} has no record; add `ref:` pointing to its report",
-                "ref",
             )
 
 
@@ -246,8 +236,8 @@ def data_bias(ctx: Context) -> Iterator[Violation]:
     title="Preparation of training data is documented",
     severity="warning",
     controls=["A.7.6"],
-    eu_ai_act=eu_refs(("Art. 10(2)(c)", "high"), ("Annex IV §2(d)", "high")),
-    nist_ai_rmf=["MAP 2.3"],
+    eu_ai_act=[eu("Art. 10(2)(c)", "high"), eu("Annex IV §2(d)", "high")],
+    nist_ai_rmf=[nist("MAP 2.3")],
     tags=["data", "eu-ai-act"],
     applies=has_training_data,
     rationale="""Labelling, cleaning, filtering and enrichment shape what a model learns; if the
@@ -258,10 +248,10 @@ def data_bias(ctx: Context) -> Iterator[Violation]:
 def data_preparation(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx, TRAINING_PURPOSES):
         if not ds.get("preparation"):
-            yield ds.violation(
+            yield ds.missing(
+                "preparation",
                 f"{ds.get('purpose')} data source {ds.name} does not document how "
                 "it was prepared; add `preparation:` listing the steps",
-                missing="preparation",
             )
 
 
@@ -270,10 +260,18 @@ def data_preparation(ctx: Context) -> Iterator[Violation]:
     title="In-house models name the declared data they were trained on",
     severity="error",
     controls=["A.7.2"],
-    eu_ai_act=eu_refs(
-        ("Art. 10(1)-(2)", "high"), ("Art. 17(1)(f)", "high"), ("Annex IV §2(d)", "high")
-    ),
-    nist_ai_rmf=["MAP 2.3", "MEASURE 2.7", "MEASURE 2.8", "MEASURE 2.10", "MANAGE 2.2"],
+    eu_ai_act=[
+        eu("Art. 10(1)-(2)", "high"),
+        eu("Art. 17(1)(f)", "high"),
+        eu("Annex IV §2(d)", "high"),
+    ],
+    nist_ai_rmf=[
+        nist("MAP 2.3"),
+        nist("MEASURE 2.7"),
+        nist("MEASURE 2.8"),
+        nist("MEASURE 2.10"),
+        nist("MANAGE 2.2"),
+    ],
     tags=["data", "eu-ai-act"],
     applies=has_in_house_models,
     rationale="""The data a model was developed on is part of its definition: a model whose
@@ -288,26 +286,24 @@ def model_training_data(ctx: Context) -> Iterator[Violation]:
         trained_on = model.get("trainedOn") or ()
         if not trained_on:
             if not model.get("supplier"):
-                yield model.violation(
+                yield model.missing(
+                    "trainedOn",
                     f"in-house model {model.name} does not say what data it was "
                     "trained on; add `trainedOn:` with data source ids",
-                    missing="trainedOn",
                 )
             continue
         for index, ref in enumerate(trained_on):
             if ref not in sources:
-                yield Violation(
-                    (*model.path, "trainedOn", index),
+                yield model.at("trainedOn", index).fail(
                     f"model {model.name} is trained "
                     f"on {ref}, which is not a declared data source; add it to "
-                    "spec.dataSources or correct the id",
+                    "spec.dataSources or correct the id"
                 )
             elif sources[ref] not in TRAINING_PURPOSES:
-                yield Violation(
-                    (*model.path, "trainedOn", index),
+                yield model.at("trainedOn", index).fail(
                     f"model {model.name} is trained "
                     f"on {ref}, whose purpose is {sources[ref]}; set its purpose to "
-                    "training or fine-tuning, or remove it from `trainedOn:`",
+                    "training or fine-tuning, or remove it from `trainedOn:`"
                 )
 
 
@@ -316,8 +312,8 @@ def model_training_data(ctx: Context) -> Iterator[Violation]:
     title="Personal data has a lawful basis and a data protection impact assessment",
     severity="error",
     controls=["A.7.3", "A.2.3"],
-    eu_ai_act=eu_refs(("Art. 10(5)", "medium"), ("Art. 26(9) + GDPR Art. 35", "low")),
-    nist_ai_rmf=["MAP 2.3", "MEASURE 2.10", "MEASURE 2.7"],
+    eu_ai_act=[eu("Art. 10(5)", "medium"), eu("Art. 26(9) + GDPR Art. 35", "low")],
+    nist_ai_rmf=[nist("MAP 2.3"), nist("MEASURE 2.10"), nist("MEASURE 2.7")],
     tags=["data", "privacy", "gdpr"],
     applies=processes_personal_data,
     rationale="""Processing personal data without a lawful basis is unlawful under the GDPR, and
@@ -334,24 +330,23 @@ def personal_data_basis(ctx: Context) -> Iterator[Violation]:
             continue
         if ds.get("personalData") is False:
             # Special-category data is personal data by definition (GDPR Art. 9(1)).
-            yield ds.violation(
+            yield ds.at("personalData").fail(
                 f"data source {ds.name} declares `personalData: false` but "
                 "`specialCategoryData: true`; special-category data is personal "
                 "data, so set `personalData: true`",
-                field="personalData",
                 because=["specialCategoryData implies personalData"],
             )
         if not ds.get("lawfulBasis"):
-            yield ds.violation(
+            yield ds.missing(
+                "lawfulBasis",
                 f"data source {ds.name} holds personal data without a lawful "
                 "basis; add `lawfulBasis:` (consent, contract, legitimate-interests...)",
-                missing="lawfulBasis",
             )
         if not ds.get("dpiaRef"):
-            yield ds.violation(
+            yield ds.missing(
+                "dpiaRef",
                 f"data source {ds.name} holds personal data without a data "
                 "protection impact assessment; add `dpiaRef:` pointing to it",
-                missing="dpiaRef",
             )
 
 
@@ -360,8 +355,8 @@ def personal_data_basis(ctx: Context) -> Iterator[Violation]:
     title="Special-category data names its GDPR Article 9 condition",
     severity="error",
     controls=["A.7.3"],
-    eu_ai_act=eu_refs(("Art. 10(5)", "medium")),
-    nist_ai_rmf=["MAP 2.3", "MEASURE 2.10"],
+    eu_ai_act=[eu("Art. 10(5)", "medium")],
+    nist_ai_rmf=[nist("MAP 2.3"), nist("MEASURE 2.10")],
     tags=["data", "privacy", "gdpr", "eu-ai-act"],
     applies=processes_special_category_data,
     rationale="""Health, ethnicity, religion, sexual orientation and similar data may only be
@@ -373,10 +368,10 @@ def personal_data_basis(ctx: Context) -> Iterator[Violation]:
 def special_category_condition(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
         if ds.get("specialCategoryData") and not ds.get("specialCategoryCondition"):
-            yield ds.violation(
+            yield ds.missing(
+                "specialCategoryCondition",
                 f"data source {ds.name} holds special-category data without a "
                 "GDPR Art. 9(2) condition; add `specialCategoryCondition:`",
-                missing="specialCategoryCondition",
             )
 
 
@@ -385,8 +380,8 @@ def special_category_condition(ctx: Context) -> Iterator[Violation]:
     title="Personal data has a stated retention period",
     severity="warning",
     controls=["A.7.2", "A.7.3"],
-    eu_ai_act=eu_refs(("Art. 10(1)-(2)", "high"), ("Art. 10(5)", "medium")),
-    nist_ai_rmf=["MAP 2.3", "MEASURE 2.10"],
+    eu_ai_act=[eu("Art. 10(1)-(2)", "high"), eu("Art. 10(5)", "medium")],
+    nist_ai_rmf=[nist("MAP 2.3"), nist("MEASURE 2.10")],
     tags=["data", "privacy", "gdpr"],
     applies=processes_personal_data,
     rationale="""Personal data kept without a defined end breaches the GDPR storage-limitation
@@ -398,8 +393,8 @@ def special_category_condition(ctx: Context) -> Iterator[Violation]:
 def personal_data_retention(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
         if holds_personal_data(ds.value) and not ds.get("retention"):
-            yield ds.violation(
+            yield ds.missing(
+                "retention",
                 f"data source {ds.name} holds personal data but states no retention "
                 "period; add `retention:` (how long, then deletion or anonymisation)",
-                missing="retention",
             )

@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from aims_policy.engine import Context, Violation, identity, rule
+from aims_policy.engine import Context, Violation, eu, identity, nist, rule
 from aims_policy.evidence import ABSOLUTE, ESCAPES, MISSING, SCHEME
 from aims_policy.paths import Path
-
-from ._common import eu_refs
 
 
 def _value(ctx: Context, path: Path) -> Any:
@@ -35,8 +33,8 @@ def _with_status(ctx: Context, *statuses: str) -> Iterator[tuple[Path, str, str]
     title="Every evidence file referenced by the manifest exists",
     severity="error",
     clauses=["7.5.3"],
-    eu_ai_act=eu_refs(("Art. 11, 18, 17(1)(k)", "high")),
-    nist_ai_rmf=["MAP 1.3"],
+    eu_ai_act=[eu("Art. 11, 18, 17(1)(k)", "high")],
+    nist_ai_rmf=[nist("MAP 1.3")],
     tags=["evidence", "documentation"],
     rationale="""A manifest claims controls by pointing at documents: an impact assessment, a
         DPIA, a test report. A reference to a file that is not there is a claim without
@@ -46,10 +44,9 @@ def _with_status(ctx: Context, *statuses: str) -> Iterator[tuple[Path, str, str]
 )
 def evidence_exists(ctx: Context) -> Iterator[Violation]:
     for path, _status, value in _with_status(ctx, MISSING):
-        yield Violation(
-            path,
+        yield ctx.at(path).fail(
             f"evidence file {value} does not exist relative to the manifest "
-            f"({identity(ctx, path)}); add the document or correct the path",
+            f"({identity(ctx, path)}); add the document or correct the path"
         )
 
 
@@ -58,8 +55,8 @@ def evidence_exists(ctx: Context) -> Iterator[Violation]:
     title="Evidence references stay inside the repository",
     severity="error",
     clauses=["7.5.3"],
-    eu_ai_act=eu_refs(("Art. 11, 18, 17(1)(k)", "high")),
-    nist_ai_rmf=["MAP 1.3"],
+    eu_ai_act=[eu("Art. 11, 18, 17(1)(k)", "high")],
+    nist_ai_rmf=[nist("MAP 1.3")],
     tags=["evidence", "security"],
     rationale="""Documented information must be controlled: versioned, access-controlled and
         available to reviewers. A file outside the repository (an absolute path, a `file:` or
@@ -77,8 +74,7 @@ def evidence_inside(ctx: Context) -> Iterator[Violation]:
             why = "is an absolute path"
         else:
             why = "leads outside the repository"
-        yield Violation(
-            path,
+        yield ctx.at(path).fail(
             f"evidence reference {value} ({identity(ctx, path)}) {why}; use a path "
-            "inside the repository, relative to the manifest, or an https URL",
+            "inside the repository, relative to the manifest, or an https URL"
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from aims_policy.engine import Context, Item, fact
+from aims_policy.engine import Context, Cursor, fact
 
 
 @fact
@@ -106,7 +106,7 @@ def has_suppliers(ctx: Context) -> bool:
 
 
 @fact
-def significant_changes(ctx: Context) -> tuple[Item, ...]:
+def significant_changes(ctx: Context) -> tuple[Cursor, ...]:
     """Changes marked significant after the system went live (the initial release is what the
     pre-deployment review and assessment already covered)."""
     live = ctx.get("spec.lifecycle.deployedOn")
@@ -115,6 +115,12 @@ def significant_changes(ctx: Context) -> tuple[Item, ...]:
         for c in ctx.each("spec.lifecycle.changeLog")
         if c.get("significant") and (live is None or c.get("date") > live)
     )
+
+
+@fact
+def has_significant_change(ctx: Context) -> bool:
+    """Systems with a change marked significant since go-live."""
+    return bool(significant_changes(ctx))
 
 
 def person_key(text: Any) -> str:

@@ -11,11 +11,16 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, rule
-from aims_policy.model import Reference
+from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
-from ._common import absent, eu, plural
-from .facts import add_months, in_operation, processes_personal_data, significant_changes
+from ._common import plural
+from .facts import (
+    add_months,
+    has_significant_change,
+    in_operation,
+    processes_personal_data,
+    significant_changes,
+)
 
 
 @fact
@@ -30,20 +35,20 @@ def has_corrective_actions(ctx: Context) -> bool:
     return bool(ctx.get("spec.governance.correctiveActions"))
 
 
-@fact
-def has_significant_change(ctx: Context) -> bool:
-    """Systems with a change marked significant since go-live."""
-    return bool(significant_changes(ctx))
-
-
-@rule(
+ai_policy_referenced = required(
+    "spec.governance.aiPolicyRef",
+    (
+        "no AI policy is referenced; add "
+        "`governance.aiPolicyRef:` pointing to the AI policy this system follows"
+    ),
     id="AIMS-GOV-001",
+    name="AiPolicyReferenced",
     title="The system is governed by a referenced AI policy",
     severity="warning",
     controls=["A.2.2"],
     clauses=["5.2"],
     eu_ai_act=[eu("Art. 17(1)(a)", "medium"), eu("Art. 9(1)", "low")],
-    nist_ai_rmf=["GOVERN 1.1", "GOVERN 1.2"],
+    nist_ai_rmf=[nist("GOVERN 1.1"), nist("GOVERN 1.2")],
     tags=["governance"],
     rationale="""A system whose manifest does not point to the AI policy it operates under gives an
         auditor no way to tell which commitments, principles and approval rules apply to it, or
@@ -51,15 +56,6 @@ def has_significant_change(ctx: Context) -> bool:
     remediation="""Add `spec.governance.aiPolicyRef:` with the path or URL of the organisation's
         AI policy (the document top management approved).""",
 )
-def ai_policy_referenced(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.governance.aiPolicyRef"):
-        yield absent(
-            ctx,
-            "spec.governance",
-            "aiPolicyRef",
-            "no AI policy is referenced; add "
-            "`governance.aiPolicyRef:` pointing to the AI policy this system follows",
-        )
 
 
 @rule(
@@ -69,7 +65,7 @@ def ai_policy_referenced(ctx: Context) -> Iterator[Violation]:
     controls=["A.2.3"],
     clauses=["6.1.2"],
     eu_ai_act=[eu("Art. 26(9) + GDPR Art. 35", "low")],
-    nist_ai_rmf=["MEASURE 2.10"],
+    nist_ai_rmf=[nist("MEASURE 2.10")],
     tags=["privacy", "risk"],
     applies=processes_personal_data,
     rationale="""The AI management system has to work with the organisation's data-protection
@@ -89,18 +85,24 @@ def privacy_risk_assessed(ctx: Context) -> Iterator[Violation]:
         "`category: privacy`; add one that reflects the DPIA's findings"
     )
     if risks:
-        yield ctx.violation("spec.risks", message)
+        yield ctx.at("spec.risks").fail(message)
     else:
-        yield ctx.violation("spec", message, missing="risks")
+        yield ctx.at("spec").missing("risks", message)
 
 
-@rule(
+concern_channel = required(
+    "spec.governance.concernChannel",
+    (
+        "no channel for reporting "
+        "concerns is named; add `governance.concernChannel:` (portal, mailbox or process)"
+    ),
     id="AIMS-GOV-003",
+    name="ConcernChannel",
     title="People can report concerns about the system",
     severity="warning",
     controls=["A.3.3"],
     eu_ai_act=[eu("Art. 87", "medium"), eu("Art. 26(5)", "low")],
-    nist_ai_rmf=["MANAGE 2.2"],
+    nist_ai_rmf=[nist("MANAGE 2.2")],
     tags=["governance"],
     rationale="""Staff and others who see the system cause harm, or being used against its
         intended purpose, need a known and safe way to say so; without one, problems surface only
@@ -108,15 +110,6 @@ def privacy_risk_assessed(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `spec.governance.concernChannel:` naming the reporting route (a speak-up
         portal, mailbox or process), ideally one that allows anonymous reports.""",
 )
-def concern_channel(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.governance.concernChannel"):
-        yield absent(
-            ctx,
-            "spec.governance",
-            "concernChannel",
-            "no channel for reporting "
-            "concerns is named; add `governance.concernChannel:` (portal, mailbox or process)",
-        )
 
 
 @rule(
@@ -125,7 +118,7 @@ def concern_channel(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     clauses=["9.3", "8.2"],
     eu_ai_act=[eu("Art. 17", "low")],
-    nist_ai_rmf=["GOVERN 1.5"],
+    nist_ai_rmf=[nist("GOVERN 1.5")],
     tags=["governance", "review"],
     applies=is_active,
     rationale="""Planned reviews are how management learns that a system's risks, performance or
@@ -141,22 +134,19 @@ def review_interval(ctx: Context) -> Iterator[Violation]:
     last = ctx.date(ctx.get("spec.lifecycle.lastReview"))
     upcoming = ctx.date(ctx.get("spec.lifecycle.nextReview"))
     if interval is None and upcoming is None:
-        yield ctx.violation(
-            "spec.lifecycle",
+        yield ctx.at("spec.lifecycle").missing(
+            "reviewIntervalMonths",
             f"no review interval is planned; add `reviewIntervalMonths:` (at most {cap})",
-            missing="reviewIntervalMonths",
         )
     if interval is not None and interval > cap:
-        yield ctx.violation(
-            "spec.lifecycle.reviewIntervalMonths",
+        yield ctx.at("spec.lifecycle.reviewIntervalMonths").fail(
             f"the review interval is "
             f"{plural(interval, 'month')}, longer than the maximum of {cap}; shorten it",
             because=[f"reviewIntervalMonths {interval} > {cap}"],
         )
     if last is not None and upcoming is not None and upcoming > add_months(last, cap):
         latest = add_months(last, cap)
-        yield ctx.violation(
-            "spec.lifecycle.nextReview",
+        yield ctx.at("spec.lifecycle.nextReview").fail(
             f"the next review ({upcoming}) is more "
             f"than {plural(cap, 'month')} after the last one ({last}); bring it forward to "
             f"{latest} or earlier",
@@ -170,7 +160,7 @@ def review_interval(ctx: Context) -> Iterator[Violation]:
     severity="error",
     clauses=["9.3", "8.2"],
     eu_ai_act=[eu("Art. 17", "low")],
-    nist_ai_rmf=["GOVERN 1.5", "MEASURE 4.3"],
+    nist_ai_rmf=[nist("GOVERN 1.5"), nist("MEASURE 4.3")],
     tags=["governance", "review"],
     applies=in_operation,
     rationale="""A deployed system whose scheduled review date has passed is running on an
@@ -192,18 +182,16 @@ def review_not_overdue(ctx: Context) -> Iterator[Violation]:
             candidates.append((add_months(base, interval), field))
             break
     if not candidates:
-        yield ctx.violation(
-            "spec.lifecycle",
+        yield ctx.at("spec.lifecycle").missing(
+            "lastReview",
             "the system is deployed but no review is recorded "
             "or planned; add `lastReview:` and `nextReview:`",
-            missing="lastReview",
         )
         return
     due, field = min(candidates, key=lambda c: c[0])
     ctx.note(f"review due {due} (from {field}), today {ctx.today}")
     if ctx.today > due:
-        yield ctx.violation(
-            f"spec.lifecycle.{field}",
+        yield ctx.at(f"spec.lifecycle.{field}").fail(
             f"the system review was due on {due} and is "
             f"{plural((ctx.today - due).days, 'day')} overdue; hold it and record the new "
             "`lastReview` and `nextReview`",
@@ -217,7 +205,7 @@ def review_not_overdue(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     clauses=["10.2"],
     eu_ai_act=[eu("Art. 20", "high")],
-    nist_ai_rmf=["MANAGE 2.3"],
+    nist_ai_rmf=[nist("MANAGE 2.3")],
     tags=["governance", "improvement"],
     applies=has_corrective_actions,
     rationale="""A corrective action without a due date, or past it and still open, is a
@@ -232,15 +220,14 @@ def corrective_actions_on_time(ctx: Context) -> Iterator[Violation]:
             continue
         due = ctx.date(action.get("dueDate"))
         if due is None:
-            yield action.violation(
+            yield action.missing(
+                "dueDate",
                 f"corrective action {action.name} is open without a due date; add `dueDate:`",
-                missing="dueDate",
             )
         elif ctx.today > due:
-            yield action.violation(
+            yield action.at("dueDate").fail(
                 f"corrective action {action.name} was due on {due} and is still "
                 f"{action.get('status', 'open')}; close it or set a new date",
-                field="dueDate",
                 because=[f"today {ctx.today} > dueDate {due}"],
             )
 
@@ -252,7 +239,7 @@ def corrective_actions_on_time(ctx: Context) -> Iterator[Violation]:
     clauses=["6.3", "7.5.2"],
     eu_ai_act=[eu("Art. 17(1)(a), Art. 43(4)", "medium")],
     # The crosswalk maps no NIST subcategory to 6.3 or 7.5.2; this one is our own, weak link.
-    nist_ai_rmf=[Reference("MEASURE 3.1", "low", derived=True)],
+    nist_ai_rmf=[nist("MEASURE 3.1", "low", own=True)],
     tags=["change-management"],
     applies=in_operation,
     rationale="""Without a change log nobody can tell which changes were made, when, and whether
@@ -265,20 +252,18 @@ def corrective_actions_on_time(ctx: Context) -> Iterator[Violation]:
 def change_log(ctx: Context) -> Iterator[Violation]:
     log = ctx.get("spec.lifecycle.changeLog")
     if not log:
-        yield ctx.violation(
-            "spec.lifecycle",
+        yield ctx.at("spec.lifecycle").missing(
+            "changeLog",
             "the system is deployed but has no change log; add "
             "`changeLog:` entries for its releases",
-            missing="changeLog",
         )
         return
     version = ctx.get("metadata.version")
     if version and version not in {c.get("version") for c in log}:
-        yield ctx.violation(
-            "metadata.version",
+        yield ctx.at("metadata.version").fail(
             f"the running version {version} is not in "
             "`spec.lifecycle.changeLog`; add an entry that says what changed and "
-            "whether it was significant",
+            "whether it was significant"
         )
 
 
@@ -288,7 +273,7 @@ def change_log(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     clauses=["6.3", "8.2"],
     eu_ai_act=[eu("Art. 9(2)(a)-(c)", "high"), eu("Art. 17(1)(a), Art. 43(4)", "medium")],
-    nist_ai_rmf=["GOVERN 1.5", "MEASURE 3.1"],
+    nist_ai_rmf=[nist("GOVERN 1.5"), nist("MEASURE 3.1")],
     tags=["change-management", "risk", "review"],
     applies=has_significant_change,
     rationale="""A change marked significant after go-live (a new model, new data, a new user
@@ -304,7 +289,7 @@ def review_after_change(ctx: Context) -> Iterator[Violation]:
     reviewed = ctx.date(ctx.get("spec.lifecycle.lastReview"))
     if reviewed is None or (changed is not None and reviewed < changed):
         when = f"came after the last review ({reviewed})" if reviewed else "has no review recorded"
-        yield latest.violation(
+        yield latest.fail(
             f"significant change {latest.get('version')} ({changed}) {when}; "
             "review the system's risks and controls and update "
             "`lifecycle.lastReview`",

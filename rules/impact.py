@@ -7,13 +7,14 @@ import datetime as _dt
 import re
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
-from ._common import eu, plural
+from ._common import plural
 from .facts import (
     add_months,
     affects_individuals,
     eu_category,
+    has_significant_change,
     in_operation,
     is_high_risk,
     significant_changes,
@@ -22,26 +23,10 @@ from .facts import (
 IA = "spec.impactAssessment"
 
 
-def _ia_missing(ctx: Context, message: str) -> Violation:
-    return ctx.violation("spec", message, missing="impactAssessment")
-
-
-@fact
-def needs_impact_assessment(ctx: Context) -> bool:
-    """High-risk systems and systems whose outputs are used in decisions about people."""
-    return bool(is_high_risk(ctx) or affects_individuals(ctx))
-
-
 @fact
 def ia_completed(ctx: Context) -> bool:
     """Systems with a completed impact assessment."""
     return bool(ctx.get(f"{IA}.status") == "completed")
-
-
-@fact
-def ia_completed_and_changed(ctx: Context) -> bool:
-    """Systems with a completed impact assessment and a significant change since go-live."""
-    return bool(ia_completed(ctx) and significant_changes(ctx))
 
 
 @fact
@@ -72,9 +57,9 @@ def fria_required(ctx: Context) -> bool:
     controls=["A.5.2"],
     clauses=["6.1.4", "8.4"],
     eu_ai_act=[eu("Art. 27", "high"), eu("Art. 9(2)(a)-(b), 9(9)", "medium")],
-    nist_ai_rmf=["MAP 1.1", "MAP 3.1", "MAP 3.2", "MAP 5.1"],
+    nist_ai_rmf=[nist("MAP 1.1"), nist("MAP 3.1"), nist("MAP 3.2"), nist("MAP 5.1")],
     tags=["impact"],
-    applies=needs_impact_assessment,
+    applies=is_high_risk | affects_individuals,
     rationale="""For a high-risk system, or one whose outputs are used in decisions about people,
         the consequences for those people must be assessed before it is used on them. An
         assessment that is missing, or still open while the system runs, means the system went
@@ -85,36 +70,42 @@ def fria_required(ctx: Context) -> bool:
 def impact_assessment_done(ctx: Context) -> Iterator[Violation]:
     assessment = ctx.get(IA)
     if assessment is None:
-        yield _ia_missing(
-            ctx,
+        yield ctx.at("spec").missing(
+            "impactAssessment",
             "this system affects people but has no impact assessment; add "
             "`impactAssessment:` and complete it before deployment",
         )
         return
     status = assessment.get("status")
     if status != "completed" and in_operation(ctx):
-        yield ctx.violation(
-            f"{IA}.status",
+        yield ctx.at(f"{IA}.status").fail(
             f"the impact assessment is {status} while the system "
             "is already deployed; complete it and record its date",
             because=[f"status {status}", f"stage {ctx.get('spec.lifecycle.stage')}"],
         )
     if status == "completed" and not assessment.get("date"):
-        yield ctx.violation(
-            IA,
-            "the impact assessment is marked completed without a date; add `date:`",
-            missing="date",
+        yield ctx.at(IA).missing(
+            "date", "the impact assessment is marked completed without a date; add `date:`"
         )
 
 
-@rule(
+impact_assessment_documented = required(
+    {
+        f"{IA}.{field}": f"the completed impact assessment has no {field}; add `{field}:` with {what}"
+        for field, what in (
+            ("documentRef", "the assessment report"),
+            ("approver", "who approved it"),
+        )
+    },
+    within=IA,  # the rule applies to a completed assessment only
     id="AIMS-IMP-002",
+    name="ImpactAssessmentDocumented",
     title="The impact assessment is documented and approved",
     severity="warning",
     controls=["A.5.3"],
     clauses=["6.1.4", "7.5"],
     eu_ai_act=[eu("Art. 27(1)-(3)", "high"), eu("Annex IV §3", "medium")],
-    nist_ai_rmf=["GOVERN 3.2", "GOVERN 5.1", "MANAGE 1.4"],
+    nist_ai_rmf=[nist("GOVERN 3.2"), nist("GOVERN 5.1"), nist("MANAGE 1.4")],
     tags=["impact", "documentation"],
     applies=ia_completed,
     rationale="""A completed impact assessment that cannot be read, or that nobody with authority
@@ -123,43 +114,32 @@ def impact_assessment_done(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `spec.impactAssessment.documentRef` (the assessment report) and `approver`
         (the person who accepted its conclusions).""",
 )
-def impact_assessment_documented(ctx: Context) -> Iterator[Violation]:
-    for field, what in (("documentRef", "the assessment report"), ("approver", "who approved it")):
-        if not ctx.get(f"{IA}.{field}"):
-            yield ctx.violation(
-                IA,
-                f"the completed impact assessment has no {field}; add `{field}:` with {what}",
-                missing=field,
-            )
 
 
 def _scope(ctx: Context, names: tuple[str, ...]) -> Iterator[Violation]:
     scope = ctx.get(f"{IA}.scope")
     if scope is None:
-        yield ctx.violation(
-            IA,
+        yield ctx.at(IA).missing(
+            "scope",
             f"the impact assessment has no scope; add `scope:` with "
             f"{' and '.join(names)} (assessed, summary)",
-            missing="scope",
         )
         return
     for name in names:
         entry = scope.get(name)
         if entry is None:
             verb = "was" if name == "society" else "were"
-            yield ctx.violation(
-                f"{IA}.scope",
+            yield ctx.at(f"{IA}.scope").missing(
+                name,
                 f"the impact assessment does not say whether "
                 f"{name} {verb} considered; add `{name}: {{assessed: ..., "
                 "summary: ...}`",
-                missing=name,
             )
         elif not entry.get("assessed") and not entry.get("summary"):
-            yield ctx.violation(
-                f"{IA}.scope.{name}.assessed",
+            yield ctx.at(f"{IA}.scope.{name}.assessed").fail(
                 f"the impact on {name} was not "
                 "assessed and no reason is given; assess it or write in `summary:` "
-                "why it does not apply",
+                "why it does not apply"
             )
 
 
@@ -170,7 +150,7 @@ def _scope(ctx: Context, names: tuple[str, ...]) -> Iterator[Violation]:
     controls=["A.5.4"],
     clauses=["6.1.4"],
     eu_ai_act=[eu("Art. 27(1)(c)-(d)", "high"), eu("Art. 9(9)", "medium")],
-    nist_ai_rmf=["MAP 1.1", "MAP 3.1", "MEASURE 2.11", "GOVERN 4.2"],
+    nist_ai_rmf=[nist("MAP 1.1"), nist("MAP 3.1"), nist("MEASURE 2.11"), nist("GOVERN 4.2")],
     tags=["impact", "fairness"],
     applies=ia_completed,
     rationale="""Harm to a single person (a wrong decision) and harm to a group (systematic
@@ -191,7 +171,13 @@ def scope_people(ctx: Context) -> Iterator[Violation]:
     controls=["A.5.5"],
     clauses=["6.1.4"],
     eu_ai_act=[eu("Art. 27", "medium"), eu("Art. 9(2)(a)", "low")],
-    nist_ai_rmf=["MAP 1.1", "MAP 3.2", "MEASURE 2.11", "MEASURE 2.12", "GOVERN 4.2"],
+    nist_ai_rmf=[
+        nist("MAP 1.1"),
+        nist("MAP 3.2"),
+        nist("MEASURE 2.11"),
+        nist("MEASURE 2.12"),
+        nist("GOVERN 4.2"),
+    ],
     tags=["impact"],
     applies=ia_completed,
     rationale="""Effects that no single person notices (on the environment, on access to a
@@ -211,7 +197,7 @@ def scope_society(ctx: Context) -> Iterator[Violation]:
     controls=["A.5.2"],
     clauses=["8.4"],
     eu_ai_act=[eu("Art. 27", "high")],
-    nist_ai_rmf=["MEASURE 3.1", "GOVERN 1.5"],
+    nist_ai_rmf=[nist("MEASURE 3.1"), nist("GOVERN 1.5")],
     tags=["impact", "review"],
     applies=ia_completed,
     rationale="""Impact assessments are repeated at planned intervals because the people using and
@@ -231,16 +217,14 @@ def impact_assessment_current(ctx: Context) -> Iterator[Violation]:
     if done is not None:
         candidates.append((add_months(done, cap), "date"))
     if not candidates:
-        yield ctx.violation(
-            IA,
+        yield ctx.at(IA).missing(
+            "nextReview",
             "the impact assessment has neither a date nor a next review; add `nextReview:`",
-            missing="nextReview",
         )
         return
     due, field = min(candidates, key=lambda c: c[0])
     if ctx.today > due:
-        yield ctx.violation(
-            f"{IA}.{field}",
+        yield ctx.at(f"{IA}.{field}").fail(
             f"the impact assessment was due for review on {due} "
             f"({plural((ctx.today - due).days, 'day')} ago); review it and record the new "
             "`date` and `nextReview`",
@@ -255,9 +239,9 @@ def impact_assessment_current(ctx: Context) -> Iterator[Violation]:
     controls=["A.5.2"],
     clauses=["8.4", "6.3"],
     eu_ai_act=[eu("Art. 27", "high"), eu("Art. 17(1)(a), Art. 43(4)", "medium")],
-    nist_ai_rmf=["MEASURE 3.1"],
+    nist_ai_rmf=[nist("MEASURE 3.1")],
     tags=["impact", "change-management"],
-    applies=ia_completed_and_changed,
+    applies=ia_completed & has_significant_change,
     rationale="""A significant change (new data, a new model, new users) can change who is affected
         and how. An impact assessment dated before the latest such change assessed a different
         system.""",
@@ -271,8 +255,7 @@ def impact_assessment_after_change(ctx: Context) -> Iterator[Violation]:
     if assessed is None or changed is None:
         return  # an undated assessment is reported by AIMS-IMP-001
     if assessed < changed:
-        yield ctx.violation(
-            f"{IA}.date",
+        yield ctx.at(f"{IA}.date").fail(
             f"the impact assessment ({assessed}) predates significant "
             f"change {latest.get('version')} ({changed}); reassess the impacts of "
             "that change",
@@ -287,7 +270,7 @@ def impact_assessment_after_change(ctx: Context) -> Iterator[Violation]:
     controls=["A.5.2", "A.5.3"],
     clauses=["6.1.4", "8.4"],
     eu_ai_act=[eu("Art. 27(1)-(3)", "high"), eu("Art. 27", "high")],
-    nist_ai_rmf=["MAP 1.1", "GOVERN 4.2"],
+    nist_ai_rmf=[nist("MAP 1.1"), nist("GOVERN 4.2")],
     tags=["impact", "eu-ai-act", "fundamental-rights"],
     applies=fria_required,
     rationale="""The EU AI Act requires public bodies, providers of public services, and deployers
@@ -303,34 +286,34 @@ def fundamental_rights(ctx: Context) -> Iterator[Violation]:
     where = f"{IA}.fundamentalRights"
     fria = ctx.get(where)
     if ctx.get(IA) is None:
-        yield _ia_missing(
-            ctx,
+        yield ctx.at("spec").missing(
+            "impactAssessment",
             "a fundamental-rights impact assessment is required (Art. 27) but "
             "there is no impact assessment; add `impactAssessment.fundamentalRights`",
         )
     elif fria is None:
-        yield ctx.violation(
-            IA,
+        yield ctx.at(IA).missing(
+            "fundamentalRights",
             "a fundamental-rights impact assessment is required (Art. 27) but "
             "none is recorded; add `fundamentalRights:`",
-            missing="fundamentalRights",
         )
     elif not fria.get("completed"):
-        yield ctx.violation(
-            f"{where}.completed" if "completed" in fria else where,
+        message = (
             "the fundamental-rights impact assessment required by Art. 27 is not "
-            "completed; complete it before (further) use",
-            missing=None if "completed" in fria else "completed",
+            "completed; complete it before (further) use"
         )
+        if "completed" in fria:
+            yield ctx.at(f"{where}.completed").fail(message)
+        else:
+            yield ctx.at(where).missing("completed", message)
     else:
         for field, what in (
             ("ref", "the assessment report"),
             ("notifiedOn", "the date the market surveillance authority was notified"),
         ):
             if not fria.get(field):
-                yield ctx.violation(
-                    where,
+                yield ctx.at(where).missing(
+                    field,
                     f"the fundamental-rights impact assessment has no "
                     f"{field}; add `{field}:` with {what}",
-                    missing=field,
                 )

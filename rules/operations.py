@@ -5,58 +5,40 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.engine import Context, Violation, eu, nist, required, rule
 
-from ._common import eu_refs, missing_in_block, plural
+from ._common import plural
 from .facts import has_models, in_operation, is_high_risk, is_provider
 
 _A626_NIST = [
-    "GOVERN 1.7",
-    "GOVERN 4.3",
-    "GOVERN 5.2",
-    "MAP 5.2",
-    "MEASURE 2.3",
-    "MEASURE 2.4",
-    "MEASURE 2.6",
-    "MEASURE 2.13",
-    "MEASURE 3.2",
-    "MEASURE 4.3",
-    "MANAGE 2.2",
-    "MANAGE 3.2",
-    "MANAGE 4.1",
-    "MANAGE 4.2",
-    "MANAGE 4.3",
+    nist("GOVERN 1.7"),
+    nist("GOVERN 4.3"),
+    nist("GOVERN 5.2"),
+    nist("MAP 5.2"),
+    nist("MEASURE 2.3"),
+    nist("MEASURE 2.4"),
+    nist("MEASURE 2.6"),
+    nist("MEASURE 2.13"),
+    nist("MEASURE 3.2"),
+    nist("MEASURE 4.3"),
+    nist("MANAGE 2.2"),
+    nist("MANAGE 3.2"),
+    nist("MANAGE 4.1"),
+    nist("MANAGE 4.2"),
+    nist("MANAGE 4.3"),
 ]
-_A626_EU = eu_refs(("Art. 72", "high"), ("Art. 26(5)", "high"), ("Art. 17(1)(h)", "high"))
-_A628_NIST = ["MEASURE 2.4", "MEASURE 2.6", "MEASURE 3.2"]
-_A84_NIST = ["GOVERN 4.3", "MEASURE 2.1", "MEASURE 3.3"]
+_A626_EU = [eu("Art. 72", "high"), eu("Art. 26(5)", "high"), eu("Art. 17(1)(h)", "high")]
+_A628_NIST = [nist("MEASURE 2.4"), nist("MEASURE 2.6"), nist("MEASURE 3.2")]
+_A84_NIST = [nist("GOVERN 4.3"), nist("MEASURE 2.1"), nist("MEASURE 3.3")]
 _A83_NIST = [
-    "GOVERN 4.3",
-    "GOVERN 5.1",
-    "GOVERN 5.2",
-    "MAP 5.2",
-    "MEASURE 3.3",
-    "MEASURE 4.2",
-    "MANAGE 4.1",
+    nist("GOVERN 4.3"),
+    nist("GOVERN 5.1"),
+    nist("GOVERN 5.2"),
+    nist("MAP 5.2"),
+    nist("MEASURE 3.3"),
+    nist("MEASURE 4.2"),
+    nist("MANAGE 4.1"),
 ]
-
-
-@fact
-def ml_in_operation(ctx: Context) -> bool:
-    """Systems in deployment or operation that run a model."""
-    return in_operation(ctx) and has_models(ctx)
-
-
-@fact
-def high_risk_provider(ctx: Context) -> bool:
-    """High-risk systems the organisation provides."""
-    return is_high_risk(ctx) and is_provider(ctx)
-
-
-@fact
-def high_risk_in_operation(ctx: Context) -> bool:
-    """High-risk systems in deployment or operation."""
-    return is_high_risk(ctx) and in_operation(ctx)
 
 
 # -- monitoring -----------------------------------------------------------------------------
@@ -80,10 +62,8 @@ def high_risk_in_operation(ctx: Context) -> bool:
 )
 def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.monitoring.metrics"):
-        yield missing_in_block(
-            ctx,
-            "monitoring",
-            "metrics",
+        yield ctx.at("spec").missing(
+            "monitoring.metrics",
             "the system is in use but nothing is monitored; add "
             "`monitoring.metrics:` with threshold, comparison and frequency",
         )
@@ -95,9 +75,8 @@ def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
             ("frequency", "how often it is measured"),
         ):
             if metric.get(key) is None:
-                yield metric.violation(
-                    f"monitoring metric {metric.name} does not state {why}; add `{key}:`",
-                    missing=key,
+                yield metric.missing(
+                    key, f"monitoring metric {metric.name} does not state {why}; add `{key}:`"
                 )
 
 
@@ -107,10 +86,10 @@ def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.6.2.6"],
     clauses=["9.1"],
-    eu_ai_act=[*_A626_EU, *eu_refs(("Art. 15(4)", "low"))],
+    eu_ai_act=[*_A626_EU, eu("Art. 15(4)", "low")],
     nist_ai_rmf=_A626_NIST,
     tags=["monitoring", "robustness"],
-    applies=ml_in_operation,
+    applies=in_operation & has_models,
     rationale="""Inputs and the world they describe change after release; a model's accuracy
         can decay silently unless the distribution of inputs and outputs is watched and a
         response is agreed in advance.""",
@@ -120,19 +99,16 @@ def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
 def drift_monitoring(ctx: Context) -> Iterator[Violation]:
     drift = ctx.get("spec.monitoring.drift")
     if drift is None:
-        yield missing_in_block(
-            ctx,
-            "monitoring",
-            "drift",
+        yield ctx.at("spec").missing(
+            "monitoring.drift",
             "the model in use is not watched for drift; add "
             "`monitoring.drift:` with enabled, metrics and action",
         )
         return
     if not drift.get("enabled"):
-        yield ctx.violation(
-            "spec.monitoring.drift.enabled",
+        yield ctx.at("spec.monitoring.drift.enabled").fail(
             "drift monitoring is switched off for "
-            "a model in use; enable it and name the metrics and the action",
+            "a model in use; enable it and name the metrics and the action"
         )
         return
     for key, what in (
@@ -140,10 +116,8 @@ def drift_monitoring(ctx: Context) -> Iterator[Violation]:
         ("action", "what happens when drift is found"),
     ):
         if not drift.get(key):
-            yield ctx.violation(
-                "spec.monitoring.drift",
-                f"drift monitoring does not say {what}; add `{key}:`",
-                missing=key,
+            yield ctx.at("spec.monitoring.drift").missing(
+                key, f"drift monitoring does not say {what}; add `{key}:`"
             )
 
 
@@ -165,60 +139,58 @@ def drift_monitoring(ctx: Context) -> Iterator[Violation]:
 def alerting(ctx: Context) -> Iterator[Violation]:
     alert = ctx.get("spec.monitoring.alerting")
     if alert is None:
-        yield missing_in_block(
-            ctx,
-            "monitoring",
-            "alerting",
+        yield ctx.at("spec").missing(
+            "monitoring.alerting",
             "monitoring of the system in use raises no alerts; add "
             "`monitoring.alerting:` with enabled and channel",
         )
     elif not alert.get("enabled"):
-        yield ctx.violation(
-            "spec.monitoring.alerting.enabled",
-            "alerting is switched off; enable it and name the `channel:` alerts go to",
+        yield ctx.at("spec.monitoring.alerting.enabled").fail(
+            "alerting is switched off; enable it and name the `channel:` alerts go to"
         )
     elif not alert.get("channel"):
-        yield ctx.violation(
-            "spec.monitoring.alerting",
-            "alerts go to no named channel; add `channel:`",
-            missing="channel",
+        yield ctx.at("spec.monitoring.alerting").missing(
+            "channel", "alerts go to no named channel; add `channel:`"
         )
 
 
-@rule(
+post_market_plan = required(
+    "spec.monitoring.postMarketPlanRef",
+    (
+        "this high-risk system's provider has no post-market monitoring "
+        "plan; write one and add `monitoring.postMarketPlanRef:`"
+    ),
     id="AIMS-MON-004",
+    name="PostMarketPlan",
     title="A provider of a high-risk system has a post-market monitoring plan",
     severity="error",
     controls=["A.6.2.6", "A.8.3"],
     clauses=["9.1"],
-    eu_ai_act=eu_refs(("Art. 72", "high"), ("Art. 72(2)", "medium"), ("Art. 17(1)(h)", "high")),
+    eu_ai_act=[eu("Art. 72", "high"), eu("Art. 72(2)", "medium"), eu("Art. 17(1)(h)", "high")],
     nist_ai_rmf=_A626_NIST,
     tags=["monitoring", "eu-ai-act"],
-    applies=high_risk_provider,
+    applies=is_high_risk & is_provider,
     rationale="""Providers of high-risk systems must collect and analyse data on how the system
         performs throughout its life, following a documented plan that is part of the
         technical documentation (EU AI Act Art. 72).""",
     remediation="""Write the post-market monitoring plan and reference it as
         `monitoring.postMarketPlanRef`.""",
 )
-def post_market_plan(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.monitoring.postMarketPlanRef"):
-        yield missing_in_block(
-            ctx,
-            "monitoring",
-            "postMarketPlanRef",
-            "this high-risk system's provider has no post-market monitoring "
-            "plan; write one and add `monitoring.postMarketPlanRef:`",
-        )
 
 
-@rule(
+feedback_channel = required(
+    "spec.monitoring.feedbackChannel",
+    (
+        "users and affected people have no declared way to give "
+        "feedback on the system's outputs; add `monitoring.feedbackChannel:`"
+    ),
     id="AIMS-MON-005",
+    name="FeedbackChannel",
     title="Users and affected people can give feedback on a system in use",
     severity="warning",
     controls=["A.8.3"],
     clauses=["9.1"],
-    eu_ai_act=eu_refs(("Art. 72(2)", "medium"), ("Art. 26(5)", "medium"), ("Art. 85", "low")),
+    eu_ai_act=[eu("Art. 72(2)", "medium"), eu("Art. 26(5)", "medium"), eu("Art. 85", "low")],
     nist_ai_rmf=_A83_NIST,
     tags=["monitoring", "transparency"],
     applies=in_operation,
@@ -228,15 +200,6 @@ def post_market_plan(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `monitoring.feedbackChannel:` saying how users and affected people report
         problems with outputs (in-app rating, form, mailbox).""",
 )
-def feedback_channel(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.monitoring.feedbackChannel"):
-        yield missing_in_block(
-            ctx,
-            "monitoring",
-            "feedbackChannel",
-            "users and affected people have no declared way to give "
-            "feedback on the system's outputs; add `monitoring.feedbackChannel:`",
-        )
 
 
 # -- event logs -----------------------------------------------------------------------------
@@ -247,7 +210,7 @@ def feedback_channel(ctx: Context) -> Iterator[Violation]:
     title="A system in use records event logs",
     severity="error",
     controls=["A.6.2.8"],
-    eu_ai_act=eu_refs(("Art. 12", "high"), ("Art. 19", "high"), ("Art. 26(6)", "high")),
+    eu_ai_act=[eu("Art. 12", "high"), eu("Art. 19", "high"), eu("Art. 26(6)", "high")],
     nist_ai_rmf=_A628_NIST,
     tags=["logging", "security", "eu-ai-act"],
     applies=in_operation,
@@ -260,24 +223,21 @@ def feedback_channel(ctx: Context) -> Iterator[Violation]:
 def logging_enabled(ctx: Context) -> Iterator[Violation]:
     log = ctx.get("spec.logging")
     if log is None:
-        yield ctx.violation(
-            "spec",
+        yield ctx.at("spec").missing(
+            "logging",
             "the system is in use but keeps no event logs; add `logging:` "
             "with `enabled: true` and the events recorded",
-            missing="logging",
         )
     elif not log.get("enabled"):
-        yield ctx.violation(
-            "spec.logging.enabled",
-            "event logging is switched off for a system in use; enable it (`enabled: true`)",
+        yield ctx.at("spec.logging.enabled").fail(
+            "event logging is switched off for a system in use; enable it (`enabled: true`)"
         )
     elif not log.get("events"):
-        yield ctx.violation(
-            "spec.logging",
+        yield ctx.at("spec.logging").missing(
+            "events",
             "the logged events are not listed; add `events:` "
             "(timestamps, model version, inputs or references, outputs, "
             "overseer actions)",
-            missing="events",
         )
 
 
@@ -287,15 +247,13 @@ def _retention(ctx: Context, minimum: int, label: str) -> Iterator[Violation]:
         return  # AIMS-LOG-001 reports logging that is absent or off
     days = log.get("retentionDays")
     if days is None:
-        yield ctx.violation(
-            "spec.logging",
+        yield ctx.at("spec.logging").missing(
+            "retentionDays",
             f"log retention is not stated; {label} logs must be "
             f"kept at least {plural(minimum, 'day')}: add `retentionDays:`",
-            missing="retentionDays",
         )
     elif days < minimum:
-        yield ctx.violation(
-            "spec.logging.retentionDays",
+        yield ctx.at("spec.logging.retentionDays").fail(
             f"logs are kept {plural(days, 'day')}; {label} "
             f"logs must be kept at least {plural(minimum, 'day')}; raise `retentionDays:`",
             because=[f"{days} < {minimum}"],
@@ -307,10 +265,10 @@ def _retention(ctx: Context, minimum: int, label: str) -> Iterator[Violation]:
     title="Logs of a high-risk system are kept at least the legal minimum",
     severity="error",
     controls=["A.6.2.8"],
-    eu_ai_act=eu_refs(("Art. 19", "high"), ("Art. 26(6)", "high")),
+    eu_ai_act=[eu("Art. 19", "high"), eu("Art. 26(6)", "high")],
     nist_ai_rmf=_A628_NIST,
     tags=["logging", "security", "eu-ai-act"],
-    applies=high_risk_in_operation,
+    applies=is_high_risk & in_operation,
     rationale="""Providers and deployers of high-risk systems must keep automatically generated
         logs for at least six months (EU AI Act Art. 19 and 26(6)); shorter retention destroys
         the evidence authorities and affected people may need.""",
@@ -326,7 +284,7 @@ def high_risk_retention(ctx: Context) -> Iterator[Violation]:
     title="Logs are kept long enough to investigate incidents",
     severity="warning",
     controls=["A.6.2.8"],
-    eu_ai_act=eu_refs(("Art. 12", "high")),
+    eu_ai_act=[eu("Art. 12", "high")],
     nist_ai_rmf=_A628_NIST,
     tags=["logging", "security"],
     applies=in_operation,
@@ -348,7 +306,7 @@ def retention(ctx: Context) -> Iterator[Violation]:
     severity="error",
     controls=["A.8.4"],
     clauses=["10.2"],
-    eu_ai_act=eu_refs(("Art. 73", "high"), ("Art. 26(5)", "high"), ("Art. 17(1)(i)", "high")),
+    eu_ai_act=[eu("Art. 73", "high"), eu("Art. 26(5)", "high"), eu("Art. 17(1)(i)", "high")],
     nist_ai_rmf=_A84_NIST,
     tags=["incidents", "eu-ai-act"],
     applies=in_operation,
@@ -359,19 +317,16 @@ def retention(ctx: Context) -> Iterator[Violation]:
 )
 def incident_channel(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.incidents"):
-        yield ctx.violation(
-            "spec",
+        yield ctx.at("spec").missing(
+            "incidents",
             "the system is in use but there is no incident channel; add "
             "`incidents:` with channel and contact",
-            missing="incidents",
         )
         return
     for key, what in (("channel", "where incidents are reported"), ("contact", "who handles them")):
         if not ctx.get(f"spec.incidents.{key}"):
-            yield ctx.violation(
-                "spec.incidents",
-                f"the incident process does not say {what}; add `{key}:`",
-                missing=key,
+            yield ctx.at("spec.incidents").missing(
+                key, f"the incident process does not say {what}; add `{key}:`"
             )
 
 
@@ -380,7 +335,7 @@ def incident_channel(ctx: Context) -> Iterator[Violation]:
     title="Serious incidents with a high-risk system are reported within the legal deadline",
     severity="error",
     controls=["A.8.4"],
-    eu_ai_act=eu_refs(("Art. 73", "high"), ("Art. 20(2)", "medium")),
+    eu_ai_act=[eu("Art. 73", "high"), eu("Art. 20(2)", "medium")],
     nist_ai_rmf=_A84_NIST,
     tags=["incidents", "eu-ai-act"],
     applies=is_high_risk,
@@ -395,16 +350,13 @@ def reporting_deadline(ctx: Context) -> Iterator[Violation]:
     limit = ctx.param("incidents.maxReportingDays")
     days = ctx.get("spec.incidents.reportingDeadlineDays")
     if days is None:
-        yield missing_in_block(
-            ctx,
-            "incidents",
-            "reportingDeadlineDays",
+        yield ctx.at("spec").missing(
+            "incidents.reportingDeadlineDays",
             f"no deadline for reporting serious incidents is set; add "
             f"`incidents.reportingDeadlineDays:` of at most {limit}",
         )
     elif days > limit:
-        yield ctx.violation(
-            "spec.incidents.reportingDeadlineDays",
+        yield ctx.at("spec.incidents.reportingDeadlineDays").fail(
             f"serious incidents are "
             f"reported within {plural(days, 'day')}, beyond the {limit}-day limit; shorten "
             "the deadline",
@@ -412,12 +364,15 @@ def reporting_deadline(ctx: Context) -> Iterator[Violation]:
         )
 
 
-@rule(
+incident_authority = required(
+    "spec.incidents.authority",
+    "the authority to notify of serious incidents is not named; add `incidents.authority:`",
     id="AIMS-INC-003",
+    name="IncidentAuthority",
     title="The authority to notify of serious incidents is named for a high-risk system",
     severity="error",
     controls=["A.8.4"],
-    eu_ai_act=eu_refs(("Art. 73", "high")),
+    eu_ai_act=[eu("Art. 73", "high")],
     nist_ai_rmf=_A84_NIST,
     tags=["incidents", "eu-ai-act"],
     applies=is_high_risk,
@@ -427,22 +382,20 @@ def reporting_deadline(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `incidents.authority:` naming the market surveillance authority of the
         member state(s) where the system is used.""",
 )
-def incident_authority(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.incidents.authority"):
-        yield missing_in_block(
-            ctx,
-            "incidents",
-            "authority",
-            "the authority to notify of serious incidents is not named; add `incidents.authority:`",
-        )
 
 
-@rule(
+external_reporting = required(
+    "spec.governance.externalReportingRef",
+    (
+        "there is no external reporting process for this high-risk "
+        "system; add `governance.externalReportingRef:`"
+    ),
     id="AIMS-INC-004",
+    name="ExternalReporting",
     title="External reporting on a high-risk system is defined",
     severity="warning",
     controls=["A.8.3"],
-    eu_ai_act=eu_refs(("Art. 72(2)", "medium"), ("Art. 26(5)", "medium"), ("Art. 85", "low")),
+    eu_ai_act=[eu("Art. 72(2)", "medium"), eu("Art. 26(5)", "medium"), eu("Art. 85", "low")],
     nist_ai_rmf=_A83_NIST,
     tags=["incidents", "transparency"],
     applies=is_high_risk,
@@ -452,12 +405,3 @@ def incident_authority(ctx: Context) -> Iterator[Violation]:
     remediation="""Describe how external parties report problems and how the organisation
         reports back, and reference it as `governance.externalReportingRef`.""",
 )
-def external_reporting(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.governance.externalReportingRef"):
-        yield missing_in_block(
-            ctx,
-            "governance",
-            "externalReportingRef",
-            "there is no external reporting process for this high-risk "
-            "system; add `governance.externalReportingRef:`",
-        )

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
-from ._common import eu_refs, plural
+from ._common import plural
 from .facts import add_months, affects_individuals, is_high_risk
 
 
@@ -22,8 +22,8 @@ def high_risk_in_the_loop(ctx: Context) -> bool:
     title="Decisions about people are overseen by someone who can override them",
     severity="error",
     controls=["A.9.2", "A.6.1.3"],
-    eu_ai_act=eu_refs(("Art. 14", "medium"), ("Art. 14(1)-(3)", "medium"), ("Art. 26(1)", "high")),
-    nist_ai_rmf=["GOVERN 4.1", "MAP 4.1", "MANAGE 1.1", "MAP 3.5"],
+    eu_ai_act=[eu("Art. 14", "medium"), eu("Art. 14(1)-(3)", "medium"), eu("Art. 26(1)", "high")],
+    nist_ai_rmf=[nist("GOVERN 4.1"), nist("MAP 4.1"), nist("MANAGE 1.1"), nist("MAP 3.5")],
     tags=["oversight", "eu-ai-act", "gdpr"],
     applies=affects_individuals,
     rationale="""When a system's output decides something about a person, a human must be able
@@ -36,34 +36,30 @@ def high_risk_in_the_loop(ctx: Context) -> bool:
 def oversight_with_override(ctx: Context) -> Iterator[Violation]:
     oversight = ctx.get("spec.humanOversight")
     if not oversight:
-        yield ctx.violation(
-            "spec",
+        yield ctx.at("spec").missing(
+            "humanOversight",
             "the system's outputs are used in decisions about people but no "
             "human oversight is declared; add `humanOversight:` with a mode and "
             "`canOverride: true`",
-            missing="humanOversight",
         )
         return
     if oversight.get("mode") == "none":
-        yield ctx.violation(
-            "spec.humanOversight.mode",
+        yield ctx.at("spec.humanOversight.mode").fail(
             "decisions about people are taken without "
             "human oversight (mode: none); choose human-in-the-loop, "
-            "human-on-the-loop or human-in-command",
+            "human-on-the-loop or human-in-command"
         )
     if "canOverride" not in oversight:
-        yield ctx.violation(
-            "spec.humanOversight",
+        yield ctx.at("spec.humanOversight").missing(
+            "canOverride",
             "the overseers' power to override a decision "
             "about a person is not stated; add `canOverride: true`",
-            missing="canOverride",
         )
     elif not oversight.get("canOverride"):
-        yield ctx.violation(
-            "spec.humanOversight.canOverride",
+        yield ctx.at("spec.humanOversight.canOverride").fail(
             "no one can override the system's "
             "decisions about people (canOverride: false); give the overseers "
-            "that power and set `canOverride: true`",
+            "that power and set `canOverride: true`"
         )
 
 
@@ -72,8 +68,8 @@ def oversight_with_override(ctx: Context) -> Iterator[Violation]:
     title="A high-risk system can be stopped by its overseers",
     severity="error",
     controls=["A.6.1.3", "A.9.2"],
-    eu_ai_act=eu_refs(("Art. 14(1)-(3)", "medium"), ("Art. 14", "medium")),
-    nist_ai_rmf=["GOVERN 1.2", "MANAGE 1.1", "MANAGE 2.4", "GOVERN 4.1"],
+    eu_ai_act=[eu("Art. 14(1)-(3)", "medium"), eu("Art. 14", "medium")],
+    nist_ai_rmf=[nist("GOVERN 1.2"), nist("MANAGE 1.1"), nist("MANAGE 2.4"), nist("GOVERN 4.1")],
     tags=["oversight", "eu-ai-act", "safety"],
     applies=is_high_risk,
     rationale="""A high-risk system that misbehaves must be brought to a safe halt by a person
@@ -84,25 +80,22 @@ def oversight_with_override(ctx: Context) -> Iterator[Violation]:
 def oversight_can_stop(ctx: Context) -> Iterator[Violation]:
     oversight = ctx.get("spec.humanOversight")
     if not oversight:
-        yield ctx.violation(
-            "spec",
+        yield ctx.at("spec").missing(
+            "humanOversight",
             "a high-risk system needs human oversight that can stop it; add "
             "`humanOversight:` with `canStop: true`",
-            missing="humanOversight",
         )
     elif "canStop" not in oversight:
-        yield ctx.violation(
-            "spec.humanOversight",
+        yield ctx.at("spec.humanOversight").missing(
+            "canStop",
             "it is not stated whether the overseers can stop "
             "this high-risk system; add `canStop: true`",
-            missing="canStop",
         )
     elif not oversight.get("canStop"):
-        yield ctx.violation(
-            "spec.humanOversight.canStop",
+        yield ctx.at("spec.humanOversight.canStop").fail(
             "the overseers cannot stop this high-risk "
             "system (canStop: false); provide a stop procedure and set "
-            "`canStop: true`",
+            "`canStop: true`"
         )
 
 
@@ -112,8 +105,15 @@ def oversight_can_stop(ctx: Context) -> Iterator[Violation]:
     severity="error",
     controls=["A.4.6"],
     clauses=["7.2"],
-    eu_ai_act=eu_refs(("Art. 4", "high"), ("Art. 26(2)", "medium"), ("Art. 14(4)", "low")),
-    nist_ai_rmf=["GOVERN 1.6", "GOVERN 3.1", "GOVERN 3.2", "MAP 1.2", "MAP 2.1", "MAP 3.4"],
+    eu_ai_act=[eu("Art. 4", "high"), eu("Art. 26(2)", "medium"), eu("Art. 14(4)", "low")],
+    nist_ai_rmf=[
+        nist("GOVERN 1.6"),
+        nist("GOVERN 3.1"),
+        nist("GOVERN 3.2"),
+        nist("MAP 1.2"),
+        nist("MAP 2.1"),
+        nist("MAP 3.4"),
+    ],
     tags=["oversight", "competence", "eu-ai-act"],
     applies=is_high_risk,
     rationale="""Oversight only works when the people doing it understand the system's
@@ -126,14 +126,10 @@ def oversight_can_stop(ctx: Context) -> Iterator[Violation]:
 def overseers_trained(ctx: Context) -> Iterator[Violation]:
     oversight = ctx.get("spec.humanOversight")
     if not oversight or not oversight.get("overseers"):
-        where, missing = (
-            ("spec.humanOversight", "overseers") if oversight else ("spec", "humanOversight")
-        )
-        yield ctx.violation(
-            where,
+        yield ctx.at("spec").missing(
+            "humanOversight.overseers",
             "no trained overseers are named for this high-risk system; add "
             "`humanOversight.overseers:` with role, trained, trainingDate",
-            missing=missing,
         )
         return
     months = ctx.param("oversight.trainingValidityMonths")
@@ -145,33 +141,39 @@ def overseers_trained(ctx: Context) -> Iterator[Violation]:
                 "`trained: true` with `trainingDate:`"
             )
             if "trained" in person.value:
-                yield person.violation(text, field="trained")
+                yield person.at("trained").fail(text)
             else:
-                yield person.violation(text, missing="trained")
+                yield person.missing("trained", text)
             continue
         day = ctx.date(person.get("trainingDate"))
         if day is None:
-            yield person.violation(
-                f"overseer role '{role}' has no training date; add `trainingDate:`",
-                missing="trainingDate",
+            yield person.missing(
+                "trainingDate", f"overseer role '{role}' has no training date; add `trainingDate:`"
             )
         elif add_months(day, months) < ctx.today:
-            yield person.violation(
+            yield person.at("trainingDate").fail(
                 f"the training of overseer role '{role}' dates from {day} and "
                 f"expired on {add_months(day, months)} ({plural(months, 'month')}); "
                 "refresh it and update `trainingDate:`",
-                field="trainingDate",
                 because=[f"{add_months(day, months)} < today {ctx.today}"],
             )
 
 
-@rule(
+automation_bias = required(
+    "spec.humanOversight.automationBiasMeasures",
+    (
+        "reviewers confirm this high-risk system's "
+        "outputs but nothing counters automation bias; add "
+        "`automationBiasMeasures:`"
+    ),
+    within="spec.humanOversight",  # its mode is what makes the rule apply
     id="AIMS-HUM-004",
+    name="AutomationBias",
     title="Human-in-the-loop review of a high-risk system counters automation bias",
     severity="warning",
     controls=["A.9.2", "A.4.6"],
-    eu_ai_act=eu_refs(("Art. 14", "medium"), ("Art. 14(4)", "low")),
-    nist_ai_rmf=["GOVERN 4.1", "MAP 4.1", "MANAGE 1.1", "MAP 3.4"],
+    eu_ai_act=[eu("Art. 14", "medium"), eu("Art. 14(4)", "low")],
+    nist_ai_rmf=[nist("GOVERN 4.1"), nist("MAP 4.1"), nist("MANAGE 1.1"), nist("MAP 3.4")],
     tags=["oversight", "eu-ai-act"],
     applies=high_risk_in_the_loop,
     rationale="""People who confirm a system's proposals all day tend to accept them unread;
@@ -179,12 +181,3 @@ def overseers_trained(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `humanOversight.automationBiasMeasures:` listing what keeps reviewers
         critical (confidence display, required reasons for agreeing, blind re-review samples).""",
 )
-def automation_bias(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.humanOversight.automationBiasMeasures"):
-        yield ctx.violation(
-            "spec.humanOversight",
-            "reviewers confirm this high-risk system's "
-            "outputs but nothing counters automation bias; add "
-            "`automationBiasMeasures:`",
-            missing="automationBiasMeasures",
-        )

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, rule
-from aims_policy.model import Reference
+from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
-from ._common import eu_refs
 from .facts import has_risks, is_high_risk, person_key
 
 
@@ -17,27 +15,24 @@ def has_contacts(ctx: Context) -> bool:
     return bool(ctx.get("spec.contacts"))
 
 
-@rule(
+owner_contact = required(
+    "spec.owner.email",
+    "the system owner has no email address; add `email:` so people can reach them",
+    within="spec.owner",  # the schema requires an owner: the email is reported missing there
     id="AIMS-OWN-001",
+    name="OwnerContact",
     title="The system owner can be contacted",
     severity="error",
     controls=["A.3.2"],
     clauses=["5.3"],
-    eu_ai_act=eu_refs(("Art. 17(1)(m)", "high"), ("Art. 26(2)", "medium")),
-    nist_ai_rmf=["GOVERN 2.1"],
+    eu_ai_act=[eu("Art. 17(1)(m)", "high"), eu("Art. 26(2)", "medium")],
+    nist_ai_rmf=[nist("GOVERN 2.1")],
     tags=["accountability"],
     rationale="""An owner without a contact address cannot be asked about the system when an
         incident, complaint or audit question arrives; responsibility that cannot be exercised
         is not assigned.""",
     remediation="Add `email:` to `spec.owner` (a team alias is fine).",
 )
-def owner_contact(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.owner.email"):
-        yield ctx.violation(
-            "spec.owner",
-            "the system owner has no email address; add `email:` so people can reach them",
-            missing="email",
-        )
 
 
 @rule(
@@ -46,8 +41,8 @@ def owner_contact(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.3.2"],
     clauses=["5.1", "5.3"],
-    eu_ai_act=eu_refs(("Art. 17(1)(m)", "high")),
-    nist_ai_rmf=["GOVERN 2.3"],
+    eu_ai_act=[eu("Art. 17(1)(m)", "high")],
+    nist_ai_rmf=[nist("GOVERN 2.3")],
     tags=["accountability"],
     applies=is_high_risk,
     rationale="""For a high-risk system, someone with authority over budget and priorities must
@@ -58,15 +53,13 @@ def owner_contact(ctx: Context) -> Iterator[Violation]:
 def accountable_person(ctx: Context) -> Iterator[Violation]:
     person = ctx.get("spec.accountablePerson")
     if person is None:
-        yield ctx.violation(
-            "spec",
+        yield ctx.at("spec").missing(
+            "accountablePerson",
             "a high-risk system needs an accountable person; add "
             "`accountablePerson:` with a name and email",
-            missing="accountablePerson",
         )
     elif person.get("name") == ctx.get("spec.owner.name"):
-        yield ctx.violation(
-            "spec.accountablePerson.name",
+        yield ctx.at("spec.accountablePerson.name").fail(
             f"the accountable person ({person.get('name')}) is also the owner; name someone else",
             because=["accountablePerson.name == owner.name"],
         )
@@ -78,8 +71,8 @@ def accountable_person(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.3.2"],
     clauses=["5.3", "6.1.2"],
-    eu_ai_act=[Reference("Art. 17(1)(m)", "high", derived=True)],
-    nist_ai_rmf=["GOVERN 2.1"],
+    eu_ai_act=[eu("Art. 17(1)(m)", "high")],
+    nist_ai_rmf=[nist("GOVERN 2.1")],
     tags=["accountability", "risk"],
     applies=has_risks,
     rationale="""A risk owner who appears nowhere else in the manifest has no recorded role or
@@ -98,11 +91,10 @@ def risk_owners_known(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         owner = risk.get("owner")
         if owner and person_key(owner) not in people:
-            yield risk.violation(
+            yield risk.at("owner").fail(
                 f"risk {risk.name} is owned by {owner}, who is not the owner, the "
                 "accountable person or a listed contact; add them to "
-                "`spec.contacts` with role and email",
-                field="owner",
+                "`spec.contacts` with role and email"
             )
 
 
@@ -112,8 +104,8 @@ def risk_owners_known(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.3.2"],
     clauses=["5.3"],
-    eu_ai_act=[Reference("Art. 17(1)(m)", "high", derived=True)],
-    nist_ai_rmf=["GOVERN 2.1"],
+    eu_ai_act=[eu("Art. 17(1)(m)", "high")],
+    nist_ai_rmf=[nist("GOVERN 2.1")],
     tags=["accountability"],
     applies=has_contacts,
     rationale="""Listing a person without saying what they are responsible for, or how to reach
@@ -124,6 +116,6 @@ def contacts_complete(ctx: Context) -> Iterator[Violation]:
     for contact in ctx.each("spec.contacts"):
         for field in ("role", "email"):
             if not contact.get(field):
-                yield contact.violation(
-                    f"contact {contact.name} has no {field}; add `{field}:`", missing=field
+                yield contact.missing(
+                    field, f"contact {contact.name} has no {field}; add `{field}:`"
                 )

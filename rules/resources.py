@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, rule
+from aims_policy.engine import Context, Violation, eu, nist, required, rule
 
-from ._common import eu_refs, missing_in_block
 from .facts import built_or_running
 
-
-@rule(
+resource_documentation = required(
+    "spec.resources.documentationRef",
+    ("the resources the system relies on are not documented; add `resources.documentationRef:`"),
     id="AIMS-RES-001",
+    name="ResourceDocumentation",
     title="The resources a system relies on are documented",
     severity="warning",
     controls=["A.4.2"],
     clauses=["7.1"],
-    eu_ai_act=eu_refs(("Annex IV §1(b)-(e), §2(c)", "medium"), ("Art. 11", "medium")),
-    nist_ai_rmf=["GOVERN 1.6", "MAP 2.1", "MEASURE 2.1", "MANAGE 2.1"],
+    eu_ai_act=[eu("Annex IV §1(b)-(e), §2(c)", "medium"), eu("Art. 11", "medium")],
+    nist_ai_rmf=[nist("GOVERN 1.6"), nist("MAP 2.1"), nist("MEASURE 2.1"), nist("MANAGE 2.1")],
     tags=["resources", "documentation"],
     applies=built_or_running,
     rationale="""Knowing which data, tools, infrastructure and skills a system depends on is
@@ -27,24 +28,18 @@ from .facts import built_or_running
     remediation="""Reference the resource documentation (e.g. the technical documentation's
         resources section) as `resources.documentationRef`.""",
 )
-def resource_documentation(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.resources.documentationRef"):
-        yield missing_in_block(
-            ctx,
-            "resources",
-            "documentationRef",
-            "the resources the system relies on are "
-            "not documented; add `resources.documentationRef:`",
-        )
 
 
-@rule(
+tooling = required(
+    "spec.resources.tooling",
+    "the tooling behind the system is not listed; add `resources.tooling:`",
     id="AIMS-RES-002",
+    name="Tooling",
     title="The tooling used to build and run the system is listed",
     severity="warning",
     controls=["A.4.4"],
-    eu_ai_act=eu_refs(("Annex IV §2(a)", "medium"), ("Art. 25(4)", "low")),
-    nist_ai_rmf=["GOVERN 1.6", "MAP 2.1", "MANAGE 3.2"],
+    eu_ai_act=[eu("Annex IV §2(a)", "medium"), eu("Art. 25(4)", "low")],
+    nist_ai_rmf=[nist("GOVERN 1.6"), nist("MAP 2.1"), nist("MANAGE 3.2")],
     tags=["resources"],
     applies=built_or_running,
     rationale="""Frameworks, libraries and platforms shape a system's behaviour and its
@@ -52,23 +47,18 @@ def resource_documentation(ctx: Context) -> Iterator[Violation]:
     remediation="""List under `resources.tooling` the frameworks, libraries, platforms and
         evaluation tools the system depends on.""",
 )
-def tooling(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.resources.tooling"):
-        yield missing_in_block(
-            ctx,
-            "resources",
-            "tooling",
-            "the tooling behind the system is not listed; add `resources.tooling:`",
-        )
 
 
-@rule(
+compute = required(
+    "spec.resources.compute",
+    "the computing resources are not described; add `resources.compute:`",
     id="AIMS-RES-003",
+    name="Compute",
     title="The computing resources of the system are described",
     severity="warning",
     controls=["A.4.5"],
-    eu_ai_act=eu_refs(("Annex IV §1(e), §2(c)", "medium"), ("Art. 15(4)", "low")),
-    nist_ai_rmf=["GOVERN 1.6", "MAP 2.1", "MEASURE 2.12"],
+    eu_ai_act=[eu("Annex IV §1(e), §2(c)", "medium"), eu("Art. 15(4)", "low")],
+    nist_ai_rmf=[nist("GOVERN 1.6"), nist("MAP 2.1"), nist("MEASURE 2.12")],
     tags=["resources", "environmental"],
     applies=built_or_running,
     rationale="""Where and on what a system runs decides its availability, data residency,
@@ -76,14 +66,6 @@ def tooling(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `resources.compute:` describing the hosting, hardware and region (and
         whose infrastructure it is).""",
 )
-def compute(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.resources.compute"):
-        yield missing_in_block(
-            ctx,
-            "resources",
-            "compute",
-            "the computing resources are not described; add `resources.compute:`",
-        )
 
 
 @rule(
@@ -92,8 +74,15 @@ def compute(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.4.6"],
     clauses=["7.2"],
-    eu_ai_act=eu_refs(("Art. 4", "high"), ("Art. 26(2)", "medium")),
-    nist_ai_rmf=["GOVERN 1.6", "GOVERN 3.1", "GOVERN 3.2", "MAP 1.2", "MAP 2.1", "MAP 3.4"],
+    eu_ai_act=[eu("Art. 4", "high"), eu("Art. 26(2)", "medium")],
+    nist_ai_rmf=[
+        nist("GOVERN 1.6"),
+        nist("GOVERN 3.1"),
+        nist("GOVERN 3.2"),
+        nist("MAP 1.2"),
+        nist("MAP 2.1"),
+        nist("MAP 3.4"),
+    ],
     tags=["resources", "competence", "eu-ai-act"],
     applies=built_or_running,
     rationale="""A system is only as sound as the skills of those who build, operate and
@@ -104,17 +93,15 @@ def compute(ctx: Context) -> Iterator[Violation]:
 )
 def people(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.resources.people"):
-        yield missing_in_block(
-            ctx,
-            "resources",
-            "people",
+        yield ctx.at("spec").missing(
+            "resources.people",
             "the people and skills the system needs are not "
             "recorded; add `resources.people:` with role and competence",
         )
         return
     for person in ctx.each("spec.resources.people"):
         if not person.get("competence"):
-            yield person.violation(
+            yield person.missing(
+                "competence",
                 f"the competence of role '{person.get('role')}' is not recorded; add `competence:`",
-                missing="competence",
             )

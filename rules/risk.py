@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from aims_policy.engine import Context, Item, Violation, fact, rule
-from aims_policy.model import Reference
+from aims_policy.engine import Context, Cursor, Violation, eu, fact, nist, rule
 
-from ._common import eu, plural
+from ._common import plural
 from .facts import has_risks, is_high_risk, person_key, risk_level
 
 
@@ -27,14 +26,8 @@ def _score(risk: Any) -> int | None:
     return None
 
 
-def _treatment(risk: Item) -> Any:
+def _treatment(risk: Cursor) -> Any:
     return risk.get("treatment") or {}
-
-
-@fact
-def not_high_risk(ctx: Context) -> bool:
-    """Systems that are not high risk."""
-    return not is_high_risk(ctx)
 
 
 @fact
@@ -55,15 +48,13 @@ def has_required_controls(ctx: Context) -> bool:
 
 def _register_missing(ctx: Context, who: str) -> Iterator[Violation]:
     if ctx.get("spec.risks") is None:
-        yield ctx.violation(
-            "spec",
+        yield ctx.at("spec").missing(
+            "risks",
             f"{who} has no risk register; add `risks:` with the risks identified for this system",
-            missing="risks",
         )
     elif not ctx.get("spec.risks"):
-        yield ctx.violation(
-            "spec.risks",
-            f"{who} has an empty risk register; record the risks identified for this system",
+        yield ctx.at("spec.risks").fail(
+            f"{who} has an empty risk register; record the risks identified for this system"
         )
 
 
@@ -71,7 +62,7 @@ _REGISTER = dict(
     controls=[],
     clauses=["6.1.2", "8.2"],
     eu_ai_act=[eu("Art. 9(2)(a)-(c)", "high")],
-    nist_ai_rmf=["MAP 5.1", "GOVERN 1.3"],
+    nist_ai_rmf=[nist("MAP 5.1"), nist("GOVERN 1.3")],
     tags=["risk"],
     remediation="""Add `spec.risks` entries (id, description, category, likelihood, impact,
         owner, treatment) from the system's AI risk assessment.""",
@@ -96,7 +87,7 @@ def register_high_risk(ctx: Context) -> Iterator[Violation]:
     id="AIMS-RSK-002",
     title="Systems that are not high risk still have a risk register",
     severity="warning",
-    applies=not_high_risk,
+    applies=~is_high_risk,
     rationale="""The risk level itself is a conclusion of a risk assessment; a system with no
         recorded risks gives no basis for calling it low or medium risk.""",
     **_REGISTER,
@@ -111,7 +102,7 @@ def register_other(ctx: Context) -> Iterator[Violation]:
     severity="error",
     clauses=["6.1.2"],
     eu_ai_act=[eu("Art. 9(2)(a)-(c)", "high")],
-    nist_ai_rmf=["MAP 5.1", "MEASURE 1.1"],
+    nist_ai_rmf=[nist("MAP 5.1"), nist("MEASURE 1.1")],
     tags=["risk"],
     applies=has_risks,
     rationale="""An unrated risk cannot be compared with the treatment threshold or the risk
@@ -122,8 +113,8 @@ def risk_rated(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         for field in ("likelihood", "impact"):
             if risk.get(field) is None:
-                yield risk.violation(
-                    f"risk {risk.name} has no {field}; rate it on the 1-5 scale", missing=field
+                yield risk.missing(
+                    field, f"risk {risk.name} has no {field}; rate it on the 1-5 scale"
                 )
 
 
@@ -134,7 +125,7 @@ def risk_rated(ctx: Context) -> Iterator[Violation]:
     controls=["A.3.2"],
     clauses=["6.1.2"],
     eu_ai_act=[eu("Art. 17(1)(m)", "high")],
-    nist_ai_rmf=["GOVERN 2.1"],
+    nist_ai_rmf=[nist("GOVERN 2.1")],
     tags=["risk", "accountability"],
     applies=has_risks,
     rationale="""A risk that nobody owns is nobody's job to treat, monitor or escalate.""",
@@ -143,10 +134,10 @@ def risk_rated(ctx: Context) -> Iterator[Violation]:
 def risk_owner(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         if not risk.get("owner"):
-            yield risk.violation(
+            yield risk.missing(
+                "owner",
                 f"risk {risk.name} has no owner; add `owner:` naming the person "
                 "responsible for treating it",
-                missing="owner",
             )
 
 
@@ -156,7 +147,7 @@ def risk_owner(ctx: Context) -> Iterator[Violation]:
     severity="error",
     clauses=["6.1.2"],
     eu_ai_act=[eu("Art. 9(2)(a)-(c)", "high")],
-    nist_ai_rmf=["MEASURE 1.1", "MANAGE 1.2"],
+    nist_ai_rmf=[nist("MEASURE 1.1"), nist("MANAGE 1.2")],
     tags=["risk"],
     applies=has_risks,
     rationale="""Thresholds and appetite are applied to the score. A score that does not match its
@@ -177,9 +168,7 @@ def score_consistent(ctx: Context) -> Iterator[Violation]:
             if lik is None or imp is None:
                 continue
             if block["score"] != lik * imp:
-                path = (*risk.path, *where.split("."))
-                yield ctx.violation(
-                    path,
+                yield risk.at(where).fail(
                     f"risk {risk.name}: {where} is {block['score']} but "
                     f"likelihood {lik} x impact {imp} = {lik * imp}; correct it",
                     because=[f"{block['score']} != {lik} * {imp}"],
@@ -192,7 +181,7 @@ def score_consistent(ctx: Context) -> Iterator[Violation]:
     severity="error",
     clauses=["6.1.3", "8.3"],
     eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
-    nist_ai_rmf=["MANAGE 1.3"],
+    nist_ai_rmf=[nist("MANAGE 1.3")],
     tags=["risk"],
     applies=has_risks,
     rationale="""Risk treatment starts with a decision: mitigate, transfer, avoid or accept. A
@@ -204,16 +193,15 @@ def risk_treated(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         treatment = risk.get("treatment")
         if not treatment:
-            yield risk.violation(
+            yield risk.missing(
+                "treatment",
                 f"risk {risk.name} has no treatment decision; add `treatment: {{option: ...}}`",
-                missing="treatment",
             )
         elif treatment.get("option") == "transfer" and not treatment.get("transferredTo"):
-            yield ctx.violation(
-                (*risk.path, "treatment"),
+            yield risk.at("treatment").missing(
+                "transferredTo",
                 f"risk {risk.name} is transferred "
                 "but not to anyone; add `transferredTo:` (insurer, supplier...)",
-                missing="transferredTo",
             )
 
 
@@ -223,7 +211,7 @@ def risk_treated(ctx: Context) -> Iterator[Violation]:
     severity="error",
     clauses=["6.1.3", "8.3"],
     eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
-    nist_ai_rmf=["MANAGE 1.2", "MANAGE 1.3"],
+    nist_ai_rmf=[nist("MANAGE 1.2"), nist("MANAGE 1.3")],
     tags=["risk"],
     applies=has_risks,
     rationale="""The organisation has set a score (data `risk.treatmentThreshold`) above which a
@@ -239,8 +227,7 @@ def threshold_treated(ctx: Context) -> Iterator[Violation]:
         if score is None or score < threshold:
             continue
         if _treatment(risk).get("option") == "accept" and not risk.get("acceptance"):
-            yield ctx.violation(
-                (*risk.path, "treatment", "option"),
+            yield risk.at("treatment", "option").fail(
                 f"risk {risk.name} scores "
                 f"{score}, at or above the treatment threshold {threshold}, but is "
                 "accepted without an acceptance record; treat it or add "
@@ -255,7 +242,7 @@ def threshold_treated(ctx: Context) -> Iterator[Violation]:
     severity="error",
     clauses=["6.1.3", "8.3"],
     eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
-    nist_ai_rmf=["MANAGE 1.3"],
+    nist_ai_rmf=[nist("MANAGE 1.3")],
     tags=["risk", "controls"],
     applies=has_risks,
     rationale="""Clause 6.1.3 requires comparing the chosen controls with Annex A. A mitigation
@@ -268,10 +255,9 @@ def mitigation_controls(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         treatment = _treatment(risk)
         if treatment.get("option") == "mitigate" and not treatment.get("controls"):
-            yield ctx.violation(
-                (*risk.path, "treatment"),
+            yield risk.at("treatment").missing(
+                "controls",
                 f"risk {risk.name} is mitigated but names no Annex A control; add `controls:`",
-                missing="controls",
             )
 
 
@@ -280,7 +266,7 @@ def mitigation_controls(ctx: Context) -> Iterator[Violation]:
     title="Treatment controls are real Annex A controls",
     severity="warning",
     clauses=["6.1.3"],
-    nist_ai_rmf=["MANAGE 1.3"],
+    nist_ai_rmf=[nist("MANAGE 1.3")],
     tags=["risk", "controls"],
     applies=has_risks,
     rationale="""A control id that is not in Annex A (a typo such as A.6.2.9, or an objective
@@ -294,8 +280,7 @@ def valid_controls(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         for index, control in enumerate(_treatment(risk).get("controls") or ()):
             if control not in catalog:
-                yield ctx.violation(
-                    (*risk.path, "treatment", "controls", index),
+                yield risk.at("treatment", "controls", index).fail(
                     f"risk "
                     f"{risk.name} cites {control}, which is not an Annex A "
                     "control; correct the id",
@@ -310,7 +295,7 @@ def valid_controls(ctx: Context) -> Iterator[Violation]:
     clauses=["6.1.3", "8.3"],
     eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
     # MANAGE 1.4 (residual risk documented) is our link; the crosswalk has it for A.5.x only.
-    nist_ai_rmf=["MANAGE 1.2", Reference("MANAGE 1.4", "medium", derived=True)],
+    nist_ai_rmf=[nist("MANAGE 1.2"), nist("MANAGE 1.4", "medium", own=True)],
     tags=["risk"],
     applies=has_risks,
     rationale="""Residual risk above the organisation's appetite (data `risk.appetite`) is a risk
@@ -332,21 +317,20 @@ def residual_within_appetite(ctx: Context) -> Iterator[Violation]:
             # appetite, nobody has shown that the treatment brought it within.
             inherent = _score(risk.value)
             if inherent is not None and inherent > appetite:
-                yield risk.violation(
+                yield risk.missing(
+                    "residualRisk",
                     f"risk {risk.name} scores {inherent}, above the appetite of "
                     f"{appetite}, and its residual risk is not assessed; add "
                     "`residualRisk:` with the likelihood and impact after "
                     "treatment, or record `acceptance:`",
-                    missing="residualRisk",
                     because=[f"inherent {inherent} > appetite {appetite}", "no residualRisk"],
                 )
             continue
         score = _score(residual)
         if score is not None and score > appetite:
-            field = "score" if residual.get("score") is not None else None
-            path = (*risk.path, "residualRisk", *((field,) if field else ()))
-            yield ctx.violation(
-                path,
+            # At the declared score when there is one, else at the block it was computed from.
+            where = "residualRisk.score" if residual.get("score") is not None else "residualRisk"
+            yield risk.at(where).fail(
                 f"risk {risk.name} has residual score {score}, above the "
                 f"appetite of {appetite}, and no acceptance; reduce it further or "
                 "record `acceptance:`",
@@ -361,7 +345,7 @@ def residual_within_appetite(ctx: Context) -> Iterator[Violation]:
     clauses=["6.1.3", "8.3"],
     eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
     # MANAGE 1.4 (residual risk documented) is our link; the crosswalk has it for A.5.x only.
-    nist_ai_rmf=["MANAGE 1.3", Reference("MANAGE 1.4", "medium", derived=True)],
+    nist_ai_rmf=[nist("MANAGE 1.3"), nist("MANAGE 1.4", "medium", own=True)],
     tags=["risk", "accountability"],
     applies=has_risks,
     rationale="""Accepting a risk is a management decision: it must say who took it, why and
@@ -383,24 +367,20 @@ def acceptance_complete(ctx: Context) -> Iterator[Violation]:
             # At or above the threshold the same gap is AIMS-RSK-007's: report it once.
             above = score is not None and score >= threshold
             if _treatment(risk).get("option") == "accept" and not above:
-                yield risk.violation(
+                yield risk.missing(
+                    "acceptance",
                     f"risk {risk.name} is accepted without an acceptance record; "
                     "add `acceptance:` with approver, justification and date",
-                    missing="acceptance",
                 )
             continue
-        path = (*risk.path, "acceptance")
         for field in ("approver", "justification", "date"):
             if not acceptance.get(field):
-                yield ctx.violation(
-                    path,
-                    f"the acceptance of risk {risk.name} has no {field}; add `{field}:`",
-                    missing=field,
+                yield risk.at("acceptance").missing(
+                    field, f"the acceptance of risk {risk.name} has no {field}; add `{field}:`"
                 )
         accepted = ctx.date(acceptance.get("date"))
         if accepted is not None and accepted > ctx.today:
-            yield ctx.violation(
-                (*path, "date"),
+            yield risk.at("acceptance", "date").fail(
                 f"risk {risk.name} is recorded as accepted on "
                 f"{accepted}, a day that has not come yet; record the date the "
                 "acceptance was actually approved",
@@ -413,8 +393,7 @@ def acceptance_complete(ctx: Context) -> Iterator[Violation]:
             and risk.get("owner")
             and person_key(approver) == person_key(risk.get("owner"))
         ):
-            yield ctx.violation(
-                (*path, "approver"),
+            yield risk.at("acceptance", "approver").fail(
                 f"risk {risk.name} was accepted by its own "
                 f"owner ({approver}); have someone with authority other than the "
                 "owner approve it",
@@ -428,7 +407,7 @@ def acceptance_complete(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     clauses=["8.2", "6.1.2"],
     eu_ai_act=[eu("Art. 9(2)(a)-(c)", "high")],
-    nist_ai_rmf=["GOVERN 1.5", "MEASURE 3.1"],
+    nist_ai_rmf=[nist("GOVERN 1.5"), nist("MEASURE 3.1")],
     tags=["risk", "review"],
     applies=has_risks,
     rationale="""Risks change with the system and its context; a risk whose review date has
@@ -439,15 +418,14 @@ def risk_review(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         due = ctx.date(risk.get("reviewDate"))
         if due is None:
-            yield risk.violation(
-                f"risk {risk.name} has no review date; add `reviewDate:`", missing="reviewDate"
+            yield risk.missing(
+                "reviewDate", f"risk {risk.name} has no review date; add `reviewDate:`"
             )
         elif ctx.today > due:
-            yield risk.violation(
+            yield risk.at("reviewDate").fail(
                 f"risk {risk.name} was due for review on {due} "
                 f"({plural((ctx.today - due).days, 'day')} ago); review it and set the next "
                 "`reviewDate`",
-                field="reviewDate",
                 because=[f"today {ctx.today} > reviewDate {due}"],
             )
 
@@ -458,7 +436,7 @@ def risk_review(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     clauses=["8.3", "6.1.3"],
     eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
-    nist_ai_rmf=["MANAGE 1.3"],
+    nist_ai_rmf=[nist("MANAGE 1.3")],
     tags=["risk"],
     applies=has_risks,
     rationale="""A treatment that is planned or in progress without a deadline, or past it, leaves
@@ -472,18 +450,15 @@ def treatment_on_time(ctx: Context) -> Iterator[Violation]:
         treatment = _treatment(risk)
         if treatment.get("status") not in ("planned", "in-progress"):
             continue
-        path = (*risk.path, "treatment")
         due = ctx.date(treatment.get("dueDate"))
         if due is None:
-            yield ctx.violation(
-                path,
+            yield risk.at("treatment").missing(
+                "dueDate",
                 f"the treatment of risk {risk.name} is "
                 f"{treatment['status']} without a due date; add `dueDate:`",
-                missing="dueDate",
             )
         elif ctx.today > due:
-            yield ctx.violation(
-                (*path, "dueDate"),
+            yield risk.at("treatment", "dueDate").fail(
                 f"the treatment of risk {risk.name} was due "
                 f"on {due} and is still {treatment['status']}; finish it or set a "
                 "new date",
@@ -498,7 +473,7 @@ def treatment_on_time(ctx: Context) -> Iterator[Violation]:
     controls=["A.9.4"],
     clauses=["6.1.2"],
     eu_ai_act=[eu("Art. 9(2)(b)", "high"), eu("Art. 13(3)(b)(i),(iii)", "high")],
-    nist_ai_rmf=["MAP 1.4", "MANAGE 2.4"],
+    nist_ai_rmf=[nist("MAP 1.4"), nist("MANAGE 2.4")],
     tags=["risk", "misuse"],
     applies=has_misuse,
     rationale="""Documenting a foreseeable misuse and then never assessing it leaves the one risk
@@ -514,15 +489,14 @@ def misuse_covered(ctx: Context) -> Iterator[Violation]:
         for index, ref in enumerate(risk.get("misuse") or ()):
             covered.add(ref)
             if ref not in known:
-                yield ctx.violation(
-                    (*risk.path, "misuse", index),
+                yield risk.at("misuse", index).fail(
                     f"risk {risk.name} cites "
                     f"misuse {ref}, which is not in `purpose.foreseeableMisuse`; "
-                    "fix the id or document the misuse",
+                    "fix the id or document the misuse"
                 )
     for misuse in ctx.each("spec.purpose.foreseeableMisuse"):
         if misuse.name not in covered:
-            yield misuse.violation(
+            yield misuse.fail(
                 f"foreseeable misuse {misuse.name} is not covered by any risk; "
                 f"add `misuse: [{misuse.name}]` to the risk that addresses it"
             )
@@ -534,7 +508,7 @@ def misuse_covered(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     clauses=["6.1.3"],
     eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "high")],
-    nist_ai_rmf=["MANAGE 1.3", "GOVERN 1.4"],
+    nist_ai_rmf=[nist("MANAGE 1.3"), nist("GOVERN 1.4")],
     tags=["risk", "controls"],
     applies=has_required_controls,
     rationale="""The organisation requires certain controls for every system at a given risk level
@@ -556,6 +530,6 @@ def required_controls(ctx: Context) -> Iterator[Violation]:
         "does; add them to the `treatment.controls` of the risks they address"
     )
     if ctx.get("spec.risks"):
-        yield ctx.violation("spec.risks", message, because=[f"missing {missing}"])
+        yield ctx.at("spec.risks").fail(message, because=[f"missing {missing}"])
     else:
-        yield ctx.violation("spec", message, missing="risks", because=[f"missing {missing}"])
+        yield ctx.at("spec").missing("risks", message, because=[f"missing {missing}"])

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
-from ._common import eu_refs
 from .facts import due_by, has_models, has_suppliers, is_provider
 
-_A103_NIST = ["GOVERN 1.2", "GOVERN 4.1", "GOVERN 6.1", "GOVERN 6.2", "MAP 4.2", "MANAGE 3.1"]
-_A103_EU = eu_refs(("Art. 25(4)", "high"), ("Art. 53(1)(b) + Annex XII", "high"))
+_A103_NIST = [
+    nist("GOVERN 1.2"),
+    nist("GOVERN 4.1"),
+    nist("GOVERN 6.1"),
+    nist("GOVERN 6.2"),
+    nist("MAP 4.2"),
+    nist("MANAGE 3.1"),
+]
+_A103_EU = [eu("Art. 25(4)", "high"), eu("Art. 53(1)(b) + Annex XII", "high")]
 MODEL_KINDS = ("model", "api")
 
 
@@ -53,34 +59,33 @@ def supplier_assessed(ctx: Context) -> Iterator[Violation]:
         assessed = supplier.get("assessedOn")
         if assessed is None and not supplier.get("assessmentRef"):
             # One finding, not two, for a supplier nobody has looked at.
-            yield supplier.violation(
+            yield supplier.missing(
+                "assessedOn",
                 f"supplier {supplier.name} ({supplier.get('name')}) has never "
                 "been assessed; assess it and add `assessedOn:` and "
                 "`assessmentRef:`",
-                missing="assessedOn",
             )
             continue
         if assessed is None:
-            yield supplier.violation(
+            yield supplier.missing(
+                "assessedOn",
                 f"supplier {supplier.name} has an assessment on record but "
                 "no date; add `assessedOn:`",
-                missing="assessedOn",
             )
         else:
             due = due_by(ctx, assessed)
             if due is not None and due < ctx.today:
-                yield supplier.violation(
+                yield supplier.at("assessedOn").fail(
                     f"supplier {supplier.name} was last assessed on {assessed}; "
                     f"the next assessment was due by {due}; reassess it and "
                     "update `assessedOn:`",
-                    field="assessedOn",
                     because=[f"due {due} < today {ctx.today}"],
                 )
         if not supplier.get("assessmentRef"):
-            yield supplier.violation(
+            yield supplier.missing(
+                "assessmentRef",
                 f"the assessment of supplier {supplier.name} is not on record; "
                 "add `assessmentRef:`",
-                missing="assessmentRef",
             )
 
 
@@ -102,7 +107,7 @@ def supplier_approved(ctx: Context) -> Iterator[Violation]:
     approved = set(ctx.param("suppliers.approved"))
     for supplier in ctx.each("spec.suppliers"):
         if supplier.get("id") not in approved and supplier.get("name") not in approved:
-            yield supplier.violation(
+            yield supplier.fail(
                 f"supplier {supplier.name} ({supplier.get('name')}) is not on "
                 "the approved supplier list; get it approved or use an "
                 "approved supplier"
@@ -114,7 +119,7 @@ def supplier_approved(ctx: Context) -> Iterator[Violation]:
     title="Contracts with model suppliers carry AI-specific terms",
     severity="warning",
     controls=["A.10.3", "A.10.2"],
-    eu_ai_act=eu_refs(("Art. 25(4)", "high"), ("Art. 25", "high")),
+    eu_ai_act=[eu("Art. 25(4)", "high"), eu("Art. 25", "high")],
     nist_ai_rmf=_A103_NIST,
     tags=["third-party", "legal", "eu-ai-act"],
     applies=has_model_suppliers,
@@ -135,27 +140,24 @@ def supplier_contract(ctx: Context) -> Iterator[Violation]:
             continue
         contract = supplier.get("contract")
         if not contract:
-            yield supplier.violation(
+            yield supplier.missing(
+                "contract",
                 f"no contract terms are recorded for {supplier.get('kind')} "
                 f"supplier {supplier.name}; add `contract:` with aiTerms, "
                 "incidentNotification and dataUseRestrictions",
-                missing="contract",
             )
             continue
-        where = (*supplier.path, "contract")
         for key, what in terms:
             if key not in contract:
-                yield Violation(
-                    where,
+                yield supplier.at("contract").missing(
+                    key,
                     f"the contract with supplier {supplier.name} does not say "
                     f"whether it has {what}; add `{key}: true` once agreed",
-                    key,
                 )
             elif not contract.get(key):
-                yield Violation(
-                    (*where, key),
+                yield supplier.at("contract", key).fail(
                     f"the contract with supplier {supplier.name} lacks "
-                    f"{what}; negotiate them and set `{key}: true`",
+                    f"{what}; negotiate them and set `{key}: true`"
                 )
 
 
@@ -164,8 +166,8 @@ def supplier_contract(ctx: Context) -> Iterator[Violation]:
     title="Responsibilities are split explicitly between each supplier and us",
     severity="warning",
     controls=["A.10.2"],
-    eu_ai_act=eu_refs(("Art. 25", "high"), ("Art. 16, 22-24, 26", "medium")),
-    nist_ai_rmf=["GOVERN 6.1", "GOVERN 6.2", "MANAGE 3.1"],
+    eu_ai_act=[eu("Art. 25", "high"), eu("Art. 16, 22-24, 26", "medium")],
+    nist_ai_rmf=[nist("GOVERN 6.1"), nist("GOVERN 6.2"), nist("MANAGE 3.1")],
     tags=["third-party", "eu-ai-act"],
     applies=has_suppliers,
     rationale="""When a supplier runs part of the system, duties such as security, monitoring,
@@ -177,10 +179,10 @@ def supplier_contract(ctx: Context) -> Iterator[Violation]:
 def supplier_responsibilities(ctx: Context) -> Iterator[Violation]:
     for supplier in ctx.each("spec.suppliers"):
         if supplier.get("kind") != "tooling" and not supplier.get("responsibilities"):
-            yield supplier.violation(
+            yield supplier.missing(
+                "responsibilities",
                 f"it is not recorded how responsibilities are split with "
                 f"supplier {supplier.name}; add `responsibilities:`",
-                missing="responsibilities",
             )
 
 
@@ -189,7 +191,7 @@ def supplier_responsibilities(ctx: Context) -> Iterator[Violation]:
     title="Suppliers of a general-purpose model provide its documentation",
     severity="warning",
     controls=["A.10.3"],
-    eu_ai_act=eu_refs(("Art. 53(1)(b) + Annex XII", "high"), ("Art. 25(4)", "high")),
+    eu_ai_act=[eu("Art. 53(1)(b) + Annex XII", "high"), eu("Art. 25(4)", "high")],
     nist_ai_rmf=_A103_NIST,
     tags=["third-party", "generative-ai", "eu-ai-act"],
     applies=built_on_supplied_gpai,
@@ -202,11 +204,11 @@ def supplier_responsibilities(ctx: Context) -> Iterator[Violation]:
 def supplier_documentation(ctx: Context) -> Iterator[Violation]:
     for supplier in ctx.each("spec.suppliers"):
         if supplier.get("kind") in MODEL_KINDS and not supplier.get("documentationRef"):
-            yield supplier.violation(
+            yield supplier.missing(
+                "documentationRef",
                 f"the general-purpose model documentation of supplier "
                 f"{supplier.name} is not on record; obtain it and add "
                 "`documentationRef:`",
-                missing="documentationRef",
             )
 
 
@@ -229,21 +231,26 @@ def model_supplier_declared(ctx: Context) -> Iterator[Violation]:
     for model in ctx.each("spec.models"):
         supplier = model.get("supplier")
         if supplier and supplier not in known:
-            yield model.violation(
+            yield model.at("supplier").fail(
                 f"model {model.name} names supplier {supplier}, which is not in "
                 "spec.suppliers; add the supplier there or correct the id",
-                field="supplier",
                 because=[f"{supplier!r} not in {sorted(known)}"],
             )
 
 
-@rule(
+customer_terms = required(
+    "spec.governance.customerTermsRef",
+    (
+        "the system is provided to others but no customer terms are "
+        "referenced; add `governance.customerTermsRef:`"
+    ),
     id="AIMS-SUP-007",
+    name="CustomerTerms",
     title="A system provided to others comes with customer terms",
     severity="warning",
     controls=["A.10.4"],
-    eu_ai_act=eu_refs(("Art. 13", "medium"), ("Art. 26", "medium"), ("Art. 25(1)", "low")),
-    nist_ai_rmf=["GOVERN 5.1", "GOVERN 5.2", "MANAGE 4.1"],
+    eu_ai_act=[eu("Art. 13", "medium"), eu("Art. 26", "medium"), eu("Art. 25(1)", "low")],
+    nist_ai_rmf=[nist("GOVERN 5.1"), nist("GOVERN 5.2"), nist("MANAGE 4.1")],
     tags=["third-party", "transparency"],
     applies=is_provider,
     rationale="""Those who receive a system from us (customers, or internal business units for
@@ -252,16 +259,3 @@ def model_supplier_declared(ctx: Context) -> Iterator[Violation]:
     remediation="""Write the customer terms or information (intended use, limits, who does
         what) and reference them as `governance.customerTermsRef`.""",
 )
-def customer_terms(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.governance.customerTermsRef"):
-        where, missing = (
-            ("spec.governance", "customerTermsRef")
-            if ctx.get("spec.governance")
-            else ("spec", "governance")
-        )
-        yield ctx.violation(
-            where,
-            "the system is provided to others but no customer terms are "
-            "referenced; add `governance.customerTermsRef:`",
-            missing=missing,
-        )

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
-from ._common import absent, eu
 from .facts import built_or_running, is_high_risk, is_provider
 
 
@@ -30,7 +29,7 @@ def develops_system(ctx: Context) -> bool:
         eu("Art. 13(3)(b)(i),(iii)", "high"),
         eu("Annex IV §1(a)", "high"),
     ],
-    nist_ai_rmf=["MAP 1.4", "MANAGE 1.1"],
+    nist_ai_rmf=[nist("MAP 1.4"), nist("MANAGE 1.1")],
     tags=["use"],
     rationale="""An intended purpose is only a boundary when it says who may use the system and
         which uses are outside it; without that, nobody can tell use from misuse, and a later
@@ -45,13 +44,11 @@ def intended_use_bounded(ctx: Context) -> Iterator[Violation]:
     ):
         value = ctx.get(f"spec.purpose.{field}")
         if value is None:
-            yield ctx.violation(
-                "spec.purpose",
-                f"the intended use does not state {what}; add `{field}:`",
-                missing=field,
+            yield ctx.at("spec.purpose").missing(
+                field, f"the intended use does not state {what}; add `{field}:`"
             )
         elif not value:
-            yield ctx.violation(f"spec.purpose.{field}", f"`{field}` is empty; list {what}")
+            yield ctx.at(f"spec.purpose.{field}").fail(f"`{field}` is empty; list {what}")
 
 
 @rule(
@@ -61,7 +58,7 @@ def intended_use_bounded(ctx: Context) -> Iterator[Violation]:
     controls=["A.9.4"],
     clauses=["6.1.2"],
     eu_ai_act=[eu("Art. 9(2)(b)", "high"), eu("Art. 13(3)(b)(i),(iii)", "high")],
-    nist_ai_rmf=["MAP 1.4", "MANAGE 2.4"],
+    nist_ai_rmf=[nist("MAP 1.4"), nist("MANAGE 2.4")],
     tags=["use", "misuse", "risk"],
     applies=is_high_risk,
     rationale="""For a high-risk system the risks of foreseeable misuse must be identified and
@@ -72,26 +69,30 @@ def intended_use_bounded(ctx: Context) -> Iterator[Violation]:
 )
 def foreseeable_misuse(ctx: Context) -> Iterator[Violation]:
     if ctx.get("spec.purpose.foreseeableMisuse") is None:
-        yield ctx.violation(
-            "spec.purpose",
+        yield ctx.at("spec.purpose").missing(
+            "foreseeableMisuse",
             "no reasonably foreseeable misuse is documented for "
             "this high-risk system; add `foreseeableMisuse:`",
-            missing="foreseeableMisuse",
         )
     elif not ctx.get("spec.purpose.foreseeableMisuse"):
-        yield ctx.violation(
-            "spec.purpose.foreseeableMisuse",
-            "`foreseeableMisuse` is empty for a high-risk system; list the misuses you can foresee",
+        yield ctx.at("spec.purpose.foreseeableMisuse").fail(
+            "`foreseeableMisuse` is empty for a high-risk system; list the misuses you can foresee"
         )
 
 
-@rule(
+responsible_use_policy = required(
+    "spec.governance.responsibleUsePolicyRef",
+    (
+        "no responsible-use "
+        "policy or process is referenced; add `governance.responsibleUsePolicyRef:`"
+    ),
     id="AIMS-USE-003",
+    name="ResponsibleUsePolicy",
     title="A responsible-use policy or process applies to the system",
     severity="warning",
     controls=["A.9.2"],
     eu_ai_act=[eu("Art. 26(1)", "high"), eu("Art. 14", "medium")],
-    nist_ai_rmf=["GOVERN 4.1", "MAP 4.1", "MANAGE 1.1"],
+    nist_ai_rmf=[nist("GOVERN 4.1"), nist("MAP 4.1"), nist("MANAGE 1.1")],
     tags=["use", "governance"],
     rationale="""Responsible use has to be defined somewhere people can read it (who may use the
         system, for what, with which checks); otherwise users are left to guess, and misuse cannot
@@ -99,15 +100,6 @@ def foreseeable_misuse(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `spec.governance.responsibleUsePolicyRef:` pointing to the responsible-use
         policy or process that governs this system.""",
 )
-def responsible_use_policy(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.governance.responsibleUsePolicyRef"):
-        yield absent(
-            ctx,
-            "spec.governance",
-            "responsibleUsePolicyRef",
-            "no responsible-use "
-            "policy or process is referenced; add `governance.responsibleUsePolicyRef:`",
-        )
 
 
 @rule(
@@ -117,7 +109,7 @@ def responsible_use_policy(ctx: Context) -> Iterator[Violation]:
     controls=["A.6.1.2", "A.9.3"],
     clauses=["6.2"],
     eu_ai_act=[eu("Art. 8", "medium"), eu("Art. 26", "medium"), eu("Art. 15(1)", "low")],
-    nist_ai_rmf=["GOVERN 1.2", "GOVERN 4.1", "MEASURE 2.7", "MAP 2.2"],
+    nist_ai_rmf=[nist("GOVERN 1.2"), nist("GOVERN 4.1"), nist("MEASURE 2.7"), nist("MAP 2.2")],
     tags=["use", "objectives"],
     rationale="""Objectives such as fairness, robustness or privacy are what development is
         steered towards and what use is judged against; without them validation has no target and
@@ -127,26 +119,28 @@ def responsible_use_policy(ctx: Context) -> Iterator[Violation]:
 )
 def objectives_stated(ctx: Context) -> Iterator[Violation]:
     if ctx.get("spec.purpose.objectives") is None:
-        yield ctx.violation(
-            "spec.purpose",
+        yield ctx.at("spec.purpose").missing(
+            "objectives",
             "no responsible-AI objectives are stated; add "
             "`objectives:` (fairness, robustness, privacy...)",
-            missing="objectives",
         )
     elif not ctx.get("spec.purpose.objectives"):
-        yield ctx.violation(
-            "spec.purpose.objectives",
-            "`objectives` is empty; state what the system must achieve responsibly",
+        yield ctx.at("spec.purpose.objectives").fail(
+            "`objectives` is empty; state what the system must achieve responsibly"
         )
 
 
-@rule(
+requirements_referenced = required(
+    "spec.purpose.requirementsRef",
+    "no requirements specification is referenced; add `requirementsRef:`",
+    within="spec.purpose",  # the schema requires it
     id="AIMS-USE-005",
+    name="RequirementsReferenced",
     title="Systems past design reference their requirements specification",
     severity="warning",
     controls=["A.6.2.2"],
     eu_ai_act=[eu("Annex IV §2(b)", "high"), eu("Art. 17(1)(e)", "medium")],
-    nist_ai_rmf=["MAP 1.4", "MAP 1.6"],
+    nist_ai_rmf=[nist("MAP 1.4"), nist("MAP 1.6")],
     tags=["lifecycle", "documentation"],
     applies=built_or_running,
     rationale="""Once a system is built, verification, validation and acceptance are judged
@@ -155,13 +149,6 @@ def objectives_stated(ctx: Context) -> Iterator[Violation]:
     remediation="""Add `spec.purpose.requirementsRef:` with the path or URL of the requirements
         specification.""",
 )
-def requirements_referenced(ctx: Context) -> Iterator[Violation]:
-    if not ctx.get("spec.purpose.requirementsRef"):
-        yield ctx.violation(
-            "spec.purpose",
-            "no requirements specification is referenced; add `requirementsRef:`",
-            missing="requirementsRef",
-        )
 
 
 @rule(
@@ -170,7 +157,7 @@ def requirements_referenced(ctx: Context) -> Iterator[Violation]:
     severity="warning",
     controls=["A.6.2.3", "A.6.1.3"],
     eu_ai_act=[eu("Art. 11 + Annex IV §2", "high"), eu("Art. 17(1)(b)-(d)", "high")],
-    nist_ai_rmf=["MAP 2.1", "MEASURE 2.7", "GOVERN 4.1"],
+    nist_ai_rmf=[nist("MAP 2.1"), nist("MEASURE 2.7"), nist("GOVERN 4.1")],
     tags=["lifecycle", "documentation"],
     applies=develops_system,
     rationale="""Design choices, trade-offs and the development steps followed (reviews, tests,
@@ -186,10 +173,8 @@ def design_documented(ctx: Context) -> Iterator[Violation]:
     if ctx.get("spec.transparency.technicalDocumentationRef"):
         ctx.note("design accepted as part of transparency.technicalDocumentationRef")
         return
-    yield absent(
-        ctx,
-        "spec.transparency",
-        "designDocumentationRef",
+    yield ctx.at("spec").missing(
+        "transparency.designDocumentationRef",
         "the system's design and "
         "development are not documented; add `transparency.designDocumentationRef:`",
     )

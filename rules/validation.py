@@ -8,9 +8,8 @@ import datetime as _dt
 import operator
 from collections.abc import Callable, Iterator
 
-from aims_policy.engine import Context, Item, Violation, fact, rule
+from aims_policy.engine import Context, Cursor, Violation, eu, fact, nist, rule
 
-from ._common import eu_refs, missing_in_block
 from .facts import (
     due_by,
     in_operation,
@@ -28,18 +27,18 @@ COMPARE: dict[str, Callable[[float, float], bool]] = {
 }
 
 _A624_NIST = [
-    "GOVERN 4.3",
-    "MAP 2.3",
-    "MEASURE 1.2",
-    "MEASURE 2.1",
-    "MEASURE 2.2",
-    "MEASURE 2.5",
-    "MEASURE 2.6",
-    "MEASURE 2.13",
-    "MEASURE 4.1",
-    "MANAGE 1.1",
-    "MANAGE 2.2",
-    "MANAGE 4.2",
+    nist("GOVERN 4.3"),
+    nist("MAP 2.3"),
+    nist("MEASURE 1.2"),
+    nist("MEASURE 2.1"),
+    nist("MEASURE 2.2"),
+    nist("MEASURE 2.5"),
+    nist("MEASURE 2.6"),
+    nist("MEASURE 2.13"),
+    nist("MEASURE 4.1"),
+    nist("MANAGE 1.1"),
+    nist("MANAGE 2.2"),
+    nist("MANAGE 4.2"),
 ]
 
 
@@ -67,9 +66,11 @@ def generative_or_general_purpose(ctx: Context) -> bool:
     severity="error",
     controls=["A.6.2.4"],
     clauses=["9.1"],
-    eu_ai_act=eu_refs(
-        ("Art. 9(6)-(8)", "high"), ("Art. 15(1)-(3)", "high"), ("Annex IV §2(g)", "high")
-    ),
+    eu_ai_act=[
+        eu("Art. 9(6)-(8)", "high"),
+        eu("Art. 15(1)-(3)", "high"),
+        eu("Annex IV §2(g)", "high"),
+    ],
     nist_ai_rmf=_A624_NIST,
     tags=["validation", "eu-ai-act"],
     applies=validated_stage,
@@ -81,20 +82,18 @@ def generative_or_general_purpose(ctx: Context) -> bool:
 )
 def validation_metrics(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.validation.metrics"):
-        yield missing_in_block(
-            ctx,
-            "validation",
-            "metrics",
+        yield ctx.at("spec").missing(
+            "validation.metrics",
             "the system is validated or in use but no validation metrics "
             "with thresholds are declared; add `validation.metrics:`",
         )
         return
     for metric in ctx.each("spec.validation.metrics"):
         if metric.get("result") is None:
-            yield metric.violation(
+            yield metric.missing(
+                "result",
                 f"validation metric {metric.name} has a threshold but no measured "
                 "result; add `result:`",
-                missing="result",
             )
 
 
@@ -103,9 +102,11 @@ def validation_metrics(ctx: Context) -> Iterator[Violation]:
     title="Every measured validation result meets its threshold",
     severity="error",
     controls=["A.6.2.4"],
-    eu_ai_act=eu_refs(
-        ("Art. 9(6)-(8)", "high"), ("Art. 15(1)-(3)", "high"), ("Art. 17(1)(d)", "high")
-    ),
+    eu_ai_act=[
+        eu("Art. 9(6)-(8)", "high"),
+        eu("Art. 15(1)-(3)", "high"),
+        eu("Art. 17(1)(d)", "high"),
+    ],
     nist_ai_rmf=_A624_NIST,
     tags=["validation", "eu-ai-act"],
     applies=has_measured_metrics,
@@ -125,11 +126,10 @@ def validation_thresholds(ctx: Context) -> Iterator[Violation]:
         if result is None or op not in COMPARE:
             continue
         if not COMPARE[op](result, threshold):
-            yield metric.violation(
+            yield metric.at("result").fail(
                 f"validation metric {metric.name} measured {result}, which "
                 f"misses its threshold ({op} {threshold}); improve the system "
                 "and re-measure, or record an approved exception",
-                field="result",
                 because=[f"not {result} {op} {threshold}"],
             )
 
@@ -149,7 +149,7 @@ def _last_significant_change(ctx: Context) -> tuple[_dt.date, str] | None:
     severity="warning",
     controls=["A.6.2.4"],
     clauses=["9.1"],
-    eu_ai_act=eu_refs(("Art. 9(6)-(8)", "high"), ("Art. 15(1)-(3)", "high")),
+    eu_ai_act=[eu("Art. 9(6)-(8)", "high"), eu("Art. 15(1)-(3)", "high")],
     nist_ai_rmf=_A624_NIST,
     tags=["validation"],
     applies=in_operation,
@@ -163,18 +163,15 @@ def validation_fresh(ctx: Context) -> Iterator[Violation]:
     last = ctx.get("spec.validation.lastValidated")
     day = ctx.date(last)
     if day is None:
-        yield missing_in_block(
-            ctx,
-            "validation",
-            "lastValidated",
+        yield ctx.at("spec").missing(
+            "validation.lastValidated",
             "the system is in use but the date of its last validation is "
             "not recorded; add `validation.lastValidated:`",
         )
         return
     due = due_by(ctx, last)
     if due is not None and due < ctx.today:
-        yield ctx.violation(
-            "spec.validation.lastValidated",
+        yield ctx.at("spec.validation.lastValidated").fail(
             f"the system was last validated on "
             f"{day}; re-validation was due by {due}; re-validate and update "
             "`lastValidated:`",
@@ -182,8 +179,7 @@ def validation_fresh(ctx: Context) -> Iterator[Violation]:
         )
     change = _last_significant_change(ctx)
     if change is not None and change[0] > day:
-        yield ctx.violation(
-            "spec.validation.lastValidated",
+        yield ctx.at("spec.validation.lastValidated").fail(
             f"the system was last validated on "
             f"{day}, before the significant change {change[1]} of {change[0]}; "
             "re-validate the changed system",
@@ -191,39 +187,37 @@ def validation_fresh(ctx: Context) -> Iterator[Violation]:
         )
 
 
-def _dated_latest(ctx: Context, tests: list[Item]) -> Item | None:
+def _dated_latest(ctx: Context, tests: list[Cursor]) -> Cursor | None:
     dated = [t for t in tests if ctx.date(t.get("date")) is not None]
     return max(dated, key=lambda t: ctx.date(t.get("date")) or _dt.date.min) if dated else None
 
 
-def _judge_tests(ctx: Context, tests: list[Item], kind: str) -> Iterator[Violation]:
+def _judge_tests(ctx: Context, tests: list[Cursor], kind: str) -> Iterator[Violation]:
     """The newest dated test of a kind must have passed and be within the review interval."""
     latest = _dated_latest(ctx, tests)
     if latest is None:
-        yield tests[0].violation(
+        yield tests[0].missing(
+            "date",
             f"{kind} test {tests[0].name} has no date, so it cannot be told "
             "whether it is current; add `date:`",
-            missing="date",
         )
         return
     if latest.get("result") != "pass":
         result = latest.get("result")
         if result is None:
-            yield latest.violation(
-                f"{kind} test {latest.name} records no result; add `result:`", missing="result"
+            yield latest.missing(
+                "result", f"{kind} test {latest.name} records no result; add `result:`"
             )
         else:
-            yield latest.violation(
+            yield latest.at("result").fail(
                 f"the latest {kind} test, {latest.name}, did not pass "
-                f"(result: {result}); fix the findings and re-test",
-                field="result",
+                f"(result: {result}); fix the findings and re-test"
             )
     due = due_by(ctx, latest.get("date"))
     if due is not None and due < ctx.today:
-        yield latest.violation(
+        yield latest.at("date").fail(
             f"the latest {kind} test, {latest.name}, dates from "
             f"{latest.get('date')} and was due again by {due}; re-test",
-            field="date",
             because=[f"due {due} < today {ctx.today}"],
         )
 
@@ -233,9 +227,11 @@ def _judge_tests(ctx: Context, tests: list[Item], kind: str) -> Iterator[Violati
     title="A high-risk system is tested for robustness",
     severity="error",
     controls=["A.6.2.4"],
-    eu_ai_act=eu_refs(
-        ("Art. 15(1)-(3)", "high"), ("Art. 9(6)-(8)", "high"), ("Annex IV §2(g)", "high")
-    ),
+    eu_ai_act=[
+        eu("Art. 15(1)-(3)", "high"),
+        eu("Art. 9(6)-(8)", "high"),
+        eu("Annex IV §2(g)", "high"),
+    ],
     nist_ai_rmf=_A624_NIST,
     tags=["validation", "robustness", "eu-ai-act"],
     applies=is_high_risk,
@@ -248,10 +244,8 @@ def _judge_tests(ctx: Context, tests: list[Item], kind: str) -> Iterator[Violati
 def robustness_tests(ctx: Context) -> Iterator[Violation]:
     tests = list(ctx.each("spec.validation.robustnessTests"))
     if not tests:
-        yield missing_in_block(
-            ctx,
-            "validation",
-            "robustnessTests",
+        yield ctx.at("spec").missing(
+            "validation.robustnessTests",
             "this high-risk system records no robustness tests; test it "
             "and add `validation.robustnessTests:`",
         )
@@ -264,7 +258,7 @@ def robustness_tests(ctx: Context) -> Iterator[Violation]:
     title="Generative and general-purpose AI systems pass current security tests",
     severity="error",
     controls=["A.6.2.4"],
-    eu_ai_act=eu_refs(("Art. 15(1)-(3)", "high"), ("Art. 9(6)-(8)", "high")),
+    eu_ai_act=[eu("Art. 15(1)-(3)", "high"), eu("Art. 9(6)-(8)", "high")],
     nist_ai_rmf=_A624_NIST,
     tags=["security", "generative-ai", "validation", "eu-ai-act"],
     applies=generative_or_general_purpose,
@@ -289,15 +283,12 @@ def security_tests(ctx: Context) -> Iterator[Violation]:
         of_kind = [t for t in tests if t.get("type") == kind]
         if not of_kind:
             if tests:
-                yield ctx.violation(
-                    "spec.validation.securityTests",
-                    f"no {kind} test is recorded; run one and add it with `type: {kind}`",
+                yield ctx.at("spec.validation.securityTests").fail(
+                    f"no {kind} test is recorded; run one and add it with `type: {kind}`"
                 )
             else:
-                yield missing_in_block(
-                    ctx,
-                    "validation",
-                    "securityTests",
+                yield ctx.at("spec").missing(
+                    "validation.securityTests",
                     f"no {kind} test is recorded; run one and add it "
                     f"under `validation.securityTests` with `type: {kind}`",
                 )
@@ -310,10 +301,12 @@ def security_tests(ctx: Context) -> Iterator[Violation]:
     title="The release in use was approved after validation",
     severity="error",
     controls=["A.6.2.5"],
-    eu_ai_act=eu_refs(
-        ("Art. 16, 43, 47, 48, 49", "medium"), ("Art. 26(1)", "medium"), ("Art. 17(1)(a)", "low")
-    ),
-    nist_ai_rmf=["MEASURE 2.5", "MEASURE 2.9"],
+    eu_ai_act=[
+        eu("Art. 16, 43, 47, 48, 49", "medium"),
+        eu("Art. 26(1)", "medium"),
+        eu("Art. 17(1)(a)", "low"),
+    ],
+    nist_ai_rmf=[nist("MEASURE 2.5"), nist("MEASURE 2.9")],
     tags=["deployment"],
     applies=in_operation,
     rationale="""Deployment is a decision someone must take, on the basis of the validation
@@ -325,38 +318,30 @@ def security_tests(ctx: Context) -> Iterator[Violation]:
 def release_approval(ctx: Context) -> Iterator[Violation]:
     approval = ctx.get("spec.validation.releaseApproval")
     if approval is None:
-        yield missing_in_block(
-            ctx,
-            "validation",
-            "releaseApproval",
+        yield ctx.at("spec").missing(
+            "validation.releaseApproval",
             "the system is deployed but no release approval is recorded; "
             "add `validation.releaseApproval:` with approver and date",
         )
         return
     if not approval.get("approver"):
-        yield ctx.violation(
-            "spec.validation.releaseApproval",
-            "the release approval does not name who approved it; add `approver:`",
-            missing="approver",
+        yield ctx.at("spec.validation.releaseApproval").missing(
+            "approver", "the release approval does not name who approved it; add `approver:`"
         )
     day = ctx.date(approval.get("date"))
     if day is None:
-        yield ctx.violation(
-            "spec.validation.releaseApproval",
-            "the release approval is not dated; add `date:`",
-            missing="date",
+        yield ctx.at("spec.validation.releaseApproval").missing(
+            "date", "the release approval is not dated; add `date:`"
         )
         return
     validated = ctx.date(ctx.get("spec.validation.lastValidated"))
     if day > ctx.today:
-        yield ctx.violation(
-            "spec.validation.releaseApproval.date",
+        yield ctx.at("spec.validation.releaseApproval.date").fail(
             f"the release approval is dated "
-            f"{day}, in the future; record the date it was actually given",
+            f"{day}, in the future; record the date it was actually given"
         )
     elif validated is not None and day < validated:
-        yield ctx.violation(
-            "spec.validation.releaseApproval.date",
+        yield ctx.at("spec.validation.releaseApproval.date").fail(
             f"the release was approved on "
             f"{day}, before the validation of {validated} it should rest on; "
             "approve the validated release again",

@@ -22,14 +22,14 @@ from aims_policy.engine import rule
 def risk_reviewed(ctx):
     for risk in ctx.each("spec.risks"):
         if not risk.get("x-reviewed"):
-            yield risk.violation(f"risk {risk.name} is not marked reviewed", missing="x-reviewed")
+            yield risk.missing("x-reviewed", f"risk {risk.name} is not marked reviewed")
 
 
 @rule(id="TST-SYS-001", title="The system is approved", severity="warning",
       controls=["A.2.2"], rationale="test rule", remediation="add metadata.x-approved")
 def system_approved(ctx):
     if not ctx.get("metadata.x-approved"):
-        yield ctx.violation("metadata", "the system is not approved", missing="x-approved")
+        yield ctx.at("metadata").missing("x-approved", "the system is not approved")
 """
 
 

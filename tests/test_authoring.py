@@ -57,7 +57,7 @@ def test_example_pack_passes_with_full_coverage(
     ]
     assert "  ACME-REG-001      4     2     1     1  100.0%" in result.stdout
     assert "8 cases in 1 fixture file: 8 passed, 0 failed." in result.stdout
-    assert "2 rules; line coverage 100.0% (20/20 lines), minimum 100%." in result.stdout
+    assert "2 rules; line coverage 100.0% (16/16 lines), minimum 100%." in result.stdout
     # Only the named pack is under test: no built-in rule appears in the table.
     assert "AIMS-" not in result.stdout
 
@@ -134,9 +134,9 @@ BRANCHY = """
     def flag(ctx):
         value = ctx.get("metadata.x-flag")
         if value == "a":
-            yield ctx.violation("metadata.x-flag", "a")
+            yield ctx.at("metadata.x-flag").fail("a")
         elif value == "b":
-            yield ctx.violation("metadata.x-flag", "b")
+            yield ctx.at("metadata.x-flag").fail("b")
 """
 
 BASE = """
@@ -422,7 +422,7 @@ def test_junit_is_valid_and_reports_each_case(
         == "custom-pack/acme.fixtures.yaml:37: ACME-REG-001: wrong on purpose\nexpected failed, got passed"
     )
     coverage = {p.get("name"): p.get("value") for p in suites[1].iter("property")}
-    assert coverage == {"line-coverage-percent": "100.0", "lines-executed": "20", "lines": "20"}
+    assert coverage == {"line-coverage-percent": "100.0", "lines-executed": "16", "lines": "16"}
     assert [c.get("name") for c in suites[1].findall("testcase")] == [
         "fixture coverage",
         "fixture coverage",
@@ -433,7 +433,7 @@ def test_junit_is_valid_and_reports_each_case(
 # -- cross-manifest rules -----------------------------------------------------------------------
 
 SET_RULE = """
-    from aims_policy.engine import Violation, set_rule
+    from aims_policy.engine import located, set_rule
 
 
     def _collect(ctx, locate):
@@ -449,7 +449,7 @@ SET_RULE = """
             if team is None:
                 continue
             if team in seen:
-                yield entry.system, Violation(("metadata", "x-team"), "taken", location=where)
+                yield entry.system, located(where, "metadata.x-team").fail("taken")
             seen[team] = entry
 """
 
@@ -497,7 +497,7 @@ def test_cross_manifest_rule_fixtures(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 FOLD_RULE = """
-    from aims_policy.engine import Violation, set_rule
+    from aims_policy.engine import located, set_rule
 
 
     def _collect(ctx, locate):
@@ -520,7 +520,7 @@ FOLD_RULE = """
 
         def findings(self):
             for system, where in self.clashes:
-                yield system, Violation(("metadata", "x-team"), "taken", location=where)
+                yield system, located(where, "metadata.x-team").fail("taken")
 """
 
 

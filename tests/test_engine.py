@@ -24,11 +24,16 @@ from aims_policy.engine import (
     Context,
     Rule,
     Violation,
+    eu,
     evaluate,
     fact,
+    located,
     make_context,
+    nist,
+    required,
     rule,
 )
+from aims_policy.model import Location, Reference
 from aims_policy.output import render
 from aims_policy.registry import RuleSet
 
@@ -65,7 +70,7 @@ def _rule(rule_id: str, check: Any, applies: Any = None) -> Rule:
 def risk_owner(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         if not risk.get("owner"):
-            yield risk.violation(f"risk {risk.name} has no owner", missing="owner")
+            yield risk.missing("owner", f"risk {risk.name} has no owner")
 
 
 def test_documents_are_frozen() -> None:
@@ -92,7 +97,7 @@ def test_iteration_names_items_by_id_and_reports_missing_field_at_the_item() -> 
 def test_facts_are_computed_once_per_manifest_and_shared() -> None:
     calls.clear()
     ctx = make_context(INPUT, {}, TODAY)
-    first = _rule("T-1", lambda c: [Violation((), "x")] if counted_high(c) else [], counted_high)
+    first = _rule("T-1", lambda c: [c.at(()).fail("x")] if counted_high(c) else [], counted_high)
     second = _rule("T-2", lambda c: [], counted_high)
     evaluate(first, ctx)
     evaluate(second, ctx)
@@ -427,3 +432,198 @@ def test_a_duplicate_name_is_reported_even_when_one_manifest_breaks_the_schema(
         ("AIMS-SET-001", "a.yaml:3:12"),
         ("AIMS-SET-001", "b.yaml:3:12"),
     ]
+
+
+# -- reporting: cursors and required() ------------------------------------------------------
+
+
+def test_cursors_report_at_a_place_a_field_below_it_or_a_field_it_lacks() -> None:
+    ctx = make_context(INPUT, {}, TODAY)
+    risk = list(ctx.each("spec.risks"))[1]
+    assert (risk.name, risk.get("description")) == ("R-2", "b")
+    assert risk.fail("m") == Violation(("spec", "risks", 1), "m")
+    assert risk.at("treatment.option").fail("m", because=["x"]).path == (
+        "spec",
+        "risks",
+        1,
+        "treatment",
+        "option",
+    )
+    assert risk.missing("owner", "m").target == ("spec", "risks", 1, "owner")
+    assert ctx.at("spec.owner").missing("email", "m") == Violation(("spec", "owner"), "m", "email")
+    assert ctx.at("spec").at("risks", 0).fail("m").path == ("spec", "risks", 0)
+
+
+def test_a_dotted_missing_field_is_reported_at_the_deepest_section_that_holds_something() -> None:
+    def where(**override: Any) -> tuple[Any, ...]:
+        ctx = make_context(INPUT, {}, TODAY, with_input=override)
+        violation = ctx.at("spec").missing("monitoring.metrics", "m")
+        return violation.path, violation.missing
+
+    assert where() == (("spec",), "monitoring")  # the section is absent: name the section
+    assert where(**{"spec.monitoring": {}}) == (("spec",), "monitoring")  # empty: the same
+    assert where(**{"spec.monitoring": {"drift": {}}}) == (("spec", "monitoring"), "metrics")
+
+
+def test_sections_looked_up_for_a_missing_field_are_explained() -> None:
+    ctx = make_context(INPUT, {}, TODAY, trace=True)
+    ctx.at("spec").missing("monitoring.metrics", "m")
+    ctx.at("spec.owner").missing("email", "m")  # nothing to look up: nothing explained
+    assert ctx.tracer is not None
+    assert list(ctx.tracer.explain()[0]) == ["spec.monitoring = (absent)"]
+
+
+def test_a_dotted_missing_field_needs_a_cursor_that_can_look_sections_up() -> None:
+    risk = next(make_context(INPUT, {}, TODAY).each("spec.risks"))
+    with pytest.raises(ValueError, match=r"cursor from ctx\.at"):
+        risk.missing("treatment.option", "m")
+
+
+def test_a_located_cursor_reports_into_another_manifest() -> None:
+    where = Location("other.yaml", 3, 5)
+    violation = located(where, "metadata.name").at("x").fail("taken")
+    assert (violation.path, violation.location) == (("metadata", "name", "x"), where)
+
+
+REQUIRED = required(
+    "spec.monitoring.metrics",
+    "nothing is monitored",
+    id="T-REQ-1",
+    title="Systems are monitored",
+    severity="warning",
+    applies=counted_high,
+    rationale="r",
+    remediation="m",
+)
+
+
+def test_required_reports_an_absent_or_empty_field_where_cursor_missing_would() -> None:
+    def found(**override: Any) -> list[tuple[Any, ...]]:
+        outcome = evaluate(REQUIRED, make_context(INPUT, {}, TODAY, with_input=override))
+        return [(v.path, v.missing, v.message) for v in outcome.violations]
+
+    assert found() == [(("spec",), "monitoring", "nothing is monitored")]
+    assert found(**{"spec.monitoring.metrics": []}) == [
+        (("spec", "monitoring"), "metrics", "nothing is monitored")
+    ]
+    assert found(**{"spec.monitoring.metrics": [{"id": "m"}]}) == []
+    assert REQUIRED.meta.name == "SystemsAreMonitored"
+    assert REQUIRED.meta.applies_to == "High-risk systems"
+    # The rule's module is where it is declared, so the reference and coverage name that file.
+    assert REQUIRED.module == __name__
+
+
+def test_required_reports_at_the_part_known_to_exist_and_takes_several_fields() -> None:
+    owner = required(
+        {"spec.owner.email": "no email", "spec.owner.team": "no team"},
+        within="spec.owner",
+        id="T-REQ-2",
+        title="Owners can be reached",
+        severity="warning",
+        rationale="r",
+        remediation="m",
+    )
+    ctx = make_context(INPUT, {}, TODAY, trace=True)
+    outcome = evaluate(owner, ctx)
+    assert [(v.path, v.missing, v.message) for v in outcome.violations] == [
+        (("spec", "owner"), "email", "no email"),
+        (("spec", "owner"), "team", "no team"),
+    ]
+    # Only the fields are read: the owner is known to exist, so it is not looked up.
+    assert outcome.trace == ("spec.owner.email = (absent)", "spec.owner.team = (absent)")
+    with pytest.raises(TypeError, match=r"below .spec\.owner."):
+        required("spec.purpose.x", "m", within="spec.owner", **{"id": "T", "title": "t"})
+
+
+# -- applicability --------------------------------------------------------------------------
+
+
+@fact
+def in_use(ctx: Context) -> bool:
+    """Systems deployed or in operation."""
+    return ctx.get("spec.lifecycle.stage") in ("deployment", "operation")
+
+
+@fact
+def eu_listed(ctx: Context) -> bool:
+    """EU AI Act high-risk systems, as the Act's Annex III lists them: credit scoring,
+    recruitment and more.
+
+    Further paragraphs are documentation, not applicability."""
+    return ctx.get("spec.classification.euAiAct.category") == "high-risk"
+
+
+def test_facts_combine_with_not_and_or() -> None:
+    low = make_context(INPUT, {}, TODAY, with_input={"spec.classification.riskLevel": "low"})
+    high = make_context(INPUT, {}, TODAY, with_input={"spec.lifecycle": {"stage": "operation"}})
+    assert (~counted_high)(low) and not (~counted_high)(high)
+    assert (counted_high & in_use)(high) and not (counted_high & in_use)(low)
+    assert (in_use | counted_high)(high) and not (in_use | counted_high)(low)
+    with pytest.raises(TypeError, match="only facts combine"):
+        counted_high & (lambda ctx: True)  # type: ignore[operator]
+
+
+def test_a_combination_stops_early_and_explains_only_the_facts_it_asked() -> None:
+    low = make_context(
+        INPUT, {}, TODAY, trace=True, with_input={"spec.classification.riskLevel": "low"}
+    )
+    outcome = evaluate(_rule("T-1", lambda c: [], counted_high & in_use), low)
+    assert outcome.status == "not_applicable"
+    assert outcome.trace == ("spec.classification.riskLevel = low", "counted_high = false")
+
+
+def test_applicability_texts_are_whole_sentences_and_generated_for_combinations() -> None:
+    def text(applies: Any) -> str:
+        return _rule("T-1", lambda c: [], applies).meta.applies_to
+
+    assert text(eu_listed) == (
+        "EU AI Act high-risk systems, as the Act's Annex III lists them: credit scoring, "
+        "recruitment and more"
+    )
+    assert text(~counted_high) == "Systems other than high-risk systems"
+    assert text(counted_high & in_use & eu_listed) == (
+        "High-risk systems that are also systems deployed or in operation and also EU AI Act "
+        "high-risk systems, as the Act's Annex III lists them: credit scoring, recruitment and more"
+    )
+    assert text(counted_high | in_use) == (
+        "High-risk systems, as well as systems deployed or in operation"
+    )
+    assert text(~(counted_high | in_use)) == (
+        "Systems other than (high-risk systems, as well as systems deployed or in operation)"
+    )
+
+
+# -- crosswalk references -------------------------------------------------------------------
+
+
+def test_derived_follows_from_where_a_reference_comes_from() -> None:
+    assert eu("Art. 10", "high").derived  # the crosswalk's EU AI Act rows are its own derivation
+    assert not eu("Art. 5(1)", "high", basis=True).derived  # the article the rule enforces
+    assert not nist("MAP 2.3").derived  # transcribed from the published crosswalk
+    assert nist("MANAGE 1.4", "medium", own=True).derived  # a link of our own
+    assert nist("MAP 2.3") == Reference("MAP 2.3", "high", False)
+
+
+def test_no_rule_reports_any_other_way() -> None:
+    """Every rule in the repository reports through a cursor; nothing builds a Violation."""
+    import re
+
+    sources = [*(ROOT / "rules").glob("*.py"), *(ROOT / "examples").rglob("*.py")]
+    for source in sources:
+        text = source.read_text(encoding="utf-8")
+        assert not re.search(r"\bViolation\(|\.violation\(", text), source
+
+
+def test_references_written_before_eu_and_nist_keep_their_meaning() -> None:
+    """Packs written with plain strings and (ref, confidence) pairs load as they always did."""
+    meta = rule(
+        id="T-OLD",
+        title="t",
+        severity="note",
+        rationale="r",
+        remediation="m",
+        eu_ai_act=[("Art. 9", "medium")],
+        nist_ai_rmf=["MAP 1.1"],
+    )(lambda ctx: ()).meta
+    assert meta.eu_ai_act == (Reference("Art. 9", "medium", False),)
+    assert meta.nist_ai_rmf == (Reference("MAP 1.1", "high", False),)

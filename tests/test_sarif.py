@@ -22,7 +22,7 @@ from _helpers import ROOT, TODAY, aims
 import aims_policy
 import aims_policy.output
 from aims_policy import registry
-from aims_policy.engine import Context, Violation, rule
+from aims_policy.engine import Context, Violation, eu, nist, rule
 from aims_policy.model import (
     Finding,
     Location,
@@ -45,15 +45,15 @@ SCHEMA = json.loads((ROOT / "tests" / "schemas" / "sarif-2.1.0.json").read_text(
     severity="note",
     controls=["A.5.2"],
     clauses=["6.1.2"],
-    eu_ai_act=[("Art. 9(2)(a)", "high")],
-    nist_ai_rmf=["MAP 5.1"],
+    eu_ai_act=[eu("Art. 9(2)(a)", "high", basis=True)],
+    nist_ai_rmf=[nist("MAP 5.1")],
     rationale="A test rule that fires once per risk, so that fingerprints can be followed.",
     remediation="Nothing to do.",
     pack="tests",
 )
 def every_risk(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
-        yield risk.violation(f"risk {risk.name} is listed", field="description")
+        yield risk.at("description").fail(f"risk {risk.name} is listed")
 
 
 @rule(

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pyrsistent import freeze
 
-from aims_policy.engine import Context, Item, Violation, evaluate, fact, make_context, rule
+from aims_policy.engine import Context, Cursor, Violation, evaluate, fact, make_context, rule
 from aims_policy.trace import Explanation, LineCoverage, Tee, Tracer, show
 
 TODAY = _dt.date(2026, 11, 22)
@@ -88,7 +88,9 @@ def test_long_values_are_cut_short_at_80_characters() -> None:
 
 
 def test_an_item_met_in_a_list_is_shown_by_its_identity() -> None:
-    changes = (Item(("spec", "lifecycle", "changeLog", 2), freeze({"version": "3.0.0"}), "3.0.0"),)
+    changes = (
+        Cursor(("spec", "lifecycle", "changeLog", 2), freeze({"version": "3.0.0"}), "3.0.0"),
+    )
     assert show(changes) == "[spec.lifecycle.changeLog[3.0.0]]"
 
 
@@ -190,13 +192,13 @@ def high(ctx: Context) -> bool:
 def owners(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         if not risk.get("owner"):
-            yield risk.violation(f"risk {risk.name} has no owner", missing="owner")
+            yield risk.missing("owner", f"risk {risk.name} has no owner")
 
 
 @rule(id="T-CAP-1", title="Few risks", applies=high, **META)
 def few(ctx: Context) -> Iterator[Violation]:
     if len(ctx.get("spec.risks")) > ctx.param("max"):
-        yield ctx.violation("spec.risks", "too many risks")
+        yield ctx.at("spec.risks").fail("too many risks")
         ctx.note("counted after the finding")
 
 
@@ -260,14 +262,14 @@ def test_without_a_tracer_nothing_is_recorded() -> None:
     assert outcome.trace == () and outcome.explanations == ()
     # the plain kinds, with nothing to test on each read
     assert type(ctx) is Context
-    assert type(next(ctx.each("spec.risks"))) is Item
+    assert type(next(ctx.each("spec.risks"))) is Cursor
 
 
 @rule(id="T-DUE-1", title="Reviews are on time", **META)
 def on_time(ctx: Context) -> Iterator[Violation]:
     due = ctx.date(ctx.get("spec.nextReview"))
     if due is not None and due < ctx.today:
-        yield ctx.violation("spec.nextReview", "overdue")
+        yield ctx.at("spec.nextReview").fail("overdue")
 
 
 def test_a_date_rule_is_explained_by_today_too() -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from aims_policy.rules.facts import in_operation  # built-in facts can be reused
 
-from aims_policy.engine import Context, Violation, fact, rule
+from aims_policy.engine import Context, Violation, fact, nist, rule
 
 # Finance's format for cost centres: "CC-" and four digits.
 COST_CENTRE = re.compile(r"CC-\d{4}")
@@ -41,15 +41,12 @@ def has_models(ctx: Context) -> bool:
 def cost_centre(ctx: Context) -> Iterator[Violation]:
     value = ctx.get("metadata.x-cost-centre")
     if value is None:
-        yield ctx.violation(
-            "metadata",
-            "a system in use needs a cost centre; add `x-cost-centre: CC-nnnn`",
-            missing="x-cost-centre",
+        yield ctx.at("metadata").missing(
+            "x-cost-centre", "a system in use needs a cost centre; add `x-cost-centre: CC-nnnn`"
         )
     elif not isinstance(value, str) or not COST_CENTRE.fullmatch(value):
-        yield ctx.violation(
-            "metadata.x-cost-centre",
-            f"{value!r} is not a cost centre; write CC- and four digits, e.g. CC-1234",
+        yield ctx.at("metadata.x-cost-centre").fail(
+            f"{value!r} is not a cost centre; write CC- and four digits, e.g. CC-1234"
         )
 
 
@@ -58,7 +55,7 @@ def cost_centre(ctx: Context) -> Iterator[Violation]:
     title="Every model is entered in the model registry",
     severity="error",
     controls=["A.6.2.3", "A.4.3"],
-    nist_ai_rmf=[("MAP 4.1", "medium")],
+    nist_ai_rmf=[nist("MAP 4.1", "medium")],
     applies=has_models,
     rationale="""The model registry is where Example Co records approvals, versions and
         retirement of models; a model it does not know about escapes the release gate.""",
@@ -69,12 +66,11 @@ def model_registered(ctx: Context) -> Iterator[Violation]:
     for model in ctx.each("spec.models"):
         registry_id = model.get("x-model-registry-id")
         if not registry_id:
-            yield model.violation(
+            yield model.missing(
+                "x-model-registry-id",
                 f"model {model.name} is not in the model registry; add `x-model-registry-id:`",
-                missing="x-model-registry-id",
             )
         elif not str(registry_id).startswith("mr-"):
-            yield model.violation(
-                f"model {model.name}: {registry_id!r} is not a registry id (they start with mr-)",
-                field="x-model-registry-id",
+            yield model.at("x-model-registry-id").fail(
+                f"model {model.name}: {registry_id!r} is not a registry id (they start with mr-)"
             )
