@@ -45,12 +45,12 @@ _VECTOR: type[Any] = type(pvector())  # the C implementation's concrete class (P
 
 class Violation(NamedTuple):
     """One thing a rule found wrong. ``path`` is where it is (for a missing field, the parent that
-    should hold it, with the field in ``missing``); ``because`` lists the conditions that held."""
+    should hold it, with the field in ``missing``). Why it was found is the tracer's to say: what
+    the rule read, the facts it asked, and the conditions it noted (``ctx.note``)."""
 
     path: Path
     message: str
     missing: str | None = None
-    because: tuple[str, ...] = ()
     location: Location | None = None  # cross-manifest rules' (located()): in any manifest
 
     @property
@@ -89,12 +89,11 @@ class Cursor(NamedTuple):
             path = (*self.path, key)
         return tuple.__new__(Cursor, (path, None, self.name, self.ctx, self.location))
 
-    def fail(self, message: str, *, because: Iterable[str] = ()) -> Violation:
+    def fail(self, message: str) -> Violation:
         """A violation at this place."""
-        reasons = tuple(because) if because else ()
-        return tuple.__new__(Violation, (self.path, message, None, reasons, self.location))
+        return tuple.__new__(Violation, (self.path, message, None, self.location))
 
-    def missing(self, field: str, message: str, *, because: Iterable[str] = ()) -> Violation:
+    def missing(self, field: str, message: str) -> Violation:
         """A violation for ``field``, which this place lacks; reported here, naming the field.
 
         ``field`` may be a dotted path through sections that may be absent or empty themselves
@@ -115,8 +114,7 @@ class Cursor(NamedTuple):
                     field = section
                     break
                 path = (*path, section)
-        reasons = tuple(because) if because else ()
-        return tuple.__new__(Violation, (path, message, field, reasons, self.location))
+        return tuple.__new__(Violation, (path, message, field, self.location))
 
 
 #: Dotted paths already split: rules report at the same few places over and over. Bounded, since

@@ -63,7 +63,7 @@ def record(
                 system=system,
                 item=item,
                 controls=meta.iso_refs,
-                explanation=(*_explained(outcome, index), *v.because) if explained else (),
+                explanation=_explained(outcome, index) if explained else (),
             )
         )
 
@@ -111,7 +111,6 @@ def set_findings(
                 ident=ident_path,
                 system=system,
                 controls=controls,
-                explanation=v.because,
             )
         )
     return out

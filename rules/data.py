@@ -138,11 +138,11 @@ def data_supplier_declared(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
         supplier = (ds.get("provenance") or {}).get("supplier")
         if supplier and supplier not in known:
+            ctx.note(f"{supplier!r} not in {sorted(known)}")
             yield ds.at("provenance", "supplier").fail(
                 f"data source {ds.name} names "
                 f"supplier {supplier}, which is not in spec.suppliers; add the "
                 "supplier there (with its assessment) or correct the id",
-                because=(f"{supplier!r} not in {sorted(known)}",),
             )
 
 
@@ -185,11 +185,11 @@ def data_quality(ctx: Context) -> Iterator[Violation]:
                 "checked; add `quality.lastChecked:`",
             )
         elif due < ctx.today:
+            ctx.note(f"due {due} < today {ctx.today}")
             yield ds.at("quality", "lastChecked").fail(
                 f"the quality checks of data source {ds.name} "
                 f"were last run on {quality.get('lastChecked')} and were due again by "
                 f"{due}; rerun them and update `lastChecked:`",
-                because=(f"due {due} < today {ctx.today}",),
             )
 
 
@@ -330,11 +330,11 @@ def personal_data_basis(ctx: Context) -> Iterator[Violation]:
             continue
         if ds.get("personalData") is False:
             # Special-category data is personal data by definition (GDPR Art. 9(1)).
+            ctx.note("specialCategoryData implies personalData")
             yield ds.at("personalData").fail(
                 f"data source {ds.name} declares `personalData: false` but "
                 "`specialCategoryData: true`; special-category data is personal "
                 "data, so set `personalData: true`",
-                because=["specialCategoryData implies personalData"],
             )
         if not ds.get("lawfulBasis"):
             yield ds.missing(

@@ -139,18 +139,18 @@ def review_interval(ctx: Context) -> Iterator[Violation]:
             f"no review interval is planned; add `reviewIntervalMonths:` (at most {cap})",
         )
     if interval is not None and interval > cap:
+        ctx.note(f"reviewIntervalMonths {interval} > {cap}")
         yield ctx.at("spec.lifecycle.reviewIntervalMonths").fail(
             f"the review interval is "
             f"{plural(interval, 'month')}, longer than the maximum of {cap}; shorten it",
-            because=[f"reviewIntervalMonths {interval} > {cap}"],
         )
     if last is not None and upcoming is not None and upcoming > add_months(last, cap):
         latest = add_months(last, cap)
+        ctx.note(f"nextReview > lastReview + {plural(cap, 'month')}")
         yield ctx.at("spec.lifecycle.nextReview").fail(
             f"the next review ({upcoming}) is more "
             f"than {plural(cap, 'month')} after the last one ({last}); bring it forward to "
             f"{latest} or earlier",
-            because=[f"nextReview > lastReview + {plural(cap, 'month')}"],
         )
 
 
@@ -191,11 +191,11 @@ def review_not_overdue(ctx: Context) -> Iterator[Violation]:
     due, field = min(candidates, key=lambda c: c[0])
     ctx.note(f"review due {due} (from {field}), today {ctx.today}")
     if ctx.today > due:
+        ctx.note(f"today {ctx.today} > due {due}")
         yield ctx.at(f"spec.lifecycle.{field}").fail(
             f"the system review was due on {due} and is "
             f"{plural((ctx.today - due).days, 'day')} overdue; hold it and record the new "
             "`lastReview` and `nextReview`",
-            because=[f"today {ctx.today} > due {due}"],
         )
 
 
@@ -225,10 +225,10 @@ def corrective_actions_on_time(ctx: Context) -> Iterator[Violation]:
                 f"corrective action {action.name} is open without a due date; add `dueDate:`",
             )
         elif ctx.today > due:
+            ctx.note(f"today {ctx.today} > dueDate {due}")
             yield action.at("dueDate").fail(
                 f"corrective action {action.name} was due on {due} and is still "
                 f"{action.get('status', 'open')}; close it or set a new date",
-                because=[f"today {ctx.today} > dueDate {due}"],
             )
 
 
@@ -289,9 +289,9 @@ def review_after_change(ctx: Context) -> Iterator[Violation]:
     reviewed = ctx.date(ctx.get("spec.lifecycle.lastReview"))
     if reviewed is None or (changed is not None and reviewed < changed):
         when = f"came after the last review ({reviewed})" if reviewed else "has no review recorded"
+        ctx.note(f"lastReview {reviewed} < {changed}")
         yield latest.fail(
             f"significant change {latest.get('version')} ({changed}) {when}; "
             "review the system's risks and controls and update "
             "`lifecycle.lastReview`",
-            because=[f"lastReview {reviewed} < {changed}"],
         )

@@ -78,10 +78,11 @@ def impact_assessment_done(ctx: Context) -> Iterator[Violation]:
         return
     status = assessment.get("status")
     if status != "completed" and in_operation(ctx):
+        ctx.note(f"status {status}")
+        ctx.note(f"stage {ctx.get('spec.lifecycle.stage')}")
         yield ctx.at(f"{IA}.status").fail(
             f"the impact assessment is {status} while the system "
             "is already deployed; complete it and record its date",
-            because=[f"status {status}", f"stage {ctx.get('spec.lifecycle.stage')}"],
         )
     if status == "completed" and not assessment.get("date"):
         yield ctx.at(IA).missing(
@@ -224,11 +225,11 @@ def impact_assessment_current(ctx: Context) -> Iterator[Violation]:
         return
     due, field = min(candidates, key=lambda c: c[0])
     if ctx.today > due:
+        ctx.note(f"today {ctx.today} > due {due}")
         yield ctx.at(f"{IA}.{field}").fail(
             f"the impact assessment was due for review on {due} "
             f"({plural((ctx.today - due).days, 'day')} ago); review it and record the new "
             "`date` and `nextReview`",
-            because=[f"today {ctx.today} > due {due}"],
         )
 
 
@@ -255,11 +256,11 @@ def impact_assessment_after_change(ctx: Context) -> Iterator[Violation]:
     if assessed is None or changed is None:
         return  # an undated assessment is reported by AIMS-IMP-001
     if assessed < changed:
+        ctx.note(f"{assessed} < {changed}")
         yield ctx.at(f"{IA}.date").fail(
             f"the impact assessment ({assessed}) predates significant "
             f"change {latest.get('version')} ({changed}); reassess the impacts of "
             "that change",
-            because=[f"{assessed} < {changed}"],
         )
 
 

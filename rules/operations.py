@@ -253,10 +253,10 @@ def _retention(ctx: Context, minimum: int, label: str) -> Iterator[Violation]:
             f"kept at least {plural(minimum, 'day')}: add `retentionDays:`",
         )
     elif days < minimum:
+        ctx.note(f"{days} < {minimum}")
         yield ctx.at("spec.logging.retentionDays").fail(
             f"logs are kept {plural(days, 'day')}; {label} "
             f"logs must be kept at least {plural(minimum, 'day')}; raise `retentionDays:`",
-            because=[f"{days} < {minimum}"],
         )
 
 
@@ -356,11 +356,11 @@ def reporting_deadline(ctx: Context) -> Iterator[Violation]:
             f"`incidents.reportingDeadlineDays:` of at most {limit}",
         )
     elif days > limit:
+        ctx.note(f"{days} > {limit}")
         yield ctx.at("spec.incidents.reportingDeadlineDays").fail(
             f"serious incidents are "
             f"reported within {plural(days, 'day')}, beyond the {limit}-day limit; shorten "
             "the deadline",
-            because=[f"{days} > {limit}"],
         )
 
 

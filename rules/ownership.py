@@ -59,9 +59,9 @@ def accountable_person(ctx: Context) -> Iterator[Violation]:
             "`accountablePerson:` with a name and email",
         )
     elif person.get("name") == ctx.get("spec.owner.name"):
+        ctx.note("accountablePerson.name == owner.name")
         yield ctx.at("spec.accountablePerson.name").fail(
             f"the accountable person ({person.get('name')}) is also the owner; name someone else",
-            because=["accountablePerson.name == owner.name"],
         )
 
 

@@ -168,10 +168,10 @@ def score_consistent(ctx: Context) -> Iterator[Violation]:
             if lik is None or imp is None:
                 continue
             if block["score"] != lik * imp:
+                ctx.note(f"{block['score']} != {lik} * {imp}")
                 yield risk.at(where).fail(
                     f"risk {risk.name}: {where} is {block['score']} but "
                     f"likelihood {lik} x impact {imp} = {lik * imp}; correct it",
-                    because=[f"{block['score']} != {lik} * {imp}"],
                 )
 
 
@@ -227,12 +227,12 @@ def threshold_treated(ctx: Context) -> Iterator[Violation]:
         if score is None or score < threshold:
             continue
         if _treatment(risk).get("option") == "accept" and not risk.get("acceptance"):
+            ctx.note(f"score {score} >= {threshold}")
             yield risk.at("treatment", "option").fail(
                 f"risk {risk.name} scores "
                 f"{score}, at or above the treatment threshold {threshold}, but is "
                 "accepted without an acceptance record; treat it or add "
                 "`acceptance:`",
-                because=[f"score {score} >= {threshold}"],
             )
 
 
@@ -280,11 +280,11 @@ def valid_controls(ctx: Context) -> Iterator[Violation]:
     for risk in ctx.each("spec.risks"):
         for index, control in enumerate(_treatment(risk).get("controls") or ()):
             if control not in catalog:
+                ctx.note(f"{control} not in controls.annexA")
                 yield risk.at("treatment", "controls", index).fail(
                     f"risk "
                     f"{risk.name} cites {control}, which is not an Annex A "
                     "control; correct the id",
-                    because=[f"{control} not in controls.annexA"],
                 )
 
 
@@ -317,24 +317,25 @@ def residual_within_appetite(ctx: Context) -> Iterator[Violation]:
             # appetite, nobody has shown that the treatment brought it within.
             inherent = _score(risk.value)
             if inherent is not None and inherent > appetite:
+                ctx.note(f"inherent {inherent} > appetite {appetite}")
+                ctx.note("no residualRisk")
                 yield risk.missing(
                     "residualRisk",
                     f"risk {risk.name} scores {inherent}, above the appetite of "
                     f"{appetite}, and its residual risk is not assessed; add "
                     "`residualRisk:` with the likelihood and impact after "
                     "treatment, or record `acceptance:`",
-                    because=[f"inherent {inherent} > appetite {appetite}", "no residualRisk"],
                 )
             continue
         score = _score(residual)
         if score is not None and score > appetite:
             # At the declared score when there is one, else at the block it was computed from.
             where = "residualRisk.score" if residual.get("score") is not None else "residualRisk"
+            ctx.note(f"residual {score} > appetite {appetite}")
             yield risk.at(where).fail(
                 f"risk {risk.name} has residual score {score}, above the "
                 f"appetite of {appetite}, and no acceptance; reduce it further or "
                 "record `acceptance:`",
-                because=[f"residual {score} > appetite {appetite}"],
             )
 
 
@@ -380,11 +381,11 @@ def acceptance_complete(ctx: Context) -> Iterator[Violation]:
                 )
         accepted = ctx.date(acceptance.get("date"))
         if accepted is not None and accepted > ctx.today:
+            ctx.note(f"acceptance.date {accepted} > today {ctx.today}")
             yield risk.at("acceptance", "date").fail(
                 f"risk {risk.name} is recorded as accepted on "
                 f"{accepted}, a day that has not come yet; record the date the "
                 "acceptance was actually approved",
-                because=[f"acceptance.date {accepted} > today {ctx.today}"],
             )
         approver = acceptance.get("approver")
         if (
@@ -393,11 +394,11 @@ def acceptance_complete(ctx: Context) -> Iterator[Violation]:
             and risk.get("owner")
             and person_key(approver) == person_key(risk.get("owner"))
         ):
+            ctx.note("acceptance.approver == owner")
             yield risk.at("acceptance", "approver").fail(
                 f"risk {risk.name} was accepted by its own "
                 f"owner ({approver}); have someone with authority other than the "
                 "owner approve it",
-                because=["acceptance.approver == owner"],
             )
 
 
@@ -422,11 +423,11 @@ def risk_review(ctx: Context) -> Iterator[Violation]:
                 "reviewDate", f"risk {risk.name} has no review date; add `reviewDate:`"
             )
         elif ctx.today > due:
+            ctx.note(f"today {ctx.today} > reviewDate {due}")
             yield risk.at("reviewDate").fail(
                 f"risk {risk.name} was due for review on {due} "
                 f"({plural((ctx.today - due).days, 'day')} ago); review it and set the next "
                 "`reviewDate`",
-                because=[f"today {ctx.today} > reviewDate {due}"],
             )
 
 
@@ -458,11 +459,11 @@ def treatment_on_time(ctx: Context) -> Iterator[Violation]:
                 f"{treatment['status']} without a due date; add `dueDate:`",
             )
         elif ctx.today > due:
+            ctx.note(f"today {ctx.today} > dueDate {due}")
             yield risk.at("treatment", "dueDate").fail(
                 f"the treatment of risk {risk.name} was due "
                 f"on {due} and is still {treatment['status']}; finish it or set a "
                 "new date",
-                because=[f"today {ctx.today} > dueDate {due}"],
             )
 
 
@@ -530,6 +531,8 @@ def required_controls(ctx: Context) -> Iterator[Violation]:
         "does; add them to the `treatment.controls` of the risks they address"
     )
     if ctx.get("spec.risks"):
-        yield ctx.at("spec.risks").fail(message, because=[f"missing {missing}"])
+        ctx.note(f"missing {missing}")
+        yield ctx.at("spec.risks").fail(message)
     else:
-        yield ctx.at("spec").missing("risks", message, because=[f"missing {missing}"])
+        ctx.note(f"missing {missing}")
+        yield ctx.at("spec").missing("risks", message)

@@ -75,11 +75,11 @@ def supplier_assessed(ctx: Context) -> Iterator[Violation]:
         else:
             due = due_by(ctx, assessed)
             if due is not None and due < ctx.today:
+                ctx.note(f"due {due} < today {ctx.today}")
                 yield supplier.at("assessedOn").fail(
                     f"supplier {supplier.name} was last assessed on {assessed}; "
                     f"the next assessment was due by {due}; reassess it and "
                     "update `assessedOn:`",
-                    because=[f"due {due} < today {ctx.today}"],
                 )
         if not supplier.get("assessmentRef"):
             yield supplier.missing(
@@ -231,10 +231,10 @@ def model_supplier_declared(ctx: Context) -> Iterator[Violation]:
     for model in ctx.each("spec.models"):
         supplier = model.get("supplier")
         if supplier and supplier not in known:
+            ctx.note(f"{supplier!r} not in {sorted(known)}")
             yield model.at("supplier").fail(
                 f"model {model.name} names supplier {supplier}, which is not in "
                 "spec.suppliers; add the supplier there or correct the id",
-                because=[f"{supplier!r} not in {sorted(known)}"],
             )
 
 

@@ -126,11 +126,11 @@ def validation_thresholds(ctx: Context) -> Iterator[Violation]:
         if result is None or op not in COMPARE:
             continue
         if not COMPARE[op](result, threshold):
+            ctx.note(f"not {result} {op} {threshold}")
             yield metric.at("result").fail(
                 f"validation metric {metric.name} measured {result}, which "
                 f"misses its threshold ({op} {threshold}); improve the system "
                 "and re-measure, or record an approved exception",
-                because=[f"not {result} {op} {threshold}"],
             )
 
 
@@ -171,19 +171,19 @@ def validation_fresh(ctx: Context) -> Iterator[Violation]:
         return
     due = due_by(ctx, last)
     if due is not None and due < ctx.today:
+        ctx.note(f"due {due} < today {ctx.today}")
         yield ctx.at("spec.validation.lastValidated").fail(
             f"the system was last validated on "
             f"{day}; re-validation was due by {due}; re-validate and update "
             "`lastValidated:`",
-            because=[f"due {due} < today {ctx.today}"],
         )
     change = _last_significant_change(ctx)
     if change is not None and change[0] > day:
+        ctx.note(f"{change[0]} > {day}")
         yield ctx.at("spec.validation.lastValidated").fail(
             f"the system was last validated on "
             f"{day}, before the significant change {change[1]} of {change[0]}; "
             "re-validate the changed system",
-            because=[f"{change[0]} > {day}"],
         )
 
 
@@ -215,10 +215,10 @@ def _judge_tests(ctx: Context, tests: list[Cursor], kind: str) -> Iterator[Viola
             )
     due = due_by(ctx, latest.get("date"))
     if due is not None and due < ctx.today:
+        ctx.note(f"due {due} < today {ctx.today}")
         yield latest.at("date").fail(
             f"the latest {kind} test, {latest.name}, dates from "
             f"{latest.get('date')} and was due again by {due}; re-test",
-            because=[f"due {due} < today {ctx.today}"],
         )
 
 
@@ -341,9 +341,9 @@ def release_approval(ctx: Context) -> Iterator[Violation]:
             f"{day}, in the future; record the date it was actually given"
         )
     elif validated is not None and day < validated:
+        ctx.note(f"{day} < lastValidated {validated}")
         yield ctx.at("spec.validation.releaseApproval.date").fail(
             f"the release was approved on "
             f"{day}, before the validation of {validated} it should rest on; "
             "approve the validated release again",
-            because=[f"{day} < lastValidated {validated}"],
         )

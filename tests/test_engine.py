@@ -442,7 +442,7 @@ def test_cursors_report_at_a_place_a_field_below_it_or_a_field_it_lacks() -> Non
     risk = list(ctx.each("spec.risks"))[1]
     assert (risk.name, risk.get("description")) == ("R-2", "b")
     assert risk.fail("m") == Violation(("spec", "risks", 1), "m")
-    assert risk.at("treatment.option").fail("m", because=["x"]).path == (
+    assert risk.at("treatment.option").fail("m").path == (
         "spec",
         "risks",
         1,
