@@ -67,6 +67,14 @@ def identify(data: Any, path: Path) -> tuple[str, str | None]:
     return "".join(parts), innermost
 
 
+def value_at(data: Any, path: Path) -> Any:
+    """The node at a path of ``data`` (which must be there: a path the document gave us)."""
+    node = data
+    for key in path:
+        node = node[key]
+    return node
+
+
 # A key (anything but dots and brackets), or a list item by name or position in brackets.
 _SEGMENT = re.compile(r"(?:^|\.)([^.\[\]]+)|\[([^\[\]]+)\]")
 

@@ -7,25 +7,17 @@ read the resulting statuses in ``ctx.evidence``, so they stay pure."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from aims_policy.engine import Context, Violation, eu, identity, nist, rule
 from aims_policy.evidence import ABSOLUTE, ESCAPES, MISSING, SCHEME
-from aims_policy.paths import Path
-
-
-def _value(ctx: Context, path: Path) -> Any:
-    node: Any = ctx.input
-    for key in path:
-        node = node[key]
-    return node
+from aims_policy.paths import Path, value_at
 
 
 def _with_status(ctx: Context, *statuses: str) -> Iterator[tuple[Path, str, str]]:
     # Sorted so that findings come out in a stable order whatever the resolver's walk order.
     for path, status in sorted(ctx.evidence.items(), key=lambda kv: [str(k) for k in kv[0]]):
         if status in statuses:
-            yield path, status, str(_value(ctx, path))
+            yield path, status, str(value_at(ctx.input, path))
 
 
 @rule(
