@@ -504,3 +504,53 @@ def test_the_repositorys_configuration_decides_fail_on_and_category_unless_input
         (runner.workspace / runner.action_outputs()["sarif-file"]).read_text("utf-8")
     )
     assert sarif["runs"][0]["automationDetails"]["id"] == "aims-policy/"
+
+
+@pytest.mark.slow
+def test_without_a_paths_input_the_configurations_paths_decide(
+    tmp_path: Path, installed: tuple[Path, dict[str, str]]
+) -> None:
+    """A fixture folder with deliberate gaps lies beside the manifests; the repository's
+    configuration names only manifests/, and the Action must not widen that to '.'."""
+    gaps = COMPLIANT.read_text("utf-8").replace("priya.raman@example.com", "TODO@example.com")
+    runner = run_action(
+        tmp_path,
+        installed,
+        COMPLIANT.read_text("utf-8"),
+        "version: 1\npaths: [manifests]\n",
+        files={"fixtures/gaps.yaml": gaps},
+        paths="",
+    )
+    assert runner.action_outputs()["exit-code"] == "0", runner.check_log
+    assert "fixtures/gaps.yaml" not in runner.check_log
+
+
+def third_party_uses(path: Path) -> list[str]:
+    return [
+        line.split("uses:", 1)[1].strip()
+        for line in path.read_text("utf-8").splitlines()
+        if "uses:" in line and "aims-policy/aims-policy@" not in line
+    ]
+
+
+@pytest.mark.parametrize("path", [ACTION, WORKFLOW], ids=["action", "workflow"])
+def test_third_party_actions_are_pinned_to_full_commit_shas(path: Path) -> None:
+    used = third_party_uses(path)
+    assert used
+    for use in used:
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*", use), use
+
+
+def test_the_example_workflow_runs_weekly_and_keeps_fork_pull_requests_green() -> None:
+    workflow = load(WORKFLOW)
+    triggers = workflow[True] if True in workflow else workflow["on"]  # YAML 1.1 reads `on` as true
+    assert "schedule" in triggers and triggers["schedule"][0]["cron"]
+    (job,) = workflow["jobs"].values()
+    needs_write = [
+        s
+        for s in job["steps"]
+        if "upload-sarif" in str(s.get("uses")) or "test-reporter" in str(s.get("uses"))
+    ]
+    assert len(needs_write) == 2
+    for step in needs_write:
+        assert "github.event.pull_request.head.repo.full_name == github.repository" in step["if"]

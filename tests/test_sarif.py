@@ -585,12 +585,35 @@ def test_the_check_command_turns_the_limit_into_one_line_and_exit_2(
 ) -> None:
     from aims_policy.commands.check import _render
 
-    with pytest.raises(SystemExit) as caught:
-        _render(_many(25_001, errors=10), "sarif", RenderOptions())
-    assert caught.value.code == 2
+    assert _render(_many(25_001, errors=10), "sarif", RenderOptions()) is None
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("aims-policy: error: sarif output not written")
     assert "--sarif-min-level" in err
+
+
+def test_when_sarif_is_beyond_the_limits_the_other_reports_are_still_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The JUnit file and the job summary still tell the story when GitHub would refuse the
+    SARIF file; the run ends with exit 2 (it could not do all of its job)."""
+    from click.testing import CliRunner
+
+    import aims_policy.output.sarif as sarif_output
+    from aims_policy.cli import cli
+
+    monkeypatch.setattr(sarif_output, "MAX_RESULTS", 3)
+    out = {name: tmp_path / name for name in ("r.sarif", "r.xml", "r.json", "r.md")}
+    result = CliRunner().invoke(
+        cli,
+        ["check", "--no-config", "--today", "2026-11-22", str(ROOT / "manifests"),
+         "--sarif", str(out["r.sarif"]), "--junit", str(out["r.xml"]),
+         "--json", str(out["r.json"]), "--markdown", str(out["r.md"])],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "sarif output not written" in result.stderr
+    assert not out["r.sarif"].exists()
+    assert all(out[name].stat().st_size > 0 for name in ("r.xml", "r.json", "r.md"))
+    assert "1 file" not in result.stdout and "systems checked" in result.stdout
 
 
 # -- library API -----------------------------------------------------------------------------------

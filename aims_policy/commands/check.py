@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from aims_policy.commands._options import evaluation_options, fail, prepare
+from aims_policy.commands._options import evaluation_options, fail, prepare, say
 from aims_policy.wording import plural
 
 FORMAT_CHOICES = ["text", "json", "sarif", "junit", "github", "markdown"]
@@ -118,6 +118,11 @@ def check(
         sarif_category=sarif_category,
         sarif_min_level=sarif_min_level,
     )
+    # Every output is written that can be: a SARIF file beyond GitHub's limits is reported and
+    # left out, but the JUnit file and the job summary still tell the story; the run then ends
+    # with exit 2 (it could not do all of its job), after the others are written.
+    incomplete = False
+    file_options = RenderOptions(sarif_category=sarif_category, sarif_min_level=sarif_min_level)
     for path, file_fmt in (
         (sarif_path, "sarif"),
         (junit_path, "junit"),
@@ -125,17 +130,12 @@ def check(
         (markdown_path, "markdown"),
     ):
         if path:
+            text = _render(report, file_fmt, file_options)
+            if text is None:
+                incomplete = True
+                continue
             try:
-                write_atomic(
-                    path,
-                    _render(
-                        report,
-                        file_fmt,
-                        RenderOptions(
-                            sarif_category=sarif_category, sarif_min_level=sarif_min_level
-                        ),
-                    ),
-                )
+                write_atomic(path, text)
             except OSError as exc:
                 fail(f"{path}: cannot write {file_fmt} output: {exc.strerror}")
     if fmt == "text":  # streamed: a very large report is never held as one string
@@ -143,14 +143,17 @@ def check(
 
         sys.stdout.writelines(line + "\n" for line in iter_lines(report, render_options))
     else:
-        sys.stdout.write(_render(report, fmt, render_options))
+        text = _render(report, fmt, render_options)
+        incomplete |= text is None
+        sys.stdout.write(text or "")
     report_fixed(report, options, fmt)
     sys.stdout.flush()
-    sys.exit(report.exit_code)
+    sys.exit(2 if incomplete else report.exit_code)
 
 
-def _render(report: Any, fmt: str, options: Any) -> str:
-    """Render, turning a format's refusal (SARIF beyond GitHub's limits) into one line and exit 2."""
+def _render(report: Any, fmt: str, options: Any) -> str | None:
+    """The rendered format, or None (with one line on standard error) when it refuses: SARIF
+    beyond GitHub's limits."""
     from aims_policy.output import render
 
     if fmt != "sarif":  # only SARIF refuses to render; the others need not import it
@@ -160,8 +163,8 @@ def _render(report: Any, fmt: str, options: Any) -> str:
     try:
         return render(report, fmt, options)
     except SarifLimitError as exc:
-        fail(f"{fmt} output not written: {exc}")
-        raise  # _fail exits
+        say(f"error: {fmt} output not written: {exc}")
+        return None
 
 
 def _progress() -> Any:
