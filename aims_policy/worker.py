@@ -139,13 +139,6 @@ class Worker:
         # A value that does not match the schema, or a missing required field, is unreadable:
         # a rule that reads it is not evaluated (and says why), every other rule is.
         unreadable = unreadable_parts(data, schema_findings) if schema_findings else None
-        if unreadable and () in unreadable:  # the document as a whole: nothing can be read
-            reason = f"not evaluated: {unreadable[()][1]}"
-            out.results.extend(
-                RuleResult(rule_id, system, "not_evaluated", reason)
-                for rule_id in [r.id for r in ruleset.rules] + [r.id for r in ruleset.set_rules]
-            )
-            return
 
         from aims_policy.evidence import resolve
 
