@@ -14,7 +14,7 @@ import pytest
 from _helpers import TODAY, aims, minimal_manifest, write
 from junitparser import JUnitXml, Skipped
 
-from aims_policy.engine import Context, Violation, evaluate, fact, make_context, rule
+from aims_policy.engine import Context, Violation, evaluate, fact, first_invalid, make_context, rule
 from aims_policy.paths import Invalid, Unreadable
 from aims_policy.validate import SECTION_CONTROLS, missing_controls
 
@@ -363,3 +363,24 @@ def test_a_cross_manifest_rule_leaves_out_only_what_it_cannot_read(tmp_path: Pat
         }
     ]
     assert report["problems"] == []
+
+
+def test_a_document_unreadable_as_a_whole_evaluates_no_rule() -> None:
+    whole = {(): ("the document", "the document does not match the schema (AIMS-SCH-003)")}
+    ctx = make_context(DOC, {}, _dt.date(2026, 11, 22), unreadable=whole)
+    for each in (reads_owner, reads_ids, through_fact):
+        outcome = evaluate(each, ctx)
+        assert (outcome.status, outcome.reason) == (
+            "not_evaluated",
+            "not evaluated: the document does not match the schema (AIMS-SCH-003)",
+        )
+
+
+def test_what_a_cross_manifest_rule_collects_may_not_hold_an_unreadable_part() -> None:
+    """A collect that takes a section whole, bad value and all, must not carry it to the fold
+    (where it would crash the rule for every manifest): the worker looks for one first."""
+    ctx = ctx_of()
+    section = ctx.get("spec.classification")  # reading the section is allowed...
+    bad = first_invalid((ctx.get("spec.owner.name"), [section]))
+    assert bad is not None and repr(bad) == "<unreadable spec.classification.riskLevel>"
+    assert first_invalid(("Ann", [{"a": 1}], frozenset({2}))) is None
