@@ -6,6 +6,10 @@ so that identity survives inserting, removing or reordering items; fingerprints,
 baselines are keyed on identity, never on position. Identity paths are also what people write:
 fixtures name the fields they change with them (``spec.models[0].supplier`` for an item without
 a name), and :func:`resolve` turns such a text back into the path of a document.
+
+A place whose value does not match the schema (or a missing required field) is held by an
+:class:`Invalid` in the frozen document rules read: using it raises :class:`Unreadable`, named
+by its identity path, and the rule is not evaluated on that manifest.
 """
 
 from __future__ import annotations
