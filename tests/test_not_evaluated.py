@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -384,3 +385,14 @@ def test_what_a_cross_manifest_rule_collects_may_not_hold_an_unreadable_part() -
     bad = first_invalid((ctx.get("spec.owner.name"), [section]))
     assert bad is not None and repr(bad) == "<unreadable spec.classification.riskLevel>"
     assert first_invalid(("Ann", [{"a": 1}], frozenset({2}))) is None
+
+
+def test_markdown_lists_rules_not_evaluated(tmp_path: Path) -> None:
+    write("bad.yaml", RISK_5)
+    check("bad.yaml", "--markdown", "summary.md")
+    text = Path("summary.md").read_text("utf-8")
+    # Markdown escapes punctuation with a backslash: read the cells back as text
+    plain = re.sub(r"\\(.)", r"\1", text)
+    rows = [line for line in plain.splitlines() if line.startswith("| minimal | ")]
+    assert rows == [f"| minimal | {rule_id} | {RISK_REASON} |" for rule_id in RISK_READERS]
+    assert "### Rules not evaluated" in text
