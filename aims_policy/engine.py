@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
 from pyrsistent import PMap, discard, freeze, pmap, pvector
 
 from aims_policy.model import Location, Reference, RuleMeta
-from aims_policy.paths import Path, item_name, resolve
+from aims_policy.paths import Invalid, Path, Unreadable, item_name, resolve
 from aims_policy.paths import ident as ident_of
 
 if TYPE_CHECKING:
@@ -253,6 +253,35 @@ class _TracedContext(Context):
 
 
 _TODAY: Any = Context.__dict__["today"]  # the slot's own descriptor, which stores the value
+
+
+class _Guard:
+    """Reads of a document with parts that do not match the schema: a read that reaches an
+    :class:`Invalid` node (the node itself or anything below it) raises :class:`Unreadable`
+    before the tracer or the rule sees anything. Mixed into a context class of its own, made by
+    :func:`make_context` only for such documents, so that a valid manifest pays nothing."""
+
+    __slots__ = ()
+
+    input: Any
+
+    def get(self, dotted_path: str, default: Any = None) -> Any:
+        node = self.input
+        for key in dotted_path.split("."):
+            if type(node) is not PMap:
+                break
+            node = node.get(key, _MISSING)
+            if type(node) is Invalid:
+                raise node.unreadable()
+        return super().get(dotted_path, default)  # type: ignore[misc]
+
+
+class _GuardedContext(_Guard, Context):
+    __slots__ = ()
+
+
+class _GuardedTracedContext(_Guard, _TracedContext):
+    __slots__ = ()
 
 
 class _TracedCursor(Cursor):
@@ -618,7 +647,7 @@ class Outcome(NamedTuple):
     whole evaluation met and ``explanations`` what led to each violation (in order)."""
 
     rule: Rule
-    status: str  # passed | failed | not_applicable | error
+    status: str  # passed | failed | not_applicable | not_evaluated | error
     violations: tuple[Violation, ...] = ()
     reason: str = ""
     trace: tuple[str, ...] = ()
@@ -634,12 +663,15 @@ def make_context(
     tracer: "Tracer | None" = None,
     with_input: Mapping[str, Any] | None = None,
     with_data: Mapping[str, Any] | None = None,
+    unreadable: Mapping[Path, tuple[str, str]] | None = None,
 ) -> Context:
     """Freeze the documents (once per manifest) and apply ``with`` overrides.
 
     Override keys are identity paths (``spec.risks[R-7].owner``); a value of :data:`UNSET`
     removes the key. ``trace`` gives the context an :class:`~aims_policy.trace.Explanation`
-    (besides ``tracer``, if given)."""
+    (besides ``tracer``, if given). ``unreadable`` maps the paths of the input that do not match
+    the schema to (identity path, reason): each becomes an :class:`Invalid` node, and a rule that
+    reads one is not evaluated."""
     frozen_input = input if isinstance(input, PMap) else freeze_plain(input)
     frozen_data = data if isinstance(data, PMap) else freeze_plain(data)
     for path, value in (with_input or {}).items():
@@ -650,9 +682,47 @@ def make_context(
         from aims_policy.trace import Explanation, Tee
 
         tracer = Tee(Explanation(), tracer) if tracer is not None else Explanation()
+    if unreadable:
+        for where in sorted(unreadable, key=len):
+            frozen_input = _made_invalid(frozen_input, where, Invalid(*unreadable[where]))
+        if tracer is None:
+            return _GuardedContext(frozen_input, frozen_data, today)
+        return _GuardedTracedContext(frozen_input, frozen_data, today, tracer=tracer)
     if tracer is None:
         return Context(frozen_input, frozen_data, today)
     return _TracedContext(frozen_input, frozen_data, today, tracer=tracer)
+
+
+def _made_invalid(node: Any, path: Path, invalid: Invalid) -> Any:
+    """``node`` with ``invalid`` at ``path`` (set there even if absent: a missing required
+    field). A path below a node made invalid already, or through a part that is not there, leaves
+    ``node`` as it is."""
+    if not path:
+        return invalid
+    if type(node) is Invalid:
+        return node
+    key, rest = path[0], path[1:]
+    if type(node) is _VECTOR and type(key) is int and 0 <= key < len(node):
+        return node.set(key, _made_invalid(node[key], rest, invalid))
+    if type(node) is PMap and type(key) is str and (not rest or key in node):
+        return node.set(key, _made_invalid(node.get(key), rest, invalid))
+    return node
+
+
+def first_invalid(value: Any) -> Invalid | None:
+    """The first :class:`Invalid` node in ``value`` (what a cross-manifest rule collected), if
+    any: such a value must not leave the manifest it came from."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is Invalid:
+            return node  # type: ignore[no-any-return]
+        if kind is PMap or issubclass(kind, dict):
+            stack.extend(node.values())
+        elif kind is _VECTOR or issubclass(kind, (list, tuple, set, frozenset)):
+            stack.extend(node)
+    return None
 
 
 def freeze_plain(value: Any) -> Any:
@@ -697,6 +767,8 @@ def evaluate(rule: Rule, ctx: Context) -> Outcome:
         if rule.applies is not None and not rule.applies(ctx):
             return Outcome(rule, "not_applicable", reason=_not_applicable(rule, ()))
         violations = tuple(rule.check(ctx))
+    except Unreadable as exc:  # it read a part of the manifest that does not match the schema
+        return _not_evaluated(rule, exc, ())
     except Exception as exc:  # isolation is the point: one broken rule must not stop the run
         return _error(rule, exc)
     return Outcome(rule, "failed" if violations else "passed", violations)
@@ -706,6 +778,7 @@ def _traced(rule: Rule, ctx: Context, tracer: "Tracer") -> Outcome:
     """:func:`evaluate`, telling the tracer when the rule starts and ends and each violation as
     it is yielded (so that a violation is explained by what the rule had met by then)."""
     tracer.enter_rule(rule)
+    unreadable: Unreadable | None = None
     try:
         violations: tuple[Violation, ...] = ()
         if rule.applies is not None and not rule.applies(ctx):
@@ -717,14 +790,25 @@ def _traced(rule: Rule, ctx: Context, tracer: "Tracer") -> Outcome:
                 found.append(violation)
             violations = tuple(found)
             status = "failed" if violations else "passed"
+    except Unreadable as exc:
+        unreadable = exc
     except Exception as exc:  # isolated, as in evaluate
         return _error(rule, exc)
     finally:
         tracer.leave_rule(rule)
     trace, explanations = tracer.explain()
+    if unreadable is not None:
+        return _not_evaluated(rule, unreadable, trace)
     if status == "not_applicable":
         return Outcome(rule, status, reason=_not_applicable(rule, trace), trace=trace)
     return Outcome(rule, status, violations, trace=trace, explanations=explanations)
+
+
+def _not_evaluated(rule: Rule, exc: Unreadable, trace: tuple[str, ...]) -> Outcome:
+    # The trace ends with why: what the rule read before it reached the invalid part, then that.
+    return Outcome(
+        rule, "not_evaluated", reason=f"not evaluated: {exc.reason}", trace=(*trace, exc.reason)
+    )
 
 
 def _error(rule: Rule, exc: Exception) -> Outcome:

@@ -45,6 +45,8 @@ def record(
     if outcome.status == "not_applicable":
         reason = outcome.reason if explain else applies_reason(meta)
         results.append(RuleResult(meta.id, system, "not_applicable", reason))
+    elif outcome.status == "not_evaluated":
+        results.append(RuleResult(meta.id, system, "not_evaluated", outcome.reason))
     explained = explain or meta.id in why_not
     if meta.id in why_not and outcome.status != "failed":
         # Findings carry their own explanation; the trace explains a rule that did not fire.

@@ -286,10 +286,14 @@ def _run_set_case(
     into: ``manifests[1].metadata.name``.
 
     ``check`` lets a cross-manifest rule collect from a manifest that does not match the schema
-    too (leaving the manifest out if collecting fails), so a variant may say ``valid: false``:
-    it must then not match the schema, and is collected from as ``check`` would."""
+    too (leaving the manifest out if collecting reads a part that does not), so a variant may say
+    ``valid: false``: it must then not match the schema, and is collected from as ``check``
+    would."""
+    from aims_policy.engine import first_invalid
+    from aims_policy.loader import Document
     from aims_policy.model import Location
-    from aims_policy.validate import fast_is_valid
+    from aims_policy.paths import Unreadable
+    from aims_policy.validate import fast_is_valid, unreadable_parts, validate
 
     variants = case.get("manifests")
     if not isinstance(variants, list) or not variants:
@@ -325,17 +329,28 @@ def _run_set_case(
             if invalid:
                 return False, "error", f"{where} says `valid: false` but matches the schema", ()
             return False, "error", f"{where} does not match the manifest schema", ()
-        if not invalid:  # as in `check`, evidence is looked up for valid manifests only
-            ctx.evidence = resolve(variant, str(path), os.path.dirname(os.path.abspath(path)))
+        if invalid:  # as in `check`: the parts that do not match the schema are unreadable
+            found = validate(Document(where, 0, variant), None)
+            ctx = make_context(
+                ctx.input,
+                ctx.data,
+                today,
+                tracer=tracer,
+                unreadable=unreadable_parts(variant, found),
+            )
+        ctx.evidence = resolve(variant, str(path), os.path.dirname(os.path.abspath(path)))
 
         def locate(_path: Any, where: str = where) -> Location:
             return Location(where)  # the case's own name for the manifest, not a file
 
         try:
             value = rule.gather(ctx, locate)
+            invalid_part = first_invalid(value) if invalid else None
+            if invalid_part is not None:
+                raise invalid_part.unreadable()
+        except Unreadable:
+            continue  # as in `check`: the rule cannot read this manifest, which is left out
         except Exception as exc:
-            if invalid:
-                continue  # as in `check`: the rule cannot read this manifest, which is left out
             return (
                 False,
                 "error",

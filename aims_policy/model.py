@@ -15,7 +15,7 @@ from pyrsistent import pmap
 Severity = Literal["error", "warning", "note"]
 FailOn = Literal["error", "warning", "note", "never"]
 State = Literal["open", "waived", "baselined"]
-Status = Literal["passed", "failed", "not_applicable", "error"]
+Status = Literal["passed", "failed", "not_applicable", "not_evaluated", "error"]
 
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
 SEVERITY_RANK: Mapping[str, int] = {"note": 1, "warning": 2, "error": 3, "never": 4}
@@ -24,7 +24,7 @@ SEVERITY_RANK: Mapping[str, int] = {"note": 1, "warning": 2, "error": 3, "never"
 EMPTY_MAP: Mapping[str, Any] = pmap()
 
 #: Version of the JSON report layout (``--format json``). Bump the major part on breaking changes.
-REPORT_FORMAT_VERSION = "1.0"
+REPORT_FORMAT_VERSION = "1.1"
 
 
 def at_or_above(severity: str, threshold: str) -> bool:
@@ -135,7 +135,7 @@ class RuleResult(NamedTuple):
     rule_id: str
     system: str
     status: Status
-    reason: str = ""  # why not applicable, or the engine error
+    reason: str = ""  # why not applicable, why not evaluated, or the engine error
 
 
 def rows_of(
@@ -153,11 +153,11 @@ def rows_of(
 
 
 class ResultTable(Sequence[RuleResult]):
-    """Rule outcomes other than passed and failed (not applicable, engine error), stored as one
-    row per system and status: a tuple of rule ids and a tuple of reasons. The strings are shared
-    between systems, so a run over ten thousand manifests keeps a few hundred bytes per system
-    instead of an object per (rule, system); iterating yields :class:`RuleResult` values, sorted
-    by system, status and rule."""
+    """Rule outcomes other than passed and failed (not applicable, not evaluated, engine error),
+    stored as one row per system and status: a tuple of rule ids and a tuple of reasons. The
+    strings are shared between systems, so a run over ten thousand manifests keeps a few hundred
+    bytes per system instead of an object per (rule, system); iterating yields
+    :class:`RuleResult` values, sorted by system, status and rule."""
 
     __slots__ = ("_ends", "_rows")
 
@@ -237,7 +237,8 @@ class Report(NamedTuple):
     rules: tuple[RuleMeta, ...]
     systems: tuple[SystemInfo, ...]
     findings: tuple[Finding, ...]
-    results: Sequence[RuleResult]  # not applicable and errors only (a ResultTable from a check)
+    # not applicable, not evaluated and errors only (a ResultTable from a check)
+    results: Sequence[RuleResult]
     notifications: tuple[Notification, ...]
     files: tuple[str, ...]  # every file looked at (relative to the working directory if in it)
     # (system, rule id, status, trace) for ``--explain`` / ``--why-not``

@@ -6,6 +6,10 @@ so that identity survives inserting, removing or reordering items; fingerprints,
 baselines are keyed on identity, never on position. Identity paths are also what people write:
 fixtures name the fields they change with them (``spec.models[0].supplier`` for an item without
 a name), and :func:`resolve` turns such a text back into the path of a document.
+
+A place whose value does not match the schema (or a missing required field) is held by an
+:class:`Invalid` in the frozen document rules read: using it raises :class:`Unreadable`, named
+by its identity path, and the rule is not evaluated on that manifest.
 """
 
 from __future__ import annotations
@@ -141,3 +145,44 @@ def dotted(path: Path) -> str:
     for key in path:
         out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else key)
     return out
+
+
+class Unreadable(Exception):
+    """A rule read a part of the manifest that does not match the schema (or a required field
+    that is missing): the rule is *not evaluated* on that manifest, for the reason given, instead
+    of judging a value of a type it was never meant to see. ``engine.evaluate`` turns it into an
+    outcome; a rule never catches it."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(reason)
+        self.path = path
+        self.reason = reason  # "spec.classification.riskLevel does not match ... (AIMS-SCH-003)"
+
+
+class Invalid:
+    """What stands in the frozen document for a node that does not match the schema (or a
+    required field that is missing), in a context made with ``unreadable=``: any use of it (a
+    comparison, truth, text, iteration, a lookup, even ``isinstance``) raises
+    :class:`Unreadable`, so a rule that reaches it through a section it read as a whole (or a
+    list element) stops there, before it judges the bad value. Only its ``repr`` is harmless."""
+
+    __slots__ = ("_path", "_reason")
+
+    def __init__(self, path: str, reason: str) -> None:
+        self._path = path
+        self._reason = reason
+
+    def unreadable(self) -> Unreadable:
+        return Unreadable(self._path, self._reason)
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise Unreadable(self._path, self._reason)
+
+    def __repr__(self) -> str:
+        return f"<unreadable {self._path}>"
+
+    __class__ = property(_refuse)  # isinstance() asks for it
+    __getattr__ = __getitem__ = __contains__ = __iter__ = __len__ = _refuse
+    __bool__ = __str__ = __format__ = __hash__ = __int__ = __float__ = __index__ = _refuse
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __mod__ = _refuse

@@ -32,7 +32,7 @@ from types import CodeType, FrameType
 from typing import Any
 
 from aims_policy.loader import reads_as_text
-from aims_policy.paths import Path, dotted
+from aims_policy.paths import Invalid, Path, dotted
 
 #: What a consumer says of one evaluation: every line, and the lines behind each violation.
 Explained = tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]
@@ -234,6 +234,8 @@ def show(value: Any) -> str:
 
 def flow(value: Any) -> str:
     """``value`` in YAML flow style, in full."""
+    if type(value) is Invalid:  # a part that does not match the schema: shown, never used
+        return "(unreadable)"
     if value is None:
         return "null"
     if value is True:

@@ -104,9 +104,76 @@ SCHEMA_RULES: tuple[RuleMeta, ...] = (
 )
 _UNKNOWN, _MISSING, _INVALID, _DUPLICATE = (r.id for r in SCHEMA_RULES)
 
-# Schema findings after which the rules still run: an unknown field changes no value a rule reads,
-# and a duplicate id leaves every item readable (only its identity is ambiguous).
+# Schema findings that leave every value readable: an unknown field changes no value a rule
+# reads, and a duplicate id leaves every item readable (only its identity is ambiguous). The
+# others make a part of the manifest unreadable (see unreadable_parts): rules that read it are not
+# evaluated, the rest are.
 NON_BLOCKING: frozenset[str] = frozenset({_UNKNOWN, _DUPLICATE})
+
+#: The ISO/IEC 42001 Annex A controls a section of the manifest documents: a required field
+#: missing there (AIMS-SCH-002) is a gap in those controls too, besides 7.5.2 (documented
+#: information). Keys are identity paths; a list's key covers each of its items.
+SECTION_CONTROLS: dict[str, tuple[str, ...]] = {
+    "spec.owner": ("A.3.2",),  # AI roles and responsibilities
+    "spec.accountablePerson": ("A.3.2",),
+    "spec.contacts": ("A.3.2",),
+    "spec.purpose": ("A.9.4",),  # intended use of the AI system
+    "spec.dataSources": ("A.7.2",),  # data for development and enhancement of AI systems
+    "spec.suppliers": ("A.10.3",),  # suppliers
+    "spec.impactAssessment": ("A.5.2",),  # AI system impact assessment process
+    "spec.humanOversight": ("A.9.2",),  # processes for responsible use of AI systems
+    "spec.logging": ("A.6.2.8",),  # AI system recording of event logs
+}
+
+
+def missing_controls(ident_path: str) -> tuple[str, ...]:
+    """The controls of an AIMS-SCH-002 finding about the field at ``ident_path``: those of its
+    section (:data:`SECTION_CONTROLS`), then 7.5.2."""
+    for section, controls in SECTION_CONTROLS.items():
+        if ident_path.startswith(section) and ident_path[len(section) : len(section) + 1] in (
+            "",
+            ".",
+            "[",
+        ):
+            return (*controls, "7.5.2")
+    return ("7.5.2",)
+
+
+def unreadable_parts(data: Any, findings: list[Finding]) -> dict[Path, tuple[str, str]]:
+    """The parts of a manifest that rules cannot read, from its schema findings: path ->
+    (identity path, why). A value of the wrong type or form is unreadable; so is a required field
+    that is missing (a rule may take the schema's word that it is there). Empty for a manifest
+    whose values all match the schema."""
+    out: dict[Path, tuple[str, str]] = {}
+    for finding in findings:
+        if finding.rule_id in NON_BLOCKING:
+            continue
+        path = _path_of(data, finding.json_path)
+        if path is None or path in out:
+            continue
+        what = "is missing" if finding.rule_id == _MISSING else "does not match the schema"
+        where = finding.ident or "the document"
+        out[path] = (where, f"{where} {what} ({finding.rule_id})")
+    return out
+
+
+def _path_of(data: Any, json_pointer: str) -> Path | None:
+    """The path a JSON Pointer names in ``data`` (list indexes as ints); None if it cannot."""
+    path: list[str | int] = []
+    node = data
+    for raw in json_pointer.split("/")[1:]:
+        key = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list):
+            if not key.isdigit() or int(key) >= len(node):
+                return None
+            path.append(int(key))
+            node = node[int(key)]
+        elif isinstance(node, dict):
+            path.append(key)
+            node = node.get(key)
+        else:
+            return None
+    return tuple(path)
 
 
 @cache
@@ -259,15 +326,16 @@ def _findings(doc: Document, system: str | None) -> Iterator[Finding]:
 
 def _finding(doc: Document, system: str | None, problem: Problem) -> Finding:
     about = problem.ident_path or problem.path
+    identity = ident(doc.data, about)
     return Finding(
         rule_id=problem.rule,
         severity="error",
         message=problem.message,
         location=doc.locate(problem.path),
         json_path=pointer(about),
-        ident=ident(doc.data, about),
+        ident=identity,
         system=system,
-        controls=("7.5.2",),
+        controls=missing_controls(identity) if problem.rule == _MISSING else ("7.5.2",),
     )
 
 

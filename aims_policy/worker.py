@@ -11,14 +11,15 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from aims_policy.discover import Candidate
-from aims_policy.engine import Context, Entry, evaluate, make_context
+from aims_policy.engine import Context, Entry, evaluate, first_invalid, make_context
 from aims_policy.findings import Trace, record
 from aims_policy.intake import item_owners, manifests_in, system_info, system_name
 from aims_policy.loader import Document
 from aims_policy.model import Finding, Location, Notification, RuleResult, SystemInfo
 from aims_policy.options import Options
+from aims_policy.paths import Unreadable
 from aims_policy.registry import RuleSet
-from aims_policy.validate import API_VERSION, NON_BLOCKING, validate
+from aims_policy.validate import API_VERSION, unreadable_parts, validate
 from aims_policy.version import __version__
 
 #: Below this many files a worker pool costs more than it saves.
@@ -135,26 +136,18 @@ class Worker:
 
         schema_findings = validate(doc, system)
         out.findings.extend(schema_findings)
-        # A misspelt field or a repeated id leaves the rest of the manifest readable; a wrong
-        # type or a missing required field does not, and rules only ever see schema-valid input.
-        blocking = [f for f in schema_findings if f.rule_id not in NON_BLOCKING]
-        if blocking:
-            reason = "not evaluated: the manifest does not match the schema (see AIMS-SCH findings)"
-            out.results.extend(
-                RuleResult(r.id, system, "not_applicable", reason) for r in ruleset.rules
-            )
-            # Rules across manifests still hear of it where they can (a duplicate system name is
-            # no less a duplicate because one of the two manifests has a typing error elsewhere);
-            # what cannot be collected from an invalid document is skipped, since the schema
-            # findings already stop the run from passing.
-            ctx = make_context(data, self._frozen(), options.day)
-            self._collect(ctx, doc, system, out, strict=False)
-            return
+        # A value that does not match the schema, or a missing required field, is unreadable:
+        # a rule that reads it is not evaluated (and says why), every other rule is.
+        unreadable = unreadable_parts(data, schema_findings) if schema_findings else None
 
         from aims_policy.evidence import resolve
 
         ctx = make_context(
-            data, self._frozen(), options.day, trace=options.explain or bool(options.why_not)
+            data,
+            self._frozen(),
+            options.day,
+            trace=options.explain or bool(options.why_not),
+            unreadable=unreadable,
         )
         ctx.evidence = resolve(data, candidate.path, options.root)
         for rule in ruleset.rules:
@@ -169,37 +162,35 @@ class Worker:
                 notifications=out.notifications,
                 traces=out.traces,
             )
-        self._collect(ctx, doc, system, out, strict=True)
+        self._collect(ctx, doc, system, out)
 
-    def _collect(
-        self, ctx: Context, doc: Document, system: str, out: FileResult, *, strict: bool
-    ) -> None:
-        """Run each cross-manifest rule's ``collect`` on this manifest (``strict``: a failure is
-        an engine error; otherwise the manifest is left out of that rule)."""
+    def _collect(self, ctx: Context, doc: Document, system: str, out: FileResult) -> None:
+        """Run each cross-manifest rule's ``collect`` on this manifest: a failure is an engine
+        error; a read of a part that does not match the schema leaves the manifest out of that
+        rule (not evaluated, and why), as does collecting such a part whole."""
         for set_rule in self.ruleset.set_rules:
             try:
                 value = set_rule.gather(ctx, doc.locate)
+                if type(ctx) is not Context:  # traced or guarded: the value may hold a bad part
+                    invalid = first_invalid(value)
+                    if invalid is not None:
+                        raise invalid.unreadable()
+            except Unreadable as exc:
+                out.results.append(
+                    RuleResult(set_rule.id, system, "not_evaluated", f"not evaluated: {exc.reason}")
+                )
+                continue
             except Exception as exc:
-                if strict:
-                    out.notifications.append(
-                        Notification(
-                            "engine",
-                            "rule-error",
-                            f"rule {set_rule.id} failed: {type(exc).__name__}: {exc}",
-                            doc.locate(()),
-                            set_rule.id,
-                            system,
-                        )
+                out.notifications.append(
+                    Notification(
+                        "engine",
+                        "rule-error",
+                        f"rule {set_rule.id} failed: {type(exc).__name__}: {exc}",
+                        doc.locate(()),
+                        set_rule.id,
+                        system,
                     )
-                else:
-                    out.results.append(
-                        RuleResult(
-                            set_rule.id,
-                            system,
-                            "not_applicable",
-                            "not evaluated: the manifest does not match the schema",
-                        )
-                    )
+                )
                 continue
             out.entries.setdefault(set_rule.id, []).append(Entry(system, doc.file, value))
 

@@ -125,9 +125,9 @@ class DuplicateNames:
         self.repeated: dict[str, list[tuple[str, Location]]] = {}
 
     def add(self, entry: Entry) -> None:
+        # A manifest whose name is missing or not a name is not collected from (its name does
+        # not match the schema: the rule is not evaluated there), so every name here is one.
         name, location = entry.value
-        if not name:
-            return
         seen = (entry.system, location)
         if name in self.repeated:
             self.repeated[name].append(seen)

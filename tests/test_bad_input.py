@@ -36,6 +36,10 @@ class Run:
     def about(self, name: str) -> list[str]:
         return [line for line in self.lines if line.startswith(name + ":")]
 
+    def schema(self, name: str) -> list[str]:
+        """The schema findings about ``name`` (the rules still run on what they can read)."""
+        return [line for line in self.about(name) if " AIMS-SCH-" in line]
+
 
 def check(*args: str) -> Run:
     result = aims("check", "--today", TODAY, "--no-color", *args)
@@ -336,10 +340,16 @@ def test_missing_api_version_is_a_schema_finding() -> None:
     write("noversion.yaml", MINIMAL.replace("apiVersion: aims-policy/v1\n", ""))
     run = check("noversion.yaml")
     assert run.code == 1
-    assert run.about("noversion.yaml") == [
+    assert run.schema("noversion.yaml") == [
         "noversion.yaml:1:1: error AIMS-SCH-002 the document is missing required field "
         "'apiVersion'; add it [7.5.2]"
     ]
+    # the rules still run; only AIMS-TODO-001, which reads every field, reaches the missing one
+    assert any(" warning AIMS-RSK-002 the system has no risk register" in x for x in run.lines)
+    assert run.lines[-1] == (
+        "1 file, 1 system checked: 1 error, 9 warnings, 0 notes; "
+        "1 rule not evaluated (--why-not RULE says why)"
+    )
 
 
 # --- schema findings are findings, not crashes --------------------------------------------------
@@ -350,11 +360,16 @@ def test_invalid_calendar_date_is_a_finding_at_the_field(bad: str) -> None:
     write("date.yaml", MINIMAL.replace("lastReview: 2026-01-15", f"lastReview: {bad}"))
     run = check("date.yaml", "good.yaml")
     assert run.code == 1
-    assert run.about("date.yaml") == [
+    assert run.schema("date.yaml") == [
         f'date.yaml:15:5: error AIMS-SCH-003 spec.lifecycle.lastReview is "{bad}", not a '
         "calendar date; write YYYY-MM-DD, e.g. 2026-03-31 [7.5.2]"
     ]
     assert GOOD_FINDING in run.lines
+    # the two rules that read the review date are not evaluated; the others are
+    assert run.lines[-1] == (
+        "2 files, 2 systems checked: 2 errors, 8 warnings, 0 notes; "
+        "2 rules not evaluated (--why-not RULE says why)"
+    )
 
 
 def test_wrong_types_and_missing_fields_are_findings_at_the_field() -> None:
@@ -366,9 +381,10 @@ def test_wrong_types_and_missing_fields_are_findings_at_the_field() -> None:
     write("types.yaml", text)
     run = check("types.yaml")
     assert run.code == 1
-    assert run.about("types.yaml") == [
+    assert run.schema("types.yaml") == [
         'types.yaml:8:5: error AIMS-SCH-003 spec.owner.email must be text, not ["ann@example.com"] [7.5.2]',
-        "types.yaml:9:3: error AIMS-SCH-002 spec.purpose is missing required field 'intendedUse'; add it [7.5.2]",
+        # a missing required field is a gap in its section's control too (A.9.4: intended use)
+        "types.yaml:9:3: error AIMS-SCH-002 spec.purpose is missing required field 'intendedUse'; add it [A.9.4, 7.5.2]",
         "types.yaml:12:5: error AIMS-SCH-003 spec.classification.riskLevel is 3, which is not one of: low, medium, high, critical [7.5.2]",
     ]
 
@@ -382,7 +398,7 @@ def test_an_empty_section_is_a_finding() -> None:
     )
     run = check("empty-section.yaml")
     assert run.code == 1
-    assert run.about("empty-section.yaml") == [
+    assert run.schema("empty-section.yaml") == [
         "empty-section.yaml:9:3: error AIMS-SCH-003 spec.purpose must be a mapping, not null [7.5.2]"
     ]
 
@@ -395,6 +411,7 @@ def test_unknown_key_with_did_you_mean() -> None:
     found = {
         (f["rule"], f["location"]["line"], f["location"]["column"], f["message"])
         for f in report["findings"]
+        if f["rule"].startswith("AIMS-SCH-")
     }
     assert found == {
         (
@@ -415,7 +432,7 @@ def test_several_bad_files_and_a_good_one_in_one_run() -> None:
     write("d-date.yaml", MINIMAL.replace("2026-01-15", "2026-13-45"))
     run = check("a-syntax.yaml", "b-empty.yaml", "c-binary.json", "d-date.yaml", "good.yaml")
     assert run.code == 2
-    assert [line.split(":")[0] for line in run.lines[:-1] if line] == [
+    assert list(dict.fromkeys(line.split(":")[0] for line in run.lines[:-1] if line)) == [
         "a-syntax.yaml",
         "b-empty.yaml",
         "c-binary.json",
@@ -423,7 +440,8 @@ def test_several_bad_files_and_a_good_one_in_one_run() -> None:
         "good.yaml",
     ]
     assert run.lines[-1] == (
-        "5 files, 2 systems checked: 2 errors, 0 warnings, 0 notes; 3 problems stopped checks (exit 2)"
+        "5 files, 2 systems checked: 2 errors, 8 warnings, 0 notes; "
+        "2 rules not evaluated (--why-not RULE says why); 3 problems stopped checks (exit 2)"
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import _sarif_multitool as multitool
 import jsonschema
 import pytest
-from _helpers import ROOT, TODAY, aims
+from _helpers import ROOT, TODAY, aims, minimal_manifest
 
 import aims_policy
 import aims_policy.output
@@ -101,12 +101,17 @@ def schema_errors(doc: dict[str, Any]) -> list[str]:
 
 def broken_run(tmp_path: Path) -> Report:
     """manifests/ plus a file with bad YAML and a binary one (a problem with the file as a whole,
-    which has no region), with a rule that crashes on every manifest."""
+    which has no region), and a manifest with a schema error, with a rule that crashes on every
+    manifest."""
     copy_manifests(tmp_path)
     (tmp_path / "manifests" / "broken.yaml").write_text(
         "apiVersion: aims-policy/v1\nkind: AISystem\nmetadata:\n  name: broken\n  bad: [unclosed\n"
     )
     (tmp_path / "manifests" / "blob.yaml").write_bytes(b"kind: AISystem\x00\x00")
+    # a schema error: the rules that read the risk level are not evaluated (notes)
+    (tmp_path / "manifests" / "invalid.yaml").write_text(
+        minimal_manifest("invalid").replace("riskLevel: low", "riskLevel: 5")
+    )
     return check(tmp_path, every_risk, always_crashes)
 
 
@@ -150,6 +155,12 @@ def test_sarif_of_a_broken_run_matches_the_schema_and_reports_problems(tmp_path:
     assert len(crashes) == len(systems) and all(n["level"] == "error" for n in crashes)
     rules = doc["runs"][0]["tool"]["driver"]["rules"]
     assert all(rules[n["associatedRule"]["index"]]["id"] == "TEST-CRASH-001" for n in crashes)
+    skipped = [n for n in notes if n["descriptor"]["id"] == "schema/not-evaluated"]
+    assert skipped and all(n["level"] == "note" for n in skipped)
+    assert {n["properties"]["system"] for n in skipped} == {"invalid"}
+    assert all(
+        rules[n["associatedRule"]["index"]]["id"] == n["associatedRule"]["id"] for n in skipped
+    )
 
 
 def broken_run_systems(tmp_path: Path) -> tuple[SystemInfo, ...]:

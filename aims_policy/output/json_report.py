@@ -63,6 +63,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             "open": len(report.open_findings),
             "failing": len(report.failing),
             "problems": len(report.notifications),
+            "notEvaluated": sum(1 for r in report.results if r.status == "not_evaluated"),
         },
         "systems": [
             {
@@ -80,6 +81,12 @@ def as_dict(report: Report) -> dict[str, Any]:
             {"rule": r.rule_id, "system": r.system, "reason": r.reason}
             for r in report.results
             if r.status == "not_applicable"
+        ],
+        # Rules that read a part of a manifest that does not match the schema (format 1.1).
+        "notEvaluated": [
+            {"rule": r.rule_id, "system": r.system, "reason": r.reason}
+            for r in report.results
+            if r.status == "not_evaluated"
         ],
         "problems": [
             {

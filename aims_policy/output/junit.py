@@ -4,7 +4,9 @@ DevOps, junitparser...).
 One ``<testsuite>`` per AI system, one ``<testcase>`` per rule on it:
 
 * ``<failure>``: open findings at or above the failure threshold (``--fail-on``);
-* ``<skipped>``: the rule does not apply, or all its findings are waived or baselined;
+* ``<skipped>``: the rule does not apply, it was not evaluated (a part of the manifest it reads
+  does not match the schema; the message says which), or all its findings are waived or
+  baselined;
 * ``<error>``: the rule crashed on this system;
 * passed otherwise. Findings below the threshold (and suppressed ones) are listed in the case's
   ``<system-out>``, so a green case never hides what was found.
@@ -93,6 +95,10 @@ def _rule_case(
         )
     elif status == "not_applicable":
         case.skipped = f"not applicable: {reason}" if reason else "not applicable"
+    elif status == "not_evaluated":
+        # Skipped, not an error: nothing broke (the schema finding is the failure, in its own
+        # test case), and dashboards show a skipped case's reason without counting it as a crash.
+        case.skipped = reason or "not evaluated"
     elif rest and all(f.state != "open" for f in rest) and case.error is None:
         f = rest[0]
         why = f.suppression.justification if f.suppression else "no justification recorded"

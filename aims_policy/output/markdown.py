@@ -1,7 +1,8 @@
 """A Markdown summary for ``$GITHUB_STEP_SUMMARY`` or a pull-request comment (``--markdown PATH``).
 
 Counts by severity (open, waived, baselined), counts by ISO/IEC 42001 control objective (A.2 ...
-A.10) and clause, then the open findings as a table, then problems that stopped checks. Every
+A.10) and clause, then the open findings as a table, then the rules not evaluated (a part of a
+manifest they read does not match the schema), then problems that stopped checks. Every
 manifest-derived string is escaped so that it cannot break the table or inject HTML.
 """
 
@@ -127,6 +128,24 @@ def render(report: Report, options: RenderOptions) -> str:
         if len(open_findings) > MAX_ROWS:
             rest = len(open_findings) - MAX_ROWS
             out += ["", f"… and {plural(rest, 'more finding')}: see the SARIF or JSON report."]
+
+    skipped = [r for r in report.results if r.status == "not_evaluated"]
+    if skipped:
+        out += [
+            "",
+            "### Rules not evaluated",
+            "",
+            "A part of the manifest they read does not match the schema (see the AIMS-SCH "
+            "findings).",
+            "",
+            "| System | Rule | Reason |",
+            "| --- | --- | --- |",
+        ]
+        for r in skipped[:MAX_ROWS]:
+            out.append(f"| {escape(r.system)} | {escape(r.rule_id)} | {escape(r.reason)} |")
+        if len(skipped) > MAX_ROWS:
+            rest = len(skipped) - MAX_ROWS
+            out += ["", f"… and {plural(rest, 'more rule')}: see the JSON report."]
 
     if report.notifications:
         out += ["", "### Problems that stopped checks", ""]

@@ -6,7 +6,8 @@ Act, NIST AI RMF) that the run carries. Results have relative URIs under ``%SRCR
 with columns, and ``partialFingerprints`` made from rule, system and identity path only, so moving
 lines or inserting list items does not re-open alerts. Waived and baselined findings stay as
 results with ``suppressions``; files that could not be loaded and rule crashes are
-``toolExecutionNotifications`` and make ``executionSuccessful`` false.
+``toolExecutionNotifications`` and make ``executionSuccessful`` false; a rule not evaluated on a
+system (a part of its manifest does not match the schema) is a ``note`` notification there.
 
 The project URL (``url`` in setup.cfg) is the single source of ``informationUri`` and every
 ``helpUri``; it is read from the installed distribution's metadata when rendering.
@@ -31,6 +32,7 @@ from aims_policy.model import (
     Reference,
     Report,
     RuleMeta,
+    RuleResult,
     Suppression,
     at_or_above,
 )
@@ -125,7 +127,7 @@ def as_dict(report: Report, options: RenderOptions | None = None) -> dict[str, A
     run: dict[str, Any] = {
         "tool": {"driver": driver},
         "automationDetails": {"id": category if category.endswith("/") else category + "/"},
-        "invocations": [_invocation(report.notifications, rule_index)],
+        "invocations": [_invocation(report, rule_index)],
         "originalUriBaseIds": {
             SRCROOT: {
                 "description": {
@@ -467,10 +469,27 @@ def _suppression(s: Suppression | None, f: Finding) -> dict[str, Any]:
     return out
 
 
-def _invocation(notes: tuple[Notification, ...], rule_index: dict[str, int]) -> dict[str, Any]:
+def _invocation(report: Report, rule_index: dict[str, int]) -> dict[str, Any]:
+    notes = report.notifications
     out: dict[str, Any] = {"executionSuccessful": not notes}
-    if notes:
-        out["toolExecutionNotifications"] = [_notification(n, rule_index) for n in notes]
+    told = [_notification(n, rule_index) for n in notes]
+    # A rule not evaluated on a system (a part of the manifest it reads does not match the
+    # schema) is a note: the run went as it should, the schema findings are its results.
+    told += [_not_evaluated(r, rule_index) for r in report.results if r.status == "not_evaluated"]
+    if told:
+        out["toolExecutionNotifications"] = told
+    return out
+
+
+def _not_evaluated(result: RuleResult, rule_index: dict[str, int]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "level": "note",
+        "message": {"text": _sentence(f"{result.rule_id} on {result.system}: {result.reason}")},
+        "descriptor": {"id": "schema/not-evaluated"},
+    }
+    if result.rule_id in rule_index:
+        out["associatedRule"] = {"id": result.rule_id, "index": rule_index[result.rule_id]}
+    out["properties"] = {"kind": "not-evaluated", "system": result.system}
     return out
 
 

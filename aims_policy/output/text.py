@@ -128,6 +128,10 @@ def summary(report: Report) -> str:
         f"{plural(len(report.files), 'file')}, {plural(systems, 'system')} checked: "
         + ", ".join(parts + extra)
     )
+    skipped = sum(1 for r in report.results if r.status == "not_evaluated")
+    if skipped:
+        # per rule and system: a part of a manifest it reads does not match the schema
+        text += f"; {plural(skipped, 'rule')} not evaluated (--why-not RULE says why)"
     if report.notifications:
         text += f"; {plural(len(report.notifications), 'problem')} stopped checks (exit 2)"
     return text
