@@ -124,8 +124,12 @@ def summary(report: Report) -> str:
         if would[kind]
     ]
     systems = len(report.systems)
+    # Files looked at that turned out not to be manifests: said only when there were some, so
+    # that the line of a run over manifests alone stays as it always was.
+    n = report.not_manifests
+    skipped = f" ({n} not {'a manifest' if n == 1 else 'manifests'})" if n else ""
     text = (
-        f"{plural(len(report.files), 'file')}, {plural(systems, 'system')} checked: "
+        f"{plural(len(report.files), 'file')}{skipped}, {plural(systems, 'system')} checked: "
         + ", ".join(parts + extra)
     )
     if report.notifications:
