@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from _helpers import minimal_manifest, write
+from _helpers import aims, minimal_manifest, write
 
 from aims_policy.api import check
 from aims_policy.discover import Candidate, discover, scan
@@ -316,3 +316,67 @@ def test_outside_a_work_tree_the_gitignore_files_of_the_searched_folder_apply(
     manifest(root / "old" / "o.yaml", "old")
     manifest(root / "new" / "n.yaml", "new")
     assert shown(discover([str(root)], cwd=str(root))[0]) == ["new/n.yaml"]
+
+
+# --- a search that finds no manifest ----------------------------------------------------------
+
+
+def test_a_search_that_finds_no_manifest_exits_2_saying_where_it_looked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    write(root / "ai-systems" / ".gitignore", "generated/\n*.bak.yaml\n")
+    manifest(root / "ai-systems" / "generated" / "m.yaml", "generated")
+    manifest(root / "ai-systems" / "old.bak.yaml", "old")
+    for name in ("ci.yaml", "values.yml", "package.json"):
+        write(root / "ai-systems" / "x" / name, "name: not a manifest\n")
+    monkeypatch.chdir(root)
+    done = aims("check", "--no-config", "ai-systems", "--today", "2026-11-22")
+    assert done.exit_code == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        "aims-policy: error: no manifest found in ai-systems (3 files looked at: 3 not "
+        "manifests; 2 ignored by .gitignore); name manifests, or allow an empty result with "
+        "--allow-empty (configuration: allow-empty: true)\n"
+    )
+    allowed = aims("check", "--no-config", "ai-systems", "--today", "2026-11-22", "--allow-empty")
+    assert allowed.exit_code == 0, allowed.stdout + allowed.stderr
+    assert allowed.stdout.splitlines()[-1].startswith("0 files (3 not manifests), 0 systems")
+    write(root / ".aims-policy.yaml", "allow-empty: true\n")
+    assert aims("check", "ai-systems", "--today", "2026-11-22").exit_code == 0
+    # the library gives the same verdict
+    report = check(["ai-systems"], today="2026-11-22", cwd=str(root))
+    assert report.exit_code == 2
+    assert [n.code for n in report.notifications] == ["no-manifest"]
+
+
+def test_an_empty_folder_likewise(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / ".hidden").mkdir()
+    monkeypatch.chdir(tmp_path)
+    done = aims("check", "--no-config", "empty")
+    assert done.exit_code == 2
+    assert done.stderr.startswith(
+        "aims-policy: error: no manifest found in empty (0 files looked at; "
+        "1 hidden, virtualenv or node_modules folder skipped); name manifests"
+    )
+    assert aims("check", "--no-config", "empty", "--allow-empty").exit_code == 0
+    # machine-readable formats carry the problem in the report itself
+    as_json = aims("check", "--no-config", "empty", "--format", "json")
+    assert as_json.exit_code == 2
+    assert '"code": "no-manifest"' in as_json.stdout
+
+
+def test_include_and_exclude_are_counted_and_named_files_are_not_a_search(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest(tmp_path / "systems" / "drafts" / "d.yaml", "d")
+    write(tmp_path / ".aims-policy.yaml", "exclude: [drafts]\n")
+    write(tmp_path / "ci.yaml", "name: not a manifest\n")
+    monkeypatch.chdir(tmp_path)
+    done = aims("check", "systems")
+    assert done.exit_code == 2
+    assert "(0 files looked at; 1 left out by include/exclude)" in done.stderr
+    # a file named on the command line is not a search: a hook passing a non-manifest passes
+    assert aims("check", "--skip-non-manifests", "ci.yaml").exit_code == 0
