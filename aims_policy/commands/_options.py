@@ -79,7 +79,8 @@ _DECLARATIONS: list[Callable[[Any], Any]] = [
     click.option(
         "--root",
         type=click.Path(file_okay=False),
-        help="Repository root for evidence paths (default: the git work tree).",
+        help="Repository root for evidence paths (default: the git work tree containing the "
+        "manifest, else the manifest's folder; never the working directory).",
     ),
     click.option(
         "--data",
