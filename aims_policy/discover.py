@@ -147,7 +147,20 @@ def _read_rules(file: str, base: str) -> tuple[tuple[str, Any], ...]:
     # spaces, which a home-made glob would get subtly wrong.
     from pathspec import GitIgnoreSpec
 
-    return ((base, GitIgnoreSpec.from_lines(lines)),)
+    try:
+        return ((base, GitIgnoreSpec.from_lines(lines)),)
+    except Exception:  # a line git cannot read either ("!", a lone "\\", "[z-a]")
+        # git passes over such a line and keeps the others: so do we.
+        kept = [line for line in lines if _valid(GitIgnoreSpec, line)]
+        return ((base, GitIgnoreSpec.from_lines(kept)),)
+
+
+def _valid(spec: Any, line: str) -> bool:
+    try:
+        spec.from_lines([line])
+    except Exception:
+        return False
+    return True
 
 
 def _ignored(rules: _Rules, path: str, is_dir: bool) -> bool:

@@ -380,3 +380,13 @@ def test_include_and_exclude_are_counted_and_named_files_are_not_a_search(
     assert "(0 files looked at; 1 left out by include/exclude)" in done.stderr
     # a file named on the command line is not a search: a hook passing a non-manifest passes
     assert aims("check", "--skip-non-manifests", "ci.yaml").exit_code == 0
+
+
+def test_a_gitignore_line_git_cannot_read_is_passed_over_and_the_others_kept(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "repo"
+    write(root / ".gitignore", "!\n\\\n[z-a]\nold/\n")
+    manifest(root / "old" / "o.yaml", "old")
+    manifest(root / "new" / "n.yaml", "new")
+    assert shown(discover([str(root)], cwd=str(root))[0]) == ["new/n.yaml"]
