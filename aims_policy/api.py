@@ -89,7 +89,8 @@ def _nothing_found(report: Report, found: "Scan", left_out: int) -> Notification
     from aims_policy.wording import plural
 
     looked = report.not_manifests
-    what = [f"{plural(looked, 'file')} looked at" + (f": {looked} not manifests" if looked else "")]
+    not_manifests = "1 not a manifest" if looked == 1 else f"{looked} not manifests"
+    what = [f"{plural(looked, 'file')} looked at" + (f": {not_manifests}" if looked else "")]
     if found.ignored:
         what.append(f"{found.ignored} ignored by .gitignore")
     if left_out:

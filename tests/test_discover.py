@@ -378,6 +378,8 @@ def test_include_and_exclude_are_counted_and_named_files_are_not_a_search(
     done = aims("check", "systems")
     assert done.exit_code == 2
     assert "(0 files looked at; 1 left out by include/exclude)" in done.stderr
+    write(tmp_path / "systems" / "ci.yaml", "name: not a manifest\n")
+    assert "(1 file looked at: 1 not a manifest; 1 left out" in aims("check", "systems").stderr
     # a file named on the command line is not a search: a hook passing a non-manifest passes
     assert aims("check", "--skip-non-manifests", "ci.yaml").exit_code == 0
 
