@@ -107,6 +107,11 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
             data__skipnonmanifests = data['skip-non-manifests']
             if not isinstance(data__skipnonmanifests, bool):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.skip-non-manifests must be boolean', value=data__skipnonmanifests, name='' + (name_prefix or 'data') + '.skip-non-manifests', definition=None, rule='type')
+        if 'allow-empty' in data_keys:
+            data_keys.remove('allow-empty')
+            data__allowempty = data['allow-empty']
+            if not isinstance(data__allowempty, bool):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.allow-empty must be boolean', value=data__allowempty, name='' + (name_prefix or 'data') + '.allow-empty', definition=None, rule='type')
         if 'baseline' in data_keys:
             data_keys.remove('baseline')
             data__baseline = data['baseline']

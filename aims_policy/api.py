@@ -13,12 +13,19 @@ The whole job, in the order the data flows; each stage is a module of its own:
 import datetime as _dt
 import os
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from aims_policy.model import FailOn, Report
+from aims_policy.model import FailOn, Notification, Report
 from aims_policy.options import Options
 from aims_policy.registry import RuleSet
 
+if TYPE_CHECKING:
+    from aims_policy.discover import Scan
+
 __all__ = ["Options", "check"]
+
+#: The code of the problem a directory search that found no manifest reports (exit 2).
+NO_MANIFEST = "no-manifest"
 
 
 def check(
@@ -45,7 +52,7 @@ def check(
     from aims_policy import data as data_document
     from aims_policy import registry
     from aims_policy.assemble import assemble
-    from aims_policy.discover import discover
+    from aims_policy.discover import scan
     from aims_policy.evidence import clear_caches
     from aims_policy.worker import Worker, run
 
@@ -61,10 +68,39 @@ def check(
     )
     cwd = cwd or os.getcwd()
     clear_caches()
-    candidates, notifications = discover(list(paths), cwd)
+    found = scan(list(paths), cwd)
+    candidates, notifications = found.candidates, found.problems
     if options.include or options.exclude:
         from aims_policy.config import keep_candidates
 
         candidates = keep_candidates(candidates, options, cwd)
+    left_out = len(found.candidates) - len(candidates)
     results = run(candidates, Worker(ruleset, options), progress)
-    return assemble(results, notifications, ruleset, options)
+    report = assemble(results, notifications, ruleset, options)
+    if found.directories and not report.files and not options.allow_empty:
+        # No pass by omission: a search that found nothing to check says where it looked.
+        return report._replace(
+            notifications=(_nothing_found(report, found, left_out), *report.notifications)
+        )
+    return report
+
+
+def _nothing_found(report: Report, found: "Scan", left_out: int) -> Notification:
+    from aims_policy.wording import plural
+
+    looked = report.not_manifests
+    not_manifests = "1 not a manifest" if looked == 1 else f"{looked} not manifests"
+    what = [f"{plural(looked, 'file')} looked at" + (f": {not_manifests}" if looked else "")]
+    if found.ignored:
+        what.append(f"{found.ignored} ignored by .gitignore")
+    if left_out:
+        what.append(f"{left_out} left out by include/exclude")
+    if found.skipped:
+        what.append(f"{plural(found.skipped, 'hidden, virtualenv or node_modules folder')} skipped")
+    return Notification(
+        "usage",
+        NO_MANIFEST,
+        f"no manifest found in {', '.join(found.directories)} ({'; '.join(what)}); name "
+        "manifests, or allow an empty result with --allow-empty (configuration: "
+        "allow-empty: true)",
+    )

@@ -65,6 +65,7 @@ def assemble(
     findings: list[Finding] = []
     result_rows: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = []
     files: list[str] = []
+    not_manifests = 0
     systems: list[SystemInfo] = []
     notes = list(notifications)
     exceptions: list[tuple[str, Any, Location]] = []
@@ -84,6 +85,8 @@ def assemble(
     for r in results:
         if r.is_manifest or r.notifications:
             files.append(r.file)
+        else:
+            not_manifests += 1
         findings.extend(share.finding(f) for f in r.findings)
         result_rows.extend(
             (system, share(status), share.strings(ids), share.strings(why))
@@ -146,6 +149,7 @@ def assemble(
         notifications=tuple(sorted(notes, key=_note_key)),
         files=tuple(sorted(files)),
         traces=tuple(sorted(traces)),
+        not_manifests=not_manifests,
     )
 
 

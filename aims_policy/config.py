@@ -46,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "rule-packs": [],
     "root": None,
     "skip-non-manifests": False,
+    "allow-empty": False,
     "baseline": None,
     "output": {
         "format": "text",

@@ -1,39 +1,45 @@
 """Turn the paths a user gives into the files to load.
 
-Named files are always loaded (and must be manifests unless ``--skip-non-manifests``); directories
-are searched recursively for YAML and JSON files, skipping version-control, virtual-environment,
-vendored and hidden folders. Symbolic links to directories are not followed, so a link loop cannot
-trap the walk.
+Named files are always loaded, ignored or not (and must be manifests unless
+``--skip-non-manifests``); directories are searched recursively for YAML and JSON files. The
+search skips what the README lists and nothing else by name: ``.git`` and every hidden folder,
+virtual environments (recognised by their ``pyvenv.cfg``, whatever they are called) and
+``node_modules``; and it leaves out what git ignores: the ``.gitignore`` files of the folders
+searched and of the folders above them up to the git work tree's top, and the repository's
+``.git/info/exclude``, matched the way git matches them (by ``pathspec``, imported only when
+such a file exists). A folder named ``vendor`` or ``build`` is searched like any other: a bought
+AI system's manifest is at home in ``ai-systems/vendor/``. Symbolic links to directories are not
+followed, so a link loop cannot trap the walk.
 """
 
 import errno
 import os
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from aims_policy.model import Location, Notification
 from aims_policy.wording import escape_controls
 
 EXTENSIONS = (".yaml", ".yml", ".json")
-SKIP_DIRS = frozenset(
-    {
-        "node_modules",
-        "__pycache__",
-        "site-packages",
-        "vendor",
-        "third_party",
-        "venv",
-        "env",
-        "build",
-        "dist",
-    }
-)
+#: Folders never searched by name (hidden folders and virtual environments are recognised).
+SKIP_DIRS = frozenset({"node_modules"})
+IGNORE_FILE = ".gitignore"
 
 
 class Candidate(NamedTuple):
     path: str  # as the OS should open it
     display: str  # POSIX path relative to the working directory when inside it
     explicit: bool  # named by the user (not found by searching a directory)
+
+
+class Scan(NamedTuple):
+    """What :func:`scan` found, and what it passed over while searching directories."""
+
+    candidates: list[Candidate]
+    problems: list[Notification]
+    directories: tuple[str, ...] = ()  # the directories searched, as shown
+    ignored: int = 0  # files and folders left out by .gitignore or .git/info/exclude
+    skipped: int = 0  # folders not searched: .git, hidden, virtual environments, node_modules
 
 
 def display_path(path: str, cwd: str) -> str:
@@ -63,9 +69,18 @@ def discover(
     paths: list[str], cwd: str | None = None
 ) -> tuple[list[Candidate], list[Notification]]:
     """Files to check, sorted and without duplicates, and the paths that could not be used."""
+    found = scan(paths, cwd)
+    return found.candidates, found.problems
+
+
+def scan(paths: list[str], cwd: str | None = None) -> Scan:
+    """:func:`discover`, with what the directory searches passed over (for a search that finds
+    no manifest, which must say where it looked)."""
     cwd = cwd or os.getcwd()
     found: dict[str, Candidate] = {}
     problems: list[Notification] = []
+    directories: list[str] = []
+    counts = [0, 0]  # ignored, skipped
     for given in paths:
         display = display_path(given, cwd)
         try:
@@ -89,9 +104,11 @@ def discover(
         if not is_dir:
             _add(found, Candidate(given, display, True))
             continue
-        for file in _walk(given, problems, cwd):
+        directories.append(display)
+        for file in _walk(given, problems, cwd, counts):
             _add(found, Candidate(file, display_path(file, cwd), False))
-    return sorted(found.values(), key=lambda c: c.display), problems
+    candidates = sorted(found.values(), key=lambda c: c.display)
+    return Scan(candidates, problems, tuple(directories), counts[0], counts[1])
 
 
 def _add(found: dict[str, Candidate], candidate: Candidate) -> None:
@@ -108,11 +125,117 @@ def _rank(candidate: Candidate) -> tuple[bool, bool, str]:
     return (not candidate.explicit, os.path.islink(candidate.path), candidate.display)
 
 
-def _walk(directory: str, problems: list[Notification], cwd: str) -> list[str]:
+# --- what git ignores --------------------------------------------------------------------------
+
+# (folder the patterns are relative to, the compiled patterns), outermost first: git lets a
+# deeper .gitignore override a shallower one, and every .gitignore override info/exclude.
+_Rules = tuple[tuple[str, Any], ...]
+
+
+def _read_rules(file: str, base: str) -> tuple[tuple[str, Any], ...]:
+    try:
+        with open(file, "rb") as handle:
+            raw = handle.read(1 << 20)
+    except OSError:
+        return ()  # no such file (the usual case), or one we may not read: git skips it too
+    lines = raw.decode("utf-8", "surrogateescape").splitlines()
+    if not any(line.strip() and not line.startswith("#") for line in lines):
+        return ()
+    # Imported here only: a run that meets no ignore file (a pre-commit run on named files)
+    # never pays for it. pathspec implements git's wildmatch: `**`, negation with `!`, anchoring
+    # by a leading or inner `/`, directory-only patterns ending in `/`, escapes and trailing
+    # spaces, which a home-made glob would get subtly wrong.
+    from pathspec import GitIgnoreSpec
+
+    try:
+        return ((base, GitIgnoreSpec.from_lines(lines)),)
+    except Exception:  # a line git cannot read either ("!", a lone "\\", "[z-a]")
+        # git passes over such a line and keeps the others: so do we.
+        kept = [line for line in lines if _valid(GitIgnoreSpec, line)]
+        return ((base, GitIgnoreSpec.from_lines(kept)),)
+
+
+def _valid(spec: Any, line: str) -> bool:
+    try:
+        spec.from_lines([line])
+    except Exception:
+        return False
+    return True
+
+
+def _ignored(rules: _Rules, path: str, is_dir: bool) -> bool:
+    """Whether git ignores ``path`` (absolute), given the rules of the folders above it: the
+    deepest rule file with a matching pattern decides, and within it the last such pattern."""
+    for base, spec in reversed(rules):
+        relative = path[len(base.rstrip(os.sep)) + 1 :]  # rules come from folders above path
+        if os.sep != "/":  # pragma: no cover - Windows
+            relative = relative.replace(os.sep, "/")
+        decided = spec.check_file(relative + "/" if is_dir else relative).include
+        if decided is not None:
+            return bool(decided)
+    return False
+
+
+def _work_tree(directory: str) -> str | None:
+    current = directory
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _git_dir(top: str) -> str:
+    """The repository's common git directory (a linked work tree's ``.git`` is a file naming
+    its own git directory, whose ``commondir`` leads to the shared one, holding info/exclude)."""
+    dot_git = os.path.join(top, ".git")
+    if os.path.isdir(dot_git):
+        return dot_git
+    try:
+        with open(dot_git, encoding="utf-8", errors="replace") as handle:
+            first = handle.readline().strip()
+    except OSError:
+        return dot_git
+    if not first.startswith("gitdir:"):
+        return dot_git
+    git_dir = os.path.join(top, first[len("gitdir:") :].strip())
+    try:
+        with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as handle:
+            return os.path.normpath(os.path.join(git_dir, handle.read().strip()))
+    except OSError:
+        return git_dir
+
+
+def _outer_rules(directory: str) -> _Rules:
+    """The rules in force in ``directory`` from above it: info/exclude and the .gitignore files
+    from the work tree's top down to its parent. A directory named on the command line is
+    searched even when those rules ignore it (it was asked for); its own .gitignore, and those
+    below it, apply as always."""
+    top = _work_tree(directory)
+    if top is None:
+        return ()
+    rules = _read_rules(os.path.join(_git_dir(top), "info", "exclude"), top)
+    folders = []
+    current = directory
+    while current != top:
+        current = os.path.dirname(current)
+        folders.append(current)
+    for folder in reversed(folders):
+        rules += _read_rules(os.path.join(folder, IGNORE_FILE), folder)
+    if rules and _ignored(rules, directory, True):
+        return ()
+    return rules
+
+
+def _walk(directory: str, problems: list[Notification], cwd: str, counts: list[int]) -> list[str]:
     out: list[str] = []
-    stack = [directory]
+    top = os.path.abspath(directory)
+    outer = _outer_rules(top)
+    stack: list[tuple[str, _Rules]] = [(directory, outer)]
     while stack:
-        current = stack.pop()
+        current, rules = stack.pop()
         try:
             entries = list(os.scandir(current))
         except FileNotFoundError:
@@ -129,15 +252,25 @@ def _walk(directory: str, problems: list[Notification], cwd: str) -> list[str]:
                 )
             )
             continue
+        absolute = os.path.abspath(current)
+        if any(entry.name == IGNORE_FILE for entry in entries):
+            rules = rules + _read_rules(os.path.join(absolute, IGNORE_FILE), absolute)
         for entry in entries:
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if not _skip_dir(entry):
-                        stack.append(entry.path)
+                    if _skip_dir(entry):
+                        counts[1] += 1
+                    elif rules and _ignored(rules, os.path.join(absolute, entry.name), True):
+                        counts[0] += 1
+                    else:
+                        stack.append((entry.path, rules))
                 elif entry.name.lower().endswith(EXTENSIONS) and entry.is_file(
                     follow_symlinks=True
                 ):
-                    out.append(entry.path)
+                    if rules and _ignored(rules, os.path.join(absolute, entry.name), False):
+                        counts[0] += 1
+                    else:
+                        out.append(entry.path)
             except OSError:
                 continue  # a dangling or looping link is not a manifest
     return out

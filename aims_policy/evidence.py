@@ -2,9 +2,11 @@
 
 Every field named ``...Ref`` and every ``evidence[].ref`` is either an http(s) URL (accepted as
 is: we never touch the network) or a path relative to the manifest. A relative path must exist and
-stay inside the repository root: the enclosing git work tree, or ``--root``. Absolute paths, ``..``
-escapes and symbolic links that lead outside are refused, and so is any other URL scheme
-(``file:``, ``ftp:``, ``s3:``...): such a reference is not a controlled document we can check.
+stay inside the repository root: ``--root`` when given, else the git work tree containing the
+manifest, else the manifest's own folder (never the working directory: see
+``repository_root``). Absolute paths, ``..`` escapes and symbolic links that lead outside are
+refused, and so is any other URL scheme (``file:``, ``ftp:``, ``s3:``...): such a reference is
+not a controlled document we can check.
 """
 
 from __future__ import annotations
@@ -33,14 +35,21 @@ def is_reference_key(key: str) -> bool:
 
 @lru_cache(maxsize=256)
 def repository_root(directory: str) -> str:
-    """The enclosing git work tree of ``directory``, else the working directory."""
-    current = os.path.abspath(directory)
+    """The root evidence paths must stay inside, for a manifest in ``directory`` (when no
+    ``--root`` names one): the git work tree containing it, else ``directory`` itself.
+
+    Never the working directory: the verdict on a manifest must not depend on where the command
+    is run. Everything here follows from where the manifest lies, so checking ``sub/m.yaml``
+    from ``sub/`` or from its parent gives the same findings; outside a git repository, a
+    manifest whose evidence lies beside its folder names that wider root with ``--root`` (or
+    ``root:`` in the configuration, which is relative to the configuration's folder)."""
+    start = current = os.path.abspath(directory)
     while True:
         if os.path.exists(os.path.join(current, ".git")):
             return current
         parent = os.path.dirname(current)
         if parent == current:
-            return os.getcwd()
+            return start
         current = parent
 
 

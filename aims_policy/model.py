@@ -243,6 +243,8 @@ class Report(NamedTuple):
     files: tuple[str, ...]  # every file looked at (relative to the working directory if in it)
     # (system, rule id, status, trace) for ``--explain`` / ``--why-not``
     traces: tuple[tuple[str, str, str, tuple[str, ...]], ...] = ()
+    # files found or named that turned out not to be manifests (not in ``files``)
+    not_manifests: int = 0
 
     @property
     def open_findings(self) -> tuple[Finding, ...]:

@@ -23,6 +23,7 @@ class Options(NamedTuple):
     fail_on: FailOn = "error"
     # Scope: which files.
     skip_non_manifests: bool = False
+    allow_empty: bool = False  # a directory search that finds no manifest is not an error
     include: tuple[str, ...] = ()  # globs for files found in directories
     exclude: tuple[str, ...] = ()  # globs for every file, named or found
     glob_base: str | None = None  # what the globs are relative to (the configuration's folder)

@@ -83,10 +83,13 @@ def one_error(run: Run, name: str, where: str | None, *fragments: str) -> str:
     return line
 
 
-def good_still_checked(run: Run, files: int = 2) -> None:
+def good_still_checked(run: Run, files: int = 2, skipped: str = "") -> None:
+    """``skipped``: what the summary says of files that were not manifests, e.g. " (1 not a
+    manifest)"."""
     assert GOOD_FINDING in run.lines, run.lines
     summary = run.lines[-1]
-    assert summary.startswith(f"{files} file{'s' if files != 1 else ''}, 1 system checked: 1 error")
+    plural = "s" if files != 1 else ""
+    assert summary.startswith(f"{files} file{plural}{skipped}, 1 system checked: 1 error"), summary
     assert summary.endswith("stopped checks (exit 2)"), summary
 
 
@@ -313,11 +316,14 @@ def test_an_explicit_non_manifest_is_an_error_unless_skipped() -> None:
     assert skipped.code == 1
     assert skipped.about("ci.yaml") == [] and skipped.about("notes.txt") == []
     assert GOOD_FINDING in skipped.lines
-    assert skipped.lines[-1] == "1 file, 1 system checked: 1 error, 0 warnings, 0 notes"
+    # the files skipped as not manifests are counted, never silently dropped
+    assert skipped.lines[-1] == (
+        "1 file (2 not manifests), 1 system checked: 1 error, 0 warnings, 0 notes"
+    )
 
     alone = check("--skip-non-manifests", "ci.yaml")
     assert (alone.code, alone.stderr) == (0, "")
-    assert alone.lines[-1].startswith("0 files, 0 systems checked")
+    assert alone.lines[-1].startswith("0 files (1 not a manifest), 0 systems checked")
 
 
 def test_unknown_api_version_is_an_error_never_a_silent_skip() -> None:
@@ -574,4 +580,4 @@ def test_a_misspelt_or_missing_kind_is_never_a_silent_skip(
             run, "dir/typo.yaml", where, "the document has apiVersion 'aims-policy/v1'", fragment
         )
         assert run.about("dir/workflow.yaml") == []
-        good_still_checked(run, files=2)
+        good_still_checked(run, files=2, skipped=" (1 not a manifest)")

@@ -6,10 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
-from _helpers import minimal_manifest, write
+from _helpers import aims, minimal_manifest, write
 
 from aims_policy.api import check
-from aims_policy.discover import Candidate, discover
+from aims_policy.discover import Candidate, discover, scan
 
 
 def manifest(path: Path, name: str) -> Path:
@@ -40,10 +40,12 @@ def tree(tmp_path: Path) -> Path:
     return root
 
 
-def test_directories_are_searched_recursively_and_vendored_dirs_skipped(tree: Path) -> None:
+def test_directories_are_searched_recursively_and_hidden_and_venv_dirs_skipped(tree: Path) -> None:
     candidates, problems = discover([str(tree)], cwd=str(tree.parent))
     assert problems == []
+    # a folder merely called `venv` (no pyvenv.cfg) is searched like any other
     assert shown(candidates) == [
+        "repo/sub/venv/x.yaml",
         "repo/systems/b.yaml",
         "repo/systems/c.json",
         "repo/systems/deep/er/a.yml",
@@ -99,13 +101,14 @@ def test_the_same_file_through_two_paths_is_checked_once(
         cwd=cwd,
     )
     assert shown(candidates) == [
+        "sub/venv/x.yaml",
         "systems/b.yaml",
         "systems/c.json",
         "systems/deep/er/a.yml",
         "top.yaml",
     ]
     # the named file wins over the same file found by searching (and over a link to it)
-    assert [c.explicit for c in candidates] == [True, False, False, False]
+    assert [c.explicit for c in candidates] == [False, True, False, False, False]
 
 
 def test_a_file_found_through_a_link_and_directly_is_shown_by_its_real_name(
@@ -215,3 +218,177 @@ def test_an_unreadable_subdirectory_is_reported_not_passed_over(
     assert [str(p) for p in problems] == [
         "locked: cannot read directory locked: Permission denied; check its permissions"
     ]
+
+
+# --- no folder skipped by name; what git ignores is left out -----------------------------------
+
+
+def test_a_manifest_under_vendor_third_party_build_or_dist_is_found(tmp_path: Path) -> None:
+    root = tmp_path / "ai-systems"
+    for folder in ("vendor", "third_party", "build", "dist", "env"):
+        manifest(root / folder / "bought.yaml", folder)
+    candidates, problems = discover([str(root)], cwd=str(tmp_path))
+    assert problems == []
+    assert shown(candidates) == [
+        f"ai-systems/{folder}/bought.yaml"
+        for folder in ("build", "dist", "env", "third_party", "vendor")
+    ]
+    report = check([str(root)], today="2026-11-22", cwd=str(tmp_path))
+    assert len(report.systems) == 5
+
+
+def git_tree(tmp_path: Path) -> Path:
+    """A work tree (``.git`` is enough to mark one) with root and nested ignore files."""
+    root = tmp_path / "repo"
+    (root / ".git" / "info").mkdir(parents=True)
+    write(root / ".git" / "info" / "exclude", "# local\nscratch/\n")
+    write(root / ".gitignore", "generated/\n*.tmp.yaml\n/top-only.yaml\n")
+    write(root / "systems" / ".gitignore", "drafts/\n*.yaml\n!keep.yaml\n!wanted/\n")
+    for name in (
+        "generated/g.yaml",  # ignored folder (root .gitignore): never walked into
+        "scratch/s.yaml",  # .git/info/exclude
+        "a.tmp.yaml",
+        "sub/b.tmp.yaml",  # a pattern without a slash matches at any depth
+        "top-only.yaml",  # anchored: only at the top
+        "sub/top-only.yaml",
+        "systems/drafts/d.yaml",
+        "systems/x.yaml",  # *.yaml in systems/.gitignore
+        "systems/keep.yaml",  # ... re-included by negation
+        "systems/wanted/w.json",  # not a .yaml: the nested patterns do not touch it
+        "systems/generated/n.yaml",  # the root's `generated/` applies at any depth
+        "main.yaml",
+    ):
+        manifest(root / name, name.replace("/", "-").replace(".", "-"))
+    return root
+
+
+def test_gitignore_files_nested_and_negated_and_info_exclude_are_honoured(
+    tmp_path: Path,
+) -> None:
+    root = git_tree(tmp_path)
+    found = scan([str(root)], cwd=str(root))
+    assert found.problems == []
+    assert shown(found.candidates) == [
+        "main.yaml",
+        "sub/top-only.yaml",
+        "systems/keep.yaml",
+        "systems/wanted/w.json",
+    ]
+    # generated/, scratch/, systems/drafts/, systems/generated/ (folders) and a.tmp.yaml,
+    # sub/b.tmp.yaml, top-only.yaml, systems/x.yaml (files)
+    assert found.ignored == 8
+    assert found.skipped == 1  # .git
+
+
+def test_a_file_in_an_ignored_folder_cannot_be_re_included_as_with_git(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    write(root / ".gitignore", "vendor/\n!vendor/keep.yaml\n")
+    manifest(root / "vendor" / "keep.yaml", "keep")
+    manifest(root / "main.yaml", "main")
+    assert shown(discover([str(root)], cwd=str(root))[0]) == ["main.yaml"]
+
+
+def test_the_ignore_files_above_a_searched_folder_apply_up_to_the_work_tree(
+    tmp_path: Path,
+) -> None:
+    root = git_tree(tmp_path)
+    # searching systems/ alone: the root's patterns and systems/.gitignore both apply
+    found = scan([str(root / "systems")], cwd=str(root))
+    assert shown(found.candidates) == ["systems/keep.yaml", "systems/wanted/w.json"]
+
+
+def test_files_and_folders_named_on_the_command_line_are_checked_ignored_or_not(
+    tmp_path: Path,
+) -> None:
+    root = git_tree(tmp_path)
+    named = ["a.tmp.yaml", "systems/x.yaml", "generated"]
+    candidates, _ = discover([str(root / n) for n in named], cwd=str(root))
+    assert shown(candidates) == ["a.tmp.yaml", "generated/g.yaml", "systems/x.yaml"]
+    assert [c.explicit for c in candidates] == [True, False, True]
+
+
+def test_outside_a_work_tree_the_gitignore_files_of_the_searched_folder_apply(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "plain"
+    write(root / ".gitignore", "old/\n")
+    manifest(root / "old" / "o.yaml", "old")
+    manifest(root / "new" / "n.yaml", "new")
+    assert shown(discover([str(root)], cwd=str(root))[0]) == ["new/n.yaml"]
+
+
+# --- a search that finds no manifest ----------------------------------------------------------
+
+
+def test_a_search_that_finds_no_manifest_exits_2_saying_where_it_looked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    write(root / "ai-systems" / ".gitignore", "generated/\n*.bak.yaml\n")
+    manifest(root / "ai-systems" / "generated" / "m.yaml", "generated")
+    manifest(root / "ai-systems" / "old.bak.yaml", "old")
+    for name in ("ci.yaml", "values.yml", "package.json"):
+        write(root / "ai-systems" / "x" / name, "name: not a manifest\n")
+    monkeypatch.chdir(root)
+    done = aims("check", "--no-config", "ai-systems", "--today", "2026-11-22")
+    assert done.exit_code == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        "aims-policy: error: no manifest found in ai-systems (3 files looked at: 3 not "
+        "manifests; 2 ignored by .gitignore); name manifests, or allow an empty result with "
+        "--allow-empty (configuration: allow-empty: true)\n"
+    )
+    allowed = aims("check", "--no-config", "ai-systems", "--today", "2026-11-22", "--allow-empty")
+    assert allowed.exit_code == 0, allowed.stdout + allowed.stderr
+    assert allowed.stdout.splitlines()[-1].startswith("0 files (3 not manifests), 0 systems")
+    write(root / ".aims-policy.yaml", "allow-empty: true\n")
+    assert aims("check", "ai-systems", "--today", "2026-11-22").exit_code == 0
+    # the library gives the same verdict
+    report = check(["ai-systems"], today="2026-11-22", cwd=str(root))
+    assert report.exit_code == 2
+    assert [n.code for n in report.notifications] == ["no-manifest"]
+
+
+def test_an_empty_folder_likewise(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / ".hidden").mkdir()
+    monkeypatch.chdir(tmp_path)
+    done = aims("check", "--no-config", "empty")
+    assert done.exit_code == 2
+    assert done.stderr.startswith(
+        "aims-policy: error: no manifest found in empty (0 files looked at; "
+        "1 hidden, virtualenv or node_modules folder skipped); name manifests"
+    )
+    assert aims("check", "--no-config", "empty", "--allow-empty").exit_code == 0
+    # machine-readable formats carry the problem in the report itself
+    as_json = aims("check", "--no-config", "empty", "--format", "json")
+    assert as_json.exit_code == 2
+    assert '"code": "no-manifest"' in as_json.stdout
+
+
+def test_include_and_exclude_are_counted_and_named_files_are_not_a_search(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest(tmp_path / "systems" / "drafts" / "d.yaml", "d")
+    write(tmp_path / ".aims-policy.yaml", "exclude: [drafts]\n")
+    write(tmp_path / "ci.yaml", "name: not a manifest\n")
+    monkeypatch.chdir(tmp_path)
+    done = aims("check", "systems")
+    assert done.exit_code == 2
+    assert "(0 files looked at; 1 left out by include/exclude)" in done.stderr
+    write(tmp_path / "systems" / "ci.yaml", "name: not a manifest\n")
+    assert "(1 file looked at: 1 not a manifest; 1 left out" in aims("check", "systems").stderr
+    # a file named on the command line is not a search: a hook passing a non-manifest passes
+    assert aims("check", "--skip-non-manifests", "ci.yaml").exit_code == 0
+
+
+def test_a_gitignore_line_git_cannot_read_is_passed_over_and_the_others_kept(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "repo"
+    write(root / ".gitignore", "!\n\\\n[z-a]\nold/\n")
+    manifest(root / "old" / "o.yaml", "old")
+    manifest(root / "new" / "n.yaml", "new")
+    assert shown(discover([str(root)], cwd=str(root))[0]) == ["new/n.yaml"]

@@ -4,9 +4,11 @@ test_rule_fixtures.py."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from _helpers import TODAY
+import pytest
+from _helpers import TODAY, aims, minimal_manifest
 
 from aims_policy import check
 
@@ -54,3 +56,48 @@ spec:
     assert (
         "evidence file docs/missing.md does not exist relative to the manifest" in missing.message
     )
+
+
+def test_outside_a_git_repository_the_verdict_does_not_depend_on_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The root is the git work tree containing the manifest, else --root, else the manifest's
+    own folder; never the working directory. Checked from its parent folder or from its own,
+    as a file or as a folder, a manifest gets the same findings."""
+    parent = tmp_path / "parent"
+    (parent / "evidence").mkdir(parents=True)
+    (parent / "evidence" / "doc.md").write_text("evidence\n")
+    (parent / "sub" / "docs").mkdir(parents=True)
+    (parent / "sub" / "docs" / "ok.md").write_text("evidence\n")
+    manifest = parent / "sub" / "m.yaml"
+    manifest.write_text(
+        minimal_manifest("rooted", last_review=None).replace(
+            "    intendedUse: Summarise internal documents\n",
+            "    intendedUse: Summarise internal documents\n"
+            "    requirementsRef: docs/ok.md\n"
+            "    designDocumentationRef: ../evidence/doc.md\n",
+        )
+    )
+    assert not any((d / ".git").exists() for d in (tmp_path, *tmp_path.parents))
+
+    def evidence(cwd: Path, *args: str) -> list[tuple[str, str]]:
+        monkeypatch.chdir(cwd)
+        done = aims("check", "--no-config", "--today", TODAY, "--format", "json", *args)
+        findings = json.loads(done.stdout)["findings"]
+        return sorted(
+            (f["rule"], f["identity"]["path"]) for f in findings if f["rule"].startswith("EVD", 5)
+        )
+
+    escapes = [("AIMS-EVD-002", "spec.purpose.designDocumentationRef")]
+    # from the parent folder and from the manifest's own, named as a file or as a folder
+    assert evidence(parent, "sub/m.yaml") == escapes
+    assert evidence(parent, "sub") == escapes
+    assert evidence(parent / "sub", "m.yaml") == escapes
+    assert evidence(parent / "sub", ".") == escapes
+    # an explicit root: the same from both
+    assert evidence(parent, "--root", str(parent), "sub/m.yaml") == []
+    assert evidence(parent / "sub", "--root", str(parent), "m.yaml") == []
+    # inside a git work tree, its top is the root, wherever the command runs
+    (parent / ".git").mkdir()
+    assert evidence(parent, "sub/m.yaml") == []
+    assert evidence(parent / "sub", "m.yaml") == []

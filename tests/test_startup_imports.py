@@ -45,6 +45,8 @@ NOT_ON_THE_CHECK_PATH = (
     "aims_policy.trace",
     # a traceback is printed only for an internal error, on request
     "traceback",
+    # .gitignore matching is for directory searches that meet an ignore file
+    "pathspec",
 )
 
 

@@ -4,10 +4,11 @@ expected lines."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 
-from _helpers import BASE_TEXT, ROOT, aims
+from _helpers import BASE_TEXT, ROOT, aims, minimal_manifest, write
 
 import aims_policy
 from aims_policy.model import Finding, Location, Notification, Report, RuleMeta, SystemInfo
@@ -143,3 +144,28 @@ def test_control_characters_from_manifests_are_escaped(tmp_path: Path) -> None:
         ) in out, (fmt, out)
     coloured = aims("check", str(manifest), "--color", "--select", "AIMS-SUP").stdout
     assert "\033[31merror\033[0m" in coloured and shown in coloured
+
+
+def test_the_summary_counts_files_that_were_not_manifests_only_when_there_were_some(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path / "a.yaml", minimal_manifest("a", last_review=None))
+    write(tmp_path / "b.yaml", minimal_manifest("b", last_review=None))
+    for name in ("ci.yaml", "package.json", "values.yml"):
+        write(tmp_path / name, "name: not a manifest\n")
+    done = aims("check", "--no-config", str(tmp_path), "--today", "2026-11-22", "--format", "json")
+    summary = json.loads(done.stdout)["summary"]
+    assert (summary["files"], summary["notManifests"], summary["systems"]) == (2, 3, 2)
+    done = aims("check", "--no-config", str(tmp_path), "--today", "2026-11-22")
+    assert done.stdout.splitlines()[-1].startswith("2 files (3 not manifests), 2 systems checked: ")
+    (tmp_path / "ci.yaml").unlink()
+    (tmp_path / "package.json").unlink()
+    done = aims("check", "--no-config", str(tmp_path), "--today", "2026-11-22")
+    assert done.stdout.splitlines()[-1].startswith(
+        "2 files (1 not a manifest), 2 systems checked: "
+    )
+    (tmp_path / "values.yml").unlink()
+    done = aims("check", "--no-config", str(tmp_path), "--today", "2026-11-22")
+    assert done.stdout.splitlines()[-1].startswith("2 files, 2 systems checked: ")
+    # the library says the same
+    assert aims_policy.check([str(tmp_path)], today="2026-11-22").not_manifests == 0

@@ -325,6 +325,7 @@ rules: [testpack]
 rule-packs: [acme]
 root: .
 skip-non-manifests: true
+allow-empty: false
 baseline: .aims-policy-baseline.json
 output: {format: json, sarif: a.sarif, junit: a.xml, json: a.json, markdown: a.md, sarif-category: x}
 exceptions:

@@ -62,6 +62,13 @@ _DECLARATIONS: list[Callable[[Any], Any]] = [
         "every YAML file).",
     ),
     click.option(
+        "--allow-empty",
+        is_flag=True,
+        default=None,
+        help="Pass when the directories searched hold no manifest (default: exit 2, so that "
+        "a misplaced or ignored folder never passes unnoticed).",
+    ),
+    click.option(
         "-j",
         "--jobs",
         type=click.IntRange(min=0),
@@ -72,7 +79,8 @@ _DECLARATIONS: list[Callable[[Any], Any]] = [
     click.option(
         "--root",
         type=click.Path(file_okay=False),
-        help="Repository root for evidence paths (default: the git work tree).",
+        help="Repository root for evidence paths (default: the git work tree containing the "
+        "manifest, else the manifest's folder; never the working directory).",
     ),
     click.option(
         "--data",
@@ -180,6 +188,7 @@ def cli_values(
         "rule-packs": params.get("rule_packs") or (),
         "root": params.get("root"),
         "skip-non-manifests": params.get("skip_non_manifests"),
+        "allow-empty": params.get("allow_empty"),
         "baseline": params.get("baseline_file"),
         "output": dict(output or {}),
     }
@@ -257,6 +266,7 @@ def prepare(
         today=day,
         fail_on=values["fail-on"],
         skip_non_manifests=bool(values["skip-non-manifests"]),
+        allow_empty=bool(values["allow-empty"]),
         jobs=params.get("jobs") or 0,
         explain=bool(params.get("explain")),
         audit=bool(params.get("audit")),

@@ -138,6 +138,8 @@ def check(
                 write_atomic(path, text)
             except OSError as exc:
                 fail(f"{path}: cannot write {file_fmt} output: {exc.strerror}")
+    if fmt == "text" and _only_nothing_found(report):
+        fail(report.notifications[0].message)  # one line: there is nothing else to report
     if fmt == "text":  # streamed: a very large report is never held as one string
         from aims_policy.output.text import iter_lines
 
@@ -149,6 +151,13 @@ def check(
     report_fixed(report, options, fmt)
     sys.stdout.flush()
     sys.exit(2 if incomplete else report.exit_code)
+
+
+def _only_nothing_found(report: Any) -> bool:
+    """The run's one problem is that the directories searched held no manifest (api.check)."""
+    from aims_policy.api import NO_MANIFEST
+
+    return len(report.notifications) == 1 and report.notifications[0].code == NO_MANIFEST
 
 
 def _render(report: Any, fmt: str, options: Any) -> str | None:

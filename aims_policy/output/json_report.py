@@ -58,6 +58,7 @@ def as_dict(report: Report) -> dict[str, Any]:
         "exitCode": report.exit_code,
         "summary": {
             "files": len(report.files),
+            "notManifests": report.not_manifests,
             "systems": len(report.systems),
             "findings": len(report.findings),
             "open": len(report.open_findings),

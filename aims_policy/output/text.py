@@ -124,14 +124,18 @@ def summary(report: Report) -> str:
         if would[kind]
     ]
     systems = len(report.systems)
+    # Files looked at that turned out not to be manifests: said only when there were some, so
+    # that the line of a run over manifests alone stays as it always was.
+    n = report.not_manifests
+    skipped = f" ({n} not {'a manifest' if n == 1 else 'manifests'})" if n else ""
     text = (
-        f"{plural(len(report.files), 'file')}, {plural(systems, 'system')} checked: "
+        f"{plural(len(report.files), 'file')}{skipped}, {plural(systems, 'system')} checked: "
         + ", ".join(parts + extra)
     )
-    skipped = sum(1 for r in report.results if r.status == "not_evaluated")
-    if skipped:
+    unjudged = sum(1 for r in report.results if r.status == "not_evaluated")
+    if unjudged:
         # per rule and system: a part of a manifest it reads does not match the schema
-        text += f"; {plural(skipped, 'rule')} not evaluated (--why-not RULE says why)"
+        text += f"; {plural(unjudged, 'rule')} not evaluated (--why-not RULE says why)"
     if report.notifications:
         text += f"; {plural(len(report.notifications), 'problem')} stopped checks (exit 2)"
     return text
