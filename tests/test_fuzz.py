@@ -50,7 +50,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jsonschema
 import pytest
@@ -78,7 +78,7 @@ FUZZ = settings(
     deadline=None,
     # CI: the same examples every run. On demand: a new exploration each campaign (or the
     # AIMS_FUZZ_SEED one).
-    derandomize=not _ON_DEMAND,
+    derandomize=not (_ON_DEMAND or _SEED),
     database=None,
     print_blob=True,
     suppress_health_check=[
@@ -117,9 +117,9 @@ BASES: dict[str, Any] = {
     path.name: _plain(yaml.safe_load(path.read_text("utf-8")))
     for path in sorted([*MANIFESTS.glob("*.yaml"), *MANIFESTS.glob("*.json")])
 }
-RULE_IDS = sorted(
-    {rule.meta.id for rule in registry.load().all} | {"AIMS-SCH-001", "AIMS-NOPE-999"}
-)
+RULE_IDS = sorted(rule.meta.id for rule in registry.load().all)
+#: What --why-not accepts: the rules evaluated on each manifest (not the cross-manifest ones).
+MANIFEST_RULE_IDS = sorted(rule.meta.id for rule in registry.load().rules)
 
 # -- values --------------------------------------------------------------------------------------
 
@@ -536,27 +536,20 @@ class _Dump:
         return text
 
 
+#: Weighted: mostly changes that may keep the manifest valid, so that rules run on odd values.
+# fmt: off
+OPERATIONS = (
+    ("same-type",) * 8 + ("delete",) * 3 + ("add-key",) * 2 + ("repeat-item",) * 2
+    + ("exceptions",) * 2 + ("retype",) * 2 + ("raw",) * 2
+    + ("name", "duplicate-key", "share", "merge-key", "root")
+)
+# fmt: on
+
+
 def _mutate(draw: st.DrawFn, tree: Any, dump: _Dump, steps: list[str]) -> Any:
     """One mutation of ``tree`` (in place, or a new root)."""
     paths = list(paths_of(tree))
-    op = draw(
-        st.sampled_from(
-            (
-                "same-type",
-                "delete",
-                "retype",
-                "raw",
-                "add-key",
-                "duplicate-key",
-                "share",
-                "merge-key",
-                "repeat-item",
-                "exceptions",
-                "name",
-                "root",
-            )
-        )
-    )
+    op = draw(st.sampled_from(OPERATIONS))
     if op == "root" or not paths:
         new = draw(st.one_of(values, raw_values.map(dump.value)))
         steps.append(f"root <- {new!r}"[:300])
@@ -573,7 +566,7 @@ def _mutate(draw: st.DrawFn, tree: Any, dump: _Dump, steps: list[str]) -> Any:
         meta = tree.get("metadata") if isinstance(tree, dict) else None
         if isinstance(meta, dict):
             exception = st.fixed_dictionaries(
-                {"rule": st.sampled_from(RULE_IDS) | scalars},
+                {"rule": st.sampled_from((*RULE_IDS, "AIMS-SCH-001", "AIMS-NOPE-999")) | scalars},
                 optional={
                     "item": st.sampled_from(("R-1", "MU-1", "DS-1", "x", "")) | scalars,
                     "justification": st.sampled_from(ODD_STRINGS) | st.just("Accepted"),
@@ -701,7 +694,7 @@ def _dump(draw: st.DrawFn, tree: Any, dump: _Dump, steps: list[str]) -> tuple[st
         text = yaml.dump(tree, Dumper=_DUMPER, **style)
     except UnicodeEncodeError:  # libyaml's emitter cannot hold a lone surrogate; PyYAML's can
         text = yaml.dump(tree, Dumper=yaml.SafeDumper, **style)
-    suffix = draw(st.sampled_from((".yaml", ".yaml", ".yml", ".json")))
+    suffix = draw(st.sampled_from((".yaml",) * 6 + (".yml",) * 2 + (".json",)))
     steps.append(f"yaml (flow {flow}) as {suffix}")
     return dump.fill(text, as_json=False), suffix
 
@@ -830,14 +823,16 @@ def _text_edit(draw: st.DrawFn, text: str, steps: list[str]) -> str:
 
 def _encode(draw: st.DrawFn, text: str, steps: list[str]) -> bytes:
     encoding = draw(
-        st.sampled_from(("utf-8",) * 8 + ("utf-8-sig", "utf-16", "utf-32", "utf-16-be", "latin-1"))
+        st.sampled_from(
+            ("utf-8",) * 20 + ("utf-8-sig",) * 2 + ("utf-16", "utf-32", "utf-16-be", "latin-1")
+        )
     )
     # "surrogatepass": a lone surrogate written raw becomes bytes that are not UTF-8.
     errors = "replace" if encoding == "latin-1" else "surrogatepass"
     raw = text.encode(encoding, errors=errors)
     if encoding != "utf-8":
         steps.append(f"encoded {encoding}")
-    if draw(st.integers(0, 9)) == 0:
+    if draw(st.integers(0, 9)) == 5:  # not 0: Hypothesis draws the bounds often
         at = draw(st.integers(0, len(raw)))
         junk = draw(
             st.sampled_from(
@@ -875,7 +870,7 @@ NAMES = (
 def mutants(draw: st.DrawFn) -> Mutant:
     base = draw(st.sampled_from(sorted(BASES)))
     steps = [f"from {base}"]
-    if draw(st.integers(0, 49)) == 0:  # now and then, anything at all
+    if draw(st.integers(0, 49)) == 25:  # now and then, anything at all
         content = draw(
             st.binary(max_size=200)
             | st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass"))
@@ -886,7 +881,7 @@ def mutants(draw: st.DrawFn) -> Mutant:
     for _ in range(draw(st.integers(0, 4))):
         tree = _mutate(draw, tree, dump, steps)
     text, suffix = _dump(draw, tree, dump, steps)
-    for _ in range(draw(st.sampled_from((0, 0, 0, 1, 1, 2)))):
+    for _ in range(draw(st.sampled_from((0, 0, 0, 0, 1, 1, 2)))):
         text = _text_edit(draw, text, steps)
     return Mutant(draw(st.sampled_from(NAMES)) + suffix, _encode(draw, text, steps), steps)
 
@@ -910,6 +905,14 @@ def junit_schema() -> xmlschema.XMLSchema:
     return xmlschema.XMLSchema(str(JUNIT_XSD))
 
 
+class How(NamedTuple):
+    """How the files are checked: the day, and the explanations asked for."""
+
+    day: str = TODAY
+    explain: bool = False
+    why_not: tuple[str, ...] = ()
+
+
 class _Checker:
     """What every example asserts, with what does not depend on the example computed once."""
 
@@ -917,22 +920,22 @@ class _Checker:
         self.folder = folder
         self.junit_schema = junit_schema
         self.sarif_schema = jsonschema.Draft202012Validator(SARIF_SCHEMA)
-        self._alone: dict[tuple[str, bool], Counter[tuple[Any, ...]]] = {}
+        self._alone: dict[How, Counter[tuple[Any, ...]]] = {}
         # SARIF's rule descriptors and taxonomies depend on the rule set only; they are most of
         # the document and of the time its validation takes. The first document is validated
         # whole; later ones must carry the same two parts, and the rest of them is validated.
         self._constant: tuple[Any, Any] | None = None
 
-    def check(self, files: list[str], day: str, explain: bool) -> Report:
-        options = aims_policy.Options(jobs=1, explain=explain)
-        return aims_policy.check(files, today=day, options=options, cwd=str(self.folder))
+    def check(self, files: list[str], how: How) -> Report:
+        options = aims_policy.Options(jobs=1, explain=how.explain, why_not=how.why_not)
+        return aims_policy.check(files, today=how.day, options=options, cwd=str(self.folder))
 
-    def alone(self, day: str, explain: bool) -> Counter[tuple[Any, ...]]:
-        if (day, explain) not in self._alone:
-            report = self.check([str(self.folder / GOOD_NAME)], day, explain)
+    def alone(self, how: How) -> Counter[tuple[Any, ...]]:
+        if how not in self._alone:
+            report = self.check([str(self.folder / GOOD_NAME)], how)
             assert not report.notifications, report.notifications
-            self._alone[day, explain] = _good_findings(report)
-        return self._alone[day, explain]
+            self._alone[how] = _good_findings(report)
+        return self._alone[how]
 
     def sarif_valid(self, doc: dict[str, Any]) -> None:
         run = doc["runs"][0]
@@ -949,7 +952,7 @@ class _Checker:
         ]
         assert not errors, errors[:5]
 
-    def run(self, mutant: Mutant, day: str, explain: bool, full_sarif: bool) -> Report:
+    def run(self, mutant: Mutant, how: How, full_sarif: bool) -> Report:
         for old in self.folder.iterdir():
             if old.name not in (GOOD_NAME, ".git", "evidence"):
                 old.unlink()
@@ -957,7 +960,7 @@ class _Checker:
         files = [str(self.folder / GOOD_NAME), str(self.folder / mutant.name)]
 
         # 1. nothing escapes the library; no internal error, no rule that failed.
-        report = self.check(files, day, explain)
+        report = self.check(files, how)
         assert report.exit_code in (0, 1, 2)
         engine = [n for n in report.notifications if n.kind == "engine"]
         assert not engine, engine
@@ -981,17 +984,17 @@ class _Checker:
         self.junit_schema.validate(rendered["junit"])
 
         # 3. determinism.
-        again = render(self.check(files, day, explain), "json")
+        again = render(self.check(files, how), "json")
         assert again == rendered["json"], "two runs on the same files differ"
 
         # 4. no finding of the good manifest lost, none added but cross-manifest ones.
-        alone, together = self.alone(day, explain), _good_findings(report)
+        alone, together = self.alone(how), _good_findings(report)
         assert not (alone - together), f"lost: {sorted(alone - together)}"
         added = together - alone
         assert all(rule_id.startswith("AIMS-SET-") for rule_id, _, _ in added), sorted(added)
         return report
 
-    def cli(self, mutant: Mutant, day: str, fmt: str, report: Report) -> None:
+    def cli(self, mutant: Mutant, how: How, fmt: str, report: Report) -> None:
         """1 again, through the command line (in-process)."""
         files = [GOOD_NAME, mutant.name]
         before = os.getcwd()
@@ -1000,15 +1003,10 @@ class _Checker:
             result = CliRunner().invoke(
                 cli,
                 [
-                    "check",
-                    "--no-config",
-                    "--no-color",
-                    "--today",
-                    day,
-                    "--format",
-                    fmt,
-                    "--",
-                    *files,
+                    *("check", "--no-config", "--no-color", "--today", how.day, "--format", fmt),
+                    *(("--explain",) if how.explain else ()),
+                    *(f"--why-not={rule_id}" for rule_id in how.why_not),
+                    *("--", *files),
                 ],
                 catch_exceptions=False,
             )
@@ -1042,23 +1040,27 @@ def checker(folder: Path, junit_schema: xmlschema.XMLSchema) -> _Checker:
 @FUZZ
 @given(
     mutant=mutants(),
-    day=st.sampled_from(DAYS),
-    explain=st.booleans(),
-    full_sarif=st.integers(0, 3).map(lambda n: n == 3),
+    how=st.builds(
+        How,
+        day=st.sampled_from(DAYS),
+        explain=st.booleans(),
+        why_not=st.sampled_from(((), ("AIMS-EVD-001",)))
+        | st.tuples(st.sampled_from(MANIFEST_RULE_IDS)),
+    ),
+    full_sarif=st.integers(0, 3).map(lambda n: n == 2),
     # The command line on a third of the examples, in each output format.
     cli_format=st.sampled_from((None,) * 12 + FORMATS),
 )
 def test_mutated_manifests_never_break_the_run(
     checker: _Checker,
     mutant: Mutant,
-    day: str,
-    explain: bool,
+    how: How,
     full_sarif: bool,
     cli_format: str | None,
 ) -> None:
-    report = checker.run(mutant, day, explain, full_sarif)
+    report = checker.run(mutant, how, full_sarif)
     if cli_format is not None:
-        checker.cli(mutant, day, cli_format, report)
+        checker.cli(mutant, how, cli_format, report)
 
 
 if _SEED:
