@@ -64,6 +64,7 @@ from hypothesis import strategies as st
 import aims_policy
 from aims_policy import registry
 from aims_policy.cli import cli
+from aims_policy.loader import MAX_NODES
 from aims_policy.model import Report
 from aims_policy.output import render, sarif
 
@@ -196,6 +197,7 @@ class Raw:
 
     yaml_text: str
     json_text: str | None = None
+    expands: int = 0  # an alias bomb: the values it expands to
 
 
 # fmt: off
@@ -237,7 +239,15 @@ def alias_bomb(levels: int, width: int) -> str:
 
 raw_values = st.one_of(
     st.sampled_from(RAW_VALUES).map(Raw),
-    st.builds(alias_bomb, st.integers(1, 9), st.integers(1, 10)).map(Raw),
+    # (levels, width): small ones that load, and ones far above the loader's bound.
+    st.one_of(
+        st.tuples(st.integers(1, 9), st.integers(1, 10)),
+        st.sampled_from(((6, 10), (9, 10), (18, 2), (8, 5))),
+    ).map(
+        lambda shape: Raw(
+            alias_bomb(*shape), expands=sum(shape[1] ** (n + 1) for n in range(shape[0]))
+        )
+    ),
     st.sampled_from(("NaN", "Infinity", "-Infinity", "1e999", "-0.0", '"\\ud800"', "01", "+1")).map(
         lambda text: Raw(text, text)
     ),  # JSON's own odd numbers, in JSON files too
@@ -286,6 +296,9 @@ class Mutant:
     name: str
     content: bytes = field(repr=False)
     steps: list[str] = field(default_factory=list)
+    #: An alias bomb above the loader's bound, written intact (no text or byte edit): the run
+    #: must refuse the file.
+    bomb: str | None = None
 
     def __repr__(self) -> str:
         shown = self.content if len(self.content) <= 3000 else self.content[:3000] + b"..."
@@ -629,9 +642,15 @@ def mutants(draw: st.DrawFn) -> Mutant:
     for _ in range(draw(st.integers(0, 4))):
         tree = _mutate(draw, tree, dump, steps)
     text, suffix = _dump(draw, tree, dump, steps)
-    for _ in range(draw(st.sampled_from((0, 0, 0, 0, 1, 1, 2)))):
+    bombs = [
+        raw.yaml_text for raw in dump.raws if raw.expands > MAX_NODES and raw.yaml_text in text
+    ]
+    edits = draw(st.sampled_from((0, 0, 0, 0, 1, 1, 2)))
+    for _ in range(edits):
         text = _text_edit(draw, text, steps)
-    return Mutant(draw(st.sampled_from(NAMES)) + suffix, _encode(draw, text, steps), steps)
+    content = _encode(draw, text, steps)
+    bomb = bombs[0] if bombs and not edits and bombs[0].encode() in content else None
+    return Mutant(draw(st.sampled_from(NAMES)) + suffix, content, steps, bomb)
 
 
 # -- the properties ------------------------------------------------------------------------------
@@ -712,6 +731,11 @@ class _Checker:
         assert report.exit_code in (0, 1, 2)
         engine = [n for n in report.notifications if n.kind == "engine"]
         assert not engine, engine
+        if mutant.bomb:  # the loader bounds alias expansion, and says so
+            assert any(
+                n.kind == "load" and n.location and n.location.file != GOOD_NAME
+                for n in report.notifications
+            ), report.notifications
 
         # 2. every output renders, can be written as UTF-8, and parses as what it claims to be.
         # SARIF's renderer is json.dumps(as_dict(report), indent=2): the indented dump takes
