@@ -96,12 +96,12 @@ def test_duplicate_names_reported_at_each_manifest(tmp_path: Path) -> None:
 
 
 def test_a_name_used_many_times_names_a_few_others(tmp_path: Path) -> None:
-    paths = [_manifest(tmp_path / f"{n}.yaml", "shared") for n in "abcde"]
+    paths = [_manifest(tmp_path / f"{n}.yaml", "twin") for n in "abcde"]
     found = _set_findings(paths, "AIMS-SET-001", tmp_path)
     assert len(found) == 5
     # c's message: the others in order, the key `name` at line 4, column 3 of each
     assert found[2][3] == (
-        "the system name shared is also used by the 4 other manifests: "
+        "the system name twin is also used by the 4 other manifests: "
         "a.yaml:4:3, b.yaml:4:3, d.yaml:4:3 and 1 more; give each system a "
         "unique `metadata.name`"
     )

@@ -41,12 +41,12 @@ def run(*args: str) -> tuple[int, str, str]:
 # -- 9. a file name that is not UTF-8 --------------------------------------------------------
 
 
+@pytest.mark.skipif(
+    sys.platform in ("darwin", "win32"), reason="file names there are always Unicode"
+)
 def test_a_file_name_that_is_not_utf8_is_reported_in_every_format(repo: Path) -> None:
     name = os.fsdecode(b"gaps\xfe.yaml")
-    try:
-        (repo / name).write_text(GAPS, "utf-8")
-    except (OSError, UnicodeEncodeError):
-        pytest.skip("this file system refuses names that are not UTF-8")
+    (repo / name).write_text(GAPS, "utf-8")
     code, _, err = run(
         ".", "--sarif", "r.sarif", "--json", "r.json", "--junit", "r.xml", "--markdown", "r.md"
     )
