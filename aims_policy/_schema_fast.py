@@ -12,7 +12,7 @@ class JsonSchemaValueException(ValueError):
         super().__init__(message)
         self.value, self.name, self.rule = (value, name, rule)
 JsonSchemaValuesException = JsonSchemaValueException
-REGEX_PATTERNS = {'^x-': re.compile('^x-'), '^A\\.[0-9]+(\\.[0-9]+){1,2}$': re.compile('^A\\.[0-9]+(\\.[0-9]+){1,2}\\Z'), '^[A-Za-z0-9][A-Za-z0-9._-]*$': re.compile('^[A-Za-z0-9][A-Za-z0-9._-]*\\Z'), '^[0-9]{4}-[0-9]{2}-[0-9]{2}$': re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z'), '^[^@\\s]+@[^@\\s]+$': re.compile('^[^@\\s]+@[^@\\s]+\\Z'), '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$': re.compile('^[a-z0-9]([a-z0-9-]*[a-z0-9])?\\Z'), '^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$': re.compile('^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+\\Z')}
+REGEX_PATTERNS = {'^x-': re.compile('^x-'), '^A\\.[0-9]+(\\.[0-9]+){1,2}$': re.compile('^A\\.[0-9]+(\\.[0-9]+){1,2}\\Z'), '^[A-Za-z0-9][A-Za-z0-9._-]*$': re.compile('^[A-Za-z0-9][A-Za-z0-9._-]*\\Z'), '^[0-9]{4}-[0-9]{2}-[0-9]{2}$': re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z'), '\\S': re.compile('\\S'), '^[^@\\s]+@[^@\\s]+$': re.compile('^[^@\\s]+@[^@\\s]+\\Z'), '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$': re.compile('^[a-z0-9]([a-z0-9-]*[a-z0-9])?\\Z'), '^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$': re.compile('^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+\\Z')}
 NoneType = type(None)
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json(data, custom_formats={}, name_prefix=None):
@@ -93,6 +93,64 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('lifecycle')
             data__lifecycle = data['lifecycle']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_lifecycle(data__lifecycle, custom_formats, (name_prefix or 'data') + '.lifecycle')
+        if 'notApplicable' in data_keys:
+            data_keys.remove('notApplicable')
+            data__notApplicable = data['notApplicable']
+            if not isinstance(data__notApplicable, dict):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.notApplicable must be object', value=data__notApplicable, name='' + (name_prefix or 'data') + '.notApplicable', definition=None, rule='type')
+            data__notApplicable_is_dict = isinstance(data__notApplicable, dict)
+            if data__notApplicable_is_dict:
+                data__notApplicable_keys = set(data__notApplicable.keys())
+                if 'dataSources' in data__notApplicable_keys:
+                    data__notApplicable_keys.remove('dataSources')
+                    data__notApplicable__dataSources = data__notApplicable['dataSources']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__dataSources, custom_formats, (name_prefix or 'data') + '.notApplicable.dataSources')
+                if 'models' in data__notApplicable_keys:
+                    data__notApplicable_keys.remove('models')
+                    data__notApplicable__models = data__notApplicable['models']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__models, custom_formats, (name_prefix or 'data') + '.notApplicable.models')
+                if 'suppliers' in data__notApplicable_keys:
+                    data__notApplicable_keys.remove('suppliers')
+                    data__notApplicable__suppliers = data__notApplicable['suppliers']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__suppliers, custom_formats, (name_prefix or 'data') + '.notApplicable.suppliers')
+                if 'risks' in data__notApplicable_keys:
+                    data__notApplicable_keys.remove('risks')
+                    data__notApplicable__risks = data__notApplicable['risks']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__risks, custom_formats, (name_prefix or 'data') + '.notApplicable.risks')
+                if 'impactAssessment' in data__notApplicable_keys:
+                    data__notApplicable_keys.remove('impactAssessment')
+                    data__notApplicable__impactAssessment = data__notApplicable['impactAssessment']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__impactAssessment, custom_formats, (name_prefix or 'data') + '.notApplicable.impactAssessment')
+                if 'humanOversight' in data__notApplicable_keys:
+                    data__notApplicable_keys.remove('humanOversight')
+                    data__notApplicable__humanOversight = data__notApplicable['humanOversight']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__humanOversight, custom_formats, (name_prefix or 'data') + '.notApplicable.humanOversight')
+                if 'transparency' in data__notApplicable_keys:
+                    data__notApplicable_keys.remove('transparency')
+                    data__notApplicable__transparency = data__notApplicable['transparency']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__transparency, custom_formats, (name_prefix or 'data') + '.notApplicable.transparency')
+                if 'validation' in data__notApplicable_keys:
+                    data__notApplicable_keys.remove('validation')
+                    data__notApplicable__validation = data__notApplicable['validation']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__validation, custom_formats, (name_prefix or 'data') + '.notApplicable.validation')
+                if 'monitoring' in data__notApplicable_keys:
+                    data__notApplicable_keys.remove('monitoring')
+                    data__notApplicable__monitoring = data__notApplicable['monitoring']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__monitoring, custom_formats, (name_prefix or 'data') + '.notApplicable.monitoring')
+                if 'logging' in data__notApplicable_keys:
+                    data__notApplicable_keys.remove('logging')
+                    data__notApplicable__logging = data__notApplicable['logging']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__logging, custom_formats, (name_prefix or 'data') + '.notApplicable.logging')
+                if 'incidents' in data__notApplicable_keys:
+                    data__notApplicable_keys.remove('incidents')
+                    data__notApplicable__incidents = data__notApplicable['incidents']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__incidents, custom_formats, (name_prefix or 'data') + '.notApplicable.incidents')
+                for data__notApplicable_key, data__notApplicable_val in data__notApplicable.items():
+                    if REGEX_PATTERNS['^x-'].search(data__notApplicable_key):
+                        if data__notApplicable_key in data__notApplicable_keys:
+                            data__notApplicable_keys.remove(data__notApplicable_key)
+                if data__notApplicable_keys:
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.notApplicable must not contain ' + str(data__notApplicable_keys) + ' properties', value=data__notApplicable, name='' + (name_prefix or 'data') + '.notApplicable', definition=None, rule='additionalProperties')
         if 'dataSources' in data_keys:
             data_keys.remove('dataSources')
             data__dataSources = data['dataSources']
@@ -1221,6 +1279,10 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('name')
             data__name = data['name']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__name, custom_formats, (name_prefix or 'data') + '.name')
+        if 'organisationId' in data_keys:
+            data_keys.remove('organisationId')
+            data__organisationId = data['organisationId']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__organisationId, custom_formats, (name_prefix or 'data') + '.organisationId')
         if 'kind' in data_keys:
             data_keys.remove('kind')
             data__kind = data['kind']
@@ -1359,6 +1421,10 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('name')
             data__name = data['name']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__name, custom_formats, (name_prefix or 'data') + '.name')
+        if 'uri' in data_keys:
+            data_keys.remove('uri')
+            data__uri = data['uri']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__uri, custom_formats, (name_prefix or 'data') + '.uri')
         if 'purpose' in data_keys:
             data_keys.remove('purpose')
             data__purpose = data['purpose']
@@ -1507,6 +1573,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+    return data
+
+def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data, custom_formats={}, name_prefix=None):
+    if not isinstance(data, str):
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+    if isinstance(data, str):
+        data_len = len(data)
+        if data_len < 10:
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be longer than or equal to 10 characters', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='minLength')
+        if not REGEX_PATTERNS['\\S'].search(data):
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must match pattern \\S', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='pattern')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_lifecycle(data, custom_formats={}, name_prefix=None):

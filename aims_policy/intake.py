@@ -194,6 +194,11 @@ def system_info(doc: Document, name: str) -> SystemInfo:
         _str(cls.get("riskLevel")),
         _str(eu.get("category")),
         _str(owner.get("name")),
+        tuple(
+            (section, reason)
+            for section, reason in _mapping(spec, "notApplicable").items()
+            if isinstance(section, str) and isinstance(reason, str)
+        ),
     )
 
 

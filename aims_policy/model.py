@@ -24,7 +24,7 @@ SEVERITY_RANK: Mapping[str, int] = {"note": 1, "warning": 2, "error": 3, "never"
 EMPTY_MAP: Mapping[str, Any] = pmap()
 
 #: Version of the JSON report layout (``--format json``). Bump the major part on breaking changes.
-REPORT_FORMAT_VERSION = "1.1"
+REPORT_FORMAT_VERSION = "1.2"
 
 
 def at_or_above(severity: str, threshold: str) -> bool:
@@ -226,6 +226,8 @@ class SystemInfo(NamedTuple):
     risk_level: str | None = None
     eu_category: str | None = None
     owner: str | None = None
+    # (section, reason) the manifest states not applicable (``spec.notApplicable``)
+    not_applicable: tuple[tuple[str, str], ...] = ()
 
 
 class Report(NamedTuple):

@@ -1,6 +1,11 @@
 """Rules over the whole set of manifests: duplicate system names, suppliers assessed in one
 manifest and not in another, shared data sets declared with different licences.
 
+Suppliers and data sets are matched across manifests by an identifier meant to be global (a
+supplier's `organisationId` in the organisation's register, a data set's `uri`), else by name;
+never by their list `id`, which the schema makes unique only within one list, so that two
+unrelated ``DS-1`` in two manifests are two data sets.
+
 ``collect`` runs once per manifest (in worker processes) and returns small picklable tuples of
 strings, dates as text and Locations. Each rule is a fold: the parent process hands it each
 manifest's entry as it arrives (``add``) and asks for the findings at the end. A fold keeps what
@@ -67,9 +72,13 @@ class _Groups(Generic[G]):
         return (state for state in self._states if state is not None)
 
 
-def _keys(record: Any) -> tuple[str, str]:
-    """What makes two records the same supplier or data set: the id, or the name as matched."""
-    return f"id:{record.id}", f"name:{record.key}" if record.key else ""
+def _keys(record: Any) -> tuple[str, ...]:
+    """What makes two records the same supplier or data set: the global id when the record has
+    one (two records with different global ids are different, whatever their names), else the
+    name as matched. Records with neither match nothing."""
+    if record.gid:
+        return (f"id:{record.gid}",)
+    return (f"name:{record.key}",) if record.key else ()
 
 
 def _where(system: str, location: Location) -> str:
@@ -156,7 +165,7 @@ class DuplicateNames:
 
 
 class SupplierRecord(NamedTuple):
-    id: str
+    gid: str  # organisationId, the supplier's id across manifests; "" if none
     key: str  # the name, normalised for matching
     name: str
     assessed: str | None
@@ -174,7 +183,7 @@ def _collect_suppliers(ctx: Context, locate: Locate) -> tuple[SupplierRecord, ..
         field: Path = (*item.path, "assessedOn") if assessed else item.path
         out.append(
             SupplierRecord(
-                item.name,
+                str(item.get("organisationId") or ""),
                 _key(item.get("name")),
                 str(item.get("name")),
                 assessed,
@@ -298,8 +307,8 @@ class SupplierConsistency:
 
 
 class DataRecord(NamedTuple):
-    id: str
-    key: str
+    gid: str  # uri, the data set's id across manifests; "" if none
+    key: str  # the name, normalised for matching
     name: str
     licence: str
     ident: str
@@ -313,7 +322,7 @@ def _collect_data(ctx: Context, locate: Locate) -> tuple[DataRecord, ...]:
         if licence:
             out.append(
                 DataRecord(
-                    item.name,
+                    str(item.get("uri") or ""),
                     _key(item.get("name")),
                     str(item.get("name") or item.name),
                     str(licence),
@@ -356,7 +365,8 @@ def _merge_uses(into: _Uses, joined: _Uses) -> None:
     rationale="""A data set has one set of terms; when two systems declare the same data with
         different licences, at least one of them is wrong about what it may do with it.""",
     remediation="""Check the data set's actual licence and state it identically in every
-        manifest that uses it (or give different data sets different ids and names).""",
+        manifest that uses it (or, if they are different data sets, give them different names
+        and their own `uri`).""",
 )
 class SharedDataLicence:
     """Every use is kept to the end, since a licence declared differently by any later manifest

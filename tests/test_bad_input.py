@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from _helpers import GOOD, SCRIPT, TITEL, TODAY, aims, minimal_manifest, write
+from _helpers import GOOD, SCRIPT, TITEL, TODAY, aims, minimal_manifest, summary, write
 
 # GOOD (_helpers.py) is schema-valid with one deliberate, non-blocking schema finding at a known
 # place, so that "its findings still appear" is checkable.
@@ -100,7 +100,10 @@ def test_the_good_manifest_alone_exits_1_with_its_finding() -> None:
     run = check("good.yaml")
     assert run.code == 1
     assert GOOD_FINDING in run.lines
-    assert run.lines[-1] == "1 file, 1 system checked: 1 error, 0 warnings, 0 notes"
+    assert summary(run.lines[-1]) == (
+        "1 file, 1 system checked: 1 error, 0 warnings, 0 notes; "
+        "rule checks: N not applicable, 0 not evaluated"
+    )
 
 
 def test_yaml_syntax_error() -> None:
@@ -317,8 +320,9 @@ def test_an_explicit_non_manifest_is_an_error_unless_skipped() -> None:
     assert skipped.about("ci.yaml") == [] and skipped.about("notes.txt") == []
     assert GOOD_FINDING in skipped.lines
     # the files skipped as not manifests are counted, never silently dropped
-    assert skipped.lines[-1] == (
-        "1 file (2 not manifests), 1 system checked: 1 error, 0 warnings, 0 notes"
+    assert summary(skipped.lines[-1]) == (
+        "1 file (2 not manifests), 1 system checked: 1 error, 0 warnings, 0 notes; "
+        "rule checks: N not applicable, 0 not evaluated"
     )
 
     alone = check("--skip-non-manifests", "ci.yaml")
@@ -352,9 +356,9 @@ def test_missing_api_version_is_a_schema_finding() -> None:
     ]
     # the rules still run; only AIMS-TODO-001, which reads every field, reaches the missing one
     assert any(" warning AIMS-RSK-002 the system has no risk register" in x for x in run.lines)
-    assert run.lines[-1] == (
+    assert summary(run.lines[-1]) == (
         "1 file, 1 system checked: 1 error, 9 warnings, 0 notes; "
-        "1 rule not evaluated (--why-not RULE says why)"
+        "rule checks: N not applicable, 1 not evaluated (--why-not RULE says why)"
     )
 
 
@@ -372,9 +376,9 @@ def test_invalid_calendar_date_is_a_finding_at_the_field(bad: str) -> None:
     ]
     assert GOOD_FINDING in run.lines
     # the two rules that read the review date are not evaluated; the others are
-    assert run.lines[-1] == (
+    assert summary(run.lines[-1]) == (
         "2 files, 2 systems checked: 2 errors, 8 warnings, 0 notes; "
-        "2 rules not evaluated (--why-not RULE says why)"
+        "rule checks: N not applicable, 2 not evaluated (--why-not RULE says why)"
     )
 
 
@@ -445,9 +449,9 @@ def test_several_bad_files_and_a_good_one_in_one_run() -> None:
         "d-date.yaml",
         "good.yaml",
     ]
-    assert run.lines[-1] == (
-        "5 files, 2 systems checked: 2 errors, 8 warnings, 0 notes; "
-        "2 rules not evaluated (--why-not RULE says why); 3 problems stopped checks (exit 2)"
+    assert summary(run.lines[-1]) == (
+        "5 files, 2 systems checked: 2 errors, 8 warnings, 0 notes; rule checks: N not "
+        "applicable, 2 not evaluated (--why-not RULE says why); 3 problems stopped checks (exit 2)"
     )
 
 

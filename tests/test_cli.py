@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from _helpers import BASE_TEXT as BASE
-from _helpers import GOOD, ROOT, SCRIPT, TITEL, aims
+from _helpers import GOOD, ROOT, SCRIPT, TITEL, aims, summary
 from click.testing import CliRunner
 
 from aims_policy import __version__
@@ -41,7 +41,10 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_exit_0_when_clean() -> None:
     code, out, err = invoke("check", "--today", "2026-11-22", "clean.yaml")
     assert (code, err) == (0, "")
-    assert out == "1 file, 1 system checked: 0 errors, 0 warnings, 0 notes\n"
+    assert summary(out) == (
+        "1 file, 1 system checked: 0 errors, 0 warnings, 0 notes; "
+        "rule checks: N not applicable, 0 not evaluated\n"
+    )
 
 
 def test_exit_1_with_a_finding_and_the_line_format() -> None:
@@ -123,7 +126,7 @@ def test_json_report_fields() -> None:
     code, out, _ = invoke("check", "--today", "2026-11-22", "--format", "json", "typo.yaml")
     assert code == 1
     report = json.loads(out)
-    assert report["formatVersion"] == "1.1"
+    assert report["formatVersion"] == "1.2"
     assert report["tool"] == {"name": "aims-policy", "version": __version__}
     assert report["today"] == "2026-11-22"
     assert report["failOn"] == "error"

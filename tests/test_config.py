@@ -332,7 +332,9 @@ def test_output_defaults_from_the_file(repo: Path) -> None:
     assert json.loads(result.stdout)["summary"]["systems"] == 2
     sarif = json.loads((repo / "out" / "report.sarif").read_text())
     assert sarif["runs"][0]["automationDetails"]["id"].startswith("aims")
-    assert invoke("check", "--format", "text").stdout.endswith("12 errors, 2 warnings, 0 notes\n")
+    assert invoke("check", "--format", "text").stdout.endswith(
+        "12 errors, 2 warnings, 0 notes; rule checks: 0 not applicable, 0 not evaluated\n"
+    )
 
 
 def test_exceptions_in_the_configuration(repo: Path) -> None:

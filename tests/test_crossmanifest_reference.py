@@ -1,6 +1,7 @@
 """The cross-manifest rules fold entries in one at a time, keeping only what can still matter.
 Here they are checked against a plain reference written from the rules' documented meaning, which
-sees every record at once: groups are the transitive closure of "shares an id or a name", and a
+sees every record at once: groups are the transitive closure of "shares a global id, or has none
+and shares a name", and a
 finding is decided over the whole group. Seeded random inputs exercise groups that are joined
 late, ties between equally recent assessments and the same data set under several licences; the
 folds must agree with the reference whatever order the manifests arrive in."""
@@ -66,17 +67,20 @@ def _supplier_entries(rng: random.Random, count: int) -> list[Entry]:
         file, system = f"m{m:02}.yaml", f"s{m % (count - 2)}"  # two systems share a name
         records = []
         for k in range(rng.randint(0, 3)):
-            sid, name = rng.choice("ABCDE"), rng.choice(["Alpha", "beta  Labs", "Gamma", ""])
+            # a register id (or none), a name (or none); list ids repeat across manifests
+            sid, name = rng.choice("ABCD"), rng.choice(["Alpha", "beta  Labs", "Gamma", ""])
+            if rng.random() < 0.4:
+                sid = ""
             assessed = rng.choice([None, "2026-01-10", "2026-03-01", "2026-03-01", "2025-02-02"])
             stale = assessed is not None and rng.random() < 0.3
             records.append(
                 SupplierRecord(
                     sid,
                     _norm(name),
-                    name or sid,
+                    name or f"S{k}",
                     assessed,
                     stale,
-                    f"spec.suppliers[{sid}]",
+                    f"spec.suppliers[S{k}]",
                     Location(file, 10 + 4 * k, 7),
                 )
             )
@@ -91,14 +95,16 @@ def _data_entries(rng: random.Random, count: int) -> list[Entry]:
         records = []
         for k in range(rng.randint(0, 3)):
             did, name = rng.choice("PQRS"), rng.choice(["Tickets", "tickets ", "Images", ""])
+            if rng.random() < 0.4:
+                did = ""
             licence = rng.choice(["MIT", "mit", "CC-BY-4.0", "CC-BY-4.0", "internal"])
             records.append(
                 DataRecord(
                     did,
                     _norm(name),
-                    name or did,
+                    name or f"D{k}",
                     licence,
-                    f"spec.dataSources[{did}]",
+                    f"spec.dataSources[D{k}]",
                     Location(file, 30 + 5 * k, 9),
                 )
             )
@@ -110,9 +116,12 @@ def _data_entries(rng: random.Random, count: int) -> list[Entry]:
 
 
 def _flatten(entries: list[Entry]) -> tuple[list[tuple[str, Any]], list[set[str]]]:
-    """Every record with its system, and each record's keys: its id and its matched name."""
+    """Every record with its system, and each record's keys: its global id if it has one, else
+    its matched name (a list id is local to one manifest and never a key)."""
     flat = [(e.system, r) for e in entries for r in e.value]
-    return flat, [{f"id:{r.id}"} | ({f"name:{r.key}"} if r.key else set()) for _s, r in flat]
+    return flat, [
+        {f"id:{r.gid}"} if r.gid else ({f"name:{r.key}"} if r.key else set()) for _s, r in flat
+    ]
 
 
 def _reference_suppliers(entries: list[Entry]) -> Found:

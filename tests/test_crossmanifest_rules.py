@@ -35,12 +35,12 @@ spec:
     - id: {supplier_id}
       name: {supplier_name}
       kind: api
-{assessment}  dataSources:
+{assessment}{register}  dataSources:
     - id: DS-tickets
       name: {data_name}
       purpose: training
       licence: {licence}
-"""
+{uri}"""
 NAME_LINE, SUPPLIER_LINE, ASSESSED_LINE = 4, 11, 14
 
 
@@ -53,6 +53,8 @@ def _manifest(
     assessed: str | None = "2026-06-01",
     data_name: str = "Support tickets 2025",
     licence: str = "internal-owned",
+    register: str | None = None,
+    uri: str | None = None,
 ) -> Path:
     assessment = (
         f"      assessedOn: {assessed}\n      assessmentRef: https://example.com/a.md\n"
@@ -67,6 +69,8 @@ def _manifest(
             assessment=assessment,
             data_name=data_name,
             licence=licence,
+            register=f"      organisationId: {register}\n" if register else "",
+            uri=f"      uri: {uri}\n" if uri else "",
         )
     )
     return path
@@ -115,6 +119,8 @@ def test_duplicate_names_in_one_file(tmp_path: Path) -> None:
         assessment="",
         data_name="D",
         licence="MIT",
+        register="",
+        uri="",
     )
     path = tmp_path / "both.yaml"
     path.write_text(one + "---\n" + one)
@@ -171,25 +177,34 @@ def test_suppliers_assessed_everywhere_pass(tmp_path: Path) -> None:
     assert _set_findings([a, b, c], "AIMS-SET-002", tmp_path) == []
 
 
-def test_supplier_groups_joined_by_a_later_manifest(tmp_path: Path) -> None:
-    """Records are one supplier when they share an id or a name, transitively, whichever comes
-    first: c names b's supplier with a's id, so a's missing assessment is held against b's."""
+def test_suppliers_are_matched_by_their_register_id_whatever_their_names(tmp_path: Path) -> None:
+    """Two names, one `organisationId`: one supplier, so a's missing assessment is held against
+    b's. The register id decides: the same name under another register id is another supplier."""
     a = _manifest(
-        tmp_path / "a.yaml", "one", supplier_id="SUP-a", supplier_name="Alpha", assessed=None
+        tmp_path / "a.yaml", "one", supplier_name="Lumen GmbH", assessed=None, register="V-0042"
     )
     b = _manifest(
-        tmp_path / "b.yaml", "two", supplier_id="SUP-b", supplier_name="Beta", assessed="2026-06-01"
+        tmp_path / "b.yaml",
+        "two",
+        supplier_name="Lumen Language Labs",
+        assessed="2026-06-01",
+        register="V-0042",
     )
     c = _manifest(
-        tmp_path / "c.yaml",
-        "three",
-        supplier_id="SUP-a",
-        supplier_name="Beta",
-        assessed="2026-03-01",
+        tmp_path / "c.yaml", "three", supplier_name="Lumen GmbH", assessed=None, register="V-0077"
     )
     found = _set_findings([a, b, c], "AIMS-SET-002", tmp_path)
     assert [(f, line) for _r, f, line, _m in found] == [("a.yaml", SUPPLIER_LINE)]
     assert "system two (b.yaml:14:7) on 2026-06-01" in found[0][3]
+
+
+def test_a_list_id_shared_by_chance_makes_no_supplier_the_same(tmp_path: Path) -> None:
+    """Issue "Rule pack v2", root cause D: list ids are unique only within their list."""
+    a = _manifest(
+        tmp_path / "a.yaml", "one", supplier_id="SUP-1", supplier_name="Alpha", assessed=None
+    )
+    b = _manifest(tmp_path / "b.yaml", "two", supplier_id="SUP-1", supplier_name="Beta")
+    assert _set_findings([a, b], "AIMS-SET-002", tmp_path) == []
 
 
 def test_the_supplier_fold_keeps_nothing_per_manifest_that_agrees() -> None:
@@ -254,9 +269,20 @@ def test_data_sets_with_equal_licences_pass(tmp_path: Path) -> None:
     a = _manifest(tmp_path / "a.yaml", "one")
     b = _manifest(tmp_path / "b.yaml", "two")
     c = _manifest(tmp_path / "c.yaml", "three", data_name="Other data", licence="MIT")
-    # c shares the id DS-tickets, so it is the same data set by identity: a conflict after all.
+    # c shares only the list id DS-tickets, which is local to each manifest: another data set.
     assert _set_findings([a, b], "AIMS-SET-003", tmp_path) == []
-    assert len(_set_findings([a, b, c], "AIMS-SET-003", tmp_path)) == 3
+    assert _set_findings([a, b, c], "AIMS-SET-003", tmp_path) == []
+
+
+def test_data_sets_are_matched_by_uri_whatever_their_names(tmp_path: Path) -> None:
+    """One `uri`, two names and two licences: one data set declared two ways (20 is the licence
+    line); another uri under the same name is another data set."""
+    uri = "https://data.example.com/catalogue/support-tickets-2025"
+    a = _manifest(tmp_path / "a.yaml", "one", uri=uri)
+    b = _manifest(tmp_path / "b.yaml", "two", data_name="Tickets", licence="CC-BY-4.0", uri=uri)
+    c = _manifest(tmp_path / "c.yaml", "three", licence="MIT", uri=uri + "-eu")
+    found = _set_findings([a, b, c], "AIMS-SET-003", tmp_path)
+    assert [(f, line) for _r, f, line, _m in found] == [("a.yaml", 20), ("b.yaml", 20)]
 
 
 @pytest.mark.slow

@@ -117,8 +117,8 @@ def test_github_format_annotates_open_findings_and_problems() -> None:
         "source::source <unknown> [A.7.5]",
         "::notice file=b%2Cc.yaml,line=2,col=5,endLine=2,endColumn=9,title=T-DOC-001 Docs are "
         "current::stale: 100%25 old%0Asecond line [7.5.2]",
-        "2 files, 1 system checked: 1 error, 1 warning, 1 note, 1 waived; 1 problem stopped "
-        "checks (exit 2)",
+        "2 files, 1 system checked: 1 error, 1 warning, 1 note, 1 waived; rule checks: 0 not "
+        "applicable, 0 not evaluated; 1 problem stopped checks (exit 2)",
     ]
 
 

@@ -61,7 +61,8 @@ def test_text_groups_by_file_and_keeps_the_line_format() -> None:
         "",
         "c.yaml:4:1: error invalid YAML",
         "",
-        "3 files, 1 system checked: 2 errors, 1 warning, 0 notes; 2 problems stopped checks (exit 2)",
+        "3 files, 1 system checked: 2 errors, 1 warning, 0 notes; rule checks: 0 not applicable, "
+        "0 not evaluated; 2 problems stopped checks (exit 2)",
     ]
 
 

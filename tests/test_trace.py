@@ -167,7 +167,7 @@ def test_explain_text_of_a_known_manifest(tmp_path: Path) -> None:
         helpdesk: AIMS-OWN-001 passed
             because: spec.owner.email = ada@example.com
 
-        1 file, 1 system checked: 3 errors, 0 warnings, 0 notes
+        1 file, 1 system checked: 3 errors, 0 warnings, 0 notes; rule checks: 0 not applicable, 0 not evaluated
         """
     )
 

@@ -65,6 +65,8 @@ def as_dict(report: Report) -> dict[str, Any]:
             "failing": len(report.failing),
             "problems": len(report.notifications),
             "notEvaluated": sum(1 for r in report.results if r.status == "not_evaluated"),
+            # 1.2: rule checks (a rule on a system) that did not apply
+            "notApplicable": sum(1 for r in report.results if r.status == "not_applicable"),
         },
         "systems": [
             {
@@ -74,6 +76,8 @@ def as_dict(report: Report) -> dict[str, Any]:
                 "euAiActCategory": s.eu_category,
                 "owner": s.owner,
                 "location": _location(s.location),
+                # 1.2: sections the manifest states not applicable, with its reasons
+                "statedNotApplicable": dict(s.not_applicable),
             }
             for s in report.systems
         ],

@@ -100,6 +100,25 @@ def render(report: Report, options: RenderOptions) -> str:
     out.append(
         f"| **total** | **{len(open_findings)}** | **{total_waived}** | **{total_baselined}** |"
     )
+    status = Counter(r.status for r in report.results)
+    out += [
+        "",
+        f"Rule checks (a rule on a system): {status['not_applicable']} not applicable, "
+        f"{status['not_evaluated']} not evaluated.",
+    ]
+    stated = [(s.name, sec, why) for s in report.systems for sec, why in s.not_applicable]
+    if stated:
+        out += [
+            "",
+            "### Sections stated not applicable",
+            "",
+            "| System | Section | Reason |",
+            "| --- | --- | --- |",
+        ]
+        for name, sec, why in stated[:MAX_ROWS]:
+            out.append(f"| {escape(name)} | {escape(sec)} | {escape(why)} |")
+        if len(stated) > MAX_ROWS:
+            out += ["", f"… and {plural(len(stated) - MAX_ROWS, 'more')}: see the JSON report."]
 
     if open_findings:
         out += [

@@ -104,6 +104,16 @@ def iter_lines(report: Report, options: RenderOptions) -> Iterator[str]:
             yield ""
         yield from traces
         started = True
+    stated = [
+        _e(f"{s.name}: {section} stated not applicable: {reason}")
+        for s in report.systems
+        for section, reason in s.not_applicable
+    ]
+    if stated and options.verbose:
+        if started:
+            yield ""
+        yield from stated
+        started = True
     if started:
         yield ""
     yield summary(report)
@@ -132,10 +142,14 @@ def summary(report: Report) -> str:
         f"{plural(len(report.files), 'file')}{skipped}, {plural(systems, 'system')} checked: "
         + ", ".join(parts + extra)
     )
-    unjudged = sum(1 for r in report.results if r.status == "not_evaluated")
-    if unjudged:
-        # per rule and system: a part of a manifest it reads does not match the schema
-        text += f"; {plural(unjudged, 'rule')} not evaluated (--why-not RULE says why)"
+    # A rule check is one rule on one system. Both counts are always given: a run where many
+    # rules did not apply passed fewer checks than its error count alone suggests.
+    status = Counter(r.status for r in report.results)
+    unjudged = status["not_evaluated"]
+    why = " (--why-not RULE says why)" if unjudged else ""
+    text += (
+        f"; rule checks: {status['not_applicable']} not applicable, {unjudged} not evaluated{why}"
+    )
     if report.notifications:
         text += f"; {plural(len(report.notifications), 'problem')} stopped checks (exit 2)"
     return text
