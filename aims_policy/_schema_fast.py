@@ -262,6 +262,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('ref')
             data__ref = data['ref']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__ref, custom_formats, (name_prefix or 'data') + '.ref')
+        if 'kind' in data_keys:
+            data_keys.remove('kind')
+            data__kind = data['kind']
+            if not (isinstance(data__kind, str) and data__kind == 'policy' or (isinstance(data__kind, str) and data__kind == 'procedure') or (isinstance(data__kind, str) and data__kind == 'plan') or (isinstance(data__kind, str) and data__kind == 'assessment') or (isinstance(data__kind, str) and data__kind == 'test-report') or (isinstance(data__kind, str) and data__kind == 'monitoring-record') or (isinstance(data__kind, str) and data__kind == 'audit-report') or (isinstance(data__kind, str) and data__kind == 'training-record') or (isinstance(data__kind, str) and data__kind == 'record') or (isinstance(data__kind, str) and data__kind == 'contract') or (isinstance(data__kind, str) and data__kind == 'other')):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".kind must be one of ['policy', 'procedure', 'plan', 'assessment', 'test-report', 'monitoring-record', 'audit-report', 'training-record', 'record', 'contract', 'other']", value=data__kind, name='' + (name_prefix or 'data') + '.kind', definition=None, rule='enum')
         if 'description' in data_keys:
             data_keys.remove('description')
             data__description = data['description']
@@ -1160,6 +1165,16 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         data__treatment__measures_len = len(data__treatment__measures)
                         for data__treatment__measures_x, data__treatment__measures_item in enumerate(data__treatment__measures):
                             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__treatment__measures_item, custom_formats, (name_prefix or 'data') + '.treatment.measures[{data__treatment__measures_x}]'.format(**locals()))
+                if 'evidence' in data__treatment_keys:
+                    data__treatment_keys.remove('evidence')
+                    data__treatment__evidence = data__treatment['evidence']
+                    if not isinstance(data__treatment__evidence, (list, tuple)):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.treatment.evidence must be array', value=data__treatment__evidence, name='' + (name_prefix or 'data') + '.treatment.evidence', definition=None, rule='type')
+                    data__treatment__evidence_is_list = isinstance(data__treatment__evidence, (list, tuple))
+                    if data__treatment__evidence_is_list:
+                        data__treatment__evidence_len = len(data__treatment__evidence)
+                        for data__treatment__evidence_x, data__treatment__evidence_item in enumerate(data__treatment__evidence):
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__treatment__evidence_item, custom_formats, (name_prefix or 'data') + '.treatment.evidence[{data__treatment__evidence_x}]'.format(**locals()))
                 if 'dueDate' in data__treatment_keys:
                     data__treatment_keys.remove('dueDate')
                     data__treatment__dueDate = data__treatment['dueDate']

@@ -297,6 +297,38 @@ def retention(ctx: Context) -> Iterator[Violation]:
     yield from _retention(ctx, ctx.param("logging.minRetentionDays"), "the system's")
 
 
+@rule(
+    id="AIMS-LOG-004",
+    title="Logs of a high-risk system are tamper-evident",
+    severity="warning",
+    controls=["A.6.2.8"],
+    eu_ai_act=[eu("Art. 12(1)", "medium"), eu("Art. 12(2)", "low")],
+    nist_ai_rmf=[nist("MEASURE 2.8"), nist("MANAGE 4.3")],
+    tags=["logging", "security"],
+    applies=is_high_risk & in_operation,
+    rationale="""Logs are evidence only if nobody can change them unnoticed: after an incident or
+        a complaint about a decision, a log that an operator could have edited proves nothing,
+        and the people with most reason to edit it are often the ones who run the system.""",
+    remediation="""Write the logs to append-only or write-once storage, or chain or sign them,
+        and set `logging.tamperEvident: true`.""",
+)
+def tamper_evident(ctx: Context) -> Iterator[Violation]:
+    log = ctx.get("spec.logging")
+    if not log or not log.get("enabled"):
+        return  # AIMS-LOG-001 reports logging that is absent or off
+    if log.get("tamperEvident") is None:
+        yield ctx.at("spec.logging").missing(
+            "tamperEvident",
+            "it is not stated whether the logs of this high-risk system are protected "
+            "against changes; make them tamper-evident and add `tamperEvident: true`",
+        )
+    elif not log.get("tamperEvident"):
+        yield ctx.at("spec.logging.tamperEvident").fail(
+            "the logs of this high-risk system can be changed unnoticed; keep them in "
+            "append-only or write-once storage (or sign them) and set `tamperEvident: true`"
+        )
+
+
 # -- incidents and external reporting -------------------------------------------------------
 
 

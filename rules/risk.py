@@ -8,13 +8,14 @@ is what the organisation acted on.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from aims_policy.engine import Context, Cursor, Violation, eu, fact, nist, rule
 
 from ._common import plural
-from .facts import has_risks, is_high_risk, person_key, risk_level
+from .facts import POLICY_KINDS, evidenced_controls, has_risks, is_high_risk, person_key, risk_level
 
 
 def _score(risk: Any) -> int | None:
@@ -536,3 +537,175 @@ def required_controls(ctx: Context) -> Iterator[Violation]:
     else:
         ctx.note(f"missing {missing}")
         yield ctx.at("spec").missing("risks", message)
+
+
+# -- operational evidence and authority -----------------------------------------------------
+
+
+@rule(
+    id="AIMS-RSK-016",
+    title="Residual risk counts only once its treatment is done",
+    severity="warning",
+    clauses=["6.1.3", "8.3"],
+    eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "medium")],
+    nist_ai_rmf=[nist("MANAGE 1.2"), nist("MANAGE 1.3")],
+    tags=["risk"],
+    applies=has_risks,
+    rationale="""A residual risk is what remains after the treatment is in place. While the
+        treatment is planned or in progress, the residual score is a target and the risk still
+        stands at its assessed score; a register that counts the target as achieved shows a risk
+        within appetite that is not.""",
+    remediation="""Finish the treatment and set `treatment.status: done`, or record an interim
+        `acceptance:` of the risk at its current score until then.""",
+)
+def residual_after_treatment(ctx: Context) -> Iterator[Violation]:
+    appetite: int = ctx.param("risk.appetite")
+    for risk in ctx.each("spec.risks"):
+        treatment = _treatment(risk)
+        status = treatment.get("status")
+        if status not in ("planned", "in-progress") or risk.get("acceptance"):
+            continue
+        residual = risk.get("residualRisk")
+        inherent = _score(risk.value)
+        target = _score(residual) if residual else None
+        if inherent is None or target is None or inherent <= appetite or target > appetite:
+            continue  # AIMS-RSK-010 judges what is above appetite on its own terms
+        ctx.note(f"treatment {status}; score {inherent} > appetite {appetite} >= target {target}")
+        due = treatment.get("dueDate")
+        until = f" (due {due})" if due else ""
+        yield risk.at("treatment", "status").fail(
+            f"the treatment of risk {risk.name} is {status}{until}, so its residual score "
+            f"{target} is a target; until it is done the risk stands at {inherent}, above the "
+            f"appetite of {appetite}: record an interim `acceptance:` or finish the treatment"
+        )
+
+
+@rule(
+    id="AIMS-RSK-017",
+    title="Completed treatments name their measures and rest on operational evidence",
+    severity="error",
+    controls=["A.6.2.4"],
+    clauses=["6.1.3", "8.3", "7.5.3"],
+    eu_ai_act=[eu("Art. 9(2)(d), 9(5)", "medium"), eu("Art. 17(1)(d)", "low")],
+    nist_ai_rmf=[nist("MANAGE 1.3"), nist("MEASURE 2.3", "medium")],
+    tags=["risk", "evidence"],
+    applies=has_risks,
+    rationale="""`status: done` is a claim that the risk has been reduced. An auditor asks what
+        was done and for the record that shows it: a test report, a monitoring record, an
+        assessment, a signed contract. A policy or a plan says what should happen, not that it
+        did.""",
+    remediation="""List what was done in `treatment.measures`, and either cite the evidence
+        entries that show it (`treatment.evidence: [E-...]`, ids of `spec.evidence`) or record a
+        `spec.evidence` entry for one of the treatment's controls. Give evidence entries a
+        `kind` (`test-report`, `monitoring-record`, `assessment`, `audit-report`, `record`...);
+        policies, procedures and plans alone do not count.""",
+)
+def treatment_evidenced(ctx: Context) -> Iterator[Violation]:
+    entries = {e.name: e for e in ctx.each("spec.evidence")}
+    for risk in ctx.each("spec.risks"):
+        treatment = _treatment(risk)
+        if treatment.get("status") != "done" or treatment.get("option") != "mitigate":
+            continue
+        if not treatment.get("measures"):
+            yield risk.at("treatment").missing(
+                "measures",
+                f"the treatment of risk {risk.name} is marked done but does not say what was "
+                "done; add `measures:`",
+            )
+        cited = treatment.get("evidence")
+        controls = tuple(treatment.get("controls") or ())
+        if cited:
+            for index, ref in enumerate(cited):
+                if ref not in entries:
+                    yield risk.at("treatment", "evidence", index).fail(
+                        f"risk {risk.name} cites evidence {ref}, which is not in "
+                        "`spec.evidence`; add the entry or correct the id"
+                    )
+            kinds = {
+                "policy" if entries[i].get("kind") in POLICY_KINDS else "operational"
+                for i in cited
+                if i in entries
+            }
+        elif controls:
+            shown = evidenced_controls(ctx)
+            kinds = set().union(*(shown.get(c, frozenset()) for c in controls))
+        else:
+            continue  # AIMS-RSK-008 reports a mitigation that names no control
+        if not kinds and not cited:
+            yield risk.at("treatment").missing(
+                "evidence",
+                f"the treatment of risk {risk.name} is marked done but nothing in the manifest "
+                f"evidences its controls ({', '.join(controls)}); cite the record, test or "
+                "assessment that shows it with `evidence: [E-...]` (ids of `spec.evidence`)",
+            )
+        elif kinds == {"policy"}:
+            yield risk.at("treatment", "status").fail(
+                f"the treatment of risk {risk.name} is marked done on the strength of policy "
+                "documents only; cite operational evidence (a test report, a monitoring "
+                "record, an assessment) that shows it was carried out"
+            )
+
+
+def _authority_words(approver: str, people: dict[str, str]) -> str:
+    """The approver's own words and the role of the manifest's person they name, lower-cased."""
+    role = people.get(person_key(approver), "")
+    return f" {approver} {role} ".lower()
+
+
+def _has_authority(words: str, authority: list[str]) -> bool:
+    return any(re.search(rf"(?<![a-z0-9]){re.escape(a.lower())}", words) for a in authority)
+
+
+@rule(
+    id="AIMS-RSK-018",
+    title="Risks are accepted by someone with the authority for their level",
+    severity="error",
+    controls=["A.3.2"],
+    clauses=["6.1.3", "5.3"],
+    eu_ai_act=[eu("Art. 9(5)", "low"), eu("Art. 17(1)(m)", "low")],
+    nist_ai_rmf=[nist("GOVERN 2.1"), nist("GOVERN 2.3", "medium"), nist("MANAGE 1.3")],
+    tags=["risk", "accountability"],
+    applies=has_risks,
+    rationale="""Accepting a risk commits the organisation to run it. The higher the risk, the
+        more senior the person who may take that decision (ISO/IEC 42001 5.3, 6.1.3): a risk at
+        or above the data document's `risk.authorityFromScore` must be accepted by one of the
+        roles in `risk.acceptanceAuthority`, not by whoever happened to sign.""",
+    remediation="""Have the risk accepted by someone with the authority for its score, and write
+        their role with their name (`approver: Aylin Demir (Chief Risk Officer)`), or name a
+        person the manifest lists with that role. Set who holds that authority in the data
+        document (`risk.acceptanceAuthority`).""",
+)
+def acceptance_authority(ctx: Context) -> Iterator[Violation]:
+    threshold: int = ctx.param("risk.authorityFromScore")
+    authority: list[str] = ctx.param("risk.acceptanceAuthority")
+    if not authority:
+        return
+    people: dict[str, str] = {}
+    for where in ("spec.owner", "spec.accountablePerson"):
+        person = ctx.get(where)
+        if person and person.get("name"):
+            people[person_key(person.get("name"))] = str(person.get("role") or "")
+    for contact in ctx.get("spec.contacts") or ():
+        if contact.get("name"):
+            people[person_key(contact.get("name"))] = str(contact.get("role") or "")
+    for risk in ctx.each("spec.risks"):
+        acceptance = risk.get("acceptance")
+        approver = acceptance.get("approver") if acceptance else None
+        if not approver:
+            continue  # AIMS-RSK-011 reports an acceptance without an approver
+        # The residual score counts once the treatment is done (AIMS-RSK-016); an interim
+        # acceptance while it is under way accepts the risk as it stands.
+        residual = risk.get("residualRisk")
+        pending = _treatment(risk).get("status") in ("planned", "in-progress")
+        score = _score(residual) if residual and not pending else _score(risk.value)
+        if score is None or score < threshold:
+            continue
+        if _has_authority(_authority_words(str(approver), people), authority):
+            continue
+        ctx.note(f"score {score} >= authorityFromScore {threshold}")
+        yield risk.at("acceptance", "approver").fail(
+            f"risk {risk.name} (score {score}) was accepted by {approver}, who is not shown "
+            f"to hold the authority to accept risks scoring {threshold} or more; have it "
+            "accepted by one of the roles in the data document's `risk.acceptanceAuthority` "
+            "and write the role with the name"
+        )
