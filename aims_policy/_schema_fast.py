@@ -1303,6 +1303,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data__kind = data['kind']
             if not (isinstance(data__kind, str) and data__kind == 'model' or (isinstance(data__kind, str) and data__kind == 'api') or (isinstance(data__kind, str) and data__kind == 'data') or (isinstance(data__kind, str) and data__kind == 'platform') or (isinstance(data__kind, str) and data__kind == 'tooling') or (isinstance(data__kind, str) and data__kind == 'service')):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + ".kind must be one of ['model', 'api', 'data', 'platform', 'tooling', 'service']", value=data__kind, name='' + (name_prefix or 'data') + '.kind', definition=None, rule='enum')
+        if 'providesAI' in data_keys:
+            data_keys.remove('providesAI')
+            data__providesAI = data['providesAI']
+            if not isinstance(data__providesAI, bool):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.providesAI must be boolean', value=data__providesAI, name='' + (name_prefix or 'data') + '.providesAI', definition=None, rule='type')
         if 'product' in data_keys:
             data_keys.remove('product')
             data__product = data['product']
@@ -1483,6 +1488,10 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('version')
             data__version = data['version']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__version, custom_formats, (name_prefix or 'data') + '.version')
+        if 'frozenOn' in data_keys:
+            data_keys.remove('frozenOn')
+            data__frozenOn = data['frozenOn']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__frozenOn, custom_formats, (name_prefix or 'data') + '.frozenOn')
         if 'personalData' in data_keys:
             data_keys.remove('personalData')
             data__personalData = data['personalData']

@@ -157,9 +157,12 @@ def data_supplier_declared(ctx: Context) -> Iterator[Violation]:
     applies=has_development_data,
     rationale="""Training, validation and test data that nobody has checked for errors, gaps and
         duplicates yields models and test results that cannot be trusted; checks done long ago
-        say little about data that has changed since.""",
+        say little about data that has changed since. A frozen snapshot checked after it was
+        taken stays checked until it is replaced.""",
     remediation="""Under the data source's `quality:` list the `checks:` performed and set
-        `lastChecked:` to the date they were last run (within the review interval).""",
+        `lastChecked:` to the date they were last run (within the review interval). A fixed
+        snapshot that has not changed since (`frozenOn:` its date) needs checking once, after it
+        was taken.""",
 )
 def data_quality(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx, DEVELOPMENT_PURPOSES):
@@ -178,12 +181,24 @@ def data_quality(ctx: Context) -> Iterator[Violation]:
                 "`quality.checks:` (e.g. duplicate removal, label audit)",
             )
         due = due_by(ctx, quality.get("lastChecked"))
+        frozen = ctx.date(ds.get("frozenOn"))
+        checked = ctx.date(quality.get("lastChecked"))
         if due is None:
             yield ds.at("quality").missing(
                 "lastChecked",
                 f"data source {ds.name} does not say when its quality was last "
                 "checked; add `quality.lastChecked:`",
             )
+        elif frozen is not None and checked is not None:
+            # A snapshot that has not changed since it was checked needs no periodic re-check;
+            # one replaced after its last check does.
+            if checked < frozen:
+                ctx.note(f"lastChecked {checked} < frozenOn {frozen}")
+                yield ds.at("quality", "lastChecked").fail(
+                    f"data source {ds.name} was replaced by the snapshot of {frozen} after its "
+                    f"quality checks of {checked}; check the new snapshot and update "
+                    "`lastChecked:`",
+                )
         elif due < ctx.today:
             ctx.note(f"due {due} < today {ctx.today}")
             yield ds.at("quality", "lastChecked").fail(

@@ -318,3 +318,37 @@ def fundamental_rights(ctx: Context) -> Iterator[Violation]:
                     f"the fundamental-rights impact assessment has no "
                     f"{field}; add `{field}:` with {what}",
                 )
+
+
+@rule(
+    id="AIMS-IMP-008",
+    title="Every other system in use has an impact assessment proportionate to its risk",
+    severity="warning",
+    controls=["A.5.2", "A.5.3"],
+    clauses=["6.1.4", "8.4"],
+    eu_ai_act=[eu("Art. 27", "low")],
+    nist_ai_rmf=[nist("MAP 1.1"), nist("MAP 5.1")],
+    tags=["impact"],
+    applies=in_operation & ~is_high_risk & ~affects_individuals,
+    rationale="""ISO/IEC 42001 6.1.4 asks for an impact assessment of every AI system in scope,
+        in proportion to what it can do: a public chatbot or a generative assistant that decides
+        nothing about anyone can still mislead, offend or leak. AIMS-IMP-001 covers high-risk
+        systems and decisions about people; this rule asks the rest for a lighter assessment.""",
+    remediation="""Assess the system's possible effects on individuals, groups and society (a
+        short assessment fits a low-risk system) and record `impactAssessment:` with `status:
+        completed` and its `date`.""",
+)
+def impact_assessment_proportionate(ctx: Context) -> Iterator[Violation]:
+    assessment = ctx.get(IA)
+    if assessment is None:
+        yield ctx.at("spec").missing(
+            "impactAssessment",
+            "this system is in use without any impact assessment; assess its effects on "
+            "people, even briefly, and add `impactAssessment:`",
+        )
+    elif assessment.get("status") != "completed":
+        ctx.note(f"status {assessment.get('status')}")
+        yield ctx.at(f"{IA}.status").fail(
+            f"the impact assessment is {assessment.get('status')} while the system is in use; "
+            "complete it and set `status: completed`"
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
+from aims_policy.engine import Context, Cursor, Violation, eu, fact, nist, required, rule
 
 from .facts import due_by, has_models, has_suppliers, is_provider
 
@@ -130,35 +130,80 @@ def supplier_approved(ctx: Context) -> Iterator[Violation]:
         `aiTerms`, `incidentNotification` and `dataUseRestrictions` are in place.""",
 )
 def supplier_contract(ctx: Context) -> Iterator[Violation]:
-    terms = (
-        ("aiTerms", "AI-specific terms"),
-        ("incidentNotification", "incident notification"),
-        ("dataUseRestrictions", "limits on the use of our data"),
-    )
     for supplier in ctx.each("spec.suppliers"):
-        if supplier.get("kind") not in MODEL_KINDS:
-            continue
-        contract = supplier.get("contract")
-        if not contract:
-            yield supplier.missing(
-                "contract",
-                f"no contract terms are recorded for {supplier.get('kind')} "
-                f"supplier {supplier.name}; add `contract:` with aiTerms, "
-                "incidentNotification and dataUseRestrictions",
+        if supplier.get("kind") in MODEL_KINDS:
+            yield from _ai_terms(supplier, str(supplier.get("kind")))
+
+
+_AI_TERMS = (
+    ("aiTerms", "AI-specific terms"),
+    ("incidentNotification", "incident notification"),
+    ("dataUseRestrictions", "limits on the use of our data"),
+)
+
+
+def _ai_terms(supplier: Cursor, kind: str) -> Iterator[Violation]:
+    contract = supplier.get("contract")
+    if not contract:
+        yield supplier.missing(
+            "contract",
+            f"no contract terms are recorded for {kind} supplier {supplier.name}; add "
+            "`contract:` with aiTerms, incidentNotification and dataUseRestrictions",
+        )
+        return
+    for key, what in _AI_TERMS:
+        if key not in contract:
+            yield supplier.at("contract").missing(
+                key,
+                f"the contract with supplier {supplier.name} does not say "
+                f"whether it has {what}; add `{key}: true` once agreed",
             )
+        elif not contract.get(key):
+            yield supplier.at("contract", key).fail(
+                f"the contract with supplier {supplier.name} lacks "
+                f"{what}; negotiate them and set `{key}: true`"
+            )
+
+
+def _ai_service_suppliers(ctx: Context) -> Iterator[Cursor]:
+    """Suppliers of other kinds than model and api that provide AI: marked `providesAI`, or
+    named as the supplier of a declared model."""
+    of_models = {m.get("supplier") for m in ctx.each("spec.models")}
+    for supplier in ctx.each("spec.suppliers"):
+        if supplier.get("kind") in MODEL_KINDS:
             continue
-        for key, what in terms:
-            if key not in contract:
-                yield supplier.at("contract").missing(
-                    key,
-                    f"the contract with supplier {supplier.name} does not say "
-                    f"whether it has {what}; add `{key}: true` once agreed",
-                )
-            elif not contract.get(key):
-                yield supplier.at("contract", key).fail(
-                    f"the contract with supplier {supplier.name} lacks "
-                    f"{what}; negotiate them and set `{key}: true`"
-                )
+        if supplier.get("providesAI") or (
+            supplier.get("providesAI") is None and supplier.name in of_models
+        ):
+            yield supplier
+
+
+@fact
+def has_ai_service_suppliers(ctx: Context) -> bool:
+    """Systems with a supplier of an AI service, platform or tool (other than a model or API)."""
+    return any(True for _ in _ai_service_suppliers(ctx))
+
+
+@rule(
+    id="AIMS-SUP-008",
+    title="Contracts with suppliers of AI services carry AI-specific terms",
+    severity="warning",
+    controls=["A.10.3", "A.10.2"],
+    eu_ai_act=[eu("Art. 25(4)", "medium")],
+    nist_ai_rmf=_A103_NIST,
+    tags=["third-party", "legal"],
+    applies=has_ai_service_suppliers,
+    rationale="""A bought AI service (a screening platform, an AI feature in a SaaS product) is
+        a model supplier by another name: it must tell us about incidents and changes and may
+        only use our data as agreed. AIMS-SUP-003 asks this of suppliers of kind model and api;
+        this rule asks it of every other supplier that provides AI.""",
+    remediation="""Agree AI terms with the supplier and record under `contract:` that
+        `aiTerms`, `incidentNotification` and `dataUseRestrictions` are in place. If the
+        supplier provides no AI, set `providesAI: false`.""",
+)
+def ai_service_contract(ctx: Context) -> Iterator[Violation]:
+    for supplier in _ai_service_suppliers(ctx):
+        yield from _ai_terms(supplier, f"AI {supplier.get('kind')}")
 
 
 @rule(

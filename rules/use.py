@@ -3,6 +3,7 @@ A.6.2.2, A.6.2.3, A.9.2-A.9.4; clause 6.2)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
@@ -178,3 +179,66 @@ def design_documented(ctx: Context) -> Iterator[Violation]:
         "the system's design and "
         "development are not documented; add `transparency.designDocumentationRef:`",
     )
+
+
+def _words_match(text: str, words: list[str]) -> bool:
+    lowered = text.lower()
+    return any(re.search(rf"(?<![a-z0-9]){re.escape(w.lower())}", lowered) for w in words)
+
+
+@fact
+def has_measured_objectives(ctx: Context) -> bool:
+    """Systems in validation, deployment or operation that state responsible-AI objectives."""
+    stage = ctx.get("spec.lifecycle.stage")
+    return stage in ("validation", "deployment", "operation") and bool(
+        ctx.get("spec.purpose.objectives")
+    )
+
+
+@rule(
+    id="AIMS-USE-007",
+    title="Responsible-AI objectives are measured by validation or monitoring metrics",
+    severity="warning",
+    controls=["A.6.1.2", "A.6.2.4", "A.6.2.6"],
+    clauses=["6.2"],
+    eu_ai_act=[eu("Art. 15(1)-(3)", "low")],
+    nist_ai_rmf=[
+        nist("MEASURE 1.1"),
+        nist("MEASURE 2.11", "medium"),
+        nist("MEASURE 2.5", "medium"),
+    ],
+    tags=["use", "objectives", "validation"],
+    applies=has_measured_objectives,
+    rationale="""An objective is only as good as the measure that tells whether it is met
+        (ISO/IEC 42001 6.2 asks for measurable objectives). A fairness objective with no
+        metric that compares groups, or an accuracy objective with no accuracy metric, is a
+        statement nobody checks in validation or in use.""",
+    remediation="""Add a validation or monitoring metric that measures the objective (for
+        fairness, a comparison between groups such as a selection-rate ratio or a sliced
+        metric), and name what it measures in its `description`. The themes and their words are
+        the data document's `objectives.themes`.""",
+)
+def objectives_measured(ctx: Context) -> Iterator[Violation]:
+    themes: dict[str, dict[str, list[str]]] = ctx.param("objectives.themes")
+    metrics = [
+        *ctx.each("spec.validation.metrics"),
+        *ctx.each("spec.monitoring.metrics"),
+    ]
+    said = [f"{m.name} {m.get('description') or ''}" for m in metrics]
+    sliced = any(m.get("slice") for m in ctx.each("spec.validation.metrics"))
+    for index, objective in enumerate(ctx.get("spec.purpose.objectives") or ()):
+        text = str(objective)
+        for theme, words in sorted(themes.items()):
+            if not words.get("objective") or not _words_match(text, words["objective"]):
+                continue
+            if any(_words_match(s, words.get("metric") or []) for s in said):
+                continue
+            if theme == "fairness" and sliced:
+                continue
+            ctx.note(
+                f"objective names {theme}; no metric names {', '.join(words['metric'][:4])}..."
+            )
+            yield ctx.at(("spec", "purpose", "objectives", index)).fail(
+                f'the {theme} objective "{text}" is measured by no validation or monitoring '
+                "metric; add a metric that measures it and say so in its `description`"
+            )

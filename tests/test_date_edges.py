@@ -91,7 +91,7 @@ def _write(path: Path, documents: list[Any]) -> None:
 def _edge_base(day: str) -> dict[str, Any]:
     """The compliant base manifest with every date field the schema has present and set to
     ``day``: the fields base.yaml leaves out (an exception's expiry, the notification of the
-    fundamental rights assessment) are added."""
+    fundamental rights assessment, a data snapshot's date) are added."""
     (base,) = _documents(BASE)
     base["metadata"]["exceptions"] = [
         {
@@ -104,6 +104,7 @@ def _edge_base(day: str) -> dict[str, Any]:
     ]
     rights = base["spec"]["impactAssessment"].setdefault("fundamentalRights", {})
     rights["notifiedOn"] = TODAY
+    base["spec"]["dataSources"][0]["frozenOn"] = TODAY
     seen: set[str] = set()
     edged: dict[str, Any] = _redate(base, day, seen)
     assert seen == DATE_FIELDS, f"date fields the edge manifest lacks: {sorted(DATE_FIELDS - seen)}"
