@@ -65,7 +65,6 @@ def generative_or_general_purpose(ctx: Context) -> bool:
     title="Validation defines metrics with thresholds and records their results",
     severity="error",
     controls=["A.6.2.4"],
-    clauses=["9.1"],
     eu_ai_act=[
         eu("Art. 9(6)-(8)", "high"),
         eu("Art. 15(1)-(3)", "high"),
@@ -148,7 +147,6 @@ def _last_significant_change(ctx: Context) -> tuple[_dt.date, str] | None:
     title="Validation is recent and follows the last significant change",
     severity="warning",
     controls=["A.6.2.4"],
-    clauses=["9.1"],
     eu_ai_act=[eu("Art. 9(6)-(8)", "high"), eu("Art. 15(1)-(3)", "high")],
     nist_ai_rmf=_A624_NIST,
     tags=["validation"],

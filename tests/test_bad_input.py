@@ -469,9 +469,9 @@ def test_two_files_declaring_the_same_system_name_report_both_locations() -> Non
     assert run.code == 1
     assert set_001(run) == [
         "one.yaml:4:3: error AIMS-SET-001 the system name minimal is also used by the manifest at "
-        "two.yaml:5:3; give each system a unique `metadata.name` [A.3.2, 7.5.3]",
+        "two.yaml:5:3; give each system a unique `metadata.name` [4.3, 7.5.3]",
         "two.yaml:5:3: error AIMS-SET-001 the system name minimal is also used by the manifest at "
-        "one.yaml:4:3; give each system a unique `metadata.name` [A.3.2, 7.5.3]",
+        "one.yaml:4:3; give each system a unique `metadata.name` [4.3, 7.5.3]",
     ]
     assert GOOD_FINDING in run.lines
 
