@@ -37,6 +37,8 @@ def check(
     ruleset: RuleSet | None = None,
     cwd: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    stdin: bytes | None = None,
+    stdin_filename: str | None = None,
 ) -> Report:
     """Check manifests and return the report, exactly as ``aims-policy check`` would.
 
@@ -46,13 +48,17 @@ def check(
     built-in pack; ``options.select``/``ignore`` choose among its rules. ``progress(done,
     total)`` is called after each file (the CLI's progress indicator).
 
+    ``stdin`` is one file's bytes handed over instead of ``paths`` (``aims-policy check -``),
+    checked as if it were the file ``stdin_filename`` (relative to ``cwd``; the name findings
+    carry, and the folder its evidence paths are relative to), or as ``<stdin>`` in ``cwd``.
+
     >>> report = check(["manifests/"], today="2026-11-22")   # doctest: +SKIP
     >>> report.exit_code                                       # doctest: +SKIP
     """
     from aims_policy import data as data_document
     from aims_policy import registry
     from aims_policy.assemble import assemble
-    from aims_policy.discover import scan
+    from aims_policy.discover import Scan, scan, stdin_candidate
     from aims_policy.evidence import clear_caches
     from aims_policy.worker import Worker, run
 
@@ -68,7 +74,12 @@ def check(
     )
     cwd = cwd or os.getcwd()
     clear_caches()
-    found = scan(list(paths), cwd)
+    if stdin is not None:
+        if paths:
+            raise ValueError("check(): give paths or stdin, not both")
+        found = Scan([stdin_candidate(stdin, stdin_filename, cwd)], [])
+    else:
+        found = scan(list(paths), cwd)
     candidates, notifications = found.candidates, found.problems
     if options.include or options.exclude:
         from aims_policy.config import keep_candidates

@@ -24,12 +24,27 @@ EXTENSIONS = (".yaml", ".yml", ".json")
 #: Folders never searched by name (hidden folders and virtual environments are recognised).
 SKIP_DIRS = frozenset({"node_modules"})
 IGNORE_FILE = ".gitignore"
+#: How a manifest read from standard input without ``--stdin-filename`` is named in reports.
+STDIN = "<stdin>"
 
 
 class Candidate(NamedTuple):
     path: str  # as the OS should open it
     display: str  # POSIX path relative to the working directory when inside it
     explicit: bool  # named by the user (not found by searching a directory)
+    # The file's bytes when they were not read from ``path`` (standard input, ``check -``):
+    # ``path`` then only says where the manifest stands, for its evidence paths.
+    content: bytes | None = None
+
+
+def stdin_candidate(content: bytes, name: str | None, cwd: str) -> Candidate:
+    """A manifest read from standard input, checked as if it were the file ``name`` (an editor's
+    unsaved buffer: findings name that file, evidence paths are relative to its folder), or as
+    ``<stdin>`` in the working directory when no name is given."""
+    if name:
+        path = os.path.join(cwd, name)
+        return Candidate(path, display_path(path, cwd), True, content)
+    return Candidate(os.path.join(cwd, STDIN), STDIN, True, content)
 
 
 class Scan(NamedTuple):

@@ -8,7 +8,7 @@ import os
 import stat
 from typing import Any
 
-from aims_policy.discover import Candidate
+from aims_policy.discover import STDIN, Candidate
 from aims_policy.loader import MAX_BYTES, Document, load_bytes
 from aims_policy.model import Location, Notification, SystemInfo
 from aims_policy.validate import KIND
@@ -37,7 +37,8 @@ def manifests_in(
     (which arrives empty). ``root`` is the repository root (default: the enclosing git work
     tree): a symbolic link inside it may not lead outside it."""
     display = candidate.display
-    raw = _read(candidate, root, problems)
+    given = candidate.content is not None  # standard input: no file to read, or to judge by name
+    raw = _given(candidate, problems) if given else _read(candidate, root, problems)
     if raw is None:
         return []
     explicit = candidate.explicit
@@ -46,7 +47,9 @@ def manifests_in(
         return []  # cheap pre-filter for directory scans: not a manifest
     suffix = candidate.path.lower()
     is_json = suffix.endswith(".json")
-    if explicit and not suffix.endswith((".yaml", ".yml", ".json")):
+    if given and display == STDIN:
+        is_json = raw.lstrip()[:1] in (b"{", b"[")  # nameless: the content says which syntax
+    elif explicit and not given and not suffix.endswith((".yaml", ".yml", ".json")):
         if not skip_non_manifests:
             problems.append(_not_manifest(display, "it is not a .yaml, .yml or .json file"))
         return []
@@ -102,6 +105,23 @@ def manifests_in(
         )
         problems.append(_not_manifest(display, why))
     return manifests
+
+
+def _given(candidate: Candidate, problems: list[Notification]) -> bytes | None:
+    """Bytes handed over rather than read (standard input), under the same size limit."""
+    raw = candidate.content or b""
+    if len(raw) > MAX_BYTES:
+        problems.append(
+            Notification(
+                "load",
+                "too-large",
+                f"the input is larger than {MAX_BYTES // (1024 * 1024)} MiB; split it into one "
+                "manifest per system",
+                Location.whole(candidate.display),
+            )
+        )
+        return None
+    return raw
 
 
 def _read(candidate: Candidate, root: str | None, problems: list[Notification]) -> bytes | None:

@@ -183,6 +183,19 @@ def test_installed_rule_fixtures_run(installed: Installed) -> None:
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
 
 
+def test_an_installed_copy_writes_a_rule_reference_only_where_told(installed: Installed) -> None:
+    """An installed copy has no docs/rules of its own: without --output it writes nothing, not
+    even into a docs/rules/ of the working directory."""
+    (installed.elsewhere / "docs" / "rules").mkdir(parents=True, exist_ok=True)
+    refused = installed.run("docs")
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert refused.stderr.startswith("aims-policy: error: no --output")
+    assert list((installed.elsewhere / "docs" / "rules").iterdir()) == []
+    told = installed.run("docs", "--output", "reference")
+    assert told.returncode == 0, told.stderr
+    assert (installed.elsewhere / "reference" / "README.md").is_file()
+
+
 LIBRARY_SNIPPET = (
     "import aims_policy; report = aims_policy.check(['manifests/'], today='2026-11-22'); "
     "print(report.exit_code, len(report.findings))"

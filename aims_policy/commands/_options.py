@@ -167,6 +167,24 @@ def say(message: str) -> None:
     click.echo(f"aims-policy: {escape_controls(message)}", err=True)
 
 
+def color_wanted(flag: bool | None, stream: Any) -> bool:
+    """Whether to colour what goes to ``stream``: ``--color``/``--no-color`` when given; else
+    off when NO_COLOR is set and not empty (no-color.org: an empty one does not count), on when
+    FORCE_COLOR is set and not empty (for CI logs, which render colour but are no terminal);
+    else off for TERM=dumb, and on for a terminal. NO_COLOR wins over FORCE_COLOR, as in
+    CPython's own colouring."""
+    if flag is not None:
+        return flag
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
 def fail(message: str) -> NoReturn:
     """A usage or input problem: one line, exit 2."""
     say(f"error: {message}")
@@ -297,10 +315,40 @@ def check_targets(
     if not (select or ignore or severity):
         return  # the usual run: nothing to look up, nothing to import
     from aims_policy.policy import POLICY_RULES
-    from aims_policy.selection import matches
     from aims_policy.validate import SCHEMA_RULES
 
     metas = [*SCHEMA_RULES, *(r.meta for r in ruleset.all), *POLICY_RULES]
+    ids = {m.id for m in metas}
+
+    def where(key: str, given: Any) -> str:
+        if given:  # the flag replaces (select/ignore) or wins for this rule (severity)
+            return f"--{key}"
+        return f"{file.where(key)}: {key}"
+
+    check_patterns(
+        metas,
+        select,
+        ignore,
+        (where("select", cli.get("select")), where("ignore", cli.get("ignore"))),
+    )
+    for rule in severity:
+        if rule not in ids:
+            fail(
+                f"{where('severity', rule in (cli.get('severity') or {}))} {rule}: no such rule"
+                f"{did_you_mean(rule, sorted(ids))}"
+            )
+
+
+def check_patterns(
+    metas: Any,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    names: tuple[str, str] = ("--select", "--ignore"),
+) -> None:
+    """Every selection pattern matches some rule of ``metas``, else a usage error naming the
+    closest pattern that would (``names``: how the select and ignore patterns were given)."""
+    from aims_policy.selection import matches
+
     ids = {m.id for m in metas}
     candidates = sorted(
         {
@@ -310,25 +358,10 @@ def check_targets(
             *(f"tag:{t}" for m in metas for t in m.tags),
         }
     )
-
-    def where(key: str, given: Any) -> str:
-        if given:  # the flag replaces (select/ignore) or wins for this rule (severity)
-            return f"--{key}"
-        return f"{file.where(key)}: {key}"
-
-    for key, patterns in (("select", select), ("ignore", ignore)):
+    for name, patterns in zip(names, (select, ignore), strict=True):
         for pattern in patterns:
             if not any(matches(m, (pattern,)) for m in metas):
-                fail(
-                    f"{where(key, cli.get(key))} {pattern}: matches no rule"
-                    f"{did_you_mean(pattern, candidates)}"
-                )
-    for rule in severity:
-        if rule not in ids:
-            fail(
-                f"{where('severity', rule in (cli.get('severity') or {}))} {rule}: no such rule"
-                f"{did_you_mean(rule, sorted(ids))}"
-            )
+                fail(f"{name} {pattern}: matches no rule{did_you_mean(pattern, candidates)}")
 
 
 def did_you_mean(word: str, choices: list[str]) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
 import click
 
-from aims_policy.commands._options import evaluation_options, fail, prepare, say
+from aims_policy.commands._options import color_wanted, evaluation_options, fail, prepare, say
 from aims_policy.wording import plural
 
 FORMAT_CHOICES = ["text", "json", "sarif", "junit", "github", "markdown"]
@@ -16,7 +15,13 @@ LEVELS = ["error", "warning", "note"]
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
+@click.option(
+    "--stdin-filename",
+    metavar="PATH",
+    help="Name of the manifest read from standard input (`-`): findings carry it, and its "
+    "evidence paths are relative to its folder (default: <stdin>, in the working directory).",
+)
 @click.option(
     "--format",
     "fmt",
@@ -69,12 +74,27 @@ LEVELS = ["error", "warning", "note"]
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show remediation and suppressed findings.")
 @click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Text output: only the summary (and problems that stopped checks).",
+)
+@click.option(
+    "--min-severity",
+    type=click.Choice(LEVELS),
+    default=None,
+    help="Text output: show only findings at or above this severity (the summary still counts "
+    "the others; --fail-on still decides the exit code).",
+)
+@click.option(
     "--color/--no-color",
     default=None,
-    help="Colour text output (default: when a terminal; NO_COLOR respected).",
+    help="Colour text output (default: when standard output is a terminal; a non-empty "
+    "NO_COLOR turns it off, a non-empty FORCE_COLOR on).",
 )
 def check(
     paths: tuple[str, ...],
+    stdin_filename: str | None,
     fmt: str | None,
     sarif_path: str | None,
     junit_path: str | None,
@@ -83,13 +103,19 @@ def check(
     sarif_category: str | None,
     sarif_min_level: str | None,
     verbose: bool,
+    quiet: bool,
+    min_severity: str | None,
     color: bool | None,
     **evaluation: Any,
 ) -> None:
-    """Check AI-system manifests (files or directories; default: the current directory)."""
+    """Check AI-system manifests (files or directories; default: the current directory; `-`:
+    one manifest from standard input)."""
     from aims_policy.api import check as run_check
     from aims_policy.output import RenderOptions, write_atomic
 
+    stdin = _stdin(paths, stdin_filename)
+    if stdin is not None:
+        paths = ("-",)  # named, so that the configuration's paths are not checked as well
     # Configuration file under flags (commands/_options.py): flags given here win.
     run = prepare(
         paths,
@@ -107,16 +133,22 @@ def check(
     fmt, sarif_path, junit_path, json_path = out["format"], out["sarif"], out["junit"], out["json"]
     markdown_path, sarif_category = out["markdown"], out["sarif-category"]
     options = with_baseline(run.options, run.effective.values["baseline"])
-    report = run_check(run.paths, ruleset=run.ruleset, options=options, progress=_progress())
-
-    use_color = (
-        color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    report = run_check(
+        [] if stdin is not None else run.paths,
+        ruleset=run.ruleset,
+        options=options,
+        progress=None if quiet else _progress(),
+        stdin=stdin,
+        stdin_filename=stdin_filename,
     )
+
     render_options = RenderOptions(
-        color=use_color and fmt == "text",
+        color=fmt == "text" and color_wanted(color, sys.stdout),
         verbose=verbose,
         sarif_category=sarif_category,
         sarif_min_level=sarif_min_level,
+        quiet=quiet,
+        min_severity=min_severity,
     )
     # Every output is written that can be: a SARIF file beyond GitHub's limits is reported and
     # left out, but the JUnit file and the job summary still tell the story; the run then ends
@@ -151,6 +183,28 @@ def check(
     report_fixed(report, options, fmt)
     sys.stdout.flush()
     sys.exit(2 if incomplete else report.exit_code)
+
+
+def _stdin(paths: tuple[str, ...], name: str | None) -> bytes | None:
+    """The manifest on standard input when `-` is the path (or --stdin-filename is given without
+    paths, as ruff takes it), read up to one byte past the size limit; None otherwise."""
+    if "-" not in paths and (name is None or paths):
+        if name is not None:
+            fail("--stdin-filename names the manifest read from standard input; pass `-` as the "
+                 "only path")  # fmt: skip
+        return None
+    if paths != ("-",) and paths:
+        fail("`-` reads one manifest from standard input; name no other path with it "
+             "(a file called - is ./-)")  # fmt: skip
+    from aims_policy.loader import MAX_BYTES
+
+    if sys.stdin is None:
+        fail("standard input is closed; pipe the manifest into `aims-policy check -`")
+    binary = getattr(sys.stdin, "buffer", None)  # bytes as they come: the loader decodes them
+    if binary is not None:
+        data: bytes = binary.read(MAX_BYTES + 1)
+        return data
+    return sys.stdin.read(MAX_BYTES + 1).encode("utf-8", "surrogateescape")
 
 
 def _only_nothing_found(report: Any) -> bool:

@@ -64,16 +64,50 @@ def _all_rules(rule_dirs: tuple[str, ...] = (), packs: tuple[str, ...] = ()) -> 
     help="Include a custom rule pack directory.",
 )
 @click.option("--rule-pack", "rule_packs", multiple=True, help="Include an installed rule pack.")
-def rules(fmt: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...]) -> None:
-    """List every rule with its severity and ISO/IEC 42001 references."""
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="PATTERN",
+    help="Only these rules: id, id prefix, control (e.g. A.7.*) or tag:NAME (repeatable), as "
+    "for check.",
+)
+@click.option("--ignore", multiple=True, metavar="PATTERN", help="Not these rules (same patterns).")
+@click.option(
+    "--min-severity",
+    type=click.Choice(["error", "warning", "note"]),
+    default=None,
+    help="Only rules of this severity or above.",
+)
+def rules(
+    fmt: str,
+    rule_dirs: tuple[str, ...],
+    rule_packs: tuple[str, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    min_severity: str | None,
+) -> None:
+    """List every rule with its severity and ISO/IEC 42001 references (or those selected)."""
     metas = _all_rules(rule_dirs, rule_packs)
+    everything = len(metas)
+    if select or ignore:
+        from aims_policy.commands._options import check_patterns
+        from aims_policy.selection import matches
+
+        check_patterns(metas, select, ignore)  # a typo must not list nothing, quietly
+        metas = [m for m in metas if (not select or matches(m, select)) and not matches(m, ignore)]
+    if min_severity is not None:
+        order = ("error", "warning", "note")
+        metas = [m for m in metas if order.index(m.severity) <= order.index(min_severity)]
     if fmt == "json":
         click.echo(json.dumps([rule_dict(m) for m in metas], indent=2, ensure_ascii=False))
         return
     for m in metas:
         refs = ", ".join(m.iso_refs)
         click.echo(f"{m.id:<14} {m.severity:<8} {m.title} [{refs}]")
-    click.echo(f"{len(metas)} rules")
+    shown = (
+        f"{len(metas)} of {everything} rules" if len(metas) != everything else f"{everything} rules"
+    )
+    click.echo(shown)
 
 
 def explain_text(m: RuleMeta) -> str:
@@ -140,6 +174,9 @@ def schema(output: str | None) -> None:
     if output:
         from aims_policy.output import write_atomic
 
-        write_atomic(output, text)
+        try:
+            write_atomic(output, text)
+        except OSError as exc:
+            fail(f"{output}: cannot write the schema: {exc.strerror or exc}")
     else:
         sys.stdout.write(text)

@@ -398,7 +398,12 @@ def test(
     if junit_path:
         from aims_policy.output import write_atomic
 
-        write_atomic(junit_path, render_junit(outcome, coverage_min=coverage_min, strict=strict))
+        try:
+            write_atomic(
+                junit_path, render_junit(outcome, coverage_min=coverage_min, strict=strict)
+            )
+        except OSError as exc:
+            fail(f"{junit_path}: cannot write junit output: {exc.strerror or exc}")
     if fmt == "junit":
         sys.stdout.write(render_junit(outcome, coverage_min=coverage_min, strict=strict))
     else:

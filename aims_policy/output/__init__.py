@@ -42,6 +42,10 @@ class RenderOptions(NamedTuple):
     verbose: bool = False
     sarif_category: str | None = None
     sarif_min_level: str | None = None  # SARIF keeps only results at or above this severity
+    # Text only: the lines shown. The summary still counts every finding, and the exit code is
+    # the report's whatever is shown.
+    quiet: bool = False  # the summary (and problems that stopped checks), no finding lines
+    min_severity: str | None = None  # finding lines at or above this severity
 
 
 def render(report: Report, fmt: str, options: RenderOptions | None = None) -> str:
@@ -54,9 +58,12 @@ def write_atomic(path: str, text: str) -> None:
     """Write through a temporary file in the same directory, then rename: readers never see a
     half-written report, and a failed run leaves the previous file intact.
 
-    What is not a regular file is never replaced by one: a symbolic link is followed (its target
-    is replaced, the link stays), and a device or a FIFO (``/dev/stdout``, a pipe to another
-    program) is written to directly; a FIFO nobody reads is an error, not a wait."""
+    Missing folders on the way are created (``reports/aims-policy.sarif`` on a fresh checkout),
+    only those the path names, and removed again when the write fails. What is not a regular
+    file is never replaced by one: a symbolic link is followed (its target is replaced, the link
+    stays; folders are never created for a link whose target is missing), and a device or a
+    FIFO (``/dev/stdout``, a pipe to another program) is written to directly; a FIFO nobody
+    reads is an error, not a wait."""
     import stat
 
     try:
@@ -69,11 +76,17 @@ def write_atomic(path: str, text: str) -> None:
         # A /proc/self/fd link names the writer's own descriptor: open the path itself.
         _write_through(path, text, fifo=stat.S_ISFIFO(mode))
         return
-    target = os.path.realpath(path) if os.path.islink(path) else path
+    link = os.path.islink(path)
+    target = os.path.realpath(path) if link else path
     directory = os.path.dirname(os.path.abspath(target))
+    created = [] if link else _make_folders(directory)
     import tempfile
 
-    fd, tmp = tempfile.mkstemp(prefix=".aims-policy-", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".aims-policy-", suffix=".tmp", dir=directory)
+    except BaseException:
+        _remove_folders(created)
+        raise
     try:
         # mkstemp makes the file private (0600); a report is an ordinary file: honour the umask.
         if hasattr(os, "fchmod"):  # not on Windows, where mkstemp's mode does not apply anyway
@@ -86,7 +99,42 @@ def write_atomic(path: str, text: str) -> None:
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        _remove_folders(created)
         raise
+
+
+def _make_folders(directory: str) -> list[str]:
+    """Create ``directory`` and the missing folders above it; return those created, outermost
+    first. A part of the path that exists but is not a folder stops it with the OSError a write
+    would give (``Not a directory``)."""
+    missing = []
+    current = directory
+    while not os.path.isdir(current):
+        if os.path.lexists(current):
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), current)
+        missing.append(current)
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    created: list[str] = []
+    try:
+        for folder in reversed(missing):
+            os.mkdir(folder)
+            created.append(folder)
+    except BaseException:
+        _remove_folders(created)
+        raise
+    return created
+
+
+def _remove_folders(created: list[str]) -> None:
+    """Undo :func:`_make_folders` after a failed write: a failed run leaves nothing behind."""
+    for folder in reversed(created):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            break  # something else was put there meanwhile: leave it, and the folders above
 
 
 def _write_through(target: str, text: str, *, fifo: bool) -> None:

@@ -3,8 +3,10 @@
 Every finding is one line, ``file:line:col: severity RULE-ID message [controls]``, which editors,
 pre-commit and problem matchers parse; lines are grouped by file (files sorted, a blank line
 between them), problems that stopped checks first within their file. ``--verbose`` adds each
-finding's remediation and shows waived and baselined findings. Colour is decided by the caller
-(the check command: a terminal, and ``NO_COLOR`` unset).
+finding's remediation and shows waived and baselined findings; ``--quiet`` shows no finding
+line and ``--min-severity`` none below a severity, and the summary says how many it left out.
+Problems that stopped checks are always shown. Colour is decided by the caller (the check
+command: ``--color``, ``NO_COLOR``, ``FORCE_COLOR``, a terminal).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from aims_policy.wording import escape_controls as _e
 from aims_policy.wording import plural
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
+_RANK = {"error": 0, "warning": 1, "note": 2}
 _DIM, _BOLD, _RESET = "\033[2m", "\033[1m", "\033[0m"
 
 
@@ -71,7 +74,7 @@ def iter_lines(report: Report, options: RenderOptions) -> Iterator[str]:
     for note in report.notifications:
         if note.location is not None:
             notes.setdefault(note.location.file, []).append(_note(note, options))
-    shown = (f for f in report.findings if f.state == "open" or options.verbose)
+    shown = (f for f in report.findings if _shown(f, options))
     # Findings are sorted by file; files with problems but no findings slot in between.
     pending = sorted(notes)
     started = bool(loose)
@@ -116,7 +119,22 @@ def iter_lines(report: Report, options: RenderOptions) -> Iterator[str]:
         started = True
     if started:
         yield ""
-    yield summary(report)
+    text = summary(report)
+    hidden = (
+        sum(1 for f in report.open_findings if not _shown(f, options))
+        if options.min_severity and not options.quiet
+        else 0
+    )
+    if hidden:
+        text += f"; {plural(hidden, 'finding')} below {options.min_severity} not shown"
+    yield text
+
+
+def _shown(finding: Finding, options: RenderOptions) -> bool:
+    if options.quiet or not (finding.state == "open" or options.verbose):
+        return False
+    level = options.min_severity
+    return level is None or _RANK[finding.severity] <= _RANK[level]
 
 
 def summary(report: Report) -> str:
