@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -115,3 +116,80 @@ def resolve(data: Any, manifest_path: str, root: str | None = None) -> dict[Path
                 if isinstance(value, (dict, list)):
                     stack.append(((*path, index), value))
     return out
+
+
+# -- what the references evidence ---------------------------------------------------------------
+
+#: Kinds of ``spec.evidence`` entry that state an intention (a policy, a procedure, a plan)
+#: rather than show that something was done.
+POLICY_KINDS = ("policy", "procedure", "plan")
+
+#: The Annex A controls a reference in each part of a manifest shows to be in operation (longest
+#: matching prefix wins; list indexes are left out). A reference whose key names a policy
+#: (``aiPolicyRef``, ``responsibleUsePolicyRef``) states an intention instead.
+REFERENCE_CONTROLS: dict[str, tuple[str, ...]] = {
+    "spec.purpose": ("A.6.2.2", "A.9.4"),
+    "spec.classification.euAiAct": ("A.6.2.5",),
+    "spec.dataSources": ("A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6"),
+    "spec.dataSources.dpiaRef": ("A.7.3", "A.2.3", "A.5.4"),
+    "spec.models": ("A.6.2.7", "A.4.4"),
+    "spec.suppliers": ("A.10.2", "A.10.3"),
+    "spec.impactAssessment": ("A.5.2", "A.5.3", "A.5.4", "A.5.5"),
+    "spec.humanOversight": ("A.9.2", "A.9.3"),
+    "spec.humanOversight.overseers": ("A.4.6", "A.9.2", "A.9.3"),
+    "spec.transparency": ("A.8.2", "A.8.5", "A.6.2.7", "A.9.4"),
+    "spec.validation": ("A.6.2.4", "A.6.2.5"),
+    "spec.monitoring": ("A.6.2.6",),
+    "spec.logging": ("A.6.2.8",),
+    "spec.incidents": ("A.8.3", "A.8.4"),
+    "spec.resources": ("A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6"),
+    "spec.governance": ("A.2.2",),
+    "spec.governance.responsibleUsePolicyRef": ("A.9.2", "A.9.3"),
+    "spec.governance.customerTermsRef": ("A.10.4", "A.8.5"),
+    "spec.governance.externalReportingRef": ("A.8.3", "A.8.5"),
+}
+
+
+def control_order(control: str) -> tuple[int, ...]:
+    """A sort key that puts A.4.2 before A.10.2 (Annex A order)."""
+    return tuple(int(p) for p in control.split(".") if p.isdigit())
+
+
+def _section_controls(keys: tuple[str, ...]) -> tuple[str, ...]:
+    for end in range(len(keys), 1, -1):
+        found = REFERENCE_CONTROLS.get(".".join(keys[:end]))
+        if found is not None:
+            return found
+    return ()
+
+
+def credited_controls(data: Any, statuses: Mapping[Path, str]) -> dict[str, frozenset[str]]:
+    """Annex A controls shown by references that resolve (a file that exists, or a URL), each
+    with the kinds of evidence behind it: ``operational`` (a record, test, assessment...) or
+    ``policy`` (a policy, procedure or plan). From ``spec.evidence`` entries (by their
+    ``controls`` and ``kind``) and from the references in each section (by the section's
+    controls). ``data`` may be plain or frozen, and need not match the schema."""
+    found: dict[str, set[str]] = {}
+    spec: Any = data.get("spec") if isinstance(data, Mapping) else None
+    entries: Any = spec.get("evidence") if isinstance(spec, Mapping) else None
+    for path, status in statuses.items():
+        if status not in (OK, URL):
+            continue
+        controls: Any
+        if path[:2] == ("spec", "evidence") and len(path) > 2 and isinstance(path[2], int):
+            # plain lists and pyrsistent vectors alike (rules pass the frozen document)
+            ok = isinstance(entries, Sequence) and not isinstance(entries, str)
+            entry: Any = entries[path[2]] if ok and path[2] < len(entries) else None
+            if not isinstance(entry, Mapping):
+                continue
+            kind = "policy" if entry.get("kind") in POLICY_KINDS else "operational"
+            controls = entry.get("controls") or ()
+        else:
+            keys = tuple(k for k in path if isinstance(k, str))
+            kind = "policy" if keys and keys[-1].endswith("PolicyRef") else "operational"
+            controls = _section_controls(keys)
+        listed = isinstance(controls, Sequence) and not isinstance(controls, str)
+        for control in controls if listed else ():
+            if isinstance(control, str):
+                found.setdefault(control, set()).add(kind)
+    return {control: frozenset(kinds) for control, kinds in found.items()}

@@ -228,6 +228,9 @@ class SystemInfo(NamedTuple):
     owner: str | None = None
     # (section, reason) the manifest states not applicable (``spec.notApplicable``)
     not_applicable: tuple[tuple[str, str], ...] = ()
+    # (Annex A control, "operational" | "policy") for each control that references resolving
+    # to files or URLs evidence: "policy" when only policies, procedures or plans do
+    evidence: tuple[tuple[str, str], ...] = ()
 
 
 class Report(NamedTuple):

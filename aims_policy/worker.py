@@ -140,7 +140,7 @@ class Worker:
         # a rule that reads it is not evaluated (and says why), every other rule is.
         unreadable = unreadable_parts(data, schema_findings) if schema_findings else None
 
-        from aims_policy.evidence import resolve
+        from aims_policy.evidence import control_order, credited_controls, resolve
 
         ctx = make_context(
             data,
@@ -150,6 +150,13 @@ class Worker:
             unreadable=unreadable,
         )
         ctx.evidence = resolve(data, candidate.path, options.root)
+        credited = credited_controls(data, ctx.evidence)
+        out.systems[-1] = out.systems[-1]._replace(
+            evidence=tuple(
+                (control, "operational" if "operational" in kinds else "policy")
+                for control, kinds in sorted(credited.items(), key=lambda c: control_order(c[0]))
+            )
+        )
         for rule in ruleset.rules:
             record(
                 evaluate(rule, ctx),

@@ -7,11 +7,7 @@ import datetime as _dt
 from typing import Any
 
 from aims_policy.engine import Context, Cursor, fact
-from aims_policy.evidence import OK, URL
-
-#: Kinds of `spec.evidence` entry that state an intention (a policy, a procedure, a plan) rather
-#: than show that something was done.
-POLICY_KINDS = ("policy", "procedure", "plan")
+from aims_policy.evidence import credited_controls
 
 
 @fact
@@ -163,60 +159,10 @@ def due_by(ctx: Context, last: Any, months: int | None = None) -> _dt.date | Non
     return add_months(day, months if months is not None else ctx.param("reviews.maxIntervalMonths"))
 
 
-#: The Annex A controls a reference in each part of a manifest shows to be in operation, for
-#: crediting evidence to controls (longest matching prefix wins; list indexes are left out).
-#: References whose key names a policy state an intention rather than show something done.
-REFERENCE_CONTROLS: dict[str, tuple[str, ...]] = {
-    "spec.purpose": ("A.6.2.2", "A.9.4"),
-    "spec.classification.euAiAct": ("A.6.2.5",),
-    "spec.dataSources": ("A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6"),
-    "spec.dataSources.dpiaRef": ("A.7.3", "A.2.3", "A.5.4"),
-    "spec.models": ("A.6.2.7", "A.4.4"),
-    "spec.suppliers": ("A.10.2", "A.10.3"),
-    "spec.risks": ("A.5.2",),
-    "spec.impactAssessment": ("A.5.2", "A.5.3", "A.5.4", "A.5.5"),
-    "spec.humanOversight": ("A.9.2", "A.9.3"),
-    "spec.humanOversight.overseers": ("A.4.6", "A.9.2", "A.9.3"),
-    "spec.transparency": ("A.8.2", "A.8.5", "A.6.2.7", "A.9.4"),
-    "spec.validation": ("A.6.2.4", "A.6.2.5"),
-    "spec.monitoring": ("A.6.2.6",),
-    "spec.logging": ("A.6.2.8",),
-    "spec.incidents": ("A.8.3", "A.8.4"),
-    "spec.resources": ("A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6"),
-    "spec.governance": ("A.2.2",),
-    "spec.governance.responsibleUsePolicyRef": ("A.9.2", "A.9.3"),
-    "spec.governance.customerTermsRef": ("A.10.4", "A.8.5"),
-    "spec.governance.externalReportingRef": ("A.8.3", "A.8.5"),
-}
-
-
-def _reference_controls(keys: tuple[str, ...]) -> tuple[str, ...]:
-    for end in range(len(keys), 1, -1):
-        found = REFERENCE_CONTROLS.get(".".join(keys[:end]))
-        if found is not None:
-            return found
-    return ()
-
-
 @fact
 def evidenced_controls(ctx: Context) -> dict[str, frozenset[str]]:
     """Annex A controls shown by evidence that resolves, each with the kinds of evidence behind
     it: "operational" (a record, test, assessment...) or "policy" (a policy, procedure or plan).
     From `spec.evidence` entries (by their `controls` and `kind`) and from the references in
     each section of the manifest (by the section's controls)."""
-    found: dict[str, set[str]] = {}
-    entries = ctx.get("spec.evidence") or ()
-    for path, status in ctx.evidence.items():
-        if status not in (OK, URL):
-            continue
-        if path[:2] == ("spec", "evidence") and isinstance(path[2], int):
-            entry = entries[path[2]]
-            kind = "policy" if entry.get("kind") in POLICY_KINDS else "operational"
-            controls = tuple(entry.get("controls") or ())
-        else:
-            keys = tuple(k for k in path if isinstance(k, str))
-            kind = "policy" if keys[-1].endswith("PolicyRef") else "operational"
-            controls = _reference_controls(keys)
-        for control in controls:
-            found.setdefault(str(control), set()).add(kind)
-    return {control: frozenset(kinds) for control, kinds in found.items()}
+    return credited_controls(ctx.input, ctx.evidence)

@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from aims_policy.engine import Context, Cursor, Violation, eu, fact, nist, rule
+from aims_policy.evidence import POLICY_KINDS
 
 from ._common import plural
-from .facts import POLICY_KINDS, evidenced_controls, has_risks, is_high_risk, person_key, risk_level
+from .facts import evidenced_controls, has_risks, is_high_risk, person_key, risk_level
 
 
 def _score(risk: Any) -> int | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _helpers import BASE_TEXT, GOOD, MANIFESTS, ROOT, SCRIPT, TITEL, TODAY, aims, write
+from _helpers import BASE_TEXT, GOOD, MANIFESTS, ROOT, SCRIPT, TITEL, TODAY, aims, summary, write
 
 COMPLIANT = MANIFESTS / "document-summariser.yaml"
 #: Colour and the environment variables that decide it, cleared so that the caller's shell
@@ -174,7 +174,10 @@ def test_stdin_filename_names_the_manifest_and_places_its_evidence(at_root: Path
         "--stdin-filename", "manifests/document-summariser.yaml", "-", input=text,
     )  # fmt: skip
     assert named.exit_code == 0, named.output
-    assert named.stdout == "1 file, 1 system checked: 0 errors, 0 warnings, 0 notes\n"
+    assert summary(named.stdout) == (
+        "1 file, 1 system checked: 0 errors, 0 warnings, 0 notes; "
+        "rule checks: N not applicable, 0 not evaluated\n"
+    )
     nameless = aims("check", "--no-config", "--today", TODAY, "--format", "json", "-", input=text)
     assert nameless.exit_code == 1
     report = json.loads(nameless.stdout)
@@ -380,7 +383,10 @@ def test_quiet_prints_only_the_summary(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.chdir(tmp_path)
     result = aims("check", "--no-config", "--today", TODAY, "-q", "two.yaml")
     assert result.exit_code == 1
-    assert result.stdout == "1 file, 1 system checked: 2 errors, 0 warnings, 0 notes\n"
+    assert summary(result.stdout) == (
+        "1 file, 1 system checked: 2 errors, 0 warnings, 0 notes; "
+        "rule checks: N not applicable, 0 not evaluated\n"
+    )
     # A problem that stopped a check is not a finding: it is still shown (and exits 2).
     both = aims("check", "--no-config", "--today", TODAY, "--quiet", "two.yaml", "broken.yaml")
     assert both.exit_code == 2
@@ -407,14 +413,16 @@ def test_min_severity_keeps_lines_at_and_above_it_and_counts_the_rest(
     lines = warnings.stdout.splitlines()
     assert len(lines) == 3 and lines[1] == "", lines
     assert lines[0].startswith(f"two.yaml:{TITEL}:3: warning AIMS-SCH-001 unknown field 'titel'")
-    assert lines[2] == (
-        "1 file, 1 system checked: 0 errors, 1 warning, 1 note; 1 finding below warning not shown"
+    assert summary(lines[2]) == (
+        "1 file, 1 system checked: 0 errors, 1 warning, 1 note; rule checks: N not applicable, "
+        "0 not evaluated; 1 finding below warning not shown"
     )
     assert line_of(text, "TODO@example.com") != TITEL
     hidden = aims(*base, "--min-severity", "error", "--fail-on", "note")
     assert hidden.exit_code == 1  # --fail-on decides, whatever is shown
-    assert hidden.stdout == (
-        "1 file, 1 system checked: 0 errors, 1 warning, 1 note; 2 findings below error not shown\n"
+    assert summary(hidden.stdout) == (
+        "1 file, 1 system checked: 0 errors, 1 warning, 1 note; rule checks: N not applicable, "
+        "0 not evaluated; 2 findings below error not shown\n"
     )
 
 

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from _helpers import aims
 
 # The nine control objectives and 38 controls of Annex A, written out by hand from the standard's
@@ -86,3 +88,52 @@ def test_text_matrix_names_rules_or_reasons() -> None:
     assert "A.2.4    Review of the AI policy" in result.output
     assert "not evidenced by a manifest:" in result.output
     assert result.output.rstrip().endswith("0 gaps")
+
+
+# -- operational evidence or policy documents, per control, over given manifests -----------------
+
+EVIDENCED = """\
+apiVersion: aims-policy/v1
+kind: AISystem
+metadata:
+  name: evidenced
+spec:
+  owner: {name: Ann Example, email: ann@example.com}
+  purpose: {intendedUse: Sort support tickets by topic}
+  classification: {riskLevel: low}
+  lifecycle: {stage: design}
+  governance:
+    aiPolicyRef: docs/ai-policy.md
+  evidence:
+    - {id: E-test, ref: docs/test-report.md, kind: test-report, controls: [A.6.2.4]}
+    - {id: E-concerns, ref: docs/speak-up-procedure.md, kind: procedure, controls: [A.3.3]}
+    - {id: E-gone, ref: docs/not-there.md, kind: record, controls: [A.8.4]}
+"""
+
+
+def test_controls_tells_operational_evidence_from_policy_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "docs").mkdir()
+    for name in ("ai-policy.md", "test-report.md", "speak-up-procedure.md"):
+        (tmp_path / "docs" / name).write_text("# evidence\n", encoding="utf-8")
+    (tmp_path / "m.yaml").write_text(EVIDENCED, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = aims("controls", "m.yaml", "--root", ".", "--format", "json")
+    assert result.exit_code == 0, result.output
+    evidence = {c["id"]: c["evidence"] for c in json.loads(result.stdout)["controls"]}
+    assert evidence["A.6.2.4"] == {"operational": ["evidenced"], "policyOnly": []}
+    # a procedure and the AI policy (a ...PolicyRef) state intentions: policy documents only
+    assert evidence["A.3.3"] == {"operational": [], "policyOnly": ["evidenced"]}
+    assert evidence["A.2.2"] == {"operational": [], "policyOnly": ["evidenced"]}
+    # evidence that does not resolve evidences nothing
+    assert evidence["A.8.4"] == {"operational": [], "policyOnly": []}
+    text = aims("controls", "m.yaml", "--root", ".").stdout
+    assert (
+        "evidence in these manifests: 1 control with operational evidence, 2 with policy " in text
+    )
+
+
+def test_controls_of_unreadable_manifests_exits_2(tmp_path: Path) -> None:
+    result = aims("controls", str(tmp_path / "missing.yaml"))
+    assert result.exit_code == 2

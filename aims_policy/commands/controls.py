@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from aims_policy.commands._options import fail
+from aims_policy.commands._options import fail, say
+from aims_policy.wording import plural
 
 
 @click.command()
@@ -22,9 +23,25 @@ from aims_policy.commands._options import fail
     help="Include a custom rule pack directory.",
 )
 @click.option("--rule-pack", "rule_packs", multiple=True, help="Include an installed rule pack.")
-def controls(fmt: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...]) -> None:
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False),
+    help="Repository root for the evidence of PATHS (default: the git work tree).",
+)
+@click.argument("paths", nargs=-1, type=click.Path())
+def controls(
+    fmt: str,
+    rule_dirs: tuple[str, ...],
+    rule_packs: tuple[str, ...],
+    root: str | None,
+    paths: tuple[str, ...],
+) -> None:
     """Show, for each of the 38 ISO/IEC 42001 Annex A controls, the rules that check it or the
-    reason no system manifest can evidence it. Exits 1 if a control is neither."""
+    reason no system manifest can evidence it. Exits 1 if a control is neither.
+
+    With PATHS (manifests or folders), also show per control which systems evidence it with
+    operational evidence (a record, test, assessment... that resolves) and which only with
+    policy documents (policies, procedures, plans)."""
     from aims_policy import registry
     from aims_policy.coverage import matrix
 
@@ -33,6 +50,7 @@ def controls(fmt: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...]) 
     except registry.RuleLoadError as exc:
         fail(str(exc))
     rows = matrix(r.meta for r in ruleset.all)
+    evidence = _evidence(paths, ruleset, root) if paths else None
     covered = sum(1 for r in rows if r.status == "covered")
     declared = sum(1 for r in rows if r.status == "not-evidenced")
     gaps = [r.id for r in rows if r.status == "gap"]
@@ -46,6 +64,11 @@ def controls(fmt: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...]) 
                     "status": r.status,
                     "rules": list(r.rules),
                     "reason": r.reason,
+                    **(
+                        {"evidence": _as_json(evidence.get(r.id, {}))}
+                        if evidence is not None
+                        else {}
+                    ),
                 }
                 for r in rows
             ],
@@ -69,8 +92,58 @@ def controls(fmt: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...]) 
                 )
             )
             click.echo(f"{r.id:<8} {r.title}\n         {what}")
+            if evidence is not None:
+                click.echo(f"         evidence: {_as_text(evidence.get(r.id, {}))}")
         click.echo(
             f"{len(rows)} controls: {covered} covered by rules, {declared} declared not "
             f"evidenced by a system manifest, {len(gaps)} gaps"
         )
+        if evidence is not None:
+            operational = sum(1 for r in rows if evidence.get(r.id, {}).get("operational"))
+            policy = sum(
+                1 for r in rows if evidence.get(r.id) and not evidence[r.id].get("operational")
+            )
+            click.echo(
+                f"evidence in these manifests: {plural(operational, 'control')} with operational "
+                "evidence, "
+                f"{policy} with policy documents only, {len(rows) - operational - policy} with none"
+            )
     sys.exit(1 if gaps else 0)
+
+
+def _evidence(
+    paths: tuple[str, ...], ruleset: object, root: str | None
+) -> dict[str, dict[str, list[str]]]:
+    """control -> {"operational": systems, "policy": systems} over the manifests in ``paths``.
+    A run that cannot check them (a missing path, an unreadable file) exits 2."""
+    import os
+
+    from aims_policy import api
+    from aims_policy.options import Options
+    from aims_policy.registry import RuleSet
+
+    assert isinstance(ruleset, RuleSet)
+    options = Options(root=os.path.abspath(root) if root else None)
+    report = api.check(list(paths), options=options, ruleset=ruleset, fail_on="never")
+    if report.notifications or not report.systems:
+        for note in report.notifications:
+            say(note.message)
+        fail("the manifests could not all be read; the evidence shown would be incomplete")
+    out: dict[str, dict[str, list[str]]] = {}
+    for system in report.systems:
+        for control, kind in system.evidence:
+            out.setdefault(control, {}).setdefault(kind, []).append(system.name)
+    return out
+
+
+def _as_json(found: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {"operational": found.get("operational", []), "policyOnly": found.get("policy", [])}
+
+
+def _as_text(found: dict[str, list[str]]) -> str:
+    parts = []
+    if found.get("operational"):
+        parts.append(f"operational in {', '.join(found['operational'])}")
+    if found.get("policy"):
+        parts.append(f"only policy documents in {', '.join(found['policy'])}")
+    return "; ".join(parts) or "none in these manifests"

@@ -78,6 +78,9 @@ def as_dict(report: Report) -> dict[str, Any]:
                 "location": _location(s.location),
                 # 1.2: sections the manifest states not applicable, with its reasons
                 "statedNotApplicable": dict(s.not_applicable),
+                # 1.2: Annex A control -> "operational" or "policy" (only policies, procedures
+                # or plans), for the controls that resolving references evidence
+                "evidencedControls": dict(s.evidence),
             }
             for s in report.systems
         ],
