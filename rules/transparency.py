@@ -237,9 +237,11 @@ def generated_content_marked(ctx: Context) -> Iterator[Violation]:
     ],
     tags=["transparency", "eu-ai-act", "gdpr"],
     applies=decisions_with_legal_effect,
-    rationale="""A person refused credit, a job or a benefit with the help of an AI system is
-        entitled to a clear account of the system's role in the decision (EU AI Act Art. 86,
-        GDPR Art. 22); without one the decision cannot be contested.""",
+    rationale="""A person refused credit, a job or a benefit with the help of an AI system needs a
+        clear account of the system's role in the decision, or the decision cannot be contested.
+        The EU AI Act makes it a right against the deployer of an Annex III high-risk system
+        (Art. 86), the GDPR for solely automated decisions (Art. 22); the organisation gives it
+        for every decision with legal or similar effect.""",
     remediation="""Provide a way for affected people to obtain an explanation of the decision
         and the system's part in it, and set `transparency.explanationAvailable: true`.""",
 )
