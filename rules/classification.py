@@ -56,7 +56,8 @@ def undecided_duties(ctx: Context) -> list[str]:
     for key, article in (("affectedPersons", "26(11)"), ("workersRepresentatives", "26(7)")):
         points = ctx.param(f"euAiAct.deployerNotices.{key}")
         if point_in(ctx, points) is None:
-            duties.append(f"the Art. {article} notice (data for {', '.join(points)})")
+            listed = ", ".join(points)
+            duties.append(f"the Art. {article} notice (data `deployerNotices.{key}`: {listed})")
     if point_in(ctx, EMOTION_OR_CATEGORISATION_POINTS) is None:
         duties.append("the Art. 50(3) notice (1(b), 1(c))")
     return duties
@@ -137,7 +138,8 @@ def annex_iii_point_stated(ctx: Context) -> Iterator[Violation]:
         yield ctx.at(EU).missing(
             "annexIIIPoint",
             f"only the Annex III area ({area}) is given, and whether {' and '.join(duties)} "
-            f"applies depends on the point; add `annexIIIPoint:` (one of {points})",
+            f"{'applies' if len(duties) == 1 else 'apply'} depends on the point; add "
+            f"`annexIIIPoint:` (one of {points})",
         )
 
 
