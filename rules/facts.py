@@ -4,10 +4,33 @@ once per manifest, whichever rules ask for it."""
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Collection
 from typing import Any
 
+from aims_policy.data import ANNEX_III_POINTS
 from aims_policy.engine import Context, Cursor, fact
 from aims_policy.evidence import credited_controls
+
+EU = "spec.classification.euAiAct"
+
+#: Annex III points every deployer owes a fundamental-rights impact assessment for, whether or
+#: not it is a public body (Art. 27(1)): creditworthiness and life and health insurance pricing.
+FRIA_POINTS = ("5(b)", "5(c)")
+#: Annex III points whose deployers tell the people exposed to the system (Art. 50(3)): biometric
+#: categorisation and emotion recognition.
+EMOTION_OR_CATEGORISATION_POINTS = ("1(b)", "1(c)")
+
+#: The Annex III area (the manifest's `annexIIIArea` names) of each point's number.
+AREA_OF_NUMBER = {
+    "1": "biometrics",
+    "2": "critical-infrastructure",
+    "3": "education",
+    "4": "employment",
+    "5": "essential-services",
+    "6": "law-enforcement",
+    "7": "migration",
+    "8": "justice-and-democracy",
+}
 
 
 @fact
@@ -23,8 +46,25 @@ def eu_category(ctx: Context) -> str:
 
 
 @fact
+def eu_high_risk(ctx: Context) -> bool:
+    """Systems classified high-risk under the EU AI Act."""
+    return eu_category(ctx) == "high-risk"
+
+
+@fact
+def rated_high(ctx: Context) -> bool:
+    """Systems the organisation rates at one of its high risk levels (data `risk.highRiskLevels`)."""
+    levels = ctx.param("risk.highRiskLevels")
+    return risk_level(ctx) in levels
+
+
+@fact
 def is_high_risk(ctx: Context) -> bool:
-    """High-risk systems (the organisation's high levels, or EU AI Act high-risk)."""
+    """High-risk systems (the organisation's high levels, or EU AI Act high-risk).
+
+    For the organisation's own ISO/IEC 42001 controls, proportionate to risk. The Act's duties
+    follow the Act's category and the organisation's role instead (`eu_high_risk`, `is_provider`,
+    `is_deployer`)."""
     levels = ctx.param("risk.highRiskLevels")
     return risk_level(ctx) in levels or eu_category(ctx) == "high-risk"
 
@@ -80,6 +120,80 @@ def built_or_running(ctx: Context) -> bool:
 def is_provider(ctx: Context) -> bool:
     """Systems the organisation provides (places on the market or puts into service) under the EU AI Act."""
     return ctx.get("spec.classification.euAiAct.role") in ("provider", "provider-and-deployer")
+
+
+@fact
+def is_deployer(ctx: Context) -> bool:
+    """Systems the organisation uses under its own authority (deploys) under the EU AI Act."""
+    return ctx.get(f"{EU}.role") in ("deployer", "provider-and-deployer")
+
+
+@fact
+def in_house(ctx: Context) -> bool:
+    """Systems the organisation develops: it is their EU AI Act provider, or states no EU role."""
+    return is_provider(ctx) or ctx.get(EU) is None
+
+
+def area_of_point(point: str) -> str:
+    """The Annex III area of a point: "5(b)" -> "essential-services"."""
+    return AREA_OF_NUMBER.get(point.split("(", 1)[0], "")
+
+
+def points_of_area(area: str) -> tuple[str, ...]:
+    """The Annex III points of an area, in the Act's order."""
+    return tuple(p for p in ANNEX_III_POINTS if area_of_point(p) == area)
+
+
+@fact
+def annex_iii_point(ctx: Context) -> str:
+    """The system's EU AI Act Annex III point, such as 5(b) ("" when none is given)."""
+    point = ctx.get(f"{EU}.annexIIIPoint")
+    if point is None:
+        return ""
+    # The schema lets point 2 be written as a number; 2.0 is that number too.
+    return str(int(point)) if isinstance(point, (int, float)) else str(point)
+
+
+@fact
+def annex_iii_area(ctx: Context) -> str:
+    """The system's Annex III area: its point's, or the v1 `annexIIIArea` when no point is given."""
+    point = annex_iii_point(ctx)
+    return area_of_point(point) if point else str(ctx.get(f"{EU}.annexIIIArea") or "")
+
+
+def point_in(ctx: Context, points: Collection[str]) -> bool | None:
+    """Whether the system's Annex III point is one of ``points``. With the area alone: True when
+    every point of the area is one of them, False when none is (or no area is given), None when
+    only the point can tell (AIMS-CLS-002 asks for it)."""
+    point = annex_iii_point(ctx)
+    if point:
+        return point in points
+    area = ctx.get(f"{EU}.annexIIIArea")
+    listed = [p in points for p in points_of_area(str(area or ""))]
+    if not any(listed):
+        return False
+    return True if all(listed) else None
+
+
+def by_organisation_policy(ctx: Context, control: str) -> bool:
+    """Whether the organisation's own policy applies the Act-style ``control`` to this system: the
+    data document lists it (`organisationPolicy.actStyleControls`), the organisation rates the
+    system high and the EU AI Act does not classify it high-risk (where it does, the Act's own
+    duty is a rule of its own, by role)."""
+    if control not in ctx.param("organisationPolicy.actStyleControls"):
+        return False
+    return rated_high(ctx) and not eu_high_risk(ctx)
+
+
+def policy_basis(ctx: Context, what: str, article: str) -> str:
+    """How a finding of the organisation's policy names its basis: the policy, by analogy with an
+    article of the Act that does not apply to the system."""
+    category = eu_category(ctx) or "unclassified"
+    return (
+        f"the organisation's policy asks for {what} on systems it rates {risk_level(ctx)} "
+        f"(data `organisationPolicy.actStyleControls`), by analogy with EU AI Act {article}, "
+        f"which does not require it of this {category} system"
+    )
 
 
 @fact

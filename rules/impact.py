@@ -4,19 +4,23 @@
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from collections.abc import Iterator
 
 from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
 from ._common import plural
 from .facts import (
+    EU,
+    FRIA_POINTS,
     add_months,
     affects_individuals,
-    eu_category,
+    annex_iii_area,
+    eu_high_risk,
     has_significant_change,
     in_operation,
+    is_deployer,
     is_high_risk,
+    point_in,
     significant_changes,
 )
 
@@ -31,23 +35,22 @@ def ia_completed(ctx: Context) -> bool:
 
 @fact
 def fria_required(ctx: Context) -> bool:
-    """Deployers of EU high-risk systems in use that need a FRIA (EU AI Act Art. 27(1)).
+    """Deployers of EU AI Act high-risk Annex III systems in use that must assess the impact on
+    fundamental rights first (Art. 27(1)).
 
-    That is public bodies and providers of public services, and deployers in the data document's
-    `impactAssessment.friaAnnexIIIAreas` whose intended use mentions a `friaPurposeKeywords` word
-    (creditworthiness, life and health insurance)."""
-    deployer = ctx.get("spec.classification.euAiAct.role") in ("deployer", "provider-and-deployer")
-    if not (deployer and eu_category(ctx) == "high-risk" and in_operation(ctx)):
+    That is every deployer of a point 5(b) (creditworthiness) or 5(c) (life and health insurance)
+    system, and deployers that are bodies governed by public law or private entities providing
+    public services (`publicBodyOrService`), for any point but those of critical infrastructure
+    (point 2). Decided by the Annex III point and the deployer, never by the wording of the
+    intended use; with only the v1 area, AIMS-CLS-002 asks for the point where it decides."""
+    if not (is_deployer(ctx) and eu_high_risk(ctx) and in_operation(ctx)):
         return False
-    if ctx.get("spec.classification.euAiAct.publicBodyOrService"):
+    area = annex_iii_area(ctx)
+    if not area or area == "critical-infrastructure":
+        return False  # Art. 27(1) covers Art. 6(2) systems (Annex III) but point 2
+    if point_in(ctx, FRIA_POINTS):
         return True
-    if ctx.get("spec.classification.euAiAct.annexIIIArea") not in ctx.param(
-        "impactAssessment.friaAnnexIIIAreas"
-    ):
-        return False
-    use = str(ctx.get("spec.purpose.intendedUse", ""))
-    words = ctx.param("impactAssessment.friaPurposeKeywords")
-    return any(re.search(r"\b" + re.escape(w), use, re.IGNORECASE) for w in words)
+    return bool(ctx.get(f"{EU}.publicBodyOrService"))
 
 
 @rule(
@@ -274,11 +277,13 @@ def impact_assessment_after_change(ctx: Context) -> Iterator[Violation]:
     nist_ai_rmf=[nist("MAP 1.1"), nist("GOVERN 4.2")],
     tags=["impact", "eu-ai-act", "fundamental-rights"],
     applies=fria_required,
-    rationale="""The EU AI Act requires public bodies, providers of public services, and deployers
-        that score creditworthiness or price life and health insurance to assess the impact on
-        fundamental rights before first use of a high-risk system, and to notify the market
-        surveillance authority of the results. Using the system without it is a breach of
-        Article 27.""",
+    rationale="""The EU AI Act requires deployers that are public bodies or provide public services
+        (for any Annex III high-risk system but critical infrastructure), and every deployer of an
+        Annex III 5(b) creditworthiness or 5(c) life and health insurance system, to assess the
+        impact on fundamental rights before first use, and to notify the market surveillance
+        authority of the results. Using the system without it is a breach of Article 27. The duty
+        follows the Annex III point and the deployer, whatever words the intended use is written
+        in.""",
     remediation="""Carry out the fundamental-rights impact assessment, then record
         `spec.impactAssessment.fundamentalRights` with `completed: true`, `ref:` (the report) and
         `notifiedOn:` (the date the authority was notified).""",

@@ -5,10 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aims_policy.engine import Context, Violation, eu, nist, required, rule
+from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
 from ._common import plural
-from .facts import has_models, in_operation, is_high_risk, is_provider
+from .facts import (
+    by_organisation_policy,
+    eu_high_risk,
+    has_models,
+    in_house,
+    in_operation,
+    is_deployer,
+    is_high_risk,
+    is_provider,
+    policy_basis,
+)
 
 _A626_NIST = [
     nist("GOVERN 1.7"),
@@ -30,6 +40,39 @@ _A626_NIST = [
 _A626_EU = [eu("Art. 72", "high"), eu("Art. 26(5)", "high"), eu("Art. 17(1)(h)", "high")]
 _A628_NIST = [nist("MEASURE 2.4"), nist("MEASURE 2.6"), nist("MEASURE 3.2")]
 _A84_NIST = [nist("GOVERN 4.3"), nist("MEASURE 2.1"), nist("MEASURE 3.3")]
+
+
+@fact
+def policy_post_market_plan(ctx: Context) -> bool:
+    """Systems the organisation develops and rates high although the EU AI Act does not classify
+    them high-risk, when its policy asks for a post-market monitoring plan on them (data
+    `organisationPolicy.actStyleControls: [postMarketMonitoring]`)."""
+    return by_organisation_policy(ctx, "postMarketMonitoring") and in_house(ctx)
+
+
+@fact
+def policy_log_retention(ctx: Context) -> bool:
+    """Systems in use the organisation rates high although the EU AI Act does not classify them
+    high-risk, when its policy keeps their logs as long as a high-risk system's (data
+    `organisationPolicy.actStyleControls: [logRetention]`)."""
+    return by_organisation_policy(ctx, "logRetention") and in_operation(ctx)
+
+
+@fact
+def policy_incident_deadline(ctx: Context) -> bool:
+    """Systems the organisation rates high although the EU AI Act does not classify them
+    high-risk, when its policy sets them a deadline for reporting serious incidents (data
+    `organisationPolicy.actStyleControls: [seriousIncidentReporting]`)."""
+    return by_organisation_policy(ctx, "seriousIncidentReporting")
+
+
+def _acts(ctx: Context, provider: str, deployer: str) -> str:
+    """The article that puts a duty on the organisation, by its EU AI Act role."""
+    if is_provider(ctx) and is_deployer(ctx):
+        return f"{provider} and {deployer}"
+    return provider if is_provider(ctx) else deployer
+
+
 _A83_NIST = [
     nist("GOVERN 4.3"),
     nist("GOVERN 5.1"),
@@ -155,7 +198,7 @@ post_market_plan = required(
     "spec.monitoring.postMarketPlanRef",
     (
         "this high-risk system's provider has no post-market monitoring "
-        "plan; write one and add `monitoring.postMarketPlanRef:`"
+        "plan (EU AI Act Art. 72); write one and add `monitoring.postMarketPlanRef:`"
     ),
     id="AIMS-MON-004",
     name="PostMarketPlan",
@@ -165,13 +208,41 @@ post_market_plan = required(
     eu_ai_act=[eu("Art. 72", "high"), eu("Art. 72(2)", "medium"), eu("Art. 17(1)(h)", "high")],
     nist_ai_rmf=_A626_NIST,
     tags=["monitoring", "eu-ai-act"],
-    applies=is_high_risk & is_provider,
+    applies=eu_high_risk & is_provider,
     rationale="""Providers of high-risk systems must collect and analyse data on how the system
         performs throughout its life, following a documented plan that is part of the
-        technical documentation (EU AI Act Art. 72).""",
+        technical documentation (EU AI Act Art. 72). It is the provider's duty: a deployer
+        monitors the system in use (AIMS-MON-001) and tells the provider what it finds, and the
+        organisation's own risk level does not make the Act apply (AIMS-MON-006 is the
+        organisation's policy for that).""",
     remediation="""Write the post-market monitoring plan and reference it as
         `monitoring.postMarketPlanRef`.""",
 )
+
+
+@rule(
+    id="AIMS-MON-006",
+    title="The organisation's policy: a system it develops and rates high has a post-market monitoring plan",
+    severity="error",
+    controls=["A.6.2.6", "A.8.3"],
+    nist_ai_rmf=_A626_NIST,
+    tags=["monitoring", "organisation-policy"],
+    applies=policy_post_market_plan,
+    rationale="""An organisation may choose, as its own policy, to follow a system it develops and
+        rates high through its life as the EU AI Act asks of high-risk systems (Art. 72), although
+        the Act does not classify the system high-risk. The finding is the organisation's policy,
+        not a legal duty; the data document says which Act-style controls the policy applies.""",
+    remediation="""Write a post-market monitoring plan and reference it as
+        `monitoring.postMarketPlanRef`, or take `postMarketMonitoring` out of the data document's
+        `organisationPolicy.actStyleControls`.""",
+)
+def policy_post_market(ctx: Context) -> Iterator[Violation]:
+    if not ctx.get("spec.monitoring.postMarketPlanRef"):
+        basis = policy_basis(ctx, "a post-market monitoring plan", "Art. 72")
+        yield ctx.at("spec").missing(
+            "monitoring.postMarketPlanRef",
+            f"{basis}; write one and add `monitoring.postMarketPlanRef:`",
+        )
 
 
 feedback_channel = required(
@@ -263,15 +334,40 @@ def _retention(ctx: Context, minimum: int, label: str) -> Iterator[Violation]:
     eu_ai_act=[eu("Art. 19", "high"), eu("Art. 26(6)", "high")],
     nist_ai_rmf=_A628_NIST,
     tags=["logging", "security", "eu-ai-act"],
-    applies=is_high_risk & in_operation,
-    rationale="""Providers and deployers of high-risk systems must keep automatically generated
-        logs for at least six months (EU AI Act Art. 19 and 26(6)); shorter retention destroys
-        the evidence authorities and affected people may need.""",
+    applies=eu_high_risk & in_operation & (is_provider | is_deployer),
+    rationale="""Providers (Art. 19) and deployers (Art. 26(6)) of high-risk systems must keep the
+        automatically generated logs under their control for at least six months; shorter
+        retention destroys the evidence authorities and affected people may need. The duty
+        follows the Act's category; a system the organisation rates high but the Act does not
+        is covered by its own policy (AIMS-LOG-005).""",
     remediation="""Set `logging.retentionDays` to at least the data document's
         `logging.minRetentionDaysHighRisk` (default 183 days).""",
 )
 def high_risk_retention(ctx: Context) -> Iterator[Violation]:
-    yield from _retention(ctx, ctx.param("logging.minRetentionDaysHighRisk"), "high-risk")
+    article = _acts(ctx, "Art. 19", "Art. 26(6)")
+    label = f"under EU AI Act {article}, a high-risk system's"
+    yield from _retention(ctx, ctx.param("logging.minRetentionDaysHighRisk"), label)
+
+
+@rule(
+    id="AIMS-LOG-005",
+    title="The organisation's policy: logs of a system it rates high are kept as long as a high-risk system's",
+    severity="error",
+    controls=["A.6.2.8"],
+    nist_ai_rmf=_A628_NIST,
+    tags=["logging", "security", "organisation-policy"],
+    applies=policy_log_retention,
+    rationale="""An organisation may choose, as its own policy, to keep the logs of a system it
+        rates high as long as the EU AI Act asks for high-risk systems (six months, Art. 19 and
+        26(6)), although the Act does not classify the system high-risk. The finding is the
+        organisation's policy, not a legal duty.""",
+    remediation="""Set `logging.retentionDays` to at least the data document's
+        `logging.minRetentionDaysHighRisk` (default 183 days), or take `logRetention` out of
+        `organisationPolicy.actStyleControls`.""",
+)
+def policy_retention(ctx: Context) -> Iterator[Violation]:
+    label = "by the organisation's policy (data `organisationPolicy.actStyleControls`), its"
+    yield from _retention(ctx, ctx.param("logging.minRetentionDaysHighRisk"), label)
 
 
 @rule(
@@ -356,6 +452,24 @@ def incident_channel(ctx: Context) -> Iterator[Violation]:
             )
 
 
+def _deadline(ctx: Context, rule: str) -> Iterator[Violation]:
+    limit = ctx.param("incidents.maxReportingDays")
+    days = ctx.get("spec.incidents.reportingDeadlineDays")
+    if days is None:
+        yield ctx.at("spec").missing(
+            "incidents.reportingDeadlineDays",
+            f"no deadline for reporting serious incidents is set ({rule}); add "
+            f"`incidents.reportingDeadlineDays:` of at most {limit}",
+        )
+    elif days > limit:
+        ctx.note(f"{days} > {limit}")
+        yield ctx.at("spec.incidents.reportingDeadlineDays").fail(
+            f"serious incidents are "
+            f"reported within {plural(days, 'day')}, beyond the {limit}-day limit ({rule}); "
+            "shorten the deadline",
+        )
+
+
 @rule(
     id="AIMS-INC-002",
     title="Serious incidents with a high-risk system are reported within the legal deadline",
@@ -364,30 +478,40 @@ def incident_channel(ctx: Context) -> Iterator[Violation]:
     eu_ai_act=[eu("Art. 73", "high"), eu("Art. 20(2)", "medium")],
     nist_ai_rmf=_A84_NIST,
     tags=["incidents", "eu-ai-act"],
-    applies=is_high_risk,
+    applies=eu_high_risk & (is_provider | is_deployer),
     rationale="""Serious incidents with high-risk systems must reach the market surveillance
-        authority within fixed deadlines (EU AI Act Art. 73: at most 15 days, shorter for
-        deaths and critical infrastructure); an internal deadline beyond that guarantees a
-        breach.""",
+        authority within fixed deadlines: the provider reports within at most 15 days, shorter
+        for deaths and critical infrastructure (EU AI Act Art. 73), and a deployer informs the
+        provider and the authority immediately (Art. 26(5)). An internal deadline beyond that
+        guarantees a breach. The duty follows the Act's category; a system the organisation
+        rates high but the Act does not is covered by its own policy (AIMS-INC-005).""",
     remediation="""Set `incidents.reportingDeadlineDays` to no more than the data document's
         `incidents.maxReportingDays` (default 15).""",
 )
 def reporting_deadline(ctx: Context) -> Iterator[Violation]:
-    limit = ctx.param("incidents.maxReportingDays")
-    days = ctx.get("spec.incidents.reportingDeadlineDays")
-    if days is None:
-        yield ctx.at("spec").missing(
-            "incidents.reportingDeadlineDays",
-            f"no deadline for reporting serious incidents is set; add "
-            f"`incidents.reportingDeadlineDays:` of at most {limit}",
-        )
-    elif days > limit:
-        ctx.note(f"{days} > {limit}")
-        yield ctx.at("spec.incidents.reportingDeadlineDays").fail(
-            f"serious incidents are "
-            f"reported within {plural(days, 'day')}, beyond the {limit}-day limit; shorten "
-            "the deadline",
-        )
+    yield from _deadline(ctx, "EU AI Act " + _acts(ctx, "Art. 73", "Art. 26(5)"))
+
+
+@rule(
+    id="AIMS-INC-005",
+    title="The organisation's policy: serious incidents with a system it rates high are reported within its deadline",
+    severity="error",
+    controls=["A.8.4"],
+    nist_ai_rmf=_A84_NIST,
+    tags=["incidents", "organisation-policy"],
+    applies=policy_incident_deadline,
+    rationale="""An organisation may choose, as its own policy, to report serious incidents with a
+        system it rates high within the deadline the EU AI Act sets for high-risk systems
+        (Art. 73), although the Act does not classify the system high-risk. The finding is the
+        organisation's policy, not a legal duty: no authority has to be notified under the Act.""",
+    remediation="""Set `incidents.reportingDeadlineDays` to no more than the data document's
+        `incidents.maxReportingDays` (default 15), or take `seriousIncidentReporting` out of
+        `organisationPolicy.actStyleControls`.""",
+)
+def policy_reporting_deadline(ctx: Context) -> Iterator[Violation]:
+    yield from _deadline(
+        ctx, "the organisation's policy (data `organisationPolicy.actStyleControls`), not the Act"
+    )
 
 
 incident_authority = required(
@@ -401,10 +525,12 @@ incident_authority = required(
     eu_ai_act=[eu("Art. 73", "high")],
     nist_ai_rmf=_A84_NIST,
     tags=["incidents", "eu-ai-act"],
-    applies=is_high_risk,
+    applies=eu_high_risk & (is_provider | is_deployer),
     rationale="""Working out which market surveillance authority is competent while a serious
         incident is under way costs days the deadline does not allow; it must be known
-        beforehand.""",
+        beforehand. Providers notify it (EU AI Act Art. 73), and so do deployers, after the
+        provider (Art. 26(5)); a system the Act does not classify high-risk has no such
+        authority to notify.""",
     remediation="""Add `incidents.authority:` naming the market surveillance authority of the
         member state(s) where the system is used.""",
 )

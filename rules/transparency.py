@@ -1,6 +1,7 @@
 """Information for users and affected people: instructions for use, AI disclosure, marking of
-generated content, explanations, technical documentation and model cards (ISO/IEC 42001 A.8.2,
-A.8.5, A.6.2.7; EU AI Act Art. 11, 13, 50, 86)."""
+generated content, explanations, technical documentation, model cards and the deployer's notices
+to affected people and workers' representatives (ISO/IEC 42001 A.8.2, A.8.5, A.6.2.7; EU AI Act
+Art. 11, 13, 26(7), 26(11), 50, 86)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,21 @@ from collections.abc import Iterator
 from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
 from .facts import (
+    EMOTION_OR_CATEGORISATION_POINTS,
+    EU,
     affects_individuals,
+    annex_iii_point,
+    by_organisation_policy,
+    eu_high_risk,
     has_models,
+    in_house,
+    in_operation,
     interacts_with_people,
+    is_deployer,
     is_generative,
-    is_high_risk,
+    is_provider,
+    point_in,
+    policy_basis,
 )
 
 # A.8.2's NIST rows as the crosswalk gives them; MANAGE 1.4 is marked uncertain there.
@@ -37,12 +48,56 @@ def decisions_with_legal_effect(ctx: Context) -> bool:
     return affects_individuals(ctx) and bool(ctx.get("spec.classification.legalOrSimilarEffect"))
 
 
-instructions_for_use = required(
-    "spec.transparency.instructionsForUseRef",
-    (
-        "this high-risk system has no instructions for use; write them "
-        "and add `transparency.instructionsForUseRef:`"
-    ),
+@fact
+def policy_instructions(ctx: Context) -> bool:
+    """Systems the organisation rates high although the EU AI Act does not classify them
+    high-risk, when its policy asks for instructions for use (data
+    `organisationPolicy.actStyleControls: [instructionsForUse]`)."""
+    return by_organisation_policy(ctx, "instructionsForUse")
+
+
+@fact
+def policy_technical_documentation(ctx: Context) -> bool:
+    """Systems the organisation develops and rates high although the EU AI Act does not classify
+    them high-risk, when its policy asks for technical documentation (data
+    `organisationPolicy.actStyleControls: [technicalDocumentation]`)."""
+    return by_organisation_policy(ctx, "technicalDocumentation") and in_house(ctx)
+
+
+@fact
+def informs_affected_persons(ctx: Context) -> bool:
+    """Deployers of EU AI Act high-risk systems in use at an Annex III point of the data document's
+    `euAiAct.deployerNotices.affectedPersons`, unless the manifest says their outputs are not used
+    in decisions about people (`decisionsAffectIndividuals: false`)."""
+    if not (eu_high_risk(ctx) and is_deployer(ctx) and in_operation(ctx)):
+        return False
+    if ctx.get("spec.classification.decisionsAffectIndividuals") is False:
+        return False
+    return point_in(ctx, ctx.param("euAiAct.deployerNotices.affectedPersons")) is True
+
+
+@fact
+def informs_workers_representatives(ctx: Context) -> bool:
+    """Deployers of EU AI Act high-risk systems in use at an Annex III point of the data document's
+    `euAiAct.deployerNotices.workersRepresentatives` (by default the employment points 4(a), 4(b))."""
+    if not (eu_high_risk(ctx) and is_deployer(ctx) and in_operation(ctx)):
+        return False
+    return point_in(ctx, ctx.param("euAiAct.deployerNotices.workersRepresentatives")) is True
+
+
+@fact
+def recognises_emotions_or_categorises(ctx: Context) -> bool:
+    """Deployers of emotion recognition or biometric categorisation systems (Annex III 1(b), 1(c)),
+    whatever their EU AI Act category."""
+    return is_deployer(ctx) and point_in(ctx, EMOTION_OR_CATEGORISATION_POINTS) is True
+
+
+def _point(ctx: Context) -> str:
+    point = annex_iii_point(ctx)
+    return f"point {point}" if point else f"area {ctx.get(f'{EU}.annexIIIArea')}"
+
+
+@rule(
     id="AIMS-TRN-001",
     name="InstructionsForUse",
     title="A high-risk system comes with instructions for use",
@@ -51,14 +106,57 @@ instructions_for_use = required(
     eu_ai_act=[eu("Art. 13", "high"), eu("Art. 26(11)", "medium")],
     nist_ai_rmf=_A82_NIST,
     tags=["transparency", "eu-ai-act"],
-    applies=is_high_risk,
+    applies=eu_high_risk & (is_provider | is_deployer),
     rationale="""Deployers and overseers can only use a high-risk system as intended when they
         know its purpose, accuracy, limits and the oversight it needs; the instructions for use
-        are where that is written down.""",
+        are where that is written down. The provider writes them (EU AI Act Art. 13); a deployer
+        must use the system in accordance with them (Art. 26(1)), so it keeps the provider's. A
+        system the organisation rates high but the Act does not is covered by its own policy
+        (AIMS-TRN-007).""",
     remediation="""Write instructions for use (purpose, performance and its limits, input
-        requirements, oversight measures, maintenance) and reference them as
-        `transparency.instructionsForUseRef`.""",
+        requirements, oversight measures, maintenance), or obtain the provider's, and reference
+        them as `transparency.instructionsForUseRef`.""",
 )
+def instructions_for_use(ctx: Context) -> Iterator[Violation]:
+    if ctx.get("spec.transparency.instructionsForUseRef"):
+        return
+    if is_provider(ctx):
+        message = (
+            "this high-risk system's provider has written no instructions for use (EU AI Act "
+            "Art. 13); write them and add `transparency.instructionsForUseRef:`"
+        )
+    else:
+        message = (
+            "the provider's instructions for use of this high-risk system are not referenced, "
+            "and a deployer must use the system in accordance with them (EU AI Act Art. 26(1)); "
+            "obtain them and add `transparency.instructionsForUseRef:`"
+        )
+    yield ctx.at("spec").missing("transparency.instructionsForUseRef", message)
+
+
+@rule(
+    id="AIMS-TRN-007",
+    title="The organisation's policy: a system it rates high comes with instructions for use",
+    severity="error",
+    controls=["A.8.2"],
+    nist_ai_rmf=_A82_NIST,
+    tags=["transparency", "organisation-policy"],
+    applies=policy_instructions,
+    rationale="""An organisation may choose, as its own policy, to give a system it rates high
+        instructions for use as the EU AI Act asks of high-risk systems (Art. 13, 26(1)),
+        although the Act does not classify the system high-risk. The finding is the
+        organisation's policy, not a legal duty.""",
+    remediation="""Write (or obtain) the instructions for use and reference them as
+        `transparency.instructionsForUseRef`, or take `instructionsForUse` out of
+        `organisationPolicy.actStyleControls`.""",
+)
+def policy_instructions_for_use(ctx: Context) -> Iterator[Violation]:
+    if not ctx.get("spec.transparency.instructionsForUseRef"):
+        basis = policy_basis(ctx, "instructions for use", "Art. 13")
+        yield ctx.at("spec").missing(
+            "transparency.instructionsForUseRef",
+            f"{basis}; write them and add `transparency.instructionsForUseRef:`",
+        )
 
 
 @rule(
@@ -139,9 +237,11 @@ def generated_content_marked(ctx: Context) -> Iterator[Violation]:
     ],
     tags=["transparency", "eu-ai-act", "gdpr"],
     applies=decisions_with_legal_effect,
-    rationale="""A person refused credit, a job or a benefit with the help of an AI system is
-        entitled to a clear account of the system's role in the decision (EU AI Act Art. 86,
-        GDPR Art. 22); without one the decision cannot be contested.""",
+    rationale="""A person refused credit, a job or a benefit with the help of an AI system needs a
+        clear account of the system's role in the decision, or the decision cannot be contested.
+        The EU AI Act makes it a right against the deployer of an Annex III high-risk system
+        (Art. 86), the GDPR for solely automated decisions (Art. 22); the organisation gives it
+        for every decision with legal or similar effect.""",
     remediation="""Provide a way for affected people to obtain an explanation of the decision
         and the system's part in it, and set `transparency.explanationAvailable: true`.""",
 )
@@ -165,7 +265,7 @@ def explanation_available(ctx: Context) -> Iterator[Violation]:
 technical_documentation = required(
     "spec.transparency.technicalDocumentationRef",
     (
-        "this high-risk system has no technical documentation; "
+        "this high-risk system's provider has no technical documentation (EU AI Act Art. 11); "
         "reference it with `transparency.technicalDocumentationRef:`"
     ),
     id="AIMS-TRN-005",
@@ -189,10 +289,13 @@ technical_documentation = required(
         nist("MANAGE 2.4"),
     ],
     tags=["documentation", "eu-ai-act"],
-    applies=is_high_risk,
+    applies=eu_high_risk & is_provider,
     rationale="""Technical documentation is how a provider shows that a high-risk system meets
         its requirements, and what authorities and notified bodies examine; it must exist before
-        the system is placed on the market and be kept up to date.""",
+        the system is placed on the market and be kept up to date (EU AI Act Art. 11). It is the
+        provider's duty: a deployer of a bought system keeps the provider's instructions for use
+        (AIMS-TRN-001) instead. A system the organisation rates high but the Act does not is
+        covered by its own policy (AIMS-TRN-008).""",
     remediation="""Reference the technical documentation (covering the Annex IV contents) as
         `transparency.technicalDocumentationRef`.""",
 )
@@ -221,3 +324,117 @@ def model_card(ctx: Context) -> Iterator[Violation]:
                 "modelCardRef",
                 f"{origin} model {model.name} has no model card; add `modelCardRef:`",
             )
+
+
+@rule(
+    id="AIMS-TRN-008",
+    title="The organisation's policy: a system it develops and rates high has technical documentation",
+    severity="error",
+    controls=["A.6.2.7"],
+    clauses=["7.5"],
+    nist_ai_rmf=[nist("GOVERN 4.3"), nist("MAP 2.2"), nist("MAP 2.3"), nist("MEASURE 2.9")],
+    tags=["documentation", "organisation-policy"],
+    applies=policy_technical_documentation,
+    rationale="""An organisation may choose, as its own policy, to document a system it develops
+        and rates high as the EU AI Act asks of high-risk systems (Art. 11, Annex IV), although
+        the Act does not classify the system high-risk. The finding is the organisation's policy,
+        not a legal duty.""",
+    remediation="""Write the technical documentation and reference it as
+        `transparency.technicalDocumentationRef`, or take `technicalDocumentation` out of
+        `organisationPolicy.actStyleControls`.""",
+)
+def policy_technical_docs(ctx: Context) -> Iterator[Violation]:
+    if not ctx.get("spec.transparency.technicalDocumentationRef"):
+        basis = policy_basis(ctx, "technical documentation", "Art. 11")
+        yield ctx.at("spec").missing(
+            "transparency.technicalDocumentationRef",
+            f"{basis}; write it and add `transparency.technicalDocumentationRef:`",
+        )
+
+
+@rule(
+    id="AIMS-TRN-009",
+    title="A deployer tells the people its Annex III system decides about that it is used on them",
+    severity="error",
+    controls=["A.8.2"],
+    eu_ai_act=[eu("Art. 26(11)", "high", basis=True), eu("Art. 13", "medium")],
+    nist_ai_rmf=_A82_NIST,
+    tags=["transparency", "eu-ai-act", "deployer"],
+    applies=informs_affected_persons,
+    rationale="""A deployer of an Annex III high-risk system that makes, or helps make, decisions
+        about natural persons must tell them that they are subject to its use (EU AI Act
+        Art. 26(11)): an applicant screened by a bought recruitment service or a borrower scored
+        by a bought affordability model is otherwise unaware of the system, and cannot ask for an
+        explanation or contest the decision. The duty is the deployer's, whoever built the
+        system; the data document says at which Annex III points it applies.""",
+    remediation="""Tell the people concerned (in the application form, the decision letter or the
+        privacy notice) and reference that notice as
+        `transparency.affectedPersonsInformedRef`.""",
+)
+def affected_persons_informed(ctx: Context) -> Iterator[Violation]:
+    if not ctx.get("spec.transparency.affectedPersonsInformedRef"):
+        yield ctx.at("spec").missing(
+            "transparency.affectedPersonsInformedRef",
+            f"this deployer's Annex III high-risk system ({_point(ctx)}) makes or helps make "
+            "decisions about people, but nothing records that they are told it is used on them "
+            "(EU AI Act Art. 26(11)); inform them and add "
+            "`transparency.affectedPersonsInformedRef:`",
+        )
+
+
+@rule(
+    id="AIMS-TRN-010",
+    title="A deployer informs workers' representatives before using a high-risk system at work",
+    severity="error",
+    controls=["A.8.2"],
+    eu_ai_act=[eu("Art. 26(7)", "high", basis=True)],
+    nist_ai_rmf=_A82_NIST,
+    tags=["transparency", "eu-ai-act", "deployer"],
+    applies=informs_workers_representatives,
+    rationale="""Before an employer puts a high-risk system into service or uses it at the
+        workplace, it must inform the workers' representatives and the workers affected (EU AI
+        Act Art. 26(7)), following the rules and practice on informing workers. Recruitment and
+        work-management systems (Annex III 4(a), 4(b)) are where this bites; the data document
+        says which points it covers.""",
+    remediation="""Inform the workers' representatives (works council, staff representatives) and
+        the workers concerned, and reference the letter or the minutes as
+        `transparency.workersRepresentativesInformedRef`.""",
+)
+def workers_representatives_informed(ctx: Context) -> Iterator[Violation]:
+    if not ctx.get("spec.transparency.workersRepresentativesInformedRef"):
+        yield ctx.at("spec").missing(
+            "transparency.workersRepresentativesInformedRef",
+            f"this deployer uses a high-risk system ({_point(ctx)}) at the workplace, but "
+            "nothing records that the workers' representatives and the workers concerned were "
+            "informed first (EU AI Act Art. 26(7)); inform them and add "
+            "`transparency.workersRepresentativesInformedRef:`",
+        )
+
+
+@rule(
+    id="AIMS-TRN-011",
+    title="People exposed to emotion recognition or biometric categorisation are told",
+    severity="error",
+    controls=["A.8.2"],
+    eu_ai_act=[eu("Art. 50(3)", "high", basis=True)],
+    nist_ai_rmf=_A82_NIST,
+    tags=["transparency", "eu-ai-act", "deployer"],
+    applies=recognises_emotions_or_categorises,
+    rationale="""A deployer of an emotion recognition or biometric categorisation system must
+        inform the people exposed to it that it operates on them (EU AI Act Art. 50(3)), high-risk
+        or not; only uses permitted by law to detect, prevent or investigate criminal offences
+        are exempt, which an exception records.""",
+    remediation="""Tell the people exposed to the system that it operates on them and set
+        `transparency.userNotice: true`.""",
+)
+def exposed_persons_told(ctx: Context) -> Iterator[Violation]:
+    notice = ctx.get("spec.transparency.userNotice")
+    message = (
+        f"this deployer's emotion recognition or biometric categorisation system ({_point(ctx)}) "
+        "must tell the people exposed to it that it operates on them (EU AI Act Art. 50(3)); "
+        "inform them and set `transparency.userNotice: true`"
+    )
+    if notice is None:
+        yield ctx.at("spec").missing("transparency.userNotice", message)
+    elif not notice:
+        yield ctx.at("spec.transparency.userNotice").fail(message)

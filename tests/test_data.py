@@ -135,14 +135,52 @@ def test_good_overrides_are_used(tmp_path: Path) -> None:
             'not ["A.2.2", "X"]',
         ),
         (
-            "impactAssessment: {friaPurposeKeywords: [credit, 3]}\n",
-            "bad.yaml:1:20: impactAssessment.friaPurposeKeywords must be a list of text (the default is "
-            '["credit", "insurance"]), not ["credit", 3]',
+            "euAiAct: {deployerNotices: {workersRepresentatives: [4(a), 4]}}\n",
+            "bad.yaml:1:29: euAiAct.deployerNotices.workersRepresentatives must be a list of text "
+            '(the default is ["4(a)", "4(b)"]), not ["4(a)", 4]',
+        ),
+        (
+            "euAiAct: {deployerNotices: {workersRepresentatives: [4(a), 4c]}}\n",
+            "bad.yaml:1:29: euAiAct.deployerNotices.workersRepresentatives must be a list of EU AI "
+            'Act Annex III points such as 5(b) ("4c" is not one) (the default is ["4(a)", "4(b)"]), '
+            'not ["4(a)", "4c"]',
+        ),
+        (
+            "organisationPolicy: {actStyleControls: [logRetention, postMarketPlan]}\n",
+            "bad.yaml:1:22: organisationPolicy.actStyleControls must be a list of Act-style controls "
+            "(postMarketMonitoring, seriousIncidentReporting, logRetention, instructionsForUse, "
+            'technicalDocumentation; "postMarketPlan" is not one) (the default is []), not '
+            '["logRetention", "postMarketPlan"]',
         ),
     ],
 )
 def test_bad_values_are_refused_at_their_place(tmp_path: Path, text: str, expected: str) -> None:
     assert load_error(tmp_path, text) == expected
+
+
+def test_the_fria_keyword_parameters_are_gone(tmp_path: Path) -> None:
+    """The FRIA follows the Annex III point and the deployer, never words in the intended use: a
+    data file that still sets the old keywords is refused rather than silently ignored."""
+    assert load_error(tmp_path, "impactAssessment: {friaPurposeKeywords: [credit]}\n") == (
+        "bad.yaml:1:1: unknown data parameter 'impactAssessment'; known: reviews, risk, logging, "
+        "oversight, incidents, suppliers, euAiAct, organisationPolicy, controls, exceptions"
+    )
+
+
+def test_deployer_notice_points_and_act_style_controls_are_accepted(tmp_path: Path) -> None:
+    file = tmp_path / "ok.yaml"
+    file.write_text(
+        'euAiAct: {deployerNotices: {workersRepresentatives: ["2", 4(a), 4(b)]}}\n'
+        "organisationPolicy: {actStyleControls: [logRetention, technicalDocumentation]}\n",
+        encoding="utf-8",
+    )
+    loaded = data.load([file])
+    assert loaded["euAiAct"]["deployerNotices"]["workersRepresentatives"] == ["2", "4(a)", "4(b)"]
+    assert loaded["euAiAct"]["deployerNotices"]["affectedPersons"][:3] == ["1(a)", "1(b)", "1(c)"]
+    assert loaded["organisationPolicy"]["actStyleControls"] == [
+        "logRetention",
+        "technicalDocumentation",
+    ]
 
 
 def test_a_required_control_may_come_from_an_extended_catalog(tmp_path: Path) -> None:

@@ -42,25 +42,22 @@ SUP_001 = (
     "assess it and add `assessedOn:` and `assessmentRef:` [A.10.3]"
 )
 
-# Hand-read from the rules: those whose reads (or applicability facts) reach the risk level.
+# Hand-read from the rules: those whose reads (or applicability facts) reach the risk level. The
+# EU AI Act's duties (AIMS-MON-004, LOG-002, INC-002, INC-003, TRN-001, TRN-005) follow the Act's
+# category and role, and the organisation-policy rules read the risk level only when the data
+# document lists their control, which it does not by default.
 RISK_READERS = [
     "AIMS-HUM-002",
     "AIMS-HUM-003",
     "AIMS-HUM-004",
     "AIMS-IMP-001",
-    "AIMS-INC-002",
-    "AIMS-INC-003",
     "AIMS-INC-004",
-    "AIMS-LOG-002",
     "AIMS-LOG-004",
-    "AIMS-MON-004",
     "AIMS-OWN-002",
     "AIMS-RSK-001",
     "AIMS-RSK-002",
     "AIMS-RSK-015",
     "AIMS-TODO-001",  # reads every field
-    "AIMS-TRN-001",
-    "AIMS-TRN-005",
     "AIMS-USE-002",
     "AIMS-VAL-004",
 ]

@@ -28,6 +28,10 @@ CROSSWALKED = (
     "AIMS-SET-",
 )
 
+#: Rules written for an article they enforce (the deployer's notices): that article is the rule's
+#: legal basis, not a mapping the crosswalk derived.
+ENFORCE_AN_ARTICLE = {"AIMS-TRN-009", "AIMS-TRN-010", "AIMS-TRN-011"}
+
 #: Annex A controls and clauses the CROSSWALKED rules promise to cover.
 PROMISED = {
     "A.4.2",
@@ -71,7 +75,9 @@ def test_rule_metadata_is_complete(rule: Any) -> None:
     assert all(
         ref.confidence in ("high", "medium", "low") for ref in (*meta.eu_ai_act, *meta.nist_ai_rmf)
     )
-    if rule.id.startswith(CROSSWALKED):
+    if rule.id in ENFORCE_AN_ARTICLE:
+        assert not meta.eu_ai_act[0].derived, "the article enforced comes first, as its basis"
+    elif rule.id.startswith(CROSSWALKED):
         # The crosswalk derived all their EU AI Act mappings; the metadata must keep that mark.
         assert all(ref.derived for ref in meta.eu_ai_act)
 
@@ -86,3 +92,19 @@ def test_security_testing_and_log_rules_are_tagged_security() -> None:
     rules = {r.id: r for r in RULES}
     for rule_id in ("AIMS-VAL-005", "AIMS-LOG-001", "AIMS-LOG-002", "AIMS-EVD-002"):
         assert "security" in rules[rule_id].meta.tags
+
+
+def test_organisation_policy_rules_cite_no_article_of_the_act() -> None:
+    """A control the organisation's own policy applies to a system the EU AI Act does not rate
+    high-risk is not a legal duty: its rule carries no EU AI Act reference (SARIF, JSON and the
+    rule reference would otherwise relate the finding to the article)."""
+    policy = {r.id for r in RULES if "organisation-policy" in r.meta.tags}
+    assert policy == {
+        "AIMS-MON-006",
+        "AIMS-LOG-005",
+        "AIMS-INC-005",
+        "AIMS-TRN-007",
+        "AIMS-TRN-008",
+    }
+    assert all(not r.meta.eu_ai_act for r in RULES if r.id in policy)
+    assert all("eu-ai-act" not in r.meta.tags for r in RULES if r.id in policy)

@@ -104,6 +104,31 @@ _MINIMUM: dict[str, int] = {
 }
 _ANNEX_A_LISTS = ("controls.annexA", "controls.requiredByRiskLevel")
 _RISK_LEVEL_LISTS = ("risk.highRiskLevels",)
+_ANNEX_III_LISTS = ("euAiAct.deployerNotices.",)
+
+#: The points of Annex III of the EU AI Act (Regulation (EU) 2024/1689), the high-risk uses of
+#: Art. 6(2): the manifest schema's `annexIIIPoint` values, and what the data document's lists of
+#: points may name. Point 2 (critical infrastructure) has no lettered sub-points.
+ANNEX_III_POINTS = (
+    *("1(a)", "1(b)", "1(c)"),
+    "2",
+    *("3(a)", "3(b)", "3(c)", "3(d)"),
+    *("4(a)", "4(b)"),
+    *("5(a)", "5(b)", "5(c)", "5(d)"),
+    *("6(a)", "6(b)", "6(c)", "6(d)", "6(e)"),
+    *("7(a)", "7(b)", "7(c)", "7(d)"),
+    *("8(a)", "8(b)"),
+)
+
+#: The controls modelled on the Act's high-risk duties that `organisationPolicy.actStyleControls`
+#: may apply to systems the organisation rates high and the Act does not (rules/facts.py).
+ACT_STYLE_CONTROLS = (
+    "postMarketMonitoring",
+    "seriousIncidentReporting",
+    "logRetention",
+    "instructionsForUse",
+    "technicalDocumentation",
+)
 
 
 def check_values(
@@ -179,6 +204,20 @@ def _check_node(
                     refuse(
                         f"a list of ISO/IEC 42001 Annex A control ids such as A.6.2.4 "
                         f"({describe(unknown[0])} is not one)"
+                    )
+            if name.startswith(_ANNEX_III_LISTS):
+                unknown = [v for v in value if v not in ANNEX_III_POINTS]
+                if unknown:
+                    refuse(
+                        f"a list of EU AI Act Annex III points such as 5(b) "
+                        f"({describe(unknown[0])} is not one)"
+                    )
+            if name == "organisationPolicy.actStyleControls":
+                unknown = [v for v in value if v not in ACT_STYLE_CONTROLS]
+                if unknown:
+                    refuse(
+                        f"a list of Act-style controls ({', '.join(ACT_STYLE_CONTROLS)}; "
+                        f"{describe(unknown[0])} is not one)"
                     )
             if name in _RISK_LEVEL_LISTS and levels:
                 unknown = [v for v in value if v not in levels]
