@@ -167,8 +167,10 @@ def credited_controls(data: Any, statuses: Mapping[Path, str]) -> dict[str, froz
     """Annex A controls shown by references that resolve (a file that exists, or a URL), each
     with the kinds of evidence behind it: ``operational`` (a record, test, assessment...) or
     ``policy`` (a policy, procedure or plan). From ``spec.evidence`` entries (by their
-    ``controls`` and ``kind``) and from the references in each section (by the section's
-    controls). ``data`` may be plain or frozen, and need not match the schema."""
+    ``controls`` and ``kind``), from the references in each section (by the section's
+    controls), and from what the manifest records of the system's operation (logs kept,
+    monitoring metrics, measured validation results). ``data`` may be plain or frozen, and need
+    not match the schema."""
     found: dict[str, set[str]] = {}
     spec: Any = data.get("spec") if isinstance(data, Mapping) else None
     entries: Any = spec.get("evidence") if isinstance(spec, Mapping) else None
@@ -192,4 +194,28 @@ def credited_controls(data: Any, statuses: Mapping[Path, str]) -> dict[str, froz
         for control in controls if listed else ():
             if isinstance(control, str):
                 found.setdefault(control, set()).add(kind)
+    # What the manifest records of the system's own operation counts too: logs it keeps,
+    # monitoring metrics it watches, validation results it measured (other rules check each).
+    if isinstance(spec, Mapping):
+        measured = _get(spec, "validation", "metrics")
+        if not isinstance(measured, Sequence) or isinstance(measured, str):
+            measured = ()
+        for control, shown in (
+            ("A.6.2.8", _get(spec, "logging", "enabled") is True),
+            ("A.6.2.6", bool(_get(spec, "monitoring", "metrics"))),
+            (
+                "A.6.2.4",
+                any(isinstance(m, Mapping) and m.get("result") is not None for m in measured),
+            ),
+        ):
+            if shown:
+                found.setdefault(control, set()).add("operational")
     return {control: frozenset(kinds) for control, kinds in found.items()}
+
+
+def _get(node: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node

@@ -163,7 +163,8 @@ def test_the_fria_keyword_parameters_are_gone(tmp_path: Path) -> None:
     data file that still sets the old keywords is refused rather than silently ignored."""
     assert load_error(tmp_path, "impactAssessment: {friaPurposeKeywords: [credit]}\n") == (
         "bad.yaml:1:1: unknown data parameter 'impactAssessment'; known: reviews, risk, logging, "
-        "oversight, incidents, suppliers, euAiAct, organisationPolicy, controls, exceptions"
+        "oversight, incidents, suppliers, euAiAct, organisationPolicy, objectives, declarations, "
+        "controls, exceptions"
     )
 
 
