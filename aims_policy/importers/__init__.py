@@ -37,6 +37,10 @@ def draft_from_bytes(raw: bytes, file: str) -> Draft:
     try:
         text = read_text(raw)
     except LoadError as exc:
+        if exc.code == "binary":
+            raise ImportProblem(
+                file, "file is binary; import a model card, BOM or SPDX document (text)"
+            ) from None
         raise ImportProblem(file, exc.message, exc.line, exc.col) from None
     start = text.lstrip()
     if start.startswith("<"):

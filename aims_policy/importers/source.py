@@ -45,9 +45,11 @@ def load_json(text: str, file: str, first_line: int = 1, *, yaml: bool = False) 
     if loaded.errors:
         problem = loaded.errors[0]
         where = problem.location
+        # The loader words its bounds for manifests; the bound itself is what matters here.
+        message = problem.message.split("; a manifest", 1)[0]
         if where is None or where.line <= 0:
-            raise ImportProblem(file, problem.message)
-        raise ImportProblem(file, problem.message, where.line + first_line - 1, where.col)
+            raise ImportProblem(file, message)
+        raise ImportProblem(file, message, where.line + first_line - 1, where.col)
     if len(loaded.documents) != 1:
         raise ImportProblem(file, "expected exactly one document", first_line, 1)
     return loaded.documents[0]
