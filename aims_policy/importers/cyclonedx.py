@@ -185,6 +185,8 @@ def _licence(fields: Fields, path: tuple[Any, ...]) -> Sourced | None:
     """The first licence of a component: an SPDX id, a name or an expression."""
     for item in fields.each((*path, "licenses")):
         entry = fields.get(item)
+        if isinstance(entry, str) and entry.strip():  # XML: <licenses><expression>...
+            return Sourced(" ".join(entry.split()), dotted(item))
         inner = (*item, "license") if isinstance(entry, dict) and "license" in entry else item
         for key, where in (("id", inner), ("name", inner), ("expression", item)):
             value = fields.text((*where, key))

@@ -273,7 +273,14 @@ def render(draft: Draft | None, choices: Choices) -> str:
     high = level in ("high", "critical")
     d = draft or Draft("", "")
     name = choices.name or (system_name(str(d.name.value)) if d.name else "")
-    name_source = "--name" if choices.name else (d.name.source if d.name else None)
+    derived = d.name is not None and name == system_name(str(d.name.value))
+
+    def flag(option: str) -> str | None:
+        # Beside imported values, a value the command line decided says so; in a plain
+        # skeleton every value is the command line's and the comment would be noise.
+        return option if draft is not None else None
+
+    name_source = (d.name.source if d.name else None) if derived else flag("--name")
 
     metadata: list[tuple[str, Any]] = [("name", Sourced(name, name_source))]
     metadata.append(("title", d.title or Sourced("TODO: human-readable name of the system")))
@@ -308,7 +315,7 @@ def render(draft: Draft | None, choices: Choices) -> str:
     spec.append(("purpose", purpose))
 
     classification: list[tuple[str, Any]] = [
-        ("riskLevel", Sourced(level, "--risk-level" if choices.risk_level else None))
+        ("riskLevel", Sourced(level, flag("--risk-level") if choices.risk_level else None))
     ]
     if not choices.risk_level:
         classification.append(
@@ -320,13 +327,18 @@ def render(draft: Draft | None, choices: Choices) -> str:
                 ),
             )
         )
-    if choices.eu_category and choices.role:
+    if not (choices.eu_category and choices.role):
+        classification += [
+            ("#", Sourced("Add the EU AI Act classification once you know it, for example:")),
+            ("#", Sourced("euAiAct: {category: limited-risk, role: deployer}")),
+        ]
+    else:
         classification.append(
             (
                 "euAiAct",
                 [
-                    ("category", Sourced(choices.eu_category, "--eu-category")),
-                    ("role", Sourced(choices.role, "--role")),
+                    ("category", Sourced(choices.eu_category, flag("--eu-category"))),
+                    ("role", Sourced(choices.role, flag("--role"))),
                 ],
             )
         )
@@ -337,7 +349,12 @@ def render(draft: Draft | None, choices: Choices) -> str:
     spec.append(
         (
             "lifecycle",
-            [("stage", Sourced(choices.stage or "design", "--stage" if choices.stage else None))],
+            [
+                (
+                    "stage",
+                    Sourced(choices.stage or "design", flag("--stage") if choices.stage else None),
+                )
+            ],
         )
     )
     if d.datasets:
@@ -499,7 +516,9 @@ def _is_mapping(node: Any) -> bool:
 def _emit_mapping(pairs: Sequence[tuple[str, Any]], indent: int, out: list[str]) -> None:
     pad = " " * indent
     for key, node in pairs:
-        if isinstance(node, Sourced):
+        if key == "#":  # a comment line of its own
+            out.append(f"{pad}# {_comment(str(node.value))}")
+        elif isinstance(node, Sourced):
             out.append(f"{pad}{key}: {_scalar(node.value)}{_note(node)}")
         elif _is_mapping(node):
             out.append(f"{pad}{key}:")
