@@ -489,3 +489,33 @@ def test_a_source_field_name_cannot_break_out_of_its_comment() -> None:
     doc: Any = yaml.safe_load(text)
     assert doc["kind"] == "AISystem" and "evil" not in doc
     assert [e.message for e in Draft202012Validator(SCHEMA).iter_errors(doc)] == []
+
+
+def test_the_model_card_template_sections(tmp_path: Path) -> None:
+    """The sections of Hugging Face's current card template (the real cards above use the older
+    names); template filler counts as nothing, list items are items."""
+    card = tmp_path / "README.md"
+    card.write_text(
+        "---\nlicense: apache-2.0\npipeline_tag: text-generation\n---\n\n"
+        "# Model Card for tiny-chat\n\nA small chat model.\n\n"
+        "## Uses\n\n### Direct Use\n\nAnswering questions about the product manual.\n\n"
+        "### Downstream Use [optional]\n\n[More Information Needed]\n\n"
+        "### Out-of-Scope Use\n\n- Medical advice\n- Decisions about people\n\n"
+        "## Bias, Risks, and Limitations\n\n<!-- template note -->\n"
+        "It invents answers when the manual is silent.\n\n"
+        "```python\nprint('not a limitation')\n```\n\n### Recommendations\n\nCheck answers.\n",
+        "utf-8",
+    )
+    result = aims("import", str(card), "--risk-level", "low")
+    assert result.exit_code == 0, result.stderr
+    doc = yaml.safe_load(result.stdout)
+    spec = doc["spec"]
+    assert doc["metadata"]["name"] == "model-card-for-tiny-chat"
+    assert spec["description"] == "A small chat model."
+    assert spec["purpose"]["intendedUse"] == "Answering questions about the product manual."
+    assert spec["purpose"]["outOfScopeUses"] == ["Medical advice", "Decisions about people"]
+    assert [r["description"] for r in spec["risks"]] == [
+        "It invents answers when the manual is silent."
+    ]
+    assert spec["classification"]["generativeAI"] is True
+    assert "pipeline_tag: text-generation" in comment(result.stdout, "generativeAI", "true")
