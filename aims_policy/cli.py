@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "check": "aims_policy.commands.check:check",
     "config": "aims_policy.commands.config:config",
     "controls": "aims_policy.commands.controls:controls",
+    "import": "aims_policy.commands.import_:import_",
     "init": "aims_policy.commands.init:init",
     "explain": "aims_policy.commands.info:explain",
     "rules": "aims_policy.commands.info:rules",

@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -172,3 +173,113 @@ def test_default_schema_line_is_the_raw_file_of_the_project_repository() -> None
     schema_path = "aims_policy/schema/manifest-v1.schema.json"
     assert (ROOT / schema_path).is_file()
     assert f"https://raw.githubusercontent.com/{owner_repo}/main/{schema_path}" == SCHEMA_URL
+
+
+# -- init asks nothing it can read ----------------------------------------------------------------
+
+IMPORT_DATA = ROOT / "tests" / "data" / "import"
+
+
+def run_init(*args: str) -> Any:
+    from _helpers import aims as in_process
+
+    return in_process("init", *args)
+
+
+def test_init_writes_stage_and_eu_classification_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run_init(
+        "--name",
+        "loan-advisor",
+        "--risk-level",
+        "high",
+        "--stage",
+        "operation",
+        "--eu-category",
+        "high-risk",
+        "--role",
+        "deployer",
+    )
+    assert result.exit_code == 0, result.stderr
+    data = yaml.safe_load((tmp_path / "loan-advisor.aims.yaml").read_text("utf-8"))
+    assert data["spec"]["lifecycle"]["stage"] == "operation"
+    assert data["spec"]["classification"]["euAiAct"] == {
+        "category": "high-risk",
+        "role": "deployer",
+    }
+    assert list(Draft202012Validator(SCHEMA).iter_errors(data)) == []
+
+
+def test_init_to_standard_output_writes_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run_init("loan-advisor", "--risk-level", "low", "-o", "-")
+    assert result.exit_code == 0
+    assert list(tmp_path.iterdir()) == []
+    data = yaml.safe_load(result.stdout)
+    assert data["metadata"]["name"] == "loan-advisor"
+    assert list(Draft202012Validator(SCHEMA).iter_errors(data)) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "huggingface/distilbert-base-uncased-README.md",
+        "cyclonedx/valid-machine-learning-1.6.xml",
+        "spdx/ai-example02-sbom.spdx3.json",
+    ],
+)
+def test_init_from_an_import_format_fills_in_what_the_source_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run_init("--from", str(IMPORT_DATA / source), "--risk-level", "medium", "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    data = yaml.safe_load(result.stdout)
+    assert list(Draft202012Validator(SCHEMA).iter_errors(data)) == []
+    assert data["spec"]["models"]  # what the source says...
+    assert data["spec"]["owner"]["name"].startswith("TODO")  # ...and what it cannot
+    assert data["spec"]["classification"]["riskLevel"] == "medium"
+    assert "x-todo" not in data["spec"]["classification"]  # init's risk level is a decision
+    named = run_init(
+        "chosen-name", "--from", str(IMPORT_DATA / source), "--risk-level", "low", "-o", "-"
+    )
+    assert yaml.safe_load(named.stdout)["metadata"]["name"] == "chosen-name"
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("a-name", "--name", "b-name", "--risk-level", "low"), "two names given"),
+        (("--risk-level", "low"), "give the system a name"),
+        (("x", "--risk-level", "low", "--eu-category", "high-risk"), "go together"),
+        (("x", "--risk-level", "low", "--stage", "later"), "Invalid value for '--stage'"),
+    ],
+)
+def test_init_refuses_what_it_cannot_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], says: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run_init(*args)
+    assert result.exit_code == 2
+    assert says in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_init_from_a_malformed_source_names_the_file_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    bad = IMPORT_DATA / "cyclonedx/bom-examples-opensource-bert.bom.json"
+    result = run_init("--from", str(bad), "--risk-level", "low")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"aims-policy: error: {bad}:9:5: ")
+    assert list(tmp_path.iterdir()) == []
+    card = tmp_path.parent / f"{tmp_path.name}-card.md"
+    card.write_text("---\nlicense: mit\n---\nno heading here\n", "utf-8")
+    nameless = run_init("--from", str(card), "--risk-level", "low")
+    assert nameless.exit_code == 2 and "--name" in nameless.stderr
+    assert list(tmp_path.iterdir()) == []

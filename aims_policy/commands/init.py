@@ -1,100 +1,159 @@
-"""``aims-policy init``: write a new manifest skeleton for one AI system.
+"""``aims-policy init``: write a new manifest for one AI system, and the options it shares with
+``aims-policy import``.
 
-The skeleton is schema-valid, so the first ``check`` talks about content rather than syntax, but
+The manifest is schema-valid, so the first ``check`` talks about content rather than syntax, but
 every blank a person must answer reads ``TODO: ...``. Rule AIMS-TODO-001 reports each of them at
 its own line, whatever other rules exist, so a new manifest is never accidentally compliant.
+What the command line can say (name, stage, EU AI Act category and role) and what a model card,
+ML-BOM or SPDX document says (``--from``) is filled in instead of asked for.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from aims_policy.commands._options import fail
-
-RISK_LEVELS = ["low", "medium", "high", "critical"]
-#: Where editors fetch the schema from unless told otherwise (setup.cfg's project URL, main branch).
-SCHEMA_URL = (
-    "https://raw.githubusercontent.com/aims-policy/aims-policy/main/"
-    "aims_policy/schema/manifest-v1.schema.json"
+from aims_policy.importers.manifest import (
+    EU_CATEGORIES,
+    EU_ROLES,
+    NAME_MAX,
+    NAME_PATTERN,
+    RISK_LEVELS,
+    SCHEMA_URL,
+    STAGES,
+    Choices,
+    system_name,
 )
-# Mirrors metadata.name in the schema: checked here so that init never writes a file that the
-# checker would then reject for its very first line of content.
-NAME_PATTERN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-NAME_MAX = 63
-#: A placeholder value in the skeleton (the comments mention TODO too; they are not counted).
+
+if TYPE_CHECKING:
+    from aims_policy.importers.manifest import Draft
+
+F = TypeVar("F", bound=Callable[..., Any])
+#: A placeholder value in the manifest (the comments mention TODO too; they are not counted).
 PLACEHOLDER_VALUE = re.compile(r'(?:: |- )"?TODO')
 
-_HEAD = """\
-# yaml-language-server: $schema={schema}
-# AI-system manifest for {name}, started with `aims-policy init`.
-# Every value that starts with TODO is a placeholder: `aims-policy check` reports each one
-# (rule AIMS-TODO-001) until you replace it with the real information. Other rules then tell you
-# what else ISO/IEC 42001 expects for a {level}-risk system; `aims-policy explain RULE-ID` says why.
-apiVersion: aims-policy/v1
-kind: AISystem
-metadata:
-  name: {name}
-  title: "TODO: human-readable name of the system"
-  version: 0.1.0
-spec:
-  description: "TODO: what the system does and how, in two or three sentences"
-  owner:
-    name: "TODO: person answerable for the system day to day"
-    email: TODO@example.com
-    role: "TODO: their role"
-"""
 
-_ACCOUNTABLE = """\
-  accountablePerson:
-    name: "TODO: manager who answers for the system (not the owner)"
-    email: TODO@example.com
-    role: "TODO: their role"
-"""
-
-_PURPOSE = """\
-  purpose:
-    intendedUse: "TODO: what the system is for, for whom, and within which limits"
-    intendedUsers:
-      - "TODO: who uses the system"
-    affectedPersons:
-      - "TODO: who is affected by its outputs"
-    outOfScopeUses:
-      - "TODO: uses the system must not be put to"
-  classification:
-    riskLevel: {level}
-    # Add the EU AI Act classification once you know it, for example:
-    # euAiAct: {{category: limited-risk, role: deployer}}
-  lifecycle:
-    stage: design
-  risks:
-    - id: R-1
-      description: "TODO: what could go wrong, for whom"
-      owner: "TODO: person who treats this risk"
-"""
-
-_HIGH = """\
-  impactAssessment:
-    status: not-started
-    approver: "TODO: who approves the impact assessment"
-  humanOversight:
-    mode: human-in-the-loop
-    automationBiasMeasures:
-      - "TODO: how overseers are kept from trusting outputs blindly"
-"""
+def manifest_options(func: F) -> F:
+    """What init and import both let the command line decide."""
+    for option in reversed(
+        [
+            click.option(
+                "--name",
+                "name_option",
+                metavar="NAME",
+                help="The system's name (lower-case letters, digits and hyphens).",
+            ),
+            click.option(
+                "--stage",
+                type=click.Choice(STAGES),
+                help="Lifecycle stage (default: design).",
+            ),
+            click.option(
+                "--eu-category",
+                type=click.Choice(EU_CATEGORIES),
+                help="EU AI Act category (give --role too).",
+            ),
+            click.option(
+                "--role",
+                type=click.Choice(EU_ROLES),
+                help="The organisation's EU AI Act role (give --eu-category too).",
+            ),
+            click.option(
+                "--schema",
+                "schema_ref",
+                default=SCHEMA_URL,
+                show_default=False,
+                metavar="URL|PATH",
+                help="Schema for the yaml-language-server line, e.g. a vendored copy's relative "
+                "path (default: the published schema).",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
 
 
-def skeleton(name: str, risk_level: str, schema: str = SCHEMA_URL) -> str:
-    """The manifest text ``init`` writes (comments included, which is why it is text, not a dump
-    of a mapping)."""
-    high = risk_level in ("high", "critical")
-    parts = [_HEAD, _ACCOUNTABLE if high else "", _PURPOSE, _HIGH if high else ""]
-    return "".join(parts).format(name=name, level=risk_level, schema=schema)
+def check_name(name: str) -> str:
+    if len(name) > NAME_MAX or not NAME_PATTERN.match(name):
+        suggestion = system_name(name)
+        hint = f"; try {suggestion!r}" if suggestion else ""
+        fail(
+            f"{name!r} is not a valid system name: use lower-case letters, digits and hyphens, "
+            f"at most {NAME_MAX} characters{hint}"
+        )
+    return name
+
+
+def choices(
+    *,
+    name: str | None,
+    risk_level: str | None,
+    stage: str | None,
+    eu_category: str | None,
+    role: str | None,
+    schema: str,
+    command: str,
+) -> Choices:
+    if (eu_category is None) != (role is None):
+        fail("--eu-category and --role go together (the schema needs both); give both or neither")
+    return Choices(
+        name=check_name(name) if name is not None else None,
+        risk_level=risk_level,
+        stage=stage,
+        eu_category=eu_category,
+        role=role,
+        schema=schema,
+        command=command,
+    )
+
+
+def import_source(path: str) -> Draft:
+    """The draft of an import source, or one line and exit 2."""
+    from aims_policy.importers import load_draft
+    from aims_policy.importers.manifest import ImportProblem
+
+    try:
+        return load_draft(path)
+    except ImportProblem as problem:
+        fail(str(problem))
+
+
+def resolved_name(draft: Draft | None, picked: Choices, path: str | None) -> str:
+    """The system name the manifest gets: the command line's, else one derived from the source."""
+    if picked.name:
+        return picked.name
+    derived = system_name(str(draft.name.value)) if draft is not None and draft.name else ""
+    if not derived:
+        fail(f"{path}: no system name can be derived from the source; give one with --name")
+    return derived
+
+
+def write(text: str, output: str) -> None:
+    """Write a new manifest; ``-`` is standard output. Never overwrites a file."""
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        # Mode "x" refuses an existing file atomically: no window between a check and the write
+        # in which another process could create it.
+        with open(output, "x", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except FileExistsError:
+        fail(
+            f"{output} already exists; not overwriting it. Choose another file with -o, "
+            "or delete it first"
+        )
+    except OSError as exc:
+        fail(f"{output}: cannot write the manifest: {exc.strerror}")
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", required=False)
 @click.option(
     "--risk-level",
     required=True,
@@ -102,47 +161,60 @@ def skeleton(name: str, risk_level: str, schema: str = SCHEMA_URL) -> str:
     help="The organisation's risk level of the system.",
 )
 @click.option(
-    "-o",
-    "--output",
+    "--from",
+    "source",
     type=click.Path(dir_okay=False),
-    help="File to write (default: NAME.aims.yaml in the current directory).",
+    metavar="FILE",
+    help="Fill in what a Hugging Face model card, CycloneDX ML-BOM or SPDX 3 AI document says "
+    "(as `aims-policy import` does).",
 )
 @click.option(
-    "--schema",
-    "schema_ref",
-    default=SCHEMA_URL,
-    show_default=False,
-    metavar="URL|PATH",
-    help="Schema for the yaml-language-server line, e.g. a vendored copy's relative "
-    "path (default: the published schema).",
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="File to write, or - for standard output (default: NAME.aims.yaml in the current "
+    "directory).",
 )
-def init(name: str, risk_level: str, output: str | None, schema_ref: str) -> None:
-    """Write a new manifest skeleton for the system NAME, with TODO placeholders that `check`
+@manifest_options
+def init(
+    name: str | None,
+    risk_level: str,
+    source: str | None,
+    output: str | None,
+    name_option: str | None,
+    stage: str | None,
+    eu_category: str | None,
+    role: str | None,
+    schema_ref: str,
+) -> None:
+    """Write a new manifest for the system NAME (or --name), with TODO placeholders that `check`
     reports until they are filled in. Never overwrites a file."""
-    if len(name) > NAME_MAX or not NAME_PATTERN.match(name):
-        suggestion = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:NAME_MAX].strip("-")
-        hint = f"; try {suggestion!r}" if suggestion else ""
-        fail(
-            f"{name!r} is not a valid system name: use lower-case letters, digits and hyphens, "
-            f"at most {NAME_MAX} characters{hint}"
-        )
-    path = output or f"{name}.aims.yaml"
-    text = skeleton(name, risk_level, schema_ref)
-    try:
-        # Mode "x" refuses an existing file atomically: no window between a check and the write
-        # in which another process could create it.
-        with open(path, "x", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-    except FileExistsError:
-        fail(
-            f"{path} already exists; not overwriting it. Choose another file with -o, "
-            "or delete it first"
-        )
-    except OSError as exc:
-        fail(f"{path}: cannot write the manifest: {exc.strerror}")
-    todo = len(PLACEHOLDER_VALUE.findall(text))
-    click.echo(
-        f"wrote {path}: a {risk_level}-risk manifest for {name} with {todo} TODO "
-        "placeholders.\nFill them in, then run `aims-policy check "
-        f"{path}` until it reports no findings."
+    from aims_policy.importers.manifest import render
+
+    if name and name_option and name != name_option:
+        fail(f"two names given ({name!r} and --name {name_option!r}); give one")
+    given = name or name_option
+    if given is None and source is None:
+        fail("give the system a name: aims-policy init NAME (or --name NAME, or --from FILE)")
+    picked = choices(
+        name=given,
+        risk_level=risk_level,
+        stage=stage,
+        eu_category=eu_category,
+        role=role,
+        schema=schema_ref,
+        command="init --from" if source else "init",
     )
+    draft = import_source(source) if source else None
+    picked.name = resolved_name(draft, picked, source)
+    text = render(draft, picked)
+    path = output or f"{picked.name}.aims.yaml"
+    write(text, path)
+    if path != "-":
+        todo = len(PLACEHOLDER_VALUE.findall(text))
+        click.echo(
+            f"wrote {path}: a {risk_level}-risk manifest for {picked.name} with {todo} TODO "
+            "placeholders.\nFill them in, then run `aims-policy check "
+            f"{path}` until it reports no findings."
+        )
+    sys.stdout.flush()
