@@ -83,6 +83,14 @@ NOT_RUN: dict[str, str] = {
     "point `acme` (tests/test_authoring.py)",
     "aims-policy rules --rule-pack acme": "needs the reader's pack installed as the entry point "
     "`acme` (tests/test_authoring.py)",
+    "aims-policy import README.md                      # a manifest on standard output": "the "
+    "reader's model card (this checkout's README.md is not one); tests/test_import.py imports "
+    "real published cards",
+    "aims-policy import bom.json -o fraud-model.aims.yaml --risk-level high --stage operation": (
+        "the reader's ML-BOM; tests/test_import.py imports real published ones with these options"
+    ),
+    "aims-policy init fraud-model --risk-level high --from bom.cdx.xml   # the same, through "
+    "init": "the reader's ML-BOM; tests/test_init.py runs init --from on real published files",
     'eval "$(_AIMS_POLICY_COMPLETE=zsh_source aims-policy)"     # ~/.zshrc': "zsh, not bash; "
     "tests/test_cli_conveniences.py checks the script is produced",
     "_AIMS_POLICY_COMPLETE=fish_source aims-policy | source     # "
