@@ -273,7 +273,7 @@ def impact_assessment_after_change(ctx: Context) -> Iterator[Violation]:
     severity="error",
     controls=["A.5.2", "A.5.3"],
     clauses=["6.1.4", "8.4"],
-    eu_ai_act=[eu("Art. 27(1)-(3)", "high"), eu("Art. 27", "high")],
+    eu_ai_act=[eu("Art. 27(1)", "high", basis=True), eu("Art. 27(3)", "high", basis=True)],
     nist_ai_rmf=[nist("MAP 1.1"), nist("GOVERN 4.2")],
     tags=["impact", "eu-ai-act", "fundamental-rights"],
     applies=fria_required,

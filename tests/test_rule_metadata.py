@@ -30,7 +30,21 @@ CROSSWALKED = (
 
 #: Rules written for an article they enforce (the deployer's notices): that article is the rule's
 #: legal basis, not a mapping the crosswalk derived.
-ENFORCE_AN_ARTICLE = {"AIMS-TRN-009", "AIMS-TRN-010", "AIMS-TRN-011"}
+ENFORCE_AN_ARTICLE = {
+    "AIMS-IMP-007",
+    "AIMS-INC-002",
+    "AIMS-INC-003",
+    "AIMS-LOG-002",
+    "AIMS-MON-004",
+    "AIMS-TRN-001",
+    "AIMS-TRN-002",
+    "AIMS-TRN-003",
+    "AIMS-TRN-004",
+    "AIMS-TRN-005",
+    "AIMS-TRN-009",
+    "AIMS-TRN-010",
+    "AIMS-TRN-011",
+}
 
 #: Annex A controls and clauses the CROSSWALKED rules promise to cover.
 PROMISED = {
