@@ -1022,6 +1022,16 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__scope_keys.remove(data__scope_key)
                 if data__scope_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope must not contain ' + str(data__scope_keys) + ' properties', value=data__scope, name='' + (name_prefix or 'data') + '.scope', definition=None, rule='additionalProperties')
+        if 'risks' in data_keys:
+            data_keys.remove('risks')
+            data__risks = data['risks']
+            if not isinstance(data__risks, (list, tuple)):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.risks must be array', value=data__risks, name='' + (name_prefix or 'data') + '.risks', definition=None, rule='type')
+            data__risks_is_list = isinstance(data__risks, (list, tuple))
+            if data__risks_is_list:
+                data__risks_len = len(data__risks)
+                for data__risks_x, data__risks_item in enumerate(data__risks):
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__risks_item, custom_formats, (name_prefix or 'data') + '.risks[{data__risks_x}]'.format(**locals()))
         if 'fundamentalRights' in data_keys:
             data_keys.remove('fundamentalRights')
             data__fundamentalRights = data['fundamentalRights']

@@ -357,3 +357,49 @@ def impact_assessment_proportionate(ctx: Context) -> Iterator[Violation]:
             f"the impact assessment is {assessment.get('status')} while the system is in use; "
             "complete it and set `status: completed`"
         )
+
+
+#: Risk categories that record an effect on people, the kind an impact assessment finds.
+PEOPLE_CATEGORIES = ("fairness", "privacy", "safety", "accountability", "transparency")
+
+
+@rule(
+    id="AIMS-IMP-009",
+    title="The impact assessment's findings reach the risk register",
+    severity="warning",
+    controls=["A.5.2"],
+    clauses=["6.1.4", "6.1.2"],
+    eu_ai_act=[eu("Art. 9(2)(a)", "low"), eu("Art. 27(1)(d)", "low")],
+    nist_ai_rmf=[nist("MAP 5.1"), nist("MANAGE 1.2", "medium")],
+    tags=["impact", "risk"],
+    applies=ia_completed,
+    rationale="""An impact assessment changes nothing unless what it finds is treated: ISO/IEC
+        42001 6.1.4 has its results feed the risk assessment. An assessment that found effects
+        on individuals or groups, beside a risk register that records no risk to people, was
+        filed rather than acted on.""",
+    remediation="""Record the impacts the assessment found as risks (category fairness,
+        privacy, safety...) and list their ids under `impactAssessment.risks`.""",
+)
+def impact_assessment_feeds_risks(ctx: Context) -> Iterator[Violation]:
+    risks = {r.name: r for r in ctx.each("spec.risks")}
+    linked = ctx.get(f"{IA}.risks")
+    if linked:
+        for index, ref in enumerate(linked):
+            if ref not in risks:
+                yield ctx.at(("spec", "impactAssessment", "risks", index)).fail(
+                    f"the impact assessment lists risk {ref}, which is not in `spec.risks`; "
+                    "add the risk or correct the id"
+                )
+        return
+    people = [s for s in ("individuals", "groups") if ctx.get(f"{IA}.scope.{s}.assessed")]
+    if not people or not risks:
+        return  # nothing found about people; an absent register is AIMS-RSK-001/002's
+    if any(r.get("category") in PEOPLE_CATEGORIES for r in risks.values()):
+        return
+    ctx.note(f"assessed: {', '.join(people)}; no risk in {', '.join(PEOPLE_CATEGORIES)}")
+    yield ctx.at(IA).missing(
+        "risks",
+        f"the impact assessment assessed effects on {' and '.join(people)}, but the risk "
+        "register records no risk to people (fairness, privacy, safety...); record what it "
+        "found as risks and list them under `risks:`",
+    )
