@@ -47,7 +47,7 @@ def work_tree(directory: str) -> str | None:
     included, that holds a ``.git`` entry), or None outside any."""
     current = os.path.abspath(directory)
     while True:
-        if os.path.lexists(os.path.join(current, ".git")):
+        if os.path.exists(os.path.join(current, ".git")):
             return current
         parent = os.path.dirname(current)
         if parent == current:
