@@ -291,3 +291,16 @@ def test_the_command_line_takes_the_change_and_the_configurations_paths(committe
     assert result.exit_code == 1, result.stdout
     assert "ai/a.yaml:" in result.stdout and "elsewhere/c.yaml" not in result.stdout
     assert "AIMS-EVD-001" in result.stdout
+
+
+def test_when_git_cannot_list_the_deletions_the_hook_stops_with_one_line(
+    committed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deletion nobody could see would pass unnoticed: exit 2, never a silent pass."""
+    empty = tmp_path / "no-git-here"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    result = aims("check", "--changed", "ai/a.yaml", "--today", TODAY)
+    assert result.exit_code == 2, result.stdout
+    problem = [line for line in result.stdout.splitlines() if "commit deletes" in line]
+    assert len(problem) == 1 and "git is not installed" in problem[0], result.stdout
