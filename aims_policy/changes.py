@@ -75,12 +75,21 @@ def affected(paths: Sequence[str], cwd: str, search: Sequence[str] = ()) -> Affe
     if not gone:
         return Affected(named, [], problems)
     area = list(search) or [top or cwd]
-    citing = _citing(area, cwd, set(gone), {os.path.realpath(os.path.join(cwd, p)) for p in named})
+    citing = _citing(
+        area,
+        cwd,
+        set(gone),
+        {os.path.realpath(os.path.join(cwd, p)) for p in named},
+        problems,
+    )
     return Affected([*named, *citing], list(gone), problems)
 
 
-def _citing(area: list[str], cwd: str, gone: set[str], named: set[str]) -> list[str]:
-    """The manifests under ``area`` that cite a gone file, or a folder that held one."""
+def _citing(
+    area: list[str], cwd: str, gone: set[str], named: set[str], problems: list[Notification]
+) -> list[str]:
+    """The manifests under ``area`` that cite a gone file, or a folder that held one; a part of
+    the area that cannot be searched is a problem (a citation there would go unnoticed)."""
     from aims_policy.discover import scan
     from aims_policy.evidence import cited_files, inside
     from aims_policy.loader import MAX_BYTES, load_bytes
@@ -92,7 +101,9 @@ def _citing(area: list[str], cwd: str, gone: set[str], named: set[str]) -> list[
         else None
     )
     out = []
-    for candidate in scan(area, cwd).candidates:
+    found = scan(area, cwd)
+    problems.extend(found.problems)
+    for candidate in found.candidates:
         if os.path.realpath(candidate.path) in named:
             continue  # checked anyway
         try:

@@ -234,6 +234,8 @@ def tracking(
     out: list[tuple[Path, str, bool]] = []  # reference, file from the top, inside the top
     for path, value in sorted(local, key=lambda item: [str(k) for k in item[0]]):
         target = os.path.normpath(os.path.join(manifest_dir, value))
+        if target == top:
+            continue  # the work tree as a whole: whatever it holds is what a commit holds
         file = _relative(target, top)
         if file is not None and _held(file, target, found.files):
             continue

@@ -130,10 +130,19 @@ def test_untracked_and_ignored_evidence_are_findings_at_their_references(repo: P
     assert evd3(report) == [] and report.exit_code == 0
 
 
-def test_a_file_reached_through_a_linked_folder_counts_as_tracked(repo: Path) -> None:
+def test_a_file_reached_through_a_linked_folder_and_the_work_tree_itself_count_as_tracked(
+    repo: Path,
+) -> None:
     (repo / "linked").symlink_to("docs", target_is_directory=True)
     git(repo, "add", "linked")
-    write(repo / "system.yaml", manifest_text("linked", "    requirementsRef: linked/tracked.md\n"))
+    write(
+        repo / "system.yaml",
+        manifest_text(
+            "linked",
+            "    requirementsRef: linked/tracked.md\n",
+            "  transparency:\n    modelCardRef: .\n",  # the work tree as a whole
+        ),
+    )
     report = check(["system.yaml"], today=TODAY, cwd=str(repo))
     assert evd3(report) == []
     assert status_of(report, "AIMS-EVD-003") is None  # applicable and passed
@@ -304,3 +313,11 @@ def test_when_git_cannot_list_the_deletions_the_hook_stops_with_one_line(
     assert result.exit_code == 2, result.stdout
     problem = [line for line in result.stdout.splitlines() if "commit deletes" in line]
     assert len(problem) == 1 and "git is not installed" in problem[0], result.stdout
+
+
+def test_a_search_area_that_cannot_be_searched_is_a_problem(committed: Path) -> None:
+    write(committed / ".aims-policy.yaml", "paths: [ai, gone-folder]\n")
+    git(committed, "rm", "-q", "docs/b.md")
+    result = aims("check", "--changed", "--today", TODAY)
+    assert result.exit_code == 2, result.stdout
+    assert "gone-folder: no such file or directory" in result.stdout + result.stderr
