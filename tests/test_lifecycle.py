@@ -172,3 +172,29 @@ def test_what_a_v1_single_date_still_decides(tmp_path: Path) -> None:
         V1_NOTE,
         ("AIMS-VAL-006", "error", "spec.validation.releaseApproval.date"),
     ]
+
+
+def test_the_change_record_fields_are_documented_with_examples_the_schema_accepts() -> None:
+    """Every field of a change record says what it means and shows an example, and the examples,
+    put together in one entry, make a record the schema accepts (jsonschema, not our compiled
+    validator) in the real order."""
+    import jsonschema
+
+    from aims_policy.schema import __file__ as schema_package
+
+    schema = json.loads(
+        (Path(schema_package).parent / "manifest-v1.schema.json").read_text(encoding="utf-8")
+    )
+    record = schema["$defs"]["lifecycle"]["properties"]["changeLog"]["items"]
+    entry: dict[str, Any] = {"version": "2.0.0", "description": "A new model."}
+    for name in ("proposedOn", "approvedOn", "approvedBy", "releasedOn"):
+        field = record["properties"][name]
+        assert len(field["description"]) > 40 and field["examples"], name
+        entry[name] = field["examples"][0]
+    assert entry["proposedOn"] <= entry["approvedOn"] <= entry["releasedOn"]
+    assert record["properties"]["date"]["description"] and record["properties"]["date"]["examples"]
+    lifecycle = {"$defs": schema["$defs"], "$ref": "#/$defs/lifecycle"}
+    checker = jsonschema.Draft202012Validator(lifecycle, format_checker=jsonschema.FormatChecker())
+    assert list(checker.iter_errors({"stage": "operation", "changeLog": [entry]})) == []
+    wrong = {**entry, "releasedOn": "2026-06-31"}
+    assert list(checker.iter_errors({"stage": "operation", "changeLog": [wrong]})), "not a day"
