@@ -4,7 +4,7 @@ A.6.2.2, A.6.2.3, A.9.2-A.9.4; clause 6.2)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
@@ -181,9 +181,13 @@ def design_documented(ctx: Context) -> Iterator[Violation]:
     )
 
 
-def _words_match(text: str, words: list[str]) -> bool:
+def _words_match(text: str, words: Sequence[str], whole: Sequence[str] = ()) -> bool:
+    """Whether ``text`` has one of ``words`` at the start of a word, or one of ``whole`` as a
+    whole word (ignoring case)."""
     lowered = text.lower()
-    return any(re.search(rf"(?<![a-z0-9]){re.escape(w.lower())}", lowered) for w in words)
+    return any(re.search(rf"(?<![a-z0-9]){re.escape(w.lower())}", lowered) for w in words) or any(
+        re.search(rf"(?<![a-z0-9]){re.escape(w.lower())}(?![a-z0-9])", lowered) for w in whole
+    )
 
 
 @fact
@@ -231,7 +235,10 @@ def objectives_measured(ctx: Context) -> Iterator[Violation]:
         for theme, words in sorted(themes.items()):
             if not words.get("objective") or not _words_match(text, words["objective"]):
                 continue
-            if any(_words_match(s, words.get("metric") or []) for s in said):
+            if any(
+                _words_match(s, words.get("metric") or [], words.get("metricWholeWords") or [])
+                for s in said
+            ):
                 continue
             if theme == "fairness" and sliced:
                 continue
