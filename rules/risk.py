@@ -304,7 +304,8 @@ def valid_controls(ctx: Context) -> Iterator[Violation]:
         the organisation has said it will not run without a deliberate decision; with no
         acceptance recorded, nobody made that decision. A risk whose inherent score is above the
         appetite and whose residual risk was never assessed is treated the same way: nothing
-        shows it was brought within appetite.""",
+        shows it was brought within appetite. A risk avoided (its source removed, the treatment
+        done) leaves nothing to assess.""",
     remediation="""Assess the residual risk after treatment (`residualRisk:`); reduce it with
         further measures, or record an `acceptance:` with approver, justification and date.""",
 )
@@ -315,6 +316,11 @@ def residual_within_appetite(ctx: Context) -> Iterator[Violation]:
         if risk.get("acceptance"):
             continue
         if not residual:
+            treatment = _treatment(risk)
+            if treatment.get("option") == "avoid" and treatment.get("status") == "done":
+                # Avoiding a risk removes its source (the activity, feature or data): nothing is
+                # left to assess. AIMS-RSK-017 wants the measures and evidence that show it.
+                continue
             # Without an assessed residual risk the inherent score is all there is: above the
             # appetite, nobody has shown that the treatment brought it within.
             inherent = _score(risk.value)
