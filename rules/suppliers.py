@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from aims_policy.engine import Context, Cursor, Violation, eu, fact, nist, required, rule
 
-from .facts import due_by, has_models, has_suppliers, is_provider, serves_others
+from .facts import due_by, has_models, has_suppliers, serves_others
 
 _A103_NIST = [
     nist("GOVERN 1.2"),
