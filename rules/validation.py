@@ -232,7 +232,7 @@ def _judge_tests(ctx: Context, tests: list[Cursor], kind: str) -> Iterator[Viola
     ],
     nist_ai_rmf=_A624_NIST,
     tags=["validation", "robustness", "eu-ai-act"],
-    applies=is_high_risk,
+    applies=is_high_risk & validated_stage,
     rationale="""A system rated high, by the organisation or by the EU AI Act (whose Art. 15 asks
         it of high-risk systems), must keep performing under errors, unusual inputs and shifts in
         the data it meets; only tests for those conditions, recent and passed, show that it
