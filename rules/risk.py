@@ -16,7 +16,7 @@ from aims_policy.engine import Context, Cursor, Violation, eu, fact, nist, rule
 from aims_policy.evidence import POLICY_KINDS
 
 from ._common import plural
-from .facts import evidenced_controls, has_risks, is_high_risk, person_key, risk_level
+from .facts import evidenced_controls, has_risks, in_operation, is_high_risk, person_key, risk_level
 
 
 def _score(risk: Any) -> int | None:
@@ -557,11 +557,13 @@ def required_controls(ctx: Context) -> Iterator[Violation]:
     eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "medium")],
     nist_ai_rmf=[nist("MANAGE 1.2"), nist("MANAGE 1.3")],
     tags=["risk"],
-    applies=has_risks,
+    applies=has_risks & in_operation,
     rationale="""A residual risk is what remains after the treatment is in place. While the
         treatment is planned or in progress, the residual score is a target and the risk still
-        stands at its assessed score; a register that counts the target as achieved shows a risk
-        within appetite that is not.""",
+        stands at its assessed score; a register of a system in use that counts the target as
+        achieved shows a risk within appetite that is not. Before release, planned treatments
+        with target residual scores are the treatment plan itself (6.1.3): nobody is exposed
+        yet.""",
     remediation="""Finish the treatment and set `treatment.status: done`, or record an interim
         `acceptance:` of the risk at its current score until then.""",
 )
