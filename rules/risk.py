@@ -599,10 +599,10 @@ def residual_after_treatment(ctx: Context) -> Iterator[Violation]:
     nist_ai_rmf=[nist("MANAGE 1.3"), nist("MEASURE 2.3", "medium")],
     tags=["risk", "evidence"],
     applies=has_risks,
-    rationale="""`status: done` is a claim that the risk has been reduced. An auditor asks what
-        was done and for the record that shows it: a test report, a monitoring record, an
-        assessment, a signed contract. A policy or a plan says what should happen, not that it
-        did.""",
+    rationale="""`status: done` is a claim that the risk has been reduced, removed (avoided) or
+        transferred. An auditor asks what was done and for the record that shows it: a test
+        report, a monitoring record, an assessment, a signed contract. A policy or a plan says
+        what should happen, not that it did.""",
     remediation="""List what was done in `treatment.measures`, and either cite the evidence
         entries that show it (`treatment.evidence: [E-...]`, ids of `spec.evidence`) or record a
         `spec.evidence` entry for one of the treatment's controls. Give evidence entries a
@@ -613,9 +613,13 @@ def treatment_evidenced(ctx: Context) -> Iterator[Violation]:
     entries = {e.name: e for e in ctx.each("spec.evidence")}
     for risk in ctx.each("spec.risks"):
         treatment = _treatment(risk)
-        if treatment.get("status") != "done" or treatment.get("option") != "mitigate":
+        option = treatment.get("option")
+        # Accepting a risk changes nothing to evidence (AIMS-RSK-011 wants its record); mitigating,
+        # avoiding (the source removed) and transferring (to an insurer, a supplier) are claims of
+        # something done. A transfer's measure is its `transferredTo` (AIMS-RSK-006).
+        if treatment.get("status") != "done" or option not in ("mitigate", "avoid", "transfer"):
             continue
-        if not treatment.get("measures"):
+        if option != "transfer" and not treatment.get("measures"):
             yield risk.at("treatment").missing(
                 "measures",
                 f"the treatment of risk {risk.name} is marked done but does not say what was "
@@ -638,8 +642,16 @@ def treatment_evidenced(ctx: Context) -> Iterator[Violation]:
         elif controls:
             shown = evidenced_controls(ctx)
             kinds = set().union(*(shown.get(c, frozenset()) for c in controls))
-        else:
+        elif option == "mitigate":
             continue  # AIMS-RSK-008 reports a mitigation that names no control
+        else:
+            yield risk.at("treatment").missing(
+                "evidence",
+                f"the treatment of risk {risk.name} ({option}) is marked done but cites no "
+                "evidence; cite the record that shows it (the change that removed the risk's "
+                "source, the contract or policy that transfers it) with `evidence: [E-...]`",
+            )
+            continue
         if not kinds and not cited:
             yield risk.at("treatment").missing(
                 "evidence",
