@@ -230,6 +230,13 @@ def objectives_measured(ctx: Context) -> Iterator[Violation]:
     ]
     said = [f"{m.name} {m.get('description') or ''}" for m in metrics]
     sliced = any(m.get("slice") for m in ctx.each("spec.validation.metrics"))
+    tested = {
+        str(t.get("type"))
+        for t in (
+            *ctx.each("spec.validation.robustnessTests"),
+            *ctx.each("spec.validation.securityTests"),
+        )
+    }
     for index, objective in enumerate(ctx.get("spec.purpose.objectives") or ()):
         text = str(objective)
         for theme, words in sorted(themes.items()):
@@ -242,10 +249,14 @@ def objectives_measured(ctx: Context) -> Iterator[Violation]:
                 continue
             if theme == "fairness" and sliced:
                 continue
+            if tested & set(words.get("tests") or ()):
+                continue  # a recorded robustness or security test of a type that measures it
             ctx.note(
                 f"objective names {theme}; no metric names {', '.join(words['metric'][:4])}..."
             )
+            tests = " or test" if words.get("tests") else ""
             yield ctx.at(("spec", "purpose", "objectives", index)).fail(
                 f'the {theme} objective "{text}" is measured by no validation or monitoring '
-                "metric; add a metric that measures it and say so in its `description`"
+                f"metric{tests}; add a metric that measures it and say so in its `description`"
+                + (f", or record a test of type {', '.join(words['tests'])}" if tests else "")
             )
