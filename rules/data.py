@@ -112,7 +112,11 @@ def data_provenance(ctx: Context) -> Iterator[Violation]:
 )
 def data_licence(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
-        if ds.get("purpose") == "inference" and holds_personal_data(ds.value) and ds.get("lawfulBasis"):
+        if (
+            ds.get("purpose") == "inference"
+            and holds_personal_data(ds.value)
+            and ds.get("lawfulBasis")
+        ):
             # The personal data people submit for the system to act on (an application, a chat
             # message) is processed under its GDPR lawful basis: that is its right of use, and
             # there is no data-set licence to state (AIMS-DAT-008 checks the basis).
