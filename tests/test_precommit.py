@@ -180,7 +180,7 @@ def test_hook_definition_is_valid_for_pre_commit() -> None:
     assert result.returncode == 0, result.stdout
     (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text("utf-8"))
     assert hook["id"] == "aims-policy" and hook["language"] == "python"
-    assert hook["entry"] == "aims-policy check --skip-non-manifests"
+    assert hook["entry"] == "aims-policy check --skip-non-manifests --no-discover-ai"
     assert hook["pass_filenames"] is True
     pattern = re.compile(hook["files"])
     assert all(pattern.search(f) for f in ("a.yaml", "b/c.yml", "d.json"))
