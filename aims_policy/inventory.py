@@ -13,7 +13,7 @@ relative to the discovery root (no line number), so a baseline survives edits to
 
 from collections.abc import Sequence
 
-from aims_policy.model import AIFile, Discovery, Finding, RuleMeta, SystemInfo
+from aims_policy.model import AIFile, Discovery, Finding, Reference, RuleMeta, SystemInfo
 from aims_policy.wording import plural
 
 UNREGISTERED = RuleMeta(
@@ -37,6 +37,8 @@ UNREGISTERED = RuleMeta(
     "code), list it under `exclude:` in .aims-policy.yaml.",
     controls=("A.4.2",),
     clauses=("4.3",),
+    # GOVERN 1.6: mechanisms are in place to inventory AI systems (the crosswalk maps A.4.2 to it)
+    nist_ai_rmf=(Reference("GOVERN 1.6"),),
     tags=("inventory",),
     applies_to="files in which `--discover-ai` sees AI (imports, dependencies, model files)",
 )

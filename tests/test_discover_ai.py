@@ -262,6 +262,26 @@ def test_an_organisations_model_extensions_and_sdks_are_looked_for(tmp_path: Pat
     assert inventory(report) == []  # pickles are not models by default, acme_ml is unknown
 
 
+def test_a_bad_aidiscovery_value_is_refused_at_its_line(tmp_path: Path) -> None:
+    root = repo(
+        tmp_path, files={"org.yaml": lines("aiDiscovery:", "  modelFormats: [onnx, pickle]")}
+    )
+    code, out = check_json_raw(root, "--discover-ai", "--data", "org.yaml", "manifests")
+    assert code == 2
+    assert out.startswith("aims-policy: error: org.yaml:2:3: aiDiscovery.modelFormats must be")
+    assert '"pickle" is not one' in out
+
+
+def check_json_raw(root: Path, *args: str) -> tuple[int, str]:
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        result = aims("check", "--today", TODAY, *args)
+    finally:
+        os.chdir(cwd)
+    return result.exit_code, result.stderr
+
+
 def test_the_data_documents_formats_are_the_ones_discovery_knows() -> None:
     assert tuple(MODEL_FORMATS) == data_document.AI_MODEL_FORMATS
     assert data_document.defaults()["aiDiscovery"]["modelFormats"] == list(MODEL_FORMATS)
