@@ -130,7 +130,7 @@ def scan(paths: list[str], cwd: str | None = None) -> Scan:
 def walk(
     directory: str, cwd: str, wanted: Callable[[str], bool]
 ) -> tuple[list[str], list[Notification], int, int]:
-    """Every file below ``directory`` whose name ``wanted`` accepts, as a directory search for
+    """Every file below ``directory`` whose path ``wanted`` accepts, as a directory search for
     manifests would find it (.gitignore, hidden folders, virtual environments and
     ``node_modules`` left out; links to folders not followed), unsorted; with the problems met
     and the numbers of entries ignored by git and folders skipped."""
@@ -258,8 +258,8 @@ def _outer_rules(directory: str) -> _Rules:
     return rules
 
 
-def _manifest_name(name: str) -> bool:
-    return name.lower().endswith(EXTENSIONS)
+def _manifest_name(path: str) -> bool:
+    return path.lower().endswith(EXTENSIONS)
 
 
 def _walk(
@@ -269,7 +269,8 @@ def _walk(
     counts: list[int],
     wanted: Callable[[str], bool] = _manifest_name,
 ) -> list[str]:
-    """The files below ``directory`` whose name ``wanted`` accepts, passing over what git
+    """The files below ``directory`` that ``wanted`` accepts (given the path: a decision
+    on the name alone, the folder it is in at most, as nothing else is known yet), passing over what git
     ignores and the folders never searched; also the walk behind AI discovery
     (``discover_ai``), so that both searches leave out the same things."""
     out: list[str] = []
@@ -306,7 +307,7 @@ def _walk(
                         counts[0] += 1
                     else:
                         stack.append((entry.path, rules))
-                elif wanted(entry.name) and entry.is_file(follow_symlinks=True):
+                elif wanted(entry.path) and entry.is_file(follow_symlinks=True):
                     if rules and _ignored(rules, os.path.join(absolute, entry.name), False):
                         counts[0] += 1
                     else:

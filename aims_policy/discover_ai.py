@@ -527,10 +527,14 @@ def discover_ai(
     conf = settings(data)
     kinds: dict[str, str] = {}
 
-    def wanted(name: str) -> bool:
+    def wanted(path: str) -> bool:
+        name = os.path.basename(path)
         kind = kinds.get(name)
         if kind is None:
             kind = kinds[name] = kind_of(name, conf) or ""
+        if not kind and name.lower().endswith((".txt", ".in")):
+            # requirements/base.txt, requirements/dev.in: the other common layout
+            return os.path.basename(os.path.dirname(path)).lower() == "requirements"
         return bool(kind)
 
     paths, problems, ignored, skipped = walk(root, cwd, wanted)
@@ -548,7 +552,7 @@ def discover_ai(
             continue
         scanned += 1
         name = os.path.basename(path)
-        kind = kinds[name]
+        kind = kinds[name] or "requirements"  # only requirements/*.txt are wanted unnamed
         try:
             if kind == "model":
                 lower = name.lower()

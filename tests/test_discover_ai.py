@@ -406,6 +406,12 @@ def found_in(tmp_path: Path, name: str, content: str | bytes) -> list[tuple[str,
             lines("packages:", "  react@18.3.1:", "  '@google/generative-ai@0.21.0':"),
             [("package @google/generative-ai", 3)],
         ),
+        ("docs/notes.txt", lines("openai", "torch"), []),  # not a requirements file
+        (
+            "requirements/prod.txt",
+            lines("numpy", "vllm==0.6 ; sys_platform == 'linux'"),
+            [("package vllm", 2)],
+        ),
         (
             "requirements-dev.in",
             lines("-e .", "git+https://example.com/openai.git", "LangChain-Community==0.3"),
