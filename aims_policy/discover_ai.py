@@ -255,6 +255,7 @@ _LOCK_NAME = re.compile(rb'^name[ \t]*=[ \t]*"([^"]+)"', re.MULTILINE)
 _NPM_LOCK = re.compile(rb'"(?:[^"\n]*node_modules/)?((?:@[\w.-]+/)?[\w.-]+)"[ \t]*:[ \t]*\{')
 _YARN = re.compile(rb'^"?((?:@[\w.-]+/)?[\w.-]+)@', re.MULTILINE)
 _PNPM = re.compile(rb"""^[ \t]+['"]?/?((?:@[\w.-]+/)?[\w.-]+)[@/]\d""", re.MULTILINE)
+_NPM_NAME = re.compile(r"(?:@[\w.-]+/)?[\w.-]+", re.ASCII)
 _NPM_SECTIONS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
 
 
@@ -396,7 +397,9 @@ def package_json(raw: bytes, conf: Settings) -> list[Sighting]:
         if not isinstance(deps, dict):
             continue
         for name in deps:
-            if isinstance(name, str) and conf.js_packages.package(name):
+            # Only what an npm package name can be: a key with control characters or markup
+            # is no dependency, and must not reach a report.
+            if _NPM_NAME.fullmatch(name) and conf.js_packages.package(name):
                 at = raw.find(json.dumps(name).encode())
                 line, col = _position(raw, at) if at >= 0 else (1, 1)
                 out.append(Sighting(f"package {name}", line, col))

@@ -390,6 +390,16 @@ def found_in(tmp_path: Path, name: str, content: str | bytes) -> list[tuple[str,
             [("package @anthropic-ai/sdk", 5)],
         ),
         (
+            "web/package.json",  # a key no npm package can have never reaches a report
+            lines(
+                '{"dependencies": {',
+                '  "@huggingface/\\u001b[2Jx": "1",',
+                '  "@huggingface/inference": "^2"',
+                "}}",
+            ),
+            [("package @huggingface/inference", 3)],
+        ),
+        (
             "package-lock.json",
             lines(
                 '{"packages": {', '  "node_modules/react": {},', '  "node_modules/openai": {', "}}}"
