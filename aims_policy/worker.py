@@ -151,6 +151,8 @@ class Worker:
             credited_controls,
             repository_root,
             resolve,
+            tracking,
+            work_tree,
         )
 
         ctx = make_context(
@@ -161,6 +163,12 @@ class Worker:
             unreadable=unreadable,
         )
         ctx.evidence = resolve(data, candidate.path, options.root)
+        ctx.tracking = tracking(
+            data,
+            ctx.evidence,
+            candidate.path,
+            work_tree(os.path.dirname(os.path.abspath(candidate.path))),
+        )
         credited = credited_controls(data, ctx.evidence)
         out.systems[-1] = out.systems[-1]._replace(
             evidence=tuple(

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from _helpers import ROOT, TODAY, aims, minimal_manifest, write
 
 from aims_policy import data as data_document
@@ -485,18 +487,26 @@ def test_unreadable_files_are_listed_and_the_run_goes_on(
 
 
 def test_the_pre_commit_run_on_named_files_does_not_scan(tmp_path: Path) -> None:
-    """The hooks pass --no-discover-ai, which wins over a configuration that turns it on: a
-    commit checks its manifests, the CI run looks for unregistered AI."""
+    """Both hooks pass --no-discover-ai, which wins over a configuration that turns discovery
+    on: a commit checks what it changes, the CI run looks for unregistered AI."""
     root = repo(tmp_path, files={"src/app.py": APP})
+    (root / ".git").rmdir()
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    subprocess.run(["git", "add", "."], cwd=root, check=True)
     config = "discover-ai: true\nfail-on: warning\nselect: [AIMS-INV-001]\n"
     write(root / ".aims-policy.yaml", config)
-    hook_args = ["--skip-non-manifests", "--no-discover-ai", "manifests/system.yaml"]
-    code, report = check_json(root, *hook_args)
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text("utf-8"))
+    command = hook["entry"].split()
+    assert command[:2] == ["aims-policy", "check"] and "--no-discover-ai" in command
+    code, report = check_json(root, *command[2:], "manifests/system.yaml")
     assert code == 0 and report["aiDiscovery"] is None
-    code, _ = check_json(root, "manifests/system.yaml")
+    code, _ = check_json(
+        root, *[a for a in command[2:] if a != "--no-discover-ai"], "manifests/system.yaml"
+    )
     assert code == 1  # what the hook would have blocked without the flag
-    hook = (ROOT / "hooks" / "pre-commit").read_text("utf-8")
-    assert "check --skip-non-manifests --no-discover-ai --root ." in hook
+    plain = (ROOT / "hooks" / "pre-commit").read_text("utf-8")
+    (run,) = [line for line in plain.splitlines() if "xargs -0 $cmd check" in line]
+    assert "--no-discover-ai" in run
 
 
 def test_this_repositorys_own_scan_is_quiet() -> None:
