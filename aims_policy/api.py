@@ -21,6 +21,7 @@ from aims_policy.registry import RuleSet
 
 if TYPE_CHECKING:
     from aims_policy.discover import Scan
+    from aims_policy.model import Discovery
 
 __all__ = ["Options", "check"]
 
@@ -98,14 +99,40 @@ def check(
 
         candidates = keep_candidates(candidates, options, cwd)
     left_out = len(found.candidates) - len(candidates)
+    discovery = None
+    if options.discover_ai and stdin is None:
+        discovery = _discover_ai(options, cwd)
     results = run(candidates, Worker(ruleset, options), progress)
-    report = assemble(results, notifications, ruleset, options)
+    report = assemble(results, notifications, ruleset, options, discovery)
     if found.directories and not report.files and not options.allow_empty:
-        # No pass by omission: a search that found nothing to check says where it looked.
+        # No pass by omission: a search that found nothing to check says where it looked
+        # (also when AI discovery found AI: a repository with AI and no manifest is not clean).
         return report._replace(
             notifications=(_nothing_found(report, found, left_out), *report.notifications)
         )
     return report
+
+
+def _discover_ai(options: Options, cwd: str) -> "tuple[Discovery, str]":
+    """AI discovery over the repository (``--root``, else the git work tree of the working
+    directory, else the working directory), with the configuration's ``exclude`` applied the
+    way it is to manifests. Manifests are never read by it: it reads no YAML or JSON file but
+    package.json and the npm and pnpm lock files."""
+    from aims_policy.config import glob_matches
+    from aims_policy.discover_ai import discover_ai
+    from aims_policy.evidence import repository_root
+
+    root = os.path.abspath(os.path.join(cwd, options.root)) if options.root else None
+    root = root or repository_root(cwd)
+    base = os.path.abspath(options.glob_base or cwd)
+    patterns = options.exclude
+
+    def excluded(path: str) -> bool:
+        relative = os.path.relpath(path, base).replace(os.sep, "/")
+        return not relative.startswith("../") and glob_matches(relative, patterns)
+
+    found = discover_ai(root, cwd, options.data, excluded if patterns else None)
+    return found, root
 
 
 def _nothing_found(report: Report, found: "Scan", left_out: int) -> Notification:

@@ -5,14 +5,16 @@ the policy stage sets each finding's state and severity, and the report is sorte
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from aims_policy import policy
+from aims_policy import inventory, policy
 from aims_policy.findings import Trace, set_findings
 from aims_policy.model import (
+    Discovery,
     Finding,
     Location,
     Notification,
     Report,
     ResultTable,
+    RuleMeta,
     SystemInfo,
     rows_of,
 )
@@ -61,7 +63,10 @@ def assemble(
     notifications: list[Notification],
     ruleset: RuleSet,
     options: Options,
+    discovery: tuple[Discovery, str] | None = None,
 ) -> Report:
+    """``discovery``: what AI discovery found and the folder it searched (absolute), judged
+    here against the systems' implementation paths (``inventory.judge``)."""
     findings: list[Finding] = []
     result_rows: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = []
     files: list[str] = []
@@ -126,8 +131,17 @@ def assemble(
                     set_rule.id,
                 )
             )
+    found_ai = None
+    inventory_rules: tuple[RuleMeta, ...] = ()
+    if discovery is not None:
+        found_ai, unregistered = inventory.judge(discovery[0], discovery[1], systems)
+        inventory_rules = tuple(
+            m for m in inventory.INVENTORY_RULES if policy.rule_active(m, options)
+        )
+        if inventory_rules:
+            findings.extend(unregistered)
     findings = _distinct_identities(findings)
-    evaluated = {r.id for r in (*SCHEMA_RULES, *(r.meta for r in ruleset.all))}
+    evaluated = {r.id for r in (*SCHEMA_RULES, *(r.meta for r in ruleset.all), *inventory_rules)}
     responsible.update(((s.name, None), s.owner) for s in systems if s.owner)
     findings, extra_notes = policy.apply(
         findings,
@@ -142,7 +156,12 @@ def assemble(
         tool_version=__version__,
         today=options.day.isoformat(),
         fail_on=options.fail_on,
-        rules=(*SCHEMA_RULES, *(r.meta for r in ruleset.all), *policy.active_rules(options)),
+        rules=(
+            *SCHEMA_RULES,
+            *(r.meta for r in ruleset.all),
+            *inventory_rules,
+            *policy.active_rules(options),
+        ),
         systems=tuple(sorted(systems, key=lambda s: (s.location.file, s.location.line))),
         findings=tuple(sorted(findings, key=Finding.sort_key)),
         results=ResultTable(result_rows),
@@ -150,6 +169,7 @@ def assemble(
         files=tuple(sorted(files)),
         traces=tuple(sorted(traces)),
         not_manifests=not_manifests,
+        discovery=found_ai,
     )
 
 

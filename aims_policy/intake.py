@@ -222,6 +222,16 @@ def system_info(doc: Document, name: str) -> SystemInfo:
     )
 
 
+def implementation_paths(data: Any) -> tuple[str, ...]:
+    """``spec.implementation.paths``, read leniently (a value the schema rejects is reported
+    there, AIMS-SCH-003, and covers nothing here)."""
+    spec = _mapping(data, "spec") if isinstance(data, dict) else {}
+    paths = _mapping(spec, "implementation").get("paths")
+    if not isinstance(paths, list):
+        return ()
+    return tuple(p for p in paths if isinstance(p, str) and p.strip())
+
+
 def _mapping(parent: dict[str, Any], key: str) -> dict[str, Any]:
     value = parent.get(key)
     return value if isinstance(value, dict) else {}

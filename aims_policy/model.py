@@ -24,7 +24,7 @@ SEVERITY_RANK: Mapping[str, int] = {"note": 1, "warning": 2, "error": 3, "never"
 EMPTY_MAP: Mapping[str, Any] = pmap()
 
 #: Version of the JSON report layout (``--format json``). Bump the major part on breaking changes.
-REPORT_FORMAT_VERSION = "1.2"
+REPORT_FORMAT_VERSION = "1.3"
 
 
 def at_or_above(severity: str, threshold: str) -> bool:
@@ -231,6 +231,51 @@ class SystemInfo(NamedTuple):
     # (Annex A control, "operational" | "policy") for each control that references resolving
     # to files or URLs evidence: "policy" when only policies, procedures or plans do
     evidence: tuple[tuple[str, str], ...] = ()
+    # ``spec.implementation.paths``: globs relative to ``root``, the manifest's repository root
+    # (absolute), naming the files that implement the system (AI discovery's coverage)
+    implementation: tuple[str, ...] = ()
+    root: str = ""
+
+
+class Sighting(NamedTuple):
+    """One sign of AI in a file: what was seen (``import openai``, ``package torch``, ``ONNX
+    model``) and where (1-based line and column; a model file's sighting is at 1:1)."""
+
+    what: str
+    line: int = 1
+    col: int = 1
+
+
+class AIFile(NamedTuple):
+    """A file in which AI discovery saw AI, with everything it saw there (in line order)."""
+
+    file: str  # as shown: POSIX, relative to the working directory when inside it
+    relative: str  # POSIX, relative to the discovery root: what implementation paths match
+    kind: Literal["source", "dependencies", "model"]
+    seen: tuple[Sighting, ...]
+    covered_by: tuple[str, ...] = ()  # systems whose spec.implementation.paths match it
+
+    @property
+    def location(self) -> Location:
+        first = self.seen[0]
+        return Location(self.file, first.line, first.col)
+
+
+class Discovery(NamedTuple):
+    """What ``--discover-ai`` found in the repository, and what it could not read."""
+
+    root: str  # the folder searched, as shown
+    scanned: int  # files looked at (sources, dependency files, model files)
+    files: tuple[AIFile, ...]  # sorted by file
+    ignored: int = 0  # entries left out by .gitignore or .git/info/exclude
+    skipped: int = 0  # folders not searched: hidden, virtual environments, node_modules
+    excluded: int = 0  # files left out by the configuration's `exclude`
+    # files read only in part (larger than the discovery's read limit), as shown
+    partly_read: tuple[str, ...] = ()
+    # (file, reason) for files that could not be read or parsed (a symbolic link, no
+    # permission, a package.json that is not JSON): the report lists them, none is passed over
+    # in silence
+    unread: tuple[tuple[str, str], ...] = ()
 
 
 class Report(NamedTuple):
@@ -250,6 +295,8 @@ class Report(NamedTuple):
     traces: tuple[tuple[str, str, str, tuple[str, ...]], ...] = ()
     # files found or named that turned out not to be manifests (not in ``files``)
     not_manifests: int = 0
+    # what ``--discover-ai`` found (None: discovery did not run)
+    discovery: Discovery | None = None
 
     @property
     def open_findings(self) -> tuple[Finding, ...]:

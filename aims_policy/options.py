@@ -34,6 +34,9 @@ class Options(NamedTuple):
     changed: bool = False
     search: tuple[str, ...] = ()
     jobs: int = 0  # worker processes; 0: every core
+    # Also look for AI in the repository that no manifest's spec.implementation.paths covers
+    # (aims_policy.discover_ai; findings of AIMS-INV-001).
+    discover_ai: bool = False
     # Selection: which rules, and at what severity.
     select: tuple[str, ...] = ()  # also decides whether the policy's own rules (AIMS-EXC-*) run
     ignore: tuple[str, ...] = ()

@@ -13,7 +13,13 @@ from typing import Any
 from aims_policy.discover import Candidate
 from aims_policy.engine import Context, Entry, evaluate, first_invalid, make_context
 from aims_policy.findings import Trace, record
-from aims_policy.intake import item_owners, manifests_in, system_info, system_name
+from aims_policy.intake import (
+    implementation_paths,
+    item_owners,
+    manifests_in,
+    system_info,
+    system_name,
+)
 from aims_policy.loader import Document
 from aims_policy.model import Finding, Location, Notification, RuleResult, SystemInfo
 from aims_policy.options import Options
@@ -143,6 +149,7 @@ class Worker:
         from aims_policy.evidence import (
             control_order,
             credited_controls,
+            repository_root,
             resolve,
             tracking,
             work_tree,
@@ -169,6 +176,13 @@ class Worker:
                 for control, kinds in sorted(credited.items(), key=lambda c: control_order(c[0]))
             )
         )
+        if options.discover_ai:
+            out.systems[-1] = out.systems[-1]._replace(
+                implementation=implementation_paths(data),
+                root=os.path.abspath(options.root)
+                if options.root
+                else repository_root(os.path.dirname(os.path.abspath(candidate.path))),
+            )
         for rule in ruleset.rules:
             record(
                 evaluate(rule, ctx),

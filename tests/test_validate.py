@@ -326,6 +326,7 @@ rule-packs: [acme]
 root: .
 skip-non-manifests: true
 allow-empty: false
+discover-ai: true
 baseline: .aims-policy-baseline.json
 output: {format: json, sarif: a.sarif, junit: a.xml, json: a.json, markdown: a.md, sarif-category: x}
 exceptions:

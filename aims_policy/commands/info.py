@@ -35,11 +35,13 @@ def rule_dict(meta: RuleMeta) -> dict[str, Any]:
 
 def report_rules(rule_metas: Any) -> list[RuleMeta]:
     """Every rule a report can contain: the schema rules, the given pack rules and the rules the
-    policy stage reports itself (exceptions), in that order."""
+    policy stage reports itself (exceptions), in that order; with the inventory rule of AI
+    discovery (``--discover-ai``) before the policy's."""
+    from aims_policy.inventory import INVENTORY_RULES
     from aims_policy.policy import POLICY_RULES
     from aims_policy.validate import SCHEMA_RULES
 
-    return [*SCHEMA_RULES, *rule_metas, *POLICY_RULES]
+    return [*SCHEMA_RULES, *rule_metas, *INVENTORY_RULES, *POLICY_RULES]
 
 
 def _all_rules(rule_dirs: tuple[str, ...] = (), packs: tuple[str, ...] = ()) -> list[RuleMeta]:

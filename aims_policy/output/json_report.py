@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aims_policy.model import REPORT_FORMAT_VERSION, Finding, Location, Report
+from aims_policy.model import REPORT_FORMAT_VERSION, Discovery, Finding, Location, Report
 from aims_policy.output import RenderOptions
 
 
@@ -107,6 +107,31 @@ def as_dict(report: Report) -> dict[str, Any]:
             }
             for n in report.notifications
         ],
+        # 1.3: what `--discover-ai` found (null when it did not run)
+        "aiDiscovery": _discovery(report.discovery),
+    }
+
+
+def _discovery(found: Discovery | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "root": found.root,
+        "filesScanned": found.scanned,
+        "ignored": found.ignored,
+        "skippedFolders": found.skipped,
+        "excluded": found.excluded,
+        "files": [
+            {
+                "file": f.file,
+                "kind": f.kind,
+                "seen": [{"what": s.what, "line": s.line, "column": s.col} for s in f.seen],
+                "coveredBy": list(f.covered_by),
+            }
+            for f in found.files
+        ],
+        "partlyRead": list(found.partly_read),
+        "unread": [{"file": file, "reason": reason} for file, reason in found.unread],
     }
 
 
