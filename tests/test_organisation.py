@@ -1,0 +1,98 @@
+"""The organisation manifest (kind: AIManagementSystem): its published schema, discovery, and the
+check that reads it beside the systems."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aims_policy import api
+from aims_policy.validate import ORGANISATION, schema
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = ROOT / "rules" / "fixtures" / "organisation.yaml"
+
+
+def _properties(node: Any, where: str = "#") -> list[tuple[str, Any]]:
+    """Every property schema in ``node``, with its place."""
+    found: list[tuple[str, Any]] = []
+    if isinstance(node, dict):
+        for name, sub in (node.get("properties") or {}).items():
+            found.append((f"{where}/properties/{name}", sub))
+        for key, sub in node.items():
+            if key in ("properties", "$defs"):
+                for name, inner in sub.items():
+                    found.extend(_properties(inner, f"{where}/{key}/{name}"))
+            elif isinstance(sub, (dict, list)):
+                found.extend(_properties(sub, f"{where}/{key}"))
+    elif isinstance(node, list):
+        for index, sub in enumerate(node):
+            found.extend(_properties(sub, f"{where}/{index}"))
+    return found
+
+
+def test_every_property_of_the_organisation_schema_has_a_description_and_examples() -> None:
+    props = _properties(schema(ORGANISATION))
+    assert len(props) > 100
+    lacking = [
+        where for where, sub in props if not sub.get("description") or not sub.get("examples")
+    ]
+    assert lacking == []
+
+
+def test_the_examples_of_the_organisation_schema_are_valid_for_their_property() -> None:
+    import jsonschema  # type: ignore[import-untyped]
+
+    whole = schema(ORGANISATION)
+    checker = jsonschema.FormatChecker()
+    for where, sub in _properties(whole):
+        probe = {**{k: v for k, v in sub.items() if k != "examples"}, "$defs": whole["$defs"]}
+        validator = jsonschema.Draft202012Validator(probe, format_checker=checker)
+        for example in sub["examples"]:
+            errors = [e.message for e in validator.iter_errors(example)]
+            assert errors == [], (where, example)
+
+
+def test_the_fixture_base_is_a_valid_organisation_manifest_with_all_38_controls() -> None:
+    report = api.check([str(BASE)], today="2026-11-22")
+    assert [f for f in report.findings if f.rule_id.startswith("AIMS-SCH")] == []
+    (org,) = report.organisations
+    assert org.name == "docbrief-aims"
+    assert report.systems == ()
+    soa = org.manifest["spec"]["statementOfApplicability"]
+    assert len({entry["id"] for entry in soa}) == 38
+
+
+def test_a_directory_search_finds_the_organisation_manifest(tmp_path: Path) -> None:
+    (tmp_path / "aims.yaml").write_bytes(BASE.read_bytes())
+    (tmp_path / "other.yaml").write_text("name: not a manifest\n")
+    report = api.check([str(tmp_path)], today="2026-11-22")
+    assert [o.location.file for o in report.organisations] == [str(tmp_path / "aims.yaml")]
+
+
+def test_a_schema_error_in_the_organisation_manifest_is_located(tmp_path: Path) -> None:
+    text = BASE.read_text().replace("    version: '1.2'\n", "    version: 12\n", 1)
+    target = tmp_path / "aims.yaml"
+    target.write_text(text)
+    line = text.splitlines().index("    version: 12") + 1
+    report = api.check([str(target)], today="2026-11-22")
+    found = [(f.rule_id, f.location.line, f.location.col, f.ident) for f in report.findings]
+    assert ("AIMS-SCH-003", line, 5, "spec.policy.version") in found
+
+
+def test_the_json_report_carries_organisations_and_relied_controls() -> None:
+    from aims_policy.output import RenderOptions
+    from aims_policy.output.json_report import render
+
+    paths = [str(BASE), str(ROOT / "rules" / "fixtures" / "base.yaml")]
+    report = api.check(paths, today="2026-11-22")
+    data = json.loads(render(report, RenderOptions()))
+    assert data["formatVersion"] == "1.3"
+    assert [o["name"] for o in data["organisations"]] == ["docbrief-aims"]
+    assert data["organisations"][0]["manifest"]["kind"] == "AIManagementSystem"
+    (system,) = data["systems"]
+    # base.yaml's risk treatments name these controls (rules/fixtures/base.yaml, spec.risks)
+    assert system["reliedControls"] == [
+        "A.2.3", "A.6.2.4", "A.6.2.6", "A.7.3", "A.7.4", "A.8.2", "A.9.2", "A.10.2", "A.10.3"
+    ]  # fmt: skip
