@@ -289,3 +289,29 @@ def test_the_organisation_manifest_names_who_may_accept_risks_of_each_level(
     line = _line_of(system, "acceptance: {approver: Daniel Okafor")
     restricted = org.replace("      low: [AIMS lead, Head of Compliance]", "      low: [AIMS lead]")
     assert rsk018(restricted) == [("spec.risks[R-2].acceptance.approver", line)]
+
+
+def test_aims_policy_schema_prints_the_organisation_schema_that_validates_the_example() -> None:
+    import jsonschema
+    import yaml
+    from _helpers import aims
+
+    result = aims("schema", "--kind", "AIManagementSystem")
+    assert result.exit_code == 0
+    printed = json.loads(result.stdout)
+    assert printed == json.loads(
+        (ROOT / "aims_policy" / "schema" / "organisation-v1.schema.json").read_text()
+    )
+
+    # YAML 1.1 timestamps off: dates are text, as aims-policy reads them
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        k: [(t, r) for t, r in v if t != "tag:yaml.org,2002:timestamp"]
+        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    example = yaml.load((ROOT / "manifests" / "organisation.yaml").read_text(), Loader=Loader)
+    jsonschema.Draft202012Validator(printed, format_checker=jsonschema.FormatChecker()).validate(
+        example
+    )
