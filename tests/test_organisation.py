@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from aims_policy import api
 from aims_policy.validate import ORGANISATION, schema
 
@@ -315,3 +317,32 @@ def test_aims_policy_schema_prints_the_organisation_schema_that_validates_the_ex
     jsonschema.Draft202012Validator(printed, format_checker=jsonschema.FormatChecker()).validate(
         example
     )
+
+
+@pytest.mark.parametrize(
+    ("approver", "waived"),
+    [("Marta Kowalski (Head of Compliance)", True), ("Sam Lee (Data Science Intern)", False)],
+)
+def test_the_organisation_manifest_names_who_may_approve_waivers(
+    tmp_path: Path, approver: str, waived: bool
+) -> None:
+    """The organisation manifest's `authorities.waiverApproval` is the waiver policy's list of
+    approvers: an exception approved by anyone else suppresses nothing (AIMS-EXC-004)."""
+    system = (ROOT / "rules" / "fixtures" / "base.yaml").read_text()
+    system = system.replace("    email: priya.raman@example.com\n", "", 1)  # AIMS-OWN-001
+    exception = (
+        "  exceptions:\n"
+        "    - rule: AIMS-OWN-001\n"
+        "      justification: The shared mailbox is being set up by IT this month.\n"
+        f"      approver: {approver}\n"
+        "      approvedOn: 2026-11-01\n"
+        "      expires: 2026-12-31\n"
+    )
+    system = system.replace("  version: 2.0.1\n", "  version: 2.0.1\n" + exception, 1)
+    report = api.check(_pair(tmp_path, BASE.read_text(), system), today="2026-11-22")
+    (own,) = [f for f in report.findings if f.rule_id == "AIMS-OWN-001"]
+    assert own.state == ("waived" if waived else "open")
+    policy = [f for f in report.findings if f.rule_id == "AIMS-EXC-004"]
+    assert bool(policy) is not waived
+    if policy:
+        assert "Head of Compliance" in policy[0].message  # who may approve, from the manifest
