@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "explain": "aims_policy.commands.info:explain",
     "rules": "aims_policy.commands.info:rules",
     "schema": "aims_policy.commands.info:schema",
+    "soa": "aims_policy.commands.soa:soa",
     "test": "aims_policy.commands.test:test",
     "docs": "aims_policy.commands.docs:docs",
 }

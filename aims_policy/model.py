@@ -81,6 +81,9 @@ class RuleMeta(NamedTuple):
     applies_to: str = "every system"  # human-readable applicability, for docs
     pack: str = "builtin"
     scope: Literal["manifest", "set"] = "manifest"  # "set": evaluated across all manifests
+    # The manifest kinds the rule reads: AI systems (the default), the organisation's
+    # AIManagementSystem, or both (evidence references, cross-document reconciliation).
+    kinds: tuple[str, ...] = ("AISystem",)
 
     @property
     def iso_refs(self) -> tuple[str, ...]:
@@ -235,6 +238,9 @@ class SystemInfo(NamedTuple):
     # (absolute), naming the files that implement the system (AI discovery's coverage)
     implementation: tuple[str, ...] = ()
     root: str = ""
+    # Annex A controls the system's risk treatment relies on (``spec.risks[].treatment.controls``),
+    # in Annex A order: the Statement of Applicability must include each
+    relies: tuple[str, ...] = ()
 
 
 class Sighting(NamedTuple):
@@ -278,6 +284,16 @@ class Discovery(NamedTuple):
     unread: tuple[tuple[str, str], ...] = ()
 
 
+class Organisation(NamedTuple):
+    """An organisation manifest (``kind: AIManagementSystem``) among the checked files: what the
+    Statement of Applicability is built from. ``manifest`` is the document as loaded (plain
+    data, JSON-compatible), kept whole so that a JSON report carries it to a later merge."""
+
+    name: str
+    location: Location  # the document's start
+    manifest: Mapping[str, Any] = EMPTY_MAP
+
+
 class Report(NamedTuple):
     """The complete, immutable outcome of a check."""
 
@@ -297,6 +313,8 @@ class Report(NamedTuple):
     not_manifests: int = 0
     # what ``--discover-ai`` found (None: discovery did not run)
     discovery: Discovery | None = None
+    # organisation manifests (kind: AIManagementSystem) among the checked files
+    organisations: tuple[Organisation, ...] = ()
 
     @property
     def open_findings(self) -> tuple[Finding, ...]:

@@ -81,8 +81,16 @@ def as_dict(report: Report) -> dict[str, Any]:
                 # 1.2: Annex A control -> "operational" or "policy" (only policies, procedures
                 # or plans), for the controls that resolving references evidence
                 "evidencedControls": dict(s.evidence),
+                # 1.3: Annex A controls the system's risk treatment relies on
+                "reliedControls": list(s.relies),
             }
             for s in report.systems
+        ],
+        # 1.3: organisation manifests (kind: AIManagementSystem) among the checked files, each
+        # whole, so that a Statement of Applicability can be built from JSON reports later
+        "organisations": [
+            {"name": o.name, "location": _location(o.location), "manifest": o.manifest}
+            for o in report.organisations
         ],
         "findings": [_finding(f) for f in report.findings],
         "notApplicable": [
