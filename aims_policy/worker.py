@@ -162,8 +162,8 @@ class Worker:
         from aims_policy.evidence import (
             control_order,
             credited_controls,
-            repository_root,
             relied_controls,
+            repository_root,
             resolve,
             tracking,
             work_tree,
