@@ -24,7 +24,7 @@ SEVERITY_RANK: Mapping[str, int] = {"note": 1, "warning": 2, "error": 3, "never"
 EMPTY_MAP: Mapping[str, Any] = pmap()
 
 #: Version of the JSON report layout (``--format json``). Bump the major part on breaking changes.
-REPORT_FORMAT_VERSION = "1.2"
+REPORT_FORMAT_VERSION = "1.3"
 
 
 def at_or_above(severity: str, threshold: str) -> bool:
@@ -110,6 +110,8 @@ class Finding(NamedTuple):
     state: State = "open"
     suppression: Suppression | None = None
     explanation: tuple[str, ...] = ()  # facts and conditions that produced it (``--explain``)
+    # the repository the finding comes from, in a report merged from several JSON reports
+    origin: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -219,6 +221,17 @@ class Notification(NamedTuple):
         return f"{where}{self.message}"
 
 
+class EvidenceReference(NamedTuple):
+    """One evidence reference of a manifest as it was resolved (``evidence.py``): its identity
+    path (``spec.impactAssessment.reportRef``), the text written, and ``ok``, ``url``,
+    ``missing``, ``absolute``, ``escapes`` or ``scheme``."""
+
+    path: str
+    ref: str
+    status: str
+    location: Location
+
+
 class SystemInfo(NamedTuple):
     name: str
     location: Location  # the document's start
@@ -231,6 +244,10 @@ class SystemInfo(NamedTuple):
     # (Annex A control, "operational" | "policy") for each control that references resolving
     # to files or URLs evidence: "policy" when only policies, procedures or plans do
     evidence: tuple[tuple[str, str], ...] = ()
+    # every evidence reference, resolved or not, in document order
+    references: tuple[EvidenceReference, ...] = ()
+    # the repository the system comes from, in a report merged from several JSON reports
+    origin: str | None = None
 
 
 class Report(NamedTuple):

@@ -15,9 +15,16 @@ from aims_policy.engine import Context, Entry, evaluate, first_invalid, make_con
 from aims_policy.findings import Trace, record
 from aims_policy.intake import item_owners, manifests_in, system_info, system_name
 from aims_policy.loader import Document
-from aims_policy.model import Finding, Location, Notification, RuleResult, SystemInfo
+from aims_policy.model import (
+    EvidenceReference,
+    Finding,
+    Location,
+    Notification,
+    RuleResult,
+    SystemInfo,
+)
 from aims_policy.options import Options
-from aims_policy.paths import Unreadable
+from aims_policy.paths import Path, Unreadable
 from aims_policy.registry import RuleSet
 from aims_policy.validate import API_VERSION, unreadable_parts, validate
 from aims_policy.version import __version__
@@ -155,7 +162,8 @@ class Worker:
             evidence=tuple(
                 (control, "operational" if "operational" in kinds else "policy")
                 for control, kinds in sorted(credited.items(), key=lambda c: control_order(c[0]))
-            )
+            ),
+            references=_references(doc, ctx.evidence),
         )
         for rule in ruleset.rules:
             record(
@@ -200,6 +208,21 @@ class Worker:
                 )
                 continue
             out.entries.setdefault(set_rule.id, []).append(Entry(system, doc.file, value))
+
+
+def _references(doc: Document, statuses: dict[Path, str]) -> tuple[EvidenceReference, ...]:
+    """Every evidence reference of the document with its status, in document order (the audit
+    report's evidence index)."""
+    from aims_policy.paths import ident, value_at
+
+    found = [
+        EvidenceReference(
+            ident(doc.data, path), str(value_at(doc.data, path)), status, doc.locate(path)
+        )
+        for path, status in statuses.items()
+    ]
+    found.sort(key=lambda r: (r.location.line, r.location.col, r.path))
+    return tuple(found)
 
 
 def run(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aims_policy.model import REPORT_FORMAT_VERSION, Finding, Location, Report
+from aims_policy.model import REPORT_FORMAT_VERSION, Finding, Location, Report, RuleMeta
 from aims_policy.output import RenderOptions
 
 
@@ -49,10 +49,24 @@ def _finding(f: Finding) -> dict[str, Any]:
     return out
 
 
-def as_dict(report: Report) -> dict[str, Any]:
+def _rule(meta: RuleMeta) -> dict[str, Any]:
+    return {
+        "id": meta.id,
+        "title": meta.title,
+        "severity": meta.severity,
+        "controls": list(meta.controls),
+        "clauses": list(meta.clauses),
+        "remediation": meta.remediation,
+        "scope": meta.scope,
+    }
+
+
+def as_dict(report: Report, origin: str | None = None) -> dict[str, Any]:
     return {
         "formatVersion": REPORT_FORMAT_VERSION,
         "tool": {"name": "aims-policy", "version": report.tool_version},
+        # 1.3: where the report comes from (``check --origin``), for merged reports
+        "origin": origin,
         "today": report.today,
         "failOn": report.fail_on,
         "exitCode": report.exit_code,
@@ -81,9 +95,22 @@ def as_dict(report: Report) -> dict[str, Any]:
                 # 1.2: Annex A control -> "operational" or "policy" (only policies, procedures
                 # or plans), for the controls that resolving references evidence
                 "evidencedControls": dict(s.evidence),
+                # 1.3: every evidence reference, resolved or not (the audit report's index)
+                "evidenceReferences": [
+                    {
+                        "path": r.path,
+                        "ref": r.ref,
+                        "status": r.status,
+                        "location": _location(r.location),
+                    }
+                    for r in s.references
+                ],
             }
             for s in report.systems
         ],
+        # 1.3: the rules that ran, so that a merged report can name their controls, clauses and
+        # remediation without the rule pack at hand
+        "rules": [_rule(meta) for meta in report.rules],
         "findings": [_finding(f) for f in report.findings],
         "notApplicable": [
             {"rule": r.rule_id, "system": r.system, "reason": r.reason}
@@ -111,4 +138,4 @@ def as_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(as_dict(report, options.origin), indent=2, ensure_ascii=False) + "\n"
