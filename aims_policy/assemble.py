@@ -11,6 +11,7 @@ from aims_policy.model import (
     Finding,
     Location,
     Notification,
+    Organisation,
     Report,
     ResultTable,
     SystemInfo,
@@ -67,6 +68,7 @@ def assemble(
     files: list[str] = []
     not_manifests = 0
     systems: list[SystemInfo] = []
+    organisations: list[Organisation] = []
     notes = list(notifications)
     exceptions: list[tuple[str, Any, Location]] = []
     responsible: dict[tuple[str, str | None], str] = {}
@@ -93,6 +95,7 @@ def assemble(
             for system, status, ids, why in rows_of(r.results)
         )
         systems.extend(share.system(s) for s in r.systems)
+        organisations.extend(r.organisations)
         notes.extend(r.notifications)
         exceptions.extend(r.exceptions)
         responsible.update(((system, item), person) for system, item, person in r.responsible)
@@ -134,7 +137,7 @@ def assemble(
         exceptions,
         options,
         evaluated,
-        checked={s.name for s in systems},
+        checked={s.name for s in systems} | {o.name for o in organisations},
         responsible=responsible,
     )
     notes.extend(extra_notes)
@@ -150,6 +153,9 @@ def assemble(
         files=tuple(sorted(files)),
         traces=tuple(sorted(traces)),
         not_manifests=not_manifests,
+        organisations=tuple(
+            sorted(organisations, key=lambda o: (o.location.file, o.location.line))
+        ),
     )
 
 

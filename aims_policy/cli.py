@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "report": "aims_policy.commands.report:report",
     "rules": "aims_policy.commands.info:rules",
     "schema": "aims_policy.commands.info:schema",
+    "soa": "aims_policy.commands.soa:soa",
     "test": "aims_policy.commands.test:test",
     "docs": "aims_policy.commands.docs:docs",
 }

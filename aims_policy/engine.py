@@ -570,8 +570,9 @@ def _declare(check: Check, module: str, name: str, meta: dict[str, Any]) -> Rule
         eu_ai_act=_refs(meta.pop("eu_ai_act", ())),
         nist_ai_rmf=_refs(meta.pop("nist_ai_rmf", ())),
         tags=tuple(meta.pop("tags", ())),
-        applies_to=meta.pop("applies_to", None) or _applies_text(applies),
+        applies_to=meta.pop("applies_to", None) or _applies_text(applies, meta.get("kinds")),
         pack=meta.pop("pack", "builtin"),
+        kinds=tuple(meta.pop("kinds", None) or ("AISystem",)),
     )
     if meta:
         raise TypeError(f"rule {title!r}: unknown metadata {sorted(meta)}")
@@ -633,8 +634,12 @@ class _Required:
         return found
 
 
-def _applies_text(applies: Applies | None) -> str:
+def _applies_text(applies: Applies | None, kinds: Any = None) -> str:
     if applies is None:
+        if kinds and "AISystem" not in kinds:
+            return "the organisation manifest"
+        if kinds and len(kinds) > 1:
+            return "every manifest"
         return "every system"
     return applies.text if isinstance(applies, Condition) else _summary(applies)
 

@@ -11,9 +11,9 @@ from typing import Any
 from aims_policy.discover import STDIN, Candidate
 from aims_policy.loader import MAX_BYTES, Document, load_bytes
 from aims_policy.model import Location, Notification, SystemInfo
-from aims_policy.validate import KIND
+from aims_policy.validate import KIND, KINDS
 
-#: ``AISystem`` as UTF-8, UTF-16 and UTF-32, so that a manifest saved in the wrong encoding is
+#: ``AISystem`` (and ``AIManagementSystem``) as UTF-8, UTF-16 and UTF-32, so that a manifest saved in the wrong encoding is
 #: reported, not skipped as a non-manifest by the directory pre-filter.
 #: A document claiming our format by its apiVersion is looked at even when its kind is misspelt.
 _OUR_API_VERSION = b"aims-policy/v"
@@ -24,6 +24,12 @@ _KIND_MARKS = (
     b"\x00A\x00I\x00S\x00y\x00s\x00t\x00e\x00m",
     b"A\x00\x00\x00I\x00\x00\x00S\x00\x00\x00y\x00\x00\x00s\x00\x00\x00t\x00\x00\x00e\x00\x00\x00m\x00\x00\x00",
     b"\x00\x00\x00A\x00\x00\x00I\x00\x00\x00S\x00\x00\x00y\x00\x00\x00s\x00\x00\x00t\x00\x00\x00e\x00\x00\x00m",
+    # kind: AIManagementSystem, the organisation manifest, in the same encodings
+    b"AIManagementSystem",
+    b"A\x00I\x00M\x00a\x00n\x00a\x00g\x00e\x00m\x00e\x00n\x00t\x00S\x00y\x00s\x00t\x00e\x00m\x00",
+    b"\x00A\x00I\x00M\x00a\x00n\x00a\x00g\x00e\x00m\x00e\x00n\x00t\x00S\x00y\x00s\x00t\x00e\x00m",
+    b"A\x00\x00\x00I\x00\x00\x00M\x00\x00\x00a\x00\x00\x00n\x00\x00\x00a\x00\x00\x00g\x00\x00\x00e\x00\x00\x00m\x00\x00\x00e\x00\x00\x00n\x00\x00\x00t\x00\x00\x00S\x00\x00\x00y\x00\x00\x00s\x00\x00\x00t\x00\x00\x00e\x00\x00\x00m\x00\x00\x00",
+    b"\x00\x00\x00A\x00\x00\x00I\x00\x00\x00M\x00\x00\x00a\x00\x00\x00n\x00\x00\x00a\x00\x00\x00g\x00\x00\x00e\x00\x00\x00m\x00\x00\x00e\x00\x00\x00n\x00\x00\x00t\x00\x00\x00S\x00\x00\x00y\x00\x00\x00s\x00\x00\x00t\x00\x00\x00e\x00\x00\x00m",
 )
 
 
@@ -64,7 +70,7 @@ def manifests_in(
     manifests = []
     for doc in loaded.documents:
         data = doc.data
-        if isinstance(data, dict) and data.get("kind") == KIND:
+        if isinstance(data, dict) and data.get("kind") in KINDS:
             manifests.append(doc)
         elif isinstance(data, dict) and str(data.get("apiVersion")).startswith("aims-policy/"):
             # Our format by its apiVersion, but kind misspelt or missing: never a silent skip.
@@ -75,7 +81,8 @@ def manifests_in(
                     "load",
                     "kind",
                     f"the document has apiVersion "
-                    f"{data['apiVersion']!r} but {what}; write kind: {KIND}",
+                    f"{data['apiVersion']!r} but {what}; write kind: {KIND} (an AI system) or "
+                    f"kind: {KINDS[1]} (the organisation's management system)",
                     doc.locate(("kind",)),
                 )
             )
@@ -101,7 +108,7 @@ def manifests_in(
         why = (
             "the file is empty"
             if not loaded.documents or all(d.data is None for d in loaded.documents)
-            else "no document has kind: AISystem"
+            else "no document has kind: AISystem or AIManagementSystem"
         )
         problems.append(_not_manifest(display, why))
     return manifests

@@ -20,6 +20,7 @@ from aims_policy.model import (
     Finding,
     Location,
     Notification,
+    Organisation,
     Report,
     RuleMeta,
     RuleResult,
@@ -181,17 +182,7 @@ def parse(doc: Any, path: str) -> tuple[Report, Source]:
     systems = []
     for index, raw in enumerate(r.field(doc, "systems", list, "")):
         where = f"systems[{index}]"
-        references = []
-        for ref_index, ref in enumerate(r.field(raw, "evidenceReferences", list, where)):
-            ref_where = f"{where}.evidenceReferences[{ref_index}]"
-            references.append(
-                EvidenceReference(
-                    r.field(ref, "path", str, ref_where),
-                    r.field(ref, "ref", str, ref_where),
-                    r.field(ref, "status", str, ref_where),
-                    r.location(r.field(ref, "location", dict, ref_where), ref_where + ".location"),
-                )
-            )
+        references = tuple(_references(r, raw, where))
         evidenced = r.field(raw, "evidencedControls", dict, where)
         stated = r.field(raw, "statedNotApplicable", dict, where)
         for key, value in (*evidenced.items(), *stated.items()):
@@ -207,8 +198,22 @@ def parse(doc: Any, path: str) -> tuple[Report, Source]:
                 r.optional(raw, "owner", str, where),
                 tuple(stated.items()),
                 tuple(evidenced.items()),
-                tuple(references),
-                origin,
+                relies=r.strings(raw, "reliedControls", where),
+                references=tuple(references),
+                origin=origin,
+            )
+        )
+
+    organisations = []
+    for index, raw in enumerate(r.field(doc, "organisations", list, "")):
+        where = f"organisations[{index}]"
+        organisations.append(
+            Organisation(
+                r.field(raw, "name", str, where),
+                r.location(r.field(raw, "location", dict, where), where + ".location"),
+                r.field(raw, "manifest", dict, where),
+                references=tuple(_references(r, raw, where)),
+                origin=origin,
             )
         )
 
@@ -255,8 +260,24 @@ def parse(doc: Any, path: str) -> tuple[Report, Source]:
         tuple(results),
         tuple(notes),
         tuple(sorted({s.location.file for s in systems})),
+        organisations=tuple(organisations),
     )
     return report, Source(origin, path, today, tool_version, len(systems), len(findings))
+
+
+def _references(r: _Reader, raw: Any, where: str) -> list[EvidenceReference]:
+    references = []
+    for index, ref in enumerate(r.field(raw, "evidenceReferences", list, where)):
+        ref_where = f"{where}.evidenceReferences[{index}]"
+        references.append(
+            EvidenceReference(
+                r.field(ref, "path", str, ref_where),
+                r.field(ref, "ref", str, ref_where),
+                r.field(ref, "status", str, ref_where),
+                r.location(r.field(ref, "location", dict, ref_where), ref_where + ".location"),
+            )
+        )
+    return references
 
 
 def _finding(r: _Reader, raw: Any, where: str, origin: str) -> Finding:
@@ -327,6 +348,7 @@ def merge(parts: Sequence[tuple[Report, Source]], today: str, tool_version: str)
         _chain(report.results for report, _ in parts),
         _chain(report.notifications for report, _ in parts),
         _chain(report.files for report, _ in parts),
+        organisations=_chain(report.organisations for report, _ in parts),
     )
 
 
@@ -335,6 +357,7 @@ def with_origin(report: Report, origin: str) -> Report:
     return report._replace(
         systems=tuple(s._replace(origin=origin) for s in report.systems),
         findings=tuple(f._replace(origin=origin) for f in report.findings),
+        organisations=tuple(o._replace(origin=origin) for o in report.organisations),
     )
 
 

@@ -81,6 +81,9 @@ class RuleMeta(NamedTuple):
     applies_to: str = "every system"  # human-readable applicability, for docs
     pack: str = "builtin"
     scope: Literal["manifest", "set"] = "manifest"  # "set": evaluated across all manifests
+    # The manifest kinds the rule reads: AI systems (the default), the organisation's
+    # AIManagementSystem, or both (evidence references, cross-document reconciliation).
+    kinds: tuple[str, ...] = ("AISystem",)
 
     @property
     def iso_refs(self) -> tuple[str, ...]:
@@ -244,9 +247,26 @@ class SystemInfo(NamedTuple):
     # (Annex A control, "operational" | "policy") for each control that references resolving
     # to files or URLs evidence: "policy" when only policies, procedures or plans do
     evidence: tuple[tuple[str, str], ...] = ()
+    # Annex A controls the system's risk treatment relies on (``spec.risks[].treatment.controls``),
+    # in Annex A order: the Statement of Applicability must include each
+    relies: tuple[str, ...] = ()
     # every evidence reference, resolved or not, in document order
     references: tuple[EvidenceReference, ...] = ()
     # the repository the system comes from, in a report merged from several JSON reports
+    origin: str | None = None
+
+
+class Organisation(NamedTuple):
+    """An organisation manifest (``kind: AIManagementSystem``) among the checked files: what the
+    Statement of Applicability is built from. ``manifest`` is the document as loaded (plain
+    data, JSON-compatible), kept whole so that a JSON report carries it to a later merge."""
+
+    name: str
+    location: Location  # the document's start
+    manifest: Mapping[str, Any] = EMPTY_MAP
+    # every evidence reference, resolved or not (the audit report's evidence index)
+    references: tuple[EvidenceReference, ...] = ()
+    # the repository it comes from, in a report merged from several JSON reports
     origin: str | None = None
 
 
@@ -267,6 +287,8 @@ class Report(NamedTuple):
     traces: tuple[tuple[str, str, str, tuple[str, ...]], ...] = ()
     # files found or named that turned out not to be manifests (not in ``files``)
     not_manifests: int = 0
+    # organisation manifests (kind: AIManagementSystem) among the checked files
+    organisations: tuple[Organisation, ...] = ()
 
     @property
     def open_findings(self) -> tuple[Finding, ...]:

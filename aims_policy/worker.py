@@ -20,13 +20,14 @@ from aims_policy.model import (
     Finding,
     Location,
     Notification,
+    Organisation,
     RuleResult,
     SystemInfo,
 )
 from aims_policy.options import Options
 from aims_policy.paths import Path, Unreadable
 from aims_policy.registry import RuleSet
-from aims_policy.validate import API_VERSION, unreadable_parts, validate
+from aims_policy.validate import API_VERSION, KIND, unreadable_parts, validate
 from aims_policy.version import __version__
 
 #: Below this many files a worker pool costs more than it saves.
@@ -45,6 +46,7 @@ class FileResult:
         "findings",
         "is_manifest",
         "notifications",
+        "organisations",
         "responsible",
         "results",
         "systems",
@@ -55,6 +57,7 @@ class FileResult:
         self.file = file
         self.is_manifest = False
         self.systems: list[SystemInfo] = []
+        self.organisations: list[Organisation] = []
         self.findings: list[Finding] = []
         self.results: list[RuleResult] = []
         self.notifications: list[Notification] = []
@@ -126,9 +129,13 @@ class Worker:
             )
             return
         system = system_name(doc)
-        out.systems.append(system_info(doc, system))
+        kind = data.get("kind")
+        if kind == KIND:
+            out.systems.append(system_info(doc, system))
+        else:  # the organisation's management system: not a system, the SoA's source
+            out.organisations.append(Organisation(system, doc.locate(()), data))
         meta = data.get("metadata")
-        if isinstance(meta, dict) and isinstance(meta.get("exceptions"), list):
+        if kind == KIND and isinstance(meta, dict) and isinstance(meta.get("exceptions"), list):
             for index, raw in enumerate(meta["exceptions"]):
                 out.exceptions.append((system, raw, doc.locate(("metadata", "exceptions", index))))
         waived_items = {
@@ -147,7 +154,12 @@ class Worker:
         # a rule that reads it is not evaluated (and says why), every other rule is.
         unreadable = unreadable_parts(data, schema_findings) if schema_findings else None
 
-        from aims_policy.evidence import control_order, credited_controls, resolve
+        from aims_policy.evidence import (
+            control_order,
+            credited_controls,
+            relied_controls,
+            resolve,
+        )
 
         ctx = make_context(
             data,
@@ -157,15 +169,25 @@ class Worker:
             unreadable=unreadable,
         )
         ctx.evidence = resolve(data, candidate.path, options.root)
-        credited = credited_controls(data, ctx.evidence)
-        out.systems[-1] = out.systems[-1]._replace(
-            evidence=tuple(
-                (control, "operational" if "operational" in kinds else "policy")
-                for control, kinds in sorted(credited.items(), key=lambda c: control_order(c[0]))
-            ),
-            references=_references(doc, ctx.evidence),
-        )
+        if kind == KIND:
+            credited = credited_controls(data, ctx.evidence)
+            out.systems[-1] = out.systems[-1]._replace(
+                evidence=tuple(
+                    (control, "operational" if "operational" in kinds else "policy")
+                    for control, kinds in sorted(
+                        credited.items(), key=lambda c: control_order(c[0])
+                    )
+                ),
+                relies=relied_controls(data),
+                references=_references(doc, ctx.evidence),
+            )
+        else:
+            out.organisations[-1] = out.organisations[-1]._replace(
+                references=_references(doc, ctx.evidence)
+            )
         for rule in ruleset.rules:
+            if kind not in rule.meta.kinds:
+                continue  # a rule about the other kind of manifest: nothing to say here
             record(
                 evaluate(rule, ctx),
                 doc,
@@ -177,13 +199,17 @@ class Worker:
                 notifications=out.notifications,
                 traces=out.traces,
             )
-        self._collect(ctx, doc, system, out)
+        self._collect(ctx, doc, system, out, kind)
 
-    def _collect(self, ctx: Context, doc: Document, system: str, out: FileResult) -> None:
+    def _collect(
+        self, ctx: Context, doc: Document, system: str, out: FileResult, kind: Any
+    ) -> None:
         """Run each cross-manifest rule's ``collect`` on this manifest: a failure is an engine
         error; a read of a part that does not match the schema leaves the manifest out of that
         rule (not evaluated, and why), as does collecting such a part whole."""
         for set_rule in self.ruleset.set_rules:
+            if kind not in set_rule.meta.kinds:
+                continue
             try:
                 value = set_rule.gather(ctx, doc.locate)
                 if type(ctx) is not Context:  # traced or guarded: the value may hold a bad part

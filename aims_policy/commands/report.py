@@ -38,7 +38,7 @@ from aims_policy.commands._options import evaluation_options, fail, prepare, say
 )
 def report(inputs: tuple[str, ...], output: str, origin: str | None, **evaluation: Any) -> None:
     """Write one self-contained HTML audit report an auditor opens offline: the Statement of
-    Applicability (or, without an organisation manifest, the Annex A coverage), the systems ×
+    Applicability (or, without an organisation manifest, the Annex A coverage), the systems x
     Annex A objectives matrix, each system's findings, exceptions, baselined findings, the
     evidence index and the status of clauses 4 to 10.
 

@@ -161,7 +161,7 @@ def view(data: AuditInput) -> dict[str, Any]:
                 cells.append({"state": "none", "text": "no evidence"})
         grid.append({"system": label(system), "risk": system.risk_level or "", "cells": cells})
 
-    per_system = []
+    per_system: list[dict[str, Any]] = []
     for system in systems:
         own = by_system.get(_key(system), [])
         per_system.append(
@@ -200,8 +200,8 @@ def view(data: AuditInput) -> dict[str, Any]:
             clause_rules.setdefault(clause, []).append(meta.id)
     clause_open: dict[str, int] = {}
     for f in open_findings:
-        meta = rules.get(f.rule_id)
-        for clause in meta.clauses if meta else ():
+        rule_meta = rules.get(f.rule_id)
+        for clause in rule_meta.clauses if rule_meta else ():
             clause_open[clause] = clause_open.get(clause, 0) + 1
     clauses = []
     for clause, title in _clauses():

@@ -9,7 +9,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aims_policy.model import REPORT_FORMAT_VERSION, Finding, Location, Report, RuleMeta
+from aims_policy.model import (
+    REPORT_FORMAT_VERSION,
+    EvidenceReference,
+    Finding,
+    Location,
+    Report,
+    RuleMeta,
+)
 from aims_policy.output import RenderOptions
 
 
@@ -47,6 +54,10 @@ def _finding(f: Finding) -> dict[str, Any]:
     if f.explanation:
         out["explanation"] = list(f.explanation)
     return out
+
+
+def _reference(r: EvidenceReference) -> dict[str, Any]:
+    return {"path": r.path, "ref": r.ref, "status": r.status, "location": _location(r.location)}
 
 
 def _rule(meta: RuleMeta) -> dict[str, Any]:
@@ -96,17 +107,22 @@ def as_dict(report: Report, origin: str | None = None) -> dict[str, Any]:
                 # or plans), for the controls that resolving references evidence
                 "evidencedControls": dict(s.evidence),
                 # 1.3: every evidence reference, resolved or not (the audit report's index)
-                "evidenceReferences": [
-                    {
-                        "path": r.path,
-                        "ref": r.ref,
-                        "status": r.status,
-                        "location": _location(r.location),
-                    }
-                    for r in s.references
-                ],
+                "evidenceReferences": [_reference(r) for r in s.references],
+                # 1.3: Annex A controls the system's risk treatment relies on
+                "reliedControls": list(s.relies),
             }
             for s in report.systems
+        ],
+        # 1.3: organisation manifests (kind: AIManagementSystem) among the checked files, each
+        # whole, so that a Statement of Applicability can be built from JSON reports later
+        "organisations": [
+            {
+                "name": o.name,
+                "location": _location(o.location),
+                "manifest": o.manifest,
+                "evidenceReferences": [_reference(r) for r in o.references],
+            }
+            for o in report.organisations
         ],
         # 1.3: the rules that ran, so that a merged report can name their controls, clauses and
         # remediation without the rule pack at hand

@@ -1,0 +1,201 @@
+"""The organisation manifest (kind: AIManagementSystem): its published schema, discovery, and the
+check that reads it beside the systems."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aims_policy import api
+from aims_policy.validate import ORGANISATION, schema
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = ROOT / "rules" / "fixtures" / "organisation.yaml"
+
+
+def _properties(node: Any, where: str = "#") -> list[tuple[str, Any]]:
+    """Every property schema in ``node``, with its place."""
+    found: list[tuple[str, Any]] = []
+    if isinstance(node, dict):
+        for name, sub in (node.get("properties") or {}).items():
+            found.append((f"{where}/properties/{name}", sub))
+        for key, sub in node.items():
+            if key in ("properties", "$defs"):
+                for name, inner in sub.items():
+                    found.extend(_properties(inner, f"{where}/{key}/{name}"))
+            elif isinstance(sub, (dict, list)):
+                found.extend(_properties(sub, f"{where}/{key}"))
+    elif isinstance(node, list):
+        for index, sub in enumerate(node):
+            found.extend(_properties(sub, f"{where}/{index}"))
+    return found
+
+
+def test_every_property_of_the_organisation_schema_has_a_description_and_examples() -> None:
+    props = _properties(schema(ORGANISATION))
+    assert len(props) > 100
+    lacking = [
+        where for where, sub in props if not sub.get("description") or not sub.get("examples")
+    ]
+    assert lacking == []
+
+
+def test_the_examples_of_the_organisation_schema_are_valid_for_their_property() -> None:
+    import jsonschema  # type: ignore[import-untyped]
+
+    whole = schema(ORGANISATION)
+    checker = jsonschema.FormatChecker()
+    for where, sub in _properties(whole):
+        probe = {**{k: v for k, v in sub.items() if k != "examples"}, "$defs": whole["$defs"]}
+        validator = jsonschema.Draft202012Validator(probe, format_checker=checker)
+        for example in sub["examples"]:
+            errors = [e.message for e in validator.iter_errors(example)]
+            assert errors == [], (where, example)
+
+
+def test_the_fixture_base_is_a_valid_organisation_manifest_with_all_38_controls() -> None:
+    report = api.check([str(BASE)], today="2026-11-22")
+    assert [f for f in report.findings if f.rule_id.startswith("AIMS-SCH")] == []
+    (org,) = report.organisations
+    assert org.name == "docbrief-aims"
+    assert report.systems == ()
+    soa = org.manifest["spec"]["statementOfApplicability"]
+    assert len({entry["id"] for entry in soa}) == 38
+
+
+def test_a_directory_search_finds_the_organisation_manifest(tmp_path: Path) -> None:
+    (tmp_path / "aims.yaml").write_bytes(BASE.read_bytes())
+    (tmp_path / "other.yaml").write_text("name: not a manifest\n")
+    report = api.check([str(tmp_path)], today="2026-11-22")
+    assert [o.location.file for o in report.organisations] == [str(tmp_path / "aims.yaml")]
+
+
+def test_a_schema_error_in_the_organisation_manifest_is_located(tmp_path: Path) -> None:
+    text = BASE.read_text().replace("    version: '1.2'\n", "    version: 12\n", 1)
+    target = tmp_path / "aims.yaml"
+    target.write_text(text)
+    line = text.splitlines().index("    version: 12") + 1
+    report = api.check([str(target)], today="2026-11-22")
+    found = [(f.rule_id, f.location.line, f.location.col, f.ident) for f in report.findings]
+    assert ("AIMS-SCH-003", line, 5, "spec.policy.version") in found
+
+
+def test_the_json_report_carries_organisations_and_relied_controls() -> None:
+    from aims_policy.output import RenderOptions
+    from aims_policy.output.json_report import render
+
+    paths = [str(BASE), str(ROOT / "rules" / "fixtures" / "base.yaml")]
+    report = api.check(paths, today="2026-11-22")
+    data = json.loads(render(report, RenderOptions()))
+    assert data["formatVersion"] == "1.3"
+    assert [o["name"] for o in data["organisations"]] == ["docbrief-aims"]
+    assert data["organisations"][0]["manifest"]["kind"] == "AIManagementSystem"
+    (system,) = data["systems"]
+    # base.yaml's risk treatments name these controls (rules/fixtures/base.yaml, spec.risks)
+    assert system["reliedControls"] == [
+        "A.2.3", "A.6.2.4", "A.6.2.6", "A.7.3", "A.7.4", "A.8.2", "A.9.2", "A.10.2", "A.10.3"
+    ]  # fmt: skip
+
+
+# -- aims-policy soa ------------------------------------------------------------------------
+
+
+def _soa(*args: str) -> tuple[int, str]:
+    from _helpers import aims
+
+    result = aims("soa", *args)
+    return result.exit_code, result.stdout + result.stderr
+
+
+FIXTURES = ["rules/fixtures/organisation.yaml", "rules/fixtures/base.yaml", "--today", "2026-11-22"]
+
+
+def test_soa_json_matches_its_published_schema_and_lists_all_38_controls(
+    monkeypatch: Any,
+) -> None:
+    import jsonschema
+
+    monkeypatch.chdir(ROOT)
+    code, out = _soa(*FIXTURES, "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    published = json.loads((ROOT / "aims_policy" / "schema" / "soa-v1.schema.json").read_text())
+    jsonschema.Draft202012Validator(published).validate(data)
+    from aims_policy.coverage import annex_a_controls
+
+    assert [c["id"] for c in data["controls"]] == [c for c, _ in annex_a_controls()]
+    by_id = {c["id"]: c for c in data["controls"]}
+    # organisation-level evidence only (the fixture's A.2.4 entry), no system evidences it
+    assert by_id["A.2.4"]["status"] == "implemented"
+    assert by_id["A.2.4"]["evidence"] == ["https://docs.example.com/aims/A.2.4.md"]
+    # base.yaml's risk R-1 relies on A.6.2.4; its validation evidences it
+    assert [s["name"] for s in by_id["A.6.2.4"]["reliedOnBy"]] == ["document-summariser"]
+    assert [s["name"] for s in by_id["A.6.2.4"]["systems"]] == ["document-summariser"]
+
+
+def test_soa_csv_reads_back_with_the_csv_module_one_row_per_control(monkeypatch: Any) -> None:
+    import csv
+    import io
+
+    monkeypatch.chdir(ROOT)
+    code, out = _soa(*FIXTURES, "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out, newline="")))
+    assert len(rows) == 38
+    assert {r["decision"] for r in rows} == {"included"}
+    first = rows[0]
+    assert (first["control"], first["title"]) == ("A.2.2", "AI policy")
+    assert "privacy, security" in rows[1]["justification"]  # a comma survives quoting
+
+
+def test_soa_is_deterministic_and_written_to_a_file(monkeypatch: Any, tmp_path: Path) -> None:
+    monkeypatch.chdir(ROOT)
+    target = tmp_path / "out" / "soa.md"
+    assert _soa(*FIXTURES, "-o", str(target))[0] == 0
+    first = target.read_bytes()
+    assert _soa(*FIXTURES, "-o", str(target))[0] == 0
+    assert target.read_bytes() == first
+    assert first.startswith(b"# Statement of Applicability: DocBrief Ltd AI management system\n")
+    assert first.count(b"\n| A.") == 38
+
+
+def test_soa_without_an_organisation_manifest_exits_2_and_says_what_to_add(
+    monkeypatch: Any,
+) -> None:
+    monkeypatch.chdir(ROOT)
+    code, out = _soa("rules/fixtures/base.yaml", "--today", "2026-11-22")
+    assert code == 2
+    assert "no organisation manifest (kind: AIManagementSystem)" in out
+
+
+def test_soa_marks_an_included_control_nothing_shows_and_counts_open_findings() -> None:
+    from aims_policy import soa
+
+    org = {
+        "metadata": {"name": "o"},
+        "spec": {
+            "statementOfApplicability": [
+                {"id": "A.2.2", "decision": "included", "justification": "j" * 20},
+                {"id": "A.2.3", "decision": "excluded", "justification": "k" * 20},
+            ]
+        },
+    }
+    report = {
+        "systems": [{"name": "s", "evidencedControls": {}, "reliedControls": ["A.2.2"]}],
+        "findings": [
+            {"rule": "R-1", "controls": ["A.2.2"], "state": "open", "identity": {"system": "s"},
+             "location": {"file": "s.yaml", "line": 3, "column": 5}, "message": "m"},
+            {"rule": "R-2", "controls": ["A.2.2"], "state": "waived", "identity": {"system": "s"},
+             "suppression": {"kind": "exception", "approver": "A", "expires": "2027-01-01",
+                             "justification": "because"}},
+        ],
+    }  # fmt: skip
+    controls = [("A.2.2", "AI policy"), ("A.2.3", "Alignment"), ("A.2.4", "Review")]
+    rows = {r.control: r for r in soa.build(org, [("repo-a", report)], controls).rows}
+    assert [rows[c].status for c in ("A.2.2", "A.2.3", "A.2.4")] == [
+        "not-evidenced", "excluded", "undecided"
+    ]  # fmt: skip
+    assert rows["A.2.2"].open_findings == (soa.FindingRef("R-1", "s", "repo-a", "s.yaml:3:5", "m"),)
+    assert [e.approver for e in rows["A.2.2"].exceptions] == ["A"]
+    assert rows["A.2.2"].relied_by == (soa.SystemRef("s", "repo-a", "relied"),)
