@@ -11,6 +11,12 @@ import click
 from aims_policy.commands._options import evaluation_options, fail, prepare, say
 
 
+def _is_report(path: str) -> bool:
+    from aims_policy.merge import is_json_report
+
+    return is_json_report(path)
+
+
 @click.command()
 @click.argument("inputs", nargs=-1, type=click.Path())
 @click.option(
@@ -46,49 +52,34 @@ def report(inputs: tuple[str, ...], output: str, origin: str | None, **evaluatio
     (`aims-policy check --json FILE --origin NAME`, one per repository), merged into one
     report. Exits 2 if a JSON report cannot be read or a manifest could not be checked (the
     report is still written, and says so), else 0: findings are the report's content."""
-    from aims_policy import merge
+    from aims_policy.commands._inputs import gather
     from aims_policy.commands.check import with_baseline
     from aims_policy.output import write_atomic
     from aims_policy.output.audit_html import AuditInput, render
-    from aims_policy.version import __version__
 
-    reports = [path for path in inputs if merge.is_json_report(path)]
-    manifests = tuple(path for path in inputs if path not in reports)
-    parts = []
-    for path in reports:
-        try:
-            parts.append(merge.load(path))
-        except merge.ReportError as exc:
-            fail(str(exc))
-    run = prepare(manifests, evaluation)
-    checked = None
-    if manifests or not reports:
+    run = prepare(tuple(p for p in inputs if not _is_report(p)), evaluation)
+
+    def check(manifests: tuple[str, ...]) -> Any:
         from aims_policy.api import check as run_check
 
         options = with_baseline(run.options, run.effective.values["baseline"])
-        checked = run_check(run.paths, ruleset=run.ruleset, options=options, fail_on="never")
-    today = run.options.day.isoformat()
-    if parts:
-        if checked is not None:
-            name = origin or " ".join(manifests) or "."
-            source = merge.Source(
-                name,
-                name,
-                checked.today,
-                checked.tool_version,
-                len(checked.systems),
-                len(checked.findings),
-            )
-            parts.append((merge.with_origin(checked, name), source))
-        try:
-            combined = merge.merge(parts, today, __version__)
-        except merge.ReportError as exc:
-            fail(str(exc))
-        data = AuditInput(combined, sources=tuple(source for _, source in parts))
-    else:
-        assert checked is not None
-        combined = checked
-        data = AuditInput(checked)
+        return run_check(run.paths, ruleset=run.ruleset, options=options, fail_on="never")
+
+    got = gather(inputs, origin, run.options.day.isoformat(), check)
+    combined = got.report
+    organisations = got.organisations()
+    if len(organisations) > 1:
+        where = ", ".join(
+            f"{o.origin + ': ' if o.origin else ''}{o.location}" for o in organisations
+        )
+        fail(f"several organisation manifests ({where}); report on one management system at a time")
+    statement = None
+    if organisations:
+        from aims_policy import soa
+        from aims_policy.coverage import annex_a_controls
+
+        statement = soa.build(organisations[0].manifest, got.documents(), annex_a_controls())
+    data = AuditInput(combined, sources=got.sources, statement=statement)
     try:
         write_atomic(output, render(data))
     except OSError as exc:
@@ -98,6 +89,6 @@ def report(inputs: tuple[str, ...], output: str, origin: str | None, **evaluatio
     open_count = len(combined.open_findings)
     click.echo(
         f"{output}: {len(combined.systems)} systems, {open_count} open findings"
-        + (f", {len(parts)} reports merged" if parts else "")
+        + (f", {len(got.sources)} reports merged" if got.sources else "")
     )
     sys.exit(2 if combined.notifications else 0)

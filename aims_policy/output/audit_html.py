@@ -17,9 +17,12 @@ reference stays text. Control characters are shown as ``\\xNN``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aims_policy.model import EvidenceReference, Finding, Report, RuleMeta, SystemInfo
+
+if TYPE_CHECKING:
+    from aims_policy.soa import Statement
 
 #: What each evidence status means to an auditor.
 REFERENCE_STATUS: Mapping[str, str] = {
@@ -39,11 +42,9 @@ class AuditInput(NamedTuple):
     # (origin, file, date checked, tool version, systems, findings) of each JSON report merged;
     # empty for a report made from manifests directly
     sources: Sequence[Any] = ()
-    # The Statement of Applicability rows when an organisation manifest is present (each a
-    # mapping: control, title, decision, justification, status, systems, evidence, open
-    # findings, exceptions); None: the Annex A coverage from the systems instead
-    soa: Sequence[Mapping[str, Any]] | None = None
-    organisation: str | None = None  # the organisation manifest's name, when present
+    # The Statement of Applicability (``soa.build``) when an organisation manifest is present;
+    # None: the Annex A coverage from the systems instead
+    statement: Statement | None = None
 
 
 def _key(system: SystemInfo) -> tuple[str, str]:
@@ -79,6 +80,28 @@ def _finding_row(f: Finding, rules: Mapping[str, RuleMeta]) -> dict[str, Any]:
         "expires": s.expires if s else None,
         "declared": str(s.source) if s and s.source else None,
     }
+
+
+def _reference_row(r: EvidenceReference) -> dict[str, Any]:
+    return {
+        "path": r.path,
+        "ref": r.ref,
+        "status": r.status,
+        "meaning": REFERENCE_STATUS.get(r.status, r.status),
+        # only http(s) URLs become links: a javascript: or data: reference stays text
+        "link": r.status == "url" and r.ref[:8].lower().startswith(("https://", "http://")),
+        "location": _loc(r),
+    }
+
+
+def _get(data: Any, *keys: str) -> Any:
+    for key in keys:
+        data = data.get(key) if isinstance(data, Mapping) else None
+    return data
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _annex_a() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -162,13 +185,31 @@ def view(data: AuditInput) -> dict[str, Any]:
         grid.append({"system": label(system), "risk": system.risk_level or "", "cells": cells})
 
     per_system: list[dict[str, Any]] = []
+    organisations = sorted(report.organisations, key=lambda o: (o.origin or "", o.name))
+    for organisation in organisations:
+        key = (organisation.origin or "", organisation.name)
+        own = by_system.get(key, [])
+        shown = f"{organisation.origin} / {organisation.name}" if multi else organisation.name
+        per_system.append(
+            {
+                "anchor": f"organisation-{len(per_system) + 1}",
+                "label": f"organisation {shown}",
+                "kind": "organisation",
+                "origin": organisation.origin,
+                "title": _text(_get(organisation.manifest, "metadata", "title")),
+                "location": str(organisation.location),
+                "findings": [_finding_row(f, rules) for f in own if f.state == "open"],
+                "stated": [],
+                "references": [_reference_row(r) for r in organisation.references],
+            }
+        )
     for system in systems:
         own = by_system.get(_key(system), [])
         per_system.append(
             {
                 "anchor": f"system-{len(per_system) + 1}",
                 "label": label(system),
-                "name": system.name,
+                "kind": "system",
                 "origin": system.origin,
                 "title": system.title or "",
                 "risk": system.risk_level or "",
@@ -177,21 +218,10 @@ def view(data: AuditInput) -> dict[str, Any]:
                 "location": str(system.location),
                 "findings": [_finding_row(f, rules) for f in own if f.state == "open"],
                 "stated": [{"section": k, "reason": v} for k, v in system.not_applicable],
-                "references": [
-                    {
-                        "path": r.path,
-                        "ref": r.ref,
-                        "status": r.status,
-                        "meaning": REFERENCE_STATUS.get(r.status, r.status),
-                        "link": r.status == "url"
-                        and r.ref[:8].lower().startswith(("https://", "http://")),
-                        "location": _loc(r),
-                    }
-                    for r in system.references
-                ],
+                "references": [_reference_row(r) for r in system.references],
             }
         )
-    known = {_key(s) for s in systems}
+    known = {_key(s) for s in systems} | {(o.origin or "", o.name) for o in organisations}
     stray = [f for f in open_findings if _finding_key(f) not in known]
 
     clause_rules: dict[str, list[str]] = {}
@@ -218,7 +248,8 @@ def view(data: AuditInput) -> dict[str, Any]:
             state, text = "none", "not checked by any rule"
         clauses.append({"id": clause, "title": title, "rules": cited, "state": state, "text": text})
 
-    references = [r for s in systems for r in s.references]
+    references = [r for o in organisations for r in o.references]
+    references += [r for s in systems for r in s.references]
     unresolved = sum(1 for r in references if r.status not in ("ok", "url"))
     exceptions = [
         _finding_row(f, rules)
@@ -233,7 +264,9 @@ def view(data: AuditInput) -> dict[str, Any]:
     return {
         "today": report.today,
         "tool_version": report.tool_version,
-        "organisation": data.organisation,
+        "organisation": (data.statement.title or data.statement.organisation)
+        if data.statement is not None
+        else None,
         "multi": multi,
         "sources": [
             {
@@ -260,7 +293,7 @@ def view(data: AuditInput) -> dict[str, Any]:
             "problems": len(report.notifications),
             "controls": len(coverage),
         },
-        "soa": list(data.soa) if data.soa is not None else None,
+        "soa": _soa_rows(data.statement, multi) if data.statement is not None else None,
         "coverage": coverage,
         "objectives": [{"id": o, "title": t} for o, t in objectives],
         "grid": grid,
@@ -271,6 +304,37 @@ def view(data: AuditInput) -> dict[str, Any]:
         "clauses": clauses,
         "problems": [str(n) for n in report.notifications],
     }
+
+
+def _soa_rows(statement: Statement, multi: bool) -> list[dict[str, Any]]:
+    def name(origin: str, system: str) -> str:
+        return f"{origin} / {system}" if multi and origin else system
+
+    rows = []
+    for row in statement.rows:
+        rows.append(
+            {
+                "control": row.control,
+                "title": row.title,
+                "decision": row.decision,
+                "justification": row.justification,
+                "status": row.status,
+                "systems": [
+                    name(s.origin, s.name)
+                    + (" (policy documents only)" if s.evidence == "policy" else "")
+                    for s in row.systems
+                ],
+                "relied": [name(s.origin, s.name) for s in row.relied_by],
+                "evidence": list(row.evidence),
+                "open": len(row.open_findings),
+                "exceptions": [
+                    f"{name(e.origin, e.system)}: {e.rule}, approved by {e.approver or 'nobody'}, "
+                    f"expires {e.expires or 'never'}"
+                    for e in row.exceptions
+                ],
+            }
+        )
+    return rows
 
 
 def _style() -> str:
