@@ -12,7 +12,7 @@ systems of two repositories that use the same names stay apart.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from aims_policy.model import (
@@ -111,8 +111,11 @@ def _kind(kind: type | tuple[type, ...]) -> str:
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
-def load(path: str) -> tuple[Report, Source]:
-    """The JSON report at ``path`` as a report whose systems and findings carry its origin."""
+def load(
+    path: str, known_rules: Container[str] = (), references: bool = True
+) -> tuple[Report, Source]:
+    """The JSON report at ``path`` as a report whose systems and findings carry its origin.
+    See :func:`parse` for ``known_rules`` and ``references``."""
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_BYTES + 1)
@@ -128,10 +131,17 @@ def load(path: str) -> tuple[Report, Source]:
             f"{path}{where}: not valid JSON ({getattr(exc, 'msg', exc)}); pass a JSON report "
             "written by `aims-policy check --json FILE`"
         ) from None
-    return parse(doc, path)
+    return parse(doc, path, known_rules, references)
 
 
-def parse(doc: Any, path: str) -> tuple[Report, Source]:
+def parse(
+    doc: Any, path: str, known_rules: Container[str] = (), references: bool = True
+) -> tuple[Report, Source]:
+    """A decoded JSON report as a :class:`Report`. Rules whose id is in ``known_rules`` (read
+    from an earlier report of the same merge, which wins) are skipped; without ``references``
+    the evidence references are left out (the Statement of Applicability does not show them).
+    The rule checks that did not apply are not kept: a merged report counts what was found and
+    what could not be evaluated, not every rule that had nothing to say."""
     r = _Reader(path)
     if not isinstance(doc, dict) or "formatVersion" not in doc:
         raise ReportError(
@@ -160,6 +170,8 @@ def parse(doc: Any, path: str) -> tuple[Report, Source]:
     rules = []
     for index, raw in enumerate(r.field(doc, "rules", list, "")):
         where = f"rules[{index}]"
+        if isinstance(raw, dict) and raw.get("id") in known_rules:
+            continue
         severity = r.field(raw, "severity", str, where)
         if severity not in ("error", "warning", "note"):
             raise r.fail(f"{where}.severity", f"unknown severity {severity!r}")
@@ -182,7 +194,7 @@ def parse(doc: Any, path: str) -> tuple[Report, Source]:
     systems = []
     for index, raw in enumerate(r.field(doc, "systems", list, "")):
         where = f"systems[{index}]"
-        references = tuple(_references(r, raw, where))
+        refs = tuple(_references(r, raw, where)) if references else ()
         evidenced = r.field(raw, "evidencedControls", dict, where)
         stated = r.field(raw, "statedNotApplicable", dict, where)
         for key, value in (*evidenced.items(), *stated.items()):
@@ -199,7 +211,7 @@ def parse(doc: Any, path: str) -> tuple[Report, Source]:
                 tuple(stated.items()),
                 tuple(evidenced.items()),
                 relies=r.strings(raw, "reliedControls", where),
-                references=tuple(references),
+                references=refs,
                 origin=origin,
             )
         )
@@ -212,7 +224,7 @@ def parse(doc: Any, path: str) -> tuple[Report, Source]:
                 r.field(raw, "name", str, where),
                 r.location(r.field(raw, "location", dict, where), where + ".location"),
                 r.field(raw, "manifest", dict, where),
-                references=tuple(_references(r, raw, where)),
+                references=tuple(_references(r, raw, where)) if references else (),
                 origin=origin,
             )
         )
@@ -221,18 +233,18 @@ def parse(doc: Any, path: str) -> tuple[Report, Source]:
     for index, raw in enumerate(r.field(doc, "findings", list, "")):
         findings.append(_finding(r, raw, f"findings[{index}]", origin))
 
+    r.field(doc, "notApplicable", list, "")
     results = []
-    for key, status in (("notApplicable", "not_applicable"), ("notEvaluated", "not_evaluated")):
-        for index, raw in enumerate(r.field(doc, key, list, "")):
-            where = f"{key}[{index}]"
-            results.append(
-                RuleResult(
-                    r.field(raw, "rule", str, where),
-                    r.field(raw, "system", str, where),
-                    status,  # type: ignore[arg-type]
-                    r.field(raw, "reason", str, where),
-                )
+    for index, raw in enumerate(r.field(doc, "notEvaluated", list, "")):
+        where = f"notEvaluated[{index}]"
+        results.append(
+            RuleResult(
+                r.field(raw, "rule", str, where),
+                r.field(raw, "system", str, where),
+                "not_evaluated",
+                r.field(raw, "reason", str, where),
             )
+        )
 
     notes = []
     for index, raw in enumerate(r.field(doc, "problems", list, "")):

@@ -264,7 +264,7 @@ def test_two_repositories_merge_into_one_report(tmp_path: Path) -> None:
     for origin in ("git.example.com/payments", "git.example.com/people"):
         assert sum(h.startswith(f"{origin} / ") for h in headings) == SYSTEMS
         assert f"{origin} / credit-scoring" in text
-    counts = dict(re.findall(r'id="(count-[a-z]+)">(\d+)<', out.read_text(encoding="utf-8")))
+    counts = dict(re.findall(r'id="(count-[a-z-]+)">(\d+)<', out.read_text(encoding="utf-8")))
     assert counts["count-origins"] == "2"
     assert counts["count-systems"] == str(2 * SYSTEMS)
     assert counts["count-open"] == str(2 * (ERRORS + WARNINGS))

@@ -28,11 +28,25 @@ class Inputs(NamedTuple):
         return kept
 
     def documents(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        """(origin, JSON report) of each part, one at a time (what ``soa.build`` reads)."""
-        from aims_policy.output.json_report import as_dict
+        """(origin, JSON report) of each part, one at a time, with the fields ``soa.build``
+        reads (systems' names, evidenced and relied-on controls; findings)."""
+        from aims_policy.output.json_report import finding_dict
 
         for report, origin in self.parts:
-            yield origin, as_dict(report, origin or None)
+            yield (
+                origin,
+                {
+                    "systems": [
+                        {
+                            "name": s.name,
+                            "evidencedControls": dict(s.evidence),
+                            "reliedControls": list(s.relies),
+                        }
+                        for s in report.systems
+                    ],
+                    "findings": [finding_dict(f) for f in report.findings],
+                },
+            )
 
 
 def split(paths: tuple[str, ...]) -> tuple[list[str], tuple[str, ...]]:
@@ -48,17 +62,21 @@ def gather(
     origin: str | None,
     today: str,
     check: Callable[[tuple[str, ...]], Report],
+    references: bool = True,
 ) -> Inputs:
     """Load the JSON reports among ``paths`` (a bad one: one line naming it, exit 2), check the
-    rest with ``check`` (when there is any, or when no JSON report is given), and merge."""
+    rest with ``check`` (when there is any, or when no JSON report is given), and merge.
+    Without ``references``, the reports' evidence references are not read."""
     from aims_policy import merge
     from aims_policy.version import __version__
 
     reports, manifests = split(paths)
     parts = []
+    known: set[str] = set()  # rule ids read already: the first report's description wins
     for path in reports:
         try:
-            parts.append(merge.load(path))
+            parts.append(merge.load(path, known, references))
+            known.update(meta.id for meta in parts[-1][0].rules)
         except merge.ReportError as exc:
             fail(str(exc))
     live = check(manifests) if manifests or not reports else None

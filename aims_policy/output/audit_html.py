@@ -11,7 +11,7 @@ Nothing in the file reaches the network: the style sheet is inline, there is no 
 font, and a Content-Security-Policy (``default-src 'none'``, the style allowed by its hash)
 forbids any request even if something slipped through. Every manifest value is escaped by
 Jinja2's autoescaping; only ``http(s)`` evidence URLs become links, so a ``javascript:``
-reference stays text. Control characters are shown as ``\\xNN``.
+reference stays text. Control characters but tab and line feed are shown as ``\\xNN``.
 """
 
 from __future__ import annotations
@@ -82,16 +82,27 @@ def _finding_row(f: Finding, rules: Mapping[str, RuleMeta]) -> dict[str, Any]:
     }
 
 
-def _reference_row(r: EvidenceReference) -> dict[str, Any]:
-    return {
-        "path": r.path,
-        "ref": r.ref,
-        "status": r.status,
-        "meaning": REFERENCE_STATUS.get(r.status, r.status),
+class ReferenceRow(NamedTuple):
+    """One row of the evidence index (a tuple: the template reads thousands of them)."""
+
+    path: str
+    ref: str
+    status: str
+    meaning: str
+    link: bool
+    location: str
+
+
+def _reference_row(r: EvidenceReference) -> ReferenceRow:
+    return ReferenceRow(
+        r.path,
+        r.ref,
+        r.status,
+        REFERENCE_STATUS.get(r.status, r.status),
         # only http(s) URLs become links: a javascript: or data: reference stays text
-        "link": r.status == "url" and r.ref[:8].lower().startswith(("https://", "http://")),
-        "location": _loc(r),
-    }
+        r.status == "url" and r.ref[:8].lower().startswith(("https://", "http://")),
+        _loc(r),
+    )
 
 
 def _get(data: Any, *keys: str) -> Any:
@@ -291,6 +302,7 @@ def view(data: AuditInput) -> dict[str, Any]:
             "references": len(references),
             "unresolved": unresolved,
             "problems": len(report.notifications),
+            "not_evaluated": sum(1 for r in report.results if r.status == "not_evaluated"),
             "controls": len(coverage),
         },
         "soa": _soa_rows(data.statement, multi) if data.statement is not None else None,
@@ -352,18 +364,9 @@ def render(data: AuditInput) -> str:
     import jinja2
     from markupsafe import Markup
 
-    from aims_policy.wording import escape_controls
-
-    def finalize(value: Any) -> Any:
-        # before autoescaping: control characters shown, never passed on to the page
-        if isinstance(value, str) and not isinstance(value, Markup):
-            return escape_controls(value)
-        return value
-
     env = jinja2.Environment(
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        finalize=finalize,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -379,4 +382,8 @@ def render(data: AuditInput) -> str:
         css=Markup(css),  # our own file, not manifest text
         style_hash=f"sha256-{digest}",
     )
-    return text
+    # Control characters from manifest text shown as \xNN, in one pass over the page (the
+    # template itself holds none but line breaks; a value's line break is mere white space)
+    import re
+
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", lambda m: f"\\x{ord(m[0]):02x}", text)

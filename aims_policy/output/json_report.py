@@ -30,7 +30,8 @@ def _location(loc: Location | None) -> dict[str, Any] | None:
     return out
 
 
-def _finding(f: Finding) -> dict[str, Any]:
+def finding_dict(f: Finding) -> dict[str, Any]:
+    """One finding as the JSON report writes it."""
     out: dict[str, Any] = {
         "rule": f.rule_id,
         "severity": f.severity,
@@ -127,7 +128,7 @@ def as_dict(report: Report, origin: str | None = None) -> dict[str, Any]:
         # 1.3: the rules that ran, so that a merged report can name their controls, clauses and
         # remediation without the rule pack at hand
         "rules": [_rule(meta) for meta in report.rules],
-        "findings": [_finding(f) for f in report.findings],
+        "findings": [finding_dict(f) for f in report.findings],
         "notApplicable": [
             {"rule": r.rule_id, "system": r.system, "reason": r.reason}
             for r in report.results
