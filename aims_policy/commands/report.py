@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from aims_policy.commands._options import evaluation_options, fail, prepare, say
+from aims_policy.wording import plural
 
 
 def _is_report(path: str) -> bool:
@@ -86,9 +87,9 @@ def report(inputs: tuple[str, ...], output: str, origin: str | None, **evaluatio
         fail(f"{output}: cannot write the report: {exc.strerror}")
     for note in combined.notifications:
         say(str(note))
-    open_count = len(combined.open_findings)
+    merged = f", {plural(len(got.sources), 'report')} merged" if got.sources else ""
     click.echo(
-        f"{output}: {len(combined.systems)} systems, {open_count} open findings"
-        + (f", {len(got.sources)} reports merged" if got.sources else "")
+        f"{output}: {plural(len(combined.systems), 'system')}, "
+        f"{plural(len(combined.open_findings), 'open finding')}{merged}"
     )
     sys.exit(2 if combined.notifications else 0)

@@ -331,11 +331,8 @@ def _soa_rows(statement: Statement, multi: bool) -> list[dict[str, Any]]:
                 "decision": row.decision,
                 "justification": row.justification,
                 "status": row.status,
-                "systems": [
-                    name(s.origin, s.name)
-                    + (" (policy documents only)" if s.evidence == "policy" else "")
-                    for s in row.systems
-                ],
+                "systems": [name(s.origin, s.name) for s in row.systems if s.evidence != "policy"],
+                "policy": [name(s.origin, s.name) for s in row.systems if s.evidence == "policy"],
                 "relied": [name(s.origin, s.name) for s in row.relied_by],
                 "evidence": list(row.evidence),
                 "open": len(row.open_findings),
