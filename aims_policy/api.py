@@ -20,7 +20,7 @@ from aims_policy.options import Options
 from aims_policy.registry import RuleSet
 
 if TYPE_CHECKING:
-    from aims_policy.discover import Scan
+    from aims_policy.discover import Candidate, Scan
 
 __all__ = ["Options", "check"]
 
@@ -86,6 +86,7 @@ def check(
 
         candidates = keep_candidates(candidates, options, cwd)
     left_out = len(found.candidates) - len(candidates)
+    options = _with_organisation(candidates, options)
     results = run(candidates, Worker(ruleset, options), progress)
     report = assemble(results, notifications, ruleset, options)
     if found.directories and not report.files and not options.allow_empty:
@@ -94,6 +95,32 @@ def check(
             notifications=(_nothing_found(report, found, left_out), *report.notifications)
         )
     return report
+
+
+def _with_organisation(candidates: "list[Candidate]", options: Options) -> Options:
+    """The options with the authorities of the organisation manifest among ``candidates`` in
+    the data document: who may accept risks of each level (``risk.acceptanceAuthorityByLevel``)
+    and approve exceptions (``exceptions.approversBySeverity``). The organisation manifest is
+    the AIMS's record of them (ISO/IEC 42001 5.3), so it wins over the data document's defaults
+    for what it names. With none, or several (AIMS-ORG-020 reports that), nothing changes."""
+    from aims_policy.intake import organisation_documents
+
+    documents = organisation_documents(candidates, options.root)
+    if len(documents) != 1:
+        return options
+    authorities = documents[0].data["spec"].get("authorities") or {}
+    data = dict(options.data)
+    by_level = {k: v for k, v in (authorities.get("riskAcceptance") or {}).items() if v}
+    if by_level:
+        risk = dict(data["risk"])
+        risk["acceptanceAuthorityByLevel"] = {**risk["acceptanceAuthorityByLevel"], **by_level}
+        data["risk"] = risk
+    approvers = authorities.get("waiverApproval")
+    if approvers:
+        waivers = dict(data["exceptions"])
+        waivers["approversBySeverity"] = {s: list(approvers) for s in ("error", "warning", "note")}
+        data["exceptions"] = waivers
+    return options._replace(data=data)
 
 
 def _nothing_found(report: Report, found: "Scan", left_out: int) -> Notification:

@@ -13,8 +13,8 @@ from aims_policy.loader import MAX_BYTES, Document, load_bytes
 from aims_policy.model import Location, Notification, SystemInfo
 from aims_policy.validate import KIND, KINDS
 
-#: ``AISystem`` (and ``AIManagementSystem``) as UTF-8, UTF-16 and UTF-32, so that a manifest saved in the wrong encoding is
-#: reported, not skipped as a non-manifest by the directory pre-filter.
+#: ``AISystem`` (then ``AIManagementSystem``) as UTF-8, UTF-16 and UTF-32, so that a manifest
+#: saved in the wrong encoding is reported, not skipped as a non-manifest by the pre-filter.
 #: A document claiming our format by its apiVersion is looked at even when its kind is misspelt.
 _OUR_API_VERSION = b"aims-policy/v"
 #: Written out rather than encoded at import: encoding would load four codec modules at start-up.
@@ -112,6 +112,32 @@ def manifests_in(
         )
         problems.append(_not_manifest(display, why))
     return manifests
+
+
+def organisation_documents(candidates: list[Candidate], root: str | None) -> list[Document]:
+    """The organisation manifests (kind: AIManagementSystem) among ``candidates`` that match
+    their schema, read ahead of the run: their authorities are part of what system rules read.
+    Only files that mention the kind are parsed; what is wrong with any file is left for the
+    run itself to report."""
+    from aims_policy.validate import ORG_KIND, fast_is_valid
+
+    marks = _KIND_MARKS[5:]
+    found: list[Document] = []
+    for candidate in candidates:
+        problems: list[Notification] = []
+        given = candidate.content is not None
+        raw = _given(candidate, problems) if given else _read(candidate, root, problems)
+        if raw is None or not any(mark in raw for mark in marks):
+            continue
+        loaded = load_bytes(raw, candidate.display, json_syntax=candidate.path.endswith(".json"))
+        found.extend(
+            doc
+            for doc in loaded.documents
+            if isinstance(doc.data, dict)
+            and doc.data.get("kind") == ORG_KIND
+            and fast_is_valid(doc.data)
+        )
+    return found
 
 
 def _given(candidate: Candidate, problems: list[Notification]) -> bytes | None:

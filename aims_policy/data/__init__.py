@@ -101,6 +101,12 @@ _MINIMUM: dict[str, int] = {
     "oversight.trainingValidityMonths": 1,
     "incidents.maxReportingDays": 1,
     "exceptions.maxValidityDays": 1,
+    "organisation.policyReviewMonths": 1,
+    "organisation.auditCycleMonths": 1,
+    "organisation.managementReviewMonths": 1,
+    "organisation.contextReviewMonths": 1,
+    "organisation.awarenessIntervalMonths": 1,
+    "organisation.competenceReviewMonths": 1,
 }
 _ANNEX_A_LISTS = ("controls.annexA", "controls.requiredByRiskLevel")
 _RISK_LEVEL_LISTS = ("risk.highRiskLevels",)
