@@ -90,7 +90,7 @@ class ReferenceRow(NamedTuple):
     status: str
     meaning: str
     link: bool
-    location: str
+    line: int
 
 
 def _reference_row(r: EvidenceReference) -> ReferenceRow:
@@ -101,7 +101,7 @@ def _reference_row(r: EvidenceReference) -> ReferenceRow:
         REFERENCE_STATUS.get(r.status, r.status),
         # only http(s) URLs become links: a javascript: or data: reference stays text
         r.status == "url" and r.ref[:8].lower().startswith(("https://", "http://")),
-        _loc(r),
+        r.location.line,
     )
 
 
@@ -209,6 +209,7 @@ def view(data: AuditInput) -> dict[str, Any]:
                 "origin": organisation.origin,
                 "title": _text(_get(organisation.manifest, "metadata", "title")),
                 "location": str(organisation.location),
+                "file": organisation.location.file,
                 "findings": [_finding_row(f, rules) for f in own if f.state == "open"],
                 "stated": [],
                 "references": [_reference_row(r) for r in organisation.references],
@@ -227,6 +228,7 @@ def view(data: AuditInput) -> dict[str, Any]:
                 "eu": system.eu_category or "",
                 "owner": system.owner or "",
                 "location": str(system.location),
+                "file": system.location.file,
                 "findings": [_finding_row(f, rules) for f in own if f.state == "open"],
                 "stated": [{"section": k, "reason": v} for k, v in system.not_applicable],
                 "references": [_reference_row(r) for r in system.references],
