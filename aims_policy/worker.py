@@ -179,9 +179,9 @@ class Worker:
                     )
                 ),
                 relies=relied_controls(data),
-                references=_references(doc, ctx.evidence),
+                references=_references(doc, ctx.evidence) if options.references else (),
             )
-        else:
+        elif options.references:
             out.organisations[-1] = out.organisations[-1]._replace(
                 references=_references(doc, ctx.evidence)
             )

@@ -140,6 +140,8 @@ def check(
     fmt, sarif_path, junit_path, json_path = out["format"], out["sarif"], out["junit"], out["json"]
     markdown_path, sarif_category = out["markdown"], out["sarif-category"]
     options = with_baseline(run.options, run.effective.values["baseline"])
+    # the JSON report lists every evidence reference (for `report` and `soa` to merge later)
+    options = options._replace(references=bool(json_path) or fmt == "json")
     report = run_check(
         [] if stdin is not None else run.paths,
         ruleset=run.ruleset,
