@@ -339,3 +339,33 @@ def test_merging_keeps_findings_with_their_origin(tmp_path: Path) -> None:
         merge.merge(
             [parts[0], (parts[0][0], parts[0][1]._replace(file="elsewhere.json"))], TODAY, "t"
         )
+
+
+def test_a_wrong_field_deep_in_a_report_is_named(tmp_path: Path) -> None:
+    payments, _ = two_repositories(tmp_path)
+    doc = json.loads(payments.read_text(encoding="utf-8"))
+    doc["systems"][2]["evidenceReferences"][1]["location"]["line"] = "7"
+    bad = write(tmp_path / "bad.json", json.dumps(doc))
+    result = aims("report", "-o", str(tmp_path / "out.html"), str(bad))
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"aims-policy: error: {bad}: systems[2].evidenceReferences[1].location.line: expected "
+        "an integer; regenerate it with `aims-policy check --json FILE`"
+    ]
+
+
+def test_check_records_its_origin_and_references(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    aims("check", str(MANIFESTS), "--today", TODAY, "--json", str(out), "--origin", "repo-1", "-q")
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["formatVersion"] == "1.3" and doc["origin"] == "repo-1"
+    missing = [
+        r for s in doc["systems"] for r in s["evidenceReferences"] if r["status"] == "missing"
+    ]
+    assert len(missing) == MISSING_EVIDENCE
+    support = next(s for s in doc["systems"] if s["name"] == "support-chatbot")
+    assert {
+        "path": "spec.suppliers[SUP-orion].documentationRef",
+        "ref": "evidence/support-chatbot/orion-gpai-documentation.md",
+        "status": "missing",
+    }.items() <= next(r for r in support["evidenceReferences"] if r["status"] == "missing").items()
