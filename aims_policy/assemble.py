@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from aims_policy import policy
+from aims_policy.engine import not_applicable as engine_not_applicable
 from aims_policy.findings import Trace, set_findings
 from aims_policy.model import (
     Finding,
@@ -14,6 +15,7 @@ from aims_policy.model import (
     Organisation,
     Report,
     ResultTable,
+    RuleResult,
     SystemInfo,
     rows_of,
 )
@@ -110,10 +112,21 @@ def assemble(
             except Exception as exc:
                 failed[rule_id] = _failure(exc)
                 del folds[rule_id]
+    not_applicable: list[RuleResult] = []
     for set_rule in ruleset.set_rules:
         if set_rule.id in folds:
             try:
-                pairs = folds.pop(set_rule.id).findings()
+                fold = folds.pop(set_rule.id)
+                reason = engine_not_applicable(fold)
+                if reason:  # recorded for every manifest checked, as a rule on a system is
+                    # A manifest it could not collect from (not evaluated) is no matter now.
+                    why = share(f"applies to: {set_rule.meta.applies_to} ({reason})")
+                    not_applicable.extend(
+                        RuleResult(set_rule.id, name, "not_applicable", why)
+                        for name in (*(s.name for s in systems), *(o.name for o in organisations))
+                    )
+                    continue
+                pairs = fold.findings()
                 findings.extend(
                     set_findings(set_rule, pairs, share.strings(set_rule.meta.iso_refs))
                 )
@@ -129,6 +142,9 @@ def assemble(
                     set_rule.id,
                 )
             )
+    if not_applicable:
+        moot = {r.rule_id for r in not_applicable}
+        result_rows = _merged(result_rows, rows_of(not_applicable), moot)
     findings = _distinct_identities(findings)
     evaluated = {r.id for r in (*SCHEMA_RULES, *(r.meta for r in ruleset.all))}
     responsible.update(((s.name, None), s.owner) for s in systems if s.owner)
@@ -157,6 +173,30 @@ def assemble(
             sorted(organisations, key=lambda o: (o.location.file, o.location.line))
         ),
     )
+
+
+Row = tuple[str, str, tuple[str, ...], tuple[str, ...]]
+
+
+def _merged(rows: list[Row], more: list[Row], moot: set[str]) -> list[Row]:
+    """``rows`` with ``more`` merged in: one row per system and status, rules in order. The
+    not-evaluated results of the ``moot`` rules (which ``more`` says are not applicable) go."""
+    by_key: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for system, status, ids, reasons in rows:
+        kept = [
+            pair
+            for pair in zip(ids, reasons, strict=True)
+            if status != "not_evaluated" or pair[0] not in moot
+        ]
+        if kept:
+            by_key.setdefault((system, status), []).extend(kept)
+    for system, status, ids, reasons in more:
+        by_key.setdefault((system, status), []).extend(zip(ids, reasons, strict=True))
+    out = []
+    for (system, status), pairs in by_key.items():
+        pairs.sort()
+        out.append((system, status, tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)))
+    return out
 
 
 def _distinct_identities(findings: list[Finding]) -> list[Finding]:

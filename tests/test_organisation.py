@@ -199,3 +199,93 @@ def test_soa_marks_an_included_control_nothing_shows_and_counts_open_findings() 
     assert rows["A.2.2"].open_findings == (soa.FindingRef("R-1", "s", "repo-a", "s.yaml:3:5", "m"),)
     assert [e.approver for e in rows["A.2.2"].exceptions] == ["A"]
     assert rows["A.2.2"].relied_by == (soa.SystemRef("s", "repo-a", "relied"),)
+
+
+# -- reconciliation with the systems, on real files ------------------------------------------
+
+
+def _pair(tmp_path: Path, org_text: str, system_text: str | None = None) -> list[str]:
+    (tmp_path / ".git").mkdir(exist_ok=True)  # the repository root: evidence stays inside
+    (tmp_path / "aims.yaml").write_text(org_text)
+    system = system_text or (ROOT / "rules" / "fixtures" / "base.yaml").read_text()
+    (tmp_path / "system.yaml").write_text(system)
+    return [str(tmp_path / "aims.yaml"), str(tmp_path / "system.yaml")]
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_a_system_outside_the_scope_is_reported_at_the_scope_list(tmp_path: Path) -> None:
+    org = BASE.read_text()
+    system = (
+        (ROOT / "rules" / "fixtures" / "base.yaml")
+        .read_text()
+        .replace("name: document-summariser", "name: shadow-bot", 1)
+    )
+    report = api.check(_pair(tmp_path, org, system), today="2026-11-22")
+    found = [f for f in report.findings if f.rule_id == "AIMS-ORG-031"]
+    assert [(f.location.file, f.location.line, f.system) for f in found] == [
+        (
+            str(tmp_path / "aims.yaml"),
+            _line_of(org, "    systems: [document-summariser]"),
+            "docbrief-aims",
+        )
+    ]
+    assert "system shadow-bot (" in found[0].message and "scope.systems" in found[0].message
+    # ... and the in-scope system whose manifest is missing, at its scope entry
+    (missing,) = [f for f in report.findings if f.rule_id == "AIMS-ORG-032"]
+    assert missing.ident.startswith("spec.scope.systems[document-summariser]")
+
+
+def test_an_excluded_control_a_treatment_relies_on_is_reported_at_its_decision(
+    tmp_path: Path,
+) -> None:
+    org = BASE.read_text()
+    at = org.index("- id: A.2.3\n")
+    org = org[:at] + org[at:].replace("decision: included", "decision: excluded", 1)
+    report = api.check(_pair(tmp_path, org), today="2026-11-22")
+    (found,) = [f for f in report.findings if f.rule_id == "AIMS-ORG-034"]
+    line = org[:at].count("\n") + 2  # the entry's decision, the line after its id
+    assert (found.location.line, found.location.col) == (line, 7)
+    assert "control A.2.3 is excluded" in found.message and "document-summariser" in found.message
+
+
+def test_without_an_organisation_manifest_reconciliation_is_not_applicable_and_says_why() -> None:
+    report = api.check([str(ROOT / "rules" / "fixtures" / "base.yaml")], today="2026-11-22")
+    reasons = {r.rule_id: r.reason for r in report.results if r.rule_id.startswith("AIMS-ORG-03")}
+    assert sorted(reasons) == [f"AIMS-ORG-03{n}" for n in range(7)]
+    assert all("no organisation manifest (kind: AIManagementSystem)" in r for r in reasons.values())
+    assert [f for f in report.findings if f.rule_id.startswith("AIMS-ORG")] == []
+
+
+def test_the_organisation_manifest_names_who_may_accept_risks_of_each_level(
+    tmp_path: Path,
+) -> None:
+    """AIMS-RSK-018 reads the authority from the organisation manifest when one is checked."""
+    system = (ROOT / "rules" / "fixtures" / "base.yaml").read_text()
+    # R-2 (score 12, no residual score) accepted by Daniel Okafor, the accountable person, whose
+    # role in the manifest is Head of Digital Workplace
+    residual = "      residualRisk:\n        likelihood: 1\n        impact: 4\n        score: 4\n"
+    at = system.index("    - id: R-2\n")
+    r2 = system[at:].replace(
+        residual,
+        "      acceptance: {approver: Daniel Okafor, justification: Agreed with the DPO, "
+        "date: 2026-06-01}\n",
+        1,
+    )
+    system = system[:at] + r2
+    org = BASE.read_text()
+    paths = _pair(tmp_path, org, system)
+
+    def rsk018(org_text: str) -> list[tuple[str, int]]:
+        (tmp_path / "aims.yaml").write_text(org_text)
+        report = api.check(paths, today="2026-11-22")
+        return [(f.ident, f.location.line) for f in report.findings if f.rule_id == "AIMS-RSK-018"]
+
+    # the data document's default authority words include "head of": accepted
+    assert rsk018(org.replace("      low: [AIMS lead, Head of Compliance]\n", "")) == []
+    # the organisation reserves low-risk acceptance to its AIMS lead: not accepted
+    line = _line_of(system, "acceptance: {approver: Daniel Okafor")
+    restricted = org.replace("      low: [AIMS lead, Head of Compliance]", "      low: [AIMS lead]")
+    assert rsk018(restricted) == [("spec.risks[R-2].acceptance.approver", line)]
