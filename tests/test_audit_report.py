@@ -19,12 +19,15 @@ from pathlib import Path
 import pytest
 from _helpers import BASE_TEXT, MANIFESTS, ROOT, TODAY, aims, write
 
-# The bundled examples as checked on TODAY (README: "9 files, 10 systems checked: 29 errors,
-# 9 warnings"); every missing evidence file is one AIMS-EVD-001 finding, and manifests/README.md
-# lists nine of them.
+# The bundled examples as checked on TODAY. The ten systems (README: "10 systems checked: 29
+# errors, 9 warnings" before the organisation manifest came) and manifests/organisation.yaml,
+# whose deliberate gaps are two errors (AIMS-ORG-015: a management review without monitoring
+# results; AIMS-ORG-016: an overdue corrective action) and one warning (AIMS-ORG-036: a
+# high-risk system no audit sampled). Every missing evidence file is one AIMS-EVD-001 finding;
+# manifests/README.md lists nine.
 SYSTEMS = 10
-ERRORS = 29
-WARNINGS = 9
+ERRORS = 29 + 2
+WARNINGS = 9 + 1
 MISSING_EVIDENCE = 9
 CONTROLS = 38
 
@@ -274,13 +277,10 @@ def test_two_repositories_merge_into_one_report(tmp_path: Path) -> None:
 
 
 def test_two_repositories_merge_into_one_statement(tmp_path: Path) -> None:
+    """Each copy carries manifests/organisation.yaml: copies of one organisation manifest are
+    one management system, and the statement lists the systems of both repositories."""
     payments, people = two_repositories(tmp_path)
-    organisation = tmp_path / "aims" / "organisation.yaml"
-    shutil.copy(ROOT / "rules" / "fixtures" / "organisation.yaml", write(organisation, ""))
-    result = aims(
-        "soa", "--format", "json", "--today", TODAY, str(payments), str(people), str(organisation),
-        "--origin", "git.example.com/aims",
-    )  # fmt: skip
+    result = aims("soa", "--format", "json", "--today", TODAY, str(payments), str(people))
     assert result.exit_code == 0, result.stderr
     statement = json.loads(result.stdout)
     assert statement["summary"]["systems"] == 2 * SYSTEMS
@@ -296,6 +296,12 @@ def test_two_repositories_merge_into_one_statement(tmp_path: Path) -> None:
     }
     assert {"credit-scoring", "support-chatbot"} <= {name for _, name in systems}
     assert len(statement["controls"]) == CONTROLS
+    # a different organisation manifest beside them is a second management system: refused
+    other = tmp_path / "other" / "organisation.yaml"
+    write(other, (ROOT / "rules" / "fixtures" / "organisation.yaml").read_text(encoding="utf-8"))
+    result = aims("soa", "--today", TODAY, str(payments), str(people), str(other))
+    assert result.exit_code == 2
+    assert "several organisation manifests" in result.stderr
 
 
 @pytest.mark.parametrize(
