@@ -156,9 +156,13 @@ def summary(report: Report) -> str:
     # that the line of a run over manifests alone stays as it always was.
     n = report.not_manifests
     skipped = f" ({n} not {'a manifest' if n == 1 else 'manifests'})" if n else ""
+    # The organisation manifest, said only when there is one (the line of a run over systems
+    # alone stays as it was).
+    orgs = len(report.organisations)
+    org = f" and {plural(orgs, 'organisation manifest')}" if orgs else ""
     text = (
-        f"{plural(len(report.files), 'file')}{skipped}, {plural(systems, 'system')} checked: "
-        + ", ".join(parts + extra)
+        f"{plural(len(report.files), 'file')}{skipped}, {plural(systems, 'system')}{org} "
+        "checked: " + ", ".join(parts + extra)
     )
     # A rule check is one rule on one system. Both counts are always given: a run where many
     # rules did not apply passed fewer checks than its error count alone suggests.
