@@ -2,3657 +2,1272 @@
 # Do not edit: run `python -m aims_policy.validate` after changing the schema.
 # ruff: noqa
 # mypy: ignore-errors
-VERSION = "2.22.3"
+VERSION = '2.22.3'
 Decimal = float
 import re
 
-
 class JsonSchemaValueException(ValueError):
+
     def __init__(self, message, value=None, name=None, definition=None, rule=None):
         super().__init__(message)
         self.value, self.name, self.rule = (value, name, rule)
-
-
 JsonSchemaValuesException = JsonSchemaValueException
-REGEX_PATTERNS = {
-    "^x-": re.compile("^x-"),
-    "\\S": re.compile("\\S"),
-    "^A\\.[0-9]+(\\.[0-9]+){1,2}$": re.compile("^A\\.[0-9]+(\\.[0-9]+){1,2}\\Z"),
-    "^(4|5|6|7|8|9|10)(\\.[0-9]+){0,2}$": re.compile("^(4|5|6|7|8|9|10)(\\.[0-9]+){0,2}\\Z"),
-    "^[^@\\s]+@[^@\\s]+$": re.compile("^[^@\\s]+@[^@\\s]+\\Z"),
-    "^[A-Za-z0-9][A-Za-z0-9._-]*$": re.compile("^[A-Za-z0-9][A-Za-z0-9._-]*\\Z"),
-    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": re.compile("^[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z"),
-    "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$": re.compile("^[a-z0-9]([a-z0-9-]*[a-z0-9])?\\Z"),
-}
+REGEX_PATTERNS = {'^x-': re.compile('^x-'), '\\S': re.compile('\\S'), '^A\\.[0-9]+(\\.[0-9]+){1,2}$': re.compile('^A\\.[0-9]+(\\.[0-9]+){1,2}\\Z'), '^(4|5|6|7|8|9|10)(\\.[0-9]+){0,2}$': re.compile('^(4|5|6|7|8|9|10)(\\.[0-9]+){0,2}\\Z'), '^[^@\\s]+@[^@\\s]+$': re.compile('^[^@\\s]+@[^@\\s]+\\Z'), '^[A-Za-z0-9][A-Za-z0-9._-]*$': re.compile('^[A-Za-z0-9][A-Za-z0-9._-]*\\Z'), '^[0-9]{4}-[0-9]{2}-[0-9]{2}$': re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z'), '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$': re.compile('^[a-z0-9]([a-z0-9-]*[a-z0-9])?\\Z')}
 NoneType = type(None)
 
-
-def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be object",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition=None,
-            rule="type",
-        )
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data__missing_keys = set(["apiVersion", "kind", "metadata", "spec"]) - data.keys()
+        data__missing_keys = set(['apiVersion', 'kind', 'metadata', 'spec']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must contain "
-                + (str(sorted(data__missing_keys)) + " properties"),
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="required",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
         data_keys = set(data.keys())
-        if "apiVersion" in data_keys:
-            data_keys.remove("apiVersion")
-            data__apiVersion = data["apiVersion"]
-            if not (isinstance(data__apiVersion, str) and data__apiVersion == "aims-policy/v1"):
-                raise JsonSchemaValueException(
-                    ""
-                    + (name_prefix or "data")
-                    + ".apiVersion must be same as const definition: aims-policy/v1",
-                    value=data__apiVersion,
-                    name="" + (name_prefix or "data") + ".apiVersion",
-                    definition=None,
-                    rule="const",
-                )
-        if "kind" in data_keys:
-            data_keys.remove("kind")
-            data__kind = data["kind"]
-            if not (isinstance(data__kind, str) and data__kind == "AIManagementSystem"):
-                raise JsonSchemaValueException(
-                    ""
-                    + (name_prefix or "data")
-                    + ".kind must be same as const definition: AIManagementSystem",
-                    value=data__kind,
-                    name="" + (name_prefix or "data") + ".kind",
-                    definition=None,
-                    rule="const",
-                )
-        if "metadata" in data_keys:
-            data_keys.remove("metadata")
-            data__metadata = data["metadata"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_metadata(
-                data__metadata, custom_formats, (name_prefix or "data") + ".metadata"
-            )
-        if "spec" in data_keys:
-            data_keys.remove("spec")
-            data__spec = data["spec"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_spec(
-                data__spec, custom_formats, (name_prefix or "data") + ".spec"
-            )
+        if 'apiVersion' in data_keys:
+            data_keys.remove('apiVersion')
+            data__apiVersion = data['apiVersion']
+            if not (isinstance(data__apiVersion, str) and data__apiVersion == 'aims-policy/v1'):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.apiVersion must be same as const definition: aims-policy/v1', value=data__apiVersion, name='' + (name_prefix or 'data') + '.apiVersion', definition=None, rule='const')
+        if 'kind' in data_keys:
+            data_keys.remove('kind')
+            data__kind = data['kind']
+            if not (isinstance(data__kind, str) and data__kind == 'AIManagementSystem'):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.kind must be same as const definition: AIManagementSystem', value=data__kind, name='' + (name_prefix or 'data') + '.kind', definition=None, rule='const')
+        if 'metadata' in data_keys:
+            data_keys.remove('metadata')
+            data__metadata = data['metadata']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_metadata(data__metadata, custom_formats, (name_prefix or 'data') + '.metadata')
+        if 'spec' in data_keys:
+            data_keys.remove('spec')
+            data__spec = data['spec']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_spec(data__spec, custom_formats, (name_prefix or 'data') + '.spec')
         for data_key, data_val in data.items():
-            if REGEX_PATTERNS["^x-"].search(data_key):
+            if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:
                     data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must not contain "
-                + str(data_keys)
-                + " properties",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="additionalProperties",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
 
-
-def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_spec(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_spec(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be object",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition=None,
-            rule="type",
-        )
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data__missing_keys = set(["scope", "policy", "statementOfApplicability"]) - data.keys()
+        data__missing_keys = set(['scope', 'policy', 'statementOfApplicability']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must contain "
-                + (str(sorted(data__missing_keys)) + " properties"),
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="required",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
         data_keys = set(data.keys())
-        if "scope" in data_keys:
-            data_keys.remove("scope")
-            data__scope = data["scope"]
+        if 'scope' in data_keys:
+            data_keys.remove('scope')
+            data__scope = data['scope']
             if not isinstance(data__scope, dict):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".scope must be object",
-                    value=data__scope,
-                    name="" + (name_prefix or "data") + ".scope",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope must be object', value=data__scope, name='' + (name_prefix or 'data') + '.scope', definition=None, rule='type')
             data__scope_is_dict = isinstance(data__scope, dict)
             if data__scope_is_dict:
-                data__scope__missing_keys = (
-                    set(["statementRef", "units", "systems"]) - data__scope.keys()
-                )
+                data__scope__missing_keys = set(['statementRef', 'units', 'systems']) - data__scope.keys()
                 if data__scope__missing_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".scope must contain "
-                        + (str(sorted(data__scope__missing_keys)) + " properties"),
-                        value=data__scope,
-                        name="" + (name_prefix or "data") + ".scope",
-                        definition=None,
-                        rule="required",
-                    )
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope must contain ' + (str(sorted(data__scope__missing_keys)) + ' properties'), value=data__scope, name='' + (name_prefix or 'data') + '.scope', definition=None, rule='required')
                 data__scope_keys = set(data__scope.keys())
-                if "statementRef" in data__scope_keys:
-                    data__scope_keys.remove("statementRef")
-                    data__scope__statementRef = data__scope["statementRef"]
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(
-                        data__scope__statementRef,
-                        custom_formats,
-                        (name_prefix or "data") + ".scope.statementRef",
-                    )
-                if "units" in data__scope_keys:
-                    data__scope_keys.remove("units")
-                    data__scope__units = data__scope["units"]
+                if 'statementRef' in data__scope_keys:
+                    data__scope_keys.remove('statementRef')
+                    data__scope__statementRef = data__scope['statementRef']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__scope__statementRef, custom_formats, (name_prefix or 'data') + '.scope.statementRef')
+                if 'units' in data__scope_keys:
+                    data__scope_keys.remove('units')
+                    data__scope__units = data__scope['units']
                     if not isinstance(data__scope__units, (list, tuple)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".scope.units must be array",
-                            value=data__scope__units,
-                            name="" + (name_prefix or "data") + ".scope.units",
-                            definition=None,
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.units must be array', value=data__scope__units, name='' + (name_prefix or 'data') + '.scope.units', definition=None, rule='type')
                     data__scope__units_is_list = isinstance(data__scope__units, (list, tuple))
                     if data__scope__units_is_list:
                         data__scope__units_len = len(data__scope__units)
                         if data__scope__units_len < 1:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".scope.units must contain at least 1 items",
-                                value=data__scope__units,
-                                name="" + (name_prefix or "data") + ".scope.units",
-                                definition=None,
-                                rule="minItems",
-                            )
-                        for data__scope__units_x, data__scope__units_item in enumerate(
-                            data__scope__units
-                        ):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__scope__units_item,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".scope.units[{data__scope__units_x}]".format(**locals()),
-                            )
-                if "locations" in data__scope_keys:
-                    data__scope_keys.remove("locations")
-                    data__scope__locations = data__scope["locations"]
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.units must contain at least 1 items', value=data__scope__units, name='' + (name_prefix or 'data') + '.scope.units', definition=None, rule='minItems')
+                        for data__scope__units_x, data__scope__units_item in enumerate(data__scope__units):
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__units_item, custom_formats, (name_prefix or 'data') + '.scope.units[{data__scope__units_x}]'.format(**locals()))
+                if 'locations' in data__scope_keys:
+                    data__scope_keys.remove('locations')
+                    data__scope__locations = data__scope['locations']
                     if not isinstance(data__scope__locations, (list, tuple)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".scope.locations must be array",
-                            value=data__scope__locations,
-                            name="" + (name_prefix or "data") + ".scope.locations",
-                            definition=None,
-                            rule="type",
-                        )
-                    data__scope__locations_is_list = isinstance(
-                        data__scope__locations, (list, tuple)
-                    )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.locations must be array', value=data__scope__locations, name='' + (name_prefix or 'data') + '.scope.locations', definition=None, rule='type')
+                    data__scope__locations_is_list = isinstance(data__scope__locations, (list, tuple))
                     if data__scope__locations_is_list:
                         data__scope__locations_len = len(data__scope__locations)
                         if data__scope__locations_len < 1:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".scope.locations must contain at least 1 items",
-                                value=data__scope__locations,
-                                name="" + (name_prefix or "data") + ".scope.locations",
-                                definition=None,
-                                rule="minItems",
-                            )
-                        for data__scope__locations_x, data__scope__locations_item in enumerate(
-                            data__scope__locations
-                        ):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__scope__locations_item,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".scope.locations[{data__scope__locations_x}]".format(**locals()),
-                            )
-                if "systems" in data__scope_keys:
-                    data__scope_keys.remove("systems")
-                    data__scope__systems = data__scope["systems"]
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.locations must contain at least 1 items', value=data__scope__locations, name='' + (name_prefix or 'data') + '.scope.locations', definition=None, rule='minItems')
+                        for data__scope__locations_x, data__scope__locations_item in enumerate(data__scope__locations):
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__locations_item, custom_formats, (name_prefix or 'data') + '.scope.locations[{data__scope__locations_x}]'.format(**locals()))
+                if 'systems' in data__scope_keys:
+                    data__scope_keys.remove('systems')
+                    data__scope__systems = data__scope['systems']
                     if not isinstance(data__scope__systems, (list, tuple)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".scope.systems must be array",
-                            value=data__scope__systems,
-                            name="" + (name_prefix or "data") + ".scope.systems",
-                            definition=None,
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.systems must be array', value=data__scope__systems, name='' + (name_prefix or 'data') + '.scope.systems', definition=None, rule='type')
                     data__scope__systems_is_list = isinstance(data__scope__systems, (list, tuple))
                     if data__scope__systems_is_list:
 
                         def fn(var):
-                            return (
-                                frozenset(dict(((k, fn(v)) for k, v in var.items())).items())
-                                if hasattr(var, "items")
-                                else tuple((fn(v) for v in var))
-                                if isinstance(var, (dict, list))
-                                else (bool, var)
-                                if isinstance(var, bool)
-                                else var
-                            )
-
+                            return frozenset(dict(((k, fn(v)) for k, v in var.items())).items()) if hasattr(var, 'items') else tuple((fn(v) for v in var)) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
                         data__scope__systems_len = len(data__scope__systems)
-                        if data__scope__systems_len > len(
-                            set(
-                                (
-                                    fn(data__scope__systems_x)
-                                    for data__scope__systems_x in data__scope__systems
-                                )
-                            )
-                        ):
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".scope.systems must contain unique items",
-                                value=data__scope__systems,
-                                name="" + (name_prefix or "data") + ".scope.systems",
-                                definition=None,
-                                rule="uniqueItems",
-                            )
-                        for data__scope__systems_x, data__scope__systems_item in enumerate(
-                            data__scope__systems
-                        ):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(
-                                data__scope__systems_item,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".scope.systems[{data__scope__systems_x}]".format(**locals()),
-                            )
-                if "managedElsewhere" in data__scope_keys:
-                    data__scope_keys.remove("managedElsewhere")
-                    data__scope__managedElsewhere = data__scope["managedElsewhere"]
+                        if data__scope__systems_len > len(set((fn(data__scope__systems_x) for data__scope__systems_x in data__scope__systems))):
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.systems must contain unique items', value=data__scope__systems, name='' + (name_prefix or 'data') + '.scope.systems', definition=None, rule='uniqueItems')
+                        for data__scope__systems_x, data__scope__systems_item in enumerate(data__scope__systems):
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(data__scope__systems_item, custom_formats, (name_prefix or 'data') + '.scope.systems[{data__scope__systems_x}]'.format(**locals()))
+                if 'managedElsewhere' in data__scope_keys:
+                    data__scope_keys.remove('managedElsewhere')
+                    data__scope__managedElsewhere = data__scope['managedElsewhere']
                     if not isinstance(data__scope__managedElsewhere, (list, tuple)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".scope.managedElsewhere must be array",
-                            value=data__scope__managedElsewhere,
-                            name="" + (name_prefix or "data") + ".scope.managedElsewhere",
-                            definition=None,
-                            rule="type",
-                        )
-                    data__scope__managedElsewhere_is_list = isinstance(
-                        data__scope__managedElsewhere, (list, tuple)
-                    )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.managedElsewhere must be array', value=data__scope__managedElsewhere, name='' + (name_prefix or 'data') + '.scope.managedElsewhere', definition=None, rule='type')
+                    data__scope__managedElsewhere_is_list = isinstance(data__scope__managedElsewhere, (list, tuple))
                     if data__scope__managedElsewhere_is_list:
                         data__scope__managedElsewhere_len = len(data__scope__managedElsewhere)
-                        for (
-                            data__scope__managedElsewhere_x,
-                            data__scope__managedElsewhere_item,
-                        ) in enumerate(data__scope__managedElsewhere):
+                        for data__scope__managedElsewhere_x, data__scope__managedElsewhere_item in enumerate(data__scope__managedElsewhere):
                             if not isinstance(data__scope__managedElsewhere_item, dict):
-                                raise JsonSchemaValueException(
-                                    ""
-                                    + (name_prefix or "data")
-                                    + ".scope.managedElsewhere[{data__scope__managedElsewhere_x}]".format(
-                                        **locals()
-                                    )
-                                    + " must be object",
-                                    value=data__scope__managedElsewhere_item,
-                                    name=""
-                                    + (name_prefix or "data")
-                                    + ".scope.managedElsewhere[{data__scope__managedElsewhere_x}]".format(
-                                        **locals()
-                                    )
-                                    + "",
-                                    definition=None,
-                                    rule="type",
-                                )
-                            data__scope__managedElsewhere_item_is_dict = isinstance(
-                                data__scope__managedElsewhere_item, dict
-                            )
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(**locals()) + ' must be object', value=data__scope__managedElsewhere_item, name='' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(**locals()) + '', definition=None, rule='type')
+                            data__scope__managedElsewhere_item_is_dict = isinstance(data__scope__managedElsewhere_item, dict)
                             if data__scope__managedElsewhere_item_is_dict:
-                                data__scope__managedElsewhere_item__missing_keys = (
-                                    set(["name", "managedBy"])
-                                    - data__scope__managedElsewhere_item.keys()
-                                )
+                                data__scope__managedElsewhere_item__missing_keys = set(['name', 'managedBy']) - data__scope__managedElsewhere_item.keys()
                                 if data__scope__managedElsewhere_item__missing_keys:
-                                    raise JsonSchemaValueException(
-                                        ""
-                                        + (name_prefix or "data")
-                                        + ".scope.managedElsewhere[{data__scope__managedElsewhere_x}]".format(
-                                            **locals()
-                                        )
-                                        + " must contain "
-                                        + (
-                                            str(
-                                                sorted(
-                                                    data__scope__managedElsewhere_item__missing_keys
-                                                )
-                                            )
-                                            + " properties"
-                                        ),
-                                        value=data__scope__managedElsewhere_item,
-                                        name=""
-                                        + (name_prefix or "data")
-                                        + ".scope.managedElsewhere[{data__scope__managedElsewhere_x}]".format(
-                                            **locals()
-                                        )
-                                        + "",
-                                        definition=None,
-                                        rule="required",
-                                    )
-                                data__scope__managedElsewhere_item_keys = set(
-                                    data__scope__managedElsewhere_item.keys()
-                                )
-                                if "name" in data__scope__managedElsewhere_item_keys:
-                                    data__scope__managedElsewhere_item_keys.remove("name")
-                                    data__scope__managedElsewhere_item__name = (
-                                        data__scope__managedElsewhere_item["name"]
-                                    )
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(
-                                        data__scope__managedElsewhere_item__name,
-                                        custom_formats,
-                                        (name_prefix or "data")
-                                        + ".scope.managedElsewhere[{data__scope__managedElsewhere_x}].name".format(
-                                            **locals()
-                                        ),
-                                    )
-                                if "managedBy" in data__scope__managedElsewhere_item_keys:
-                                    data__scope__managedElsewhere_item_keys.remove("managedBy")
-                                    data__scope__managedElsewhere_item__managedBy = (
-                                        data__scope__managedElsewhere_item["managedBy"]
-                                    )
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                        data__scope__managedElsewhere_item__managedBy,
-                                        custom_formats,
-                                        (name_prefix or "data")
-                                        + ".scope.managedElsewhere[{data__scope__managedElsewhere_x}].managedBy".format(
-                                            **locals()
-                                        ),
-                                    )
-                                if "reason" in data__scope__managedElsewhere_item_keys:
-                                    data__scope__managedElsewhere_item_keys.remove("reason")
-                                    data__scope__managedElsewhere_item__reason = (
-                                        data__scope__managedElsewhere_item["reason"]
-                                    )
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                        data__scope__managedElsewhere_item__reason,
-                                        custom_formats,
-                                        (name_prefix or "data")
-                                        + ".scope.managedElsewhere[{data__scope__managedElsewhere_x}].reason".format(
-                                            **locals()
-                                        ),
-                                    )
-                                for (
-                                    data__scope__managedElsewhere_item_key,
-                                    data__scope__managedElsewhere_item_val,
-                                ) in data__scope__managedElsewhere_item.items():
-                                    if REGEX_PATTERNS["^x-"].search(
-                                        data__scope__managedElsewhere_item_key
-                                    ):
-                                        if (
-                                            data__scope__managedElsewhere_item_key
-                                            in data__scope__managedElsewhere_item_keys
-                                        ):
-                                            data__scope__managedElsewhere_item_keys.remove(
-                                                data__scope__managedElsewhere_item_key
-                                            )
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__scope__managedElsewhere_item__missing_keys)) + ' properties'), value=data__scope__managedElsewhere_item, name='' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(**locals()) + '', definition=None, rule='required')
+                                data__scope__managedElsewhere_item_keys = set(data__scope__managedElsewhere_item.keys())
+                                if 'name' in data__scope__managedElsewhere_item_keys:
+                                    data__scope__managedElsewhere_item_keys.remove('name')
+                                    data__scope__managedElsewhere_item__name = data__scope__managedElsewhere_item['name']
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(data__scope__managedElsewhere_item__name, custom_formats, (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}].name'.format(**locals()))
+                                if 'managedBy' in data__scope__managedElsewhere_item_keys:
+                                    data__scope__managedElsewhere_item_keys.remove('managedBy')
+                                    data__scope__managedElsewhere_item__managedBy = data__scope__managedElsewhere_item['managedBy']
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__managedElsewhere_item__managedBy, custom_formats, (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}].managedBy'.format(**locals()))
+                                if 'reason' in data__scope__managedElsewhere_item_keys:
+                                    data__scope__managedElsewhere_item_keys.remove('reason')
+                                    data__scope__managedElsewhere_item__reason = data__scope__managedElsewhere_item['reason']
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__managedElsewhere_item__reason, custom_formats, (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}].reason'.format(**locals()))
+                                for data__scope__managedElsewhere_item_key, data__scope__managedElsewhere_item_val in data__scope__managedElsewhere_item.items():
+                                    if REGEX_PATTERNS['^x-'].search(data__scope__managedElsewhere_item_key):
+                                        if data__scope__managedElsewhere_item_key in data__scope__managedElsewhere_item_keys:
+                                            data__scope__managedElsewhere_item_keys.remove(data__scope__managedElsewhere_item_key)
                                 if data__scope__managedElsewhere_item_keys:
-                                    raise JsonSchemaValueException(
-                                        ""
-                                        + (name_prefix or "data")
-                                        + ".scope.managedElsewhere[{data__scope__managedElsewhere_x}]".format(
-                                            **locals()
-                                        )
-                                        + " must not contain "
-                                        + str(data__scope__managedElsewhere_item_keys)
-                                        + " properties",
-                                        value=data__scope__managedElsewhere_item,
-                                        name=""
-                                        + (name_prefix or "data")
-                                        + ".scope.managedElsewhere[{data__scope__managedElsewhere_x}]".format(
-                                            **locals()
-                                        )
-                                        + "",
-                                        definition=None,
-                                        rule="additionalProperties",
-                                    )
-                if "exclusions" in data__scope_keys:
-                    data__scope_keys.remove("exclusions")
-                    data__scope__exclusions = data__scope["exclusions"]
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                        data__scope__exclusions,
-                        custom_formats,
-                        (name_prefix or "data") + ".scope.exclusions",
-                    )
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(**locals()) + ' must not contain ' + str(data__scope__managedElsewhere_item_keys) + ' properties', value=data__scope__managedElsewhere_item, name='' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+                if 'exclusions' in data__scope_keys:
+                    data__scope_keys.remove('exclusions')
+                    data__scope__exclusions = data__scope['exclusions']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__exclusions, custom_formats, (name_prefix or 'data') + '.scope.exclusions')
                 for data__scope_key, data__scope_val in data__scope.items():
-                    if REGEX_PATTERNS["^x-"].search(data__scope_key):
+                    if REGEX_PATTERNS['^x-'].search(data__scope_key):
                         if data__scope_key in data__scope_keys:
                             data__scope_keys.remove(data__scope_key)
                 if data__scope_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".scope must not contain "
-                        + str(data__scope_keys)
-                        + " properties",
-                        value=data__scope,
-                        name="" + (name_prefix or "data") + ".scope",
-                        definition=None,
-                        rule="additionalProperties",
-                    )
-        if "context" in data_keys:
-            data_keys.remove("context")
-            data__context = data["context"]
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope must not contain ' + str(data__scope_keys) + ' properties', value=data__scope, name='' + (name_prefix or 'data') + '.scope', definition=None, rule='additionalProperties')
+        if 'context' in data_keys:
+            data_keys.remove('context')
+            data__context = data['context']
             if not isinstance(data__context, dict):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".context must be object",
-                    value=data__context,
-                    name="" + (name_prefix or "data") + ".context",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.context must be object', value=data__context, name='' + (name_prefix or 'data') + '.context', definition=None, rule='type')
             data__context_is_dict = isinstance(data__context, dict)
             if data__context_is_dict:
-                data__context__missing_keys = (
-                    set(["analysisRef", "reviewedOn"]) - data__context.keys()
-                )
+                data__context__missing_keys = set(['analysisRef', 'reviewedOn']) - data__context.keys()
                 if data__context__missing_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".context must contain "
-                        + (str(sorted(data__context__missing_keys)) + " properties"),
-                        value=data__context,
-                        name="" + (name_prefix or "data") + ".context",
-                        definition=None,
-                        rule="required",
-                    )
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.context must contain ' + (str(sorted(data__context__missing_keys)) + ' properties'), value=data__context, name='' + (name_prefix or 'data') + '.context', definition=None, rule='required')
                 data__context_keys = set(data__context.keys())
-                if "analysisRef" in data__context_keys:
-                    data__context_keys.remove("analysisRef")
-                    data__context__analysisRef = data__context["analysisRef"]
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(
-                        data__context__analysisRef,
-                        custom_formats,
-                        (name_prefix or "data") + ".context.analysisRef",
-                    )
-                if "reviewedOn" in data__context_keys:
-                    data__context_keys.remove("reviewedOn")
-                    data__context__reviewedOn = data__context["reviewedOn"]
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(
-                        data__context__reviewedOn,
-                        custom_formats,
-                        (name_prefix or "data") + ".context.reviewedOn",
-                    )
-                if "externalIssues" in data__context_keys:
-                    data__context_keys.remove("externalIssues")
-                    data__context__externalIssues = data__context["externalIssues"]
+                if 'analysisRef' in data__context_keys:
+                    data__context_keys.remove('analysisRef')
+                    data__context__analysisRef = data__context['analysisRef']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__context__analysisRef, custom_formats, (name_prefix or 'data') + '.context.analysisRef')
+                if 'reviewedOn' in data__context_keys:
+                    data__context_keys.remove('reviewedOn')
+                    data__context__reviewedOn = data__context['reviewedOn']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__context__reviewedOn, custom_formats, (name_prefix or 'data') + '.context.reviewedOn')
+                if 'externalIssues' in data__context_keys:
+                    data__context_keys.remove('externalIssues')
+                    data__context__externalIssues = data__context['externalIssues']
                     if not isinstance(data__context__externalIssues, (list, tuple)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".context.externalIssues must be array",
-                            value=data__context__externalIssues,
-                            name="" + (name_prefix or "data") + ".context.externalIssues",
-                            definition=None,
-                            rule="type",
-                        )
-                    data__context__externalIssues_is_list = isinstance(
-                        data__context__externalIssues, (list, tuple)
-                    )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.context.externalIssues must be array', value=data__context__externalIssues, name='' + (name_prefix or 'data') + '.context.externalIssues', definition=None, rule='type')
+                    data__context__externalIssues_is_list = isinstance(data__context__externalIssues, (list, tuple))
                     if data__context__externalIssues_is_list:
                         data__context__externalIssues_len = len(data__context__externalIssues)
-                        for (
-                            data__context__externalIssues_x,
-                            data__context__externalIssues_item,
-                        ) in enumerate(data__context__externalIssues):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__context__externalIssues_item,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".context.externalIssues[{data__context__externalIssues_x}]".format(
-                                    **locals()
-                                ),
-                            )
-                if "internalIssues" in data__context_keys:
-                    data__context_keys.remove("internalIssues")
-                    data__context__internalIssues = data__context["internalIssues"]
+                        for data__context__externalIssues_x, data__context__externalIssues_item in enumerate(data__context__externalIssues):
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__context__externalIssues_item, custom_formats, (name_prefix or 'data') + '.context.externalIssues[{data__context__externalIssues_x}]'.format(**locals()))
+                if 'internalIssues' in data__context_keys:
+                    data__context_keys.remove('internalIssues')
+                    data__context__internalIssues = data__context['internalIssues']
                     if not isinstance(data__context__internalIssues, (list, tuple)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".context.internalIssues must be array",
-                            value=data__context__internalIssues,
-                            name="" + (name_prefix or "data") + ".context.internalIssues",
-                            definition=None,
-                            rule="type",
-                        )
-                    data__context__internalIssues_is_list = isinstance(
-                        data__context__internalIssues, (list, tuple)
-                    )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.context.internalIssues must be array', value=data__context__internalIssues, name='' + (name_prefix or 'data') + '.context.internalIssues', definition=None, rule='type')
+                    data__context__internalIssues_is_list = isinstance(data__context__internalIssues, (list, tuple))
                     if data__context__internalIssues_is_list:
                         data__context__internalIssues_len = len(data__context__internalIssues)
-                        for (
-                            data__context__internalIssues_x,
-                            data__context__internalIssues_item,
-                        ) in enumerate(data__context__internalIssues):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__context__internalIssues_item,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".context.internalIssues[{data__context__internalIssues_x}]".format(
-                                    **locals()
-                                ),
-                            )
-                if "climateChangeRelevant" in data__context_keys:
-                    data__context_keys.remove("climateChangeRelevant")
-                    data__context__climateChangeRelevant = data__context["climateChangeRelevant"]
+                        for data__context__internalIssues_x, data__context__internalIssues_item in enumerate(data__context__internalIssues):
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__context__internalIssues_item, custom_formats, (name_prefix or 'data') + '.context.internalIssues[{data__context__internalIssues_x}]'.format(**locals()))
+                if 'climateChangeRelevant' in data__context_keys:
+                    data__context_keys.remove('climateChangeRelevant')
+                    data__context__climateChangeRelevant = data__context['climateChangeRelevant']
                     if not isinstance(data__context__climateChangeRelevant, bool):
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".context.climateChangeRelevant must be boolean",
-                            value=data__context__climateChangeRelevant,
-                            name="" + (name_prefix or "data") + ".context.climateChangeRelevant",
-                            definition=None,
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.context.climateChangeRelevant must be boolean', value=data__context__climateChangeRelevant, name='' + (name_prefix or 'data') + '.context.climateChangeRelevant', definition=None, rule='type')
                 for data__context_key, data__context_val in data__context.items():
-                    if REGEX_PATTERNS["^x-"].search(data__context_key):
+                    if REGEX_PATTERNS['^x-'].search(data__context_key):
                         if data__context_key in data__context_keys:
                             data__context_keys.remove(data__context_key)
                 if data__context_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".context must not contain "
-                        + str(data__context_keys)
-                        + " properties",
-                        value=data__context,
-                        name="" + (name_prefix or "data") + ".context",
-                        definition=None,
-                        rule="additionalProperties",
-                    )
-        if "interestedParties" in data_keys:
-            data_keys.remove("interestedParties")
-            data__interestedParties = data["interestedParties"]
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.context must not contain ' + str(data__context_keys) + ' properties', value=data__context, name='' + (name_prefix or 'data') + '.context', definition=None, rule='additionalProperties')
+        if 'interestedParties' in data_keys:
+            data_keys.remove('interestedParties')
+            data__interestedParties = data['interestedParties']
             if not isinstance(data__interestedParties, (list, tuple)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".interestedParties must be array",
-                    value=data__interestedParties,
-                    name="" + (name_prefix or "data") + ".interestedParties",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties must be array', value=data__interestedParties, name='' + (name_prefix or 'data') + '.interestedParties', definition=None, rule='type')
             data__interestedParties_is_list = isinstance(data__interestedParties, (list, tuple))
             if data__interestedParties_is_list:
                 data__interestedParties_len = len(data__interestedParties)
-                for data__interestedParties_x, data__interestedParties_item in enumerate(
-                    data__interestedParties
-                ):
+                for data__interestedParties_x, data__interestedParties_item in enumerate(data__interestedParties):
                     if not isinstance(data__interestedParties_item, dict):
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".interestedParties[{data__interestedParties_x}]".format(**locals())
-                            + " must be object",
-                            value=data__interestedParties_item,
-                            name=""
-                            + (name_prefix or "data")
-                            + ".interestedParties[{data__interestedParties_x}]".format(**locals())
-                            + "",
-                            definition=None,
-                            rule="type",
-                        )
-                    data__interestedParties_item_is_dict = isinstance(
-                        data__interestedParties_item, dict
-                    )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(**locals()) + ' must be object', value=data__interestedParties_item, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(**locals()) + '', definition=None, rule='type')
+                    data__interestedParties_item_is_dict = isinstance(data__interestedParties_item, dict)
                     if data__interestedParties_item_is_dict:
-                        data__interestedParties_item__missing_keys = (
-                            set(["id", "name", "requirements"])
-                            - data__interestedParties_item.keys()
-                        )
+                        data__interestedParties_item__missing_keys = set(['id', 'name', 'requirements']) - data__interestedParties_item.keys()
                         if data__interestedParties_item__missing_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".interestedParties[{data__interestedParties_x}]".format(
-                                    **locals()
-                                )
-                                + " must contain "
-                                + (
-                                    str(sorted(data__interestedParties_item__missing_keys))
-                                    + " properties"
-                                ),
-                                value=data__interestedParties_item,
-                                name=""
-                                + (name_prefix or "data")
-                                + ".interestedParties[{data__interestedParties_x}]".format(
-                                    **locals()
-                                )
-                                + "",
-                                definition=None,
-                                rule="required",
-                            )
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__interestedParties_item__missing_keys)) + ' properties'), value=data__interestedParties_item, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(**locals()) + '', definition=None, rule='required')
                         data__interestedParties_item_keys = set(data__interestedParties_item.keys())
-                        if "id" in data__interestedParties_item_keys:
-                            data__interestedParties_item_keys.remove("id")
-                            data__interestedParties_item__id = data__interestedParties_item["id"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(
-                                data__interestedParties_item__id,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".interestedParties[{data__interestedParties_x}].id".format(
-                                    **locals()
-                                ),
-                            )
-                        if "name" in data__interestedParties_item_keys:
-                            data__interestedParties_item_keys.remove("name")
-                            data__interestedParties_item__name = data__interestedParties_item[
-                                "name"
-                            ]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__interestedParties_item__name,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".interestedParties[{data__interestedParties_x}].name".format(
-                                    **locals()
-                                ),
-                            )
-                        if "requirements" in data__interestedParties_item_keys:
-                            data__interestedParties_item_keys.remove("requirements")
-                            data__interestedParties_item__requirements = (
-                                data__interestedParties_item["requirements"]
-                            )
-                            if not isinstance(
-                                data__interestedParties_item__requirements, (list, tuple)
-                            ):
-                                raise JsonSchemaValueException(
-                                    ""
-                                    + (name_prefix or "data")
-                                    + ".interestedParties[{data__interestedParties_x}].requirements".format(
-                                        **locals()
-                                    )
-                                    + " must be array",
-                                    value=data__interestedParties_item__requirements,
-                                    name=""
-                                    + (name_prefix or "data")
-                                    + ".interestedParties[{data__interestedParties_x}].requirements".format(
-                                        **locals()
-                                    )
-                                    + "",
-                                    definition=None,
-                                    rule="type",
-                                )
-                            data__interestedParties_item__requirements_is_list = isinstance(
-                                data__interestedParties_item__requirements, (list, tuple)
-                            )
+                        if 'id' in data__interestedParties_item_keys:
+                            data__interestedParties_item_keys.remove('id')
+                            data__interestedParties_item__id = data__interestedParties_item['id']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__interestedParties_item__id, custom_formats, (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].id'.format(**locals()))
+                        if 'name' in data__interestedParties_item_keys:
+                            data__interestedParties_item_keys.remove('name')
+                            data__interestedParties_item__name = data__interestedParties_item['name']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__interestedParties_item__name, custom_formats, (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].name'.format(**locals()))
+                        if 'requirements' in data__interestedParties_item_keys:
+                            data__interestedParties_item_keys.remove('requirements')
+                            data__interestedParties_item__requirements = data__interestedParties_item['requirements']
+                            if not isinstance(data__interestedParties_item__requirements, (list, tuple)):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements'.format(**locals()) + ' must be array', value=data__interestedParties_item__requirements, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements'.format(**locals()) + '', definition=None, rule='type')
+                            data__interestedParties_item__requirements_is_list = isinstance(data__interestedParties_item__requirements, (list, tuple))
                             if data__interestedParties_item__requirements_is_list:
-                                data__interestedParties_item__requirements_len = len(
-                                    data__interestedParties_item__requirements
-                                )
+                                data__interestedParties_item__requirements_len = len(data__interestedParties_item__requirements)
                                 if data__interestedParties_item__requirements_len < 1:
-                                    raise JsonSchemaValueException(
-                                        ""
-                                        + (name_prefix or "data")
-                                        + ".interestedParties[{data__interestedParties_x}].requirements".format(
-                                            **locals()
-                                        )
-                                        + " must contain at least 1 items",
-                                        value=data__interestedParties_item__requirements,
-                                        name=""
-                                        + (name_prefix or "data")
-                                        + ".interestedParties[{data__interestedParties_x}].requirements".format(
-                                            **locals()
-                                        )
-                                        + "",
-                                        definition=None,
-                                        rule="minItems",
-                                    )
-                                for (
-                                    data__interestedParties_item__requirements_x,
-                                    data__interestedParties_item__requirements_item,
-                                ) in enumerate(data__interestedParties_item__requirements):
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                        data__interestedParties_item__requirements_item,
-                                        custom_formats,
-                                        (name_prefix or "data")
-                                        + ".interestedParties[{data__interestedParties_x}].requirements[{data__interestedParties_item__requirements_x}]".format(
-                                            **locals()
-                                        ),
-                                    )
-                        if "addressedThrough" in data__interestedParties_item_keys:
-                            data__interestedParties_item_keys.remove("addressedThrough")
-                            data__interestedParties_item__addressedThrough = (
-                                data__interestedParties_item["addressedThrough"]
-                            )
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__interestedParties_item__addressedThrough,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".interestedParties[{data__interestedParties_x}].addressedThrough".format(
-                                    **locals()
-                                ),
-                            )
-                        for (
-                            data__interestedParties_item_key,
-                            data__interestedParties_item_val,
-                        ) in data__interestedParties_item.items():
-                            if REGEX_PATTERNS["^x-"].search(data__interestedParties_item_key):
-                                if (
-                                    data__interestedParties_item_key
-                                    in data__interestedParties_item_keys
-                                ):
-                                    data__interestedParties_item_keys.remove(
-                                        data__interestedParties_item_key
-                                    )
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements'.format(**locals()) + ' must contain at least 1 items', value=data__interestedParties_item__requirements, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements'.format(**locals()) + '', definition=None, rule='minItems')
+                                for data__interestedParties_item__requirements_x, data__interestedParties_item__requirements_item in enumerate(data__interestedParties_item__requirements):
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__interestedParties_item__requirements_item, custom_formats, (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements[{data__interestedParties_item__requirements_x}]'.format(**locals()))
+                        if 'addressedThrough' in data__interestedParties_item_keys:
+                            data__interestedParties_item_keys.remove('addressedThrough')
+                            data__interestedParties_item__addressedThrough = data__interestedParties_item['addressedThrough']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__interestedParties_item__addressedThrough, custom_formats, (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].addressedThrough'.format(**locals()))
+                        for data__interestedParties_item_key, data__interestedParties_item_val in data__interestedParties_item.items():
+                            if REGEX_PATTERNS['^x-'].search(data__interestedParties_item_key):
+                                if data__interestedParties_item_key in data__interestedParties_item_keys:
+                                    data__interestedParties_item_keys.remove(data__interestedParties_item_key)
                         if data__interestedParties_item_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".interestedParties[{data__interestedParties_x}]".format(
-                                    **locals()
-                                )
-                                + " must not contain "
-                                + str(data__interestedParties_item_keys)
-                                + " properties",
-                                value=data__interestedParties_item,
-                                name=""
-                                + (name_prefix or "data")
-                                + ".interestedParties[{data__interestedParties_x}]".format(
-                                    **locals()
-                                )
-                                + "",
-                                definition=None,
-                                rule="additionalProperties",
-                            )
-        if "policy" in data_keys:
-            data_keys.remove("policy")
-            data__policy = data["policy"]
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(**locals()) + ' must not contain ' + str(data__interestedParties_item_keys) + ' properties', value=data__interestedParties_item, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+        if 'policy' in data_keys:
+            data_keys.remove('policy')
+            data__policy = data['policy']
             if not isinstance(data__policy, dict):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".policy must be object",
-                    value=data__policy,
-                    name="" + (name_prefix or "data") + ".policy",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.policy must be object', value=data__policy, name='' + (name_prefix or 'data') + '.policy', definition=None, rule='type')
             data__policy_is_dict = isinstance(data__policy, dict)
             if data__policy_is_dict:
-                data__policy__missing_keys = (
-                    set(["ref", "version", "approvedOn", "approvedBy", "nextReview"])
-                    - data__policy.keys()
-                )
+                data__policy__missing_keys = set(['ref', 'version', 'approvedOn', 'approvedBy', 'nextReview']) - data__policy.keys()
                 if data__policy__missing_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".policy must contain "
-                        + (str(sorted(data__policy__missing_keys)) + " properties"),
-                        value=data__policy,
-                        name="" + (name_prefix or "data") + ".policy",
-                        definition=None,
-                        rule="required",
-                    )
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.policy must contain ' + (str(sorted(data__policy__missing_keys)) + ' properties'), value=data__policy, name='' + (name_prefix or 'data') + '.policy', definition=None, rule='required')
                 data__policy_keys = set(data__policy.keys())
-                if "ref" in data__policy_keys:
-                    data__policy_keys.remove("ref")
-                    data__policy__ref = data__policy["ref"]
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(
-                        data__policy__ref, custom_formats, (name_prefix or "data") + ".policy.ref"
-                    )
-                if "version" in data__policy_keys:
-                    data__policy_keys.remove("version")
-                    data__policy__version = data__policy["version"]
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                        data__policy__version,
-                        custom_formats,
-                        (name_prefix or "data") + ".policy.version",
-                    )
-                if "approvedOn" in data__policy_keys:
-                    data__policy_keys.remove("approvedOn")
-                    data__policy__approvedOn = data__policy["approvedOn"]
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(
-                        data__policy__approvedOn,
-                        custom_formats,
-                        (name_prefix or "data") + ".policy.approvedOn",
-                    )
-                if "approvedBy" in data__policy_keys:
-                    data__policy_keys.remove("approvedBy")
-                    data__policy__approvedBy = data__policy["approvedBy"]
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(
-                        data__policy__approvedBy,
-                        custom_formats,
-                        (name_prefix or "data") + ".policy.approvedBy",
-                    )
-                if "nextReview" in data__policy_keys:
-                    data__policy_keys.remove("nextReview")
-                    data__policy__nextReview = data__policy["nextReview"]
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(
-                        data__policy__nextReview,
-                        custom_formats,
-                        (name_prefix or "data") + ".policy.nextReview",
-                    )
-                if "communicatedVia" in data__policy_keys:
-                    data__policy_keys.remove("communicatedVia")
-                    data__policy__communicatedVia = data__policy["communicatedVia"]
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                        data__policy__communicatedVia,
-                        custom_formats,
-                        (name_prefix or "data") + ".policy.communicatedVia",
-                    )
-                if "alignedPolicies" in data__policy_keys:
-                    data__policy_keys.remove("alignedPolicies")
-                    data__policy__alignedPolicies = data__policy["alignedPolicies"]
+                if 'ref' in data__policy_keys:
+                    data__policy_keys.remove('ref')
+                    data__policy__ref = data__policy['ref']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__policy__ref, custom_formats, (name_prefix or 'data') + '.policy.ref')
+                if 'version' in data__policy_keys:
+                    data__policy_keys.remove('version')
+                    data__policy__version = data__policy['version']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__policy__version, custom_formats, (name_prefix or 'data') + '.policy.version')
+                if 'approvedOn' in data__policy_keys:
+                    data__policy_keys.remove('approvedOn')
+                    data__policy__approvedOn = data__policy['approvedOn']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__policy__approvedOn, custom_formats, (name_prefix or 'data') + '.policy.approvedOn')
+                if 'approvedBy' in data__policy_keys:
+                    data__policy_keys.remove('approvedBy')
+                    data__policy__approvedBy = data__policy['approvedBy']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(data__policy__approvedBy, custom_formats, (name_prefix or 'data') + '.policy.approvedBy')
+                if 'nextReview' in data__policy_keys:
+                    data__policy_keys.remove('nextReview')
+                    data__policy__nextReview = data__policy['nextReview']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__policy__nextReview, custom_formats, (name_prefix or 'data') + '.policy.nextReview')
+                if 'communicatedVia' in data__policy_keys:
+                    data__policy_keys.remove('communicatedVia')
+                    data__policy__communicatedVia = data__policy['communicatedVia']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__policy__communicatedVia, custom_formats, (name_prefix or 'data') + '.policy.communicatedVia')
+                if 'alignedPolicies' in data__policy_keys:
+                    data__policy_keys.remove('alignedPolicies')
+                    data__policy__alignedPolicies = data__policy['alignedPolicies']
                     if not isinstance(data__policy__alignedPolicies, (list, tuple)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".policy.alignedPolicies must be array",
-                            value=data__policy__alignedPolicies,
-                            name="" + (name_prefix or "data") + ".policy.alignedPolicies",
-                            definition=None,
-                            rule="type",
-                        )
-                    data__policy__alignedPolicies_is_list = isinstance(
-                        data__policy__alignedPolicies, (list, tuple)
-                    )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.policy.alignedPolicies must be array', value=data__policy__alignedPolicies, name='' + (name_prefix or 'data') + '.policy.alignedPolicies', definition=None, rule='type')
+                    data__policy__alignedPolicies_is_list = isinstance(data__policy__alignedPolicies, (list, tuple))
                     if data__policy__alignedPolicies_is_list:
                         data__policy__alignedPolicies_len = len(data__policy__alignedPolicies)
-                        for (
-                            data__policy__alignedPolicies_x,
-                            data__policy__alignedPolicies_item,
-                        ) in enumerate(data__policy__alignedPolicies):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__policy__alignedPolicies_item,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".policy.alignedPolicies[{data__policy__alignedPolicies_x}]".format(
-                                    **locals()
-                                ),
-                            )
+                        for data__policy__alignedPolicies_x, data__policy__alignedPolicies_item in enumerate(data__policy__alignedPolicies):
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__policy__alignedPolicies_item, custom_formats, (name_prefix or 'data') + '.policy.alignedPolicies[{data__policy__alignedPolicies_x}]'.format(**locals()))
                 for data__policy_key, data__policy_val in data__policy.items():
-                    if REGEX_PATTERNS["^x-"].search(data__policy_key):
+                    if REGEX_PATTERNS['^x-'].search(data__policy_key):
                         if data__policy_key in data__policy_keys:
                             data__policy_keys.remove(data__policy_key)
                 if data__policy_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".policy must not contain "
-                        + str(data__policy_keys)
-                        + " properties",
-                        value=data__policy,
-                        name="" + (name_prefix or "data") + ".policy",
-                        definition=None,
-                        rule="additionalProperties",
-                    )
-        if "roles" in data_keys:
-            data_keys.remove("roles")
-            data__roles = data["roles"]
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.policy must not contain ' + str(data__policy_keys) + ' properties', value=data__policy, name='' + (name_prefix or 'data') + '.policy', definition=None, rule='additionalProperties')
+        if 'roles' in data_keys:
+            data_keys.remove('roles')
+            data__roles = data['roles']
             if not isinstance(data__roles, (list, tuple)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".roles must be array",
-                    value=data__roles,
-                    name="" + (name_prefix or "data") + ".roles",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles must be array', value=data__roles, name='' + (name_prefix or 'data') + '.roles', definition=None, rule='type')
             data__roles_is_list = isinstance(data__roles, (list, tuple))
             if data__roles_is_list:
                 data__roles_len = len(data__roles)
                 for data__roles_x, data__roles_item in enumerate(data__roles):
                     if not isinstance(data__roles_item, dict):
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".roles[{data__roles_x}]".format(**locals())
-                            + " must be object",
-                            value=data__roles_item,
-                            name=""
-                            + (name_prefix or "data")
-                            + ".roles[{data__roles_x}]".format(**locals())
-                            + "",
-                            definition=None,
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(**locals()) + ' must be object', value=data__roles_item, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(**locals()) + '', definition=None, rule='type')
                     data__roles_item_is_dict = isinstance(data__roles_item, dict)
                     if data__roles_item_is_dict:
-                        data__roles_item__missing_keys = (
-                            set(["id", "title", "holder", "responsibilities"])
-                            - data__roles_item.keys()
-                        )
+                        data__roles_item__missing_keys = set(['id', 'title', 'holder', 'responsibilities']) - data__roles_item.keys()
                         if data__roles_item__missing_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".roles[{data__roles_x}]".format(**locals())
-                                + " must contain "
-                                + (str(sorted(data__roles_item__missing_keys)) + " properties"),
-                                value=data__roles_item,
-                                name=""
-                                + (name_prefix or "data")
-                                + ".roles[{data__roles_x}]".format(**locals())
-                                + "",
-                                definition=None,
-                                rule="required",
-                            )
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__roles_item__missing_keys)) + ' properties'), value=data__roles_item, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(**locals()) + '', definition=None, rule='required')
                         data__roles_item_keys = set(data__roles_item.keys())
-                        if "id" in data__roles_item_keys:
-                            data__roles_item_keys.remove("id")
-                            data__roles_item__id = data__roles_item["id"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(
-                                data__roles_item__id,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".roles[{data__roles_x}].id".format(**locals()),
-                            )
-                        if "title" in data__roles_item_keys:
-                            data__roles_item_keys.remove("title")
-                            data__roles_item__title = data__roles_item["title"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__roles_item__title,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".roles[{data__roles_x}].title".format(**locals()),
-                            )
-                        if "holder" in data__roles_item_keys:
-                            data__roles_item_keys.remove("holder")
-                            data__roles_item__holder = data__roles_item["holder"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(
-                                data__roles_item__holder,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".roles[{data__roles_x}].holder".format(**locals()),
-                            )
-                        if "responsibilities" in data__roles_item_keys:
-                            data__roles_item_keys.remove("responsibilities")
-                            data__roles_item__responsibilities = data__roles_item[
-                                "responsibilities"
-                            ]
+                        if 'id' in data__roles_item_keys:
+                            data__roles_item_keys.remove('id')
+                            data__roles_item__id = data__roles_item['id']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__roles_item__id, custom_formats, (name_prefix or 'data') + '.roles[{data__roles_x}].id'.format(**locals()))
+                        if 'title' in data__roles_item_keys:
+                            data__roles_item_keys.remove('title')
+                            data__roles_item__title = data__roles_item['title']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__roles_item__title, custom_formats, (name_prefix or 'data') + '.roles[{data__roles_x}].title'.format(**locals()))
+                        if 'holder' in data__roles_item_keys:
+                            data__roles_item_keys.remove('holder')
+                            data__roles_item__holder = data__roles_item['holder']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(data__roles_item__holder, custom_formats, (name_prefix or 'data') + '.roles[{data__roles_x}].holder'.format(**locals()))
+                        if 'responsibilities' in data__roles_item_keys:
+                            data__roles_item_keys.remove('responsibilities')
+                            data__roles_item__responsibilities = data__roles_item['responsibilities']
                             if not isinstance(data__roles_item__responsibilities, (list, tuple)):
-                                raise JsonSchemaValueException(
-                                    ""
-                                    + (name_prefix or "data")
-                                    + ".roles[{data__roles_x}].responsibilities".format(**locals())
-                                    + " must be array",
-                                    value=data__roles_item__responsibilities,
-                                    name=""
-                                    + (name_prefix or "data")
-                                    + ".roles[{data__roles_x}].responsibilities".format(**locals())
-                                    + "",
-                                    definition=None,
-                                    rule="type",
-                                )
-                            data__roles_item__responsibilities_is_list = isinstance(
-                                data__roles_item__responsibilities, (list, tuple)
-                            )
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(**locals()) + ' must be array', value=data__roles_item__responsibilities, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(**locals()) + '', definition=None, rule='type')
+                            data__roles_item__responsibilities_is_list = isinstance(data__roles_item__responsibilities, (list, tuple))
                             if data__roles_item__responsibilities_is_list:
-                                data__roles_item__responsibilities_len = len(
-                                    data__roles_item__responsibilities
-                                )
+                                data__roles_item__responsibilities_len = len(data__roles_item__responsibilities)
                                 if data__roles_item__responsibilities_len < 1:
-                                    raise JsonSchemaValueException(
-                                        ""
-                                        + (name_prefix or "data")
-                                        + ".roles[{data__roles_x}].responsibilities".format(
-                                            **locals()
-                                        )
-                                        + " must contain at least 1 items",
-                                        value=data__roles_item__responsibilities,
-                                        name=""
-                                        + (name_prefix or "data")
-                                        + ".roles[{data__roles_x}].responsibilities".format(
-                                            **locals()
-                                        )
-                                        + "",
-                                        definition=None,
-                                        rule="minItems",
-                                    )
-                                for (
-                                    data__roles_item__responsibilities_x,
-                                    data__roles_item__responsibilities_item,
-                                ) in enumerate(data__roles_item__responsibilities):
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                        data__roles_item__responsibilities_item,
-                                        custom_formats,
-                                        (name_prefix or "data")
-                                        + ".roles[{data__roles_x}].responsibilities[{data__roles_item__responsibilities_x}]".format(
-                                            **locals()
-                                        ),
-                                    )
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(**locals()) + ' must contain at least 1 items', value=data__roles_item__responsibilities, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(**locals()) + '', definition=None, rule='minItems')
+                                for data__roles_item__responsibilities_x, data__roles_item__responsibilities_item in enumerate(data__roles_item__responsibilities):
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__roles_item__responsibilities_item, custom_formats, (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities[{data__roles_item__responsibilities_x}]'.format(**locals()))
                         for data__roles_item_key, data__roles_item_val in data__roles_item.items():
-                            if REGEX_PATTERNS["^x-"].search(data__roles_item_key):
+                            if REGEX_PATTERNS['^x-'].search(data__roles_item_key):
                                 if data__roles_item_key in data__roles_item_keys:
                                     data__roles_item_keys.remove(data__roles_item_key)
                         if data__roles_item_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".roles[{data__roles_x}]".format(**locals())
-                                + " must not contain "
-                                + str(data__roles_item_keys)
-                                + " properties",
-                                value=data__roles_item,
-                                name=""
-                                + (name_prefix or "data")
-                                + ".roles[{data__roles_x}]".format(**locals())
-                                + "",
-                                definition=None,
-                                rule="additionalProperties",
-                            )
-        if "authorities" in data_keys:
-            data_keys.remove("authorities")
-            data__authorities = data["authorities"]
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(**locals()) + ' must not contain ' + str(data__roles_item_keys) + ' properties', value=data__roles_item, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+        if 'authorities' in data_keys:
+            data_keys.remove('authorities')
+            data__authorities = data['authorities']
             if not isinstance(data__authorities, dict):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".authorities must be object",
-                    value=data__authorities,
-                    name="" + (name_prefix or "data") + ".authorities",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities must be object', value=data__authorities, name='' + (name_prefix or 'data') + '.authorities', definition=None, rule='type')
             data__authorities_is_dict = isinstance(data__authorities, dict)
             if data__authorities_is_dict:
                 data__authorities_keys = set(data__authorities.keys())
-                if "riskAcceptance" in data__authorities_keys:
-                    data__authorities_keys.remove("riskAcceptance")
-                    data__authorities__riskAcceptance = data__authorities["riskAcceptance"]
+                if 'riskAcceptance' in data__authorities_keys:
+                    data__authorities_keys.remove('riskAcceptance')
+                    data__authorities__riskAcceptance = data__authorities['riskAcceptance']
                     if not isinstance(data__authorities__riskAcceptance, dict):
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".authorities.riskAcceptance must be object",
-                            value=data__authorities__riskAcceptance,
-                            name="" + (name_prefix or "data") + ".authorities.riskAcceptance",
-                            definition=None,
-                            rule="type",
-                        )
-                    data__authorities__riskAcceptance_is_dict = isinstance(
-                        data__authorities__riskAcceptance, dict
-                    )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities.riskAcceptance must be object', value=data__authorities__riskAcceptance, name='' + (name_prefix or 'data') + '.authorities.riskAcceptance', definition=None, rule='type')
+                    data__authorities__riskAcceptance_is_dict = isinstance(data__authorities__riskAcceptance, dict)
                     if data__authorities__riskAcceptance_is_dict:
-                        data__authorities__riskAcceptance_keys = set(
-                            data__authorities__riskAcceptance.keys()
-                        )
-                        if "low" in data__authorities__riskAcceptance_keys:
-                            data__authorities__riskAcceptance_keys.remove("low")
-                            data__authorities__riskAcceptance__low = (
-                                data__authorities__riskAcceptance["low"]
-                            )
-                            if not isinstance(
-                                data__authorities__riskAcceptance__low, (list, tuple)
-                            ):
-                                raise JsonSchemaValueException(
-                                    ""
-                                    + (name_prefix or "data")
-                                    + ".authorities.riskAcceptance.low must be array",
-                                    value=data__authorities__riskAcceptance__low,
-                                    name=""
-                                    + (name_prefix or "data")
-                                    + ".authorities.riskAcceptance.low",
-                                    definition=None,
-                                    rule="type",
-                                )
-                            data__authorities__riskAcceptance__low_is_list = isinstance(
-                                data__authorities__riskAcceptance__low, (list, tuple)
-                            )
+                        data__authorities__riskAcceptance_keys = set(data__authorities__riskAcceptance.keys())
+                        if 'low' in data__authorities__riskAcceptance_keys:
+                            data__authorities__riskAcceptance_keys.remove('low')
+                            data__authorities__riskAcceptance__low = data__authorities__riskAcceptance['low']
+                            if not isinstance(data__authorities__riskAcceptance__low, (list, tuple)):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities.riskAcceptance.low must be array', value=data__authorities__riskAcceptance__low, name='' + (name_prefix or 'data') + '.authorities.riskAcceptance.low', definition=None, rule='type')
+                            data__authorities__riskAcceptance__low_is_list = isinstance(data__authorities__riskAcceptance__low, (list, tuple))
                             if data__authorities__riskAcceptance__low_is_list:
-                                data__authorities__riskAcceptance__low_len = len(
-                                    data__authorities__riskAcceptance__low
-                                )
-                                for (
-                                    data__authorities__riskAcceptance__low_x,
-                                    data__authorities__riskAcceptance__low_item,
-                                ) in enumerate(data__authorities__riskAcceptance__low):
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                        data__authorities__riskAcceptance__low_item,
-                                        custom_formats,
-                                        (name_prefix or "data")
-                                        + ".authorities.riskAcceptance.low[{data__authorities__riskAcceptance__low_x}]".format(
-                                            **locals()
-                                        ),
-                                    )
-                        if "medium" in data__authorities__riskAcceptance_keys:
-                            data__authorities__riskAcceptance_keys.remove("medium")
-                            data__authorities__riskAcceptance__medium = (
-                                data__authorities__riskAcceptance["medium"]
-                            )
-                            if not isinstance(
-                                data__authorities__riskAcceptance__medium, (list, tuple)
-                            ):
-                                raise JsonSchemaValueException(
-                                    ""
-                                    + (name_prefix or "data")
-                                    + ".authorities.riskAcceptance.medium must be array",
-                                    value=data__authorities__riskAcceptance__medium,
-                                    name=""
-                                    + (name_prefix or "data")
-                                    + ".authorities.riskAcceptance.medium",
-                                    definition=None,
-                                    rule="type",
-                                )
-                            data__authorities__riskAcceptance__medium_is_list = isinstance(
-                                data__authorities__riskAcceptance__medium, (list, tuple)
-                            )
+                                data__authorities__riskAcceptance__low_len = len(data__authorities__riskAcceptance__low)
+                                for data__authorities__riskAcceptance__low_x, data__authorities__riskAcceptance__low_item in enumerate(data__authorities__riskAcceptance__low):
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__low_item, custom_formats, (name_prefix or 'data') + '.authorities.riskAcceptance.low[{data__authorities__riskAcceptance__low_x}]'.format(**locals()))
+                        if 'medium' in data__authorities__riskAcceptance_keys:
+                            data__authorities__riskAcceptance_keys.remove('medium')
+                            data__authorities__riskAcceptance__medium = data__authorities__riskAcceptance['medium']
+                            if not isinstance(data__authorities__riskAcceptance__medium, (list, tuple)):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities.riskAcceptance.medium must be array', value=data__authorities__riskAcceptance__medium, name='' + (name_prefix or 'data') + '.authorities.riskAcceptance.medium', definition=None, rule='type')
+                            data__authorities__riskAcceptance__medium_is_list = isinstance(data__authorities__riskAcceptance__medium, (list, tuple))
                             if data__authorities__riskAcceptance__medium_is_list:
-                                data__authorities__riskAcceptance__medium_len = len(
-                                    data__authorities__riskAcceptance__medium
-                                )
-                                for (
-                                    data__authorities__riskAcceptance__medium_x,
-                                    data__authorities__riskAcceptance__medium_item,
-                                ) in enumerate(data__authorities__riskAcceptance__medium):
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                        data__authorities__riskAcceptance__medium_item,
-                                        custom_formats,
-                                        (name_prefix or "data")
-                                        + ".authorities.riskAcceptance.medium[{data__authorities__riskAcceptance__medium_x}]".format(
-                                            **locals()
-                                        ),
-                                    )
-                        if "high" in data__authorities__riskAcceptance_keys:
-                            data__authorities__riskAcceptance_keys.remove("high")
-                            data__authorities__riskAcceptance__high = (
-                                data__authorities__riskAcceptance["high"]
-                            )
-                            if not isinstance(
-                                data__authorities__riskAcceptance__high, (list, tuple)
-                            ):
-                                raise JsonSchemaValueException(
-                                    ""
-                                    + (name_prefix or "data")
-                                    + ".authorities.riskAcceptance.high must be array",
-                                    value=data__authorities__riskAcceptance__high,
-                                    name=""
-                                    + (name_prefix or "data")
-                                    + ".authorities.riskAcceptance.high",
-                                    definition=None,
-                                    rule="type",
-                                )
-                            data__authorities__riskAcceptance__high_is_list = isinstance(
-                                data__authorities__riskAcceptance__high, (list, tuple)
-                            )
+                                data__authorities__riskAcceptance__medium_len = len(data__authorities__riskAcceptance__medium)
+                                for data__authorities__riskAcceptance__medium_x, data__authorities__riskAcceptance__medium_item in enumerate(data__authorities__riskAcceptance__medium):
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__medium_item, custom_formats, (name_prefix or 'data') + '.authorities.riskAcceptance.medium[{data__authorities__riskAcceptance__medium_x}]'.format(**locals()))
+                        if 'high' in data__authorities__riskAcceptance_keys:
+                            data__authorities__riskAcceptance_keys.remove('high')
+                            data__authorities__riskAcceptance__high = data__authorities__riskAcceptance['high']
+                            if not isinstance(data__authorities__riskAcceptance__high, (list, tuple)):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities.riskAcceptance.high must be array', value=data__authorities__riskAcceptance__high, name='' + (name_prefix or 'data') + '.authorities.riskAcceptance.high', definition=None, rule='type')
+                            data__authorities__riskAcceptance__high_is_list = isinstance(data__authorities__riskAcceptance__high, (list, tuple))
                             if data__authorities__riskAcceptance__high_is_list:
-                                data__authorities__riskAcceptance__high_len = len(
-                                    data__authorities__riskAcceptance__high
-                                )
-                                for (
-                                    data__authorities__riskAcceptance__high_x,
-                                    data__authorities__riskAcceptance__high_item,
-                                ) in enumerate(data__authorities__riskAcceptance__high):
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                        data__authorities__riskAcceptance__high_item,
-                                        custom_formats,
-                                        (name_prefix or "data")
-                                        + ".authorities.riskAcceptance.high[{data__authorities__riskAcceptance__high_x}]".format(
-                                            **locals()
-                                        ),
-                                    )
-                        if "critical" in data__authorities__riskAcceptance_keys:
-                            data__authorities__riskAcceptance_keys.remove("critical")
-                            data__authorities__riskAcceptance__critical = (
-                                data__authorities__riskAcceptance["critical"]
-                            )
-                            if not isinstance(
-                                data__authorities__riskAcceptance__critical, (list, tuple)
-                            ):
-                                raise JsonSchemaValueException(
-                                    ""
-                                    + (name_prefix or "data")
-                                    + ".authorities.riskAcceptance.critical must be array",
-                                    value=data__authorities__riskAcceptance__critical,
-                                    name=""
-                                    + (name_prefix or "data")
-                                    + ".authorities.riskAcceptance.critical",
-                                    definition=None,
-                                    rule="type",
-                                )
-                            data__authorities__riskAcceptance__critical_is_list = isinstance(
-                                data__authorities__riskAcceptance__critical, (list, tuple)
-                            )
+                                data__authorities__riskAcceptance__high_len = len(data__authorities__riskAcceptance__high)
+                                for data__authorities__riskAcceptance__high_x, data__authorities__riskAcceptance__high_item in enumerate(data__authorities__riskAcceptance__high):
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__high_item, custom_formats, (name_prefix or 'data') + '.authorities.riskAcceptance.high[{data__authorities__riskAcceptance__high_x}]'.format(**locals()))
+                        if 'critical' in data__authorities__riskAcceptance_keys:
+                            data__authorities__riskAcceptance_keys.remove('critical')
+                            data__authorities__riskAcceptance__critical = data__authorities__riskAcceptance['critical']
+                            if not isinstance(data__authorities__riskAcceptance__critical, (list, tuple)):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities.riskAcceptance.critical must be array', value=data__authorities__riskAcceptance__critical, name='' + (name_prefix or 'data') + '.authorities.riskAcceptance.critical', definition=None, rule='type')
+                            data__authorities__riskAcceptance__critical_is_list = isinstance(data__authorities__riskAcceptance__critical, (list, tuple))
                             if data__authorities__riskAcceptance__critical_is_list:
-                                data__authorities__riskAcceptance__critical_len = len(
-                                    data__authorities__riskAcceptance__critical
-                                )
-                                for (
-                                    data__authorities__riskAcceptance__critical_x,
-                                    data__authorities__riskAcceptance__critical_item,
-                                ) in enumerate(data__authorities__riskAcceptance__critical):
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                        data__authorities__riskAcceptance__critical_item,
-                                        custom_formats,
-                                        (name_prefix or "data")
-                                        + ".authorities.riskAcceptance.critical[{data__authorities__riskAcceptance__critical_x}]".format(
-                                            **locals()
-                                        ),
-                                    )
-                        for (
-                            data__authorities__riskAcceptance_key,
-                            data__authorities__riskAcceptance_val,
-                        ) in data__authorities__riskAcceptance.items():
-                            if REGEX_PATTERNS["^x-"].search(data__authorities__riskAcceptance_key):
-                                if (
-                                    data__authorities__riskAcceptance_key
-                                    in data__authorities__riskAcceptance_keys
-                                ):
-                                    data__authorities__riskAcceptance_keys.remove(
-                                        data__authorities__riskAcceptance_key
-                                    )
+                                data__authorities__riskAcceptance__critical_len = len(data__authorities__riskAcceptance__critical)
+                                for data__authorities__riskAcceptance__critical_x, data__authorities__riskAcceptance__critical_item in enumerate(data__authorities__riskAcceptance__critical):
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__critical_item, custom_formats, (name_prefix or 'data') + '.authorities.riskAcceptance.critical[{data__authorities__riskAcceptance__critical_x}]'.format(**locals()))
+                        for data__authorities__riskAcceptance_key, data__authorities__riskAcceptance_val in data__authorities__riskAcceptance.items():
+                            if REGEX_PATTERNS['^x-'].search(data__authorities__riskAcceptance_key):
+                                if data__authorities__riskAcceptance_key in data__authorities__riskAcceptance_keys:
+                                    data__authorities__riskAcceptance_keys.remove(data__authorities__riskAcceptance_key)
                         if data__authorities__riskAcceptance_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".authorities.riskAcceptance must not contain "
-                                + str(data__authorities__riskAcceptance_keys)
-                                + " properties",
-                                value=data__authorities__riskAcceptance,
-                                name="" + (name_prefix or "data") + ".authorities.riskAcceptance",
-                                definition=None,
-                                rule="additionalProperties",
-                            )
-                if "waiverApproval" in data__authorities_keys:
-                    data__authorities_keys.remove("waiverApproval")
-                    data__authorities__waiverApproval = data__authorities["waiverApproval"]
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities.riskAcceptance must not contain ' + str(data__authorities__riskAcceptance_keys) + ' properties', value=data__authorities__riskAcceptance, name='' + (name_prefix or 'data') + '.authorities.riskAcceptance', definition=None, rule='additionalProperties')
+                if 'waiverApproval' in data__authorities_keys:
+                    data__authorities_keys.remove('waiverApproval')
+                    data__authorities__waiverApproval = data__authorities['waiverApproval']
                     if not isinstance(data__authorities__waiverApproval, (list, tuple)):
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".authorities.waiverApproval must be array",
-                            value=data__authorities__waiverApproval,
-                            name="" + (name_prefix or "data") + ".authorities.waiverApproval",
-                            definition=None,
-                            rule="type",
-                        )
-                    data__authorities__waiverApproval_is_list = isinstance(
-                        data__authorities__waiverApproval, (list, tuple)
-                    )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities.waiverApproval must be array', value=data__authorities__waiverApproval, name='' + (name_prefix or 'data') + '.authorities.waiverApproval', definition=None, rule='type')
+                    data__authorities__waiverApproval_is_list = isinstance(data__authorities__waiverApproval, (list, tuple))
                     if data__authorities__waiverApproval_is_list:
-                        data__authorities__waiverApproval_len = len(
-                            data__authorities__waiverApproval
-                        )
-                        for (
-                            data__authorities__waiverApproval_x,
-                            data__authorities__waiverApproval_item,
-                        ) in enumerate(data__authorities__waiverApproval):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__authorities__waiverApproval_item,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".authorities.waiverApproval[{data__authorities__waiverApproval_x}]".format(
-                                    **locals()
-                                ),
-                            )
+                        data__authorities__waiverApproval_len = len(data__authorities__waiverApproval)
+                        for data__authorities__waiverApproval_x, data__authorities__waiverApproval_item in enumerate(data__authorities__waiverApproval):
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__waiverApproval_item, custom_formats, (name_prefix or 'data') + '.authorities.waiverApproval[{data__authorities__waiverApproval_x}]'.format(**locals()))
                 for data__authorities_key, data__authorities_val in data__authorities.items():
-                    if REGEX_PATTERNS["^x-"].search(data__authorities_key):
+                    if REGEX_PATTERNS['^x-'].search(data__authorities_key):
                         if data__authorities_key in data__authorities_keys:
                             data__authorities_keys.remove(data__authorities_key)
                 if data__authorities_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".authorities must not contain "
-                        + str(data__authorities_keys)
-                        + " properties",
-                        value=data__authorities,
-                        name="" + (name_prefix or "data") + ".authorities",
-                        definition=None,
-                        rule="additionalProperties",
-                    )
-        if "riskCriteria" in data_keys:
-            data_keys.remove("riskCriteria")
-            data__riskCriteria = data["riskCriteria"]
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities must not contain ' + str(data__authorities_keys) + ' properties', value=data__authorities, name='' + (name_prefix or 'data') + '.authorities', definition=None, rule='additionalProperties')
+        if 'riskCriteria' in data_keys:
+            data_keys.remove('riskCriteria')
+            data__riskCriteria = data['riskCriteria']
             if not isinstance(data__riskCriteria, dict):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".riskCriteria must be object",
-                    value=data__riskCriteria,
-                    name="" + (name_prefix or "data") + ".riskCriteria",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria must be object', value=data__riskCriteria, name='' + (name_prefix or 'data') + '.riskCriteria', definition=None, rule='type')
             data__riskCriteria_is_dict = isinstance(data__riskCriteria, dict)
             if data__riskCriteria_is_dict:
-                data__riskCriteria__missing_keys = (
-                    set(["ref", "appetite", "treatmentThreshold"]) - data__riskCriteria.keys()
-                )
+                data__riskCriteria__missing_keys = set(['ref', 'appetite', 'treatmentThreshold']) - data__riskCriteria.keys()
                 if data__riskCriteria__missing_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".riskCriteria must contain "
-                        + (str(sorted(data__riskCriteria__missing_keys)) + " properties"),
-                        value=data__riskCriteria,
-                        name="" + (name_prefix or "data") + ".riskCriteria",
-                        definition=None,
-                        rule="required",
-                    )
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria must contain ' + (str(sorted(data__riskCriteria__missing_keys)) + ' properties'), value=data__riskCriteria, name='' + (name_prefix or 'data') + '.riskCriteria', definition=None, rule='required')
                 data__riskCriteria_keys = set(data__riskCriteria.keys())
-                if "ref" in data__riskCriteria_keys:
-                    data__riskCriteria_keys.remove("ref")
-                    data__riskCriteria__ref = data__riskCriteria["ref"]
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(
-                        data__riskCriteria__ref,
-                        custom_formats,
-                        (name_prefix or "data") + ".riskCriteria.ref",
-                    )
-                if "scale" in data__riskCriteria_keys:
-                    data__riskCriteria_keys.remove("scale")
-                    data__riskCriteria__scale = data__riskCriteria["scale"]
+                if 'ref' in data__riskCriteria_keys:
+                    data__riskCriteria_keys.remove('ref')
+                    data__riskCriteria__ref = data__riskCriteria['ref']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__riskCriteria__ref, custom_formats, (name_prefix or 'data') + '.riskCriteria.ref')
+                if 'scale' in data__riskCriteria_keys:
+                    data__riskCriteria_keys.remove('scale')
+                    data__riskCriteria__scale = data__riskCriteria['scale']
                     if not isinstance(data__riskCriteria__scale, str):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".riskCriteria.scale must be string",
-                            value=data__riskCriteria__scale,
-                            name="" + (name_prefix or "data") + ".riskCriteria.scale",
-                            definition=None,
-                            rule="type",
-                        )
-                    if not (
-                        isinstance(data__riskCriteria__scale, str)
-                        and data__riskCriteria__scale == "likelihood-x-impact-1-5"
-                    ):
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".riskCriteria.scale must be one of ['likelihood-x-impact-1-5']",
-                            value=data__riskCriteria__scale,
-                            name="" + (name_prefix or "data") + ".riskCriteria.scale",
-                            definition=None,
-                            rule="enum",
-                        )
-                if "appetite" in data__riskCriteria_keys:
-                    data__riskCriteria_keys.remove("appetite")
-                    data__riskCriteria__appetite = data__riskCriteria["appetite"]
-                    if (
-                        not isinstance(data__riskCriteria__appetite, int)
-                        and (
-                            not (
-                                isinstance(data__riskCriteria__appetite, float)
-                                and data__riskCriteria__appetite.is_integer()
-                            )
-                        )
-                        or isinstance(data__riskCriteria__appetite, bool)
-                    ):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".riskCriteria.appetite must be integer",
-                            value=data__riskCriteria__appetite,
-                            name="" + (name_prefix or "data") + ".riskCriteria.appetite",
-                            definition=None,
-                            rule="type",
-                        )
-                    if isinstance(data__riskCriteria__appetite, (int, float, Decimal)) and (
-                        not isinstance(data__riskCriteria__appetite, bool)
-                    ):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria.scale must be string', value=data__riskCriteria__scale, name='' + (name_prefix or 'data') + '.riskCriteria.scale', definition=None, rule='type')
+                    if not (isinstance(data__riskCriteria__scale, str) and data__riskCriteria__scale == 'likelihood-x-impact-1-5'):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + ".riskCriteria.scale must be one of ['likelihood-x-impact-1-5']", value=data__riskCriteria__scale, name='' + (name_prefix or 'data') + '.riskCriteria.scale', definition=None, rule='enum')
+                if 'appetite' in data__riskCriteria_keys:
+                    data__riskCriteria_keys.remove('appetite')
+                    data__riskCriteria__appetite = data__riskCriteria['appetite']
+                    if not isinstance(data__riskCriteria__appetite, int) and (not (isinstance(data__riskCriteria__appetite, float) and data__riskCriteria__appetite.is_integer())) or isinstance(data__riskCriteria__appetite, bool):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria.appetite must be integer', value=data__riskCriteria__appetite, name='' + (name_prefix or 'data') + '.riskCriteria.appetite', definition=None, rule='type')
+                    if isinstance(data__riskCriteria__appetite, (int, float, Decimal)) and (not isinstance(data__riskCriteria__appetite, bool)):
                         if data__riskCriteria__appetite < 1:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".riskCriteria.appetite must be bigger than or equal to 1",
-                                value=data__riskCriteria__appetite,
-                                name="" + (name_prefix or "data") + ".riskCriteria.appetite",
-                                definition=None,
-                                rule="minimum",
-                            )
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria.appetite must be bigger than or equal to 1', value=data__riskCriteria__appetite, name='' + (name_prefix or 'data') + '.riskCriteria.appetite', definition=None, rule='minimum')
                         if data__riskCriteria__appetite > 25:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".riskCriteria.appetite must be smaller than or equal to 25",
-                                value=data__riskCriteria__appetite,
-                                name="" + (name_prefix or "data") + ".riskCriteria.appetite",
-                                definition=None,
-                                rule="maximum",
-                            )
-                if "treatmentThreshold" in data__riskCriteria_keys:
-                    data__riskCriteria_keys.remove("treatmentThreshold")
-                    data__riskCriteria__treatmentThreshold = data__riskCriteria[
-                        "treatmentThreshold"
-                    ]
-                    if (
-                        not isinstance(data__riskCriteria__treatmentThreshold, int)
-                        and (
-                            not (
-                                isinstance(data__riskCriteria__treatmentThreshold, float)
-                                and data__riskCriteria__treatmentThreshold.is_integer()
-                            )
-                        )
-                        or isinstance(data__riskCriteria__treatmentThreshold, bool)
-                    ):
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".riskCriteria.treatmentThreshold must be integer",
-                            value=data__riskCriteria__treatmentThreshold,
-                            name="" + (name_prefix or "data") + ".riskCriteria.treatmentThreshold",
-                            definition=None,
-                            rule="type",
-                        )
-                    if isinstance(
-                        data__riskCriteria__treatmentThreshold, (int, float, Decimal)
-                    ) and (not isinstance(data__riskCriteria__treatmentThreshold, bool)):
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria.appetite must be smaller than or equal to 25', value=data__riskCriteria__appetite, name='' + (name_prefix or 'data') + '.riskCriteria.appetite', definition=None, rule='maximum')
+                if 'treatmentThreshold' in data__riskCriteria_keys:
+                    data__riskCriteria_keys.remove('treatmentThreshold')
+                    data__riskCriteria__treatmentThreshold = data__riskCriteria['treatmentThreshold']
+                    if not isinstance(data__riskCriteria__treatmentThreshold, int) and (not (isinstance(data__riskCriteria__treatmentThreshold, float) and data__riskCriteria__treatmentThreshold.is_integer())) or isinstance(data__riskCriteria__treatmentThreshold, bool):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria.treatmentThreshold must be integer', value=data__riskCriteria__treatmentThreshold, name='' + (name_prefix or 'data') + '.riskCriteria.treatmentThreshold', definition=None, rule='type')
+                    if isinstance(data__riskCriteria__treatmentThreshold, (int, float, Decimal)) and (not isinstance(data__riskCriteria__treatmentThreshold, bool)):
                         if data__riskCriteria__treatmentThreshold < 1:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".riskCriteria.treatmentThreshold must be bigger than or equal to 1",
-                                value=data__riskCriteria__treatmentThreshold,
-                                name=""
-                                + (name_prefix or "data")
-                                + ".riskCriteria.treatmentThreshold",
-                                definition=None,
-                                rule="minimum",
-                            )
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria.treatmentThreshold must be bigger than or equal to 1', value=data__riskCriteria__treatmentThreshold, name='' + (name_prefix or 'data') + '.riskCriteria.treatmentThreshold', definition=None, rule='minimum')
                         if data__riskCriteria__treatmentThreshold > 25:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".riskCriteria.treatmentThreshold must be smaller than or equal to 25",
-                                value=data__riskCriteria__treatmentThreshold,
-                                name=""
-                                + (name_prefix or "data")
-                                + ".riskCriteria.treatmentThreshold",
-                                definition=None,
-                                rule="maximum",
-                            )
-                if "opportunitiesRef" in data__riskCriteria_keys:
-                    data__riskCriteria_keys.remove("opportunitiesRef")
-                    data__riskCriteria__opportunitiesRef = data__riskCriteria["opportunitiesRef"]
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(
-                        data__riskCriteria__opportunitiesRef,
-                        custom_formats,
-                        (name_prefix or "data") + ".riskCriteria.opportunitiesRef",
-                    )
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria.treatmentThreshold must be smaller than or equal to 25', value=data__riskCriteria__treatmentThreshold, name='' + (name_prefix or 'data') + '.riskCriteria.treatmentThreshold', definition=None, rule='maximum')
+                if 'opportunitiesRef' in data__riskCriteria_keys:
+                    data__riskCriteria_keys.remove('opportunitiesRef')
+                    data__riskCriteria__opportunitiesRef = data__riskCriteria['opportunitiesRef']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__riskCriteria__opportunitiesRef, custom_formats, (name_prefix or 'data') + '.riskCriteria.opportunitiesRef')
                 for data__riskCriteria_key, data__riskCriteria_val in data__riskCriteria.items():
-                    if REGEX_PATTERNS["^x-"].search(data__riskCriteria_key):
+                    if REGEX_PATTERNS['^x-'].search(data__riskCriteria_key):
                         if data__riskCriteria_key in data__riskCriteria_keys:
                             data__riskCriteria_keys.remove(data__riskCriteria_key)
                 if data__riskCriteria_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".riskCriteria must not contain "
-                        + str(data__riskCriteria_keys)
-                        + " properties",
-                        value=data__riskCriteria,
-                        name="" + (name_prefix or "data") + ".riskCriteria",
-                        definition=None,
-                        rule="additionalProperties",
-                    )
-        if "objectives" in data_keys:
-            data_keys.remove("objectives")
-            data__objectives = data["objectives"]
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria must not contain ' + str(data__riskCriteria_keys) + ' properties', value=data__riskCriteria, name='' + (name_prefix or 'data') + '.riskCriteria', definition=None, rule='additionalProperties')
+        if 'objectives' in data_keys:
+            data_keys.remove('objectives')
+            data__objectives = data['objectives']
             if not isinstance(data__objectives, (list, tuple)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".objectives must be array",
-                    value=data__objectives,
-                    name="" + (name_prefix or "data") + ".objectives",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives must be array', value=data__objectives, name='' + (name_prefix or 'data') + '.objectives', definition=None, rule='type')
             data__objectives_is_list = isinstance(data__objectives, (list, tuple))
             if data__objectives_is_list:
                 data__objectives_len = len(data__objectives)
                 for data__objectives_x, data__objectives_item in enumerate(data__objectives):
                     if not isinstance(data__objectives_item, dict):
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".objectives[{data__objectives_x}]".format(**locals())
-                            + " must be object",
-                            value=data__objectives_item,
-                            name=""
-                            + (name_prefix or "data")
-                            + ".objectives[{data__objectives_x}]".format(**locals())
-                            + "",
-                            definition=None,
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(**locals()) + ' must be object', value=data__objectives_item, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(**locals()) + '', definition=None, rule='type')
                     data__objectives_item_is_dict = isinstance(data__objectives_item, dict)
                     if data__objectives_item_is_dict:
-                        data__objectives_item__missing_keys = (
-                            set(["id", "description", "measure", "owner", "due"])
-                            - data__objectives_item.keys()
-                        )
+                        data__objectives_item__missing_keys = set(['id', 'description', 'measure', 'owner', 'due']) - data__objectives_item.keys()
                         if data__objectives_item__missing_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".objectives[{data__objectives_x}]".format(**locals())
-                                + " must contain "
-                                + (
-                                    str(sorted(data__objectives_item__missing_keys)) + " properties"
-                                ),
-                                value=data__objectives_item,
-                                name=""
-                                + (name_prefix or "data")
-                                + ".objectives[{data__objectives_x}]".format(**locals())
-                                + "",
-                                definition=None,
-                                rule="required",
-                            )
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__objectives_item__missing_keys)) + ' properties'), value=data__objectives_item, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(**locals()) + '', definition=None, rule='required')
                         data__objectives_item_keys = set(data__objectives_item.keys())
-                        if "id" in data__objectives_item_keys:
-                            data__objectives_item_keys.remove("id")
-                            data__objectives_item__id = data__objectives_item["id"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(
-                                data__objectives_item__id,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".objectives[{data__objectives_x}].id".format(**locals()),
-                            )
-                        if "description" in data__objectives_item_keys:
-                            data__objectives_item_keys.remove("description")
-                            data__objectives_item__description = data__objectives_item[
-                                "description"
-                            ]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__objectives_item__description,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".objectives[{data__objectives_x}].description".format(
-                                    **locals()
-                                ),
-                            )
-                        if "measure" in data__objectives_item_keys:
-                            data__objectives_item_keys.remove("measure")
-                            data__objectives_item__measure = data__objectives_item["measure"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__objectives_item__measure,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".objectives[{data__objectives_x}].measure".format(**locals()),
-                            )
-                        if "target" in data__objectives_item_keys:
-                            data__objectives_item_keys.remove("target")
-                            data__objectives_item__target = data__objectives_item["target"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__objectives_item__target,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".objectives[{data__objectives_x}].target".format(**locals()),
-                            )
-                        if "owner" in data__objectives_item_keys:
-                            data__objectives_item_keys.remove("owner")
-                            data__objectives_item__owner = data__objectives_item["owner"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__objectives_item__owner,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".objectives[{data__objectives_x}].owner".format(**locals()),
-                            )
-                        if "due" in data__objectives_item_keys:
-                            data__objectives_item_keys.remove("due")
-                            data__objectives_item__due = data__objectives_item["due"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(
-                                data__objectives_item__due,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".objectives[{data__objectives_x}].due".format(**locals()),
-                            )
-                        if "status" in data__objectives_item_keys:
-                            data__objectives_item_keys.remove("status")
-                            data__objectives_item__status = data__objectives_item["status"]
+                        if 'id' in data__objectives_item_keys:
+                            data__objectives_item_keys.remove('id')
+                            data__objectives_item__id = data__objectives_item['id']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__objectives_item__id, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].id'.format(**locals()))
+                        if 'description' in data__objectives_item_keys:
+                            data__objectives_item_keys.remove('description')
+                            data__objectives_item__description = data__objectives_item['description']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__description, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].description'.format(**locals()))
+                        if 'measure' in data__objectives_item_keys:
+                            data__objectives_item_keys.remove('measure')
+                            data__objectives_item__measure = data__objectives_item['measure']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__measure, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].measure'.format(**locals()))
+                        if 'target' in data__objectives_item_keys:
+                            data__objectives_item_keys.remove('target')
+                            data__objectives_item__target = data__objectives_item['target']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__target, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].target'.format(**locals()))
+                        if 'owner' in data__objectives_item_keys:
+                            data__objectives_item_keys.remove('owner')
+                            data__objectives_item__owner = data__objectives_item['owner']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__owner, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].owner'.format(**locals()))
+                        if 'due' in data__objectives_item_keys:
+                            data__objectives_item_keys.remove('due')
+                            data__objectives_item__due = data__objectives_item['due']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__objectives_item__due, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].due'.format(**locals()))
+                        if 'status' in data__objectives_item_keys:
+                            data__objectives_item_keys.remove('status')
+                            data__objectives_item__status = data__objectives_item['status']
                             if not isinstance(data__objectives_item__status, str):
-                                raise JsonSchemaValueException(
-                                    ""
-                                    + (name_prefix or "data")
-                                    + ".objectives[{data__objectives_x}].status".format(**locals())
-                                    + " must be string",
-                                    value=data__objectives_item__status,
-                                    name=""
-                                    + (name_prefix or "data")
-                                    + ".objectives[{data__objectives_x}].status".format(**locals())
-                                    + "",
-                                    definition=None,
-                                    rule="type",
-                                )
-                            if not (
-                                isinstance(data__objectives_item__status, str)
-                                and data__objectives_item__status == "on-track"
-                                or (
-                                    isinstance(data__objectives_item__status, str)
-                                    and data__objectives_item__status == "at-risk"
-                                )
-                                or (
-                                    isinstance(data__objectives_item__status, str)
-                                    and data__objectives_item__status == "achieved"
-                                )
-                                or (
-                                    isinstance(data__objectives_item__status, str)
-                                    and data__objectives_item__status == "missed"
-                                )
-                            ):
-                                raise JsonSchemaValueException(
-                                    ""
-                                    + (name_prefix or "data")
-                                    + ".objectives[{data__objectives_x}].status".format(**locals())
-                                    + " must be one of ['on-track', 'at-risk', 'achieved', 'missed']",
-                                    value=data__objectives_item__status,
-                                    name=""
-                                    + (name_prefix or "data")
-                                    + ".objectives[{data__objectives_x}].status".format(**locals())
-                                    + "",
-                                    definition=None,
-                                    rule="enum",
-                                )
-                        for (
-                            data__objectives_item_key,
-                            data__objectives_item_val,
-                        ) in data__objectives_item.items():
-                            if REGEX_PATTERNS["^x-"].search(data__objectives_item_key):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(**locals()) + ' must be string', value=data__objectives_item__status, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(**locals()) + '', definition=None, rule='type')
+                            if not (isinstance(data__objectives_item__status, str) and data__objectives_item__status == 'on-track' or (isinstance(data__objectives_item__status, str) and data__objectives_item__status == 'at-risk') or (isinstance(data__objectives_item__status, str) and data__objectives_item__status == 'achieved') or (isinstance(data__objectives_item__status, str) and data__objectives_item__status == 'missed')):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(**locals()) + " must be one of ['on-track', 'at-risk', 'achieved', 'missed']", value=data__objectives_item__status, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(**locals()) + '', definition=None, rule='enum')
+                        for data__objectives_item_key, data__objectives_item_val in data__objectives_item.items():
+                            if REGEX_PATTERNS['^x-'].search(data__objectives_item_key):
                                 if data__objectives_item_key in data__objectives_item_keys:
                                     data__objectives_item_keys.remove(data__objectives_item_key)
                         if data__objectives_item_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".objectives[{data__objectives_x}]".format(**locals())
-                                + " must not contain "
-                                + str(data__objectives_item_keys)
-                                + " properties",
-                                value=data__objectives_item,
-                                name=""
-                                + (name_prefix or "data")
-                                + ".objectives[{data__objectives_x}]".format(**locals())
-                                + "",
-                                definition=None,
-                                rule="additionalProperties",
-                            )
-        if "resources" in data_keys:
-            data_keys.remove("resources")
-            data__resources = data["resources"]
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(**locals()) + ' must not contain ' + str(data__objectives_item_keys) + ' properties', value=data__objectives_item, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+        if 'resources' in data_keys:
+            data_keys.remove('resources')
+            data__resources = data['resources']
             if not isinstance(data__resources, dict):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".resources must be object",
-                    value=data__resources,
-                    name="" + (name_prefix or "data") + ".resources",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.resources must be object', value=data__resources, name='' + (name_prefix or 'data') + '.resources', definition=None, rule='type')
             data__resources_is_dict = isinstance(data__resources, dict)
             if data__resources_is_dict:
-                data__resources__missing_keys = set(["planRef"]) - data__resources.keys()
+                data__resources__missing_keys = set(['planRef']) - data__resources.keys()
                 if data__resources__missing_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".resources must contain "
-                        + (str(sorted(data__resources__missing_keys)) + " properties"),
-                        value=data__resources,
-                        name="" + (name_prefix or "data") + ".resources",
-                        definition=None,
-                        rule="required",
-                    )
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.resources must contain ' + (str(sorted(data__resources__missing_keys)) + ' properties'), value=data__resources, name='' + (name_prefix or 'data') + '.resources', definition=None, rule='required')
                 data__resources_keys = set(data__resources.keys())
-                if "planRef" in data__resources_keys:
-                    data__resources_keys.remove("planRef")
-                    data__resources__planRef = data__resources["planRef"]
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(
-                        data__resources__planRef,
-                        custom_formats,
-                        (name_prefix or "data") + ".resources.planRef",
-                    )
-                if "toolingRef" in data__resources_keys:
-                    data__resources_keys.remove("toolingRef")
-                    data__resources__toolingRef = data__resources["toolingRef"]
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(
-                        data__resources__toolingRef,
-                        custom_formats,
-                        (name_prefix or "data") + ".resources.toolingRef",
-                    )
+                if 'planRef' in data__resources_keys:
+                    data__resources_keys.remove('planRef')
+                    data__resources__planRef = data__resources['planRef']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__resources__planRef, custom_formats, (name_prefix or 'data') + '.resources.planRef')
+                if 'toolingRef' in data__resources_keys:
+                    data__resources_keys.remove('toolingRef')
+                    data__resources__toolingRef = data__resources['toolingRef']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__resources__toolingRef, custom_formats, (name_prefix or 'data') + '.resources.toolingRef')
                 for data__resources_key, data__resources_val in data__resources.items():
-                    if REGEX_PATTERNS["^x-"].search(data__resources_key):
+                    if REGEX_PATTERNS['^x-'].search(data__resources_key):
                         if data__resources_key in data__resources_keys:
                             data__resources_keys.remove(data__resources_key)
                 if data__resources_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".resources must not contain "
-                        + str(data__resources_keys)
-                        + " properties",
-                        value=data__resources,
-                        name="" + (name_prefix or "data") + ".resources",
-                        definition=None,
-                        rule="additionalProperties",
-                    )
-        if "competence" in data_keys:
-            data_keys.remove("competence")
-            data__competence = data["competence"]
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.resources must not contain ' + str(data__resources_keys) + ' properties', value=data__resources, name='' + (name_prefix or 'data') + '.resources', definition=None, rule='additionalProperties')
+        if 'competence' in data_keys:
+            data_keys.remove('competence')
+            data__competence = data['competence']
             if not isinstance(data__competence, (list, tuple)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".competence must be array",
-                    value=data__competence,
-                    name="" + (name_prefix or "data") + ".competence",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.competence must be array', value=data__competence, name='' + (name_prefix or 'data') + '.competence', definition=None, rule='type')
             data__competence_is_list = isinstance(data__competence, (list, tuple))
             if data__competence_is_list:
                 data__competence_len = len(data__competence)
                 for data__competence_x, data__competence_item in enumerate(data__competence):
                     if not isinstance(data__competence_item, dict):
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".competence[{data__competence_x}]".format(**locals())
-                            + " must be object",
-                            value=data__competence_item,
-                            name=""
-                            + (name_prefix or "data")
-                            + ".competence[{data__competence_x}]".format(**locals())
-                            + "",
-                            definition=None,
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(**locals()) + ' must be object', value=data__competence_item, name='' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(**locals()) + '', definition=None, rule='type')
                     data__competence_item_is_dict = isinstance(data__competence_item, dict)
                     if data__competence_item_is_dict:
-                        data__competence_item__missing_keys = (
-                            set(["id", "role", "requirement", "evidenceRef", "verifiedOn"])
-                            - data__competence_item.keys()
-                        )
+                        data__competence_item__missing_keys = set(['id', 'role', 'requirement', 'evidenceRef', 'verifiedOn']) - data__competence_item.keys()
                         if data__competence_item__missing_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".competence[{data__competence_x}]".format(**locals())
-                                + " must contain "
-                                + (
-                                    str(sorted(data__competence_item__missing_keys)) + " properties"
-                                ),
-                                value=data__competence_item,
-                                name=""
-                                + (name_prefix or "data")
-                                + ".competence[{data__competence_x}]".format(**locals())
-                                + "",
-                                definition=None,
-                                rule="required",
-                            )
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__competence_item__missing_keys)) + ' properties'), value=data__competence_item, name='' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(**locals()) + '', definition=None, rule='required')
                         data__competence_item_keys = set(data__competence_item.keys())
-                        if "id" in data__competence_item_keys:
-                            data__competence_item_keys.remove("id")
-                            data__competence_item__id = data__competence_item["id"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(
-                                data__competence_item__id,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".competence[{data__competence_x}].id".format(**locals()),
-                            )
-                        if "role" in data__competence_item_keys:
-                            data__competence_item_keys.remove("role")
-                            data__competence_item__role = data__competence_item["role"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(
-                                data__competence_item__role,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".competence[{data__competence_x}].role".format(**locals()),
-                            )
-                        if "requirement" in data__competence_item_keys:
-                            data__competence_item_keys.remove("requirement")
-                            data__competence_item__requirement = data__competence_item[
-                                "requirement"
-                            ]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__competence_item__requirement,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".competence[{data__competence_x}].requirement".format(
-                                    **locals()
-                                ),
-                            )
-                        if "evidenceRef" in data__competence_item_keys:
-                            data__competence_item_keys.remove("evidenceRef")
-                            data__competence_item__evidenceRef = data__competence_item[
-                                "evidenceRef"
-                            ]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(
-                                data__competence_item__evidenceRef,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".competence[{data__competence_x}].evidenceRef".format(
-                                    **locals()
-                                ),
-                            )
-                        if "verifiedOn" in data__competence_item_keys:
-                            data__competence_item_keys.remove("verifiedOn")
-                            data__competence_item__verifiedOn = data__competence_item["verifiedOn"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(
-                                data__competence_item__verifiedOn,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".competence[{data__competence_x}].verifiedOn".format(**locals()),
-                            )
-                        for (
-                            data__competence_item_key,
-                            data__competence_item_val,
-                        ) in data__competence_item.items():
-                            if REGEX_PATTERNS["^x-"].search(data__competence_item_key):
+                        if 'id' in data__competence_item_keys:
+                            data__competence_item_keys.remove('id')
+                            data__competence_item__id = data__competence_item['id']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__competence_item__id, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].id'.format(**locals()))
+                        if 'role' in data__competence_item_keys:
+                            data__competence_item_keys.remove('role')
+                            data__competence_item__role = data__competence_item['role']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__competence_item__role, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].role'.format(**locals()))
+                        if 'requirement' in data__competence_item_keys:
+                            data__competence_item_keys.remove('requirement')
+                            data__competence_item__requirement = data__competence_item['requirement']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__competence_item__requirement, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].requirement'.format(**locals()))
+                        if 'evidenceRef' in data__competence_item_keys:
+                            data__competence_item_keys.remove('evidenceRef')
+                            data__competence_item__evidenceRef = data__competence_item['evidenceRef']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__competence_item__evidenceRef, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].evidenceRef'.format(**locals()))
+                        if 'verifiedOn' in data__competence_item_keys:
+                            data__competence_item_keys.remove('verifiedOn')
+                            data__competence_item__verifiedOn = data__competence_item['verifiedOn']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__competence_item__verifiedOn, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].verifiedOn'.format(**locals()))
+                        for data__competence_item_key, data__competence_item_val in data__competence_item.items():
+                            if REGEX_PATTERNS['^x-'].search(data__competence_item_key):
                                 if data__competence_item_key in data__competence_item_keys:
                                     data__competence_item_keys.remove(data__competence_item_key)
                         if data__competence_item_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".competence[{data__competence_x}]".format(**locals())
-                                + " must not contain "
-                                + str(data__competence_item_keys)
-                                + " properties",
-                                value=data__competence_item,
-                                name=""
-                                + (name_prefix or "data")
-                                + ".competence[{data__competence_x}]".format(**locals())
-                                + "",
-                                definition=None,
-                                rule="additionalProperties",
-                            )
-        if "awareness" in data_keys:
-            data_keys.remove("awareness")
-            data__awareness = data["awareness"]
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(**locals()) + ' must not contain ' + str(data__competence_item_keys) + ' properties', value=data__competence_item, name='' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+        if 'awareness' in data_keys:
+            data_keys.remove('awareness')
+            data__awareness = data['awareness']
             if not isinstance(data__awareness, dict):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".awareness must be object",
-                    value=data__awareness,
-                    name="" + (name_prefix or "data") + ".awareness",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.awareness must be object', value=data__awareness, name='' + (name_prefix or 'data') + '.awareness', definition=None, rule='type')
             data__awareness_is_dict = isinstance(data__awareness, dict)
             if data__awareness_is_dict:
-                data__awareness__missing_keys = (
-                    set(["programmeRef", "audience", "lastDelivered"]) - data__awareness.keys()
-                )
+                data__awareness__missing_keys = set(['programmeRef', 'audience', 'lastDelivered']) - data__awareness.keys()
                 if data__awareness__missing_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".awareness must contain "
-                        + (str(sorted(data__awareness__missing_keys)) + " properties"),
-                        value=data__awareness,
-                        name="" + (name_prefix or "data") + ".awareness",
-                        definition=None,
-                        rule="required",
-                    )
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.awareness must contain ' + (str(sorted(data__awareness__missing_keys)) + ' properties'), value=data__awareness, name='' + (name_prefix or 'data') + '.awareness', definition=None, rule='required')
                 data__awareness_keys = set(data__awareness.keys())
-                if "programmeRef" in data__awareness_keys:
-                    data__awareness_keys.remove("programmeRef")
-                    data__awareness__programmeRef = data__awareness["programmeRef"]
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(
-                        data__awareness__programmeRef,
-                        custom_formats,
-                        (name_prefix or "data") + ".awareness.programmeRef",
-                    )
-                if "audience" in data__awareness_keys:
-                    data__awareness_keys.remove("audience")
-                    data__awareness__audience = data__awareness["audience"]
+                if 'programmeRef' in data__awareness_keys:
+                    data__awareness_keys.remove('programmeRef')
+                    data__awareness__programmeRef = data__awareness['programmeRef']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__awareness__programmeRef, custom_formats, (name_prefix or 'data') + '.awareness.programmeRef')
+                if 'audience' in data__awareness_keys:
+                    data__awareness_keys.remove('audience')
+                    data__awareness__audience = data__awareness['audience']
                     if not isinstance(data__awareness__audience, (list, tuple)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".awareness.audience must be array",
-                            value=data__awareness__audience,
-                            name="" + (name_prefix or "data") + ".awareness.audience",
-                            definition=None,
-                            rule="type",
-                        )
-                    data__awareness__audience_is_list = isinstance(
-                        data__awareness__audience, (list, tuple)
-                    )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.awareness.audience must be array', value=data__awareness__audience, name='' + (name_prefix or 'data') + '.awareness.audience', definition=None, rule='type')
+                    data__awareness__audience_is_list = isinstance(data__awareness__audience, (list, tuple))
                     if data__awareness__audience_is_list:
                         data__awareness__audience_len = len(data__awareness__audience)
                         if data__awareness__audience_len < 1:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".awareness.audience must contain at least 1 items",
-                                value=data__awareness__audience,
-                                name="" + (name_prefix or "data") + ".awareness.audience",
-                                definition=None,
-                                rule="minItems",
-                            )
-                        for (
-                            data__awareness__audience_x,
-                            data__awareness__audience_item,
-                        ) in enumerate(data__awareness__audience):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__awareness__audience_item,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".awareness.audience[{data__awareness__audience_x}]".format(
-                                    **locals()
-                                ),
-                            )
-                if "lastDelivered" in data__awareness_keys:
-                    data__awareness_keys.remove("lastDelivered")
-                    data__awareness__lastDelivered = data__awareness["lastDelivered"]
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(
-                        data__awareness__lastDelivered,
-                        custom_formats,
-                        (name_prefix or "data") + ".awareness.lastDelivered",
-                    )
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.awareness.audience must contain at least 1 items', value=data__awareness__audience, name='' + (name_prefix or 'data') + '.awareness.audience', definition=None, rule='minItems')
+                        for data__awareness__audience_x, data__awareness__audience_item in enumerate(data__awareness__audience):
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__awareness__audience_item, custom_formats, (name_prefix or 'data') + '.awareness.audience[{data__awareness__audience_x}]'.format(**locals()))
+                if 'lastDelivered' in data__awareness_keys:
+                    data__awareness_keys.remove('lastDelivered')
+                    data__awareness__lastDelivered = data__awareness['lastDelivered']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__awareness__lastDelivered, custom_formats, (name_prefix or 'data') + '.awareness.lastDelivered')
                 for data__awareness_key, data__awareness_val in data__awareness.items():
-                    if REGEX_PATTERNS["^x-"].search(data__awareness_key):
+                    if REGEX_PATTERNS['^x-'].search(data__awareness_key):
                         if data__awareness_key in data__awareness_keys:
                             data__awareness_keys.remove(data__awareness_key)
                 if data__awareness_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".awareness must not contain "
-                        + str(data__awareness_keys)
-                        + " properties",
-                        value=data__awareness,
-                        name="" + (name_prefix or "data") + ".awareness",
-                        definition=None,
-                        rule="additionalProperties",
-                    )
-        if "communication" in data_keys:
-            data_keys.remove("communication")
-            data__communication = data["communication"]
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.awareness must not contain ' + str(data__awareness_keys) + ' properties', value=data__awareness, name='' + (name_prefix or 'data') + '.awareness', definition=None, rule='additionalProperties')
+        if 'communication' in data_keys:
+            data_keys.remove('communication')
+            data__communication = data['communication']
             if not isinstance(data__communication, (list, tuple)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".communication must be array",
-                    value=data__communication,
-                    name="" + (name_prefix or "data") + ".communication",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.communication must be array', value=data__communication, name='' + (name_prefix or 'data') + '.communication', definition=None, rule='type')
             data__communication_is_list = isinstance(data__communication, (list, tuple))
             if data__communication_is_list:
                 data__communication_len = len(data__communication)
-                for data__communication_x, data__communication_item in enumerate(
-                    data__communication
-                ):
+                for data__communication_x, data__communication_item in enumerate(data__communication):
                     if not isinstance(data__communication_item, dict):
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".communication[{data__communication_x}]".format(**locals())
-                            + " must be object",
-                            value=data__communication_item,
-                            name=""
-                            + (name_prefix or "data")
-                            + ".communication[{data__communication_x}]".format(**locals())
-                            + "",
-                            definition=None,
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(**locals()) + ' must be object', value=data__communication_item, name='' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(**locals()) + '', definition=None, rule='type')
                     data__communication_item_is_dict = isinstance(data__communication_item, dict)
                     if data__communication_item_is_dict:
-                        data__communication_item__missing_keys = (
-                            set(["id", "what", "audience", "when", "how"])
-                            - data__communication_item.keys()
-                        )
+                        data__communication_item__missing_keys = set(['id', 'what', 'audience', 'when', 'how']) - data__communication_item.keys()
                         if data__communication_item__missing_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".communication[{data__communication_x}]".format(**locals())
-                                + " must contain "
-                                + (
-                                    str(sorted(data__communication_item__missing_keys))
-                                    + " properties"
-                                ),
-                                value=data__communication_item,
-                                name=""
-                                + (name_prefix or "data")
-                                + ".communication[{data__communication_x}]".format(**locals())
-                                + "",
-                                definition=None,
-                                rule="required",
-                            )
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__communication_item__missing_keys)) + ' properties'), value=data__communication_item, name='' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(**locals()) + '', definition=None, rule='required')
                         data__communication_item_keys = set(data__communication_item.keys())
-                        if "id" in data__communication_item_keys:
-                            data__communication_item_keys.remove("id")
-                            data__communication_item__id = data__communication_item["id"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(
-                                data__communication_item__id,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".communication[{data__communication_x}].id".format(**locals()),
-                            )
-                        if "what" in data__communication_item_keys:
-                            data__communication_item_keys.remove("what")
-                            data__communication_item__what = data__communication_item["what"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__communication_item__what,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".communication[{data__communication_x}].what".format(**locals()),
-                            )
-                        if "audience" in data__communication_item_keys:
-                            data__communication_item_keys.remove("audience")
-                            data__communication_item__audience = data__communication_item[
-                                "audience"
-                            ]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__communication_item__audience,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".communication[{data__communication_x}].audience".format(
-                                    **locals()
-                                ),
-                            )
-                        if "when" in data__communication_item_keys:
-                            data__communication_item_keys.remove("when")
-                            data__communication_item__when = data__communication_item["when"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__communication_item__when,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".communication[{data__communication_x}].when".format(**locals()),
-                            )
-                        if "how" in data__communication_item_keys:
-                            data__communication_item_keys.remove("how")
-                            data__communication_item__how = data__communication_item["how"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__communication_item__how,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".communication[{data__communication_x}].how".format(**locals()),
-                            )
-                        if "owner" in data__communication_item_keys:
-                            data__communication_item_keys.remove("owner")
-                            data__communication_item__owner = data__communication_item["owner"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__communication_item__owner,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".communication[{data__communication_x}].owner".format(
-                                    **locals()
-                                ),
-                            )
-                        for (
-                            data__communication_item_key,
-                            data__communication_item_val,
-                        ) in data__communication_item.items():
-                            if REGEX_PATTERNS["^x-"].search(data__communication_item_key):
+                        if 'id' in data__communication_item_keys:
+                            data__communication_item_keys.remove('id')
+                            data__communication_item__id = data__communication_item['id']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__communication_item__id, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].id'.format(**locals()))
+                        if 'what' in data__communication_item_keys:
+                            data__communication_item_keys.remove('what')
+                            data__communication_item__what = data__communication_item['what']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__what, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].what'.format(**locals()))
+                        if 'audience' in data__communication_item_keys:
+                            data__communication_item_keys.remove('audience')
+                            data__communication_item__audience = data__communication_item['audience']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__audience, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].audience'.format(**locals()))
+                        if 'when' in data__communication_item_keys:
+                            data__communication_item_keys.remove('when')
+                            data__communication_item__when = data__communication_item['when']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__when, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].when'.format(**locals()))
+                        if 'how' in data__communication_item_keys:
+                            data__communication_item_keys.remove('how')
+                            data__communication_item__how = data__communication_item['how']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__how, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].how'.format(**locals()))
+                        if 'owner' in data__communication_item_keys:
+                            data__communication_item_keys.remove('owner')
+                            data__communication_item__owner = data__communication_item['owner']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__owner, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].owner'.format(**locals()))
+                        for data__communication_item_key, data__communication_item_val in data__communication_item.items():
+                            if REGEX_PATTERNS['^x-'].search(data__communication_item_key):
                                 if data__communication_item_key in data__communication_item_keys:
-                                    data__communication_item_keys.remove(
-                                        data__communication_item_key
-                                    )
+                                    data__communication_item_keys.remove(data__communication_item_key)
                         if data__communication_item_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".communication[{data__communication_x}]".format(**locals())
-                                + " must not contain "
-                                + str(data__communication_item_keys)
-                                + " properties",
-                                value=data__communication_item,
-                                name=""
-                                + (name_prefix or "data")
-                                + ".communication[{data__communication_x}]".format(**locals())
-                                + "",
-                                definition=None,
-                                rule="additionalProperties",
-                            )
-        if "internalAudit" in data_keys:
-            data_keys.remove("internalAudit")
-            data__internalAudit = data["internalAudit"]
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(**locals()) + ' must not contain ' + str(data__communication_item_keys) + ' properties', value=data__communication_item, name='' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+        if 'internalAudit' in data_keys:
+            data_keys.remove('internalAudit')
+            data__internalAudit = data['internalAudit']
             if not isinstance(data__internalAudit, dict):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".internalAudit must be object",
-                    value=data__internalAudit,
-                    name="" + (name_prefix or "data") + ".internalAudit",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.internalAudit must be object', value=data__internalAudit, name='' + (name_prefix or 'data') + '.internalAudit', definition=None, rule='type')
             data__internalAudit_is_dict = isinstance(data__internalAudit, dict)
             if data__internalAudit_is_dict:
-                data__internalAudit__missing_keys = (
-                    set(["programmeRef", "audits"]) - data__internalAudit.keys()
-                )
+                data__internalAudit__missing_keys = set(['programmeRef', 'audits']) - data__internalAudit.keys()
                 if data__internalAudit__missing_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".internalAudit must contain "
-                        + (str(sorted(data__internalAudit__missing_keys)) + " properties"),
-                        value=data__internalAudit,
-                        name="" + (name_prefix or "data") + ".internalAudit",
-                        definition=None,
-                        rule="required",
-                    )
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.internalAudit must contain ' + (str(sorted(data__internalAudit__missing_keys)) + ' properties'), value=data__internalAudit, name='' + (name_prefix or 'data') + '.internalAudit', definition=None, rule='required')
                 data__internalAudit_keys = set(data__internalAudit.keys())
-                if "programmeRef" in data__internalAudit_keys:
-                    data__internalAudit_keys.remove("programmeRef")
-                    data__internalAudit__programmeRef = data__internalAudit["programmeRef"]
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(
-                        data__internalAudit__programmeRef,
-                        custom_formats,
-                        (name_prefix or "data") + ".internalAudit.programmeRef",
-                    )
-                if "audits" in data__internalAudit_keys:
-                    data__internalAudit_keys.remove("audits")
-                    data__internalAudit__audits = data__internalAudit["audits"]
+                if 'programmeRef' in data__internalAudit_keys:
+                    data__internalAudit_keys.remove('programmeRef')
+                    data__internalAudit__programmeRef = data__internalAudit['programmeRef']
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__internalAudit__programmeRef, custom_formats, (name_prefix or 'data') + '.internalAudit.programmeRef')
+                if 'audits' in data__internalAudit_keys:
+                    data__internalAudit_keys.remove('audits')
+                    data__internalAudit__audits = data__internalAudit['audits']
                     if not isinstance(data__internalAudit__audits, (list, tuple)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".internalAudit.audits must be array",
-                            value=data__internalAudit__audits,
-                            name="" + (name_prefix or "data") + ".internalAudit.audits",
-                            definition=None,
-                            rule="type",
-                        )
-                    data__internalAudit__audits_is_list = isinstance(
-                        data__internalAudit__audits, (list, tuple)
-                    )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.internalAudit.audits must be array', value=data__internalAudit__audits, name='' + (name_prefix or 'data') + '.internalAudit.audits', definition=None, rule='type')
+                    data__internalAudit__audits_is_list = isinstance(data__internalAudit__audits, (list, tuple))
                     if data__internalAudit__audits_is_list:
                         data__internalAudit__audits_len = len(data__internalAudit__audits)
-                        for (
-                            data__internalAudit__audits_x,
-                            data__internalAudit__audits_item,
-                        ) in enumerate(data__internalAudit__audits):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_audit(
-                                data__internalAudit__audits_item,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".internalAudit.audits[{data__internalAudit__audits_x}]".format(
-                                    **locals()
-                                ),
-                            )
+                        for data__internalAudit__audits_x, data__internalAudit__audits_item in enumerate(data__internalAudit__audits):
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_audit(data__internalAudit__audits_item, custom_formats, (name_prefix or 'data') + '.internalAudit.audits[{data__internalAudit__audits_x}]'.format(**locals()))
                 for data__internalAudit_key, data__internalAudit_val in data__internalAudit.items():
-                    if REGEX_PATTERNS["^x-"].search(data__internalAudit_key):
+                    if REGEX_PATTERNS['^x-'].search(data__internalAudit_key):
                         if data__internalAudit_key in data__internalAudit_keys:
                             data__internalAudit_keys.remove(data__internalAudit_key)
                 if data__internalAudit_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".internalAudit must not contain "
-                        + str(data__internalAudit_keys)
-                        + " properties",
-                        value=data__internalAudit,
-                        name="" + (name_prefix or "data") + ".internalAudit",
-                        definition=None,
-                        rule="additionalProperties",
-                    )
-        if "managementReviews" in data_keys:
-            data_keys.remove("managementReviews")
-            data__managementReviews = data["managementReviews"]
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.internalAudit must not contain ' + str(data__internalAudit_keys) + ' properties', value=data__internalAudit, name='' + (name_prefix or 'data') + '.internalAudit', definition=None, rule='additionalProperties')
+        if 'managementReviews' in data_keys:
+            data_keys.remove('managementReviews')
+            data__managementReviews = data['managementReviews']
             if not isinstance(data__managementReviews, (list, tuple)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".managementReviews must be array",
-                    value=data__managementReviews,
-                    name="" + (name_prefix or "data") + ".managementReviews",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.managementReviews must be array', value=data__managementReviews, name='' + (name_prefix or 'data') + '.managementReviews', definition=None, rule='type')
             data__managementReviews_is_list = isinstance(data__managementReviews, (list, tuple))
             if data__managementReviews_is_list:
                 data__managementReviews_len = len(data__managementReviews)
-                for data__managementReviews_x, data__managementReviews_item in enumerate(
-                    data__managementReviews
-                ):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_managementreview(
-                        data__managementReviews_item,
-                        custom_formats,
-                        (name_prefix or "data")
-                        + ".managementReviews[{data__managementReviews_x}]".format(**locals()),
-                    )
-        if "nonconformities" in data_keys:
-            data_keys.remove("nonconformities")
-            data__nonconformities = data["nonconformities"]
+                for data__managementReviews_x, data__managementReviews_item in enumerate(data__managementReviews):
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_managementreview(data__managementReviews_item, custom_formats, (name_prefix or 'data') + '.managementReviews[{data__managementReviews_x}]'.format(**locals()))
+        if 'nonconformities' in data_keys:
+            data_keys.remove('nonconformities')
+            data__nonconformities = data['nonconformities']
             if not isinstance(data__nonconformities, (list, tuple)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".nonconformities must be array",
-                    value=data__nonconformities,
-                    name="" + (name_prefix or "data") + ".nonconformities",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.nonconformities must be array', value=data__nonconformities, name='' + (name_prefix or 'data') + '.nonconformities', definition=None, rule='type')
             data__nonconformities_is_list = isinstance(data__nonconformities, (list, tuple))
             if data__nonconformities_is_list:
                 data__nonconformities_len = len(data__nonconformities)
-                for data__nonconformities_x, data__nonconformities_item in enumerate(
-                    data__nonconformities
-                ):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_nonconformity(
-                        data__nonconformities_item,
-                        custom_formats,
-                        (name_prefix or "data")
-                        + ".nonconformities[{data__nonconformities_x}]".format(**locals()),
-                    )
-        if "improvements" in data_keys:
-            data_keys.remove("improvements")
-            data__improvements = data["improvements"]
+                for data__nonconformities_x, data__nonconformities_item in enumerate(data__nonconformities):
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_nonconformity(data__nonconformities_item, custom_formats, (name_prefix or 'data') + '.nonconformities[{data__nonconformities_x}]'.format(**locals()))
+        if 'improvements' in data_keys:
+            data_keys.remove('improvements')
+            data__improvements = data['improvements']
             if not isinstance(data__improvements, (list, tuple)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".improvements must be array",
-                    value=data__improvements,
-                    name="" + (name_prefix or "data") + ".improvements",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements must be array', value=data__improvements, name='' + (name_prefix or 'data') + '.improvements', definition=None, rule='type')
             data__improvements_is_list = isinstance(data__improvements, (list, tuple))
             if data__improvements_is_list:
                 data__improvements_len = len(data__improvements)
                 for data__improvements_x, data__improvements_item in enumerate(data__improvements):
                     if not isinstance(data__improvements_item, dict):
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".improvements[{data__improvements_x}]".format(**locals())
-                            + " must be object",
-                            value=data__improvements_item,
-                            name=""
-                            + (name_prefix or "data")
-                            + ".improvements[{data__improvements_x}]".format(**locals())
-                            + "",
-                            definition=None,
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(**locals()) + ' must be object', value=data__improvements_item, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(**locals()) + '', definition=None, rule='type')
                     data__improvements_item_is_dict = isinstance(data__improvements_item, dict)
                     if data__improvements_item_is_dict:
-                        data__improvements_item__missing_keys = (
-                            set(["id", "description", "owner", "status"])
-                            - data__improvements_item.keys()
-                        )
+                        data__improvements_item__missing_keys = set(['id', 'description', 'owner', 'status']) - data__improvements_item.keys()
                         if data__improvements_item__missing_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".improvements[{data__improvements_x}]".format(**locals())
-                                + " must contain "
-                                + (
-                                    str(sorted(data__improvements_item__missing_keys))
-                                    + " properties"
-                                ),
-                                value=data__improvements_item,
-                                name=""
-                                + (name_prefix or "data")
-                                + ".improvements[{data__improvements_x}]".format(**locals())
-                                + "",
-                                definition=None,
-                                rule="required",
-                            )
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__improvements_item__missing_keys)) + ' properties'), value=data__improvements_item, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(**locals()) + '', definition=None, rule='required')
                         data__improvements_item_keys = set(data__improvements_item.keys())
-                        if "id" in data__improvements_item_keys:
-                            data__improvements_item_keys.remove("id")
-                            data__improvements_item__id = data__improvements_item["id"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(
-                                data__improvements_item__id,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".improvements[{data__improvements_x}].id".format(**locals()),
-                            )
-                        if "description" in data__improvements_item_keys:
-                            data__improvements_item_keys.remove("description")
-                            data__improvements_item__description = data__improvements_item[
-                                "description"
-                            ]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__improvements_item__description,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".improvements[{data__improvements_x}].description".format(
-                                    **locals()
-                                ),
-                            )
-                        if "source" in data__improvements_item_keys:
-                            data__improvements_item_keys.remove("source")
-                            data__improvements_item__source = data__improvements_item["source"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__improvements_item__source,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".improvements[{data__improvements_x}].source".format(**locals()),
-                            )
-                        if "owner" in data__improvements_item_keys:
-                            data__improvements_item_keys.remove("owner")
-                            data__improvements_item__owner = data__improvements_item["owner"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__improvements_item__owner,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".improvements[{data__improvements_x}].owner".format(**locals()),
-                            )
-                        if "status" in data__improvements_item_keys:
-                            data__improvements_item_keys.remove("status")
-                            data__improvements_item__status = data__improvements_item["status"]
+                        if 'id' in data__improvements_item_keys:
+                            data__improvements_item_keys.remove('id')
+                            data__improvements_item__id = data__improvements_item['id']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__improvements_item__id, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].id'.format(**locals()))
+                        if 'description' in data__improvements_item_keys:
+                            data__improvements_item_keys.remove('description')
+                            data__improvements_item__description = data__improvements_item['description']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__improvements_item__description, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].description'.format(**locals()))
+                        if 'source' in data__improvements_item_keys:
+                            data__improvements_item_keys.remove('source')
+                            data__improvements_item__source = data__improvements_item['source']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__improvements_item__source, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].source'.format(**locals()))
+                        if 'owner' in data__improvements_item_keys:
+                            data__improvements_item_keys.remove('owner')
+                            data__improvements_item__owner = data__improvements_item['owner']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__improvements_item__owner, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].owner'.format(**locals()))
+                        if 'status' in data__improvements_item_keys:
+                            data__improvements_item_keys.remove('status')
+                            data__improvements_item__status = data__improvements_item['status']
                             if not isinstance(data__improvements_item__status, str):
-                                raise JsonSchemaValueException(
-                                    ""
-                                    + (name_prefix or "data")
-                                    + ".improvements[{data__improvements_x}].status".format(
-                                        **locals()
-                                    )
-                                    + " must be string",
-                                    value=data__improvements_item__status,
-                                    name=""
-                                    + (name_prefix or "data")
-                                    + ".improvements[{data__improvements_x}].status".format(
-                                        **locals()
-                                    )
-                                    + "",
-                                    definition=None,
-                                    rule="type",
-                                )
-                            if not (
-                                isinstance(data__improvements_item__status, str)
-                                and data__improvements_item__status == "proposed"
-                                or (
-                                    isinstance(data__improvements_item__status, str)
-                                    and data__improvements_item__status == "in-progress"
-                                )
-                                or (
-                                    isinstance(data__improvements_item__status, str)
-                                    and data__improvements_item__status == "done"
-                                )
-                                or (
-                                    isinstance(data__improvements_item__status, str)
-                                    and data__improvements_item__status == "rejected"
-                                )
-                            ):
-                                raise JsonSchemaValueException(
-                                    ""
-                                    + (name_prefix or "data")
-                                    + ".improvements[{data__improvements_x}].status".format(
-                                        **locals()
-                                    )
-                                    + " must be one of ['proposed', 'in-progress', 'done', 'rejected']",
-                                    value=data__improvements_item__status,
-                                    name=""
-                                    + (name_prefix or "data")
-                                    + ".improvements[{data__improvements_x}].status".format(
-                                        **locals()
-                                    )
-                                    + "",
-                                    definition=None,
-                                    rule="enum",
-                                )
-                        if "due" in data__improvements_item_keys:
-                            data__improvements_item_keys.remove("due")
-                            data__improvements_item__due = data__improvements_item["due"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(
-                                data__improvements_item__due,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".improvements[{data__improvements_x}].due".format(**locals()),
-                            )
-                        for (
-                            data__improvements_item_key,
-                            data__improvements_item_val,
-                        ) in data__improvements_item.items():
-                            if REGEX_PATTERNS["^x-"].search(data__improvements_item_key):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(**locals()) + ' must be string', value=data__improvements_item__status, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(**locals()) + '', definition=None, rule='type')
+                            if not (isinstance(data__improvements_item__status, str) and data__improvements_item__status == 'proposed' or (isinstance(data__improvements_item__status, str) and data__improvements_item__status == 'in-progress') or (isinstance(data__improvements_item__status, str) and data__improvements_item__status == 'done') or (isinstance(data__improvements_item__status, str) and data__improvements_item__status == 'rejected')):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(**locals()) + " must be one of ['proposed', 'in-progress', 'done', 'rejected']", value=data__improvements_item__status, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(**locals()) + '', definition=None, rule='enum')
+                        if 'due' in data__improvements_item_keys:
+                            data__improvements_item_keys.remove('due')
+                            data__improvements_item__due = data__improvements_item['due']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__improvements_item__due, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].due'.format(**locals()))
+                        for data__improvements_item_key, data__improvements_item_val in data__improvements_item.items():
+                            if REGEX_PATTERNS['^x-'].search(data__improvements_item_key):
                                 if data__improvements_item_key in data__improvements_item_keys:
                                     data__improvements_item_keys.remove(data__improvements_item_key)
                         if data__improvements_item_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".improvements[{data__improvements_x}]".format(**locals())
-                                + " must not contain "
-                                + str(data__improvements_item_keys)
-                                + " properties",
-                                value=data__improvements_item,
-                                name=""
-                                + (name_prefix or "data")
-                                + ".improvements[{data__improvements_x}]".format(**locals())
-                                + "",
-                                definition=None,
-                                rule="additionalProperties",
-                            )
-        if "statementOfApplicability" in data_keys:
-            data_keys.remove("statementOfApplicability")
-            data__statementOfApplicability = data["statementOfApplicability"]
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(**locals()) + ' must not contain ' + str(data__improvements_item_keys) + ' properties', value=data__improvements_item, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+        if 'statementOfApplicability' in data_keys:
+            data_keys.remove('statementOfApplicability')
+            data__statementOfApplicability = data['statementOfApplicability']
             if not isinstance(data__statementOfApplicability, (list, tuple)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".statementOfApplicability must be array",
-                    value=data__statementOfApplicability,
-                    name="" + (name_prefix or "data") + ".statementOfApplicability",
-                    definition=None,
-                    rule="type",
-                )
-            data__statementOfApplicability_is_list = isinstance(
-                data__statementOfApplicability, (list, tuple)
-            )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.statementOfApplicability must be array', value=data__statementOfApplicability, name='' + (name_prefix or 'data') + '.statementOfApplicability', definition=None, rule='type')
+            data__statementOfApplicability_is_list = isinstance(data__statementOfApplicability, (list, tuple))
             if data__statementOfApplicability_is_list:
                 data__statementOfApplicability_len = len(data__statementOfApplicability)
-                for (
-                    data__statementOfApplicability_x,
-                    data__statementOfApplicability_item,
-                ) in enumerate(data__statementOfApplicability):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_soaentry(
-                        data__statementOfApplicability_item,
-                        custom_formats,
-                        (name_prefix or "data")
-                        + ".statementOfApplicability[{data__statementOfApplicability_x}]".format(
-                            **locals()
-                        ),
-                    )
+                for data__statementOfApplicability_x, data__statementOfApplicability_item in enumerate(data__statementOfApplicability):
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_soaentry(data__statementOfApplicability_item, custom_formats, (name_prefix or 'data') + '.statementOfApplicability[{data__statementOfApplicability_x}]'.format(**locals()))
         for data_key, data_val in data.items():
-            if REGEX_PATTERNS["^x-"].search(data_key):
+            if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:
                     data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must not contain "
-                + str(data_keys)
-                + " properties",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="additionalProperties",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
 
-
-def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_soaentry(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_soaentry(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be object",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition=None,
-            rule="type",
-        )
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data__missing_keys = set(["id", "decision", "justification"]) - data.keys()
+        data__missing_keys = set(['id', 'decision', 'justification']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must contain "
-                + (str(sorted(data__missing_keys)) + " properties"),
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="required",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
         data_keys = set(data.keys())
-        if "id" in data_keys:
-            data_keys.remove("id")
-            data__id = data["id"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_annexacontrol(
-                data__id, custom_formats, (name_prefix or "data") + ".id"
-            )
-        if "decision" in data_keys:
-            data_keys.remove("decision")
-            data__decision = data["decision"]
+        if 'id' in data_keys:
+            data_keys.remove('id')
+            data__id = data['id']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_annexacontrol(data__id, custom_formats, (name_prefix or 'data') + '.id')
+        if 'decision' in data_keys:
+            data_keys.remove('decision')
+            data__decision = data['decision']
             if not isinstance(data__decision, str):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".decision must be string",
-                    value=data__decision,
-                    name="" + (name_prefix or "data") + ".decision",
-                    definition=None,
-                    rule="type",
-                )
-            if not (
-                isinstance(data__decision, str)
-                and data__decision == "included"
-                or (isinstance(data__decision, str) and data__decision == "excluded")
-            ):
-                raise JsonSchemaValueException(
-                    ""
-                    + (name_prefix or "data")
-                    + ".decision must be one of ['included', 'excluded']",
-                    value=data__decision,
-                    name="" + (name_prefix or "data") + ".decision",
-                    definition=None,
-                    rule="enum",
-                )
-        if "justification" in data_keys:
-            data_keys.remove("justification")
-            data__justification = data["justification"]
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decision must be string', value=data__decision, name='' + (name_prefix or 'data') + '.decision', definition=None, rule='type')
+            if not (isinstance(data__decision, str) and data__decision == 'included' or (isinstance(data__decision, str) and data__decision == 'excluded')):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".decision must be one of ['included', 'excluded']", value=data__decision, name='' + (name_prefix or 'data') + '.decision', definition=None, rule='enum')
+        if 'justification' in data_keys:
+            data_keys.remove('justification')
+            data__justification = data['justification']
             if not isinstance(data__justification, str):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".justification must be string",
-                    value=data__justification,
-                    name="" + (name_prefix or "data") + ".justification",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.justification must be string', value=data__justification, name='' + (name_prefix or 'data') + '.justification', definition=None, rule='type')
             if isinstance(data__justification, str):
                 data__justification_len = len(data__justification)
                 if data__justification_len < 20:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".justification must be longer than or equal to 20 characters",
-                        value=data__justification,
-                        name="" + (name_prefix or "data") + ".justification",
-                        definition=None,
-                        rule="minLength",
-                    )
-                if not REGEX_PATTERNS["\\S"].search(data__justification):
-                    raise JsonSchemaValueException(
-                        "" + (name_prefix or "data") + ".justification must match pattern \\S",
-                        value=data__justification,
-                        name="" + (name_prefix or "data") + ".justification",
-                        definition=None,
-                        rule="pattern",
-                    )
-        if "implementation" in data_keys:
-            data_keys.remove("implementation")
-            data__implementation = data["implementation"]
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.justification must be longer than or equal to 20 characters', value=data__justification, name='' + (name_prefix or 'data') + '.justification', definition=None, rule='minLength')
+                if not REGEX_PATTERNS['\\S'].search(data__justification):
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.justification must match pattern \\S', value=data__justification, name='' + (name_prefix or 'data') + '.justification', definition=None, rule='pattern')
+        if 'implementation' in data_keys:
+            data_keys.remove('implementation')
+            data__implementation = data['implementation']
             if not isinstance(data__implementation, str):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".implementation must be string",
-                    value=data__implementation,
-                    name="" + (name_prefix or "data") + ".implementation",
-                    definition=None,
-                    rule="type",
-                )
-            if not (
-                isinstance(data__implementation, str)
-                and data__implementation == "implemented"
-                or (isinstance(data__implementation, str) and data__implementation == "partial")
-                or (isinstance(data__implementation, str) and data__implementation == "planned")
-            ):
-                raise JsonSchemaValueException(
-                    ""
-                    + (name_prefix or "data")
-                    + ".implementation must be one of ['implemented', 'partial', 'planned']",
-                    value=data__implementation,
-                    name="" + (name_prefix or "data") + ".implementation",
-                    definition=None,
-                    rule="enum",
-                )
-        if "owner" in data_keys:
-            data_keys.remove("owner")
-            data__owner = data["owner"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                data__owner, custom_formats, (name_prefix or "data") + ".owner"
-            )
-        if "evidence" in data_keys:
-            data_keys.remove("evidence")
-            data__evidence = data["evidence"]
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation must be string', value=data__implementation, name='' + (name_prefix or 'data') + '.implementation', definition=None, rule='type')
+            if not (isinstance(data__implementation, str) and data__implementation == 'implemented' or (isinstance(data__implementation, str) and data__implementation == 'partial') or (isinstance(data__implementation, str) and data__implementation == 'planned')):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".implementation must be one of ['implemented', 'partial', 'planned']", value=data__implementation, name='' + (name_prefix or 'data') + '.implementation', definition=None, rule='enum')
+        if 'owner' in data_keys:
+            data_keys.remove('owner')
+            data__owner = data['owner']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__owner, custom_formats, (name_prefix or 'data') + '.owner')
+        if 'evidence' in data_keys:
+            data_keys.remove('evidence')
+            data__evidence = data['evidence']
             if not isinstance(data__evidence, (list, tuple)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".evidence must be array",
-                    value=data__evidence,
-                    name="" + (name_prefix or "data") + ".evidence",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.evidence must be array', value=data__evidence, name='' + (name_prefix or 'data') + '.evidence', definition=None, rule='type')
             data__evidence_is_list = isinstance(data__evidence, (list, tuple))
             if data__evidence_is_list:
                 data__evidence_len = len(data__evidence)
                 for data__evidence_x, data__evidence_item in enumerate(data__evidence):
                     if not isinstance(data__evidence_item, dict):
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".evidence[{data__evidence_x}]".format(**locals())
-                            + " must be object",
-                            value=data__evidence_item,
-                            name=""
-                            + (name_prefix or "data")
-                            + ".evidence[{data__evidence_x}]".format(**locals())
-                            + "",
-                            definition=None,
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(**locals()) + ' must be object', value=data__evidence_item, name='' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(**locals()) + '', definition=None, rule='type')
                     data__evidence_item_is_dict = isinstance(data__evidence_item, dict)
                     if data__evidence_item_is_dict:
-                        data__evidence_item__missing_keys = (
-                            set(["ref"]) - data__evidence_item.keys()
-                        )
+                        data__evidence_item__missing_keys = set(['ref']) - data__evidence_item.keys()
                         if data__evidence_item__missing_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".evidence[{data__evidence_x}]".format(**locals())
-                                + " must contain "
-                                + (str(sorted(data__evidence_item__missing_keys)) + " properties"),
-                                value=data__evidence_item,
-                                name=""
-                                + (name_prefix or "data")
-                                + ".evidence[{data__evidence_x}]".format(**locals())
-                                + "",
-                                definition=None,
-                                rule="required",
-                            )
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__evidence_item__missing_keys)) + ' properties'), value=data__evidence_item, name='' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(**locals()) + '', definition=None, rule='required')
                         data__evidence_item_keys = set(data__evidence_item.keys())
-                        if "ref" in data__evidence_item_keys:
-                            data__evidence_item_keys.remove("ref")
-                            data__evidence_item__ref = data__evidence_item["ref"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(
-                                data__evidence_item__ref,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".evidence[{data__evidence_x}].ref".format(**locals()),
-                            )
-                        if "title" in data__evidence_item_keys:
-                            data__evidence_item_keys.remove("title")
-                            data__evidence_item__title = data__evidence_item["title"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__evidence_item__title,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".evidence[{data__evidence_x}].title".format(**locals()),
-                            )
-                        for (
-                            data__evidence_item_key,
-                            data__evidence_item_val,
-                        ) in data__evidence_item.items():
-                            if REGEX_PATTERNS["^x-"].search(data__evidence_item_key):
+                        if 'ref' in data__evidence_item_keys:
+                            data__evidence_item_keys.remove('ref')
+                            data__evidence_item__ref = data__evidence_item['ref']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__evidence_item__ref, custom_formats, (name_prefix or 'data') + '.evidence[{data__evidence_x}].ref'.format(**locals()))
+                        if 'title' in data__evidence_item_keys:
+                            data__evidence_item_keys.remove('title')
+                            data__evidence_item__title = data__evidence_item['title']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__evidence_item__title, custom_formats, (name_prefix or 'data') + '.evidence[{data__evidence_x}].title'.format(**locals()))
+                        for data__evidence_item_key, data__evidence_item_val in data__evidence_item.items():
+                            if REGEX_PATTERNS['^x-'].search(data__evidence_item_key):
                                 if data__evidence_item_key in data__evidence_item_keys:
                                     data__evidence_item_keys.remove(data__evidence_item_key)
                         if data__evidence_item_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".evidence[{data__evidence_x}]".format(**locals())
-                                + " must not contain "
-                                + str(data__evidence_item_keys)
-                                + " properties",
-                                value=data__evidence_item,
-                                name=""
-                                + (name_prefix or "data")
-                                + ".evidence[{data__evidence_x}]".format(**locals())
-                                + "",
-                                definition=None,
-                                rule="additionalProperties",
-                            )
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(**locals()) + ' must not contain ' + str(data__evidence_item_keys) + ' properties', value=data__evidence_item, name='' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
         for data_key, data_val in data.items():
-            if REGEX_PATTERNS["^x-"].search(data_key):
+            if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:
                     data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must not contain "
-                + str(data_keys)
-                + " properties",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="additionalProperties",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
 
-
-def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_annexacontrol(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_annexacontrol(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be string",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition=None,
-            rule="type",
-        )
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
     if isinstance(data, str):
-        if not REGEX_PATTERNS["^A\\.[0-9]+(\\.[0-9]+){1,2}$"].search(data):
-            raise JsonSchemaValueException(
-                "" + (name_prefix or "data") + " must match pattern ^A\\.[0-9]+(\\.[0-9]+){1,2}$",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="pattern",
-            )
+        if not REGEX_PATTERNS['^A\\.[0-9]+(\\.[0-9]+){1,2}$'].search(data):
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must match pattern ^A\\.[0-9]+(\\.[0-9]+){1,2}$', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='pattern')
     return data
 
-
-def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_nonconformity(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_nonconformity(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be object",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition=None,
-            rule="type",
-        )
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data__missing_keys = set(["id", "description", "raisedOn"]) - data.keys()
+        data__missing_keys = set(['id', 'description', 'raisedOn']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must contain "
-                + (str(sorted(data__missing_keys)) + " properties"),
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="required",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
         data_keys = set(data.keys())
-        if "id" in data_keys:
-            data_keys.remove("id")
-            data__id = data["id"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(
-                data__id, custom_formats, (name_prefix or "data") + ".id"
-            )
-        if "description" in data_keys:
-            data_keys.remove("description")
-            data__description = data["description"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                data__description, custom_formats, (name_prefix or "data") + ".description"
-            )
-        if "raisedOn" in data_keys:
-            data_keys.remove("raisedOn")
-            data__raisedOn = data["raisedOn"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(
-                data__raisedOn, custom_formats, (name_prefix or "data") + ".raisedOn"
-            )
-        if "source" in data_keys:
-            data_keys.remove("source")
-            data__source = data["source"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                data__source, custom_formats, (name_prefix or "data") + ".source"
-            )
-        if "controls" in data_keys:
-            data_keys.remove("controls")
-            data__controls = data["controls"]
+        if 'id' in data_keys:
+            data_keys.remove('id')
+            data__id = data['id']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__id, custom_formats, (name_prefix or 'data') + '.id')
+        if 'description' in data_keys:
+            data_keys.remove('description')
+            data__description = data['description']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__description, custom_formats, (name_prefix or 'data') + '.description')
+        if 'raisedOn' in data_keys:
+            data_keys.remove('raisedOn')
+            data__raisedOn = data['raisedOn']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__raisedOn, custom_formats, (name_prefix or 'data') + '.raisedOn')
+        if 'source' in data_keys:
+            data_keys.remove('source')
+            data__source = data['source']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__source, custom_formats, (name_prefix or 'data') + '.source')
+        if 'controls' in data_keys:
+            data_keys.remove('controls')
+            data__controls = data['controls']
             if not isinstance(data__controls, (list, tuple)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".controls must be array",
-                    value=data__controls,
-                    name="" + (name_prefix or "data") + ".controls",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.controls must be array', value=data__controls, name='' + (name_prefix or 'data') + '.controls', definition=None, rule='type')
             data__controls_is_list = isinstance(data__controls, (list, tuple))
             if data__controls_is_list:
                 data__controls_len = len(data__controls)
                 for data__controls_x, data__controls_item in enumerate(data__controls):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_annexacontrol(
-                        data__controls_item,
-                        custom_formats,
-                        (name_prefix or "data")
-                        + ".controls[{data__controls_x}]".format(**locals()),
-                    )
-        if "cause" in data_keys:
-            data_keys.remove("cause")
-            data__cause = data["cause"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                data__cause, custom_formats, (name_prefix or "data") + ".cause"
-            )
-        if "correctiveAction" in data_keys:
-            data_keys.remove("correctiveAction")
-            data__correctiveAction = data["correctiveAction"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_correctiveaction(
-                data__correctiveAction,
-                custom_formats,
-                (name_prefix or "data") + ".correctiveAction",
-            )
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_annexacontrol(data__controls_item, custom_formats, (name_prefix or 'data') + '.controls[{data__controls_x}]'.format(**locals()))
+        if 'cause' in data_keys:
+            data_keys.remove('cause')
+            data__cause = data['cause']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__cause, custom_formats, (name_prefix or 'data') + '.cause')
+        if 'correctiveAction' in data_keys:
+            data_keys.remove('correctiveAction')
+            data__correctiveAction = data['correctiveAction']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_correctiveaction(data__correctiveAction, custom_formats, (name_prefix or 'data') + '.correctiveAction')
         for data_key, data_val in data.items():
-            if REGEX_PATTERNS["^x-"].search(data_key):
+            if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:
                     data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must not contain "
-                + str(data_keys)
-                + " properties",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="additionalProperties",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
 
-
-def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_correctiveaction(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_correctiveaction(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be object",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition=None,
-            rule="type",
-        )
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data__missing_keys = set(["description", "owner", "due", "status"]) - data.keys()
+        data__missing_keys = set(['description', 'owner', 'due', 'status']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must contain "
-                + (str(sorted(data__missing_keys)) + " properties"),
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="required",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
         data_keys = set(data.keys())
-        if "description" in data_keys:
-            data_keys.remove("description")
-            data__description = data["description"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                data__description, custom_formats, (name_prefix or "data") + ".description"
-            )
-        if "owner" in data_keys:
-            data_keys.remove("owner")
-            data__owner = data["owner"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                data__owner, custom_formats, (name_prefix or "data") + ".owner"
-            )
-        if "due" in data_keys:
-            data_keys.remove("due")
-            data__due = data["due"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(
-                data__due, custom_formats, (name_prefix or "data") + ".due"
-            )
-        if "status" in data_keys:
-            data_keys.remove("status")
-            data__status = data["status"]
+        if 'description' in data_keys:
+            data_keys.remove('description')
+            data__description = data['description']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__description, custom_formats, (name_prefix or 'data') + '.description')
+        if 'owner' in data_keys:
+            data_keys.remove('owner')
+            data__owner = data['owner']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__owner, custom_formats, (name_prefix or 'data') + '.owner')
+        if 'due' in data_keys:
+            data_keys.remove('due')
+            data__due = data['due']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__due, custom_formats, (name_prefix or 'data') + '.due')
+        if 'status' in data_keys:
+            data_keys.remove('status')
+            data__status = data['status']
             if not isinstance(data__status, str):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".status must be string",
-                    value=data__status,
-                    name="" + (name_prefix or "data") + ".status",
-                    definition=None,
-                    rule="type",
-                )
-            if not (
-                isinstance(data__status, str)
-                and data__status == "open"
-                or (isinstance(data__status, str) and data__status == "done")
-                or (isinstance(data__status, str) and data__status == "verified")
-            ):
-                raise JsonSchemaValueException(
-                    ""
-                    + (name_prefix or "data")
-                    + ".status must be one of ['open', 'done', 'verified']",
-                    value=data__status,
-                    name="" + (name_prefix or "data") + ".status",
-                    definition=None,
-                    rule="enum",
-                )
-        if "closedOn" in data_keys:
-            data_keys.remove("closedOn")
-            data__closedOn = data["closedOn"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(
-                data__closedOn, custom_formats, (name_prefix or "data") + ".closedOn"
-            )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.status must be string', value=data__status, name='' + (name_prefix or 'data') + '.status', definition=None, rule='type')
+            if not (isinstance(data__status, str) and data__status == 'open' or (isinstance(data__status, str) and data__status == 'done') or (isinstance(data__status, str) and data__status == 'verified')):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".status must be one of ['open', 'done', 'verified']", value=data__status, name='' + (name_prefix or 'data') + '.status', definition=None, rule='enum')
+        if 'closedOn' in data_keys:
+            data_keys.remove('closedOn')
+            data__closedOn = data['closedOn']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__closedOn, custom_formats, (name_prefix or 'data') + '.closedOn')
         for data_key, data_val in data.items():
-            if REGEX_PATTERNS["^x-"].search(data_key):
+            if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:
                     data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must not contain "
-                + str(data_keys)
-                + " properties",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="additionalProperties",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
 
-
-def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_managementreview(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_managementreview(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be object",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition=None,
-            rule="type",
-        )
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data__missing_keys = set(["id", "date", "inputs", "decisions", "minutesRef"]) - data.keys()
+        data__missing_keys = set(['id', 'date', 'inputs', 'decisions', 'minutesRef']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must contain "
-                + (str(sorted(data__missing_keys)) + " properties"),
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="required",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
         data_keys = set(data.keys())
-        if "id" in data_keys:
-            data_keys.remove("id")
-            data__id = data["id"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(
-                data__id, custom_formats, (name_prefix or "data") + ".id"
-            )
-        if "date" in data_keys:
-            data_keys.remove("date")
-            data__date = data["date"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(
-                data__date, custom_formats, (name_prefix or "data") + ".date"
-            )
-        if "chair" in data_keys:
-            data_keys.remove("chair")
-            data__chair = data["chair"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(
-                data__chair, custom_formats, (name_prefix or "data") + ".chair"
-            )
-        if "inputs" in data_keys:
-            data_keys.remove("inputs")
-            data__inputs = data["inputs"]
+        if 'id' in data_keys:
+            data_keys.remove('id')
+            data__id = data['id']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__id, custom_formats, (name_prefix or 'data') + '.id')
+        if 'date' in data_keys:
+            data_keys.remove('date')
+            data__date = data['date']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__date, custom_formats, (name_prefix or 'data') + '.date')
+        if 'chair' in data_keys:
+            data_keys.remove('chair')
+            data__chair = data['chair']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(data__chair, custom_formats, (name_prefix or 'data') + '.chair')
+        if 'inputs' in data_keys:
+            data_keys.remove('inputs')
+            data__inputs = data['inputs']
             if not isinstance(data__inputs, (list, tuple)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".inputs must be array",
-                    value=data__inputs,
-                    name="" + (name_prefix or "data") + ".inputs",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.inputs must be array', value=data__inputs, name='' + (name_prefix or 'data') + '.inputs', definition=None, rule='type')
             data__inputs_is_list = isinstance(data__inputs, (list, tuple))
             if data__inputs_is_list:
 
                 def fn(var):
-                    return (
-                        frozenset(dict(((k, fn(v)) for k, v in var.items())).items())
-                        if hasattr(var, "items")
-                        else tuple((fn(v) for v in var))
-                        if isinstance(var, (dict, list))
-                        else (bool, var)
-                        if isinstance(var, bool)
-                        else var
-                    )
-
+                    return frozenset(dict(((k, fn(v)) for k, v in var.items())).items()) if hasattr(var, 'items') else tuple((fn(v) for v in var)) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
                 data__inputs_len = len(data__inputs)
-                if data__inputs_len > len(
-                    set((fn(data__inputs_x) for data__inputs_x in data__inputs))
-                ):
-                    raise JsonSchemaValueException(
-                        "" + (name_prefix or "data") + ".inputs must contain unique items",
-                        value=data__inputs,
-                        name="" + (name_prefix or "data") + ".inputs",
-                        definition=None,
-                        rule="uniqueItems",
-                    )
+                if data__inputs_len > len(set((fn(data__inputs_x) for data__inputs_x in data__inputs))):
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.inputs must contain unique items', value=data__inputs, name='' + (name_prefix or 'data') + '.inputs', definition=None, rule='uniqueItems')
                 for data__inputs_x, data__inputs_item in enumerate(data__inputs):
                     if not isinstance(data__inputs_item, str):
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".inputs[{data__inputs_x}]".format(**locals())
-                            + " must be string",
-                            value=data__inputs_item,
-                            name=""
-                            + (name_prefix or "data")
-                            + ".inputs[{data__inputs_x}]".format(**locals())
-                            + "",
-                            definition=None,
-                            rule="type",
-                        )
-                    if not (
-                        isinstance(data__inputs_item, str)
-                        and data__inputs_item == "previous-actions"
-                        or (
-                            isinstance(data__inputs_item, str)
-                            and data__inputs_item == "context-changes"
-                        )
-                        or (
-                            isinstance(data__inputs_item, str)
-                            and data__inputs_item == "interested-parties"
-                        )
-                        or (
-                            isinstance(data__inputs_item, str)
-                            and data__inputs_item == "performance"
-                        )
-                        or (
-                            isinstance(data__inputs_item, str)
-                            and data__inputs_item == "nonconformities"
-                        )
-                        or (
-                            isinstance(data__inputs_item, str)
-                            and data__inputs_item == "audit-results"
-                        )
-                        or (
-                            isinstance(data__inputs_item, str)
-                            and data__inputs_item == "monitoring-results"
-                        )
-                        or (
-                            isinstance(data__inputs_item, str)
-                            and data__inputs_item == "risks-and-opportunities"
-                        )
-                        or (
-                            isinstance(data__inputs_item, str)
-                            and data__inputs_item == "improvement-opportunities"
-                        )
-                        or (isinstance(data__inputs_item, str) and data__inputs_item == "resources")
-                    ):
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".inputs[{data__inputs_x}]".format(**locals())
-                            + " must be one of ['previous-actions', 'context-changes', 'interested-parties', 'performance', 'nonconformities', 'audit-results', 'monitoring-results', 'risks-and-opportunities', 'improvement-opportunities', 'resources']",
-                            value=data__inputs_item,
-                            name=""
-                            + (name_prefix or "data")
-                            + ".inputs[{data__inputs_x}]".format(**locals())
-                            + "",
-                            definition=None,
-                            rule="enum",
-                        )
-        if "decisions" in data_keys:
-            data_keys.remove("decisions")
-            data__decisions = data["decisions"]
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(**locals()) + ' must be string', value=data__inputs_item, name='' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(**locals()) + '', definition=None, rule='type')
+                    if not (isinstance(data__inputs_item, str) and data__inputs_item == 'previous-actions' or (isinstance(data__inputs_item, str) and data__inputs_item == 'context-changes') or (isinstance(data__inputs_item, str) and data__inputs_item == 'interested-parties') or (isinstance(data__inputs_item, str) and data__inputs_item == 'performance') or (isinstance(data__inputs_item, str) and data__inputs_item == 'nonconformities') or (isinstance(data__inputs_item, str) and data__inputs_item == 'audit-results') or (isinstance(data__inputs_item, str) and data__inputs_item == 'monitoring-results') or (isinstance(data__inputs_item, str) and data__inputs_item == 'risks-and-opportunities') or (isinstance(data__inputs_item, str) and data__inputs_item == 'improvement-opportunities') or (isinstance(data__inputs_item, str) and data__inputs_item == 'resources')):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(**locals()) + " must be one of ['previous-actions', 'context-changes', 'interested-parties', 'performance', 'nonconformities', 'audit-results', 'monitoring-results', 'risks-and-opportunities', 'improvement-opportunities', 'resources']", value=data__inputs_item, name='' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(**locals()) + '', definition=None, rule='enum')
+        if 'decisions' in data_keys:
+            data_keys.remove('decisions')
+            data__decisions = data['decisions']
             if not isinstance(data__decisions, (list, tuple)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".decisions must be array",
-                    value=data__decisions,
-                    name="" + (name_prefix or "data") + ".decisions",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decisions must be array', value=data__decisions, name='' + (name_prefix or 'data') + '.decisions', definition=None, rule='type')
             data__decisions_is_list = isinstance(data__decisions, (list, tuple))
             if data__decisions_is_list:
                 data__decisions_len = len(data__decisions)
                 for data__decisions_x, data__decisions_item in enumerate(data__decisions):
                     if not isinstance(data__decisions_item, dict):
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".decisions[{data__decisions_x}]".format(**locals())
-                            + " must be object",
-                            value=data__decisions_item,
-                            name=""
-                            + (name_prefix or "data")
-                            + ".decisions[{data__decisions_x}]".format(**locals())
-                            + "",
-                            definition=None,
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(**locals()) + ' must be object', value=data__decisions_item, name='' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(**locals()) + '', definition=None, rule='type')
                     data__decisions_item_is_dict = isinstance(data__decisions_item, dict)
                     if data__decisions_item_is_dict:
-                        data__decisions_item__missing_keys = (
-                            set(["id", "description"]) - data__decisions_item.keys()
-                        )
+                        data__decisions_item__missing_keys = set(['id', 'description']) - data__decisions_item.keys()
                         if data__decisions_item__missing_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".decisions[{data__decisions_x}]".format(**locals())
-                                + " must contain "
-                                + (str(sorted(data__decisions_item__missing_keys)) + " properties"),
-                                value=data__decisions_item,
-                                name=""
-                                + (name_prefix or "data")
-                                + ".decisions[{data__decisions_x}]".format(**locals())
-                                + "",
-                                definition=None,
-                                rule="required",
-                            )
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__decisions_item__missing_keys)) + ' properties'), value=data__decisions_item, name='' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(**locals()) + '', definition=None, rule='required')
                         data__decisions_item_keys = set(data__decisions_item.keys())
-                        if "id" in data__decisions_item_keys:
-                            data__decisions_item_keys.remove("id")
-                            data__decisions_item__id = data__decisions_item["id"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(
-                                data__decisions_item__id,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".decisions[{data__decisions_x}].id".format(**locals()),
-                            )
-                        if "description" in data__decisions_item_keys:
-                            data__decisions_item_keys.remove("description")
-                            data__decisions_item__description = data__decisions_item["description"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__decisions_item__description,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".decisions[{data__decisions_x}].description".format(**locals()),
-                            )
-                        if "owner" in data__decisions_item_keys:
-                            data__decisions_item_keys.remove("owner")
-                            data__decisions_item__owner = data__decisions_item["owner"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                                data__decisions_item__owner,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".decisions[{data__decisions_x}].owner".format(**locals()),
-                            )
-                        if "due" in data__decisions_item_keys:
-                            data__decisions_item_keys.remove("due")
-                            data__decisions_item__due = data__decisions_item["due"]
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(
-                                data__decisions_item__due,
-                                custom_formats,
-                                (name_prefix or "data")
-                                + ".decisions[{data__decisions_x}].due".format(**locals()),
-                            )
-                        for (
-                            data__decisions_item_key,
-                            data__decisions_item_val,
-                        ) in data__decisions_item.items():
-                            if REGEX_PATTERNS["^x-"].search(data__decisions_item_key):
+                        if 'id' in data__decisions_item_keys:
+                            data__decisions_item_keys.remove('id')
+                            data__decisions_item__id = data__decisions_item['id']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__decisions_item__id, custom_formats, (name_prefix or 'data') + '.decisions[{data__decisions_x}].id'.format(**locals()))
+                        if 'description' in data__decisions_item_keys:
+                            data__decisions_item_keys.remove('description')
+                            data__decisions_item__description = data__decisions_item['description']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__decisions_item__description, custom_formats, (name_prefix or 'data') + '.decisions[{data__decisions_x}].description'.format(**locals()))
+                        if 'owner' in data__decisions_item_keys:
+                            data__decisions_item_keys.remove('owner')
+                            data__decisions_item__owner = data__decisions_item['owner']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__decisions_item__owner, custom_formats, (name_prefix or 'data') + '.decisions[{data__decisions_x}].owner'.format(**locals()))
+                        if 'due' in data__decisions_item_keys:
+                            data__decisions_item_keys.remove('due')
+                            data__decisions_item__due = data__decisions_item['due']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__decisions_item__due, custom_formats, (name_prefix or 'data') + '.decisions[{data__decisions_x}].due'.format(**locals()))
+                        for data__decisions_item_key, data__decisions_item_val in data__decisions_item.items():
+                            if REGEX_PATTERNS['^x-'].search(data__decisions_item_key):
                                 if data__decisions_item_key in data__decisions_item_keys:
                                     data__decisions_item_keys.remove(data__decisions_item_key)
                         if data__decisions_item_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".decisions[{data__decisions_x}]".format(**locals())
-                                + " must not contain "
-                                + str(data__decisions_item_keys)
-                                + " properties",
-                                value=data__decisions_item,
-                                name=""
-                                + (name_prefix or "data")
-                                + ".decisions[{data__decisions_x}]".format(**locals())
-                                + "",
-                                definition=None,
-                                rule="additionalProperties",
-                            )
-        if "minutesRef" in data_keys:
-            data_keys.remove("minutesRef")
-            data__minutesRef = data["minutesRef"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(
-                data__minutesRef, custom_formats, (name_prefix or "data") + ".minutesRef"
-            )
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(**locals()) + ' must not contain ' + str(data__decisions_item_keys) + ' properties', value=data__decisions_item, name='' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+        if 'minutesRef' in data_keys:
+            data_keys.remove('minutesRef')
+            data__minutesRef = data['minutesRef']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__minutesRef, custom_formats, (name_prefix or 'data') + '.minutesRef')
         for data_key, data_val in data.items():
-            if REGEX_PATTERNS["^x-"].search(data_key):
+            if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:
                     data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must not contain "
-                + str(data_keys)
-                + " properties",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="additionalProperties",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
 
-
-def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_audit(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_audit(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be object",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition=None,
-            rule="type",
-        )
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data__missing_keys = set(["id", "date", "auditor", "reportRef"]) - data.keys()
+        data__missing_keys = set(['id', 'date', 'auditor', 'reportRef']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must contain "
-                + (str(sorted(data__missing_keys)) + " properties"),
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="required",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
         data_keys = set(data.keys())
-        if "id" in data_keys:
-            data_keys.remove("id")
-            data__id = data["id"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(
-                data__id, custom_formats, (name_prefix or "data") + ".id"
-            )
-        if "date" in data_keys:
-            data_keys.remove("date")
-            data__date = data["date"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(
-                data__date, custom_formats, (name_prefix or "data") + ".date"
-            )
-        if "auditor" in data_keys:
-            data_keys.remove("auditor")
-            data__auditor = data["auditor"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(
-                data__auditor, custom_formats, (name_prefix or "data") + ".auditor"
-            )
-        if "clauses" in data_keys:
-            data_keys.remove("clauses")
-            data__clauses = data["clauses"]
+        if 'id' in data_keys:
+            data_keys.remove('id')
+            data__id = data['id']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__id, custom_formats, (name_prefix or 'data') + '.id')
+        if 'date' in data_keys:
+            data_keys.remove('date')
+            data__date = data['date']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__date, custom_formats, (name_prefix or 'data') + '.date')
+        if 'auditor' in data_keys:
+            data_keys.remove('auditor')
+            data__auditor = data['auditor']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(data__auditor, custom_formats, (name_prefix or 'data') + '.auditor')
+        if 'clauses' in data_keys:
+            data_keys.remove('clauses')
+            data__clauses = data['clauses']
             if not isinstance(data__clauses, (list, tuple)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".clauses must be array",
-                    value=data__clauses,
-                    name="" + (name_prefix or "data") + ".clauses",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.clauses must be array', value=data__clauses, name='' + (name_prefix or 'data') + '.clauses', definition=None, rule='type')
             data__clauses_is_list = isinstance(data__clauses, (list, tuple))
             if data__clauses_is_list:
                 data__clauses_len = len(data__clauses)
                 for data__clauses_x, data__clauses_item in enumerate(data__clauses):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_clause(
-                        data__clauses_item,
-                        custom_formats,
-                        (name_prefix or "data") + ".clauses[{data__clauses_x}]".format(**locals()),
-                    )
-        if "systems" in data_keys:
-            data_keys.remove("systems")
-            data__systems = data["systems"]
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_clause(data__clauses_item, custom_formats, (name_prefix or 'data') + '.clauses[{data__clauses_x}]'.format(**locals()))
+        if 'systems' in data_keys:
+            data_keys.remove('systems')
+            data__systems = data['systems']
             if not isinstance(data__systems, (list, tuple)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".systems must be array",
-                    value=data__systems,
-                    name="" + (name_prefix or "data") + ".systems",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.systems must be array', value=data__systems, name='' + (name_prefix or 'data') + '.systems', definition=None, rule='type')
             data__systems_is_list = isinstance(data__systems, (list, tuple))
             if data__systems_is_list:
                 data__systems_len = len(data__systems)
                 for data__systems_x, data__systems_item in enumerate(data__systems):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(
-                        data__systems_item,
-                        custom_formats,
-                        (name_prefix or "data") + ".systems[{data__systems_x}]".format(**locals()),
-                    )
-        if "reportRef" in data_keys:
-            data_keys.remove("reportRef")
-            data__reportRef = data["reportRef"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(
-                data__reportRef, custom_formats, (name_prefix or "data") + ".reportRef"
-            )
-        if "nonconformities" in data_keys:
-            data_keys.remove("nonconformities")
-            data__nonconformities = data["nonconformities"]
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(data__systems_item, custom_formats, (name_prefix or 'data') + '.systems[{data__systems_x}]'.format(**locals()))
+        if 'reportRef' in data_keys:
+            data_keys.remove('reportRef')
+            data__reportRef = data['reportRef']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__reportRef, custom_formats, (name_prefix or 'data') + '.reportRef')
+        if 'nonconformities' in data_keys:
+            data_keys.remove('nonconformities')
+            data__nonconformities = data['nonconformities']
             if not isinstance(data__nonconformities, (list, tuple)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".nonconformities must be array",
-                    value=data__nonconformities,
-                    name="" + (name_prefix or "data") + ".nonconformities",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.nonconformities must be array', value=data__nonconformities, name='' + (name_prefix or 'data') + '.nonconformities', definition=None, rule='type')
             data__nonconformities_is_list = isinstance(data__nonconformities, (list, tuple))
             if data__nonconformities_is_list:
                 data__nonconformities_len = len(data__nonconformities)
-                for data__nonconformities_x, data__nonconformities_item in enumerate(
-                    data__nonconformities
-                ):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(
-                        data__nonconformities_item,
-                        custom_formats,
-                        (name_prefix or "data")
-                        + ".nonconformities[{data__nonconformities_x}]".format(**locals()),
-                    )
+                for data__nonconformities_x, data__nonconformities_item in enumerate(data__nonconformities):
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__nonconformities_item, custom_formats, (name_prefix or 'data') + '.nonconformities[{data__nonconformities_x}]'.format(**locals()))
         for data_key, data_val in data.items():
-            if REGEX_PATTERNS["^x-"].search(data_key):
+            if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:
                     data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must not contain "
-                + str(data_keys)
-                + " properties",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="additionalProperties",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
 
-
-def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_clause(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_clause(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be string",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition=None,
-            rule="type",
-        )
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
     if isinstance(data, str):
-        if not REGEX_PATTERNS["^(4|5|6|7|8|9|10)(\\.[0-9]+){0,2}$"].search(data):
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must match pattern ^(4|5|6|7|8|9|10)(\\.[0-9]+){0,2}$",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="pattern",
-            )
+        if not REGEX_PATTERNS['^(4|5|6|7|8|9|10)(\\.[0-9]+){0,2}$'].search(data):
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must match pattern ^(4|5|6|7|8|9|10)(\\.[0-9]+){0,2}$', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='pattern')
     return data
 
-
-def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be object",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition=None,
-            rule="type",
-        )
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data__missing_keys = set(["name"]) - data.keys()
+        data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must contain "
-                + (str(sorted(data__missing_keys)) + " properties"),
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="required",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
         data_keys = set(data.keys())
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                data__name, custom_formats, (name_prefix or "data") + ".name"
-            )
-        if "email" in data_keys:
-            data_keys.remove("email")
-            data__email = data["email"]
+        if 'name' in data_keys:
+            data_keys.remove('name')
+            data__name = data['name']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__name, custom_formats, (name_prefix or 'data') + '.name')
+        if 'email' in data_keys:
+            data_keys.remove('email')
+            data__email = data['email']
             if not isinstance(data__email, str):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".email must be string",
-                    value=data__email,
-                    name="" + (name_prefix or "data") + ".email",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.email must be string', value=data__email, name='' + (name_prefix or 'data') + '.email', definition=None, rule='type')
             if isinstance(data__email, str):
-                if not REGEX_PATTERNS["^[^@\\s]+@[^@\\s]+$"].search(data__email):
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".email must match pattern ^[^@\\s]+@[^@\\s]+$",
-                        value=data__email,
-                        name="" + (name_prefix or "data") + ".email",
-                        definition=None,
-                        rule="pattern",
-                    )
-        if "role" in data_keys:
-            data_keys.remove("role")
-            data__role = data["role"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                data__role, custom_formats, (name_prefix or "data") + ".role"
-            )
-        if "team" in data_keys:
-            data_keys.remove("team")
-            data__team = data["team"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                data__team, custom_formats, (name_prefix or "data") + ".team"
-            )
+                if not REGEX_PATTERNS['^[^@\\s]+@[^@\\s]+$'].search(data__email):
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.email must match pattern ^[^@\\s]+@[^@\\s]+$', value=data__email, name='' + (name_prefix or 'data') + '.email', definition=None, rule='pattern')
+        if 'role' in data_keys:
+            data_keys.remove('role')
+            data__role = data['role']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__role, custom_formats, (name_prefix or 'data') + '.role')
+        if 'team' in data_keys:
+            data_keys.remove('team')
+            data__team = data['team']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__team, custom_formats, (name_prefix or 'data') + '.team')
         for data_key, data_val in data.items():
-            if REGEX_PATTERNS["^x-"].search(data_key):
+            if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:
                     data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must not contain "
-                + str(data_keys)
-                + " properties",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="additionalProperties",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
 
-
-def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be string",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition=None,
-            rule="type",
-        )
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
     if isinstance(data, str):
-        if not REGEX_PATTERNS["^[A-Za-z0-9][A-Za-z0-9._-]*$"].search(data):
-            raise JsonSchemaValueException(
-                "" + (name_prefix or "data") + " must match pattern ^[A-Za-z0-9][A-Za-z0-9._-]*$",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="pattern",
-            )
+        if not REGEX_PATTERNS['^[A-Za-z0-9][A-Za-z0-9._-]*$'].search(data):
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must match pattern ^[A-Za-z0-9][A-Za-z0-9._-]*$', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='pattern')
     return data
 
-
-def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be string",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition=None,
-            rule="type",
-        )
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
     if isinstance(data, str):
-        if not REGEX_PATTERNS["^[0-9]{4}-[0-9]{2}-[0-9]{2}$"].search(data):
-            raise JsonSchemaValueException(
-                "" + (name_prefix or "data") + " must match pattern ^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="pattern",
-            )
-        if not custom_formats["date"](data):
-            raise JsonSchemaValueException(
-                "" + (name_prefix or "data") + " must be date",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="format",
-            )
+        if not REGEX_PATTERNS['^[0-9]{4}-[0-9]{2}-[0-9]{2}$'].search(data):
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must match pattern ^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='pattern')
+        if not custom_formats['date'](data):
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be date', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='format')
     return data
 
-
-def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be string",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition=None,
-            rule="type",
-        )
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
     if isinstance(data, str):
         data_len = len(data)
         if data_len > 63:
-            raise JsonSchemaValueException(
-                "" + (name_prefix or "data") + " must be shorter than or equal to 63 characters",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="maxLength",
-            )
-        if not REGEX_PATTERNS["^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"].search(data):
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must match pattern ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="pattern",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be shorter than or equal to 63 characters', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='maxLength')
+        if not REGEX_PATTERNS['^[a-z0-9]([a-z0-9-]*[a-z0-9])?$'].search(data):
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must match pattern ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='pattern')
     return data
 
-
-def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be string",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition=None,
-            rule="type",
-        )
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
     if isinstance(data, str):
         data_len = len(data)
         if data_len < 1:
-            raise JsonSchemaValueException(
-                "" + (name_prefix or "data") + " must be longer than or equal to 1 characters",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="minLength",
-            )
-        if not REGEX_PATTERNS["\\S"].search(data):
-            raise JsonSchemaValueException(
-                "" + (name_prefix or "data") + " must match pattern \\S",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="pattern",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be longer than or equal to 1 characters', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='minLength')
+        if not REGEX_PATTERNS['\\S'].search(data):
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must match pattern \\S', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='pattern')
     return data
 
-
-def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be string",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition=None,
-            rule="type",
-        )
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
     if isinstance(data, str):
         data_len = len(data)
         if data_len < 1:
-            raise JsonSchemaValueException(
-                "" + (name_prefix or "data") + " must be longer than or equal to 1 characters",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="minLength",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be longer than or equal to 1 characters', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='minLength')
     return data
 
-
-def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_metadata(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_metadata(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be object",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition=None,
-            rule="type",
-        )
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data__missing_keys = set(["name"]) - data.keys()
+        data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must contain "
-                + (str(sorted(data__missing_keys)) + " properties"),
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="required",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
         data_keys = set(data.keys())
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
+        if 'name' in data_keys:
+            data_keys.remove('name')
+            data__name = data['name']
             if not isinstance(data__name, str):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".name must be string",
-                    value=data__name,
-                    name="" + (name_prefix or "data") + ".name",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.name must be string', value=data__name, name='' + (name_prefix or 'data') + '.name', definition=None, rule='type')
             if isinstance(data__name, str):
                 data__name_len = len(data__name)
                 if data__name_len > 63:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".name must be shorter than or equal to 63 characters",
-                        value=data__name,
-                        name="" + (name_prefix or "data") + ".name",
-                        definition=None,
-                        rule="maxLength",
-                    )
-                if not REGEX_PATTERNS["^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"].search(data__name):
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".name must match pattern ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
-                        value=data__name,
-                        name="" + (name_prefix or "data") + ".name",
-                        definition=None,
-                        rule="pattern",
-                    )
-        if "title" in data_keys:
-            data_keys.remove("title")
-            data__title = data["title"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                data__title, custom_formats, (name_prefix or "data") + ".title"
-            )
-        if "organisation" in data_keys:
-            data_keys.remove("organisation")
-            data__organisation = data["organisation"]
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(
-                data__organisation, custom_formats, (name_prefix or "data") + ".organisation"
-            )
-        if "labels" in data_keys:
-            data_keys.remove("labels")
-            data__labels = data["labels"]
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.name must be shorter than or equal to 63 characters', value=data__name, name='' + (name_prefix or 'data') + '.name', definition=None, rule='maxLength')
+                if not REGEX_PATTERNS['^[a-z0-9]([a-z0-9-]*[a-z0-9])?$'].search(data__name):
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.name must match pattern ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$', value=data__name, name='' + (name_prefix or 'data') + '.name', definition=None, rule='pattern')
+        if 'title' in data_keys:
+            data_keys.remove('title')
+            data__title = data['title']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__title, custom_formats, (name_prefix or 'data') + '.title')
+        if 'organisation' in data_keys:
+            data_keys.remove('organisation')
+            data__organisation = data['organisation']
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__organisation, custom_formats, (name_prefix or 'data') + '.organisation')
+        if 'labels' in data_keys:
+            data_keys.remove('labels')
+            data__labels = data['labels']
             if not isinstance(data__labels, dict):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".labels must be object",
-                    value=data__labels,
-                    name="" + (name_prefix or "data") + ".labels",
-                    definition=None,
-                    rule="type",
-                )
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.labels must be object', value=data__labels, name='' + (name_prefix or 'data') + '.labels', definition=None, rule='type')
             data__labels_is_dict = isinstance(data__labels, dict)
             if data__labels_is_dict:
                 data__labels_keys = set(data__labels.keys())
@@ -3660,35 +1275,13 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__labels_key not in []:
                         data__labels_value = data__labels.get(data__labels_key)
                         if not isinstance(data__labels_value, str):
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".labels.{data__labels_key}".format(**locals())
-                                + " must be string",
-                                value=data__labels_value,
-                                name=""
-                                + (name_prefix or "data")
-                                + ".labels.{data__labels_key}".format(**locals())
-                                + "",
-                                definition=None,
-                                rule="type",
-                            )
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.labels.{data__labels_key}'.format(**locals()) + ' must be string', value=data__labels_value, name='' + (name_prefix or 'data') + '.labels.{data__labels_key}'.format(**locals()) + '', definition=None, rule='type')
         for data_key, data_val in data.items():
-            if REGEX_PATTERNS["^x-"].search(data_key):
+            if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:
                     data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must not contain "
-                + str(data_keys)
-                + " properties",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition=None,
-                rule="additionalProperties",
-            )
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
 
 

@@ -47,9 +47,9 @@ class Options(NamedTuple):
     # configuration exception for a system it did not see names no system at all.
     full_run: bool = False
     # Keep every evidence reference of each system in the report (SystemInfo.references): the
-    # JSON report and the audit report list them; at about 12 KB a system, a check that shows
-    # neither does not pay for them.
-    references: bool = False
+    # JSON report and the audit report list them. About 12 KB a system: `aims-policy check`
+    # turns it off when it writes no JSON report.
+    references: bool = True
 
     @property
     def day(self) -> _dt.date:

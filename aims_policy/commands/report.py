@@ -64,7 +64,6 @@ def report(inputs: tuple[str, ...], output: str, origin: str | None, **evaluatio
         from aims_policy.api import check as run_check
 
         options = with_baseline(run.options, run.effective.values["baseline"])
-        options = options._replace(references=True)  # the evidence index lists them
         return run_check(run.paths, ruleset=run.ruleset, options=options, fail_on="never")
 
     got = gather(inputs, origin, run.options.day.isoformat(), check)

@@ -67,7 +67,7 @@ def soa(
     from aims_policy.output import write_atomic
 
     day = parse_today(today)
-    options = Options(root=os.path.abspath(root) if root else None)
+    options = Options(root=os.path.abspath(root) if root else None, references=False)
 
     def check(manifests: tuple[str, ...]) -> Report:
         return api.check(list(manifests) or ["."], options=options, today=day, fail_on="never")
