@@ -15,7 +15,6 @@ from aims_policy.model import (
     Organisation,
     Report,
     ResultTable,
-    RuleResult,
     SystemInfo,
     rows_of,
 )
@@ -112,7 +111,7 @@ def assemble(
             except Exception as exc:
                 failed[rule_id] = _failure(exc)
                 del folds[rule_id]
-    not_applicable: list[RuleResult] = []
+    not_applicable: list[tuple[str, str]] = []  # (set rule, why) of the rules that do not apply
     for set_rule in ruleset.set_rules:
         if set_rule.id in folds:
             try:
@@ -121,10 +120,7 @@ def assemble(
                 if reason:  # recorded for every manifest checked, as a rule on a system is
                     # A manifest it could not collect from (not evaluated) is no matter now.
                     why = share(f"applies to: {set_rule.meta.applies_to} ({reason})")
-                    not_applicable.extend(
-                        RuleResult(set_rule.id, name, "not_applicable", why)
-                        for name in (*(s.name for s in systems), *(o.name for o in organisations))
-                    )
+                    not_applicable.append((set_rule.id, why))
                     continue
                 pairs = fold.findings()
                 findings.extend(
@@ -143,8 +139,9 @@ def assemble(
                 )
             )
     if not_applicable:
-        moot = {r.rule_id for r in not_applicable}
-        result_rows = _merged(result_rows, rows_of(not_applicable), moot)
+        result_rows = _with_not_applicable(
+            result_rows, not_applicable, [*systems, *organisations], share
+        )
     findings = _distinct_identities(findings)
     evaluated = {r.id for r in (*SCHEMA_RULES, *(r.meta for r in ruleset.all))}
     responsible.update(((s.name, None), s.owner) for s in systems if s.owner)
@@ -178,24 +175,30 @@ def assemble(
 Row = tuple[str, str, tuple[str, ...], tuple[str, ...]]
 
 
-def _merged(rows: list[Row], more: list[Row], moot: set[str]) -> list[Row]:
-    """``rows`` with ``more`` merged in: one row per system and status, rules in order. The
-    not-evaluated results of the ``moot`` rules (which ``more`` says are not applicable) go."""
-    by_key: dict[tuple[str, str], list[tuple[str, str]]] = {}
+def _with_not_applicable(
+    rows: list[Row],
+    rules: list[tuple[str, str]],
+    manifests: list[SystemInfo | Organisation],
+    share: _Shared,
+) -> list[Row]:
+    """``rows`` with a not-applicable row for each manifest checked (one per manifest, even
+    when two share a name, as the rules on each manifest are counted) for the cross-manifest
+    ``rules`` that do not apply. A manifest such a rule could not collect from (not evaluated)
+    is no matter now: that result goes."""
+    moot = {rule_id for rule_id, _why in rules}
+    out: list[Row] = []
     for system, status, ids, reasons in rows:
-        kept = [
-            pair
-            for pair in zip(ids, reasons, strict=True)
-            if status != "not_evaluated" or pair[0] not in moot
-        ]
-        if kept:
-            by_key.setdefault((system, status), []).extend(kept)
-    for system, status, ids, reasons in more:
-        by_key.setdefault((system, status), []).extend(zip(ids, reasons, strict=True))
-    out = []
-    for (system, status), pairs in by_key.items():
-        pairs.sort()
-        out.append((system, status, tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)))
+        if status == "not_evaluated" and moot.intersection(ids):
+            kept = [(i, r) for i, r in zip(ids, reasons, strict=True) if i not in moot]
+            if kept:
+                kept_ids = share.strings(tuple(i for i, _r in kept))
+                out.append((system, status, kept_ids, share.strings(tuple(r for _i, r in kept))))
+            continue
+        out.append((system, status, ids, reasons))
+    ordered = sorted(rules)
+    ids = share.strings(tuple(rule_id for rule_id, _why in ordered))
+    whys = share.strings(tuple(why for _rule, why in ordered))
+    out.extend((manifest.name, "not_applicable", ids, whys) for manifest in manifests)
     return out
 
 

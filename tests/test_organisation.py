@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from aims_policy import api
 from aims_policy.validate import ORGANISATION, schema
 
@@ -289,3 +291,58 @@ def test_the_organisation_manifest_names_who_may_accept_risks_of_each_level(
     line = _line_of(system, "acceptance: {approver: Daniel Okafor")
     restricted = org.replace("      low: [AIMS lead, Head of Compliance]", "      low: [AIMS lead]")
     assert rsk018(restricted) == [("spec.risks[R-2].acceptance.approver", line)]
+
+
+def test_aims_policy_schema_prints_the_organisation_schema_that_validates_the_example() -> None:
+    import jsonschema
+    import yaml
+    from _helpers import aims
+
+    result = aims("schema", "--kind", "AIManagementSystem")
+    assert result.exit_code == 0
+    printed = json.loads(result.stdout)
+    assert printed == json.loads(
+        (ROOT / "aims_policy" / "schema" / "organisation-v1.schema.json").read_text()
+    )
+
+    # YAML 1.1 timestamps off: dates are text, as aims-policy reads them
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        k: [(t, r) for t, r in v if t != "tag:yaml.org,2002:timestamp"]
+        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    example = yaml.load((ROOT / "manifests" / "organisation.yaml").read_text(), Loader=Loader)
+    jsonschema.Draft202012Validator(printed, format_checker=jsonschema.FormatChecker()).validate(
+        example
+    )
+
+
+@pytest.mark.parametrize(
+    ("approver", "waived"),
+    [("Marta Kowalski (Head of Compliance)", True), ("Sam Lee (Data Science Intern)", False)],
+)
+def test_the_organisation_manifest_names_who_may_approve_waivers(
+    tmp_path: Path, approver: str, waived: bool
+) -> None:
+    """The organisation manifest's `authorities.waiverApproval` is the waiver policy's list of
+    approvers: an exception approved by anyone else suppresses nothing (AIMS-EXC-004)."""
+    system = (ROOT / "rules" / "fixtures" / "base.yaml").read_text()
+    system = system.replace("    email: priya.raman@example.com\n", "", 1)  # AIMS-OWN-001
+    exception = (
+        "  exceptions:\n"
+        "    - rule: AIMS-OWN-001\n"
+        "      justification: The shared mailbox is being set up by IT this month.\n"
+        f"      approver: {approver}\n"
+        "      approvedOn: 2026-11-01\n"
+        "      expires: 2026-12-31\n"
+    )
+    system = system.replace("  version: 2.0.1\n", "  version: 2.0.1\n" + exception, 1)
+    report = api.check(_pair(tmp_path, BASE.read_text(), system), today="2026-11-22")
+    (own,) = [f for f in report.findings if f.rule_id == "AIMS-OWN-001"]
+    assert own.state == ("waived" if waived else "open")
+    policy = [f for f in report.findings if f.rule_id == "AIMS-EXC-004"]
+    assert bool(policy) is not waived
+    if policy:
+        assert "Head of Compliance" in policy[0].message  # who may approve, from the manifest

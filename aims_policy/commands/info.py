@@ -166,11 +166,20 @@ def explain(rule_id: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="Write the schema to this file."
 )
-def schema(output: str | None) -> None:
+@click.option(
+    "--kind",
+    type=click.Choice(["AISystem", "AIManagementSystem"]),
+    default="AISystem",
+    show_default=True,
+    help="The schema of system manifests, or of the organisation manifest.",
+)
+def schema(output: str | None, kind: str) -> None:
     """Print the manifest JSON Schema (draft 2020-12), or write it with --output."""
+    from aims_policy.validate import MANIFEST, ORGANISATION
     from aims_policy.validate import schema as manifest_schema
 
-    text = json.dumps(manifest_schema(), indent=2, ensure_ascii=False) + "\n"
+    which = ORGANISATION if kind == "AIManagementSystem" else MANIFEST
+    text = json.dumps(manifest_schema(which), indent=2, ensure_ascii=False) + "\n"
     if output:
         from aims_policy.output import write_atomic
 
