@@ -159,6 +159,8 @@ class Worker:
             credited_controls,
             relied_controls,
             resolve,
+            tracking,
+            work_tree,
         )
 
         ctx = make_context(
@@ -169,6 +171,12 @@ class Worker:
             unreadable=unreadable,
         )
         ctx.evidence = resolve(data, candidate.path, options.root)
+        ctx.tracking = tracking(
+            data,
+            ctx.evidence,
+            candidate.path,
+            work_tree(os.path.dirname(os.path.abspath(candidate.path))),
+        )
         if kind == KIND:
             credited = credited_controls(data, ctx.evidence)
             out.systems[-1] = out.systems[-1]._replace(
