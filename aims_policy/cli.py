@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "import": "aims_policy.commands.import_:import_",
     "init": "aims_policy.commands.init:init",
     "explain": "aims_policy.commands.info:explain",
+    "report": "aims_policy.commands.report:report",
     "rules": "aims_policy.commands.info:rules",
     "schema": "aims_policy.commands.info:schema",
     "soa": "aims_policy.commands.soa:soa",

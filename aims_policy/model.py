@@ -113,6 +113,8 @@ class Finding(NamedTuple):
     state: State = "open"
     suppression: Suppression | None = None
     explanation: tuple[str, ...] = ()  # facts and conditions that produced it (``--explain``)
+    # the repository the finding comes from, in a report merged from several JSON reports
+    origin: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -222,6 +224,17 @@ class Notification(NamedTuple):
         return f"{where}{self.message}"
 
 
+class EvidenceReference(NamedTuple):
+    """One evidence reference of a manifest as it was resolved (``evidence.py``): its identity
+    path (``spec.impactAssessment.reportRef``), the text written, and ``ok``, ``url``,
+    ``missing``, ``absolute``, ``escapes`` or ``scheme``."""
+
+    path: str
+    ref: str
+    status: str
+    location: Location
+
+
 class SystemInfo(NamedTuple):
     name: str
     location: Location  # the document's start
@@ -241,6 +254,10 @@ class SystemInfo(NamedTuple):
     # Annex A controls the system's risk treatment relies on (``spec.risks[].treatment.controls``),
     # in Annex A order: the Statement of Applicability must include each
     relies: tuple[str, ...] = ()
+    # every evidence reference, resolved or not, in document order
+    references: tuple[EvidenceReference, ...] = ()
+    # the repository the system comes from, in a report merged from several JSON reports
+    origin: str | None = None
 
 
 class Sighting(NamedTuple):
@@ -292,6 +309,10 @@ class Organisation(NamedTuple):
     name: str
     location: Location  # the document's start
     manifest: Mapping[str, Any] = EMPTY_MAP
+    # every evidence reference, resolved or not (the audit report's evidence index)
+    references: tuple[EvidenceReference, ...] = ()
+    # the repository it comes from, in a report merged from several JSON reports
+    origin: str | None = None
 
 
 class Report(NamedTuple):

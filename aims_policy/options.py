@@ -54,6 +54,10 @@ class Options(NamedTuple):
     # The run covers the configuration's own paths (none were named on the command line), so a
     # configuration exception for a system it did not see names no system at all.
     full_run: bool = False
+    # Keep every evidence reference of each system in the report (SystemInfo.references): the
+    # JSON report and the audit report list them. About 12 KB a system: `aims-policy check`
+    # turns it off when it writes no JSON report.
+    references: bool = True
 
     @property
     def day(self) -> _dt.date:

@@ -22,6 +22,7 @@ from aims_policy.intake import (
 )
 from aims_policy.loader import Document
 from aims_policy.model import (
+    EvidenceReference,
     Finding,
     Location,
     Notification,
@@ -30,7 +31,7 @@ from aims_policy.model import (
     SystemInfo,
 )
 from aims_policy.options import Options
-from aims_policy.paths import Unreadable
+from aims_policy.paths import Path, Unreadable
 from aims_policy.registry import RuleSet
 from aims_policy.validate import API_VERSION, KIND, unreadable_parts, validate
 from aims_policy.version import __version__
@@ -193,6 +194,7 @@ class Worker:
                     )
                 ),
                 relies=relied_controls(data),
+                references=_references(doc, ctx.evidence) if options.references else (),
             )
             if options.discover_ai:
                 out.systems[-1] = out.systems[-1]._replace(
@@ -201,6 +203,10 @@ class Worker:
                     if options.root
                     else repository_root(os.path.dirname(os.path.abspath(candidate.path))),
                 )
+        elif options.references:
+            out.organisations[-1] = out.organisations[-1]._replace(
+                references=_references(doc, ctx.evidence)
+            )
         for rule in ruleset.rules:
             if kind not in rule.meta.kinds:
                 continue  # a rule about the other kind of manifest: nothing to say here
@@ -250,6 +256,21 @@ class Worker:
                 )
                 continue
             out.entries.setdefault(set_rule.id, []).append(Entry(system, doc.file, value))
+
+
+def _references(doc: Document, statuses: dict[Path, str]) -> tuple[EvidenceReference, ...]:
+    """Every evidence reference of the document with its status, in document order (the audit
+    report's evidence index)."""
+    from aims_policy.paths import ident, value_at
+
+    found = [
+        EvidenceReference(
+            ident(doc.data, path), str(value_at(doc.data, path)), status, doc.locate(path)
+        )
+        for path, status in statuses.items()
+    ]
+    found.sort(key=lambda r: (r.location.line, r.location.col, r.path))
+    return tuple(found)
 
 
 def run(
