@@ -10,7 +10,7 @@ from aims_policy.commands._options import fail
 
 if TYPE_CHECKING:
     from aims_policy.merge import Source
-    from aims_policy.model import Organisation, Report
+    from aims_policy.model import Finding, Organisation, Report
 
 
 class Inputs(NamedTuple):
@@ -28,10 +28,11 @@ class Inputs(NamedTuple):
         return kept
 
     def documents(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        """(origin, JSON report) of each part, one at a time, with the fields ``soa.build``
-        reads (systems' names, evidenced and relied-on controls; findings)."""
-        from aims_policy.output.json_report import finding_dict
-
+        """(origin, JSON report) of each part, one at a time, with only the fields ``soa.build``
+        reads, laid out as the JSON report has them: the systems' names, evidenced and relied-on
+        controls; the findings that count against a control (open, or under an exception), with
+        rule, system, location, message and the exception. A merge of 1,000 reports holds tens
+        of thousands of findings: writing each out whole would cost more than the statement."""
         for report, origin in self.parts:
             yield (
                 origin,
@@ -44,9 +45,38 @@ class Inputs(NamedTuple):
                         }
                         for s in report.systems
                     ],
-                    "findings": [finding_dict(f) for f in report.findings],
+                    "findings": [_finding(f) for f in report.findings if _counts(f)],
                 },
             )
+
+
+def _counts(finding: Finding) -> bool:
+    s = finding.suppression
+    return bool(finding.controls) and (
+        finding.state == "open"
+        or (finding.state == "waived" and s is not None and s.kind == "exception")
+    )
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    loc = f.location
+    out: dict[str, Any] = {
+        "rule": f.rule_id,
+        "message": f.message,
+        "location": {"file": loc.file, "line": loc.line, "column": loc.col},
+        "identity": {"system": f.system},
+        "controls": list(f.controls),
+        "state": f.state,
+    }
+    s = f.suppression
+    if s is not None:
+        out["suppression"] = {
+            "kind": s.kind,
+            "justification": s.justification,
+            "approver": s.approver,
+            "expires": s.expires,
+        }
+    return out
 
 
 def split(paths: tuple[str, ...]) -> tuple[list[str], tuple[str, ...]]:

@@ -56,7 +56,7 @@ def report(inputs: tuple[str, ...], output: str, origin: str | None, **evaluatio
     from aims_policy.commands._inputs import gather
     from aims_policy.commands.check import with_baseline
     from aims_policy.output import write_atomic
-    from aims_policy.output.audit_html import AuditInput, render
+    from aims_policy.output.audit_html import AuditInput, chunks
 
     run = prepare(tuple(p for p in inputs if not _is_report(p)), evaluation)
 
@@ -82,7 +82,7 @@ def report(inputs: tuple[str, ...], output: str, origin: str | None, **evaluatio
         statement = soa.build(organisations[0].manifest, got.documents(), annex_a_controls())
     data = AuditInput(combined, sources=got.sources, statement=statement)
     try:
-        write_atomic(output, render(data))
+        write_atomic(output, chunks(data))
     except OSError as exc:
         fail(f"{output}: cannot write the report: {exc.strerror}")
     for note in combined.notifications:
