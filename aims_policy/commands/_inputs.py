@@ -79,37 +79,50 @@ def _finding(f: Finding) -> dict[str, Any]:
     return out
 
 
-def split(paths: tuple[str, ...]) -> tuple[list[str], tuple[str, ...]]:
-    """(JSON reports, manifests and folders) among the paths given."""
-    from aims_policy.merge import is_json_report
+class Split(NamedTuple):
+    """The paths given, sorted out: the JSON reports among them, read, and the rest."""
 
-    reports = [path for path in paths if is_json_report(path)]
-    return reports, tuple(path for path in paths if path not in reports)
+    reports: tuple[tuple[Report, Source], ...]
+    manifests: tuple[str, ...]  # manifests and folders, to be checked
+
+
+def split(paths: tuple[str, ...], references: bool = True) -> Split:
+    """Read the JSON reports among ``paths`` (recognised by content: ``merge.read``; a bad one
+    is one line naming it, exit 2); the rest are manifests and folders. Each report is decoded
+    once, and only its :class:`Report` is kept. Without ``references``, the reports' evidence
+    references are not read."""
+    from aims_policy import merge
+
+    parts: list[tuple[Report, Source]] = []
+    manifests = []
+    known: set[str] = set()  # rule ids read already: the first report's description wins
+    for path in paths:
+        try:
+            doc = merge.read(path)
+            if doc is None:
+                manifests.append(path)
+                continue
+            parts.append(merge.parse(doc, path, known, references))
+        except merge.ReportError as exc:
+            fail(str(exc))
+        known.update(meta.id for meta in parts[-1][0].rules)
+    return Split(tuple(parts), tuple(manifests))
 
 
 def gather(
-    paths: tuple[str, ...],
+    given: Split,
     origin: str | None,
     today: str,
     check: Callable[[tuple[str, ...]], Report],
-    references: bool = True,
 ) -> Inputs:
-    """Load the JSON reports among ``paths`` (a bad one: one line naming it, exit 2), check the
-    rest with ``check`` (when there is any, or when no JSON report is given), and merge.
-    Without ``references``, the reports' evidence references are not read."""
+    """Check the manifests and folders of ``given`` with ``check`` (when there is any, or when
+    no JSON report is given) and merge the result with its JSON reports."""
     from aims_policy import merge
     from aims_policy.version import __version__
 
-    reports, manifests = split(paths)
-    parts = []
-    known: set[str] = set()  # rule ids read already: the first report's description wins
-    for path in reports:
-        try:
-            parts.append(merge.load(path, known, references))
-            known.update(meta.id for meta in parts[-1][0].rules)
-        except merge.ReportError as exc:
-            fail(str(exc))
-    live = check(manifests) if manifests or not reports else None
+    parts = list(given.reports)
+    manifests = given.manifests
+    live = check(manifests) if manifests or not parts else None
     if not parts:
         assert live is not None
         return Inputs(live, (), ((live, ""),))

@@ -61,7 +61,7 @@ def soa(
 
     from aims_policy import api
     from aims_policy import soa as statement
-    from aims_policy.commands._inputs import gather
+    from aims_policy.commands._inputs import gather, split
     from aims_policy.coverage import annex_a_controls
     from aims_policy.options import Options
     from aims_policy.output import write_atomic
@@ -72,7 +72,7 @@ def soa(
     def check(manifests: tuple[str, ...]) -> Report:
         return api.check(list(manifests) or ["."], options=options, today=day, fail_on="never")
 
-    got = gather(paths, origin, day.isoformat(), check, references=False)
+    got = gather(split(paths, references=False), origin, day.isoformat(), check)
     report = got.report
     if report.notifications:
         for note in report.notifications:

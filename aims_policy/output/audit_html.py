@@ -168,7 +168,7 @@ def view(data: AuditInput) -> dict[str, Any]:
     # gathered in one pass over the systems: a merge of 1,000 reports has 10,000 of them
     labels = [label(s) for s in systems]
     evidenced_in: dict[tuple[str, str], list[str]] = {}
-    for system, shown in zip(systems, labels):
+    for system, shown in zip(systems, labels, strict=True):
         for pair in dict.fromkeys(system.evidence):
             evidenced_in.setdefault(pair, []).append(shown)
     coverage = []
@@ -188,9 +188,15 @@ def view(data: AuditInput) -> dict[str, Any]:
         )
 
     objectives, _ = _annex_a()
+    group: dict[str, str] = {}  # control -> objective, worked out once per control
     grid = []
-    for system, shown in zip(systems, labels):
-        evidenced = {iso_group(control) for control, _ in system.evidence}
+    for system, shown in zip(systems, labels, strict=True):
+        evidenced = set()
+        for control, _ in system.evidence:
+            goal = group.get(control)
+            if goal is None:
+                goal = group[control] = iso_group(control)
+            evidenced.add(goal)
         cells = []
         for objective, _title in objectives:
             count = open_by_cell.get((_key(system), objective), 0)
@@ -222,7 +228,7 @@ def view(data: AuditInput) -> dict[str, Any]:
                 "references": organisation.references,
             }
         )
-    for system, shown in zip(systems, labels):
+    for system, shown in zip(systems, labels, strict=True):
         own = by_system.get(_key(system), [])
         per_system.append(
             {
@@ -422,7 +428,7 @@ def _systems_html(
         if s["kind"] == "system":
             out.append(
                 f'<p class="meta">Risk level {_h(s["risk"] or "not stated")} · EU AI Act '
-                f'{_h(s["eu"] or "not stated")} · owner {_h(s["owner"] or "not stated")} · {where}'
+                f"{_h(s['eu'] or 'not stated')} · owner {_h(s['owner'] or 'not stated')} · {where}"
             )
         else:
             out.append(
@@ -444,6 +450,9 @@ def _systems_html(
 
 
 def _evidence_html(systems: Sequence[Mapping[str, Any]]) -> Iterator[str]:
+    # the fields and statuses repeat from system to system: escaped once each
+    paths: dict[str, str] = {}
+    statuses: dict[str, str] = {}
     for s in systems:
         if not s["references"]:
             continue
@@ -454,10 +463,17 @@ def _evidence_html(systems: Sequence[Mapping[str, Any]]) -> Iterator[str]:
         for r in map(_reference_row, s["references"]):
             ref = _h(r.ref)
             shown = f'<a href="{ref}" rel="noopener noreferrer">{ref}</a>' if r.link else ref
+            path = paths.get(r.path)
+            if path is None:
+                path = paths[r.path] = _h(r.path)
+            status = statuses.get(r.status)
+            if status is None:
+                status = statuses[r.status] = (
+                    f'<td class="ref-{_h(r.status)}">{_h(r.meaning)}</td><td class="num">'
+                )
             out.append(
-                f'<tr class="reference"><td class="path">{_h(r.path)}</td><td class="path">'
-                f'{shown}</td><td class="ref-{_h(r.status)}">{_h(r.meaning)}</td>'
-                f'<td class="num">{r.line}</td></tr>\n'
+                f'<tr class="reference"><td class="path">{path}</td><td class="path">'
+                f"{shown}</td>{status}{r.line}</td></tr>\n"
             )
         yield "".join(out)
 
@@ -492,7 +508,7 @@ def _baselined_html(rows: Sequence[Mapping[str, Any]], multi: bool) -> Iterator[
 def _sources_html(rows: Sequence[Mapping[str, Any]]) -> Iterator[str]:
     return (
         f'<tr><td>{_h(s["origin"])}</td><td><span class="path">{_h(s["file"])}</span></td>'
-        f'<td>{_h(s["today"])}</td><td>{_h(s["tool_version"])}</td>'
+        f"<td>{_h(s['today'])}</td><td>{_h(s['tool_version'])}</td>"
         f'<td class="num">{s["systems"]}</td><td class="num">{s["findings"]}</td></tr>\n'
         for s in rows
     )
