@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from aims_policy.commands._inputs import without_gc
 from aims_policy.commands._options import evaluation_options, fail, prepare, say
 from aims_policy.wording import plural
 
@@ -37,6 +38,7 @@ from aims_policy.wording import plural
     metavar="FILE",
     help="Show the findings recorded in this baseline as baselined.",
 )
+@without_gc
 def report(inputs: tuple[str, ...], output: str, origin: str | None, **evaluation: Any) -> None:
     """Write one self-contained HTML audit report an auditor opens offline: the Statement of
     Applicability (or, without an organisation manifest, the Annex A coverage), the systems x

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from aims_policy.commands._inputs import without_gc
 from aims_policy.commands._options import fail, parse_today, say
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     "(default: the paths given).",
 )
 @click.argument("paths", nargs=-1, type=click.Path())
+@without_gc
 def soa(
     fmt: str,
     output: str | None,
