@@ -430,3 +430,23 @@ def test_selection_flags_with_json_reports_are_refused(
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and flag[0] in lines[0], result.stderr
         assert not out.exists()
+
+
+def test_values_written_in_python_are_escaped_as_jinja2_escapes_them() -> None:
+    """The page's repeated parts are laid out in Python (speed); each value there must come out
+    exactly as markupsafe (Jinja2's autoescaping) would write it, hostile text included."""
+    from markupsafe import escape
+
+    from aims_policy.output.audit_html import _h
+
+    for value in (
+        "<script>alert(1)</script>",
+        "\"'><img src=x onerror=alert(1)>",
+        "a & b &amp; c",
+        "javascript:alert(document.cookie)",
+        "\x00\x1b[31m\u202e\ufeff",
+        "",
+        42,
+        None,
+    ):
+        assert _h(value) == str(escape(value)), value
