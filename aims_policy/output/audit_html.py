@@ -83,27 +83,10 @@ def _finding_row(f: Finding, rules: Mapping[str, RuleMeta]) -> dict[str, Any]:
     }
 
 
-class ReferenceRow(NamedTuple):
-    """One row of the evidence index (a tuple: the template reads thousands of them)."""
-
-    path: str
-    ref: str
-    status: str
-    meaning: str
-    link: bool
-    line: int
-
-
-def _reference_row(r: EvidenceReference) -> ReferenceRow:
-    return ReferenceRow(
-        r.path,
-        r.ref,
-        r.status,
-        REFERENCE_STATUS.get(r.status, r.status),
-        # only http(s) URLs become links: a javascript: or data: reference stays text
-        r.status == "url" and r.ref[:8].lower().startswith(("https://", "http://")),
-        r.location.line,
-    )
+def _link(r: EvidenceReference) -> bool:
+    """Whether the reference is shown as a link: only http(s) URLs, so that a javascript: or
+    data: reference stays text."""
+    return r.status == "url" and r.ref[:8].lower().startswith(("https://", "http://"))
 
 
 def _get(data: Any, *keys: str) -> Any:
@@ -460,20 +443,21 @@ def _evidence_html(systems: Sequence[Mapping[str, Any]]) -> Iterator[str]:
             f'<tr class="group"><th colspan="4">{_h(s["label"])} '
             f'<span class="path">{_h(s["file"])}</span></th></tr>\n'
         ]
-        for r in map(_reference_row, s["references"]):
+        for r in s["references"]:
             ref = _h(r.ref)
-            shown = f'<a href="{ref}" rel="noopener noreferrer">{ref}</a>' if r.link else ref
+            shown = f'<a href="{ref}" rel="noopener noreferrer">{ref}</a>' if _link(r) else ref
             path = paths.get(r.path)
             if path is None:
                 path = paths[r.path] = _h(r.path)
             status = statuses.get(r.status)
             if status is None:
+                meaning = REFERENCE_STATUS.get(r.status, r.status)
                 status = statuses[r.status] = (
-                    f'<td class="ref-{_h(r.status)}">{_h(r.meaning)}</td><td class="num">'
+                    f'<td class="ref-{_h(r.status)}">{_h(meaning)}</td><td class="num">'
                 )
             out.append(
                 f'<tr class="reference"><td class="path">{path}</td><td class="path">'
-                f"{shown}</td>{status}{r.line}</td></tr>\n"
+                f"{shown}</td>{status}{r.location.line}</td></tr>\n"
             )
         yield "".join(out)
 
