@@ -135,12 +135,20 @@ def view(data: AuditInput) -> dict[str, Any]:
     by_system: dict[tuple[str, str], list[Finding]] = {}
     for f in findings:
         by_system.setdefault(_finding_key(f), []).append(f)
+    group: dict[str, str] = {}  # control -> objective, worked out once per control
+
+    def objective_of(control: str) -> str:
+        found = group.get(control)
+        if found is None:
+            found = group[control] = iso_group(control)
+        return found
+
     open_by_control: dict[str, int] = {}
     open_by_cell: dict[tuple[tuple[str, str], str], int] = {}
     for f in open_findings:
         for control in f.controls:
             open_by_control[control] = open_by_control.get(control, 0) + 1
-        for objective in sorted({iso_group(c) for c in f.controls if c.startswith("A.")}):
+        for objective in {objective_of(c) for c in f.controls if c.startswith("A.")}:
             cell = (_finding_key(f), objective)
             open_by_cell[cell] = open_by_cell.get(cell, 0) + 1
 
@@ -171,15 +179,9 @@ def view(data: AuditInput) -> dict[str, Any]:
         )
 
     objectives, _ = _annex_a()
-    group: dict[str, str] = {}  # control -> objective, worked out once per control
     grid = []
     for system, shown in zip(systems, labels, strict=True):
-        evidenced = set()
-        for control, _ in system.evidence:
-            goal = group.get(control)
-            if goal is None:
-                goal = group[control] = iso_group(control)
-            evidenced.add(goal)
+        evidenced = {objective_of(control) for control, _ in system.evidence}
         cells = []
         for objective, _title in objectives:
             count = open_by_cell.get((_key(system), objective), 0)
