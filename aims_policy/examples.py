@@ -141,25 +141,23 @@ def data_text(shown: Shown) -> str:
 
 
 def text(example: Example) -> str:
-    """The examples as ``aims-policy explain`` prints them."""
+    """The examples as ``aims-policy explain`` prints them: each manifest complete, indented."""
 
     def block(body: str) -> list[str]:
         return ["    " + line if line else "" for line in body.rstrip("\n").split("\n")]
 
     rule = example.rule_id
     reported = ", ".join(example.fails.reported_at)
-    lines = ["Examples (each a complete manifest; save it as example.yaml):"]
-    for shown, verdict in (
-        (example.passes, f"passes, no {rule} finding"),
-        (example.fails, f"fails, {rule} reported at {reported}"),
+    lines: list[str] = []
+    for shown, title, outcome in (
+        (example.passes, "Passing example", f"no {rule} finding"),
+        (example.fails, "Failing example", f"{rule} at {reported}"),
     ):
-        lines += ["", f"  `{command(example, shown)}` {verdict} ({shown.case})"]
+        lines += [f"{title} ({command(example, shown)}: {outcome}):"]
         if shown.data:
-            lines += ["  with this organisation data document, org-data.yaml:"]
-            lines += block(data_text(shown))
-            lines += ["  and this manifest:"]
-        lines += block(shown.manifest)
-    return "\n".join(lines)
+            lines += ["  org-data.yaml:", *block(data_text(shown)), "  example.yaml:"]
+        lines += [*block(shown.manifest), ""]
+    return "\n".join(lines).rstrip("\n")
 
 
 # -- deriving ---------------------------------------------------------------------------------

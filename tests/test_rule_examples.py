@@ -139,9 +139,16 @@ def test_explain_shows_a_passing_and_a_failing_manifest() -> None:
     assert result.exit_code == 0, result.output
     example = EXAMPLES["AIMS-MON-001"]
     indented = "\n".join("    " + line for line in example.fails.manifest.rstrip("\n").split("\n"))
-    assert "passes, no AIMS-MON-001 finding" in result.output
+    assert (
+        "Passing example (aims-policy check example.yaml --today 2026-11-22: "
+        "no AIMS-MON-001 finding):\n    apiVersion: aims-policy/v1\n" in result.output
+    )
+    assert (
+        "Failing example (aims-policy check example.yaml --today 2026-11-22: AIMS-MON-001 at "
+        "spec.monitoring.metrics[MM-injection-hits].frequency, "
+        "spec.monitoring.metrics[MM-thumbs-down].threshold):\n" in result.output
+    )
     assert indented in result.output
-    assert "aims-policy check example.yaml --today 2026-11-22" in result.output
 
 
 def test_minimise_keeps_only_what_the_outcome_needs() -> None:
