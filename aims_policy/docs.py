@@ -498,27 +498,14 @@ def _scalar(value: Any) -> str:
     return _dump(value, 0)[0]
 
 
-def _dumper() -> Any:
-    """A safe dumper that writes dates plain, as manifests do: the loader reads them as strings
-    (core schema), so quoting them would only add noise."""
-    import yaml
-
-    class Dumper(yaml.SafeDumper):
-        pass
-
-    Dumper.yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeDumper.yaml_implicit_resolvers.items()
-    }
-    return Dumper
-
-
 def _dump(value: Any, indent: int) -> list[str]:
     import yaml
 
+    from aims_policy.examples import plain_dumper
+
     text = yaml.dump(
         value,
-        Dumper=_dumper(),
+        Dumper=plain_dumper(),
         default_flow_style=False,
         sort_keys=False,
         allow_unicode=True,
@@ -542,7 +529,7 @@ def render_index(sources: Sequence[Source]) -> str:
         f"{len(sources)} rules. Each page gives the rule's rationale, remediation, ISO/IEC 42001 "
         "references, EU AI Act and NIST AI RMF crosswalk, and a passing and a failing example "
         "derived from its fixtures: complete manifests, with the command that gives the stated "
-        "result, for every rule whose pack keeps examples (`python -m aims_policy.examples`). "
+        "result, for every rule whose pack keeps examples (`python -m aims_policy.derive_examples`). "
         "Regenerate the pages with `aims-policy docs`; "
         "`aims-policy docs --check` fails when they are out of date.",
         "",

@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 from _helpers import ROOT, aims
 
-from aims_policy import docs, examples, registry
+from aims_policy import derive_examples, docs, examples, registry
 from aims_policy.api import check
 from aims_policy.fixtures import fixture_files_at
 from aims_policy.model import Report
 from aims_policy.options import Options
 
-REGENERATE = "run `python -m aims_policy.examples {rule}` and commit the examples file"
+REGENERATE = "run `python -m aims_policy.derive_examples {rule}` and commit the examples file"
 
 
 def _rule_ids() -> list[str]:
@@ -161,5 +161,5 @@ def test_minimise_keeps_only_what_the_outcome_needs() -> None:
         return doc.get("b", {}).get("c") == 2 and len(doc.get("f", [])) >= 1
 
     documents = [document]
-    examples.minimise(documents, holds)
+    derive_examples.minimise(documents, holds)
     assert documents == [{"b": {"c": 2}, "f": [{}]}]
