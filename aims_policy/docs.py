@@ -242,8 +242,9 @@ def _examples(meta: RuleMeta, cases: Sequence[Case], example: Example | None = N
     if meta.id.startswith("AIMS-SCH-"):
         intro = [
             "Checked by aims-policy itself when it validates a manifest against the schema "
-            "(`aims-policy schema` prints it), not by a rule pack, so there are no fixture "
-            "cases; the finding names the field and what format v1 expects.",
+            "(`aims-policy schema` prints it), not by a rule pack, so it has no fixture cases "
+            "(the examples below are written by hand); the finding names the field and what "
+            "format v1 expects.",
             "",
         ]
         return [
@@ -255,8 +256,9 @@ def _examples(meta: RuleMeta, cases: Sequence[Case], example: Example | None = N
     if meta.id.startswith("AIMS-EXC-"):
         intro = [
             "Checked by aims-policy itself when it applies exceptions, not by a rule "
-            "pack, so there are no fixture cases: see [Exceptions (waivers)]"
-            "(../configuration.md#exceptions-waivers) for how an exception is written.",
+            "pack, so it has no fixture cases (the examples below are written by hand): see "
+            "[Exceptions (waivers)](../configuration.md#exceptions-waivers) for how an exception "
+            "is written.",
             "",
         ]
         return [
