@@ -95,8 +95,8 @@ def nested(dotted: Mapping[str, Any]) -> dict[str, Any]:
 
 def derive(rule_id: str, cases: Sequence[Case], ruleset: RuleSet, cwd: str) -> Example | None:
     """The example of ``rule_id`` from the first passing and the first failing case whose
-    outcome a whole check confirms, each cut down to what the outcome needs; None when no pair
-    of cases gives one (cases that need different organisation data are not paired)."""
+    outcome a whole check confirms (cases without organisation data of their own first), each
+    cut down to what the outcome needs; None when there is no such pair."""
     from aims_policy import registry
 
     one = registry.selected(ruleset, (rule_id,), ())

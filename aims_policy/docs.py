@@ -279,7 +279,13 @@ def _examples(meta: RuleMeta, cases: Sequence[Case], example: Example | None = N
     )
     if not paths and failing is not None:
         paths = list(dict.fromkeys(_in_manifest(p) for p in failing.paths))
-    lines = ["## Example", ""]
+    lines = [
+        "## Example",
+        "",
+        "Each snippet is the part of the fixture's base manifest that the case changes, not a "
+        "complete manifest; `python -m aims_policy.derive_examples` derives complete ones.",
+        "",
+    ]
     for case in chosen:
         verdict = "Passes" if case.expect == "passed" else "Fails"
         lines.append(f"{verdict}: *{case.name}* (`{case.file}`, line {case.line}).")

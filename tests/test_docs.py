@@ -92,6 +92,9 @@ Add `x-cost-centre: CC-1234` (your cost centre) under `metadata`.
 
 ## Example
 
+Each snippet is the part of the fixture's base manifest that the case changes, not a complete \
+manifest; `python -m aims_policy.derive_examples` derives complete ones.
+
 Passes: *a system in operation with a cost centre passes* (`custom-pack/acme.fixtures.yaml`, line 5).
 
 ```yaml
@@ -280,6 +283,9 @@ def test_cross_manifest_example_shows_each_manifest() -> None:
     meta = RuleMeta("ORG-SET-001", "N", "T", "error", "r", "m", scope="set")
     assert _examples(meta, [case]) == [
         "## Example",
+        "",
+        "Each snippet is the part of the fixture's base manifest that the case changes, not a "
+        "complete manifest; `python -m aims_policy.derive_examples` derives complete ones.",
         "",
         "Fails: *names clash* (`f.yaml`, line 7).",
         "",
