@@ -52,6 +52,10 @@ def check(
     checked as if it were the file ``stdin_filename`` (relative to ``cwd``; the name findings
     carry, and the folder its evidence paths are relative to), or as ``<stdin>`` in ``cwd``.
 
+    With ``options.changed`` (``check --changed``, the pre-commit hooks), ``paths`` are the
+    files a change touches: the manifests among them are checked, and so is every manifest that
+    cites a file the change deletes (see :mod:`aims_policy.changes`).
+
     >>> report = check(["manifests/"], today="2026-11-22")   # doctest: +SKIP
     >>> report.exit_code                                       # doctest: +SKIP
     """
@@ -78,6 +82,14 @@ def check(
         if paths:
             raise ValueError("check(): give paths or stdin, not both")
         found = Scan([stdin_candidate(stdin, stdin_filename, cwd)], [])
+    elif options.changed:
+        from aims_policy.changes import affected
+
+        # Whatever a change touches that is not a manifest is skipped, never an error.
+        options = options._replace(skip_non_manifests=True)
+        change = affected(paths, cwd, options.search)
+        found = scan(change.paths, cwd)
+        found = found._replace(problems=[*change.problems, *found.problems])
     else:
         found = scan(list(paths), cwd)
     candidates, notifications = found.candidates, found.problems

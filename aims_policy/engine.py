@@ -35,6 +35,7 @@ from aims_policy.paths import Invalid, Path, Unreadable, item_name, resolve
 from aims_policy.paths import ident as ident_of
 
 if TYPE_CHECKING:
+    from aims_policy.evidence import Tracking
     from aims_policy.trace import Tracer
 
 T = TypeVar("T")
@@ -145,7 +146,7 @@ class Context:
     """What a rule sees: frozen ``input`` and ``data``, ``today``, and memoised facts; and the
     tracer, if anyone listens (see :mod:`aims_policy.trace`)."""
 
-    __slots__ = ("_facts", "_reads", "data", "evidence", "input", "today", "tracer")
+    __slots__ = ("_facts", "_reads", "data", "evidence", "input", "today", "tracer", "tracking")
 
     def __init__(
         self,
@@ -162,6 +163,9 @@ class Context:
         # What the file system said about each evidence reference, resolved before evaluation
         # (see aims_policy.evidence) so that rules stay pure: path -> "ok" | "url" | a problem.
         self.evidence: Mapping[Path, str] = evidence or {}
+        # Whether git tracks the evidence files that exist (aims_policy.evidence.tracking), asked
+        # before evaluation too; None: not asked (outside a git work tree, as far as rules know).
+        self.tracking: Tracking | None = None
         self._facts: dict[Callable[..., Any], Any] = {}
         # Reads memoised by path: a hundred rules ask for the same few fields, and a pyrsistent
         # lookup is Python code; the documents are immutable, so a cached read never goes stale.

@@ -28,6 +28,11 @@ class Options(NamedTuple):
     exclude: tuple[str, ...] = ()  # globs for every file, named or found
     glob_base: str | None = None  # what the globs are relative to (the configuration's folder)
     root: str | None = None  # repository root for evidence paths (default: git work tree)
+    # Hook mode (aims_policy.changes): the paths are files a change touches; manifests among
+    # them are checked, and so are the manifests under ``search`` (default: the git work tree)
+    # that cite a file the change deletes (named, or deleted in the git index).
+    changed: bool = False
+    search: tuple[str, ...] = ()
     jobs: int = 0  # worker processes; 0: every core
     # Selection: which rules, and at what severity.
     select: tuple[str, ...] = ()  # also decides whether the policy's own rules (AIMS-EXC-*) run

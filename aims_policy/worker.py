@@ -140,7 +140,13 @@ class Worker:
         # a rule that reads it is not evaluated (and says why), every other rule is.
         unreadable = unreadable_parts(data, schema_findings) if schema_findings else None
 
-        from aims_policy.evidence import control_order, credited_controls, resolve
+        from aims_policy.evidence import (
+            control_order,
+            credited_controls,
+            resolve,
+            tracking,
+            work_tree,
+        )
 
         ctx = make_context(
             data,
@@ -150,6 +156,12 @@ class Worker:
             unreadable=unreadable,
         )
         ctx.evidence = resolve(data, candidate.path, options.root)
+        ctx.tracking = tracking(
+            data,
+            ctx.evidence,
+            candidate.path,
+            work_tree(os.path.dirname(os.path.abspath(candidate.path))),
+        )
         credited = credited_controls(data, ctx.evidence)
         out.systems[-1] = out.systems[-1]._replace(
             evidence=tuple(

@@ -252,7 +252,10 @@ class _Supplier:
     collect=_collect_suppliers,
     id="AIMS-SET-002",
     title="A supplier shared by several systems is assessed for all of them",
-    severity="warning",
+    # A note: the gap itself (no current assessment here) is AIMS-SUP-001's, on the same supplier;
+    # this adds only where a current assessment of it can be found. As a warning it reported one
+    # gap twice whenever a folder was checked as a whole.
+    severity="note",
     controls=["A.10.3"],
     eu_ai_act=[eu("Art. 25(4)", "high")],
     nist_ai_rmf=[nist("GOVERN 6.1"), nist("GOVERN 6.2"), nist("MANAGE 3.1")],
@@ -260,7 +263,8 @@ class _Supplier:
     rationale="""When one system's team has assessed a supplier and another system relies on
         the same supplier without an assessment, or with an outdated one, the organisation's
         view of that supplier is inconsistent; usually one assessment can serve both, but it
-        must be recorded for each.""",
+        must be recorded for each. AIMS-SUP-001 reports the missing or outdated assessment; this
+        note points to the current one recorded for another system.""",
     remediation="""Record the current assessment (`assessedOn` and `assessmentRef`) for the
         supplier in every manifest that uses it, or reassess it.""",
 )

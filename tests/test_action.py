@@ -320,6 +320,8 @@ def run_action(
             ROOT / "manifests" / "evidence" / name, workspace / "manifests" / "evidence" / name
         )
     subprocess.run(["git", "init", "-q"], cwd=workspace, check=True)  # evidence root = repository
+    # actions/checkout's work tree: every file is in the index (AIMS-EVD-003 asks).
+    subprocess.run(["git", "add", "-A"], cwd=workspace, check=True)
     runner = Runner(workspace, temp, {"paths": "manifests", **inputs}, event)
     # The environment is installed already (module fixture): reuse it, run the rest.
     runner.outputs["python"] = {"python-path": sys.executable}

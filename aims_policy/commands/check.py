@@ -51,6 +51,14 @@ LEVELS = ["error", "warning", "note"]
     default=None,
     help="SARIF keeps only results at or above this severity (to stay within GitHub's 25,000 results).",
 )
+@click.option(
+    "--changed",
+    is_flag=True,
+    help="Hook mode: PATHS are the files a change touches (none: only what git's index "
+    "deletes). Check the manifests among them, skip the rest, and also check every manifest "
+    "(under the configuration's paths, else the git work tree) that cites a file the change "
+    "deletes or renames, or that git's index deletes.",
+)
 @evaluation_options  # shared with `baseline` and `config` (commands/_options.py)
 @click.option(
     "--baseline",
@@ -106,6 +114,7 @@ def check(
     quiet: bool,
     min_severity: str | None,
     color: bool | None,
+    changed: bool,
     **evaluation: Any,
 ) -> None:
     """Check AI-system manifests (files or directories; default: the current directory; `-`:
@@ -114,6 +123,8 @@ def check(
     from aims_policy.output import RenderOptions, write_atomic
 
     stdin = _stdin(paths, stdin_filename)
+    if changed and stdin is not None:
+        fail("--changed takes the paths a change touches, not a manifest on standard input")
     if stdin is not None:
         paths = ("-",)  # named, so that the configuration's paths are not checked as well
     # Configuration file under flags (commands/_options.py): flags given here win.
@@ -133,8 +144,13 @@ def check(
     fmt, sarif_path, junit_path, json_path = out["format"], out["sarif"], out["junit"], out["json"]
     markdown_path, sarif_category = out["markdown"], out["sarif-category"]
     options = with_baseline(run.options, run.effective.values["baseline"])
+    if changed:
+        # The paths named are the change, all of it: no path is not "the current directory".
+        # Citing manifests are looked for where the configuration says manifests are.
+        search = run.effective.config.values.get("paths") or ()
+        options = options._replace(changed=True, search=tuple(search))
     report = run_check(
-        [] if stdin is not None else run.paths,
+        [] if stdin is not None else list(paths) if changed else run.paths,
         ruleset=run.ruleset,
         options=options,
         progress=None if quiet else _progress(),
