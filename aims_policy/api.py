@@ -20,7 +20,8 @@ from aims_policy.options import Options
 from aims_policy.registry import RuleSet
 
 if TYPE_CHECKING:
-    from aims_policy.discover import Scan
+    from aims_policy.discover import Candidate, Scan
+    from aims_policy.model import Discovery
 
 __all__ = ["Options", "check"]
 
@@ -98,14 +99,67 @@ def check(
 
         candidates = keep_candidates(candidates, options, cwd)
     left_out = len(found.candidates) - len(candidates)
+    options = _with_organisation(candidates, options)
+    discovery = None
+    if options.discover_ai and stdin is None:
+        discovery = _discover_ai(options, cwd)
     results = run(candidates, Worker(ruleset, options), progress)
-    report = assemble(results, notifications, ruleset, options)
+    report = assemble(results, notifications, ruleset, options, discovery)
     if found.directories and not report.files and not options.allow_empty:
-        # No pass by omission: a search that found nothing to check says where it looked.
+        # No pass by omission: a search that found nothing to check says where it looked
+        # (also when AI discovery found AI: a repository with AI and no manifest is not clean).
         return report._replace(
             notifications=(_nothing_found(report, found, left_out), *report.notifications)
         )
     return report
+
+
+def _discover_ai(options: Options, cwd: str) -> "tuple[Discovery, str]":
+    """AI discovery over the repository (``--root``, else the git work tree of the working
+    directory, else the working directory), with the configuration's ``exclude`` applied the
+    way it is to manifests. Manifests are never read by it: it reads no YAML or JSON file but
+    package.json and the npm and pnpm lock files."""
+    from aims_policy.config import glob_matches
+    from aims_policy.discover_ai import discover_ai
+    from aims_policy.evidence import repository_root
+
+    root = os.path.abspath(os.path.join(cwd, options.root)) if options.root else None
+    root = root or repository_root(cwd)
+    base = os.path.abspath(options.glob_base or cwd)
+    patterns = options.exclude
+
+    def excluded(path: str) -> bool:
+        relative = os.path.relpath(path, base).replace(os.sep, "/")
+        return not relative.startswith("../") and glob_matches(relative, patterns)
+
+    found = discover_ai(root, cwd, options.data, excluded if patterns else None)
+    return found, root
+
+
+def _with_organisation(candidates: "list[Candidate]", options: Options) -> Options:
+    """The options with the authorities of the organisation manifest among ``candidates`` in
+    the data document: who may accept risks of each level (``risk.acceptanceAuthorityByLevel``)
+    and approve exceptions (``exceptions.approversBySeverity``). The organisation manifest is
+    the AIMS's record of them (ISO/IEC 42001 5.3), so it wins over the data document's defaults
+    for what it names. With none, or several (AIMS-ORG-020 reports that), nothing changes."""
+    from aims_policy.intake import organisation_documents
+
+    documents = organisation_documents(candidates, options.root)
+    if len(documents) != 1:
+        return options
+    authorities = documents[0].data["spec"].get("authorities") or {}
+    data = dict(options.data)
+    by_level = {k: v for k, v in (authorities.get("riskAcceptance") or {}).items() if v}
+    if by_level:
+        risk = dict(data["risk"])
+        risk["acceptanceAuthorityByLevel"] = {**risk["acceptanceAuthorityByLevel"], **by_level}
+        data["risk"] = risk
+    approvers = authorities.get("waiverApproval")
+    if approvers:
+        waivers = dict(data["exceptions"])
+        waivers["approversBySeverity"] = {s: list(approvers) for s in ("error", "warning", "note")}
+        data["exceptions"] = waivers
+    return options._replace(data=data)
 
 
 def _nothing_found(report: Report, found: "Scan", left_out: int) -> Notification:

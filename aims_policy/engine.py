@@ -574,8 +574,9 @@ def _declare(check: Check, module: str, name: str, meta: dict[str, Any]) -> Rule
         eu_ai_act=_refs(meta.pop("eu_ai_act", ())),
         nist_ai_rmf=_refs(meta.pop("nist_ai_rmf", ())),
         tags=tuple(meta.pop("tags", ())),
-        applies_to=meta.pop("applies_to", None) or _applies_text(applies),
+        applies_to=meta.pop("applies_to", None) or _applies_text(applies, meta.get("kinds")),
         pack=meta.pop("pack", "builtin"),
+        kinds=tuple(meta.pop("kinds", None) or ("AISystem",)),
     )
     if meta:
         raise TypeError(f"rule {title!r}: unknown metadata {sorted(meta)}")
@@ -637,8 +638,12 @@ class _Required:
         return found
 
 
-def _applies_text(applies: Applies | None) -> str:
+def _applies_text(applies: Applies | None, kinds: Any = None) -> str:
     if applies is None:
+        if kinds and "AISystem" not in kinds:
+            return "the organisation manifest"
+        if kinds and len(kinds) > 1:
+            return "every manifest"
         return "every system"
     return applies.text if isinstance(applies, Condition) else _summary(applies)
 
@@ -857,6 +862,9 @@ if TYPE_CHECKING:  # a Protocol class would cost start-up time on every run; onl
 
         def findings(self) -> Pairs: ...
 
+    # A fold may also say, once every entry is in, why the rule does not apply to this set of
+    # manifests (``not_applicable() -> str | None``): the systems then record it as such.
+
 
 class _Listed:
     """The fold of a rule declared as a function over every entry: it keeps them all."""
@@ -900,13 +908,20 @@ class SetRule(NamedTuple):
         self, entries: Iterable[Entry], tracer: "Tracer | None" = None
     ) -> list[tuple[str, Violation]]:
         """Every finding over ``entries`` (fixtures and tests; a check folds as results arrive)."""
+        return self.judge(entries, tracer)[0]
+
+    def judge(
+        self, entries: Iterable[Entry], tracer: "Tracer | None" = None
+    ) -> tuple[list[tuple[str, Violation]], str | None]:
+        """Every finding over ``entries``, and why the rule does not apply to them (or None)."""
         if tracer is not None:
             tracer.enter_rule(self)
         try:
             fold = self.start()
             for entry in entries:
                 fold.add(entry)
-            return list(fold.findings())
+            reason = not_applicable(fold)
+            return ([] if reason else list(fold.findings())), reason
         finally:
             if tracer is not None:
                 tracer.leave_rule(self)
@@ -921,6 +936,13 @@ class SetRule(NamedTuple):
             return self.collect(ctx, locate)
         finally:
             tracer.leave_rule(self)
+
+
+def not_applicable(fold: "Fold") -> str | None:
+    """Why a cross-manifest rule does not apply to the manifests its fold was given, if it says
+    so (a fold without ``not_applicable`` always applies)."""
+    says = getattr(fold, "not_applicable", None)
+    return says() if says is not None else None
 
 
 def set_rule(

@@ -22,7 +22,8 @@ Paths are identity paths, as findings print them: list items by id (``spec.risks
 or by position where they have none (``spec.models[0].supplier``); see aims_policy.paths.
 
 A cross-manifest rule (``@set_rule``) sees several manifests, so its case lists them, each a
-variant of the base, and names findings by the manifest they point into::
+variant of the base (or of its own ``base:``, such as an organisation manifest), and names
+findings by the manifest they point into::
 
       - rule: AIMS-SET-001
         name: two manifests with one name both fail
@@ -357,9 +358,15 @@ def _run_set_case(
         overrides: dict[str, Any] = dict(spec.get("with") or {})
         overrides.update({k: UNSET for k in spec.get("unset") or ()})
         where = f"manifests[{index}]"
+        start = base_input
+        if "base" in spec:  # another base for this variant (an organisation manifest, say)
+            try:
+                start = _load_yaml(path.parent / str(spec["base"])).data
+            except (OSError, FixtureError) as exc:
+                return False, "error", f"{where}: cannot load base {spec['base']}: {exc}", ()
         try:
             ctx = make_context(
-                spec.get("input", base_input),
+                spec.get("input", start),
                 data,
                 today,
                 tracer=tracer,
@@ -406,9 +413,12 @@ def _run_set_case(
         entries.append(Entry(str(name or where), where, value))
         positions.append(index)
     try:
-        pairs = rule.run(entries, tracer)
+        pairs, reason = rule.judge(entries, tracer)
     except Exception as exc:
         return False, "error", f"the rule raised {type(exc).__name__}: {exc}", ()
+    if reason:
+        ok, detail = _judge(expected, paths, "not_applicable", (), reason)
+        return ok, "not_applicable", detail, ()
     fired: set[str] = set()
     for system, violation in pairs:
         file = violation.location.file if violation.location else None

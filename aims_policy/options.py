@@ -34,6 +34,9 @@ class Options(NamedTuple):
     changed: bool = False
     search: tuple[str, ...] = ()
     jobs: int = 0  # worker processes; 0: every core
+    # Also look for AI in the repository that no manifest's spec.implementation.paths covers
+    # (aims_policy.discover_ai; findings of AIMS-INV-001).
+    discover_ai: bool = False
     # Selection: which rules, and at what severity.
     select: tuple[str, ...] = ()  # also decides whether the policy's own rules (AIMS-EXC-*) run
     ignore: tuple[str, ...] = ()
@@ -51,6 +54,10 @@ class Options(NamedTuple):
     # The run covers the configuration's own paths (none were named on the command line), so a
     # configuration exception for a system it did not see names no system at all.
     full_run: bool = False
+    # Keep every evidence reference of each system in the report (SystemInfo.references): the
+    # JSON report and the audit report list them. About 12 KB a system: `aims-policy check`
+    # turns it off when it writes no JSON report.
+    references: bool = True
 
     @property
     def day(self) -> _dt.date:

@@ -100,9 +100,12 @@ _A83_NIST = [
     applies=in_operation,
     rationale="""Performance measured only before release says nothing about the system in
         production; monitoring needs metrics, a level that triggers action, and a rhythm, or
-        degradation goes unnoticed until it harms someone.""",
-    remediation="""List under `monitoring.metrics` what is measured in production, each with a
-        `threshold`, `comparison` and `frequency`.""",
+        degradation goes unnoticed until it harms someone. A metric kept for information only
+        (volume, latency trends) may go without a threshold, as long as some metric would call
+        for action.""",
+    remediation="""List under `monitoring.metrics` what is measured in production; give at least
+        one metric a `threshold` with its `comparison`, and each metric with a threshold its
+        `frequency`.""",
 )
 def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.monitoring.metrics"):
@@ -112,7 +115,13 @@ def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
             "`monitoring.metrics:` with threshold, comparison and frequency",
         )
         return
+    actionable = False
     for metric in ctx.each("spec.monitoring.metrics"):
+        # A threshold and its comparison only mean something together; a metric with neither
+        # is informational and is judged only through the "some metric calls for action" check.
+        if metric.get("threshold") is None and metric.get("comparison") is None:
+            continue
+        actionable = True
         for key, why in (
             ("threshold", "the level that calls for action"),
             ("comparison", "whether the threshold is a floor or a ceiling"),
@@ -122,6 +131,11 @@ def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
                 yield metric.missing(
                     key, f"monitoring metric {metric.name} does not state {why}; add `{key}:`"
                 )
+    if not actionable:
+        yield ctx.at("spec.monitoring.metrics").fail(
+            "no monitoring metric has a threshold, so nothing measured in production calls for "
+            "action; give at least one metric a `threshold` and `comparison`"
+        )
 
 
 @rule(

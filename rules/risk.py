@@ -693,12 +693,18 @@ def _has_authority(words: str, authority: list[str]) -> bool:
         roles in `risk.acceptanceAuthority`, not by whoever happened to sign.""",
     remediation="""Have the risk accepted by someone with the authority for its score, and write
         their role with their name (`approver: Aylin Demir (Chief Risk Officer)`), or name a
-        person the manifest lists with that role. Set who holds that authority in the data
-        document (`risk.acceptanceAuthority`).""",
+        person the manifest lists with that role. Who holds that authority is set, by the
+        system's risk level, in the organisation manifest (`spec.authorities.riskAcceptance`)
+        or the data document (`risk.acceptanceAuthorityByLevel`), else by the data document's
+        `risk.acceptanceAuthority`.""",
 )
 def acceptance_authority(ctx: Context) -> Iterator[Violation]:
     threshold: int = ctx.param("risk.authorityFromScore")
-    authority: list[str] = ctx.param("risk.acceptanceAuthority")
+    # Who may accept risks of this system's level (the organisation manifest's authorities,
+    # or the data document's), else whoever holds the general authority.
+    level = ctx.get("spec.classification.riskLevel")
+    by_level = ctx.param("risk.acceptanceAuthorityByLevel").get(level) if level else None
+    authority: list[str] = by_level or ctx.param("risk.acceptanceAuthority")
     if not authority:
         return
     people: dict[str, str] = {}
@@ -727,6 +733,6 @@ def acceptance_authority(ctx: Context) -> Iterator[Violation]:
         yield risk.at("acceptance", "approver").fail(
             f"risk {risk.name} (score {score}) was accepted by {approver}, who is not shown "
             f"to hold the authority to accept risks scoring {threshold} or more; have it "
-            "accepted by one of the roles in the data document's `risk.acceptanceAuthority` "
+            f"accepted by one of the roles with that authority ({', '.join(authority)}) "
             "and write the role with the name"
         )

@@ -180,7 +180,7 @@ def test_hook_definition_is_valid_for_pre_commit() -> None:
     assert result.returncode == 0, result.stdout
     (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text("utf-8"))
     assert hook["id"] == "aims-policy" and hook["language"] == "python"
-    assert hook["entry"] == "aims-policy check --changed"
+    assert hook["entry"] == "aims-policy check --changed --no-discover-ai"
     assert hook["pass_filenames"] is True
     # A commit that only deletes or renames evidence passes no file name: the hook runs anyway.
     assert hook["always_run"] is True

@@ -46,6 +46,12 @@ LEVELS = ["error", "warning", "note"]
 )
 @click.option("--sarif-category", help="SARIF automationDetails.id, to tell uploads apart.")
 @click.option(
+    "--origin",
+    metavar="NAME",
+    help="The JSON report records this as where it comes from (a repository's name or URL), "
+    "so that `aims-policy report` and `soa` can merge many repositories' reports.",
+)
+@click.option(
     "--sarif-min-level",
     type=click.Choice(LEVELS),
     default=None,
@@ -109,6 +115,7 @@ def check(
     json_path: str | None,
     markdown_path: str | None,
     sarif_category: str | None,
+    origin: str | None,
     sarif_min_level: str | None,
     verbose: bool,
     quiet: bool,
@@ -149,6 +156,8 @@ def check(
         # Citing manifests are looked for where the configuration says manifests are.
         search = run.effective.config.values.get("paths") or ()
         options = options._replace(changed=True, search=tuple(search))
+    # the JSON report lists every evidence reference (for `report` and `soa` to merge later)
+    options = options._replace(references=bool(json_path) or fmt == "json")
     report = run_check(
         [] if stdin is not None else list(paths) if changed else run.paths,
         ruleset=run.ruleset,
@@ -165,12 +174,15 @@ def check(
         sarif_min_level=sarif_min_level,
         quiet=quiet,
         min_severity=min_severity,
+        origin=origin,
     )
     # Every output is written that can be: a SARIF file beyond GitHub's limits is reported and
     # left out, but the JUnit file and the job summary still tell the story; the run then ends
     # with exit 2 (it could not do all of its job), after the others are written.
     incomplete = False
-    file_options = RenderOptions(sarif_category=sarif_category, sarif_min_level=sarif_min_level)
+    file_options = RenderOptions(
+        sarif_category=sarif_category, sarif_min_level=sarif_min_level, origin=origin
+    )
     for path, file_fmt in (
         (sarif_path, "sarif"),
         (junit_path, "junit"),

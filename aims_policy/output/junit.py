@@ -1,7 +1,8 @@
 """JUnit XML for CI dashboards (the Jenkins xunit ``junit-10.xsd`` layout, read by GitLab, Azure
 DevOps, junitparser...).
 
-One ``<testsuite>`` per AI system, one ``<testcase>`` per rule on it:
+One ``<testsuite>`` per AI system (and per organisation manifest), one ``<testcase>`` per rule
+that reads that kind of manifest:
 
 * ``<failure>``: open findings at or above the failure threshold (``--fail-on``);
 * ``<skipped>``: the rule does not apply, it was not evaluated (a part of the manifest it reads
@@ -113,7 +114,7 @@ def _suites(report: Report) -> list[tuple[str, dict[str, str], list[_Case]]]:
     for f in report.findings:
         by_system[(f.system, f.rule_id)].append(f)
     results = {(r.system, r.rule_id): r for r in report.results}
-    names = {s.name for s in report.systems}
+    names = {s.name for s in report.systems} | {o.name for o in report.organisations}
     rule_errors: dict[tuple[str, str], list[Notification]] = defaultdict(list)
     file_notes: dict[str, list[Notification]] = defaultdict(list)
     run_notes: list[Notification] = []
@@ -126,29 +127,46 @@ def _suites(report: Report) -> list[tuple[str, dict[str, str], list[_Case]]]:
             run_notes.append(n)
 
     suites: list[tuple[str, dict[str, str], list[_Case]]] = []
-    for info in report.systems:
-        props = {
-            "file": info.location.file,
-            "title": info.title,
-            "riskLevel": info.risk_level,
-            "euAiActCategory": info.eu_category,
-            "owner": info.owner,
-        }
+    # A rule that never reads a kind of manifest has no case there: it would show as passed.
+    by_kind = {
+        kind: [m for m in report.rules if kind in m.kinds or m.id.startswith("AIMS-SCH-")]
+        for kind in ("AISystem", "AIManagementSystem")
+    }
+    documents: list[tuple[str, str, dict[str, str | None]]] = [
+        (
+            info.name,
+            "AISystem",
+            {
+                "file": info.location.file,
+                "title": info.title,
+                "riskLevel": info.risk_level,
+                "euAiActCategory": info.eu_category,
+                "owner": info.owner,
+            },
+        )
+        for info in report.systems
+    ]
+    documents.extend(
+        (org.name, "AIManagementSystem", {"file": org.location.file, "kind": "AIManagementSystem"})
+        for org in report.organisations
+    )
+    for name, kind, props in documents:
         cases = []
-        for meta in report.rules:
-            result = results.get((info.name, meta.id))
+        for meta in by_kind[kind]:
+            result = results.get((name, meta.id))
             cases.append(
                 _rule_case(
-                    info.name,
+                    name,
                     meta,
-                    by_system.get((info.name, meta.id), []),
+                    by_system.get((name, meta.id), []),
                     result.status if result else None,
                     result.reason if result else "",
-                    rule_errors.get((info.name, meta.id), []),
+                    rule_errors.get((name, meta.id), []),
                     report,
                 )
             )
-        suites.append((info.name, {k: v for k, v in props.items() if v is not None}, cases))
+        given = {k: v for k, v in props.items() if v is not None}
+        suites.append((name, given, cases))
     for file in sorted(file_notes):
         cases = [_note_case(n, f"aims-policy.load.{file}") for n in file_notes[file]]
         suites.append((file, {"file": file}, cases))
