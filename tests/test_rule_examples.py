@@ -28,12 +28,11 @@ REGENERATE = "run `python -m aims_policy.derive_examples {rule}` and commit the 
 
 
 def _rule_ids() -> list[str]:
-    from aims_policy.policy import POLICY_RULES
-    from aims_policy.validate import SCHEMA_RULES
+    """Every rule a report can name, as `aims-policy rules` lists them (pack, schema, exception
+    and discovery checks)."""
+    from aims_policy.commands.info import report_rules
 
-    ids = [m.id for m in (*SCHEMA_RULES, *POLICY_RULES)]
-    ids += [r.meta.id for r in registry.load().all]
-    return sorted(set(ids))
+    return sorted({m.id for m in report_rules(r.meta for r in registry.load().all)})
 
 
 #: Rules without complete examples, each with the reason. Their pages show the fixture snippets
@@ -45,6 +44,7 @@ RECONCILIATION = (
 NEEDS_MORE_THAN_A_MANIFEST = {
     "AIMS-EVD-003": "its outcome depends on which evidence files git tracks in the repository",
     **{f"AIMS-ORG-0{n}": RECONCILIATION for n in range(30, 37)},
+    "AIMS-INV-001": "its finding is AI found in the repository's code that no manifest covers",
 }
 RULES = [r for r in _rule_ids() if r not in NEEDS_MORE_THAN_A_MANIFEST]
 EXAMPLES = examples.load(registry.pack_locations())
