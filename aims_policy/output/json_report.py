@@ -2,15 +2,20 @@
 
 ``formatVersion`` follows semantic versioning: fields are only ever added within a major version.
 See README "JSON report" for the field list.
+
+The report is written as it is rendered (:mod:`aims_policy.output.jsonstream`): each finding
+becomes a small dict only when its turn comes, so memory does not grow with the report's text.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from typing import Any
 
 from aims_policy.model import REPORT_FORMAT_VERSION, Finding, Location, Report
 from aims_policy.output import RenderOptions
+from aims_policy.output.jsonstream import Fields, Items
+from aims_policy.output.jsonstream import chunks as json_chunks
 
 
 def _location(loc: Location | None) -> dict[str, Any] | None:
@@ -49,66 +54,74 @@ def _finding(f: Finding) -> dict[str, Any]:
     return out
 
 
-def as_dict(report: Report) -> dict[str, Any]:
-    return {
-        "formatVersion": REPORT_FORMAT_VERSION,
-        "tool": {"name": "aims-policy", "version": report.tool_version},
-        "today": report.today,
-        "failOn": report.fail_on,
-        "exitCode": report.exit_code,
-        "summary": {
-            "files": len(report.files),
-            "notManifests": report.not_manifests,
-            "systems": len(report.systems),
-            "findings": len(report.findings),
-            "open": len(report.open_findings),
-            "failing": len(report.failing),
-            "problems": len(report.notifications),
-            "notEvaluated": sum(1 for r in report.results if r.status == "not_evaluated"),
-            # 1.2: rule checks (a rule on a system) that did not apply
-            "notApplicable": sum(1 for r in report.results if r.status == "not_applicable"),
-        },
-        "systems": [
-            {
-                "name": s.name,
-                "title": s.title,
-                "riskLevel": s.risk_level,
-                "euAiActCategory": s.eu_category,
-                "owner": s.owner,
-                "location": _location(s.location),
-                # 1.2: sections the manifest states not applicable, with its reasons
-                "statedNotApplicable": dict(s.not_applicable),
-                # 1.2: Annex A control -> "operational" or "policy" (only policies, procedures
-                # or plans), for the controls that resolving references evidence
-                "evidencedControls": dict(s.evidence),
-            }
-            for s in report.systems
-        ],
-        "findings": [_finding(f) for f in report.findings],
-        "notApplicable": [
-            {"rule": r.rule_id, "system": r.system, "reason": r.reason}
-            for r in report.results
-            if r.status == "not_applicable"
-        ],
-        # Rules that read a part of a manifest that does not match the schema (format 1.1).
-        "notEvaluated": [
-            {"rule": r.rule_id, "system": r.system, "reason": r.reason}
-            for r in report.results
-            if r.status == "not_evaluated"
-        ],
-        "problems": [
-            {
-                "kind": n.kind,
-                "code": n.code,
-                "message": n.message,
-                "location": _location(n.location),
-                "rule": n.rule_id,
-                "system": n.system,
-            }
-            for n in report.notifications
-        ],
-    }
+def document(report: Report) -> Fields:
+    """The report as a JSON document whose long lists are read as they are written."""
+    return Fields(
+        {
+            "formatVersion": REPORT_FORMAT_VERSION,
+            "tool": {"name": "aims-policy", "version": report.tool_version},
+            "today": report.today,
+            "failOn": report.fail_on,
+            "exitCode": report.exit_code,
+            "summary": {
+                "files": len(report.files),
+                "notManifests": report.not_manifests,
+                "systems": len(report.systems),
+                "findings": len(report.findings),
+                "open": len(report.open_findings),
+                "failing": len(report.failing),
+                "problems": len(report.notifications),
+                "notEvaluated": sum(1 for r in report.results if r.status == "not_evaluated"),
+                # 1.2: rule checks (a rule on a system) that did not apply
+                "notApplicable": sum(1 for r in report.results if r.status == "not_applicable"),
+            },
+            "systems": Items(
+                {
+                    "name": s.name,
+                    "title": s.title,
+                    "riskLevel": s.risk_level,
+                    "euAiActCategory": s.eu_category,
+                    "owner": s.owner,
+                    "location": _location(s.location),
+                    # 1.2: sections the manifest states not applicable, with its reasons
+                    "statedNotApplicable": dict(s.not_applicable),
+                    # 1.2: Annex A control -> "operational" or "policy" (only policies, procedures
+                    # or plans), for the controls that resolving references evidence
+                    "evidencedControls": dict(s.evidence),
+                }
+                for s in report.systems
+            ),
+            "findings": Items(_finding(f) for f in report.findings),
+            "notApplicable": Items(
+                {"rule": r.rule_id, "system": r.system, "reason": r.reason}
+                for r in report.results
+                if r.status == "not_applicable"
+            ),
+            # Rules that read a part of a manifest that does not match the schema (format 1.1).
+            "notEvaluated": Items(
+                {"rule": r.rule_id, "system": r.system, "reason": r.reason}
+                for r in report.results
+                if r.status == "not_evaluated"
+            ),
+            "problems": Items(
+                {
+                    "kind": n.kind,
+                    "code": n.code,
+                    "message": n.message,
+                    "location": _location(n.location),
+                    "rule": n.rule_id,
+                    "system": n.system,
+                }
+                for n in report.notifications
+            ),
+        }
+    )
+
+
+def chunks(report: Report, options: RenderOptions) -> Iterator[str]:
+    yield from json_chunks(document(report))
+    yield "\n"
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return "".join(chunks(report, options))
