@@ -29,7 +29,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from aims_policy.model import Finding, Notification, Report, RuleMeta, at_or_above
+from aims_policy.model import (
+    Finding,
+    Notification,
+    Report,
+    ResultTable,
+    RuleMeta,
+    at_or_above,
+    rows_of,
+)
 from aims_policy.output import RenderOptions
 
 #: Characters XML 1.0 cannot carry, even escaped (C0 controls but tab/LF/CR, lone surrogates,
@@ -115,12 +123,16 @@ def _failure(case: _Case) -> tuple[str, str, str] | None:
     return (first.severity, f"{first.location}: {first.message}{more}", "\n".join(lines))
 
 
-class _Index(NamedTuple):
-    """The report's findings, results and problems by system and rule: made once, read by both
-    passes over the suites."""
+_Row = tuple[str, str, tuple[str, ...], tuple[str, ...]]  # a ResultTable row
 
-    by_system: dict[tuple[str | None, str], list[Finding]]
-    results: dict[tuple[str, str], tuple[str, str]]  # (status, reason)
+
+class _Index(NamedTuple):
+    """The report's findings, results and problems by system: made once, read by both passes
+    over the suites. Results stay in their compact rows (model.ResultTable); a suite unpacks its
+    own when its turn comes."""
+
+    findings: dict[str | None, list[Finding]]
+    results: dict[str, list[_Row]]
     names: set[str]
     rule_errors: dict[tuple[str, str], list[Notification]]
     file_notes: dict[str, list[Notification]]
@@ -128,12 +140,14 @@ class _Index(NamedTuple):
 
 
 def _index(report: Report) -> _Index:
-    by_system: dict[tuple[str | None, str], list[Finding]] = defaultdict(list)
+    findings: dict[str | None, list[Finding]] = defaultdict(list)
     for f in report.findings:
-        by_system[(f.system, f.rule_id)].append(f)
-    results: dict[tuple[str, str], tuple[str, str]] = {
-        (r.system, r.rule_id): (r.status, r.reason) for r in report.results
-    }
+        findings[f.system].append(f)
+    table = report.results
+    rows = table.rows if isinstance(table, ResultTable) else rows_of(table)
+    results: dict[str, list[_Row]] = defaultdict(list)
+    for row in rows:
+        results[row[0]].append(row)
     names = {s.name for s in report.systems}
     rule_errors: dict[tuple[str, str], list[Notification]] = defaultdict(list)
     file_notes: dict[str, list[Notification]] = defaultdict(list)
@@ -145,7 +159,7 @@ def _index(report: Report) -> _Index:
             file_notes[n.location.file].append(n)
         else:
             run_notes.append(n)
-    return _Index(by_system, results, names, rule_errors, file_notes, run_notes)
+    return _Index(findings, results, names, rule_errors, file_notes, run_notes)
 
 
 _Suite = tuple[str, dict[str, str], list[_Case]]
@@ -161,14 +175,22 @@ def _suites(report: Report, index: _Index) -> Iterator[_Suite]:
             "euAiActCategory": info.eu_category,
             "owner": info.owner,
         }
+        by_rule: dict[str, list[Finding]] = defaultdict(list)
+        for f in index.findings.get(info.name, ()):
+            by_rule[f.rule_id].append(f)
+        outcomes = {
+            rule_id: (status, reason)
+            for _, status, rule_ids, reasons in index.results.get(info.name, ())
+            for rule_id, reason in zip(rule_ids, reasons, strict=True)
+        }
         cases = []
         for meta in report.rules:
-            status, reason = index.results.get((info.name, meta.id), (None, ""))
+            status, reason = outcomes.get(meta.id, (None, ""))
             cases.append(
                 _rule_case(
                     info.name,
                     meta,
-                    index.by_system.get((info.name, meta.id), []),
+                    by_rule.get(meta.id, []),
                     status,
                     reason,
                     index.rule_errors.get((info.name, meta.id), []),
