@@ -3,9 +3,11 @@
     python bench/startup.py [--rounds 30]
 
 The floor is ``python -c "import yaml, pyrsistent, click"``: what any tool built on the design
-card's stack pays before doing anything. Target: <= 1.5x. The checks run in a copy of
-``manifests/`` in a temporary directory, once without a configuration file and once with a small
-``.aims-policy.yaml`` (reading one is part of a configured repository's pre-commit run)."""
+card's stack pays before doing anything. Target: <= 1.3x for every example manifest, the worst
+of them counts, including one whose only schema findings do not block the rules (an unknown
+field). The checks run in a copy of ``manifests/`` in a temporary directory, each example
+without a configuration file, and the compliant one once with a small ``.aims-policy.yaml``
+(reading one is part of a configured repository's pre-commit run)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from _common import MANIFESTS, PY, TODAY, interleaved
+from _common import MANIFESTS, PY, TODAY, example_files, interleaved
+
+TARGET = 1.3
 
 
 def main() -> None:
@@ -42,27 +46,34 @@ def main() -> None:
                 TODAY,
             ]
 
+        # An unknown field: a finding that blocks no rule (every rule still evaluates).
+        unknown = plain / "unknown-field.yaml"
+        unknown.write_text(
+            (plain / "document-summariser.yaml")
+            .read_text(encoding="utf-8")
+            .replace("\nspec:\n", "\nspec:\n  colour: blue\n", 1),
+            encoding="utf-8",
+        )
+        floor_name = "import floor (yaml, pyrsistent, click)"
         commands = {
             "python -c pass": [PY, "-c", "pass"],
-            "import floor (yaml, pyrsistent, click)": [PY, "-c", "import yaml, pyrsistent, click"],
-            "check compliant manifest": check(plain, "document-summariser.yaml"),
-            "check manifest with gaps": check(plain, "credit-scoring.yaml"),
-            "check compliant, with a config file": check(configured, "document-summariser.yaml"),
+            floor_name: [PY, "-c", "import yaml, pyrsistent, click"],
         }
+        checks = [str(p.relative_to(MANIFESTS)) for p in example_files()] + [unknown.name]
+        for name in checks:
+            commands[f"check {name}"] = check(plain, name)
+        configured_name = "check document-summariser.yaml, with a config file"
+        commands[configured_name] = check(configured, "document-summariser.yaml")
         # the configured run finds its configuration from its working directory
-        medians = interleaved(
-            commands,
-            args.rounds,
-            cwd=plain,
-            cwds={"check compliant, with a config file": configured},
-        )
-    floor = medians["import floor (yaml, pyrsistent, click)"]
+        medians = interleaved(commands, args.rounds, cwd=plain, cwds={configured_name: configured})
+    floor = medians[floor_name]
     for name, value in medians.items():
-        print(f"{name:<42} {value * 1000:7.1f} ms  {value / floor:5.2f}x floor")
+        print(f"{name:<62} {value * 1000:7.1f} ms  {value / floor:5.2f}x floor")
+    worst = max((n for n in medians if n.startswith("check ")), key=medians.__getitem__)
     print(
-        f"RESULT startup ratio (compliant) = {medians['check compliant manifest'] / floor:.2f}x "
-        f"(target <= 1.5x); with gaps = {medians['check manifest with gaps'] / floor:.2f}x; "
-        f"with a configuration file = {medians['check compliant, with a config file'] / floor:.2f}x"
+        f"RESULT startup ratio: worst {medians[worst] / floor:.2f}x ({worst[6:]}; target <= "
+        f"{TARGET}x); unknown field {medians['check unknown-field.yaml'] / floor:.2f}x; with a "
+        f"configuration file {medians[configured_name] / floor:.2f}x"
     )
 
 
