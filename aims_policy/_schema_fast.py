@@ -1677,7 +1677,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         raise JsonSchemaValueException('' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(**locals()) + ' must be object', value=data__changeLog_item, name='' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(**locals()) + '', definition=None, rule='type')
                     data__changeLog_item_is_dict = isinstance(data__changeLog_item, dict)
                     if data__changeLog_item_is_dict:
-                        data__changeLog_item__missing_keys = set(['version', 'date', 'description']) - data__changeLog_item.keys()
+                        data__changeLog_item__missing_keys = set(['version', 'description']) - data__changeLog_item.keys()
                         if data__changeLog_item__missing_keys:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__changeLog_item__missing_keys)) + ' properties'), value=data__changeLog_item, name='' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(**locals()) + '', definition=None, rule='required')
                         data__changeLog_item_keys = set(data__changeLog_item.keys())
@@ -1685,6 +1685,22 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__changeLog_item_keys.remove('version')
                             data__changeLog_item__version = data__changeLog_item['version']
                             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__changeLog_item__version, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].version'.format(**locals()))
+                        if 'proposedOn' in data__changeLog_item_keys:
+                            data__changeLog_item_keys.remove('proposedOn')
+                            data__changeLog_item__proposedOn = data__changeLog_item['proposedOn']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__changeLog_item__proposedOn, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].proposedOn'.format(**locals()))
+                        if 'approvedOn' in data__changeLog_item_keys:
+                            data__changeLog_item_keys.remove('approvedOn')
+                            data__changeLog_item__approvedOn = data__changeLog_item['approvedOn']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__changeLog_item__approvedOn, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].approvedOn'.format(**locals()))
+                        if 'approvedBy' in data__changeLog_item_keys:
+                            data__changeLog_item_keys.remove('approvedBy')
+                            data__changeLog_item__approvedBy = data__changeLog_item['approvedBy']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__changeLog_item__approvedBy, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].approvedBy'.format(**locals()))
+                        if 'releasedOn' in data__changeLog_item_keys:
+                            data__changeLog_item_keys.remove('releasedOn')
+                            data__changeLog_item__releasedOn = data__changeLog_item['releasedOn']
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__changeLog_item__releasedOn, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].releasedOn'.format(**locals()))
                         if 'date' in data__changeLog_item_keys:
                             data__changeLog_item_keys.remove('date')
                             data__changeLog_item__date = data__changeLog_item['date']

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Collection
-from typing import Any
+from typing import Any, NamedTuple
 
 from aims_policy.data import ANNEX_III_POINTS
 from aims_policy.engine import Context, Cursor, fact
@@ -220,22 +220,71 @@ def has_suppliers(ctx: Context) -> bool:
     return bool(ctx.get("spec.suppliers"))
 
 
+#: The lifecycle dates of a change record, in the order they happen (docs/lifecycle.md).
+CHANGE_DATES = ("proposedOn", "approvedOn", "releasedOn")
+
+
+class ChangeDates(NamedTuple):
+    """When a change in `spec.lifecycle.changeLog` was proposed, approved and released.
+
+    A v1 record has only `date`. Teams write it for the day of the release (the change log
+    holds one entry per release) or for the day work on the change began, so it is read as the
+    release day where a day is needed (after go-live? released yet?), and never compared with an
+    assessment, a validation or an approval: those comparisons point opposite ways under the two
+    readings (AIMS-GOV-010 asks for the three dates instead)."""
+
+    proposed: _dt.date | None
+    approved: _dt.date | None
+    released: _dt.date | None
+    #: Only the v1 `date` is given: the order of the change's steps cannot be told.
+    single: bool
+
+
+def change_dates(ctx: Context, change: Any) -> ChangeDates:
+    """The lifecycle dates of one change record (a cursor or its mapping)."""
+    proposed, approved, released = (ctx.date(change.get(name)) for name in CHANGE_DATES)
+    single = proposed is None and approved is None and released is None
+    return ChangeDates(proposed, approved, released or ctx.date(change.get("date")), single)
+
+
 @fact
 def significant_changes(ctx: Context) -> tuple[Cursor, ...]:
-    """Changes marked significant after the system went live (the initial release is what the
-    pre-deployment review and assessment already covered)."""
-    live = ctx.get("spec.lifecycle.deployedOn")
-    return tuple(
-        c
-        for c in ctx.each("spec.lifecycle.changeLog")
-        if c.get("significant") and (live is None or c.get("date") > live)
-    )
+    """Changes marked significant that were released after the system went live, up to today
+    (the initial release is what the pre-deployment review and assessment already covered; a
+    change still being prepared, or released on a later day, is not yet in use)."""
+    live = ctx.date(ctx.get("spec.lifecycle.deployedOn"))
+    chosen = []
+    for change in ctx.each("spec.lifecycle.changeLog"):
+        released = change_dates(ctx, change).released
+        if (
+            change.get("significant")
+            and released is not None
+            and released <= ctx.today
+            and (live is None or released > live)
+        ):
+            chosen.append(change)
+    return tuple(chosen)
 
 
 @fact
 def has_significant_change(ctx: Context) -> bool:
-    """Systems with a change marked significant since go-live."""
+    """Systems with a change marked significant released since go-live."""
     return bool(significant_changes(ctx))
+
+
+def latest_release(ctx: Context, changes: Collection[Cursor]) -> tuple[Cursor, _dt.date]:
+    """The change released last, with its release day (the v1 `date` read as that day); among
+    ``changes``, at least one of which has been released (as every one of significant_changes)."""
+    return max(
+        ((c, d) for c in changes if (d := change_dates(ctx, c).released) is not None),
+        key=lambda pair: pair[1],
+    )
+
+
+def latest_proposal(ctx: Context, changes: Collection[Cursor]) -> tuple[Cursor, _dt.date] | None:
+    """The change proposed last, with its proposal day; v1 records (no `proposedOn`) have none."""
+    dated = [(c, d) for c in changes if (d := change_dates(ctx, c).proposed) is not None]
+    return max(dated, key=lambda pair: pair[1]) if dated else None
 
 
 def person_key(text: Any) -> str:

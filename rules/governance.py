@@ -15,9 +15,12 @@ from aims_policy.engine import Context, Violation, eu, fact, nist, required, rul
 
 from ._common import plural
 from .facts import (
+    CHANGE_DATES,
     add_months,
+    change_dates,
     has_significant_change,
     in_operation,
+    latest_release,
     processes_personal_data,
     significant_changes,
 )
@@ -247,9 +250,10 @@ def corrective_actions_on_time(ctx: Context) -> Iterator[Violation]:
     rationale="""Without a change log nobody can tell which changes were made, when, and whether
         any of them was significant enough to require new risk and impact assessments; a running
         version that is missing from the log was released outside change control.""",
-    remediation="""Add `spec.lifecycle.changeLog` entries (version, date, description,
-        `significant: true|false`) for every release, including the version in
-        `metadata.version`.""",
+    remediation="""Add a `spec.lifecycle.changeLog` entry for every release, including the version
+        in `metadata.version`: `version`, `description`, `significant: true|false` and the days
+        it was proposed, approved (with `approvedBy`) and released (`proposedOn`, `approvedOn`,
+        `releasedOn`; see docs/lifecycle.md).""",
 )
 def change_log(ctx: Context) -> Iterator[Violation]:
     log = ctx.get("spec.lifecycle.changeLog")
@@ -279,21 +283,130 @@ def change_log(ctx: Context) -> Iterator[Violation]:
     tags=["change-management", "risk", "review"],
     applies=has_significant_change,
     rationale="""A change marked significant after go-live (a new model, new data, a new user
-        group) can change the system's risks. Risk assessment has to be repeated when such changes happen, not only
-        at the next planned date; a last review older than the latest significant change shows it
-        was not.""",
-    remediation="""Review the system (risks, controls, validation) after the change and record the
-        review date in `spec.lifecycle.lastReview`.""",
+        group) can change the system's risks. Its risks are assessed while it is prepared
+        (AIMS-IMP-006, AIMS-VAL-003); once it is released, the system review confirms that the
+        changed system behaves in use as assessed, within the organisation's grace period (data
+        `reviews.afterSignificantChangeDays`), not only at the next planned date. A last review
+        older than the release, past that period, shows it was not held.""",
+    remediation="""Review the system (risks, controls, validation, monitoring) after the release
+        and record the review date in `spec.lifecycle.lastReview`.""",
 )
 def review_after_change(ctx: Context) -> Iterator[Violation]:
-    latest = max(significant_changes(ctx), key=lambda c: c.get("date"))
-    changed = ctx.date(latest.get("date"))
+    change, released = latest_release(ctx, significant_changes(ctx))
     reviewed = ctx.date(ctx.get("spec.lifecycle.lastReview"))
-    if reviewed is None or (changed is not None and reviewed < changed):
+    if reviewed is not None and reviewed >= released:
+        return
+    grace: int = ctx.param("reviews.afterSignificantChangeDays")
+    due = released + _dt.timedelta(days=grace)
+    ctx.note(f"lastReview {reviewed} < release {released}; review due by {due}, today {ctx.today}")
+    if ctx.today > due:
         when = f"came after the last review ({reviewed})" if reviewed else "has no review recorded"
-        ctx.note(f"lastReview {reviewed} < {changed}")
-        yield latest.fail(
-            f"significant change {latest.get('version')} ({changed}) {when}; "
-            "review the system's risks and controls and update "
-            "`lifecycle.lastReview`",
+        yield change.fail(
+            f"significant change {change.get('version')} (released {released}) {when}, and the "
+            f"review after it was due by {due}; review the system's risks and controls and "
+            "update `lifecycle.lastReview`",
         )
+
+
+@fact
+def has_change_lifecycle_dates(ctx: Context) -> bool:
+    """Systems whose change log records when a change was proposed, approved or released."""
+    return any(
+        any(change.get(name) is not None for name in CHANGE_DATES)
+        for change in ctx.each("spec.lifecycle.changeLog")
+    )
+
+
+@rule(
+    id="AIMS-GOV-009",
+    title="Each change was proposed, then approved, then released",
+    severity="warning",
+    controls=["A.6.2.5"],
+    clauses=["8.1"],
+    eu_ai_act=[eu("Art. 17(1)(a)", "low")],
+    nist_ai_rmf=[nist("MEASURE 2.5"), nist("MEASURE 2.9")],
+    tags=["change-management", "deployment"],
+    applies=has_change_lifecycle_dates,
+    rationale="""Change control means a change is proposed, assessed and validated, approved by
+        someone answerable for it, and only then released. A change record whose approval comes
+        after its release, or before it was even proposed, shows a release outside change
+        control; an approval nobody signed, or dated in the future, is not a decision yet. A record
+        that also keeps the single v1 `date` leaves a reader guessing which step it means.""",
+    remediation="""Record each change's `proposedOn`, `approvedOn` (with `approvedBy`) and
+        `releasedOn` as they happened, in that order; drop the v1 `date` from records that have
+        them (docs/lifecycle.md).""",
+)
+def change_order(ctx: Context) -> Iterator[Violation]:
+    for change in ctx.each("spec.lifecycle.changeLog"):
+        dates = change_dates(ctx, change)
+        if dates.single:
+            continue  # a v1 record: AIMS-GOV-010 asks for the three dates
+        version = change.get("version")
+        if change.get("date") is not None:
+            yield change.at("date").fail(
+                f"change {version} records the v1 `date` beside `proposedOn`/`approvedOn`/"
+                "`releasedOn`, so it is unclear which step it means; remove `date`"
+            )
+        proposed, approved = dates.proposed, dates.approved
+        released = ctx.date(change.get("releasedOn"))
+        for name, day in (("proposedOn", proposed), ("approvedOn", approved)):
+            if day is not None and day > ctx.today:
+                yield change.at(name).fail(
+                    f"change {version} is recorded as {name[:-2]} on {day}, in the future; "
+                    "record the day it actually happened"
+                )
+        if approved is not None and not change.get("approvedBy"):
+            yield change.missing(
+                "approvedBy", f"the approval of change {version} names nobody; add `approvedBy:`"
+            )
+        if proposed is not None and approved is not None and approved < proposed:
+            ctx.note(f"approvedOn {approved} < proposedOn {proposed}")
+            yield change.at("approvedOn").fail(
+                f"change {version} was approved on {approved}, before it was proposed on "
+                f"{proposed}; correct the dates or record the approval of what was proposed"
+            )
+        if approved is not None and released is not None and approved > released:
+            ctx.note(f"approvedOn {approved} > releasedOn {released}")
+            yield change.at("approvedOn").fail(
+                f"change {version} was approved on {approved}, after its release on "
+                f"{released}; approve a release before it goes into use"
+            )
+        elif proposed is not None and released is not None and released < proposed:
+            ctx.note(f"releasedOn {released} < proposedOn {proposed}")
+            yield change.at("releasedOn").fail(
+                f"change {version} was released on {released}, before it was proposed on "
+                f"{proposed}; correct the dates"
+            )
+
+
+@rule(
+    id="AIMS-GOV-010",
+    title="Significant changes record when they were proposed, approved and released",
+    severity="note",
+    controls=["A.6.2.5"],
+    clauses=["8.1", "7.5.2"],
+    eu_ai_act=[eu("Art. 17(1)(a)", "low")],
+    nist_ai_rmf=[nist("MEASURE 2.5"), nist("MEASURE 2.9")],
+    tags=["change-management"],
+    applies=in_operation & has_significant_change,
+    rationale="""A significant change must be assessed and validated between its proposal and its
+        release, and approved before release (ISO/IEC 42001 8.2, 8.4, A.6.2.4, A.6.2.5). With
+        only the v1 `date`, or without one of the three dates, the order cannot be checked:
+        AIMS-IMP-006 and AIMS-VAL-003 then cannot tell whether the assessment and the validation
+        followed the proposal, nor AIMS-VAL-006 whether the approval preceded the release, and
+        they report nothing rather than guess. This note says so, so that a clean report is not
+        read as proof of an order nobody recorded.""",
+    remediation="""Record `proposedOn`, `approvedOn` (with `approvedBy`) and `releasedOn` on each
+        significant change since go-live, in place of `date` (docs/lifecycle.md).""",
+)
+def change_dates_recorded(ctx: Context) -> Iterator[Violation]:
+    for change in significant_changes(ctx):
+        missing = [name for name in CHANGE_DATES if change.get(name) is None]
+        if missing:
+            fields = ", ".join(f"`{name}`" for name in missing)
+            what = "only the v1 `date`" if change_dates(ctx, change).single else f"no {fields}"
+            yield change.fail(
+                f"significant change {change.get('version')} records {what}, so whether it was "
+                "assessed and validated after its proposal and approved before its release "
+                f"cannot be checked; add {fields}"
+            )

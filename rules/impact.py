@@ -20,6 +20,7 @@ from .facts import (
     in_operation,
     is_deployer,
     is_high_risk,
+    latest_proposal,
     point_in,
     significant_changes,
 )
@@ -247,22 +248,28 @@ def impact_assessment_current(ctx: Context) -> Iterator[Violation]:
     tags=["impact", "change-management"],
     applies=ia_completed & has_significant_change,
     rationale="""A significant change (new data, a new model, new users) can change who is affected
-        and how. An impact assessment dated before the latest such change assessed a different
-        system.""",
-    remediation="""Reassess the impacts of the change and update `spec.impactAssessment.date` (the
-        assessment must be dated on or after the change).""",
+        and how, so its impacts are assessed once it is proposed (ISO/IEC 42001 8.4, 6.1.4), before
+        it is released. An impact assessment dated before the latest such change was proposed
+        assessed a different system. One dated after the release is accepted: the manifest keeps
+        the latest assessment only, which may be a later reassessment. A change recorded with the
+        v1 `date` alone cannot be judged (AIMS-GOV-010 says so).""",
+    remediation="""Reassess the impacts of the change and update `spec.impactAssessment.date` (on or
+        after the change's `proposedOn`, before its release).""",
 )
 def impact_assessment_after_change(ctx: Context) -> Iterator[Violation]:
-    latest = max(significant_changes(ctx), key=lambda c: c.get("date"))
+    latest = latest_proposal(ctx, significant_changes(ctx))
     assessed = ctx.date(ctx.get(f"{IA}.date"))
-    changed = ctx.date(latest.get("date"))
-    if assessed is None or changed is None:
-        return  # an undated assessment is reported by AIMS-IMP-001
-    if assessed < changed:
-        ctx.note(f"{assessed} < {changed}")
+    if latest is None or assessed is None:
+        # No proposal day: the v1 `date` may be the release, before which the assessment belongs,
+        # or the start of work, after which it belongs; nothing to compare it with.
+        # An undated assessment is reported by AIMS-IMP-001.
+        return
+    change, proposed = latest
+    if assessed < proposed:
+        ctx.note(f"{assessed} < proposedOn {proposed}")
         yield ctx.at(f"{IA}.date").fail(
-            f"the impact assessment ({assessed}) predates significant "
-            f"change {latest.get('version')} ({changed}); reassess the impacts of "
+            f"the impact assessment ({assessed}) predates significant change "
+            f"{change.get('version')}, proposed on {proposed}; reassess the impacts of "
             "that change",
         )
 

@@ -11,12 +11,15 @@ from collections.abc import Callable, Iterator
 from aims_policy.engine import Context, Cursor, Violation, eu, fact, nist, rule
 
 from .facts import (
+    change_dates,
     due_by,
     in_operation,
     interacts_with_people,
     is_generative,
     is_high_risk,
+    latest_proposal,
     processes_personal_data,
+    significant_changes,
 )
 
 COMPARE: dict[str, Callable[[float, float], bool]] = {
@@ -133,15 +136,6 @@ def validation_thresholds(ctx: Context) -> Iterator[Violation]:
             )
 
 
-def _last_significant_change(ctx: Context) -> tuple[_dt.date, str] | None:
-    latest: tuple[_dt.date, str] | None = None
-    for change in ctx.get("spec.lifecycle.changeLog", ()):
-        day = ctx.date(change.get("date"))
-        if change.get("significant") and day is not None and (latest is None or day > latest[0]):
-            latest = (day, str(change.get("version")))
-    return latest
-
-
 @rule(
     id="AIMS-VAL-003",
     title="Validation is recent and follows the last significant change",
@@ -152,10 +146,14 @@ def _last_significant_change(ctx: Context) -> tuple[_dt.date, str] | None:
     tags=["validation"],
     applies=in_operation,
     rationale="""Results from a validation older than the review interval, or from before the
-        model or system last changed significantly, describe a different system from the one
-        in use.""",
+        latest significant change was proposed, describe a different system from the one in use.
+        A change is validated between its proposal and its release; a validation dated after the
+        release is accepted, since the manifest keeps the latest one only, which may be a later
+        re-validation. A change recorded with the v1 `date` alone cannot be judged
+        (AIMS-GOV-010 says so).""",
     remediation="""Re-validate the system and set `validation.lastValidated:` to the date; do so
-        after every significant change and at least once per review interval.""",
+        for every significant change (after its `proposedOn`, before its release) and at least
+        once per review interval.""",
 )
 def validation_fresh(ctx: Context) -> Iterator[Violation]:
     last = ctx.get("spec.validation.lastValidated")
@@ -175,13 +173,13 @@ def validation_fresh(ctx: Context) -> Iterator[Violation]:
             f"{day}; re-validation was due by {due}; re-validate and update "
             "`lastValidated:`",
         )
-    change = _last_significant_change(ctx)
-    if change is not None and change[0] > day:
-        ctx.note(f"{change[0]} > {day}")
+    latest = latest_proposal(ctx, significant_changes(ctx))
+    if latest is not None and latest[1] > day:
+        change, proposed = latest
+        ctx.note(f"proposedOn {proposed} > lastValidated {day}")
         yield ctx.at("spec.validation.lastValidated").fail(
-            f"the system was last validated on "
-            f"{day}, before the significant change {change[1]} of {change[0]}; "
-            "re-validate the changed system",
+            f"the system was last validated on {day}, before the significant change "
+            f"{change.get('version')} proposed on {proposed}; re-validate the changed system",
         )
 
 
@@ -295,9 +293,19 @@ def security_tests(ctx: Context) -> Iterator[Violation]:
         yield from _judge_tests(ctx, of_kind, kind)
 
 
+def _running_change(ctx: Context) -> Cursor | None:
+    """The change log entry of the version in use (`metadata.version`), if there is one."""
+    version = ctx.get("metadata.version")
+    if version is None:
+        return None
+    return next(
+        (c for c in ctx.each("spec.lifecycle.changeLog") if c.get("version") == version), None
+    )
+
+
 @rule(
     id="AIMS-VAL-006",
-    title="The release in use was approved after validation",
+    title="The release in use was approved after validation and before release",
     severity="error",
     controls=["A.6.2.5"],
     eu_ai_act=[
@@ -309,40 +317,67 @@ def security_tests(ctx: Context) -> Iterator[Violation]:
     tags=["deployment"],
     applies=in_operation,
     rationale="""Deployment is a decision someone must take, on the basis of the validation
-        results, and be answerable for; an approval without a name or date, or dated before the
-        validation it relies on, is not that decision.""",
-    remediation="""Record `validation.releaseApproval` with the `approver` and the `date` of the
-        approval, on or after `validation.lastValidated`.""",
+        results, before the release goes into use, and be answerable for; an approval without a
+        name or date, dated before the validation it relies on, or after the release it should
+        have allowed, is not that decision. A validation dated after the release is a later
+        re-validation, which the approval did not rest on; a release day known only from the v1
+        `date` is not compared with the approval (docs/lifecycle.md).""",
+    remediation="""Record the approval of the version in use on its change log entry
+        (`approvedOn`, `approvedBy`; or, in the v1 form, `validation.releaseApproval` with
+        `approver` and `date`), on or after `validation.lastValidated` and no later than the
+        release.""",
 )
 def release_approval(ctx: Context) -> Iterator[Violation]:
-    approval = ctx.get("spec.validation.releaseApproval")
-    if approval is None:
+    running = _running_change(ctx)
+    # Each approval recorded for the release in use: where it is, its approver and date fields.
+    approvals: list[tuple[Cursor, str, str, str]] = []
+    if running is not None and (running.get("approvedOn") or running.get("approvedBy")):
+        approvals.append((running, "approvedBy", "approvedOn", f"change {running.name}"))
+    if ctx.get("spec.validation.releaseApproval") is not None:
+        approvals.append(
+            (ctx.at("spec.validation.releaseApproval"), "approver", "date", "the release")
+        )
+    if not approvals:
         yield ctx.at("spec").missing(
             "validation.releaseApproval",
-            "the system is deployed but no release approval is recorded; "
-            "add `validation.releaseApproval:` with approver and date",
-        )
-        return
-    if not approval.get("approver"):
-        yield ctx.at("spec.validation.releaseApproval").missing(
-            "approver", "the release approval does not name who approved it; add `approver:`"
-        )
-    day = ctx.date(approval.get("date"))
-    if day is None:
-        yield ctx.at("spec.validation.releaseApproval").missing(
-            "date", "the release approval is not dated; add `date:`"
+            "the system is deployed but no release approval is recorded; add `approvedOn:` "
+            "and `approvedBy:` to the change log entry of the version in use (or "
+            "`validation.releaseApproval:` with approver and date)",
         )
         return
     validated = ctx.date(ctx.get("spec.validation.lastValidated"))
-    if day > ctx.today:
-        yield ctx.at("spec.validation.releaseApproval.date").fail(
-            f"the release approval is dated "
-            f"{day}, in the future; record the date it was actually given"
-        )
-    elif validated is not None and day < validated:
-        ctx.note(f"{day} < lastValidated {validated}")
-        yield ctx.at("spec.validation.releaseApproval.date").fail(
-            f"the release was approved on "
-            f"{day}, before the validation of {validated} it should rest on; "
-            "approve the validated release again",
-        )
+    dates = change_dates(ctx, running.value) if running is not None else None
+    released = dates.released if dates is not None else None
+    if validated is not None and released is not None and validated > released:
+        ctx.note(f"lastValidated {validated} > release {released}: a later re-validation")
+        validated = None
+    for place, who, when, what in approvals:
+        value = running.value if place is running else ctx.get("spec.validation.releaseApproval")
+        if not value.get(who):
+            yield place.missing(
+                who, f"the approval of {what} does not name who approved it; add `{who}:`"
+            )
+        day = ctx.date(value.get(when))
+        if day is None:
+            yield place.missing(when, f"the approval of {what} is not dated; add `{when}:`")
+            continue
+        if day > ctx.today:
+            yield place.at(when).fail(
+                f"the approval of {what} is dated {day}, in the future; record the date it "
+                "was actually given"
+            )
+        elif validated is not None and day < validated:
+            ctx.note(f"{day} < lastValidated {validated}")
+            yield place.at(when).fail(
+                f"{what} was approved on {day}, before the validation of {validated} it "
+                "should rest on; approve the validated release again",
+            )
+        # The change's own approval and release are put in order by AIMS-GOV-009.
+        if running is None or place is running or dates is None or dates.single:
+            continue
+        if released is not None and day > released:
+            ctx.note(f"{day} > release {released}")
+            yield place.at(when).fail(
+                f"the release in use ({running.name}) was approved on {day}, after it was "
+                f"released on {released}; approve a release before it goes into use",
+            )

@@ -107,7 +107,7 @@ def test_good_overrides_are_used(tmp_path: Path) -> None:
         (
             "reviews: 3\n",
             "bad.yaml:1:1: reviews must be a mapping (the default is "
-            '{"maxIntervalMonths": 12}), not 3',
+            '{"maxIntervalMonths": 12, "afterSigni...), not 3',
         ),
         (
             "suppliers: {approved: SUP-a}\n",

@@ -336,8 +336,9 @@ def test_plain_hook_judges_the_staged_version_not_the_working_tree(hooked_repo: 
     assert "commit blocked" in blocked.stdout
     assert git(hooked_repo, "rev-parse", "HEAD") == head
 
-    # Staged: compliant; working tree: gaps. The commit goes through.
-    manifest.write_text(good.replace("version: 2.0.1", "version: 2.0.2", 1), "utf-8")
+    # Staged: compliant (the running version and its change log entry renamed together, so the
+    # release in use keeps its approval); working tree: gaps. The commit goes through.
+    manifest.write_text(good.replace("version: 2.0.1", "version: 2.0.2"), "utf-8")
     git(hooked_repo, "add", "manifests/system.yaml")
     manifest.write_text(bad, "utf-8")
     passed = commit(hooked_repo)
