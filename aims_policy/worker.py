@@ -239,12 +239,14 @@ BULK_THRESHOLD = 50_000
 
 
 class _BulkCollection:
-    """During a run of many files: start-up's objects (modules, rules, the schema, the data
+    """During a run: start-up's objects (modules, rules, the schema, the data
     document) moved out of the collector's sight (``gc.freeze``), and young collections made
     rarer. Both are undone afterwards: a library caller's process keeps its own settings."""
 
     def __init__(self, total: int) -> None:
-        self.active = total >= PARALLEL_THRESHOLD
+        # One file can be large too (a register of thousands of risks): the cost is the same
+        # few microseconds whatever the count.
+        self.active = total > 0
         self.saved: tuple[int, int, int] = (0, 0, 0)
 
     def __enter__(self) -> None:

@@ -53,8 +53,9 @@ for path in sorted(Path(sys.argv[1]).rglob('*')):
             pass
 """
 
-# The Rego side: every manifest under the path (or the one file), loaded as aims-policy loads it
-# (bytes to PyYAML's C loader), evaluated, its violations counted and printed.
+# The Rego side: every manifest under the path (or the one file), each document of it, loaded as
+# aims-policy loads it (bytes to PyYAML's C loader), evaluated, its violations counted and
+# printed.
 REGO = """
 import json, sys, yaml
 from pathlib import Path
@@ -65,11 +66,13 @@ target = Path(sys.argv[2])
 files = [target] if target.is_file() else sorted(
     p for p in target.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
 found = 0
+documents = 0
 for path in files:
-    doc = yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
-    rego.set_input_term(json.dumps(doc, default=str))
-    found += len(json.loads(str(rego.query("data.aims.deny")))["expressions"][0])
-print(f"{len(files)} files, {found} violations")
+    for doc in yaml.load_all(path.read_bytes(), Loader=yaml.CSafeLoader):
+        rego.set_input_term(json.dumps(doc, default=str))
+        found += len(json.loads(str(rego.query("data.aims.deny")))["expressions"][0])
+        documents += 1
+print(f"{len(files)} files, {documents} documents, {found} violations")
 """
 
 
@@ -103,7 +106,16 @@ def main() -> None:
         return [PY, "-m", "aims_policy", "check", str(target), "--root", str(target.parent
                 if target.is_file() else target), "--today", TODAY, *extra]  # fmt: skip
 
+    def works(cmd: list[str]) -> str:
+        """Run once, untimed: a side that fails would be timed doing nothing."""
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if done.returncode not in (0, 1):  # aims-policy: 1 is findings
+            raise SystemExit(f"{cmd[0]} ... failed ({done.returncode}):\n{done.stderr[-2000:]}")
+        return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+
     floor = "import floor (yaml, pyrsistent, click)"
+    print(f"regopy on {largest.name}: {works([rego_py, '-c', REGO, str(POLICY), str(largest)])}")
+    print(f"aims-policy on {largest.name}: {works(check(largest, *select))}")
     one = interleaved(
         {
             floor: [PY, "-c", "import yaml, pyrsistent, click"],
@@ -117,6 +129,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "tree"
         files = make_tree(tree, args.count)
+        print(f"regopy on the tree: {works([rego_py, '-c', REGO, str(POLICY), str(tree)])}")
+        print(f"aims-policy on the tree: {works(check(tree, *select, '--jobs', '0'))}")
         compose = "compose only (C loader, 1 process)"
         bulk = interleaved(
             {
