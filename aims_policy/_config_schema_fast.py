@@ -112,6 +112,11 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
             data__allowempty = data['allow-empty']
             if not isinstance(data__allowempty, bool):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.allow-empty must be boolean', value=data__allowempty, name='' + (name_prefix or 'data') + '.allow-empty', definition=None, rule='type')
+        if 'discover-ai' in data_keys:
+            data_keys.remove('discover-ai')
+            data__discoverai = data['discover-ai']
+            if not isinstance(data__discoverai, bool):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.discover-ai must be boolean', value=data__discoverai, name='' + (name_prefix or 'data') + '.discover-ai', definition=None, rule='type')
         if 'baseline' in data_keys:
             data_keys.remove('baseline')
             data__baseline = data['baseline']

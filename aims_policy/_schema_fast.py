@@ -12,7 +12,7 @@ class JsonSchemaValueException(ValueError):
         super().__init__(message)
         self.value, self.name, self.rule = (value, name, rule)
 JsonSchemaValuesException = JsonSchemaValueException
-REGEX_PATTERNS = {'^x-': re.compile('^x-'), '^A\\.[0-9]+(\\.[0-9]+){1,2}$': re.compile('^A\\.[0-9]+(\\.[0-9]+){1,2}\\Z'), '^[A-Za-z0-9][A-Za-z0-9._-]*$': re.compile('^[A-Za-z0-9][A-Za-z0-9._-]*\\Z'), '^[0-9]{4}-[0-9]{2}-[0-9]{2}$': re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z'), '\\S': re.compile('\\S'), '^[^@\\s]+@[^@\\s]+$': re.compile('^[^@\\s]+@[^@\\s]+\\Z'), '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$': re.compile('^[a-z0-9]([a-z0-9-]*[a-z0-9])?\\Z'), '^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$': re.compile('^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+\\Z')}
+REGEX_PATTERNS = {'^x-': re.compile('^x-'), '^[^\\s]': re.compile('^[^\\s]'), '^A\\.[0-9]+(\\.[0-9]+){1,2}$': re.compile('^A\\.[0-9]+(\\.[0-9]+){1,2}\\Z'), '^[A-Za-z0-9][A-Za-z0-9._-]*$': re.compile('^[A-Za-z0-9][A-Za-z0-9._-]*\\Z'), '^[0-9]{4}-[0-9]{2}-[0-9]{2}$': re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z'), '\\S': re.compile('\\S'), '^[^@\\s]+@[^@\\s]+$': re.compile('^[^@\\s]+@[^@\\s]+\\Z'), '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$': re.compile('^[a-z0-9]([a-z0-9-]*[a-z0-9])?\\Z'), '^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$': re.compile('^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+\\Z')}
 NoneType = type(None)
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json(data, custom_formats={}, name_prefix=None):
@@ -237,6 +237,42 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__evidence_len = len(data__evidence)
                 for data__evidence_x, data__evidence_item in enumerate(data__evidence):
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_evidence(data__evidence_item, custom_formats, (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(**locals()))
+        if 'implementation' in data_keys:
+            data_keys.remove('implementation')
+            data__implementation = data['implementation']
+            if not isinstance(data__implementation, dict):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation must be object', value=data__implementation, name='' + (name_prefix or 'data') + '.implementation', definition=None, rule='type')
+            data__implementation_is_dict = isinstance(data__implementation, dict)
+            if data__implementation_is_dict:
+                data__implementation__missing_keys = set(['paths']) - data__implementation.keys()
+                if data__implementation__missing_keys:
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation must contain ' + (str(sorted(data__implementation__missing_keys)) + ' properties'), value=data__implementation, name='' + (name_prefix or 'data') + '.implementation', definition=None, rule='required')
+                data__implementation_keys = set(data__implementation.keys())
+                if 'paths' in data__implementation_keys:
+                    data__implementation_keys.remove('paths')
+                    data__implementation__paths = data__implementation['paths']
+                    if not isinstance(data__implementation__paths, (list, tuple)):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation.paths must be array', value=data__implementation__paths, name='' + (name_prefix or 'data') + '.implementation.paths', definition=None, rule='type')
+                    data__implementation__paths_is_list = isinstance(data__implementation__paths, (list, tuple))
+                    if data__implementation__paths_is_list:
+                        data__implementation__paths_len = len(data__implementation__paths)
+                        if data__implementation__paths_len < 1:
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation.paths must contain at least 1 items', value=data__implementation__paths, name='' + (name_prefix or 'data') + '.implementation.paths', definition=None, rule='minItems')
+                        for data__implementation__paths_x, data__implementation__paths_item in enumerate(data__implementation__paths):
+                            if not isinstance(data__implementation__paths_item, str):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(**locals()) + ' must be string', value=data__implementation__paths_item, name='' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(**locals()) + '', definition=None, rule='type')
+                            if isinstance(data__implementation__paths_item, str):
+                                data__implementation__paths_item_len = len(data__implementation__paths_item)
+                                if data__implementation__paths_item_len < 1:
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(**locals()) + ' must be longer than or equal to 1 characters', value=data__implementation__paths_item, name='' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(**locals()) + '', definition=None, rule='minLength')
+                                if not REGEX_PATTERNS['^[^\\s]'].search(data__implementation__paths_item):
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(**locals()) + ' must match pattern ^[^\\s]', value=data__implementation__paths_item, name='' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(**locals()) + '', definition=None, rule='pattern')
+                for data__implementation_key, data__implementation_val in data__implementation.items():
+                    if REGEX_PATTERNS['^x-'].search(data__implementation_key):
+                        if data__implementation_key in data__implementation_keys:
+                            data__implementation_keys.remove(data__implementation_key)
+                if data__implementation_keys:
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation must not contain ' + str(data__implementation_keys) + ' properties', value=data__implementation, name='' + (name_prefix or 'data') + '.implementation', definition=None, rule='additionalProperties')
         for data_key, data_val in data.items():
             if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:

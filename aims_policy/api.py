@@ -20,7 +20,8 @@ from aims_policy.options import Options
 from aims_policy.registry import RuleSet
 
 if TYPE_CHECKING:
-    from aims_policy.discover import Scan
+    from aims_policy.discover import Candidate, Scan
+    from aims_policy.model import Discovery
 
 __all__ = ["Options", "check"]
 
@@ -52,6 +53,10 @@ def check(
     checked as if it were the file ``stdin_filename`` (relative to ``cwd``; the name findings
     carry, and the folder its evidence paths are relative to), or as ``<stdin>`` in ``cwd``.
 
+    With ``options.changed`` (``check --changed``, the pre-commit hooks), ``paths`` are the
+    files a change touches: the manifests among them are checked, and so is every manifest that
+    cites a file the change deletes (see :mod:`aims_policy.changes`).
+
     >>> report = check(["manifests/"], today="2026-11-22")   # doctest: +SKIP
     >>> report.exit_code                                       # doctest: +SKIP
     """
@@ -78,6 +83,14 @@ def check(
         if paths:
             raise ValueError("check(): give paths or stdin, not both")
         found = Scan([stdin_candidate(stdin, stdin_filename, cwd)], [])
+    elif options.changed:
+        from aims_policy.changes import affected
+
+        # Whatever a change touches that is not a manifest is skipped, never an error.
+        options = options._replace(skip_non_manifests=True)
+        change = affected(paths, cwd, options.search)
+        found = scan(change.paths, cwd)
+        found = found._replace(problems=[*change.problems, *found.problems])
     else:
         found = scan(list(paths), cwd)
     candidates, notifications = found.candidates, found.problems
@@ -86,14 +99,67 @@ def check(
 
         candidates = keep_candidates(candidates, options, cwd)
     left_out = len(found.candidates) - len(candidates)
+    options = _with_organisation(candidates, options)
+    discovery = None
+    if options.discover_ai and stdin is None:
+        discovery = _discover_ai(options, cwd)
     results = run(candidates, Worker(ruleset, options), progress)
-    report = assemble(results, notifications, ruleset, options)
+    report = assemble(results, notifications, ruleset, options, discovery)
     if found.directories and not report.files and not options.allow_empty:
-        # No pass by omission: a search that found nothing to check says where it looked.
+        # No pass by omission: a search that found nothing to check says where it looked
+        # (also when AI discovery found AI: a repository with AI and no manifest is not clean).
         return report._replace(
             notifications=(_nothing_found(report, found, left_out), *report.notifications)
         )
     return report
+
+
+def _discover_ai(options: Options, cwd: str) -> "tuple[Discovery, str]":
+    """AI discovery over the repository (``--root``, else the git work tree of the working
+    directory, else the working directory), with the configuration's ``exclude`` applied the
+    way it is to manifests. Manifests are never read by it: it reads no YAML or JSON file but
+    package.json and the npm and pnpm lock files."""
+    from aims_policy.config import glob_matches
+    from aims_policy.discover_ai import discover_ai
+    from aims_policy.evidence import repository_root
+
+    root = os.path.abspath(os.path.join(cwd, options.root)) if options.root else None
+    root = root or repository_root(cwd)
+    base = os.path.abspath(options.glob_base or cwd)
+    patterns = options.exclude
+
+    def excluded(path: str) -> bool:
+        relative = os.path.relpath(path, base).replace(os.sep, "/")
+        return not relative.startswith("../") and glob_matches(relative, patterns)
+
+    found = discover_ai(root, cwd, options.data, excluded if patterns else None)
+    return found, root
+
+
+def _with_organisation(candidates: "list[Candidate]", options: Options) -> Options:
+    """The options with the authorities of the organisation manifest among ``candidates`` in
+    the data document: who may accept risks of each level (``risk.acceptanceAuthorityByLevel``)
+    and approve exceptions (``exceptions.approversBySeverity``). The organisation manifest is
+    the AIMS's record of them (ISO/IEC 42001 5.3), so it wins over the data document's defaults
+    for what it names. With none, or several (AIMS-ORG-020 reports that), nothing changes."""
+    from aims_policy.intake import organisation_documents
+
+    documents = organisation_documents(candidates, options.root)
+    if len(documents) != 1:
+        return options
+    authorities = documents[0].data["spec"].get("authorities") or {}
+    data = dict(options.data)
+    by_level = {k: v for k, v in (authorities.get("riskAcceptance") or {}).items() if v}
+    if by_level:
+        risk = dict(data["risk"])
+        risk["acceptanceAuthorityByLevel"] = {**risk["acceptanceAuthorityByLevel"], **by_level}
+        data["risk"] = risk
+    approvers = authorities.get("waiverApproval")
+    if approvers:
+        waivers = dict(data["exceptions"])
+        waivers["approversBySeverity"] = {s: list(approvers) for s in ("error", "warning", "note")}
+        data["exceptions"] = waivers
+    return options._replace(data=data)
 
 
 def _nothing_found(report: Report, found: "Scan", left_out: int) -> Notification:

@@ -5,14 +5,18 @@ the policy stage sets each finding's state and severity, and the report is sorte
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from aims_policy import policy
+from aims_policy import inventory, policy
+from aims_policy.engine import not_applicable as engine_not_applicable
 from aims_policy.findings import Trace, set_findings
 from aims_policy.model import (
+    Discovery,
     Finding,
     Location,
     Notification,
+    Organisation,
     Report,
     ResultTable,
+    RuleMeta,
     SystemInfo,
     rows_of,
 )
@@ -71,12 +75,16 @@ def assemble(
     notifications: list[Notification],
     ruleset: RuleSet,
     options: Options,
+    discovery: tuple[Discovery, str] | None = None,
 ) -> Report:
+    """``discovery``: what AI discovery found and the folder it searched (absolute), judged
+    here against the systems' implementation paths (``inventory.judge``)."""
     findings: list[Finding] = []
     result_rows: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = []
     files: list[str] = []
     not_manifests = 0
     systems: list[SystemInfo] = []
+    organisations: list[Organisation] = []
     notes = list(notifications)
     exceptions: list[tuple[str, Any, Location]] = []
     responsible: dict[tuple[str, str | None], str] = {}
@@ -103,6 +111,7 @@ def assemble(
             for system, status, ids, why in rows_of(r.results)
         )
         systems.extend(share.system(s) for s in r.systems)
+        organisations.extend(r.organisations)
         notes.extend(r.notifications)
         exceptions.extend(r.exceptions)
         responsible.update(((system, item), person) for system, item, person in r.responsible)
@@ -117,10 +126,18 @@ def assemble(
             except Exception as exc:
                 failed[rule_id] = _failure(exc)
                 del folds[rule_id]
+    not_applicable: list[tuple[str, str]] = []  # (set rule, why) of the rules that do not apply
     for set_rule in ruleset.set_rules:
         if set_rule.id in folds:
             try:
-                pairs = folds.pop(set_rule.id).findings()
+                fold = folds.pop(set_rule.id)
+                reason = engine_not_applicable(fold)
+                if reason:  # recorded for every manifest checked, as a rule on a system is
+                    # A manifest it could not collect from (not evaluated) is no matter now.
+                    why = share(f"applies to: {set_rule.meta.applies_to} ({reason})")
+                    not_applicable.append((set_rule.id, why))
+                    continue
+                pairs = fold.findings()
                 findings.extend(
                     set_findings(set_rule, pairs, share.strings(set_rule.meta.iso_refs))
                 )
@@ -136,15 +153,28 @@ def assemble(
                     set_rule.id,
                 )
             )
+    found_ai = None
+    inventory_rules: tuple[RuleMeta, ...] = ()
+    if discovery is not None:
+        found_ai, unregistered = inventory.judge(discovery[0], discovery[1], systems)
+        inventory_rules = tuple(
+            m for m in inventory.INVENTORY_RULES if policy.rule_active(m, options)
+        )
+        if inventory_rules:
+            findings.extend(unregistered)
+    if not_applicable:
+        result_rows = _with_not_applicable(
+            result_rows, not_applicable, [*systems, *organisations], share
+        )
     findings = _distinct_identities(findings)
-    evaluated = {r.id for r in (*SCHEMA_RULES, *(r.meta for r in ruleset.all))}
+    evaluated = {r.id for r in (*SCHEMA_RULES, *(r.meta for r in ruleset.all), *inventory_rules)}
     responsible.update(((s.name, None), s.owner) for s in systems if s.owner)
     findings, extra_notes = policy.apply(
         findings,
         exceptions,
         options,
         evaluated,
-        checked={s.name for s in systems},
+        checked={s.name for s in systems} | {o.name for o in organisations},
         responsible=responsible,
     )
     notes.extend(extra_notes)
@@ -152,7 +182,12 @@ def assemble(
         tool_version=__version__,
         today=options.day.isoformat(),
         fail_on=options.fail_on,
-        rules=(*SCHEMA_RULES, *(r.meta for r in ruleset.all), *policy.active_rules(options)),
+        rules=(
+            *SCHEMA_RULES,
+            *(r.meta for r in ruleset.all),
+            *inventory_rules,
+            *policy.active_rules(options),
+        ),
         systems=tuple(sorted(systems, key=lambda s: (s.location.file, s.location.line))),
         findings=tuple(sorted(findings, key=Finding.sort_key)),
         results=ResultTable(result_rows),
@@ -160,7 +195,41 @@ def assemble(
         files=tuple(sorted(files)),
         traces=tuple(sorted(traces)),
         not_manifests=not_manifests,
+        discovery=found_ai,
+        organisations=tuple(
+            sorted(organisations, key=lambda o: (o.location.file, o.location.line))
+        ),
     )
+
+
+Row = tuple[str, str, tuple[str, ...], tuple[str, ...]]
+
+
+def _with_not_applicable(
+    rows: list[Row],
+    rules: list[tuple[str, str]],
+    manifests: list[SystemInfo | Organisation],
+    share: _Shared,
+) -> list[Row]:
+    """``rows`` with a not-applicable row for each manifest checked (one per manifest, even
+    when two share a name, as the rules on each manifest are counted) for the cross-manifest
+    ``rules`` that do not apply. A manifest such a rule could not collect from (not evaluated)
+    is no matter now: that result goes."""
+    moot = {rule_id for rule_id, _why in rules}
+    out: list[Row] = []
+    for system, status, ids, reasons in rows:
+        if status == "not_evaluated" and moot.intersection(ids):
+            kept = [(i, r) for i, r in zip(ids, reasons, strict=True) if i not in moot]
+            if kept:
+                kept_ids = share.strings(tuple(i for i, _r in kept))
+                out.append((system, status, kept_ids, share.strings(tuple(r for _i, r in kept))))
+            continue
+        out.append((system, status, ids, reasons))
+    ordered = sorted(rules)
+    ids = share.strings(tuple(rule_id for rule_id, _why in ordered))
+    whys = share.strings(tuple(why for _rule, why in ordered))
+    out.extend((manifest.name, "not_applicable", ids, whys) for manifest in manifests)
+    return out
 
 
 def _distinct_identities(findings: list[Finding]) -> list[Finding]:

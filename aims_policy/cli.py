@@ -24,8 +24,10 @@ COMMANDS: dict[str, str] = {
     "import": "aims_policy.commands.import_:import_",
     "init": "aims_policy.commands.init:init",
     "explain": "aims_policy.commands.info:explain",
+    "report": "aims_policy.commands.report:report",
     "rules": "aims_policy.commands.info:rules",
     "schema": "aims_policy.commands.info:schema",
+    "soa": "aims_policy.commands.soa:soa",
     "test": "aims_policy.commands.test:test",
     "docs": "aims_policy.commands.docs:docs",
 }

@@ -47,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "root": None,
     "skip-non-manifests": False,
     "allow-empty": False,
+    "discover-ai": False,
     "baseline": None,
     "output": {
         "format": "text",

@@ -14,6 +14,7 @@ followed, so a link loop cannot trap the walk.
 
 import errno
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -124,6 +125,19 @@ def scan(paths: list[str], cwd: str | None = None) -> Scan:
             _add(found, Candidate(file, display_path(file, cwd), False))
     candidates = sorted(found.values(), key=lambda c: c.display)
     return Scan(candidates, problems, tuple(directories), counts[0], counts[1])
+
+
+def walk(
+    directory: str, cwd: str, wanted: Callable[[str], bool]
+) -> tuple[list[str], list[Notification], int, int]:
+    """Every file below ``directory`` whose path ``wanted`` accepts, as a directory search for
+    manifests would find it (.gitignore, hidden folders, virtual environments and
+    ``node_modules`` left out; links to folders not followed), unsorted; with the problems met
+    and the numbers of entries ignored by git and folders skipped."""
+    problems: list[Notification] = []
+    counts = [0, 0]
+    files = _walk(directory, problems, cwd, counts, wanted)
+    return files, problems, counts[0], counts[1]
 
 
 def _add(found: dict[str, Candidate], candidate: Candidate) -> None:
@@ -244,7 +258,21 @@ def _outer_rules(directory: str) -> _Rules:
     return rules
 
 
-def _walk(directory: str, problems: list[Notification], cwd: str, counts: list[int]) -> list[str]:
+def _manifest_name(path: str) -> bool:
+    return path.lower().endswith(EXTENSIONS)
+
+
+def _walk(
+    directory: str,
+    problems: list[Notification],
+    cwd: str,
+    counts: list[int],
+    wanted: Callable[[str], bool] = _manifest_name,
+) -> list[str]:
+    """The files below ``directory`` that ``wanted`` accepts (given the path: a decision
+    on the name alone, the folder it is in at most, as nothing else is known yet), passing over what git
+    ignores and the folders never searched; also the walk behind AI discovery
+    (``discover_ai``), so that both searches leave out the same things."""
     out: list[str] = []
     top = os.path.abspath(directory)
     outer = _outer_rules(top)
@@ -279,9 +307,7 @@ def _walk(directory: str, problems: list[Notification], cwd: str, counts: list[i
                         counts[0] += 1
                     else:
                         stack.append((entry.path, rules))
-                elif entry.name.lower().endswith(EXTENSIONS) and entry.is_file(
-                    follow_symlinks=True
-                ):
+                elif wanted(entry.path) and entry.is_file(follow_symlinks=True):
                     if rules and _ignored(rules, os.path.join(absolute, entry.name), False):
                         counts[0] += 1
                     else:

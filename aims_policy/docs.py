@@ -150,13 +150,16 @@ def collect(
     the fixture cases found beside them. Raises :class:`registry.RuleLoadError`."""
     from aims_policy import registry
     from aims_policy.fixtures import fixture_files_at, in_scope, rule_source
+    from aims_policy.inventory import INVENTORY_RULES
     from aims_policy.policy import POLICY_RULES
     from aims_policy.validate import SCHEMA_RULES
 
     ruleset = registry.load(directories=directories, packs=packs)
     locations = registry.pack_locations(builtin=builtin, directories=directories, packs=packs)
     sources: list[Source] = (
-        [Source(m, None) for m in (*SCHEMA_RULES, *POLICY_RULES)] if builtin else []
+        [Source(m, None) for m in (*SCHEMA_RULES, *INVENTORY_RULES, *POLICY_RULES)]
+        if builtin
+        else []
     )
     for item in ruleset.all:
         path = rule_source(item)

@@ -35,6 +35,7 @@ from aims_policy.paths import Invalid, Path, Unreadable, item_name, resolve
 from aims_policy.paths import ident as ident_of
 
 if TYPE_CHECKING:
+    from aims_policy.evidence import Tracking
     from aims_policy.trace import Tracer
 
 T = TypeVar("T")
@@ -145,7 +146,7 @@ class Context:
     """What a rule sees: frozen ``input`` and ``data``, ``today``, and memoised facts; and the
     tracer, if anyone listens (see :mod:`aims_policy.trace`)."""
 
-    __slots__ = ("_facts", "_reads", "data", "evidence", "input", "today", "tracer")
+    __slots__ = ("_facts", "_reads", "data", "evidence", "input", "today", "tracer", "tracking")
 
     def __init__(
         self,
@@ -162,6 +163,9 @@ class Context:
         # What the file system said about each evidence reference, resolved before evaluation
         # (see aims_policy.evidence) so that rules stay pure: path -> "ok" | "url" | a problem.
         self.evidence: Mapping[Path, str] = evidence or {}
+        # Whether git tracks the evidence files that exist (aims_policy.evidence.tracking), asked
+        # before evaluation too; None: not asked (outside a git work tree, as far as rules know).
+        self.tracking: Tracking | None = None
         self._facts: dict[Callable[..., Any], Any] = {}
         # Reads memoised by path: a hundred rules ask for the same few fields, and a pyrsistent
         # lookup is Python code; the documents are immutable, so a cached read never goes stale.
@@ -570,8 +574,9 @@ def _declare(check: Check, module: str, name: str, meta: dict[str, Any]) -> Rule
         eu_ai_act=_refs(meta.pop("eu_ai_act", ())),
         nist_ai_rmf=_refs(meta.pop("nist_ai_rmf", ())),
         tags=tuple(meta.pop("tags", ())),
-        applies_to=meta.pop("applies_to", None) or _applies_text(applies),
+        applies_to=meta.pop("applies_to", None) or _applies_text(applies, meta.get("kinds")),
         pack=meta.pop("pack", "builtin"),
+        kinds=tuple(meta.pop("kinds", None) or ("AISystem",)),
     )
     if meta:
         raise TypeError(f"rule {title!r}: unknown metadata {sorted(meta)}")
@@ -633,8 +638,12 @@ class _Required:
         return found
 
 
-def _applies_text(applies: Applies | None) -> str:
+def _applies_text(applies: Applies | None, kinds: Any = None) -> str:
     if applies is None:
+        if kinds and "AISystem" not in kinds:
+            return "the organisation manifest"
+        if kinds and len(kinds) > 1:
+            return "every manifest"
         return "every system"
     return applies.text if isinstance(applies, Condition) else _summary(applies)
 
@@ -853,6 +862,9 @@ if TYPE_CHECKING:  # a Protocol class would cost start-up time on every run; onl
 
         def findings(self) -> Pairs: ...
 
+    # A fold may also say, once every entry is in, why the rule does not apply to this set of
+    # manifests (``not_applicable() -> str | None``): the systems then record it as such.
+
 
 class _Listed:
     """The fold of a rule declared as a function over every entry: it keeps them all."""
@@ -896,13 +908,20 @@ class SetRule(NamedTuple):
         self, entries: Iterable[Entry], tracer: "Tracer | None" = None
     ) -> list[tuple[str, Violation]]:
         """Every finding over ``entries`` (fixtures and tests; a check folds as results arrive)."""
+        return self.judge(entries, tracer)[0]
+
+    def judge(
+        self, entries: Iterable[Entry], tracer: "Tracer | None" = None
+    ) -> tuple[list[tuple[str, Violation]], str | None]:
+        """Every finding over ``entries``, and why the rule does not apply to them (or None)."""
         if tracer is not None:
             tracer.enter_rule(self)
         try:
             fold = self.start()
             for entry in entries:
                 fold.add(entry)
-            return list(fold.findings())
+            reason = not_applicable(fold)
+            return ([] if reason else list(fold.findings())), reason
         finally:
             if tracer is not None:
                 tracer.leave_rule(self)
@@ -917,6 +936,13 @@ class SetRule(NamedTuple):
             return self.collect(ctx, locate)
         finally:
             tracer.leave_rule(self)
+
+
+def not_applicable(fold: "Fold") -> str | None:
+    """Why a cross-manifest rule does not apply to the manifests its fold was given, if it says
+    so (a fold without ``not_applicable`` always applies)."""
+    says = getattr(fold, "not_applicable", None)
+    return says() if says is not None else None
 
 
 def set_rule(

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from aims_policy.paths import Path
+from aims_policy.paths import Path, Unreadable
 
 OK = "ok"
 URL = "url"
@@ -35,6 +35,15 @@ def is_reference_key(key: str) -> bool:
 
 
 @lru_cache(maxsize=256)
+def work_tree(directory: str) -> str | None:
+    """The top of the git work tree ``directory`` lies in, or None (cached: every manifest of a
+    folder asks)."""
+    from aims_policy.git import work_tree as find
+
+    return find(directory)
+
+
+@lru_cache(maxsize=256)
 def repository_root(directory: str) -> str:
     """The root evidence paths must stay inside, for a manifest in ``directory`` (when no
     ``--root`` names one): the git work tree containing it, else ``directory`` itself.
@@ -44,14 +53,7 @@ def repository_root(directory: str) -> str:
     from ``sub/`` or from its parent gives the same findings; outside a git repository, a
     manifest whose evidence lies beside its folder names that wider root with ``--root`` (or
     ``root:`` in the configuration, which is relative to the configuration's folder)."""
-    start = current = os.path.abspath(directory)
-    while True:
-        if os.path.exists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return start
-        current = parent
+    return work_tree(directory) or os.path.abspath(directory)
 
 
 def check_reference(value: str, manifest_dir: str, root: str) -> str:
@@ -90,32 +92,187 @@ def clear_caches() -> None:
     """Forget resolved directories (called at the start of each check: the tree may change)."""
     real_directory.cache_clear()
     repository_root.cache_clear()
+    work_tree.cache_clear()
+    _tracked.cache_clear()
 
 
 def inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def resolve(data: Any, manifest_path: str, root: str | None = None) -> dict[Path, str]:
-    """Status of every evidence reference in ``data``, keyed by its path."""
-    manifest_dir = os.path.dirname(os.path.abspath(manifest_path))
-    base = os.path.abspath(root) if root else repository_root(manifest_dir)
-    out: dict[Path, str] = {}
+def references(data: Any) -> Iterator[tuple[Path, str]]:
+    """Every evidence reference in ``data`` (plain loader output): its path and its text."""
     stack: list[tuple[Path, Any]] = [((), data)]
     while stack:
         path, node = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
                 if isinstance(value, str) and is_reference_key(key):
-                    where: Path = (*path, key)
-                    out[where] = check_reference(value, manifest_dir, base)
+                    yield (*path, key), value
                 elif isinstance(value, (dict, list)):
                     stack.append(((*path, key), value))
         elif isinstance(node, list):
             for index, value in enumerate(node):
                 if isinstance(value, (dict, list)):
                     stack.append(((*path, index), value))
+
+
+def resolve(data: Any, manifest_path: str, root: str | None = None) -> dict[Path, str]:
+    """Status of every evidence reference in ``data``, keyed by its path."""
+    manifest_dir = os.path.dirname(os.path.abspath(manifest_path))
+    base = os.path.abspath(root) if root else repository_root(manifest_dir)
+    return {where: check_reference(value, manifest_dir, base) for where, value in references(data)}
+
+
+def cited_files(data: Any, manifest_path: str) -> set[str]:
+    """The files (absolute, normalised) that the local references of ``data`` name, whether
+    they exist or not: what a change that deletes a file is compared with."""
+    manifest_dir = os.path.dirname(os.path.abspath(manifest_path))
+    out = set()
+    for _, value in references(data):
+        if value[:8].lower().startswith(("https://", "http://")) or "\0" in value:
+            continue
+        if _SCHEME.match(value) or os.path.isabs(value) or value.startswith("~"):
+            continue
+        out.add(os.path.normpath(os.path.join(manifest_dir, value)))
     return out
+
+
+# -- whether git tracks the evidence ------------------------------------------------------------
+
+#: Why an evidence file that exists would not be in a commit.
+UNTRACKED = "untracked"  # not in the index: a clone, and CI, lack it
+IGNORED = "ignored"  # not in the index, and git ignores it (`git add` refuses it)
+OUTSIDE = "outside"  # outside the git work tree the manifest lies in: no commit of it holds it
+
+
+class Untracked(NamedTuple):
+    reference: Path  # where the manifest cites the file
+    file: str  # the file, from the top of the work tree (`/` separators): what to `git add`
+    why: str  # UNTRACKED, IGNORED or OUTSIDE
+
+
+class Unknown(Unreadable):
+    """What a rule needs to know lies outside the manifest and could not be found out (git
+    could not be asked): the rule is not evaluated, for the reason given."""
+
+
+class Tracking(NamedTuple):
+    """Whether git tracks the local evidence files of one manifest: asked before evaluation,
+    like the references' statuses, so that rules stay pure.
+
+    ``work_tree`` is the top of the git work tree the manifest lies in (None outside one: then
+    nothing is asked); ``untracked`` the references to files that exist but that a commit would
+    not hold; ``problem`` why git could not tell (the rules that ask are then not evaluated)."""
+
+    work_tree: str | None = None
+    untracked: tuple[Untracked, ...] = ()
+    problem: str = ""
+
+    def untracked_files(self) -> tuple[Untracked, ...]:
+        if self.problem:
+            raise Unknown("", f"git could not tell which evidence files it tracks: {self.problem}")
+        return self.untracked
+
+
+class Index(NamedTuple):
+    """What git says of a work tree: the files its index holds, and which of some untracked
+    files it ignores (a function: asked only when there are untracked files)."""
+
+    files: frozenset[str]
+    ignored: Callable[[Sequence[str]], frozenset[str]]
+
+
+@lru_cache(maxsize=16)
+def _tracked(top: str) -> frozenset[str] | str:
+    # Once per work tree and run (clear_caches): one `git ls-files` answers every manifest.
+    from aims_policy.git import GitError, tracked_files
+
+    try:
+        return tracked_files(top)
+    except GitError as exc:
+        return str(exc)
+
+
+def git_index(top: str) -> Index | str:
+    """The index of the work tree at ``top``, or why git could not list it."""
+    from aims_policy.git import GitError, ignored
+
+    files = _tracked(top)
+    if isinstance(files, str):
+        return files
+
+    def ask(paths: Sequence[str]) -> frozenset[str]:
+        try:
+            return ignored(top, paths)
+        except GitError:
+            return frozenset()  # the file is untracked all the same; only the advice differs
+
+    return Index(files, ask)
+
+
+def tracking(
+    data: Any,
+    statuses: Mapping[Path, str],
+    manifest_path: str,
+    top: str | None,
+    index: Callable[[str], Index | str] = git_index,
+) -> Tracking:
+    """Which of the manifest's evidence files that exist (status ``ok``) git does not track.
+    ``top`` is the top of the git work tree the manifest lies in (:func:`work_tree`), or None;
+    ``index`` answers for it (git itself; rule fixtures state what it holds)."""
+    manifest_dir = os.path.dirname(os.path.abspath(manifest_path))
+    if top is None:
+        return Tracking()
+    local = [(path, value) for path, value in references(data) if statuses.get(path) == OK]
+    if not local:
+        return Tracking(top)  # nothing to ask git about
+    found = index(top)
+    if isinstance(found, str):
+        return Tracking(top, problem=found)
+    real_top = real_directory(top)
+    out: list[tuple[Path, str, bool]] = []  # reference, file from the top, inside the top
+    for path, value in sorted(local, key=lambda item: [str(k) for k in item[0]]):
+        target = os.path.normpath(os.path.join(manifest_dir, value))
+        if target == top:
+            continue  # the work tree as a whole: whatever it holds is what a commit holds
+        file = _relative(target, top)
+        if file is not None and _held(file, target, found.files):
+            continue
+        # The path may pass through a linked folder: the index holds the real one.
+        real = _relative(os.path.realpath(target), real_top)
+        if real is not None and _held(real, target, found.files):
+            continue
+        shown = file if file is not None else real
+        out.append((path, shown if shown is not None else target, shown is not None))
+    if not out:
+        return Tracking(top)
+    asked = found.ignored([file for _, file, inside_top in out if inside_top])
+    return Tracking(
+        top,
+        tuple(
+            Untracked(
+                path, file, (IGNORED if file in asked else UNTRACKED) if inside_top else OUTSIDE
+            )
+            for path, file, inside_top in out
+        ),
+    )
+
+
+def _relative(target: str, top: str) -> str | None:
+    if not inside(target, top) or target == top:
+        return None
+    relative = target[len(top.rstrip(os.sep)) + 1 :]
+    return relative.replace(os.sep, "/") if os.sep != "/" else relative
+
+
+def _held(file: str, target: str, files: frozenset[str]) -> bool:
+    if file in files:
+        return True
+    if os.path.isdir(target):  # a folder cited as a whole: tracked when a file in it is
+        prefix = file + "/"
+        return any(name.startswith(prefix) for name in files)
+    return False
 
 
 # -- what the references evidence ---------------------------------------------------------------
@@ -219,3 +376,20 @@ def _get(node: Any, *keys: str) -> Any:
             return None
         node = node.get(key)
     return node
+
+
+def relied_controls(data: Any) -> tuple[str, ...]:
+    """The Annex A controls a system's risk treatment relies on (``spec.risks[].treatment
+    .controls``), each once, in Annex A order; read leniently (the manifest may not match the
+    schema, and what does not look like a control id is left out)."""
+    import re
+
+    spec: Any = data.get("spec") if isinstance(data, Mapping) else None
+    risks = spec.get("risks") if isinstance(spec, Mapping) else None
+    found: set[str] = set()
+    for risk in risks if isinstance(risks, list) else ():
+        controls = _get(risk, "treatment", "controls")
+        for control in controls if isinstance(controls, list) else ():
+            if isinstance(control, str) and re.fullmatch(r"A\.[0-9]+(\.[0-9]+){1,2}", control):
+                found.add(control)
+    return tuple(sorted(found, key=control_order))

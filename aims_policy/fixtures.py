@@ -10,13 +10,20 @@ A fixture file sits beside its rule module (``risk.py`` -> ``risk.fixtures.yaml`
         unset: [spec.owner.email]                 # remove keys
         with: {spec.classification.riskLevel: high}   # Rego's `with input.x as y`
         data: {reviews.maxIntervalMonths: 6}      # `with data.x as y`
-        expect: {fail: [spec.owner.email]}        # identity paths, exactly; or pass / not-applicable
+        expect: {fail: [spec.owner.email]}        # identity paths, exactly; or pass,
+                                                  # not-applicable or not-evaluated
+
+Evidence references resolve against the files beside the fixture. What git tracks is never
+asked of the checkout: a case states it with ``git: {tracked: [...], ignored: [...]}`` (files
+relative to the work tree's top, ``top:`` relative to the fixture's folder, default the folder
+itself) or ``git: {error: TEXT}``; without ``git:`` the manifest lies outside a work tree.
 
 Paths are identity paths, as findings print them: list items by id (``spec.risks[R-1].owner``),
 or by position where they have none (``spec.models[0].supplier``); see aims_policy.paths.
 
 A cross-manifest rule (``@set_rule``) sees several manifests, so its case lists them, each a
-variant of the base, and names findings by the manifest they point into::
+variant of the base (or of its own ``base:``, such as an organisation manifest), and names
+findings by the manifest they point into::
 
       - rule: AIMS-SET-001
         name: two manifests with one name both fail
@@ -68,7 +75,7 @@ class CaseResult:
     name: str
     rule_id: str
     ok: bool
-    status: str  # the rule's outcome: passed | failed | not_applicable | error
+    status: str  # the rule's outcome: passed | failed | not_applicable | not_evaluated | error
     expected: str
     detail: str = ""
     fired: tuple[str, ...] = ()
@@ -141,12 +148,16 @@ def _expectation(raw: Any) -> tuple[str, frozenset[str]]:
         return "passed", frozenset()
     if raw in ("not-applicable", "not_applicable", "n/a"):
         return "not_applicable", frozenset()
+    if raw in ("not-evaluated", "not_evaluated"):
+        return "not_evaluated", frozenset()
     if isinstance(raw, Mapping) and "fail" in raw:
         paths = raw["fail"]
         if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
             raise FixtureError("expect.fail must be a non-empty list of identity paths")
         return "failed", frozenset(paths)
-    raise FixtureError(f"expect must be pass, not-applicable or {{fail: [...]}}, not {raw!r}")
+    raise FixtureError(
+        f"expect must be pass, not-applicable, not-evaluated or {{fail: [...]}}, not {raw!r}"
+    )
 
 
 def run_file(
@@ -261,6 +272,13 @@ def run_file(
             )
             continue
         ctx.evidence = resolve(variant, str(path), os.path.dirname(os.path.abspath(path)))
+        try:
+            ctx.tracking = _tracking(case.get("git"), variant, ctx.evidence, path)
+        except FixtureError as exc:
+            results.append(
+                CaseResult(str(path), name, rule_id, False, "error", expected, str(exc), line=line)
+            )
+            continue
         outcome = evaluate(rule, ctx)
         fired = tuple(sorted({ident(variant, v.target) for v in outcome.violations}))
         ok, detail = _judge(expected, paths, outcome.status, fired, outcome.reason)
@@ -268,6 +286,34 @@ def run_file(
             CaseResult(str(path), name, rule_id, ok, outcome.status, expected, detail, fired, line)
         )
     return results
+
+
+def _tracking(stated: Any, variant: Any, statuses: Any, path: Path) -> Any:
+    """What a case states of git (``git:``), never what the checkout's own git says: no
+    ``git:``, the manifest lies outside any work tree; ``{tracked: [...], ignored: [...],
+    top: DIR}`` the files the index holds and those git ignores (relative to the work tree's
+    top, ``DIR`` relative to the fixture file's folder, default the folder itself);
+    ``{error: TEXT}`` git could not be asked."""
+    from aims_policy.evidence import Index, Tracking, tracking
+
+    if stated is None:
+        return Tracking()
+    if not isinstance(stated, Mapping) or not set(stated) <= {"tracked", "ignored", "top", "error"}:
+        raise FixtureError("git: is a mapping of tracked, ignored, top or error")
+    lists = [stated.get(key) or [] for key in ("tracked", "ignored")]
+    if not all(isinstance(v, list) and all(isinstance(f, str) for f in v) for v in lists):
+        raise FixtureError("git: tracked and ignored are lists of file paths")
+    tracked, ignored = (frozenset(v) for v in lists)
+    top = os.path.normpath(
+        os.path.join(os.path.dirname(os.path.abspath(path)), str(stated.get("top", ".")))
+    )
+
+    def index(_top: str) -> Index | str:
+        if "error" in stated:
+            return str(stated["error"])
+        return Index(tracked, lambda files: frozenset(f for f in files if f in ignored))
+
+    return tracking(variant, statuses, str(path), top, index)
 
 
 def _run_set_case(
@@ -312,9 +358,15 @@ def _run_set_case(
         overrides: dict[str, Any] = dict(spec.get("with") or {})
         overrides.update({k: UNSET for k in spec.get("unset") or ()})
         where = f"manifests[{index}]"
+        start = base_input
+        if "base" in spec:  # another base for this variant (an organisation manifest, say)
+            try:
+                start = _load_yaml(path.parent / str(spec["base"])).data
+            except (OSError, FixtureError) as exc:
+                return False, "error", f"{where}: cannot load base {spec['base']}: {exc}", ()
         try:
             ctx = make_context(
-                spec.get("input", base_input),
+                spec.get("input", start),
                 data,
                 today,
                 tracer=tracer,
@@ -361,9 +413,12 @@ def _run_set_case(
         entries.append(Entry(str(name or where), where, value))
         positions.append(index)
     try:
-        pairs = rule.run(entries, tracer)
+        pairs, reason = rule.judge(entries, tracer)
     except Exception as exc:
         return False, "error", f"the rule raised {type(exc).__name__}: {exc}", ()
+    if reason:
+        ok, detail = _judge(expected, paths, "not_applicable", (), reason)
+        return ok, "not_applicable", detail, ()
     fired: set[str] = set()
     for system, violation in pairs:
         file = violation.location.file if violation.location else None

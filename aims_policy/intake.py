@@ -11,10 +11,10 @@ from typing import Any
 from aims_policy.discover import STDIN, Candidate
 from aims_policy.loader import MAX_BYTES, Document, load_bytes
 from aims_policy.model import Location, Notification, SystemInfo
-from aims_policy.validate import KIND
+from aims_policy.validate import KIND, KINDS
 
-#: ``AISystem`` as UTF-8, UTF-16 and UTF-32, so that a manifest saved in the wrong encoding is
-#: reported, not skipped as a non-manifest by the directory pre-filter.
+#: ``AISystem`` (then ``AIManagementSystem``) as UTF-8, UTF-16 and UTF-32, so that a manifest
+#: saved in the wrong encoding is reported, not skipped as a non-manifest by the pre-filter.
 #: A document claiming our format by its apiVersion is looked at even when its kind is misspelt.
 _OUR_API_VERSION = b"aims-policy/v"
 #: Written out rather than encoded at import: encoding would load four codec modules at start-up.
@@ -24,6 +24,12 @@ _KIND_MARKS = (
     b"\x00A\x00I\x00S\x00y\x00s\x00t\x00e\x00m",
     b"A\x00\x00\x00I\x00\x00\x00S\x00\x00\x00y\x00\x00\x00s\x00\x00\x00t\x00\x00\x00e\x00\x00\x00m\x00\x00\x00",
     b"\x00\x00\x00A\x00\x00\x00I\x00\x00\x00S\x00\x00\x00y\x00\x00\x00s\x00\x00\x00t\x00\x00\x00e\x00\x00\x00m",
+    # kind: AIManagementSystem, the organisation manifest, in the same encodings
+    b"AIManagementSystem",
+    b"A\x00I\x00M\x00a\x00n\x00a\x00g\x00e\x00m\x00e\x00n\x00t\x00S\x00y\x00s\x00t\x00e\x00m\x00",
+    b"\x00A\x00I\x00M\x00a\x00n\x00a\x00g\x00e\x00m\x00e\x00n\x00t\x00S\x00y\x00s\x00t\x00e\x00m",
+    b"A\x00\x00\x00I\x00\x00\x00M\x00\x00\x00a\x00\x00\x00n\x00\x00\x00a\x00\x00\x00g\x00\x00\x00e\x00\x00\x00m\x00\x00\x00e\x00\x00\x00n\x00\x00\x00t\x00\x00\x00S\x00\x00\x00y\x00\x00\x00s\x00\x00\x00t\x00\x00\x00e\x00\x00\x00m\x00\x00\x00",
+    b"\x00\x00\x00A\x00\x00\x00I\x00\x00\x00M\x00\x00\x00a\x00\x00\x00n\x00\x00\x00a\x00\x00\x00g\x00\x00\x00e\x00\x00\x00m\x00\x00\x00e\x00\x00\x00n\x00\x00\x00t\x00\x00\x00S\x00\x00\x00y\x00\x00\x00s\x00\x00\x00t\x00\x00\x00e\x00\x00\x00m",
 )
 
 
@@ -64,7 +70,7 @@ def manifests_in(
     manifests = []
     for doc in loaded.documents:
         data = doc.data
-        if isinstance(data, dict) and data.get("kind") == KIND:
+        if isinstance(data, dict) and data.get("kind") in KINDS:
             manifests.append(doc)
         elif isinstance(data, dict) and str(data.get("apiVersion")).startswith("aims-policy/"):
             # Our format by its apiVersion, but kind misspelt or missing: never a silent skip.
@@ -75,7 +81,8 @@ def manifests_in(
                     "load",
                     "kind",
                     f"the document has apiVersion "
-                    f"{data['apiVersion']!r} but {what}; write kind: {KIND}",
+                    f"{data['apiVersion']!r} but {what}; write kind: {KIND} (an AI system) or "
+                    f"kind: {KINDS[1]} (the organisation's management system)",
                     doc.locate(("kind",)),
                 )
             )
@@ -101,10 +108,36 @@ def manifests_in(
         why = (
             "the file is empty"
             if not loaded.documents or all(d.data is None for d in loaded.documents)
-            else "no document has kind: AISystem"
+            else "no document has kind: AISystem or AIManagementSystem"
         )
         problems.append(_not_manifest(display, why))
     return manifests
+
+
+def organisation_documents(candidates: list[Candidate], root: str | None) -> list[Document]:
+    """The organisation manifests (kind: AIManagementSystem) among ``candidates`` that match
+    their schema, read ahead of the run: their authorities are part of what system rules read.
+    Only files that mention the kind are parsed; what is wrong with any file is left for the
+    run itself to report."""
+    from aims_policy.validate import ORG_KIND, fast_is_valid
+
+    marks = _KIND_MARKS[5:]
+    found: list[Document] = []
+    for candidate in candidates:
+        problems: list[Notification] = []
+        given = candidate.content is not None
+        raw = _given(candidate, problems) if given else _read(candidate, root, problems)
+        if raw is None or not any(mark in raw for mark in marks):
+            continue
+        loaded = load_bytes(raw, candidate.display, json_syntax=candidate.path.endswith(".json"))
+        found.extend(
+            doc
+            for doc in loaded.documents
+            if isinstance(doc.data, dict)
+            and doc.data.get("kind") == ORG_KIND
+            and fast_is_valid(doc.data)
+        )
+    return found
 
 
 def _given(candidate: Candidate, problems: list[Notification]) -> bytes | None:
@@ -220,6 +253,16 @@ def system_info(doc: Document, name: str) -> SystemInfo:
             if isinstance(section, str) and isinstance(reason, str)
         ),
     )
+
+
+def implementation_paths(data: Any) -> tuple[str, ...]:
+    """``spec.implementation.paths``, read leniently (a value the schema rejects is reported
+    there, AIMS-SCH-003, and covers nothing here)."""
+    spec = _mapping(data, "spec") if isinstance(data, dict) else {}
+    paths = _mapping(spec, "implementation").get("paths")
+    if not isinstance(paths, list):
+        return ()
+    return tuple(p for p in paths if isinstance(p, str) and p.strip())
 
 
 def _mapping(parent: dict[str, Any], key: str) -> dict[str, Any]:

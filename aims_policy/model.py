@@ -24,7 +24,7 @@ SEVERITY_RANK: Mapping[str, int] = {"note": 1, "warning": 2, "error": 3, "never"
 EMPTY_MAP: Mapping[str, Any] = pmap()
 
 #: Version of the JSON report layout (``--format json``). Bump the major part on breaking changes.
-REPORT_FORMAT_VERSION = "1.2"
+REPORT_FORMAT_VERSION = "1.3"
 
 
 def at_or_above(severity: str, threshold: str) -> bool:
@@ -81,6 +81,9 @@ class RuleMeta(NamedTuple):
     applies_to: str = "every system"  # human-readable applicability, for docs
     pack: str = "builtin"
     scope: Literal["manifest", "set"] = "manifest"  # "set": evaluated across all manifests
+    # The manifest kinds the rule reads: AI systems (the default), the organisation's
+    # AIManagementSystem, or both (evidence references, cross-document reconciliation).
+    kinds: tuple[str, ...] = ("AISystem",)
 
     @property
     def iso_refs(self) -> tuple[str, ...]:
@@ -110,6 +113,8 @@ class Finding(NamedTuple):
     state: State = "open"
     suppression: Suppression | None = None
     explanation: tuple[str, ...] = ()  # facts and conditions that produced it (``--explain``)
+    # the repository the finding comes from, in a report merged from several JSON reports
+    origin: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -224,6 +229,17 @@ class Notification(NamedTuple):
         return f"{where}{self.message}"
 
 
+class EvidenceReference(NamedTuple):
+    """One evidence reference of a manifest as it was resolved (``evidence.py``): its identity
+    path (``spec.impactAssessment.reportRef``), the text written, and ``ok``, ``url``,
+    ``missing``, ``absolute``, ``escapes`` or ``scheme``."""
+
+    path: str
+    ref: str
+    status: str
+    location: Location
+
+
 class SystemInfo(NamedTuple):
     name: str
     location: Location  # the document's start
@@ -236,6 +252,72 @@ class SystemInfo(NamedTuple):
     # (Annex A control, "operational" | "policy") for each control that references resolving
     # to files or URLs evidence: "policy" when only policies, procedures or plans do
     evidence: tuple[tuple[str, str], ...] = ()
+    # ``spec.implementation.paths``: globs relative to ``root``, the manifest's repository root
+    # (absolute), naming the files that implement the system (AI discovery's coverage)
+    implementation: tuple[str, ...] = ()
+    root: str = ""
+    # Annex A controls the system's risk treatment relies on (``spec.risks[].treatment.controls``),
+    # in Annex A order: the Statement of Applicability must include each
+    relies: tuple[str, ...] = ()
+    # every evidence reference, resolved or not, in document order
+    references: tuple[EvidenceReference, ...] = ()
+    # the repository the system comes from, in a report merged from several JSON reports
+    origin: str | None = None
+
+
+class Sighting(NamedTuple):
+    """One sign of AI in a file: what was seen (``import openai``, ``package torch``, ``ONNX
+    model``) and where (1-based line and column; a model file's sighting is at 1:1)."""
+
+    what: str
+    line: int = 1
+    col: int = 1
+
+
+class AIFile(NamedTuple):
+    """A file in which AI discovery saw AI, with everything it saw there (in line order)."""
+
+    file: str  # as shown: POSIX, relative to the working directory when inside it
+    relative: str  # POSIX, relative to the discovery root: what implementation paths match
+    kind: Literal["source", "dependencies", "model"]
+    seen: tuple[Sighting, ...]
+    covered_by: tuple[str, ...] = ()  # systems whose spec.implementation.paths match it
+
+    @property
+    def location(self) -> Location:
+        first = self.seen[0]
+        return Location(self.file, first.line, first.col)
+
+
+class Discovery(NamedTuple):
+    """What ``--discover-ai`` found in the repository, and what it could not read."""
+
+    root: str  # the folder searched, as shown
+    scanned: int  # files looked at (sources, dependency files, model files)
+    files: tuple[AIFile, ...]  # sorted by file
+    ignored: int = 0  # entries left out by .gitignore or .git/info/exclude
+    skipped: int = 0  # folders not searched: hidden, virtual environments, node_modules
+    excluded: int = 0  # files left out by the configuration's `exclude`
+    # files read only in part (larger than the discovery's read limit), as shown
+    partly_read: tuple[str, ...] = ()
+    # (file, reason) for files that could not be read or parsed (a symbolic link, no
+    # permission, a package.json that is not JSON): the report lists them, none is passed over
+    # in silence
+    unread: tuple[tuple[str, str], ...] = ()
+
+
+class Organisation(NamedTuple):
+    """An organisation manifest (``kind: AIManagementSystem``) among the checked files: what the
+    Statement of Applicability is built from. ``manifest`` is the document as loaded (plain
+    data, JSON-compatible), kept whole so that a JSON report carries it to a later merge."""
+
+    name: str
+    location: Location  # the document's start
+    manifest: Mapping[str, Any] = EMPTY_MAP
+    # every evidence reference, resolved or not (the audit report's evidence index)
+    references: tuple[EvidenceReference, ...] = ()
+    # the repository it comes from, in a report merged from several JSON reports
+    origin: str | None = None
 
 
 class Report(NamedTuple):
@@ -255,6 +337,10 @@ class Report(NamedTuple):
     traces: tuple[tuple[str, str, str, tuple[str, ...]], ...] = ()
     # files found or named that turned out not to be manifests (not in ``files``)
     not_manifests: int = 0
+    # what ``--discover-ai`` found (None: discovery did not run)
+    discovery: Discovery | None = None
+    # organisation manifests (kind: AIManagementSystem) among the checked files
+    organisations: tuple[Organisation, ...] = ()
 
     @property
     def open_findings(self) -> tuple[Finding, ...]:

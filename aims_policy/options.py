@@ -28,7 +28,15 @@ class Options(NamedTuple):
     exclude: tuple[str, ...] = ()  # globs for every file, named or found
     glob_base: str | None = None  # what the globs are relative to (the configuration's folder)
     root: str | None = None  # repository root for evidence paths (default: git work tree)
+    # Hook mode (aims_policy.changes): the paths are files a change touches; manifests among
+    # them are checked, and so are the manifests under ``search`` (default: the git work tree)
+    # that cite a file the change deletes (named, or deleted in the git index).
+    changed: bool = False
+    search: tuple[str, ...] = ()
     jobs: int = 0  # worker processes; 0: every core
+    # Also look for AI in the repository that no manifest's spec.implementation.paths covers
+    # (aims_policy.discover_ai; findings of AIMS-INV-001).
+    discover_ai: bool = False
     # Selection: which rules, and at what severity.
     select: tuple[str, ...] = ()  # also decides whether the policy's own rules (AIMS-EXC-*) run
     ignore: tuple[str, ...] = ()
@@ -46,6 +54,10 @@ class Options(NamedTuple):
     # The run covers the configuration's own paths (none were named on the command line), so a
     # configuration exception for a system it did not see names no system at all.
     full_run: bool = False
+    # Keep every evidence reference of each system in the report (SystemInfo.references): the
+    # JSON report and the audit report list them. About 12 KB a system: `aims-policy check`
+    # turns it off when it writes no JSON report.
+    references: bool = True
 
     @property
     def day(self) -> _dt.date:

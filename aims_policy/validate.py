@@ -25,6 +25,10 @@ from aims_policy.wording import describe, did_you_mean
 
 API_VERSION = "aims-policy/v1"
 KIND = "AISystem"
+#: The organisation's AI management system (scope, policy, audits, Statement of Applicability).
+ORG_KIND = "AIManagementSystem"
+#: Every kind a manifest may have, system first.
+KINDS = (KIND, ORG_KIND)
 SCHEMA_FILE = "manifest-v1.schema.json"
 
 
@@ -44,10 +48,23 @@ class Schema:
 
 
 MANIFEST = Schema(SCHEMA_FILE, "_schema_fast", "the document", "a manifest")
+ORGANISATION = Schema(
+    "organisation-v1.schema.json",
+    "_organisation_schema_fast",
+    "the document",
+    "an organisation manifest",
+)
 CONFIG = Schema(
     "config-v1.schema.json", "_config_schema_fast", "the configuration", "the configuration"
 )
-SCHEMAS = (MANIFEST, CONFIG)
+SCHEMAS = (MANIFEST, ORGANISATION, CONFIG)
+
+
+def schema_of(data: Any) -> Schema:
+    """The schema a manifest document is validated against, chosen by its ``kind`` (a system
+    manifest's, unless it says it is the organisation's)."""
+    return ORGANISATION if isinstance(data, dict) and data.get("kind") == ORG_KIND else MANIFEST
+
 
 _DOC = (
     "The manifest format v1 is published as a JSON Schema (`aims-policy schema`); editors that "
@@ -199,8 +216,10 @@ def is_date(value: Any) -> bool:
     return True
 
 
-def fast_is_valid(data: Any, which: Schema = MANIFEST) -> bool:
-    """The compiled fast path: True when ``data`` satisfies the schema."""
+def fast_is_valid(data: Any, which: Schema | None = None) -> bool:
+    """The compiled fast path: True when ``data`` satisfies the schema (by default, the schema of
+    its kind)."""
+    which = which or schema_of(data)
     # importlib is loaded by the interpreter itself, so naming the module costs nothing.
     import importlib
 
@@ -216,9 +235,9 @@ def validate(doc: Document, system: str | None) -> list[Finding]:
     """Schema findings for one manifest document, located at the offending field (a missing field
     at its parent). Empty when the document is valid."""
     duplicates = list(_duplicate_ids(doc, system))
-    if fast_is_valid(doc.data):
+    if fast_is_valid(doc.data, schema_of(doc.data)):
         return duplicates
-    problems_ = _only_unknown_fields(doc)
+    problems_ = _only_unknown_fields(doc, schema_of(doc.data))
     found = _findings(doc, system) if problems_ is None else _distinct(doc, system, problems_)
     return sorted([*found, *duplicates], key=Finding.sort_key)
 
@@ -392,9 +411,11 @@ class Problem:
         self.ident_path = ident_path
 
 
-def problems(doc: Document, which: Schema = MANIFEST) -> Iterator[Problem]:
-    """Every violation of ``which`` in ``doc`` (jsonschema's complete errors, translated); call it
-    only when :func:`fast_is_valid` said no, as it imports jsonschema."""
+def problems(doc: Document, which: Schema | None = None) -> Iterator[Problem]:
+    """Every violation of ``which`` (by default the schema of the document's kind) in ``doc``
+    (jsonschema's complete errors, translated); call it only when :func:`fast_is_valid` said
+    no, as it imports jsonschema."""
+    which = which or schema_of(doc.data)
     for error in _validator(which).iter_errors(doc.data):
         yield from _translate(doc, which, error)
 
@@ -505,6 +526,13 @@ def _translate(doc: Document, which: Schema, error: Any) -> Iterator[Problem]:
         )
     elif kind == "minLength" and error.instance == "":
         yield Problem(_INVALID, path, f"{where} is empty; write a value")
+    elif kind == "minItems":
+        least = sub["minItems"]
+        yield Problem(
+            _INVALID,
+            path,
+            f"{where} is empty; list at least {least} item{'s' if least > 1 else ''}",
+        )
     elif kind == "maxLength":
         yield Problem(
             _INVALID, path, f"{where} is longer than {sub['maxLength']} characters; shorten it"

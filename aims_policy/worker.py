@@ -13,13 +13,27 @@ from typing import Any
 from aims_policy.discover import Candidate
 from aims_policy.engine import Context, Entry, evaluate, first_invalid, make_context
 from aims_policy.findings import Trace, record
-from aims_policy.intake import item_owners, manifests_in, system_info, system_name
+from aims_policy.intake import (
+    implementation_paths,
+    item_owners,
+    manifests_in,
+    system_info,
+    system_name,
+)
 from aims_policy.loader import Document
-from aims_policy.model import Finding, Location, Notification, RuleResult, SystemInfo
+from aims_policy.model import (
+    EvidenceReference,
+    Finding,
+    Location,
+    Notification,
+    Organisation,
+    RuleResult,
+    SystemInfo,
+)
 from aims_policy.options import Options
-from aims_policy.paths import Unreadable
+from aims_policy.paths import Path, Unreadable
 from aims_policy.registry import RuleSet
-from aims_policy.validate import API_VERSION, unreadable_parts, validate
+from aims_policy.validate import API_VERSION, KIND, unreadable_parts, validate
 from aims_policy.version import __version__
 
 #: Below this many files a worker pool costs more than it saves.
@@ -38,6 +52,7 @@ class FileResult:
         "findings",
         "is_manifest",
         "notifications",
+        "organisations",
         "responsible",
         "results",
         "systems",
@@ -48,6 +63,7 @@ class FileResult:
         self.file = file
         self.is_manifest = False
         self.systems: list[SystemInfo] = []
+        self.organisations: list[Organisation] = []
         self.findings: list[Finding] = []
         self.results: list[RuleResult] = []
         self.notifications: list[Notification] = []
@@ -119,9 +135,13 @@ class Worker:
             )
             return
         system = system_name(doc)
-        out.systems.append(system_info(doc, system))
+        kind = data.get("kind")
+        if kind == KIND:
+            out.systems.append(system_info(doc, system))
+        else:  # the organisation's management system: not a system, the SoA's source
+            out.organisations.append(Organisation(system, doc.locate(()), data))
         meta = data.get("metadata")
-        if isinstance(meta, dict) and isinstance(meta.get("exceptions"), list):
+        if kind == KIND and isinstance(meta, dict) and isinstance(meta.get("exceptions"), list):
             for index, raw in enumerate(meta["exceptions"]):
                 out.exceptions.append((system, raw, doc.locate(("metadata", "exceptions", index))))
         waived_items = {
@@ -140,7 +160,15 @@ class Worker:
         # a rule that reads it is not evaluated (and says why), every other rule is.
         unreadable = unreadable_parts(data, schema_findings) if schema_findings else None
 
-        from aims_policy.evidence import control_order, credited_controls, resolve
+        from aims_policy.evidence import (
+            control_order,
+            credited_controls,
+            relied_controls,
+            repository_root,
+            resolve,
+            tracking,
+            work_tree,
+        )
 
         ctx = make_context(
             data,
@@ -150,14 +178,38 @@ class Worker:
             unreadable=unreadable,
         )
         ctx.evidence = resolve(data, candidate.path, options.root)
-        credited = credited_controls(data, ctx.evidence)
-        out.systems[-1] = out.systems[-1]._replace(
-            evidence=tuple(
-                (control, "operational" if "operational" in kinds else "policy")
-                for control, kinds in sorted(credited.items(), key=lambda c: control_order(c[0]))
-            )
+        ctx.tracking = tracking(
+            data,
+            ctx.evidence,
+            candidate.path,
+            work_tree(os.path.dirname(os.path.abspath(candidate.path))),
         )
+        if kind == KIND:
+            credited = credited_controls(data, ctx.evidence)
+            out.systems[-1] = out.systems[-1]._replace(
+                evidence=tuple(
+                    (control, "operational" if "operational" in kinds else "policy")
+                    for control, kinds in sorted(
+                        credited.items(), key=lambda c: control_order(c[0])
+                    )
+                ),
+                relies=relied_controls(data),
+                references=_references(doc, ctx.evidence) if options.references else (),
+            )
+            if options.discover_ai:
+                out.systems[-1] = out.systems[-1]._replace(
+                    implementation=implementation_paths(data),
+                    root=os.path.abspath(options.root)
+                    if options.root
+                    else repository_root(os.path.dirname(os.path.abspath(candidate.path))),
+                )
+        elif options.references:
+            out.organisations[-1] = out.organisations[-1]._replace(
+                references=_references(doc, ctx.evidence)
+            )
         for rule in ruleset.rules:
+            if kind not in rule.meta.kinds:
+                continue  # a rule about the other kind of manifest: nothing to say here
             record(
                 evaluate(rule, ctx),
                 doc,
@@ -169,13 +221,17 @@ class Worker:
                 notifications=out.notifications,
                 traces=out.traces,
             )
-        self._collect(ctx, doc, system, out)
+        self._collect(ctx, doc, system, out, kind)
 
-    def _collect(self, ctx: Context, doc: Document, system: str, out: FileResult) -> None:
+    def _collect(
+        self, ctx: Context, doc: Document, system: str, out: FileResult, kind: Any
+    ) -> None:
         """Run each cross-manifest rule's ``collect`` on this manifest: a failure is an engine
         error; a read of a part that does not match the schema leaves the manifest out of that
         rule (not evaluated, and why), as does collecting such a part whole."""
         for set_rule in self.ruleset.set_rules:
+            if kind not in set_rule.meta.kinds:
+                continue
             try:
                 value = set_rule.gather(ctx, doc.locate)
                 if type(ctx) is not Context:  # traced or guarded: the value may hold a bad part
@@ -200,6 +256,21 @@ class Worker:
                 )
                 continue
             out.entries.setdefault(set_rule.id, []).append(Entry(system, doc.file, value))
+
+
+def _references(doc: Document, statuses: dict[Path, str]) -> tuple[EvidenceReference, ...]:
+    """Every evidence reference of the document with its status, in document order (the audit
+    report's evidence index)."""
+    from aims_policy.paths import ident, value_at
+
+    found = [
+        EvidenceReference(
+            ident(doc.data, path), str(value_at(doc.data, path)), status, doc.locate(path)
+        )
+        for path, status in statuses.items()
+    ]
+    found.sort(key=lambda r: (r.location.line, r.location.col, r.path))
+    return tuple(found)
 
 
 def run(

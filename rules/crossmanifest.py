@@ -2,9 +2,12 @@
 manifest and not in another, shared data sets declared with different licences.
 
 Suppliers and data sets are matched across manifests by an identifier meant to be global (a
-supplier's `organisationId` in the organisation's register, a data set's `uri`), else by name;
-never by their list `id`, which the schema makes unique only within one list, so that two
-unrelated ``DS-1`` in two manifests are two data sets.
+supplier's `organisationId` in the organisation's register, a data set's `uri`); never by their
+list `id`, which the schema makes unique only within one list, so that two unrelated ``DS-1`` in
+two manifests are two data sets. Suppliers without an `organisationId` are matched by name (the
+rule is a note: a supplier's name names a company). Data sets are matched by `uri` only: names
+such as "Historical applications" are reused for unrelated data, and a licence conflict between
+two different data sets would be a false alarm that teaches people to waive the rule.
 
 ``collect`` runs once per manifest (in worker processes) and returns small picklable tuples of
 strings, dates as text and Locations. Each rule is a fold: the parent process hands it each
@@ -73,7 +76,7 @@ class _Groups(Generic[G]):
 
 
 def _keys(record: Any) -> tuple[str, ...]:
-    """What makes two records the same supplier or data set: the global id when the record has
+    """What makes two supplier records the same supplier: the global id when the record has
     one (two records with different global ids are different, whatever their names), else the
     name as matched. Records with neither match nothing."""
     if record.gid:
@@ -252,7 +255,10 @@ class _Supplier:
     collect=_collect_suppliers,
     id="AIMS-SET-002",
     title="A supplier shared by several systems is assessed for all of them",
-    severity="warning",
+    # A note: the gap itself (no current assessment here) is AIMS-SUP-001's, on the same supplier;
+    # this adds only where a current assessment of it can be found. As a warning it reported one
+    # gap twice whenever a folder was checked as a whole.
+    severity="note",
     controls=["A.10.3"],
     eu_ai_act=[eu("Art. 25(4)", "high")],
     nist_ai_rmf=[nist("GOVERN 6.1"), nist("GOVERN 6.2"), nist("MANAGE 3.1")],
@@ -260,7 +266,8 @@ class _Supplier:
     rationale="""When one system's team has assessed a supplier and another system relies on
         the same supplier without an assessment, or with an outdated one, the organisation's
         view of that supplier is inconsistent; usually one assessment can serve both, but it
-        must be recorded for each.""",
+        must be recorded for each. AIMS-SUP-001 reports the missing or outdated assessment; this
+        note points to the current one recorded for another system.""",
     remediation="""Record the current assessment (`assessedOn` and `assessmentRef`) for the
         supplier in every manifest that uses it, or reassess it.""",
 )
@@ -306,8 +313,7 @@ class SupplierConsistency:
 
 
 class DataRecord(NamedTuple):
-    gid: str  # uri, the data set's id across manifests; "" if none
-    key: str  # the name, normalised for matching
+    gid: str  # uri, the data set's id across manifests (records without one are not collected)
     name: str
     licence: str
     ident: str
@@ -317,12 +323,11 @@ class DataRecord(NamedTuple):
 def _collect_data(ctx: Context, locate: Locate) -> tuple[DataRecord, ...]:
     out = []
     for item in ctx.each("spec.dataSources"):
-        licence = item.get("licence")
-        if licence:
+        licence, uri = item.get("licence"), item.get("uri")
+        if licence and uri:
             out.append(
                 DataRecord(
-                    str(item.get("uri") or ""),
-                    _key(item.get("name")),
+                    str(uri),
                     str(item.get("name") or item.name),
                     str(licence),
                     identity(ctx, item.path),
@@ -364,8 +369,9 @@ def _merge_uses(into: _Uses, joined: _Uses) -> None:
     rationale="""A data set has one set of terms; when two systems declare the same data with
         different licences, at least one of them is wrong about what it may do with it.""",
     remediation="""Check the data set's actual licence and state it identically in every
-        manifest that uses it (or, if they are different data sets, give them different names
-        and their own `uri`).""",
+        manifest that uses it (or, if they are different data sets, give each its own `uri`).
+        Data sets are matched by `uri` only: give a shared data set the same `uri` everywhere
+        so that this rule can compare its licences.""",
 )
 class SharedDataLicence:
     """Every use is kept to the end, since a licence declared differently by any later manifest
@@ -376,7 +382,7 @@ class SharedDataLicence:
 
     def add(self, entry: Entry) -> None:
         for record in entry.value:
-            uses = self.data_sets.of(_keys(record))
+            uses = self.data_sets.of((f"id:{record.gid}",))
             places = uses.setdefault((record.name, record.licence, record.ident), [])
             places.append((entry.system, record.location))
 

@@ -104,12 +104,23 @@ def data_provenance(ctx: Context) -> Iterator[Violation]:
     tags=["data", "legal", "eu-ai-act"],
     applies=has_data_sources,
     rationale="""Using data without a known right of use exposes the organisation to copyright,
-        contract and data-protection claims, and may force a model to be withdrawn.""",
+        contract and data-protection claims, and may force a model to be withdrawn. Personal
+        data submitted for the system to act on (inference input) is used under its lawful
+        basis, which stands for the licence.""",
     remediation="""Add `licence:` to the data source: an SPDX identifier, a contract reference, or
         `internal-owned` for the organisation's own data.""",
 )
 def data_licence(ctx: Context) -> Iterator[Violation]:
     for ds in _sources(ctx):
+        if (
+            ds.get("purpose") == "inference"
+            and holds_personal_data(ds.value)
+            and ds.get("lawfulBasis")
+        ):
+            # The personal data people submit for the system to act on (an application, a chat
+            # message) is processed under its GDPR lawful basis: that is its right of use, and
+            # there is no data-set licence to state (AIMS-DAT-008 checks the basis).
+            continue
         if not ds.get("licence"):
             yield ds.missing(
                 "licence",

@@ -123,6 +123,22 @@ def is_provider(ctx: Context) -> bool:
 
 
 @fact
+def serves_others(ctx: Context) -> bool:
+    """Systems provided to people outside the team that runs them: placed on the market, or run
+    in-house for people who use it or whom it affects."""
+    # A `provider-and-deployer` tool that only its own team uses (no interaction with people, no
+    # decisions about them, no affected persons named) has no customers to give terms to (A.10.4).
+    role = ctx.get(f"{EU}.role")
+    if role == "provider":
+        return True
+    return role == "provider-and-deployer" and bool(
+        ctx.get("spec.classification.interactsWithPeople")
+        or ctx.get("spec.classification.decisionsAffectIndividuals")
+        or ctx.get("spec.purpose.affectedPersons")
+    )
+
+
+@fact
 def is_deployer(ctx: Context) -> bool:
     """Systems the organisation uses under its own authority (deploys) under the EU AI Act."""
     return ctx.get(f"{EU}.role") in ("deployer", "provider-and-deployer")

@@ -44,10 +44,12 @@ _A84_NIST = [nist("GOVERN 4.3"), nist("MEASURE 2.1"), nist("MEASURE 3.3")]
 
 @fact
 def policy_post_market_plan(ctx: Context) -> bool:
-    """Systems the organisation develops and rates high although the EU AI Act does not classify
-    them high-risk, when its policy asks for a post-market monitoring plan on them (data
+    """Systems in use the organisation develops and rates high although the EU AI Act does not
+    classify them high-risk, when its policy asks for a post-market monitoring plan on them (data
     `organisationPolicy.actStyleControls: [postMarketMonitoring]`)."""
-    return by_organisation_policy(ctx, "postMarketMonitoring") and in_house(ctx)
+    return (
+        by_organisation_policy(ctx, "postMarketMonitoring") and in_house(ctx) and in_operation(ctx)
+    )
 
 
 @fact
@@ -60,10 +62,10 @@ def policy_log_retention(ctx: Context) -> bool:
 
 @fact
 def policy_incident_deadline(ctx: Context) -> bool:
-    """Systems the organisation rates high although the EU AI Act does not classify them
+    """Systems in use the organisation rates high although the EU AI Act does not classify them
     high-risk, when its policy sets them a deadline for reporting serious incidents (data
     `organisationPolicy.actStyleControls: [seriousIncidentReporting]`)."""
-    return by_organisation_policy(ctx, "seriousIncidentReporting")
+    return by_organisation_policy(ctx, "seriousIncidentReporting") and in_operation(ctx)
 
 
 def _acts(ctx: Context, provider: str, deployer: str) -> str:
@@ -98,9 +100,12 @@ _A83_NIST = [
     applies=in_operation,
     rationale="""Performance measured only before release says nothing about the system in
         production; monitoring needs metrics, a level that triggers action, and a rhythm, or
-        degradation goes unnoticed until it harms someone.""",
-    remediation="""List under `monitoring.metrics` what is measured in production, each with a
-        `threshold`, `comparison` and `frequency`.""",
+        degradation goes unnoticed until it harms someone. A metric kept for information only
+        (volume, latency trends) may go without a threshold, as long as some metric would call
+        for action.""",
+    remediation="""List under `monitoring.metrics` what is measured in production; give at least
+        one metric a `threshold` with its `comparison`, and each metric with a threshold its
+        `frequency`.""",
 )
 def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
     if not ctx.get("spec.monitoring.metrics"):
@@ -110,7 +115,13 @@ def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
             "`monitoring.metrics:` with threshold, comparison and frequency",
         )
         return
+    actionable = False
     for metric in ctx.each("spec.monitoring.metrics"):
+        # A threshold and its comparison only mean something together; a metric with neither
+        # is informational and is judged only through the "some metric calls for action" check.
+        if metric.get("threshold") is None and metric.get("comparison") is None:
+            continue
+        actionable = True
         for key, why in (
             ("threshold", "the level that calls for action"),
             ("comparison", "whether the threshold is a floor or a ceiling"),
@@ -120,6 +131,11 @@ def monitoring_metrics(ctx: Context) -> Iterator[Violation]:
                 yield metric.missing(
                     key, f"monitoring metric {metric.name} does not state {why}; add `{key}:`"
                 )
+    if not actionable:
+        yield ctx.at("spec.monitoring.metrics").fail(
+            "no monitoring metric has a threshold, so nothing measured in production calls for "
+            "action; give at least one metric a `threshold` and `comparison`"
+        )
 
 
 @rule(
@@ -208,7 +224,7 @@ post_market_plan = required(
     eu_ai_act=[eu("Art. 72(1)-(3)", "high", basis=True), eu("Art. 17(1)(h)", "medium")],
     nist_ai_rmf=_A626_NIST,
     tags=["monitoring", "eu-ai-act"],
-    applies=eu_high_risk & is_provider,
+    applies=eu_high_risk & is_provider & in_operation,
     rationale="""Providers of high-risk systems must collect and analyse data on how the system
         performs throughout its life, following a documented plan that is part of the
         technical documentation (EU AI Act Art. 72). It is the provider's duty: a deployer
@@ -482,7 +498,7 @@ def _deadline(ctx: Context, rule: str) -> Iterator[Violation]:
     ],
     nist_ai_rmf=_A84_NIST,
     tags=["incidents", "eu-ai-act"],
-    applies=eu_high_risk & (is_provider | is_deployer),
+    applies=eu_high_risk & (is_provider | is_deployer) & in_operation,
     rationale="""Serious incidents with high-risk systems must reach the market surveillance
         authority within fixed deadlines: the provider reports within at most 15 days, shorter
         for deaths and critical infrastructure (EU AI Act Art. 73), and a deployer informs the
@@ -529,7 +545,7 @@ incident_authority = required(
     eu_ai_act=[eu("Art. 73(1)", "high", basis=True), eu("Art. 26(5)", "medium", basis=True)],
     nist_ai_rmf=_A84_NIST,
     tags=["incidents", "eu-ai-act"],
-    applies=eu_high_risk & (is_provider | is_deployer),
+    applies=eu_high_risk & (is_provider | is_deployer) & in_operation,
     rationale="""Working out which market surveillance authority is competent while a serious
         incident is under way costs days the deadline does not allow; it must be known
         beforehand. Providers notify it (EU AI Act Art. 73), and so do deployers, after the

@@ -78,16 +78,19 @@ def accountable_person(ctx: Context) -> Iterator[Violation]:
     rationale="""A risk owner who appears nowhere else in the manifest has no recorded role or
         contact: the assignment may be a stale name, a team that no longer exists, or someone who
         does not know they own the risk.""",
-    remediation="""Name each risk owner as the system owner, the accountable person or an entry
-        in `spec.contacts` (with role and email), or reassign the risk.""",
+    remediation="""Name each risk owner (by name, or by the role of a listed person) as the
+        system owner, the accountable person or an entry in `spec.contacts` (with role and
+        email), or reassign the risk.""",
 )
 def risk_owners_known(ctx: Context) -> Iterator[Violation]:
-    people = {
-        person_key(p.get("name"))
-        for p in (ctx.get("spec.owner"), ctx.get("spec.accountablePerson"))
-        if p
-    }
-    people |= {person_key(c.get("name")) for c in ctx.get("spec.contacts") or ()}
+    listed = [
+        *(p for p in (ctx.get("spec.owner"), ctx.get("spec.accountablePerson")) if p),
+        *(ctx.get("spec.contacts") or ()),
+    ]
+    # A risk owner may be named, or given by the role of a person the manifest lists ("Vendor
+    # Manager" when a contact has that role): either way someone reachable holds the risk.
+    people = {person_key(p.get("name")) for p in listed}
+    people |= {person_key(p.get("role")) for p in listed if p.get("role")}
     for risk in ctx.each("spec.risks"):
         owner = risk.get("owner")
         if owner and person_key(owner) not in people:

@@ -51,6 +51,7 @@ def _placeholders(node: Any, path: Path) -> Iterator[tuple[Path, str]]:
 
 @rule(
     id="AIMS-TODO-001",
+    kinds=["AISystem", "AIManagementSystem"],
     title="Placeholders are filled in",
     severity="error",
     clauses=["7.5.2"],

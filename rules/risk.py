@@ -16,7 +16,7 @@ from aims_policy.engine import Context, Cursor, Violation, eu, fact, nist, rule
 from aims_policy.evidence import POLICY_KINDS
 
 from ._common import plural
-from .facts import evidenced_controls, has_risks, is_high_risk, person_key, risk_level
+from .facts import evidenced_controls, has_risks, in_operation, is_high_risk, person_key, risk_level
 
 
 def _score(risk: Any) -> int | None:
@@ -304,7 +304,8 @@ def valid_controls(ctx: Context) -> Iterator[Violation]:
         the organisation has said it will not run without a deliberate decision; with no
         acceptance recorded, nobody made that decision. A risk whose inherent score is above the
         appetite and whose residual risk was never assessed is treated the same way: nothing
-        shows it was brought within appetite.""",
+        shows it was brought within appetite. A risk avoided (its source removed, the treatment
+        done) leaves nothing to assess.""",
     remediation="""Assess the residual risk after treatment (`residualRisk:`); reduce it with
         further measures, or record an `acceptance:` with approver, justification and date.""",
 )
@@ -315,6 +316,11 @@ def residual_within_appetite(ctx: Context) -> Iterator[Violation]:
         if risk.get("acceptance"):
             continue
         if not residual:
+            treatment = _treatment(risk)
+            if treatment.get("option") == "avoid" and treatment.get("status") == "done":
+                # Avoiding a risk removes its source (the activity, feature or data): nothing is
+                # left to assess. AIMS-RSK-017 wants the measures and evidence that show it.
+                continue
             # Without an assessed residual risk the inherent score is all there is: above the
             # appetite, nobody has shown that the treatment brought it within.
             inherent = _score(risk.value)
@@ -551,11 +557,13 @@ def required_controls(ctx: Context) -> Iterator[Violation]:
     eu_ai_act=[eu("Art. 9(2)(d), 9(3)-(5)", "medium")],
     nist_ai_rmf=[nist("MANAGE 1.2"), nist("MANAGE 1.3")],
     tags=["risk"],
-    applies=has_risks,
+    applies=has_risks & in_operation,
     rationale="""A residual risk is what remains after the treatment is in place. While the
         treatment is planned or in progress, the residual score is a target and the risk still
-        stands at its assessed score; a register that counts the target as achieved shows a risk
-        within appetite that is not.""",
+        stands at its assessed score; a register of a system in use that counts the target as
+        achieved shows a risk within appetite that is not. Before release, planned treatments
+        with target residual scores are the treatment plan itself (6.1.3): nobody is exposed
+        yet.""",
     remediation="""Finish the treatment and set `treatment.status: done`, or record an interim
         `acceptance:` of the risk at its current score until then.""",
 )
@@ -591,10 +599,10 @@ def residual_after_treatment(ctx: Context) -> Iterator[Violation]:
     nist_ai_rmf=[nist("MANAGE 1.3"), nist("MEASURE 2.3", "medium")],
     tags=["risk", "evidence"],
     applies=has_risks,
-    rationale="""`status: done` is a claim that the risk has been reduced. An auditor asks what
-        was done and for the record that shows it: a test report, a monitoring record, an
-        assessment, a signed contract. A policy or a plan says what should happen, not that it
-        did.""",
+    rationale="""`status: done` is a claim that the risk has been reduced, removed (avoided) or
+        transferred. An auditor asks what was done and for the record that shows it: a test
+        report, a monitoring record, an assessment, a signed contract. A policy or a plan says
+        what should happen, not that it did.""",
     remediation="""List what was done in `treatment.measures`, and either cite the evidence
         entries that show it (`treatment.evidence: [E-...]`, ids of `spec.evidence`) or record a
         `spec.evidence` entry for one of the treatment's controls. Give evidence entries a
@@ -605,9 +613,13 @@ def treatment_evidenced(ctx: Context) -> Iterator[Violation]:
     entries = {e.name: e for e in ctx.each("spec.evidence")}
     for risk in ctx.each("spec.risks"):
         treatment = _treatment(risk)
-        if treatment.get("status") != "done" or treatment.get("option") != "mitigate":
+        option = treatment.get("option")
+        # Accepting a risk changes nothing to evidence (AIMS-RSK-011 wants its record); mitigating,
+        # avoiding (the source removed) and transferring (to an insurer, a supplier) are claims of
+        # something done. A transfer's measure is its `transferredTo` (AIMS-RSK-006).
+        if treatment.get("status") != "done" or option not in ("mitigate", "avoid", "transfer"):
             continue
-        if not treatment.get("measures"):
+        if option != "transfer" and not treatment.get("measures"):
             yield risk.at("treatment").missing(
                 "measures",
                 f"the treatment of risk {risk.name} is marked done but does not say what was "
@@ -630,8 +642,16 @@ def treatment_evidenced(ctx: Context) -> Iterator[Violation]:
         elif controls:
             shown = evidenced_controls(ctx)
             kinds = set().union(*(shown.get(c, frozenset()) for c in controls))
-        else:
+        elif option == "mitigate":
             continue  # AIMS-RSK-008 reports a mitigation that names no control
+        else:
+            yield risk.at("treatment").missing(
+                "evidence",
+                f"the treatment of risk {risk.name} ({option}) is marked done but cites no "
+                "evidence; cite the record that shows it (the change that removed the risk's "
+                "source, the contract or policy that transfers it) with `evidence: [E-...]`",
+            )
+            continue
         if not kinds and not cited:
             yield risk.at("treatment").missing(
                 "evidence",
@@ -673,12 +693,18 @@ def _has_authority(words: str, authority: list[str]) -> bool:
         roles in `risk.acceptanceAuthority`, not by whoever happened to sign.""",
     remediation="""Have the risk accepted by someone with the authority for its score, and write
         their role with their name (`approver: Aylin Demir (Chief Risk Officer)`), or name a
-        person the manifest lists with that role. Set who holds that authority in the data
-        document (`risk.acceptanceAuthority`).""",
+        person the manifest lists with that role. Who holds that authority is set, by the
+        system's risk level, in the organisation manifest (`spec.authorities.riskAcceptance`)
+        or the data document (`risk.acceptanceAuthorityByLevel`), else by the data document's
+        `risk.acceptanceAuthority`.""",
 )
 def acceptance_authority(ctx: Context) -> Iterator[Violation]:
     threshold: int = ctx.param("risk.authorityFromScore")
-    authority: list[str] = ctx.param("risk.acceptanceAuthority")
+    # Who may accept risks of this system's level (the organisation manifest's authorities,
+    # or the data document's), else whoever holds the general authority.
+    level = ctx.get("spec.classification.riskLevel")
+    by_level = ctx.param("risk.acceptanceAuthorityByLevel").get(level) if level else None
+    authority: list[str] = by_level or ctx.param("risk.acceptanceAuthority")
     if not authority:
         return
     people: dict[str, str] = {}
@@ -707,6 +733,6 @@ def acceptance_authority(ctx: Context) -> Iterator[Violation]:
         yield risk.at("acceptance", "approver").fail(
             f"risk {risk.name} (score {score}) was accepted by {approver}, who is not shown "
             f"to hold the authority to accept risks scoring {threshold} or more; have it "
-            "accepted by one of the roles in the data document's `risk.acceptanceAuthority` "
+            f"accepted by one of the roles with that authority ({', '.join(authority)}) "
             "and write the role with the name"
         )

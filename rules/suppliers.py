@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from aims_policy.engine import Context, Cursor, Violation, eu, fact, nist, required, rule
 
-from .facts import due_by, has_models, has_suppliers, is_provider
+from .facts import due_by, has_models, has_suppliers, serves_others
 
 _A103_NIST = [
     nist("GOVERN 1.2"),
@@ -297,10 +297,11 @@ customer_terms = required(
     eu_ai_act=[eu("Art. 13", "medium"), eu("Art. 26", "medium"), eu("Art. 25(1)", "low")],
     nist_ai_rmf=[nist("GOVERN 5.1"), nist("GOVERN 5.2"), nist("MANAGE 4.1")],
     tags=["third-party", "transparency"],
-    applies=is_provider,
-    rationale="""Those who receive a system from us (customers, or internal business units for
-        an internal product) need to know its intended use, limits and their own duties;
-        terms that state this are how the organisation meets its customers' expectations.""",
+    applies=serves_others,
+    rationale="""Those who receive a system from us (customers, or the people an in-house system
+        serves or decides about) need to know its intended use, limits and their own duties;
+        terms that state this are how the organisation meets its customers' expectations. A tool
+        built and used by the same team, that decides about nobody, has no customers.""",
     remediation="""Write the customer terms or information (intended use, limits, who does
         what) and reference them as `governance.customerTermsRef`.""",
 )

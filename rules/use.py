@@ -4,7 +4,7 @@ A.6.2.2, A.6.2.3, A.9.2-A.9.4; clause 6.2)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
@@ -181,9 +181,13 @@ def design_documented(ctx: Context) -> Iterator[Violation]:
     )
 
 
-def _words_match(text: str, words: list[str]) -> bool:
+def _words_match(text: str, words: Sequence[str], whole: Sequence[str] = ()) -> bool:
+    """Whether ``text`` has one of ``words`` at the start of a word, or one of ``whole`` as a
+    whole word (ignoring case)."""
     lowered = text.lower()
-    return any(re.search(rf"(?<![a-z0-9]){re.escape(w.lower())}", lowered) for w in words)
+    return any(re.search(rf"(?<![a-z0-9]){re.escape(w.lower())}", lowered) for w in words) or any(
+        re.search(rf"(?<![a-z0-9]){re.escape(w.lower())}(?![a-z0-9])", lowered) for w in whole
+    )
 
 
 @fact
@@ -226,19 +230,33 @@ def objectives_measured(ctx: Context) -> Iterator[Violation]:
     ]
     said = [f"{m.name} {m.get('description') or ''}" for m in metrics]
     sliced = any(m.get("slice") for m in ctx.each("spec.validation.metrics"))
+    tested = {
+        str(t.get("type"))
+        for t in (
+            *ctx.each("spec.validation.robustnessTests"),
+            *ctx.each("spec.validation.securityTests"),
+        )
+    }
     for index, objective in enumerate(ctx.get("spec.purpose.objectives") or ()):
         text = str(objective)
         for theme, words in sorted(themes.items()):
             if not words.get("objective") or not _words_match(text, words["objective"]):
                 continue
-            if any(_words_match(s, words.get("metric") or []) for s in said):
+            if any(
+                _words_match(s, words.get("metric") or [], words.get("metricWholeWords") or [])
+                for s in said
+            ):
                 continue
             if theme == "fairness" and sliced:
                 continue
+            if tested & set(words.get("tests") or ()):
+                continue  # a recorded robustness or security test of a type that measures it
             ctx.note(
                 f"objective names {theme}; no metric names {', '.join(words['metric'][:4])}..."
             )
+            tests = " or test" if words.get("tests") else ""
             yield ctx.at(("spec", "purpose", "objectives", index)).fail(
                 f'the {theme} objective "{text}" is measured by no validation or monitoring '
-                "metric; add a metric that measures it and say so in its `description`"
+                f"metric{tests}; add a metric that measures it and say so in its `description`"
+                + (f", or record a test of type {', '.join(words['tests'])}" if tests else "")
             )

@@ -13,6 +13,7 @@ from aims_policy.engine import Context, Cursor, Violation, eu, fact, nist, rule
 from .facts import (
     change_dates,
     due_by,
+    in_house,
     in_operation,
     interacts_with_people,
     is_generative,
@@ -230,11 +231,13 @@ def _judge_tests(ctx: Context, tests: list[Cursor], kind: str) -> Iterator[Viola
     ],
     nist_ai_rmf=_A624_NIST,
     tags=["validation", "robustness", "eu-ai-act"],
-    applies=is_high_risk,
+    applies=is_high_risk & validated_stage & in_house,
     rationale="""A system rated high, by the organisation or by the EU AI Act (whose Art. 15 asks
         it of high-risk systems), must keep performing under errors, unusual inputs and shifts in
         the data it meets; only tests for those conditions, recent and passed, show that it
-        does.""",
+        does. Whoever builds the system runs them: a deployer of a bought system relies on its
+        provider's (Art. 15, 16(a)), checks them when it assesses the supplier (AIMS-SUP-001) and
+        validates the system for its own use (AIMS-VAL-001).""",
     remediation="""Run robustness tests (distribution shift, adversarial, stress) and record each
         under `validation.robustnessTests` with `type`, `date`, `result` and `ref`.""",
 )

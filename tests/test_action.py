@@ -320,6 +320,8 @@ def run_action(
             ROOT / "manifests" / "evidence" / name, workspace / "manifests" / "evidence" / name
         )
     subprocess.run(["git", "init", "-q"], cwd=workspace, check=True)  # evidence root = repository
+    # actions/checkout's work tree: every file is in the index (AIMS-EVD-003 asks).
+    subprocess.run(["git", "add", "-A"], cwd=workspace, check=True)
     runner = Runner(workspace, temp, {"paths": "manifests", **inputs}, event)
     # The environment is installed already (module fixture): reuse it, run the rest.
     runner.outputs["python"] = {"python-path": sys.executable}
@@ -526,6 +528,39 @@ def test_without_a_paths_input_the_configurations_paths_decide(
     )
     assert runner.action_outputs()["exit-code"] == "0", runner.check_log
     assert "fixtures/gaps.yaml" not in runner.check_log
+
+
+@pytest.mark.slow
+def test_the_action_reports_ai_that_no_manifest_covers_unless_told_not_to(
+    tmp_path: Path, installed: tuple[Path, dict[str, str]]
+) -> None:
+    """discover-ai defaults to true: AI in the checked-out repository outside every manifest's
+    implementation paths is a warning annotation and a SARIF result at its source line."""
+    files = {"src/app.py": "\n".join(["import os", "from openai import OpenAI", ""])}
+    compliant = COMPLIANT.read_text("utf-8")
+    runner = run_action(tmp_path / "on", installed, compliant, files=files)
+    assert runner.failed is None, runner.failed  # a warning, below the default fail-on
+    sarif = json.loads(
+        (runner.workspace / runner.action_outputs()["sarif-file"]).read_text("utf-8")
+    )
+    hits = [
+        r["locations"][0]["physicalLocation"]
+        for r in sarif["runs"][0]["results"]
+        if r["ruleId"] == "AIMS-INV-001"
+    ]
+    assert [(h["artifactLocation"]["uri"], h["region"]["startLine"]) for h in hits] == [
+        ("src/app.py", 2)
+    ]
+    assert re.search(r"^::warning file=src/app.py,line=2,", runner.check_log, re.M)
+    runner = run_action(
+        tmp_path / "off", installed, compliant, files=files, **{"discover-ai": "false"}
+    )
+    assert runner.failed is None, runner.failed
+    assert "AIMS-INV-001" not in runner.check_log
+    sarif = json.loads(
+        (runner.workspace / runner.action_outputs()["sarif-file"]).read_text("utf-8")
+    )
+    assert not [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "AIMS-INV-001"]
 
 
 def third_party_uses(path: Path) -> list[str]:

@@ -126,7 +126,7 @@ def test_json_report_fields() -> None:
     code, out, _ = invoke("check", "--today", "2026-11-22", "--format", "json", "typo.yaml")
     assert code == 1
     report = json.loads(out)
-    assert report["formatVersion"] == "1.2"
+    assert report["formatVersion"] == "1.3"
     assert report["tool"] == {"name": "aims-policy", "version": __version__}
     assert report["today"] == "2026-11-22"
     assert report["failOn"] == "error"

@@ -86,8 +86,33 @@ def test_text_matrix_names_rules_or_reasons() -> None:
     result = aims("controls")
     assert result.exit_code == 0
     assert "A.2.4    Review of the AI policy" in result.output
-    assert "not evidenced by a manifest:" in result.output
+    # Every control is checked by a rule now (A.2.4 on the organisation manifest).
+    assert "not evidenced" not in result.output
     assert result.output.rstrip().endswith("0 gaps")
+
+
+def test_the_management_system_clauses_and_a_2_4_are_cited_by_real_rules() -> None:
+    """Issue 19: what an auditor asks for at the management-system level is checked, by rules
+    that run (not only declared): each is cited by a rule of the built-in pack that has
+    fixtures which make it fail."""
+    from aims_policy import registry
+
+    wanted = {"A.2.4", "4.2", "6.1.1", "7.3", "7.4", "9.2", "9.3", "10.1", "10.2"}
+    citing: dict[str, set[str]] = {}
+    for rule in registry.load().all:
+        for ref in (*rule.meta.controls, *rule.meta.clauses):
+            citing.setdefault(ref, set()).add(rule.id)
+    assert {ref for ref in wanted if not citing.get(ref)} == set()
+    from aims_policy import data
+    from aims_policy.fixtures import run_file
+
+    rules = {r.id: r for r in registry.load().all}
+    fixture = Path(__file__).resolve().parents[1] / "rules" / "organisation.fixtures.yaml"
+    proved = {
+        c.rule_id for c in run_file(fixture, rules, data.load()) if c.ok and c.status == "failed"
+    }
+    for ref in wanted:
+        assert citing[ref] & proved, f"{ref}: no citing rule has a passing failing case"
 
 
 # -- operational evidence or policy documents, per control, over given manifests -----------------

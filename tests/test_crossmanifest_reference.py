@@ -94,14 +94,13 @@ def _data_entries(rng: random.Random, count: int) -> list[Entry]:
         file, system = f"m{m:02}.yaml", f"s{m}"
         records = []
         for k in range(rng.randint(0, 3)):
+            # Only data sets with a uri are collected (matched by uri alone); the names vary
+            # within one uri and repeat across uris, and neither may change the grouping.
             did, name = rng.choice("PQRS"), rng.choice(["Tickets", "tickets ", "Images", ""])
-            if rng.random() < 0.4:
-                did = ""
             licence = rng.choice(["MIT", "mit", "CC-BY-4.0", "CC-BY-4.0", "internal"])
             records.append(
                 DataRecord(
                     did,
-                    _norm(name),
                     name or f"D{k}",
                     licence,
                     f"spec.dataSources[D{k}]",
@@ -117,7 +116,8 @@ def _data_entries(rng: random.Random, count: int) -> list[Entry]:
 
 def _flatten(entries: list[Entry]) -> tuple[list[tuple[str, Any]], list[set[str]]]:
     """Every record with its system, and each record's keys: its global id if it has one, else
-    its matched name (a list id is local to one manifest and never a key)."""
+    (suppliers only; data records always have one) its matched name. A list id is local to one
+    manifest and never a key."""
     flat = [(e.system, r) for e in entries for r in e.value]
     return flat, [
         {f"id:{r.gid}"} if r.gid else ({f"name:{r.key}"} if r.key else set()) for _s, r in flat

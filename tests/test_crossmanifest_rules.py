@@ -251,9 +251,11 @@ def test_the_supplier_fold_keeps_nothing_per_manifest_that_agrees() -> None:
 
 
 def test_shared_data_set_with_conflicting_licences(tmp_path: Path) -> None:
-    a = _manifest(tmp_path / "a.yaml", "one", licence="CC-BY-4.0")
-    b = _manifest(tmp_path / "b.yaml", "two", licence="CC-BY-NC-4.0")
-    c = _manifest(tmp_path / "c.yaml", "three", licence="cc-by-4.0")  # same licence, other spelling
+    uri = "https://data.example.com/catalogue/support-tickets-2025"
+    a = _manifest(tmp_path / "a.yaml", "one", licence="CC-BY-4.0", uri=uri)
+    b = _manifest(tmp_path / "b.yaml", "two", licence="CC-BY-NC-4.0", uri=uri)
+    # the same licence, spelt another way
+    c = _manifest(tmp_path / "c.yaml", "three", licence="cc-by-4.0", uri=uri)
     found = _set_findings([a, b, c], "AIMS-SET-003", tmp_path)
     licence_line = 20
     assert [(f, line) for _r, f, line, _m in found] == [
@@ -272,6 +274,13 @@ def test_data_sets_with_equal_licences_pass(tmp_path: Path) -> None:
     # c shares only the list id DS-tickets, which is local to each manifest: another data set.
     assert _set_findings([a, b], "AIMS-SET-003", tmp_path) == []
     assert _set_findings([a, b, c], "AIMS-SET-003", tmp_path) == []
+
+
+def test_data_sets_without_a_uri_are_not_matched_by_their_names(tmp_path: Path) -> None:
+    """Two companies' "Support tickets 2025" are two data sets: a name is not a global id."""
+    a = _manifest(tmp_path / "a.yaml", "one", licence="CC-BY-4.0")
+    b = _manifest(tmp_path / "b.yaml", "two", licence="CC-BY-NC-4.0")
+    assert _set_findings([a, b], "AIMS-SET-003", tmp_path) == []
 
 
 def test_data_sets_are_matched_by_uri_whatever_their_names(tmp_path: Path) -> None:

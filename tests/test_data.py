@@ -164,7 +164,7 @@ def test_the_fria_keyword_parameters_are_gone(tmp_path: Path) -> None:
     assert load_error(tmp_path, "impactAssessment: {friaPurposeKeywords: [credit]}\n") == (
         "bad.yaml:1:1: unknown data parameter 'impactAssessment'; known: reviews, risk, logging, "
         "oversight, incidents, suppliers, euAiAct, organisationPolicy, objectives, declarations, "
-        "controls, exceptions"
+        "controls, exceptions, aiDiscovery, organisation"
     )
 
 

@@ -191,11 +191,12 @@ def test_upper_case_extensions_are_manifests_too(tmp_path: Path) -> None:
     assert report.notifications == ()
 
 
-def test_the_directory_prefilter_knows_aisystem_in_every_unicode_encoding() -> None:
+def test_the_directory_prefilter_knows_both_kinds_in_every_unicode_encoding() -> None:
     from aims_policy.intake import _KIND_MARKS
 
     encodings = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
-    assert tuple("AISystem".encode(e) for e in encodings) == _KIND_MARKS
+    expected = tuple(k.encode(e) for k in ("AISystem", "AIManagementSystem") for e in encodings)
+    assert expected == _KIND_MARKS
 
 
 def test_an_unreadable_subdirectory_is_reported_not_passed_over(

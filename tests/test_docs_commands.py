@@ -2,7 +2,7 @@
 
 Every command in a ``sh``, ``bash``, ``shell`` or ``console`` fenced block of the README and the
 other guides (``docs/``, ``hooks/README.md``, ``manifests/README.md``) is either run here, in a
-fresh copy of the repository made a git work tree, or listed in ``NOT_RUN`` with the reason it
+fresh copy of the repository made a git work tree (its files in the index), or listed in ``NOT_RUN`` with the reason it
 cannot run offline (it installs from a package registry, or it is a template whose placeholders a
 reader fills in). A command that is neither fails the test, so a new command in the docs is
 either proved or explicitly excused. A command that runs must end with the exit code the docs
@@ -226,6 +226,9 @@ def _copy_of_the_repository(target: Path) -> Path:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
     subprocess.run(["git", "init", "-q"], cwd=target, check=True, env=_env(target))
+    # As in a clone, the files are in the index: evidence a manifest cites must be tracked
+    # (AIMS-EVD-003), and a reader's checkout tracks the examples' evidence.
+    subprocess.run(["git", "add", "-A"], cwd=target, check=True, env=_env(target))
     (target / ".venv").symlink_to(sys.prefix, target_is_directory=True)
     return target
 

@@ -51,13 +51,24 @@ def test_manifests_give_one_valid_suite_per_system(
     path = write(tmp_path, report)
     schema.validate(str(path))
     found = suites(path)
-    assert sorted(found) == sorted(s.name for s in report.systems)
+    assert sorted(found) == sorted(
+        [*(s.name for s in report.systems), *(o.name for o in report.organisations)]
+    )
+    # A system's suite has a case for each rule that reads systems, the organisation manifest's
+    # for each rule that reads it: a rule that never ran on a manifest is never shown passed.
+    system_rules = {r.id for r in report.rules if "AISystem" in r.kinds}
+    org_rules = {r.id for r in report.rules if "AIManagementSystem" in r.kinds}
+    schema_rules = {r.id for r in report.rules if r.id.startswith("AIMS-SCH-")}
+    (org,) = report.organisations
+    org_cases = {c.name.split(" ", 1)[0] for c in found[org.name]}
+    assert org_cases == org_rules | schema_rules
+    assert "AIMS-ORG-001" in org_cases and "AIMS-RSK-001" not in org_cases
     for info in report.systems:
         suite = found[info.name]
         cases = list(suite)
-        assert len(cases) == len(report.rules) == suite.tests
+        assert len(cases) == len(system_rules | schema_rules) == suite.tests
         assert {c.classname for c in cases} == {f"aims-policy.{info.name}"}
-        assert {c.name.split(" ", 1)[0] for c in cases} == {r.id for r in report.rules}
+        assert {c.name.split(" ", 1)[0] for c in cases} == system_rules | schema_rules
         props = {p.name: p.value for p in suite.properties()}
         assert props["file"] == info.location.file
         assert props.get("riskLevel") == info.risk_level
@@ -87,7 +98,7 @@ def test_a_broken_file_gets_its_own_suite_with_an_error(
     [error] = case.result
     assert isinstance(error, Error)
     assert "invalid YAML" in (error.message or "")
-    assert len(found) == len(report.systems) + 1
+    assert len(found) == len(report.systems) + len(report.organisations) + 1
 
 
 # -- statuses on a hand-made report ----------------------------------------------------------------

@@ -285,7 +285,7 @@ def test_json_lists_rules_not_evaluated_with_the_reason(tmp_path: Path) -> None:
     write("bad.yaml", RISK_5)
     _, out = check("bad.yaml", "--format", "json")
     report = json.loads(out)
-    assert report["formatVersion"] == "1.2"
+    assert report["formatVersion"] == "1.3"
     assert report["summary"]["notEvaluated"] == len(RISK_READERS)
     assert report["notEvaluated"] == [
         {"rule": rule_id, "system": "minimal", "reason": RISK_REASON} for rule_id in RISK_READERS

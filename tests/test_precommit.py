@@ -180,8 +180,10 @@ def test_hook_definition_is_valid_for_pre_commit() -> None:
     assert result.returncode == 0, result.stdout
     (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text("utf-8"))
     assert hook["id"] == "aims-policy" and hook["language"] == "python"
-    assert hook["entry"] == "aims-policy check --skip-non-manifests"
+    assert hook["entry"] == "aims-policy check --changed --no-discover-ai"
     assert hook["pass_filenames"] is True
+    # A commit that only deletes or renames evidence passes no file name: the hook runs anyway.
+    assert hook["always_run"] is True
     pattern = re.compile(hook["files"])
     assert all(pattern.search(f) for f in ("a.yaml", "b/c.yml", "d.json"))
     assert not any(pattern.search(f) for f in ("a.md", "yaml.txt", "b.yaml.bak"))
@@ -265,6 +267,102 @@ def test_init_walkthrough_ends_in_a_green_pre_commit(
     assert green.returncode == 0, green.stdout
     assert re.search(r"^aims-policy .*Passed$", green.stdout, re.M), green.stdout
     assert "document-summariser.aims.yaml" in git(repo, "show", "--name-only", "HEAD")
+
+
+# -- parity with CI: what the commit holds, not what the working tree has ---------------------
+
+#: The compliant manifest's references to its model card (spec.models and spec.transparency).
+MODEL_CARD = "evidence/document-summariser/model-card.md"
+
+
+def cited_lines(text: str, reference: str) -> set[int]:
+    """The lines of ``text`` whose value is ``reference`` (read off the manifest by hand)."""
+    return {n for n, line in enumerate(text.splitlines(), 1) if line.endswith(f": {reference}")}
+
+
+def located(output: str, rule: str) -> set[tuple[str, int]]:
+    return {(file, line) for file, line, _ in findings(output, rule)}
+
+
+@pytest.fixture
+def framework_repo(framework: Mapping[str, Any], tmp_path: Path) -> Path:
+    """A repository using the documented pre-commit configuration, with the hook installed and a
+    committed compliant manifest with its evidence."""
+    repo = new_repo(tmp_path / "repo")
+    use_framework(framework, repo)
+    installed = pre_commit(framework, repo, "install")
+    assert installed.returncode == 0, installed.stdout
+    (repo / "ai").mkdir()
+    add_evidence(repo, "ai")
+    shutil.copy(COMPLIANT, repo / "ai" / "system.yaml")
+    git(repo, "add", ".")
+    first = run(["git", "commit", "-m", "compliant start"], repo, framework["env"], timeout=900)
+    assert first.returncode == 0, first.stdout
+    return repo
+
+
+def framework_commit(framework: Mapping[str, Any], repo: Path) -> subprocess.CompletedProcess[str]:
+    return run(["git", "commit", "-m", "change"], repo, framework["env"], timeout=900)
+
+
+def test_framework_blocks_a_manifest_whose_evidence_is_not_staged(
+    framework: Mapping[str, Any], framework_repo: Path
+) -> None:
+    """The new model card exists in the working tree, so a check of the files passes; the
+    commit would not hold it, so CI would fail: the hook blocks it."""
+    repo = framework_repo
+    manifest = repo / "ai" / "system.yaml"
+    text = manifest.read_text("utf-8").replace(MODEL_CARD, "evidence/model-card-v3.md")
+    manifest.write_text(text, "utf-8")
+    (repo / "ai" / "evidence" / "model-card-v3.md").write_text("# Model card v3\n", "utf-8")
+    git(repo, "add", "ai/system.yaml")  # the new model card is left untracked
+    head = git(repo, "rev-parse", "HEAD")
+    blocked = framework_commit(framework, repo)
+    assert blocked.returncode == 1, blocked.stdout
+    lines = cited_lines(text, "evidence/model-card-v3.md")
+    assert len(lines) == 2
+    assert located(blocked.stdout, "AIMS-EVD-003") == {("ai/system.yaml", n) for n in lines}
+    assert "git add ai/evidence/model-card-v3.md" in blocked.stdout
+    assert git(repo, "rev-parse", "HEAD") == head
+
+    git(repo, "add", "ai/evidence/model-card-v3.md")
+    passed = framework_commit(framework, repo)
+    assert passed.returncode == 0, passed.stdout
+
+
+def test_framework_blocks_a_commit_that_deletes_cited_evidence(
+    framework: Mapping[str, Any], framework_repo: Path
+) -> None:
+    repo = framework_repo
+    text = (repo / "ai" / "system.yaml").read_text("utf-8")
+    git(repo, "rm", "-q", f"ai/{MODEL_CARD}")  # no YAML file is staged at all
+    blocked = framework_commit(framework, repo)
+    assert blocked.returncode == 1, blocked.stdout
+    assert "no files to check" not in blocked.stdout
+    expected = {("ai/system.yaml", n) for n in cited_lines(text, MODEL_CARD)}
+    assert len(expected) == 2
+    assert located(blocked.stdout, "AIMS-EVD-001") == expected
+
+
+def test_framework_blocks_a_rename_until_the_manifest_follows_it(
+    framework: Mapping[str, Any], framework_repo: Path
+) -> None:
+    repo = framework_repo
+    manifest = repo / "ai" / "system.yaml"
+    text = manifest.read_text("utf-8")
+    renamed = "evidence/document-summariser/model-card-2026.md"
+    git(repo, "mv", f"ai/{MODEL_CARD}", f"ai/{renamed}")
+    blocked = framework_commit(framework, repo)
+    assert blocked.returncode == 1, blocked.stdout
+    expected = {("ai/system.yaml", n) for n in cited_lines(text, MODEL_CARD)}
+    assert located(blocked.stdout, "AIMS-EVD-001") == expected
+
+    manifest.write_text(text.replace(MODEL_CARD, renamed), "utf-8")
+    git(repo, "add", "ai/system.yaml")
+    passed = framework_commit(framework, repo)
+    assert passed.returncode == 0, passed.stdout
+    assert re.search(r"^aims-policy .*Passed$", passed.stdout, re.M), passed.stdout
+    assert f"ai/{renamed}" in git(repo, "show", "--name-only", "HEAD")
 
 
 def placeholder_paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -368,6 +466,30 @@ def test_plain_hook_resolves_evidence_against_the_index(hooked_repo: Path) -> No
     git(hooked_repo, "add", "manifests/evidence/model-card-v3.md")
     passed = commit(hooked_repo)
     assert passed.returncode == 0, passed.stdout
+
+
+def test_plain_hook_blocks_deleting_or_renaming_cited_evidence(hooked_repo: Path) -> None:
+    manifest = hooked_repo / "manifests" / "system.yaml"
+    text = manifest.read_text("utf-8")
+    expected = {("manifests/system.yaml", n) for n in cited_lines(text, MODEL_CARD)}
+    assert len(expected) == 2
+
+    git(hooked_repo, "rm", "-q", f"manifests/{MODEL_CARD}")
+    deleted = commit(hooked_repo)
+    assert deleted.returncode != 0, deleted.stdout
+    assert located(deleted.stdout, "AIMS-EVD-001") == expected
+    git(hooked_repo, "reset", "-q", "--hard")
+
+    renamed = "evidence/document-summariser/model-card-2026.md"
+    git(hooked_repo, "mv", f"manifests/{MODEL_CARD}", f"manifests/{renamed}")
+    moved = commit(hooked_repo)
+    assert moved.returncode != 0, moved.stdout
+    assert located(moved.stdout, "AIMS-EVD-001") == expected
+
+    manifest.write_text(text.replace(MODEL_CARD, renamed), "utf-8")
+    git(hooked_repo, "add", "manifests/system.yaml")
+    followed = commit(hooked_repo)
+    assert followed.returncode == 0, followed.stdout
 
 
 def test_plain_hook_checks_what_commit_a_would_commit(hooked_repo: Path) -> None:

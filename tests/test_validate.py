@@ -37,9 +37,10 @@ def from_text(text: str) -> Document:
     return loaded.documents[0]
 
 
-def reference_is_valid(data: Any, which: v.Schema = v.MANIFEST) -> bool:
-    """jsonschema's Draft202012Validator as validate.py configures it (date format, ECMA ``$``)."""
-    validator = v._validator(which)
+def reference_is_valid(data: Any, which: v.Schema | None = None) -> bool:
+    """jsonschema's Draft202012Validator as validate.py configures it (date format, ECMA ``$``),
+    on the schema of the document's kind unless told."""
+    validator = v._validator(which or v.schema_of(data))
     assert validator.META_SCHEMA["$id"] == "https://json-schema.org/draft/2020-12/schema"
     result: bool = validator.is_valid(data)
     return result
@@ -326,6 +327,7 @@ rule-packs: [acme]
 root: .
 skip-non-manifests: true
 allow-empty: false
+discover-ai: true
 baseline: .aims-policy-baseline.json
 output: {format: json, sarif: a.sarif, junit: a.xml, json: a.json, markdown: a.md, sarif-category: x}
 exceptions:

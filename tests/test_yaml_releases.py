@@ -118,6 +118,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, (text, _) in FILES.items():
         (folder / name).write_text(text, "utf-8")
     subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=folder, check=True)  # as in a clone: all tracked
     return folder
 
 

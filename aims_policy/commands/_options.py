@@ -69,6 +69,13 @@ _DECLARATIONS: list[Callable[[Any], Any]] = [
         "a misplaced or ignored folder never passes unnoticed).",
     ),
     click.option(
+        "--discover-ai/--no-discover-ai",
+        default=None,
+        help="Also report AI in the repository (imports of AI SDKs, AI packages in dependency "
+        "files, model files) that no manifest's spec.implementation.paths covers "
+        "(AIMS-INV-001; default: off, configuration: discover-ai).",
+    ),
+    click.option(
         "-j",
         "--jobs",
         type=click.IntRange(min=0),
@@ -207,6 +214,7 @@ def cli_values(
         "root": params.get("root"),
         "skip-non-manifests": params.get("skip_non_manifests"),
         "allow-empty": params.get("allow_empty"),
+        "discover-ai": params.get("discover_ai"),
         "baseline": params.get("baseline_file"),
         "output": dict(output or {}),
     }
@@ -285,6 +293,7 @@ def prepare(
         fail_on=values["fail-on"],
         skip_non_manifests=bool(values["skip-non-manifests"]),
         allow_empty=bool(values["allow-empty"]),
+        discover_ai=bool(values["discover-ai"]),
         jobs=params.get("jobs") or 0,
         explain=bool(params.get("explain")),
         audit=bool(params.get("audit")),
@@ -314,10 +323,11 @@ def check_targets(
     error: a typo must not quietly check nothing (or everything)."""
     if not (select or ignore or severity):
         return  # the usual run: nothing to look up, nothing to import
+    from aims_policy.inventory import INVENTORY_RULES
     from aims_policy.policy import POLICY_RULES
     from aims_policy.validate import SCHEMA_RULES
 
-    metas = [*SCHEMA_RULES, *(r.meta for r in ruleset.all), *POLICY_RULES]
+    metas = [*SCHEMA_RULES, *(r.meta for r in ruleset.all), *INVENTORY_RULES, *POLICY_RULES]
     ids = {m.id for m in metas}
 
     def where(key: str, given: Any) -> str:

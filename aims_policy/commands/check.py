@@ -46,10 +46,24 @@ LEVELS = ["error", "warning", "note"]
 )
 @click.option("--sarif-category", help="SARIF automationDetails.id, to tell uploads apart.")
 @click.option(
+    "--origin",
+    metavar="NAME",
+    help="The JSON report records this as where it comes from (a repository's name or URL), "
+    "so that `aims-policy report` and `soa` can merge many repositories' reports.",
+)
+@click.option(
     "--sarif-min-level",
     type=click.Choice(LEVELS),
     default=None,
     help="SARIF keeps only results at or above this severity (to stay within GitHub's 25,000 results).",
+)
+@click.option(
+    "--changed",
+    is_flag=True,
+    help="Hook mode: PATHS are the files a change touches (none: only what git's index "
+    "deletes). Check the manifests among them, skip the rest, and also check every manifest "
+    "(under the configuration's paths, else the git work tree) that cites a file the change "
+    "deletes or renames, or that git's index deletes.",
 )
 @evaluation_options  # shared with `baseline` and `config` (commands/_options.py)
 @click.option(
@@ -101,11 +115,13 @@ def check(
     json_path: str | None,
     markdown_path: str | None,
     sarif_category: str | None,
+    origin: str | None,
     sarif_min_level: str | None,
     verbose: bool,
     quiet: bool,
     min_severity: str | None,
     color: bool | None,
+    changed: bool,
     **evaluation: Any,
 ) -> None:
     """Check AI-system manifests (files or directories; default: the current directory; `-`:
@@ -114,6 +130,8 @@ def check(
     from aims_policy.output import RenderOptions
 
     stdin = _stdin(paths, stdin_filename)
+    if changed and stdin is not None:
+        fail("--changed takes the paths a change touches, not a manifest on standard input")
     if stdin is not None:
         paths = ("-",)  # named, so that the configuration's paths are not checked as well
     # Configuration file under flags (commands/_options.py): flags given here win.
@@ -133,8 +151,15 @@ def check(
     fmt, sarif_path, junit_path, json_path = out["format"], out["sarif"], out["junit"], out["json"]
     markdown_path, sarif_category = out["markdown"], out["sarif-category"]
     options = with_baseline(run.options, run.effective.values["baseline"])
+    if changed:
+        # The paths named are the change, all of it: no path is not "the current directory".
+        # Citing manifests are looked for where the configuration says manifests are.
+        search = run.effective.config.values.get("paths") or ()
+        options = options._replace(changed=True, search=tuple(search))
+    # the JSON report lists every evidence reference (for `report` and `soa` to merge later)
+    options = options._replace(references=bool(json_path) or fmt == "json")
     report = run_check(
-        [] if stdin is not None else run.paths,
+        [] if stdin is not None else list(paths) if changed else run.paths,
         ruleset=run.ruleset,
         options=options,
         progress=None if quiet else _progress(),
@@ -149,12 +174,15 @@ def check(
         sarif_min_level=sarif_min_level,
         quiet=quiet,
         min_severity=min_severity,
+        origin=origin,
     )
     # Every output is written that can be: a SARIF file beyond GitHub's limits is reported and
     # left out, but the JUnit file and the job summary still tell the story; the run then ends
     # with exit 2 (it could not do all of its job), after the others are written.
     incomplete = False
-    file_options = RenderOptions(sarif_category=sarif_category, sarif_min_level=sarif_min_level)
+    file_options = RenderOptions(
+        sarif_category=sarif_category, sarif_min_level=sarif_min_level, origin=origin
+    )
     for path, file_fmt in (
         (sarif_path, "sarif"),
         (junit_path, "junit"),

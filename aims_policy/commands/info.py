@@ -35,11 +35,13 @@ def rule_dict(meta: RuleMeta) -> dict[str, Any]:
 
 def report_rules(rule_metas: Any) -> list[RuleMeta]:
     """Every rule a report can contain: the schema rules, the given pack rules and the rules the
-    policy stage reports itself (exceptions), in that order."""
+    policy stage reports itself (exceptions), in that order; with the inventory rule of AI
+    discovery (``--discover-ai``) before the policy's."""
+    from aims_policy.inventory import INVENTORY_RULES
     from aims_policy.policy import POLICY_RULES
     from aims_policy.validate import SCHEMA_RULES
 
-    return [*SCHEMA_RULES, *rule_metas, *POLICY_RULES]
+    return [*SCHEMA_RULES, *rule_metas, *INVENTORY_RULES, *POLICY_RULES]
 
 
 def _all_rules(rule_dirs: tuple[str, ...] = (), packs: tuple[str, ...] = ()) -> list[RuleMeta]:
@@ -166,11 +168,20 @@ def explain(rule_id: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="Write the schema to this file."
 )
-def schema(output: str | None) -> None:
+@click.option(
+    "--kind",
+    type=click.Choice(["AISystem", "AIManagementSystem"]),
+    default="AISystem",
+    show_default=True,
+    help="The schema of system manifests, or of the organisation manifest.",
+)
+def schema(output: str | None, kind: str) -> None:
     """Print the manifest JSON Schema (draft 2020-12), or write it with --output."""
+    from aims_policy.validate import MANIFEST, ORGANISATION
     from aims_policy.validate import schema as manifest_schema
 
-    text = json.dumps(manifest_schema(), indent=2, ensure_ascii=False) + "\n"
+    which = ORGANISATION if kind == "AIManagementSystem" else MANIFEST
+    text = json.dumps(manifest_schema(which), indent=2, ensure_ascii=False) + "\n"
     if output:
         from aims_policy.output import write_atomic
 

@@ -101,6 +101,12 @@ _MINIMUM: dict[str, int] = {
     "oversight.trainingValidityMonths": 1,
     "incidents.maxReportingDays": 1,
     "exceptions.maxValidityDays": 1,
+    "organisation.policyReviewMonths": 1,
+    "organisation.auditCycleMonths": 1,
+    "organisation.managementReviewMonths": 1,
+    "organisation.contextReviewMonths": 1,
+    "organisation.awarenessIntervalMonths": 1,
+    "organisation.competenceReviewMonths": 1,
 }
 _ANNEX_A_LISTS = ("controls.annexA", "controls.requiredByRiskLevel")
 _RISK_LEVEL_LISTS = ("risk.highRiskLevels",)
@@ -129,6 +135,38 @@ ACT_STYLE_CONTROLS = (
     "instructionsForUse",
     "technicalDocumentation",
 )
+
+
+#: The model formats AI discovery recognises by their content (``aiDiscovery.modelFormats``).
+AI_MODEL_FORMATS = ("onnx", "safetensors", "gguf", "pytorch", "keras", "tflite", "tensorflow")
+# What AI discovery's names may look like: a dotted Python module (`google.generativeai`), an npm
+# package (`@scope/name`, `brain.js`), each possibly ending in `*`; an extension with its dot.
+_AI_NAMES = {
+    "pythonImports": (r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\*?", "Python module names such as openai"),
+    "pythonPackages": (r"[A-Za-z0-9][A-Za-z0-9._-]*\*?", "package names such as scikit-learn"),
+    "javascriptImports": (
+        r"(@[\w.-]+/)?[\w.-]+\*?|@[\w.-]+/\*",
+        "npm package names such as @anthropic-ai/sdk or @scope/*",
+    ),
+    "modelExtensions": (r"\.[A-Za-z0-9_.-]+", "file extensions with their dot, such as .pkl"),
+}
+_AI_NAMES["javascriptPackages"] = _AI_NAMES["javascriptImports"]
+
+
+def _check_discovery(name: str, value: list[str], refuse: Callable[[str], NoReturn]) -> None:
+    key = name.rsplit(".", 1)[-1]
+    if key == "modelFormats":
+        unknown = [v for v in value if v not in AI_MODEL_FORMATS]
+        if unknown:
+            refuse(
+                f"a list of model formats ({', '.join(AI_MODEL_FORMATS)}; "
+                f"{describe(unknown[0])} is not one)"
+            )
+    elif key in _AI_NAMES:
+        pattern, what = _AI_NAMES[key]
+        bad = [v for v in value if not re.fullmatch(pattern, v)]
+        if bad:
+            refuse(f"a list of {what} ({describe(bad[0])} is not one)")
 
 
 def check_values(
@@ -223,3 +261,5 @@ def _check_node(
                 unknown = [v for v in value if v not in levels]
                 if unknown:
                     refuse(f"a list of risk levels ({', '.join(sorted(levels))})")
+            if name.startswith("aiDiscovery."):
+                _check_discovery(name, value, refuse)

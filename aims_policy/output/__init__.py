@@ -53,6 +53,9 @@ class RenderOptions(NamedTuple):
     # the report's whatever is shown.
     quiet: bool = False  # the summary (and problems that stopped checks), no finding lines
     min_severity: str | None = None  # finding lines at or above this severity
+    # JSON only: where the report comes from (a repository's name, URL or path), recorded so
+    # that `aims-policy report` and `soa` can merge the reports of many repositories
+    origin: str | None = None
 
 
 def render(report: Report, fmt: str, options: RenderOptions | None = None) -> str:

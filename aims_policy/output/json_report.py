@@ -12,9 +12,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from aims_policy.model import REPORT_FORMAT_VERSION, Finding, Location, Report
+from aims_policy.model import (
+    REPORT_FORMAT_VERSION,
+    Discovery,
+    EvidenceReference,
+    Finding,
+    Location,
+    Report,
+    RuleMeta,
+)
 from aims_policy.output import RenderOptions
-from aims_policy.output.jsonstream import Fields, Items
+from aims_policy.output.jsonstream import Fields, Items, plain
 from aims_policy.output.jsonstream import chunks as json_chunks
 
 
@@ -28,7 +36,8 @@ def _location(loc: Location | None) -> dict[str, Any] | None:
     return out
 
 
-def _finding(f: Finding) -> dict[str, Any]:
+def finding_dict(f: Finding) -> dict[str, Any]:
+    """One finding as the JSON report writes it."""
     out: dict[str, Any] = {
         "rule": f.rule_id,
         "severity": f.severity,
@@ -54,12 +63,36 @@ def _finding(f: Finding) -> dict[str, Any]:
     return out
 
 
-def document(report: Report) -> Fields:
+def _reference(r: EvidenceReference) -> dict[str, Any]:
+    return {"path": r.path, "ref": r.ref, "status": r.status, "location": _location(r.location)}
+
+
+def _rule(meta: RuleMeta) -> dict[str, Any]:
+    return {
+        "id": meta.id,
+        "title": meta.title,
+        "severity": meta.severity,
+        "controls": list(meta.controls),
+        "clauses": list(meta.clauses),
+        "remediation": meta.remediation,
+        "scope": meta.scope,
+    }
+
+
+def as_dict(report: Report, origin: str | None = None) -> dict[str, Any]:
+    """The report as one document (the file holds its indented dump)."""
+    doc: dict[str, Any] = plain(document(report, origin))
+    return doc
+
+
+def document(report: Report, origin: str | None = None) -> Fields:
     """The report as a JSON document whose long lists are read as they are written."""
     return Fields(
         {
             "formatVersion": REPORT_FORMAT_VERSION,
             "tool": {"name": "aims-policy", "version": report.tool_version},
+            # 1.3: where the report comes from (``check --origin``), for merged reports
+            "origin": origin,
             "today": report.today,
             "failOn": report.fail_on,
             "exitCode": report.exit_code,
@@ -88,10 +121,28 @@ def document(report: Report) -> Fields:
                     # 1.2: Annex A control -> "operational" or "policy" (only policies, procedures
                     # or plans), for the controls that resolving references evidence
                     "evidencedControls": dict(s.evidence),
+                    # 1.3: every evidence reference, resolved or not (the audit report's index)
+                    "evidenceReferences": [_reference(r) for r in s.references],
+                    # 1.3: Annex A controls the system's risk treatment relies on
+                    "reliedControls": list(s.relies),
                 }
                 for s in report.systems
             ),
-            "findings": Items(_finding(f) for f in report.findings),
+            # 1.3: organisation manifests (kind: AIManagementSystem) among the checked files, each
+            # whole, so that a Statement of Applicability can be built from JSON reports later
+            "organisations": [
+                {
+                    "name": o.name,
+                    "location": _location(o.location),
+                    "manifest": o.manifest,
+                    "evidenceReferences": [_reference(r) for r in o.references],
+                }
+                for o in report.organisations
+            ],
+            # 1.3: the rules that ran, so that a merged report can name their controls, clauses and
+            # remediation without the rule pack at hand
+            "rules": [_rule(meta) for meta in report.rules],
+            "findings": Items(finding_dict(f) for f in report.findings),
             "notApplicable": Items(
                 {"rule": r.rule_id, "system": r.system, "reason": r.reason}
                 for r in report.results
@@ -114,12 +165,37 @@ def document(report: Report) -> Fields:
                 }
                 for n in report.notifications
             ),
+            # 1.3: what `--discover-ai` found (null when it did not run)
+            "aiDiscovery": _discovery(report.discovery),
         }
     )
 
 
+def _discovery(found: Discovery | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "root": found.root,
+        "filesScanned": found.scanned,
+        "ignored": found.ignored,
+        "skippedFolders": found.skipped,
+        "excluded": found.excluded,
+        "files": [
+            {
+                "file": f.file,
+                "kind": f.kind,
+                "seen": [{"what": s.what, "line": s.line, "column": s.col} for s in f.seen],
+                "coveredBy": list(f.covered_by),
+            }
+            for f in found.files
+        ],
+        "partlyRead": list(found.partly_read),
+        "unread": [{"file": file, "reason": reason} for file, reason in found.unread],
+    }
+
+
 def chunks(report: Report, options: RenderOptions) -> Iterator[str]:
-    yield from json_chunks(document(report))
+    yield from json_chunks(document(report, options.origin))
     yield "\n"
 
 

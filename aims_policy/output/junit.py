@@ -1,7 +1,8 @@
 """JUnit XML for CI dashboards (the Jenkins xunit ``junit-10.xsd`` layout, read by GitLab, Azure
 DevOps, junitparser...).
 
-One ``<testsuite>`` per AI system, one ``<testcase>`` per rule on it:
+One ``<testsuite>`` per AI system (and per organisation manifest), one ``<testcase>`` per rule
+that reads that kind of manifest:
 
 * ``<failure>``: open findings at or above the failure threshold (``--fail-on``);
 * ``<skipped>``: the rule does not apply, it was not evaluated (a part of the manifest it reads
@@ -148,7 +149,7 @@ def _index(report: Report) -> _Index:
     results: dict[str, list[_Row]] = defaultdict(list)
     for row in rows:
         results[row[0]].append(row)
-    names = {s.name for s in report.systems}
+    names = {s.name for s in report.systems} | {o.name for o in report.organisations}
     rule_errors: dict[tuple[str, str], list[Notification]] = defaultdict(list)
     file_notes: dict[str, list[Notification]] = defaultdict(list)
     run_notes: list[Notification] = []
@@ -167,37 +168,53 @@ _Suite = tuple[str, dict[str, str], list[_Case]]
 
 def _suites(report: Report, index: _Index) -> Iterator[_Suite]:
     """The suites one at a time: only one suite's cases exist at once."""
-    for info in report.systems:
-        props = {
-            "file": info.location.file,
-            "title": info.title,
-            "riskLevel": info.risk_level,
-            "euAiActCategory": info.eu_category,
-            "owner": info.owner,
-        }
+    # A rule that never reads a kind of manifest has no case there: it would show as passed.
+    by_kind = {
+        kind: [m for m in report.rules if kind in m.kinds or m.id.startswith("AIMS-SCH-")]
+        for kind in ("AISystem", "AIManagementSystem")
+    }
+    documents: list[tuple[str, str, dict[str, str | None]]] = [
+        (
+            info.name,
+            "AISystem",
+            {
+                "file": info.location.file,
+                "title": info.title,
+                "riskLevel": info.risk_level,
+                "euAiActCategory": info.eu_category,
+                "owner": info.owner,
+            },
+        )
+        for info in report.systems
+    ]
+    documents.extend(
+        (org.name, "AIManagementSystem", {"file": org.location.file, "kind": "AIManagementSystem"})
+        for org in report.organisations
+    )
+    for name, kind, props in documents:
         by_rule: dict[str, list[Finding]] = defaultdict(list)
-        for f in index.findings.get(info.name, ()):
+        for f in index.findings.get(name, ()):
             by_rule[f.rule_id].append(f)
         outcomes = {
             rule_id: (status, reason)
-            for _, status, rule_ids, reasons in index.results.get(info.name, ())
+            for _, status, rule_ids, reasons in index.results.get(name, ())
             for rule_id, reason in zip(rule_ids, reasons, strict=True)
         }
         cases = []
-        for meta in report.rules:
+        for meta in by_kind[kind]:
             status, reason = outcomes.get(meta.id, (None, ""))
             cases.append(
                 _rule_case(
-                    info.name,
+                    name,
                     meta,
                     by_rule.get(meta.id, []),
                     status,
                     reason,
-                    index.rule_errors.get((info.name, meta.id), []),
+                    index.rule_errors.get((name, meta.id), []),
                     report,
                 )
             )
-        yield info.name, {k: v for k, v in props.items() if v is not None}, cases
+        yield name, {k: v for k, v in props.items() if v is not None}, cases
     for file in sorted(index.file_notes):
         cases = [_note_case(n, f"aims-policy.load.{file}") for n in index.file_notes[file]]
         yield file, {"file": file}, cases

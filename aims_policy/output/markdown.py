@@ -98,8 +98,13 @@ def _lines(report: Report) -> Iterator[str]:
     yield from [
         f"## aims-policy: {verdict}",
         "",
-        f"{plural(len(report.files), 'file')}, {plural(len(report.systems), 'system')} checked "
-        f"as of {report.today}; failing at: `{report.fail_on}`.",
+        f"{plural(len(report.files), 'file')}, {plural(len(report.systems), 'system')}"
+        + (
+            f" and {plural(len(report.organisations), 'organisation manifest')}"
+            if report.organisations
+            else ""
+        )
+        + f" checked as of {report.today}; failing at: `{report.fail_on}`.",
         "",
         "| Severity | Open | Waived | Baselined |",
         "| --- | ---: | ---: | ---: |",

@@ -122,6 +122,14 @@ def iter_lines(report: Report, options: RenderOptions) -> Iterator[str]:
             yield ""
         yield from stated
         started = True
+    # Files AI discovery could not read or parse: not a failure of the run, but never passed
+    # over in silence.
+    unread = report.discovery.unread if report.discovery is not None else ()
+    if unread and not options.quiet:
+        if started:
+            yield ""
+        yield from (_e(f"{file}: AI discovery {reason}") for file, reason in unread)
+        started = True
     if started:
         yield ""
     text = summary(report)
@@ -161,9 +169,13 @@ def summary(report: Report) -> str:
     # that the line of a run over manifests alone stays as it always was.
     n = report.not_manifests
     skipped = f" ({n} not {'a manifest' if n == 1 else 'manifests'})" if n else ""
+    # The organisation manifest, said only when there is one (the line of a run over systems
+    # alone stays as it was).
+    orgs = len(report.organisations)
+    org = f" and {plural(orgs, 'organisation manifest')}" if orgs else ""
     text = (
-        f"{plural(len(report.files), 'file')}{skipped}, {plural(systems, 'system')} checked: "
-        + ", ".join(parts + extra)
+        f"{plural(len(report.files), 'file')}{skipped}, {plural(systems, 'system')}{org} "
+        "checked: " + ", ".join(parts + extra)
     )
     # A rule check is one rule on one system. Both counts are always given: a run where many
     # rules did not apply passed fewer checks than its error count alone suggests.
@@ -173,6 +185,16 @@ def summary(report: Report) -> str:
     text += (
         f"; rule checks: {status['not_applicable']} not applicable, {unjudged} not evaluated{why}"
     )
+    found = report.discovery
+    if found is not None:
+        with_ai = len(found.files)
+        uncovered = sum(1 for f in found.files if not f.covered_by)
+        text += (
+            f"; AI discovery: {plural(found.scanned, 'file')} read, {with_ai} with AI, "
+            f"{uncovered} not covered by a manifest"
+        )
+        if found.unread:
+            text += f", {len(found.unread)} not readable"
     if report.notifications:
         text += f"; {plural(len(report.notifications), 'problem')} stopped checks (exit 2)"
     return text

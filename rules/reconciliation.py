@@ -1,0 +1,408 @@
+"""Reconciliation of the organisation manifest with the system manifests: the checks no single
+document can make (ISO/IEC 42001 4.3, 6.1.3, 9.2). Every system found is in the AIMS scope and
+every system in scope has a manifest; the Statement of Applicability includes every control a
+risk treatment relies on, excludes none that one relies on, and each included control is shown
+implemented somewhere; each high-risk system in scope was sampled by a recent internal audit.
+
+Each finding is located in the document that must change, which is the organisation manifest
+for all but one choice: a system outside the scope could also leave the checked files, and the
+message says so. Without an organisation manifest among the checked files these rules are not
+applicable (and say why); with several, only AIMS-ORG-030 judges (which one is meant?).
+
+``collect`` returns small records of strings, booleans and Locations, reading of each system
+only what its rule needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
+
+from aims_policy.engine import Context, Entry, Violation, identity, located, nist, set_rule
+from aims_policy.model import Location
+from aims_policy.paths import Path
+
+from .facts import due_by, is_high_risk
+
+Locate = Callable[[Path], Location]
+ORG_KIND = "AIManagementSystem"
+BOTH = ["AISystem", ORG_KIND]
+NO_ORGANISATION = (
+    "no organisation manifest (kind: AIManagementSystem) is among the checked files; check it "
+    "together with the systems"
+)
+
+
+class Decision(NamedTuple):
+    decision: str
+    ident: str  # spec.statementOfApplicability[A.2.4]
+    location: Location  # of the entry's decision
+    evidenced: bool  # the entry lists organisation-level evidence
+
+
+class OrgRecord(NamedTuple):
+    name: str
+    location: Location  # of metadata.name
+    scope: tuple[tuple[str, str, Location], ...]  # (system, identity path, location)
+    scope_location: Location
+    elsewhere: frozenset[str]
+    decisions: tuple[tuple[str, Decision], ...]  # (control, decision)
+    soa_location: Location
+    audited: frozenset[str]  # systems an audit within the cycle sampled
+    audits: tuple[str, Location]  # where audits are recorded (or would be): identity, location
+    cycle: int
+
+
+class Relied(NamedTuple):
+    control: str
+    risk: str  # the risk's identity path
+    location: Location
+
+
+class SystemRecord(NamedTuple):
+    name: str
+    location: Location  # of metadata.name
+    high: bool
+    relied: tuple[Relied, ...]
+    evidenced: frozenset[str]
+
+
+def _collector(
+    *, high: bool = False, relied: bool = False, evidenced: bool = False
+) -> Callable[[Context, Locate], OrgRecord | SystemRecord]:
+    """A collector that reads of a system only what its rule needs: a part of a manifest that
+    does not match the schema leaves the manifest out of the rules that read it, and of no
+    other."""
+
+    def collect(ctx: Context, locate: Locate) -> OrgRecord | SystemRecord:
+        if ctx.get("kind") == ORG_KIND:
+            return _organisation(ctx, locate)
+        return SystemRecord(
+            str(ctx.get("metadata.name", "")),
+            locate(("metadata", "name")),
+            bool(is_high_risk(ctx)) if high else False,
+            _relied(ctx, locate) if relied else (),
+            _evidenced(ctx) if evidenced else frozenset(),
+        )
+
+    return collect
+
+
+def _relied(ctx: Context, locate: Locate) -> tuple[Relied, ...]:
+    out = []
+    for risk in ctx.each("spec.risks"):
+        for index, control in enumerate(risk.get("treatment", {}).get("controls") or ()):
+            out.append(
+                Relied(
+                    str(control),
+                    identity(ctx, risk.path),
+                    locate((*risk.path, "treatment", "controls", index)),
+                )
+            )
+    return tuple(out)
+
+
+def _evidenced(ctx: Context) -> frozenset[str]:
+    from aims_policy.evidence import credited_controls
+
+    return frozenset(credited_controls(ctx.input, ctx.evidence))
+
+
+def _organisation(ctx: Context, locate: Locate) -> OrgRecord:
+    scope = tuple(
+        (str(item.value), identity(ctx, item.path), locate(item.path))
+        for item in ctx.each("spec.scope.systems")
+    )
+    decisions = tuple(
+        (
+            str(entry.get("id")),
+            Decision(
+                str(entry.get("decision")),
+                identity(ctx, entry.path),
+                locate((*entry.path, "decision")),
+                bool(entry.get("evidence")),
+            ),
+        )
+        for entry in ctx.each("spec.statementOfApplicability")
+    )
+    cycle: int = ctx.param("organisation.auditCycleMonths")
+    audited: set[str] = set()
+    for audit in ctx.each("spec.internalAudit.audits"):
+        due = due_by(ctx, audit.get("date"), cycle)
+        if due is not None and due >= ctx.today:
+            audited.update(audit.get("systems") or ())
+    where: Path = ("spec",)
+    for candidate in (("spec", "internalAudit", "audits"), ("spec", "internalAudit")):
+        if ctx.get(".".join(map(str, candidate))) is not None:
+            where = candidate
+            break
+    return OrgRecord(
+        str(ctx.get("metadata.name", "")),
+        locate(("metadata", "name")),
+        scope,
+        locate(("spec", "scope", "systems")),
+        frozenset(str(m.get("name")) for m in ctx.get("spec.scope.managedElsewhere") or ()),
+        decisions,
+        locate(("spec", "statementOfApplicability")),
+        frozenset(audited),
+        (".".join(map(str, where)), locate(where)),
+        cycle,
+    )
+
+
+class _Reconcile:
+    """The fold every rule here shares: the organisation manifests and the systems, as they
+    arrive. A rule judges only with exactly one organisation manifest."""
+
+    def __init__(self) -> None:
+        self.organisations: list[OrgRecord] = []
+        self.systems: list[SystemRecord] = []
+
+    def add(self, entry: Entry) -> None:
+        if isinstance(entry.value, OrgRecord):
+            self.organisations.append(entry.value)
+        else:
+            self.systems.append(entry.value)
+
+    def not_applicable(self) -> str | None:
+        if not self.organisations:
+            return NO_ORGANISATION
+        if len(self.organisations) > 1:
+            return "several organisation manifests are among the checked files (AIMS-ORG-030)"
+        return None
+
+    def findings(self) -> Iterator[tuple[str, Violation]]:
+        if self.not_applicable() is None:
+            yield from self.judge(self.organisations[0])
+
+    def judge(self, org: OrgRecord) -> Iterator[tuple[str, Violation]]:
+        raise NotImplementedError
+
+
+def _where(record: SystemRecord) -> str:
+    return f"{record.name} ({record.location})"
+
+
+def _some(names: list[str]) -> str:
+    shown = ", ".join(names[:3])
+    return f"{shown} and {len(names) - 3} more" if len(names) > 3 else shown
+
+
+@set_rule(
+    collect=_collector(),
+    kinds=BOTH,
+    id="AIMS-ORG-030",
+    title="One organisation manifest describes the AI management system",
+    severity="error",
+    clauses=["4.3", "4.4"],
+    nist_ai_rmf=[nist("GOVERN 1.2"), nist("MAP 3.3")],
+    tags=["inventory"],
+    rationale="""The systems checked together are reconciled with one AIMS: its scope, its
+        Statement of Applicability, its audits. With two organisation manifests nobody can say
+        which scope a system belongs to, and neither is reconciled.""",
+    remediation="""Keep one organisation manifest per management system, and check each
+        management system with its own systems.""",
+)
+class OneOrganisation(_Reconcile):
+    def not_applicable(self) -> str | None:
+        return NO_ORGANISATION if not self.organisations else None
+
+    def findings(self) -> Iterator[tuple[str, Violation]]:
+        if len(self.organisations) < 2:
+            return
+        for org in self.organisations:
+            others = [f"{o.name} ({o.location})" for o in self.organisations if o is not org]
+            yield (
+                org.name,
+                located(org.location, ("metadata", "name")).fail(
+                    f"another organisation manifest is among the checked files: {_some(others)}; "
+                    "check one management system at a time, with its own systems"
+                ),
+            )
+
+
+@set_rule(
+    collect=_collector(),
+    kinds=BOTH,
+    id="AIMS-ORG-031",
+    title="Every system manifest found is in the AIMS scope",
+    severity="error",
+    clauses=["4.3"],
+    nist_ai_rmf=[nist("MAP 3.3"), nist("GOVERN 1.6")],
+    tags=["inventory"],
+    rationale="""A system whose manifest sits among the AIMS's files but that the scope does not
+        name is governed by nobody's decision: either the scope is out of date or the system is
+        managed outside the AIMS and its manifest does not belong here.""",
+    remediation="""Add the system to the organisation manifest's `scope.systems`, or check its
+        manifest with the management system that covers it.""",
+)
+class SystemsInScope(_Reconcile):
+    def judge(self, org: OrgRecord) -> Iterator[tuple[str, Violation]]:
+        in_scope = {name for name, _ident, _loc in org.scope}
+        for system in sorted(self.systems, key=lambda s: s.name):
+            if system.name in in_scope or system.name in org.elsewhere:
+                continue
+            yield org.name, located(org.scope_location, ("spec", "scope", f"systems[{system.name}]")).fail(
+                f"system {_where(system)} has a manifest among the checked files but is not in "
+                "the AIMS scope; add it to `scope.systems`, or check its manifest with the "
+                "management system that covers it"
+            )  # fmt: skip
+
+
+@set_rule(
+    collect=_collector(),
+    kinds=BOTH,
+    id="AIMS-ORG-032",
+    title="Every system in the AIMS scope has a manifest or is declared managed elsewhere",
+    severity="error",
+    clauses=["4.3"],
+    nist_ai_rmf=[nist("MAP 3.3"), nist("GOVERN 1.6")],
+    tags=["inventory"],
+    rationale="""The scope names the AI systems the AIMS answers for; one without a manifest is
+        in the inventory but governed by nothing a check can see (the gap an auditor looks for
+        first), unless its manifest lives in another repository.""",
+    remediation="""Add a manifest for the system beside the others, declare it under
+        `scope.managedElsewhere` with where it is managed, or remove it from the scope.""",
+)
+class ScopeHasManifests(_Reconcile):
+    def judge(self, org: OrgRecord) -> Iterator[tuple[str, Violation]]:
+        found = {s.name for s in self.systems}
+        for name, ident, location in org.scope:
+            if name in found or name in org.elsewhere:
+                continue
+            yield (
+                org.name,
+                located(location, tuple(ident.split("."))).fail(
+                    f"system {name} is in the AIMS scope but no manifest among the checked files "
+                    "describes it; add its manifest, or declare it under `scope.managedElsewhere`"
+                ),
+            )
+
+
+def _relying(systems: list[SystemRecord]) -> dict[str, list[tuple[SystemRecord, Relied]]]:
+    by_control: dict[str, list[tuple[SystemRecord, Relied]]] = {}
+    for system in systems:
+        for relied in system.relied:
+            by_control.setdefault(relied.control, []).append((system, relied))
+    return by_control
+
+
+@set_rule(
+    collect=_collector(relied=True),
+    kinds=BOTH,
+    id="AIMS-ORG-033",
+    title="Every control a risk treatment relies on has a decision in the SoA",
+    severity="error",
+    clauses=["6.1.3"],
+    nist_ai_rmf=[nist("GOVERN 1.4"), nist("MANAGE 1.2")],
+    tags=["soa", "risk"],
+    rationale="""The Statement of Applicability lists the controls the risk treatment needs
+        (6.1.3 c, d); a control a system's treatment relies on but the SoA does not mention is
+        one the organisation never decided to operate.""",
+    remediation="""Add the control to `statementOfApplicability` as included, with the
+        justification (the risks it treats).""",
+)
+class ReliedControlsDecided(_Reconcile):
+    def judge(self, org: OrgRecord) -> Iterator[tuple[str, Violation]]:
+        decided = {control for control, _decision in org.decisions}
+        for control, uses in sorted(_relying(self.systems).items()):
+            if control in decided:
+                continue
+            names = sorted({f"{s.name} ({r.risk.split('.', 1)[1]})" for s, r in uses})
+            path = ("spec", f"statementOfApplicability[{control}]")
+            yield (
+                org.name,
+                located(org.soa_location, path).fail(
+                    f"control {control} has no decision in the Statement of Applicability but the "
+                    f"risk treatment of {_some(names)} relies on it; add it as included, with the "
+                    "justification"
+                ),
+            )
+
+
+@set_rule(
+    collect=_collector(relied=True),
+    kinds=BOTH,
+    id="AIMS-ORG-034",
+    title="No system's risk treatment relies on a control the SoA excludes",
+    severity="error",
+    clauses=["6.1.3"],
+    nist_ai_rmf=[nist("GOVERN 1.4"), nist("MANAGE 1.2")],
+    tags=["soa", "risk"],
+    rationale="""An excluded control is one the organisation has decided not to operate; a risk
+        treated by it is not treated at all, and the SoA and the risk register contradict each
+        other in front of the auditor.""",
+    remediation="""Include the control (with its justification and implementation), or change
+        the risk treatments that name it.""",
+)
+class ExcludedNotRelied(_Reconcile):
+    def judge(self, org: OrgRecord) -> Iterator[tuple[str, Violation]]:
+        relying = _relying(self.systems)
+        for control, decision in org.decisions:
+            uses = relying.get(control)
+            if decision.decision != "excluded" or not uses:
+                continue
+            places = sorted({f"{s.name} {r.risk.split('.', 1)[1]} ({r.location})" for s, r in uses})
+            yield org.name, located(decision.location, (*decision.ident.split(".", 1), "decision")).fail(
+                f"control {control} is excluded but the risk treatment of {_some(places)} relies "
+                "on it; include it, or change those treatments"
+            )  # fmt: skip
+
+
+@set_rule(
+    collect=_collector(evidenced=True),
+    kinds=BOTH,
+    id="AIMS-ORG-035",
+    title="Every included control is shown implemented by a system or organisation evidence",
+    severity="warning",
+    clauses=["6.1.3"],
+    nist_ai_rmf=[nist("GOVERN 1.4"), nist("MEASURE 1.3")],
+    tags=["soa", "evidence"],
+    rationale="""Including a control in the SoA claims it is operated. When no system's
+        resolving evidence and no organisation-level evidence shows it, the claim rests on
+        nothing an auditor can sample.""",
+    remediation="""Add `evidence:` to the control's SoA entry (a procedure, a record), or the
+        evidence to the manifest of a system that implements it.""",
+)
+class IncludedEvidenced(_Reconcile):
+    def judge(self, org: OrgRecord) -> Iterator[tuple[str, Violation]]:
+        shown = set().union(*(s.evidenced for s in self.systems)) if self.systems else set()
+        for control, decision in org.decisions:
+            if decision.decision != "included" or decision.evidenced or control in shown:
+                continue
+            yield org.name, located(decision.location, tuple(decision.ident.split(".", 1))).fail(
+                f"control {control} is included but neither a system's evidence nor "
+                "organisation-level evidence shows it implemented; add `evidence:` to this "
+                "entry, or the evidence to a system manifest"
+            )  # fmt: skip
+
+
+@set_rule(
+    collect=_collector(high=True),
+    kinds=BOTH,
+    id="AIMS-ORG-036",
+    title="Every high-risk system in scope was sampled by an internal audit within the cycle",
+    severity="warning",
+    clauses=["9.2"],
+    nist_ai_rmf=[nist("MANAGE 4.1"), nist("MEASURE 4.2")],
+    tags=["audit"],
+    rationale="""An audit programme takes into account the importance of the processes
+        concerned (9.2.2); a high-risk system that no audit of the last cycle sampled is where a
+        nonconformity can grow unseen.""",
+    remediation="""Include the system in the next internal audit and list it in the audit's
+        `systems:`.""",
+)
+class HighRiskAudited(_Reconcile):
+    def judge(self, org: OrgRecord) -> Iterator[tuple[str, Violation]]:
+        in_scope = {name for name, _ident, _loc in org.scope}
+        where, location = org.audits
+        for system in sorted(self.systems, key=lambda s: s.name):
+            if not system.high or system.name not in in_scope or system.name in org.audited:
+                continue
+            *parents, last = where.split(".")
+            yield (
+                org.name,
+                located(location, (*parents, f"{last}[{system.name}]")).fail(
+                    f"high-risk system {_where(system)} is in scope but no internal audit of the "
+                    f"last {org.cycle} months sampled it; include it in the next audit's `systems:`"
+                ),
+            )
