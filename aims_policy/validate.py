@@ -247,7 +247,8 @@ def validate(doc: Document, system: str | None) -> list[Finding]:
 _WALKED = frozenset(
     ("$ref", "properties", "patternProperties", "additionalProperties", "items", "$defs",
      "$schema", "$id", "title", "description", "type", "required", "enum", "const", "format",
-     "pattern", "minLength", "maxLength", "minimum", "maximum", "examples", "default")
+     "pattern", "minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems",
+     "examples", "default", "markdownDescription", "x-form")
 )  # fmt: skip
 
 
