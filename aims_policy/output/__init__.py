@@ -1,5 +1,7 @@
-"""Output formats. Each is a module with ``render(report, options) -> str``: a pure function of
-the report, so the same inputs give byte-identical output. Files are written atomically.
+"""Output formats. Each is a module with ``chunks(report, options)``, the output in pieces as it
+is rendered, and ``render(report, options) -> str``, the same pieces joined: pure functions of
+the report, so the same inputs give byte-identical output. Files are written atomically, piece by
+piece, so that a report with hundreds of thousands of findings is never held as one string.
 
 From Python (the CLI is a thin shell over the same two calls)::
 
@@ -9,6 +11,8 @@ From Python (the CLI is a thin shell over the same two calls)::
     report = aims_policy.check(["manifests/"], today="2026-11-22")
     sarif = aims_policy.output.render(report, "sarif")      # or text, json, junit, github, markdown
     aims_policy.output.write_atomic("aims-policy.sarif", sarif)
+    # or, without holding the text: write it as it is rendered
+    aims_policy.output.write_atomic("report.json", aims_policy.output.chunks(report, "json"))
     print(aims_policy.output.render(report, "text", aims_policy.output.RenderOptions(verbose=True)))
     raise SystemExit(report.exit_code)                        # 0 clean, 1 findings, 2 problems
 
@@ -22,10 +26,10 @@ from __future__ import annotations
 import errno
 import importlib
 import os
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
     from typing import IO
 
     from aims_policy.model import Report
@@ -60,9 +64,18 @@ def render(report: Report, fmt: str, options: RenderOptions | None = None) -> st
     return text
 
 
+def chunks(report: Report, fmt: str, options: RenderOptions | None = None) -> Iterator[str]:
+    """The output of :func:`render` in pieces, rendered as they are read. A format that refuses
+    to render (SARIF beyond GitHub's limits) raises when the pieces are read, at the latest with
+    the last one: a file written from them by :func:`write_atomic` is then never replaced."""
+    module = importlib.import_module(FORMATS[fmt])
+    pieces: Iterator[str] = module.chunks(report, options or RenderOptions())
+    return pieces
+
+
 def write_atomic(path: str, text: str | Iterable[str]) -> None:
-    """Write through a temporary file in the same directory, then rename: readers never see a
-    half-written report, and a failed run leaves the previous file intact.
+    """Write ``text`` (a string, or pieces of one read as they are written) through a temporary
+    file in the same directory, then rename: readers never see a half-written report, and a failed run leaves the previous file intact.
 
     Missing folders on the way are created (``reports/aims-policy.sarif`` on a fresh checkout),
     only those the path names, and removed again when the write fails. What is not a regular
