@@ -146,7 +146,17 @@ class Context:
     """What a rule sees: frozen ``input`` and ``data``, ``today``, and memoised facts; and the
     tracer, if anyone listens (see :mod:`aims_policy.trace`)."""
 
-    __slots__ = ("_facts", "_reads", "data", "evidence", "input", "today", "tracer", "tracking")
+    __slots__ = (
+        "_ask_tracking",
+        "_facts",
+        "_reads",
+        "_tracking",
+        "data",
+        "evidence",
+        "input",
+        "today",
+        "tracer",
+    )
 
     def __init__(
         self,
@@ -163,14 +173,36 @@ class Context:
         # What the file system said about each evidence reference, resolved before evaluation
         # (see aims_policy.evidence) so that rules stay pure: path -> "ok" | "url" | a problem.
         self.evidence: Mapping[Path, str] = evidence or {}
-        # Whether git tracks the evidence files that exist (aims_policy.evidence.tracking), asked
-        # before evaluation too; None: not asked (outside a git work tree, as far as rules know).
-        self.tracking: Tracking | None = None
+        # Whether git tracks the evidence files that exist (aims_policy.evidence.tracking); None:
+        # not asked (outside a git work tree, as far as rules know). See :attr:`tracking`.
+        self._tracking: Tracking | None = None
+        self._ask_tracking: Callable[[], Tracking | None] | None = None
         self._facts: dict[Callable[..., Any], Any] = {}
         # Reads memoised by path: a hundred rules ask for the same few fields, and a pyrsistent
         # lookup is Python code; the documents are immutable, so a cached read never goes stale.
         self._reads: dict[str, Any] = {}
         self.tracer = tracer
+
+    @property
+    def tracking(self) -> "Tracking | None":
+        """What git says of the evidence files, asked the first time a rule reads it: asking
+        runs git, which a run whose rules never read it (``--select`` without AIMS-EVD-003, a
+        manifest outside a git work tree) must not pay for. The answer is the same whenever it
+        is asked (git is consulted once per work tree and run), so rules stay pure."""
+        ask = self._ask_tracking
+        if ask is not None:
+            self._ask_tracking = None
+            self._tracking = ask()
+        return self._tracking
+
+    @tracking.setter
+    def tracking(self, value: "Tracking | None") -> None:
+        self._ask_tracking = None
+        self._tracking = value
+
+    def defer_tracking(self, ask: Callable[[], "Tracking | None"]) -> None:
+        """Let :attr:`tracking` be answered by ``ask()`` when (and if) a rule first reads it."""
+        self._ask_tracking = ask
 
     # -- reading ----------------------------------------------------------------------------
     def get(self, dotted_path: str, default: Any = None) -> Any:

@@ -15,7 +15,6 @@ be asked (not installed, a repository git refuses to read...): never with a gues
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Sequence
 
 #: Variables that tell git which repository, work tree or objects to use: a hook inherits them
@@ -88,6 +87,9 @@ def environment(top: str) -> dict[str, str]:
 def run(top: str, args: Sequence[str], stdin: bytes | None = None) -> tuple[int, bytes]:
     """``git ARGS`` in ``top``: its exit status and standard output. Raises :class:`GitError`
     when git cannot be started, or ends with a status above 1 (git's "fatal")."""
+    # Imported here: finding the work tree (every check) is os calls; only asking git needs it.
+    import subprocess
+
     command = ["git", "-c", "core.fsmonitor=false", "-c", "core.quotepath=false", *args]
     try:
         done = subprocess.run(

@@ -178,11 +178,14 @@ class Worker:
             unreadable=unreadable,
         )
         ctx.evidence = resolve(data, candidate.path, options.root)
-        ctx.tracking = tracking(
-            data,
-            ctx.evidence,
-            candidate.path,
-            work_tree(os.path.dirname(os.path.abspath(candidate.path))),
+        evidence = ctx.evidence
+        ctx.defer_tracking(
+            lambda: tracking(
+                data,
+                evidence,
+                candidate.path,
+                work_tree(os.path.dirname(os.path.abspath(candidate.path))),
+            )
         )
         if kind == KIND:
             credited = credited_controls(data, ctx.evidence)

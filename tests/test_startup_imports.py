@@ -96,3 +96,49 @@ def test_an_unknown_field_alone_is_found_without_jsonschema(tmp_path: Path) -> N
     assert "1 file, 1 system checked: 1 error, 0 warnings" in done.stdout
     modules = set(json.loads(done.stderr.strip().splitlines()[-1]))
     assert "jsonschema" not in modules
+
+
+PROBE_ARGS = """
+import json, sys
+sys.argv = ["aims-policy", "check", *sys.argv[1:], "--today", "2026-11-22"]
+from aims_policy.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+sys.stderr.write(json.dumps(sorted(sys.modules)))
+"""
+
+
+def _modules(folder: Path, *args: str) -> tuple[str, set[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE_ARGS, *args],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        check=False,
+    )
+    return done.stdout, set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def test_git_is_asked_only_when_a_selected_rule_reads_what_it_tracks(tmp_path: Path) -> None:
+    """AIMS-EVD-003 is the only reader of git's index: a check outside a git work tree, or one
+    whose --select leaves that rule out, never starts git (nor imports subprocess to do so),
+    while the same check with the rule selected still asks and finds the untracked file."""
+    import shutil
+
+    plain = tmp_path / "plain"
+    shutil.copytree(ROOT / "manifests", plain)
+    out, modules = _modules(plain, "document-summariser.yaml")
+    assert "0 errors" in out, out
+    assert "subprocess" not in modules
+
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "manifests", repo)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)  # nothing tracked yet
+    out, modules = _modules(repo, "document-summariser.yaml", "--select", "AIMS-EVD-001")
+    assert "0 errors" in out, out
+    assert "subprocess" not in modules
+    out, modules = _modules(repo, "document-summariser.yaml", "--select", "AIMS-EVD-003")
+    assert "AIMS-EVD-003" in out, out
+    assert "subprocess" in modules
