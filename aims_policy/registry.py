@@ -4,15 +4,19 @@ Rule modules declare rules as module-level values; loading a module registers no
 effect. We collect every :class:`Rule` and :class:`SetRule` a module defines, in source order.
 """
 
+from __future__ import annotations
+
 import importlib
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from types import ModuleType
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from aims_policy.engine import Rule, SetRule
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 AnyRule = Rule | SetRule
 ENTRY_POINT_GROUP = "aims_policy.packs"
@@ -103,6 +107,7 @@ def load_directory(directory: str | Path) -> list[AnyRule]:
     names are ever loaded)."""
     import hashlib
     import importlib.util
+    from pathlib import Path
 
     root = Path(directory)
     if not root.is_dir():
@@ -198,6 +203,8 @@ def pack_locations(
     """Where the named packs keep their modules and fixtures: a directory to search, or for an
     installed single-module pack the module file itself (its fixtures sit beside it as
     ``<module>.fixtures.yaml``; we never search the whole site-packages it lives in)."""
+    from pathlib import Path
+
     out: list[Path] = []
     if builtin:
         out.extend(Path(p) for p in builtin_package().__path__)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import yaml
 
 from aims_policy.wording import describe, did_you_mean
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -54,7 +56,8 @@ def load(
     data = defaults()
     for file in files:
         try:
-            raw = Path(file).read_bytes()
+            with open(file, "rb") as handle:
+                raw = handle.read()
         except OSError as exc:
             raise DataError(f"{file}: cannot read data file: {exc.strerror}") from None
         loaded = load_bytes(raw, str(file), json_syntax=str(file).endswith(".json"))
