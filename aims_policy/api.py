@@ -75,7 +75,9 @@ def check(
         data=options.data or data_document.load(),
     )
     ruleset = registry.selected(
-        ruleset if ruleset is not None else registry.load(), options.select, options.ignore
+        ruleset if ruleset is not None else registry.load(select=options.select),
+        options.select,
+        options.ignore,
     )
     cwd = cwd or os.getcwd()
     clear_caches()

@@ -7,11 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
+from typing import Protocol
 
-from aims_policy.model import RuleMeta
+
+class Selectable(Protocol):
+    """What a pattern matches a rule by: a rule's metadata, or the pack index's entry for it."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def iso_refs(self) -> tuple[str, ...]: ...
 
 
-def matches(meta: RuleMeta, patterns: Iterable[str]) -> bool:
+def matches(meta: Selectable, patterns: Iterable[str]) -> bool:
     for pattern in patterns:
         if pattern.startswith("tag:"):
             if pattern[4:] in meta.tags:

@@ -274,11 +274,13 @@ def prepare(
         )
     except data_document.DataError as exc:
         fail(str(exc))
+    select, ignore = tuple(values["select"]), tuple(values["ignore"])
     try:
-        ruleset = registry.load(directories=values["rules"], packs=values["rule-packs"])
+        ruleset = registry.load(
+            directories=values["rules"], packs=values["rule-packs"], select=select
+        )
     except registry.RuleLoadError as exc:
         fail(str(exc))
-    select, ignore = tuple(values["select"]), tuple(values["ignore"])
     check_targets(ruleset, select, ignore, values["severity"], cli, effective.config)
     why_not = tuple(rule_id.upper() for rule_id in params.get("why_not") or ())
     known = [r.id for r in registry.selected(ruleset, select, ignore).rules] if why_not else []
@@ -325,9 +327,16 @@ def check_targets(
         return  # the usual run: nothing to look up, nothing to import
     from aims_policy.inventory import INVENTORY_RULES
     from aims_policy.policy import POLICY_RULES
+    from aims_policy.selection import Selectable
     from aims_policy.validate import SCHEMA_RULES
 
-    metas = [*SCHEMA_RULES, *(r.meta for r in ruleset.all), *INVENTORY_RULES, *POLICY_RULES]
+    metas: list[Selectable] = [
+        *SCHEMA_RULES,
+        *(r.meta for r in ruleset.all),
+        *ruleset.unloaded,
+        *INVENTORY_RULES,
+        *POLICY_RULES,
+    ]
     ids = {m.id for m in metas}
 
     def where(key: str, given: Any) -> str:
