@@ -106,6 +106,12 @@ def in_operation(ctx: Context) -> bool:
 
 
 @fact
+def is_active(ctx: Context) -> bool:
+    """Systems that are not retired."""
+    return bool(ctx.get("spec.lifecycle.stage") != "retired")
+
+
+@fact
 def built_or_running(ctx: Context) -> bool:
     """Systems past design: in development, validation, deployment or operation."""
     return ctx.get("spec.lifecycle.stage") in (

@@ -20,16 +20,11 @@ from .facts import (
     change_dates,
     has_significant_change,
     in_operation,
+    is_active,
     latest_release,
     processes_personal_data,
     significant_changes,
 )
-
-
-@fact
-def is_active(ctx: Context) -> bool:
-    """Systems that are not retired."""
-    return bool(ctx.get("spec.lifecycle.stage") != "retired")
 
 
 @fact
@@ -107,6 +102,8 @@ concern_channel = required(
     eu_ai_act=[eu("Art. 87", "medium"), eu("Art. 26(5)", "low")],
     nist_ai_rmf=[nist("MANAGE 2.2")],
     tags=["governance"],
+    # A retired system is no longer used: nobody can see it cause harm or misused any more.
+    applies=is_active,
     rationale="""Staff and others who see the system cause harm, or being used against its
         intended purpose, need a known and safe way to say so; without one, problems surface only
         after they have become incidents.""",
