@@ -243,6 +243,15 @@ def objectives_measured(ctx: Context) -> Iterator[Violation]:
     }
     for index, objective in enumerate(ctx.get("spec.purpose.objectives") or ()):
         text = str(objective)
+        # An objective that names the kind of test it is met by ("resists prompt injection")
+        # is measured by a recorded test of that type, whichever themes its other words name
+        # (a "Robustness -" label); `other` names no kind of test.
+        named = sorted(
+            t for t in tested - {"other"} if _words_match(text, (), (t, t.replace("-", " ")))
+        )
+        if named:
+            ctx.note(f"objective names the recorded test type {named[0]}")
+            continue
         for theme, words in sorted(themes.items()):
             if not words.get("objective") or not _words_match(text, words["objective"]):
                 continue
