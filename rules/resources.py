@@ -9,6 +9,7 @@ from aims_policy.engine import Context, Violation, eu, nist, required, rule
 
 from .facts import built_or_running
 
+
 @rule(
     id="AIMS-RES-001",
     name="ResourceDocumentation",
