@@ -20,6 +20,7 @@ from aims_policy.paths import PathError, find_item, resolve, split
 from aims_policy.wording import noun
 
 if TYPE_CHECKING:
+    from aims_policy.examples import Example
     from aims_policy.model import Reference, RuleMeta
 
 INDEX = "README.md"
@@ -169,12 +170,31 @@ def collect(
     return sources, read_cases(fixture_files_at(locations), locations)
 
 
+def collect_examples(
+    *, builtin: bool = True, directories: Sequence[str | Path] = (), packs: Sequence[str] = ()
+) -> dict[str, Example]:
+    """The complete example manifests kept beside the named packs' fixtures
+    (``<module>.examples.yaml``, see :mod:`aims_policy.examples`), by rule id."""
+    from aims_policy import examples, registry
+
+    locations = registry.pack_locations(builtin=builtin, directories=directories, packs=packs)
+    return examples.load(locations, builtin=builtin)
+
+
 # -- rendering --------------------------------------------------------------------------------
 
 
-def generate(sources: Sequence[Source], cases: Mapping[str, Sequence[Case]]) -> dict[str, str]:
+def generate(
+    sources: Sequence[Source],
+    cases: Mapping[str, Sequence[Case]],
+    examples: Mapping[str, Example] | None = None,
+) -> dict[str, str]:
     """File name -> text for every page and the index."""
-    pages = {f"{s.meta.id}.md": render_page(s, cases.get(s.meta.id, ())) for s in sources}
+    examples = examples or {}
+    pages = {
+        f"{s.meta.id}.md": render_page(s, cases.get(s.meta.id, ()), examples.get(s.meta.id))
+        for s in sources
+    }
     pages[INDEX] = render_index(sources)
     return dict(sorted(pages.items()))
 
@@ -191,7 +211,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_page(source: Source, cases: Sequence[Case]) -> str:
+def render_page(source: Source, cases: Sequence[Case], example: Example | None = None) -> str:
     m = source.meta
     iso = []
     if m.controls:
@@ -217,29 +237,41 @@ def render_page(source: Source, cases: Sequence[Case]) -> str:
     lines = [f"# {m.id}: {m.title}", "", MARKER, "", "| | |", "| --- | --- |"]
     lines += [f"| {name} | {_cell(value)} |" for name, value in rows]
     lines += ["", "## Why it matters", "", m.rationale, "", "## How to fix", "", m.remediation, ""]
-    lines += _examples(m, cases)
+    lines += _examples(m, cases, example)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _examples(meta: RuleMeta, cases: Sequence[Case]) -> list[str]:
+def _examples(meta: RuleMeta, cases: Sequence[Case], example: Example | None = None) -> list[str]:
     if meta.id.startswith("AIMS-SCH-"):
+        intro = [
+            "Checked by aims-policy itself when it validates a manifest against the schema "
+            "(`aims-policy schema` prints it), not by a rule pack, so it has no fixture cases "
+            "(the examples below are written by hand); the finding names the field and what "
+            "format v1 expects.",
+            "",
+        ]
         return [
             "## Example",
             "",
-            "Checked by aims-policy itself when it validates a manifest against the schema "
-            "(`aims-policy schema` prints it), not by a rule pack, so there are no fixture examples; "
-            "the finding names the field and what format v1 expects.",
-            "",
+            *intro,
+            *(_complete_example(example, cases)[2:] if example else []),
         ]
     if meta.id.startswith("AIMS-EXC-"):
+        intro = [
+            "Checked by aims-policy itself when it applies exceptions, not by a rule "
+            "pack, so it has no fixture cases (the examples below are written by hand): see "
+            "[Exceptions (waivers)](../configuration.md#exceptions-waivers) for how an exception "
+            "is written.",
+            "",
+        ]
         return [
             "## Example",
             "",
-            "Checked by aims-policy itself when it applies exceptions, not by a rule "
-            "pack, so there are no fixture examples: see [Exceptions (waivers)]"
-            "(../configuration.md#exceptions-waivers) for how an exception is written.",
-            "",
+            *intro,
+            *(_complete_example(example, cases)[2:] if example else []),
         ]
+    if example is not None:
+        return _complete_example(example, cases)
     passing = next((c for c in cases if c.expect == "passed"), None)
     failing = next((c for c in cases if c.expect == "failed"), None)
     if passing is None and failing is None:
@@ -250,7 +282,13 @@ def _examples(meta: RuleMeta, cases: Sequence[Case]) -> list[str]:
     )
     if not paths and failing is not None:
         paths = list(dict.fromkeys(_in_manifest(p) for p in failing.paths))
-    lines = ["## Example", ""]
+    lines = [
+        "## Example",
+        "",
+        "Each snippet is the part of the fixture's base manifest that the case changes, not a "
+        "complete manifest; `python -m aims_policy.derive_examples` derives complete ones.",
+        "",
+    ]
     for case in chosen:
         verdict = "Passes" if case.expect == "passed" else "Fails"
         lines.append(f"{verdict}: *{case.name}* (`{case.file}`, line {case.line}).")
@@ -261,6 +299,46 @@ def _examples(meta: RuleMeta, cases: Sequence[Case]) -> list[str]:
         lines += ["```yaml", *_snippet(case, paths), "```", ""]
         if case.expect == "failed":
             lines += [f"Reported at: {', '.join(f'`{p}`' for p in case.paths)}.", ""]
+    return lines
+
+
+def _complete_example(example: Example, cases: Sequence[Case]) -> list[str]:
+    """The rule's complete example manifests (``aims_policy.examples``): each gives the stated
+    result as it stands, checked on its own."""
+    from aims_policy.examples import command, data_text
+
+    def origin(name: str) -> str:
+        case = next((c for c in cases if c.name == name), None)
+        if case is None:  # the checks aims-policy makes itself have no fixtures
+            return f"*{name}*"
+        return f"derived from the fixture case *{name}* (`{case.file}`, line {case.line})"
+
+    rule = example.rule_id
+    lines = [
+        "## Example",
+        "",
+        "Each manifest below is complete: saved as `example.yaml` and checked with the command "
+        "shown, it gives the result stated.",
+        "",
+    ]
+    for shown, verdict in ((example.passes, "Passes"), (example.fails, "Fails")):
+        outcome = f"gives no {rule} finding" if shown is example.passes else f"reports {rule}"
+        lines += [
+            f"{verdict}: `{command(example, shown)}` {outcome}; {origin(shown.case)}.",
+            "",
+        ]
+        if shown.data:
+            lines += [
+                "With this organisation data document (`org-data.yaml`):",
+                "",
+                "```yaml",
+                data_text(shown).rstrip("\n"),
+                "```",
+                "",
+            ]
+        lines += ["```yaml", shown.manifest.rstrip("\n"), "```", ""]
+    at = ", ".join(f"`{p}`" for p in example.fails.reported_at)
+    lines += [f"Reported at: {at}.", ""]
     return lines
 
 
@@ -431,27 +509,14 @@ def _scalar(value: Any) -> str:
     return _dump(value, 0)[0]
 
 
-def _dumper() -> Any:
-    """A safe dumper that writes dates plain, as manifests do: the loader reads them as strings
-    (core schema), so quoting them would only add noise."""
-    import yaml
-
-    class Dumper(yaml.SafeDumper):
-        pass
-
-    Dumper.yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeDumper.yaml_implicit_resolvers.items()
-    }
-    return Dumper
-
-
 def _dump(value: Any, indent: int) -> list[str]:
     import yaml
 
+    from aims_policy.examples import plain_dumper
+
     text = yaml.dump(
         value,
-        Dumper=_dumper(),
+        Dumper=plain_dumper(),
         default_flow_style=False,
         sort_keys=False,
         allow_unicode=True,
@@ -474,7 +539,9 @@ def render_index(sources: Sequence[Source]) -> str:
         "",
         f"{len(sources)} rules. Each page gives the rule's rationale, remediation, ISO/IEC 42001 "
         "references, EU AI Act and NIST AI RMF crosswalk, and a passing and a failing example "
-        "taken from its fixtures. Regenerate the pages with `aims-policy docs`; "
+        "derived from its fixtures: complete manifests, with the command that gives the stated "
+        "result, for every rule whose pack keeps examples (`python -m aims_policy.derive_examples`). "
+        "Regenerate the pages with `aims-policy docs`; "
         "`aims-policy docs --check` fails when they are out of date.",
         "",
         "| Rule | Title | Severity | Applies to | ISO/IEC 42001 |",

@@ -373,6 +373,12 @@ _TYPE_NAMES = {
 _YAML11_BOOLEANS = frozenset({"yes", "no", "on", "off", "y", "n"})
 
 
+#: The schema keyword that words a pattern for error messages ("which does not match <form>"):
+#: short, where ``description`` teaches at length in editors. An unknown keyword is an annotation
+#: to every JSON Schema validator and editor, so the published schema stays standard.
+FORM = "x-form"
+
+
 def _translate(doc: Document, which: Schema, error: Any) -> Iterator[Problem]:
     path: Path = tuple(error.absolute_path)
     where = ident(doc.data, path) or which.whole  # list items by id: spec.risks[R-7].impact
@@ -380,7 +386,7 @@ def _translate(doc: Document, which: Schema, error: Any) -> Iterator[Problem]:
     sub = error.schema
     if "propertyNames" in error.relative_schema_path:
         # Reported at the offending key, which jsonschema gives as the instance.
-        what = sub.get("description") or f"of the form {sub.get('pattern')}"
+        what = sub.get(FORM) or f"of the form {sub.get('pattern')}"
         yield Problem(
             _UNKNOWN,
             (*path, error.instance),
@@ -441,7 +447,7 @@ def _translate(doc: Document, which: Schema, error: Any) -> Iterator[Problem]:
             "write YYYY-MM-DD, e.g. 2026-03-31",
         )
     elif kind in ("format", "pattern"):
-        what = sub.get("description") or f"the pattern {sub.get('pattern')}"
+        what = sub.get(FORM) or f"the pattern {sub.get('pattern')}"
         yield Problem(
             _INVALID, path, f"{where} is {describe(error.instance)}, which does not match {what}"
         )

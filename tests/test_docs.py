@@ -52,7 +52,16 @@ def test_every_builtin_rule_has_a_page_and_an_index_row(tmp_path: Path) -> None:
         in own
     )
     assert "| ISO/IEC 42001 | control A.3.2; clause 5.3 |" in own
-    assert "spec:\n  owner:\n    # email: (absent)\n```\n\nReported at: `spec.owner.email`." in own
+    # The example is a whole manifest, not the fragment a fixture case changes: the failing one
+    # is the passing one without the email, and says where the finding is.
+    passing = (
+        "spec:\n  owner:\n    name: Priya Raman\n    email: priya.raman@example.com\n  purpose:"
+    )
+    failing = "spec:\n  owner:\n    name: Priya Raman\n  purpose:"
+    assert own.count("```yaml\napiVersion: aims-policy/v1\nkind: AISystem\n") == 2
+    assert passing in own and failing in own
+    assert "`aims-policy check example.yaml --today 2026-11-22` reports AIMS-OWN-001" in own
+    assert own.endswith("```\n\nReported at: `spec.owner.email`.\n")
 
 
 PAGE = """\
@@ -82,6 +91,9 @@ provided for.
 Add `x-cost-centre: CC-1234` (your cost centre) under `metadata`.
 
 ## Example
+
+Each snippet is the part of the fixture's base manifest that the case changes, not a complete \
+manifest; `python -m aims_policy.derive_examples` derives complete ones.
 
 Passes: *a system in operation with a cost centre passes* (`custom-pack/acme.fixtures.yaml`, line 5).
 
@@ -271,6 +283,9 @@ def test_cross_manifest_example_shows_each_manifest() -> None:
     meta = RuleMeta("ORG-SET-001", "N", "T", "error", "r", "m", scope="set")
     assert _examples(meta, [case]) == [
         "## Example",
+        "",
+        "Each snippet is the part of the fixture's base manifest that the case changes, not a "
+        "complete manifest; `python -m aims_policy.derive_examples` derives complete ones.",
         "",
         "Fails: *names clash* (`f.yaml`, line 7).",
         "",

@@ -47,6 +47,9 @@ NOT_ON_THE_CHECK_PATH = (
     "traceback",
     # .gitignore matching is for directory searches that meet an ignore file
     "pathspec",
+    # the rules' example manifests and the rule reference are for `explain` and `docs`
+    "aims_policy.examples",
+    "aims_policy.docs",
 )
 
 

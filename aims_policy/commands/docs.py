@@ -70,9 +70,12 @@ def docs(
         sources, cases = reference.collect(
             builtin=with_builtin, directories=rule_dirs, packs=rule_packs
         )
+        examples = reference.collect_examples(
+            builtin=with_builtin, directories=rule_dirs, packs=rule_packs
+        )
     except registry.RuleLoadError as exc:
         fail(str(exc))
-    pages = reference.generate(sources, cases)
+    pages = reference.generate(sources, cases, examples)
     directory = Path(output)
     if check_only:
         problems = reference.stale(directory, pages)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from aims_policy.commands._options import fail
 from aims_policy.model import RuleMeta
+
+if TYPE_CHECKING:
+    from aims_policy.examples import Example
 
 
 def rule_dict(meta: RuleMeta) -> dict[str, Any]:
@@ -162,6 +165,22 @@ def explain(rule_id: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...
         click.echo(f"aims-policy: error: no rule {rule_id!r}{hint}", err=True)
         sys.exit(2)
     click.echo(explain_text(meta))
+    example = _example(meta.id, rule_dirs, rule_packs)
+    if example is not None:
+        from aims_policy.examples import text
+
+        click.echo("")
+        click.echo(text(example))
+
+
+def _example(
+    rule_id: str, rule_dirs: tuple[str, ...], rule_packs: tuple[str, ...]
+) -> Example | None:
+    """The rule's complete example manifests (``aims_policy.examples``), or None."""
+    from aims_policy import examples, registry
+
+    locations = registry.pack_locations(directories=rule_dirs, packs=rule_packs)
+    return examples.load(locations).get(rule_id)
 
 
 @click.command()
