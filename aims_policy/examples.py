@@ -40,6 +40,12 @@ class Shown:
     manifest: str  # YAML, one or (cross-manifest rules) several documents
     reported_at: tuple[str, ...] = ()  # where the failing example's findings are
     data: Mapping[str, Any] = field(default_factory=dict)  # organisation data it needs
+    # Files beside the manifest (path relative to its folder -> text), for rules that read the
+    # repository: evidence git tracks (AIMS-EVD-003), AI in source code (AIMS-INV-001).
+    files: Mapping[str, str] = field(default_factory=dict)
+    # None: the folder is no git work tree; else `git init` there, then `git add` these paths.
+    git: tuple[str, ...] | None = None
+    flags: tuple[str, ...] = ()  # options of `aims-policy check` the outcome needs
 
 
 @dataclass(frozen=True)
@@ -102,27 +108,55 @@ def read(path: Path) -> dict[str, Example]:
                 _shown(raw["passes"]),
                 _shown(raw["fails"]),
             )
-        except (KeyError, TypeError, AttributeError):
+        except (KeyError, TypeError, AttributeError, ValueError):
             continue
     return out
 
 
 def _shown(raw: Mapping[str, Any]) -> Shown:
+    git = raw.get("git")
+    files = {str(k): str(v) for k, v in (raw.get("files") or {}).items()}
+    tracked = tuple(str(p) for p in git.get("tracked") or ()) if isinstance(git, Mapping) else None
+    for path in (*files, *(tracked or ())):
+        inside(path)
+    if {"example.yaml", "org-data.yaml"} & set(files):
+        raise ValueError("example.yaml and org-data.yaml are the example's own files")
     return Shown(
         str(raw["case"]),
         str(raw["manifest"]),
         tuple(str(p) for p in raw.get("reportedAt") or ()),
         dict(raw.get("data") or {}),
+        files,
+        tracked,
+        tuple(str(f) for f in raw.get("flags") or ()),
     )
+
+
+def inside(path: str) -> str:
+    """``path`` when it names a place inside the example's folder; ValueError otherwise (an
+    examples file of a custom pack must not make the test or a reader write elsewhere)."""
+    from pathlib import PurePosixPath
+
+    parts = PurePosixPath(path).parts
+    if not parts or path.startswith(("/", "\\")) or ".." in parts or ":" in path:
+        raise ValueError(f"{path}: not a path inside the example's folder")
+    if parts[0] == ".git":
+        raise ValueError(f"{path}: inside .git")
+    return path
 
 
 # -- showing ----------------------------------------------------------------------------------
 
 
 def command(example: Example, shown: Shown) -> str:
-    """The command that gives the stated outcome on a file holding the example."""
+    """The commands that give the stated outcome in a folder holding the example's files."""
     data = " --data org-data.yaml" if shown.data else ""
-    return f"aims-policy check example.yaml --today {example.today}{data}"
+    flags = "".join(f" {f}" for f in shown.flags)
+    check = f"aims-policy check example.yaml --today {example.today}{data}{flags}"
+    if shown.git is None:
+        return check
+    steps = ["git init -q", *([f"git add {' '.join(shown.git)}"] if shown.git else []), check]
+    return " && ".join(steps)
 
 
 def data_text(shown: Shown) -> str:
@@ -145,7 +179,11 @@ def text(example: Example) -> str:
     ):
         lines += [f"{title} ({command(example, shown)}: {outcome}):"]
         if shown.data:
-            lines += ["  org-data.yaml:", *block(data_text(shown)), "  example.yaml:"]
+            lines += ["  org-data.yaml:", *block(data_text(shown))]
+        for path, body in shown.files.items():
+            lines += [f"  {path}:", *block(body)]
+        if shown.data or shown.files:
+            lines += ["  example.yaml:"]
         lines += [*block(shown.manifest), ""]
     return "\n".join(lines).rstrip("\n")
 
@@ -199,5 +237,15 @@ def render_file(examples: Iterable[Example]) -> str:
                 lines.append(f"    data: {data}")
             if shown.reported_at:
                 lines.append(f"    reportedAt: {json.dumps(list(shown.reported_at))}")
+            if shown.flags:
+                lines.append(f"    flags: {json.dumps(list(shown.flags))}")
+            if shown.git is not None:
+                lines.append(f"    git: {json.dumps({'tracked': list(shown.git)})}")
+            if shown.files:
+                lines.append("    files:")
+                for path, body in shown.files.items():
+                    body_lines = body.rstrip("\n").split("\n")
+                    lines.append(f"      {json.dumps(path)}: |")
+                    lines += ["        " + line if line else "" for line in body_lines]
             lines += ["    manifest: |", *block(shown.manifest)]
     return "\n".join(lines) + "\n"
