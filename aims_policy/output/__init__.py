@@ -25,6 +25,9 @@ import os
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import IO
+
     from aims_policy.model import Report
 
 FORMATS: dict[str, str] = {
@@ -57,7 +60,7 @@ def render(report: Report, fmt: str, options: RenderOptions | None = None) -> st
     return text
 
 
-def write_atomic(path: str, text: str) -> None:
+def write_atomic(path: str, text: str | Iterable[str]) -> None:
     """Write through a temporary file in the same directory, then rename: readers never see a
     half-written report, and a failed run leaves the previous file intact.
 
@@ -66,7 +69,8 @@ def write_atomic(path: str, text: str) -> None:
     file is never replaced by one: a symbolic link is followed (its target is replaced, the link
     stays; folders are never created for a link whose target is missing), and a device or a
     FIFO (``/dev/stdout``, a pipe to another program) is written to directly; a FIFO nobody
-    reads is an error, not a wait."""
+    reads is an error, not a wait. ``text`` may come in pieces, written as they come (a large
+    report need not be held in memory whole)."""
     import stat
 
     try:
@@ -97,7 +101,7 @@ def write_atomic(path: str, text: str) -> None:
             os.umask(umask)
             os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            _write(handle, text)
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
@@ -140,7 +144,14 @@ def _remove_folders(created: list[str]) -> None:
             break  # something else was put there meanwhile: leave it, and the folders above
 
 
-def _write_through(target: str, text: str, *, fifo: bool) -> None:
+def _write(handle: IO[str], text: str | Iterable[str]) -> None:
+    if isinstance(text, str):
+        handle.write(text)
+    else:
+        handle.writelines(text)
+
+
+def _write_through(target: str, text: str | Iterable[str], *, fifo: bool) -> None:
     flags = os.O_WRONLY
     if fifo:
         # Opening a FIFO for writing waits for a reader; non-blocking, it fails at once (ENXIO)
@@ -150,4 +161,4 @@ def _write_through(target: str, text: str, *, fifo: bool) -> None:
     if fifo:
         os.set_blocking(fd, True)
     with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
+        _write(handle, text)
