@@ -35,7 +35,8 @@ class _Shared(dict[Any, Any]):
     copies (unpickling shares nothing between files), and a rule id, a reason, a control list or a
     risk level repeated across ten thousand manifests would otherwise be kept ten thousand
     times. Within one file's result pickling already shares (its file name, its system names),
-    and values particular to one system are not worth an entry here. What cross-manifest rules
+    and values particular to one system are not worth an entry here (a finding's message, path
+    and item are: most repeat from manifest to manifest). What cross-manifest rules
     collect is theirs to keep or drop (see ``rules/crossmanifest.py``)."""
 
     def __call__(self, value: Any) -> Any:
@@ -55,8 +56,17 @@ class _Shared(dict[Any, Any]):
         )
 
     def finding(self, f: Finding) -> Finding:
+        # A message, its JSON pointer, identity path and item mostly repeat across manifests
+        # (the same gap in each copy of a template: "evidence file evidence/x/model-card.md does
+        # not exist ..."); kept once, they take a fraction of a large report's memory.
         return f._replace(
-            rule_id=self(f.rule_id), severity=self(f.severity), controls=self.strings(f.controls)
+            rule_id=self(f.rule_id),
+            severity=self(f.severity),
+            message=self(f.message),
+            json_path=self(f.json_path),
+            ident=self(f.ident),
+            item=self(f.item),
+            controls=self.strings(f.controls),
         )
 
 

@@ -50,17 +50,49 @@ class Source(NamedTuple):
     findings: int
 
 
-def is_json_report(path: str) -> bool:
-    """A ``.json`` file whose first bytes open a JSON report (``{"formatVersion"``), not a
-    manifest written in JSON (``{"apiVersion"``)."""
+def read(path: str) -> Any:
+    """The decoded JSON report at ``path``, or None when ``path`` is something else (a manifest
+    written in JSON, a YAML file, a folder), to be checked as a manifest.
+
+    A JSON report is recognised by its content, however its keys are ordered or indented (a
+    report re-serialised with sorted keys stays one): a ``.json`` file holding an object with
+    ``formatVersion`` at the top and either ``tool`` or ``systems`` beside it, or neither
+    ``apiVersion`` nor ``kind`` (which every manifest and the baseline file have). A file that
+    does not name ``formatVersion`` at all is not decoded here: manifests are parsed once, by the
+    loader, which knows their positions. One that names it but is not valid JSON is a broken
+    report when it opens like one or names no ``apiVersion``: a ReportError naming the file."""
     if not path.lower().endswith(".json"):
-        return False
+        return None
     try:
         with open(path, "rb") as handle:
-            head = handle.read(256)
+            raw = handle.read(MAX_BYTES + 1)
     except OSError:
-        return False
-    return head.lstrip().lstrip(b"{").lstrip().startswith(b'"formatVersion"')
+        return None  # a folder, or unreadable: the manifest loader says which
+    if b'"formatVersion"' not in raw:
+        return None
+    if len(raw) > MAX_BYTES:
+        raise ReportError(f"{path}: larger than {MAX_BYTES // 2**20} MB; not a JSON report")
+    try:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        opens = raw.lstrip().lstrip(b"{").lstrip().startswith(b'"formatVersion"')
+        if not opens and b'"apiVersion"' in raw:
+            return None  # a broken manifest: the loader gives the line and column
+        where = f":{exc.lineno}:{exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise ReportError(
+            f"{path}{where}: not valid JSON ({getattr(exc, 'msg', exc)}); pass a JSON report "
+            "written by `aims-policy check --json FILE`"
+        ) from None
+    return doc if is_report(doc) else None
+
+
+def is_report(doc: Any) -> bool:
+    """Whether a decoded JSON document is a JSON report (see :func:`read`), not a manifest."""
+    return (
+        isinstance(doc, dict)
+        and "formatVersion" in doc
+        and ("tool" in doc or "systems" in doc or not ("apiVersion" in doc or "kind" in doc))
+    )
 
 
 class _Reader:
@@ -116,21 +148,12 @@ def load(
 ) -> tuple[Report, Source]:
     """The JSON report at ``path`` as a report whose systems and findings carry its origin.
     See :func:`parse` for ``known_rules`` and ``references``."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise ReportError(f"{path}: cannot read the JSON report: {exc.strerror}") from None
-    if len(raw) > MAX_BYTES:
-        raise ReportError(f"{path}: larger than {MAX_BYTES // 2**20} MB; not a JSON report")
-    try:
-        doc = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        where = f":{exc.lineno}:{exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+    doc = read(path)
+    if doc is None:
         raise ReportError(
-            f"{path}{where}: not valid JSON ({getattr(exc, 'msg', exc)}); pass a JSON report "
-            "written by `aims-policy check --json FILE`"
-        ) from None
+            f"{path}: not an aims-policy JSON report; pass a report written by "
+            "`aims-policy check --json FILE`"
+        )
     return parse(doc, path, known_rules, references)
 
 
@@ -231,7 +254,8 @@ def parse(
 
     findings = []
     for index, raw in enumerate(r.field(doc, "findings", list, "")):
-        findings.append(_finding(r, raw, f"findings[{index}]", origin))
+        fast = _fast_finding(raw, origin)
+        findings.append(fast or _finding(r, raw, f"findings[{index}]", origin))
 
     r.field(doc, "notApplicable", list, "")
     results = []
@@ -277,29 +301,84 @@ def parse(
     return report, Source(origin, path, today, tool_version, len(systems), len(findings))
 
 
-def _fast_reference(ref: Any) -> EvidenceReference | None:
-    """The common case, a well-formed reference, without the per-field bookkeeping of
-    :class:`_Reader` (a merge of 1,000 reports reads hundreds of thousands); None sends
-    anything unusual to the careful path, which names what is wrong."""
+def _fast_location(loc: Any) -> Location | None:
+    """A well-formed location, else None (see :func:`_fast_reference`)."""
     try:
-        loc = ref["location"]
-        path, text, status = ref["path"], ref["ref"], ref["status"]
         file, line, column = loc["file"], loc["line"], loc["column"]
         end_line, end_column = loc.get("endLine"), loc.get("endColumn")
     except (KeyError, TypeError, AttributeError):
         return None
-    if not (
-        type(path) is str
-        and type(text) is str
-        and type(status) is str
-        and type(file) is str
+    if (
+        type(file) is str
         and type(line) is int
         and type(column) is int
         and (end_line is None or type(end_line) is int)
         and (end_column is None or type(end_column) is int)
     ):
+        return Location(file, line, column, end_line, end_column)
+    return None
+
+
+def _fast_finding(raw: Any, origin: str) -> Finding | None:
+    """The common case, a well-formed finding with no suppression, as :func:`_fast_reference`
+    does for references; None sends anything else to :func:`_finding`."""
+    try:
+        rule, severity, message = raw["rule"], raw["severity"], raw["message"]
+        json_path, identity, controls, state = (
+            raw["jsonPath"],
+            raw["identity"],
+            raw["controls"],
+            raw["state"],
+        )
+        ident, system, item = identity["path"], identity.get("system"), identity.get("item")
+        if raw.get("suppression") is not None:
+            return None
+        location = _fast_location(raw["location"])
+    except (KeyError, TypeError, AttributeError):
         return None
-    return EvidenceReference(path, text, status, Location(file, line, column, end_line, end_column))
+    if not (
+        location is not None
+        and type(rule) is str
+        and severity in ("error", "warning", "note")
+        and type(message) is str
+        and type(json_path) is str
+        and type(ident) is str
+        and (system is None or type(system) is str)
+        and (item is None or type(item) is str)
+        and state == "open"
+        and type(controls) is list
+        and all(type(c) is str for c in controls)
+    ):
+        return None
+    return Finding(
+        rule,
+        severity,
+        message,
+        location,
+        json_path,
+        ident,
+        system,
+        item,
+        tuple(controls),
+        state,
+        None,
+        (),
+        origin,
+    )
+
+
+def _fast_reference(ref: Any) -> EvidenceReference | None:
+    """The common case, a well-formed reference, without the per-field bookkeeping of
+    :class:`_Reader` (a merge of 1,000 reports reads hundreds of thousands); None sends
+    anything unusual to the careful path, which names what is wrong."""
+    try:
+        path, text, status = ref["path"], ref["ref"], ref["status"]
+        location = _fast_location(ref["location"])
+    except (KeyError, TypeError, AttributeError):
+        return None
+    if location is None or not (type(path) is str and type(text) is str and type(status) is str):
+        return None
+    return EvidenceReference(path, text, status, location)
 
 
 def _references(r: _Reader, raw: Any, where: str) -> list[EvidenceReference]:

@@ -174,6 +174,11 @@ class ResultTable(Sequence[RuleResult]):
             ends.append(total)
         self._ends = tuple(ends)
 
+    @property
+    def rows(self) -> tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]:
+        """The rows: (system, status, rule ids, reasons), sorted."""
+        return self._rows
+
     def __len__(self) -> int:
         return self._ends[-1] if self._ends else 0
 

@@ -9,6 +9,7 @@ json``, format 1.3 or later: ``systems[].reliedControls``, ``systems[].evidenced
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -69,6 +70,9 @@ class Statement(NamedTuple):
         return out
 
 
+_by_origin = operator.attrgetter("origin", "name")  # a system's place in a row
+
+
 def _order(control: str) -> tuple[int, ...]:
     return tuple(int(p) for p in control.split(".") if p.isdigit())
 
@@ -118,7 +122,7 @@ def build(
             system = _map(system)
             name = _text(system.get("name"))
             systems.add((origin, name))
-            for control, kind in sorted(_map(system.get("evidencedControls")).items()):
+            for control, kind in _map(system.get("evidencedControls")).items():
                 implementing.setdefault(control, set()).add(SystemRef(name, origin, _text(kind)))
             for control in _list(system.get("reliedControls")):
                 if isinstance(control, str):
@@ -128,30 +132,29 @@ def build(
             who = _text(_map(finding.get("identity")).get("system"))
             state = finding.get("state")
             suppression = _map(finding.get("suppression"))
-            for control in _list(finding.get("controls")):
-                if not isinstance(control, str):
-                    continue
-                if state == "open":
-                    findings.setdefault(control, set()).add(
-                        FindingRef(
-                            _text(finding.get("rule")),
-                            who,
-                            origin,
-                            _where(finding.get("location")),
-                            _text(finding.get("message")),
-                        )
-                    )
-                elif state == "waived" and suppression.get("kind") == "exception":
-                    waived.setdefault(control, set()).add(
-                        ExceptionRef(
-                            _text(finding.get("rule")),
-                            who,
-                            origin,
-                            _text(suppression.get("approver")),
-                            _text(suppression.get("expires")),
-                            _text(suppression.get("justification")),
-                        )
-                    )
+            # one reference per finding, filed under each of its controls
+            against = [c for c in _list(finding.get("controls")) if isinstance(c, str)]
+            if state == "open":
+                found = FindingRef(
+                    _text(finding.get("rule")),
+                    who,
+                    origin,
+                    _where(finding.get("location")),
+                    _text(finding.get("message")),
+                )
+                for control in against:
+                    findings.setdefault(control, set()).add(found)
+            elif state == "waived" and suppression.get("kind") == "exception":
+                exception = ExceptionRef(
+                    _text(finding.get("rule")),
+                    who,
+                    origin,
+                    _text(suppression.get("approver")),
+                    _text(suppression.get("expires")),
+                    _text(suppression.get("justification")),
+                )
+                for control in against:
+                    waived.setdefault(control, set()).add(exception)
     rows = []
     for control, title in sorted(controls, key=lambda c: _order(c[0])):
         entry = decisions.get(control, {})
@@ -160,7 +163,7 @@ def build(
         evidence = tuple(
             _text(_map(e).get("ref")) for e in _list(entry.get("evidence")) if _map(e).get("ref")
         )
-        by = tuple(sorted(implementing.get(control, ()), key=lambda s: (s.origin, s.name)))
+        by = tuple(sorted(implementing.get(control, ()), key=_by_origin))
         if decision != "included":
             status = decision
         elif not by and not evidence:
@@ -177,7 +180,7 @@ def build(
                 status,
                 by,
                 evidence,
-                tuple(sorted(relied.get(control, ()), key=lambda s: (s.origin, s.name))),
+                tuple(sorted(relied.get(control, ()), key=_by_origin)),
                 tuple(sorted(findings.get(control, ()))),
                 tuple(sorted(waived.get(control, ()))),
             )

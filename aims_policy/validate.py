@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
 
@@ -237,7 +237,93 @@ def validate(doc: Document, system: str | None) -> list[Finding]:
     duplicates = list(_duplicate_ids(doc, system))
     if fast_is_valid(doc.data, schema_of(doc.data)):
         return duplicates
-    return sorted([*_findings(doc, system), *duplicates], key=Finding.sort_key)
+    problems_ = _only_unknown_fields(doc, schema_of(doc.data))
+    found = _findings(doc, system) if problems_ is None else _distinct(doc, system, problems_)
+    return sorted([*found, *duplicates], key=Finding.sort_key)
+
+
+# The schema keywords _unknown_fields understands; a schema using any other (oneOf, if, ...)
+# is left to jsonschema, as is any document whose other problems remain.
+_WALKED = frozenset(
+    ("$ref", "properties", "patternProperties", "additionalProperties", "items", "$defs",
+     "$schema", "$id", "title", "description", "type", "required", "enum", "const", "format",
+     "pattern", "minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems",
+     "examples", "default", "markdownDescription", "x-form")
+)  # fmt: skip
+
+
+def _only_unknown_fields(doc: Document, which: Schema = MANIFEST) -> list[Problem] | None:
+    """The problems of a document whose only faults are unknown fields (a misspelt key, a field
+    of a later format version), found without jsonschema: the fields no ``properties`` or
+    ``patternProperties`` of a closed object allows, when the document without them passes the
+    compiled validator. None when anything else is wrong, or the schema uses keywords this
+    walk does not follow: jsonschema then reports everything."""
+    root = schema(which)
+    unknown: dict[Path, tuple[dict[str, Any], list[str]]] = {}
+    if not _unknown_fields(doc.data, root, root, (), unknown):
+        return None
+    if not unknown:
+        return None
+    keep = {path: set(keys) for path, (_node, keys) in unknown.items()}
+    if not fast_is_valid(_without(doc.data, (), keep), which):
+        return None
+    out: list[Problem] = []
+    for path, (node, keys) in unknown.items():
+        out.extend(_unknown_problems(doc, which, path, keys, node))
+    return out
+
+
+def _unknown_fields(
+    data: Any, node: dict[str, Any], root: dict[str, Any], path: Path,
+    found: dict[Path, tuple[dict[str, Any], list[str]]],
+) -> bool:  # fmt: skip
+    """Collect, for each closed object in ``data``, its keys the schema ``node`` does not know;
+    False when the schema holds a keyword this walk does not follow."""
+    if not _WALKED.issuperset(node):
+        return False
+    ref = node.get("$ref")
+    if ref is not None:
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            return False
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part) if isinstance(target, dict) else None
+        if not isinstance(target, dict) or not _unknown_fields(data, target, root, path, found):
+            return False
+    if isinstance(data, dict):
+        if not all(isinstance(key, str) for key in data):
+            return False
+        properties = node.get("properties", {})
+        patterns = node.get("patternProperties", {})
+        extra = node.get("additionalProperties", True)
+        for key, value in data.items():
+            matched = [patterns[p] for p in patterns if _ecma_pattern(p).search(key)]
+            schemas = ([properties[key]] if key in properties else []) + matched
+            if not schemas:
+                if extra is False:
+                    found.setdefault(path, (node, []))[1].append(key)
+                    continue
+                schemas = [extra] if isinstance(extra, dict) else []
+            for sub in schemas:
+                if not isinstance(sub, dict) or not _unknown_fields(
+                    value, sub, root, (*path, key), found
+                ):
+                    return False
+    elif isinstance(data, list) and isinstance(node.get("items"), dict):
+        for index, item in enumerate(data):
+            if not _unknown_fields(item, node["items"], root, (*path, index), found):
+                return False
+    return True
+
+
+def _without(data: Any, path: Path, drop: dict[Path, set[str]]) -> Any:
+    """``data`` less the keys ``drop`` names under each path (a copy; ``data`` is untouched)."""
+    if isinstance(data, dict):
+        gone = drop.get(path, ())
+        return {k: _without(v, (*path, k), drop) for k, v in data.items() if k not in gone}
+    if isinstance(data, list):
+        return [_without(v, (*path, i), drop) for i, v in enumerate(data)]
+    return data
 
 
 def _duplicate_ids(doc: Document, system: str | None) -> Iterator[Finding]:
@@ -336,8 +422,12 @@ def problems(doc: Document, which: Schema | None = None) -> Iterator[Problem]:
 
 
 def _findings(doc: Document, system: str | None) -> Iterator[Finding]:
+    return _distinct(doc, system, problems(doc))
+
+
+def _distinct(doc: Document, system: str | None, found: Iterable[Problem]) -> Iterator[Finding]:
     seen: set[tuple[str, str]] = set()
-    for problem in problems(doc):
+    for problem in found:
         finding = _finding(doc, system, problem)
         key = (finding.rule_id, finding.ident)
         if key not in seen:
@@ -393,17 +483,7 @@ def _translate(doc: Document, which: Schema, error: Any) -> Iterator[Problem]:
             f"the key {error.instance!r} in {where} is not {what}",
         )
     elif kind == "additionalProperties":
-        allowed = list(sub.get("properties", {}))
-        patterns = sub.get("patternProperties", {})
-        for key in sorted(error.instance):
-            if key in allowed or any(_ecma_pattern(p).search(key) for p in patterns):
-                continue
-            hint = did_you_mean(key, allowed) or (
-                f"; known fields here: {', '.join(allowed)}" if 0 < len(allowed) <= 12 else ""
-            )
-            if "^x-" in patterns:
-                hint += " (prefix organisation-specific fields with 'x-')"
-            yield Problem(_UNKNOWN, (*path, key), f"unknown field {key!r} in {where}{hint}")
+        yield from _unknown_problems(doc, which, path, error.instance, sub)
     elif kind == "required":
         for name in error.validator_value:
             if isinstance(error.instance, dict) and name not in error.instance:
@@ -473,6 +553,25 @@ def _translate(doc: Document, which: Schema, error: Any) -> Iterator[Problem]:
         )
     else:
         yield Problem(_INVALID, path, f"{where}: {error.message}")
+
+
+def _unknown_problems(
+    doc: Document, which: Schema, path: Path, keys: Iterable[str], node: dict[str, Any]
+) -> Iterator[Problem]:
+    """AIMS-SCH-001 for each of ``keys`` of the object at ``path`` that its schema ``node``
+    does not allow (jsonschema's additionalProperties error, or _only_unknown_fields)."""
+    where = ident(doc.data, path) or which.whole
+    allowed = list(node.get("properties", {}))
+    patterns = node.get("patternProperties", {})
+    for key in sorted(keys):
+        if key in allowed or any(_ecma_pattern(p).search(key) for p in patterns):
+            continue
+        hint = did_you_mean(key, allowed) or (
+            f"; known fields here: {', '.join(allowed)}" if 0 < len(allowed) <= 12 else ""
+        )
+        if "^x-" in patterns:
+            hint += " (prefix organisation-specific fields with 'x-')"
+        yield Problem(_UNKNOWN, (*path, key), f"unknown field {key!r} in {where}{hint}")
 
 
 def generate_fast_validator(which: Schema = MANIFEST) -> str:

@@ -3,9 +3,11 @@
     python bench/startup.py [--rounds 30]
 
 The floor is ``python -c "import yaml, pyrsistent, click"``: what any tool built on the design
-card's stack pays before doing anything. Target: <= 1.5x. The checks run in a copy of
-``manifests/`` in a temporary directory, once without a configuration file and once with a small
-``.aims-policy.yaml`` (reading one is part of a configured repository's pre-commit run).
+card's stack pays before doing anything. Target: <= 1.3x for every example manifest, the worst
+of them counts, including one whose only schema findings do not block the rules (an unknown
+field). The checks run in a copy of ``manifests/`` in a temporary directory, each example
+without a configuration file, and the compliant one once with a small ``.aims-policy.yaml``
+(reading one is part of a configured repository's pre-commit run).
 
 Inside a git work tree a check also asks git which evidence files it tracks (AIMS-EVD-003), and
 the pre-commit hook runs ``check --changed``, which asks git what the commit deletes: a third
@@ -21,7 +23,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from _common import MANIFESTS, PY, TODAY, interleaved
+from _common import MANIFESTS, PY, TODAY, example_files, interleaved
+
+TARGET = 1.3
 
 
 def main() -> None:
@@ -35,6 +39,7 @@ def main() -> None:
         (configured / ".aims-policy.yaml").write_text(
             "fail-on: error\nexclude: [drafts]\n", encoding="utf-8"
         )
+
         repo = Path(tmp) / "repo"
         shutil.copytree(MANIFESTS, repo)
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
@@ -58,50 +63,52 @@ def main() -> None:
                 TODAY,
             ]
 
-        base = [PY, "-m", "aims_policy", "check"]
+        # An unknown field: a finding that blocks no rule (every rule still evaluates).
+        unknown = plain / "unknown-field.yaml"
+        unknown.write_text(
+            (plain / "document-summariser.yaml")
+            .read_text(encoding="utf-8")
+            .replace("\nspec:\n", "\nspec:\n  colour: blue\n", 1),
+            encoding="utf-8",
+        )
+        floor_name = "import floor (yaml, pyrsistent, click)"
         commands = {
             "python -c pass": [PY, "-c", "pass"],
-            "import floor (yaml, pyrsistent, click)": [PY, "-c", "import yaml, pyrsistent, click"],
-            "check compliant manifest": check(plain, "document-summariser.yaml"),
-            "check manifest with gaps": check(plain, "credit-scoring.yaml"),
-            "check compliant, with a config file": check(configured, "document-summariser.yaml"),
-            "git: check compliant manifest": [
-                *base,
-                "document-summariser.yaml",
-                "--today",
-                TODAY,
-            ],
-            "git: hook (check --changed) compliant": [
-                *base,
-                "--changed",
-                "document-summariser.yaml",
-                "--today",
-                TODAY,
-            ],
+            floor_name: [PY, "-c", "import yaml, pyrsistent, click"],
         }
+        checks = [str(p.relative_to(MANIFESTS)) for p in example_files()] + [unknown.name]
+        for name in checks:
+            commands[f"check {name}"] = check(plain, name)
+        configured_name = "check document-summariser.yaml, with a config file"
+        commands[configured_name] = check(configured, "document-summariser.yaml")
+        base = [PY, "-m", "aims_policy", "check"]
+        git_check, git_hook = (
+            "git: check compliant manifest",
+            "git: hook (check --changed) compliant",
+        )
+        commands[git_check] = [*base, "document-summariser.yaml", "--today", TODAY]
+        commands[git_hook] = [*base, "--changed", "document-summariser.yaml", "--today", TODAY]
         # the configured run finds its configuration from its working directory
         medians = interleaved(
             commands,
             args.rounds,
             cwd=plain,
-            cwds={
-                "check compliant, with a config file": configured,
-                "git: check compliant manifest": repo,
-                "git: hook (check --changed) compliant": repo,
-            },
+            cwds={configured_name: configured, git_check: repo, git_hook: repo},
         )
-    floor = medians["import floor (yaml, pyrsistent, click)"]
+    floor = medians[floor_name]
     for name, value in medians.items():
-        print(f"{name:<42} {value * 1000:7.1f} ms  {value / floor:5.2f}x floor")
+        print(f"{name:<62} {value * 1000:7.1f} ms  {value / floor:5.2f}x floor")
+    worst = max(
+        (n for n in medians if n.startswith("check ") and n != configured_name),
+        key=medians.__getitem__,
+    )
     print(
-        f"RESULT startup ratio (compliant) = {medians['check compliant manifest'] / floor:.2f}x "
-        f"(target <= 1.5x); with gaps = {medians['check manifest with gaps'] / floor:.2f}x; "
-        f"with a configuration file = {medians['check compliant, with a config file'] / floor:.2f}x"
+        f"RESULT startup ratio: worst {medians[worst] / floor:.2f}x ({worst[6:]}; target <= "
+        f"{TARGET}x); unknown field {medians['check unknown-field.yaml'] / floor:.2f}x; with a "
+        f"configuration file {medians[configured_name] / floor:.2f}x"
     )
-    hook, plain_git = (
-        medians["git: hook (check --changed) compliant"],
-        medians["git: check compliant manifest"],
-    )
+
+    hook, plain_git = medians[git_hook], medians[git_check]
     print(
         f"RESULT in a git work tree: check = {plain_git / floor:.2f}x floor, hook (check "
         f"--changed) = {hook / floor:.2f}x floor; hook / check = {hook / plain_git:.2f}x"

@@ -375,3 +375,78 @@ def test_check_records_its_origin_and_references(tmp_path: Path) -> None:
         "ref": "evidence/support-chatbot/orion-gpai-documentation.md",
         "status": "missing",
     }.items() <= next(r for r in support["evidenceReferences"] if r["status"] == "missing").items()
+
+
+@pytest.mark.parametrize("layout", ["sorted", "compact"])
+def test_a_report_is_recognised_however_its_keys_are_laid_out(tmp_path: Path, layout: str) -> None:
+    """A report re-serialised (keys sorted, other indentation) is still merged as a report,
+    not checked as a manifest: the statement is the one of the report as written."""
+    payments, _ = two_repositories(tmp_path)
+    doc = json.loads(payments.read_text(encoding="utf-8"))
+    text = (
+        json.dumps(doc, sort_keys=True, indent=4)
+        if layout == "sorted"
+        else json.dumps(dict(reversed(list(doc.items()))), separators=(",", ":"))
+    )
+    assert not text.lstrip("{ \n").startswith('"formatVersion"')
+    again = write(tmp_path / "again" / "payments.json", text)
+    original = aims("soa", "--format", "json", "--today", TODAY, str(payments))
+    rewritten = aims("soa", "--format", "json", "--today", TODAY, str(again))
+    assert original.exit_code == rewritten.exit_code == 0, rewritten.stderr
+    assert json.loads(rewritten.stdout) == json.loads(original.stdout)
+    out = tmp_path / "out.html"
+    result = aims("report", "--today", TODAY, "-o", str(out), str(again))
+    assert result.exit_code == 0, result.stderr
+    assert "1 report merged" in result.stdout
+
+
+def test_a_json_manifest_naming_format_version_is_checked_as_a_manifest(tmp_path: Path) -> None:
+    """A manifest written in JSON that mentions ``formatVersion`` (here, as its
+    title) is a manifest: checked, its system counted, not refused as a broken report."""
+    repo = tmp_path / "repo"
+    shutil.copytree(MANIFESTS, repo)
+    manifest = repo / "fraud-detection.json"
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    doc["metadata"]["title"] = "formatVersion"  # the quoted word, as a key would be
+    write(manifest, json.dumps(doc, sort_keys=True))
+    out = tmp_path / "out.html"
+    alone = aims("report", "--today", TODAY, "--no-config", "-o", str(out), str(manifest))
+    assert alone.exit_code == 0, alone.stderr
+    assert alone.stdout.startswith(f"{out}: 1 system,"), alone.stdout
+
+
+@pytest.mark.parametrize("flag", [("--select", "AIMS-DOC"), ("--ignore", "AIMS-DOC-001")])
+def test_selection_flags_with_json_reports_are_refused(
+    tmp_path: Path, flag: tuple[str, str]
+) -> None:
+    """--select/--ignore choose what a check evaluates; a JSON report was evaluated already, so
+    they cannot apply to it: one line naming the flag, exit 2, no report written (rather than
+    a report silently unfiltered, or filtered to show unevaluated rules as passing)."""
+    payments, _ = two_repositories(tmp_path)
+    out = tmp_path / "out.html"
+    for inputs in ([str(payments)], [str(payments), str(MANIFESTS)]):
+        result = aims("report", "--today", TODAY, *flag, "-o", str(out), *inputs)
+        assert result.exit_code == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and flag[0] in lines[0], result.stderr
+        assert not out.exists()
+
+
+def test_values_written_in_python_are_escaped_as_jinja2_escapes_them() -> None:
+    """The page's repeated parts are laid out in Python (speed); each value there must come out
+    exactly as markupsafe (Jinja2's autoescaping) would write it, hostile text included."""
+    from markupsafe import escape
+
+    from aims_policy.output.audit_html import _h
+
+    for value in (
+        "<script>alert(1)</script>",
+        "\"'><img src=x onerror=alert(1)>",
+        "a & b &amp; c",
+        "javascript:alert(document.cookie)",
+        "\x00\x1b[31m\u202e\ufeff",
+        "",
+        42,
+        None,
+    ):
+        assert _h(value) == str(escape(value)), value

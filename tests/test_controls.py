@@ -147,12 +147,25 @@ def test_controls_tells_operational_evidence_from_policy_documents(
     result = aims("controls", "m.yaml", "--root", ".", "--format", "json")
     assert result.exit_code == 0, result.output
     evidence = {c["id"]: c["evidence"] for c in json.loads(result.stdout)["controls"]}
-    assert evidence["A.6.2.4"] == {"operational": ["evidenced"], "policyOnly": []}
+    none: list[str] = []
+    assert evidence["A.6.2.4"] == {
+        "operational": ["evidenced"],
+        "policyOnly": [],
+        "organisation": none,
+    }
     # a procedure and the AI policy (a ...PolicyRef) state intentions: policy documents only
-    assert evidence["A.3.3"] == {"operational": [], "policyOnly": ["evidenced"]}
-    assert evidence["A.2.2"] == {"operational": [], "policyOnly": ["evidenced"]}
+    assert evidence["A.3.3"] == {
+        "operational": [],
+        "policyOnly": ["evidenced"],
+        "organisation": none,
+    }
+    assert evidence["A.2.2"] == {
+        "operational": [],
+        "policyOnly": ["evidenced"],
+        "organisation": none,
+    }
     # evidence that does not resolve evidences nothing
-    assert evidence["A.8.4"] == {"operational": [], "policyOnly": []}
+    assert evidence["A.8.4"] == {"operational": [], "policyOnly": [], "organisation": none}
     text = aims("controls", "m.yaml", "--root", ".").stdout
     assert (
         "evidence in these manifests: 1 control with operational evidence, 2 with policy " in text
@@ -162,3 +175,23 @@ def test_controls_tells_operational_evidence_from_policy_documents(
 def test_controls_of_unreadable_manifests_exits_2(tmp_path: Path) -> None:
     result = aims("controls", str(tmp_path / "missing.yaml"))
     assert result.exit_code == 2
+
+
+def test_the_organisation_manifests_soa_evidence_counts_at_organisation_level() -> None:
+    """The bundled examples: the policy's review (A.2.4) can only be evidenced by the organisation
+    manifest, whose Statement of Applicability cites the review record; with it, no control of
+    the 38 is left without evidence."""
+    manifests = Path(__file__).resolve().parents[1] / "manifests"
+    result = aims("controls", str(manifests), "--format", "json")
+    assert result.exit_code == 0, result.output
+    evidence = {c["id"]: c["evidence"] for c in json.loads(result.stdout)["controls"]}
+    assert evidence["A.2.4"] == {
+        "operational": [],
+        "policyOnly": [],
+        "organisation": ["harbour-mutual-aims"],
+    }
+    assert all(any(e.values()) for e in evidence.values()), [
+        c for c, e in evidence.items() if not any(e.values())
+    ]
+    text = aims("controls", str(manifests)).stdout
+    assert text.rstrip().endswith("at organisation level only, 0 with none")

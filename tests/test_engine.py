@@ -627,3 +627,25 @@ def test_references_written_before_eu_and_nist_keep_their_meaning() -> None:
     )(lambda ctx: ()).meta
     assert meta.eu_ai_act == (Reference("Art. 9", "medium", False),)
     assert meta.nist_ai_rmf == (Reference("MAP 1.1", "high", False),)
+
+
+def test_a_bulk_run_leaves_the_callers_collector_settings_as_they_were(tmp_path: Path) -> None:
+    """A run of many files tunes the garbage collector for itself (worker._BulkCollection) and
+    undoes it: a library caller's process keeps its own thresholds, and nothing stays frozen."""
+    import gc
+
+    from _helpers import minimal_manifest
+
+    from aims_policy.worker import PARALLEL_THRESHOLD
+
+    for n in range(PARALLEL_THRESHOLD):
+        (tmp_path / f"m{n}.yaml").write_text(minimal_manifest(f"system-{n}"), "utf-8")
+    saved = gc.get_threshold()
+    gc.set_threshold(1234, 11, 12)
+    try:
+        report = check([str(tmp_path)], today=TODAY, options=Options(jobs=1), cwd=str(tmp_path))
+        assert len(report.files) == PARALLEL_THRESHOLD
+        assert gc.get_threshold() == (1234, 11, 12)
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.set_threshold(*saved)

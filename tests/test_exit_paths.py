@@ -44,6 +44,7 @@ def test_an_internal_error_is_one_line_and_exit_2(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(aims_policy.output, "render", broken)
+    monkeypatch.setattr(aims_policy.output, "chunks", broken)
     monkeypatch.delenv("AIMS_POLICY_DEBUG", raising=False)
     with pytest.raises(SystemExit) as exit_:
         main(["check", "--today", "2026-11-22", "--format", "json", MANIFESTS])
@@ -65,6 +66,7 @@ def test_the_traceback_is_shown_on_request(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(aims_policy.output, "render", broken)
+    monkeypatch.setattr(aims_policy.output, "chunks", broken)
     args = ["check", "--today", "2026-11-22", "--format", "json", MANIFESTS]
     if how == "--debug":
         monkeypatch.delenv("AIMS_POLICY_DEBUG", raising=False)

@@ -594,10 +594,11 @@ def test_more_results_than_github_accepts_is_refused_with_a_way_out() -> None:
 def test_the_check_command_turns_the_limit_into_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from aims_policy.commands.check import _render
+    from aims_policy.commands.check import _write
 
-    assert _render(_many(25_001, errors=10), "sarif", RenderOptions()) is None
-    err = capsys.readouterr().err
+    assert _write(_many(25_001, errors=10), "sarif", RenderOptions(), None) is False
+    out, err = capsys.readouterr()
+    assert out == ""  # nothing of the refused file reaches standard output
     assert err.count("\n") == 1 and err.startswith("aims-policy: error: sarif output not written")
     assert "--sarif-min-level" in err
 
@@ -678,6 +679,32 @@ def test_a_file_too_large_for_github_is_refused(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(sarif_module, "MAX_GZIPPED_BYTES", size - 1)
     with pytest.raises(SarifLimitError, match=r"MB gzipped.*--sarif-min-level error"):
         render(report, "sarif")
+
+
+def test_a_file_found_too_large_while_written_leaves_the_previous_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The size is known only once the last result is written: the file written so far is
+    dropped and the previous report stays, whole."""
+    import gzip
+
+    import aims_policy.output.sarif as sarif_module
+
+    report = _many(50, errors=50)
+    text = render(report, "sarif")
+    size = len(gzip.compress(text.encode("utf-8"), compresslevel=6))
+    target = tmp_path / "reports" / "old.sarif"
+    target.parent.mkdir()
+    target.write_text("previous\n", "utf-8")
+    monkeypatch.setattr(sarif_module, "MAX_GZIPPED_BYTES", size - 1)
+    with pytest.raises(SarifLimitError):
+        aims_policy.output.write_atomic(str(target), aims_policy.output.chunks(report, "sarif"))
+    assert target.read_text("utf-8") == "previous\n"
+    assert [p.name for p in target.parent.iterdir()] == ["old.sarif"]  # no temporary file
+    # Long enough a text to be measured, small enough gzipped to pass: written, whole.
+    monkeypatch.setattr(sarif_module, "MAX_GZIPPED_BYTES", len(text) - 1)
+    aims_policy.output.write_atomic(str(target), aims_policy.output.chunks(report, "sarif"))
+    assert target.read_text("utf-8") == text
 
 
 def test_the_way_out_offered_is_one_that_fits() -> None:

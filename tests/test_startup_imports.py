@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from _helpers import ROOT
@@ -69,3 +70,29 @@ def test_checking_a_valid_manifest_imports_nothing_it_does_not_use() -> None:
     modules = set(json.loads(done.stderr.strip().splitlines()[-1]))
     assert "yaml" in modules and "aims_policy.engine" in modules
     assert sorted(m for m in NOT_ON_THE_CHECK_PATH if m in modules) == []
+
+
+def test_an_unknown_field_alone_is_found_without_jsonschema(tmp_path: Path) -> None:
+    """A misspelt or future field blocks no rule: the compiled validator's path reports it,
+    without importing jsonschema (issue 18)."""
+    import shutil
+
+    folder = tmp_path / "manifests"  # with the evidence its references name
+    shutil.copytree(ROOT / "manifests", folder)
+    text = (folder / "document-summariser.yaml").read_text("utf-8")
+    (folder / "unknown.yaml").write_text(
+        text.replace("\nspec:\n", "\nspec:\n  colour: blue\n", 1), "utf-8"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, "unknown.yaml"],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        check=False,
+    )
+    assert done.stdout.startswith(
+        "unknown.yaml:14:3: error AIMS-SCH-001 unknown field 'colour' in spec"
+    ), done.stdout + done.stderr
+    assert "1 file, 1 system checked: 1 error, 0 warnings" in done.stdout
+    modules = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    assert "jsonschema" not in modules

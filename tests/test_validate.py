@@ -723,3 +723,51 @@ def test_odd_shapes_do_not_break_the_duplicate_check() -> None:
         {"purpose": {"foreseeableMisuse": {"id": "a"}}},
     ):
         assert list(v._duplicate_ids(Document("m.yaml", 0, {"spec": spec}), "demo")) == []
+
+
+def _objects(data: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if isinstance(data, dict):
+        yield path
+        for key, value in data.items():
+            yield from _objects(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _objects(value, (*path, index))
+
+
+def _with_key(data: Any, path: tuple[Any, ...], key: str, value: Any) -> Any:
+    out = copy.deepcopy(data)
+    node = out
+    for part in path:
+        node = node[part]
+    node[key] = value
+    return out
+
+
+def _by_jsonschema(doc: Document) -> list[Any]:
+    """The findings jsonschema's complete errors give (the path taken before issue 18)."""
+    found = [*v._findings(doc, "sys"), *v._duplicate_ids(doc, "sys")]
+    return sorted(found, key=lambda f: f.sort_key())
+
+
+@pytest.mark.slow
+def test_unknown_fields_found_without_jsonschema_are_what_jsonschema_finds() -> None:
+    """An unknown field at every object of every example (a misspelt key, a closed object's
+    extra, an x- extension that is allowed, a value no schema describes), alone and beside a
+    problem of another kind: the findings are jsonschema's, finding for finding."""
+    cases = fast = 0
+    for path in EXAMPLES:
+        data = repaired(path.name, load_doc(path).data)
+        for at in _objects(data):
+            for key, value in (("ownr", {"n": 1}), ("x-team", {"a": [1]})):
+                mutated = _with_key(data, at, key, value)
+                variants = [mutated]
+                classified = isinstance(data.get("spec", {}).get("classification"), dict)
+                if classified and at != ("spec", "classification"):  # not an organisation's
+                    variants.append(_with_key(mutated, ("spec", "classification"), "riskLevel", 5))
+                for variant in variants:
+                    doc = Document("m.yaml", 0, variant)
+                    assert v.validate(doc, "sys") == _by_jsonschema(doc), (path.name, at, key)
+                    cases += 1
+                    fast += v._only_unknown_fields(doc) is not None
+    assert cases > 500 and fast > 200, (cases, fast)

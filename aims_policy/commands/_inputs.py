@@ -4,13 +4,15 @@ other repositories (``check --json FILE --origin NAME``), merged into one organi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from aims_policy.commands._options import fail
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 if TYPE_CHECKING:
     from aims_policy.merge import Source
-    from aims_policy.model import Organisation, Report
+    from aims_policy.model import Finding, Organisation, Report
 
 
 class Inputs(NamedTuple):
@@ -28,10 +30,11 @@ class Inputs(NamedTuple):
         return kept
 
     def documents(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        """(origin, JSON report) of each part, one at a time, with the fields ``soa.build``
-        reads (systems' names, evidenced and relied-on controls; findings)."""
-        from aims_policy.output.json_report import finding_dict
-
+        """(origin, JSON report) of each part, one at a time, with only the fields ``soa.build``
+        reads, laid out as the JSON report has them: the systems' names, evidenced and relied-on
+        controls; the findings that count against a control (open, or under an exception), with
+        rule, system, location, message and the exception. A merge of 1,000 reports holds tens
+        of thousands of findings: writing each out whole would cost more than the statement."""
         for report, origin in self.parts:
             yield (
                 origin,
@@ -44,42 +47,105 @@ class Inputs(NamedTuple):
                         }
                         for s in report.systems
                     ],
-                    "findings": [finding_dict(f) for f in report.findings],
+                    "findings": [_finding(f) for f in report.findings if _counts(f)],
                 },
             )
 
 
-def split(paths: tuple[str, ...]) -> tuple[list[str], tuple[str, ...]]:
-    """(JSON reports, manifests and folders) among the paths given."""
-    from aims_policy.merge import is_json_report
+def _counts(finding: Finding) -> bool:
+    s = finding.suppression
+    return bool(finding.controls) and (
+        finding.state == "open"
+        or (finding.state == "waived" and s is not None and s.kind == "exception")
+    )
 
-    reports = [path for path in paths if is_json_report(path)]
-    return reports, tuple(path for path in paths if path not in reports)
+
+def _finding(f: Finding) -> dict[str, Any]:
+    loc = f.location
+    out: dict[str, Any] = {
+        "rule": f.rule_id,
+        "message": f.message,
+        "location": {"file": loc.file, "line": loc.line, "column": loc.col},
+        "identity": {"system": f.system},
+        "controls": list(f.controls),
+        "state": f.state,
+    }
+    s = f.suppression
+    if s is not None:
+        out["suppression"] = {
+            "kind": s.kind,
+            "justification": s.justification,
+            "approver": s.approver,
+            "expires": s.expires,
+        }
+    return out
+
+
+def without_gc(command: F) -> F:
+    """Run ``command`` with the cyclic garbage collector paused. A merge of 1,000 reports keeps
+    millions of small tuples alive, none in a cycle; each full collection walks them all, and
+    collections come the more often the more is allocated: half of a merge's time went there."""
+    import functools
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        import gc
+
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return command(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return cast(F, run)
+
+
+class Split(NamedTuple):
+    """The paths given, sorted out: the JSON reports among them, read, and the rest."""
+
+    reports: tuple[tuple[Report, Source], ...]
+    manifests: tuple[str, ...]  # manifests and folders, to be checked
+
+
+def split(paths: tuple[str, ...], references: bool = True) -> Split:
+    """Read the JSON reports among ``paths`` (recognised by content: ``merge.read``; a bad one
+    is one line naming it, exit 2); the rest are manifests and folders. Each report is decoded
+    once, and only its :class:`Report` is kept. Without ``references``, the reports' evidence
+    references are not read."""
+    from aims_policy import merge
+
+    parts: list[tuple[Report, Source]] = []
+    manifests = []
+    known: set[str] = set()  # rule ids read already: the first report's description wins
+    for path in paths:
+        try:
+            doc = merge.read(path)
+            if doc is None:
+                manifests.append(path)
+                continue
+            parts.append(merge.parse(doc, path, known, references))
+        except merge.ReportError as exc:
+            fail(str(exc))
+        known.update(meta.id for meta in parts[-1][0].rules)
+    return Split(tuple(parts), tuple(manifests))
 
 
 def gather(
-    paths: tuple[str, ...],
+    given: Split,
     origin: str | None,
     today: str,
     check: Callable[[tuple[str, ...]], Report],
-    references: bool = True,
 ) -> Inputs:
-    """Load the JSON reports among ``paths`` (a bad one: one line naming it, exit 2), check the
-    rest with ``check`` (when there is any, or when no JSON report is given), and merge.
-    Without ``references``, the reports' evidence references are not read."""
+    """Check the manifests and folders of ``given`` with ``check`` (when there is any, or when
+    no JSON report is given) and merge the result with its JSON reports."""
     from aims_policy import merge
     from aims_policy.version import __version__
 
-    reports, manifests = split(paths)
-    parts = []
-    known: set[str] = set()  # rule ids read already: the first report's description wins
-    for path in reports:
-        try:
-            parts.append(merge.load(path, known, references))
-            known.update(meta.id for meta in parts[-1][0].rules)
-        except merge.ReportError as exc:
-            fail(str(exc))
-    live = check(manifests) if manifests or not reports else None
+    parts = list(given.reports)
+    manifests = given.manifests
+    live = check(manifests) if manifests or not parts else None
     if not parts:
         assert live is not None
         return Inputs(live, (), ((live, ""),))

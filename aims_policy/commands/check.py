@@ -127,7 +127,7 @@ def check(
     """Check AI-system manifests (files or directories; default: the current directory; `-`:
     one manifest from standard input)."""
     from aims_policy.api import check as run_check
-    from aims_policy.output import RenderOptions, write_atomic
+    from aims_policy.output import RenderOptions
 
     stdin = _stdin(paths, stdin_filename)
     if changed and stdin is not None:
@@ -190,24 +190,10 @@ def check(
         (markdown_path, "markdown"),
     ):
         if path:
-            text = _render(report, file_fmt, file_options)
-            if text is None:
-                incomplete = True
-                continue
-            try:
-                write_atomic(path, text)
-            except OSError as exc:
-                fail(f"{path}: cannot write {file_fmt} output: {exc.strerror}")
+            incomplete |= not _write(report, file_fmt, file_options, path)
     if fmt == "text" and _only_nothing_found(report):
         fail(report.notifications[0].message)  # one line: there is nothing else to report
-    if fmt == "text":  # streamed: a very large report is never held as one string
-        from aims_policy.output.text import iter_lines
-
-        sys.stdout.writelines(line + "\n" for line in iter_lines(report, render_options))
-    else:
-        text = _render(report, fmt, render_options)
-        incomplete |= text is None
-        sys.stdout.write(text or "")
+    incomplete |= not _write(report, fmt, render_options, None)
     report_fixed(report, options, fmt)
     sys.stdout.flush()
     sys.exit(2 if incomplete else report.exit_code)
@@ -242,20 +228,32 @@ def _only_nothing_found(report: Any) -> bool:
     return len(report.notifications) == 1 and report.notifications[0].code == NO_MANIFEST
 
 
-def _render(report: Any, fmt: str, options: Any) -> str | None:
-    """The rendered format, or None (with one line on standard error) when it refuses: SARIF
-    beyond GitHub's limits."""
-    from aims_policy.output import render
+def _write(report: Any, fmt: str, options: Any, path: str | None) -> bool:
+    """Write the format to ``path`` (atomically) or to standard output, as it is rendered: a very
+    large report is never held as one string. False (with one line on standard error) when the
+    format refuses: SARIF beyond GitHub's limits, found before the file is replaced."""
+    from aims_policy.output import chunks, render, write_atomic
 
     if fmt != "sarif":  # only SARIF refuses to render; the others need not import it
-        return render(report, fmt, options)
-    from aims_policy.output.sarif import SarifLimitError
+        refused: tuple[type[Exception], ...] = ()
+    else:
+        from aims_policy.output.sarif import SarifLimitError
 
+        refused = (SarifLimitError,)
     try:
-        return render(report, fmt, options)
-    except SarifLimitError as exc:
+        if path is not None:
+            try:
+                write_atomic(path, chunks(report, fmt, options))
+            except OSError as exc:
+                fail(f"{path}: cannot write {fmt} output: {exc.strerror}")
+        elif fmt == "sarif":  # refused at its end: printed only once whole, or not at all
+            sys.stdout.write(render(report, fmt, options))
+        else:
+            sys.stdout.writelines(chunks(report, fmt, options))
+    except refused as exc:
         say(f"error: {fmt} output not written: {exc}")
-        return None
+        return False
+    return True
 
 
 def _progress() -> Any:

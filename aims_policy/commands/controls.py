@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import click
@@ -101,14 +102,19 @@ def controls(
             f"{len(rows)} controls: {covered} covered by rules, {declared_text}{len(gaps)} gaps"
         )
         if evidence is not None:
-            operational = sum(1 for r in rows if evidence.get(r.id, {}).get("operational"))
-            policy = sum(
-                1 for r in rows if evidence.get(r.id) and not evidence[r.id].get("operational")
+            shown = [evidence.get(r.id, {}) for r in rows]
+            operational = sum(1 for e in shown if e.get("operational"))
+            policy = sum(1 for e in shown if e.get("policy") and not e.get("operational"))
+            organisation = sum(
+                1
+                for e in shown
+                if e.get("organisation") and not (e.get("operational") or e.get("policy"))
             )
+            none = len(rows) - operational - policy - organisation
             click.echo(
                 f"evidence in these manifests: {plural(operational, 'control')} with operational "
-                "evidence, "
-                f"{policy} with policy documents only, {len(rows) - operational - policy} with none"
+                f"evidence, {policy} with policy documents only, {organisation} at organisation "
+                f"level only, {none} with none"
             )
     sys.exit(1 if gaps else 0)
 
@@ -135,11 +141,29 @@ def _evidence(
     for system in report.systems:
         for control, kind in system.evidence:
             out.setdefault(control, {}).setdefault(kind, []).append(system.name)
+    # The organisation manifest's Statement of Applicability cites evidence per control (the AI
+    # policy for A.2.2, the concerns procedure for A.3.3): shown at organisation level, which is
+    # where a control such as A.2.4 (the policy's review) can only be evidenced.
+    for organisation in report.organisations:
+        for reference in organisation.references:
+            cited = _SOA_EVIDENCE.match(reference.path)
+            if cited and reference.status in ("ok", "url"):
+                names = out.setdefault(cited.group(1), {}).setdefault("organisation", [])
+                if organisation.name not in names:
+                    names.append(organisation.name)
     return out
 
 
+#: An organisation manifest's Statement of Applicability evidence, by its identity path.
+_SOA_EVIDENCE = re.compile(r"spec\.statementOfApplicability\[([^\]]+)\]\.evidence\[")
+
+
 def _as_json(found: dict[str, list[str]]) -> dict[str, list[str]]:
-    return {"operational": found.get("operational", []), "policyOnly": found.get("policy", [])}
+    return {
+        "operational": found.get("operational", []),
+        "policyOnly": found.get("policy", []),
+        "organisation": found.get("organisation", []),
+    }
 
 
 def _as_text(found: dict[str, list[str]]) -> str:
@@ -148,4 +172,6 @@ def _as_text(found: dict[str, list[str]]) -> str:
         parts.append(f"operational in {', '.join(found['operational'])}")
     if found.get("policy"):
         parts.append(f"only policy documents in {', '.join(found['policy'])}")
+    if found.get("organisation"):
+        parts.append(f"organisation-level in {', '.join(found['organisation'])}")
     return "; ".join(parts) or "none in these manifests"

@@ -8,14 +8,9 @@ from typing import Any
 
 import click
 
+from aims_policy.commands._inputs import without_gc
 from aims_policy.commands._options import evaluation_options, fail, prepare, say
 from aims_policy.wording import plural
-
-
-def _is_report(path: str) -> bool:
-    from aims_policy.merge import is_json_report
-
-    return is_json_report(path)
 
 
 @click.command()
@@ -43,6 +38,7 @@ def _is_report(path: str) -> bool:
     metavar="FILE",
     help="Show the findings recorded in this baseline as baselined.",
 )
+@without_gc
 def report(inputs: tuple[str, ...], output: str, origin: str | None, **evaluation: Any) -> None:
     """Write one self-contained HTML audit report an auditor opens offline: the Statement of
     Applicability (or, without an organisation manifest, the Annex A coverage), the systems x
@@ -53,12 +49,23 @@ def report(inputs: tuple[str, ...], output: str, origin: str | None, **evaluatio
     (`aims-policy check --json FILE --origin NAME`, one per repository), merged into one
     report. Exits 2 if a JSON report cannot be read or a manifest could not be checked (the
     report is still written, and says so), else 0: findings are the report's content."""
-    from aims_policy.commands._inputs import gather
+    from aims_policy.commands._inputs import gather, split
     from aims_policy.commands.check import with_baseline
     from aims_policy.output import write_atomic
-    from aims_policy.output.audit_html import AuditInput, render
+    from aims_policy.output.audit_html import AuditInput, chunks
 
-    run = prepare(tuple(p for p in inputs if not _is_report(p)), evaluation)
+    given = split(inputs)
+    chosen = [f"--{name}" for name in ("select", "ignore", "severity") if evaluation.get(name)]
+    if given.reports and chosen:
+        # A JSON report holds what its own check found under its own selection; filtering the
+        # merge would show a rule as passing in repositories where it was never evaluated, and
+        # applying the flags to the manifests checked here only would mix two selections.
+        fail(
+            f"{'/'.join(chosen)} {'choose' if len(chosen) > 1 else 'chooses'} what a check "
+            "evaluates, and JSON reports were checked "
+            "already; pass them to each repository's `aims-policy check --json FILE` instead"
+        )
+    run = prepare(given.manifests, evaluation)
 
     def check(manifests: tuple[str, ...]) -> Any:
         from aims_policy.api import check as run_check
@@ -66,7 +73,7 @@ def report(inputs: tuple[str, ...], output: str, origin: str | None, **evaluatio
         options = with_baseline(run.options, run.effective.values["baseline"])
         return run_check(run.paths, ruleset=run.ruleset, options=options, fail_on="never")
 
-    got = gather(inputs, origin, run.options.day.isoformat(), check)
+    got = gather(given, origin, run.options.day.isoformat(), check)
     combined = got.report
     organisations = got.organisations()
     if len(organisations) > 1:
@@ -82,7 +89,7 @@ def report(inputs: tuple[str, ...], output: str, origin: str | None, **evaluatio
         statement = soa.build(organisations[0].manifest, got.documents(), annex_a_controls())
     data = AuditInput(combined, sources=got.sources, statement=statement)
     try:
-        write_atomic(output, render(data))
+        write_atomic(output, chunks(data))
     except OSError as exc:
         fail(f"{output}: cannot write the report: {exc.strerror}")
     for note in combined.notifications:

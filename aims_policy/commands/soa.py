@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from aims_policy.commands._inputs import without_gc
 from aims_policy.commands._options import fail, parse_today, say
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     "(default: the paths given).",
 )
 @click.argument("paths", nargs=-1, type=click.Path())
+@without_gc
 def soa(
     fmt: str,
     output: str | None,
@@ -61,7 +63,7 @@ def soa(
 
     from aims_policy import api
     from aims_policy import soa as statement
-    from aims_policy.commands._inputs import gather
+    from aims_policy.commands._inputs import gather, split
     from aims_policy.coverage import annex_a_controls
     from aims_policy.options import Options
     from aims_policy.output import write_atomic
@@ -72,7 +74,7 @@ def soa(
     def check(manifests: tuple[str, ...]) -> Report:
         return api.check(list(manifests) or ["."], options=options, today=day, fail_on="never")
 
-    got = gather(paths, origin, day.isoformat(), check, references=False)
+    got = gather(split(paths, references=False), origin, day.isoformat(), check)
     report = got.report
     if report.notifications:
         for note in report.notifications:

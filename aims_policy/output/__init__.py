@@ -1,5 +1,7 @@
-"""Output formats. Each is a module with ``render(report, options) -> str``: a pure function of
-the report, so the same inputs give byte-identical output. Files are written atomically.
+"""Output formats. Each is a module with ``chunks(report, options)``, the output in pieces as it
+is rendered, and ``render(report, options) -> str``, the same pieces joined: pure functions of
+the report, so the same inputs give byte-identical output. Files are written atomically, piece by
+piece, so that a report with hundreds of thousands of findings is never held as one string.
 
 From Python (the CLI is a thin shell over the same two calls)::
 
@@ -9,6 +11,8 @@ From Python (the CLI is a thin shell over the same two calls)::
     report = aims_policy.check(["manifests/"], today="2026-11-22")
     sarif = aims_policy.output.render(report, "sarif")      # or text, json, junit, github, markdown
     aims_policy.output.write_atomic("aims-policy.sarif", sarif)
+    # or, without holding the text: write it as it is rendered
+    aims_policy.output.write_atomic("report.json", aims_policy.output.chunks(report, "json"))
     print(aims_policy.output.render(report, "text", aims_policy.output.RenderOptions(verbose=True)))
     raise SystemExit(report.exit_code)                        # 0 clean, 1 findings, 2 problems
 
@@ -22,9 +26,12 @@ from __future__ import annotations
 import errno
 import importlib
 import os
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
+    from typing import IO
+
     from aims_policy.model import Report
 
 FORMATS: dict[str, str] = {
@@ -57,16 +64,26 @@ def render(report: Report, fmt: str, options: RenderOptions | None = None) -> st
     return text
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Write through a temporary file in the same directory, then rename: readers never see a
-    half-written report, and a failed run leaves the previous file intact.
+def chunks(report: Report, fmt: str, options: RenderOptions | None = None) -> Iterator[str]:
+    """The output of :func:`render` in pieces, rendered as they are read. A format that refuses
+    to render (SARIF beyond GitHub's limits) raises when the pieces are read, at the latest with
+    the last one: a file written from them by :func:`write_atomic` is then never replaced."""
+    module = importlib.import_module(FORMATS[fmt])
+    pieces: Iterator[str] = module.chunks(report, options or RenderOptions())
+    return pieces
+
+
+def write_atomic(path: str, text: str | Iterable[str]) -> None:
+    """Write ``text`` (a string, or pieces of one read as they are written) through a temporary
+    file in the same directory, then rename: readers never see a half-written report, and a failed run leaves the previous file intact.
 
     Missing folders on the way are created (``reports/aims-policy.sarif`` on a fresh checkout),
     only those the path names, and removed again when the write fails. What is not a regular
     file is never replaced by one: a symbolic link is followed (its target is replaced, the link
     stays; folders are never created for a link whose target is missing), and a device or a
     FIFO (``/dev/stdout``, a pipe to another program) is written to directly; a FIFO nobody
-    reads is an error, not a wait."""
+    reads is an error, not a wait. ``text`` may come in pieces, written as they come (a large
+    report need not be held in memory whole)."""
     import stat
 
     try:
@@ -97,7 +114,7 @@ def write_atomic(path: str, text: str) -> None:
             os.umask(umask)
             os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            _write(handle, text)
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
@@ -140,7 +157,14 @@ def _remove_folders(created: list[str]) -> None:
             break  # something else was put there meanwhile: leave it, and the folders above
 
 
-def _write_through(target: str, text: str, *, fifo: bool) -> None:
+def _write(handle: IO[str], text: str | Iterable[str]) -> None:
+    if isinstance(text, str):
+        handle.write(text)
+    else:
+        handle.writelines(text)
+
+
+def _write_through(target: str, text: str | Iterable[str], *, fifo: bool) -> None:
     flags = os.O_WRONLY
     if fifo:
         # Opening a FIFO for writing waits for a reader; non-blocking, it fails at once (ENXIO)
@@ -150,4 +174,4 @@ def _write_through(target: str, text: str, *, fifo: bool) -> None:
     if fifo:
         os.set_blocking(fd, True)
     with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
+        _write(handle, text)

@@ -16,7 +16,8 @@ reference stays text. Control characters but tab and line feed are shown as ``\\
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aims_policy.model import EvidenceReference, Finding, Report, RuleMeta, SystemInfo
@@ -82,27 +83,10 @@ def _finding_row(f: Finding, rules: Mapping[str, RuleMeta]) -> dict[str, Any]:
     }
 
 
-class ReferenceRow(NamedTuple):
-    """One row of the evidence index (a tuple: the template reads thousands of them)."""
-
-    path: str
-    ref: str
-    status: str
-    meaning: str
-    link: bool
-    line: int
-
-
-def _reference_row(r: EvidenceReference) -> ReferenceRow:
-    return ReferenceRow(
-        r.path,
-        r.ref,
-        r.status,
-        REFERENCE_STATUS.get(r.status, r.status),
-        # only http(s) URLs become links: a javascript: or data: reference stays text
-        r.status == "url" and r.ref[:8].lower().startswith(("https://", "http://")),
-        r.location.line,
-    )
+def _link(r: EvidenceReference) -> bool:
+    """Whether the reference is shown as a link: only http(s) URLs, so that a javascript: or
+    data: reference stays text."""
+    return r.status == "url" and r.ref[:8].lower().startswith(("https://", "http://"))
 
 
 def _get(data: Any, *keys: str) -> Any:
@@ -151,23 +135,37 @@ def view(data: AuditInput) -> dict[str, Any]:
     by_system: dict[tuple[str, str], list[Finding]] = {}
     for f in findings:
         by_system.setdefault(_finding_key(f), []).append(f)
+    group: dict[str, str] = {}  # control -> objective, worked out once per control
+
+    def objective_of(control: str) -> str:
+        found = group.get(control)
+        if found is None:
+            found = group[control] = iso_group(control)
+        return found
+
     open_by_control: dict[str, int] = {}
     open_by_cell: dict[tuple[tuple[str, str], str], int] = {}
     for f in open_findings:
         for control in f.controls:
             open_by_control[control] = open_by_control.get(control, 0) + 1
-        for objective in sorted({iso_group(c) for c in f.controls if c.startswith("A.")}):
+        for objective in {objective_of(c) for c in f.controls if c.startswith("A.")}:
             cell = (_finding_key(f), objective)
             open_by_cell[cell] = open_by_cell.get(cell, 0) + 1
 
     def label(system: SystemInfo) -> str:
         return f"{system.origin} / {system.name}" if multi and system.origin else system.name
 
-    # Annex A coverage from the systems (the SoA's place when there is no organisation manifest)
+    # Annex A coverage from the systems (the SoA's place when there is no organisation manifest),
+    # gathered in one pass over the systems: a merge of 1,000 reports has 10,000 of them
+    labels = [label(s) for s in systems]
+    evidenced_in: dict[tuple[str, str], list[str]] = {}
+    for system, shown in zip(systems, labels, strict=True):
+        for pair in dict.fromkeys(system.evidence):
+            evidenced_in.setdefault(pair, []).append(shown)
     coverage = []
     for row in matrix(report.rules):
-        operational = [label(s) for s in systems if (row.id, "operational") in s.evidence]
-        policy = [label(s) for s in systems if (row.id, "policy") in s.evidence]
+        operational = evidenced_in.get((row.id, "operational"), [])
+        policy = evidenced_in.get((row.id, "policy"), [])
         coverage.append(
             {
                 "id": row.id,
@@ -182,8 +180,8 @@ def view(data: AuditInput) -> dict[str, Any]:
 
     objectives, _ = _annex_a()
     grid = []
-    for system in systems:
-        evidenced = {iso_group(control) for control, _ in system.evidence}
+    for system, shown in zip(systems, labels, strict=True):
+        evidenced = {objective_of(control) for control, _ in system.evidence}
         cells = []
         for objective, _title in objectives:
             count = open_by_cell.get((_key(system), objective), 0)
@@ -193,7 +191,7 @@ def view(data: AuditInput) -> dict[str, Any]:
                 cells.append({"state": "evidenced", "text": "evidenced"})
             else:
                 cells.append({"state": "none", "text": "no evidence"})
-        grid.append({"system": label(system), "risk": system.risk_level or "", "cells": cells})
+        grid.append({"system": shown, "risk": system.risk_level or "", "cells": cells})
 
     per_system: list[dict[str, Any]] = []
     organisations = sorted(report.organisations, key=lambda o: (o.origin or "", o.name))
@@ -210,17 +208,17 @@ def view(data: AuditInput) -> dict[str, Any]:
                 "title": _text(_get(organisation.manifest, "metadata", "title")),
                 "location": str(organisation.location),
                 "file": organisation.location.file,
-                "findings": [_finding_row(f, rules) for f in own if f.state == "open"],
+                "findings": [f for f in own if f.state == "open"],
                 "stated": [],
-                "references": [_reference_row(r) for r in organisation.references],
+                "references": organisation.references,
             }
         )
-    for system in systems:
+    for system, shown in zip(systems, labels, strict=True):
         own = by_system.get(_key(system), [])
         per_system.append(
             {
                 "anchor": f"system-{len(per_system) + 1}",
-                "label": label(system),
+                "label": shown,
                 "kind": "system",
                 "origin": system.origin,
                 "title": system.title or "",
@@ -229,9 +227,9 @@ def view(data: AuditInput) -> dict[str, Any]:
                 "owner": system.owner or "",
                 "location": str(system.location),
                 "file": system.location.file,
-                "findings": [_finding_row(f, rules) for f in own if f.state == "open"],
-                "stated": [{"section": k, "reason": v} for k, v in system.not_applicable],
-                "references": [_reference_row(r) for r in system.references],
+                "findings": [f for f in own if f.state == "open"],
+                "stated": system.not_applicable,
+                "references": system.references,
             }
         )
     known = {_key(s) for s in systems} | {(o.origin or "", o.name) for o in organisations}
@@ -348,6 +346,160 @@ def _soa_rows(statement: Statement, multi: bool) -> list[dict[str, Any]]:
     return rows
 
 
+def _h(value: object) -> str:
+    """``value`` escaped exactly as Jinja2's autoescaping (markupsafe) escapes it, as a plain
+    string: the parts below are built in Python, where a Markup object per value would cost
+    more than the rest of the page (a merged report holds millions of values)."""
+    text = value if type(value) is str else str(value)
+    return (
+        text.replace("&", "&amp;")
+        .replace(">", "&gt;")
+        .replace("<", "&lt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
+
+
+# The parts of the page repeated per system, finding and reference, written in Python rather
+# than as template loops: Jinja2 looks up and escapes each value through several calls, which
+# made a merge of 1,000 reports spend most of its time in the template. Each function lays out
+# exactly what the template's loop did (trim_blocks: a block tag's line break disappears).
+
+
+def _grid_html(grid: Sequence[Mapping[str, Any]]) -> Iterator[str]:
+    for row in grid:
+        cells = "".join(f'<td class="{c["state"]}">{c["text"]}</td>\n' for c in row["cells"])
+        yield f"<tr>\n<td>{_h(row['system'])}</td><td>{_h(row['risk'])}</td>\n{cells}</tr>\n"
+
+
+def _findings_html(findings: Sequence[Finding], rules: Mapping[str, RuleMeta]) -> str:
+    out = [
+        '<table class="findings">\n<thead><tr><th>Severity</th><th>Rule</th>'
+        "<th>Finding and remediation</th><th>Location</th><th>Controls and clauses</th></tr>"
+        "</thead>\n<tbody>\n"
+    ]
+    for f in findings:
+        meta = rules.get(f.rule_id)
+        title = _h(meta.title) if meta else ""
+        remediation = (
+            f'<div class="remediation">How to fix: {_h(meta.remediation)}</div>'
+            if meta and meta.remediation
+            else ""
+        )
+        severity = _h(f.severity)
+        out.append(
+            f'<tr class="finding">\n<td class="sev-{severity}">{severity}</td>\n'
+            f"<td><code>{_h(f.rule_id)}</code><br>{title}</td>\n"
+            f"<td>{_h(f.message)}{remediation}</td>\n"
+            f'<td><span class="path">{_h(f.location)}</span><br>'
+            f'<span class="path">{_h(f.ident)}</span></td>\n'
+            f"<td>{_h(', '.join(f.controls))}</td>\n</tr>\n"
+        )
+    out.append("</tbody>\n</table>\n")
+    return "".join(out)
+
+
+def _systems_html(
+    systems: Sequence[Mapping[str, Any]], rules: Mapping[str, RuleMeta]
+) -> Iterator[str]:
+    for s in systems:
+        out = []
+        title = f": {_h(s['title'])}" if s["title"] else ""
+        origin = f' · origin <span class="path">{_h(s["origin"])}</span>' if s["origin"] else ""
+        where = f'<span class="path">{_h(s["location"])}</span>{origin}</p>\n'
+        out.append(
+            f'<article class="{s["kind"]}" id="{s["anchor"]}">\n<h3>{_h(s["label"])}{title}</h3>\n'
+        )
+        if s["kind"] == "system":
+            out.append(
+                f'<p class="meta">Risk level {_h(s["risk"] or "not stated")} · EU AI Act '
+                f"{_h(s['eu'] or 'not stated')} · owner {_h(s['owner'] or 'not stated')} · {where}"
+            )
+        else:
+            out.append(
+                f'<p class="meta">Organisation manifest (kind: AIManagementSystem) · {where}'
+            )
+        if s["findings"]:
+            out.append(_findings_html(s["findings"], rules))
+        else:
+            out.append('<p class="checked">No open finding.</p>\n')
+        if s["stated"]:
+            out.append("<p>Sections the manifest states not applicable:</p>\n<ul>\n")
+            out.extend(
+                f"<li><code>{_h(section)}</code>: {_h(reason)}</li>\n"
+                for section, reason in s["stated"]
+            )
+            out.append("</ul>\n")
+        out.append("</article>\n")
+        yield "".join(out)
+
+
+def _evidence_html(systems: Sequence[Mapping[str, Any]]) -> Iterator[str]:
+    # the fields and statuses repeat from system to system: escaped once each
+    paths: dict[str, str] = {}
+    statuses: dict[str, str] = {}
+    for s in systems:
+        if not s["references"]:
+            continue
+        out = [
+            f'<tr class="group"><th colspan="4">{_h(s["label"])} '
+            f'<span class="path">{_h(s["file"])}</span></th></tr>\n'
+        ]
+        for r in s["references"]:
+            ref = _h(r.ref)
+            shown = f'<a href="{ref}" rel="noopener noreferrer">{ref}</a>' if _link(r) else ref
+            path = paths.get(r.path)
+            if path is None:
+                path = paths[r.path] = _h(r.path)
+            status = statuses.get(r.status)
+            if status is None:
+                meaning = REFERENCE_STATUS.get(r.status, r.status)
+                status = statuses[r.status] = (
+                    f'<td class="ref-{_h(r.status)}">{_h(meaning)}</td><td class="num">'
+                )
+            out.append(
+                f'<tr class="reference"><td class="path">{path}</td><td class="path">'
+                f"{shown}</td>{status}{r.location.line}</td></tr>\n"
+            )
+        yield "".join(out)
+
+
+def _who(f: Mapping[str, Any], multi: bool) -> str:
+    origin = f"{_h(f['origin'])} / " if multi and f["origin"] else ""
+    return f"<td>{origin}{_h(f['system'])}</td>\n"
+
+
+def _exceptions_html(rows: Sequence[Mapping[str, Any]], multi: bool) -> Iterator[str]:
+    return (
+        f'<tr class="exception">\n{_who(f, multi)}'
+        f"<td><code>{_h(f['rule'])}</code> {_h(f['message'])}<br>"
+        f'<span class="path">{_h(f["location"])}</span></td>\n'
+        f"<td>{_h(f['approver'] or 'none')}</td>\n<td>{_h(f['justification'])}</td>\n"
+        f"<td>{_h(f['expires'] or 'none')}</td>\n"
+        f'<td><span class="path">{_h(f["declared"] or "")}</span></td>\n</tr>\n'
+        for f in rows
+    )
+
+
+def _baselined_html(rows: Sequence[Mapping[str, Any]], multi: bool) -> Iterator[str]:
+    return (
+        f'<tr class="baselined">\n{_who(f, multi)}'
+        f"<td><code>{_h(f['rule'])}</code> {_h(f['message'])}</td>\n"
+        f'<td><span class="path">{_h(f["location"])}</span></td>\n'
+        f"<td>{_h(f['justification'])}</td>\n</tr>\n"
+        for f in rows
+    )
+
+
+def _sources_html(rows: Sequence[Mapping[str, Any]]) -> Iterator[str]:
+    return (
+        f'<tr><td>{_h(s["origin"])}</td><td><span class="path">{_h(s["file"])}</span></td>'
+        f"<td>{_h(s['today'])}</td><td>{_h(s['tool_version'])}</td>"
+        f'<td class="num">{s["systems"]}</td><td class="num">{s["findings"]}</td></tr>\n'
+        for s in rows
+    )
+
+
 def _style() -> str:
     from importlib import resources
 
@@ -356,6 +508,12 @@ def _style() -> str:
 
 def render(data: AuditInput) -> str:
     """The audit report as one HTML document (byte-identical for the same inputs)."""
+    return "".join(chunks(data))
+
+
+def chunks(data: AuditInput) -> Iterator[str]:
+    """The audit report in pieces, in order, to be written as they come rather than joined
+    into one string first (a merge of 1,000 reports makes a page of over 100 MB)."""
     import base64
     import hashlib
     from importlib import resources
@@ -376,13 +534,34 @@ def render(data: AuditInput) -> str:
     css = _style()
     digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
     template = env.from_string(source)
-    text: str = template.render(
-        v=view(data),
+    v = view(data)
+    rules = {meta.id: meta for meta in data.report.rules}
+    html = {  # pieces escaped by _h value by value, made as the template reaches them
+        "grid": map(Markup, _grid_html(v["grid"])),
+        "systems": map(Markup, _systems_html(v["systems"], rules)),
+        "exceptions": map(Markup, _exceptions_html(v["exceptions"], v["multi"])),
+        "baselined": map(Markup, _baselined_html(v["baselined"], v["multi"])),
+        "evidence": map(Markup, _evidence_html(v["systems"])),
+        "sources": map(Markup, _sources_html(v["sources"])),
+    }
+    # Control characters from manifest text shown as \xNN, piece by piece (the template itself
+    # holds none but line breaks; a value's line break is mere white space)
+    control = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+    buffered: list[str] = []
+    size = 0
+    for piece in template.generate(
+        v=v,
+        html=html,
         css=Markup(css),  # our own file, not manifest text
         style_hash=f"sha256-{digest}",
-    )
-    # Control characters from manifest text shown as \xNN, in one pass over the page (the
-    # template itself holds none but line breaks; a value's line break is mere white space)
-    import re
+    ):
+        buffered.append(piece)
+        size += len(piece)
+        if size >= 1 << 20:  # the template yields many small pieces: substitute in batches
+            yield control.sub(_shown, "".join(buffered))
+            buffered, size = [], 0
+    yield control.sub(_shown, "".join(buffered))
 
-    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", lambda m: f"\\x{ord(m[0]):02x}", text)
+
+def _shown(match: re.Match[str]) -> str:
+    return f"\\x{ord(match[0]):02x}"

@@ -8,6 +8,8 @@ that stopped checks are annotated as errors. A plain summary line ends the outpu
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from aims_policy.model import Finding, Location, Notification, Report
 from aims_policy.output import RenderOptions
 from aims_policy.wording import escape_controls
@@ -65,9 +67,16 @@ def _notification(n: Notification) -> str:
 
 
 def render(report: Report, options: RenderOptions) -> str:
+    return "".join(chunks(report, options))
+
+
+def chunks(report: Report, options: RenderOptions) -> Iterator[str]:
+    """The workflow commands line by line, written as they are rendered."""
     from aims_policy.output.text import summary
 
-    lines = [_notification(n) for n in report.notifications]
-    lines += [_finding(f, report) for f in report.findings if f.state == "open"]
-    lines.append(summary(report))
-    return "\n".join(lines) + "\n"
+    for n in report.notifications:
+        yield _notification(n) + "\n"
+    for f in report.findings:
+        if f.state == "open":
+            yield _finding(f, report) + "\n"
+    yield summary(report) + "\n"

@@ -2,11 +2,14 @@
 
 ``formatVersion`` follows semantic versioning: fields are only ever added within a major version.
 See README "JSON report" for the field list.
+
+The report is written as it is rendered (:mod:`aims_policy.output.jsonstream`): each finding
+becomes a small dict only when its turn comes, so memory does not grow with the report's text.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from typing import Any
 
 from aims_policy.model import (
@@ -19,6 +22,8 @@ from aims_policy.model import (
     RuleMeta,
 )
 from aims_policy.output import RenderOptions
+from aims_policy.output.jsonstream import Fields, Items, plain
+from aims_policy.output.jsonstream import chunks as json_chunks
 
 
 def _location(loc: Location | None) -> dict[str, Any] | None:
@@ -75,86 +80,95 @@ def _rule(meta: RuleMeta) -> dict[str, Any]:
 
 
 def as_dict(report: Report, origin: str | None = None) -> dict[str, Any]:
-    return {
-        "formatVersion": REPORT_FORMAT_VERSION,
-        "tool": {"name": "aims-policy", "version": report.tool_version},
-        # 1.3: where the report comes from (``check --origin``), for merged reports
-        "origin": origin,
-        "today": report.today,
-        "failOn": report.fail_on,
-        "exitCode": report.exit_code,
-        "summary": {
-            "files": len(report.files),
-            "notManifests": report.not_manifests,
-            "systems": len(report.systems),
-            "findings": len(report.findings),
-            "open": len(report.open_findings),
-            "failing": len(report.failing),
-            "problems": len(report.notifications),
-            "notEvaluated": sum(1 for r in report.results if r.status == "not_evaluated"),
-            # 1.2: rule checks (a rule on a system) that did not apply
-            "notApplicable": sum(1 for r in report.results if r.status == "not_applicable"),
-        },
-        "systems": [
-            {
-                "name": s.name,
-                "title": s.title,
-                "riskLevel": s.risk_level,
-                "euAiActCategory": s.eu_category,
-                "owner": s.owner,
-                "location": _location(s.location),
-                # 1.2: sections the manifest states not applicable, with its reasons
-                "statedNotApplicable": dict(s.not_applicable),
-                # 1.2: Annex A control -> "operational" or "policy" (only policies, procedures
-                # or plans), for the controls that resolving references evidence
-                "evidencedControls": dict(s.evidence),
-                # 1.3: every evidence reference, resolved or not (the audit report's index)
-                "evidenceReferences": [_reference(r) for r in s.references],
-                # 1.3: Annex A controls the system's risk treatment relies on
-                "reliedControls": list(s.relies),
-            }
-            for s in report.systems
-        ],
-        # 1.3: organisation manifests (kind: AIManagementSystem) among the checked files, each
-        # whole, so that a Statement of Applicability can be built from JSON reports later
-        "organisations": [
-            {
-                "name": o.name,
-                "location": _location(o.location),
-                "manifest": o.manifest,
-                "evidenceReferences": [_reference(r) for r in o.references],
-            }
-            for o in report.organisations
-        ],
-        # 1.3: the rules that ran, so that a merged report can name their controls, clauses and
-        # remediation without the rule pack at hand
-        "rules": [_rule(meta) for meta in report.rules],
-        "findings": [finding_dict(f) for f in report.findings],
-        "notApplicable": [
-            {"rule": r.rule_id, "system": r.system, "reason": r.reason}
-            for r in report.results
-            if r.status == "not_applicable"
-        ],
-        # Rules that read a part of a manifest that does not match the schema (format 1.1).
-        "notEvaluated": [
-            {"rule": r.rule_id, "system": r.system, "reason": r.reason}
-            for r in report.results
-            if r.status == "not_evaluated"
-        ],
-        "problems": [
-            {
-                "kind": n.kind,
-                "code": n.code,
-                "message": n.message,
-                "location": _location(n.location),
-                "rule": n.rule_id,
-                "system": n.system,
-            }
-            for n in report.notifications
-        ],
-        # 1.3: what `--discover-ai` found (null when it did not run)
-        "aiDiscovery": _discovery(report.discovery),
-    }
+    """The report as one document (the file holds its indented dump)."""
+    doc: dict[str, Any] = plain(document(report, origin))
+    return doc
+
+
+def document(report: Report, origin: str | None = None) -> Fields:
+    """The report as a JSON document whose long lists are read as they are written."""
+    return Fields(
+        {
+            "formatVersion": REPORT_FORMAT_VERSION,
+            "tool": {"name": "aims-policy", "version": report.tool_version},
+            # 1.3: where the report comes from (``check --origin``), for merged reports
+            "origin": origin,
+            "today": report.today,
+            "failOn": report.fail_on,
+            "exitCode": report.exit_code,
+            "summary": {
+                "files": len(report.files),
+                "notManifests": report.not_manifests,
+                "systems": len(report.systems),
+                "findings": len(report.findings),
+                "open": len(report.open_findings),
+                "failing": len(report.failing),
+                "problems": len(report.notifications),
+                "notEvaluated": sum(1 for r in report.results if r.status == "not_evaluated"),
+                # 1.2: rule checks (a rule on a system) that did not apply
+                "notApplicable": sum(1 for r in report.results if r.status == "not_applicable"),
+            },
+            "systems": Items(
+                {
+                    "name": s.name,
+                    "title": s.title,
+                    "riskLevel": s.risk_level,
+                    "euAiActCategory": s.eu_category,
+                    "owner": s.owner,
+                    "location": _location(s.location),
+                    # 1.2: sections the manifest states not applicable, with its reasons
+                    "statedNotApplicable": dict(s.not_applicable),
+                    # 1.2: Annex A control -> "operational" or "policy" (only policies, procedures
+                    # or plans), for the controls that resolving references evidence
+                    "evidencedControls": dict(s.evidence),
+                    # 1.3: every evidence reference, resolved or not (the audit report's index)
+                    "evidenceReferences": [_reference(r) for r in s.references],
+                    # 1.3: Annex A controls the system's risk treatment relies on
+                    "reliedControls": list(s.relies),
+                }
+                for s in report.systems
+            ),
+            # 1.3: organisation manifests (kind: AIManagementSystem) among the checked files, each
+            # whole, so that a Statement of Applicability can be built from JSON reports later
+            "organisations": [
+                {
+                    "name": o.name,
+                    "location": _location(o.location),
+                    "manifest": o.manifest,
+                    "evidenceReferences": [_reference(r) for r in o.references],
+                }
+                for o in report.organisations
+            ],
+            # 1.3: the rules that ran, so that a merged report can name their controls, clauses and
+            # remediation without the rule pack at hand
+            "rules": [_rule(meta) for meta in report.rules],
+            "findings": Items(finding_dict(f) for f in report.findings),
+            "notApplicable": Items(
+                {"rule": r.rule_id, "system": r.system, "reason": r.reason}
+                for r in report.results
+                if r.status == "not_applicable"
+            ),
+            # Rules that read a part of a manifest that does not match the schema (format 1.1).
+            "notEvaluated": Items(
+                {"rule": r.rule_id, "system": r.system, "reason": r.reason}
+                for r in report.results
+                if r.status == "not_evaluated"
+            ),
+            "problems": Items(
+                {
+                    "kind": n.kind,
+                    "code": n.code,
+                    "message": n.message,
+                    "location": _location(n.location),
+                    "rule": n.rule_id,
+                    "system": n.system,
+                }
+                for n in report.notifications
+            ),
+            # 1.3: what `--discover-ai` found (null when it did not run)
+            "aiDiscovery": _discovery(report.discovery),
+        }
+    )
 
 
 def _discovery(found: Discovery | None) -> dict[str, Any] | None:
@@ -180,5 +194,10 @@ def _discovery(found: Discovery | None) -> dict[str, Any] | None:
     }
 
 
+def chunks(report: Report, options: RenderOptions) -> Iterator[str]:
+    yield from json_chunks(document(report, options.origin))
+    yield "\n"
+
+
 def render(report: Report, options: RenderOptions) -> str:
-    return json.dumps(as_dict(report, options.origin), indent=2, ensure_ascii=False) + "\n"
+    return "".join(chunks(report, options))

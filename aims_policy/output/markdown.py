@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 from aims_policy.model import SEVERITIES, Finding, Report
 from aims_policy.output import RenderOptions
@@ -74,6 +75,16 @@ def _objective_rows(findings: list[Finding]) -> list[tuple[str, str, Counter[str
 
 
 def render(report: Report, options: RenderOptions) -> str:
+    return "".join(chunks(report, options))
+
+
+def chunks(report: Report, options: RenderOptions) -> Iterator[str]:
+    """The summary line by line: a run with many problems is written as it is rendered."""
+    for line in _lines(report):
+        yield line + "\n"
+
+
+def _lines(report: Report) -> Iterator[str]:
     open_findings = list(report.open_findings)
     sev = Counter(f.severity for f in open_findings)
     state = Counter((f.state, f.severity) for f in report.findings)
@@ -84,7 +95,7 @@ def render(report: Report, options: RenderOptions) -> str:
         verdict = f"{plural(failing, 'finding')} at or above `{report.fail_on}` fail the check"
     else:
         verdict = "passed"
-    out = [
+    yield from [
         f"## aims-policy: {verdict}",
         "",
         f"{plural(len(report.files), 'file')}, {plural(len(report.systems), 'system')}"
@@ -99,21 +110,19 @@ def render(report: Report, options: RenderOptions) -> str:
         "| --- | ---: | ---: | ---: |",
     ]
     for s in SEVERITIES:
-        out.append(f"| {s} | {sev[s]} | {state[('waived', s)]} | {state[('baselined', s)]} |")
+        yield (f"| {s} | {sev[s]} | {state[('waived', s)]} | {state[('baselined', s)]} |")
     total_waived = sum(v for (st, _), v in state.items() if st == "waived")
     total_baselined = sum(v for (st, _), v in state.items() if st == "baselined")
-    out.append(
-        f"| **total** | **{len(open_findings)}** | **{total_waived}** | **{total_baselined}** |"
-    )
+    yield (f"| **total** | **{len(open_findings)}** | **{total_waived}** | **{total_baselined}** |")
     status = Counter(r.status for r in report.results)
-    out += [
+    yield from [
         "",
         f"Rule checks (a rule on a system): {status['not_applicable']} not applicable, "
         f"{status['not_evaluated']} not evaluated.",
     ]
     stated = [(s.name, sec, why) for s in report.systems for sec, why in s.not_applicable]
     if stated:
-        out += [
+        yield from [
             "",
             "### Sections stated not applicable",
             "",
@@ -121,12 +130,12 @@ def render(report: Report, options: RenderOptions) -> str:
             "| --- | --- | --- |",
         ]
         for name, sec, why in stated[:MAX_ROWS]:
-            out.append(f"| {escape(name)} | {escape(sec)} | {escape(why)} |")
+            yield (f"| {escape(name)} | {escape(sec)} | {escape(why)} |")
         if len(stated) > MAX_ROWS:
-            out += ["", f"… and {plural(len(stated) - MAX_ROWS, 'more')}: see the JSON report."]
+            yield from ["", f"… and {plural(len(stated) - MAX_ROWS, 'more')}: see the JSON report."]
 
     if open_findings:
-        out += [
+        yield from [
             "",
             "### Open findings by control objective",
             "",
@@ -135,9 +144,9 @@ def render(report: Report, options: RenderOptions) -> str:
         ]
         for label, title, counts in _objective_rows(open_findings):
             cells = " | ".join(str(counts[s]) for s in SEVERITIES)
-            out.append(f"| {escape(label)} | {escape(title)} | {cells} |")
+            yield (f"| {escape(label)} | {escape(title)} | {cells} |")
 
-        out += [
+        yield from [
             "",
             "### Findings",
             "",
@@ -145,17 +154,17 @@ def render(report: Report, options: RenderOptions) -> str:
             "| --- | --- | --- | --- |",
         ]
         for f in open_findings[:MAX_ROWS]:
-            out.append(
+            yield (
                 f"| {_code(str(f.location))} | {escape(f.rule_id)} | {f.severity} | "
                 f"{escape(f.message)} |"
             )
         if len(open_findings) > MAX_ROWS:
             rest = len(open_findings) - MAX_ROWS
-            out += ["", f"… and {plural(rest, 'more finding')}: see the SARIF or JSON report."]
+            yield from ["", f"… and {plural(rest, 'more finding')}: see the SARIF or JSON report."]
 
     skipped = [r for r in report.results if r.status == "not_evaluated"]
     if skipped:
-        out += [
+        yield from [
             "",
             "### Rules not evaluated",
             "",
@@ -166,14 +175,13 @@ def render(report: Report, options: RenderOptions) -> str:
             "| --- | --- | --- |",
         ]
         for r in skipped[:MAX_ROWS]:
-            out.append(f"| {escape(r.system)} | {escape(r.rule_id)} | {escape(r.reason)} |")
+            yield (f"| {escape(r.system)} | {escape(r.rule_id)} | {escape(r.reason)} |")
         if len(skipped) > MAX_ROWS:
             rest = len(skipped) - MAX_ROWS
-            out += ["", f"… and {plural(rest, 'more rule')}: see the JSON report."]
+            yield from ["", f"… and {plural(rest, 'more rule')}: see the JSON report."]
 
     if report.notifications:
-        out += ["", "### Problems that stopped checks", ""]
+        yield from ["", "### Problems that stopped checks", ""]
         for n in report.notifications:
             where = _code(str(n.location)) + " " if n.location else ""
-            out.append(f"- {where}{escape(n.message)}")
-    return "\n".join(out) + "\n"
+            yield (f"- {where}{escape(n.message)}")

@@ -16,12 +16,15 @@ GitHub rejects a run of more than 25,000 results or an upload above 10 MB gzippe
 write such a file, :func:`render` raises :class:`SarifLimitError`; ``--sarif-min-level`` keeps
 only results at or above a severity. (GitHub stores only the 5,000 most severe results of a run
 anyway.)
+
+The file is written as it is rendered (:mod:`aims_policy.output.jsonstream`): each result becomes
+a dict only when its turn comes, and the size is measured on the way, so the limit is enforced
+before a file is replaced (:func:`aims_policy.output.write_atomic` keeps the previous one).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
 
@@ -37,6 +40,8 @@ from aims_policy.model import (
     at_or_above,
 )
 from aims_policy.output import RenderOptions
+from aims_policy.output.jsonstream import Fields, Items, plain
+from aims_policy.output.jsonstream import chunks as json_chunks
 from aims_policy.output.taxonomy import EU, ISO, NIST, Catalogue, catalogues, eu_taxa, nist_taxa
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -84,13 +89,29 @@ def rule_doc_url(rule_id: str, base: str | None = None) -> str | None:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    doc = as_dict(report, options)
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    _check_size(text)
-    return text
+    return "".join(chunks(report, options))
+
+
+def chunks(report: Report, options: RenderOptions) -> Iterator[str]:
+    """The SARIF file in pieces; raises :class:`SarifLimitError` before the first piece when
+    there are too many results, and after the last when the file is too large."""
+    size = _Size()
+    for piece in json_chunks(document(report, options)):
+        size.add(piece)
+        yield piece
+    size.add("\n")
+    yield "\n"
+    size.check()
 
 
 def as_dict(report: Report, options: RenderOptions | None = None) -> dict[str, Any]:
+    """The SARIF log as one document (the file holds its indented dump)."""
+    doc: dict[str, Any] = plain(document(report, options))
+    return doc
+
+
+def document(report: Report, options: RenderOptions | None = None) -> Fields:
+    """The SARIF log, its results read as they are written."""
     options = options or RenderOptions()
     min_level = options.sarif_min_level
     findings = [
@@ -124,37 +145,39 @@ def as_dict(report: Report, options: RenderOptions | None = None) -> dict[str, A
     ]
 
     category = options.sarif_category or DEFAULT_CATEGORY
-    run: dict[str, Any] = {
-        "tool": {"driver": driver},
-        "automationDetails": {"id": category if category.endswith("/") else category + "/"},
-        "invocations": [_invocation(report, rule_index)],
-        "originalUriBaseIds": {
-            SRCROOT: {
-                "description": {
-                    "text": "The directory aims-policy was run from; every "
-                    "result path is relative to it."
-                }
+    run = Fields(
+        {
+            "tool": {"driver": driver},
+            "automationDetails": {"id": category if category.endswith("/") else category + "/"},
+            "invocations": [_invocation(report, rule_index)],
+            "originalUriBaseIds": {
+                SRCROOT: {
+                    "description": {
+                        "text": "The directory aims-policy was run from; every "
+                        "result path is relative to it."
+                    }
+                },
             },
-        },
-        "columnKind": "unicodeCodePoints",
-        "taxonomies": [t["component"] for t in taxonomies],
-        "results": [_result(f, rule_index[f.rule_id], systems) for f in findings],
-        "properties": {
-            "today": report.today,
-            "failOn": report.fail_on,
-            "files": len(report.files),
-            "systems": [s.name for s in report.systems],
-            **(
-                {
-                    "omittedBelowLevel": min_level,
-                    "omittedResults": len(report.findings) - len(findings),
-                }
-                if min_level
-                else {}
-            ),
-        },
-    }
-    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+            "columnKind": "unicodeCodePoints",
+            "taxonomies": [t["component"] for t in taxonomies],
+            "results": Items(_result(f, rule_index[f.rule_id], systems) for f in findings),
+            "properties": {
+                "today": report.today,
+                "failOn": report.fail_on,
+                "files": len(report.files),
+                "systems": [s.name for s in report.systems],
+                **(
+                    {
+                        "omittedBelowLevel": min_level,
+                        "omittedResults": len(report.findings) - len(findings),
+                    }
+                    if min_level
+                    else {}
+                ),
+            },
+        }
+    )
+    return Fields({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": Items([run])})
 
 
 def _too_many(count: int, report: Report, min_level: str | None) -> str:
@@ -178,21 +201,45 @@ def _too_many(count: int, report: Report, min_level: str | None) -> str:
     )
 
 
-def _check_size(text: str) -> None:
-    # gzip never shrinks below ~1/1000, so only a large text can exceed the limit: skip the
-    # compression cost for every ordinary run.
-    if len(text) <= MAX_GZIPPED_BYTES:
-        return
-    import gzip
+class _Size:
+    """The gzipped size of the pieces written, measured as they pass. gzip never shrinks below
+    ~1/1000, so only a text longer than the limit can exceed it: the pieces are kept (not
+    compressed) until the text is that long, which spares the compression cost of every
+    ordinary run; then they are compressed as they come."""
 
-    size = len(gzip.compress(text.encode("utf-8"), compresslevel=6))
-    if size > MAX_GZIPPED_BYTES:
-        raise SarifLimitError(
-            f"the SARIF file would be {size / 1048576:.1f} MB gzipped, more than "
-            f"the 10 MB GitHub code scanning accepts; keep only severe results "
-            f"(--sarif-min-level error) or check fewer paths per upload with a "
-            f"separate --sarif-category for each"
-        )
+    def __init__(self) -> None:
+        self.chars = 0
+        self.pending: list[str] = []
+        self.gzipped = 0
+        self.compressor: Any = None
+
+    def add(self, piece: str) -> None:
+        self.chars += len(piece)
+        if self.compressor is None:
+            self.pending.append(piece)
+            if self.chars <= MAX_GZIPPED_BYTES:
+                return
+            import zlib
+
+            # wbits 31: the gzip format (header and trailer), as `gzip` writes it
+            self.compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+            pieces, self.pending = self.pending, []
+        else:
+            pieces = [piece]
+        for text in pieces:
+            self.gzipped += len(self.compressor.compress(text.encode("utf-8")))
+
+    def check(self) -> None:
+        if self.compressor is None:
+            return
+        size = self.gzipped + len(self.compressor.flush())
+        if size > MAX_GZIPPED_BYTES:
+            raise SarifLimitError(
+                f"the SARIF file would be {size / 1048576:.1f} MB gzipped, more than "
+                f"the 10 MB GitHub code scanning accepts; keep only severe results "
+                f"(--sarif-min-level error) or check fewer paths per upload with a "
+                f"separate --sarif-category for each"
+            )
 
 
 # -- taxonomies ----------------------------------------------------------------------------------

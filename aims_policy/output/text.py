@@ -62,7 +62,12 @@ def _note(note: Notification, options: RenderOptions) -> str:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return "\n".join(iter_lines(report, options)) + "\n"
+    return "".join(chunks(report, options))
+
+
+def chunks(report: Report, options: RenderOptions) -> Iterator[str]:
+    for line in iter_lines(report, options):
+        yield line + "\n"
 
 
 def iter_lines(report: Report, options: RenderOptions) -> Iterator[str]:

@@ -1,0 +1,138 @@
+"""(e) Linear at any size: cpu per manifest with `--jobs 1` at 10,000 manifests against 500, and
+cpu per risk in one manifest of 10,000 risks against one of 1,000.
+
+    python bench/linear.py [--small 500] [--large 10000] [--rounds 3]
+                           [--risks-small 1000] [--risks-large 10000]
+
+The trees are copies of every example manifest in subfolders (bench/_common.make_tree). Each
+check is a fresh process; its cpu (user + system, from getrusage of the children) is what is
+compared, less the cpu of checking one manifest of the same kind (start-up, which a per-manifest
+figure should not spread over the manifests). Rounds alternate small and large, and the median
+is kept. Target: each per-item figure at the large size within 10% of the small one."""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import resource
+import statistics
+import subprocess
+import tempfile
+from pathlib import Path
+
+import yaml
+from _common import ENV, MANIFESTS, PY, TODAY, make_tree
+
+TARGET = 1.10
+
+
+def cpu(cmd: list[str]) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def check(path: Path, root: Path) -> list[str]:
+    return [PY, "-m", "aims_policy", "check", str(path), "--root", str(root), "--today", TODAY,
+            "--jobs", "1"]  # fmt: skip
+
+
+def works(cmd: list[str]) -> None:
+    """Run once, untimed: a check that stops at a problem (exit 2) would be timed doing less."""
+    done = subprocess.run(cmd, env=ENV, capture_output=True, text=True, check=False)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout[-2000:]}")
+
+
+def per_item(
+    runs: dict[str, tuple[list[str], int]], base: list[str], rounds: int
+) -> dict[str, float]:
+    """Median cpu per item of each command, less the base command's cpu."""
+    for cmd, _count in runs.values():
+        works(cmd)
+    samples: dict[str, list[float]] = {name: [] for name in runs}
+    fixed: list[float] = []
+    for _ in range(rounds):
+        fixed.append(cpu(base))
+        for name, (cmd, _count) in runs.items():
+            samples[name].append(cpu(cmd))
+    start = statistics.median(fixed)
+    return {
+        name: (statistics.median(samples[name]) - start) / count
+        for name, (_cmd, count) in runs.items()
+    }
+
+
+def risky(target: Path, count: int) -> Path:
+    """credit-scoring.yaml with its risks repeated to ``count`` (ids R-1 ... R-count), each
+    shortened (a one-line description, no measures, residual rating or misuse links)."""
+    doc = yaml.safe_load((MANIFESTS / "credit-scoring.yaml").read_text(encoding="utf-8"))
+    risks = doc["spec"]["risks"]
+    # Deep copies: shared objects would be written as YAML aliases, which the loader bounds.
+    # Short descriptions, no list of measures, no residual rating nor misuse links: 10,000 risks
+    # stay within the loader's limits (5 MiB, 200,000 values a document).
+    doc["spec"]["risks"] = [
+        {**copy.deepcopy(risks[n % len(risks)]), "id": f"R-{n + 1}", "description": f"Risk {n}"}
+        for n in range(count)
+    ]
+    for risk in doc["spec"]["risks"]:
+        risk.get("treatment", {}).pop("measures", None)
+        risk.pop("residualRisk", None)
+        risk.pop("misuse", None)
+    path = target / f"risks-{count}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--small", type=int, default=500)
+    parser.add_argument("--large", type=int, default=10_000)
+    parser.add_argument("--risks-small", type=int, default=1_000)
+    parser.add_argument("--risks-large", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        small, large = root / "small", root / "large"
+        make_tree(small, args.small)
+        make_tree(large, args.large)
+        one = root / "one"
+        make_tree(one, 1, only="credit-scoring")
+        manifests = per_item(
+            {
+                f"{args.small} manifests": (check(small, small), args.small),
+                f"{args.large} manifests": (check(large, large), args.large),
+            },
+            check(one, one),
+            args.rounds,
+        )
+        folder = root / "risks"
+        folder.mkdir()
+        few, many = risky(folder, args.risks_small), risky(folder, args.risks_large)
+        base = risky(folder, 1)
+        risks = per_item(
+            {
+                f"{args.risks_small} risks": (check(few, folder), args.risks_small),
+                f"{args.risks_large} risks": (check(many, folder), args.risks_large),
+            },
+            check(base, folder),
+            args.rounds,
+        )
+    for name, value in {**manifests, **risks}.items():
+        print(f"{name:<18} {value * 1000:8.3f} ms cpu each")
+    m = manifests[f"{args.large} manifests"] / manifests[f"{args.small} manifests"]
+    r = risks[f"{args.risks_large} risks"] / risks[f"{args.risks_small} risks"]
+    print(
+        f"RESULT cpu per manifest at {args.large} = {m:.2f}x that at {args.small} "
+        f"(target <= {TARGET:.2f}x)"
+    )
+    print(
+        f"RESULT cpu per risk at {args.risks_large} = {r:.2f}x that at {args.risks_small} "
+        f"(target <= {TARGET:.2f}x)"
+    )
+
+
+if __name__ == "__main__":
+    main()
