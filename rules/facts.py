@@ -289,6 +289,13 @@ def significant_changes(ctx: Context) -> tuple[Cursor, ...]:
 
 
 @fact
+def records_lifecycle_dates(ctx: Context) -> bool:
+    """Systems whose change log records `proposedOn`, `approvedOn` or `releasedOn` on some change
+    (a v1 log, with one `date` per change, records no order to check)."""
+    return any(not change_dates(ctx, c).single for c in ctx.each("spec.lifecycle.changeLog"))
+
+
+@fact
 def has_significant_change(ctx: Context) -> bool:
     """Systems with a change marked significant released since go-live."""
     return bool(significant_changes(ctx))
