@@ -99,11 +99,37 @@ def read_cases(files: Iterable[Path], locations: Sequence[Path]) -> dict[str, li
         shown = _relative(file, locations)
         for index, raw in enumerate(spec["cases"]):
             case = _case(
-                raw, base, shown, doc.position(("cases", index))[0], str(spec.get("today", ""))
+                _with_bases(raw, file.parent),
+                base,
+                shown,
+                doc.position(("cases", index))[0],
+                str(spec.get("today", "")),
             )
             if case is not None:
                 out.setdefault(case.rule_id, []).append(case)
     return out
+
+
+def _with_bases(raw: Any, folder: Path) -> Any:
+    """The case with each cross-manifest variant's own ``base:`` (an organisation manifest, say)
+    read into its ``input``, as ``aims-policy test`` evaluates it; a base that cannot be read is
+    left out here (``aims-policy test`` reports it), so the variant falls back to the file's."""
+    from aims_policy.loader import load_bytes
+
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("manifests"), list):
+        return raw
+    variants = []
+    for variant in raw["manifests"]:
+        base = variant.get("base") if isinstance(variant, Mapping) else None
+        if isinstance(base, str) and "input" not in variant:
+            try:
+                loaded = load_bytes((folder / base).read_bytes(), base)
+            except OSError:
+                loaded = None
+            if loaded is not None and not loaded.errors and len(loaded.documents) == 1:
+                variant = {**variant, "input": loaded.documents[0].data}
+        variants.append(variant)
+    return {**raw, "manifests": variants}
 
 
 def _case(raw: Any, base: Any, file: str, line: int, today: str) -> Case | None:
@@ -302,23 +328,35 @@ def _examples(meta: RuleMeta, cases: Sequence[Case], example: Example | None = N
     return lines
 
 
+#: Code-fence languages of the files an example puts beside its manifest, by extension.
+_LANGUAGES = {"py": "python", "md": "markdown", "yaml": "yaml", "json": "json", "toml": "toml"}
+
+
 def _complete_example(example: Example, cases: Sequence[Case]) -> list[str]:
     """The rule's complete example manifests (``aims_policy.examples``): each gives the stated
     result as it stands, checked on its own."""
-    from aims_policy.examples import command, data_text
+    from aims_policy.examples import BUILTIN, command, data_text, read
+
+    handwritten = example.rule_id in read(BUILTIN)
 
     def origin(name: str) -> str:
         case = next((c for c in cases if c.name == name), None)
         if case is None:  # the checks aims-policy makes itself have no fixtures
             return f"*{name}*"
-        return f"derived from the fixture case *{name}* (`{case.file}`, line {case.line})"
+        how = "written by hand after" if handwritten else "derived from"
+        return f"{how} the fixture case *{name}* (`{case.file}`, line {case.line})"
 
     rule = example.rule_id
     lines = [
         "## Example",
         "",
-        "Each manifest below is complete: saved as `example.yaml` and checked with the command "
-        "shown, it gives the result stated.",
+        "Each manifest below is complete: saved as `example.yaml`"
+        + (
+            " (with the files shown beside it, in a folder of its own)"
+            if example.passes.files or example.fails.files
+            else ""
+        )
+        + " and checked with the command shown, it gives the result stated.",
         "",
     ]
     for shown, verdict in ((example.passes, "Passes"), (example.fails, "Fails")):
@@ -336,6 +374,11 @@ def _complete_example(example: Example, cases: Sequence[Case]) -> list[str]:
                 "```",
                 "",
             ]
+        for path, body in shown.files.items():
+            fence = "```" + _LANGUAGES.get(path.rsplit(".", 1)[-1], "")
+            lines += [f"With `{path}`:", "", fence, body.rstrip("\n"), "```", ""]
+        if shown.files:
+            lines += ["And `example.yaml`:", ""]
         lines += ["```yaml", shown.manifest.rstrip("\n"), "```", ""]
     at = ", ".join(f"`{p}`" for p in example.fails.reported_at)
     lines += [f"Reported at: {at}.", ""]

@@ -106,6 +106,12 @@ def in_operation(ctx: Context) -> bool:
 
 
 @fact
+def is_active(ctx: Context) -> bool:
+    """Systems that are not retired."""
+    return bool(ctx.get("spec.lifecycle.stage") != "retired")
+
+
+@fact
 def built_or_running(ctx: Context) -> bool:
     """Systems past design: in development, validation, deployment or operation."""
     return ctx.get("spec.lifecycle.stage") in (
@@ -280,6 +286,13 @@ def significant_changes(ctx: Context) -> tuple[Cursor, ...]:
         ):
             chosen.append(change)
     return tuple(chosen)
+
+
+@fact
+def records_lifecycle_dates(ctx: Context) -> bool:
+    """Systems whose change log records `proposedOn`, `approvedOn` or `releasedOn` on some change
+    (a v1 log, with one `date` per change, records no order to check)."""
+    return any(not change_dates(ctx, c).single for c in ctx.each("spec.lifecycle.changeLog"))
 
 
 @fact

@@ -20,16 +20,12 @@ from .facts import (
     change_dates,
     has_significant_change,
     in_operation,
+    is_active,
     latest_release,
     processes_personal_data,
+    records_lifecycle_dates,
     significant_changes,
 )
-
-
-@fact
-def is_active(ctx: Context) -> bool:
-    """Systems that are not retired."""
-    return bool(ctx.get("spec.lifecycle.stage") != "retired")
 
 
 @fact
@@ -107,6 +103,8 @@ concern_channel = required(
     eu_ai_act=[eu("Art. 87", "medium"), eu("Art. 26(5)", "low")],
     nist_ai_rmf=[nist("MANAGE 2.2")],
     tags=["governance"],
+    # A retired system is no longer used: nobody can see it cause harm or misused any more.
+    applies=is_active,
     rationale="""Staff and others who see the system cause harm, or being used against its
         intended purpose, need a known and safe way to say so; without one, problems surface only
         after they have become incidents.""",
@@ -388,14 +386,17 @@ def change_order(ctx: Context) -> Iterator[Violation]:
     eu_ai_act=[eu("Art. 17(1)(a)", "low")],
     nist_ai_rmf=[nist("MEASURE 2.5"), nist("MEASURE 2.9")],
     tags=["change-management"],
-    applies=in_operation & has_significant_change,
+    applies=in_operation & has_significant_change & records_lifecycle_dates,
     rationale="""A significant change must be assessed and validated between its proposal and its
         release, and approved before release (ISO/IEC 42001 8.2, 8.4, A.6.2.4, A.6.2.5). With
         only the v1 `date`, or without one of the three dates, the order cannot be checked:
         AIMS-IMP-006 and AIMS-VAL-003 then cannot tell whether the assessment and the validation
         followed the proposal, nor AIMS-VAL-006 whether the approval preceded the release, and
-        they report nothing rather than guess. This note says so, so that a clean report is not
-        read as proof of an order nobody recorded.""",
+        they report nothing rather than guess. Once a change log records lifecycle dates, this
+        note names each significant change that still lacks one, so that a clean report is not
+        read as proof of an order nobody recorded. A v1 log throughout (one `date` per change)
+        is not noted change by change: it is counted among the rules not applicable, with this
+        reason, and docs/lifecycle.md says what the rules check on it.""",
     remediation="""Record `proposedOn`, `approvedOn` (with `approvedBy`) and `releasedOn` on each
         significant change since go-live, in place of `date` (docs/lifecycle.md).""",
 )

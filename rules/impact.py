@@ -230,11 +230,22 @@ def impact_assessment_current(ctx: Context) -> Iterator[Violation]:
     due, field = min(candidates, key=lambda c: c[0])
     if ctx.today > due:
         ctx.note(f"today {ctx.today} > due {due}")
-        yield ctx.at(f"{IA}.{field}").fail(
-            f"the impact assessment was due for review on {due} "
-            f"({plural((ctx.today - due).days, 'day')} ago); review it and record the new "
-            "`date` and `nextReview`",
-        )
+        ago = plural((ctx.today - due).days, "day")
+        if field == "date" and upcoming is not None:
+            # The planned nextReview is later than the cap allows: the due day the reader sees in
+            # the manifest is not the one reported, so say where the earlier one comes from.
+            text = (
+                f"the impact assessment of {done} was due for review {plural(cap, 'month')} "
+                f"later, on {due} ({ago} ago): the planned nextReview {upcoming} is beyond the "
+                f"longest interval allowed; review it and record the new `date` and a "
+                "`nextReview` within that interval"
+            )
+        else:
+            text = (
+                f"the impact assessment was due for review on {due} ({ago} ago); review it and "
+                "record the new `date` and `nextReview`"
+            )
+        yield ctx.at(f"{IA}.{field}").fail(text)
 
 
 @rule(

@@ -570,10 +570,11 @@ external_reporting = required(
     eu_ai_act=[eu("Art. 72(2)", "medium"), eu("Art. 26(5)", "medium"), eu("Art. 85", "low")],
     nist_ai_rmf=_A83_NIST,
     tags=["incidents", "transparency"],
-    applies=is_high_risk,
+    # Like the incident channel (AIMS-INC-001): adverse impacts exist once the system is in use.
+    applies=is_high_risk & in_operation,
     rationale="""Interested parties outside the organisation (authorities, customers, affected
         people) need a defined way to report adverse impacts of a high-risk system and to
-        receive information about them.""",
+        receive information about them, from the time it is deployed.""",
     remediation="""Describe how external parties report problems and how the organisation
         reports back, and reference it as `governance.externalReportingRef`.""",
 )

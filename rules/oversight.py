@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
 from ._common import plural
-from .facts import add_months, affects_individuals, is_high_risk
+from .facts import add_months, affects_individuals, in_operation, is_high_risk
 
 
 @fact
@@ -115,10 +115,14 @@ def oversight_can_stop(ctx: Context) -> Iterator[Violation]:
         nist("MAP 3.4"),
     ],
     tags=["oversight", "competence", "eu-ai-act"],
-    applies=is_high_risk,
+    # From deployment on: before release the oversight is designed (AIMS-HUM-001, -002), and
+    # the people who will oversee the released system are trained for it as it goes into use.
+    applies=is_high_risk & in_operation,
     rationale="""Oversight only works when the people doing it understand the system's
         capabilities and limits and the automation bias it invites; deployers must assign it to
-        people with the necessary competence, training and authority.""",
+        people with the necessary competence, training and authority. The training is owed by the
+        time the system is deployed: in design and development the oversight is designed, not
+        yet done.""",
     remediation="""List the oversight roles under `humanOversight.overseers` with `trained: true`,
         the `trainingDate` of their last training (refreshed within the data document's
         `oversight.trainingValidityMonths`) and a `competenceRef`.""",

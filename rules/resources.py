@@ -9,9 +9,8 @@ from aims_policy.engine import Context, Violation, eu, nist, required, rule
 
 from .facts import built_or_running
 
-resource_documentation = required(
-    "spec.resources.documentationRef",
-    ("the resources the system relies on are not documented; add `resources.documentationRef:`"),
+
+@rule(
     id="AIMS-RES-001",
     name="ResourceDocumentation",
     title="The resources a system relies on are documented",
@@ -24,10 +23,35 @@ resource_documentation = required(
     applies=built_or_running,
     rationale="""Knowing which data, tools, infrastructure and skills a system depends on is
         what lets the organisation judge whether it can be run, maintained and recovered; that
-        knowledge must be written down, not held by the team that built it.""",
+        knowledge must be written down, not held by the team that built it. A manifest that
+        describes the computing resources, the tooling and the people itself, in git beside the
+        system, has written it down.""",
     remediation="""Reference the resource documentation (e.g. the technical documentation's
-        resources section) as `resources.documentationRef`.""",
+        resources section) as `resources.documentationRef`, or describe `compute`, `tooling` and
+        `people` under `resources:` in the manifest.""",
 )
+def resource_documentation(ctx: Context) -> Iterator[Violation]:
+    resources = ctx.get("spec.resources")
+    if not resources:
+        yield ctx.at("spec").missing(
+            "resources",
+            "the resources the system relies on are not documented; add `resources:` with "
+            "`documentationRef:`, or with `compute:`, `tooling:` and `people:`",
+        )
+        return
+    if resources.get("documentationRef"):
+        return
+    # The manifest's own description of the A.4.4-A.4.6 resources (data, A.4.3, has its own
+    # rules) is resource documentation; only what it leaves out still needs a reference.
+    absent = [f"`{k}`" for k in ("compute", "tooling", "people") if not resources.get(k)]
+    if absent:
+        ctx.note(f"no documentationRef; absent: {', '.join(absent)}")
+        yield ctx.at("spec.resources").missing(
+            "documentationRef",
+            "the resources the system relies on are not documented: no "
+            f"`documentationRef:` and no {', '.join(absent)} here; add the reference, or "
+            "describe them under `resources:`",
+        )
 
 
 tooling = required(

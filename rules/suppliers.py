@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from aims_policy.engine import Context, Cursor, Violation, eu, fact, nist, required, rule
 
-from .facts import due_by, has_models, has_suppliers, serves_others
+from .facts import due_by, has_models, has_suppliers, in_operation, serves_others
 
 _A103_NIST = [
     nist("GOVERN 1.2"),
@@ -297,11 +297,15 @@ customer_terms = required(
     eu_ai_act=[eu("Art. 13", "medium"), eu("Art. 26", "medium"), eu("Art. 25(1)", "low")],
     nist_ai_rmf=[nist("GOVERN 5.1"), nist("GOVERN 5.2"), nist("MANAGE 4.1")],
     tags=["third-party", "transparency"],
-    applies=serves_others,
+    # Terms go with the system when it is released to the people it serves; before that, what
+    # customers expect is part of the requirements (AIMS-USE-005).
+    applies=serves_others & in_operation,
     rationale="""Those who receive a system from us (customers, or the people an in-house system
         serves or decides about) need to know its intended use, limits and their own duties;
         terms that state this are how the organisation meets its customers' expectations. A tool
-        built and used by the same team, that decides about nobody, has no customers.""",
+        built and used by the same team, that decides about nobody, has no customers. The terms
+        are owed from deployment on: a system in design, development or validation has been
+        given to nobody yet.""",
     remediation="""Write the customer terms or information (intended use, limits, who does
         what) and reference them as `governance.customerTermsRef`.""",
 )

@@ -322,16 +322,32 @@ technical_documentation = required(
         where it fails; for supplied models it is the provider's statement that due diligence
         relies on, for in-house models the team's own.""",
     remediation="""Add `modelCardRef:` to each model, pointing to its model card (the provider's
-        for supplied models, your own for in-house ones).""",
+        for supplied models, your own for in-house ones). For a supplied model, the provider's
+        documentation referenced as its supplier's `documentationRef` counts as its card.""",
 )
 def model_card(ctx: Context) -> Iterator[Violation]:
+    # The provider's documentation referenced at the supplier (`documentationRef`: its model card,
+    # Annex XII information) is the supplied model's card; asking for it twice helps nobody.
+    documented = {
+        supplier.get("id")
+        for supplier in ctx.get("spec.suppliers", ())
+        if supplier.get("documentationRef")
+    }
     for model in ctx.each("spec.models"):
-        if not model.get("modelCardRef"):
-            origin = "supplied" if model.get("supplier") else "in-house"
-            yield model.missing(
-                "modelCardRef",
-                f"{origin} model {model.name} has no model card; add `modelCardRef:`",
-            )
+        if model.get("modelCardRef"):
+            continue
+        supplier = model.get("supplier")
+        if supplier and supplier in documented:
+            ctx.note(f"supplier {supplier} documentationRef")
+            continue
+        origin = "supplied" if supplier else "in-house"
+        fix = (
+            "add `modelCardRef:`, or the provider's documentation as the supplier's "
+            "`documentationRef:`"
+            if supplier
+            else "add `modelCardRef:`"
+        )
+        yield model.missing("modelCardRef", f"{origin} model {model.name} has no model card; {fix}")
 
 
 @rule(

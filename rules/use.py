@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 
 from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
 
-from .facts import built_or_running, is_high_risk, is_provider
+from .facts import built_or_running, is_active, is_high_risk, is_provider
 
 
 @fact
@@ -95,6 +95,8 @@ responsible_use_policy = required(
     eu_ai_act=[eu("Art. 26(1)", "high"), eu("Art. 14", "medium")],
     nist_ai_rmf=[nist("GOVERN 4.1"), nist("MAP 4.1"), nist("MANAGE 1.1")],
     tags=["use", "governance"],
+    # Responsible use governs use; a retired system has none left to govern.
+    applies=is_active,
     rationale="""Responsible use has to be defined somewhere people can read it (who may use the
         system, for what, with which checks); otherwise users are left to guess, and misuse cannot
         be distinguished from normal use after the fact.""",
@@ -112,6 +114,8 @@ responsible_use_policy = required(
     eu_ai_act=[eu("Art. 8", "medium"), eu("Art. 26", "medium"), eu("Art. 15(1)", "low")],
     nist_ai_rmf=[nist("GOVERN 1.2"), nist("GOVERN 4.1"), nist("MEASURE 2.7"), nist("MAP 2.2")],
     tags=["use", "objectives"],
+    # Objectives steer development and judge use; a retired system has neither ahead of it.
+    applies=is_active,
     rationale="""Objectives such as fairness, robustness or privacy are what development is
         steered towards and what use is judged against; without them validation has no target and
         monitoring has nothing to compare with.""",
@@ -239,6 +243,15 @@ def objectives_measured(ctx: Context) -> Iterator[Violation]:
     }
     for index, objective in enumerate(ctx.get("spec.purpose.objectives") or ()):
         text = str(objective)
+        # An objective that names the kind of test it is met by ("resists prompt injection")
+        # is measured by a recorded test of that type, whichever themes its other words name
+        # (a "Robustness -" label); `other` names no kind of test.
+        named = sorted(
+            t for t in tested - {"other"} if _words_match(text, (), (t, t.replace("-", " ")))
+        )
+        if named:
+            ctx.note(f"objective names the recorded test type {named[0]}")
+            continue
         for theme, words in sorted(themes.items()):
             if not words.get("objective") or not _words_match(text, words["objective"]):
                 continue

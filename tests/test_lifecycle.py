@@ -122,7 +122,6 @@ def test_validated_and_assessed_before_the_proposal_are_found(tmp_path: Path) ->
     ]
 
 
-V1_NOTE = ("AIMS-GOV-010", "note", "spec.lifecycle.changeLog[2.0.0]")
 V1_GO_LIVE = {
     "version": "1.0.0",
     "date": "2025-10-06",
@@ -139,21 +138,36 @@ V1_GO_LIVE = {
         ("a day in between (validated before it, approved after it)", "2026-05-25"),
     ],
 )
-def test_a_v1_single_date_gives_only_the_note_whichever_step_it_stands_for(
+def test_a_v1_single_date_gives_no_finding_whichever_step_it_stands_for(
     tmp_path: Path, reading: str, single_date: str
 ) -> None:
     approval = {"approver": "Daniel Okafor", "date": APPROVED}
-    assert findings(
-        tmp_path, {"date": single_date}, release_approval=approval, first=V1_GO_LIVE
-    ) == [V1_NOTE], reading
+    assert (
+        findings(tmp_path, {"date": single_date}, release_approval=approval, first=V1_GO_LIVE) == []
+    ), reading
 
 
 def test_a_v1_approval_after_its_single_date_is_not_judged(tmp_path: Path) -> None:
     """Approved after the single date: wrong if it is the release, right if it is the proposal;
-    the record cannot tell, so only the note says the order cannot be checked."""
+    the record cannot tell, so nothing is reported."""
     approval = {"approver": "Daniel Okafor", "date": "2026-06-05"}
-    assert findings(tmp_path, {"date": RELEASED}, release_approval=approval, first=V1_GO_LIVE) == [
-        V1_NOTE
+    assert findings(tmp_path, {"date": RELEASED}, release_approval=approval, first=V1_GO_LIVE) == []
+
+
+def test_a_v1_log_is_said_not_to_record_an_order_and_a_mixed_log_is_noted(
+    tmp_path: Path,
+) -> None:
+    """A v1 log throughout: AIMS-GOV-010 is not applicable, and says why (the summary counts it,
+    --why-not explains it). A log that records lifecycle dates on one change but only `date` on
+    a significant change since go-live gets the note at that change."""
+    approval = {"approver": "Daniel Okafor", "date": APPROVED}
+    findings(tmp_path, {"date": RELEASED}, release_approval=approval, first=V1_GO_LIVE)
+    report = check([str(tmp_path / "system.json")], today=TODAY)
+    gov010 = [r for r in report.results if r.rule_id == "AIMS-GOV-010"]
+    assert [r.status for r in gov010] == ["not_applicable"], gov010
+    assert "records no order to check" in gov010[0].reason
+    assert findings(tmp_path, {"date": RELEASED}, release_approval=approval) == [
+        ("AIMS-GOV-010", "note", "spec.lifecycle.changeLog[2.0.0]")
     ]
 
 
@@ -169,7 +183,6 @@ def test_what_a_v1_single_date_still_decides(tmp_path: Path) -> None:
         review="2026-06-01",
     ) == [
         ("AIMS-GOV-008", "warning", "spec.lifecycle.changeLog[2.0.0]"),
-        V1_NOTE,
         ("AIMS-VAL-006", "error", "spec.validation.releaseApproval.date"),
     ]
 
