@@ -58,7 +58,7 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
                     if data__severity_key not in []:
                         data__severity_value = data__severity.get(data__severity_key)
                         if not (isinstance(data__severity_value, str) and data__severity_value == 'error' or (isinstance(data__severity_value, str) and data__severity_value == 'warning') or (isinstance(data__severity_value, str) and data__severity_value == 'note')):
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.severity.{data__severity_key}'.format(**locals()) + " must be one of ['error', 'warning', 'note']", value=data__severity_value, name='' + (name_prefix or 'data') + '.severity.{data__severity_key}'.format(**locals()) + '', definition=None, rule='enum')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.severity.{data__severity_key}'.format(data__severity_key=data__severity_key) + " must be one of ['error', 'warning', 'note']", value=data__severity_value, name='' + (name_prefix or 'data') + '.severity.{data__severity_key}'.format(data__severity_key=data__severity_key) + '', definition=None, rule='enum')
                 data__severity_len = len(data__severity)
                 if data__severity_len != 0:
                     data__severity_property_names = True
@@ -195,7 +195,7 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
             if data__exceptions_is_list:
                 data__exceptions_len = len(data__exceptions)
                 for data__exceptions_x, data__exceptions_item in enumerate(data__exceptions):
-                    validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_exception(data__exceptions_item, custom_formats, (name_prefix or 'data') + '.exceptions[{data__exceptions_x}]'.format(**locals()))
+                    validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_exception(data__exceptions_item, custom_formats, (name_prefix or 'data') + '.exceptions[{data__exceptions_x}]'.format(data__exceptions_x=data__exceptions_x))
         for data_key, data_val in data.items():
             if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:
@@ -293,11 +293,11 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
         data_len = len(data)
         for data_x, data_item in enumerate(data):
             if not isinstance(data_item, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '[{data_x}]'.format(**locals()) + ' must be string', value=data_item, name='' + (name_prefix or 'data') + '[{data_x}]'.format(**locals()) + '', definition=None, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '[{data_x}]'.format(data_x=data_x) + ' must be string', value=data_item, name='' + (name_prefix or 'data') + '[{data_x}]'.format(data_x=data_x) + '', definition=None, rule='type')
             if isinstance(data_item, str):
                 data_item_len = len(data_item)
                 if data_item_len < 1:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '[{data_x}]'.format(**locals()) + ' must be longer than or equal to 1 characters', value=data_item, name='' + (name_prefix or 'data') + '[{data_x}]'.format(**locals()) + '', definition=None, rule='minLength')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '[{data_x}]'.format(data_x=data_x) + ' must be longer than or equal to 1 characters', value=data_item, name='' + (name_prefix or 'data') + '[{data_x}]'.format(data_x=data_x) + '', definition=None, rule='minLength')
     return data
 
 

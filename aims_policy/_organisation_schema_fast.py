@@ -85,7 +85,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if data__scope__units_len < 1:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.units must contain at least 1 items', value=data__scope__units, name='' + (name_prefix or 'data') + '.scope.units', definition=None, rule='minItems')
                         for data__scope__units_x, data__scope__units_item in enumerate(data__scope__units):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__units_item, custom_formats, (name_prefix or 'data') + '.scope.units[{data__scope__units_x}]'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__units_item, custom_formats, (name_prefix or 'data') + '.scope.units[{data__scope__units_x}]'.format(data__scope__units_x=data__scope__units_x))
                 if 'locations' in data__scope_keys:
                     data__scope_keys.remove('locations')
                     data__scope__locations = data__scope['locations']
@@ -97,7 +97,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if data__scope__locations_len < 1:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.locations must contain at least 1 items', value=data__scope__locations, name='' + (name_prefix or 'data') + '.scope.locations', definition=None, rule='minItems')
                         for data__scope__locations_x, data__scope__locations_item in enumerate(data__scope__locations):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__locations_item, custom_formats, (name_prefix or 'data') + '.scope.locations[{data__scope__locations_x}]'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__locations_item, custom_formats, (name_prefix or 'data') + '.scope.locations[{data__scope__locations_x}]'.format(data__scope__locations_x=data__scope__locations_x))
                 if 'systems' in data__scope_keys:
                     data__scope_keys.remove('systems')
                     data__scope__systems = data__scope['systems']
@@ -112,7 +112,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if data__scope__systems_len > len(set((fn(data__scope__systems_x) for data__scope__systems_x in data__scope__systems))):
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.systems must contain unique items', value=data__scope__systems, name='' + (name_prefix or 'data') + '.scope.systems', definition=None, rule='uniqueItems')
                         for data__scope__systems_x, data__scope__systems_item in enumerate(data__scope__systems):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(data__scope__systems_item, custom_formats, (name_prefix or 'data') + '.scope.systems[{data__scope__systems_x}]'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(data__scope__systems_item, custom_formats, (name_prefix or 'data') + '.scope.systems[{data__scope__systems_x}]'.format(data__scope__systems_x=data__scope__systems_x))
                 if 'managedElsewhere' in data__scope_keys:
                     data__scope_keys.remove('managedElsewhere')
                     data__scope__managedElsewhere = data__scope['managedElsewhere']
@@ -123,31 +123,31 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         data__scope__managedElsewhere_len = len(data__scope__managedElsewhere)
                         for data__scope__managedElsewhere_x, data__scope__managedElsewhere_item in enumerate(data__scope__managedElsewhere):
                             if not isinstance(data__scope__managedElsewhere_item, dict):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(**locals()) + ' must be object', value=data__scope__managedElsewhere_item, name='' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(**locals()) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x) + ' must be object', value=data__scope__managedElsewhere_item, name='' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x) + '', definition=None, rule='type')
                             data__scope__managedElsewhere_item_is_dict = isinstance(data__scope__managedElsewhere_item, dict)
                             if data__scope__managedElsewhere_item_is_dict:
                                 data__scope__managedElsewhere_item__missing_keys = set(['name', 'managedBy']) - data__scope__managedElsewhere_item.keys()
                                 if data__scope__managedElsewhere_item__missing_keys:
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__scope__managedElsewhere_item__missing_keys)) + ' properties'), value=data__scope__managedElsewhere_item, name='' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(**locals()) + '', definition=None, rule='required')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x) + ' must contain ' + (str(sorted(data__scope__managedElsewhere_item__missing_keys)) + ' properties'), value=data__scope__managedElsewhere_item, name='' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x) + '', definition=None, rule='required')
                                 data__scope__managedElsewhere_item_keys = set(data__scope__managedElsewhere_item.keys())
                                 if 'name' in data__scope__managedElsewhere_item_keys:
                                     data__scope__managedElsewhere_item_keys.remove('name')
                                     data__scope__managedElsewhere_item__name = data__scope__managedElsewhere_item['name']
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(data__scope__managedElsewhere_item__name, custom_formats, (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}].name'.format(**locals()))
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(data__scope__managedElsewhere_item__name, custom_formats, (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}].name'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x))
                                 if 'managedBy' in data__scope__managedElsewhere_item_keys:
                                     data__scope__managedElsewhere_item_keys.remove('managedBy')
                                     data__scope__managedElsewhere_item__managedBy = data__scope__managedElsewhere_item['managedBy']
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__managedElsewhere_item__managedBy, custom_formats, (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}].managedBy'.format(**locals()))
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__managedElsewhere_item__managedBy, custom_formats, (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}].managedBy'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x))
                                 if 'reason' in data__scope__managedElsewhere_item_keys:
                                     data__scope__managedElsewhere_item_keys.remove('reason')
                                     data__scope__managedElsewhere_item__reason = data__scope__managedElsewhere_item['reason']
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__managedElsewhere_item__reason, custom_formats, (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}].reason'.format(**locals()))
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__managedElsewhere_item__reason, custom_formats, (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}].reason'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x))
                                 for data__scope__managedElsewhere_item_key, data__scope__managedElsewhere_item_val in data__scope__managedElsewhere_item.items():
                                     if REGEX_PATTERNS['^x-'].search(data__scope__managedElsewhere_item_key):
                                         if data__scope__managedElsewhere_item_key in data__scope__managedElsewhere_item_keys:
                                             data__scope__managedElsewhere_item_keys.remove(data__scope__managedElsewhere_item_key)
                                 if data__scope__managedElsewhere_item_keys:
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(**locals()) + ' must not contain ' + str(data__scope__managedElsewhere_item_keys) + ' properties', value=data__scope__managedElsewhere_item, name='' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x) + ' must not contain ' + str(data__scope__managedElsewhere_item_keys) + ' properties', value=data__scope__managedElsewhere_item, name='' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x) + '', definition=None, rule='additionalProperties')
                 if 'exclusions' in data__scope_keys:
                     data__scope_keys.remove('exclusions')
                     data__scope__exclusions = data__scope['exclusions']
@@ -186,7 +186,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__context__externalIssues_is_list:
                         data__context__externalIssues_len = len(data__context__externalIssues)
                         for data__context__externalIssues_x, data__context__externalIssues_item in enumerate(data__context__externalIssues):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__context__externalIssues_item, custom_formats, (name_prefix or 'data') + '.context.externalIssues[{data__context__externalIssues_x}]'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__context__externalIssues_item, custom_formats, (name_prefix or 'data') + '.context.externalIssues[{data__context__externalIssues_x}]'.format(data__context__externalIssues_x=data__context__externalIssues_x))
                 if 'internalIssues' in data__context_keys:
                     data__context_keys.remove('internalIssues')
                     data__context__internalIssues = data__context['internalIssues']
@@ -196,7 +196,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__context__internalIssues_is_list:
                         data__context__internalIssues_len = len(data__context__internalIssues)
                         for data__context__internalIssues_x, data__context__internalIssues_item in enumerate(data__context__internalIssues):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__context__internalIssues_item, custom_formats, (name_prefix or 'data') + '.context.internalIssues[{data__context__internalIssues_x}]'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__context__internalIssues_item, custom_formats, (name_prefix or 'data') + '.context.internalIssues[{data__context__internalIssues_x}]'.format(data__context__internalIssues_x=data__context__internalIssues_x))
                 if 'climateChangeRelevant' in data__context_keys:
                     data__context_keys.remove('climateChangeRelevant')
                     data__context__climateChangeRelevant = data__context['climateChangeRelevant']
@@ -218,43 +218,43 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__interestedParties_len = len(data__interestedParties)
                 for data__interestedParties_x, data__interestedParties_item in enumerate(data__interestedParties):
                     if not isinstance(data__interestedParties_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(**locals()) + ' must be object', value=data__interestedParties_item, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(**locals()) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(data__interestedParties_x=data__interestedParties_x) + ' must be object', value=data__interestedParties_item, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(data__interestedParties_x=data__interestedParties_x) + '', definition=None, rule='type')
                     data__interestedParties_item_is_dict = isinstance(data__interestedParties_item, dict)
                     if data__interestedParties_item_is_dict:
                         data__interestedParties_item__missing_keys = set(['id', 'name', 'requirements']) - data__interestedParties_item.keys()
                         if data__interestedParties_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__interestedParties_item__missing_keys)) + ' properties'), value=data__interestedParties_item, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(**locals()) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(data__interestedParties_x=data__interestedParties_x) + ' must contain ' + (str(sorted(data__interestedParties_item__missing_keys)) + ' properties'), value=data__interestedParties_item, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(data__interestedParties_x=data__interestedParties_x) + '', definition=None, rule='required')
                         data__interestedParties_item_keys = set(data__interestedParties_item.keys())
                         if 'id' in data__interestedParties_item_keys:
                             data__interestedParties_item_keys.remove('id')
                             data__interestedParties_item__id = data__interestedParties_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__interestedParties_item__id, custom_formats, (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].id'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__interestedParties_item__id, custom_formats, (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].id'.format(data__interestedParties_x=data__interestedParties_x))
                         if 'name' in data__interestedParties_item_keys:
                             data__interestedParties_item_keys.remove('name')
                             data__interestedParties_item__name = data__interestedParties_item['name']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__interestedParties_item__name, custom_formats, (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].name'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__interestedParties_item__name, custom_formats, (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].name'.format(data__interestedParties_x=data__interestedParties_x))
                         if 'requirements' in data__interestedParties_item_keys:
                             data__interestedParties_item_keys.remove('requirements')
                             data__interestedParties_item__requirements = data__interestedParties_item['requirements']
                             if not isinstance(data__interestedParties_item__requirements, (list, tuple)):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements'.format(**locals()) + ' must be array', value=data__interestedParties_item__requirements, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements'.format(**locals()) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements'.format(data__interestedParties_x=data__interestedParties_x) + ' must be array', value=data__interestedParties_item__requirements, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements'.format(data__interestedParties_x=data__interestedParties_x) + '', definition=None, rule='type')
                             data__interestedParties_item__requirements_is_list = isinstance(data__interestedParties_item__requirements, (list, tuple))
                             if data__interestedParties_item__requirements_is_list:
                                 data__interestedParties_item__requirements_len = len(data__interestedParties_item__requirements)
                                 if data__interestedParties_item__requirements_len < 1:
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements'.format(**locals()) + ' must contain at least 1 items', value=data__interestedParties_item__requirements, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements'.format(**locals()) + '', definition=None, rule='minItems')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements'.format(data__interestedParties_x=data__interestedParties_x) + ' must contain at least 1 items', value=data__interestedParties_item__requirements, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements'.format(data__interestedParties_x=data__interestedParties_x) + '', definition=None, rule='minItems')
                                 for data__interestedParties_item__requirements_x, data__interestedParties_item__requirements_item in enumerate(data__interestedParties_item__requirements):
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__interestedParties_item__requirements_item, custom_formats, (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements[{data__interestedParties_item__requirements_x}]'.format(**locals()))
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__interestedParties_item__requirements_item, custom_formats, (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements[{data__interestedParties_item__requirements_x}]'.format(data__interestedParties_item__requirements_x=data__interestedParties_item__requirements_x, data__interestedParties_x=data__interestedParties_x))
                         if 'addressedThrough' in data__interestedParties_item_keys:
                             data__interestedParties_item_keys.remove('addressedThrough')
                             data__interestedParties_item__addressedThrough = data__interestedParties_item['addressedThrough']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__interestedParties_item__addressedThrough, custom_formats, (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].addressedThrough'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__interestedParties_item__addressedThrough, custom_formats, (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].addressedThrough'.format(data__interestedParties_x=data__interestedParties_x))
                         for data__interestedParties_item_key, data__interestedParties_item_val in data__interestedParties_item.items():
                             if REGEX_PATTERNS['^x-'].search(data__interestedParties_item_key):
                                 if data__interestedParties_item_key in data__interestedParties_item_keys:
                                     data__interestedParties_item_keys.remove(data__interestedParties_item_key)
                         if data__interestedParties_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(**locals()) + ' must not contain ' + str(data__interestedParties_item_keys) + ' properties', value=data__interestedParties_item, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(data__interestedParties_x=data__interestedParties_x) + ' must not contain ' + str(data__interestedParties_item_keys) + ' properties', value=data__interestedParties_item, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(data__interestedParties_x=data__interestedParties_x) + '', definition=None, rule='additionalProperties')
         if 'policy' in data_keys:
             data_keys.remove('policy')
             data__policy = data['policy']
@@ -299,7 +299,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__policy__alignedPolicies_is_list:
                         data__policy__alignedPolicies_len = len(data__policy__alignedPolicies)
                         for data__policy__alignedPolicies_x, data__policy__alignedPolicies_item in enumerate(data__policy__alignedPolicies):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__policy__alignedPolicies_item, custom_formats, (name_prefix or 'data') + '.policy.alignedPolicies[{data__policy__alignedPolicies_x}]'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__policy__alignedPolicies_item, custom_formats, (name_prefix or 'data') + '.policy.alignedPolicies[{data__policy__alignedPolicies_x}]'.format(data__policy__alignedPolicies_x=data__policy__alignedPolicies_x))
                 for data__policy_key, data__policy_val in data__policy.items():
                     if REGEX_PATTERNS['^x-'].search(data__policy_key):
                         if data__policy_key in data__policy_keys:
@@ -316,43 +316,43 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__roles_len = len(data__roles)
                 for data__roles_x, data__roles_item in enumerate(data__roles):
                     if not isinstance(data__roles_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(**locals()) + ' must be object', value=data__roles_item, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(**locals()) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(data__roles_x=data__roles_x) + ' must be object', value=data__roles_item, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(data__roles_x=data__roles_x) + '', definition=None, rule='type')
                     data__roles_item_is_dict = isinstance(data__roles_item, dict)
                     if data__roles_item_is_dict:
                         data__roles_item__missing_keys = set(['id', 'title', 'holder', 'responsibilities']) - data__roles_item.keys()
                         if data__roles_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__roles_item__missing_keys)) + ' properties'), value=data__roles_item, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(**locals()) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(data__roles_x=data__roles_x) + ' must contain ' + (str(sorted(data__roles_item__missing_keys)) + ' properties'), value=data__roles_item, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(data__roles_x=data__roles_x) + '', definition=None, rule='required')
                         data__roles_item_keys = set(data__roles_item.keys())
                         if 'id' in data__roles_item_keys:
                             data__roles_item_keys.remove('id')
                             data__roles_item__id = data__roles_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__roles_item__id, custom_formats, (name_prefix or 'data') + '.roles[{data__roles_x}].id'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__roles_item__id, custom_formats, (name_prefix or 'data') + '.roles[{data__roles_x}].id'.format(data__roles_x=data__roles_x))
                         if 'title' in data__roles_item_keys:
                             data__roles_item_keys.remove('title')
                             data__roles_item__title = data__roles_item['title']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__roles_item__title, custom_formats, (name_prefix or 'data') + '.roles[{data__roles_x}].title'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__roles_item__title, custom_formats, (name_prefix or 'data') + '.roles[{data__roles_x}].title'.format(data__roles_x=data__roles_x))
                         if 'holder' in data__roles_item_keys:
                             data__roles_item_keys.remove('holder')
                             data__roles_item__holder = data__roles_item['holder']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(data__roles_item__holder, custom_formats, (name_prefix or 'data') + '.roles[{data__roles_x}].holder'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(data__roles_item__holder, custom_formats, (name_prefix or 'data') + '.roles[{data__roles_x}].holder'.format(data__roles_x=data__roles_x))
                         if 'responsibilities' in data__roles_item_keys:
                             data__roles_item_keys.remove('responsibilities')
                             data__roles_item__responsibilities = data__roles_item['responsibilities']
                             if not isinstance(data__roles_item__responsibilities, (list, tuple)):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(**locals()) + ' must be array', value=data__roles_item__responsibilities, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(**locals()) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(data__roles_x=data__roles_x) + ' must be array', value=data__roles_item__responsibilities, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(data__roles_x=data__roles_x) + '', definition=None, rule='type')
                             data__roles_item__responsibilities_is_list = isinstance(data__roles_item__responsibilities, (list, tuple))
                             if data__roles_item__responsibilities_is_list:
                                 data__roles_item__responsibilities_len = len(data__roles_item__responsibilities)
                                 if data__roles_item__responsibilities_len < 1:
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(**locals()) + ' must contain at least 1 items', value=data__roles_item__responsibilities, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(**locals()) + '', definition=None, rule='minItems')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(data__roles_x=data__roles_x) + ' must contain at least 1 items', value=data__roles_item__responsibilities, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(data__roles_x=data__roles_x) + '', definition=None, rule='minItems')
                                 for data__roles_item__responsibilities_x, data__roles_item__responsibilities_item in enumerate(data__roles_item__responsibilities):
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__roles_item__responsibilities_item, custom_formats, (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities[{data__roles_item__responsibilities_x}]'.format(**locals()))
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__roles_item__responsibilities_item, custom_formats, (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities[{data__roles_item__responsibilities_x}]'.format(data__roles_item__responsibilities_x=data__roles_item__responsibilities_x, data__roles_x=data__roles_x))
                         for data__roles_item_key, data__roles_item_val in data__roles_item.items():
                             if REGEX_PATTERNS['^x-'].search(data__roles_item_key):
                                 if data__roles_item_key in data__roles_item_keys:
                                     data__roles_item_keys.remove(data__roles_item_key)
                         if data__roles_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(**locals()) + ' must not contain ' + str(data__roles_item_keys) + ' properties', value=data__roles_item, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(data__roles_x=data__roles_x) + ' must not contain ' + str(data__roles_item_keys) + ' properties', value=data__roles_item, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(data__roles_x=data__roles_x) + '', definition=None, rule='additionalProperties')
         if 'authorities' in data_keys:
             data_keys.remove('authorities')
             data__authorities = data['authorities']
@@ -378,7 +378,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__authorities__riskAcceptance__low_is_list:
                                 data__authorities__riskAcceptance__low_len = len(data__authorities__riskAcceptance__low)
                                 for data__authorities__riskAcceptance__low_x, data__authorities__riskAcceptance__low_item in enumerate(data__authorities__riskAcceptance__low):
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__low_item, custom_formats, (name_prefix or 'data') + '.authorities.riskAcceptance.low[{data__authorities__riskAcceptance__low_x}]'.format(**locals()))
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__low_item, custom_formats, (name_prefix or 'data') + '.authorities.riskAcceptance.low[{data__authorities__riskAcceptance__low_x}]'.format(data__authorities__riskAcceptance__low_x=data__authorities__riskAcceptance__low_x))
                         if 'medium' in data__authorities__riskAcceptance_keys:
                             data__authorities__riskAcceptance_keys.remove('medium')
                             data__authorities__riskAcceptance__medium = data__authorities__riskAcceptance['medium']
@@ -388,7 +388,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__authorities__riskAcceptance__medium_is_list:
                                 data__authorities__riskAcceptance__medium_len = len(data__authorities__riskAcceptance__medium)
                                 for data__authorities__riskAcceptance__medium_x, data__authorities__riskAcceptance__medium_item in enumerate(data__authorities__riskAcceptance__medium):
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__medium_item, custom_formats, (name_prefix or 'data') + '.authorities.riskAcceptance.medium[{data__authorities__riskAcceptance__medium_x}]'.format(**locals()))
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__medium_item, custom_formats, (name_prefix or 'data') + '.authorities.riskAcceptance.medium[{data__authorities__riskAcceptance__medium_x}]'.format(data__authorities__riskAcceptance__medium_x=data__authorities__riskAcceptance__medium_x))
                         if 'high' in data__authorities__riskAcceptance_keys:
                             data__authorities__riskAcceptance_keys.remove('high')
                             data__authorities__riskAcceptance__high = data__authorities__riskAcceptance['high']
@@ -398,7 +398,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__authorities__riskAcceptance__high_is_list:
                                 data__authorities__riskAcceptance__high_len = len(data__authorities__riskAcceptance__high)
                                 for data__authorities__riskAcceptance__high_x, data__authorities__riskAcceptance__high_item in enumerate(data__authorities__riskAcceptance__high):
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__high_item, custom_formats, (name_prefix or 'data') + '.authorities.riskAcceptance.high[{data__authorities__riskAcceptance__high_x}]'.format(**locals()))
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__high_item, custom_formats, (name_prefix or 'data') + '.authorities.riskAcceptance.high[{data__authorities__riskAcceptance__high_x}]'.format(data__authorities__riskAcceptance__high_x=data__authorities__riskAcceptance__high_x))
                         if 'critical' in data__authorities__riskAcceptance_keys:
                             data__authorities__riskAcceptance_keys.remove('critical')
                             data__authorities__riskAcceptance__critical = data__authorities__riskAcceptance['critical']
@@ -408,7 +408,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__authorities__riskAcceptance__critical_is_list:
                                 data__authorities__riskAcceptance__critical_len = len(data__authorities__riskAcceptance__critical)
                                 for data__authorities__riskAcceptance__critical_x, data__authorities__riskAcceptance__critical_item in enumerate(data__authorities__riskAcceptance__critical):
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__critical_item, custom_formats, (name_prefix or 'data') + '.authorities.riskAcceptance.critical[{data__authorities__riskAcceptance__critical_x}]'.format(**locals()))
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__critical_item, custom_formats, (name_prefix or 'data') + '.authorities.riskAcceptance.critical[{data__authorities__riskAcceptance__critical_x}]'.format(data__authorities__riskAcceptance__critical_x=data__authorities__riskAcceptance__critical_x))
                         for data__authorities__riskAcceptance_key, data__authorities__riskAcceptance_val in data__authorities__riskAcceptance.items():
                             if REGEX_PATTERNS['^x-'].search(data__authorities__riskAcceptance_key):
                                 if data__authorities__riskAcceptance_key in data__authorities__riskAcceptance_keys:
@@ -424,7 +424,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__authorities__waiverApproval_is_list:
                         data__authorities__waiverApproval_len = len(data__authorities__waiverApproval)
                         for data__authorities__waiverApproval_x, data__authorities__waiverApproval_item in enumerate(data__authorities__waiverApproval):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__waiverApproval_item, custom_formats, (name_prefix or 'data') + '.authorities.waiverApproval[{data__authorities__waiverApproval_x}]'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__waiverApproval_item, custom_formats, (name_prefix or 'data') + '.authorities.waiverApproval[{data__authorities__waiverApproval_x}]'.format(data__authorities__waiverApproval_x=data__authorities__waiverApproval_x))
                 for data__authorities_key, data__authorities_val in data__authorities.items():
                     if REGEX_PATTERNS['^x-'].search(data__authorities_key):
                         if data__authorities_key in data__authorities_keys:
@@ -493,50 +493,50 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__objectives_len = len(data__objectives)
                 for data__objectives_x, data__objectives_item in enumerate(data__objectives):
                     if not isinstance(data__objectives_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(**locals()) + ' must be object', value=data__objectives_item, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(**locals()) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(data__objectives_x=data__objectives_x) + ' must be object', value=data__objectives_item, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(data__objectives_x=data__objectives_x) + '', definition=None, rule='type')
                     data__objectives_item_is_dict = isinstance(data__objectives_item, dict)
                     if data__objectives_item_is_dict:
                         data__objectives_item__missing_keys = set(['id', 'description', 'measure', 'owner', 'due']) - data__objectives_item.keys()
                         if data__objectives_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__objectives_item__missing_keys)) + ' properties'), value=data__objectives_item, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(**locals()) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(data__objectives_x=data__objectives_x) + ' must contain ' + (str(sorted(data__objectives_item__missing_keys)) + ' properties'), value=data__objectives_item, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(data__objectives_x=data__objectives_x) + '', definition=None, rule='required')
                         data__objectives_item_keys = set(data__objectives_item.keys())
                         if 'id' in data__objectives_item_keys:
                             data__objectives_item_keys.remove('id')
                             data__objectives_item__id = data__objectives_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__objectives_item__id, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].id'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__objectives_item__id, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].id'.format(data__objectives_x=data__objectives_x))
                         if 'description' in data__objectives_item_keys:
                             data__objectives_item_keys.remove('description')
                             data__objectives_item__description = data__objectives_item['description']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__description, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].description'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__description, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].description'.format(data__objectives_x=data__objectives_x))
                         if 'measure' in data__objectives_item_keys:
                             data__objectives_item_keys.remove('measure')
                             data__objectives_item__measure = data__objectives_item['measure']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__measure, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].measure'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__measure, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].measure'.format(data__objectives_x=data__objectives_x))
                         if 'target' in data__objectives_item_keys:
                             data__objectives_item_keys.remove('target')
                             data__objectives_item__target = data__objectives_item['target']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__target, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].target'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__target, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].target'.format(data__objectives_x=data__objectives_x))
                         if 'owner' in data__objectives_item_keys:
                             data__objectives_item_keys.remove('owner')
                             data__objectives_item__owner = data__objectives_item['owner']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__owner, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].owner'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__owner, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].owner'.format(data__objectives_x=data__objectives_x))
                         if 'due' in data__objectives_item_keys:
                             data__objectives_item_keys.remove('due')
                             data__objectives_item__due = data__objectives_item['due']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__objectives_item__due, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].due'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__objectives_item__due, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].due'.format(data__objectives_x=data__objectives_x))
                         if 'status' in data__objectives_item_keys:
                             data__objectives_item_keys.remove('status')
                             data__objectives_item__status = data__objectives_item['status']
                             if not isinstance(data__objectives_item__status, str):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(**locals()) + ' must be string', value=data__objectives_item__status, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(**locals()) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(data__objectives_x=data__objectives_x) + ' must be string', value=data__objectives_item__status, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(data__objectives_x=data__objectives_x) + '', definition=None, rule='type')
                             if not (isinstance(data__objectives_item__status, str) and data__objectives_item__status == 'on-track' or (isinstance(data__objectives_item__status, str) and data__objectives_item__status == 'at-risk') or (isinstance(data__objectives_item__status, str) and data__objectives_item__status == 'achieved') or (isinstance(data__objectives_item__status, str) and data__objectives_item__status == 'missed')):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(**locals()) + " must be one of ['on-track', 'at-risk', 'achieved', 'missed']", value=data__objectives_item__status, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(**locals()) + '', definition=None, rule='enum')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(data__objectives_x=data__objectives_x) + " must be one of ['on-track', 'at-risk', 'achieved', 'missed']", value=data__objectives_item__status, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(data__objectives_x=data__objectives_x) + '', definition=None, rule='enum')
                         for data__objectives_item_key, data__objectives_item_val in data__objectives_item.items():
                             if REGEX_PATTERNS['^x-'].search(data__objectives_item_key):
                                 if data__objectives_item_key in data__objectives_item_keys:
                                     data__objectives_item_keys.remove(data__objectives_item_key)
                         if data__objectives_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(**locals()) + ' must not contain ' + str(data__objectives_item_keys) + ' properties', value=data__objectives_item, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(data__objectives_x=data__objectives_x) + ' must not contain ' + str(data__objectives_item_keys) + ' properties', value=data__objectives_item, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(data__objectives_x=data__objectives_x) + '', definition=None, rule='additionalProperties')
         if 'resources' in data_keys:
             data_keys.remove('resources')
             data__resources = data['resources']
@@ -572,39 +572,39 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__competence_len = len(data__competence)
                 for data__competence_x, data__competence_item in enumerate(data__competence):
                     if not isinstance(data__competence_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(**locals()) + ' must be object', value=data__competence_item, name='' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(**locals()) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(data__competence_x=data__competence_x) + ' must be object', value=data__competence_item, name='' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(data__competence_x=data__competence_x) + '', definition=None, rule='type')
                     data__competence_item_is_dict = isinstance(data__competence_item, dict)
                     if data__competence_item_is_dict:
                         data__competence_item__missing_keys = set(['id', 'role', 'requirement', 'evidenceRef', 'verifiedOn']) - data__competence_item.keys()
                         if data__competence_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__competence_item__missing_keys)) + ' properties'), value=data__competence_item, name='' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(**locals()) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(data__competence_x=data__competence_x) + ' must contain ' + (str(sorted(data__competence_item__missing_keys)) + ' properties'), value=data__competence_item, name='' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(data__competence_x=data__competence_x) + '', definition=None, rule='required')
                         data__competence_item_keys = set(data__competence_item.keys())
                         if 'id' in data__competence_item_keys:
                             data__competence_item_keys.remove('id')
                             data__competence_item__id = data__competence_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__competence_item__id, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].id'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__competence_item__id, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].id'.format(data__competence_x=data__competence_x))
                         if 'role' in data__competence_item_keys:
                             data__competence_item_keys.remove('role')
                             data__competence_item__role = data__competence_item['role']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__competence_item__role, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].role'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__competence_item__role, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].role'.format(data__competence_x=data__competence_x))
                         if 'requirement' in data__competence_item_keys:
                             data__competence_item_keys.remove('requirement')
                             data__competence_item__requirement = data__competence_item['requirement']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__competence_item__requirement, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].requirement'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__competence_item__requirement, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].requirement'.format(data__competence_x=data__competence_x))
                         if 'evidenceRef' in data__competence_item_keys:
                             data__competence_item_keys.remove('evidenceRef')
                             data__competence_item__evidenceRef = data__competence_item['evidenceRef']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__competence_item__evidenceRef, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].evidenceRef'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__competence_item__evidenceRef, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].evidenceRef'.format(data__competence_x=data__competence_x))
                         if 'verifiedOn' in data__competence_item_keys:
                             data__competence_item_keys.remove('verifiedOn')
                             data__competence_item__verifiedOn = data__competence_item['verifiedOn']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__competence_item__verifiedOn, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].verifiedOn'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__competence_item__verifiedOn, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].verifiedOn'.format(data__competence_x=data__competence_x))
                         for data__competence_item_key, data__competence_item_val in data__competence_item.items():
                             if REGEX_PATTERNS['^x-'].search(data__competence_item_key):
                                 if data__competence_item_key in data__competence_item_keys:
                                     data__competence_item_keys.remove(data__competence_item_key)
                         if data__competence_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(**locals()) + ' must not contain ' + str(data__competence_item_keys) + ' properties', value=data__competence_item, name='' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(data__competence_x=data__competence_x) + ' must not contain ' + str(data__competence_item_keys) + ' properties', value=data__competence_item, name='' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(data__competence_x=data__competence_x) + '', definition=None, rule='additionalProperties')
         if 'awareness' in data_keys:
             data_keys.remove('awareness')
             data__awareness = data['awareness']
@@ -631,7 +631,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if data__awareness__audience_len < 1:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.awareness.audience must contain at least 1 items', value=data__awareness__audience, name='' + (name_prefix or 'data') + '.awareness.audience', definition=None, rule='minItems')
                         for data__awareness__audience_x, data__awareness__audience_item in enumerate(data__awareness__audience):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__awareness__audience_item, custom_formats, (name_prefix or 'data') + '.awareness.audience[{data__awareness__audience_x}]'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__awareness__audience_item, custom_formats, (name_prefix or 'data') + '.awareness.audience[{data__awareness__audience_x}]'.format(data__awareness__audience_x=data__awareness__audience_x))
                 if 'lastDelivered' in data__awareness_keys:
                     data__awareness_keys.remove('lastDelivered')
                     data__awareness__lastDelivered = data__awareness['lastDelivered']
@@ -652,43 +652,43 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__communication_len = len(data__communication)
                 for data__communication_x, data__communication_item in enumerate(data__communication):
                     if not isinstance(data__communication_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(**locals()) + ' must be object', value=data__communication_item, name='' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(**locals()) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(data__communication_x=data__communication_x) + ' must be object', value=data__communication_item, name='' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(data__communication_x=data__communication_x) + '', definition=None, rule='type')
                     data__communication_item_is_dict = isinstance(data__communication_item, dict)
                     if data__communication_item_is_dict:
                         data__communication_item__missing_keys = set(['id', 'what', 'audience', 'when', 'how']) - data__communication_item.keys()
                         if data__communication_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__communication_item__missing_keys)) + ' properties'), value=data__communication_item, name='' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(**locals()) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(data__communication_x=data__communication_x) + ' must contain ' + (str(sorted(data__communication_item__missing_keys)) + ' properties'), value=data__communication_item, name='' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(data__communication_x=data__communication_x) + '', definition=None, rule='required')
                         data__communication_item_keys = set(data__communication_item.keys())
                         if 'id' in data__communication_item_keys:
                             data__communication_item_keys.remove('id')
                             data__communication_item__id = data__communication_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__communication_item__id, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].id'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__communication_item__id, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].id'.format(data__communication_x=data__communication_x))
                         if 'what' in data__communication_item_keys:
                             data__communication_item_keys.remove('what')
                             data__communication_item__what = data__communication_item['what']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__what, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].what'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__what, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].what'.format(data__communication_x=data__communication_x))
                         if 'audience' in data__communication_item_keys:
                             data__communication_item_keys.remove('audience')
                             data__communication_item__audience = data__communication_item['audience']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__audience, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].audience'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__audience, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].audience'.format(data__communication_x=data__communication_x))
                         if 'when' in data__communication_item_keys:
                             data__communication_item_keys.remove('when')
                             data__communication_item__when = data__communication_item['when']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__when, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].when'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__when, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].when'.format(data__communication_x=data__communication_x))
                         if 'how' in data__communication_item_keys:
                             data__communication_item_keys.remove('how')
                             data__communication_item__how = data__communication_item['how']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__how, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].how'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__how, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].how'.format(data__communication_x=data__communication_x))
                         if 'owner' in data__communication_item_keys:
                             data__communication_item_keys.remove('owner')
                             data__communication_item__owner = data__communication_item['owner']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__owner, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].owner'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__owner, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].owner'.format(data__communication_x=data__communication_x))
                         for data__communication_item_key, data__communication_item_val in data__communication_item.items():
                             if REGEX_PATTERNS['^x-'].search(data__communication_item_key):
                                 if data__communication_item_key in data__communication_item_keys:
                                     data__communication_item_keys.remove(data__communication_item_key)
                         if data__communication_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(**locals()) + ' must not contain ' + str(data__communication_item_keys) + ' properties', value=data__communication_item, name='' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(data__communication_x=data__communication_x) + ' must not contain ' + str(data__communication_item_keys) + ' properties', value=data__communication_item, name='' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(data__communication_x=data__communication_x) + '', definition=None, rule='additionalProperties')
         if 'internalAudit' in data_keys:
             data_keys.remove('internalAudit')
             data__internalAudit = data['internalAudit']
@@ -713,7 +713,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__internalAudit__audits_is_list:
                         data__internalAudit__audits_len = len(data__internalAudit__audits)
                         for data__internalAudit__audits_x, data__internalAudit__audits_item in enumerate(data__internalAudit__audits):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_audit(data__internalAudit__audits_item, custom_formats, (name_prefix or 'data') + '.internalAudit.audits[{data__internalAudit__audits_x}]'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_audit(data__internalAudit__audits_item, custom_formats, (name_prefix or 'data') + '.internalAudit.audits[{data__internalAudit__audits_x}]'.format(data__internalAudit__audits_x=data__internalAudit__audits_x))
                 for data__internalAudit_key, data__internalAudit_val in data__internalAudit.items():
                     if REGEX_PATTERNS['^x-'].search(data__internalAudit_key):
                         if data__internalAudit_key in data__internalAudit_keys:
@@ -729,7 +729,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__managementReviews_is_list:
                 data__managementReviews_len = len(data__managementReviews)
                 for data__managementReviews_x, data__managementReviews_item in enumerate(data__managementReviews):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_managementreview(data__managementReviews_item, custom_formats, (name_prefix or 'data') + '.managementReviews[{data__managementReviews_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_managementreview(data__managementReviews_item, custom_formats, (name_prefix or 'data') + '.managementReviews[{data__managementReviews_x}]'.format(data__managementReviews_x=data__managementReviews_x))
         if 'nonconformities' in data_keys:
             data_keys.remove('nonconformities')
             data__nonconformities = data['nonconformities']
@@ -739,7 +739,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__nonconformities_is_list:
                 data__nonconformities_len = len(data__nonconformities)
                 for data__nonconformities_x, data__nonconformities_item in enumerate(data__nonconformities):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_nonconformity(data__nonconformities_item, custom_formats, (name_prefix or 'data') + '.nonconformities[{data__nonconformities_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_nonconformity(data__nonconformities_item, custom_formats, (name_prefix or 'data') + '.nonconformities[{data__nonconformities_x}]'.format(data__nonconformities_x=data__nonconformities_x))
         if 'improvements' in data_keys:
             data_keys.remove('improvements')
             data__improvements = data['improvements']
@@ -750,46 +750,46 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__improvements_len = len(data__improvements)
                 for data__improvements_x, data__improvements_item in enumerate(data__improvements):
                     if not isinstance(data__improvements_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(**locals()) + ' must be object', value=data__improvements_item, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(**locals()) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(data__improvements_x=data__improvements_x) + ' must be object', value=data__improvements_item, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(data__improvements_x=data__improvements_x) + '', definition=None, rule='type')
                     data__improvements_item_is_dict = isinstance(data__improvements_item, dict)
                     if data__improvements_item_is_dict:
                         data__improvements_item__missing_keys = set(['id', 'description', 'owner', 'status']) - data__improvements_item.keys()
                         if data__improvements_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__improvements_item__missing_keys)) + ' properties'), value=data__improvements_item, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(**locals()) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(data__improvements_x=data__improvements_x) + ' must contain ' + (str(sorted(data__improvements_item__missing_keys)) + ' properties'), value=data__improvements_item, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(data__improvements_x=data__improvements_x) + '', definition=None, rule='required')
                         data__improvements_item_keys = set(data__improvements_item.keys())
                         if 'id' in data__improvements_item_keys:
                             data__improvements_item_keys.remove('id')
                             data__improvements_item__id = data__improvements_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__improvements_item__id, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].id'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__improvements_item__id, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].id'.format(data__improvements_x=data__improvements_x))
                         if 'description' in data__improvements_item_keys:
                             data__improvements_item_keys.remove('description')
                             data__improvements_item__description = data__improvements_item['description']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__improvements_item__description, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].description'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__improvements_item__description, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].description'.format(data__improvements_x=data__improvements_x))
                         if 'source' in data__improvements_item_keys:
                             data__improvements_item_keys.remove('source')
                             data__improvements_item__source = data__improvements_item['source']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__improvements_item__source, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].source'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__improvements_item__source, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].source'.format(data__improvements_x=data__improvements_x))
                         if 'owner' in data__improvements_item_keys:
                             data__improvements_item_keys.remove('owner')
                             data__improvements_item__owner = data__improvements_item['owner']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__improvements_item__owner, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].owner'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__improvements_item__owner, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].owner'.format(data__improvements_x=data__improvements_x))
                         if 'status' in data__improvements_item_keys:
                             data__improvements_item_keys.remove('status')
                             data__improvements_item__status = data__improvements_item['status']
                             if not isinstance(data__improvements_item__status, str):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(**locals()) + ' must be string', value=data__improvements_item__status, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(**locals()) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(data__improvements_x=data__improvements_x) + ' must be string', value=data__improvements_item__status, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(data__improvements_x=data__improvements_x) + '', definition=None, rule='type')
                             if not (isinstance(data__improvements_item__status, str) and data__improvements_item__status == 'proposed' or (isinstance(data__improvements_item__status, str) and data__improvements_item__status == 'in-progress') or (isinstance(data__improvements_item__status, str) and data__improvements_item__status == 'done') or (isinstance(data__improvements_item__status, str) and data__improvements_item__status == 'rejected')):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(**locals()) + " must be one of ['proposed', 'in-progress', 'done', 'rejected']", value=data__improvements_item__status, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(**locals()) + '', definition=None, rule='enum')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(data__improvements_x=data__improvements_x) + " must be one of ['proposed', 'in-progress', 'done', 'rejected']", value=data__improvements_item__status, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(data__improvements_x=data__improvements_x) + '', definition=None, rule='enum')
                         if 'due' in data__improvements_item_keys:
                             data__improvements_item_keys.remove('due')
                             data__improvements_item__due = data__improvements_item['due']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__improvements_item__due, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].due'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__improvements_item__due, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].due'.format(data__improvements_x=data__improvements_x))
                         for data__improvements_item_key, data__improvements_item_val in data__improvements_item.items():
                             if REGEX_PATTERNS['^x-'].search(data__improvements_item_key):
                                 if data__improvements_item_key in data__improvements_item_keys:
                                     data__improvements_item_keys.remove(data__improvements_item_key)
                         if data__improvements_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(**locals()) + ' must not contain ' + str(data__improvements_item_keys) + ' properties', value=data__improvements_item, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(data__improvements_x=data__improvements_x) + ' must not contain ' + str(data__improvements_item_keys) + ' properties', value=data__improvements_item, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(data__improvements_x=data__improvements_x) + '', definition=None, rule='additionalProperties')
         if 'statementOfApplicability' in data_keys:
             data_keys.remove('statementOfApplicability')
             data__statementOfApplicability = data['statementOfApplicability']
@@ -799,7 +799,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__statementOfApplicability_is_list:
                 data__statementOfApplicability_len = len(data__statementOfApplicability)
                 for data__statementOfApplicability_x, data__statementOfApplicability_item in enumerate(data__statementOfApplicability):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_soaentry(data__statementOfApplicability_item, custom_formats, (name_prefix or 'data') + '.statementOfApplicability[{data__statementOfApplicability_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_soaentry(data__statementOfApplicability_item, custom_formats, (name_prefix or 'data') + '.statementOfApplicability[{data__statementOfApplicability_x}]'.format(data__statementOfApplicability_x=data__statementOfApplicability_x))
         for data_key, data_val in data.items():
             if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:
@@ -860,27 +860,27 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__evidence_len = len(data__evidence)
                 for data__evidence_x, data__evidence_item in enumerate(data__evidence):
                     if not isinstance(data__evidence_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(**locals()) + ' must be object', value=data__evidence_item, name='' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(**locals()) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(data__evidence_x=data__evidence_x) + ' must be object', value=data__evidence_item, name='' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(data__evidence_x=data__evidence_x) + '', definition=None, rule='type')
                     data__evidence_item_is_dict = isinstance(data__evidence_item, dict)
                     if data__evidence_item_is_dict:
                         data__evidence_item__missing_keys = set(['ref']) - data__evidence_item.keys()
                         if data__evidence_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__evidence_item__missing_keys)) + ' properties'), value=data__evidence_item, name='' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(**locals()) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(data__evidence_x=data__evidence_x) + ' must contain ' + (str(sorted(data__evidence_item__missing_keys)) + ' properties'), value=data__evidence_item, name='' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(data__evidence_x=data__evidence_x) + '', definition=None, rule='required')
                         data__evidence_item_keys = set(data__evidence_item.keys())
                         if 'ref' in data__evidence_item_keys:
                             data__evidence_item_keys.remove('ref')
                             data__evidence_item__ref = data__evidence_item['ref']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__evidence_item__ref, custom_formats, (name_prefix or 'data') + '.evidence[{data__evidence_x}].ref'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__evidence_item__ref, custom_formats, (name_prefix or 'data') + '.evidence[{data__evidence_x}].ref'.format(data__evidence_x=data__evidence_x))
                         if 'title' in data__evidence_item_keys:
                             data__evidence_item_keys.remove('title')
                             data__evidence_item__title = data__evidence_item['title']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__evidence_item__title, custom_formats, (name_prefix or 'data') + '.evidence[{data__evidence_x}].title'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__evidence_item__title, custom_formats, (name_prefix or 'data') + '.evidence[{data__evidence_x}].title'.format(data__evidence_x=data__evidence_x))
                         for data__evidence_item_key, data__evidence_item_val in data__evidence_item.items():
                             if REGEX_PATTERNS['^x-'].search(data__evidence_item_key):
                                 if data__evidence_item_key in data__evidence_item_keys:
                                     data__evidence_item_keys.remove(data__evidence_item_key)
                         if data__evidence_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(**locals()) + ' must not contain ' + str(data__evidence_item_keys) + ' properties', value=data__evidence_item, name='' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(data__evidence_x=data__evidence_x) + ' must not contain ' + str(data__evidence_item_keys) + ' properties', value=data__evidence_item, name='' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(data__evidence_x=data__evidence_x) + '', definition=None, rule='additionalProperties')
         for data_key, data_val in data.items():
             if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:
@@ -931,7 +931,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__controls_is_list:
                 data__controls_len = len(data__controls)
                 for data__controls_x, data__controls_item in enumerate(data__controls):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_annexacontrol(data__controls_item, custom_formats, (name_prefix or 'data') + '.controls[{data__controls_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_annexacontrol(data__controls_item, custom_formats, (name_prefix or 'data') + '.controls[{data__controls_x}]'.format(data__controls_x=data__controls_x))
         if 'cause' in data_keys:
             data_keys.remove('cause')
             data__cause = data['cause']
@@ -1024,9 +1024,9 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.inputs must contain unique items', value=data__inputs, name='' + (name_prefix or 'data') + '.inputs', definition=None, rule='uniqueItems')
                 for data__inputs_x, data__inputs_item in enumerate(data__inputs):
                     if not isinstance(data__inputs_item, str):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(**locals()) + ' must be string', value=data__inputs_item, name='' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(**locals()) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(data__inputs_x=data__inputs_x) + ' must be string', value=data__inputs_item, name='' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(data__inputs_x=data__inputs_x) + '', definition=None, rule='type')
                     if not (isinstance(data__inputs_item, str) and data__inputs_item == 'previous-actions' or (isinstance(data__inputs_item, str) and data__inputs_item == 'context-changes') or (isinstance(data__inputs_item, str) and data__inputs_item == 'interested-parties') or (isinstance(data__inputs_item, str) and data__inputs_item == 'performance') or (isinstance(data__inputs_item, str) and data__inputs_item == 'nonconformities') or (isinstance(data__inputs_item, str) and data__inputs_item == 'audit-results') or (isinstance(data__inputs_item, str) and data__inputs_item == 'monitoring-results') or (isinstance(data__inputs_item, str) and data__inputs_item == 'risks-and-opportunities') or (isinstance(data__inputs_item, str) and data__inputs_item == 'improvement-opportunities') or (isinstance(data__inputs_item, str) and data__inputs_item == 'resources')):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(**locals()) + " must be one of ['previous-actions', 'context-changes', 'interested-parties', 'performance', 'nonconformities', 'audit-results', 'monitoring-results', 'risks-and-opportunities', 'improvement-opportunities', 'resources']", value=data__inputs_item, name='' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(**locals()) + '', definition=None, rule='enum')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(data__inputs_x=data__inputs_x) + " must be one of ['previous-actions', 'context-changes', 'interested-parties', 'performance', 'nonconformities', 'audit-results', 'monitoring-results', 'risks-and-opportunities', 'improvement-opportunities', 'resources']", value=data__inputs_item, name='' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(data__inputs_x=data__inputs_x) + '', definition=None, rule='enum')
         if 'decisions' in data_keys:
             data_keys.remove('decisions')
             data__decisions = data['decisions']
@@ -1037,35 +1037,35 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__decisions_len = len(data__decisions)
                 for data__decisions_x, data__decisions_item in enumerate(data__decisions):
                     if not isinstance(data__decisions_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(**locals()) + ' must be object', value=data__decisions_item, name='' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(**locals()) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(data__decisions_x=data__decisions_x) + ' must be object', value=data__decisions_item, name='' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(data__decisions_x=data__decisions_x) + '', definition=None, rule='type')
                     data__decisions_item_is_dict = isinstance(data__decisions_item, dict)
                     if data__decisions_item_is_dict:
                         data__decisions_item__missing_keys = set(['id', 'description']) - data__decisions_item.keys()
                         if data__decisions_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__decisions_item__missing_keys)) + ' properties'), value=data__decisions_item, name='' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(**locals()) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(data__decisions_x=data__decisions_x) + ' must contain ' + (str(sorted(data__decisions_item__missing_keys)) + ' properties'), value=data__decisions_item, name='' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(data__decisions_x=data__decisions_x) + '', definition=None, rule='required')
                         data__decisions_item_keys = set(data__decisions_item.keys())
                         if 'id' in data__decisions_item_keys:
                             data__decisions_item_keys.remove('id')
                             data__decisions_item__id = data__decisions_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__decisions_item__id, custom_formats, (name_prefix or 'data') + '.decisions[{data__decisions_x}].id'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__decisions_item__id, custom_formats, (name_prefix or 'data') + '.decisions[{data__decisions_x}].id'.format(data__decisions_x=data__decisions_x))
                         if 'description' in data__decisions_item_keys:
                             data__decisions_item_keys.remove('description')
                             data__decisions_item__description = data__decisions_item['description']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__decisions_item__description, custom_formats, (name_prefix or 'data') + '.decisions[{data__decisions_x}].description'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__decisions_item__description, custom_formats, (name_prefix or 'data') + '.decisions[{data__decisions_x}].description'.format(data__decisions_x=data__decisions_x))
                         if 'owner' in data__decisions_item_keys:
                             data__decisions_item_keys.remove('owner')
                             data__decisions_item__owner = data__decisions_item['owner']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__decisions_item__owner, custom_formats, (name_prefix or 'data') + '.decisions[{data__decisions_x}].owner'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__decisions_item__owner, custom_formats, (name_prefix or 'data') + '.decisions[{data__decisions_x}].owner'.format(data__decisions_x=data__decisions_x))
                         if 'due' in data__decisions_item_keys:
                             data__decisions_item_keys.remove('due')
                             data__decisions_item__due = data__decisions_item['due']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__decisions_item__due, custom_formats, (name_prefix or 'data') + '.decisions[{data__decisions_x}].due'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__decisions_item__due, custom_formats, (name_prefix or 'data') + '.decisions[{data__decisions_x}].due'.format(data__decisions_x=data__decisions_x))
                         for data__decisions_item_key, data__decisions_item_val in data__decisions_item.items():
                             if REGEX_PATTERNS['^x-'].search(data__decisions_item_key):
                                 if data__decisions_item_key in data__decisions_item_keys:
                                     data__decisions_item_keys.remove(data__decisions_item_key)
                         if data__decisions_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(**locals()) + ' must not contain ' + str(data__decisions_item_keys) + ' properties', value=data__decisions_item, name='' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(data__decisions_x=data__decisions_x) + ' must not contain ' + str(data__decisions_item_keys) + ' properties', value=data__decisions_item, name='' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(data__decisions_x=data__decisions_x) + '', definition=None, rule='additionalProperties')
         if 'minutesRef' in data_keys:
             data_keys.remove('minutesRef')
             data__minutesRef = data['minutesRef']
@@ -1108,7 +1108,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__clauses_is_list:
                 data__clauses_len = len(data__clauses)
                 for data__clauses_x, data__clauses_item in enumerate(data__clauses):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_clause(data__clauses_item, custom_formats, (name_prefix or 'data') + '.clauses[{data__clauses_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_clause(data__clauses_item, custom_formats, (name_prefix or 'data') + '.clauses[{data__clauses_x}]'.format(data__clauses_x=data__clauses_x))
         if 'systems' in data_keys:
             data_keys.remove('systems')
             data__systems = data['systems']
@@ -1118,7 +1118,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__systems_is_list:
                 data__systems_len = len(data__systems)
                 for data__systems_x, data__systems_item in enumerate(data__systems):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(data__systems_item, custom_formats, (name_prefix or 'data') + '.systems[{data__systems_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(data__systems_item, custom_formats, (name_prefix or 'data') + '.systems[{data__systems_x}]'.format(data__systems_x=data__systems_x))
         if 'reportRef' in data_keys:
             data_keys.remove('reportRef')
             data__reportRef = data['reportRef']
@@ -1132,7 +1132,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__nonconformities_is_list:
                 data__nonconformities_len = len(data__nonconformities)
                 for data__nonconformities_x, data__nonconformities_item in enumerate(data__nonconformities):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__nonconformities_item, custom_formats, (name_prefix or 'data') + '.nonconformities[{data__nonconformities_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__nonconformities_item, custom_formats, (name_prefix or 'data') + '.nonconformities[{data__nonconformities_x}]'.format(data__nonconformities_x=data__nonconformities_x))
         for data_key, data_val in data.items():
             if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:
@@ -1275,7 +1275,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__labels_key not in []:
                         data__labels_value = data__labels.get(data__labels_key)
                         if not isinstance(data__labels_value, str):
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.labels.{data__labels_key}'.format(**locals()) + ' must be string', value=data__labels_value, name='' + (name_prefix or 'data') + '.labels.{data__labels_key}'.format(**locals()) + '', definition=None, rule='type')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.labels.{data__labels_key}'.format(data__labels_key=data__labels_key) + ' must be string', value=data__labels_value, name='' + (name_prefix or 'data') + '.labels.{data__labels_key}'.format(data__labels_key=data__labels_key) + '', definition=None, rule='type')
         for data_key, data_val in data.items():
             if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:

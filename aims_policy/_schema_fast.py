@@ -80,7 +80,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__contacts_is_list:
                 data__contacts_len = len(data__contacts)
                 for data__contacts_x, data__contacts_item in enumerate(data__contacts):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_person(data__contacts_item, custom_formats, (name_prefix or 'data') + '.contacts[{data__contacts_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_person(data__contacts_item, custom_formats, (name_prefix or 'data') + '.contacts[{data__contacts_x}]'.format(data__contacts_x=data__contacts_x))
         if 'purpose' in data_keys:
             data_keys.remove('purpose')
             data__purpose = data['purpose']
@@ -160,7 +160,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__dataSources_is_list:
                 data__dataSources_len = len(data__dataSources)
                 for data__dataSources_x, data__dataSources_item in enumerate(data__dataSources):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_datasource(data__dataSources_item, custom_formats, (name_prefix or 'data') + '.dataSources[{data__dataSources_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_datasource(data__dataSources_item, custom_formats, (name_prefix or 'data') + '.dataSources[{data__dataSources_x}]'.format(data__dataSources_x=data__dataSources_x))
         if 'models' in data_keys:
             data_keys.remove('models')
             data__models = data['models']
@@ -170,7 +170,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__models_is_list:
                 data__models_len = len(data__models)
                 for data__models_x, data__models_item in enumerate(data__models):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_model(data__models_item, custom_formats, (name_prefix or 'data') + '.models[{data__models_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_model(data__models_item, custom_formats, (name_prefix or 'data') + '.models[{data__models_x}]'.format(data__models_x=data__models_x))
         if 'suppliers' in data_keys:
             data_keys.remove('suppliers')
             data__suppliers = data['suppliers']
@@ -180,7 +180,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__suppliers_is_list:
                 data__suppliers_len = len(data__suppliers)
                 for data__suppliers_x, data__suppliers_item in enumerate(data__suppliers):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_supplier(data__suppliers_item, custom_formats, (name_prefix or 'data') + '.suppliers[{data__suppliers_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_supplier(data__suppliers_item, custom_formats, (name_prefix or 'data') + '.suppliers[{data__suppliers_x}]'.format(data__suppliers_x=data__suppliers_x))
         if 'risks' in data_keys:
             data_keys.remove('risks')
             data__risks = data['risks']
@@ -190,7 +190,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__risks_is_list:
                 data__risks_len = len(data__risks)
                 for data__risks_x, data__risks_item in enumerate(data__risks):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_risk(data__risks_item, custom_formats, (name_prefix or 'data') + '.risks[{data__risks_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_risk(data__risks_item, custom_formats, (name_prefix or 'data') + '.risks[{data__risks_x}]'.format(data__risks_x=data__risks_x))
         if 'impactAssessment' in data_keys:
             data_keys.remove('impactAssessment')
             data__impactAssessment = data['impactAssessment']
@@ -236,7 +236,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__evidence_is_list:
                 data__evidence_len = len(data__evidence)
                 for data__evidence_x, data__evidence_item in enumerate(data__evidence):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_evidence(data__evidence_item, custom_formats, (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_evidence(data__evidence_item, custom_formats, (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(data__evidence_x=data__evidence_x))
         if 'implementation' in data_keys:
             data_keys.remove('implementation')
             data__implementation = data['implementation']
@@ -260,13 +260,13 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation.paths must contain at least 1 items', value=data__implementation__paths, name='' + (name_prefix or 'data') + '.implementation.paths', definition=None, rule='minItems')
                         for data__implementation__paths_x, data__implementation__paths_item in enumerate(data__implementation__paths):
                             if not isinstance(data__implementation__paths_item, str):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(**locals()) + ' must be string', value=data__implementation__paths_item, name='' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(**locals()) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(data__implementation__paths_x=data__implementation__paths_x) + ' must be string', value=data__implementation__paths_item, name='' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(data__implementation__paths_x=data__implementation__paths_x) + '', definition=None, rule='type')
                             if isinstance(data__implementation__paths_item, str):
                                 data__implementation__paths_item_len = len(data__implementation__paths_item)
                                 if data__implementation__paths_item_len < 1:
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(**locals()) + ' must be longer than or equal to 1 characters', value=data__implementation__paths_item, name='' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(**locals()) + '', definition=None, rule='minLength')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(data__implementation__paths_x=data__implementation__paths_x) + ' must be longer than or equal to 1 characters', value=data__implementation__paths_item, name='' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(data__implementation__paths_x=data__implementation__paths_x) + '', definition=None, rule='minLength')
                                 if not REGEX_PATTERNS['^[^\\s]'].search(data__implementation__paths_item):
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(**locals()) + ' must match pattern ^[^\\s]', value=data__implementation__paths_item, name='' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(**locals()) + '', definition=None, rule='pattern')
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(data__implementation__paths_x=data__implementation__paths_x) + ' must match pattern ^[^\\s]', value=data__implementation__paths_item, name='' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(data__implementation__paths_x=data__implementation__paths_x) + '', definition=None, rule='pattern')
                 for data__implementation_key, data__implementation_val in data__implementation.items():
                     if REGEX_PATTERNS['^x-'].search(data__implementation_key):
                         if data__implementation_key in data__implementation_keys:
@@ -316,7 +316,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__controls_is_list:
                 data__controls_len = len(data__controls)
                 for data__controls_x, data__controls_item in enumerate(data__controls):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_annexacontrol(data__controls_item, custom_formats, (name_prefix or 'data') + '.controls[{data__controls_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_annexacontrol(data__controls_item, custom_formats, (name_prefix or 'data') + '.controls[{data__controls_x}]'.format(data__controls_x=data__controls_x))
         for data_key, data_val in data.items():
             if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:
@@ -386,36 +386,36 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__correctiveActions_len = len(data__correctiveActions)
                 for data__correctiveActions_x, data__correctiveActions_item in enumerate(data__correctiveActions):
                     if not isinstance(data__correctiveActions_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(**locals()) + ' must be object', value=data__correctiveActions_item, name='' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(**locals()) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(data__correctiveActions_x=data__correctiveActions_x) + ' must be object', value=data__correctiveActions_item, name='' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(data__correctiveActions_x=data__correctiveActions_x) + '', definition=None, rule='type')
                     data__correctiveActions_item_is_dict = isinstance(data__correctiveActions_item, dict)
                     if data__correctiveActions_item_is_dict:
                         data__correctiveActions_item__missing_keys = set(['id', 'description']) - data__correctiveActions_item.keys()
                         if data__correctiveActions_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__correctiveActions_item__missing_keys)) + ' properties'), value=data__correctiveActions_item, name='' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(**locals()) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(data__correctiveActions_x=data__correctiveActions_x) + ' must contain ' + (str(sorted(data__correctiveActions_item__missing_keys)) + ' properties'), value=data__correctiveActions_item, name='' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(data__correctiveActions_x=data__correctiveActions_x) + '', definition=None, rule='required')
                         data__correctiveActions_item_keys = set(data__correctiveActions_item.keys())
                         if 'id' in data__correctiveActions_item_keys:
                             data__correctiveActions_item_keys.remove('id')
                             data__correctiveActions_item__id = data__correctiveActions_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__correctiveActions_item__id, custom_formats, (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}].id'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__correctiveActions_item__id, custom_formats, (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}].id'.format(data__correctiveActions_x=data__correctiveActions_x))
                         if 'description' in data__correctiveActions_item_keys:
                             data__correctiveActions_item_keys.remove('description')
                             data__correctiveActions_item__description = data__correctiveActions_item['description']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__correctiveActions_item__description, custom_formats, (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}].description'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__correctiveActions_item__description, custom_formats, (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}].description'.format(data__correctiveActions_x=data__correctiveActions_x))
                         if 'dueDate' in data__correctiveActions_item_keys:
                             data__correctiveActions_item_keys.remove('dueDate')
                             data__correctiveActions_item__dueDate = data__correctiveActions_item['dueDate']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__correctiveActions_item__dueDate, custom_formats, (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}].dueDate'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__correctiveActions_item__dueDate, custom_formats, (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}].dueDate'.format(data__correctiveActions_x=data__correctiveActions_x))
                         if 'status' in data__correctiveActions_item_keys:
                             data__correctiveActions_item_keys.remove('status')
                             data__correctiveActions_item__status = data__correctiveActions_item['status']
                             if not (isinstance(data__correctiveActions_item__status, str) and data__correctiveActions_item__status == 'open' or (isinstance(data__correctiveActions_item__status, str) and data__correctiveActions_item__status == 'in-progress') or (isinstance(data__correctiveActions_item__status, str) and data__correctiveActions_item__status == 'closed')):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}].status'.format(**locals()) + " must be one of ['open', 'in-progress', 'closed']", value=data__correctiveActions_item__status, name='' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}].status'.format(**locals()) + '', definition=None, rule='enum')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}].status'.format(data__correctiveActions_x=data__correctiveActions_x) + " must be one of ['open', 'in-progress', 'closed']", value=data__correctiveActions_item__status, name='' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}].status'.format(data__correctiveActions_x=data__correctiveActions_x) + '', definition=None, rule='enum')
                         for data__correctiveActions_item_key, data__correctiveActions_item_val in data__correctiveActions_item.items():
                             if REGEX_PATTERNS['^x-'].search(data__correctiveActions_item_key):
                                 if data__correctiveActions_item_key in data__correctiveActions_item_keys:
                                     data__correctiveActions_item_keys.remove(data__correctiveActions_item_key)
                         if data__correctiveActions_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(**locals()) + ' must not contain ' + str(data__correctiveActions_item_keys) + ' properties', value=data__correctiveActions_item, name='' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(data__correctiveActions_x=data__correctiveActions_x) + ' must not contain ' + str(data__correctiveActions_item_keys) + ' properties', value=data__correctiveActions_item, name='' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(data__correctiveActions_x=data__correctiveActions_x) + '', definition=None, rule='additionalProperties')
         for data_key, data_val in data.items():
             if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:
@@ -453,7 +453,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__tooling_is_list:
                 data__tooling_len = len(data__tooling)
                 for data__tooling_x, data__tooling_item in enumerate(data__tooling):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__tooling_item, custom_formats, (name_prefix or 'data') + '.tooling[{data__tooling_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__tooling_item, custom_formats, (name_prefix or 'data') + '.tooling[{data__tooling_x}]'.format(data__tooling_x=data__tooling_x))
         if 'people' in data_keys:
             data_keys.remove('people')
             data__people = data['people']
@@ -464,27 +464,27 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__people_len = len(data__people)
                 for data__people_x, data__people_item in enumerate(data__people):
                     if not isinstance(data__people_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(**locals()) + ' must be object', value=data__people_item, name='' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(**locals()) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(data__people_x=data__people_x) + ' must be object', value=data__people_item, name='' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(data__people_x=data__people_x) + '', definition=None, rule='type')
                     data__people_item_is_dict = isinstance(data__people_item, dict)
                     if data__people_item_is_dict:
                         data__people_item__missing_keys = set(['role']) - data__people_item.keys()
                         if data__people_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__people_item__missing_keys)) + ' properties'), value=data__people_item, name='' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(**locals()) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(data__people_x=data__people_x) + ' must contain ' + (str(sorted(data__people_item__missing_keys)) + ' properties'), value=data__people_item, name='' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(data__people_x=data__people_x) + '', definition=None, rule='required')
                         data__people_item_keys = set(data__people_item.keys())
                         if 'role' in data__people_item_keys:
                             data__people_item_keys.remove('role')
                             data__people_item__role = data__people_item['role']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__people_item__role, custom_formats, (name_prefix or 'data') + '.people[{data__people_x}].role'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__people_item__role, custom_formats, (name_prefix or 'data') + '.people[{data__people_x}].role'.format(data__people_x=data__people_x))
                         if 'competence' in data__people_item_keys:
                             data__people_item_keys.remove('competence')
                             data__people_item__competence = data__people_item['competence']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__people_item__competence, custom_formats, (name_prefix or 'data') + '.people[{data__people_x}].competence'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__people_item__competence, custom_formats, (name_prefix or 'data') + '.people[{data__people_x}].competence'.format(data__people_x=data__people_x))
                         for data__people_item_key, data__people_item_val in data__people_item.items():
                             if REGEX_PATTERNS['^x-'].search(data__people_item_key):
                                 if data__people_item_key in data__people_item_keys:
                                     data__people_item_keys.remove(data__people_item_key)
                         if data__people_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(**locals()) + ' must not contain ' + str(data__people_item_keys) + ' properties', value=data__people_item, name='' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(data__people_x=data__people_x) + ' must not contain ' + str(data__people_item_keys) + ' properties', value=data__people_item, name='' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(data__people_x=data__people_x) + '', definition=None, rule='additionalProperties')
         if 'documentationRef' in data_keys:
             data_keys.remove('documentationRef')
             data__documentationRef = data['documentationRef']
@@ -566,7 +566,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__events_is_list:
                 data__events_len = len(data__events)
                 for data__events_x, data__events_item in enumerate(data__events):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__events_item, custom_formats, (name_prefix or 'data') + '.events[{data__events_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__events_item, custom_formats, (name_prefix or 'data') + '.events[{data__events_x}]'.format(data__events_x=data__events_x))
         if 'tamperEvident' in data_keys:
             data_keys.remove('tamperEvident')
             data__tamperEvident = data['tamperEvident']
@@ -596,42 +596,42 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__metrics_len = len(data__metrics)
                 for data__metrics_x, data__metrics_item in enumerate(data__metrics):
                     if not isinstance(data__metrics_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(**locals()) + ' must be object', value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(**locals()) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + ' must be object', value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='type')
                     data__metrics_item_is_dict = isinstance(data__metrics_item, dict)
                     if data__metrics_item_is_dict:
                         data__metrics_item__missing_keys = set(['id']) - data__metrics_item.keys()
                         if data__metrics_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__metrics_item__missing_keys)) + ' properties'), value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(**locals()) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + ' must contain ' + (str(sorted(data__metrics_item__missing_keys)) + ' properties'), value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='required')
                         data__metrics_item_keys = set(data__metrics_item.keys())
                         if 'id' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('id')
                             data__metrics_item__id = data__metrics_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__metrics_item__id, custom_formats, (name_prefix or 'data') + '.metrics[{data__metrics_x}].id'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__metrics_item__id, custom_formats, (name_prefix or 'data') + '.metrics[{data__metrics_x}].id'.format(data__metrics_x=data__metrics_x))
                         if 'description' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('description')
                             data__metrics_item__description = data__metrics_item['description']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__metrics_item__description, custom_formats, (name_prefix or 'data') + '.metrics[{data__metrics_x}].description'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__metrics_item__description, custom_formats, (name_prefix or 'data') + '.metrics[{data__metrics_x}].description'.format(data__metrics_x=data__metrics_x))
                         if 'threshold' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('threshold')
                             data__metrics_item__threshold = data__metrics_item['threshold']
                             if not isinstance(data__metrics_item__threshold, (int, float, Decimal)) or isinstance(data__metrics_item__threshold, bool):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].threshold'.format(**locals()) + ' must be number', value=data__metrics_item__threshold, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].threshold'.format(**locals()) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].threshold'.format(data__metrics_x=data__metrics_x) + ' must be number', value=data__metrics_item__threshold, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].threshold'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='type')
                         if 'comparison' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('comparison')
                             data__metrics_item__comparison = data__metrics_item['comparison']
                             if not (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison == '>=' or (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison == '<=') or (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison == '>') or (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison == '<')):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].comparison'.format(**locals()) + " must be one of ['>=', '<=', '>', '<']", value=data__metrics_item__comparison, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].comparison'.format(**locals()) + '', definition=None, rule='enum')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].comparison'.format(data__metrics_x=data__metrics_x) + " must be one of ['>=', '<=', '>', '<']", value=data__metrics_item__comparison, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].comparison'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='enum')
                         if 'frequency' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('frequency')
                             data__metrics_item__frequency = data__metrics_item['frequency']
                             if not (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency == 'realtime' or (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency == 'hourly') or (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency == 'daily') or (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency == 'weekly') or (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency == 'monthly') or (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency == 'quarterly')):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].frequency'.format(**locals()) + " must be one of ['realtime', 'hourly', 'daily', 'weekly', 'monthly', 'quarterly']", value=data__metrics_item__frequency, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].frequency'.format(**locals()) + '', definition=None, rule='enum')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].frequency'.format(data__metrics_x=data__metrics_x) + " must be one of ['realtime', 'hourly', 'daily', 'weekly', 'monthly', 'quarterly']", value=data__metrics_item__frequency, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].frequency'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='enum')
                         for data__metrics_item_key, data__metrics_item_val in data__metrics_item.items():
                             if REGEX_PATTERNS['^x-'].search(data__metrics_item_key):
                                 if data__metrics_item_key in data__metrics_item_keys:
                                     data__metrics_item_keys.remove(data__metrics_item_key)
                         if data__metrics_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(**locals()) + ' must not contain ' + str(data__metrics_item_keys) + ' properties', value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + ' must not contain ' + str(data__metrics_item_keys) + ' properties', value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='additionalProperties')
         if 'drift' in data_keys:
             data_keys.remove('drift')
             data__drift = data['drift']
@@ -657,7 +657,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__drift__metrics_is_list:
                         data__drift__metrics_len = len(data__drift__metrics)
                         for data__drift__metrics_x, data__drift__metrics_item in enumerate(data__drift__metrics):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__drift__metrics_item, custom_formats, (name_prefix or 'data') + '.drift.metrics[{data__drift__metrics_x}]'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__drift__metrics_item, custom_formats, (name_prefix or 'data') + '.drift.metrics[{data__drift__metrics_x}]'.format(data__drift__metrics_x=data__drift__metrics_x))
                 if 'action' in data__drift_keys:
                     data__drift_keys.remove('action')
                     data__drift__action = data__drift['action']
@@ -734,50 +734,50 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__metrics_len = len(data__metrics)
                 for data__metrics_x, data__metrics_item in enumerate(data__metrics):
                     if not isinstance(data__metrics_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(**locals()) + ' must be object', value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(**locals()) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + ' must be object', value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='type')
                     data__metrics_item_is_dict = isinstance(data__metrics_item, dict)
                     if data__metrics_item_is_dict:
                         data__metrics_item__missing_keys = set(['id', 'threshold', 'comparison']) - data__metrics_item.keys()
                         if data__metrics_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__metrics_item__missing_keys)) + ' properties'), value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(**locals()) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + ' must contain ' + (str(sorted(data__metrics_item__missing_keys)) + ' properties'), value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='required')
                         data__metrics_item_keys = set(data__metrics_item.keys())
                         if 'id' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('id')
                             data__metrics_item__id = data__metrics_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__metrics_item__id, custom_formats, (name_prefix or 'data') + '.metrics[{data__metrics_x}].id'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__metrics_item__id, custom_formats, (name_prefix or 'data') + '.metrics[{data__metrics_x}].id'.format(data__metrics_x=data__metrics_x))
                         if 'description' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('description')
                             data__metrics_item__description = data__metrics_item['description']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__metrics_item__description, custom_formats, (name_prefix or 'data') + '.metrics[{data__metrics_x}].description'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__metrics_item__description, custom_formats, (name_prefix or 'data') + '.metrics[{data__metrics_x}].description'.format(data__metrics_x=data__metrics_x))
                         if 'threshold' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('threshold')
                             data__metrics_item__threshold = data__metrics_item['threshold']
                             if not isinstance(data__metrics_item__threshold, (int, float, Decimal)) or isinstance(data__metrics_item__threshold, bool):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].threshold'.format(**locals()) + ' must be number', value=data__metrics_item__threshold, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].threshold'.format(**locals()) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].threshold'.format(data__metrics_x=data__metrics_x) + ' must be number', value=data__metrics_item__threshold, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].threshold'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='type')
                         if 'comparison' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('comparison')
                             data__metrics_item__comparison = data__metrics_item['comparison']
                             if not (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison == '>=' or (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison == '<=') or (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison == '>') or (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison == '<')):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].comparison'.format(**locals()) + " must be one of ['>=', '<=', '>', '<']", value=data__metrics_item__comparison, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].comparison'.format(**locals()) + '', definition=None, rule='enum')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].comparison'.format(data__metrics_x=data__metrics_x) + " must be one of ['>=', '<=', '>', '<']", value=data__metrics_item__comparison, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].comparison'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='enum')
                         if 'result' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('result')
                             data__metrics_item__result = data__metrics_item['result']
                             if not isinstance(data__metrics_item__result, (int, float, Decimal)) or isinstance(data__metrics_item__result, bool):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].result'.format(**locals()) + ' must be number', value=data__metrics_item__result, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].result'.format(**locals()) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].result'.format(data__metrics_x=data__metrics_x) + ' must be number', value=data__metrics_item__result, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].result'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='type')
                         if 'dataset' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('dataset')
                             data__metrics_item__dataset = data__metrics_item['dataset']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__metrics_item__dataset, custom_formats, (name_prefix or 'data') + '.metrics[{data__metrics_x}].dataset'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__metrics_item__dataset, custom_formats, (name_prefix or 'data') + '.metrics[{data__metrics_x}].dataset'.format(data__metrics_x=data__metrics_x))
                         if 'slice' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('slice')
                             data__metrics_item__slice = data__metrics_item['slice']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__metrics_item__slice, custom_formats, (name_prefix or 'data') + '.metrics[{data__metrics_x}].slice'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__metrics_item__slice, custom_formats, (name_prefix or 'data') + '.metrics[{data__metrics_x}].slice'.format(data__metrics_x=data__metrics_x))
                         for data__metrics_item_key, data__metrics_item_val in data__metrics_item.items():
                             if REGEX_PATTERNS['^x-'].search(data__metrics_item_key):
                                 if data__metrics_item_key in data__metrics_item_keys:
                                     data__metrics_item_keys.remove(data__metrics_item_key)
                         if data__metrics_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(**locals()) + ' must not contain ' + str(data__metrics_item_keys) + ' properties', value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + ' must not contain ' + str(data__metrics_item_keys) + ' properties', value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='additionalProperties')
         if 'robustnessTests' in data_keys:
             data_keys.remove('robustnessTests')
             data__robustnessTests = data['robustnessTests']
@@ -787,7 +787,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__robustnessTests_is_list:
                 data__robustnessTests_len = len(data__robustnessTests)
                 for data__robustnessTests_x, data__robustnessTests_item in enumerate(data__robustnessTests):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_test(data__robustnessTests_item, custom_formats, (name_prefix or 'data') + '.robustnessTests[{data__robustnessTests_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_test(data__robustnessTests_item, custom_formats, (name_prefix or 'data') + '.robustnessTests[{data__robustnessTests_x}]'.format(data__robustnessTests_x=data__robustnessTests_x))
         if 'securityTests' in data_keys:
             data_keys.remove('securityTests')
             data__securityTests = data['securityTests']
@@ -797,7 +797,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__securityTests_is_list:
                 data__securityTests_len = len(data__securityTests)
                 for data__securityTests_x, data__securityTests_item in enumerate(data__securityTests):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_test(data__securityTests_item, custom_formats, (name_prefix or 'data') + '.securityTests[{data__securityTests_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_test(data__securityTests_item, custom_formats, (name_prefix or 'data') + '.securityTests[{data__securityTests_x}]'.format(data__securityTests_x=data__securityTests_x))
         if 'releaseApproval' in data_keys:
             data_keys.remove('releaseApproval')
             data__releaseApproval = data['releaseApproval']
@@ -953,7 +953,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__automationBiasMeasures_is_list:
                 data__automationBiasMeasures_len = len(data__automationBiasMeasures)
                 for data__automationBiasMeasures_x, data__automationBiasMeasures_item in enumerate(data__automationBiasMeasures):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__automationBiasMeasures_item, custom_formats, (name_prefix or 'data') + '.automationBiasMeasures[{data__automationBiasMeasures_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__automationBiasMeasures_item, custom_formats, (name_prefix or 'data') + '.automationBiasMeasures[{data__automationBiasMeasures_x}]'.format(data__automationBiasMeasures_x=data__automationBiasMeasures_x))
         if 'overseers' in data_keys:
             data_keys.remove('overseers')
             data__overseers = data['overseers']
@@ -964,36 +964,36 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__overseers_len = len(data__overseers)
                 for data__overseers_x, data__overseers_item in enumerate(data__overseers):
                     if not isinstance(data__overseers_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(**locals()) + ' must be object', value=data__overseers_item, name='' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(**locals()) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(data__overseers_x=data__overseers_x) + ' must be object', value=data__overseers_item, name='' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(data__overseers_x=data__overseers_x) + '', definition=None, rule='type')
                     data__overseers_item_is_dict = isinstance(data__overseers_item, dict)
                     if data__overseers_item_is_dict:
                         data__overseers_item__missing_keys = set(['role']) - data__overseers_item.keys()
                         if data__overseers_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__overseers_item__missing_keys)) + ' properties'), value=data__overseers_item, name='' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(**locals()) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(data__overseers_x=data__overseers_x) + ' must contain ' + (str(sorted(data__overseers_item__missing_keys)) + ' properties'), value=data__overseers_item, name='' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(data__overseers_x=data__overseers_x) + '', definition=None, rule='required')
                         data__overseers_item_keys = set(data__overseers_item.keys())
                         if 'role' in data__overseers_item_keys:
                             data__overseers_item_keys.remove('role')
                             data__overseers_item__role = data__overseers_item['role']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__overseers_item__role, custom_formats, (name_prefix or 'data') + '.overseers[{data__overseers_x}].role'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__overseers_item__role, custom_formats, (name_prefix or 'data') + '.overseers[{data__overseers_x}].role'.format(data__overseers_x=data__overseers_x))
                         if 'trained' in data__overseers_item_keys:
                             data__overseers_item_keys.remove('trained')
                             data__overseers_item__trained = data__overseers_item['trained']
                             if not isinstance(data__overseers_item__trained, bool):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.overseers[{data__overseers_x}].trained'.format(**locals()) + ' must be boolean', value=data__overseers_item__trained, name='' + (name_prefix or 'data') + '.overseers[{data__overseers_x}].trained'.format(**locals()) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.overseers[{data__overseers_x}].trained'.format(data__overseers_x=data__overseers_x) + ' must be boolean', value=data__overseers_item__trained, name='' + (name_prefix or 'data') + '.overseers[{data__overseers_x}].trained'.format(data__overseers_x=data__overseers_x) + '', definition=None, rule='type')
                         if 'trainingDate' in data__overseers_item_keys:
                             data__overseers_item_keys.remove('trainingDate')
                             data__overseers_item__trainingDate = data__overseers_item['trainingDate']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__overseers_item__trainingDate, custom_formats, (name_prefix or 'data') + '.overseers[{data__overseers_x}].trainingDate'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__overseers_item__trainingDate, custom_formats, (name_prefix or 'data') + '.overseers[{data__overseers_x}].trainingDate'.format(data__overseers_x=data__overseers_x))
                         if 'competenceRef' in data__overseers_item_keys:
                             data__overseers_item_keys.remove('competenceRef')
                             data__overseers_item__competenceRef = data__overseers_item['competenceRef']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__overseers_item__competenceRef, custom_formats, (name_prefix or 'data') + '.overseers[{data__overseers_x}].competenceRef'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__overseers_item__competenceRef, custom_formats, (name_prefix or 'data') + '.overseers[{data__overseers_x}].competenceRef'.format(data__overseers_x=data__overseers_x))
                         for data__overseers_item_key, data__overseers_item_val in data__overseers_item.items():
                             if REGEX_PATTERNS['^x-'].search(data__overseers_item_key):
                                 if data__overseers_item_key in data__overseers_item_keys:
                                     data__overseers_item_keys.remove(data__overseers_item_key)
                         if data__overseers_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(**locals()) + ' must not contain ' + str(data__overseers_item_keys) + ' properties', value=data__overseers_item, name='' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(data__overseers_x=data__overseers_x) + ' must not contain ' + str(data__overseers_item_keys) + ' properties', value=data__overseers_item, name='' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(data__overseers_x=data__overseers_x) + '', definition=None, rule='additionalProperties')
         for data_key, data_val in data.items():
             if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:
@@ -1067,7 +1067,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__risks_is_list:
                 data__risks_len = len(data__risks)
                 for data__risks_x, data__risks_item in enumerate(data__risks):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__risks_item, custom_formats, (name_prefix or 'data') + '.risks[{data__risks_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__risks_item, custom_formats, (name_prefix or 'data') + '.risks[{data__risks_x}]'.format(data__risks_x=data__risks_x))
         if 'fundamentalRights' in data_keys:
             data_keys.remove('fundamentalRights')
             data__fundamentalRights = data['fundamentalRights']
@@ -1182,7 +1182,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__misuse_is_list:
                 data__misuse_len = len(data__misuse)
                 for data__misuse_x, data__misuse_item in enumerate(data__misuse):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__misuse_item, custom_formats, (name_prefix or 'data') + '.misuse[{data__misuse_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__misuse_item, custom_formats, (name_prefix or 'data') + '.misuse[{data__misuse_x}]'.format(data__misuse_x=data__misuse_x))
         if 'treatment' in data_keys:
             data_keys.remove('treatment')
             data__treatment = data['treatment']
@@ -1208,7 +1208,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__treatment__controls_is_list:
                         data__treatment__controls_len = len(data__treatment__controls)
                         for data__treatment__controls_x, data__treatment__controls_item in enumerate(data__treatment__controls):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_annexacontrol(data__treatment__controls_item, custom_formats, (name_prefix or 'data') + '.treatment.controls[{data__treatment__controls_x}]'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_annexacontrol(data__treatment__controls_item, custom_formats, (name_prefix or 'data') + '.treatment.controls[{data__treatment__controls_x}]'.format(data__treatment__controls_x=data__treatment__controls_x))
                 if 'measures' in data__treatment_keys:
                     data__treatment_keys.remove('measures')
                     data__treatment__measures = data__treatment['measures']
@@ -1218,7 +1218,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__treatment__measures_is_list:
                         data__treatment__measures_len = len(data__treatment__measures)
                         for data__treatment__measures_x, data__treatment__measures_item in enumerate(data__treatment__measures):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__treatment__measures_item, custom_formats, (name_prefix or 'data') + '.treatment.measures[{data__treatment__measures_x}]'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__treatment__measures_item, custom_formats, (name_prefix or 'data') + '.treatment.measures[{data__treatment__measures_x}]'.format(data__treatment__measures_x=data__treatment__measures_x))
                 if 'evidence' in data__treatment_keys:
                     data__treatment_keys.remove('evidence')
                     data__treatment__evidence = data__treatment['evidence']
@@ -1228,7 +1228,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__treatment__evidence_is_list:
                         data__treatment__evidence_len = len(data__treatment__evidence)
                         for data__treatment__evidence_x, data__treatment__evidence_item in enumerate(data__treatment__evidence):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__treatment__evidence_item, custom_formats, (name_prefix or 'data') + '.treatment.evidence[{data__treatment__evidence_x}]'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__treatment__evidence_item, custom_formats, (name_prefix or 'data') + '.treatment.evidence[{data__treatment__evidence_x}]'.format(data__treatment__evidence_x=data__treatment__evidence_x))
                 if 'dueDate' in data__treatment_keys:
                     data__treatment_keys.remove('dueDate')
                     data__treatment__dueDate = data__treatment['dueDate']
@@ -1465,7 +1465,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__trainedOn_is_list:
                 data__trainedOn_len = len(data__trainedOn)
                 for data__trainedOn_x, data__trainedOn_item in enumerate(data__trainedOn):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__trainedOn_item, custom_formats, (name_prefix or 'data') + '.trainedOn[{data__trainedOn_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__trainedOn_item, custom_formats, (name_prefix or 'data') + '.trainedOn[{data__trainedOn_x}]'.format(data__trainedOn_x=data__trainedOn_x))
         if 'modelCardRef' in data_keys:
             data_keys.remove('modelCardRef')
             data__modelCardRef = data['modelCardRef']
@@ -1590,7 +1590,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__quality__checks_is_list:
                         data__quality__checks_len = len(data__quality__checks)
                         for data__quality__checks_x, data__quality__checks_item in enumerate(data__quality__checks):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__quality__checks_item, custom_formats, (name_prefix or 'data') + '.quality.checks[{data__quality__checks_x}]'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__quality__checks_item, custom_formats, (name_prefix or 'data') + '.quality.checks[{data__quality__checks_x}]'.format(data__quality__checks_x=data__quality__checks_x))
                 if 'lastChecked' in data__quality_keys:
                     data__quality_keys.remove('lastChecked')
                     data__quality__lastChecked = data__quality['lastChecked']
@@ -1644,7 +1644,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__preparation_is_list:
                 data__preparation_len = len(data__preparation)
                 for data__preparation_x, data__preparation_item in enumerate(data__preparation):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__preparation_item, custom_formats, (name_prefix or 'data') + '.preparation[{data__preparation_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__preparation_item, custom_formats, (name_prefix or 'data') + '.preparation[{data__preparation_x}]'.format(data__preparation_x=data__preparation_x))
         for data_key, data_val in data.items():
             if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:
@@ -1710,52 +1710,52 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__changeLog_len = len(data__changeLog)
                 for data__changeLog_x, data__changeLog_item in enumerate(data__changeLog):
                     if not isinstance(data__changeLog_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(**locals()) + ' must be object', value=data__changeLog_item, name='' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(**locals()) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(data__changeLog_x=data__changeLog_x) + ' must be object', value=data__changeLog_item, name='' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(data__changeLog_x=data__changeLog_x) + '', definition=None, rule='type')
                     data__changeLog_item_is_dict = isinstance(data__changeLog_item, dict)
                     if data__changeLog_item_is_dict:
                         data__changeLog_item__missing_keys = set(['version', 'description']) - data__changeLog_item.keys()
                         if data__changeLog_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__changeLog_item__missing_keys)) + ' properties'), value=data__changeLog_item, name='' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(**locals()) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(data__changeLog_x=data__changeLog_x) + ' must contain ' + (str(sorted(data__changeLog_item__missing_keys)) + ' properties'), value=data__changeLog_item, name='' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(data__changeLog_x=data__changeLog_x) + '', definition=None, rule='required')
                         data__changeLog_item_keys = set(data__changeLog_item.keys())
                         if 'version' in data__changeLog_item_keys:
                             data__changeLog_item_keys.remove('version')
                             data__changeLog_item__version = data__changeLog_item['version']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__changeLog_item__version, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].version'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__changeLog_item__version, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].version'.format(data__changeLog_x=data__changeLog_x))
                         if 'proposedOn' in data__changeLog_item_keys:
                             data__changeLog_item_keys.remove('proposedOn')
                             data__changeLog_item__proposedOn = data__changeLog_item['proposedOn']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__changeLog_item__proposedOn, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].proposedOn'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__changeLog_item__proposedOn, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].proposedOn'.format(data__changeLog_x=data__changeLog_x))
                         if 'approvedOn' in data__changeLog_item_keys:
                             data__changeLog_item_keys.remove('approvedOn')
                             data__changeLog_item__approvedOn = data__changeLog_item['approvedOn']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__changeLog_item__approvedOn, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].approvedOn'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__changeLog_item__approvedOn, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].approvedOn'.format(data__changeLog_x=data__changeLog_x))
                         if 'approvedBy' in data__changeLog_item_keys:
                             data__changeLog_item_keys.remove('approvedBy')
                             data__changeLog_item__approvedBy = data__changeLog_item['approvedBy']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__changeLog_item__approvedBy, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].approvedBy'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__changeLog_item__approvedBy, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].approvedBy'.format(data__changeLog_x=data__changeLog_x))
                         if 'releasedOn' in data__changeLog_item_keys:
                             data__changeLog_item_keys.remove('releasedOn')
                             data__changeLog_item__releasedOn = data__changeLog_item['releasedOn']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__changeLog_item__releasedOn, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].releasedOn'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__changeLog_item__releasedOn, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].releasedOn'.format(data__changeLog_x=data__changeLog_x))
                         if 'date' in data__changeLog_item_keys:
                             data__changeLog_item_keys.remove('date')
                             data__changeLog_item__date = data__changeLog_item['date']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__changeLog_item__date, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].date'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__changeLog_item__date, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].date'.format(data__changeLog_x=data__changeLog_x))
                         if 'description' in data__changeLog_item_keys:
                             data__changeLog_item_keys.remove('description')
                             data__changeLog_item__description = data__changeLog_item['description']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__changeLog_item__description, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].description'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__changeLog_item__description, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].description'.format(data__changeLog_x=data__changeLog_x))
                         if 'significant' in data__changeLog_item_keys:
                             data__changeLog_item_keys.remove('significant')
                             data__changeLog_item__significant = data__changeLog_item['significant']
                             if not isinstance(data__changeLog_item__significant, bool):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].significant'.format(**locals()) + ' must be boolean', value=data__changeLog_item__significant, name='' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].significant'.format(**locals()) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].significant'.format(data__changeLog_x=data__changeLog_x) + ' must be boolean', value=data__changeLog_item__significant, name='' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].significant'.format(data__changeLog_x=data__changeLog_x) + '', definition=None, rule='type')
                         for data__changeLog_item_key, data__changeLog_item_val in data__changeLog_item.items():
                             if REGEX_PATTERNS['^x-'].search(data__changeLog_item_key):
                                 if data__changeLog_item_key in data__changeLog_item_keys:
                                     data__changeLog_item_keys.remove(data__changeLog_item_key)
                         if data__changeLog_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(**locals()) + ' must not contain ' + str(data__changeLog_item_keys) + ' properties', value=data__changeLog_item, name='' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(data__changeLog_x=data__changeLog_x) + ' must not contain ' + str(data__changeLog_item_keys) + ' properties', value=data__changeLog_item, name='' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(data__changeLog_x=data__changeLog_x) + '', definition=None, rule='additionalProperties')
         for data_key, data_val in data.items():
             if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:
@@ -1801,7 +1801,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__vulnerableGroups_is_list:
                 data__vulnerableGroups_len = len(data__vulnerableGroups)
                 for data__vulnerableGroups_x, data__vulnerableGroups_item in enumerate(data__vulnerableGroups):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__vulnerableGroups_item, custom_formats, (name_prefix or 'data') + '.vulnerableGroups[{data__vulnerableGroups_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__vulnerableGroups_item, custom_formats, (name_prefix or 'data') + '.vulnerableGroups[{data__vulnerableGroups_x}]'.format(data__vulnerableGroups_x=data__vulnerableGroups_x))
         if 'generativeAI' in data_keys:
             data_keys.remove('generativeAI')
             data__generativeAI = data['generativeAI']
@@ -1864,7 +1864,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__prohibitedPractices_len = len(data__prohibitedPractices)
                 for data__prohibitedPractices_x, data__prohibitedPractices_item in enumerate(data__prohibitedPractices):
                     if not (isinstance(data__prohibitedPractices_item, str) and data__prohibitedPractices_item == 'subliminal-manipulation' or (isinstance(data__prohibitedPractices_item, str) and data__prohibitedPractices_item == 'exploiting-vulnerabilities') or (isinstance(data__prohibitedPractices_item, str) and data__prohibitedPractices_item == 'social-scoring') or (isinstance(data__prohibitedPractices_item, str) and data__prohibitedPractices_item == 'predictive-policing-profiling') or (isinstance(data__prohibitedPractices_item, str) and data__prohibitedPractices_item == 'untargeted-facial-scraping') or (isinstance(data__prohibitedPractices_item, str) and data__prohibitedPractices_item == 'workplace-emotion-recognition') or (isinstance(data__prohibitedPractices_item, str) and data__prohibitedPractices_item == 'biometric-categorisation-sensitive') or (isinstance(data__prohibitedPractices_item, str) and data__prohibitedPractices_item == 'realtime-remote-biometric-identification')):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.prohibitedPractices[{data__prohibitedPractices_x}]'.format(**locals()) + " must be one of ['subliminal-manipulation', 'exploiting-vulnerabilities', 'social-scoring', 'predictive-policing-profiling', 'untargeted-facial-scraping', 'workplace-emotion-recognition', 'biometric-categorisation-sensitive', 'realtime-remote-biometric-identification']", value=data__prohibitedPractices_item, name='' + (name_prefix or 'data') + '.prohibitedPractices[{data__prohibitedPractices_x}]'.format(**locals()) + '', definition=None, rule='enum')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.prohibitedPractices[{data__prohibitedPractices_x}]'.format(data__prohibitedPractices_x=data__prohibitedPractices_x) + " must be one of ['subliminal-manipulation', 'exploiting-vulnerabilities', 'social-scoring', 'predictive-policing-profiling', 'untargeted-facial-scraping', 'workplace-emotion-recognition', 'biometric-categorisation-sensitive', 'realtime-remote-biometric-identification']", value=data__prohibitedPractices_item, name='' + (name_prefix or 'data') + '.prohibitedPractices[{data__prohibitedPractices_x}]'.format(data__prohibitedPractices_x=data__prohibitedPractices_x) + '', definition=None, rule='enum')
         if 'publicBodyOrService' in data_keys:
             data_keys.remove('publicBodyOrService')
             data__publicBodyOrService = data['publicBodyOrService']
@@ -1938,7 +1938,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__intendedUsers_is_list:
                 data__intendedUsers_len = len(data__intendedUsers)
                 for data__intendedUsers_x, data__intendedUsers_item in enumerate(data__intendedUsers):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__intendedUsers_item, custom_formats, (name_prefix or 'data') + '.intendedUsers[{data__intendedUsers_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__intendedUsers_item, custom_formats, (name_prefix or 'data') + '.intendedUsers[{data__intendedUsers_x}]'.format(data__intendedUsers_x=data__intendedUsers_x))
         if 'affectedPersons' in data_keys:
             data_keys.remove('affectedPersons')
             data__affectedPersons = data['affectedPersons']
@@ -1948,7 +1948,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__affectedPersons_is_list:
                 data__affectedPersons_len = len(data__affectedPersons)
                 for data__affectedPersons_x, data__affectedPersons_item in enumerate(data__affectedPersons):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__affectedPersons_item, custom_formats, (name_prefix or 'data') + '.affectedPersons[{data__affectedPersons_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__affectedPersons_item, custom_formats, (name_prefix or 'data') + '.affectedPersons[{data__affectedPersons_x}]'.format(data__affectedPersons_x=data__affectedPersons_x))
         if 'outOfScopeUses' in data_keys:
             data_keys.remove('outOfScopeUses')
             data__outOfScopeUses = data['outOfScopeUses']
@@ -1958,7 +1958,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__outOfScopeUses_is_list:
                 data__outOfScopeUses_len = len(data__outOfScopeUses)
                 for data__outOfScopeUses_x, data__outOfScopeUses_item in enumerate(data__outOfScopeUses):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__outOfScopeUses_item, custom_formats, (name_prefix or 'data') + '.outOfScopeUses[{data__outOfScopeUses_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__outOfScopeUses_item, custom_formats, (name_prefix or 'data') + '.outOfScopeUses[{data__outOfScopeUses_x}]'.format(data__outOfScopeUses_x=data__outOfScopeUses_x))
         if 'foreseeableMisuse' in data_keys:
             data_keys.remove('foreseeableMisuse')
             data__foreseeableMisuse = data['foreseeableMisuse']
@@ -1969,27 +1969,27 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__foreseeableMisuse_len = len(data__foreseeableMisuse)
                 for data__foreseeableMisuse_x, data__foreseeableMisuse_item in enumerate(data__foreseeableMisuse):
                     if not isinstance(data__foreseeableMisuse_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(**locals()) + ' must be object', value=data__foreseeableMisuse_item, name='' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(**locals()) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(data__foreseeableMisuse_x=data__foreseeableMisuse_x) + ' must be object', value=data__foreseeableMisuse_item, name='' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(data__foreseeableMisuse_x=data__foreseeableMisuse_x) + '', definition=None, rule='type')
                     data__foreseeableMisuse_item_is_dict = isinstance(data__foreseeableMisuse_item, dict)
                     if data__foreseeableMisuse_item_is_dict:
                         data__foreseeableMisuse_item__missing_keys = set(['id', 'description']) - data__foreseeableMisuse_item.keys()
                         if data__foreseeableMisuse_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__foreseeableMisuse_item__missing_keys)) + ' properties'), value=data__foreseeableMisuse_item, name='' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(**locals()) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(data__foreseeableMisuse_x=data__foreseeableMisuse_x) + ' must contain ' + (str(sorted(data__foreseeableMisuse_item__missing_keys)) + ' properties'), value=data__foreseeableMisuse_item, name='' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(data__foreseeableMisuse_x=data__foreseeableMisuse_x) + '', definition=None, rule='required')
                         data__foreseeableMisuse_item_keys = set(data__foreseeableMisuse_item.keys())
                         if 'id' in data__foreseeableMisuse_item_keys:
                             data__foreseeableMisuse_item_keys.remove('id')
                             data__foreseeableMisuse_item__id = data__foreseeableMisuse_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__foreseeableMisuse_item__id, custom_formats, (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}].id'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__foreseeableMisuse_item__id, custom_formats, (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}].id'.format(data__foreseeableMisuse_x=data__foreseeableMisuse_x))
                         if 'description' in data__foreseeableMisuse_item_keys:
                             data__foreseeableMisuse_item_keys.remove('description')
                             data__foreseeableMisuse_item__description = data__foreseeableMisuse_item['description']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__foreseeableMisuse_item__description, custom_formats, (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}].description'.format(**locals()))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__foreseeableMisuse_item__description, custom_formats, (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}].description'.format(data__foreseeableMisuse_x=data__foreseeableMisuse_x))
                         for data__foreseeableMisuse_item_key, data__foreseeableMisuse_item_val in data__foreseeableMisuse_item.items():
                             if REGEX_PATTERNS['^x-'].search(data__foreseeableMisuse_item_key):
                                 if data__foreseeableMisuse_item_key in data__foreseeableMisuse_item_keys:
                                     data__foreseeableMisuse_item_keys.remove(data__foreseeableMisuse_item_key)
                         if data__foreseeableMisuse_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(**locals()) + ' must not contain ' + str(data__foreseeableMisuse_item_keys) + ' properties', value=data__foreseeableMisuse_item, name='' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(data__foreseeableMisuse_x=data__foreseeableMisuse_x) + ' must not contain ' + str(data__foreseeableMisuse_item_keys) + ' properties', value=data__foreseeableMisuse_item, name='' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(data__foreseeableMisuse_x=data__foreseeableMisuse_x) + '', definition=None, rule='additionalProperties')
         if 'objectives' in data_keys:
             data_keys.remove('objectives')
             data__objectives = data['objectives']
@@ -1999,7 +1999,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__objectives_is_list:
                 data__objectives_len = len(data__objectives)
                 for data__objectives_x, data__objectives_item in enumerate(data__objectives):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__objectives_item, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__objectives_item, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(data__objectives_x=data__objectives_x))
         if 'requirementsRef' in data_keys:
             data_keys.remove('requirementsRef')
             data__requirementsRef = data['requirementsRef']
@@ -2098,7 +2098,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__labels_key not in []:
                         data__labels_value = data__labels.get(data__labels_key)
                         if not isinstance(data__labels_value, str):
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.labels.{data__labels_key}'.format(**locals()) + ' must be string', value=data__labels_value, name='' + (name_prefix or 'data') + '.labels.{data__labels_key}'.format(**locals()) + '', definition=None, rule='type')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.labels.{data__labels_key}'.format(data__labels_key=data__labels_key) + ' must be string', value=data__labels_value, name='' + (name_prefix or 'data') + '.labels.{data__labels_key}'.format(data__labels_key=data__labels_key) + '', definition=None, rule='type')
         if 'exceptions' in data_keys:
             data_keys.remove('exceptions')
             data__exceptions = data['exceptions']
@@ -2108,7 +2108,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__exceptions_is_list:
                 data__exceptions_len = len(data__exceptions)
                 for data__exceptions_x, data__exceptions_item in enumerate(data__exceptions):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_exception(data__exceptions_item, custom_formats, (name_prefix or 'data') + '.exceptions[{data__exceptions_x}]'.format(**locals()))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_exception(data__exceptions_item, custom_formats, (name_prefix or 'data') + '.exceptions[{data__exceptions_x}]'.format(data__exceptions_x=data__exceptions_x))
         for data_key, data_val in data.items():
             if REGEX_PATTERNS['^x-'].search(data_key):
                 if data_key in data_keys:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
 from pyrsistent import PMap, discard, freeze, pmap, pvector
 
 from aims_policy.model import Location, Reference, RuleMeta
-from aims_policy.paths import Invalid, Path, Unreadable, item_name, resolve
+from aims_policy.paths import MAPPINGS, VECTOR, Invalid, Path, Unreadable, item_name, resolve
 from aims_policy.paths import ident as ident_of
 
 if TYPE_CHECKING:
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 _MISSING = object()
 _UNREAD = object()
-_VECTOR: type[Any] = type(pvector())  # the C implementation's concrete class (PVector is an ABC)
 
 
 class Violation(NamedTuple):
@@ -74,7 +73,10 @@ class Cursor(NamedTuple):
     location: Location | None = None  # set by located(): the place is in another manifest
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self.value.get(key, default) if isinstance(self.value, Mapping) else default
+        value = self.value
+        if type(value) in MAPPINGS or isinstance(value, Mapping):
+            return value.get(key, default)
+        return default
 
     def at(self, key: str | int, *more: str | int) -> "Cursor":
         """A place below this one: ``risk.at("treatment")``, ``risk.at("residualRisk.score")``,
@@ -245,7 +247,7 @@ class Context:
         """Iterate a list of the manifest: a cursor for each element, with its value and identity."""
         base: Path = tuple(dotted_path.split("."))
         items = self.get(dotted_path)
-        if type(items) is not _VECTOR and (
+        if type(items) is not VECTOR and (
             not isinstance(items, Sequence) or isinstance(items, str)
         ):
             return
@@ -743,7 +745,7 @@ def _made_invalid(node: Any, path: Path, invalid: Invalid) -> Any:
     if type(node) is Invalid:
         return node
     key, rest = path[0], path[1:]
-    if type(node) is _VECTOR and type(key) is int and 0 <= key < len(node):
+    if type(node) is VECTOR and type(key) is int and 0 <= key < len(node):
         return node.set(key, _made_invalid(node[key], rest, invalid))
     if type(node) is PMap and type(key) is str and (not rest or key in node):
         return node.set(key, _made_invalid(node.get(key), rest, invalid))
@@ -761,7 +763,7 @@ def first_invalid(value: Any) -> Invalid | None:
             return node  # type: ignore[no-any-return]
         if kind is PMap or issubclass(kind, dict):
             stack.extend(node.values())
-        elif kind is _VECTOR or issubclass(kind, (list, tuple, set, frozenset)):
+        elif kind is VECTOR or issubclass(kind, (list, tuple, set, frozenset)):
             stack.extend(node)
     return None
 

@@ -18,8 +18,18 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pyrsistent import PMap, pvector
+
 PathKey = str | int
 Path = tuple[PathKey, ...]
+
+#: pyrsistent's vector as its C implementation makes it (``PVector`` is an ABC).
+VECTOR: type[Any] = type(pvector())
+# The concrete classes of the documents rules and reports read (loaded and frozen): a lookup in
+# these sets answers before collections.abc's isinstance machinery, which costs more than the
+# read it guards and runs on every read.
+MAPPINGS: frozenset[type[Any]] = frozenset({dict, PMap})
+SEQUENCES: frozenset[type[Any]] = frozenset({list, tuple, VECTOR})
 
 
 def pointer(path: Path) -> str:
@@ -37,13 +47,14 @@ def item_name(item: Any) -> str | None:
     """The identity of a list item: its ``id`` (or another naming field, see
     :data:`IDENTITY_KEYS`), or the text itself for a list of strings; none otherwise, and only
     then is the index used."""
-    if isinstance(item, str):
-        return item or None
-    if isinstance(item, (dict, Mapping)):  # dict first: it answers without the ABC machinery
+    if type(item) in MAPPINGS or (not isinstance(item, str) and isinstance(item, Mapping)):
         for key in IDENTITY_KEYS:
             value = item.get(key)
             if isinstance(value, str) and value:
                 return value
+        return None
+    if isinstance(item, str):
+        return item or None
     return None
 
 
@@ -60,14 +71,16 @@ def identify(data: Any, path: Path) -> tuple[str, str | None]:
     innermost = None
     for key in path:
         if isinstance(key, int):
-            item = node[key] if isinstance(node, Sequence) and 0 <= key < len(node) else None
+            listed = type(node) in SEQUENCES or isinstance(node, Sequence)
+            item = node[key] if listed and 0 <= key < len(node) else None
             name = item_name(item)
             parts.append(f"[{name}]" if name is not None else f"[{key}]")
             innermost = name or innermost
             node = item
         else:
             parts.append(f".{key}" if parts else key)
-            node = node.get(key) if isinstance(node, Mapping) else None
+            mapped = type(node) in MAPPINGS or isinstance(node, Mapping)
+            node = node.get(key) if mapped else None
     return "".join(parts), innermost
 
 

@@ -620,6 +620,7 @@ def _without_definitions(code: str) -> str:
     the generated code): a failed fast check is re-run through jsonschema for the precise error,
     so those fragments are never read, yet every run would load them."""
     import ast
+    import string
 
     tree = ast.parse(code)
     for node in ast.walk(tree):
@@ -627,6 +628,19 @@ def _without_definitions(code: str) -> str:
             for keyword in node.keywords:
                 if keyword.arg == "definition":
                     keyword.value = ast.Constant(None)
+            # Each list item's name ('.risks[{data__risks_x}]'.format(**locals())) is built for
+            # every item, valid or not: naming the one variable it uses spares a dict of all the
+            # function's locals per item (a twentieth of a bulk check's time).
+            func = node.func
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr == "format"
+                and isinstance(func.value, ast.Constant)
+                and isinstance(func.value.value, str)
+                and [(k.arg, ast.unparse(k.value)) for k in node.keywords] == [(None, "locals()")]
+            ):
+                fields = {f for _, f, _, _ in string.Formatter().parse(func.value.value) if f}
+                node.keywords = [ast.keyword(f, ast.Name(f, ast.Load())) for f in sorted(fields)]
     return ast.unparse(tree) + "\n"
 
 
