@@ -28,10 +28,11 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
 
-from pyrsistent import PMap, discard, freeze, pmap, pvector
+from pyrsistent import PMap, discard, freeze, pvector
 
+from aims_policy.frozen import FROZEN_MAPS, MAPPINGS, VECTOR, frozen_map
 from aims_policy.model import Location, Reference, RuleMeta
-from aims_policy.paths import MAPPINGS, VECTOR, Invalid, Path, Unreadable, item_name, resolve
+from aims_policy.paths import Invalid, Path, Unreadable, item_name, resolve
 from aims_policy.paths import ident as ident_of
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ class Context:
             node = self.input
             for key in dotted_path.split("."):
                 # Concrete types, not collections.abc: an ABC check costs more than the lookup.
-                if type(node) is not PMap and not isinstance(node, Mapping):
+                if type(node) not in FROZEN_MAPS and not isinstance(node, Mapping):
                     node = _MISSING
                     break
                 node = node.get(key, _MISSING)
@@ -306,7 +307,7 @@ class _Guard:
     def get(self, dotted_path: str, default: Any = None) -> Any:
         node = self.input
         for key in dotted_path.split("."):
-            if type(node) is not PMap:
+            if type(node) not in FROZEN_MAPS:
                 break
             node = node.get(key, _MISSING)
             if type(node) is Invalid:
@@ -747,7 +748,7 @@ def _made_invalid(node: Any, path: Path, invalid: Invalid) -> Any:
     key, rest = path[0], path[1:]
     if type(node) is VECTOR and type(key) is int and 0 <= key < len(node):
         return node.set(key, _made_invalid(node[key], rest, invalid))
-    if type(node) is PMap and type(key) is str and (not rest or key in node):
+    if type(node) in FROZEN_MAPS and type(key) is str and (not rest or key in node):
         return node.set(key, _made_invalid(node.get(key), rest, invalid))
     return node
 
@@ -761,7 +762,7 @@ def first_invalid(value: Any) -> Invalid | None:
         kind = type(node)
         if kind is Invalid:
             return node  # type: ignore[no-any-return]
-        if kind is PMap or issubclass(kind, dict):
+        if kind in FROZEN_MAPS or issubclass(kind, dict):
             stack.extend(node.values())
         elif kind is VECTOR or issubclass(kind, (list, tuple, set, frozenset)):
             stack.extend(node)
@@ -775,7 +776,7 @@ def freeze_plain(value: Any) -> Any:
     ever produces plain dicts and lists, and this pass runs once per manifest."""
     kind = type(value)
     if kind is dict:
-        return pmap({key: freeze_plain(item) for key, item in value.items()})
+        return frozen_map({key: freeze_plain(item) for key, item in value.items()})
     if kind is list:
         return pvector([freeze_plain(item) for item in value])
     if kind is tuple:

@@ -18,18 +18,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pyrsistent import PMap, pvector
+from aims_policy.frozen import MAPPINGS, SEQUENCES
 
 PathKey = str | int
 Path = tuple[PathKey, ...]
-
-#: pyrsistent's vector as its C implementation makes it (``PVector`` is an ABC).
-VECTOR: type[Any] = type(pvector())
-# The concrete classes of the documents rules and reports read (loaded and frozen): a lookup in
-# these sets answers before collections.abc's isinstance machinery, which costs more than the
-# read it guards and runs on every read.
-MAPPINGS: frozenset[type[Any]] = frozenset({dict, PMap})
-SEQUENCES: frozenset[type[Any]] = frozenset({list, tuple, VECTOR})
 
 
 def pointer(path: Path) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from aims_policy.discover import Candidate
-from aims_policy.engine import Context, Entry, evaluate, first_invalid, make_context
+from aims_policy.engine import Context, Entry, evaluate, first_invalid, freeze_plain, make_context
 from aims_policy.findings import Trace, record
 from aims_policy.intake import (
     implementation_paths,
@@ -114,9 +114,7 @@ class Worker:
 
     def _frozen(self) -> Any:
         if self._frozen_data is None:
-            from pyrsistent import freeze
-
-            self._frozen_data = freeze(dict(self.options.data))
+            self._frozen_data = freeze_plain(dict(self.options.data))
         return self._frozen_data
 
     def _document(self, doc: Document, out: FileResult, candidate: Candidate) -> None:

@@ -1,0 +1,50 @@
+"""FrozenMap: a PMap in every respect a rule can see, whose lookups read a private dict."""
+
+import pickle
+
+import pytest
+from pyrsistent import PMap, pmap
+
+from aims_policy.engine import freeze_plain
+from aims_policy.frozen import FrozenMap, frozen_map
+
+ITEMS = {"id": "R-1", "owner": "risk-team", "score": 12, "tags": ("a", "b")}
+
+
+def test_a_frozen_document_is_made_of_frozen_maps_equal_to_pmaps() -> None:
+    frozen = freeze_plain({"spec": {"risks": [dict(ITEMS)]}, "kind": "AISystem"})
+    risk = frozen["spec"]["risks"][0]
+    assert type(frozen) is FrozenMap and type(risk) is FrozenMap
+    assert isinstance(risk, PMap)
+    assert risk == pmap(ITEMS) and pmap(ITEMS) == risk
+    assert hash(risk) == hash(pmap(ITEMS))
+    assert sorted(risk.items()) == sorted(ITEMS.items()) and len(risk) == len(ITEMS)
+
+
+def test_lookups_answer_as_a_pmap_would() -> None:
+    frozen, reference = frozen_map(dict(ITEMS)), pmap(ITEMS)
+    for key in (*ITEMS, "absent", 0, None):
+        assert frozen.get(key) == reference.get(key)
+        assert frozen.get(key, "default") == reference.get(key, "default")
+        assert (key in frozen) is (key in reference)
+    assert frozen["owner"] == "risk-team"
+    with pytest.raises(KeyError):
+        frozen["absent"]
+
+
+def test_it_cannot_be_changed_and_changes_make_new_maps() -> None:
+    frozen = frozen_map(dict(ITEMS))
+    with pytest.raises((TypeError, AttributeError)):
+        frozen["owner"] = "someone else"  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        frozen.extra = 1  # type: ignore[attr-defined]
+    changed = frozen.set("owner", "someone else").discard("score")
+    assert changed["owner"] == "someone else" and "score" not in changed
+    assert frozen["owner"] == "risk-team" and frozen["score"] == 12  # the original is intact
+    assert changed.get("owner") == "someone else"  # the new map reads its own items
+
+
+def test_it_survives_pickling_with_its_fast_reads() -> None:
+    frozen = freeze_plain({"spec": {"owner": "x"}})
+    copy = pickle.loads(pickle.dumps(frozen))
+    assert copy == frozen and type(copy) is FrozenMap and copy["spec"].get("owner") == "x"
