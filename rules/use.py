@@ -3,7 +3,6 @@ A.6.2.2, A.6.2.3, A.9.2-A.9.4; clause 6.2)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 
 from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
@@ -189,9 +188,26 @@ def _words_match(text: str, words: Sequence[str], whole: Sequence[str] = ()) -> 
     """Whether ``text`` has one of ``words`` at the start of a word, or one of ``whole`` as a
     whole word (ignoring case)."""
     lowered = text.lower()
-    return any(re.search(rf"(?<![a-z0-9]){re.escape(w.lower())}", lowered) for w in words) or any(
-        re.search(rf"(?<![a-z0-9]){re.escape(w.lower())}(?![a-z0-9])", lowered) for w in whole
+    return any(_at_word_start(lowered, w.lower(), False) for w in words) or any(
+        _at_word_start(lowered, w.lower(), True) for w in whole
     )
+
+
+_WORD_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _at_word_start(text: str, word: str, whole: bool) -> bool:
+    # A scan rather than a regular expression per word: the data document's themes hold about a
+    # hundred words, and compiling each would cost a one-file check more than the rest of it.
+    start = text.find(word)
+    while start >= 0:
+        end = start + len(word)
+        if (start == 0 or text[start - 1] not in _WORD_CHARACTERS) and (
+            not whole or end == len(text) or text[end] not in _WORD_CHARACTERS
+        ):
+            return True
+        start = text.find(word, start + 1)
+    return False
 
 
 @fact
