@@ -205,6 +205,21 @@ def test_configuration_overrides_are_checked_too() -> None:
     assert data.load([], {"risk": {"appetite": 3}})["risk"]["appetite"] == 3
 
 
+def test_the_generated_defaults_are_defaults_yaml_as_it_is() -> None:
+    """aims_policy/data/_defaults.py is regenerated with `python -m aims_policy.data`."""
+    generated = Path(data.__file__).with_name("_defaults.py").read_text(encoding="utf-8")
+    assert generated == data.generated_source()
+    assert data.defaults() == data.defaults_from_yaml()
+
+
+def test_each_caller_gets_defaults_of_its_own() -> None:
+    first = data.defaults()
+    first["risk"]["appetite"] = 99
+    first["controls"]["annexA"].append("A.99")
+    again = data.defaults()
+    assert again["risk"]["appetite"] != 99 and "A.99" not in again["controls"]["annexA"]
+
+
 def test_the_defaults_pass_their_own_check() -> None:
     defaults = data.defaults()
     data.check_values(defaults, defaults, lambda _path: "defaults.yaml")
