@@ -2,14 +2,17 @@
 
 Rules read a manifest through pyrsistent structures, so that no rule can change what the next one
 sees. A PMap lookup is a chain of Python calls (``get`` raises and catches ``KeyError`` for every
-absent key), and a check reads a manifest's maps about a thousand times: :class:`FrozenMap` is a
-PMap that answers lookups from the dict it was built from, which it keeps to itself. It is a PMap
-in every other respect (equality, hashing, iteration, ``set`` and ``transform``, which return
-plain PMaps), so a rule cannot tell the difference but in speed.
+absent key), a check reads a manifest's maps about a thousand times, and building a PMap's hash
+buckets is most of what freezing a manifest costs. :class:`FrozenMap` is a PMap that keeps the
+dict it was built from to itself, answers lookups and iteration from it (in the document's order),
+and builds its buckets only when a PMap method needs them (equality with another PMap, ``set``,
+``transform``, which return plain PMaps). A rule cannot tell it from a PMap but by speed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from types import MemberDescriptorType
 from typing import Any
 
 from pyrsistent import PMap, pmap, pvector
@@ -18,11 +21,28 @@ from pyrsistent import PMap, pmap, pvector
 VECTOR: type[Any] = type(pvector())
 
 
+# PMap keeps its size and hash buckets in slots; a FrozenMap fills the size at once and the
+# buckets only when a PMap method needs them (equality with another PMap, set, transform):
+# building them is most of what freezing a manifest costs, and a check seldom needs them.
+_SIZE: Any = PMap.__dict__.get("_size")
+_BUCKETS: Any = PMap.__dict__.get("_buckets")
+_SLOTS = all(isinstance(slot, MemberDescriptorType) for slot in (_SIZE, _BUCKETS))
+
+
 class FrozenMap(PMap):  # type: ignore[type-arg]
     """A PMap whose reads go to a dict of the same items, which is never handed out."""
 
     __slots__ = ("_items",)
     _items: dict[Any, Any]
+
+    @property
+    def _buckets(self) -> Any:
+        try:
+            return _BUCKETS.__get__(self, PMap)
+        except AttributeError:  # not built yet
+            buckets = pmap(self._items)._buckets
+            _BUCKETS.__set__(self, buckets)
+            return buckets
 
     def __getitem__(self, key: Any) -> Any:
         return self._items[key]
@@ -33,20 +53,32 @@ class FrozenMap(PMap):  # type: ignore[type-arg]
     def __contains__(self, key: object) -> bool:
         return key in self._items
 
+    # In the document's order, where a PMap iterates in its keys' hash order (which changes from
+    # one process to the next).
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items)
+
+    def iterkeys(self) -> Iterator[Any]:
+        return iter(self._items)
+
+    def itervalues(self) -> Iterator[Any]:
+        return iter(self._items.values())
+
+    def iteritems(self) -> Iterator[tuple[Any, Any]]:
+        return iter(self._items.items())
+
     def __reduce__(self) -> tuple[Any, ...]:
         return (frozen_map, (self._items,))
 
 
 def frozen_map(items: dict[Any, Any]) -> PMap:  # type: ignore[type-arg]
     """``items`` (whose values are frozen already) as a :class:`FrozenMap`, which takes the dict
-    over: the caller must not keep it. A pyrsistent release whose PMap is built differently gets
-    a plain PMap instead, slower but the same."""
-    base = pmap(items)
-    try:
-        size, buckets = base._size, base._buckets  # pyrsistent's own constructor takes both
-        made: FrozenMap = PMap.__new__(FrozenMap, size, buckets)  # type: ignore[call-arg]
-    except (AttributeError, TypeError):  # pragma: no cover - another pyrsistent's internals
-        return base
+    over: the caller must not keep it. A pyrsistent release whose PMap keeps its data otherwise
+    gets a plain PMap instead, slower but the same."""
+    if not _SLOTS:  # pragma: no cover - another pyrsistent's internals
+        return pmap(items)
+    made = object.__new__(FrozenMap)
+    _SIZE.__set__(made, len(items))
     made._items = items
     return made
 

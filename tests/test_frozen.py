@@ -48,3 +48,16 @@ def test_it_survives_pickling_with_its_fast_reads() -> None:
     frozen = freeze_plain({"spec": {"owner": "x"}})
     copy = pickle.loads(pickle.dumps(frozen))
     assert copy == frozen and type(copy) is FrozenMap and copy["spec"].get("owner") == "x"
+
+
+def test_it_iterates_in_the_documents_order_and_builds_pmap_state_when_asked() -> None:
+    keys = [f"key{n}" for n in range(50)]
+    frozen = frozen_map({key: n for n, key in enumerate(keys)})
+    assert list(frozen) == keys and list(frozen.keys()) == keys
+    assert list(frozen.values()) == list(range(50))
+    assert list(frozen.items()) == list(zip(keys, range(50), strict=True))
+    evolver = frozen.evolver()  # PMap's own machinery, on buckets built on demand
+    evolver["key0"] = -1
+    assert evolver.persistent()["key0"] == -1 and frozen["key0"] == 0
+    assert frozen.transform(["key1"], 7)["key1"] == 7
+    assert frozen == pmap(dict(zip(keys, range(50), strict=True)))
