@@ -146,7 +146,8 @@ def _with_organisation(candidates: "list[Candidate]", options: Options) -> Optio
     for what it names. With none, or several (AIMS-ORG-020 reports that), nothing changes."""
     from aims_policy.intake import organisation_documents
 
-    documents = organisation_documents(candidates, options.root)
+    # Two are as good as any number: several organisation manifests change nothing here.
+    documents = organisation_documents(candidates, options.root, enough=2)
     if len(documents) != 1:
         return options
     authorities = documents[0].data["spec"].get("authorities") or {}

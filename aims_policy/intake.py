@@ -114,16 +114,20 @@ def manifests_in(
     return manifests
 
 
-def organisation_documents(candidates: list[Candidate], root: str | None) -> list[Document]:
+def organisation_documents(
+    candidates: list[Candidate], root: str | None, enough: int | None = None
+) -> list[Document]:
     """The organisation manifests (kind: AIManagementSystem) among ``candidates`` that match
     their schema, read ahead of the run: their authorities are part of what system rules read.
-    Only files that mention the kind are parsed; what is wrong with any file is left for the
-    run itself to report."""
+    Only files that mention the kind are parsed, and none once ``enough`` are found; what is
+    wrong with any file is left for the run itself to report."""
     from aims_policy.validate import ORG_KIND, fast_is_valid
 
     marks = _KIND_MARKS[5:]
     found: list[Document] = []
     for candidate in candidates:
+        if enough is not None and len(found) >= enough:
+            break
         problems: list[Notification] = []
         given = candidate.content is not None
         raw = _given(candidate, problems) if given else _read(candidate, root, problems)
