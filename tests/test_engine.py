@@ -647,5 +647,12 @@ def test_a_bulk_run_leaves_the_callers_collector_settings_as_they_were(tmp_path:
         assert len(report.files) == PARALLEL_THRESHOLD
         assert gc.get_threshold() == (1234, 11, 12)
         assert gc.get_freeze_count() == 0
+        assert gc.isenabled()  # paused while each file was checked, running again after
+        gc.disable()
+        try:  # a caller who turned the collector off keeps it off
+            check([str(tmp_path)], today=TODAY, options=Options(jobs=1), cwd=str(tmp_path))
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
     finally:
         gc.set_threshold(*saved)
