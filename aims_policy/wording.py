@@ -56,5 +56,7 @@ def escape_controls(text: str, keep: str = "") -> str:
     control characters shown as ``\\xNN``: they would otherwise drive the terminal (escape
     sequences) or start a new line, which a CI runner may read as a workflow command
     (``::error ...``). ``keep``: characters a format encodes itself (GitHub's ``%0A``)."""
+    if text.isascii() and text.isprintable():  # nothing to escape: answered without a table
+        return text
     table = {c: v for c, v in _CONTROLS.items() if chr(c) not in keep} if keep else _CONTROLS
     return text.translate(table)
