@@ -196,10 +196,11 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
                 data__exceptions_len = len(data__exceptions)
                 for data__exceptions_x, data__exceptions_item in enumerate(data__exceptions):
                     validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_exception(data__exceptions_item, custom_formats, (name_prefix or 'data') + '.exceptions[{data__exceptions_x}]'.format(data__exceptions_x=data__exceptions_x))
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -277,10 +278,11 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.expires must match pattern ^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value=data__expires, name='' + (name_prefix or 'data') + '.expires', definition=None, rule='pattern')
                 if not custom_formats['date'](data__expires):
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.expires must be date', value=data__expires, name='' + (name_prefix or 'data') + '.expires', definition=None, rule='format')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data

@@ -42,10 +42,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('spec')
             data__spec = data['spec']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_spec(data__spec, custom_formats, (name_prefix or 'data') + '.spec')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -142,20 +143,22 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                     data__scope__managedElsewhere_item_keys.remove('reason')
                                     data__scope__managedElsewhere_item__reason = data__scope__managedElsewhere_item['reason']
                                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__managedElsewhere_item__reason, custom_formats, (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}].reason'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x))
-                                for data__scope__managedElsewhere_item_key, data__scope__managedElsewhere_item_val in data__scope__managedElsewhere_item.items():
-                                    if REGEX_PATTERNS['^x-'].search(data__scope__managedElsewhere_item_key):
-                                        if data__scope__managedElsewhere_item_key in data__scope__managedElsewhere_item_keys:
-                                            data__scope__managedElsewhere_item_keys.remove(data__scope__managedElsewhere_item_key)
+                                if data__scope__managedElsewhere_item_keys:
+                                    for data__scope__managedElsewhere_item_key, data__scope__managedElsewhere_item_val in data__scope__managedElsewhere_item.items():
+                                        if data__scope__managedElsewhere_item_key.startswith('x-'):
+                                            if data__scope__managedElsewhere_item_key in data__scope__managedElsewhere_item_keys:
+                                                data__scope__managedElsewhere_item_keys.remove(data__scope__managedElsewhere_item_key)
                                 if data__scope__managedElsewhere_item_keys:
                                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x) + ' must not contain ' + str(data__scope__managedElsewhere_item_keys) + ' properties', value=data__scope__managedElsewhere_item, name='' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x) + '', definition=None, rule='additionalProperties')
                 if 'exclusions' in data__scope_keys:
                     data__scope_keys.remove('exclusions')
                     data__scope__exclusions = data__scope['exclusions']
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__exclusions, custom_formats, (name_prefix or 'data') + '.scope.exclusions')
-                for data__scope_key, data__scope_val in data__scope.items():
-                    if REGEX_PATTERNS['^x-'].search(data__scope_key):
-                        if data__scope_key in data__scope_keys:
-                            data__scope_keys.remove(data__scope_key)
+                if data__scope_keys:
+                    for data__scope_key, data__scope_val in data__scope.items():
+                        if data__scope_key.startswith('x-'):
+                            if data__scope_key in data__scope_keys:
+                                data__scope_keys.remove(data__scope_key)
                 if data__scope_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope must not contain ' + str(data__scope_keys) + ' properties', value=data__scope, name='' + (name_prefix or 'data') + '.scope', definition=None, rule='additionalProperties')
         if 'context' in data_keys:
@@ -202,10 +205,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__context__climateChangeRelevant = data__context['climateChangeRelevant']
                     if not isinstance(data__context__climateChangeRelevant, bool):
                         raise JsonSchemaValueException('' + (name_prefix or 'data') + '.context.climateChangeRelevant must be boolean', value=data__context__climateChangeRelevant, name='' + (name_prefix or 'data') + '.context.climateChangeRelevant', definition=None, rule='type')
-                for data__context_key, data__context_val in data__context.items():
-                    if REGEX_PATTERNS['^x-'].search(data__context_key):
-                        if data__context_key in data__context_keys:
-                            data__context_keys.remove(data__context_key)
+                if data__context_keys:
+                    for data__context_key, data__context_val in data__context.items():
+                        if data__context_key.startswith('x-'):
+                            if data__context_key in data__context_keys:
+                                data__context_keys.remove(data__context_key)
                 if data__context_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.context must not contain ' + str(data__context_keys) + ' properties', value=data__context, name='' + (name_prefix or 'data') + '.context', definition=None, rule='additionalProperties')
         if 'interestedParties' in data_keys:
@@ -249,10 +253,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__interestedParties_item_keys.remove('addressedThrough')
                             data__interestedParties_item__addressedThrough = data__interestedParties_item['addressedThrough']
                             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__interestedParties_item__addressedThrough, custom_formats, (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].addressedThrough'.format(data__interestedParties_x=data__interestedParties_x))
-                        for data__interestedParties_item_key, data__interestedParties_item_val in data__interestedParties_item.items():
-                            if REGEX_PATTERNS['^x-'].search(data__interestedParties_item_key):
-                                if data__interestedParties_item_key in data__interestedParties_item_keys:
-                                    data__interestedParties_item_keys.remove(data__interestedParties_item_key)
+                        if data__interestedParties_item_keys:
+                            for data__interestedParties_item_key, data__interestedParties_item_val in data__interestedParties_item.items():
+                                if data__interestedParties_item_key.startswith('x-'):
+                                    if data__interestedParties_item_key in data__interestedParties_item_keys:
+                                        data__interestedParties_item_keys.remove(data__interestedParties_item_key)
                         if data__interestedParties_item_keys:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(data__interestedParties_x=data__interestedParties_x) + ' must not contain ' + str(data__interestedParties_item_keys) + ' properties', value=data__interestedParties_item, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(data__interestedParties_x=data__interestedParties_x) + '', definition=None, rule='additionalProperties')
         if 'policy' in data_keys:
@@ -300,10 +305,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         data__policy__alignedPolicies_len = len(data__policy__alignedPolicies)
                         for data__policy__alignedPolicies_x, data__policy__alignedPolicies_item in enumerate(data__policy__alignedPolicies):
                             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__policy__alignedPolicies_item, custom_formats, (name_prefix or 'data') + '.policy.alignedPolicies[{data__policy__alignedPolicies_x}]'.format(data__policy__alignedPolicies_x=data__policy__alignedPolicies_x))
-                for data__policy_key, data__policy_val in data__policy.items():
-                    if REGEX_PATTERNS['^x-'].search(data__policy_key):
-                        if data__policy_key in data__policy_keys:
-                            data__policy_keys.remove(data__policy_key)
+                if data__policy_keys:
+                    for data__policy_key, data__policy_val in data__policy.items():
+                        if data__policy_key.startswith('x-'):
+                            if data__policy_key in data__policy_keys:
+                                data__policy_keys.remove(data__policy_key)
                 if data__policy_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.policy must not contain ' + str(data__policy_keys) + ' properties', value=data__policy, name='' + (name_prefix or 'data') + '.policy', definition=None, rule='additionalProperties')
         if 'roles' in data_keys:
@@ -347,10 +353,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(data__roles_x=data__roles_x) + ' must contain at least 1 items', value=data__roles_item__responsibilities, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(data__roles_x=data__roles_x) + '', definition=None, rule='minItems')
                                 for data__roles_item__responsibilities_x, data__roles_item__responsibilities_item in enumerate(data__roles_item__responsibilities):
                                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__roles_item__responsibilities_item, custom_formats, (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities[{data__roles_item__responsibilities_x}]'.format(data__roles_item__responsibilities_x=data__roles_item__responsibilities_x, data__roles_x=data__roles_x))
-                        for data__roles_item_key, data__roles_item_val in data__roles_item.items():
-                            if REGEX_PATTERNS['^x-'].search(data__roles_item_key):
-                                if data__roles_item_key in data__roles_item_keys:
-                                    data__roles_item_keys.remove(data__roles_item_key)
+                        if data__roles_item_keys:
+                            for data__roles_item_key, data__roles_item_val in data__roles_item.items():
+                                if data__roles_item_key.startswith('x-'):
+                                    if data__roles_item_key in data__roles_item_keys:
+                                        data__roles_item_keys.remove(data__roles_item_key)
                         if data__roles_item_keys:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(data__roles_x=data__roles_x) + ' must not contain ' + str(data__roles_item_keys) + ' properties', value=data__roles_item, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(data__roles_x=data__roles_x) + '', definition=None, rule='additionalProperties')
         if 'authorities' in data_keys:
@@ -409,10 +416,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                 data__authorities__riskAcceptance__critical_len = len(data__authorities__riskAcceptance__critical)
                                 for data__authorities__riskAcceptance__critical_x, data__authorities__riskAcceptance__critical_item in enumerate(data__authorities__riskAcceptance__critical):
                                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__critical_item, custom_formats, (name_prefix or 'data') + '.authorities.riskAcceptance.critical[{data__authorities__riskAcceptance__critical_x}]'.format(data__authorities__riskAcceptance__critical_x=data__authorities__riskAcceptance__critical_x))
-                        for data__authorities__riskAcceptance_key, data__authorities__riskAcceptance_val in data__authorities__riskAcceptance.items():
-                            if REGEX_PATTERNS['^x-'].search(data__authorities__riskAcceptance_key):
-                                if data__authorities__riskAcceptance_key in data__authorities__riskAcceptance_keys:
-                                    data__authorities__riskAcceptance_keys.remove(data__authorities__riskAcceptance_key)
+                        if data__authorities__riskAcceptance_keys:
+                            for data__authorities__riskAcceptance_key, data__authorities__riskAcceptance_val in data__authorities__riskAcceptance.items():
+                                if data__authorities__riskAcceptance_key.startswith('x-'):
+                                    if data__authorities__riskAcceptance_key in data__authorities__riskAcceptance_keys:
+                                        data__authorities__riskAcceptance_keys.remove(data__authorities__riskAcceptance_key)
                         if data__authorities__riskAcceptance_keys:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities.riskAcceptance must not contain ' + str(data__authorities__riskAcceptance_keys) + ' properties', value=data__authorities__riskAcceptance, name='' + (name_prefix or 'data') + '.authorities.riskAcceptance', definition=None, rule='additionalProperties')
                 if 'waiverApproval' in data__authorities_keys:
@@ -425,10 +433,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         data__authorities__waiverApproval_len = len(data__authorities__waiverApproval)
                         for data__authorities__waiverApproval_x, data__authorities__waiverApproval_item in enumerate(data__authorities__waiverApproval):
                             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__waiverApproval_item, custom_formats, (name_prefix or 'data') + '.authorities.waiverApproval[{data__authorities__waiverApproval_x}]'.format(data__authorities__waiverApproval_x=data__authorities__waiverApproval_x))
-                for data__authorities_key, data__authorities_val in data__authorities.items():
-                    if REGEX_PATTERNS['^x-'].search(data__authorities_key):
-                        if data__authorities_key in data__authorities_keys:
-                            data__authorities_keys.remove(data__authorities_key)
+                if data__authorities_keys:
+                    for data__authorities_key, data__authorities_val in data__authorities.items():
+                        if data__authorities_key.startswith('x-'):
+                            if data__authorities_key in data__authorities_keys:
+                                data__authorities_keys.remove(data__authorities_key)
                 if data__authorities_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities must not contain ' + str(data__authorities_keys) + ' properties', value=data__authorities, name='' + (name_prefix or 'data') + '.authorities', definition=None, rule='additionalProperties')
         if 'riskCriteria' in data_keys:
@@ -477,10 +486,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__riskCriteria_keys.remove('opportunitiesRef')
                     data__riskCriteria__opportunitiesRef = data__riskCriteria['opportunitiesRef']
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__riskCriteria__opportunitiesRef, custom_formats, (name_prefix or 'data') + '.riskCriteria.opportunitiesRef')
-                for data__riskCriteria_key, data__riskCriteria_val in data__riskCriteria.items():
-                    if REGEX_PATTERNS['^x-'].search(data__riskCriteria_key):
-                        if data__riskCriteria_key in data__riskCriteria_keys:
-                            data__riskCriteria_keys.remove(data__riskCriteria_key)
+                if data__riskCriteria_keys:
+                    for data__riskCriteria_key, data__riskCriteria_val in data__riskCriteria.items():
+                        if data__riskCriteria_key.startswith('x-'):
+                            if data__riskCriteria_key in data__riskCriteria_keys:
+                                data__riskCriteria_keys.remove(data__riskCriteria_key)
                 if data__riskCriteria_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria must not contain ' + str(data__riskCriteria_keys) + ' properties', value=data__riskCriteria, name='' + (name_prefix or 'data') + '.riskCriteria', definition=None, rule='additionalProperties')
         if 'objectives' in data_keys:
@@ -531,10 +541,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(data__objectives_x=data__objectives_x) + ' must be string', value=data__objectives_item__status, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(data__objectives_x=data__objectives_x) + '', definition=None, rule='type')
                             if not (isinstance(data__objectives_item__status, str) and data__objectives_item__status == 'on-track' or (isinstance(data__objectives_item__status, str) and data__objectives_item__status == 'at-risk') or (isinstance(data__objectives_item__status, str) and data__objectives_item__status == 'achieved') or (isinstance(data__objectives_item__status, str) and data__objectives_item__status == 'missed')):
                                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(data__objectives_x=data__objectives_x) + " must be one of ['on-track', 'at-risk', 'achieved', 'missed']", value=data__objectives_item__status, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(data__objectives_x=data__objectives_x) + '', definition=None, rule='enum')
-                        for data__objectives_item_key, data__objectives_item_val in data__objectives_item.items():
-                            if REGEX_PATTERNS['^x-'].search(data__objectives_item_key):
-                                if data__objectives_item_key in data__objectives_item_keys:
-                                    data__objectives_item_keys.remove(data__objectives_item_key)
+                        if data__objectives_item_keys:
+                            for data__objectives_item_key, data__objectives_item_val in data__objectives_item.items():
+                                if data__objectives_item_key.startswith('x-'):
+                                    if data__objectives_item_key in data__objectives_item_keys:
+                                        data__objectives_item_keys.remove(data__objectives_item_key)
                         if data__objectives_item_keys:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(data__objectives_x=data__objectives_x) + ' must not contain ' + str(data__objectives_item_keys) + ' properties', value=data__objectives_item, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(data__objectives_x=data__objectives_x) + '', definition=None, rule='additionalProperties')
         if 'resources' in data_keys:
@@ -556,10 +567,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__resources_keys.remove('toolingRef')
                     data__resources__toolingRef = data__resources['toolingRef']
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__resources__toolingRef, custom_formats, (name_prefix or 'data') + '.resources.toolingRef')
-                for data__resources_key, data__resources_val in data__resources.items():
-                    if REGEX_PATTERNS['^x-'].search(data__resources_key):
-                        if data__resources_key in data__resources_keys:
-                            data__resources_keys.remove(data__resources_key)
+                if data__resources_keys:
+                    for data__resources_key, data__resources_val in data__resources.items():
+                        if data__resources_key.startswith('x-'):
+                            if data__resources_key in data__resources_keys:
+                                data__resources_keys.remove(data__resources_key)
                 if data__resources_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.resources must not contain ' + str(data__resources_keys) + ' properties', value=data__resources, name='' + (name_prefix or 'data') + '.resources', definition=None, rule='additionalProperties')
         if 'competence' in data_keys:
@@ -599,10 +611,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__competence_item_keys.remove('verifiedOn')
                             data__competence_item__verifiedOn = data__competence_item['verifiedOn']
                             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__competence_item__verifiedOn, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].verifiedOn'.format(data__competence_x=data__competence_x))
-                        for data__competence_item_key, data__competence_item_val in data__competence_item.items():
-                            if REGEX_PATTERNS['^x-'].search(data__competence_item_key):
-                                if data__competence_item_key in data__competence_item_keys:
-                                    data__competence_item_keys.remove(data__competence_item_key)
+                        if data__competence_item_keys:
+                            for data__competence_item_key, data__competence_item_val in data__competence_item.items():
+                                if data__competence_item_key.startswith('x-'):
+                                    if data__competence_item_key in data__competence_item_keys:
+                                        data__competence_item_keys.remove(data__competence_item_key)
                         if data__competence_item_keys:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(data__competence_x=data__competence_x) + ' must not contain ' + str(data__competence_item_keys) + ' properties', value=data__competence_item, name='' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(data__competence_x=data__competence_x) + '', definition=None, rule='additionalProperties')
         if 'awareness' in data_keys:
@@ -636,10 +649,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__awareness_keys.remove('lastDelivered')
                     data__awareness__lastDelivered = data__awareness['lastDelivered']
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__awareness__lastDelivered, custom_formats, (name_prefix or 'data') + '.awareness.lastDelivered')
-                for data__awareness_key, data__awareness_val in data__awareness.items():
-                    if REGEX_PATTERNS['^x-'].search(data__awareness_key):
-                        if data__awareness_key in data__awareness_keys:
-                            data__awareness_keys.remove(data__awareness_key)
+                if data__awareness_keys:
+                    for data__awareness_key, data__awareness_val in data__awareness.items():
+                        if data__awareness_key.startswith('x-'):
+                            if data__awareness_key in data__awareness_keys:
+                                data__awareness_keys.remove(data__awareness_key)
                 if data__awareness_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.awareness must not contain ' + str(data__awareness_keys) + ' properties', value=data__awareness, name='' + (name_prefix or 'data') + '.awareness', definition=None, rule='additionalProperties')
         if 'communication' in data_keys:
@@ -683,10 +697,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__communication_item_keys.remove('owner')
                             data__communication_item__owner = data__communication_item['owner']
                             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__owner, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].owner'.format(data__communication_x=data__communication_x))
-                        for data__communication_item_key, data__communication_item_val in data__communication_item.items():
-                            if REGEX_PATTERNS['^x-'].search(data__communication_item_key):
-                                if data__communication_item_key in data__communication_item_keys:
-                                    data__communication_item_keys.remove(data__communication_item_key)
+                        if data__communication_item_keys:
+                            for data__communication_item_key, data__communication_item_val in data__communication_item.items():
+                                if data__communication_item_key.startswith('x-'):
+                                    if data__communication_item_key in data__communication_item_keys:
+                                        data__communication_item_keys.remove(data__communication_item_key)
                         if data__communication_item_keys:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(data__communication_x=data__communication_x) + ' must not contain ' + str(data__communication_item_keys) + ' properties', value=data__communication_item, name='' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(data__communication_x=data__communication_x) + '', definition=None, rule='additionalProperties')
         if 'internalAudit' in data_keys:
@@ -714,10 +729,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         data__internalAudit__audits_len = len(data__internalAudit__audits)
                         for data__internalAudit__audits_x, data__internalAudit__audits_item in enumerate(data__internalAudit__audits):
                             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_audit(data__internalAudit__audits_item, custom_formats, (name_prefix or 'data') + '.internalAudit.audits[{data__internalAudit__audits_x}]'.format(data__internalAudit__audits_x=data__internalAudit__audits_x))
-                for data__internalAudit_key, data__internalAudit_val in data__internalAudit.items():
-                    if REGEX_PATTERNS['^x-'].search(data__internalAudit_key):
-                        if data__internalAudit_key in data__internalAudit_keys:
-                            data__internalAudit_keys.remove(data__internalAudit_key)
+                if data__internalAudit_keys:
+                    for data__internalAudit_key, data__internalAudit_val in data__internalAudit.items():
+                        if data__internalAudit_key.startswith('x-'):
+                            if data__internalAudit_key in data__internalAudit_keys:
+                                data__internalAudit_keys.remove(data__internalAudit_key)
                 if data__internalAudit_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.internalAudit must not contain ' + str(data__internalAudit_keys) + ' properties', value=data__internalAudit, name='' + (name_prefix or 'data') + '.internalAudit', definition=None, rule='additionalProperties')
         if 'managementReviews' in data_keys:
@@ -784,10 +800,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__improvements_item_keys.remove('due')
                             data__improvements_item__due = data__improvements_item['due']
                             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__improvements_item__due, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].due'.format(data__improvements_x=data__improvements_x))
-                        for data__improvements_item_key, data__improvements_item_val in data__improvements_item.items():
-                            if REGEX_PATTERNS['^x-'].search(data__improvements_item_key):
-                                if data__improvements_item_key in data__improvements_item_keys:
-                                    data__improvements_item_keys.remove(data__improvements_item_key)
+                        if data__improvements_item_keys:
+                            for data__improvements_item_key, data__improvements_item_val in data__improvements_item.items():
+                                if data__improvements_item_key.startswith('x-'):
+                                    if data__improvements_item_key in data__improvements_item_keys:
+                                        data__improvements_item_keys.remove(data__improvements_item_key)
                         if data__improvements_item_keys:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(data__improvements_x=data__improvements_x) + ' must not contain ' + str(data__improvements_item_keys) + ' properties', value=data__improvements_item, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(data__improvements_x=data__improvements_x) + '', definition=None, rule='additionalProperties')
         if 'statementOfApplicability' in data_keys:
@@ -800,10 +817,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__statementOfApplicability_len = len(data__statementOfApplicability)
                 for data__statementOfApplicability_x, data__statementOfApplicability_item in enumerate(data__statementOfApplicability):
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_soaentry(data__statementOfApplicability_item, custom_formats, (name_prefix or 'data') + '.statementOfApplicability[{data__statementOfApplicability_x}]'.format(data__statementOfApplicability_x=data__statementOfApplicability_x))
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -875,16 +893,18 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__evidence_item_keys.remove('title')
                             data__evidence_item__title = data__evidence_item['title']
                             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__evidence_item__title, custom_formats, (name_prefix or 'data') + '.evidence[{data__evidence_x}].title'.format(data__evidence_x=data__evidence_x))
-                        for data__evidence_item_key, data__evidence_item_val in data__evidence_item.items():
-                            if REGEX_PATTERNS['^x-'].search(data__evidence_item_key):
-                                if data__evidence_item_key in data__evidence_item_keys:
-                                    data__evidence_item_keys.remove(data__evidence_item_key)
+                        if data__evidence_item_keys:
+                            for data__evidence_item_key, data__evidence_item_val in data__evidence_item.items():
+                                if data__evidence_item_key.startswith('x-'):
+                                    if data__evidence_item_key in data__evidence_item_keys:
+                                        data__evidence_item_keys.remove(data__evidence_item_key)
                         if data__evidence_item_keys:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(data__evidence_x=data__evidence_x) + ' must not contain ' + str(data__evidence_item_keys) + ' properties', value=data__evidence_item, name='' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(data__evidence_x=data__evidence_x) + '', definition=None, rule='additionalProperties')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -940,10 +960,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('correctiveAction')
             data__correctiveAction = data['correctiveAction']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_correctiveaction(data__correctiveAction, custom_formats, (name_prefix or 'data') + '.correctiveAction')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -980,10 +1001,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('closedOn')
             data__closedOn = data['closedOn']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__closedOn, custom_formats, (name_prefix or 'data') + '.closedOn')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -1060,20 +1082,22 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__decisions_item_keys.remove('due')
                             data__decisions_item__due = data__decisions_item['due']
                             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__decisions_item__due, custom_formats, (name_prefix or 'data') + '.decisions[{data__decisions_x}].due'.format(data__decisions_x=data__decisions_x))
-                        for data__decisions_item_key, data__decisions_item_val in data__decisions_item.items():
-                            if REGEX_PATTERNS['^x-'].search(data__decisions_item_key):
-                                if data__decisions_item_key in data__decisions_item_keys:
-                                    data__decisions_item_keys.remove(data__decisions_item_key)
+                        if data__decisions_item_keys:
+                            for data__decisions_item_key, data__decisions_item_val in data__decisions_item.items():
+                                if data__decisions_item_key.startswith('x-'):
+                                    if data__decisions_item_key in data__decisions_item_keys:
+                                        data__decisions_item_keys.remove(data__decisions_item_key)
                         if data__decisions_item_keys:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(data__decisions_x=data__decisions_x) + ' must not contain ' + str(data__decisions_item_keys) + ' properties', value=data__decisions_item, name='' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(data__decisions_x=data__decisions_x) + '', definition=None, rule='additionalProperties')
         if 'minutesRef' in data_keys:
             data_keys.remove('minutesRef')
             data__minutesRef = data['minutesRef']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__minutesRef, custom_formats, (name_prefix or 'data') + '.minutesRef')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -1133,10 +1157,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__nonconformities_len = len(data__nonconformities)
                 for data__nonconformities_x, data__nonconformities_item in enumerate(data__nonconformities):
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__nonconformities_item, custom_formats, (name_prefix or 'data') + '.nonconformities[{data__nonconformities_x}]'.format(data__nonconformities_x=data__nonconformities_x))
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -1178,10 +1203,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('team')
             data__team = data['team']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__team, custom_formats, (name_prefix or 'data') + '.team')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -1276,10 +1302,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         data__labels_value = data__labels.get(data__labels_key)
                         if not isinstance(data__labels_value, str):
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.labels.{data__labels_key}'.format(data__labels_key=data__labels_key) + ' must be string', value=data__labels_value, name='' + (name_prefix or 'data') + '.labels.{data__labels_key}'.format(data__labels_key=data__labels_key) + '', definition=None, rule='type')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data

@@ -42,10 +42,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('spec')
             data__spec = data['spec']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_spec(data__spec, custom_formats, (name_prefix or 'data') + '.spec')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -145,10 +146,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__notApplicable_keys.remove('incidents')
                     data__notApplicable__incidents = data__notApplicable['incidents']
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__incidents, custom_formats, (name_prefix or 'data') + '.notApplicable.incidents')
-                for data__notApplicable_key, data__notApplicable_val in data__notApplicable.items():
-                    if REGEX_PATTERNS['^x-'].search(data__notApplicable_key):
-                        if data__notApplicable_key in data__notApplicable_keys:
-                            data__notApplicable_keys.remove(data__notApplicable_key)
+                if data__notApplicable_keys:
+                    for data__notApplicable_key, data__notApplicable_val in data__notApplicable.items():
+                        if data__notApplicable_key.startswith('x-'):
+                            if data__notApplicable_key in data__notApplicable_keys:
+                                data__notApplicable_keys.remove(data__notApplicable_key)
                 if data__notApplicable_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.notApplicable must not contain ' + str(data__notApplicable_keys) + ' properties', value=data__notApplicable, name='' + (name_prefix or 'data') + '.notApplicable', definition=None, rule='additionalProperties')
         if 'dataSources' in data_keys:
@@ -267,16 +269,18 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(data__implementation__paths_x=data__implementation__paths_x) + ' must be longer than or equal to 1 characters', value=data__implementation__paths_item, name='' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(data__implementation__paths_x=data__implementation__paths_x) + '', definition=None, rule='minLength')
                                 if not REGEX_PATTERNS['^[^\\s]'].search(data__implementation__paths_item):
                                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(data__implementation__paths_x=data__implementation__paths_x) + ' must match pattern ^[^\\s]', value=data__implementation__paths_item, name='' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(data__implementation__paths_x=data__implementation__paths_x) + '', definition=None, rule='pattern')
-                for data__implementation_key, data__implementation_val in data__implementation.items():
-                    if REGEX_PATTERNS['^x-'].search(data__implementation_key):
-                        if data__implementation_key in data__implementation_keys:
-                            data__implementation_keys.remove(data__implementation_key)
+                if data__implementation_keys:
+                    for data__implementation_key, data__implementation_val in data__implementation.items():
+                        if data__implementation_key.startswith('x-'):
+                            if data__implementation_key in data__implementation_keys:
+                                data__implementation_keys.remove(data__implementation_key)
                 if data__implementation_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation must not contain ' + str(data__implementation_keys) + ' properties', value=data__implementation, name='' + (name_prefix or 'data') + '.implementation', definition=None, rule='additionalProperties')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -317,10 +321,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__controls_len = len(data__controls)
                 for data__controls_x, data__controls_item in enumerate(data__controls):
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_annexacontrol(data__controls_item, custom_formats, (name_prefix or 'data') + '.controls[{data__controls_x}]'.format(data__controls_x=data__controls_x))
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -410,16 +415,18 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__correctiveActions_item__status = data__correctiveActions_item['status']
                             if not (isinstance(data__correctiveActions_item__status, str) and data__correctiveActions_item__status == 'open' or (isinstance(data__correctiveActions_item__status, str) and data__correctiveActions_item__status == 'in-progress') or (isinstance(data__correctiveActions_item__status, str) and data__correctiveActions_item__status == 'closed')):
                                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}].status'.format(data__correctiveActions_x=data__correctiveActions_x) + " must be one of ['open', 'in-progress', 'closed']", value=data__correctiveActions_item__status, name='' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}].status'.format(data__correctiveActions_x=data__correctiveActions_x) + '', definition=None, rule='enum')
-                        for data__correctiveActions_item_key, data__correctiveActions_item_val in data__correctiveActions_item.items():
-                            if REGEX_PATTERNS['^x-'].search(data__correctiveActions_item_key):
-                                if data__correctiveActions_item_key in data__correctiveActions_item_keys:
-                                    data__correctiveActions_item_keys.remove(data__correctiveActions_item_key)
+                        if data__correctiveActions_item_keys:
+                            for data__correctiveActions_item_key, data__correctiveActions_item_val in data__correctiveActions_item.items():
+                                if data__correctiveActions_item_key.startswith('x-'):
+                                    if data__correctiveActions_item_key in data__correctiveActions_item_keys:
+                                        data__correctiveActions_item_keys.remove(data__correctiveActions_item_key)
                         if data__correctiveActions_item_keys:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(data__correctiveActions_x=data__correctiveActions_x) + ' must not contain ' + str(data__correctiveActions_item_keys) + ' properties', value=data__correctiveActions_item, name='' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(data__correctiveActions_x=data__correctiveActions_x) + '', definition=None, rule='additionalProperties')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -479,20 +486,22 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__people_item_keys.remove('competence')
                             data__people_item__competence = data__people_item['competence']
                             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__people_item__competence, custom_formats, (name_prefix or 'data') + '.people[{data__people_x}].competence'.format(data__people_x=data__people_x))
-                        for data__people_item_key, data__people_item_val in data__people_item.items():
-                            if REGEX_PATTERNS['^x-'].search(data__people_item_key):
-                                if data__people_item_key in data__people_item_keys:
-                                    data__people_item_keys.remove(data__people_item_key)
+                        if data__people_item_keys:
+                            for data__people_item_key, data__people_item_val in data__people_item.items():
+                                if data__people_item_key.startswith('x-'):
+                                    if data__people_item_key in data__people_item_keys:
+                                        data__people_item_keys.remove(data__people_item_key)
                         if data__people_item_keys:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(data__people_x=data__people_x) + ' must not contain ' + str(data__people_item_keys) + ' properties', value=data__people_item, name='' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(data__people_x=data__people_x) + '', definition=None, rule='additionalProperties')
         if 'documentationRef' in data_keys:
             data_keys.remove('documentationRef')
             data__documentationRef = data['documentationRef']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__documentationRef, custom_formats, (name_prefix or 'data') + '.documentationRef')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -527,10 +536,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('authority')
             data__authority = data['authority']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__authority, custom_formats, (name_prefix or 'data') + '.authority')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -572,10 +582,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data__tamperEvident = data['tamperEvident']
             if not isinstance(data__tamperEvident, bool):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.tamperEvident must be boolean', value=data__tamperEvident, name='' + (name_prefix or 'data') + '.tamperEvident', definition=None, rule='type')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -626,10 +637,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__metrics_item__frequency = data__metrics_item['frequency']
                             if not (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency == 'realtime' or (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency == 'hourly') or (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency == 'daily') or (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency == 'weekly') or (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency == 'monthly') or (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency == 'quarterly')):
                                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].frequency'.format(data__metrics_x=data__metrics_x) + " must be one of ['realtime', 'hourly', 'daily', 'weekly', 'monthly', 'quarterly']", value=data__metrics_item__frequency, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].frequency'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='enum')
-                        for data__metrics_item_key, data__metrics_item_val in data__metrics_item.items():
-                            if REGEX_PATTERNS['^x-'].search(data__metrics_item_key):
-                                if data__metrics_item_key in data__metrics_item_keys:
-                                    data__metrics_item_keys.remove(data__metrics_item_key)
+                        if data__metrics_item_keys:
+                            for data__metrics_item_key, data__metrics_item_val in data__metrics_item.items():
+                                if data__metrics_item_key.startswith('x-'):
+                                    if data__metrics_item_key in data__metrics_item_keys:
+                                        data__metrics_item_keys.remove(data__metrics_item_key)
                         if data__metrics_item_keys:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + ' must not contain ' + str(data__metrics_item_keys) + ' properties', value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='additionalProperties')
         if 'drift' in data_keys:
@@ -662,10 +674,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__drift_keys.remove('action')
                     data__drift__action = data__drift['action']
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__drift__action, custom_formats, (name_prefix or 'data') + '.drift.action')
-                for data__drift_key, data__drift_val in data__drift.items():
-                    if REGEX_PATTERNS['^x-'].search(data__drift_key):
-                        if data__drift_key in data__drift_keys:
-                            data__drift_keys.remove(data__drift_key)
+                if data__drift_keys:
+                    for data__drift_key, data__drift_val in data__drift.items():
+                        if data__drift_key.startswith('x-'):
+                            if data__drift_key in data__drift_keys:
+                                data__drift_keys.remove(data__drift_key)
                 if data__drift_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.drift must not contain ' + str(data__drift_keys) + ' properties', value=data__drift, name='' + (name_prefix or 'data') + '.drift', definition=None, rule='additionalProperties')
         if 'alerting' in data_keys:
@@ -688,10 +701,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__alerting_keys.remove('channel')
                     data__alerting__channel = data__alerting['channel']
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__alerting__channel, custom_formats, (name_prefix or 'data') + '.alerting.channel')
-                for data__alerting_key, data__alerting_val in data__alerting.items():
-                    if REGEX_PATTERNS['^x-'].search(data__alerting_key):
-                        if data__alerting_key in data__alerting_keys:
-                            data__alerting_keys.remove(data__alerting_key)
+                if data__alerting_keys:
+                    for data__alerting_key, data__alerting_val in data__alerting.items():
+                        if data__alerting_key.startswith('x-'):
+                            if data__alerting_key in data__alerting_keys:
+                                data__alerting_keys.remove(data__alerting_key)
                 if data__alerting_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.alerting must not contain ' + str(data__alerting_keys) + ' properties', value=data__alerting, name='' + (name_prefix or 'data') + '.alerting', definition=None, rule='additionalProperties')
         if 'postMarketPlanRef' in data_keys:
@@ -702,10 +716,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('feedbackChannel')
             data__feedbackChannel = data['feedbackChannel']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__feedbackChannel, custom_formats, (name_prefix or 'data') + '.feedbackChannel')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -772,10 +787,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__metrics_item_keys.remove('slice')
                             data__metrics_item__slice = data__metrics_item['slice']
                             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__metrics_item__slice, custom_formats, (name_prefix or 'data') + '.metrics[{data__metrics_x}].slice'.format(data__metrics_x=data__metrics_x))
-                        for data__metrics_item_key, data__metrics_item_val in data__metrics_item.items():
-                            if REGEX_PATTERNS['^x-'].search(data__metrics_item_key):
-                                if data__metrics_item_key in data__metrics_item_keys:
-                                    data__metrics_item_keys.remove(data__metrics_item_key)
+                        if data__metrics_item_keys:
+                            for data__metrics_item_key, data__metrics_item_val in data__metrics_item.items():
+                                if data__metrics_item_key.startswith('x-'):
+                                    if data__metrics_item_key in data__metrics_item_keys:
+                                        data__metrics_item_keys.remove(data__metrics_item_key)
                         if data__metrics_item_keys:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + ' must not contain ' + str(data__metrics_item_keys) + ' properties', value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='additionalProperties')
         if 'robustnessTests' in data_keys:
@@ -814,16 +830,18 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__releaseApproval_keys.remove('date')
                     data__releaseApproval__date = data__releaseApproval['date']
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__releaseApproval__date, custom_formats, (name_prefix or 'data') + '.releaseApproval.date')
-                for data__releaseApproval_key, data__releaseApproval_val in data__releaseApproval.items():
-                    if REGEX_PATTERNS['^x-'].search(data__releaseApproval_key):
-                        if data__releaseApproval_key in data__releaseApproval_keys:
-                            data__releaseApproval_keys.remove(data__releaseApproval_key)
+                if data__releaseApproval_keys:
+                    for data__releaseApproval_key, data__releaseApproval_val in data__releaseApproval.items():
+                        if data__releaseApproval_key.startswith('x-'):
+                            if data__releaseApproval_key in data__releaseApproval_keys:
+                                data__releaseApproval_keys.remove(data__releaseApproval_key)
                 if data__releaseApproval_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.releaseApproval must not contain ' + str(data__releaseApproval_keys) + ' properties', value=data__releaseApproval, name='' + (name_prefix or 'data') + '.releaseApproval', definition=None, rule='additionalProperties')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -859,10 +877,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('ref')
             data__ref = data['ref']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__ref, custom_formats, (name_prefix or 'data') + '.ref')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -912,10 +931,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('workersRepresentativesInformedRef')
             data__workersRepresentativesInformedRef = data['workersRepresentativesInformedRef']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__workersRepresentativesInformedRef, custom_formats, (name_prefix or 'data') + '.workersRepresentativesInformedRef')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -988,16 +1008,18 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__overseers_item_keys.remove('competenceRef')
                             data__overseers_item__competenceRef = data__overseers_item['competenceRef']
                             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__overseers_item__competenceRef, custom_formats, (name_prefix or 'data') + '.overseers[{data__overseers_x}].competenceRef'.format(data__overseers_x=data__overseers_x))
-                        for data__overseers_item_key, data__overseers_item_val in data__overseers_item.items():
-                            if REGEX_PATTERNS['^x-'].search(data__overseers_item_key):
-                                if data__overseers_item_key in data__overseers_item_keys:
-                                    data__overseers_item_keys.remove(data__overseers_item_key)
+                        if data__overseers_item_keys:
+                            for data__overseers_item_key, data__overseers_item_val in data__overseers_item.items():
+                                if data__overseers_item_key.startswith('x-'):
+                                    if data__overseers_item_key in data__overseers_item_keys:
+                                        data__overseers_item_keys.remove(data__overseers_item_key)
                         if data__overseers_item_keys:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(data__overseers_x=data__overseers_x) + ' must not contain ' + str(data__overseers_item_keys) + ' properties', value=data__overseers_item, name='' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(data__overseers_x=data__overseers_x) + '', definition=None, rule='additionalProperties')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -1052,10 +1074,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__scope_keys.remove('society')
                     data__scope__society = data__scope['society']
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_scopeentry(data__scope__society, custom_formats, (name_prefix or 'data') + '.scope.society')
-                for data__scope_key, data__scope_val in data__scope.items():
-                    if REGEX_PATTERNS['^x-'].search(data__scope_key):
-                        if data__scope_key in data__scope_keys:
-                            data__scope_keys.remove(data__scope_key)
+                if data__scope_keys:
+                    for data__scope_key, data__scope_val in data__scope.items():
+                        if data__scope_key.startswith('x-'):
+                            if data__scope_key in data__scope_keys:
+                                data__scope_keys.remove(data__scope_key)
                 if data__scope_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope must not contain ' + str(data__scope_keys) + ' properties', value=data__scope, name='' + (name_prefix or 'data') + '.scope', definition=None, rule='additionalProperties')
         if 'risks' in data_keys:
@@ -1089,16 +1112,18 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__fundamentalRights_keys.remove('ref')
                     data__fundamentalRights__ref = data__fundamentalRights['ref']
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__fundamentalRights__ref, custom_formats, (name_prefix or 'data') + '.fundamentalRights.ref')
-                for data__fundamentalRights_key, data__fundamentalRights_val in data__fundamentalRights.items():
-                    if REGEX_PATTERNS['^x-'].search(data__fundamentalRights_key):
-                        if data__fundamentalRights_key in data__fundamentalRights_keys:
-                            data__fundamentalRights_keys.remove(data__fundamentalRights_key)
+                if data__fundamentalRights_keys:
+                    for data__fundamentalRights_key, data__fundamentalRights_val in data__fundamentalRights.items():
+                        if data__fundamentalRights_key.startswith('x-'):
+                            if data__fundamentalRights_key in data__fundamentalRights_keys:
+                                data__fundamentalRights_keys.remove(data__fundamentalRights_key)
                 if data__fundamentalRights_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.fundamentalRights must not contain ' + str(data__fundamentalRights_keys) + ' properties', value=data__fundamentalRights, name='' + (name_prefix or 'data') + '.fundamentalRights', definition=None, rule='additionalProperties')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -1121,10 +1146,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('summary')
             data__summary = data['summary']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__summary, custom_formats, (name_prefix or 'data') + '.summary')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -1242,10 +1268,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__treatment_keys.remove('transferredTo')
                     data__treatment__transferredTo = data__treatment['transferredTo']
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__treatment__transferredTo, custom_formats, (name_prefix or 'data') + '.treatment.transferredTo')
-                for data__treatment_key, data__treatment_val in data__treatment.items():
-                    if REGEX_PATTERNS['^x-'].search(data__treatment_key):
-                        if data__treatment_key in data__treatment_keys:
-                            data__treatment_keys.remove(data__treatment_key)
+                if data__treatment_keys:
+                    for data__treatment_key, data__treatment_val in data__treatment.items():
+                        if data__treatment_key.startswith('x-'):
+                            if data__treatment_key in data__treatment_keys:
+                                data__treatment_keys.remove(data__treatment_key)
                 if data__treatment_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.treatment must not contain ' + str(data__treatment_keys) + ' properties', value=data__treatment, name='' + (name_prefix or 'data') + '.treatment', definition=None, rule='additionalProperties')
         if 'residualRisk' in data_keys:
@@ -1277,10 +1304,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.residualRisk.score must be bigger than or equal to 1', value=data__residualRisk__score, name='' + (name_prefix or 'data') + '.residualRisk.score', definition=None, rule='minimum')
                         if data__residualRisk__score > 25:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.residualRisk.score must be smaller than or equal to 25', value=data__residualRisk__score, name='' + (name_prefix or 'data') + '.residualRisk.score', definition=None, rule='maximum')
-                for data__residualRisk_key, data__residualRisk_val in data__residualRisk.items():
-                    if REGEX_PATTERNS['^x-'].search(data__residualRisk_key):
-                        if data__residualRisk_key in data__residualRisk_keys:
-                            data__residualRisk_keys.remove(data__residualRisk_key)
+                if data__residualRisk_keys:
+                    for data__residualRisk_key, data__residualRisk_val in data__residualRisk.items():
+                        if data__residualRisk_key.startswith('x-'):
+                            if data__residualRisk_key in data__residualRisk_keys:
+                                data__residualRisk_keys.remove(data__residualRisk_key)
                 if data__residualRisk_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.residualRisk must not contain ' + str(data__residualRisk_keys) + ' properties', value=data__residualRisk, name='' + (name_prefix or 'data') + '.residualRisk', definition=None, rule='additionalProperties')
         if 'acceptance' in data_keys:
@@ -1303,20 +1331,22 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__acceptance_keys.remove('date')
                     data__acceptance__date = data__acceptance['date']
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__acceptance__date, custom_formats, (name_prefix or 'data') + '.acceptance.date')
-                for data__acceptance_key, data__acceptance_val in data__acceptance.items():
-                    if REGEX_PATTERNS['^x-'].search(data__acceptance_key):
-                        if data__acceptance_key in data__acceptance_keys:
-                            data__acceptance_keys.remove(data__acceptance_key)
+                if data__acceptance_keys:
+                    for data__acceptance_key, data__acceptance_val in data__acceptance.items():
+                        if data__acceptance_key.startswith('x-'):
+                            if data__acceptance_key in data__acceptance_keys:
+                                data__acceptance_keys.remove(data__acceptance_key)
                 if data__acceptance_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.acceptance must not contain ' + str(data__acceptance_keys) + ' properties', value=data__acceptance, name='' + (name_prefix or 'data') + '.acceptance', definition=None, rule='additionalProperties')
         if 'reviewDate' in data_keys:
             data_keys.remove('reviewDate')
             data__reviewDate = data['reviewDate']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__reviewDate, custom_formats, (name_prefix or 'data') + '.reviewDate')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -1405,10 +1435,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__contract_keys.remove('ref')
                     data__contract__ref = data__contract['ref']
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__contract__ref, custom_formats, (name_prefix or 'data') + '.contract.ref')
-                for data__contract_key, data__contract_val in data__contract.items():
-                    if REGEX_PATTERNS['^x-'].search(data__contract_key):
-                        if data__contract_key in data__contract_keys:
-                            data__contract_keys.remove(data__contract_key)
+                if data__contract_keys:
+                    for data__contract_key, data__contract_val in data__contract.items():
+                        if data__contract_key.startswith('x-'):
+                            if data__contract_key in data__contract_keys:
+                                data__contract_keys.remove(data__contract_key)
                 if data__contract_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.contract must not contain ' + str(data__contract_keys) + ' properties', value=data__contract, name='' + (name_prefix or 'data') + '.contract', definition=None, rule='additionalProperties')
         if 'responsibilities' in data_keys:
@@ -1419,10 +1450,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('documentationRef')
             data__documentationRef = data['documentationRef']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__documentationRef, custom_formats, (name_prefix or 'data') + '.documentationRef')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -1470,10 +1502,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('modelCardRef')
             data__modelCardRef = data['modelCardRef']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__modelCardRef, custom_formats, (name_prefix or 'data') + '.modelCardRef')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -1528,10 +1561,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__provenance_keys.remove('acquiredOn')
                     data__provenance__acquiredOn = data__provenance['acquiredOn']
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__provenance__acquiredOn, custom_formats, (name_prefix or 'data') + '.provenance.acquiredOn')
-                for data__provenance_key, data__provenance_val in data__provenance.items():
-                    if REGEX_PATTERNS['^x-'].search(data__provenance_key):
-                        if data__provenance_key in data__provenance_keys:
-                            data__provenance_keys.remove(data__provenance_key)
+                if data__provenance_keys:
+                    for data__provenance_key, data__provenance_val in data__provenance.items():
+                        if data__provenance_key.startswith('x-'):
+                            if data__provenance_key in data__provenance_keys:
+                                data__provenance_keys.remove(data__provenance_key)
                 if data__provenance_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.provenance must not contain ' + str(data__provenance_keys) + ' properties', value=data__provenance, name='' + (name_prefix or 'data') + '.provenance', definition=None, rule='additionalProperties')
         if 'licence' in data_keys:
@@ -1599,10 +1633,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__quality_keys.remove('representativeness')
                     data__quality__representativeness = data__quality['representativeness']
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__quality__representativeness, custom_formats, (name_prefix or 'data') + '.quality.representativeness')
-                for data__quality_key, data__quality_val in data__quality.items():
-                    if REGEX_PATTERNS['^x-'].search(data__quality_key):
-                        if data__quality_key in data__quality_keys:
-                            data__quality_keys.remove(data__quality_key)
+                if data__quality_keys:
+                    for data__quality_key, data__quality_val in data__quality.items():
+                        if data__quality_key.startswith('x-'):
+                            if data__quality_key in data__quality_keys:
+                                data__quality_keys.remove(data__quality_key)
                 if data__quality_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.quality must not contain ' + str(data__quality_keys) + ' properties', value=data__quality, name='' + (name_prefix or 'data') + '.quality', definition=None, rule='additionalProperties')
         if 'biasExamination' in data_keys:
@@ -1629,10 +1664,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__biasExamination_keys.remove('ref')
                     data__biasExamination__ref = data__biasExamination['ref']
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__biasExamination__ref, custom_formats, (name_prefix or 'data') + '.biasExamination.ref')
-                for data__biasExamination_key, data__biasExamination_val in data__biasExamination.items():
-                    if REGEX_PATTERNS['^x-'].search(data__biasExamination_key):
-                        if data__biasExamination_key in data__biasExamination_keys:
-                            data__biasExamination_keys.remove(data__biasExamination_key)
+                if data__biasExamination_keys:
+                    for data__biasExamination_key, data__biasExamination_val in data__biasExamination.items():
+                        if data__biasExamination_key.startswith('x-'):
+                            if data__biasExamination_key in data__biasExamination_keys:
+                                data__biasExamination_keys.remove(data__biasExamination_key)
                 if data__biasExamination_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.biasExamination must not contain ' + str(data__biasExamination_keys) + ' properties', value=data__biasExamination, name='' + (name_prefix or 'data') + '.biasExamination', definition=None, rule='additionalProperties')
         if 'preparation' in data_keys:
@@ -1645,10 +1681,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__preparation_len = len(data__preparation)
                 for data__preparation_x, data__preparation_item in enumerate(data__preparation):
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__preparation_item, custom_formats, (name_prefix or 'data') + '.preparation[{data__preparation_x}]'.format(data__preparation_x=data__preparation_x))
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -1750,16 +1787,18 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__changeLog_item__significant = data__changeLog_item['significant']
                             if not isinstance(data__changeLog_item__significant, bool):
                                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].significant'.format(data__changeLog_x=data__changeLog_x) + ' must be boolean', value=data__changeLog_item__significant, name='' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].significant'.format(data__changeLog_x=data__changeLog_x) + '', definition=None, rule='type')
-                        for data__changeLog_item_key, data__changeLog_item_val in data__changeLog_item.items():
-                            if REGEX_PATTERNS['^x-'].search(data__changeLog_item_key):
-                                if data__changeLog_item_key in data__changeLog_item_keys:
-                                    data__changeLog_item_keys.remove(data__changeLog_item_key)
+                        if data__changeLog_item_keys:
+                            for data__changeLog_item_key, data__changeLog_item_val in data__changeLog_item.items():
+                                if data__changeLog_item_key.startswith('x-'):
+                                    if data__changeLog_item_key in data__changeLog_item_keys:
+                                        data__changeLog_item_keys.remove(data__changeLog_item_key)
                         if data__changeLog_item_keys:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(data__changeLog_x=data__changeLog_x) + ' must not contain ' + str(data__changeLog_item_keys) + ' properties', value=data__changeLog_item, name='' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(data__changeLog_x=data__changeLog_x) + '', definition=None, rule='additionalProperties')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -1817,10 +1856,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data__interactsWithPeople = data['interactsWithPeople']
             if not isinstance(data__interactsWithPeople, bool):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interactsWithPeople must be boolean', value=data__interactsWithPeople, name='' + (name_prefix or 'data') + '.interactsWithPeople', definition=None, rule='type')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -1894,10 +1934,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__article6Exemption_keys.remove('registrationId')
                     data__article6Exemption__registrationId = data__article6Exemption['registrationId']
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__article6Exemption__registrationId, custom_formats, (name_prefix or 'data') + '.article6Exemption.registrationId')
-                for data__article6Exemption_key, data__article6Exemption_val in data__article6Exemption.items():
-                    if REGEX_PATTERNS['^x-'].search(data__article6Exemption_key):
-                        if data__article6Exemption_key in data__article6Exemption_keys:
-                            data__article6Exemption_keys.remove(data__article6Exemption_key)
+                if data__article6Exemption_keys:
+                    for data__article6Exemption_key, data__article6Exemption_val in data__article6Exemption.items():
+                        if data__article6Exemption_key.startswith('x-'):
+                            if data__article6Exemption_key in data__article6Exemption_keys:
+                                data__article6Exemption_keys.remove(data__article6Exemption_key)
                 if data__article6Exemption_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.article6Exemption must not contain ' + str(data__article6Exemption_keys) + ' properties', value=data__article6Exemption, name='' + (name_prefix or 'data') + '.article6Exemption', definition=None, rule='additionalProperties')
         if 'conformityAssessmentRef' in data_keys:
@@ -1908,10 +1949,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('euDatabaseId')
             data__euDatabaseId = data['euDatabaseId']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__euDatabaseId, custom_formats, (name_prefix or 'data') + '.euDatabaseId')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -1984,10 +2026,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__foreseeableMisuse_item_keys.remove('description')
                             data__foreseeableMisuse_item__description = data__foreseeableMisuse_item['description']
                             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__foreseeableMisuse_item__description, custom_formats, (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}].description'.format(data__foreseeableMisuse_x=data__foreseeableMisuse_x))
-                        for data__foreseeableMisuse_item_key, data__foreseeableMisuse_item_val in data__foreseeableMisuse_item.items():
-                            if REGEX_PATTERNS['^x-'].search(data__foreseeableMisuse_item_key):
-                                if data__foreseeableMisuse_item_key in data__foreseeableMisuse_item_keys:
-                                    data__foreseeableMisuse_item_keys.remove(data__foreseeableMisuse_item_key)
+                        if data__foreseeableMisuse_item_keys:
+                            for data__foreseeableMisuse_item_key, data__foreseeableMisuse_item_val in data__foreseeableMisuse_item.items():
+                                if data__foreseeableMisuse_item_key.startswith('x-'):
+                                    if data__foreseeableMisuse_item_key in data__foreseeableMisuse_item_keys:
+                                        data__foreseeableMisuse_item_keys.remove(data__foreseeableMisuse_item_key)
                         if data__foreseeableMisuse_item_keys:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(data__foreseeableMisuse_x=data__foreseeableMisuse_x) + ' must not contain ' + str(data__foreseeableMisuse_item_keys) + ' properties', value=data__foreseeableMisuse_item, name='' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(data__foreseeableMisuse_x=data__foreseeableMisuse_x) + '', definition=None, rule='additionalProperties')
         if 'objectives' in data_keys:
@@ -2004,10 +2047,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('requirementsRef')
             data__requirementsRef = data['requirementsRef']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__requirementsRef, custom_formats, (name_prefix or 'data') + '.requirementsRef')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -2041,10 +2085,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('team')
             data__team = data['team']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__team, custom_formats, (name_prefix or 'data') + '.team')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -2109,10 +2154,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__exceptions_len = len(data__exceptions)
                 for data__exceptions_x, data__exceptions_item in enumerate(data__exceptions):
                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_exception(data__exceptions_item, custom_formats, (name_prefix or 'data') + '.exceptions[{data__exceptions_x}]'.format(data__exceptions_x=data__exceptions_x))
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
@@ -2154,10 +2200,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('expires')
             data__expires = data['expires']
             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__expires, custom_formats, (name_prefix or 'data') + '.expires')
-        for data_key, data_val in data.items():
-            if REGEX_PATTERNS['^x-'].search(data_key):
-                if data_key in data_keys:
-                    data_keys.remove(data_key)
+        if data_keys:
+            for data_key, data_val in data.items():
+                if data_key.startswith('x-'):
+                    if data_key in data_keys:
+                        data_keys.remove(data_key)
         if data_keys:
             raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
