@@ -8,10 +8,11 @@ stays red until a person has written something real in each blank.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from aims_policy.engine import Context, Violation, identity, nist, rule
+from aims_policy.frozen import MAPPINGS, SEQUENCES
 from aims_policy.paths import Path
 
 #: "TODO" as a word at the start of a value: ``TODO``, ``TODO: name``, ``TODO@example.com``, but
@@ -22,31 +23,37 @@ PLACEHOLDER = re.compile(r"TODO\b")
 def _placeholders(node: Any, path: Path) -> Iterator[tuple[Path, str]]:
     # An explicit stack rather than recursion: the loader bounds depth, but a rule should not
     # depend on that bound to stay within Python's recursion limit. This rule visits every value
-    # of every manifest, so it tests for "TODO" before building any path and sorts the (rare)
-    # matches afterwards instead of keeping the walk in document order.
+    # of every manifest, so it tests for "TODO" before building any path, tells containers by
+    # their concrete class before asking collections.abc, and sorts the (rare) matches afterwards
+    # instead of keeping the walk in document order.
     found: list[tuple[Path, str]] = []
     stack: list[tuple[Path, Any]] = [(path, node)]
     while stack:
         where, value = stack.pop()
-        if isinstance(value, Mapping):
-            for key, child in value.items():
-                if isinstance(child, str):
-                    if child.startswith("TODO") and PLACEHOLDER.match(child):
-                        found.append(((*where, key), child))
-                elif not isinstance(child, (int, float, bool)) and child is not None:
-                    stack.append(((*where, key), child))
-        elif isinstance(value, Sequence) and not isinstance(value, str):
-            for index, child in enumerate(value):
-                if isinstance(child, str):
-                    if child.startswith("TODO") and PLACEHOLDER.match(child):
-                        found.append(((*where, index), child))
-                elif not isinstance(child, (int, float, bool)) and child is not None:
-                    stack.append(((*where, index), child))
-        elif isinstance(value, str) and value.startswith("TODO") and PLACEHOLDER.match(value):
-            found.append((where, value))
+        kind = type(value)
+        if kind is str or isinstance(value, str):
+            if value.startswith("TODO") and PLACEHOLDER.match(value):
+                found.append((where, value))
+            continue
+        if kind in MAPPINGS or (kind not in SEQUENCES and isinstance(value, Mapping)):
+            children: Iterable[tuple[Any, Any]] = value.items()
+        elif kind in SEQUENCES or isinstance(value, Sequence):
+            children = enumerate(value)
+        else:
+            continue
+        for key, child in children:
+            if type(child) is str:
+                if child.startswith("TODO") and PLACEHOLDER.match(child):
+                    found.append(((*where, key), child))
+            elif type(child) in _CONTAINERS or not isinstance(child, _SCALARS):
+                stack.append(((*where, key), child))
     yield from sorted(
         found, key=lambda item: [str(p) if isinstance(p, str) else f"{p:08d}" for p in item[0]]
     )
+
+
+_CONTAINERS = MAPPINGS | SEQUENCES
+_SCALARS = (int, float, bool, type(None))
 
 
 @rule(
