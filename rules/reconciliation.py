@@ -87,6 +87,18 @@ def _collector(
     return collect
 
 
+class Named(NamedTuple):
+    name: str
+    location: Location  # of metadata.name
+
+
+def _named(ctx: Context, locate: Locate) -> Named | None:
+    """An organisation manifest's name and where it is named (nothing of a system)."""
+    if ctx.get("kind") != ORG_KIND:
+        return None
+    return Named(str(ctx.get("metadata.name", "")), locate(("metadata", "name")))
+
+
 def _relied(ctx: Context, locate: Locate) -> tuple[Relied, ...]:
     out = []
     for risk in ctx.each("spec.risks"):
@@ -150,45 +162,77 @@ def _organisation(ctx: Context, locate: Locate) -> OrgRecord:
 
 
 class _Reconcile:
-    """The fold every rule here shares: the organisation manifests and the systems, as they
-    arrive. A rule judges only with exactly one organisation manifest."""
+    """The fold every rule here shares: the organisation manifest, and of each system only what
+    the rule's judgement needs (``keep``), folded in as they arrive. A rule judges only with
+    exactly one organisation manifest: from the second on it keeps nothing more, and lets go of
+    what it kept (a tree of many management systems checked at once would otherwise hold each
+    one's whole SoA in every rule, and every system, until the end of the run)."""
 
     def __init__(self) -> None:
-        self.organisations: list[OrgRecord] = []
-        self.systems: list[SystemRecord] = []
+        self.organisation: OrgRecord | None = None
+        self.several = False
 
     def add(self, entry: Entry) -> None:
-        if isinstance(entry.value, OrgRecord):
-            self.organisations.append(entry.value)
-        else:
-            self.systems.append(entry.value)
+        value = entry.value
+        if isinstance(value, OrgRecord):
+            if self.organisation is None and not self.several:
+                self.organisation = value
+            else:
+                self.several = True
+                self.organisation = None
+                self.drop()
+        elif not self.several:
+            self.keep(value)
+
+    def keep(self, system: SystemRecord) -> None:
+        raise NotImplementedError
+
+    def drop(self) -> None:
+        raise NotImplementedError
 
     def not_applicable(self) -> str | None:
-        if not self.organisations:
-            return NO_ORGANISATION
-        if len(self.organisations) > 1:
+        if self.several:
             return "several organisation manifests are among the checked files (AIMS-ORG-030)"
+        if self.organisation is None:
+            return NO_ORGANISATION
         return None
 
     def findings(self) -> Iterator[tuple[str, Violation]]:
-        if self.not_applicable() is None:
-            yield from self.judge(self.organisations[0])
+        if self.organisation is not None and not self.several:
+            yield from self.judge(self.organisation)
 
     def judge(self, org: OrgRecord) -> Iterator[tuple[str, Violation]]:
         raise NotImplementedError
+
+
+class _Systems(_Reconcile):
+    """A fold that keeps each system's record (its name and where it is named)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.systems: list[SystemRecord] = []
+
+    def keep(self, system: SystemRecord) -> None:
+        self.systems.append(system)
+
+    def drop(self) -> None:
+        self.systems = []
 
 
 def _where(record: SystemRecord) -> str:
     return f"{record.name} ({record.location})"
 
 
-def _some(names: list[str]) -> str:
+def _some(names: list[str], total: int | None = None) -> str:
+    """The first three of ``names`` and how many more there are (of ``total``, when ``names``
+    holds only the first few)."""
+    total = len(names) if total is None else total
     shown = ", ".join(names[:3])
-    return f"{shown} and {len(names) - 3} more" if len(names) > 3 else shown
+    return f"{shown} and {total - 3} more" if total > 3 else shown
 
 
 @set_rule(
-    collect=_collector(),
+    collect=_named,
     kinds=BOTH,
     id="AIMS-ORG-030",
     title="One organisation manifest describes the AI management system",
@@ -202,20 +246,32 @@ def _some(names: list[str]) -> str:
     remediation="""Keep one organisation manifest per management system, and check each
         management system with its own systems.""",
 )
-class OneOrganisation(_Reconcile):
+class OneOrganisation:
+    def __init__(self) -> None:
+        self.organisations: list[Named] = []
+
+    def add(self, entry: Entry) -> None:
+        if entry.value is not None:
+            self.organisations.append(entry.value)
+
     def not_applicable(self) -> str | None:
         return NO_ORGANISATION if not self.organisations else None
 
     def findings(self) -> Iterator[tuple[str, Violation]]:
-        if len(self.organisations) < 2:
+        organisations = self.organisations
+        if len(organisations) < 2:
             return
-        for org in self.organisations:
-            others = [f"{o.name} ({o.location})" for o in self.organisations if o is not org]
+        # The first few others by name, and how many more: a message per manifest that listed
+        # every other one would grow with the square of their number.
+        shown = [f"{o.name} ({o.location})" for o in organisations[:4]]
+        for index, org in enumerate(organisations):
+            others = [text for i, text in enumerate(shown) if i != index][:3]
             yield (
                 org.name,
                 located(org.location, ("metadata", "name")).fail(
-                    f"another organisation manifest is among the checked files: {_some(others)}; "
-                    "check one management system at a time, with its own systems"
+                    "another organisation manifest is among the checked files: "
+                    f"{_some(others, len(organisations) - 1)}; check one management system at a "
+                    "time, with its own systems"
                 ),
             )
 
@@ -235,7 +291,7 @@ class OneOrganisation(_Reconcile):
     remediation="""Add the system to the organisation manifest's `scope.systems`, or check its
         manifest with the management system that covers it.""",
 )
-class SystemsInScope(_Reconcile):
+class SystemsInScope(_Systems):
     def judge(self, org: OrgRecord) -> Iterator[tuple[str, Violation]]:
         in_scope = {name for name, _ident, _loc in org.scope}
         for system in sorted(self.systems, key=lambda s: s.name):
@@ -264,8 +320,18 @@ class SystemsInScope(_Reconcile):
         `scope.managedElsewhere` with where it is managed, or remove it from the scope.""",
 )
 class ScopeHasManifests(_Reconcile):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: set[str] = set()
+
+    def keep(self, system: SystemRecord) -> None:
+        self.found.add(system.name)
+
+    def drop(self) -> None:
+        self.found = set()
+
     def judge(self, org: OrgRecord) -> Iterator[tuple[str, Violation]]:
-        found = {s.name for s in self.systems}
+        found = self.found
         for name, ident, location in org.scope:
             if name in found or name in org.elsewhere:
                 continue
@@ -278,12 +344,20 @@ class ScopeHasManifests(_Reconcile):
             )
 
 
-def _relying(systems: list[SystemRecord]) -> dict[str, list[tuple[SystemRecord, Relied]]]:
-    by_control: dict[str, list[tuple[SystemRecord, Relied]]] = {}
-    for system in systems:
+class _Relying(_Reconcile):
+    """A fold that keeps, by control, the systems whose risk treatment relies on it (the
+    system's name and the risk)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.relying: dict[str, list[tuple[str, Relied]]] = {}
+
+    def keep(self, system: SystemRecord) -> None:
         for relied in system.relied:
-            by_control.setdefault(relied.control, []).append((system, relied))
-    return by_control
+            self.relying.setdefault(relied.control, []).append((system.name, relied))
+
+    def drop(self) -> None:
+        self.relying = {}
 
 
 @set_rule(
@@ -301,13 +375,13 @@ def _relying(systems: list[SystemRecord]) -> dict[str, list[tuple[SystemRecord, 
     remediation="""Add the control to `statementOfApplicability` as included, with the
         justification (the risks it treats).""",
 )
-class ReliedControlsDecided(_Reconcile):
+class ReliedControlsDecided(_Relying):
     def judge(self, org: OrgRecord) -> Iterator[tuple[str, Violation]]:
         decided = {control for control, _decision in org.decisions}
-        for control, uses in sorted(_relying(self.systems).items()):
+        for control, uses in sorted(self.relying.items()):
             if control in decided:
                 continue
-            names = sorted({f"{s.name} ({r.risk.split('.', 1)[1]})" for s, r in uses})
+            names = sorted({f"{name} ({r.risk.split('.', 1)[1]})" for name, r in uses})
             path = ("spec", f"statementOfApplicability[{control}]")
             yield (
                 org.name,
@@ -334,14 +408,15 @@ class ReliedControlsDecided(_Reconcile):
     remediation="""Include the control (with its justification and implementation), or change
         the risk treatments that name it.""",
 )
-class ExcludedNotRelied(_Reconcile):
+class ExcludedNotRelied(_Relying):
     def judge(self, org: OrgRecord) -> Iterator[tuple[str, Violation]]:
-        relying = _relying(self.systems)
         for control, decision in org.decisions:
-            uses = relying.get(control)
+            uses = self.relying.get(control)
             if decision.decision != "excluded" or not uses:
                 continue
-            places = sorted({f"{s.name} {r.risk.split('.', 1)[1]} ({r.location})" for s, r in uses})
+            places = sorted(
+                {f"{name} {r.risk.split('.', 1)[1]} ({r.location})" for name, r in uses}
+            )
             yield org.name, located(decision.location, (*decision.ident.split(".", 1), "decision")).fail(
                 f"control {control} is excluded but the risk treatment of {_some(places)} relies "
                 "on it; include it, or change those treatments"
@@ -364,8 +439,18 @@ class ExcludedNotRelied(_Reconcile):
         evidence to the manifest of a system that implements it.""",
 )
 class IncludedEvidenced(_Reconcile):
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown: set[str] = set()
+
+    def keep(self, system: SystemRecord) -> None:
+        self.shown.update(system.evidenced)
+
+    def drop(self) -> None:
+        self.shown = set()
+
     def judge(self, org: OrgRecord) -> Iterator[tuple[str, Violation]]:
-        shown = set().union(*(s.evidenced for s in self.systems)) if self.systems else set()
+        shown = self.shown
         for control, decision in org.decisions:
             if decision.decision != "included" or decision.evidenced or control in shown:
                 continue
@@ -391,12 +476,16 @@ class IncludedEvidenced(_Reconcile):
     remediation="""Include the system in the next internal audit and list it in the audit's
         `systems:`.""",
 )
-class HighRiskAudited(_Reconcile):
+class HighRiskAudited(_Systems):
+    def keep(self, system: SystemRecord) -> None:
+        if system.high:
+            self.systems.append(system)
+
     def judge(self, org: OrgRecord) -> Iterator[tuple[str, Violation]]:
         in_scope = {name for name, _ident, _loc in org.scope}
         where, location = org.audits
         for system in sorted(self.systems, key=lambda s: s.name):
-            if not system.high or system.name not in in_scope or system.name in org.audited:
+            if system.name not in in_scope or system.name in org.audited:
                 continue
             *parents, last = where.split(".")
             yield (

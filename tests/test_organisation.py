@@ -261,6 +261,32 @@ def test_without_an_organisation_manifest_reconciliation_is_not_applicable_and_s
     assert [f for f in report.findings if f.rule_id.startswith("AIMS-ORG")] == []
 
 
+def test_with_five_organisation_manifests_each_is_reported_naming_three_others_and_the_rest(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".git").mkdir()
+    org = BASE.read_text()
+    names = [f"aims-{n}" for n in range(5)]
+    for name in names:
+        (tmp_path / f"{name}.yaml").write_text(
+            org.replace("name: docbrief-aims", f"name: {name}", 1)
+        )
+    (tmp_path / "system.yaml").write_text((ROOT / "rules" / "fixtures" / "base.yaml").read_text())
+    report = api.check([str(tmp_path)], today="2026-11-22")
+    found = sorted(
+        (f for f in report.findings if f.rule_id == "AIMS-ORG-030"), key=lambda f: f.system or ""
+    )
+    assert [f.system for f in found] == names
+    for finding in found:
+        named = [n for n in names if f"{n} (" in finding.message]
+        assert finding.system not in named and len(named) == 3, finding.message
+        assert "and 1 more" in finding.message
+    # The other reconciliation rules do not judge: which management system would they judge for?
+    reasons = {r.rule_id: r.reason for r in report.results if r.rule_id.startswith("AIMS-ORG-03")}
+    assert sorted(reasons) == [f"AIMS-ORG-03{n}" for n in range(1, 7)]
+    assert all("several organisation manifests" in r for r in reasons.values())
+
+
 def test_the_organisation_manifest_names_who_may_accept_risks_of_each_level(
     tmp_path: Path,
 ) -> None:
