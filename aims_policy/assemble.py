@@ -3,7 +3,7 @@ results, the entries of cross-manifest rules), then the cross-manifest rules giv
 the policy stage sets each finding's state and severity, and the report is sorted."""
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aims_policy import inventory, policy
 from aims_policy.engine import not_applicable as engine_not_applicable
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from aims_policy.engine import Fold
 
 
+T = TypeVar("T")
+
+
 class _Shared(dict[Any, Any]):
     """One copy of each equal value in the report. Results from worker processes arrive as fresh
     copies (unpickling shares nothing between files), and a rule id, a reason, a control list or a
@@ -42,17 +45,22 @@ class _Shared(dict[Any, Any]):
     def __call__(self, value: Any) -> Any:
         return self.setdefault(value, value)
 
-    def strings(self, values: tuple[str, ...]) -> tuple[str, ...]:
+    def each(self, values: tuple[T, ...]) -> tuple[T, ...]:
+        """The tuple, and each of its items, kept once."""
         shared = self.get(values)
         if shared is None:
             shared = self[values] = tuple(map(self, values))
         return shared
 
     def system(self, info: SystemInfo) -> SystemInfo:
+        # A system's evidenced controls, each a (control, kind) pair, and the controls its risk
+        # treatment relies on repeat from system to system (the same few dozen Annex A controls).
         return info._replace(
             risk_level=self(info.risk_level),
             eu_category=self(info.eu_category),
             owner=self(info.owner),
+            evidence=self.each(info.evidence),
+            relies=self.each(info.relies),
         )
 
     def finding(self, f: Finding) -> Finding:
@@ -66,7 +74,7 @@ class _Shared(dict[Any, Any]):
             json_path=self(f.json_path),
             ident=self(f.ident),
             item=self(f.item),
-            controls=self.strings(f.controls),
+            controls=self.each(f.controls),
         )
 
 
@@ -107,7 +115,7 @@ def assemble(
             not_manifests += 1
         findings.extend(share.finding(f) for f in r.findings)
         result_rows.extend(
-            (system, share(status), share.strings(ids), share.strings(why))
+            (system, share(status), share.each(ids), share.each(why))
             for system, status, ids, why in rows_of(r.results)
         )
         systems.extend(share.system(s) for s in r.systems)
@@ -138,9 +146,7 @@ def assemble(
                     not_applicable.append((set_rule.id, why))
                     continue
                 pairs = fold.findings()
-                findings.extend(
-                    set_findings(set_rule, pairs, share.strings(set_rule.meta.iso_refs))
-                )
+                findings.extend(set_findings(set_rule, pairs, share.each(set_rule.meta.iso_refs)))
             except Exception as exc:  # including pairs that are not (system, Violation)
                 failed[set_rule.id] = _failure(exc)
         if set_rule.id in failed:
@@ -221,13 +227,13 @@ def _with_not_applicable(
         if status == "not_evaluated" and moot.intersection(ids):
             kept = [(i, r) for i, r in zip(ids, reasons, strict=True) if i not in moot]
             if kept:
-                kept_ids = share.strings(tuple(i for i, _r in kept))
-                out.append((system, status, kept_ids, share.strings(tuple(r for _i, r in kept))))
+                kept_ids = share.each(tuple(i for i, _r in kept))
+                out.append((system, status, kept_ids, share.each(tuple(r for _i, r in kept))))
             continue
         out.append((system, status, ids, reasons))
     ordered = sorted(rules)
-    ids = share.strings(tuple(rule_id for rule_id, _why in ordered))
-    whys = share.strings(tuple(why for _rule, why in ordered))
+    ids = share.each(tuple(rule_id for rule_id, _why in ordered))
+    whys = share.each(tuple(why for _rule, why in ordered))
     out.extend((manifest.name, "not_applicable", ids, whys) for manifest in manifests)
     return out
 

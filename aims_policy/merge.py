@@ -26,6 +26,7 @@ from aims_policy.model import (
     RuleResult,
     Suppression,
     SystemInfo,
+    compact,
 )
 
 #: The oldest layout that carries what a merge needs (rules, evidence references, origin).
@@ -246,7 +247,7 @@ def parse(
             Organisation(
                 r.field(raw, "name", str, where),
                 r.location(r.field(raw, "location", dict, where), where + ".location"),
-                r.field(raw, "manifest", dict, where),
+                compact(r.field(raw, "manifest", dict, where)),
                 references=tuple(_references(r, raw, where)) if references else (),
                 origin=origin,
             )

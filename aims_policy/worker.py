@@ -29,6 +29,7 @@ from aims_policy.model import (
     Organisation,
     RuleResult,
     SystemInfo,
+    compact,
 )
 from aims_policy.options import Options
 from aims_policy.paths import Path, Unreadable
@@ -150,7 +151,7 @@ class Worker:
         if kind == KIND:
             out.systems.append(system_info(doc, system))
         else:  # the organisation's management system: not a system, the SoA's source
-            out.organisations.append(Organisation(system, doc.locate(()), data))
+            out.organisations.append(Organisation(system, doc.locate(()), compact(data)))
         meta = data.get("metadata")
         if kind == KIND and isinstance(meta, dict) and isinstance(meta.get("exceptions"), list):
             for index, raw in enumerate(meta["exceptions"]):
