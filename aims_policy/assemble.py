@@ -10,6 +10,7 @@ from aims_policy.engine import not_applicable as engine_not_applicable
 from aims_policy.findings import Trace, set_findings
 from aims_policy.model import (
     Discovery,
+    EvidenceReference,
     Finding,
     Location,
     Notification,
@@ -61,7 +62,13 @@ class _Shared(dict[Any, Any]):
             owner=self(info.owner),
             evidence=self.each(info.evidence),
             relies=self.each(info.relies),
+            references=tuple(map(self.reference, info.references)),
         )
+
+    def reference(self, r: EvidenceReference) -> EvidenceReference:
+        # Its identity path and the text written repeat as findings' messages do (a template's
+        # "evidence/model-card.md" at spec.documentation.modelCard in every copy).
+        return EvidenceReference(self(r.path), self(r.ref), self(r.status), r.location)
 
     def finding(self, f: Finding) -> Finding:
         # A message, its JSON pointer, identity path and item mostly repeat across manifests

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from aims_policy import api
 from aims_policy.validate import ORGANISATION, schema
@@ -92,7 +93,10 @@ def test_the_json_report_carries_organisations_and_relied_controls() -> None:
     data = json.loads(render(report, RenderOptions()))
     assert data["formatVersion"] == "1.3"
     assert [o["name"] for o in data["organisations"]] == ["docbrief-aims"]
-    assert data["organisations"][0]["manifest"]["kind"] == "AIManagementSystem"
+    # whole and in document order: what PyYAML itself reads from the file (its dates as written)
+    expected = json.loads(json.dumps(yaml.safe_load(BASE.read_bytes()), default=str))
+    carried = data["organisations"][0]["manifest"]
+    assert carried == expected and list(carried["spec"]) == list(expected["spec"])
     (system,) = data["systems"]
     # base.yaml's risk treatments name these controls (rules/fixtures/base.yaml, spec.risks)
     assert system["reliedControls"] == [

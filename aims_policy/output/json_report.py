@@ -130,7 +130,8 @@ def document(report: Report, origin: str | None = None) -> Fields:
             ),
             # 1.3: organisation manifests (kind: AIManagementSystem) among the checked files, each
             # whole, so that a Statement of Applicability can be built from JSON reports later
-            "organisations": [
+            # (each decoded only when its turn comes: a tree of many management systems has many)
+            "organisations": Items(
                 {
                     "name": o.name,
                     "location": _location(o.location),
@@ -138,7 +139,7 @@ def document(report: Report, origin: str | None = None) -> Fields:
                     "evidenceReferences": [_reference(r) for r in o.references],
                 }
                 for o in report.organisations
-            ],
+            ),
             # 1.3: the rules that ran, so that a merged report can name their controls, clauses and
             # remediation without the rule pack at hand
             "rules": [_rule(meta) for meta in report.rules],
