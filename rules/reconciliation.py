@@ -345,19 +345,28 @@ class ScopeHasManifests(_Reconcile):
 
 
 class _Relying(_Reconcile):
-    """A fold that keeps, by control, the systems whose risk treatment relies on it (the
-    system's name and the risk)."""
+    """A fold that keeps, by control, the systems whose risk treatment relies on it: the
+    system's name, the risk's identity path and (``located``) where the treatment names it.
+    Kept for every system until the organisation manifest is known, so kept small: control
+    ids and risk paths (``spec.risks[R-1]``) repeat from system to system and are kept once."""
+
+    located = True
 
     def __init__(self) -> None:
         super().__init__()
-        self.relying: dict[str, list[tuple[str, Relied]]] = {}
+        self.relying: dict[str, list[tuple[str, str, Location | None]]] = {}
+        self.shared: dict[str, str] = {}
 
     def keep(self, system: SystemRecord) -> None:
+        share = self.shared.setdefault
         for relied in system.relied:
-            self.relying.setdefault(relied.control, []).append((system.name, relied))
+            uses = self.relying.setdefault(share(relied.control, relied.control), [])
+            where = relied.location if self.located else None
+            uses.append((system.name, share(relied.risk, relied.risk), where))
 
     def drop(self) -> None:
         self.relying = {}
+        self.shared = {}
 
 
 @set_rule(
@@ -376,12 +385,14 @@ class _Relying(_Reconcile):
         justification (the risks it treats).""",
 )
 class ReliedControlsDecided(_Relying):
+    located = False
+
     def judge(self, org: OrgRecord) -> Iterator[tuple[str, Violation]]:
         decided = {control for control, _decision in org.decisions}
         for control, uses in sorted(self.relying.items()):
             if control in decided:
                 continue
-            names = sorted({f"{name} ({r.risk.split('.', 1)[1]})" for name, r in uses})
+            names = sorted({f"{name} ({risk.split('.', 1)[1]})" for name, risk, _at in uses})
             path = ("spec", f"statementOfApplicability[{control}]")
             yield (
                 org.name,
@@ -414,9 +425,7 @@ class ExcludedNotRelied(_Relying):
             uses = self.relying.get(control)
             if decision.decision != "excluded" or not uses:
                 continue
-            places = sorted(
-                {f"{name} {r.risk.split('.', 1)[1]} ({r.location})" for name, r in uses}
-            )
+            places = sorted({f"{name} {risk.split('.', 1)[1]} ({at})" for name, risk, at in uses})
             yield org.name, located(decision.location, (*decision.ident.split(".", 1), "decision")).fail(
                 f"control {control} is excluded but the risk treatment of {_some(places)} relies "
                 "on it; include it, or change those treatments"
