@@ -243,11 +243,15 @@ def parse(
     organisations = []
     for index, raw in enumerate(r.field(doc, "organisations", list, "")):
         where = f"organisations[{index}]"
+        try:
+            document = compact(r.field(raw, "manifest", dict, where))
+        except ValueError:  # marshal's depth limit: far beyond what a manifest may nest
+            raise r.fail(f"{where}.manifest", "nested too deeply for a manifest") from None
         organisations.append(
             Organisation(
                 r.field(raw, "name", str, where),
                 r.location(r.field(raw, "location", dict, where), where + ".location"),
-                compact(r.field(raw, "manifest", dict, where)),
+                document,
                 references=tuple(_references(r, raw, where)) if references else (),
                 origin=origin,
             )

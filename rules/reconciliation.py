@@ -93,10 +93,14 @@ class Named(NamedTuple):
 
 
 def _named(ctx: Context, locate: Locate) -> Named | None:
-    """An organisation manifest's name and where it is named (nothing of a system)."""
+    """An organisation manifest's name and where it is named (nothing of a system). It reads
+    what the other reconciliation rules read, so that a manifest they leave out (a part that
+    does not match the schema: not evaluated) is left out of the count here too."""
     if ctx.get("kind") != ORG_KIND:
+        ctx.get("metadata.name", "")
         return None
-    return Named(str(ctx.get("metadata.name", "")), locate(("metadata", "name")))
+    record = _organisation(ctx, locate)
+    return Named(record.name, record.location)
 
 
 def _relied(ctx: Context, locate: Locate) -> tuple[Relied, ...]:

@@ -291,6 +291,52 @@ def test_with_five_organisation_manifests_each_is_reported_naming_three_others_a
     assert all("several organisation manifests" in r for r in reasons.values())
 
 
+def test_an_organisation_manifest_the_reconciliation_cannot_read_is_not_counted_by_any_of_it(
+    tmp_path: Path,
+) -> None:
+    # One organisation manifest's scope does not match the schema: every reconciliation rule,
+    # AIMS-ORG-030 included, leaves it out (not evaluated), and judges the other one alone.
+    (tmp_path / ".git").mkdir()
+    org = BASE.read_text()
+    (tmp_path / "aims.yaml").write_text(org)
+    broken = org.replace("name: docbrief-aims", "name: other-aims", 1)
+    broken = broken.replace("    systems: [document-summariser]", "    systems: 42", 1)
+    assert broken.count("systems: 42") == 1
+    (tmp_path / "other.yaml").write_text(broken)
+    (tmp_path / "system.yaml").write_text((ROOT / "rules" / "fixtures" / "base.yaml").read_text())
+    report = api.check([str(tmp_path)], today="2026-11-22")
+    assert [f for f in report.findings if f.rule_id == "AIMS-ORG-030"] == []
+    status = {
+        (r.rule_id, r.system): r.status
+        for r in report.results
+        if r.rule_id.startswith("AIMS-ORG-03")
+    }
+    assert {status.get((f"AIMS-ORG-03{n}", "other-aims")) for n in range(7)} == {"not_evaluated"}
+    assert not any(s == "not_applicable" for (_rule, system), s in status.items())
+
+
+def test_a_json_report_whose_organisation_manifest_nests_too_deeply_is_refused_in_one_line() -> (
+    None
+):
+    from aims_policy import merge
+    from aims_policy.output import RenderOptions
+    from aims_policy.output.json_report import render
+
+    report = api.check([str(BASE)], today="2026-11-22")
+    doc = json.loads(render(report, RenderOptions()))
+    deep: dict[str, Any] = {}
+    node = deep
+    for _ in range(5000):  # beyond what marshal, which keeps the manifest, takes
+        node["x"] = {}
+        node = node["x"]
+    doc["organisations"][0]["manifest"]["spec"]["notes"] = deep
+    with pytest.raises(merge.ReportError) as refused:
+        merge.parse(doc, "deep.json")
+    message = str(refused.value)
+    assert "\n" not in message and "deep.json" in message
+    assert "organisations[0].manifest" in message
+
+
 def test_the_organisation_manifest_names_who_may_accept_risks_of_each_level(
     tmp_path: Path,
 ) -> None:
