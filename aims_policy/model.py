@@ -317,7 +317,7 @@ class Organisation(NamedTuple):
 
     name: str
     location: Location  # the document's start
-    document: bytes = b"{0"  # marshal's encoding of an empty dict
+    document: bytes = marshal.dumps({})
     # every evidence reference, resolved or not (the audit report's evidence index)
     references: tuple[EvidenceReference, ...] = ()
     # the repository it comes from, in a report merged from several JSON reports

@@ -93,9 +93,9 @@ class Named(NamedTuple):
 
 
 def _named(ctx: Context, locate: Locate) -> Named | None:
-    """An organisation manifest's name and where it is named (nothing of a system). It reads
-    what the other reconciliation rules read, so that a manifest they leave out (a part that
-    does not match the schema: not evaluated) is left out of the count here too."""
+    """An organisation manifest's name and where it is named; nothing is kept of a system. It
+    reads what the other reconciliation rules read (of a system, its name), so that a manifest
+    they leave out (a part that does not match the schema: not evaluated) is left out here too."""
     if ctx.get("kind") != ORG_KIND:
         ctx.get("metadata.name", "")
         return None
@@ -202,7 +202,7 @@ class _Reconcile:
         return None
 
     def findings(self) -> Iterator[tuple[str, Violation]]:
-        if self.organisation is not None and not self.several:
+        if self.organisation is not None:  # None also once a second one has arrived
             yield from self.judge(self.organisation)
 
     def judge(self, org: OrgRecord) -> Iterator[tuple[str, Violation]]:
@@ -221,6 +221,17 @@ class _Systems(_Reconcile):
 
     def drop(self) -> None:
         self.systems = []
+
+
+class _Strings(_Reconcile):
+    """A fold that keeps a set of strings from the systems (``keep`` says which)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kept: set[str] = set()
+
+    def drop(self) -> None:
+        self.kept = set()
 
 
 def _where(record: SystemRecord) -> str:
@@ -323,19 +334,12 @@ class SystemsInScope(_Systems):
     remediation="""Add a manifest for the system beside the others, declare it under
         `scope.managedElsewhere` with where it is managed, or remove it from the scope.""",
 )
-class ScopeHasManifests(_Reconcile):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: set[str] = set()
-
+class ScopeHasManifests(_Strings):
     def keep(self, system: SystemRecord) -> None:
-        self.found.add(system.name)
-
-    def drop(self) -> None:
-        self.found = set()
+        self.kept.add(system.name)
 
     def judge(self, org: OrgRecord) -> Iterator[tuple[str, Violation]]:
-        found = self.found
+        found = self.kept  # the names of the systems with a manifest
         for name, ident, location in org.scope:
             if name in found or name in org.elsewhere:
                 continue
@@ -451,19 +455,12 @@ class ExcludedNotRelied(_Relying):
     remediation="""Add `evidence:` to the control's SoA entry (a procedure, a record), or the
         evidence to the manifest of a system that implements it.""",
 )
-class IncludedEvidenced(_Reconcile):
-    def __init__(self) -> None:
-        super().__init__()
-        self.shown: set[str] = set()
-
+class IncludedEvidenced(_Strings):
     def keep(self, system: SystemRecord) -> None:
-        self.shown.update(system.evidenced)
-
-    def drop(self) -> None:
-        self.shown = set()
+        self.kept.update(system.evidenced)
 
     def judge(self, org: OrgRecord) -> Iterator[tuple[str, Violation]]:
-        shown = self.shown
+        shown = self.kept  # the controls some system's resolving evidence shows
         for control, decision in org.decisions:
             if decision.decision != "included" or decision.evidenced or control in shown:
                 continue
