@@ -180,7 +180,8 @@ class Context:
         # not asked (outside a git work tree, as far as rules know). See :attr:`tracking`.
         self._tracking: Tracking | None = None
         self._ask_tracking: Callable[[], Tracking | None] | None = None
-        self._facts: dict[Callable[..., Any], Any] = {}
+        # Facts by Fact, and what several collectors share by (function, locator): see shared.
+        self._facts: dict[Any, Any] = {}
         # Reads memoised by path: a hundred rules ask for the same few fields, and a pyrsistent
         # lookup is Python code; the documents are immutable, so a cached read never goes stale.
         self._reads: dict[str, Any] = {}
@@ -971,6 +972,31 @@ class SetRule(NamedTuple):
             return self.collect(ctx, locate)
         finally:
             tracer.leave_rule(self)
+
+
+Collect = Callable[[Context, Callable[[Path], Location]], T]
+
+
+def shared(fn: Collect[T]) -> Collect[T]:
+    """Declare what several cross-manifest rules collect alike from a manifest (an organisation
+    manifest's record, a system's relied controls): computed once per manifest and locator, as
+    a fact is, and the same object handed to each rule. A traced run computes it for each rule
+    anew, so that each rule's trace holds its own reads."""
+
+    def once(ctx: Context, locate: Callable[[Path], Location]) -> T:
+        if ctx.tracer is not None:
+            return fn(ctx, locate)
+        key = (fn, locate)
+        cache = ctx._facts
+        if key in cache:
+            value: T = cache[key]
+        else:
+            value = cache[key] = fn(ctx, locate)
+        return value
+
+    once.__name__ = fn.__name__
+    once.__doc__ = fn.__doc__
+    return once
 
 
 def not_applicable(fold: "Fold") -> str | None:

@@ -17,7 +17,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from aims_policy.engine import Context, Entry, Violation, identity, located, nist, set_rule
+from aims_policy.engine import (
+    Context,
+    Entry,
+    Violation,
+    identity,
+    located,
+    nist,
+    set_rule,
+    shared,
+)
 from aims_policy.model import Location
 from aims_policy.paths import Path
 
@@ -103,6 +112,7 @@ def _named(ctx: Context, locate: Locate) -> Named | None:
     return Named(record.name, record.location)
 
 
+@shared
 def _relied(ctx: Context, locate: Locate) -> tuple[Relied, ...]:
     out = []
     for risk in ctx.each("spec.risks"):
@@ -123,6 +133,7 @@ def _evidenced(ctx: Context) -> frozenset[str]:
     return frozenset(credited_controls(ctx.input, ctx.evidence))
 
 
+@shared
 def _organisation(ctx: Context, locate: Locate) -> OrgRecord:
     scope = tuple(
         (str(item.value), identity(ctx, item.path), locate(item.path))

@@ -32,6 +32,7 @@ from aims_policy.engine import (
     nist,
     required,
     rule,
+    shared,
 )
 from aims_policy.model import Location, Reference
 from aims_policy.output import render
@@ -104,6 +105,34 @@ def test_facts_are_computed_once_per_manifest_and_shared() -> None:
     assert calls == ["counted_high"]
     evaluate(first, make_context(INPUT, {}, TODAY))  # a new manifest computes it again
     assert calls == ["counted_high", "counted_high"]
+
+
+def test_shared_collection_is_computed_once_per_manifest_and_locator_unless_traced() -> None:
+    seen: list[str] = []
+
+    @shared
+    def owner(ctx: Context, locate: Any) -> tuple[str, Location]:
+        seen.append("owner")
+        return str(ctx.get("spec.owner")), locate(("spec", "owner"))
+
+    def locate(path: Any) -> Location:
+        return Location("m.yaml", 1, 1)
+
+    def elsewhere(path: Any) -> Location:
+        return Location("n.yaml", 1, 1)
+
+    ctx = make_context(INPUT, {}, TODAY)
+    first = owner(ctx, locate)
+    assert owner(ctx, locate) is first  # a second rule gets the same record
+    assert seen == ["owner"]
+    assert owner(ctx, elsewhere)[1].file == "n.yaml"  # another locator: computed again
+    assert owner(make_context(INPUT, {}, TODAY), locate) == first  # another manifest: again
+    assert seen == ["owner"] * 3
+    # Traced, each rule hears its own reads: nothing is shared.
+    traced = make_context(INPUT, {}, TODAY, trace=True)
+    owner(traced, locate)
+    owner(traced, locate)
+    assert seen == ["owner"] * 5
 
 
 def test_not_applicable_is_not_passed_and_says_why() -> None:
