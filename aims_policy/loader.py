@@ -216,7 +216,8 @@ def load_bytes(raw: bytes, file: str, *, json_syntax: bool = False) -> LoadedFil
         moved: dict[int, list[int]] = {}
         if json_syntax:
             _check_json(text)
-            moved = _astral_columns(text)
+            # A surrogate pair is written with escapes: no backslash, no pair (and no search).
+            moved = _astral_columns(text) if "\\" in text else {}
             if moved:
                 text = _JSON_SURROGATES.sub(_astral_escape, text)
         docs = _compose_all(text, file)
@@ -405,12 +406,13 @@ def _depth_bound(text: str) -> int:
 
 
 def _compose_all(text: str, file: str) -> list[Document]:
-    if len(text) > _PRESCAN_NODES // 2 or _depth_bound(text) > _PRESCAN_DEPTH:
-        _prescan_depth(text)
+    # The event reader needs no pre-scan: it never recurses, and it gives up at the limits.
     if _LIBYAML:
         plain = _from_events(text, file)
         if plain is not None:
             return plain
+    if len(text) > _PRESCAN_NODES // 2 or _depth_bound(text) > _PRESCAN_DEPTH:
+        _prescan_depth(text)
     loader = _Loader(text)
     docs: list[Document] = []
     try:
@@ -490,7 +492,12 @@ def _plain_documents(next_event: Any, file: str) -> list[Document]:
                 top[3], top[4], top[5] = key, mark.line + 1, mark.column + 1
                 continue
             nodes += 1
-            value = _resolve_plain(event) if event.implicit[0] else event.value
+            value = event.value
+            # Most plain scalars are text, seen at their first character and in one lookup.
+            if event.implicit[0] and (
+                not value or value[0] in _NOT_PLAIN_TEXT or value in _CONSTANTS
+            ):
+                value = _resolve_plain(event)
             end = event.end_mark
             if top is None:
                 start = event.start_mark
