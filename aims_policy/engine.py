@@ -810,13 +810,17 @@ def evaluate(rule: Rule, ctx: Context) -> Outcome:
         return _traced(rule, ctx, ctx.tracer)
     try:
         if rule.applies is not None and not rule.applies(ctx):
-            return Outcome(rule, "not_applicable", reason=_not_applicable(rule, ()))
+            reason = _not_applicable(rule, ())
+            return tuple.__new__(Outcome, (rule, "not_applicable", (), reason, (), ()))
         violations = tuple(rule.check(ctx))
     except Unreadable as exc:  # it read a part of the manifest that does not match the schema
         return _not_evaluated(rule, exc, ())
     except Exception as exc:  # isolation is the point: one broken rule must not stop the run
         return _error(rule, exc)
-    return Outcome(rule, "failed" if violations else "passed", violations)
+    # tuple.__new__ skips the Python frame of a NamedTuple's __new__: this runs for every rule on
+    # every manifest.
+    status = "failed" if violations else "passed"
+    return tuple.__new__(Outcome, (rule, status, violations, "", (), ()))
 
 
 def _traced(rule: Rule, ctx: Context, tracer: "Tracer") -> Outcome:
