@@ -32,8 +32,12 @@ _SLOTS = all(isinstance(slot, MemberDescriptorType) for slot in (_SIZE, _BUCKETS
 class FrozenMap(PMap):  # type: ignore[type-arg]
     """A PMap whose reads go to a dict of the same items, which is never handed out."""
 
-    __slots__ = ("_items",)
+    # ``get`` is a slot holding the dict's own bound ``get``: rules and identity paths read maps
+    # by ``get`` millions of times in a run, and a method written here would add a Python frame
+    # to each read (special methods such as ``__getitem__`` must stay methods of the class).
+    __slots__ = ("_items", "get")
     _items: dict[Any, Any]
+    get: Any
 
     @property
     def _buckets(self) -> Any:
@@ -46,9 +50,6 @@ class FrozenMap(PMap):  # type: ignore[type-arg]
 
     def __getitem__(self, key: Any) -> Any:
         return self._items[key]
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        return self._items.get(key, default)
 
     def __contains__(self, key: object) -> bool:
         return key in self._items
@@ -80,6 +81,7 @@ def frozen_map(items: dict[Any, Any]) -> PMap:  # type: ignore[type-arg]
     made = object.__new__(FrozenMap)
     _SIZE.__set__(made, len(items))
     made._items = items
+    made.get = items.get
     return made
 
 
