@@ -152,6 +152,7 @@ class Context:
     __slots__ = (
         "_ask_tracking",
         "_facts",
+        "_lists",
         "_reads",
         "_tracking",
         "data",
@@ -185,6 +186,7 @@ class Context:
         # Reads memoised by path: a hundred rules ask for the same few fields, and a pyrsistent
         # lookup is Python code; the documents are immutable, so a cached read never goes stale.
         self._reads: dict[str, Any] = {}
+        self._lists: dict[str, tuple[Cursor, ...]] = {}  # the cursors of each list walked
         self.tracer = tracer
 
     @property
@@ -247,6 +249,15 @@ class Context:
 
     def each(self, dotted_path: str) -> Iterator[Cursor]:
         """Iterate a list of the manifest: a cursor for each element, with its value and identity."""
+        if self.tracer is None:
+            cursors = self._lists.get(dotted_path)
+            if cursors is None:
+                # Many rules walk the same few lists; their cursors are made once per manifest.
+                cursors = self._lists[dotted_path] = tuple(self._cursors(dotted_path))
+            return iter(cursors)
+        return self._cursors(dotted_path)
+
+    def _cursors(self, dotted_path: str) -> Iterator[Cursor]:
         base: Path = tuple(dotted_path.split("."))
         items = self.get(dotted_path)
         if type(items) is not VECTOR and (
