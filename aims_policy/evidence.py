@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -57,6 +58,8 @@ def repository_root(directory: str) -> str:
 
 
 def check_reference(value: str, manifest_dir: str, root: str) -> str:
+    """What the file system says of one reference of a manifest in ``manifest_dir`` (absolute)
+    whose evidence must stay inside ``root`` (absolute)."""
     if value[:8].lower().startswith(("https://", "http://")):
         return URL
     scheme = _SCHEME.match(value)
@@ -65,21 +68,28 @@ def check_reference(value: str, manifest_dir: str, root: str) -> str:
     if os.path.isabs(value) or value.startswith("~") or (len(value) > 1 and value[1] == ":"):
         return ABSOLUTE
     target = os.path.normpath(os.path.join(manifest_dir, value))
-    if not inside(target, os.path.abspath(root)):
+    if not inside(target, root):
         return ESCAPES
     if "\0" in value:  # no file system has such a name (and os calls refuse it outright)
         return MISSING
-    # Resolving links costs a system call per path component; directories are shared by many
-    # references, so their resolution is cached and only the last component is looked at anew.
-    if os.path.islink(target):
+    # One lstat says whether the target is there and whether it is a link. Resolving links
+    # costs a system call per path component; directories are shared by many references, so
+    # their resolution is cached and only the last component is looked at anew.
+    try:
+        mode: int | None = os.lstat(target).st_mode
+    except (OSError, ValueError):
+        mode = None
+    link = mode is not None and stat.S_ISLNK(mode)
+    if link:
         real_target = os.path.realpath(target)
     else:
-        real_target = os.path.join(
-            real_directory(os.path.dirname(target)), os.path.basename(target)
-        )
+        head, tail = os.path.split(target)
+        real_target = os.path.join(real_directory(head), tail)
     if not inside(real_target, real_directory(root)):
         return ESCAPES
-    return OK if os.path.exists(target) else MISSING
+    if mode is None:
+        return MISSING
+    return OK if not link or os.path.exists(target) else MISSING  # a link: is its target there?
 
 
 # Bounded small: directories are met in the order of the walk, so recent ones are what repeats.
