@@ -183,7 +183,8 @@ def _read(candidate: Candidate, root: str | None, problems: list[Notification]) 
         refuse("unreadable", f"cannot read the file: {exc.strerror}; check its permissions")
         return None
     with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(fd).st_mode
+        status = os.fstat(fd)
+        mode = status.st_mode
         if not stat.S_ISREG(mode):
             kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else (
                 "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file"
@@ -191,7 +192,13 @@ def _read(candidate: Candidate, root: str | None, problems: list[Notification]) 
             refuse("not-a-file", f"the path is {kind}, not a file; pass manifest files only")
             return None
         try:
-            raw = handle.read(MAX_BYTES + 1)
+            # As much as the file holds, plus one: asking for the limit itself would allocate
+            # (and give back) 5 MiB for every file. A file that grows meanwhile, or one whose
+            # size the system does not tell (procfs), is read on up to the limit.
+            expected = min(status.st_size, MAX_BYTES) + 1
+            raw = handle.read(expected)
+            if len(raw) == expected:
+                raw += handle.read(MAX_BYTES + 1 - len(raw))
         except OSError as exc:
             refuse("unreadable", f"cannot read the file: {exc.strerror}; check its permissions")
             return None

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -83,6 +84,32 @@ def test_a_huge_sparse_file_is_refused_without_reading_it(repo: Path) -> None:
     assert problem.location is not None and problem.location.file == "huge.yaml"
     assert "larger than 5 MiB" in problem.message
     assert [s.name for s in report.systems] == ["document-summariser"]
+
+
+def test_a_file_is_read_whole_whatever_size_the_system_says(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # procfs files say they are empty, and a file may grow between fstat and read: both are
+    # read on up to the limit, never cut at the size fstat gave.
+    from aims_policy import intake
+    from aims_policy.discover import Candidate
+
+    path = tmp_path / "m.yaml"
+    path.write_bytes(b"a: 1\n" * 1000)
+    real_fstat = os.fstat
+
+    def says_empty(fd: int) -> os.stat_result:
+        told = list(real_fstat(fd))
+        told[6] = 0  # st_size
+        return os.stat_result(told)
+
+    monkeypatch.setattr(intake.os, "fstat", says_empty)
+    problems: list[Any] = []
+    assert intake._read(Candidate(str(path), "m.yaml", True), None, problems) == path.read_bytes()
+    assert problems == []
+    monkeypatch.setattr(intake, "MAX_BYTES", 3000)
+    assert intake._read(Candidate(str(path), "m.yaml", True), None, problems) is None
+    assert [p.code for p in problems] == ["too-large"]
 
 
 @pytest.mark.slow
