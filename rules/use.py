@@ -257,6 +257,7 @@ def objectives_measured(ctx: Context) -> Iterator[Violation]:
             *ctx.each("spec.validation.securityTests"),
         )
     }
+    measured: dict[str, bool] = {}  # theme -> a metric names it (whichever objective asks)
     for index, objective in enumerate(ctx.get("spec.purpose.objectives") or ()):
         text = str(objective)
         # An objective that names the kind of test it is met by ("resists prompt injection")
@@ -271,10 +272,12 @@ def objectives_measured(ctx: Context) -> Iterator[Violation]:
         for theme, words in sorted(themes.items()):
             if not words.get("objective") or not _words_match(text, words["objective"]):
                 continue
-            if any(
-                _words_match(s, words.get("metric") or [], words.get("metricWholeWords") or [])
-                for s in said
-            ):
+            if theme not in measured:
+                measured[theme] = any(
+                    _words_match(s, words.get("metric") or [], words.get("metricWholeWords") or [])
+                    for s in said
+                )
+            if measured[theme]:
                 continue
             if theme == "fairness" and sliced:
                 continue
