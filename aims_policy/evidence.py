@@ -112,19 +112,26 @@ def inside(path: str, root: str) -> bool:
 
 def references(data: Any) -> Iterator[tuple[Path, str]]:
     """Every evidence reference in ``data`` (plain loader output): its path and its text."""
+    # This walks every value of every manifest: the loader's own classes are told by identity
+    # first, before isinstance (which the rare subclass still passes).
     stack: list[tuple[Path, Any]] = [((), data)]
     while stack:
         path, node = stack.pop()
-        if isinstance(node, dict):
+        if type(node) is dict or isinstance(node, dict):
             for key, value in node.items():
-                if isinstance(value, str) and is_reference_key(key):
-                    yield (*path, key), value
-                elif isinstance(value, (dict, list)):
+                kind = type(value)
+                if kind is str or (kind not in _CONTAINERS and isinstance(value, str)):
+                    if key.endswith("Ref") or key == "ref":  # is_reference_key, in line
+                        yield (*path, key), value
+                elif kind in _CONTAINERS or isinstance(value, (dict, list)):
                     stack.append(((*path, key), value))
-        elif isinstance(node, list):
+        elif type(node) is list or isinstance(node, list):
             for index, value in enumerate(node):
-                if isinstance(value, (dict, list)):
+                if type(value) in _CONTAINERS or isinstance(value, (dict, list)):
                     stack.append(((*path, index), value))
+
+
+_CONTAINERS = frozenset({dict, list})
 
 
 def resolve(data: Any, manifest_path: str, root: str | None = None) -> dict[Path, str]:

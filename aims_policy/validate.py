@@ -345,10 +345,12 @@ def _duplicate_ids(doc: Document, system: str | None) -> Iterator[Finding]:
             if not isinstance(item, dict):
                 continue
             stack.append(((*path, index), item))
-            key = next((k for k in IDENTITY_KEYS if isinstance(item.get(k), str) and item[k]), None)
-            if key is None:
+            for key in IDENTITY_KEYS:  # a loop, not next() over a generator: every list item
+                value = item.get(key)
+                if value and isinstance(value, str):
+                    break
+            else:
                 continue
-            value = item[key]
             if value not in first:
                 first[value] = index
                 continue
