@@ -142,3 +142,35 @@ def test_git_is_asked_only_when_a_selected_rule_reads_what_it_tracks(tmp_path: P
     out, modules = _modules(repo, "document-summariser.yaml", "--select", "AIMS-EVD-003")
     assert "AIMS-EVD-003" in out, out
     assert "subprocess" in modules
+
+
+def test_the_program_runs_without_the_cyclic_collector_and_main_leaves_it_alone() -> None:
+    # aims_policy.__main__.run (the console script, python -m) turns the collector off before
+    # anything is imported; main(), which library callers and tests run, does not touch it.
+    probe = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: sys.stderr.write(f'collector={gc.isenabled()}'))\n"
+        "sys.argv = ['aims-policy', '--version']\n"
+        "import aims_policy.__main__ as program\n"
+        "assert 'click' not in sys.modules and gc.isenabled()\n"
+        "program.run()\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stderr.endswith("collector=False"), ran.stderr
+    library = (
+        "import gc, sys\n"
+        "sys.argv = ['aims-policy', '--version']\n"
+        "from aims_policy.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "sys.stderr.write(f'collector={gc.isenabled()}')\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", library], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert ran.stderr.endswith("collector=True"), ran.stderr
