@@ -95,7 +95,12 @@ def check_reference(value: str, manifest_dir: str, root: str) -> str:
 # Bounded small: directories are met in the order of the walk, so recent ones are what repeats.
 @lru_cache(maxsize=256)
 def real_directory(path: str) -> str:
-    return os.path.realpath(path)
+    """``os.path.realpath`` of an absolute, normalised path, built on its parent's (cached): a
+    folder met for the first time costs one lstat, not one per component of its path."""
+    head, tail = os.path.split(path)
+    if not tail or head == path or os.path.islink(path):
+        return os.path.realpath(path)
+    return os.path.join(real_directory(head), tail)
 
 
 def clear_caches() -> None:

@@ -218,7 +218,13 @@ def _escapes_repository(path: str, root: str | None) -> str | None:
     base = os.path.abspath(root) if root else repository_root(os.path.dirname(absolute))
     if not inside(absolute, base):
         return None
-    real = os.path.realpath(absolute)
+    # The folder's resolution is shared with every file in it (cached); only a link is resolved
+    # in full.
+    if os.path.islink(absolute):
+        real = os.path.realpath(absolute)
+    else:
+        folder, name = os.path.split(absolute)
+        real = os.path.join(real_directory(folder), name)
     if inside(real, real_directory(base)):
         return None
     return (

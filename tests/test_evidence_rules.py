@@ -5,6 +5,7 @@ test_rule_fixtures.py."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,27 @@ def test_outside_a_git_repository_the_verdict_does_not_depend_on_the_working_dir
     (parent / ".git").mkdir()
     assert evidence(parent, "sub/m.yaml") == []
     assert evidence(parent / "sub", "m.yaml") == []
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_a_folder_resolves_as_realpath_resolves_it(tmp_path: Path) -> None:
+    # real_directory builds on its parent's resolution (one lstat per new folder): it must give
+    # what os.path.realpath gives, links in the middle, at the end, chained or missing.
+    from aims_policy.evidence import clear_caches, real_directory
+
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "c").mkdir(parents=True)
+    os.symlink(tmp_path / "elsewhere", tmp_path / "a" / "link")
+    os.symlink(tmp_path / "a" / "link", tmp_path / "chain")
+    os.symlink(tmp_path / "nowhere", tmp_path / "a" / "dangling")
+    os.symlink("../a/b", tmp_path / "elsewhere" / "relative")
+    base = os.path.realpath(tmp_path)
+    cases = [
+        "a", "a/b", "a/link", "a/link/c", "a/link/c/missing/deeper", "chain", "chain/c",
+        "a/dangling", "a/dangling/x", "elsewhere/relative", "a/link/relative/z", "missing/x",
+    ]  # fmt: skip
+    clear_caches()
+    for case in cases:
+        path = os.path.join(base, *case.split("/"))
+        assert real_directory(path) == os.path.realpath(path), case
+    assert real_directory(os.sep) == os.path.realpath(os.sep)
