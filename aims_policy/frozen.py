@@ -32,12 +32,17 @@ _SLOTS = all(isinstance(slot, MemberDescriptorType) for slot in (_SIZE, _BUCKETS
 class FrozenMap(PMap):  # type: ignore[type-arg]
     """A PMap whose reads go to a dict of the same items, which is never handed out."""
 
-    # ``get`` is a slot holding the dict's own bound ``get``: rules and identity paths read maps
-    # by ``get`` millions of times in a run, and a method written here would add a Python frame
-    # to each read (special methods such as ``__getitem__`` must stay methods of the class).
-    __slots__ = ("_items", "get")
+    # ``get``, ``items`` and ``values`` are slots holding the dict's own bound methods: rules and
+    # identity paths read maps by ``get`` millions of times in a run, and walks iterate them by
+    # ``items``; a method written here would add a Python frame to each (PMap's ``items`` builds
+    # a view object of its own, in Python, on every call). The views are the dict's: read-only,
+    # in the document's order. Special methods such as ``__getitem__`` must stay methods of the
+    # class.
+    __slots__ = ("_items", "get", "items", "values")
     _items: dict[Any, Any]
     get: Any
+    items: Any
+    values: Any
 
     @property
     def _buckets(self) -> Any:
@@ -82,6 +87,8 @@ def frozen_map(items: dict[Any, Any]) -> PMap:  # type: ignore[type-arg]
     _SIZE.__set__(made, len(items))
     made._items = items
     made.get = items.get
+    made.items = items.items
+    made.values = items.values
     return made
 
 
