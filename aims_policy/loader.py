@@ -88,6 +88,8 @@ _JSON_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
 _JSON_SURROGATES = re.compile(
     r"(?<!\\)((?:\\\\)*)\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
 )
+# Any of the five: one match tells a date or a version ("2026-05-01", "1.0.0") from a number.
+_NUMBER_LIKE = re.compile("|".join(p.pattern for p in (_INT, _OCT, _HEX, _FLOAT, _SPECIAL_FLOAT)))
 _INF = float("inf")
 _CONSTANTS: dict[str, Any] = {
     "": None,
@@ -726,6 +728,8 @@ def _resolve_plain(node: ScalarNode | ScalarEvent) -> Any:
     value: str = node.value
     if value in _CONSTANTS:
         return _CONSTANTS[value]
+    if not _NUMBER_LIKE.match(value):
+        return value
     first = value[0]
     if first in "-+0123456789.":
         if _INT.match(value):
