@@ -95,12 +95,18 @@ def check_reference(value: str, manifest_dir: str, root: str) -> str:
 # Bounded small: directories are met in the order of the walk, so recent ones are what repeats.
 @lru_cache(maxsize=256)
 def real_directory(path: str) -> str:
-    """``os.path.realpath`` of an absolute, normalised path, built on its parent's (cached): a
-    folder met for the first time costs one lstat, not one per component of its path."""
+    """``os.path.realpath`` of ``path``, built on its parent's (cached): a folder met for the
+    first time costs one lstat, not one per component of its path. A path deeper than any real
+    repository's (a reference may name a thousand folders) is resolved by realpath itself, so
+    that the recursion stays shallow."""
+    path = os.path.abspath(path)
     head, tail = os.path.split(path)
-    if not tail or head == path or os.path.islink(path):
+    if not tail or head == path or path.count(os.sep) > _DEEP or os.path.islink(path):
         return os.path.realpath(path)
     return os.path.join(real_directory(head), tail)
+
+
+_DEEP = 64  # folders below the root
 
 
 def clear_caches() -> None:

@@ -126,3 +126,25 @@ def test_a_folder_resolves_as_realpath_resolves_it(tmp_path: Path) -> None:
         path = os.path.join(base, *case.split("/"))
         assert real_directory(path) == os.path.realpath(path), case
     assert real_directory(os.sep) == os.path.realpath(os.sep)
+
+
+def test_a_reference_through_a_thousand_missing_folders_is_missing_not_a_crash(
+    tmp_path: Path,
+) -> None:
+    from aims_policy.evidence import MISSING, clear_caches, real_directory, resolve
+
+    clear_caches()
+    deep = "a/" * 1000 + "x.md"
+    statuses = resolve({"spec": {"doc": {"ref": deep}}}, str(tmp_path / "m.yaml"), str(tmp_path))
+    assert statuses == {("spec", "doc", "ref"): MISSING}
+    folder = os.path.join(os.path.realpath(tmp_path), *["a"] * 1000)
+    assert real_directory(folder) == os.path.realpath(folder)
+
+
+def test_a_manifest_in_a_very_deep_folder_is_checked(tmp_path: Path) -> None:
+    folder = tmp_path.joinpath(*["d"] * 600)
+    folder.mkdir(parents=True)
+    (folder / "m.yaml").write_text(minimal_manifest("deep-system"), encoding="utf-8")
+    report = check([str(folder / "m.yaml")], today=TODAY, cwd=str(tmp_path))
+    assert [n.code for n in report.notifications] == []
+    assert [s.name for s in report.systems] == ["deep-system"]
