@@ -26,6 +26,7 @@ VECTOR: type[Any] = type(pvector())
 # building them is most of what freezing a manifest costs, and a check seldom needs them.
 _SIZE: Any = PMap.__dict__.get("_size")
 _BUCKETS: Any = PMap.__dict__.get("_buckets")
+_PMAP_SLOTS = frozenset(getattr(PMap, "__slots__", ()))
 _SLOTS = all(isinstance(slot, MemberDescriptorType) for slot in (_SIZE, _BUCKETS))
 
 
@@ -52,6 +53,17 @@ class FrozenMap(PMap):  # type: ignore[type-arg]
             buckets = pmap(self._items)._buckets
             _BUCKETS.__set__(self, buckets)
             return buckets
+
+    # Nothing is set on a FrozenMap once made (frozen_map fills the slots through their
+    # descriptors): a rule that assigned ``m.get`` would change what every later rule reads.
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _PMAP_SLOTS:  # PMap's own state, such as the cache of its hash
+            super().__setattr__(name, value)
+            return
+        raise AttributeError(f"a frozen document cannot be changed (setting {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"a frozen document cannot be changed (deleting {name!r})")
 
     def __getitem__(self, key: Any) -> Any:
         return self._items[key]
@@ -85,11 +97,17 @@ def frozen_map(items: dict[Any, Any]) -> PMap:  # type: ignore[type-arg]
         return pmap(items)
     made = object.__new__(FrozenMap)
     _SIZE.__set__(made, len(items))
-    made._items = items
-    made.get = items.get
-    made.items = items.items
-    made.values = items.values
+    for slot, value in (
+        ("_items", items),
+        ("get", items.get),
+        ("items", items.items),
+        ("values", items.values),
+    ):
+        _OWN_SLOTS[slot].__set__(made, value)
     return made
+
+
+_OWN_SLOTS: dict[str, Any] = {name: FrozenMap.__dict__[name] for name in FrozenMap.__slots__}
 
 
 #: The classes of a frozen document's maps.

@@ -61,3 +61,16 @@ def test_it_iterates_in_the_documents_order_and_builds_pmap_state_when_asked() -
     assert evolver.persistent()["key0"] == -1 and frozen["key0"] == 0
     assert frozen.transform(["key1"], 7)["key1"] == 7
     assert frozen == pmap(dict(zip(keys, range(50), strict=True)))
+
+
+def test_nothing_can_be_set_on_a_frozen_map_and_its_reads_stay_its_own() -> None:
+    # get, items and values are the dict's own bound methods, held in slots: a rule that assigned
+    # one would change what every later rule reads.
+    doc = frozen_map({"a": 1, "b": 2})
+    for name in ("get", "items", "values", "_items", "anything"):
+        with pytest.raises(AttributeError):
+            setattr(doc, name, None)
+        with pytest.raises(AttributeError):
+            delattr(doc, name)
+    assert doc.get("a") == 1 and list(doc.items()) == [("a", 1), ("b", 2)]
+    assert list(doc.values()) == [1, 2] and hash(doc) == hash(pmap({"a": 1, "b": 2}))
