@@ -250,12 +250,16 @@ class Context:
     def each(self, dotted_path: str) -> Iterator[Cursor]:
         """Iterate a list of the manifest: a cursor for each element, with its value and identity."""
         if self.tracer is None:
+            # Many rules walk the same few lists: their cursors are made once per manifest.
             cursors = self._lists.get(dotted_path)
-            if cursors is None:
-                # Many rules walk the same few lists; their cursors are made once per manifest.
-                cursors = self._lists[dotted_path] = tuple(self._cursors(dotted_path))
-            return iter(cursors)
+            return self._first_walk(dotted_path) if cursors is None else iter(cursors)
         return self._cursors(dotted_path)
+
+    def _first_walk(self, dotted_path: str) -> Iterator[Cursor]:
+        # A generator like _cursors: the list is read when the walk starts, not when each() is
+        # called (a part that does not match the schema raises Unreadable then, traced or not).
+        cursors = self._lists[dotted_path] = tuple(self._cursors(dotted_path))
+        yield from cursors
 
     def _cursors(self, dotted_path: str) -> Iterator[Cursor]:
         base: Path = tuple(dotted_path.split("."))

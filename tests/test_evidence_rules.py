@@ -148,3 +148,27 @@ def test_a_manifest_in_a_very_deep_folder_is_checked(tmp_path: Path) -> None:
     report = check([str(folder / "m.yaml")], today=TODAY, cwd=str(tmp_path))
     assert [n.code for n in report.notifications] == []
     assert [s.name for s in report.systems] == ["deep-system"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_links_inside_the_repository_are_followed_to_their_verdict(tmp_path: Path) -> None:
+    from aims_policy.evidence import ESCAPES, MISSING, OK, clear_caches, resolve
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "card.md").write_text("x", encoding="utf-8")
+    os.symlink(tmp_path / "docs", tmp_path / "folder-link")  # a link to a folder
+    os.symlink(tmp_path / "docs" / "card.md", tmp_path / "file-link")
+    os.symlink(tmp_path / "docs" / "gone.md", tmp_path / "dangling")  # inside, to nothing
+    os.symlink(os.path.dirname(tmp_path), tmp_path / "out")  # a folder outside
+    clear_caches()
+    refs = {
+        "a": "folder-link",
+        "b": "folder-link/card.md",
+        "c": "file-link",
+        "d": "dangling",
+        "e": "out",
+        "f": "out/whatever.md",
+    }
+    statuses = resolve({"spec": {k: {"ref": v} for k, v in refs.items()}}, str(tmp_path / "m.yaml"))
+    verdicts = {path[1]: status for path, status in statuses.items()}
+    assert verdicts == {"a": OK, "b": OK, "c": OK, "d": MISSING, "e": ESCAPES, "f": ESCAPES}

@@ -30,7 +30,8 @@ def read(text: str, *, fast: bool, monkeypatch: pytest.MonkeyPatch) -> Outcome:
             docs = loader._compose_all(text, "m.yaml")
         except loader.LoadError as exc:
             return ("refused", exc.code, exc.message, exc.line, exc.col)
-    return ("read", [(d.file, d.index, d.data, list(d.positions.items())) for d in docs])
+    # repr as well as the value: 1 == 1.0 == True, and dict equality ignores key order.
+    return ("read", [(d.file, d.index, repr(d.data), list(d.positions.items())) for d in docs])
 
 
 def data_files() -> Iterator[Path]:
@@ -94,6 +95,8 @@ LEFT_TO_THE_NODE_BUILDER = [
     "- a\nb: c\n",
     "a: 1\n---\nb: [\n",  # an error in a later document
     "a: " + "[" * (loader.MAX_DEPTH + 1) + "]" * (loader.MAX_DEPTH + 1) + "\n",
+    # one level too deep, exactly: the root mapping and MAX_DEPTH sequences
+    "a: " + "[" * loader.MAX_DEPTH + "]" * loader.MAX_DEPTH + "\n",
 ]
 READ_FROM_EVENTS = [
     "",

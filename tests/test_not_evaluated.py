@@ -395,3 +395,20 @@ def test_markdown_lists_rules_not_evaluated(tmp_path: Path) -> None:
     rows = [line for line in plain.splitlines() if line.startswith("| minimal | ")]
     assert rows == [f"| minimal | {rule_id} | {RISK_REASON} |" for rule_id in RISK_READERS]
     assert "### Rules not evaluated" in text
+
+
+def test_each_reads_its_list_when_the_walk_starts_and_makes_its_cursors_once() -> None:
+    # Traced or not, ctx.each reads the list when iteration begins (an unread walk raises
+    # nothing); untraced, the cursors are made once per manifest and shared by every rule.
+    whole = {
+        ("spec", "risks"): ("spec.risks", "spec.risks does not match the schema (AIMS-SCH-003)")
+    }
+    for trace in (False, True):
+        ctx = make_context(DOC, {}, _dt.date(2026, 11, 22), trace=trace, unreadable=whole)
+        walk = ctx.each("spec.risks")  # not started: nothing read yet
+        with pytest.raises(Unreadable):
+            next(walk)
+    ctx = make_context(DOC, {}, _dt.date(2026, 11, 22))
+    first, second = list(ctx.each("spec.risks")), list(ctx.each("spec.risks"))
+    assert [c.name for c in first] == ["R-1", "R-2"]
+    assert all(a is b for a, b in zip(first, second, strict=True))

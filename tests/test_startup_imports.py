@@ -174,3 +174,10 @@ def test_the_program_runs_without_the_cyclic_collector_and_main_leaves_it_alone(
         [sys.executable, "-c", library], capture_output=True, text=True, cwd=ROOT, check=False
     )
     assert ran.stderr.endswith("collector=True"), ran.stderr
+    # ... and the console script is run (pre-commit's hook and the GitHub Action start it).
+    import configparser
+
+    setup = configparser.ConfigParser()
+    setup.read(ROOT / "setup.cfg", encoding="utf-8")
+    scripts = setup["options.entry_points"]["console_scripts"]
+    assert "aims-policy = aims_policy.__main__:run" in scripts.splitlines()
