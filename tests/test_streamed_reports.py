@@ -12,6 +12,8 @@ from xml.etree import ElementTree
 
 import pytest
 from _helpers import ROOT, TODAY, aims
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import aims_policy
 import aims_policy.output
@@ -139,3 +141,50 @@ def test_every_format_has_both_entry_points() -> None:
     report = _hostile_report()
     for fmt in FORMATS:
         assert "".join(aims_policy.output.chunks(report, fmt)) == render(report, fmt), fmt
+
+
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)))
+    | st.just(HOSTILE)
+)
+_KEYS = st.text(max_size=8) | st.integers() | st.floats(allow_nan=False) | st.booleans() | st.none()
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(_KEYS, inner, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(value=_VALUES, depth=st.integers(min_value=0, max_value=3))
+def test_every_value_is_dumped_as_json_dumps_would_at_any_depth(value: object, depth: int) -> None:
+    # The writer dumps each value itself (json.dumps with an indent leaves a reference cycle per
+    # call): byte for byte what the standard library writes, indented for its depth.
+    expected = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * depth)
+    assert "".join(json_chunks(value, depth)) == expected
+
+
+def test_dumping_a_value_leaves_no_reference_cycle_behind() -> None:
+    import gc
+
+    value = {"a": [1, {"b": HOSTILE}], "c": 2.5}
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        for _ in range(200):
+            "".join(json_chunks(value))
+        assert gc.collect() == 0  # nothing made that only the collector could free
+        assert len(gc.get_objects()) - before < 50
+    finally:
+        if enabled:
+            gc.enable()

@@ -31,8 +31,64 @@ class Items:
         self.items = items
 
 
-def _dump(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)
+def _dump(value: Any, depth: int = 0) -> str:
+    """``json.dumps(value, indent=2, ensure_ascii=False)``, indented for nesting ``depth``.
+
+    Written out rather than asked of json: an indented json.dumps builds its encoder's functions
+    anew on every call, and they refer to each other, so each call leaves a reference cycle
+    behind. The program runs without the cyclic collector (aims_policy.__main__), and a report
+    dumps one value per finding: the garbage would pile up until the run ends. The rules are
+    json's own (tests compare the two): the same escapes, numbers, constants and key types."""
+    if isinstance(value, str):
+        return _string(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return _float(value)
+    inner = "\n" + INDENT * (depth + 1)
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        body = ("," + inner).join(_dump(item, depth + 1) for item in value)
+        return "[" + inner + body + "\n" + INDENT * depth + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        body = ("," + inner).join(
+            _key(key) + ": " + _dump(item, depth + 1) for key, item in value.items()
+        )
+        return "{" + inner + body + "\n" + INDENT * depth + "}"
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _float(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value in (_INFINITY, -_INFINITY):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return _string(key)
+    if isinstance(key, float):
+        return _string(_float(key))
+    if key is True or key is False or key is None:
+        return _string(_dump(key))
+    if isinstance(key, int):
+        return _string(int.__repr__(key))
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+
+
+_string = json.encoder.encode_basestring  # what json uses with ensure_ascii=False (C if it can)
+_INFINITY = float("inf")
 
 
 def chunks(value: Any, depth: int = 0) -> Iterator[str]:
@@ -42,8 +98,7 @@ def chunks(value: Any, depth: int = 0) -> Iterator[str]:
     elif isinstance(value, Items):
         yield from _array(value.items, depth)
     else:
-        text = _dump(value)
-        yield text.replace("\n", "\n" + INDENT * depth) if depth and "\n" in text else text
+        yield _dump(value, depth)
 
 
 def _object(fields: Fields, depth: int) -> Iterator[str]:
