@@ -80,16 +80,21 @@ def check_reference(value: str, manifest_dir: str, root: str) -> str:
     except (OSError, ValueError):
         mode = None
     link = mode is not None and stat.S_ISLNK(mode)
-    if link:
-        real_target = os.path.realpath(target)
-    else:
-        head, tail = os.path.split(target)
-        real_target = os.path.join(real_directory(head), tail)
-    if not inside(real_target, real_directory(root)):
+    if not inside(real_file(target, link), real_directory(root)):
         return ESCAPES
     if mode is None:
         return MISSING
     return OK if not link or os.path.exists(target) else MISSING  # a link: is its target there?
+
+
+def real_file(path: str, link: bool) -> str:
+    """The real path of ``path`` (absolute, normalised), ``link`` saying whether it is a
+    symbolic link: a link is resolved in full, anything else joined to its folder's cached
+    resolution (the folder is shared with every other file in it)."""
+    if link:
+        return os.path.realpath(path)
+    head, tail = os.path.split(path)
+    return os.path.join(real_directory(head), tail)
 
 
 # Bounded small: directories are met in the order of the walk, so recent ones are what repeats.
@@ -132,7 +137,7 @@ def references(data: Any) -> Iterator[tuple[Path, str]]:
             for key, value in node.items():
                 kind = type(value)
                 if kind is str or (kind not in _CONTAINERS and isinstance(value, str)):
-                    if key.endswith("Ref") or key == "ref":  # is_reference_key, in line
+                    if is_reference_key(key):
                         yield (*path, key), value
                 elif kind in _CONTAINERS or isinstance(value, (dict, list)):
                     stack.append(((*path, key), value))

@@ -212,20 +212,13 @@ def _read(candidate: Candidate, root: str | None, problems: list[Notification]) 
 def _escapes_repository(path: str, root: str | None) -> str | None:
     """Why a file inside the repository that is reached through a symbolic link leading out of
     it may not be read, or None. A file named outside the repository is the user's to name."""
-    from aims_policy.evidence import inside, real_directory, repository_root
+    from aims_policy.evidence import inside, real_directory, real_file, repository_root
 
     absolute = os.path.abspath(path)
     base = os.path.abspath(root) if root else repository_root(os.path.dirname(absolute))
     if not inside(absolute, base):
         return None
-    # The folder's resolution is shared with every file in it (cached); only a link is resolved
-    # in full.
-    if os.path.islink(absolute):
-        real = os.path.realpath(absolute)
-    else:
-        folder, name = os.path.split(absolute)
-        real = os.path.join(real_directory(folder), name)
-    if inside(real, real_directory(base)):
+    if inside(real_file(absolute, os.path.islink(absolute)), real_directory(base)):
         return None
     return (
         "the file is a symbolic link (or lies in a linked folder) that leads outside the "
