@@ -730,35 +730,31 @@ def _resolve_plain(node: ScalarNode | ScalarEvent) -> Any:
         return _CONSTANTS[value]
     if not _NUMBER_LIKE.match(value):
         return value
-    first = value[0]
-    if first in "-+0123456789.":
-        if _INT.match(value):
-            return int(value) if len(value) <= MAX_NUMBER_CHARS else _too_long(node)
-        if _FLOAT.match(value):
-            number = float(value) if len(value) <= MAX_NUMBER_CHARS else _too_long(node)
-            if number in (_INF, -_INF):
-                line, col = _mark(node.start_mark)
-                raise LoadError(
-                    "not-a-number",
-                    f"{value} is too large to be a number (it would be "
-                    "infinity); write a finite number",
-                    line,
-                    col,
-                )
-            return number
-        if _SPECIAL_FLOAT.match(value):
-            line, col = _mark(node.start_mark)
-            raise LoadError(
-                "not-a-number",
-                f"{value} (infinity or NaN) is not allowed; write a finite number",
-                line,
-                col,
-            )
-    if value.startswith("0o") and _OCT.match(value):
+    if _INT.match(value):
+        return int(value) if len(value) <= MAX_NUMBER_CHARS else _too_long(node)
+    if _OCT.match(value):
         return int(value[2:], 8) if len(value) <= MAX_NUMBER_CHARS else _too_long(node)
-    if value.startswith("0x") and _HEX.match(value):
+    if _HEX.match(value):
         return int(value[2:], 16) if len(value) <= MAX_NUMBER_CHARS else _too_long(node)
-    return value
+    if _FLOAT.match(value):
+        number = float(value) if len(value) <= MAX_NUMBER_CHARS else _too_long(node)
+        if number not in (_INF, -_INF):
+            return number
+        line, col = _mark(node.start_mark)
+        raise LoadError(
+            "not-a-number",
+            f"{value} is too large to be a number (it would be infinity); write a finite number",
+            line,
+            col,
+        )
+    # The one pattern left: .inf or .nan.
+    line, col = _mark(node.start_mark)
+    raise LoadError(
+        "not-a-number",
+        f"{value} (infinity or NaN) is not allowed; write a finite number",
+        line,
+        col,
+    )
 
 
 def reads_as_text(value: str) -> bool:
