@@ -82,6 +82,10 @@ class Worker:
         self.ruleset = ruleset
         self.options = options
         self._frozen_data: Any = None  # frozen on first use: a run of only bad files needs none
+        # The built-in rules make no reference cycles; a user's pack may (a rule that keeps an
+        # exception's traceback, a graph with back links), and with the collector off, as the
+        # program runs, nothing would ever free them: such a run sweeps each file's leftovers.
+        self._sweep = any(item.meta.pack != "builtin" for item in ruleset.all)
 
     def process(self, candidate: Candidate) -> FileResult:
         """Load, validate and evaluate one file. An unforeseen failure on one file is reported
@@ -114,6 +118,8 @@ class Worker:
         finally:
             if collecting:
                 gc.enable()
+            elif self._sweep:
+                gc.collect(0)  # the young generation: what this file made, cycles included
 
     def _process(self, candidate: Candidate) -> FileResult:
         out = FileResult(candidate.display)

@@ -178,6 +178,50 @@ def test_the_program_runs_without_the_cyclic_collector_and_main_leaves_it_alone(
     assert "aims-policy = aims_policy.__main__:run" in scripts.splitlines()
 
 
+KNOT_PACK = """
+from aims_policy.engine import rule
+
+
+class Knot:
+    def __init__(self):
+        self.me = self  # a reference cycle: reference counting never frees it
+
+
+@rule(id="KNOT-001", title="Ties a knot", severity="note", clauses=["7.5"],
+      controls=["A.6.2.7"], rationale="Leaves a reference cycle behind on every manifest.",
+      remediation="None.")
+def ties(ctx):
+    Knot()
+    return iter(())
+"""
+
+
+def test_the_program_frees_the_reference_cycles_a_user_pack_leaves(tmp_path: Path) -> None:
+    # With the collector off, a user's rule that leaves a cycle on each manifest would keep every
+    # one until the run ends; the program sweeps them file by file.
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "knots.py").write_text(KNOT_PACK, "utf-8")
+    tree = tmp_path / "tree"
+    source = (ROOT / "manifests" / "document-summariser.yaml").read_text("utf-8")
+    for n in range(30):
+        (tree / f"d{n}").mkdir(parents=True)
+        (tree / f"d{n}" / "system.yaml").write_text(source, "utf-8")
+    probe = (
+        "import atexit, gc, sys\n"
+        "def knots():\n"
+        "    alive = sum(type(o).__name__ == 'Knot' for o in gc.get_objects())\n"
+        "    sys.stderr.write(f'collector={gc.isenabled()} knots={alive}')\n"
+        "atexit.register(knots)\n"
+        f"sys.argv = ['aims-policy', 'check', '--jobs', '1', '--rules', {str(pack)!r},"
+        f" {str(tree)!r}]\n"
+        "import aims_policy.__main__ as program\n"
+        "program.run()\n"
+    )
+    said = _stderr_of(probe)
+    assert said.endswith("collector=False knots=0"), said
+
+
 def _stderr_of(program: str) -> str:
     """What a fresh interpreter running ``program`` wrote to standard error."""
     ran = subprocess.run(
