@@ -72,24 +72,28 @@ _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
-_INT = re.compile(r"[-+]?[0-9]+\Z")
-_OCT = re.compile(r"0o[0-7]+\Z")
-_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
-_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
-_SPECIAL_FLOAT = re.compile(r"[-+]?\.(inf|Inf|INF)\Z|\.(nan|NaN|NAN)\Z")
-_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+# What YAML 1.1 reads as a number, in the order tried: one match tells a date or a version
+# ("2026-05-01", "1.0.0") from a number, and its group which kind of number it is.
+_NUMBER = re.compile(
+    r"(?P<int>[-+]?[0-9]+\Z)"
+    r"|(?P<oct>0o[0-7]+\Z)"
+    r"|(?P<hex>0x[0-9a-fA-F]+\Z)"
+    r"|(?P<float>[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z)"
+    r"|(?P<special>[-+]?\.(inf|Inf|INF)\Z|\.(nan|NaN|NAN)\Z)"
+)
+# The patterns below serve only an error's message or a JSON file: left to re's own cache, they
+# are compiled when first used, not at every start (a third of a millisecond each).
+_LINE_BREAK = "\r\n|[\r\n\x85\u2028\u2029]"
 # What YAML 1.1 (and libyaml) accepts in a stream; anything else is a ReaderError.
 _NON_PRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
 # A JSON string (skipped) or a bare NaN/Infinity constant (found).
-_JSON_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+_JSON_CONSTANT = r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)'
 # A UTF-16 surrogate pair written as two JSON escapes (an odd number of backslashes before it).
-_JSON_SURROGATES = re.compile(
+_JSON_SURROGATES = (
     r"(?<!\\)((?:\\\\)*)\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
 )
-# Any of the five: one match tells a date or a version ("2026-05-01", "1.0.0") from a number.
-_NUMBER_LIKE = re.compile("|".join(p.pattern for p in (_INT, _OCT, _HEX, _FLOAT, _SPECIAL_FLOAT)))
 _INF = float("inf")
 _CONSTANTS: dict[str, Any] = {
     "": None,
@@ -221,7 +225,7 @@ def load_bytes(raw: bytes, file: str, *, json_syntax: bool = False) -> LoadedFil
             # A surrogate pair is written with escapes: no backslash, no pair (and no search).
             moved = _astral_columns(text) if "\\" in text else {}
             if moved:
-                text = _JSON_SURROGATES.sub(_astral_escape, text)
+                text = re.sub(_JSON_SURROGATES, _astral_escape, text)
         docs = _compose_all(text, file)
         if moved:
             _restore_columns(docs, moved)
@@ -236,7 +240,7 @@ def _check_json(text: str) -> None:
     import json
 
     def no_constants(name: str) -> Any:
-        found = next((m for m in _JSON_CONSTANT.finditer(text) if m.group(1)), None)
+        found = next((m for m in re.finditer(_JSON_CONSTANT, text) if m.group(1)), None)
         line, col = _line_col(text, found.start(1)) if found else (None, None)
         raise LoadError(
             "json-number", f"{name} is not a number in JSON; write a finite number", line, col
@@ -263,7 +267,7 @@ def _astral_columns(text: str) -> dict[int, list[int]]:
     """Line -> columns, in the rewritten text, of the surrogate pairs _astral_escape shortens (by
     two characters each), so that positions can be given back in the file's own columns."""
     out: dict[int, list[int]] = {}
-    for match in _JSON_SURROGATES.finditer(text):
+    for match in re.finditer(_JSON_SURROGATES, text):
         line, col = _line_col(text, match.start(2) - 2)
         earlier = out.setdefault(line, [])
         earlier.append(col - 2 * len(earlier))
@@ -393,7 +397,7 @@ def _yaml_error(exc: yaml.YAMLError, source: str) -> LoadError:
     text = " ".join((f"{context}, {problem}" if context else str(problem)).split())
     hint = "fix the YAML syntax"
     # libyaml counts \r, \x85, \u2028 and \u2029 as line breaks too: split the same way.
-    lines = _LINE_BREAK.split(source, maxsplit=line) if mark is not None else []
+    lines = re.split(_LINE_BREAK, source, maxsplit=line) if mark is not None else []
     offending = lines[line - 1][col - 1 : col] if len(lines) >= line else ""
     if offending == "\t" or re.search(r"\btab\b", text):
         hint = "indent with spaces: YAML does not allow tabs for indentation"
@@ -728,15 +732,17 @@ def _resolve_plain(node: ScalarNode | ScalarEvent) -> Any:
     value: str = node.value
     if value in _CONSTANTS:
         return _CONSTANTS[value]
-    if not _NUMBER_LIKE.match(value):
+    found = _NUMBER.match(value)
+    if found is None:
         return value
-    if _INT.match(value):
+    kind = found.lastgroup
+    if kind == "int":
         return int(value) if len(value) <= MAX_NUMBER_CHARS else _too_long(node)
-    if _OCT.match(value):
+    if kind == "oct":
         return int(value[2:], 8) if len(value) <= MAX_NUMBER_CHARS else _too_long(node)
-    if _HEX.match(value):
+    if kind == "hex":
         return int(value[2:], 16) if len(value) <= MAX_NUMBER_CHARS else _too_long(node)
-    if _FLOAT.match(value):
+    if kind == "float":
         number = float(value) if len(value) <= MAX_NUMBER_CHARS else _too_long(node)
         if number not in (_INF, -_INF):
             return number
@@ -760,13 +766,7 @@ def _resolve_plain(node: ScalarNode | ScalarEvent) -> Any:
 def reads_as_text(value: str) -> bool:
     """Would ``value``, written unquoted, be read back as this text (not as null, a boolean or a
     number)? The same rules as :func:`_resolve_plain`, for whoever writes values back."""
-    if value in _CONSTANTS:
-        return False
-    if value[0] in "-+0123456789." and (
-        _INT.match(value) or _FLOAT.match(value) or _SPECIAL_FLOAT.match(value)
-    ):
-        return False
-    return not (_OCT.match(value) or _HEX.match(value))
+    return value not in _CONSTANTS and _NUMBER.match(value) is None
 
 
 def _too_long(node: ScalarNode | ScalarEvent) -> NoReturn:
