@@ -12,7 +12,7 @@ class JsonSchemaValueException(ValueError):
         super().__init__(message)
         self.value, self.name, self.rule = (value, name, rule)
 JsonSchemaValuesException = JsonSchemaValueException
-REGEX_PATTERNS = {'^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$': re.compile('^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+\\Z'), '^x-': re.compile('^x-'), '^[0-9]{4}-[0-9]{2}-[0-9]{2}$': re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z')}
+REGEX_PATTERNS = {'^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$': re.compile('^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+\\Z'), '^[0-9]{4}-[0-9]{2}-[0-9]{2}$': re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z')}
 NoneType = type(None)
 
 def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json(data, custom_formats={}, name_prefix=None):

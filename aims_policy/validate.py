@@ -644,7 +644,37 @@ def _without_definitions(code: str) -> str:
                 fields = {f for _, f, _, _ in string.Formatter().parse(func.value.value) if f}
                 node.keywords = [ast.keyword(f, ast.Name(f, ast.Load())) for f in sorted(fields)]
     _pattern_keys(tree)
+    _used_patterns_only(tree)
     return ast.unparse(tree) + "\n"
+
+
+def _used_patterns_only(tree: Any) -> None:
+    """fastjsonschema compiles every pattern of the schema at import (``REGEX_PATTERNS``); once
+    _pattern_keys has made the prefix patterns ``str.startswith``, those are never looked up:
+    drop them, so that importing the validator compiles only what it can use."""
+    import ast
+
+    used = {
+        node.slice.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "REGEX_PATTERNS"
+        and isinstance(node.slice, ast.Constant)
+    }
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Assign)
+            and [ast.unparse(target) for target in node.targets] == ["REGEX_PATTERNS"]
+            and isinstance(node.value, ast.Dict)
+        ):
+            kept = [
+                (key, value)
+                for key, value in zip(node.value.keys, node.value.values, strict=True)
+                if isinstance(key, ast.Constant) and key.value in used
+            ]
+            node.value.keys = [key for key, _ in kept]
+            node.value.values = [value for _, value in kept]
 
 
 def _pattern_keys(tree: Any) -> None:
