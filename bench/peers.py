@@ -21,6 +21,7 @@ Commands alternate, each the median of its rounds."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -113,9 +114,21 @@ def main() -> None:
             raise SystemExit(f"{cmd[0]} ... failed ({done.returncode}):\n{done.stderr[-2000:]}")
         return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
 
+    def agree(target: Path) -> None:
+        """Both sides must find the same violations of the ten rules (a side that judged less
+        would be timed doing less): each side's count, and whether they are equal."""
+        theirs = works([rego_py, "-c", REGO, str(POLICY), str(target)])
+        report = subprocess.run(
+            check(target, *select, "--format", "json"), capture_output=True, text=True, check=False
+        )
+        findings = json.loads(report.stdout)["findings"]
+        ours = sum(finding["rule"] in RULES for finding in findings)
+        found = int(theirs.rsplit(" ", 2)[-2])
+        verdict = "the same" if ours == found else "NOT the same: the policies differ"
+        print(f"{target.name}: regopy {theirs}; aims-policy {ours} findings of the ten: {verdict}")
+
     floor = "import floor (yaml, pyrsistent, click)"
-    print(f"regopy on {largest.name}: {works([rego_py, '-c', REGO, str(POLICY), str(largest)])}")
-    print(f"aims-policy on {largest.name}: {works(check(largest, *select))}")
+    agree(largest)
     one = interleaved(
         {
             floor: [PY, "-c", "import yaml, pyrsistent, click"],
@@ -129,8 +142,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "tree"
         files = make_tree(tree, args.count)
-        print(f"regopy on the tree: {works([rego_py, '-c', REGO, str(POLICY), str(tree)])}")
-        print(f"aims-policy on the tree: {works(check(tree, *select, '--jobs', '0'))}")
+        agree(tree)
         compose = "compose only (C loader, 1 process)"
         bulk = interleaved(
             {
