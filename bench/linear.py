@@ -7,9 +7,9 @@ cpu per risk in one manifest of 10,000 risks against one of 1,000.
 The trees are copies of every example manifest in subfolders (bench/_common.make_tree). Each
 check is a fresh process; its cpu (user + system, from getrusage of the children) is what is
 compared, less the cpu of checking one manifest of the same kind (start-up, which a per-manifest
-figure should not spread over the manifests). Each round runs the one-item check, then the small
-and the large one; a round's per-item figure is a check's cpu less that round's one-item cpu,
-over the items, and the median over the rounds is kept. Target: each per-item figure at the
+figure should not spread over the manifests). Each round runs the checks in mirror order (one
+item, small, large, small, one item); a round's per-item figure is a check's mean cpu in it less
+the one-item check's, over the items, and the median over the rounds is kept. Target: each per-item figure at the
 large size within 10% of the small one.
 
 The 1,000-risk check is only about twice the one-risk check, so a few milliseconds of noise in
@@ -58,11 +58,18 @@ def per_item(
     (the base is subtracted within a round: a shared machine drifts between rounds)."""
     for cmd, _count in runs.values():
         works(cmd)
+    # Each round runs in mirror order (base, small, large, small, base): a machine whose speed
+    # drifts during the long large check then weighs on its neighbours alike before and after.
+    names = list(runs)
+    order = ["", *names, *reversed(names[:-1]), ""]
     samples: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(rounds):
-        start = cpu(base)
-        for name, (cmd, count) in runs.items():
-            samples[name].append((cpu(cmd) - start) / count)
+        taken: dict[str, list[float]] = {name: [] for name in order}
+        for name in order:
+            taken[name].append(cpu(runs[name][0] if name else base))
+        start = statistics.mean(taken[""])
+        for name, (_cmd, count) in runs.items():
+            samples[name].append((statistics.mean(taken[name]) - start) / count)
     return samples
 
 
