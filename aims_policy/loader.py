@@ -85,9 +85,7 @@ _NUMBER = re.compile(
 # are compiled when first used, not at every start (a third of a millisecond each).
 _LINE_BREAK = "\r\n|[\r\n\x85\u2028\u2029]"
 # What YAML 1.1 (and libyaml) accepts in a stream; anything else is a ReaderError.
-_NON_PRINTABLE = re.compile(
-    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
+_NON_PRINTABLE = "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 # A JSON string (skipped) or a bare NaN/Infinity constant (found).
 _JSON_CONSTANT = r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)'
 # A UTF-16 surrogate pair written as two JSON escapes (an odd number of backslashes before it).
@@ -380,7 +378,7 @@ def _first_problem(exc: yaml.YAMLError, text: str) -> LoadError:
 
 def _yaml_error(exc: yaml.YAMLError, source: str) -> LoadError:
     if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow anywhere
-        found = _NON_PRINTABLE.search(source)
+        found = re.search(_NON_PRINTABLE, source)
         code = ord(found.group()) if found else exc.character
         line, col = _line_col(source, found.start()) if found else (None, None)
         return LoadError(
