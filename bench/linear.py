@@ -9,8 +9,8 @@ check is a fresh process; its cpu (user + system, from getrusage of the children
 compared, less the cpu of checking one manifest of the same kind (start-up, which a per-manifest
 figure should not spread over the manifests). Each round runs the checks in mirror order (one
 item, small, large, small, one item); a round's per-item figure is a check's mean cpu in it less
-the one-item check's, over the items, and the median over the rounds is kept. Target: each per-item figure at the
-large size within 10% of the small one.
+the one-item check's, over the items, and the median over the rounds is kept. Target: each
+per-item figure at the large size within 10% of the small one.
 
 The 1,000-risk check is only about twice the one-risk check, so a few milliseconds of noise in
 either (a shared machine's) move its per-risk figure by several percent: its runs are short,
@@ -54,8 +54,8 @@ def works(cmd: list[str]) -> None:
 def per_item(
     runs: dict[str, tuple[list[str], int]], base: list[str], rounds: int
 ) -> dict[str, list[float]]:
-    """Cpu per item of each command, less the base command's cpu of the same round, each round
-    (the base is subtracted within a round: a shared machine drifts between rounds)."""
+    """Each round's cpu per item of each command, less the base command's cpu in that round (a
+    shared machine drifts between rounds)."""
     for cmd, _count in runs.values():
         works(cmd)
     # Each round runs in mirror order (base, small, large, small, base): a machine whose speed
