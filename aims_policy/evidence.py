@@ -74,9 +74,11 @@ def check_reference(value: str, manifest_dir: str, root: str) -> str:
         return MISSING
     # One lstat says whether the target is there and whether it is a link. Resolving links
     # costs a system call per path component; directories are shared by many references, so
-    # their resolution is cached and only the last component is looked at anew.
+    # their resolution is cached and only the last component is looked at anew. A folder that
+    # is not there (a whole evidence folder not yet written) is known once for all its files.
     try:
-        mode: int | None = os.lstat(target).st_mode
+        folder = is_directory(os.path.dirname(target))
+        mode: int | None = os.lstat(target).st_mode if folder else None
     except (OSError, ValueError):
         mode = None
     link = mode is not None and stat.S_ISLNK(mode)
@@ -114,9 +116,16 @@ def real_directory(path: str) -> str:
 _DEEP = 64  # folders below the root
 
 
+@lru_cache(maxsize=256)
+def is_directory(path: str) -> bool:
+    """Whether ``path`` is a folder (a link to one counts), asked once per folder and run."""
+    return os.path.isdir(path)
+
+
 def clear_caches() -> None:
     """Forget resolved directories (called at the start of each check: the tree may change)."""
     real_directory.cache_clear()
+    is_directory.cache_clear()
     repository_root.cache_clear()
     work_tree.cache_clear()
     _tracked.cache_clear()

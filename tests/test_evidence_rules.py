@@ -172,3 +172,38 @@ def test_links_inside_the_repository_are_followed_to_their_verdict(tmp_path: Pat
     statuses = resolve({"spec": {k: {"ref": v} for k, v in refs.items()}}, str(tmp_path / "m.yaml"))
     verdicts = {path[1]: status for path, status in statuses.items()}
     assert verdicts == {"a": OK, "b": OK, "c": OK, "d": MISSING, "e": ESCAPES, "f": ESCAPES}
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_a_reference_into_a_folder_that_is_not_there_keeps_its_verdict(tmp_path: Path) -> None:
+    # A folder found missing once is not looked into again for its other files; what is
+    # reported must still be what a look at each file would say, escapes before missing.
+    from aims_policy.evidence import ESCAPES, MISSING, OK, clear_caches, resolve
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "card.md").write_text("x", encoding="utf-8")
+    (tmp_path / "plain.md").write_text("a file, not a folder", encoding="utf-8")
+    os.symlink(tmp_path / "nowhere", tmp_path / "dangling-folder")  # inside, to nothing
+    os.symlink(tmp_path.parent / "aims-not-there", tmp_path / "out-folder")  # outside, to nothing
+    refs = {
+        "a": "gone/one.md",
+        "b": "gone/two.md",
+        "c": "gone/deeper/three.md",
+        "d": "plain.md/inside.md",
+        "e": "dangling-folder/x.md",
+        "f": "out-folder/x.md",
+        "g": "docs/card.md",
+        "h": "docs/missing.md",
+    }
+    data = {"spec": {k: {"ref": v} for k, v in refs.items()}}
+    clear_caches()
+    verdicts = {p[1]: s for p, s in resolve(data, str(tmp_path / "m.yaml")).items()}
+    assert verdicts == {
+        "a": MISSING, "b": MISSING, "c": MISSING, "d": MISSING, "e": MISSING, "f": ESCAPES,
+        "g": OK, "h": MISSING,
+    }  # fmt: skip
+    # Folders are remembered for one check only: the next one sees the folder written since.
+    (tmp_path / "gone").mkdir()
+    (tmp_path / "gone" / "one.md").write_text("x", encoding="utf-8")
+    clear_caches()
+    assert resolve(data, str(tmp_path / "m.yaml"))[("spec", "a", "ref")] == OK
