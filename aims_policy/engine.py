@@ -785,16 +785,22 @@ def first_invalid(value: Any) -> Invalid | None:
     return None
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def freeze_plain(value: Any) -> Any:
     """Freeze loader output (dicts, lists, scalars) into pyrsistent structures.
 
     pyrsistent.freeze handles any type through isinstance checks against ABCs; the loader only
     ever produces plain dicts and lists, and this pass runs once per manifest."""
     kind = type(value)
+    # Most values are scalars, which stay as they are: they are passed over without a call.
     if kind is dict:
-        return frozen_map({key: freeze_plain(item) for key, item in value.items()})
+        return frozen_map(
+            {k: v if type(v) in _SCALARS else freeze_plain(v) for k, v in value.items()}
+        )
     if kind is list:
-        return pvector([freeze_plain(item) for item in value])
+        return pvector([v if type(v) in _SCALARS else freeze_plain(v) for v in value])
     if kind is tuple:
         return tuple(freeze_plain(item) for item in value)
     if isinstance(value, (dict, list)):  # subclasses: rare, take the general road

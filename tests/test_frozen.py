@@ -74,3 +74,40 @@ def test_nothing_can_be_set_on_a_frozen_map_and_its_reads_stay_its_own() -> None
             delattr(doc, name)
     assert doc.get("a") == 1 and list(doc.items()) == [("a", 1), ("b", 2)]
     assert list(doc.values()) == [1, 2] and hash(doc) == hash(pmap({"a": 1, "b": 2}))
+
+
+def test_freezing_loader_output_gives_what_pyrsistent_freeze_gives() -> None:
+    # freeze_plain passes scalars over without a call; every value must still come out as
+    # pyrsistent.freeze makes it: maps and vectors at every depth, scalars as they were.
+    from pathlib import Path
+
+    from pyrsistent import PVector, freeze
+
+    from aims_policy.loader import load_bytes
+
+    class Sub(dict):  # type: ignore[type-arg]
+        pass
+
+    def same(a: object, b: object) -> None:
+        assert type(a) is type(b) or (isinstance(a, PMap) and isinstance(b, PMap)), (a, b)
+        if isinstance(a, PMap):
+            assert isinstance(b, PMap) and set(a) == set(b)
+            for key in a:
+                same(a[key], b[key])
+        elif isinstance(a, (PVector, tuple)):
+            assert isinstance(b, (PVector, tuple)) and len(a) == len(b)
+            for x, y in zip(a, b, strict=True):
+                same(x, y)
+        else:
+            assert a == b
+
+    odd = {"a": [[1, [2.5, None]], {"b": True}], "t": (1, [2]), "s": Sub(x=[1]), "n": None}
+    same(freeze_plain(odd), freeze(odd))
+    manifests = Path(__file__).resolve().parent.parent / "manifests"
+    files = sorted(p for p in manifests.rglob("*") if p.suffix in (".yaml", ".json"))
+    assert len(files) > 5
+    for path in files:
+        loaded = load_bytes(path.read_bytes(), str(path), json_syntax=path.suffix == ".json")
+        assert loaded.documents and not loaded.errors, path
+        for doc in loaded.documents:
+            same(freeze_plain(doc.data), freeze(doc.data))
