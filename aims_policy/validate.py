@@ -332,11 +332,16 @@ def _duplicate_ids(doc: Document, system: str | None) -> Iterator[Finding]:
     see aims_policy.paths). Identity is what exceptions, baselines and fingerprints name an item
     by, so two items with one identity would share a fingerprint: a new finding on the second
     would pass for a baselined one on the first. Defensive about shapes the schema rejects."""
-    stack: list[tuple[Path, Any]] = [((), doc.data)]
+    # Each entry is (node, its parent's entry, its key there): a node's path is spelt out only
+    # for a duplicate, not for each of the hundreds of collections walked past.
+    stack: list[tuple[Any, Any, Any]] = [(doc.data, None, None)]
     while stack:
-        path, node = stack.pop()
+        entry = stack.pop()
+        node = entry[0]
         if isinstance(node, dict):
-            stack.extend(((*path, k), v) for k, v in node.items() if isinstance(v, (dict, list)))
+            for k, v in node.items():
+                if isinstance(v, (dict, list)):
+                    stack.append((v, entry, k))
             continue
         if not isinstance(node, list):
             continue
@@ -344,7 +349,7 @@ def _duplicate_ids(doc: Document, system: str | None) -> Iterator[Finding]:
         for index, item in enumerate(node):
             if not isinstance(item, dict):
                 continue
-            stack.append(((*path, index), item))
+            stack.append((item, entry, index))
             for key in IDENTITY_KEYS:  # a loop, not next() over a generator: every list item
                 value = item.get(key)
                 if value and isinstance(value, str):
@@ -354,6 +359,7 @@ def _duplicate_ids(doc: Document, system: str | None) -> Iterator[Finding]:
             if value not in first:
                 first[value] = index
                 continue
+            path = _path_to(entry)
             at: Path = (*path, index, key)
             line = doc.locate((*path, first[value], key)).line
             where = ident(doc.data, path)
@@ -377,6 +383,14 @@ def _duplicate_ids(doc: Document, system: str | None) -> Iterator[Finding]:
                 system=system,
                 controls=("7.5.2",),
             )
+
+
+def _path_to(entry: tuple[Any, Any, Any]) -> Path:
+    keys = []
+    while entry[1] is not None:
+        keys.append(entry[2])
+        entry = entry[1]
+    return tuple(reversed(keys))
 
 
 @cache
