@@ -273,21 +273,29 @@ def _only_unknown_fields(doc: Document, which: Schema = MANIFEST) -> list[Proble
     return out
 
 
+def _referenced(root: dict[str, Any], ref: Any) -> Any:
+    """The subschema a local ``$ref`` (``#/$defs/name``) names, or None."""
+    if not isinstance(ref, str) or not ref.startswith("#/"):
+        return None
+    target: Any = root
+    for part in ref[2:].split("/"):
+        target = target.get(part) if isinstance(target, dict) else None
+    return target
+
+
 def _unknown_fields(
     data: Any, node: dict[str, Any], root: dict[str, Any], path: Path,
     found: dict[Path, tuple[dict[str, Any], list[str]]],
 ) -> bool:  # fmt: skip
     """Collect, for each closed object in ``data``, its keys the schema ``node`` does not know;
-    False when the schema holds a keyword this walk does not follow."""
+    False when the schema holds a keyword this walk does not follow (or a ``$ref`` it cannot
+    resolve), or a key is not text. Only objects and lists are walked into: a plain value holds
+    no key to find, whatever its schema says of it (the compiled validator judges it after)."""
     if not _WALKED.issuperset(node):
         return False
     ref = node.get("$ref")
     if ref is not None:
-        if not isinstance(ref, str) or not ref.startswith("#/"):
-            return False
-        target: Any = root
-        for part in ref[2:].split("/"):
-            target = target.get(part) if isinstance(target, dict) else None
+        target = _referenced(root, ref)
         if not isinstance(target, dict) or not _unknown_fields(data, target, root, path, found):
             return False
     if isinstance(data, dict):
@@ -297,13 +305,19 @@ def _unknown_fields(
         patterns = node.get("patternProperties", {})
         extra = node.get("additionalProperties", True)
         for key, value in data.items():
-            matched = [patterns[p] for p in patterns if _ecma_pattern(p).search(key)]
-            schemas = ([properties[key]] if key in properties else []) + matched
+            known = properties.get(key)
+            container = isinstance(value, (dict, list))
+            if known is not None and not container:
+                continue  # a known field with a plain value: nothing to find in it
+            schemas = [] if known is None else [known]
+            schemas += (p for name, p in patterns.items() if _ecma_pattern(name).search(key))
             if not schemas:
                 if extra is False:
                     found.setdefault(path, (node, []))[1].append(key)
                     continue
                 schemas = [extra] if isinstance(extra, dict) else []
+            if not container:
+                continue
             for sub in schemas:
                 if not isinstance(sub, dict) or not _unknown_fields(
                     value, sub, root, (*path, key), found
@@ -311,7 +325,9 @@ def _unknown_fields(
                     return False
     elif isinstance(data, list) and isinstance(node.get("items"), dict):
         for index, item in enumerate(data):
-            if not _unknown_fields(item, node["items"], root, (*path, index), found):
+            if isinstance(item, (dict, list)) and not _unknown_fields(
+                item, node["items"], root, (*path, index), found
+            ):
                 return False
     return True
 

@@ -771,3 +771,30 @@ def test_unknown_fields_found_without_jsonschema_are_what_jsonschema_finds() -> 
                     cases += 1
                     fast += v._only_unknown_fields(doc) is not None
     assert cases > 500 and fast > 200, (cases, fast)
+
+
+def test_a_schema_the_unknown_field_walk_cannot_follow_is_left_to_jsonschema(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A keyword the walk does not follow, or a reference it cannot resolve, on the way to an
+    object of the document hands the document to jsonschema: it may constrain keys."""
+    base = v.schema(v.MANIFEST)
+    doc = load_doc(ROOT / "manifests" / "coding-assistant.yaml")  # it has an unknown field
+    assert v._only_unknown_fields(doc) is not None
+
+    def changed(edit: Any) -> dict[str, Any]:
+        out = copy.deepcopy(base)
+        edit(out)
+        return out
+
+    variants = [
+        changed(lambda root: root.update(oneOf=[{"required": ["spec"]}, {"required": ["kind"]}])),
+        changed(lambda root: root.update({"$ref": "#/$defs/not-there"})),
+        changed(lambda root: root.update({"$ref": "https://example.com/other.json"})),
+        changed(lambda root: root["properties"].update(spec=True)),
+    ]
+    for variant in variants:
+        monkeypatch.setattr(v, "schema", lambda which=v.MANIFEST, s=variant: s)
+        assert v._only_unknown_fields(doc) is None
+    monkeypatch.undo()
+    assert v._only_unknown_fields(doc) is not None
