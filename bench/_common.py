@@ -88,6 +88,35 @@ def interleaved(
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def counted(
+    commands: dict[str, list[str]],
+    cwd: Path | None = None,
+    cwds: dict[str, Path] | None = None,
+) -> dict[str, float]:
+    """Instructions each command executes, counted by valgrind's callgrind: the same for the same
+    binary, inputs and environment however busy the machine is, where wall times on a shared
+    machine spread by a quarter from run to run. A proxy for cpu time (it does not see system
+    calls, cache misses or waits), for comparing commits and commands; the targets are set on
+    time. Hash randomisation is fixed, as it changes the paths dict and set code takes."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind (Debian: apt-get install valgrind)")
+    env = {**ENV, "PYTHONHASHSEED": "0"}
+    where = {name: (cwds or {}).get(name, cwd) for name in commands}
+    out: dict[str, float] = {}
+    for name, cmd in commands.items():
+        timed(cmd, where[name])  # the .pyc files written, as an installed package has them
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+            cwd=where[name], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True, check=False,
+        )  # fmt: skip
+        found = re.search(r"Collected : (\d+)", done.stderr)
+        if found is None:
+            raise SystemExit(f"valgrind counted nothing for {name}: {done.stderr[-500:]}")
+        out[name] = float(found.group(1))
+    return out
+
+
 PY = sys.executable
 
 

@@ -1,6 +1,6 @@
 """(a) A one-manifest check with every rule, as a multiple of the fixed stack's import floor.
 
-    python bench/startup.py [--rounds 30]
+    python bench/startup.py [--rounds 30] [--instructions]
 
 The floor is ``python -c "import yaml, pyrsistent, click"``: what any tool built on the design
 card's stack pays before doing anything. Target: <= 1.3x for every example manifest, the worst
@@ -17,7 +17,10 @@ manifest are timed side by side (the ratio of the two is the hook path's own cos
 Everything, the floor included, runs with a regular (non-editable) install of this checkout in
 a temporary virtual environment (see ``_common.regular_install``): a development venv's
 editable-install finder imports modules at every interpreter start that only the check needs,
-which would hide their cost in the floor."""
+which would hide their cost in the floor.
+
+``--instructions`` counts each command's instructions once under valgrind instead of timing
+rounds: the same figures on a busy machine as on a quiet one, to compare commits by."""
 
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from _common import MANIFESTS, TODAY, example_files, interleaved, regular_install
+from _common import MANIFESTS, TODAY, counted, example_files, interleaved, regular_install
 
 TARGET = 1.3
 
@@ -36,6 +39,11 @@ TARGET = 1.3
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count each command's instructions once with valgrind instead of timing rounds",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         python = regular_install(Path(tmp) / "venv")
@@ -98,15 +106,19 @@ def main() -> None:
         commands[git_check] = [*base, "document-summariser.yaml", "--today", TODAY]
         commands[git_hook] = [*base, "--changed", "document-summariser.yaml", "--today", TODAY]
         # the configured run finds its configuration from its working directory
-        medians = interleaved(
-            commands,
-            args.rounds,
-            cwd=plain,
-            cwds={configured_name: configured, git_check: repo, git_hook: repo},
-        )
+        cwds = {configured_name: configured, git_check: repo, git_hook: repo}
+        if args.instructions:
+            medians = counted(commands, cwd=plain, cwds=cwds)
+        else:
+            medians = interleaved(commands, args.rounds, cwd=plain, cwds=cwds)
     floor = medians[floor_name]
+    scale, unit = (1e-6, "M instr") if args.instructions else (1000, "ms")
     for name, value in medians.items():
-        print(f"{name:<62} {value * 1000:7.1f} ms  {value / floor:5.2f}x floor")
+        print(f"{name:<62} {value * scale:7.1f} {unit}  {value / floor:5.2f}x floor")
+    if args.instructions:
+        print(
+            "(instructions counted by callgrind: a noise-free proxy of cpu; the target is on time)"
+        )
     worst = max(
         (
             n
