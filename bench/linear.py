@@ -3,6 +3,7 @@ cpu per risk in one manifest of 10,000 risks against one of 1,000.
 
     python bench/linear.py [--small 500] [--large 10000] [--rounds 3]
                            [--risks-small 1000] [--risks-large 10000] [--risk-rounds 15]
+                           [--instructions]
 
 The trees are copies of every example manifest in subfolders (bench/_common.make_tree). Each
 check is a fresh process; its cpu (user + system, from getrusage of the children) is what is
@@ -14,7 +15,11 @@ per-item figure at the large size within 10% of the small one.
 
 The 1,000-risk check is only about twice the one-risk check, so a few milliseconds of noise in
 either (a shared machine's) move its per-risk figure by several percent: its runs are short,
-and it takes more rounds (``--risk-rounds``). The spread of the per-round ratios is printed too."""
+and it takes more rounds (``--risk-rounds``). The spread of the per-round ratios is printed too.
+
+``--instructions`` counts each check's instructions once under valgrind instead (less the
+one-item check's): the same figures however busy the machine, which is what linearity is about;
+callgrind runs some fifty times slower, so give it smaller trees (``--small 200 --large 2000``)."""
 
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from _common import ENV, MANIFESTS, PY, TODAY, make_tree
+from _common import ENV, MANIFESTS, PY, TODAY, counted, make_tree
 
 TARGET = 1.10
 
@@ -73,6 +78,16 @@ def per_item(
     return samples
 
 
+def counted_per_item(
+    runs: dict[str, tuple[list[str], int]], base: list[str]
+) -> dict[str, list[float]]:
+    """Each command's instructions per item, less the base command's (one count each)."""
+    for cmd, _count in runs.values():
+        works(cmd)
+    counts = counted({"": base, **{name: cmd for name, (cmd, _n) in runs.items()}})
+    return {name: [(counts[name] - counts[""]) / n] for name, (_cmd, n) in runs.items()}
+
+
 def ratio(samples: dict[str, list[float]], large: str, small: str) -> tuple[float, str]:
     """The large size's median per-item cpu over the small one's, and the per-round ratios'
     spread (lowest, median, highest) for the reader to judge the noise by."""
@@ -110,7 +125,18 @@ def main() -> None:
     parser.add_argument("--risks-large", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--risk-rounds", type=int, default=15)
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count each check's instructions once with valgrind instead of timing rounds",
+    )
     args = parser.parse_args()
+
+    def measure(
+        runs: dict[str, tuple[list[str], int]], base: list[str], rounds: int
+    ) -> dict[str, list[float]]:
+        return counted_per_item(runs, base) if args.instructions else per_item(runs, base, rounds)
+
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         small, large = root / "small", root / "large"
@@ -118,7 +144,7 @@ def main() -> None:
         make_tree(large, args.large)
         one = root / "one"
         make_tree(one, 1, only="credit-scoring")
-        manifests = per_item(
+        manifests = measure(
             {
                 f"{args.small} manifests": (check(small, small), args.small),
                 f"{args.large} manifests": (check(large, large), args.large),
@@ -130,7 +156,7 @@ def main() -> None:
         folder.mkdir()
         few, many = risky(folder, args.risks_small), risky(folder, args.risks_large)
         base = risky(folder, 1)
-        risks = per_item(
+        risks = measure(
             {
                 f"{args.risks_small} risks": (check(few, folder), args.risks_small),
                 f"{args.risks_large} risks": (check(many, folder), args.risks_large),
@@ -138,16 +164,19 @@ def main() -> None:
             check(base, folder),
             args.risk_rounds,
         )
+    unit, scale, what = (
+        ("M instructions", 1e-6, "instructions") if args.instructions else ("ms cpu", 1000, "cpu")
+    )
     for name, values in {**manifests, **risks}.items():
-        print(f"{name:<18} {statistics.median(values) * 1000:8.3f} ms cpu each")
+        print(f"{name:<18} {statistics.median(values) * scale:8.3f} {unit} each")
     m, m_spread = ratio(manifests, f"{args.large} manifests", f"{args.small} manifests")
     r, r_spread = ratio(risks, f"{args.risks_large} risks", f"{args.risks_small} risks")
     print(
-        f"RESULT cpu per manifest at {args.large} = {m:.2f}x that at {args.small} "
+        f"RESULT {what} per manifest at {args.large} = {m:.2f}x that at {args.small} "
         f"(target <= {TARGET:.2f}x; {m_spread})"
     )
     print(
-        f"RESULT cpu per risk at {args.risks_large} = {r:.2f}x that at {args.risks_small} "
+        f"RESULT {what} per risk at {args.risks_large} = {r:.2f}x that at {args.risks_small} "
         f"(target <= {TARGET:.2f}x; {r_spread})"
     )
 
