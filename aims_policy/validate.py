@@ -273,16 +273,6 @@ def _only_unknown_fields(doc: Document, which: Schema = MANIFEST) -> list[Proble
     return out
 
 
-def _referenced(root: dict[str, Any], ref: Any) -> Any:
-    """The subschema a local ``$ref`` (``#/$defs/name``) names, or None."""
-    if not isinstance(ref, str) or not ref.startswith("#/"):
-        return None
-    target: Any = root
-    for part in ref[2:].split("/"):
-        target = target.get(part) if isinstance(target, dict) else None
-    return target
-
-
 def _unknown_fields(
     data: Any, node: dict[str, Any], root: dict[str, Any], path: Path,
     found: dict[Path, tuple[dict[str, Any], list[str]]],
@@ -295,7 +285,11 @@ def _unknown_fields(
         return False
     ref = node.get("$ref")
     if ref is not None:
-        target = _referenced(root, ref)
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            return False
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part) if isinstance(target, dict) else None
         if not isinstance(target, dict) or not _unknown_fields(data, target, root, path, found):
             return False
     if isinstance(data, dict):

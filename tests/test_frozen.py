@@ -79,8 +79,7 @@ def test_nothing_can_be_set_on_a_frozen_map_and_its_reads_stay_its_own() -> None
 def test_freezing_loader_output_gives_what_pyrsistent_freeze_gives() -> None:
     # freeze_plain passes scalars over without a call; every value must still come out as
     # pyrsistent.freeze makes it: maps and vectors at every depth, scalars as they were.
-    from pathlib import Path
-
+    from _helpers import MANIFESTS
     from pyrsistent import PVector, freeze
 
     from aims_policy.loader import load_bytes
@@ -103,8 +102,7 @@ def test_freezing_loader_output_gives_what_pyrsistent_freeze_gives() -> None:
 
     odd = {"a": [[1, [2.5, None]], {"b": True}], "t": (1, [2]), "s": Sub(x=[1]), "n": None}
     same(freeze_plain(odd), freeze(odd))
-    manifests = Path(__file__).resolve().parent.parent / "manifests"
-    files = sorted(p for p in manifests.rglob("*") if p.suffix in (".yaml", ".json"))
+    files = sorted(p for p in MANIFESTS.rglob("*") if p.suffix in (".yaml", ".json"))
     assert len(files) > 5
     for path in files:
         loaded = load_bytes(path.read_bytes(), str(path), json_syntax=path.suffix == ".json")
