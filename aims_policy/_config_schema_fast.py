@@ -29,23 +29,23 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
         if 'paths' in data_keys:
             data_keys.remove('paths')
             data__paths = data['paths']
-            validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_strings(data__paths, custom_formats, (name_prefix or 'data') + '.paths')
+            validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_strings(data__paths, custom_formats)
         if 'include' in data_keys:
             data_keys.remove('include')
             data__include = data['include']
-            validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_strings(data__include, custom_formats, (name_prefix or 'data') + '.include')
+            validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_strings(data__include, custom_formats)
         if 'exclude' in data_keys:
             data_keys.remove('exclude')
             data__exclude = data['exclude']
-            validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_strings(data__exclude, custom_formats, (name_prefix or 'data') + '.exclude')
+            validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_strings(data__exclude, custom_formats)
         if 'select' in data_keys:
             data_keys.remove('select')
             data__select = data['select']
-            validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_strings(data__select, custom_formats, (name_prefix or 'data') + '.select')
+            validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_strings(data__select, custom_formats)
         if 'ignore' in data_keys:
             data_keys.remove('ignore')
             data__ignore = data['ignore']
-            validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_strings(data__ignore, custom_formats, (name_prefix or 'data') + '.ignore')
+            validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_strings(data__ignore, custom_formats)
         if 'severity' in data_keys:
             data_keys.remove('severity')
             data__severity = data['severity']
@@ -57,7 +57,7 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
                 for data__severity_key in data__severity_keys:
                     if data__severity_key not in []:
                         data__severity_value = data__severity.get(data__severity_key)
-                        if not (isinstance(data__severity_value, str) and data__severity_value == 'error' or (isinstance(data__severity_value, str) and data__severity_value == 'warning') or (isinstance(data__severity_value, str) and data__severity_value == 'note')):
+                        if not (isinstance(data__severity_value, str) and data__severity_value in {'error', 'warning', 'note'}):
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.severity.{data__severity_key}'.format(data__severity_key=data__severity_key) + " must be one of ['error', 'warning', 'note']", value=data__severity_value, name='' + (name_prefix or 'data') + '.severity.{data__severity_key}'.format(data__severity_key=data__severity_key) + '', definition=None, rule='enum')
                 data__severity_len = len(data__severity)
                 if data__severity_len != 0:
@@ -74,7 +74,7 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
         if 'fail-on' in data_keys:
             data_keys.remove('fail-on')
             data__failon = data['fail-on']
-            if not (isinstance(data__failon, str) and data__failon == 'error' or (isinstance(data__failon, str) and data__failon == 'warning') or (isinstance(data__failon, str) and data__failon == 'note') or (isinstance(data__failon, str) and data__failon == 'never')):
+            if not (isinstance(data__failon, str) and data__failon in {'error', 'warning', 'note', 'never'}):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + ".fail-on must be one of ['error', 'warning', 'note', 'never']", value=data__failon, name='' + (name_prefix or 'data') + '.fail-on', definition=None, rule='enum')
         if 'data' in data_keys:
             data_keys.remove('data')
@@ -84,15 +84,15 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
         if 'data-files' in data_keys:
             data_keys.remove('data-files')
             data__datafiles = data['data-files']
-            validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_strings(data__datafiles, custom_formats, (name_prefix or 'data') + '.data-files')
+            validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_strings(data__datafiles, custom_formats)
         if 'rules' in data_keys:
             data_keys.remove('rules')
             data__rules = data['rules']
-            validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_strings(data__rules, custom_formats, (name_prefix or 'data') + '.rules')
+            validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_strings(data__rules, custom_formats)
         if 'rule-packs' in data_keys:
             data_keys.remove('rule-packs')
             data__rulepacks = data['rule-packs']
-            validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_strings(data__rulepacks, custom_formats, (name_prefix or 'data') + '.rule-packs')
+            validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_strings(data__rulepacks, custom_formats)
         if 'root' in data_keys:
             data_keys.remove('root')
             data__root = data['root']
@@ -137,7 +137,7 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
                 if 'format' in data__output_keys:
                     data__output_keys.remove('format')
                     data__output__format = data__output['format']
-                    if not (isinstance(data__output__format, str) and data__output__format == 'text' or (isinstance(data__output__format, str) and data__output__format == 'json') or (isinstance(data__output__format, str) and data__output__format == 'sarif') or (isinstance(data__output__format, str) and data__output__format == 'junit') or (isinstance(data__output__format, str) and data__output__format == 'github') or (isinstance(data__output__format, str) and data__output__format == 'markdown')):
+                    if not (isinstance(data__output__format, str) and data__output__format in {'text', 'json', 'sarif', 'junit', 'github', 'markdown'}):
                         raise JsonSchemaValueException('' + (name_prefix or 'data') + ".output.format must be one of ['text', 'json', 'sarif', 'junit', 'github', 'markdown']", value=data__output__format, name='' + (name_prefix or 'data') + '.output.format', definition=None, rule='enum')
                 if 'sarif' in data__output_keys:
                     data__output_keys.remove('sarif')
@@ -195,7 +195,7 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
             if data__exceptions_is_list:
                 data__exceptions_len = len(data__exceptions)
                 for data__exceptions_x, data__exceptions_item in enumerate(data__exceptions):
-                    validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_exception(data__exceptions_item, custom_formats, (name_prefix or 'data') + '.exceptions[{data__exceptions_x}]'.format(data__exceptions_x=data__exceptions_x))
+                    validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_exception(data__exceptions_item, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):

@@ -37,11 +37,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'metadata' in data_keys:
             data_keys.remove('metadata')
             data__metadata = data['metadata']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_metadata(data__metadata, custom_formats, (name_prefix or 'data') + '.metadata')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_metadata(data__metadata, custom_formats)
         if 'spec' in data_keys:
             data_keys.remove('spec')
             data__spec = data['spec']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_spec(data__spec, custom_formats, (name_prefix or 'data') + '.spec')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_spec(data__spec, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -74,7 +74,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'statementRef' in data__scope_keys:
                     data__scope_keys.remove('statementRef')
                     data__scope__statementRef = data__scope['statementRef']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__scope__statementRef, custom_formats, (name_prefix or 'data') + '.scope.statementRef')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__scope__statementRef, custom_formats)
                 if 'units' in data__scope_keys:
                     data__scope_keys.remove('units')
                     data__scope__units = data__scope['units']
@@ -86,7 +86,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if data__scope__units_len < 1:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.units must contain at least 1 items', value=data__scope__units, name='' + (name_prefix or 'data') + '.scope.units', definition=None, rule='minItems')
                         for data__scope__units_x, data__scope__units_item in enumerate(data__scope__units):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__units_item, custom_formats, (name_prefix or 'data') + '.scope.units[{data__scope__units_x}]'.format(data__scope__units_x=data__scope__units_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__units_item, custom_formats)
                 if 'locations' in data__scope_keys:
                     data__scope_keys.remove('locations')
                     data__scope__locations = data__scope['locations']
@@ -98,7 +98,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if data__scope__locations_len < 1:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.locations must contain at least 1 items', value=data__scope__locations, name='' + (name_prefix or 'data') + '.scope.locations', definition=None, rule='minItems')
                         for data__scope__locations_x, data__scope__locations_item in enumerate(data__scope__locations):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__locations_item, custom_formats, (name_prefix or 'data') + '.scope.locations[{data__scope__locations_x}]'.format(data__scope__locations_x=data__scope__locations_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__locations_item, custom_formats)
                 if 'systems' in data__scope_keys:
                     data__scope_keys.remove('systems')
                     data__scope__systems = data__scope['systems']
@@ -113,7 +113,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if data__scope__systems_len > len(set((fn(data__scope__systems_x) for data__scope__systems_x in data__scope__systems))):
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.systems must contain unique items', value=data__scope__systems, name='' + (name_prefix or 'data') + '.scope.systems', definition=None, rule='uniqueItems')
                         for data__scope__systems_x, data__scope__systems_item in enumerate(data__scope__systems):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(data__scope__systems_item, custom_formats, (name_prefix or 'data') + '.scope.systems[{data__scope__systems_x}]'.format(data__scope__systems_x=data__scope__systems_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(data__scope__systems_item, custom_formats)
                 if 'managedElsewhere' in data__scope_keys:
                     data__scope_keys.remove('managedElsewhere')
                     data__scope__managedElsewhere = data__scope['managedElsewhere']
@@ -134,15 +134,15 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                 if 'name' in data__scope__managedElsewhere_item_keys:
                                     data__scope__managedElsewhere_item_keys.remove('name')
                                     data__scope__managedElsewhere_item__name = data__scope__managedElsewhere_item['name']
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(data__scope__managedElsewhere_item__name, custom_formats, (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}].name'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x))
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(data__scope__managedElsewhere_item__name, custom_formats)
                                 if 'managedBy' in data__scope__managedElsewhere_item_keys:
                                     data__scope__managedElsewhere_item_keys.remove('managedBy')
                                     data__scope__managedElsewhere_item__managedBy = data__scope__managedElsewhere_item['managedBy']
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__managedElsewhere_item__managedBy, custom_formats, (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}].managedBy'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x))
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__managedElsewhere_item__managedBy, custom_formats)
                                 if 'reason' in data__scope__managedElsewhere_item_keys:
                                     data__scope__managedElsewhere_item_keys.remove('reason')
                                     data__scope__managedElsewhere_item__reason = data__scope__managedElsewhere_item['reason']
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__managedElsewhere_item__reason, custom_formats, (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}].reason'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x))
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__managedElsewhere_item__reason, custom_formats)
                                 if data__scope__managedElsewhere_item_keys:
                                     for data__scope__managedElsewhere_item_key, data__scope__managedElsewhere_item_val in data__scope__managedElsewhere_item.items():
                                         if data__scope__managedElsewhere_item_key.startswith('x-'):
@@ -153,7 +153,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'exclusions' in data__scope_keys:
                     data__scope_keys.remove('exclusions')
                     data__scope__exclusions = data__scope['exclusions']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__exclusions, custom_formats, (name_prefix or 'data') + '.scope.exclusions')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__exclusions, custom_formats)
                 if data__scope_keys:
                     for data__scope_key, data__scope_val in data__scope.items():
                         if data__scope_key.startswith('x-'):
@@ -175,11 +175,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'analysisRef' in data__context_keys:
                     data__context_keys.remove('analysisRef')
                     data__context__analysisRef = data__context['analysisRef']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__context__analysisRef, custom_formats, (name_prefix or 'data') + '.context.analysisRef')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__context__analysisRef, custom_formats)
                 if 'reviewedOn' in data__context_keys:
                     data__context_keys.remove('reviewedOn')
                     data__context__reviewedOn = data__context['reviewedOn']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__context__reviewedOn, custom_formats, (name_prefix or 'data') + '.context.reviewedOn')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__context__reviewedOn, custom_formats)
                 if 'externalIssues' in data__context_keys:
                     data__context_keys.remove('externalIssues')
                     data__context__externalIssues = data__context['externalIssues']
@@ -189,7 +189,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__context__externalIssues_is_list:
                         data__context__externalIssues_len = len(data__context__externalIssues)
                         for data__context__externalIssues_x, data__context__externalIssues_item in enumerate(data__context__externalIssues):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__context__externalIssues_item, custom_formats, (name_prefix or 'data') + '.context.externalIssues[{data__context__externalIssues_x}]'.format(data__context__externalIssues_x=data__context__externalIssues_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__context__externalIssues_item, custom_formats)
                 if 'internalIssues' in data__context_keys:
                     data__context_keys.remove('internalIssues')
                     data__context__internalIssues = data__context['internalIssues']
@@ -199,7 +199,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__context__internalIssues_is_list:
                         data__context__internalIssues_len = len(data__context__internalIssues)
                         for data__context__internalIssues_x, data__context__internalIssues_item in enumerate(data__context__internalIssues):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__context__internalIssues_item, custom_formats, (name_prefix or 'data') + '.context.internalIssues[{data__context__internalIssues_x}]'.format(data__context__internalIssues_x=data__context__internalIssues_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__context__internalIssues_item, custom_formats)
                 if 'climateChangeRelevant' in data__context_keys:
                     data__context_keys.remove('climateChangeRelevant')
                     data__context__climateChangeRelevant = data__context['climateChangeRelevant']
@@ -232,11 +232,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if 'id' in data__interestedParties_item_keys:
                             data__interestedParties_item_keys.remove('id')
                             data__interestedParties_item__id = data__interestedParties_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__interestedParties_item__id, custom_formats, (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].id'.format(data__interestedParties_x=data__interestedParties_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__interestedParties_item__id, custom_formats)
                         if 'name' in data__interestedParties_item_keys:
                             data__interestedParties_item_keys.remove('name')
                             data__interestedParties_item__name = data__interestedParties_item['name']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__interestedParties_item__name, custom_formats, (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].name'.format(data__interestedParties_x=data__interestedParties_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__interestedParties_item__name, custom_formats)
                         if 'requirements' in data__interestedParties_item_keys:
                             data__interestedParties_item_keys.remove('requirements')
                             data__interestedParties_item__requirements = data__interestedParties_item['requirements']
@@ -248,11 +248,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                 if data__interestedParties_item__requirements_len < 1:
                                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements'.format(data__interestedParties_x=data__interestedParties_x) + ' must contain at least 1 items', value=data__interestedParties_item__requirements, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements'.format(data__interestedParties_x=data__interestedParties_x) + '', definition=None, rule='minItems')
                                 for data__interestedParties_item__requirements_x, data__interestedParties_item__requirements_item in enumerate(data__interestedParties_item__requirements):
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__interestedParties_item__requirements_item, custom_formats, (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements[{data__interestedParties_item__requirements_x}]'.format(data__interestedParties_item__requirements_x=data__interestedParties_item__requirements_x, data__interestedParties_x=data__interestedParties_x))
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__interestedParties_item__requirements_item, custom_formats)
                         if 'addressedThrough' in data__interestedParties_item_keys:
                             data__interestedParties_item_keys.remove('addressedThrough')
                             data__interestedParties_item__addressedThrough = data__interestedParties_item['addressedThrough']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__interestedParties_item__addressedThrough, custom_formats, (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].addressedThrough'.format(data__interestedParties_x=data__interestedParties_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__interestedParties_item__addressedThrough, custom_formats)
                         if data__interestedParties_item_keys:
                             for data__interestedParties_item_key, data__interestedParties_item_val in data__interestedParties_item.items():
                                 if data__interestedParties_item_key.startswith('x-'):
@@ -274,27 +274,27 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'ref' in data__policy_keys:
                     data__policy_keys.remove('ref')
                     data__policy__ref = data__policy['ref']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__policy__ref, custom_formats, (name_prefix or 'data') + '.policy.ref')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__policy__ref, custom_formats)
                 if 'version' in data__policy_keys:
                     data__policy_keys.remove('version')
                     data__policy__version = data__policy['version']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__policy__version, custom_formats, (name_prefix or 'data') + '.policy.version')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__policy__version, custom_formats)
                 if 'approvedOn' in data__policy_keys:
                     data__policy_keys.remove('approvedOn')
                     data__policy__approvedOn = data__policy['approvedOn']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__policy__approvedOn, custom_formats, (name_prefix or 'data') + '.policy.approvedOn')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__policy__approvedOn, custom_formats)
                 if 'approvedBy' in data__policy_keys:
                     data__policy_keys.remove('approvedBy')
                     data__policy__approvedBy = data__policy['approvedBy']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(data__policy__approvedBy, custom_formats, (name_prefix or 'data') + '.policy.approvedBy')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(data__policy__approvedBy, custom_formats)
                 if 'nextReview' in data__policy_keys:
                     data__policy_keys.remove('nextReview')
                     data__policy__nextReview = data__policy['nextReview']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__policy__nextReview, custom_formats, (name_prefix or 'data') + '.policy.nextReview')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__policy__nextReview, custom_formats)
                 if 'communicatedVia' in data__policy_keys:
                     data__policy_keys.remove('communicatedVia')
                     data__policy__communicatedVia = data__policy['communicatedVia']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__policy__communicatedVia, custom_formats, (name_prefix or 'data') + '.policy.communicatedVia')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__policy__communicatedVia, custom_formats)
                 if 'alignedPolicies' in data__policy_keys:
                     data__policy_keys.remove('alignedPolicies')
                     data__policy__alignedPolicies = data__policy['alignedPolicies']
@@ -304,7 +304,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__policy__alignedPolicies_is_list:
                         data__policy__alignedPolicies_len = len(data__policy__alignedPolicies)
                         for data__policy__alignedPolicies_x, data__policy__alignedPolicies_item in enumerate(data__policy__alignedPolicies):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__policy__alignedPolicies_item, custom_formats, (name_prefix or 'data') + '.policy.alignedPolicies[{data__policy__alignedPolicies_x}]'.format(data__policy__alignedPolicies_x=data__policy__alignedPolicies_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__policy__alignedPolicies_item, custom_formats)
                 if data__policy_keys:
                     for data__policy_key, data__policy_val in data__policy.items():
                         if data__policy_key.startswith('x-'):
@@ -332,15 +332,15 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if 'id' in data__roles_item_keys:
                             data__roles_item_keys.remove('id')
                             data__roles_item__id = data__roles_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__roles_item__id, custom_formats, (name_prefix or 'data') + '.roles[{data__roles_x}].id'.format(data__roles_x=data__roles_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__roles_item__id, custom_formats)
                         if 'title' in data__roles_item_keys:
                             data__roles_item_keys.remove('title')
                             data__roles_item__title = data__roles_item['title']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__roles_item__title, custom_formats, (name_prefix or 'data') + '.roles[{data__roles_x}].title'.format(data__roles_x=data__roles_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__roles_item__title, custom_formats)
                         if 'holder' in data__roles_item_keys:
                             data__roles_item_keys.remove('holder')
                             data__roles_item__holder = data__roles_item['holder']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(data__roles_item__holder, custom_formats, (name_prefix or 'data') + '.roles[{data__roles_x}].holder'.format(data__roles_x=data__roles_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(data__roles_item__holder, custom_formats)
                         if 'responsibilities' in data__roles_item_keys:
                             data__roles_item_keys.remove('responsibilities')
                             data__roles_item__responsibilities = data__roles_item['responsibilities']
@@ -352,7 +352,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                 if data__roles_item__responsibilities_len < 1:
                                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(data__roles_x=data__roles_x) + ' must contain at least 1 items', value=data__roles_item__responsibilities, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(data__roles_x=data__roles_x) + '', definition=None, rule='minItems')
                                 for data__roles_item__responsibilities_x, data__roles_item__responsibilities_item in enumerate(data__roles_item__responsibilities):
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__roles_item__responsibilities_item, custom_formats, (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities[{data__roles_item__responsibilities_x}]'.format(data__roles_item__responsibilities_x=data__roles_item__responsibilities_x, data__roles_x=data__roles_x))
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__roles_item__responsibilities_item, custom_formats)
                         if data__roles_item_keys:
                             for data__roles_item_key, data__roles_item_val in data__roles_item.items():
                                 if data__roles_item_key.startswith('x-'):
@@ -385,7 +385,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__authorities__riskAcceptance__low_is_list:
                                 data__authorities__riskAcceptance__low_len = len(data__authorities__riskAcceptance__low)
                                 for data__authorities__riskAcceptance__low_x, data__authorities__riskAcceptance__low_item in enumerate(data__authorities__riskAcceptance__low):
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__low_item, custom_formats, (name_prefix or 'data') + '.authorities.riskAcceptance.low[{data__authorities__riskAcceptance__low_x}]'.format(data__authorities__riskAcceptance__low_x=data__authorities__riskAcceptance__low_x))
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__low_item, custom_formats)
                         if 'medium' in data__authorities__riskAcceptance_keys:
                             data__authorities__riskAcceptance_keys.remove('medium')
                             data__authorities__riskAcceptance__medium = data__authorities__riskAcceptance['medium']
@@ -395,7 +395,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__authorities__riskAcceptance__medium_is_list:
                                 data__authorities__riskAcceptance__medium_len = len(data__authorities__riskAcceptance__medium)
                                 for data__authorities__riskAcceptance__medium_x, data__authorities__riskAcceptance__medium_item in enumerate(data__authorities__riskAcceptance__medium):
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__medium_item, custom_formats, (name_prefix or 'data') + '.authorities.riskAcceptance.medium[{data__authorities__riskAcceptance__medium_x}]'.format(data__authorities__riskAcceptance__medium_x=data__authorities__riskAcceptance__medium_x))
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__medium_item, custom_formats)
                         if 'high' in data__authorities__riskAcceptance_keys:
                             data__authorities__riskAcceptance_keys.remove('high')
                             data__authorities__riskAcceptance__high = data__authorities__riskAcceptance['high']
@@ -405,7 +405,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__authorities__riskAcceptance__high_is_list:
                                 data__authorities__riskAcceptance__high_len = len(data__authorities__riskAcceptance__high)
                                 for data__authorities__riskAcceptance__high_x, data__authorities__riskAcceptance__high_item in enumerate(data__authorities__riskAcceptance__high):
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__high_item, custom_formats, (name_prefix or 'data') + '.authorities.riskAcceptance.high[{data__authorities__riskAcceptance__high_x}]'.format(data__authorities__riskAcceptance__high_x=data__authorities__riskAcceptance__high_x))
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__high_item, custom_formats)
                         if 'critical' in data__authorities__riskAcceptance_keys:
                             data__authorities__riskAcceptance_keys.remove('critical')
                             data__authorities__riskAcceptance__critical = data__authorities__riskAcceptance['critical']
@@ -415,7 +415,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__authorities__riskAcceptance__critical_is_list:
                                 data__authorities__riskAcceptance__critical_len = len(data__authorities__riskAcceptance__critical)
                                 for data__authorities__riskAcceptance__critical_x, data__authorities__riskAcceptance__critical_item in enumerate(data__authorities__riskAcceptance__critical):
-                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__critical_item, custom_formats, (name_prefix or 'data') + '.authorities.riskAcceptance.critical[{data__authorities__riskAcceptance__critical_x}]'.format(data__authorities__riskAcceptance__critical_x=data__authorities__riskAcceptance__critical_x))
+                                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__riskAcceptance__critical_item, custom_formats)
                         if data__authorities__riskAcceptance_keys:
                             for data__authorities__riskAcceptance_key, data__authorities__riskAcceptance_val in data__authorities__riskAcceptance.items():
                                 if data__authorities__riskAcceptance_key.startswith('x-'):
@@ -432,7 +432,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__authorities__waiverApproval_is_list:
                         data__authorities__waiverApproval_len = len(data__authorities__waiverApproval)
                         for data__authorities__waiverApproval_x, data__authorities__waiverApproval_item in enumerate(data__authorities__waiverApproval):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__waiverApproval_item, custom_formats, (name_prefix or 'data') + '.authorities.waiverApproval[{data__authorities__waiverApproval_x}]'.format(data__authorities__waiverApproval_x=data__authorities__waiverApproval_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__authorities__waiverApproval_item, custom_formats)
                 if data__authorities_keys:
                     for data__authorities_key, data__authorities_val in data__authorities.items():
                         if data__authorities_key.startswith('x-'):
@@ -454,7 +454,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'ref' in data__riskCriteria_keys:
                     data__riskCriteria_keys.remove('ref')
                     data__riskCriteria__ref = data__riskCriteria['ref']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__riskCriteria__ref, custom_formats, (name_prefix or 'data') + '.riskCriteria.ref')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__riskCriteria__ref, custom_formats)
                 if 'scale' in data__riskCriteria_keys:
                     data__riskCriteria_keys.remove('scale')
                     data__riskCriteria__scale = data__riskCriteria['scale']
@@ -485,7 +485,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'opportunitiesRef' in data__riskCriteria_keys:
                     data__riskCriteria_keys.remove('opportunitiesRef')
                     data__riskCriteria__opportunitiesRef = data__riskCriteria['opportunitiesRef']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__riskCriteria__opportunitiesRef, custom_formats, (name_prefix or 'data') + '.riskCriteria.opportunitiesRef')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__riskCriteria__opportunitiesRef, custom_formats)
                 if data__riskCriteria_keys:
                     for data__riskCriteria_key, data__riskCriteria_val in data__riskCriteria.items():
                         if data__riskCriteria_key.startswith('x-'):
@@ -513,33 +513,33 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if 'id' in data__objectives_item_keys:
                             data__objectives_item_keys.remove('id')
                             data__objectives_item__id = data__objectives_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__objectives_item__id, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].id'.format(data__objectives_x=data__objectives_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__objectives_item__id, custom_formats)
                         if 'description' in data__objectives_item_keys:
                             data__objectives_item_keys.remove('description')
                             data__objectives_item__description = data__objectives_item['description']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__description, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].description'.format(data__objectives_x=data__objectives_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__description, custom_formats)
                         if 'measure' in data__objectives_item_keys:
                             data__objectives_item_keys.remove('measure')
                             data__objectives_item__measure = data__objectives_item['measure']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__measure, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].measure'.format(data__objectives_x=data__objectives_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__measure, custom_formats)
                         if 'target' in data__objectives_item_keys:
                             data__objectives_item_keys.remove('target')
                             data__objectives_item__target = data__objectives_item['target']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__target, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].target'.format(data__objectives_x=data__objectives_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__target, custom_formats)
                         if 'owner' in data__objectives_item_keys:
                             data__objectives_item_keys.remove('owner')
                             data__objectives_item__owner = data__objectives_item['owner']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__owner, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].owner'.format(data__objectives_x=data__objectives_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__objectives_item__owner, custom_formats)
                         if 'due' in data__objectives_item_keys:
                             data__objectives_item_keys.remove('due')
                             data__objectives_item__due = data__objectives_item['due']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__objectives_item__due, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}].due'.format(data__objectives_x=data__objectives_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__objectives_item__due, custom_formats)
                         if 'status' in data__objectives_item_keys:
                             data__objectives_item_keys.remove('status')
                             data__objectives_item__status = data__objectives_item['status']
                             if not isinstance(data__objectives_item__status, str):
                                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(data__objectives_x=data__objectives_x) + ' must be string', value=data__objectives_item__status, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(data__objectives_x=data__objectives_x) + '', definition=None, rule='type')
-                            if not (isinstance(data__objectives_item__status, str) and data__objectives_item__status == 'on-track' or (isinstance(data__objectives_item__status, str) and data__objectives_item__status == 'at-risk') or (isinstance(data__objectives_item__status, str) and data__objectives_item__status == 'achieved') or (isinstance(data__objectives_item__status, str) and data__objectives_item__status == 'missed')):
+                            if not (isinstance(data__objectives_item__status, str) and data__objectives_item__status in {'on-track', 'at-risk', 'achieved', 'missed'}):
                                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(data__objectives_x=data__objectives_x) + " must be one of ['on-track', 'at-risk', 'achieved', 'missed']", value=data__objectives_item__status, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(data__objectives_x=data__objectives_x) + '', definition=None, rule='enum')
                         if data__objectives_item_keys:
                             for data__objectives_item_key, data__objectives_item_val in data__objectives_item.items():
@@ -562,11 +562,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'planRef' in data__resources_keys:
                     data__resources_keys.remove('planRef')
                     data__resources__planRef = data__resources['planRef']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__resources__planRef, custom_formats, (name_prefix or 'data') + '.resources.planRef')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__resources__planRef, custom_formats)
                 if 'toolingRef' in data__resources_keys:
                     data__resources_keys.remove('toolingRef')
                     data__resources__toolingRef = data__resources['toolingRef']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__resources__toolingRef, custom_formats, (name_prefix or 'data') + '.resources.toolingRef')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__resources__toolingRef, custom_formats)
                 if data__resources_keys:
                     for data__resources_key, data__resources_val in data__resources.items():
                         if data__resources_key.startswith('x-'):
@@ -594,23 +594,23 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if 'id' in data__competence_item_keys:
                             data__competence_item_keys.remove('id')
                             data__competence_item__id = data__competence_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__competence_item__id, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].id'.format(data__competence_x=data__competence_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__competence_item__id, custom_formats)
                         if 'role' in data__competence_item_keys:
                             data__competence_item_keys.remove('role')
                             data__competence_item__role = data__competence_item['role']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__competence_item__role, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].role'.format(data__competence_x=data__competence_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__competence_item__role, custom_formats)
                         if 'requirement' in data__competence_item_keys:
                             data__competence_item_keys.remove('requirement')
                             data__competence_item__requirement = data__competence_item['requirement']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__competence_item__requirement, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].requirement'.format(data__competence_x=data__competence_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__competence_item__requirement, custom_formats)
                         if 'evidenceRef' in data__competence_item_keys:
                             data__competence_item_keys.remove('evidenceRef')
                             data__competence_item__evidenceRef = data__competence_item['evidenceRef']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__competence_item__evidenceRef, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].evidenceRef'.format(data__competence_x=data__competence_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__competence_item__evidenceRef, custom_formats)
                         if 'verifiedOn' in data__competence_item_keys:
                             data__competence_item_keys.remove('verifiedOn')
                             data__competence_item__verifiedOn = data__competence_item['verifiedOn']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__competence_item__verifiedOn, custom_formats, (name_prefix or 'data') + '.competence[{data__competence_x}].verifiedOn'.format(data__competence_x=data__competence_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__competence_item__verifiedOn, custom_formats)
                         if data__competence_item_keys:
                             for data__competence_item_key, data__competence_item_val in data__competence_item.items():
                                 if data__competence_item_key.startswith('x-'):
@@ -632,7 +632,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'programmeRef' in data__awareness_keys:
                     data__awareness_keys.remove('programmeRef')
                     data__awareness__programmeRef = data__awareness['programmeRef']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__awareness__programmeRef, custom_formats, (name_prefix or 'data') + '.awareness.programmeRef')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__awareness__programmeRef, custom_formats)
                 if 'audience' in data__awareness_keys:
                     data__awareness_keys.remove('audience')
                     data__awareness__audience = data__awareness['audience']
@@ -644,11 +644,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if data__awareness__audience_len < 1:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.awareness.audience must contain at least 1 items', value=data__awareness__audience, name='' + (name_prefix or 'data') + '.awareness.audience', definition=None, rule='minItems')
                         for data__awareness__audience_x, data__awareness__audience_item in enumerate(data__awareness__audience):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__awareness__audience_item, custom_formats, (name_prefix or 'data') + '.awareness.audience[{data__awareness__audience_x}]'.format(data__awareness__audience_x=data__awareness__audience_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__awareness__audience_item, custom_formats)
                 if 'lastDelivered' in data__awareness_keys:
                     data__awareness_keys.remove('lastDelivered')
                     data__awareness__lastDelivered = data__awareness['lastDelivered']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__awareness__lastDelivered, custom_formats, (name_prefix or 'data') + '.awareness.lastDelivered')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__awareness__lastDelivered, custom_formats)
                 if data__awareness_keys:
                     for data__awareness_key, data__awareness_val in data__awareness.items():
                         if data__awareness_key.startswith('x-'):
@@ -676,27 +676,27 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if 'id' in data__communication_item_keys:
                             data__communication_item_keys.remove('id')
                             data__communication_item__id = data__communication_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__communication_item__id, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].id'.format(data__communication_x=data__communication_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__communication_item__id, custom_formats)
                         if 'what' in data__communication_item_keys:
                             data__communication_item_keys.remove('what')
                             data__communication_item__what = data__communication_item['what']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__what, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].what'.format(data__communication_x=data__communication_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__what, custom_formats)
                         if 'audience' in data__communication_item_keys:
                             data__communication_item_keys.remove('audience')
                             data__communication_item__audience = data__communication_item['audience']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__audience, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].audience'.format(data__communication_x=data__communication_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__audience, custom_formats)
                         if 'when' in data__communication_item_keys:
                             data__communication_item_keys.remove('when')
                             data__communication_item__when = data__communication_item['when']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__when, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].when'.format(data__communication_x=data__communication_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__when, custom_formats)
                         if 'how' in data__communication_item_keys:
                             data__communication_item_keys.remove('how')
                             data__communication_item__how = data__communication_item['how']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__how, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].how'.format(data__communication_x=data__communication_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__how, custom_formats)
                         if 'owner' in data__communication_item_keys:
                             data__communication_item_keys.remove('owner')
                             data__communication_item__owner = data__communication_item['owner']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__owner, custom_formats, (name_prefix or 'data') + '.communication[{data__communication_x}].owner'.format(data__communication_x=data__communication_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__communication_item__owner, custom_formats)
                         if data__communication_item_keys:
                             for data__communication_item_key, data__communication_item_val in data__communication_item.items():
                                 if data__communication_item_key.startswith('x-'):
@@ -718,7 +718,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'programmeRef' in data__internalAudit_keys:
                     data__internalAudit_keys.remove('programmeRef')
                     data__internalAudit__programmeRef = data__internalAudit['programmeRef']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__internalAudit__programmeRef, custom_formats, (name_prefix or 'data') + '.internalAudit.programmeRef')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__internalAudit__programmeRef, custom_formats)
                 if 'audits' in data__internalAudit_keys:
                     data__internalAudit_keys.remove('audits')
                     data__internalAudit__audits = data__internalAudit['audits']
@@ -728,7 +728,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__internalAudit__audits_is_list:
                         data__internalAudit__audits_len = len(data__internalAudit__audits)
                         for data__internalAudit__audits_x, data__internalAudit__audits_item in enumerate(data__internalAudit__audits):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_audit(data__internalAudit__audits_item, custom_formats, (name_prefix or 'data') + '.internalAudit.audits[{data__internalAudit__audits_x}]'.format(data__internalAudit__audits_x=data__internalAudit__audits_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_audit(data__internalAudit__audits_item, custom_formats)
                 if data__internalAudit_keys:
                     for data__internalAudit_key, data__internalAudit_val in data__internalAudit.items():
                         if data__internalAudit_key.startswith('x-'):
@@ -745,7 +745,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__managementReviews_is_list:
                 data__managementReviews_len = len(data__managementReviews)
                 for data__managementReviews_x, data__managementReviews_item in enumerate(data__managementReviews):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_managementreview(data__managementReviews_item, custom_formats, (name_prefix or 'data') + '.managementReviews[{data__managementReviews_x}]'.format(data__managementReviews_x=data__managementReviews_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_managementreview(data__managementReviews_item, custom_formats)
         if 'nonconformities' in data_keys:
             data_keys.remove('nonconformities')
             data__nonconformities = data['nonconformities']
@@ -755,7 +755,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__nonconformities_is_list:
                 data__nonconformities_len = len(data__nonconformities)
                 for data__nonconformities_x, data__nonconformities_item in enumerate(data__nonconformities):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_nonconformity(data__nonconformities_item, custom_formats, (name_prefix or 'data') + '.nonconformities[{data__nonconformities_x}]'.format(data__nonconformities_x=data__nonconformities_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_nonconformity(data__nonconformities_item, custom_formats)
         if 'improvements' in data_keys:
             data_keys.remove('improvements')
             data__improvements = data['improvements']
@@ -776,30 +776,30 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if 'id' in data__improvements_item_keys:
                             data__improvements_item_keys.remove('id')
                             data__improvements_item__id = data__improvements_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__improvements_item__id, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].id'.format(data__improvements_x=data__improvements_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__improvements_item__id, custom_formats)
                         if 'description' in data__improvements_item_keys:
                             data__improvements_item_keys.remove('description')
                             data__improvements_item__description = data__improvements_item['description']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__improvements_item__description, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].description'.format(data__improvements_x=data__improvements_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__improvements_item__description, custom_formats)
                         if 'source' in data__improvements_item_keys:
                             data__improvements_item_keys.remove('source')
                             data__improvements_item__source = data__improvements_item['source']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__improvements_item__source, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].source'.format(data__improvements_x=data__improvements_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__improvements_item__source, custom_formats)
                         if 'owner' in data__improvements_item_keys:
                             data__improvements_item_keys.remove('owner')
                             data__improvements_item__owner = data__improvements_item['owner']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__improvements_item__owner, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].owner'.format(data__improvements_x=data__improvements_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__improvements_item__owner, custom_formats)
                         if 'status' in data__improvements_item_keys:
                             data__improvements_item_keys.remove('status')
                             data__improvements_item__status = data__improvements_item['status']
                             if not isinstance(data__improvements_item__status, str):
                                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(data__improvements_x=data__improvements_x) + ' must be string', value=data__improvements_item__status, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(data__improvements_x=data__improvements_x) + '', definition=None, rule='type')
-                            if not (isinstance(data__improvements_item__status, str) and data__improvements_item__status == 'proposed' or (isinstance(data__improvements_item__status, str) and data__improvements_item__status == 'in-progress') or (isinstance(data__improvements_item__status, str) and data__improvements_item__status == 'done') or (isinstance(data__improvements_item__status, str) and data__improvements_item__status == 'rejected')):
+                            if not (isinstance(data__improvements_item__status, str) and data__improvements_item__status in {'proposed', 'in-progress', 'done', 'rejected'}):
                                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(data__improvements_x=data__improvements_x) + " must be one of ['proposed', 'in-progress', 'done', 'rejected']", value=data__improvements_item__status, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(data__improvements_x=data__improvements_x) + '', definition=None, rule='enum')
                         if 'due' in data__improvements_item_keys:
                             data__improvements_item_keys.remove('due')
                             data__improvements_item__due = data__improvements_item['due']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__improvements_item__due, custom_formats, (name_prefix or 'data') + '.improvements[{data__improvements_x}].due'.format(data__improvements_x=data__improvements_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__improvements_item__due, custom_formats)
                         if data__improvements_item_keys:
                             for data__improvements_item_key, data__improvements_item_val in data__improvements_item.items():
                                 if data__improvements_item_key.startswith('x-'):
@@ -816,7 +816,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__statementOfApplicability_is_list:
                 data__statementOfApplicability_len = len(data__statementOfApplicability)
                 for data__statementOfApplicability_x, data__statementOfApplicability_item in enumerate(data__statementOfApplicability):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_soaentry(data__statementOfApplicability_item, custom_formats, (name_prefix or 'data') + '.statementOfApplicability[{data__statementOfApplicability_x}]'.format(data__statementOfApplicability_x=data__statementOfApplicability_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_soaentry(data__statementOfApplicability_item, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -838,13 +838,13 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'id' in data_keys:
             data_keys.remove('id')
             data__id = data['id']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_annexacontrol(data__id, custom_formats, (name_prefix or 'data') + '.id')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_annexacontrol(data__id, custom_formats)
         if 'decision' in data_keys:
             data_keys.remove('decision')
             data__decision = data['decision']
             if not isinstance(data__decision, str):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decision must be string', value=data__decision, name='' + (name_prefix or 'data') + '.decision', definition=None, rule='type')
-            if not (isinstance(data__decision, str) and data__decision == 'included' or (isinstance(data__decision, str) and data__decision == 'excluded')):
+            if not (isinstance(data__decision, str) and data__decision in {'included', 'excluded'}):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + ".decision must be one of ['included', 'excluded']", value=data__decision, name='' + (name_prefix or 'data') + '.decision', definition=None, rule='enum')
         if 'justification' in data_keys:
             data_keys.remove('justification')
@@ -862,12 +862,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data__implementation = data['implementation']
             if not isinstance(data__implementation, str):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation must be string', value=data__implementation, name='' + (name_prefix or 'data') + '.implementation', definition=None, rule='type')
-            if not (isinstance(data__implementation, str) and data__implementation == 'implemented' or (isinstance(data__implementation, str) and data__implementation == 'partial') or (isinstance(data__implementation, str) and data__implementation == 'planned')):
+            if not (isinstance(data__implementation, str) and data__implementation in {'implemented', 'partial', 'planned'}):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + ".implementation must be one of ['implemented', 'partial', 'planned']", value=data__implementation, name='' + (name_prefix or 'data') + '.implementation', definition=None, rule='enum')
         if 'owner' in data_keys:
             data_keys.remove('owner')
             data__owner = data['owner']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__owner, custom_formats, (name_prefix or 'data') + '.owner')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__owner, custom_formats)
         if 'evidence' in data_keys:
             data_keys.remove('evidence')
             data__evidence = data['evidence']
@@ -888,11 +888,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if 'ref' in data__evidence_item_keys:
                             data__evidence_item_keys.remove('ref')
                             data__evidence_item__ref = data__evidence_item['ref']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__evidence_item__ref, custom_formats, (name_prefix or 'data') + '.evidence[{data__evidence_x}].ref'.format(data__evidence_x=data__evidence_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__evidence_item__ref, custom_formats)
                         if 'title' in data__evidence_item_keys:
                             data__evidence_item_keys.remove('title')
                             data__evidence_item__title = data__evidence_item['title']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__evidence_item__title, custom_formats, (name_prefix or 'data') + '.evidence[{data__evidence_x}].title'.format(data__evidence_x=data__evidence_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__evidence_item__title, custom_formats)
                         if data__evidence_item_keys:
                             for data__evidence_item_key, data__evidence_item_val in data__evidence_item.items():
                                 if data__evidence_item_key.startswith('x-'):
@@ -929,19 +929,19 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'id' in data_keys:
             data_keys.remove('id')
             data__id = data['id']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__id, custom_formats, (name_prefix or 'data') + '.id')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__id, custom_formats)
         if 'description' in data_keys:
             data_keys.remove('description')
             data__description = data['description']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__description, custom_formats, (name_prefix or 'data') + '.description')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__description, custom_formats)
         if 'raisedOn' in data_keys:
             data_keys.remove('raisedOn')
             data__raisedOn = data['raisedOn']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__raisedOn, custom_formats, (name_prefix or 'data') + '.raisedOn')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__raisedOn, custom_formats)
         if 'source' in data_keys:
             data_keys.remove('source')
             data__source = data['source']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__source, custom_formats, (name_prefix or 'data') + '.source')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__source, custom_formats)
         if 'controls' in data_keys:
             data_keys.remove('controls')
             data__controls = data['controls']
@@ -951,15 +951,15 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__controls_is_list:
                 data__controls_len = len(data__controls)
                 for data__controls_x, data__controls_item in enumerate(data__controls):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_annexacontrol(data__controls_item, custom_formats, (name_prefix or 'data') + '.controls[{data__controls_x}]'.format(data__controls_x=data__controls_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_annexacontrol(data__controls_item, custom_formats)
         if 'cause' in data_keys:
             data_keys.remove('cause')
             data__cause = data['cause']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__cause, custom_formats, (name_prefix or 'data') + '.cause')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__cause, custom_formats)
         if 'correctiveAction' in data_keys:
             data_keys.remove('correctiveAction')
             data__correctiveAction = data['correctiveAction']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_correctiveaction(data__correctiveAction, custom_formats, (name_prefix or 'data') + '.correctiveAction')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_correctiveaction(data__correctiveAction, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -981,26 +981,26 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'description' in data_keys:
             data_keys.remove('description')
             data__description = data['description']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__description, custom_formats, (name_prefix or 'data') + '.description')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__description, custom_formats)
         if 'owner' in data_keys:
             data_keys.remove('owner')
             data__owner = data['owner']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__owner, custom_formats, (name_prefix or 'data') + '.owner')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__owner, custom_formats)
         if 'due' in data_keys:
             data_keys.remove('due')
             data__due = data['due']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__due, custom_formats, (name_prefix or 'data') + '.due')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__due, custom_formats)
         if 'status' in data_keys:
             data_keys.remove('status')
             data__status = data['status']
             if not isinstance(data__status, str):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.status must be string', value=data__status, name='' + (name_prefix or 'data') + '.status', definition=None, rule='type')
-            if not (isinstance(data__status, str) and data__status == 'open' or (isinstance(data__status, str) and data__status == 'done') or (isinstance(data__status, str) and data__status == 'verified')):
+            if not (isinstance(data__status, str) and data__status in {'open', 'done', 'verified'}):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + ".status must be one of ['open', 'done', 'verified']", value=data__status, name='' + (name_prefix or 'data') + '.status', definition=None, rule='enum')
         if 'closedOn' in data_keys:
             data_keys.remove('closedOn')
             data__closedOn = data['closedOn']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__closedOn, custom_formats, (name_prefix or 'data') + '.closedOn')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__closedOn, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -1022,15 +1022,15 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'id' in data_keys:
             data_keys.remove('id')
             data__id = data['id']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__id, custom_formats, (name_prefix or 'data') + '.id')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__id, custom_formats)
         if 'date' in data_keys:
             data_keys.remove('date')
             data__date = data['date']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__date, custom_formats, (name_prefix or 'data') + '.date')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__date, custom_formats)
         if 'chair' in data_keys:
             data_keys.remove('chair')
             data__chair = data['chair']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(data__chair, custom_formats, (name_prefix or 'data') + '.chair')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(data__chair, custom_formats)
         if 'inputs' in data_keys:
             data_keys.remove('inputs')
             data__inputs = data['inputs']
@@ -1047,7 +1047,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 for data__inputs_x, data__inputs_item in enumerate(data__inputs):
                     if not isinstance(data__inputs_item, str):
                         raise JsonSchemaValueException('' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(data__inputs_x=data__inputs_x) + ' must be string', value=data__inputs_item, name='' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(data__inputs_x=data__inputs_x) + '', definition=None, rule='type')
-                    if not (isinstance(data__inputs_item, str) and data__inputs_item == 'previous-actions' or (isinstance(data__inputs_item, str) and data__inputs_item == 'context-changes') or (isinstance(data__inputs_item, str) and data__inputs_item == 'interested-parties') or (isinstance(data__inputs_item, str) and data__inputs_item == 'performance') or (isinstance(data__inputs_item, str) and data__inputs_item == 'nonconformities') or (isinstance(data__inputs_item, str) and data__inputs_item == 'audit-results') or (isinstance(data__inputs_item, str) and data__inputs_item == 'monitoring-results') or (isinstance(data__inputs_item, str) and data__inputs_item == 'risks-and-opportunities') or (isinstance(data__inputs_item, str) and data__inputs_item == 'improvement-opportunities') or (isinstance(data__inputs_item, str) and data__inputs_item == 'resources')):
+                    if not (isinstance(data__inputs_item, str) and data__inputs_item in {'previous-actions', 'context-changes', 'interested-parties', 'performance', 'nonconformities', 'audit-results', 'monitoring-results', 'risks-and-opportunities', 'improvement-opportunities', 'resources'}):
                         raise JsonSchemaValueException('' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(data__inputs_x=data__inputs_x) + " must be one of ['previous-actions', 'context-changes', 'interested-parties', 'performance', 'nonconformities', 'audit-results', 'monitoring-results', 'risks-and-opportunities', 'improvement-opportunities', 'resources']", value=data__inputs_item, name='' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(data__inputs_x=data__inputs_x) + '', definition=None, rule='enum')
         if 'decisions' in data_keys:
             data_keys.remove('decisions')
@@ -1069,19 +1069,19 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if 'id' in data__decisions_item_keys:
                             data__decisions_item_keys.remove('id')
                             data__decisions_item__id = data__decisions_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__decisions_item__id, custom_formats, (name_prefix or 'data') + '.decisions[{data__decisions_x}].id'.format(data__decisions_x=data__decisions_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__decisions_item__id, custom_formats)
                         if 'description' in data__decisions_item_keys:
                             data__decisions_item_keys.remove('description')
                             data__decisions_item__description = data__decisions_item['description']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__decisions_item__description, custom_formats, (name_prefix or 'data') + '.decisions[{data__decisions_x}].description'.format(data__decisions_x=data__decisions_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__decisions_item__description, custom_formats)
                         if 'owner' in data__decisions_item_keys:
                             data__decisions_item_keys.remove('owner')
                             data__decisions_item__owner = data__decisions_item['owner']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__decisions_item__owner, custom_formats, (name_prefix or 'data') + '.decisions[{data__decisions_x}].owner'.format(data__decisions_x=data__decisions_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__decisions_item__owner, custom_formats)
                         if 'due' in data__decisions_item_keys:
                             data__decisions_item_keys.remove('due')
                             data__decisions_item__due = data__decisions_item['due']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__decisions_item__due, custom_formats, (name_prefix or 'data') + '.decisions[{data__decisions_x}].due'.format(data__decisions_x=data__decisions_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__decisions_item__due, custom_formats)
                         if data__decisions_item_keys:
                             for data__decisions_item_key, data__decisions_item_val in data__decisions_item.items():
                                 if data__decisions_item_key.startswith('x-'):
@@ -1092,7 +1092,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'minutesRef' in data_keys:
             data_keys.remove('minutesRef')
             data__minutesRef = data['minutesRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__minutesRef, custom_formats, (name_prefix or 'data') + '.minutesRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__minutesRef, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -1114,15 +1114,15 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'id' in data_keys:
             data_keys.remove('id')
             data__id = data['id']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__id, custom_formats, (name_prefix or 'data') + '.id')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__id, custom_formats)
         if 'date' in data_keys:
             data_keys.remove('date')
             data__date = data['date']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__date, custom_formats, (name_prefix or 'data') + '.date')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data__date, custom_formats)
         if 'auditor' in data_keys:
             data_keys.remove('auditor')
             data__auditor = data['auditor']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(data__auditor, custom_formats, (name_prefix or 'data') + '.auditor')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(data__auditor, custom_formats)
         if 'clauses' in data_keys:
             data_keys.remove('clauses')
             data__clauses = data['clauses']
@@ -1132,7 +1132,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__clauses_is_list:
                 data__clauses_len = len(data__clauses)
                 for data__clauses_x, data__clauses_item in enumerate(data__clauses):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_clause(data__clauses_item, custom_formats, (name_prefix or 'data') + '.clauses[{data__clauses_x}]'.format(data__clauses_x=data__clauses_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_clause(data__clauses_item, custom_formats)
         if 'systems' in data_keys:
             data_keys.remove('systems')
             data__systems = data['systems']
@@ -1142,11 +1142,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__systems_is_list:
                 data__systems_len = len(data__systems)
                 for data__systems_x, data__systems_item in enumerate(data__systems):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(data__systems_item, custom_formats, (name_prefix or 'data') + '.systems[{data__systems_x}]'.format(data__systems_x=data__systems_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(data__systems_item, custom_formats)
         if 'reportRef' in data_keys:
             data_keys.remove('reportRef')
             data__reportRef = data['reportRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__reportRef, custom_formats, (name_prefix or 'data') + '.reportRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data__reportRef, custom_formats)
         if 'nonconformities' in data_keys:
             data_keys.remove('nonconformities')
             data__nonconformities = data['nonconformities']
@@ -1156,7 +1156,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__nonconformities_is_list:
                 data__nonconformities_len = len(data__nonconformities)
                 for data__nonconformities_x, data__nonconformities_item in enumerate(data__nonconformities):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__nonconformities_item, custom_formats, (name_prefix or 'data') + '.nonconformities[{data__nonconformities_x}]'.format(data__nonconformities_x=data__nonconformities_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data__nonconformities_item, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -1186,7 +1186,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'name' in data_keys:
             data_keys.remove('name')
             data__name = data['name']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__name, custom_formats, (name_prefix or 'data') + '.name')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__name, custom_formats)
         if 'email' in data_keys:
             data_keys.remove('email')
             data__email = data['email']
@@ -1198,11 +1198,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'role' in data_keys:
             data_keys.remove('role')
             data__role = data['role']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__role, custom_formats, (name_prefix or 'data') + '.role')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__role, custom_formats)
         if 'team' in data_keys:
             data_keys.remove('team')
             data__team = data['team']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__team, custom_formats, (name_prefix or 'data') + '.team')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__team, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -1284,11 +1284,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'title' in data_keys:
             data_keys.remove('title')
             data__title = data['title']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__title, custom_formats, (name_prefix or 'data') + '.title')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__title, custom_formats)
         if 'organisation' in data_keys:
             data_keys.remove('organisation')
             data__organisation = data['organisation']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__organisation, custom_formats, (name_prefix or 'data') + '.organisation')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__organisation, custom_formats)
         if 'labels' in data_keys:
             data_keys.remove('labels')
             data__labels = data['labels']

@@ -37,11 +37,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'metadata' in data_keys:
             data_keys.remove('metadata')
             data__metadata = data['metadata']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_metadata(data__metadata, custom_formats, (name_prefix or 'data') + '.metadata')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_metadata(data__metadata, custom_formats)
         if 'spec' in data_keys:
             data_keys.remove('spec')
             data__spec = data['spec']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_spec(data__spec, custom_formats, (name_prefix or 'data') + '.spec')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_spec(data__spec, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -63,15 +63,15 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'description' in data_keys:
             data_keys.remove('description')
             data__description = data['description']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__description, custom_formats, (name_prefix or 'data') + '.description')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__description, custom_formats)
         if 'owner' in data_keys:
             data_keys.remove('owner')
             data__owner = data['owner']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_person(data__owner, custom_formats, (name_prefix or 'data') + '.owner')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_person(data__owner, custom_formats)
         if 'accountablePerson' in data_keys:
             data_keys.remove('accountablePerson')
             data__accountablePerson = data['accountablePerson']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_person(data__accountablePerson, custom_formats, (name_prefix or 'data') + '.accountablePerson')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_person(data__accountablePerson, custom_formats)
         if 'contacts' in data_keys:
             data_keys.remove('contacts')
             data__contacts = data['contacts']
@@ -81,19 +81,19 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__contacts_is_list:
                 data__contacts_len = len(data__contacts)
                 for data__contacts_x, data__contacts_item in enumerate(data__contacts):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_person(data__contacts_item, custom_formats, (name_prefix or 'data') + '.contacts[{data__contacts_x}]'.format(data__contacts_x=data__contacts_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_person(data__contacts_item, custom_formats)
         if 'purpose' in data_keys:
             data_keys.remove('purpose')
             data__purpose = data['purpose']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_purpose(data__purpose, custom_formats, (name_prefix or 'data') + '.purpose')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_purpose(data__purpose, custom_formats)
         if 'classification' in data_keys:
             data_keys.remove('classification')
             data__classification = data['classification']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_classification(data__classification, custom_formats, (name_prefix or 'data') + '.classification')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_classification(data__classification, custom_formats)
         if 'lifecycle' in data_keys:
             data_keys.remove('lifecycle')
             data__lifecycle = data['lifecycle']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_lifecycle(data__lifecycle, custom_formats, (name_prefix or 'data') + '.lifecycle')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_lifecycle(data__lifecycle, custom_formats)
         if 'notApplicable' in data_keys:
             data_keys.remove('notApplicable')
             data__notApplicable = data['notApplicable']
@@ -105,47 +105,47 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'dataSources' in data__notApplicable_keys:
                     data__notApplicable_keys.remove('dataSources')
                     data__notApplicable__dataSources = data__notApplicable['dataSources']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__dataSources, custom_formats, (name_prefix or 'data') + '.notApplicable.dataSources')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__dataSources, custom_formats)
                 if 'models' in data__notApplicable_keys:
                     data__notApplicable_keys.remove('models')
                     data__notApplicable__models = data__notApplicable['models']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__models, custom_formats, (name_prefix or 'data') + '.notApplicable.models')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__models, custom_formats)
                 if 'suppliers' in data__notApplicable_keys:
                     data__notApplicable_keys.remove('suppliers')
                     data__notApplicable__suppliers = data__notApplicable['suppliers']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__suppliers, custom_formats, (name_prefix or 'data') + '.notApplicable.suppliers')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__suppliers, custom_formats)
                 if 'risks' in data__notApplicable_keys:
                     data__notApplicable_keys.remove('risks')
                     data__notApplicable__risks = data__notApplicable['risks']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__risks, custom_formats, (name_prefix or 'data') + '.notApplicable.risks')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__risks, custom_formats)
                 if 'impactAssessment' in data__notApplicable_keys:
                     data__notApplicable_keys.remove('impactAssessment')
                     data__notApplicable__impactAssessment = data__notApplicable['impactAssessment']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__impactAssessment, custom_formats, (name_prefix or 'data') + '.notApplicable.impactAssessment')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__impactAssessment, custom_formats)
                 if 'humanOversight' in data__notApplicable_keys:
                     data__notApplicable_keys.remove('humanOversight')
                     data__notApplicable__humanOversight = data__notApplicable['humanOversight']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__humanOversight, custom_formats, (name_prefix or 'data') + '.notApplicable.humanOversight')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__humanOversight, custom_formats)
                 if 'transparency' in data__notApplicable_keys:
                     data__notApplicable_keys.remove('transparency')
                     data__notApplicable__transparency = data__notApplicable['transparency']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__transparency, custom_formats, (name_prefix or 'data') + '.notApplicable.transparency')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__transparency, custom_formats)
                 if 'validation' in data__notApplicable_keys:
                     data__notApplicable_keys.remove('validation')
                     data__notApplicable__validation = data__notApplicable['validation']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__validation, custom_formats, (name_prefix or 'data') + '.notApplicable.validation')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__validation, custom_formats)
                 if 'monitoring' in data__notApplicable_keys:
                     data__notApplicable_keys.remove('monitoring')
                     data__notApplicable__monitoring = data__notApplicable['monitoring']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__monitoring, custom_formats, (name_prefix or 'data') + '.notApplicable.monitoring')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__monitoring, custom_formats)
                 if 'logging' in data__notApplicable_keys:
                     data__notApplicable_keys.remove('logging')
                     data__notApplicable__logging = data__notApplicable['logging']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__logging, custom_formats, (name_prefix or 'data') + '.notApplicable.logging')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__logging, custom_formats)
                 if 'incidents' in data__notApplicable_keys:
                     data__notApplicable_keys.remove('incidents')
                     data__notApplicable__incidents = data__notApplicable['incidents']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__incidents, custom_formats, (name_prefix or 'data') + '.notApplicable.incidents')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data__notApplicable__incidents, custom_formats)
                 if data__notApplicable_keys:
                     for data__notApplicable_key, data__notApplicable_val in data__notApplicable.items():
                         if data__notApplicable_key.startswith('x-'):
@@ -162,7 +162,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__dataSources_is_list:
                 data__dataSources_len = len(data__dataSources)
                 for data__dataSources_x, data__dataSources_item in enumerate(data__dataSources):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_datasource(data__dataSources_item, custom_formats, (name_prefix or 'data') + '.dataSources[{data__dataSources_x}]'.format(data__dataSources_x=data__dataSources_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_datasource(data__dataSources_item, custom_formats)
         if 'models' in data_keys:
             data_keys.remove('models')
             data__models = data['models']
@@ -172,7 +172,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__models_is_list:
                 data__models_len = len(data__models)
                 for data__models_x, data__models_item in enumerate(data__models):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_model(data__models_item, custom_formats, (name_prefix or 'data') + '.models[{data__models_x}]'.format(data__models_x=data__models_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_model(data__models_item, custom_formats)
         if 'suppliers' in data_keys:
             data_keys.remove('suppliers')
             data__suppliers = data['suppliers']
@@ -182,7 +182,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__suppliers_is_list:
                 data__suppliers_len = len(data__suppliers)
                 for data__suppliers_x, data__suppliers_item in enumerate(data__suppliers):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_supplier(data__suppliers_item, custom_formats, (name_prefix or 'data') + '.suppliers[{data__suppliers_x}]'.format(data__suppliers_x=data__suppliers_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_supplier(data__suppliers_item, custom_formats)
         if 'risks' in data_keys:
             data_keys.remove('risks')
             data__risks = data['risks']
@@ -192,43 +192,43 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__risks_is_list:
                 data__risks_len = len(data__risks)
                 for data__risks_x, data__risks_item in enumerate(data__risks):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_risk(data__risks_item, custom_formats, (name_prefix or 'data') + '.risks[{data__risks_x}]'.format(data__risks_x=data__risks_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_risk(data__risks_item, custom_formats)
         if 'impactAssessment' in data_keys:
             data_keys.remove('impactAssessment')
             data__impactAssessment = data['impactAssessment']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_impactassessment(data__impactAssessment, custom_formats, (name_prefix or 'data') + '.impactAssessment')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_impactassessment(data__impactAssessment, custom_formats)
         if 'humanOversight' in data_keys:
             data_keys.remove('humanOversight')
             data__humanOversight = data['humanOversight']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_humanoversight(data__humanOversight, custom_formats, (name_prefix or 'data') + '.humanOversight')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_humanoversight(data__humanOversight, custom_formats)
         if 'transparency' in data_keys:
             data_keys.remove('transparency')
             data__transparency = data['transparency']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_transparency(data__transparency, custom_formats, (name_prefix or 'data') + '.transparency')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_transparency(data__transparency, custom_formats)
         if 'validation' in data_keys:
             data_keys.remove('validation')
             data__validation = data['validation']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_validation(data__validation, custom_formats, (name_prefix or 'data') + '.validation')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_validation(data__validation, custom_formats)
         if 'monitoring' in data_keys:
             data_keys.remove('monitoring')
             data__monitoring = data['monitoring']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_monitoring(data__monitoring, custom_formats, (name_prefix or 'data') + '.monitoring')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_monitoring(data__monitoring, custom_formats)
         if 'logging' in data_keys:
             data_keys.remove('logging')
             data__logging = data['logging']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_logging(data__logging, custom_formats, (name_prefix or 'data') + '.logging')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_logging(data__logging, custom_formats)
         if 'incidents' in data_keys:
             data_keys.remove('incidents')
             data__incidents = data['incidents']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_incidents(data__incidents, custom_formats, (name_prefix or 'data') + '.incidents')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_incidents(data__incidents, custom_formats)
         if 'resources' in data_keys:
             data_keys.remove('resources')
             data__resources = data['resources']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_resources(data__resources, custom_formats, (name_prefix or 'data') + '.resources')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_resources(data__resources, custom_formats)
         if 'governance' in data_keys:
             data_keys.remove('governance')
             data__governance = data['governance']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_governance(data__governance, custom_formats, (name_prefix or 'data') + '.governance')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_governance(data__governance, custom_formats)
         if 'evidence' in data_keys:
             data_keys.remove('evidence')
             data__evidence = data['evidence']
@@ -238,7 +238,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__evidence_is_list:
                 data__evidence_len = len(data__evidence)
                 for data__evidence_x, data__evidence_item in enumerate(data__evidence):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_evidence(data__evidence_item, custom_formats, (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(data__evidence_x=data__evidence_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_evidence(data__evidence_item, custom_formats)
         if 'implementation' in data_keys:
             data_keys.remove('implementation')
             data__implementation = data['implementation']
@@ -297,20 +297,20 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'id' in data_keys:
             data_keys.remove('id')
             data__id = data['id']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__id, custom_formats, (name_prefix or 'data') + '.id')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__id, custom_formats)
         if 'ref' in data_keys:
             data_keys.remove('ref')
             data__ref = data['ref']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__ref, custom_formats, (name_prefix or 'data') + '.ref')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__ref, custom_formats)
         if 'kind' in data_keys:
             data_keys.remove('kind')
             data__kind = data['kind']
-            if not (isinstance(data__kind, str) and data__kind == 'policy' or (isinstance(data__kind, str) and data__kind == 'procedure') or (isinstance(data__kind, str) and data__kind == 'plan') or (isinstance(data__kind, str) and data__kind == 'assessment') or (isinstance(data__kind, str) and data__kind == 'test-report') or (isinstance(data__kind, str) and data__kind == 'monitoring-record') or (isinstance(data__kind, str) and data__kind == 'audit-report') or (isinstance(data__kind, str) and data__kind == 'training-record') or (isinstance(data__kind, str) and data__kind == 'record') or (isinstance(data__kind, str) and data__kind == 'contract') or (isinstance(data__kind, str) and data__kind == 'other')):
+            if not (isinstance(data__kind, str) and data__kind in {'policy', 'procedure', 'plan', 'assessment', 'test-report', 'monitoring-record', 'audit-report', 'training-record', 'record', 'contract', 'other'}):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + ".kind must be one of ['policy', 'procedure', 'plan', 'assessment', 'test-report', 'monitoring-record', 'audit-report', 'training-record', 'record', 'contract', 'other']", value=data__kind, name='' + (name_prefix or 'data') + '.kind', definition=None, rule='enum')
         if 'description' in data_keys:
             data_keys.remove('description')
             data__description = data['description']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__description, custom_formats, (name_prefix or 'data') + '.description')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__description, custom_formats)
         if 'controls' in data_keys:
             data_keys.remove('controls')
             data__controls = data['controls']
@@ -320,7 +320,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__controls_is_list:
                 data__controls_len = len(data__controls)
                 for data__controls_x, data__controls_item in enumerate(data__controls):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_annexacontrol(data__controls_item, custom_formats, (name_prefix or 'data') + '.controls[{data__controls_x}]'.format(data__controls_x=data__controls_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_annexacontrol(data__controls_item, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -364,23 +364,23 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'aiPolicyRef' in data_keys:
             data_keys.remove('aiPolicyRef')
             data__aiPolicyRef = data['aiPolicyRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__aiPolicyRef, custom_formats, (name_prefix or 'data') + '.aiPolicyRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__aiPolicyRef, custom_formats)
         if 'concernChannel' in data_keys:
             data_keys.remove('concernChannel')
             data__concernChannel = data['concernChannel']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__concernChannel, custom_formats, (name_prefix or 'data') + '.concernChannel')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__concernChannel, custom_formats)
         if 'responsibleUsePolicyRef' in data_keys:
             data_keys.remove('responsibleUsePolicyRef')
             data__responsibleUsePolicyRef = data['responsibleUsePolicyRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__responsibleUsePolicyRef, custom_formats, (name_prefix or 'data') + '.responsibleUsePolicyRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__responsibleUsePolicyRef, custom_formats)
         if 'externalReportingRef' in data_keys:
             data_keys.remove('externalReportingRef')
             data__externalReportingRef = data['externalReportingRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__externalReportingRef, custom_formats, (name_prefix or 'data') + '.externalReportingRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__externalReportingRef, custom_formats)
         if 'customerTermsRef' in data_keys:
             data_keys.remove('customerTermsRef')
             data__customerTermsRef = data['customerTermsRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__customerTermsRef, custom_formats, (name_prefix or 'data') + '.customerTermsRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__customerTermsRef, custom_formats)
         if 'correctiveActions' in data_keys:
             data_keys.remove('correctiveActions')
             data__correctiveActions = data['correctiveActions']
@@ -401,19 +401,19 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if 'id' in data__correctiveActions_item_keys:
                             data__correctiveActions_item_keys.remove('id')
                             data__correctiveActions_item__id = data__correctiveActions_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__correctiveActions_item__id, custom_formats, (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}].id'.format(data__correctiveActions_x=data__correctiveActions_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__correctiveActions_item__id, custom_formats)
                         if 'description' in data__correctiveActions_item_keys:
                             data__correctiveActions_item_keys.remove('description')
                             data__correctiveActions_item__description = data__correctiveActions_item['description']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__correctiveActions_item__description, custom_formats, (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}].description'.format(data__correctiveActions_x=data__correctiveActions_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__correctiveActions_item__description, custom_formats)
                         if 'dueDate' in data__correctiveActions_item_keys:
                             data__correctiveActions_item_keys.remove('dueDate')
                             data__correctiveActions_item__dueDate = data__correctiveActions_item['dueDate']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__correctiveActions_item__dueDate, custom_formats, (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}].dueDate'.format(data__correctiveActions_x=data__correctiveActions_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__correctiveActions_item__dueDate, custom_formats)
                         if 'status' in data__correctiveActions_item_keys:
                             data__correctiveActions_item_keys.remove('status')
                             data__correctiveActions_item__status = data__correctiveActions_item['status']
-                            if not (isinstance(data__correctiveActions_item__status, str) and data__correctiveActions_item__status == 'open' or (isinstance(data__correctiveActions_item__status, str) and data__correctiveActions_item__status == 'in-progress') or (isinstance(data__correctiveActions_item__status, str) and data__correctiveActions_item__status == 'closed')):
+                            if not (isinstance(data__correctiveActions_item__status, str) and data__correctiveActions_item__status in {'open', 'in-progress', 'closed'}):
                                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}].status'.format(data__correctiveActions_x=data__correctiveActions_x) + " must be one of ['open', 'in-progress', 'closed']", value=data__correctiveActions_item__status, name='' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}].status'.format(data__correctiveActions_x=data__correctiveActions_x) + '', definition=None, rule='enum')
                         if data__correctiveActions_item_keys:
                             for data__correctiveActions_item_key, data__correctiveActions_item_val in data__correctiveActions_item.items():
@@ -450,7 +450,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'compute' in data_keys:
             data_keys.remove('compute')
             data__compute = data['compute']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__compute, custom_formats, (name_prefix or 'data') + '.compute')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__compute, custom_formats)
         if 'tooling' in data_keys:
             data_keys.remove('tooling')
             data__tooling = data['tooling']
@@ -460,7 +460,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__tooling_is_list:
                 data__tooling_len = len(data__tooling)
                 for data__tooling_x, data__tooling_item in enumerate(data__tooling):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__tooling_item, custom_formats, (name_prefix or 'data') + '.tooling[{data__tooling_x}]'.format(data__tooling_x=data__tooling_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__tooling_item, custom_formats)
         if 'people' in data_keys:
             data_keys.remove('people')
             data__people = data['people']
@@ -481,11 +481,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if 'role' in data__people_item_keys:
                             data__people_item_keys.remove('role')
                             data__people_item__role = data__people_item['role']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__people_item__role, custom_formats, (name_prefix or 'data') + '.people[{data__people_x}].role'.format(data__people_x=data__people_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__people_item__role, custom_formats)
                         if 'competence' in data__people_item_keys:
                             data__people_item_keys.remove('competence')
                             data__people_item__competence = data__people_item['competence']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__people_item__competence, custom_formats, (name_prefix or 'data') + '.people[{data__people_x}].competence'.format(data__people_x=data__people_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__people_item__competence, custom_formats)
                         if data__people_item_keys:
                             for data__people_item_key, data__people_item_val in data__people_item.items():
                                 if data__people_item_key.startswith('x-'):
@@ -496,7 +496,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'documentationRef' in data_keys:
             data_keys.remove('documentationRef')
             data__documentationRef = data['documentationRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__documentationRef, custom_formats, (name_prefix or 'data') + '.documentationRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__documentationRef, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -515,11 +515,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'channel' in data_keys:
             data_keys.remove('channel')
             data__channel = data['channel']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__channel, custom_formats, (name_prefix or 'data') + '.channel')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__channel, custom_formats)
         if 'contact' in data_keys:
             data_keys.remove('contact')
             data__contact = data['contact']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__contact, custom_formats, (name_prefix or 'data') + '.contact')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__contact, custom_formats)
         if 'reportingDeadlineDays' in data_keys:
             data_keys.remove('reportingDeadlineDays')
             data__reportingDeadlineDays = data['reportingDeadlineDays']
@@ -531,11 +531,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'processRef' in data_keys:
             data_keys.remove('processRef')
             data__processRef = data['processRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__processRef, custom_formats, (name_prefix or 'data') + '.processRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__processRef, custom_formats)
         if 'authority' in data_keys:
             data_keys.remove('authority')
             data__authority = data['authority']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__authority, custom_formats, (name_prefix or 'data') + '.authority')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__authority, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -576,7 +576,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__events_is_list:
                 data__events_len = len(data__events)
                 for data__events_x, data__events_item in enumerate(data__events):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__events_item, custom_formats, (name_prefix or 'data') + '.events[{data__events_x}]'.format(data__events_x=data__events_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__events_item, custom_formats)
         if 'tamperEvident' in data_keys:
             data_keys.remove('tamperEvident')
             data__tamperEvident = data['tamperEvident']
@@ -617,11 +617,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if 'id' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('id')
                             data__metrics_item__id = data__metrics_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__metrics_item__id, custom_formats, (name_prefix or 'data') + '.metrics[{data__metrics_x}].id'.format(data__metrics_x=data__metrics_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__metrics_item__id, custom_formats)
                         if 'description' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('description')
                             data__metrics_item__description = data__metrics_item['description']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__metrics_item__description, custom_formats, (name_prefix or 'data') + '.metrics[{data__metrics_x}].description'.format(data__metrics_x=data__metrics_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__metrics_item__description, custom_formats)
                         if 'threshold' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('threshold')
                             data__metrics_item__threshold = data__metrics_item['threshold']
@@ -630,12 +630,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if 'comparison' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('comparison')
                             data__metrics_item__comparison = data__metrics_item['comparison']
-                            if not (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison == '>=' or (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison == '<=') or (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison == '>') or (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison == '<')):
+                            if not (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison in {'>=', '<=', '>', '<'}):
                                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].comparison'.format(data__metrics_x=data__metrics_x) + " must be one of ['>=', '<=', '>', '<']", value=data__metrics_item__comparison, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].comparison'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='enum')
                         if 'frequency' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('frequency')
                             data__metrics_item__frequency = data__metrics_item['frequency']
-                            if not (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency == 'realtime' or (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency == 'hourly') or (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency == 'daily') or (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency == 'weekly') or (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency == 'monthly') or (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency == 'quarterly')):
+                            if not (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency in {'realtime', 'hourly', 'daily', 'weekly', 'monthly', 'quarterly'}):
                                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].frequency'.format(data__metrics_x=data__metrics_x) + " must be one of ['realtime', 'hourly', 'daily', 'weekly', 'monthly', 'quarterly']", value=data__metrics_item__frequency, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].frequency'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='enum')
                         if data__metrics_item_keys:
                             for data__metrics_item_key, data__metrics_item_val in data__metrics_item.items():
@@ -669,11 +669,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__drift__metrics_is_list:
                         data__drift__metrics_len = len(data__drift__metrics)
                         for data__drift__metrics_x, data__drift__metrics_item in enumerate(data__drift__metrics):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__drift__metrics_item, custom_formats, (name_prefix or 'data') + '.drift.metrics[{data__drift__metrics_x}]'.format(data__drift__metrics_x=data__drift__metrics_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__drift__metrics_item, custom_formats)
                 if 'action' in data__drift_keys:
                     data__drift_keys.remove('action')
                     data__drift__action = data__drift['action']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__drift__action, custom_formats, (name_prefix or 'data') + '.drift.action')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__drift__action, custom_formats)
                 if data__drift_keys:
                     for data__drift_key, data__drift_val in data__drift.items():
                         if data__drift_key.startswith('x-'):
@@ -700,7 +700,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'channel' in data__alerting_keys:
                     data__alerting_keys.remove('channel')
                     data__alerting__channel = data__alerting['channel']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__alerting__channel, custom_formats, (name_prefix or 'data') + '.alerting.channel')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__alerting__channel, custom_formats)
                 if data__alerting_keys:
                     for data__alerting_key, data__alerting_val in data__alerting.items():
                         if data__alerting_key.startswith('x-'):
@@ -711,11 +711,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'postMarketPlanRef' in data_keys:
             data_keys.remove('postMarketPlanRef')
             data__postMarketPlanRef = data['postMarketPlanRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__postMarketPlanRef, custom_formats, (name_prefix or 'data') + '.postMarketPlanRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__postMarketPlanRef, custom_formats)
         if 'feedbackChannel' in data_keys:
             data_keys.remove('feedbackChannel')
             data__feedbackChannel = data['feedbackChannel']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__feedbackChannel, custom_formats, (name_prefix or 'data') + '.feedbackChannel')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__feedbackChannel, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -734,11 +734,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'lastValidated' in data_keys:
             data_keys.remove('lastValidated')
             data__lastValidated = data['lastValidated']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__lastValidated, custom_formats, (name_prefix or 'data') + '.lastValidated')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__lastValidated, custom_formats)
         if 'reportRef' in data_keys:
             data_keys.remove('reportRef')
             data__reportRef = data['reportRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__reportRef, custom_formats, (name_prefix or 'data') + '.reportRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__reportRef, custom_formats)
         if 'metrics' in data_keys:
             data_keys.remove('metrics')
             data__metrics = data['metrics']
@@ -759,11 +759,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if 'id' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('id')
                             data__metrics_item__id = data__metrics_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__metrics_item__id, custom_formats, (name_prefix or 'data') + '.metrics[{data__metrics_x}].id'.format(data__metrics_x=data__metrics_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__metrics_item__id, custom_formats)
                         if 'description' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('description')
                             data__metrics_item__description = data__metrics_item['description']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__metrics_item__description, custom_formats, (name_prefix or 'data') + '.metrics[{data__metrics_x}].description'.format(data__metrics_x=data__metrics_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__metrics_item__description, custom_formats)
                         if 'threshold' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('threshold')
                             data__metrics_item__threshold = data__metrics_item['threshold']
@@ -772,7 +772,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if 'comparison' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('comparison')
                             data__metrics_item__comparison = data__metrics_item['comparison']
-                            if not (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison == '>=' or (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison == '<=') or (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison == '>') or (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison == '<')):
+                            if not (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison in {'>=', '<=', '>', '<'}):
                                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].comparison'.format(data__metrics_x=data__metrics_x) + " must be one of ['>=', '<=', '>', '<']", value=data__metrics_item__comparison, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].comparison'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='enum')
                         if 'result' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('result')
@@ -782,11 +782,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if 'dataset' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('dataset')
                             data__metrics_item__dataset = data__metrics_item['dataset']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__metrics_item__dataset, custom_formats, (name_prefix or 'data') + '.metrics[{data__metrics_x}].dataset'.format(data__metrics_x=data__metrics_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__metrics_item__dataset, custom_formats)
                         if 'slice' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('slice')
                             data__metrics_item__slice = data__metrics_item['slice']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__metrics_item__slice, custom_formats, (name_prefix or 'data') + '.metrics[{data__metrics_x}].slice'.format(data__metrics_x=data__metrics_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__metrics_item__slice, custom_formats)
                         if data__metrics_item_keys:
                             for data__metrics_item_key, data__metrics_item_val in data__metrics_item.items():
                                 if data__metrics_item_key.startswith('x-'):
@@ -803,7 +803,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__robustnessTests_is_list:
                 data__robustnessTests_len = len(data__robustnessTests)
                 for data__robustnessTests_x, data__robustnessTests_item in enumerate(data__robustnessTests):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_test(data__robustnessTests_item, custom_formats, (name_prefix or 'data') + '.robustnessTests[{data__robustnessTests_x}]'.format(data__robustnessTests_x=data__robustnessTests_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_test(data__robustnessTests_item, custom_formats)
         if 'securityTests' in data_keys:
             data_keys.remove('securityTests')
             data__securityTests = data['securityTests']
@@ -813,7 +813,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__securityTests_is_list:
                 data__securityTests_len = len(data__securityTests)
                 for data__securityTests_x, data__securityTests_item in enumerate(data__securityTests):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_test(data__securityTests_item, custom_formats, (name_prefix or 'data') + '.securityTests[{data__securityTests_x}]'.format(data__securityTests_x=data__securityTests_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_test(data__securityTests_item, custom_formats)
         if 'releaseApproval' in data_keys:
             data_keys.remove('releaseApproval')
             data__releaseApproval = data['releaseApproval']
@@ -825,11 +825,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'approver' in data__releaseApproval_keys:
                     data__releaseApproval_keys.remove('approver')
                     data__releaseApproval__approver = data__releaseApproval['approver']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__releaseApproval__approver, custom_formats, (name_prefix or 'data') + '.releaseApproval.approver')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__releaseApproval__approver, custom_formats)
                 if 'date' in data__releaseApproval_keys:
                     data__releaseApproval_keys.remove('date')
                     data__releaseApproval__date = data__releaseApproval['date']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__releaseApproval__date, custom_formats, (name_prefix or 'data') + '.releaseApproval.date')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__releaseApproval__date, custom_formats)
                 if data__releaseApproval_keys:
                     for data__releaseApproval_key, data__releaseApproval_val in data__releaseApproval.items():
                         if data__releaseApproval_key.startswith('x-'):
@@ -858,25 +858,25 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'id' in data_keys:
             data_keys.remove('id')
             data__id = data['id']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__id, custom_formats, (name_prefix or 'data') + '.id')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__id, custom_formats)
         if 'type' in data_keys:
             data_keys.remove('type')
             data__type = data['type']
-            if not (isinstance(data__type, str) and data__type == 'adversarial' or (isinstance(data__type, str) and data__type == 'distribution-shift') or (isinstance(data__type, str) and data__type == 'stress') or (isinstance(data__type, str) and data__type == 'fairness') or (isinstance(data__type, str) and data__type == 'prompt-injection') or (isinstance(data__type, str) and data__type == 'jailbreak') or (isinstance(data__type, str) and data__type == 'data-leakage') or (isinstance(data__type, str) and data__type == 'model-extraction') or (isinstance(data__type, str) and data__type == 'data-poisoning') or (isinstance(data__type, str) and data__type == 'red-team') or (isinstance(data__type, str) and data__type == 'penetration') or (isinstance(data__type, str) and data__type == 'other')):
+            if not (isinstance(data__type, str) and data__type in {'adversarial', 'distribution-shift', 'stress', 'fairness', 'prompt-injection', 'jailbreak', 'data-leakage', 'model-extraction', 'data-poisoning', 'red-team', 'penetration', 'other'}):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + ".type must be one of ['adversarial', 'distribution-shift', 'stress', 'fairness', 'prompt-injection', 'jailbreak', 'data-leakage', 'model-extraction', 'data-poisoning', 'red-team', 'penetration', 'other']", value=data__type, name='' + (name_prefix or 'data') + '.type', definition=None, rule='enum')
         if 'date' in data_keys:
             data_keys.remove('date')
             data__date = data['date']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__date, custom_formats, (name_prefix or 'data') + '.date')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__date, custom_formats)
         if 'result' in data_keys:
             data_keys.remove('result')
             data__result = data['result']
-            if not (isinstance(data__result, str) and data__result == 'pass' or (isinstance(data__result, str) and data__result == 'fail') or (isinstance(data__result, str) and data__result == 'partial')):
+            if not (isinstance(data__result, str) and data__result in {'pass', 'fail', 'partial'}):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + ".result must be one of ['pass', 'fail', 'partial']", value=data__result, name='' + (name_prefix or 'data') + '.result', definition=None, rule='enum')
         if 'ref' in data_keys:
             data_keys.remove('ref')
             data__ref = data['ref']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__ref, custom_formats, (name_prefix or 'data') + '.ref')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__ref, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -910,27 +910,27 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'instructionsForUseRef' in data_keys:
             data_keys.remove('instructionsForUseRef')
             data__instructionsForUseRef = data['instructionsForUseRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__instructionsForUseRef, custom_formats, (name_prefix or 'data') + '.instructionsForUseRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__instructionsForUseRef, custom_formats)
         if 'modelCardRef' in data_keys:
             data_keys.remove('modelCardRef')
             data__modelCardRef = data['modelCardRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__modelCardRef, custom_formats, (name_prefix or 'data') + '.modelCardRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__modelCardRef, custom_formats)
         if 'technicalDocumentationRef' in data_keys:
             data_keys.remove('technicalDocumentationRef')
             data__technicalDocumentationRef = data['technicalDocumentationRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__technicalDocumentationRef, custom_formats, (name_prefix or 'data') + '.technicalDocumentationRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__technicalDocumentationRef, custom_formats)
         if 'designDocumentationRef' in data_keys:
             data_keys.remove('designDocumentationRef')
             data__designDocumentationRef = data['designDocumentationRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__designDocumentationRef, custom_formats, (name_prefix or 'data') + '.designDocumentationRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__designDocumentationRef, custom_formats)
         if 'affectedPersonsInformedRef' in data_keys:
             data_keys.remove('affectedPersonsInformedRef')
             data__affectedPersonsInformedRef = data['affectedPersonsInformedRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__affectedPersonsInformedRef, custom_formats, (name_prefix or 'data') + '.affectedPersonsInformedRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__affectedPersonsInformedRef, custom_formats)
         if 'workersRepresentativesInformedRef' in data_keys:
             data_keys.remove('workersRepresentativesInformedRef')
             data__workersRepresentativesInformedRef = data['workersRepresentativesInformedRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__workersRepresentativesInformedRef, custom_formats, (name_prefix or 'data') + '.workersRepresentativesInformedRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__workersRepresentativesInformedRef, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -952,7 +952,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'mode' in data_keys:
             data_keys.remove('mode')
             data__mode = data['mode']
-            if not (isinstance(data__mode, str) and data__mode == 'human-in-the-loop' or (isinstance(data__mode, str) and data__mode == 'human-on-the-loop') or (isinstance(data__mode, str) and data__mode == 'human-in-command') or (isinstance(data__mode, str) and data__mode == 'none')):
+            if not (isinstance(data__mode, str) and data__mode in {'human-in-the-loop', 'human-on-the-loop', 'human-in-command', 'none'}):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + ".mode must be one of ['human-in-the-loop', 'human-on-the-loop', 'human-in-command', 'none']", value=data__mode, name='' + (name_prefix or 'data') + '.mode', definition=None, rule='enum')
         if 'canOverride' in data_keys:
             data_keys.remove('canOverride')
@@ -973,7 +973,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__automationBiasMeasures_is_list:
                 data__automationBiasMeasures_len = len(data__automationBiasMeasures)
                 for data__automationBiasMeasures_x, data__automationBiasMeasures_item in enumerate(data__automationBiasMeasures):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__automationBiasMeasures_item, custom_formats, (name_prefix or 'data') + '.automationBiasMeasures[{data__automationBiasMeasures_x}]'.format(data__automationBiasMeasures_x=data__automationBiasMeasures_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__automationBiasMeasures_item, custom_formats)
         if 'overseers' in data_keys:
             data_keys.remove('overseers')
             data__overseers = data['overseers']
@@ -994,7 +994,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if 'role' in data__overseers_item_keys:
                             data__overseers_item_keys.remove('role')
                             data__overseers_item__role = data__overseers_item['role']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__overseers_item__role, custom_formats, (name_prefix or 'data') + '.overseers[{data__overseers_x}].role'.format(data__overseers_x=data__overseers_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__overseers_item__role, custom_formats)
                         if 'trained' in data__overseers_item_keys:
                             data__overseers_item_keys.remove('trained')
                             data__overseers_item__trained = data__overseers_item['trained']
@@ -1003,11 +1003,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if 'trainingDate' in data__overseers_item_keys:
                             data__overseers_item_keys.remove('trainingDate')
                             data__overseers_item__trainingDate = data__overseers_item['trainingDate']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__overseers_item__trainingDate, custom_formats, (name_prefix or 'data') + '.overseers[{data__overseers_x}].trainingDate'.format(data__overseers_x=data__overseers_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__overseers_item__trainingDate, custom_formats)
                         if 'competenceRef' in data__overseers_item_keys:
                             data__overseers_item_keys.remove('competenceRef')
                             data__overseers_item__competenceRef = data__overseers_item['competenceRef']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__overseers_item__competenceRef, custom_formats, (name_prefix or 'data') + '.overseers[{data__overseers_x}].competenceRef'.format(data__overseers_x=data__overseers_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__overseers_item__competenceRef, custom_formats)
                         if data__overseers_item_keys:
                             for data__overseers_item_key, data__overseers_item_val in data__overseers_item.items():
                                 if data__overseers_item_key.startswith('x-'):
@@ -1036,24 +1036,24 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'status' in data_keys:
             data_keys.remove('status')
             data__status = data['status']
-            if not (isinstance(data__status, str) and data__status == 'not-started' or (isinstance(data__status, str) and data__status == 'in-progress') or (isinstance(data__status, str) and data__status == 'completed')):
+            if not (isinstance(data__status, str) and data__status in {'not-started', 'in-progress', 'completed'}):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + ".status must be one of ['not-started', 'in-progress', 'completed']", value=data__status, name='' + (name_prefix or 'data') + '.status', definition=None, rule='enum')
         if 'date' in data_keys:
             data_keys.remove('date')
             data__date = data['date']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__date, custom_formats, (name_prefix or 'data') + '.date')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__date, custom_formats)
         if 'nextReview' in data_keys:
             data_keys.remove('nextReview')
             data__nextReview = data['nextReview']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__nextReview, custom_formats, (name_prefix or 'data') + '.nextReview')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__nextReview, custom_formats)
         if 'approver' in data_keys:
             data_keys.remove('approver')
             data__approver = data['approver']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__approver, custom_formats, (name_prefix or 'data') + '.approver')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__approver, custom_formats)
         if 'documentRef' in data_keys:
             data_keys.remove('documentRef')
             data__documentRef = data['documentRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__documentRef, custom_formats, (name_prefix or 'data') + '.documentRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__documentRef, custom_formats)
         if 'scope' in data_keys:
             data_keys.remove('scope')
             data__scope = data['scope']
@@ -1065,15 +1065,15 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'individuals' in data__scope_keys:
                     data__scope_keys.remove('individuals')
                     data__scope__individuals = data__scope['individuals']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_scopeentry(data__scope__individuals, custom_formats, (name_prefix or 'data') + '.scope.individuals')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_scopeentry(data__scope__individuals, custom_formats)
                 if 'groups' in data__scope_keys:
                     data__scope_keys.remove('groups')
                     data__scope__groups = data__scope['groups']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_scopeentry(data__scope__groups, custom_formats, (name_prefix or 'data') + '.scope.groups')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_scopeentry(data__scope__groups, custom_formats)
                 if 'society' in data__scope_keys:
                     data__scope_keys.remove('society')
                     data__scope__society = data__scope['society']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_scopeentry(data__scope__society, custom_formats, (name_prefix or 'data') + '.scope.society')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_scopeentry(data__scope__society, custom_formats)
                 if data__scope_keys:
                     for data__scope_key, data__scope_val in data__scope.items():
                         if data__scope_key.startswith('x-'):
@@ -1090,7 +1090,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__risks_is_list:
                 data__risks_len = len(data__risks)
                 for data__risks_x, data__risks_item in enumerate(data__risks):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__risks_item, custom_formats, (name_prefix or 'data') + '.risks[{data__risks_x}]'.format(data__risks_x=data__risks_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__risks_item, custom_formats)
         if 'fundamentalRights' in data_keys:
             data_keys.remove('fundamentalRights')
             data__fundamentalRights = data['fundamentalRights']
@@ -1107,11 +1107,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'notifiedOn' in data__fundamentalRights_keys:
                     data__fundamentalRights_keys.remove('notifiedOn')
                     data__fundamentalRights__notifiedOn = data__fundamentalRights['notifiedOn']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__fundamentalRights__notifiedOn, custom_formats, (name_prefix or 'data') + '.fundamentalRights.notifiedOn')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__fundamentalRights__notifiedOn, custom_formats)
                 if 'ref' in data__fundamentalRights_keys:
                     data__fundamentalRights_keys.remove('ref')
                     data__fundamentalRights__ref = data__fundamentalRights['ref']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__fundamentalRights__ref, custom_formats, (name_prefix or 'data') + '.fundamentalRights.ref')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__fundamentalRights__ref, custom_formats)
                 if data__fundamentalRights_keys:
                     for data__fundamentalRights_key, data__fundamentalRights_val in data__fundamentalRights.items():
                         if data__fundamentalRights_key.startswith('x-'):
@@ -1145,7 +1145,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'summary' in data_keys:
             data_keys.remove('summary')
             data__summary = data['summary']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__summary, custom_formats, (name_prefix or 'data') + '.summary')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__summary, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -1167,24 +1167,24 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'id' in data_keys:
             data_keys.remove('id')
             data__id = data['id']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__id, custom_formats, (name_prefix or 'data') + '.id')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__id, custom_formats)
         if 'description' in data_keys:
             data_keys.remove('description')
             data__description = data['description']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__description, custom_formats, (name_prefix or 'data') + '.description')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__description, custom_formats)
         if 'category' in data_keys:
             data_keys.remove('category')
             data__category = data['category']
-            if not (isinstance(data__category, str) and data__category == 'fairness' or (isinstance(data__category, str) and data__category == 'privacy') or (isinstance(data__category, str) and data__category == 'safety') or (isinstance(data__category, str) and data__category == 'security') or (isinstance(data__category, str) and data__category == 'robustness') or (isinstance(data__category, str) and data__category == 'transparency') or (isinstance(data__category, str) and data__category == 'accountability') or (isinstance(data__category, str) and data__category == 'environmental') or (isinstance(data__category, str) and data__category == 'legal') or (isinstance(data__category, str) and data__category == 'other')):
+            if not (isinstance(data__category, str) and data__category in {'fairness', 'privacy', 'safety', 'security', 'robustness', 'transparency', 'accountability', 'environmental', 'legal', 'other'}):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + ".category must be one of ['fairness', 'privacy', 'safety', 'security', 'robustness', 'transparency', 'accountability', 'environmental', 'legal', 'other']", value=data__category, name='' + (name_prefix or 'data') + '.category', definition=None, rule='enum')
         if 'likelihood' in data_keys:
             data_keys.remove('likelihood')
             data__likelihood = data['likelihood']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_scale(data__likelihood, custom_formats, (name_prefix or 'data') + '.likelihood')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_scale(data__likelihood, custom_formats)
         if 'impact' in data_keys:
             data_keys.remove('impact')
             data__impact = data['impact']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_scale(data__impact, custom_formats, (name_prefix or 'data') + '.impact')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_scale(data__impact, custom_formats)
         if 'score' in data_keys:
             data_keys.remove('score')
             data__score = data['score']
@@ -1198,7 +1198,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'owner' in data_keys:
             data_keys.remove('owner')
             data__owner = data['owner']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__owner, custom_formats, (name_prefix or 'data') + '.owner')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__owner, custom_formats)
         if 'misuse' in data_keys:
             data_keys.remove('misuse')
             data__misuse = data['misuse']
@@ -1208,7 +1208,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__misuse_is_list:
                 data__misuse_len = len(data__misuse)
                 for data__misuse_x, data__misuse_item in enumerate(data__misuse):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__misuse_item, custom_formats, (name_prefix or 'data') + '.misuse[{data__misuse_x}]'.format(data__misuse_x=data__misuse_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__misuse_item, custom_formats)
         if 'treatment' in data_keys:
             data_keys.remove('treatment')
             data__treatment = data['treatment']
@@ -1223,7 +1223,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'option' in data__treatment_keys:
                     data__treatment_keys.remove('option')
                     data__treatment__option = data__treatment['option']
-                    if not (isinstance(data__treatment__option, str) and data__treatment__option == 'mitigate' or (isinstance(data__treatment__option, str) and data__treatment__option == 'accept') or (isinstance(data__treatment__option, str) and data__treatment__option == 'transfer') or (isinstance(data__treatment__option, str) and data__treatment__option == 'avoid')):
+                    if not (isinstance(data__treatment__option, str) and data__treatment__option in {'mitigate', 'accept', 'transfer', 'avoid'}):
                         raise JsonSchemaValueException('' + (name_prefix or 'data') + ".treatment.option must be one of ['mitigate', 'accept', 'transfer', 'avoid']", value=data__treatment__option, name='' + (name_prefix or 'data') + '.treatment.option', definition=None, rule='enum')
                 if 'controls' in data__treatment_keys:
                     data__treatment_keys.remove('controls')
@@ -1234,7 +1234,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__treatment__controls_is_list:
                         data__treatment__controls_len = len(data__treatment__controls)
                         for data__treatment__controls_x, data__treatment__controls_item in enumerate(data__treatment__controls):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_annexacontrol(data__treatment__controls_item, custom_formats, (name_prefix or 'data') + '.treatment.controls[{data__treatment__controls_x}]'.format(data__treatment__controls_x=data__treatment__controls_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_annexacontrol(data__treatment__controls_item, custom_formats)
                 if 'measures' in data__treatment_keys:
                     data__treatment_keys.remove('measures')
                     data__treatment__measures = data__treatment['measures']
@@ -1244,7 +1244,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__treatment__measures_is_list:
                         data__treatment__measures_len = len(data__treatment__measures)
                         for data__treatment__measures_x, data__treatment__measures_item in enumerate(data__treatment__measures):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__treatment__measures_item, custom_formats, (name_prefix or 'data') + '.treatment.measures[{data__treatment__measures_x}]'.format(data__treatment__measures_x=data__treatment__measures_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__treatment__measures_item, custom_formats)
                 if 'evidence' in data__treatment_keys:
                     data__treatment_keys.remove('evidence')
                     data__treatment__evidence = data__treatment['evidence']
@@ -1254,20 +1254,20 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__treatment__evidence_is_list:
                         data__treatment__evidence_len = len(data__treatment__evidence)
                         for data__treatment__evidence_x, data__treatment__evidence_item in enumerate(data__treatment__evidence):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__treatment__evidence_item, custom_formats, (name_prefix or 'data') + '.treatment.evidence[{data__treatment__evidence_x}]'.format(data__treatment__evidence_x=data__treatment__evidence_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__treatment__evidence_item, custom_formats)
                 if 'dueDate' in data__treatment_keys:
                     data__treatment_keys.remove('dueDate')
                     data__treatment__dueDate = data__treatment['dueDate']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__treatment__dueDate, custom_formats, (name_prefix or 'data') + '.treatment.dueDate')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__treatment__dueDate, custom_formats)
                 if 'status' in data__treatment_keys:
                     data__treatment_keys.remove('status')
                     data__treatment__status = data__treatment['status']
-                    if not (isinstance(data__treatment__status, str) and data__treatment__status == 'planned' or (isinstance(data__treatment__status, str) and data__treatment__status == 'in-progress') or (isinstance(data__treatment__status, str) and data__treatment__status == 'done')):
+                    if not (isinstance(data__treatment__status, str) and data__treatment__status in {'planned', 'in-progress', 'done'}):
                         raise JsonSchemaValueException('' + (name_prefix or 'data') + ".treatment.status must be one of ['planned', 'in-progress', 'done']", value=data__treatment__status, name='' + (name_prefix or 'data') + '.treatment.status', definition=None, rule='enum')
                 if 'transferredTo' in data__treatment_keys:
                     data__treatment_keys.remove('transferredTo')
                     data__treatment__transferredTo = data__treatment['transferredTo']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__treatment__transferredTo, custom_formats, (name_prefix or 'data') + '.treatment.transferredTo')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__treatment__transferredTo, custom_formats)
                 if data__treatment_keys:
                     for data__treatment_key, data__treatment_val in data__treatment.items():
                         if data__treatment_key.startswith('x-'):
@@ -1289,11 +1289,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'likelihood' in data__residualRisk_keys:
                     data__residualRisk_keys.remove('likelihood')
                     data__residualRisk__likelihood = data__residualRisk['likelihood']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_scale(data__residualRisk__likelihood, custom_formats, (name_prefix or 'data') + '.residualRisk.likelihood')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_scale(data__residualRisk__likelihood, custom_formats)
                 if 'impact' in data__residualRisk_keys:
                     data__residualRisk_keys.remove('impact')
                     data__residualRisk__impact = data__residualRisk['impact']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_scale(data__residualRisk__impact, custom_formats, (name_prefix or 'data') + '.residualRisk.impact')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_scale(data__residualRisk__impact, custom_formats)
                 if 'score' in data__residualRisk_keys:
                     data__residualRisk_keys.remove('score')
                     data__residualRisk__score = data__residualRisk['score']
@@ -1322,15 +1322,15 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'approver' in data__acceptance_keys:
                     data__acceptance_keys.remove('approver')
                     data__acceptance__approver = data__acceptance['approver']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__acceptance__approver, custom_formats, (name_prefix or 'data') + '.acceptance.approver')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__acceptance__approver, custom_formats)
                 if 'justification' in data__acceptance_keys:
                     data__acceptance_keys.remove('justification')
                     data__acceptance__justification = data__acceptance['justification']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__acceptance__justification, custom_formats, (name_prefix or 'data') + '.acceptance.justification')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__acceptance__justification, custom_formats)
                 if 'date' in data__acceptance_keys:
                     data__acceptance_keys.remove('date')
                     data__acceptance__date = data__acceptance['date']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__acceptance__date, custom_formats, (name_prefix or 'data') + '.acceptance.date')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__acceptance__date, custom_formats)
                 if data__acceptance_keys:
                     for data__acceptance_key, data__acceptance_val in data__acceptance.items():
                         if data__acceptance_key.startswith('x-'):
@@ -1341,7 +1341,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'reviewDate' in data_keys:
             data_keys.remove('reviewDate')
             data__reviewDate = data['reviewDate']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__reviewDate, custom_formats, (name_prefix or 'data') + '.reviewDate')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__reviewDate, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -1373,19 +1373,19 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'id' in data_keys:
             data_keys.remove('id')
             data__id = data['id']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__id, custom_formats, (name_prefix or 'data') + '.id')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__id, custom_formats)
         if 'name' in data_keys:
             data_keys.remove('name')
             data__name = data['name']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__name, custom_formats, (name_prefix or 'data') + '.name')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__name, custom_formats)
         if 'organisationId' in data_keys:
             data_keys.remove('organisationId')
             data__organisationId = data['organisationId']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__organisationId, custom_formats, (name_prefix or 'data') + '.organisationId')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__organisationId, custom_formats)
         if 'kind' in data_keys:
             data_keys.remove('kind')
             data__kind = data['kind']
-            if not (isinstance(data__kind, str) and data__kind == 'model' or (isinstance(data__kind, str) and data__kind == 'api') or (isinstance(data__kind, str) and data__kind == 'data') or (isinstance(data__kind, str) and data__kind == 'platform') or (isinstance(data__kind, str) and data__kind == 'tooling') or (isinstance(data__kind, str) and data__kind == 'service')):
+            if not (isinstance(data__kind, str) and data__kind in {'model', 'api', 'data', 'platform', 'tooling', 'service'}):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + ".kind must be one of ['model', 'api', 'data', 'platform', 'tooling', 'service']", value=data__kind, name='' + (name_prefix or 'data') + '.kind', definition=None, rule='enum')
         if 'providesAI' in data_keys:
             data_keys.remove('providesAI')
@@ -1395,19 +1395,19 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'product' in data_keys:
             data_keys.remove('product')
             data__product = data['product']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__product, custom_formats, (name_prefix or 'data') + '.product')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__product, custom_formats)
         if 'version' in data_keys:
             data_keys.remove('version')
             data__version = data['version']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__version, custom_formats, (name_prefix or 'data') + '.version')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__version, custom_formats)
         if 'assessedOn' in data_keys:
             data_keys.remove('assessedOn')
             data__assessedOn = data['assessedOn']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__assessedOn, custom_formats, (name_prefix or 'data') + '.assessedOn')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__assessedOn, custom_formats)
         if 'assessmentRef' in data_keys:
             data_keys.remove('assessmentRef')
             data__assessmentRef = data['assessmentRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__assessmentRef, custom_formats, (name_prefix or 'data') + '.assessmentRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__assessmentRef, custom_formats)
         if 'contract' in data_keys:
             data_keys.remove('contract')
             data__contract = data['contract']
@@ -1434,7 +1434,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'ref' in data__contract_keys:
                     data__contract_keys.remove('ref')
                     data__contract__ref = data__contract['ref']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__contract__ref, custom_formats, (name_prefix or 'data') + '.contract.ref')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__contract__ref, custom_formats)
                 if data__contract_keys:
                     for data__contract_key, data__contract_val in data__contract.items():
                         if data__contract_key.startswith('x-'):
@@ -1445,11 +1445,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'responsibilities' in data_keys:
             data_keys.remove('responsibilities')
             data__responsibilities = data['responsibilities']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__responsibilities, custom_formats, (name_prefix or 'data') + '.responsibilities')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__responsibilities, custom_formats)
         if 'documentationRef' in data_keys:
             data_keys.remove('documentationRef')
             data__documentationRef = data['documentationRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__documentationRef, custom_formats, (name_prefix or 'data') + '.documentationRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__documentationRef, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -1471,23 +1471,23 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'id' in data_keys:
             data_keys.remove('id')
             data__id = data['id']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__id, custom_formats, (name_prefix or 'data') + '.id')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__id, custom_formats)
         if 'name' in data_keys:
             data_keys.remove('name')
             data__name = data['name']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__name, custom_formats, (name_prefix or 'data') + '.name')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__name, custom_formats)
         if 'version' in data_keys:
             data_keys.remove('version')
             data__version = data['version']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__version, custom_formats, (name_prefix or 'data') + '.version')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__version, custom_formats)
         if 'type' in data_keys:
             data_keys.remove('type')
             data__type = data['type']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__type, custom_formats, (name_prefix or 'data') + '.type')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__type, custom_formats)
         if 'supplier' in data_keys:
             data_keys.remove('supplier')
             data__supplier = data['supplier']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__supplier, custom_formats, (name_prefix or 'data') + '.supplier')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__supplier, custom_formats)
         if 'trainedOn' in data_keys:
             data_keys.remove('trainedOn')
             data__trainedOn = data['trainedOn']
@@ -1497,11 +1497,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__trainedOn_is_list:
                 data__trainedOn_len = len(data__trainedOn)
                 for data__trainedOn_x, data__trainedOn_item in enumerate(data__trainedOn):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__trainedOn_item, custom_formats, (name_prefix or 'data') + '.trainedOn[{data__trainedOn_x}]'.format(data__trainedOn_x=data__trainedOn_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__trainedOn_item, custom_formats)
         if 'modelCardRef' in data_keys:
             data_keys.remove('modelCardRef')
             data__modelCardRef = data['modelCardRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__modelCardRef, custom_formats, (name_prefix or 'data') + '.modelCardRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__modelCardRef, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -1523,19 +1523,19 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'id' in data_keys:
             data_keys.remove('id')
             data__id = data['id']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__id, custom_formats, (name_prefix or 'data') + '.id')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__id, custom_formats)
         if 'name' in data_keys:
             data_keys.remove('name')
             data__name = data['name']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__name, custom_formats, (name_prefix or 'data') + '.name')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__name, custom_formats)
         if 'uri' in data_keys:
             data_keys.remove('uri')
             data__uri = data['uri']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__uri, custom_formats, (name_prefix or 'data') + '.uri')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__uri, custom_formats)
         if 'purpose' in data_keys:
             data_keys.remove('purpose')
             data__purpose = data['purpose']
-            if not (isinstance(data__purpose, str) and data__purpose == 'training' or (isinstance(data__purpose, str) and data__purpose == 'validation') or (isinstance(data__purpose, str) and data__purpose == 'testing') or (isinstance(data__purpose, str) and data__purpose == 'fine-tuning') or (isinstance(data__purpose, str) and data__purpose == 'inference') or (isinstance(data__purpose, str) and data__purpose == 'retrieval')):
+            if not (isinstance(data__purpose, str) and data__purpose in {'training', 'validation', 'testing', 'fine-tuning', 'inference', 'retrieval'}):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + ".purpose must be one of ['training', 'validation', 'testing', 'fine-tuning', 'inference', 'retrieval']", value=data__purpose, name='' + (name_prefix or 'data') + '.purpose', definition=None, rule='enum')
         if 'provenance' in data_keys:
             data_keys.remove('provenance')
@@ -1548,19 +1548,19 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'origin' in data__provenance_keys:
                     data__provenance_keys.remove('origin')
                     data__provenance__origin = data__provenance['origin']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__provenance__origin, custom_formats, (name_prefix or 'data') + '.provenance.origin')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__provenance__origin, custom_formats)
                 if 'collectionMethod' in data__provenance_keys:
                     data__provenance_keys.remove('collectionMethod')
                     data__provenance__collectionMethod = data__provenance['collectionMethod']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__provenance__collectionMethod, custom_formats, (name_prefix or 'data') + '.provenance.collectionMethod')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__provenance__collectionMethod, custom_formats)
                 if 'supplier' in data__provenance_keys:
                     data__provenance_keys.remove('supplier')
                     data__provenance__supplier = data__provenance['supplier']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__provenance__supplier, custom_formats, (name_prefix or 'data') + '.provenance.supplier')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__provenance__supplier, custom_formats)
                 if 'acquiredOn' in data__provenance_keys:
                     data__provenance_keys.remove('acquiredOn')
                     data__provenance__acquiredOn = data__provenance['acquiredOn']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__provenance__acquiredOn, custom_formats, (name_prefix or 'data') + '.provenance.acquiredOn')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__provenance__acquiredOn, custom_formats)
                 if data__provenance_keys:
                     for data__provenance_key, data__provenance_val in data__provenance.items():
                         if data__provenance_key.startswith('x-'):
@@ -1571,15 +1571,15 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'licence' in data_keys:
             data_keys.remove('licence')
             data__licence = data['licence']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__licence, custom_formats, (name_prefix or 'data') + '.licence')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__licence, custom_formats)
         if 'version' in data_keys:
             data_keys.remove('version')
             data__version = data['version']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__version, custom_formats, (name_prefix or 'data') + '.version')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__version, custom_formats)
         if 'frozenOn' in data_keys:
             data_keys.remove('frozenOn')
             data__frozenOn = data['frozenOn']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__frozenOn, custom_formats, (name_prefix or 'data') + '.frozenOn')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__frozenOn, custom_formats)
         if 'personalData' in data_keys:
             data_keys.remove('personalData')
             data__personalData = data['personalData']
@@ -1593,20 +1593,20 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'lawfulBasis' in data_keys:
             data_keys.remove('lawfulBasis')
             data__lawfulBasis = data['lawfulBasis']
-            if not (isinstance(data__lawfulBasis, str) and data__lawfulBasis == 'consent' or (isinstance(data__lawfulBasis, str) and data__lawfulBasis == 'contract') or (isinstance(data__lawfulBasis, str) and data__lawfulBasis == 'legal-obligation') or (isinstance(data__lawfulBasis, str) and data__lawfulBasis == 'vital-interests') or (isinstance(data__lawfulBasis, str) and data__lawfulBasis == 'public-task') or (isinstance(data__lawfulBasis, str) and data__lawfulBasis == 'legitimate-interests')):
+            if not (isinstance(data__lawfulBasis, str) and data__lawfulBasis in {'consent', 'contract', 'legal-obligation', 'vital-interests', 'public-task', 'legitimate-interests'}):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + ".lawfulBasis must be one of ['consent', 'contract', 'legal-obligation', 'vital-interests', 'public-task', 'legitimate-interests']", value=data__lawfulBasis, name='' + (name_prefix or 'data') + '.lawfulBasis', definition=None, rule='enum')
         if 'specialCategoryCondition' in data_keys:
             data_keys.remove('specialCategoryCondition')
             data__specialCategoryCondition = data['specialCategoryCondition']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__specialCategoryCondition, custom_formats, (name_prefix or 'data') + '.specialCategoryCondition')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__specialCategoryCondition, custom_formats)
         if 'dpiaRef' in data_keys:
             data_keys.remove('dpiaRef')
             data__dpiaRef = data['dpiaRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__dpiaRef, custom_formats, (name_prefix or 'data') + '.dpiaRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__dpiaRef, custom_formats)
         if 'retention' in data_keys:
             data_keys.remove('retention')
             data__retention = data['retention']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__retention, custom_formats, (name_prefix or 'data') + '.retention')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__retention, custom_formats)
         if 'quality' in data_keys:
             data_keys.remove('quality')
             data__quality = data['quality']
@@ -1624,15 +1624,15 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__quality__checks_is_list:
                         data__quality__checks_len = len(data__quality__checks)
                         for data__quality__checks_x, data__quality__checks_item in enumerate(data__quality__checks):
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__quality__checks_item, custom_formats, (name_prefix or 'data') + '.quality.checks[{data__quality__checks_x}]'.format(data__quality__checks_x=data__quality__checks_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__quality__checks_item, custom_formats)
                 if 'lastChecked' in data__quality_keys:
                     data__quality_keys.remove('lastChecked')
                     data__quality__lastChecked = data__quality['lastChecked']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__quality__lastChecked, custom_formats, (name_prefix or 'data') + '.quality.lastChecked')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__quality__lastChecked, custom_formats)
                 if 'representativeness' in data__quality_keys:
                     data__quality_keys.remove('representativeness')
                     data__quality__representativeness = data__quality['representativeness']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__quality__representativeness, custom_formats, (name_prefix or 'data') + '.quality.representativeness')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__quality__representativeness, custom_formats)
                 if data__quality_keys:
                     for data__quality_key, data__quality_val in data__quality.items():
                         if data__quality_key.startswith('x-'):
@@ -1659,11 +1659,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'date' in data__biasExamination_keys:
                     data__biasExamination_keys.remove('date')
                     data__biasExamination__date = data__biasExamination['date']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__biasExamination__date, custom_formats, (name_prefix or 'data') + '.biasExamination.date')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__biasExamination__date, custom_formats)
                 if 'ref' in data__biasExamination_keys:
                     data__biasExamination_keys.remove('ref')
                     data__biasExamination__ref = data__biasExamination['ref']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__biasExamination__ref, custom_formats, (name_prefix or 'data') + '.biasExamination.ref')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__biasExamination__ref, custom_formats)
                 if data__biasExamination_keys:
                     for data__biasExamination_key, data__biasExamination_val in data__biasExamination.items():
                         if data__biasExamination_key.startswith('x-'):
@@ -1680,7 +1680,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__preparation_is_list:
                 data__preparation_len = len(data__preparation)
                 for data__preparation_x, data__preparation_item in enumerate(data__preparation):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__preparation_item, custom_formats, (name_prefix or 'data') + '.preparation[{data__preparation_x}]'.format(data__preparation_x=data__preparation_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__preparation_item, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -1713,12 +1713,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'stage' in data_keys:
             data_keys.remove('stage')
             data__stage = data['stage']
-            if not (isinstance(data__stage, str) and data__stage == 'design' or (isinstance(data__stage, str) and data__stage == 'development') or (isinstance(data__stage, str) and data__stage == 'validation') or (isinstance(data__stage, str) and data__stage == 'deployment') or (isinstance(data__stage, str) and data__stage == 'operation') or (isinstance(data__stage, str) and data__stage == 'retired')):
+            if not (isinstance(data__stage, str) and data__stage in {'design', 'development', 'validation', 'deployment', 'operation', 'retired'}):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + ".stage must be one of ['design', 'development', 'validation', 'deployment', 'operation', 'retired']", value=data__stage, name='' + (name_prefix or 'data') + '.stage', definition=None, rule='enum')
         if 'lastReview' in data_keys:
             data_keys.remove('lastReview')
             data__lastReview = data['lastReview']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__lastReview, custom_formats, (name_prefix or 'data') + '.lastReview')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__lastReview, custom_formats)
         if 'reviewIntervalMonths' in data_keys:
             data_keys.remove('reviewIntervalMonths')
             data__reviewIntervalMonths = data['reviewIntervalMonths']
@@ -1732,11 +1732,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'nextReview' in data_keys:
             data_keys.remove('nextReview')
             data__nextReview = data['nextReview']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__nextReview, custom_formats, (name_prefix or 'data') + '.nextReview')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__nextReview, custom_formats)
         if 'deployedOn' in data_keys:
             data_keys.remove('deployedOn')
             data__deployedOn = data['deployedOn']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__deployedOn, custom_formats, (name_prefix or 'data') + '.deployedOn')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__deployedOn, custom_formats)
         if 'changeLog' in data_keys:
             data_keys.remove('changeLog')
             data__changeLog = data['changeLog']
@@ -1757,31 +1757,31 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if 'version' in data__changeLog_item_keys:
                             data__changeLog_item_keys.remove('version')
                             data__changeLog_item__version = data__changeLog_item['version']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__changeLog_item__version, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].version'.format(data__changeLog_x=data__changeLog_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__changeLog_item__version, custom_formats)
                         if 'proposedOn' in data__changeLog_item_keys:
                             data__changeLog_item_keys.remove('proposedOn')
                             data__changeLog_item__proposedOn = data__changeLog_item['proposedOn']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__changeLog_item__proposedOn, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].proposedOn'.format(data__changeLog_x=data__changeLog_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__changeLog_item__proposedOn, custom_formats)
                         if 'approvedOn' in data__changeLog_item_keys:
                             data__changeLog_item_keys.remove('approvedOn')
                             data__changeLog_item__approvedOn = data__changeLog_item['approvedOn']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__changeLog_item__approvedOn, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].approvedOn'.format(data__changeLog_x=data__changeLog_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__changeLog_item__approvedOn, custom_formats)
                         if 'approvedBy' in data__changeLog_item_keys:
                             data__changeLog_item_keys.remove('approvedBy')
                             data__changeLog_item__approvedBy = data__changeLog_item['approvedBy']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__changeLog_item__approvedBy, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].approvedBy'.format(data__changeLog_x=data__changeLog_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__changeLog_item__approvedBy, custom_formats)
                         if 'releasedOn' in data__changeLog_item_keys:
                             data__changeLog_item_keys.remove('releasedOn')
                             data__changeLog_item__releasedOn = data__changeLog_item['releasedOn']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__changeLog_item__releasedOn, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].releasedOn'.format(data__changeLog_x=data__changeLog_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__changeLog_item__releasedOn, custom_formats)
                         if 'date' in data__changeLog_item_keys:
                             data__changeLog_item_keys.remove('date')
                             data__changeLog_item__date = data__changeLog_item['date']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__changeLog_item__date, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].date'.format(data__changeLog_x=data__changeLog_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__changeLog_item__date, custom_formats)
                         if 'description' in data__changeLog_item_keys:
                             data__changeLog_item_keys.remove('description')
                             data__changeLog_item__description = data__changeLog_item['description']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__changeLog_item__description, custom_formats, (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].description'.format(data__changeLog_x=data__changeLog_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__changeLog_item__description, custom_formats)
                         if 'significant' in data__changeLog_item_keys:
                             data__changeLog_item_keys.remove('significant')
                             data__changeLog_item__significant = data__changeLog_item['significant']
@@ -1815,12 +1815,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'riskLevel' in data_keys:
             data_keys.remove('riskLevel')
             data__riskLevel = data['riskLevel']
-            if not (isinstance(data__riskLevel, str) and data__riskLevel == 'low' or (isinstance(data__riskLevel, str) and data__riskLevel == 'medium') or (isinstance(data__riskLevel, str) and data__riskLevel == 'high') or (isinstance(data__riskLevel, str) and data__riskLevel == 'critical')):
+            if not (isinstance(data__riskLevel, str) and data__riskLevel in {'low', 'medium', 'high', 'critical'}):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + ".riskLevel must be one of ['low', 'medium', 'high', 'critical']", value=data__riskLevel, name='' + (name_prefix or 'data') + '.riskLevel', definition=None, rule='enum')
         if 'euAiAct' in data_keys:
             data_keys.remove('euAiAct')
             data__euAiAct = data['euAiAct']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_euaiact(data__euAiAct, custom_formats, (name_prefix or 'data') + '.euAiAct')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_euaiact(data__euAiAct, custom_formats)
         if 'decisionsAffectIndividuals' in data_keys:
             data_keys.remove('decisionsAffectIndividuals')
             data__decisionsAffectIndividuals = data['decisionsAffectIndividuals']
@@ -1840,7 +1840,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__vulnerableGroups_is_list:
                 data__vulnerableGroups_len = len(data__vulnerableGroups)
                 for data__vulnerableGroups_x, data__vulnerableGroups_item in enumerate(data__vulnerableGroups):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__vulnerableGroups_item, custom_formats, (name_prefix or 'data') + '.vulnerableGroups[{data__vulnerableGroups_x}]'.format(data__vulnerableGroups_x=data__vulnerableGroups_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__vulnerableGroups_item, custom_formats)
         if 'generativeAI' in data_keys:
             data_keys.remove('generativeAI')
             data__generativeAI = data['generativeAI']
@@ -1877,17 +1877,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'category' in data_keys:
             data_keys.remove('category')
             data__category = data['category']
-            if not (isinstance(data__category, str) and data__category == 'prohibited' or (isinstance(data__category, str) and data__category == 'high-risk') or (isinstance(data__category, str) and data__category == 'limited-risk') or (isinstance(data__category, str) and data__category == 'minimal-risk') or (isinstance(data__category, str) and data__category == 'out-of-scope')):
+            if not (isinstance(data__category, str) and data__category in {'prohibited', 'high-risk', 'limited-risk', 'minimal-risk', 'out-of-scope'}):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + ".category must be one of ['prohibited', 'high-risk', 'limited-risk', 'minimal-risk', 'out-of-scope']", value=data__category, name='' + (name_prefix or 'data') + '.category', definition=None, rule='enum')
         if 'role' in data_keys:
             data_keys.remove('role')
             data__role = data['role']
-            if not (isinstance(data__role, str) and data__role == 'provider' or (isinstance(data__role, str) and data__role == 'deployer') or (isinstance(data__role, str) and data__role == 'provider-and-deployer') or (isinstance(data__role, str) and data__role == 'importer') or (isinstance(data__role, str) and data__role == 'distributor')):
+            if not (isinstance(data__role, str) and data__role in {'provider', 'deployer', 'provider-and-deployer', 'importer', 'distributor'}):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + ".role must be one of ['provider', 'deployer', 'provider-and-deployer', 'importer', 'distributor']", value=data__role, name='' + (name_prefix or 'data') + '.role', definition=None, rule='enum')
         if 'annexIIIArea' in data_keys:
             data_keys.remove('annexIIIArea')
             data__annexIIIArea = data['annexIIIArea']
-            if not (isinstance(data__annexIIIArea, str) and data__annexIIIArea == 'biometrics' or (isinstance(data__annexIIIArea, str) and data__annexIIIArea == 'critical-infrastructure') or (isinstance(data__annexIIIArea, str) and data__annexIIIArea == 'education') or (isinstance(data__annexIIIArea, str) and data__annexIIIArea == 'employment') or (isinstance(data__annexIIIArea, str) and data__annexIIIArea == 'essential-services') or (isinstance(data__annexIIIArea, str) and data__annexIIIArea == 'law-enforcement') or (isinstance(data__annexIIIArea, str) and data__annexIIIArea == 'migration') or (isinstance(data__annexIIIArea, str) and data__annexIIIArea == 'justice-and-democracy')):
+            if not (isinstance(data__annexIIIArea, str) and data__annexIIIArea in {'biometrics', 'critical-infrastructure', 'education', 'employment', 'essential-services', 'law-enforcement', 'migration', 'justice-and-democracy'}):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + ".annexIIIArea must be one of ['biometrics', 'critical-infrastructure', 'education', 'employment', 'essential-services', 'law-enforcement', 'migration', 'justice-and-democracy']", value=data__annexIIIArea, name='' + (name_prefix or 'data') + '.annexIIIArea', definition=None, rule='enum')
         if 'annexIIIPoint' in data_keys:
             data_keys.remove('annexIIIPoint')
@@ -1903,7 +1903,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__prohibitedPractices_is_list:
                 data__prohibitedPractices_len = len(data__prohibitedPractices)
                 for data__prohibitedPractices_x, data__prohibitedPractices_item in enumerate(data__prohibitedPractices):
-                    if not (isinstance(data__prohibitedPractices_item, str) and data__prohibitedPractices_item == 'subliminal-manipulation' or (isinstance(data__prohibitedPractices_item, str) and data__prohibitedPractices_item == 'exploiting-vulnerabilities') or (isinstance(data__prohibitedPractices_item, str) and data__prohibitedPractices_item == 'social-scoring') or (isinstance(data__prohibitedPractices_item, str) and data__prohibitedPractices_item == 'predictive-policing-profiling') or (isinstance(data__prohibitedPractices_item, str) and data__prohibitedPractices_item == 'untargeted-facial-scraping') or (isinstance(data__prohibitedPractices_item, str) and data__prohibitedPractices_item == 'workplace-emotion-recognition') or (isinstance(data__prohibitedPractices_item, str) and data__prohibitedPractices_item == 'biometric-categorisation-sensitive') or (isinstance(data__prohibitedPractices_item, str) and data__prohibitedPractices_item == 'realtime-remote-biometric-identification')):
+                    if not (isinstance(data__prohibitedPractices_item, str) and data__prohibitedPractices_item in {'subliminal-manipulation', 'exploiting-vulnerabilities', 'social-scoring', 'predictive-policing-profiling', 'untargeted-facial-scraping', 'workplace-emotion-recognition', 'biometric-categorisation-sensitive', 'realtime-remote-biometric-identification'}):
                         raise JsonSchemaValueException('' + (name_prefix or 'data') + '.prohibitedPractices[{data__prohibitedPractices_x}]'.format(data__prohibitedPractices_x=data__prohibitedPractices_x) + " must be one of ['subliminal-manipulation', 'exploiting-vulnerabilities', 'social-scoring', 'predictive-policing-profiling', 'untargeted-facial-scraping', 'workplace-emotion-recognition', 'biometric-categorisation-sensitive', 'realtime-remote-biometric-identification']", value=data__prohibitedPractices_item, name='' + (name_prefix or 'data') + '.prohibitedPractices[{data__prohibitedPractices_x}]'.format(data__prohibitedPractices_x=data__prohibitedPractices_x) + '', definition=None, rule='enum')
         if 'publicBodyOrService' in data_keys:
             data_keys.remove('publicBodyOrService')
@@ -1929,11 +1929,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 if 'justification' in data__article6Exemption_keys:
                     data__article6Exemption_keys.remove('justification')
                     data__article6Exemption__justification = data__article6Exemption['justification']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__article6Exemption__justification, custom_formats, (name_prefix or 'data') + '.article6Exemption.justification')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__article6Exemption__justification, custom_formats)
                 if 'registrationId' in data__article6Exemption_keys:
                     data__article6Exemption_keys.remove('registrationId')
                     data__article6Exemption__registrationId = data__article6Exemption['registrationId']
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__article6Exemption__registrationId, custom_formats, (name_prefix or 'data') + '.article6Exemption.registrationId')
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__article6Exemption__registrationId, custom_formats)
                 if data__article6Exemption_keys:
                     for data__article6Exemption_key, data__article6Exemption_val in data__article6Exemption.items():
                         if data__article6Exemption_key.startswith('x-'):
@@ -1944,11 +1944,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'conformityAssessmentRef' in data_keys:
             data_keys.remove('conformityAssessmentRef')
             data__conformityAssessmentRef = data['conformityAssessmentRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__conformityAssessmentRef, custom_formats, (name_prefix or 'data') + '.conformityAssessmentRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__conformityAssessmentRef, custom_formats)
         if 'euDatabaseId' in data_keys:
             data_keys.remove('euDatabaseId')
             data__euDatabaseId = data['euDatabaseId']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__euDatabaseId, custom_formats, (name_prefix or 'data') + '.euDatabaseId')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__euDatabaseId, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -1970,7 +1970,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'intendedUse' in data_keys:
             data_keys.remove('intendedUse')
             data__intendedUse = data['intendedUse']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__intendedUse, custom_formats, (name_prefix or 'data') + '.intendedUse')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__intendedUse, custom_formats)
         if 'intendedUsers' in data_keys:
             data_keys.remove('intendedUsers')
             data__intendedUsers = data['intendedUsers']
@@ -1980,7 +1980,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__intendedUsers_is_list:
                 data__intendedUsers_len = len(data__intendedUsers)
                 for data__intendedUsers_x, data__intendedUsers_item in enumerate(data__intendedUsers):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__intendedUsers_item, custom_formats, (name_prefix or 'data') + '.intendedUsers[{data__intendedUsers_x}]'.format(data__intendedUsers_x=data__intendedUsers_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__intendedUsers_item, custom_formats)
         if 'affectedPersons' in data_keys:
             data_keys.remove('affectedPersons')
             data__affectedPersons = data['affectedPersons']
@@ -1990,7 +1990,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__affectedPersons_is_list:
                 data__affectedPersons_len = len(data__affectedPersons)
                 for data__affectedPersons_x, data__affectedPersons_item in enumerate(data__affectedPersons):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__affectedPersons_item, custom_formats, (name_prefix or 'data') + '.affectedPersons[{data__affectedPersons_x}]'.format(data__affectedPersons_x=data__affectedPersons_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__affectedPersons_item, custom_formats)
         if 'outOfScopeUses' in data_keys:
             data_keys.remove('outOfScopeUses')
             data__outOfScopeUses = data['outOfScopeUses']
@@ -2000,7 +2000,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__outOfScopeUses_is_list:
                 data__outOfScopeUses_len = len(data__outOfScopeUses)
                 for data__outOfScopeUses_x, data__outOfScopeUses_item in enumerate(data__outOfScopeUses):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__outOfScopeUses_item, custom_formats, (name_prefix or 'data') + '.outOfScopeUses[{data__outOfScopeUses_x}]'.format(data__outOfScopeUses_x=data__outOfScopeUses_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__outOfScopeUses_item, custom_formats)
         if 'foreseeableMisuse' in data_keys:
             data_keys.remove('foreseeableMisuse')
             data__foreseeableMisuse = data['foreseeableMisuse']
@@ -2021,11 +2021,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                         if 'id' in data__foreseeableMisuse_item_keys:
                             data__foreseeableMisuse_item_keys.remove('id')
                             data__foreseeableMisuse_item__id = data__foreseeableMisuse_item['id']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__foreseeableMisuse_item__id, custom_formats, (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}].id'.format(data__foreseeableMisuse_x=data__foreseeableMisuse_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__foreseeableMisuse_item__id, custom_formats)
                         if 'description' in data__foreseeableMisuse_item_keys:
                             data__foreseeableMisuse_item_keys.remove('description')
                             data__foreseeableMisuse_item__description = data__foreseeableMisuse_item['description']
-                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__foreseeableMisuse_item__description, custom_formats, (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}].description'.format(data__foreseeableMisuse_x=data__foreseeableMisuse_x))
+                            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__foreseeableMisuse_item__description, custom_formats)
                         if data__foreseeableMisuse_item_keys:
                             for data__foreseeableMisuse_item_key, data__foreseeableMisuse_item_val in data__foreseeableMisuse_item.items():
                                 if data__foreseeableMisuse_item_key.startswith('x-'):
@@ -2042,11 +2042,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__objectives_is_list:
                 data__objectives_len = len(data__objectives)
                 for data__objectives_x, data__objectives_item in enumerate(data__objectives):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__objectives_item, custom_formats, (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(data__objectives_x=data__objectives_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__objectives_item, custom_formats)
         if 'requirementsRef' in data_keys:
             data_keys.remove('requirementsRef')
             data__requirementsRef = data['requirementsRef']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__requirementsRef, custom_formats, (name_prefix or 'data') + '.requirementsRef')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data__requirementsRef, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -2068,7 +2068,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'name' in data_keys:
             data_keys.remove('name')
             data__name = data['name']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__name, custom_formats, (name_prefix or 'data') + '.name')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__name, custom_formats)
         if 'email' in data_keys:
             data_keys.remove('email')
             data__email = data['email']
@@ -2080,11 +2080,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'role' in data_keys:
             data_keys.remove('role')
             data__role = data['role']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__role, custom_formats, (name_prefix or 'data') + '.role')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__role, custom_formats)
         if 'team' in data_keys:
             data_keys.remove('team')
             data__team = data['team']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__team, custom_formats, (name_prefix or 'data') + '.team')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__team, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -2126,11 +2126,11 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'title' in data_keys:
             data_keys.remove('title')
             data__title = data['title']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__title, custom_formats, (name_prefix or 'data') + '.title')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__title, custom_formats)
         if 'version' in data_keys:
             data_keys.remove('version')
             data__version = data['version']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__version, custom_formats, (name_prefix or 'data') + '.version')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__version, custom_formats)
         if 'labels' in data_keys:
             data_keys.remove('labels')
             data__labels = data['labels']
@@ -2153,7 +2153,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if data__exceptions_is_list:
                 data__exceptions_len = len(data__exceptions)
                 for data__exceptions_x, data__exceptions_item in enumerate(data__exceptions):
-                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_exception(data__exceptions_item, custom_formats, (name_prefix or 'data') + '.exceptions[{data__exceptions_x}]'.format(data__exceptions_x=data__exceptions_x))
+                    validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_exception(data__exceptions_item, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
@@ -2183,23 +2183,23 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if 'item' in data_keys:
             data_keys.remove('item')
             data__item = data['item']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__item, custom_formats, (name_prefix or 'data') + '.item')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data__item, custom_formats)
         if 'justification' in data_keys:
             data_keys.remove('justification')
             data__justification = data['justification']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__justification, custom_formats, (name_prefix or 'data') + '.justification')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__justification, custom_formats)
         if 'approver' in data_keys:
             data_keys.remove('approver')
             data__approver = data['approver']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__approver, custom_formats, (name_prefix or 'data') + '.approver')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data__approver, custom_formats)
         if 'approvedOn' in data_keys:
             data_keys.remove('approvedOn')
             data__approvedOn = data['approvedOn']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__approvedOn, custom_formats, (name_prefix or 'data') + '.approvedOn')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__approvedOn, custom_formats)
         if 'expires' in data_keys:
             data_keys.remove('expires')
             data__expires = data['expires']
-            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__expires, custom_formats, (name_prefix or 'data') + '.expires')
+            validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data__expires, custom_formats)
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
