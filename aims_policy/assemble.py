@@ -76,16 +76,18 @@ class _Shared(dict[Any, Any]):
         # not exist ..."); kept once, they take a fraction of a large report's memory.
         # Unpacked and rebuilt, not _replace: this runs for every finding of a run, and
         # _replace's keyword handling costs more than all the lookups.
+        # setdefault called directly: a Python call of __call__ per value would double the cost.
         rule_id, severity, message, location, json_path, ident, system, item, controls, *rest = f
+        keep = self.setdefault
         shared = (
-            self(rule_id),
-            self(severity),
-            self(message),
+            keep(rule_id, rule_id),
+            keep(severity, severity),
+            keep(message, message),
             location,
-            self(json_path),
-            self(ident),
+            keep(json_path, json_path),
+            keep(ident, ident),
             system,
-            self(item),
+            keep(item, item),
             self.each(controls),
             *rest,
         )
