@@ -208,6 +208,33 @@ def test_parallel_evaluation_equals_serial(tmp_path: Path) -> None:
     _assert_kept_once(parallel)
 
 
+def test_a_file_result_crosses_the_process_boundary_unchanged() -> None:
+    """What a worker sends back arrives whole, its findings and their locations of their own
+    types (they travel as plain tuples)."""
+    import pickle
+
+    from aims_policy.model import Finding
+    from aims_policy.worker import FileResult
+
+    sent = FileResult("m/a.yaml")
+    sent.is_manifest = True
+    sent.findings.extend(
+        [
+            Finding("AIMS-X-1", "error", "m", Location("m/a.yaml", 3, 5, 3, 9), "/a", "a", "s"),
+            Finding(
+                "AIMS-X-2", "note", "n", Location("m/a.yaml"), "", "", None, "R-1", ("A.5.2",),
+                explanation=("why",),
+            ),
+        ]
+    )  # fmt: skip
+    got = pickle.loads(pickle.dumps(sent, protocol=pickle.HIGHEST_PROTOCOL))
+    for name in FileResult.__slots__:
+        assert getattr(got, name) == getattr(sent, name), name
+    assert [type(f) for f in got.findings] == [Finding, Finding]
+    assert [type(f.location) for f in got.findings] == [Location, Location]
+    assert got.findings[1].controls == ("A.5.2",) and got.findings[1].explanation == ("why",)
+
+
 def _assert_kept_once(report: Any) -> None:
     """Values that workers send again for every manifest (rule ids, reasons, control lists) are
     kept once in the parent: a large run must not hold ten thousand copies of each."""
