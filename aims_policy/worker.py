@@ -74,12 +74,13 @@ class FileResult:
         self.responsible: list[tuple[str, str, str]] = []
         self.traces: list[Trace] = []
 
-    # Across the process boundary each finding, and its location, travels as a plain tuple:
-    # pickle would otherwise call a NamedTuple's __getnewargs__ and __new__, two Python calls
-    # each, for every finding of every file (about half of what pickling findings costs).
+    # Across the process boundary each finding (and its location) and each rule result travels
+    # as a plain tuple: pickle would otherwise call a NamedTuple's __getnewargs__ and __new__,
+    # two Python calls each, for every one of them (about half of what pickling them costs).
     def __getstate__(self) -> tuple[None, dict[str, Any]]:
         state = {name: getattr(self, name) for name in self.__slots__}
         state["findings"] = [(*f[:3], tuple(f[3]), *f[4:]) for f in self.findings]
+        state["results"] = [tuple(r) for r in self.results]
         return None, state
 
     def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
@@ -89,6 +90,7 @@ class FileResult:
         self.findings = [
             new(Finding, (*f[:3], new(Location, f[3]), *f[4:])) for f in state[1]["findings"]
         ]
+        self.results = [new(RuleResult, r) for r in state[1]["results"]]
 
 
 class Worker:

@@ -209,15 +209,16 @@ def test_parallel_evaluation_equals_serial(tmp_path: Path) -> None:
 
 
 def test_a_file_result_crosses_the_process_boundary_unchanged() -> None:
-    """What a worker sends back arrives whole, its findings and their locations of their own
-    types (they travel as plain tuples)."""
+    """What a worker sends back arrives whole, its findings, their locations and its rule
+    results of their own types (they travel as plain tuples)."""
     import pickle
 
-    from aims_policy.model import Finding
+    from aims_policy.model import Finding, RuleResult
     from aims_policy.worker import FileResult
 
     sent = FileResult("m/a.yaml")
     sent.is_manifest = True
+    sent.results.append(RuleResult("AIMS-X-3", "s", "not_applicable", "applies to: x"))
     sent.findings.extend(
         [
             Finding("AIMS-X-1", "error", "m", Location("m/a.yaml", 3, 5, 3, 9), "/a", "a", "s"),
@@ -232,6 +233,7 @@ def test_a_file_result_crosses_the_process_boundary_unchanged() -> None:
         assert getattr(got, name) == getattr(sent, name), name
     assert [type(f) for f in got.findings] == [Finding, Finding]
     assert [type(f.location) for f in got.findings] == [Location, Location]
+    assert [type(r) for r in got.results] == [RuleResult]
     assert got.findings[1].controls == ("A.5.2",) and got.findings[1].explanation == ("why",)
 
 
