@@ -617,6 +617,8 @@ def generate_fast_validator(which: Schema = MANIFEST) -> str:
     code: str = fastjsonschema.compile_to_code(
         copy.deepcopy(schema(which)), formats={"date": is_date}
     )
+    # Only ever caught (by fast_is_valid), never inspected: its message and name are not those
+    # of fastjsonschema's own errors (see _trimmed).
     local = (
         "class JsonSchemaValueException(ValueError):\n"
         "    def __init__(self, message, value=None, name=None, definition=None, rule=None):\n"
@@ -629,7 +631,7 @@ def generate_fast_validator(which: Schema = MANIFEST) -> str:
     )
     # Our loader never produces decimal.Decimal; importing decimal would only cost start-up time.
     code = code.replace("from decimal import Decimal\n", "Decimal = float\n")
-    code = _without_definitions(code)
+    code = _trimmed(code)
     entry = re.search(r"^def (\w+)\(", code, re.M)
     assert entry is not None, "fastjsonschema generated no function"
     code += f"\n\nvalidate = {entry.group(1)}\n"
@@ -641,10 +643,17 @@ def generate_fast_validator(which: Schema = MANIFEST) -> str:
     return header + code
 
 
-def _without_definitions(code: str) -> str:
-    """Drop the schema fragment fastjsonschema embeds in every error it can raise (two thirds of
-    the generated code): a failed fast check is re-run through jsonschema for the precise error,
-    so those fragments are never read, yet every run would load them."""
+def _trimmed(code: str) -> str:
+    """The generated code without what a yes-or-no answer never uses, and with its slowest
+    tests made plain. fast_is_valid only catches the exception a failed check raises, never reads
+    it: a failed fast check is re-run through jsonschema for the precise error. So:
+
+    - the schema fragment embedded in every error it can raise (two thirds of the code) goes;
+    - nested validators are no longer handed their value's name (built for every value);
+    - a list item's name is formatted from its one variable, not ``**locals()``;
+    - prefix patterns become ``str.startswith`` (:func:`_pattern_keys`), and patterns nothing
+      looks up are not compiled (:func:`_used_patterns_only`);
+    - an enum of strings is one set lookup (:func:`_string_enums_as_sets`)."""
     import ast
     import string
 

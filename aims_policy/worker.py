@@ -84,13 +84,17 @@ class FileResult:
         return None, state
 
     def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
-        new = tuple.__new__
-        for name, value in state[1].items():
-            setattr(self, name, value)
+        new, slots = tuple.__new__, state[1]
+        for name, value in slots.items():
+            if name not in _AS_TUPLES:
+                setattr(self, name, value)
         self.findings = [
-            new(Finding, (*f[:3], new(Location, f[3]), *f[4:])) for f in state[1]["findings"]
+            new(Finding, (*f[:3], new(Location, f[3]), *f[4:])) for f in slots["findings"]
         ]
-        self.results = [new(RuleResult, r) for r in state[1]["results"]]
+        self.results = [new(RuleResult, r) for r in slots["results"]]
+
+
+_AS_TUPLES = frozenset({"findings", "results"})
 
 
 class Worker:

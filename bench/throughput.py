@@ -13,7 +13,7 @@ or keeping the graphs, would flatter the check). Targets: <= 1.5x with every cor
 under valgrind instead (a proxy of cpu that a busy machine does not move, for comparing commits;
 the targets are on time). The all-cores run is left out: its processes' instructions add up to
 cpu, not to the wall time the target is about. Under valgrind a check runs some fifty times
-slower: ``--count 200`` takes about five minutes."""
+slower: ``--count 200`` takes about five minutes (``--rounds`` and ``--jobs`` play no part)."""
 
 from __future__ import annotations
 

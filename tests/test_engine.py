@@ -210,7 +210,8 @@ def test_parallel_evaluation_equals_serial(tmp_path: Path) -> None:
 
 def test_a_file_result_crosses_the_process_boundary_unchanged() -> None:
     """What a worker sends back arrives whole, its findings, their locations and its rule
-    results of their own types (they travel as plain tuples)."""
+    results of their own types (they travel as plain tuples). A worker's findings have no
+    suppression or origin yet (the parent sets those), so none is sent here."""
     import pickle
 
     from aims_policy.model import Finding, RuleResult

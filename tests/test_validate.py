@@ -56,6 +56,33 @@ def test_fast_validator_is_generated_from_the_current_schema(which: v.Schema) ->
     assert generated == on_disk, "run `python -m aims_policy.validate` after changing the schema"
 
 
+@pytest.mark.parametrize(
+    ("test", "rewritten"),
+    [
+        # fastjsonschema's spelling of an enum of strings: one set lookup
+        (
+            "isinstance(x, str) and x == 'a' or (isinstance(x, str) and x == 'b')",
+            "isinstance(x, str) and x in {'a', 'b'}",
+        ),
+        # anything else is left as it is: a member that is not a string (2 == 2.0 == True) ...
+        ("isinstance(x, str) and x == 'a' or (isinstance(x, int) and x == 2)", None),
+        ("isinstance(x, str) and x == 'a' or (isinstance(x, str) and x == 2)", None),
+        # ... two variables, a third condition, another comparison, a lone member
+        ("isinstance(x, str) and x == 'a' or (isinstance(y, str) and y == 'b')", None),
+        ("isinstance(x, str) and x == 'a' or (isinstance(x, str) and x == 'b' and f(x))", None),
+        ("isinstance(x, str) and x == 'a' or (isinstance(x, str) and x != 'b')", None),
+        ("isinstance(x, str) and x == 'a' and (isinstance(x, str) and x == 'b')", None),
+        ("isinstance(x, str) and x == 'a'", None),
+    ],
+)
+def test_only_enums_of_strings_become_set_lookups(test: str, rewritten: str | None) -> None:
+    import ast
+
+    tree = ast.parse(f"if not ({test}):\n    raise E\n")
+    v._string_enums_as_sets(tree)
+    assert ast.unparse(tree) == f"if not ({rewritten or test}):\n    raise E"
+
+
 def test_generating_leaves_the_published_schema_untouched() -> None:
     """fastjsonschema rewrites the $refs of the dict it compiles; that must not be the cached
     schema that `aims-policy schema` prints."""
