@@ -16,6 +16,10 @@ the package registry; later runs reuse the environment.
   loader composing them in one process; aims-policy with every core and with ``--jobs 1``, the
   Rego side in one process (one interpreter, the policy compiled once, a new input per file).
 
+aims-policy and both floors run from a regular (non-editable) install of this checkout in a
+temporary venv (bench/_common.regular_install), as bench/startup.py does: a development venv's
+editable install slows every interpreter start, which would flatter both sides' ratios.
+
 Commands alternate, each the median of its rounds."""
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import MANIFESTS, PY, TODAY, example_files, interleaved, make_tree
+from _common import MANIFESTS, TODAY, example_files, interleaved, make_tree, regular_install
 
 REGOPY = "regopy==1.5.2"
 POLICY = Path(__file__).resolve().parent / "peers" / "aims.rego"
@@ -102,9 +106,25 @@ def main() -> None:
     rego_py = regopy_python()
     select = [x for rule in RULES for x in ("--select", rule)]
     largest = max(example_files(), key=lambda p: p.stat().st_size)
+    with tempfile.TemporaryDirectory() as tmp:
+        # aims-policy and the floors from a regular install (see _common.regular_install): a
+        # development venv's editable install slows every interpreter start, the floors' too,
+        # which would flatter both sides' ratios.
+        python = regular_install(Path(tmp) / "venv")
+        one, bulk, files = _measure(args, python, rego_py, select, largest, Path(tmp) / "tree")
+    _print(one, bulk, files, largest.name)
 
+
+def _measure(
+    args: argparse.Namespace,
+    python: str,
+    rego_py: str,
+    select: list[str],
+    largest: Path,
+    tree: Path,
+) -> tuple[dict[str, float], dict[str, float], list[Path]]:
     def check(target: Path, *extra: str) -> list[str]:
-        return [PY, "-m", "aims_policy", "check", str(target), "--root", str(target.parent
+        return [python, "-m", "aims_policy", "check", str(target), "--root", str(target.parent
                 if target.is_file() else target), "--today", TODAY, *extra]  # fmt: skip
 
     def works(cmd: list[str]) -> str:
@@ -127,11 +147,10 @@ def main() -> None:
         verdict = "the same" if ours == found else "NOT the same: the policies differ"
         print(f"{target.name}: regopy {theirs}; aims-policy {ours} findings of the ten: {verdict}")
 
-    floor = "import floor (yaml, pyrsistent, click)"
     agree(largest)
     one = interleaved(
         {
-            floor: [PY, "-c", "import yaml, pyrsistent, click"],
+            FLOOR: [python, "-c", "import yaml, pyrsistent, click"],
             "aims-policy, every rule": check(largest),
             "aims-policy, the ten rules": check(largest, *select),
             "regopy, the ten rules": [rego_py, "-c", REGO, str(POLICY), str(largest)],
@@ -139,21 +158,27 @@ def main() -> None:
         args.rounds,
         cwd=MANIFESTS,
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        tree = Path(tmp) / "tree"
-        files = make_tree(tree, args.count)
-        agree(tree)
-        compose = "compose only (C loader, 1 process)"
-        bulk = interleaved(
-            {
-                compose: [PY, "-c", COMPOSE, str(tree)],
-                "aims-policy, the ten rules, every core": check(tree, *select, "--jobs", "0"),
-                "aims-policy, the ten rules, --jobs 1": check(tree, *select, "--jobs", "1"),
-                "regopy, the ten rules (1 process)": [rego_py, "-c", REGO, str(POLICY), str(tree)],
-            },
-            args.bulk_rounds,
-        )
-    print(f"one file: {largest.name}")
+    files = make_tree(tree, args.count)
+    agree(tree)
+    bulk = interleaved(
+        {
+            COMPOSE_FLOOR: [python, "-c", COMPOSE, str(tree)],
+            "aims-policy, the ten rules, every core": check(tree, *select, "--jobs", "0"),
+            "aims-policy, the ten rules, --jobs 1": check(tree, *select, "--jobs", "1"),
+            "regopy, the ten rules (1 process)": [rego_py, "-c", REGO, str(POLICY), str(tree)],
+        },
+        args.bulk_rounds,
+    )
+    return one, bulk, files
+
+
+FLOOR = "import floor (yaml, pyrsistent, click)"
+COMPOSE_FLOOR = "compose only (C loader, 1 process)"
+
+
+def _print(one: dict[str, float], bulk: dict[str, float], files: list[Path], largest: str) -> None:
+    floor, compose = FLOOR, COMPOSE_FLOOR
+    print(f"one file: {largest}")
     for name, value in one.items():
         print(f"  {name:<42} {value * 1000:8.1f} ms  {value / one[floor]:5.2f}x floor")
     print(f"{len(files)} files")
