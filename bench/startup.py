@@ -31,7 +31,15 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from _common import MANIFESTS, TODAY, counted, example_files, interleaved, regular_install
+from _common import (
+    COUNTED_NOTE,
+    MANIFESTS,
+    TODAY,
+    counted,
+    example_files,
+    interleaved,
+    regular_install,
+)
 
 TARGET = 1.3
 
@@ -116,9 +124,7 @@ def main() -> None:
     for name, value in medians.items():
         print(f"{name:<62} {value * scale:7.1f} {unit}  {value / floor:5.2f}x floor")
     if args.instructions:
-        print(
-            "(instructions counted by callgrind: a noise-free proxy of cpu; the target is on time)"
-        )
+        print(COUNTED_NOTE)
     worst = max(
         (
             n

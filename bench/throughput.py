@@ -22,7 +22,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from _common import PY, TODAY, counted, interleaved, make_tree
+from _common import COUNTED_NOTE, PY, TODAY, counted, interleaved, make_tree
 
 TARGETS = {"all cores": 1.5, "--jobs 1": 2.5}
 
@@ -73,9 +73,7 @@ def main() -> None:
             if label in name:
                 print(f"{name:<44} {value * scale:9.2f} {unit}  {value / base:5.2f}x compose")
     if args.instructions:
-        print(
-            "(instructions counted by callgrind: a noise-free proxy of cpu; the target is on time)"
-        )
+        print(COUNTED_NOTE)
     targets = {"--jobs 1": TARGETS["--jobs 1"]} if args.instructions else TARGETS
     for label in trees:
         base = medians[f"compose {label}"]
