@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
@@ -220,10 +221,15 @@ def fast_is_valid(data: Any, which: Schema | None = None) -> bool:
     """The compiled fast path: True when ``data`` satisfies the schema (by default, the schema of
     its kind)."""
     which = which or schema_of(data)
-    # importlib is loaded by the interpreter itself, so naming the module costs nothing.
-    import importlib
+    # Imported on first use (only the schemas a run meets), then read from sys.modules: this runs
+    # for every manifest, and import_module's own lookup costs more than a dict's.
+    name = f"aims_policy.{which.fast}"
+    fast: Any = sys.modules.get(name)
+    if fast is None:
+        # importlib is loaded by the interpreter itself, so naming the module costs nothing.
+        import importlib
 
-    fast: Any = importlib.import_module(f"aims_policy.{which.fast}")
+        fast = importlib.import_module(name)
     try:
         fast.validate(data, custom_formats={"date": is_date})
     except fast.JsonSchemaValueException:
@@ -344,20 +350,23 @@ def _duplicate_ids(doc: Document, system: str | None) -> Iterator[Finding]:
     would pass for a baselined one on the first. Defensive about shapes the schema rejects."""
     # Each entry is (node, its parent's entry, its key there): a node's path is spelt out only
     # for a duplicate, not for each of the hundreds of collections walked past.
+    # The loader's own dict and list are told by identity first (every value of every manifest
+    # passes here), the rare subclass by isinstance.
     stack: list[tuple[Any, Any, Any]] = [(doc.data, None, None)]
     while stack:
         entry = stack.pop()
         node = entry[0]
-        if isinstance(node, dict):
+        if type(node) is dict or isinstance(node, dict):
             for k, v in node.items():
-                if isinstance(v, (dict, list)):
+                kind = type(v)
+                if kind in _CONTAINERS or (kind not in _PLAIN and isinstance(v, (dict, list))):
                     stack.append((v, entry, k))
             continue
         if not isinstance(node, list):
             continue
         first: dict[str, int] = {}
         for index, item in enumerate(node):
-            if not isinstance(item, dict):
+            if type(item) is not dict and not isinstance(item, dict):
                 continue
             stack.append((item, entry, index))
             for key in IDENTITY_KEYS:  # a loop, not next() over a generator: every list item
@@ -393,6 +402,10 @@ def _duplicate_ids(doc: Document, system: str | None) -> Iterator[Finding]:
                 system=system,
                 controls=("7.5.2",),
             )
+
+
+_CONTAINERS = frozenset({dict, list})
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def _path_to(entry: tuple[Any, Any, Any]) -> Path:
