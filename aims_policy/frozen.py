@@ -96,18 +96,19 @@ def frozen_map(items: dict[Any, Any]) -> PMap:  # type: ignore[type-arg]
     if not _SLOTS:  # pragma: no cover - another pyrsistent's internals
         return pmap(items)
     made = object.__new__(FrozenMap)
+    # Each slot set through its descriptor, spelt out: this runs for every map of every manifest.
     _SIZE.__set__(made, len(items))
-    for slot, value in (
-        ("_items", items),
-        ("get", items.get),
-        ("items", items.items),
-        ("values", items.values),
-    ):
-        _OWN_SLOTS[slot].__set__(made, value)
+    _SET_ITEMS(made, items)
+    _SET_GET(made, items.get)
+    _SET_ITEMS_VIEW(made, items.items)
+    _SET_VALUES(made, items.values)
     return made
 
 
-_OWN_SLOTS: dict[str, Any] = {name: FrozenMap.__dict__[name] for name in FrozenMap.__slots__}
+_SET_ITEMS = FrozenMap.__dict__["_items"].__set__
+_SET_GET = FrozenMap.__dict__["get"].__set__
+_SET_ITEMS_VIEW = FrozenMap.__dict__["items"].__set__
+_SET_VALUES = FrozenMap.__dict__["values"].__set__
 
 
 #: The classes of a frozen document's maps.
