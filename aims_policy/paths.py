@@ -26,7 +26,12 @@ Path = tuple[PathKey, ...]
 
 def pointer(path: Path) -> str:
     """RFC 6901 JSON Pointer for ``path``."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    text = "/".join(map(str, path))
+    # Keys seldom hold "~" or "/": escaped one by one only when one does (a "/" in a key shows
+    # as more separators than the path has steps).
+    if "~" in text or text.count("/") >= len(path):
+        return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    return "/" + text if path else ""
 
 
 #: Fields that name a list item, in order of preference: ``id`` and ``name`` where the format

@@ -10,7 +10,7 @@ from pyrsistent import freeze
 
 from aims_policy.engine import UNSET, make_context
 from aims_policy.fixtures import run_file
-from aims_policy.paths import PathError, ident, identify, resolve
+from aims_policy.paths import PathError, ident, identify, pointer, resolve
 
 DOC = {
     "spec": {
@@ -95,3 +95,24 @@ def test_a_fixture_in_the_old_dotted_syntax_is_an_error_that_says_how_to_write_i
     (result,) = run_file(fixture, rules, {})
     assert not result.ok
     assert "write keys with dots and list items in brackets" in result.detail
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ((), ""),
+        (("spec", "risks", 2, "owner"), "/spec/risks/2/owner"),
+        (("",), "/"),
+        (("a", ""), "/a/"),
+        (("a/b", "c"), "/a~1b/c"),
+        (("~", "x"), "/~0/x"),
+        (("~1",), "/~01"),
+        (("/", "//"), "/~1/~1~1"),
+        (("x~/y", 0), "/x~0~1y/0"),
+    ],
+)
+def test_a_pointer_escapes_tilde_and_slash_as_rfc_6901_says(
+    path: tuple[str | int, ...], expected: str
+) -> None:
+    # Written out by hand from RFC 6901 section 3: "~" is "~0", "/" is "~1", "~" first.
+    assert pointer(path) == expected
