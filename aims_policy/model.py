@@ -183,6 +183,13 @@ class ResultTable(Sequence[RuleResult]):
     def __len__(self) -> int:
         return self._ends[-1] if self._ends else 0
 
+    def statuses(self) -> dict[str, int]:
+        """How many results have each status, counted by rows (no result is made)."""
+        counts: dict[str, int] = {}
+        for _system, status, rule_ids, _reasons in self._rows:
+            counts[status] = counts.get(status, 0) + len(rule_ids)
+        return counts
+
     def __iter__(self) -> Iterator[RuleResult]:
         for system, status, rule_ids, reasons in self._rows:
             for rule_id, reason in zip(rule_ids, reasons, strict=True):
@@ -359,6 +366,16 @@ class Report(NamedTuple):
     discovery: Discovery | None = None
     # organisation manifests (kind: AIManagementSystem) among the checked files
     organisations: tuple[Organisation, ...] = ()
+
+    @property
+    def result_statuses(self) -> dict[str, int]:
+        """How many rule results have each status (a status no result has is absent)."""
+        if isinstance(self.results, ResultTable):
+            return self.results.statuses()
+        counts: dict[str, int] = {}
+        for result in self.results:
+            counts[result.status] = counts.get(result.status, 0) + 1
+        return counts
 
     @property
     def open_findings(self) -> tuple[Finding, ...]:

@@ -114,11 +114,11 @@ def _lines(report: Report) -> Iterator[str]:
     total_waived = sum(v for (st, _), v in state.items() if st == "waived")
     total_baselined = sum(v for (st, _), v in state.items() if st == "baselined")
     yield (f"| **total** | **{len(open_findings)}** | **{total_waived}** | **{total_baselined}** |")
-    status = Counter(r.status for r in report.results)
+    status = report.result_statuses
     yield from [
         "",
-        f"Rule checks (a rule on a system): {status['not_applicable']} not applicable, "
-        f"{status['not_evaluated']} not evaluated.",
+        f"Rule checks (a rule on a system): {status.get('not_applicable', 0)} not applicable, "
+        f"{status.get('not_evaluated', 0)} not evaluated.",
     ]
     stated = [(s.name, sec, why) for s in report.systems for sec, why in s.not_applicable]
     if stated:

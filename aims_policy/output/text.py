@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import groupby
+from operator import attrgetter
 from typing import IO
 
 from aims_policy.model import Finding, Notification, Report
@@ -26,7 +27,9 @@ _RANK = {"error": 0, "warning": 1, "note": 2}
 _DIM, _BOLD, _RESET = "\033[2m", "\033[1m", "\033[0m"
 
 
-def _line(finding: Finding, report: Report, options: RenderOptions) -> list[str]:
+def _line(finding: Finding, report: Report, options: RenderOptions) -> str:
+    """A finding's line, and with ``--verbose`` or an explanation the lines below it (one
+    string: this runs for every finding of a run, which may have hundreds of thousands)."""
     sev = finding.severity
     refs = f" [{', '.join(finding.controls)}]" if finding.controls else ""
     state = "" if finding.state == "open" else f" ({finding.state})"
@@ -37,6 +40,8 @@ def _line(finding: Finding, report: Report, options: RenderOptions) -> list[str]
         text = f"{head} {finding.rule_id} {message}{_DIM}{refs}{state}{_RESET}"
     else:
         text = f"{where}: {sev} {finding.rule_id} {message}{refs}{state}"
+    if not (options.verbose or finding.explanation):
+        return text
     lines = [text]
     if options.verbose:
         meta = report.rule(finding.rule_id)
@@ -52,7 +57,7 @@ def _line(finding: Finding, report: Report, options: RenderOptions) -> list[str]
             lines.append(_e(f"    {s.kind}: {s.justification}{by}"))
     for step in finding.explanation:
         lines.append(f"    because: {_e(step)}")
-    return lines
+    return "\n".join(lines)
 
 
 def _note(note: Notification, options: RenderOptions) -> str:
@@ -66,13 +71,23 @@ def render(report: Report, options: RenderOptions) -> str:
 
 
 def chunks(report: Report, options: RenderOptions) -> Iterator[str]:
+    """The report in pieces of some hundred lines: a run with hundreds of thousands of findings
+    is written out without holding the whole text in memory at once, nor one write per line."""
+    batch: list[str] = []
     for line in iter_lines(report, options):
-        yield line + "\n"
+        batch.append(line)
+        if len(batch) == 256:
+            batch.append("")
+            yield "\n".join(batch)
+            batch = []
+    if batch:
+        batch.append("")
+        yield "\n".join(batch)
 
 
 def iter_lines(report: Report, options: RenderOptions) -> Iterator[str]:
-    """The report line by line, so that a run with hundreds of thousands of findings can be
-    written out without holding the whole text (and a list of its lines) in memory at once."""
+    """The report line by line (a finding's own lines below it, with ``--verbose`` or an
+    explanation, come as one piece)."""
     # Problems tied to no file (usage, a crashed cross-manifest rule) come before every file.
     loose = [_note(n, options) for n in report.notifications if n.location is None]
     notes: dict[str, list[str]] = {}
@@ -90,7 +105,7 @@ def iter_lines(report: Report, options: RenderOptions) -> Iterator[str]:
             yield ""
         yield from notes.get(file, ())
         for finding in findings:
-            yield from _line(finding, report, options)
+            yield _line(finding, report, options)
 
     for file, group in groupby(shown, key=lambda f: f.location.file):
         while pending and pending[0] < file:
@@ -150,14 +165,19 @@ def _shown(finding: Finding, options: RenderOptions) -> bool:
     return level is None or _RANK[finding.severity] <= _RANK[level]
 
 
+_STATE, _SEVERITY = attrgetter("state"), attrgetter("severity")
+
+
 def summary(report: Report) -> str:
-    by_state = Counter(f.state for f in report.findings)
-    by_sev = Counter(f.severity for f in report.open_findings)
+    # Counted through attrgetter, in C: a run may have hundreds of thousands of findings.
+    by_state = Counter(map(_STATE, report.findings))
+    open_findings = report.open_findings
+    by_sev = Counter(map(_SEVERITY, open_findings))
     parts = [plural(by_sev[s], s) for s in ("error", "warning", "note")]
     extra = [f"{by_state[s]} {s}" for s in ("waived", "baselined") if by_state[s]]
     # --audit: open findings that an exception or the baseline would have suppressed
     would: Counter[str] = Counter(
-        f.suppression.kind for f in report.open_findings if f.suppression is not None
+        f.suppression.kind for f in open_findings if f.suppression is not None
     )
     extra += [
         f"{would[kind]} would be {state} (not applied)"
@@ -179,12 +199,10 @@ def summary(report: Report) -> str:
     )
     # A rule check is one rule on one system. Both counts are always given: a run where many
     # rules did not apply passed fewer checks than its error count alone suggests.
-    status = Counter(r.status for r in report.results)
-    unjudged = status["not_evaluated"]
+    status = report.result_statuses
+    unjudged = status.get("not_evaluated", 0)
     why = " (--why-not RULE says why)" if unjudged else ""
-    text += (
-        f"; rule checks: {status['not_applicable']} not applicable, {unjudged} not evaluated{why}"
-    )
+    text += f"; rule checks: {status.get('not_applicable', 0)} not applicable, {unjudged} not evaluated{why}"
     found = report.discovery
     if found is not None:
         with_ai = len(found.files)
