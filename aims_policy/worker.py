@@ -250,11 +250,15 @@ class Worker:
             out.organisations[-1] = out.organisations[-1]._replace(
                 references=_references(doc, ctx.evidence)
             )
+        why_not = options.why_not
         for rule in ruleset.rules:
             if kind not in rule.meta.kinds:
                 continue  # a rule about the other kind of manifest: nothing to say here
+            outcome = evaluate(rule, ctx)
+            if outcome.status == "passed" and not why_not:
+                continue  # nothing to record: no finding, no result kept, no trace asked for
             record(
-                evaluate(rule, ctx),
+                outcome,
                 doc,
                 system,
                 explain=options.explain,
