@@ -31,10 +31,6 @@ SCHEME = "scheme"  # a URL scheme other than http(s): file:, ftp:, s3:...
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
-def is_reference_key(key: str) -> bool:
-    return key.endswith("Ref") or key == "ref"
-
-
 @lru_cache(maxsize=256)
 def work_tree(directory: str) -> str | None:
     """The top of the git work tree ``directory`` lies in, or None (cached: every manifest of a
@@ -67,7 +63,7 @@ def check_reference(value: str, manifest_dir: str, root: str) -> str:
         return SCHEME
     if os.path.isabs(value) or value.startswith("~") or (len(value) > 1 and value[1] == ":"):
         return ABSOLUTE
-    target = os.path.normpath(os.path.join(manifest_dir, value))
+    target = _joined(manifest_dir, value)
     if not inside(target, root):
         return ESCAPES
     if "\0" in value:  # no file system has such a name (and os calls refuse it outright)
@@ -87,6 +83,17 @@ def check_reference(value: str, manifest_dir: str, root: str) -> str:
     if mode is None:
         return MISSING
     return OK if not link or os.path.exists(target) else MISSING  # a link: is its target there?
+
+
+def _joined(directory: str, value: str) -> str:
+    """``normpath(join(directory, value))`` for an absolute, normalised ``directory``. Most
+    references are plain relative paths (no empty, ``.`` or ``..`` step), which need no
+    normalising: they are joined as they are (every reference of every manifest comes here)."""
+    if os.altsep is None and len(directory) > 1:
+        steps = value.split(os.sep)
+        if "" not in steps and "." not in steps and ".." not in steps:
+            return directory + os.sep + value
+    return os.path.normpath(os.path.join(directory, value))
 
 
 def real_file(path: str, link: bool) -> str:
@@ -138,25 +145,30 @@ def inside(path: str, root: str) -> bool:
 def references(data: Any) -> Iterator[tuple[Path, str]]:
     """Every evidence reference in ``data`` (plain loader output): its path and its text."""
     # This walks every value of every manifest: the loader's own classes are told by identity
-    # first, before isinstance (which the rare subclass still passes).
+    # first, and isinstance (which the rare subclass still passes) is asked only of the rest.
     stack: list[tuple[Path, Any]] = [((), data)]
     while stack:
         path, node = stack.pop()
-        if type(node) is dict or isinstance(node, dict):
+        kind = type(node)
+        if kind is dict or (kind is not list and isinstance(node, dict)):
             for key, value in node.items():
                 kind = type(value)
-                if kind is str or (kind not in _CONTAINERS and isinstance(value, str)):
-                    if is_reference_key(key):
+                if kind is str or (kind not in _LOADED and isinstance(value, str)):
+                    if key.endswith("Ref") or key == "ref":  # a reference field
                         yield (*path, key), value
-                elif kind in _CONTAINERS or isinstance(value, (dict, list)):
+                elif kind in _CONTAINERS or (kind not in _LOADED and isinstance(value, _BOTH)):
                     stack.append(((*path, key), value))
-        elif type(node) is list or isinstance(node, list):
+        elif kind is list or isinstance(node, list):
             for index, value in enumerate(node):
-                if type(value) in _CONTAINERS or isinstance(value, (dict, list)):
+                kind = type(value)
+                if kind in _CONTAINERS or (kind not in _LOADED and isinstance(value, _BOTH)):
                     stack.append(((*path, index), value))
 
 
 _CONTAINERS = frozenset({dict, list})
+#: Every class the loader makes a value of: any other is a subclass, asked by isinstance.
+_LOADED = frozenset({dict, list, str, int, float, bool, type(None)})
+_BOTH = (dict, list)
 
 
 def resolve(data: Any, manifest_path: str, root: str | None = None) -> dict[Path, str]:

@@ -207,3 +207,28 @@ def test_a_reference_into_a_folder_that_is_not_there_keeps_its_verdict(tmp_path:
     (tmp_path / "gone" / "one.md").write_text("x", encoding="utf-8")
     clear_caches()
     assert resolve(data, str(tmp_path / "m.yaml"))[("spec", "a", "ref")] == OK
+
+
+@pytest.mark.skipif(os.sep != "/", reason="POSIX paths written out by hand")
+@pytest.mark.parametrize(
+    ("directory", "value", "expected"),
+    [
+        ("/repo/m", "evidence/a.md", "/repo/m/evidence/a.md"),
+        ("/repo/m", "../evidence/a.md", "/repo/evidence/a.md"),
+        ("/repo/m", "./a.md", "/repo/m/a.md"),
+        ("/repo/m", "a//b.md", "/repo/m/a/b.md"),
+        ("/repo/m", "a/./b/../c.md", "/repo/m/a/c.md"),
+        ("/repo/m", "docs/", "/repo/m/docs"),
+        ("/repo/m", "..", "/repo"),
+        ("/repo/m", "...", "/repo/m/..."),
+        ("/repo/m", "..a/.b", "/repo/m/..a/.b"),
+        ("/", "a.md", "/a.md"),
+        ("/", "../a.md", "/a.md"),
+    ],
+)
+def test_a_reference_is_joined_to_its_manifest_folder_and_normalised(
+    directory: str, value: str, expected: str
+) -> None:
+    from aims_policy.evidence import _joined
+
+    assert _joined(directory, value) == expected
