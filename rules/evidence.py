@@ -15,10 +15,11 @@ from aims_policy.paths import Path, value_at
 
 
 def _with_status(ctx: Context, *statuses: str) -> Iterator[tuple[Path, str, str]]:
-    # Sorted so that findings come out in a stable order whatever the resolver's walk order.
-    for path, status in sorted(ctx.evidence.items(), key=lambda kv: [str(k) for k in kv[0]]):
-        if status in statuses:
-            yield path, status, str(value_at(ctx.input, path))
+    # Sorted so that findings come out in a stable order whatever the resolver's walk order;
+    # only the references with one of the statuses asked (most have none of them).
+    chosen = [item for item in ctx.evidence.items() if item[1] in statuses]
+    for path, status in sorted(chosen, key=lambda kv: [str(k) for k in kv[0]]):
+        yield path, status, str(value_at(ctx.input, path))
 
 
 @rule(
