@@ -730,6 +730,13 @@ def _resolve_plain(node: ScalarNode | ScalarEvent) -> Any:
     value: str = node.value
     if value in _CONSTANTS:
         return _CONSTANTS[value]
+    # Dates and whole numbers are most of the plain scalars that start like a number: both are
+    # told without the pattern. A "-" inside a number only ever follows its exponent's e.
+    dash = value.find("-", 1)
+    if dash > 0 and value[dash - 1] not in "eE":
+        return value
+    if value.isdigit() and value.isascii():
+        return int(value) if len(value) <= MAX_NUMBER_CHARS else _too_long(node)
     found = _NUMBER.match(value)
     if found is None:
         return value

@@ -425,6 +425,32 @@ def test_large_but_reasonable_numbers_load() -> None:
     assert doc.data == {"a": 12345678901234567890, "b": -1.5e300, "c": 0.0}
 
 
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [
+        ("2026-03-10", "2026-03-10"),  # a date stays text (YAML 1.2's core schema has no dates)
+        ("10-20", "10-20"),
+        ("1.2.0", "1.2.0"),
+        ("1e-5", 1e-5),
+        ("2E-3", 2e-3),
+        ("-7", -7),
+        ("+7", 7),
+        ("0042", 42),
+        ("42", 42),
+        ("0o17", 15),
+        ("0x1F", 31),
+        ("1.5", 1.5),
+        ("1e-5-2", "1e-5-2"),
+        ("\u0662", "\u0662"),  # a digit, but not an ASCII one: text
+        ("1\u00b2", "1\u00b2"),
+    ],
+)
+def test_plain_scalars_that_start_like_numbers(written: str, value: object) -> None:
+    doc = one(f"a: {written}\n")
+    assert doc.data == {"a": value}
+    assert type(doc.data["a"]) is type(value)
+
+
 def event_depth(text: str) -> int:
     """The real depth, measured by the pure-Python parser: it has no nesting limit of its own
     (libyaml 0.2.6 stops at 1,000 levels) and keeps its own stack."""
