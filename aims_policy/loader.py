@@ -472,11 +472,17 @@ def _plain_documents(next_event: Any, file: str) -> list[Document]:
     docs: list[Document] = []
     positions: dict[Path, Pos] = {}
     root: Any = None
-    # One frame per open collection: [collection, its path, whether it is a mapping, the key
-    # whose value comes next (None: a key comes next, or a sequence), that key's line and
-    # column, the collection's own]. ``top`` is the innermost (None outside any).
-    stack: list[list[Any]] = []
-    top: list[Any] | None = None
+    # The innermost open collection in locals (this loop runs for every event of every
+    # manifest): the collection, its path, whether it is a mapping, the key whose value comes
+    # next (None: a key comes next, or a sequence) with that key's line and column, and the
+    # collection's own line and column. ``coll`` is None outside any collection. Opening a
+    # collection saves its parent's state on ``stack``: one entry per open collection.
+    coll: Any = None
+    cpath: Path = ()
+    is_map = False
+    key: Any = None
+    kline = kcol = cline = ccol = 0
+    stack: list[tuple[Any, Path, bool, Any, int, int, int, int]] = []
     nodes = 0
     while True:
         event = next_event()
@@ -484,16 +490,16 @@ def _plain_documents(next_event: Any, file: str) -> list[Document]:
         if kind is ScalarEvent:
             if event.anchor is not None or event.tag is not None:
                 raise _Unusual
-            if top is not None and top[2] and top[3] is None:  # a key
+            if is_map and key is None:  # a key
                 key = event.value
                 if event.implicit[0] and (
                     not key or key[0] in _NOT_PLAIN_TEXT or key in _CONSTANTS
                 ):
                     raise _Unusual  # maybe not a string: the node builder judges
-                if key in top[0]:
+                if key in coll:
                     raise _Unusual  # a duplicate key: the node builder reports it
                 mark = event.start_mark
-                top[3], top[4], top[5] = key, mark.line + 1, mark.column + 1
+                kline, kcol = mark.line + 1, mark.column + 1
                 continue
             nodes += 1
             value = event.value
@@ -503,56 +509,53 @@ def _plain_documents(next_event: Any, file: str) -> list[Document]:
             ):
                 value = _resolve_plain(event)
             end = event.end_mark
-            if top is None:
+            if is_map:
+                child: Path = (*cpath, key)
+                positions[child] = (kline, kcol, end.line + 1, end.column + 1)
+                coll[key] = value
+                key = None
+            elif coll is not None:
+                start = event.start_mark
+                child = (*cpath, len(coll))
+                positions[child] = (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+                coll.append(value)
+            else:
                 start = event.start_mark
                 positions[()] = (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
                 root = value
-            elif top[2]:
-                key = top[3]
-                child: Path = (*top[1], key)
-                positions[child] = (top[4], top[5], end.line + 1, end.column + 1)
-                top[0][key] = value
-                top[3] = None
-            else:
-                items = top[0]
-                start = event.start_mark
-                child = (*top[1], len(items))
-                positions[child] = (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
-                items.append(value)
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
             if event.anchor is not None or event.tag is not None or len(stack) >= MAX_DEPTH:
                 raise _Unusual
             nodes += 1
             start = event.start_mark
-            if top is None:
-                path: Path = ()
-                line, col = start.line + 1, start.column + 1
-            elif top[2]:
-                if top[3] is None:
+            path: Path
+            if is_map:
+                if key is None:
                     raise _Unusual  # a collection as a key
-                path, line, col = (*top[1], top[3]), top[4], top[5]
+                path, line, col = (*cpath, key), kline, kcol
+            elif coll is not None:
+                path, line, col = (*cpath, len(coll)), start.line + 1, start.column + 1
             else:
-                path, line, col = (*top[1], len(top[0])), start.line + 1, start.column + 1
+                path, line, col = (), start.line + 1, start.column + 1
             # Inserted now, completed at the end: the node builder records a collection's
             # position before its members'.
             positions[path] = (line, col, 0, 0)
-            mapping = kind is MappingStartEvent
-            top = [{} if mapping else [], path, mapping, None, 0, 0, line, col]
-            stack.append(top)
+            stack.append((coll, cpath, is_map, key, kline, kcol, cline, ccol))
+            is_map = kind is MappingStartEvent
+            coll = {} if is_map else []
+            cpath, key, cline, ccol = path, None, line, col
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
-            collection, path, _mapping, _key, _line, _col, line, col = stack.pop()
             end = event.end_mark
-            positions[path] = (line, col, end.line + 1, end.column + 1)
-            if not stack:
-                top = None
-                root = collection
-                continue
-            top = stack[-1]
-            if top[2]:
-                top[0][top[3]] = collection
-                top[3] = None
+            positions[cpath] = (cline, ccol, end.line + 1, end.column + 1)
+            value = coll
+            coll, cpath, is_map, key, kline, kcol, cline, ccol = stack.pop()
+            if is_map:
+                coll[key] = value
+                key = None
+            elif coll is not None:
+                coll.append(value)
             else:
-                top[0].append(collection)
+                root = value
         elif kind is DocumentStartEvent:
             if len(docs) == MAX_DOCUMENTS:
                 raise _Unusual
