@@ -116,13 +116,13 @@ def _named(ctx: Context, locate: Locate) -> Named | None:
 def _relied(ctx: Context, locate: Locate) -> tuple[Relied, ...]:
     out = []
     for risk in ctx.each("spec.risks"):
-        for index, control in enumerate(risk.get("treatment", {}).get("controls") or ()):
+        controls = risk.get("treatment", {}).get("controls") or ()
+        if not controls:
+            continue
+        named = identity(ctx, risk.path)  # the risk's, once for all its controls
+        for index, control in enumerate(controls):
             out.append(
-                Relied(
-                    str(control),
-                    identity(ctx, risk.path),
-                    locate((*risk.path, "treatment", "controls", index)),
-                )
+                Relied(str(control), named, locate((*risk.path, "treatment", "controls", index)))
             )
     return tuple(out)
 
