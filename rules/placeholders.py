@@ -23,37 +23,54 @@ PLACEHOLDER = re.compile(r"TODO\b")
 def _placeholders(node: Any, path: Path) -> Iterator[tuple[Path, str]]:
     # An explicit stack rather than recursion: the loader bounds depth, but a rule should not
     # depend on that bound to stay within Python's recursion limit. This rule visits every value
-    # of every manifest, so it tests for "TODO" before building any path, tells containers by
-    # their concrete class before asking collections.abc, and sorts the (rare) matches afterwards
-    # instead of keeping the walk in document order.
+    # of every manifest, so it tests for "TODO" before anything else, tells containers by their
+    # concrete class before asking collections.abc, keeps on the stack each container's parent
+    # entry and key instead of its path (spelt out only for a match), and sorts the (rare)
+    # matches afterwards instead of keeping the walk in document order.
     found: list[tuple[Path, str]] = []
-    stack: list[tuple[Path, Any]] = [(path, node)]
+    stack: list[tuple[Any, Any, Any]] = [(node, None, None)]
     while stack:
-        where, value = stack.pop()
+        entry = stack.pop()
+        value = entry[0]
         kind = type(value)
-        if kind is str or isinstance(value, str):
-            if value.startswith("TODO") and PLACEHOLDER.match(value):
-                found.append((where, value))
-            continue
-        if kind in MAPPINGS or (kind not in SEQUENCES and isinstance(value, Mapping)):
+        if kind in MAPPINGS:
             children: Iterable[tuple[Any, Any]] = value.items()
-        elif kind in SEQUENCES or isinstance(value, Sequence):
+        elif kind in SEQUENCES:
+            children = enumerate(value)
+        elif isinstance(value, str):  # the start itself, or a subclass of str
+            if value.startswith("TODO") and PLACEHOLDER.match(value):
+                found.append((_path_to(entry, path), value))
+            continue
+        elif isinstance(value, Mapping):
+            children = value.items()
+        elif isinstance(value, Sequence):
             children = enumerate(value)
         else:
             continue
         for key, child in children:
             if type(child) is str:
                 if child.startswith("TODO") and PLACEHOLDER.match(child):
-                    found.append(((*where, key), child))
-            elif type(child) in _CONTAINERS or not isinstance(child, _SCALARS):
-                stack.append(((*where, key), child))
+                    found.append(((*_path_to(entry, path), key), child))
+            elif type(child) in _CONTAINERS or (
+                type(child) not in _PLAIN and not isinstance(child, _SCALARS)
+            ):
+                stack.append((child, entry, key))
     yield from sorted(
         found, key=lambda item: [str(p) if isinstance(p, str) else f"{p:08d}" for p in item[0]]
     )
 
 
+def _path_to(entry: tuple[Any, Any, Any], start: Path) -> Path:
+    keys = []
+    while entry[1] is not None:
+        keys.append(entry[2])
+        entry = entry[1]
+    return (*start, *reversed(keys))
+
+
 _CONTAINERS = MAPPINGS | SEQUENCES
 _SCALARS = (int, float, bool, type(None))
+_PLAIN = frozenset(_SCALARS)
 
 
 @rule(
