@@ -11,7 +11,15 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from aims_policy.discover import Candidate
-from aims_policy.engine import Context, Entry, evaluate, first_invalid, freeze_plain, make_context
+from aims_policy.engine import (
+    Context,
+    Entry,
+    Rule,
+    evaluate,
+    first_invalid,
+    freeze_plain,
+    make_context,
+)
 from aims_policy.findings import Trace, record
 from aims_policy.intake import (
     implementation_paths,
@@ -104,6 +112,9 @@ class Worker:
         self.ruleset = ruleset
         self.options = options
         self._frozen_data: Any = None  # frozen on first use: a run of only bad files needs none
+        # The rules about each kind of manifest, in the pack's order, chosen once per run rather
+        # than once per rule and manifest.
+        self._rules_for: dict[Any, tuple[Rule, ...]] = {}
         # The built-in rules make no reference cycles; a user's pack may (a rule that keeps an
         # exception's traceback, a graph with back links), and with the collector off, as the
         # program runs, nothing would ever free them: such a run sweeps each file's leftovers.
@@ -251,9 +262,11 @@ class Worker:
                 references=_references(doc, ctx.evidence)
             )
         why_not = options.why_not
-        for rule in ruleset.rules:
-            if kind not in rule.meta.kinds:
-                continue  # a rule about the other kind of manifest: nothing to say here
+        rules = self._rules_for.get(kind)
+        if rules is None:
+            # A rule about the other kind of manifest has nothing to say here.
+            rules = self._rules_for[kind] = tuple(r for r in ruleset.rules if kind in r.meta.kinds)
+        for rule in rules:
             outcome = evaluate(rule, ctx)
             if outcome.status == "passed" and not why_not:
                 continue  # nothing to record: no finding, no result kept, no trace asked for
