@@ -103,7 +103,9 @@ def real_file(path: str, link: bool) -> str:
     if link:
         return os.path.realpath(path)
     head, tail = os.path.split(path)
-    return os.path.join(real_directory(head), tail)
+    real = real_directory(head)
+    # Mostly no folder on the way is a link: the path is then its own real path.
+    return path if real == head else os.path.join(real, tail)
 
 
 # Bounded small: directories are met in the order of the walk, so recent ones are what repeats.
