@@ -202,7 +202,8 @@ def summary(report: Report) -> str:
     status = report.result_statuses
     unjudged = status.get("not_evaluated", 0)
     why = " (--why-not RULE says why)" if unjudged else ""
-    text += f"; rule checks: {status.get('not_applicable', 0)} not applicable, {unjudged} not evaluated{why}"
+    not_applicable = status.get("not_applicable", 0)
+    text += f"; rule checks: {not_applicable} not applicable, {unjudged} not evaluated{why}"
     found = report.discovery
     if found is not None:
         with_ai = len(found.files)
