@@ -89,7 +89,9 @@ def _joined(directory: str, value: str) -> str:
     """``normpath(join(directory, value))`` for an absolute, normalised ``directory``. Most
     references are plain relative paths (no empty, ``.`` or ``..`` step), which need no
     normalising: they are joined as they are (every reference of every manifest comes here)."""
-    if os.altsep is None and len(directory) > 1:
+    # Not for the file-system root, "/" (or "//", which POSIX keeps apart): "/" + value would
+    # double its separator.
+    if os.altsep is None and len(directory) > 1 and directory[1] != os.sep:
         steps = value.split(os.sep)
         if "" not in steps and "." not in steps and ".." not in steps:
             return directory + os.sep + value

@@ -98,16 +98,16 @@ def frozen_map(items: dict[Any, Any]) -> PMap:  # type: ignore[type-arg]
     made = object.__new__(FrozenMap)
     # Each slot set through its descriptor, spelt out: this runs for every map of every manifest.
     _SIZE.__set__(made, len(items))
-    _SET_ITEMS(made, items)
+    _SET_DICT(made, items)
     _SET_GET(made, items.get)
-    _SET_ITEMS_VIEW(made, items.items)
+    _SET_ITEMS(made, items.items)
     _SET_VALUES(made, items.values)
     return made
 
 
-_SET_ITEMS = FrozenMap.__dict__["_items"].__set__
+_SET_DICT = FrozenMap.__dict__["_items"].__set__
 _SET_GET = FrozenMap.__dict__["get"].__set__
-_SET_ITEMS_VIEW = FrozenMap.__dict__["items"].__set__
+_SET_ITEMS = FrozenMap.__dict__["items"].__set__
 _SET_VALUES = FrozenMap.__dict__["values"].__set__
 
 

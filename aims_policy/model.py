@@ -370,12 +370,9 @@ class Report(NamedTuple):
     @property
     def result_statuses(self) -> dict[str, int]:
         """How many rule results have each status (a status no result has is absent)."""
-        if isinstance(self.results, ResultTable):
-            return self.results.statuses()
-        counts: dict[str, int] = {}
-        for result in self.results:
-            counts[result.status] = counts.get(result.status, 0) + 1
-        return counts
+        results = self.results
+        table = results if isinstance(results, ResultTable) else ResultTable(rows_of(results))
+        return table.statuses()
 
     @property
     def open_findings(self) -> tuple[Finding, ...]:

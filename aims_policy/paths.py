@@ -28,7 +28,7 @@ def pointer(path: Path) -> str:
     """RFC 6901 JSON Pointer for ``path``."""
     text = "/".join(map(str, path))
     # Keys seldom hold "~" or "/": escaped one by one only when one does (a "/" in a key shows
-    # as more separators than the path has steps).
+    # as at least as many separators as the path has steps).
     if "~" in text or text.count("/") >= len(path):
         return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
     return "/" + text if path else ""
@@ -79,6 +79,21 @@ def identify(data: Any, path: Path) -> tuple[str, str | None]:
             mapped = type(node) in MAPPINGS or isinstance(node, Mapping)
             node = node.get(key) if mapped else None
     return "".join(parts), innermost
+
+
+#: A place in a walk over a document: (node, its parent's entry or None at the start, its key
+#: there). Walks that visit every value keep these on their stack instead of each node's path,
+#: which :func:`entry_path` spells out only for the few nodes they report.
+WalkEntry = tuple[Any, Any, Any]
+
+
+def entry_path(entry: WalkEntry, start: Path = ()) -> Path:
+    """The path of a walk's ``entry``, below ``start`` (the path of the node the walk began at)."""
+    keys = []
+    while entry[1] is not None:
+        keys.append(entry[2])
+        entry = entry[1]
+    return (*start, *reversed(keys))
 
 
 def value_at(data: Any, path: Path) -> Any:

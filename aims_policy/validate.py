@@ -21,7 +21,7 @@ from typing import Any
 
 from aims_policy.loader import Document
 from aims_policy.model import Finding, RuleMeta
-from aims_policy.paths import IDENTITY_KEYS, Path, ident, pointer
+from aims_policy.paths import IDENTITY_KEYS, Path, WalkEntry, entry_path, ident, pointer
 from aims_policy.wording import describe, did_you_mean
 
 API_VERSION = "aims-policy/v1"
@@ -352,7 +352,7 @@ def _duplicate_ids(doc: Document, system: str | None) -> Iterator[Finding]:
     # for a duplicate, not for each of the hundreds of collections walked past.
     # The loader's own dict and list are told by identity first (every value of every manifest
     # passes here), the rare subclass by isinstance.
-    stack: list[tuple[Any, Any, Any]] = [(doc.data, None, None)]
+    stack: list[WalkEntry] = [(doc.data, None, None)]
     while stack:
         entry = stack.pop()
         node = entry[0]
@@ -378,7 +378,7 @@ def _duplicate_ids(doc: Document, system: str | None) -> Iterator[Finding]:
             if value not in first:
                 first[value] = index
                 continue
-            path = _path_to(entry)
+            path = entry_path(entry)
             at: Path = (*path, index, key)
             line = doc.locate((*path, first[value], key)).line
             where = ident(doc.data, path)
@@ -406,14 +406,6 @@ def _duplicate_ids(doc: Document, system: str | None) -> Iterator[Finding]:
 
 _CONTAINERS = frozenset({dict, list})
 _PLAIN = frozenset({str, int, float, bool, type(None)})
-
-
-def _path_to(entry: tuple[Any, Any, Any]) -> Path:
-    keys = []
-    while entry[1] is not None:
-        keys.append(entry[2])
-        entry = entry[1]
-    return tuple(reversed(keys))
 
 
 @cache

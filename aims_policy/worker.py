@@ -275,7 +275,7 @@ class Worker:
                 doc,
                 system,
                 explain=options.explain,
-                why_not=options.why_not,
+                why_not=why_not,
                 findings=out.findings,
                 results=out.results,
                 notifications=out.notifications,

@@ -13,7 +13,7 @@ from typing import Any
 
 from aims_policy.engine import Context, Violation, identity, nist, rule
 from aims_policy.frozen import MAPPINGS, SEQUENCES
-from aims_policy.paths import Path
+from aims_policy.paths import Path, WalkEntry, entry_path
 
 #: "TODO" as a word at the start of a value: ``TODO``, ``TODO: name``, ``TODO@example.com``, but
 #: not ``TODOist`` (a product name is not a placeholder).
@@ -23,12 +23,12 @@ PLACEHOLDER = re.compile(r"TODO\b")
 def _placeholders(node: Any, path: Path) -> Iterator[tuple[Path, str]]:
     # An explicit stack rather than recursion: the loader bounds depth, but a rule should not
     # depend on that bound to stay within Python's recursion limit. This rule visits every value
-    # of every manifest, so it tests for "TODO" before anything else, tells containers by their
-    # concrete class before asking collections.abc, keeps on the stack each container's parent
-    # entry and key instead of its path (spelt out only for a match), and sorts the (rare)
-    # matches afterwards instead of keeping the walk in document order.
+    # of every manifest, so it tests a string for "TODO" before building anything, tells
+    # containers by their concrete class before asking collections.abc, keeps on the stack each
+    # container's parent entry and key instead of its path (spelt out only for a match), and
+    # sorts the (rare) matches afterwards instead of keeping the walk in document order.
     found: list[tuple[Path, str]] = []
-    stack: list[tuple[Any, Any, Any]] = [(node, None, None)]
+    stack: list[WalkEntry] = [(node, None, None)]
     while stack:
         entry = stack.pop()
         value = entry[0]
@@ -39,7 +39,7 @@ def _placeholders(node: Any, path: Path) -> Iterator[tuple[Path, str]]:
             children = enumerate(value)
         elif isinstance(value, str):  # the start itself, or a subclass of str
             if value.startswith("TODO") and PLACEHOLDER.match(value):
-                found.append((_path_to(entry, path), value))
+                found.append((entry_path(entry, path), value))
             continue
         elif isinstance(value, Mapping):
             children = value.items()
@@ -50,9 +50,9 @@ def _placeholders(node: Any, path: Path) -> Iterator[tuple[Path, str]]:
         for key, child in children:
             if type(child) is str:
                 if child.startswith("TODO") and PLACEHOLDER.match(child):
-                    found.append(((*_path_to(entry, path), key), child))
+                    found.append(((*entry_path(entry, path), key), child))
             elif type(child) in _CONTAINERS or (
-                type(child) not in _PLAIN and not isinstance(child, _SCALARS)
+                type(child) not in _SCALAR_CLASSES and not isinstance(child, _SCALARS)
             ):
                 stack.append((child, entry, key))
     yield from sorted(
@@ -60,17 +60,9 @@ def _placeholders(node: Any, path: Path) -> Iterator[tuple[Path, str]]:
     )
 
 
-def _path_to(entry: tuple[Any, Any, Any], start: Path) -> Path:
-    keys = []
-    while entry[1] is not None:
-        keys.append(entry[2])
-        entry = entry[1]
-    return (*start, *reversed(keys))
-
-
 _CONTAINERS = MAPPINGS | SEQUENCES
 _SCALARS = (int, float, bool, type(None))
-_PLAIN = frozenset(_SCALARS)
+_SCALAR_CLASSES = frozenset(_SCALARS)
 
 
 @rule(

@@ -191,12 +191,12 @@ def _words_match(text: str, words: Sequence[str], whole: Sequence[str] = ()) -> 
     # against a hundred words, and most are not in the text at all.
     lowered = text.lower()
     for word in words:
-        word = word.lower()
-        if word in lowered and _at_word_start(lowered, word, False):
+        w = word.lower()
+        if w in lowered and _at_word_start(lowered, w, False):
             return True
     for word in whole:
-        word = word.lower()
-        if word in lowered and _at_word_start(lowered, word, True):
+        w = word.lower()
+        if w in lowered and _at_word_start(lowered, w, True):
             return True
     return False
 

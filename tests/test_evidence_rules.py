@@ -224,6 +224,7 @@ def test_a_reference_into_a_folder_that_is_not_there_keeps_its_verdict(tmp_path:
         ("/repo/m", "..a/.b", "/repo/m/..a/.b"),
         ("/", "a.md", "/a.md"),
         ("/", "../a.md", "/a.md"),
+        ("//", "a.md", "//a.md"),  # POSIX keeps a leading "//" apart from "/"
     ],
 )
 def test_a_reference_is_joined_to_its_manifest_folder_and_normalised(

@@ -71,8 +71,9 @@ def render(report: Report, options: RenderOptions) -> str:
 
 
 def chunks(report: Report, options: RenderOptions) -> Iterator[str]:
-    """The report in pieces of some hundred lines: a run with hundreds of thousands of findings
-    is written out without holding the whole text in memory at once, nor one write per line."""
+    """The report in pieces of 256 of :func:`iter_lines`' items: a run with hundreds of
+    thousands of findings is written out without holding the whole text in memory at once, nor
+    one write per line."""
     batch: list[str] = []
     for line in iter_lines(report, options):
         batch.append(line)
@@ -86,8 +87,8 @@ def chunks(report: Report, options: RenderOptions) -> Iterator[str]:
 
 
 def iter_lines(report: Report, options: RenderOptions) -> Iterator[str]:
-    """The report line by line (a finding's own lines below it, with ``--verbose`` or an
-    explanation, come as one piece)."""
+    """The report line by line, except that a finding comes as one item with the lines below
+    it (``--verbose``, an explanation)."""
     # Problems tied to no file (usage, a crashed cross-manifest rule) come before every file.
     loose = [_note(n, options) for n in report.notifications if n.location is None]
     notes: dict[str, list[str]] = {}
