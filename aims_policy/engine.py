@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
 
 from pyrsistent import PMap, discard, freeze, pvector
 
-from aims_policy.frozen import FROZEN_MAPS, MAPPINGS, VECTOR, frozen_map
+from aims_policy.frozen import FROZEN_MAPS, LOADED_SCALARS, MAPPINGS, VECTOR, frozen_map
 from aims_policy.model import Location, Reference, RuleMeta
 from aims_policy.paths import Invalid, Path, Unreadable, item_name, resolve
 from aims_policy.paths import ident as ident_of
@@ -785,9 +785,6 @@ def first_invalid(value: Any) -> Invalid | None:
     return None
 
 
-_SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
 def freeze_plain(value: Any) -> Any:
     """Freeze loader output (dicts, lists, scalars) into pyrsistent structures.
 
@@ -797,10 +794,10 @@ def freeze_plain(value: Any) -> Any:
     # Most values are scalars, which stay as they are: they are passed over without a call.
     if kind is dict:
         return frozen_map(
-            {k: v if type(v) in _SCALARS else freeze_plain(v) for k, v in value.items()}
+            {k: v if type(v) in LOADED_SCALARS else freeze_plain(v) for k, v in value.items()}
         )
     if kind is list:
-        return pvector([v if type(v) in _SCALARS else freeze_plain(v) for v in value])
+        return pvector([v if type(v) in LOADED_SCALARS else freeze_plain(v) for v in value])
     if kind is tuple:
         return tuple(freeze_plain(item) for item in value)
     if isinstance(value, (dict, list)):  # subclasses: rare, take the general road

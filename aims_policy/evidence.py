@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from aims_policy.frozen import LOADED, LOADED_CONTAINERS
 from aims_policy.paths import Path, Unreadable
 
 OK = "ok"
@@ -157,21 +158,18 @@ def references(data: Any) -> Iterator[tuple[Path, str]]:
         if kind is dict or (kind is not list and isinstance(node, dict)):
             for key, value in node.items():
                 kind = type(value)
-                if kind is str or (kind not in _LOADED and isinstance(value, str)):
+                if kind is str or (kind not in LOADED and isinstance(value, str)):
                     if key.endswith("Ref") or key == "ref":  # a reference field
                         yield (*path, key), value
-                elif kind in _CONTAINERS or (kind not in _LOADED and isinstance(value, _BOTH)):
+                elif kind in LOADED_CONTAINERS or (kind not in LOADED and isinstance(value, _BOTH)):
                     stack.append(((*path, key), value))
         elif kind is list or isinstance(node, list):
             for index, value in enumerate(node):
                 kind = type(value)
-                if kind in _CONTAINERS or (kind not in _LOADED and isinstance(value, _BOTH)):
+                if kind in LOADED_CONTAINERS or (kind not in LOADED and isinstance(value, _BOTH)):
                     stack.append(((*path, index), value))
 
 
-_CONTAINERS = frozenset({dict, list})
-#: Every class the loader makes a value of: any other is a subclass, asked by isinstance.
-_LOADED = frozenset({dict, list, str, int, float, bool, type(None)})
 _BOTH = (dict, list)
 
 

@@ -118,3 +118,9 @@ FROZEN_MAPS: frozenset[type[Any]] = frozenset({PMap, FrozenMap})
 # read it guards and runs on every read.
 MAPPINGS: frozenset[type[Any]] = frozenset({dict, PMap, FrozenMap})
 SEQUENCES: frozenset[type[Any]] = frozenset({list, tuple, VECTOR})
+#: The classes of the values the loader makes (a frozen document keeps its scalars as they are).
+#: Walks over every value of a loaded document tell these by identity and ask isinstance only
+#: of anything else: a subclass a caller handed in.
+LOADED_SCALARS: frozenset[type[Any]] = frozenset({str, int, float, bool, type(None)})
+LOADED_CONTAINERS: frozenset[type[Any]] = frozenset({dict, list})
+LOADED: frozenset[type[Any]] = LOADED_SCALARS | LOADED_CONTAINERS

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
 
+from aims_policy.frozen import LOADED_CONTAINERS, LOADED_SCALARS
 from aims_policy.loader import Document
 from aims_policy.model import Finding, RuleMeta
 from aims_policy.paths import IDENTITY_KEYS, Path, WalkEntry, entry_path, ident, pointer
@@ -359,7 +360,9 @@ def _duplicate_ids(doc: Document, system: str | None) -> Iterator[Finding]:
         if type(node) is dict or isinstance(node, dict):
             for k, v in node.items():
                 kind = type(v)
-                if kind in _CONTAINERS or (kind not in _PLAIN and isinstance(v, (dict, list))):
+                if kind in LOADED_CONTAINERS or (
+                    kind not in LOADED_SCALARS and isinstance(v, (dict, list))
+                ):
                     stack.append((v, entry, k))
             continue
         if not isinstance(node, list):
@@ -402,10 +405,6 @@ def _duplicate_ids(doc: Document, system: str | None) -> Iterator[Finding]:
                 system=system,
                 controls=("7.5.2",),
             )
-
-
-_CONTAINERS = frozenset({dict, list})
-_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 @cache

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from aims_policy.engine import Context, Violation, identity, nist, rule
-from aims_policy.frozen import MAPPINGS, SEQUENCES
+from aims_policy.frozen import LOADED_SCALARS, MAPPINGS, SEQUENCES
 from aims_policy.paths import Path, WalkEntry, entry_path
 
 #: "TODO" as a word at the start of a value: ``TODO``, ``TODO: name``, ``TODO@example.com``, but
@@ -52,7 +52,7 @@ def _placeholders(node: Any, path: Path) -> Iterator[tuple[Path, str]]:
                 if child.startswith("TODO") and PLACEHOLDER.match(child):
                     found.append(((*entry_path(entry, path), key), child))
             elif type(child) in _CONTAINERS or (
-                type(child) not in _SCALAR_CLASSES and not isinstance(child, _SCALARS)
+                type(child) not in LOADED_SCALARS and not isinstance(child, _SCALARS)
             ):
                 stack.append((child, entry, key))
     yield from sorted(
@@ -62,7 +62,6 @@ def _placeholders(node: Any, path: Path) -> Iterator[tuple[Path, str]]:
 
 _CONTAINERS = MAPPINGS | SEQUENCES
 _SCALARS = (int, float, bool, type(None))
-_SCALAR_CLASSES = frozenset(_SCALARS)
 
 
 @rule(
