@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from aims_policy.model import Notification
+from aims_policy.records import Record
 
 #: Characters a name may hold and still be found as it is in a manifest's text: YAML and JSON
 #: could escape, quote or fold a name with any other character, so the search then parses every
@@ -33,7 +33,7 @@ from aims_policy.model import Notification
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+=,@")
 
 
-class Affected(NamedTuple):
+class Affected(Record):
     """What a change asks to check: ``paths`` (the named files that still exist, then the
     manifests that cite a gone file), the gone files, and why the run cannot be trusted, if it
     cannot (git could not list the deletions)."""

@@ -17,9 +17,10 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from aims_policy.model import EMPTY_MAP, Location
+from aims_policy.records import Record
 
 if TYPE_CHECKING:
     from aims_policy.discover import Candidate
@@ -65,7 +66,7 @@ class ConfigError(ValueError):
     """A configuration file that cannot be used; the message starts with file:line:col."""
 
 
-class Config(NamedTuple):
+class Config(Record):
     """A loaded configuration file: validated values (paths resolved) and where each key is."""
 
     file: str | None = None
@@ -79,7 +80,7 @@ class Config(NamedTuple):
         return str(loc) if loc else (self.file or "")
 
 
-class Effective(NamedTuple):
+class Effective(Record):
     """The configuration a run uses: file values under command-line flags, with their source."""
 
     values: dict[str, Any]

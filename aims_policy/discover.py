@@ -15,9 +15,10 @@ followed, so a link loop cannot trap the walk.
 import errno
 import os
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from aims_policy.model import Location, Notification
+from aims_policy.records import Record
 from aims_policy.wording import escape_controls
 
 EXTENSIONS = (".yaml", ".yml", ".json")
@@ -28,7 +29,7 @@ IGNORE_FILE = ".gitignore"
 STDIN = "<stdin>"
 
 
-class Candidate(NamedTuple):
+class Candidate(Record):
     path: str  # as the OS should open it
     display: str  # POSIX path relative to the working directory when inside it
     explicit: bool  # named by the user (not found by searching a directory)
@@ -47,7 +48,7 @@ def stdin_candidate(content: bytes, name: str | None, cwd: str) -> Candidate:
     return Candidate(os.path.join(cwd, STDIN), STDIN, True, content)
 
 
-class Scan(NamedTuple):
+class Scan(Record):
     """What :func:`scan` found, and what it passed over while searching directories."""
 
     candidates: list[Candidate]

@@ -29,9 +29,10 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from aims_policy.model import AIFile, Discovery, Sighting
+from aims_policy.records import Record
 
 #: Bytes read from a source or dependency file; a larger one is read that far (and listed).
 READ_LIMIT = 8 << 20
@@ -63,7 +64,7 @@ MODEL_FORMATS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-class Settings(NamedTuple):
+class Settings(Record):
     """The data document's ``aiDiscovery`` section, compiled once per run."""
 
     python_names: Names
@@ -119,7 +120,7 @@ def _normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-class Names(NamedTuple):
+class Names(Record):
     """A list of names to look for, ready for fast lookup: exact names in a set, the prefixes
     of names ending in ``*`` in a tuple (``str.startswith`` takes it in one call)."""
 
@@ -487,7 +488,7 @@ def model_format(name: str, head: bytes, conf: Settings) -> str | None:
 # --- the walk ---------------------------------------------------------------------------------
 
 
-class _Read(NamedTuple):
+class _Read(Record):
     data: bytes
     partly: bool
 

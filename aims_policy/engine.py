@@ -26,7 +26,7 @@ the engine only tests ``ctx.tracer`` on each read and never imports the tracing 
 import datetime as _dt
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pyrsistent import PMap, discard, freeze, pvector
 
@@ -34,6 +34,7 @@ from aims_policy.frozen import FROZEN_MAPS, LOADED_SCALARS, MAPPINGS, VECTOR, fr
 from aims_policy.model import Location, Reference, RuleMeta
 from aims_policy.paths import Invalid, Path, Unreadable, item_name, resolve
 from aims_policy.paths import ident as ident_of
+from aims_policy.records import Record
 
 if TYPE_CHECKING:
     from aims_policy.evidence import Tracking
@@ -44,7 +45,7 @@ _MISSING = object()
 _UNREAD = object()
 
 
-class Violation(NamedTuple):
+class Violation(Record):
     """One thing a rule found wrong. ``path`` is where it is (for a missing field, the parent that
     should hold it, with the field in ``missing``). Why it was found is the tracer's to say: what
     the rule read, the facts it asked, and the conditions it noted (``ctx.note``)."""
@@ -59,7 +60,7 @@ class Violation(NamedTuple):
         return (*self.path, self.missing) if self.missing else self.path
 
 
-class Cursor(NamedTuple):
+class Cursor(Record):
     """A place in a manifest where a rule reports what it found: ``ctx.at("spec.owner")``, a
     list element from ``ctx.each(...)``, a place below either (``risk.at("treatment")``), or for
     cross-manifest rules a place in another manifest (:func:`located`).
@@ -568,7 +569,7 @@ Check = Callable[[Context], Iterable[Violation]]
 Applies = Callable[[Context], Any]
 
 
-class Rule(NamedTuple):
+class Rule(Record):
     meta: RuleMeta
     check: Check
     applies: Applies | None = None
@@ -613,21 +614,26 @@ def rule(fn: Check | None = None, **meta: Any) -> Rule | Callable[[Check], Rule]
 def _declare(check: Check, module: str, name: str, meta: dict[str, Any]) -> Rule:
     applies = meta.pop("applies", None)
     title = meta["title"]
+    kinds = meta.pop("kinds", None)
+    # Positional, in RuleMeta's field order: every run declares every rule, and a record built
+    # by keyword takes the slow path of Record.__new__ (tests/test_rule_metadata.py reads back
+    # each field).
     info = RuleMeta(
-        id=meta.pop("id"),
-        name=meta.pop("name", None) or name,
-        title=meta.pop("title"),
-        severity=meta.pop("severity"),
-        rationale=" ".join(meta.pop("rationale").split()),
-        remediation=" ".join(meta.pop("remediation").split()),
-        controls=tuple(meta.pop("controls", ())),
-        clauses=tuple(meta.pop("clauses", ())),
-        eu_ai_act=_refs(meta.pop("eu_ai_act", ())),
-        nist_ai_rmf=_refs(meta.pop("nist_ai_rmf", ())),
-        tags=tuple(meta.pop("tags", ())),
-        applies_to=meta.pop("applies_to", None) or _applies_text(applies, meta.get("kinds")),
-        pack=meta.pop("pack", "builtin"),
-        kinds=tuple(meta.pop("kinds", None) or ("AISystem",)),
+        meta.pop("id"),
+        meta.pop("name", None) or name,
+        meta.pop("title"),
+        meta.pop("severity"),
+        " ".join(meta.pop("rationale").split()),
+        " ".join(meta.pop("remediation").split()),
+        tuple(meta.pop("controls", ())),
+        tuple(meta.pop("clauses", ())),
+        _refs(meta.pop("eu_ai_act", ())),
+        _refs(meta.pop("nist_ai_rmf", ())),
+        tuple(meta.pop("tags", ())),
+        meta.pop("applies_to", None) or _applies_text(applies, kinds),
+        meta.pop("pack", "builtin"),
+        "manifest",
+        tuple(kinds or ("AISystem",)),
     )
     if meta:
         raise TypeError(f"rule {title!r}: unknown metadata {sorted(meta)}")
@@ -702,7 +708,7 @@ def _applies_text(applies: Applies | None, kinds: Any = None) -> str:
 # -- evaluation -----------------------------------------------------------------------------
 
 
-class Outcome(NamedTuple):
+class Outcome(Record):
     """The result of one rule on one manifest. With a tracer that explains, ``trace`` is what the
     whole evaluation met and ``explanations`` what led to each violation (in order)."""
 
@@ -898,7 +904,7 @@ def identity(ctx: Context, path: Path) -> str:
 # -- rules across manifests -----------------------------------------------------------------
 
 
-class Entry(NamedTuple):
+class Entry(Record):
     """What a cross-manifest rule collected from one manifest (small and picklable)."""
 
     system: str
@@ -940,7 +946,7 @@ class _Listed:
         return self.check(self.entries)
 
 
-class SetRule(NamedTuple):
+class SetRule(Record):
     """A rule over the whole set of manifests: ``collect`` runs per manifest (in workers, on the
     frozen context and a locator); the parent process folds what it collected into ``check``.
 

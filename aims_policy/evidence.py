@@ -16,10 +16,11 @@ import re
 import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from aims_policy.frozen import LOADED, LOADED_CONTAINERS
 from aims_policy.paths import Path, Unreadable
+from aims_policy.records import Record
 
 OK = "ok"
 URL = "url"
@@ -202,7 +203,7 @@ IGNORED = "ignored"  # not in the index, and git ignores it (`git add` refuses i
 OUTSIDE = "outside"  # outside the git work tree the manifest lies in: no commit of it holds it
 
 
-class Untracked(NamedTuple):
+class Untracked(Record):
     reference: Path  # where the manifest cites the file
     file: str  # the file, from the top of the work tree (`/` separators): what to `git add`
     why: str  # UNTRACKED, IGNORED or OUTSIDE
@@ -213,7 +214,7 @@ class Unknown(Unreadable):
     could not be asked): the rule is not evaluated, for the reason given."""
 
 
-class Tracking(NamedTuple):
+class Tracking(Record):
     """Whether git tracks the local evidence files of one manifest: asked before evaluation,
     like the references' statuses, so that rules stay pure.
 
@@ -231,7 +232,7 @@ class Tracking(NamedTuple):
         return self.untracked
 
 
-class Index(NamedTuple):
+class Index(Record):
     """What git says of a work tree: the files its index holds, and which of some untracked
     files it ignores (a function: asked only when there are untracked files)."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Container, Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from aims_policy.model import (
     EvidenceReference,
@@ -28,6 +28,7 @@ from aims_policy.model import (
     SystemInfo,
     compact,
 )
+from aims_policy.records import Record
 
 #: The oldest layout that carries what a merge needs (rules, evidence references, origin).
 MIN_MINOR = 3
@@ -40,7 +41,7 @@ class ReportError(Exception):
     """A JSON report that cannot be merged: one line naming the file and what to do."""
 
 
-class Source(NamedTuple):
+class Source(Record):
     """One merged JSON report, as the audit report lists its inputs."""
 
     origin: str

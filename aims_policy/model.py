@@ -2,16 +2,18 @@
 
 Every output format is a pure function of :class:`Report`; nothing here does I/O.
 
-No ``from __future__ import annotations`` in the modules that define NamedTuples: with string
-annotations, typing compiles a ForwardRef per field at import, which a pre-commit run pays for.
+The records here are :class:`aims_policy.records.Record` classes (``NamedTuple`` to a type
+checker, built more cheaply at run time: a pre-commit run creates every one of them).
 """
 
 import marshal
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal, NamedTuple, overload
+from typing import Any, Literal, overload
 
 from pyrsistent import pmap
+
+from aims_policy.records import Record
 
 Severity = Literal["error", "warning", "note"]
 FailOn = Literal["error", "warning", "note", "never"]
@@ -33,7 +35,7 @@ def at_or_above(severity: str, threshold: str) -> bool:
     return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold]
 
 
-class Location(NamedTuple):
+class Location(Record):
     """A place in a file. Lines and columns are 1-based; ``file`` is a POSIX path relative to the
     report's root (or as given when outside it)."""
 
@@ -54,7 +56,7 @@ class Location(NamedTuple):
         return cls(file, 0, 0)
 
 
-class Reference(NamedTuple):
+class Reference(Record):
     """A crosswalk entry: ``ref`` such as ``Art. 9(2)`` or ``MAP 1.1``; ``confidence`` carries the
     crosswalk's own judgement (``high``, ``medium``, ``low``) and ``derived`` marks mappings the
     reference material itself derived rather than took from an authoritative source."""
@@ -64,7 +66,7 @@ class Reference(NamedTuple):
     derived: bool = False
 
 
-class RuleMeta(NamedTuple):
+class RuleMeta(Record):
     """Everything about a rule that is data: documentation, SARIF descriptors, JUnit cases and
     the coverage matrix are generated from it."""
 
@@ -91,7 +93,7 @@ class RuleMeta(NamedTuple):
         return self.controls + self.clauses
 
 
-class Suppression(NamedTuple):
+class Suppression(Record):
     """Why a finding does not count: an exception (waiver) or a baseline entry."""
 
     kind: Literal["exception", "baseline"]
@@ -101,7 +103,7 @@ class Suppression(NamedTuple):
     source: Location | None = None  # where the exception is declared
 
 
-class Finding(NamedTuple):
+class Finding(Record):
     rule_id: str
     severity: Severity
     message: str
@@ -135,7 +137,7 @@ def fingerprint(rule_id: str, system: str | None, ident: str) -> str:
     return hashlib.sha256(raw).hexdigest()[:32]
 
 
-class RuleResult(NamedTuple):
+class RuleResult(Record):
     """The outcome of one rule on one system (JUnit's test case)."""
 
     rule_id: str
@@ -221,7 +223,7 @@ class ResultTable(Sequence[RuleResult]):
         return f"ResultTable({list(self)!r})"
 
 
-class Notification(NamedTuple):
+class Notification(Record):
     """A problem that stopped the tool from doing part of its job (exit 2): a file that could not
     be loaded, a rule that crashed, a usage error."""
 
@@ -237,7 +239,7 @@ class Notification(NamedTuple):
         return f"{where}{self.message}"
 
 
-class EvidenceReference(NamedTuple):
+class EvidenceReference(Record):
     """One evidence reference of a manifest as it was resolved (``evidence.py``): its identity
     path (``spec.impactAssessment.reportRef``), the text written, and ``ok``, ``url``,
     ``missing``, ``absolute``, ``escapes`` or ``scheme``."""
@@ -248,7 +250,7 @@ class EvidenceReference(NamedTuple):
     location: Location
 
 
-class SystemInfo(NamedTuple):
+class SystemInfo(Record):
     name: str
     location: Location  # the document's start
     title: str | None = None
@@ -273,7 +275,7 @@ class SystemInfo(NamedTuple):
     origin: str | None = None
 
 
-class Sighting(NamedTuple):
+class Sighting(Record):
     """One sign of AI in a file: what was seen (``import openai``, ``package torch``, ``ONNX
     model``) and where (1-based line and column; a model file's sighting is at 1:1)."""
 
@@ -282,7 +284,7 @@ class Sighting(NamedTuple):
     col: int = 1
 
 
-class AIFile(NamedTuple):
+class AIFile(Record):
     """A file in which AI discovery saw AI, with everything it saw there (in line order)."""
 
     file: str  # as shown: POSIX, relative to the working directory when inside it
@@ -297,7 +299,7 @@ class AIFile(NamedTuple):
         return Location(self.file, first.line, first.col)
 
 
-class Discovery(NamedTuple):
+class Discovery(Record):
     """What ``--discover-ai`` found in the repository, and what it could not read."""
 
     root: str  # the folder searched, as shown
@@ -314,7 +316,7 @@ class Discovery(NamedTuple):
     unread: tuple[tuple[str, str], ...] = ()
 
 
-class Organisation(NamedTuple):
+class Organisation(Record):
     """An organisation manifest (``kind: AIManagementSystem``) among the checked files: what the
     Statement of Applicability is built from. ``document`` is the document as loaded, whole and
     serialised (:func:`compact`), so that a JSON report carries it to a later merge;
@@ -345,7 +347,7 @@ def compact(document: Mapping[str, Any]) -> bytes:
     return marshal.dumps(dict(document))
 
 
-class Report(NamedTuple):
+class Report(Record):
     """The complete, immutable outcome of a check."""
 
     tool_version: str

@@ -6,15 +6,16 @@ Its own module, below every stage: the configuration (which builds options), the
 
 import datetime as _dt
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from aims_policy.model import EMPTY_MAP, FailOn, Location, Severity
+from aims_policy.records import Record
 
 if TYPE_CHECKING:
     from aims_policy.baseline import Baseline
 
 
-class Options(NamedTuple):
+class Options(Record):
     """How to check. Every field has a default: ``Options(select=("AIMS-OWN-001",))`` is a whole
     set of options. ``aims_policy.check`` fills in what is left open (``today``: the current UTC
     date; ``data``: the built-in data document) before any stage reads it."""

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Collection, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from aims_policy.model import Finding, Location, Notification, RuleMeta, Severity, Suppression
+from aims_policy.records import Record
 from aims_policy.validate import NON_BLOCKING, SCHEMA_RULES
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ _UNWAIVABLE_EXTRA = frozenset({"AIMS-SET-001"})
 _BLOCKING_PREFIX = "AIMS-SCH-"
 
 
-class Waiver(NamedTuple):
+class Waiver(Record):
     """One declared exception, read defensively: manifest exceptions reach us even when the
     manifest broke the schema (the schema finding reports that)."""
 

@@ -16,9 +16,10 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from aims_policy.engine import Rule, SetRule
+from aims_policy.records import Record
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -31,7 +32,7 @@ class RuleLoadError(Exception):
     """A rule pack that cannot be used (missing, broken, or colliding IDs)."""
 
 
-class Indexed(NamedTuple):
+class Indexed(Record):
     """A built-in rule as the pack's index knows it: what selection patterns match it by
     (:func:`aims_policy.selection.matches`), and the module that declares it."""
 
@@ -41,7 +42,7 @@ class Indexed(NamedTuple):
     module: str
 
 
-class RuleSet(NamedTuple):
+class RuleSet(Record):
     rules: tuple[Rule, ...]
     set_rules: tuple[SetRule, ...]
     #: Built-in rules left unimported because no selection pattern names them: known (a pattern

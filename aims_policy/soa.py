@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
+
+from aims_policy.records import Record
 
 #: Version of the SoA layout (``aims-policy soa --format json``); fields only added within 1.x.
 SOA_FORMAT_VERSION = "1.0"
 
 
-class SystemRef(NamedTuple):
+class SystemRef(Record):
     """A system that implements a control: by name, with where its report came from."""
 
     name: str
@@ -25,7 +27,7 @@ class SystemRef(NamedTuple):
     evidence: str  # "operational", "policy", or "relied" (named by a treatment, no evidence)
 
 
-class FindingRef(NamedTuple):
+class FindingRef(Record):
     rule: str
     system: str
     origin: str
@@ -33,7 +35,7 @@ class FindingRef(NamedTuple):
     message: str
 
 
-class ExceptionRef(NamedTuple):
+class ExceptionRef(Record):
     rule: str
     system: str
     origin: str
@@ -42,7 +44,7 @@ class ExceptionRef(NamedTuple):
     justification: str
 
 
-class Row(NamedTuple):
+class Row(Record):
     control: str
     title: str
     decision: str  # included | excluded | undecided (no SoA entry)
@@ -56,7 +58,7 @@ class Row(NamedTuple):
     exceptions: tuple[ExceptionRef, ...]
 
 
-class Statement(NamedTuple):
+class Statement(Record):
     organisation: str  # metadata.name of the organisation manifest
     title: str
     rows: tuple[Row, ...]

@@ -17,11 +17,12 @@ current everywhere costs one record however many manifests use it."""
 
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, TypeVar
 
 from aims_policy.engine import Context, Entry, Violation, eu, identity, located, nist, set_rule
 from aims_policy.model import Location
 from aims_policy.paths import Path
+from aims_policy.records import Record
 
 from .facts import due_by
 
@@ -166,7 +167,7 @@ class DuplicateNames:
 # -- suppliers ------------------------------------------------------------------------------
 
 
-class SupplierRecord(NamedTuple):
+class SupplierRecord(Record):
     gid: str  # organisationId, the supplier's id across manifests; "" if none
     key: str  # the name, normalised for matching
     name: str
@@ -197,7 +198,7 @@ def _collect_suppliers(ctx: Context, locate: Locate) -> tuple[SupplierRecord, ..
     return tuple(out)
 
 
-class _Held(NamedTuple):
+class _Held(Record):
     """A supplier record kept by the fold, with the system that declared it."""
 
     system: str
@@ -312,7 +313,7 @@ class SupplierConsistency:
 # -- shared data sets -----------------------------------------------------------------------
 
 
-class DataRecord(NamedTuple):
+class DataRecord(Record):
     gid: str  # uri, the data set's id across manifests (records without one are not collected)
     name: str
     licence: str
@@ -337,7 +338,7 @@ def _collect_data(ctx: Context, locate: Locate) -> tuple[DataRecord, ...]:
     return tuple(out)
 
 
-class _Use(NamedTuple):
+class _Use(Record):
     """One manifest's declaration of a data set, as a finding would need it."""
 
     system: str

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Collection
-from typing import Any, NamedTuple
+from typing import Any
 
 from aims_policy.data import ANNEX_III_POINTS
 from aims_policy.engine import Context, Cursor, fact
 from aims_policy.evidence import credited_controls
+from aims_policy.records import Record
 
 EU = "spec.classification.euAiAct"
 
@@ -246,7 +247,7 @@ def has_suppliers(ctx: Context) -> bool:
 CHANGE_DATES = ("proposedOn", "approvedOn", "releasedOn")
 
 
-class ChangeDates(NamedTuple):
+class ChangeDates(Record):
     """When a change in `spec.lifecycle.changeLog` was proposed, approved and released.
 
     A v1 record has only `date`. Teams write it for the day of the release (the change log

@@ -15,7 +15,6 @@ only what its rule needs."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import NamedTuple
 
 from aims_policy.engine import (
     Context,
@@ -29,6 +28,7 @@ from aims_policy.engine import (
 )
 from aims_policy.model import Location
 from aims_policy.paths import Path
+from aims_policy.records import Record
 
 from .facts import due_by, is_high_risk
 
@@ -41,14 +41,14 @@ NO_ORGANISATION = (
 )
 
 
-class Decision(NamedTuple):
+class Decision(Record):
     decision: str
     ident: str  # spec.statementOfApplicability[A.2.4]
     location: Location  # of the entry's decision
     evidenced: bool  # the entry lists organisation-level evidence
 
 
-class OrgRecord(NamedTuple):
+class OrgRecord(Record):
     name: str
     location: Location  # of metadata.name
     scope: tuple[tuple[str, str, Location], ...]  # (system, identity path, location)
@@ -61,13 +61,13 @@ class OrgRecord(NamedTuple):
     cycle: int
 
 
-class Relied(NamedTuple):
+class Relied(Record):
     control: str
     risk: str  # the risk's identity path
     location: Location
 
 
-class SystemRecord(NamedTuple):
+class SystemRecord(Record):
     name: str
     location: Location  # of metadata.name
     high: bool
@@ -96,7 +96,7 @@ def _collector(
     return collect
 
 
-class Named(NamedTuple):
+class Named(Record):
     name: str
     location: Location  # of metadata.name
 

@@ -715,3 +715,40 @@ def test_a_bulk_run_leaves_the_callers_collector_settings_as_they_were(tmp_path:
             gc.enable()
     finally:
         gc.set_threshold(*saved)
+
+
+def test_a_declaration_keeps_every_metadata_field_where_it_was_given() -> None:
+    """Each keyword of @rule lands in the RuleMeta field of that name, folded where it is prose."""
+    declared = rule(
+        id="T-META-1",
+        name="EveryField",
+        title="A title",
+        severity="warning",
+        rationale="Why it\n    matters,  folded.",
+        remediation="What to\n do.",
+        controls=["A.5.2"],
+        clauses=["6.1.2"],
+        eu_ai_act=[eu("Art. 9(2)", "medium")],
+        nist_ai_rmf=[nist("MAP 1.1", "low")],
+        tags=["one", "two"],
+        applies_to="systems with a title",
+        pack="a-pack",
+        kinds=["AIManagementSystem"],
+    )(lambda ctx: ())
+    meta = declared.meta
+    assert (meta.id, meta.name, meta.title, meta.severity) == (
+        "T-META-1",
+        "EveryField",
+        "A title",
+        "warning",
+    )
+    assert (meta.rationale, meta.remediation) == ("Why it matters, folded.", "What to do.")
+    assert (meta.controls, meta.clauses, meta.tags) == (("A.5.2",), ("6.1.2",), ("one", "two"))
+    assert meta.eu_ai_act == (Reference("Art. 9(2)", "medium", True),)
+    assert meta.nist_ai_rmf == (Reference("MAP 1.1", "low", False),)
+    assert (meta.applies_to, meta.pack, meta.scope, meta.kinds) == (
+        "systems with a title",
+        "a-pack",
+        "manifest",
+        ("AIManagementSystem",),
+    )

@@ -4,9 +4,10 @@ other repositories (``check --json FILE --origin NAME``), merged into one organi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from aims_policy.commands._options import fail
+from aims_policy.records import Record
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from aims_policy.model import Finding, Organisation, Report
 
 
-class Inputs(NamedTuple):
+class Inputs(Record):
     report: Report  # the live check's, or the merged report
     sources: tuple[Source, ...]  # the reports merged (the live check among them); () if none
     parts: tuple[tuple[Report, str], ...]  # each report with its origin ("" for a lone check)
@@ -102,7 +103,7 @@ def without_gc(command: F) -> F:
     return cast(F, run)
 
 
-class Split(NamedTuple):
+class Split(Record):
     """The paths given, sorted out: the JSON reports among them, read, and the rest."""
 
     reports: tuple[tuple[Report, Source], ...]

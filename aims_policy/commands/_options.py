@@ -8,10 +8,11 @@ import datetime as _dt
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from aims_policy.records import Record
 from aims_policy.wording import escape_controls
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ def evaluation_options(fn: F) -> F:
     return fn
 
 
-class Prepared(NamedTuple):
+class Prepared(Record):
     paths: list[str]
     ruleset: RuleSet
     options: Options

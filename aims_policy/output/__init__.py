@@ -27,7 +27,9 @@ import errno
 import importlib
 import os
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
+
+from aims_policy.records import Record
 
 if TYPE_CHECKING:
     from typing import IO
@@ -44,7 +46,7 @@ FORMATS: dict[str, str] = {
 }
 
 
-class RenderOptions(NamedTuple):
+class RenderOptions(Record):
     color: bool = False
     verbose: bool = False
     sarif_category: str | None = None

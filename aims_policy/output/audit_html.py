@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from aims_policy.model import EvidenceReference, Finding, Report, RuleMeta, SystemInfo
+from aims_policy.records import Record
 
 if TYPE_CHECKING:
     from aims_policy.soa import Statement
@@ -36,7 +37,7 @@ REFERENCE_STATUS: Mapping[str, str] = {
 }
 
 
-class AuditInput(NamedTuple):
+class AuditInput(Record):
     """Everything the audit report shows."""
 
     report: Report

@@ -28,7 +28,6 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from aims_policy.model import (
     Finding,
@@ -40,6 +39,7 @@ from aims_policy.model import (
     rows_of,
 )
 from aims_policy.output import RenderOptions
+from aims_policy.records import Record
 
 #: Characters XML 1.0 cannot carry, even escaped (C0 controls but tab/LF/CR, lone surrogates,
 #: U+FFFE/U+FFFF). Manifest strings may contain them; they are shown as \\xNN instead.
@@ -127,7 +127,7 @@ def _failure(case: _Case) -> tuple[str, str, str] | None:
 _Row = tuple[str, str, tuple[str, ...], tuple[str, ...]]  # a ResultTable row
 
 
-class _Index(NamedTuple):
+class _Index(Record):
     """The report's findings, results and problems by system: made once, read by both passes
     over the suites. Results stay in their compact rows (model.ResultTable); a suite unpacks its
     own when its turn comes."""
@@ -264,7 +264,7 @@ def _counts(cases: Iterable[_Case]) -> dict[str, int]:
     return out
 
 
-class _Node(NamedTuple):
+class _Node(Record):
     """An element to write: its children are read (once) as it is written."""
 
     tag: str
