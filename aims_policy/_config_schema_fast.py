@@ -304,3 +304,49 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
 
 
 validate = validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json
+
+
+def walked_schema():
+    # The schema less what _only_unknown_fields never reads (built when called).
+    return {'additionalProperties': False,
+     'patternProperties': {'^x-': {}},
+     'properties': {'version': {},
+                    'paths': {'$ref': '#/$defs/strings'},
+                    'include': {'$ref': '#/$defs/strings'},
+                    'exclude': {'$ref': '#/$defs/strings'},
+                    'select': {'$ref': '#/$defs/strings'},
+                    'ignore': {'$ref': '#/$defs/strings'},
+                    'severity': {'propertyNames': {'pattern': '^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$',
+                                                   'description': 'A rule id such as AIMS-OWN-001, '
+                                                                  'whose findings get the severity '
+                                                                  'given.',
+                                                   'x-form': 'a rule id such as AIMS-OWN-001'},
+                                 'additionalProperties': {}},
+                    'fail-on': {},
+                    'data': {},
+                    'data-files': {'$ref': '#/$defs/strings'},
+                    'rules': {'$ref': '#/$defs/strings'},
+                    'rule-packs': {'$ref': '#/$defs/strings'},
+                    'root': {},
+                    'skip-non-manifests': {},
+                    'allow-empty': {},
+                    'discover-ai': {},
+                    'baseline': {},
+                    'output': {'additionalProperties': False,
+                               'properties': {'format': {},
+                                              'sarif': {},
+                                              'junit': {},
+                                              'json': {},
+                                              'markdown': {},
+                                              'sarif-category': {}}},
+                    'exceptions': {'items': {'$ref': '#/$defs/exception'}}},
+     '$defs': {'strings': {'items': {}},
+               'exception': {'additionalProperties': False,
+                             'patternProperties': {'^x-': {}},
+                             'properties': {'system': {},
+                                            'rule': {},
+                                            'item': {},
+                                            'justification': {},
+                                            'approver': {},
+                                            'approvedOn': {},
+                                            'expires': {}}}}}
