@@ -181,6 +181,7 @@ _WIDE_BOMS = (
     (codecs.BOM_UTF16_LE, "UTF-16"),
     (codecs.BOM_UTF16_BE, "UTF-16"),
 )
+_UTF8_BOM = codecs.BOM_UTF8
 
 
 def read_text(raw: bytes) -> str:
@@ -200,14 +201,17 @@ def read_text(raw: bytes) -> str:
             "file is binary, not YAML or JSON text; "
             "pass only manifest files or use --skip-non-manifests",
         )
+    # A UTF-8 byte order mark is dropped here rather than by the utf-8-sig codec, which is one
+    # more module to import on every run. Positions count from after the mark, as editors do.
+    body = raw[len(_UTF8_BOM) :] if raw.startswith(_UTF8_BOM) else raw
     try:
-        return raw.decode("utf-8-sig")
+        return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line = body.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (body.rfind(b"\n", 0, exc.start) + 1) + 1
         raise LoadError(
             "encoding",
-            f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; save the file as UTF-8",
+            f"byte 0x{body[exc.start]:02x} is not valid UTF-8; save the file as UTF-8",
             line,
             col,
         ) from None

@@ -374,6 +374,13 @@ def test_nesting_up_to_the_limit_loads() -> None:
             "byte 0xe9 is not valid UTF-8; save the file as UTF-8",
             "m.yaml:2:10",
         ),
+        # after a UTF-8 byte order mark: the byte and place as an editor shows them
+        (
+            b"\xef\xbb\xbfkind: AISystem\nname: caf\xe9\n",
+            "byte 0xe9 is not valid UTF-8; save the file as UTF-8",
+            "m.yaml:2:10",
+        ),
+        (b"\xef\xbb\xbf\xe9: 1\n", "byte 0xe9 is not valid UTF-8", "m.yaml:1:1"),
     ],
 )
 def test_binary_and_non_utf8_files(raw: bytes, fragment: str, where: str) -> None:
