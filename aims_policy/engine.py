@@ -480,6 +480,7 @@ class Fact(Condition, Generic[T]):
         self.fn = fn
         self.__name__ = fn.__name__
         self.__doc__ = fn.__doc__
+        self._text: str | None = None
 
     def __call__(self, ctx: Context) -> T:
         cache = ctx._facts
@@ -500,7 +501,10 @@ class Fact(Condition, Generic[T]):
 
     @property
     def text(self) -> str:
-        return _summary(self)
+        # Kept once made: every rule that applies with the fact asks for it when declared.
+        if self._text is None:
+            self._text = _summary(self)
+        return self._text
 
     def __repr__(self) -> str:
         return f"<fact {self.__name__}>"
@@ -581,7 +585,16 @@ class Rule(Record):
 
 
 def _pascal(text: str) -> str:
-    return "".join(w[:1].upper() + w[1:] for w in text.replace("-", " ").split() if w.isalnum())
+    return "".join([w[:1].upper() + w[1:] for w in text.replace("-", " ").split() if w.isalnum()])
+
+
+def _folded(text: str) -> str:
+    """Prose folded to one line: each run of whitespace one space, none at either end."""
+    # Text with no whitespace but single inner spaces (printable, so no tab or newline) is
+    # already folded: most one-line remediations, declared on every run.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
 
 
 @overload
@@ -623,8 +636,8 @@ def _declare(check: Check, module: str, name: str, meta: dict[str, Any]) -> Rule
         meta.pop("name", None) or name,
         meta.pop("title"),
         meta.pop("severity"),
-        " ".join(meta.pop("rationale").split()),
-        " ".join(meta.pop("remediation").split()),
+        _folded(meta.pop("rationale")),
+        _folded(meta.pop("remediation")),
         tuple(meta.pop("controls", ())),
         tuple(meta.pop("clauses", ())),
         _refs(meta.pop("eu_ai_act", ())),

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from _helpers import MANIFESTS, ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aims_policy import data as data_document
 from aims_policy import registry
@@ -24,6 +26,7 @@ from aims_policy.engine import (
     Context,
     Rule,
     Violation,
+    _folded,
     eu,
     evaluate,
     fact,
@@ -752,3 +755,26 @@ def test_a_declaration_keeps_every_metadata_field_where_it_was_given() -> None:
         "manifest",
         ("AIManagementSystem",),
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "One line.",
+        "Two\n    lines.",
+        " lead",
+        "trail ",
+        "in  side",
+        "tab\there",
+        "nbsp\u00a0here",
+        "",
+    ],
+)
+def test_folded_prose_is_split_and_joined(text: str) -> None:
+    assert _folded(text) == " ".join(text.split())
+
+
+@settings(max_examples=2000, deadline=None, derandomize=True)
+@given(st.text(alphabet=st.sampled_from(" \t\n\r\x0b\x0c\x1c\x85\u00a0\u2028\u3000ab.")))
+def test_folded_prose_is_split_and_joined_for_any_text(text: str) -> None:
+    assert _folded(text) == " ".join(text.split())
