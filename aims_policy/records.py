@@ -13,6 +13,10 @@ large part of its start-up. Here the constructor and the helper methods are writ
 :class:`Record`, and a class only gets its fields' accessors (the C accessor ``namedtuple``
 itself uses).
 
+One difference: construction by keyword goes through a generic ``__new__(*args, **kwargs)``,
+about twice as slow as a ``NamedTuple``'s own (by position it is as fast); code that makes
+records by the thousand (findings) passes them by position.
+
 What a record does, as a ``NamedTuple`` does: construction by position or keyword with
 defaults; fields by name and by index; tuple equality, hashing, ordering and unpacking;
 ``_fields``, ``_field_defaults``, ``_make``, ``_replace``, ``_asdict``; the same ``repr``;
@@ -47,6 +51,8 @@ else:
                 _fields=fields,
                 _field_defaults=defaults,
                 __match_args__=fields,
+                _template={field: defaults.get(field) for field in fields},
+                _required=frozenset(fields[: len(fields) - len(defaults)]),
             )
             return type.__new__(mcls, name, bases, namespace)
 
@@ -54,11 +60,22 @@ else:
         __slots__ = ()
         _fields: ClassVar[tuple[str, ...]] = ()
         _field_defaults: ClassVar[dict[str, Any]] = {}
+        _template: ClassVar[dict[str, Any]] = {}
+        _required: ClassVar[frozenset[str]] = frozenset()
 
         def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-            if kwargs or len(args) != len(cls._fields):
-                args = _arguments(cls, args, kwargs)
-            return tuple.__new__(cls, args)
+            fields = cls._fields
+            if not kwargs:
+                if len(args) == len(fields):
+                    return tuple.__new__(cls, args)
+            elif not args:
+                # All by keyword: the given values over the class's template (every field in
+                # order, defaults filled in), read out by C code. Anything amiss (a required
+                # field missing, a name unknown) falls through to _arguments, which says what.
+                given = cls._template | kwargs
+                if len(given) == len(fields) and kwargs.keys() >= cls._required:
+                    return tuple.__new__(cls, given.values())
+            return tuple.__new__(cls, _arguments(cls, args, kwargs))
 
         @classmethod
         def _make(cls, iterable: Any) -> Any:
