@@ -5,7 +5,7 @@ the policy stage sets each finding's state and severity, and the report is sorte
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from aims_policy import inventory, policy
+from aims_policy import policy
 from aims_policy.engine import not_applicable as engine_not_applicable
 from aims_policy.findings import Trace, set_findings
 from aims_policy.model import (
@@ -178,6 +178,8 @@ def assemble(
     found_ai = None
     inventory_rules: tuple[RuleMeta, ...] = ()
     if discovery is not None:
+        from aims_policy import inventory  # only --discover-ai runs judge an inventory
+
         found_ai, unregistered = inventory.judge(discovery[0], discovery[1], systems)
         inventory_rules = tuple(
             m for m in inventory.INVENTORY_RULES if policy.rule_active(m, options)

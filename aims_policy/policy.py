@@ -167,9 +167,11 @@ def expiry_date(value: str | None) -> _dt.date | None:
 
 def rule_active(meta: RuleMeta, options: Options) -> bool:
     """Whether a policy rule survives ``select``/``ignore`` like any other rule."""
+    select, ignore = options.select, options.ignore
+    if not select and not ignore:
+        return True  # without importing the pattern matcher (and fnmatch): most runs
     from aims_policy.selection import matches
 
-    select, ignore = options.select, options.ignore
     return (not select or matches(meta, select)) and not (ignore and matches(meta, ignore))
 
 
