@@ -83,7 +83,7 @@ class Cursor(Record):
     def at(self, key: str | int, *more: str | int) -> "Cursor":
         """A place below this one: ``risk.at("treatment")``, ``risk.at("residualRisk.score")``,
         ``ctx.at(EU).at("prohibitedPractices", 2)``."""
-        # tuple.__new__ skips the Python frame of a NamedTuple's __new__. This and the methods
+        # tuple.__new__ skips the Python frame of a record's __new__. This and the methods
         # below run once per reported violation, ctx.each once per list element: they must cost
         # no more than building the Violation directly did, hence the plain-key fast path.
         if more or type(key) is not str or "." in key:
@@ -854,7 +854,7 @@ def evaluate(rule: Rule, ctx: Context) -> Outcome:
         return _not_evaluated(rule, exc, ())
     except Exception as exc:  # isolation is the point: one broken rule must not stop the run
         return _error(rule, exc)
-    # tuple.__new__ skips the Python frame of a NamedTuple's __new__: this runs for every rule on
+    # tuple.__new__ skips the Python frame of a record's __new__: this runs for every rule on
     # every manifest.
     status = "failed" if violations else "passed"
     return tuple.__new__(Outcome, (rule, status, violations, "", (), ()))

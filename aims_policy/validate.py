@@ -34,8 +34,8 @@ KINDS = (KIND, ORG_KIND)
 SCHEMA_FILE = "manifest-v1.schema.json"
 
 
-# Schema and Problem are plain classes: building a NamedTuple class would cost every run about
-# 0.1 ms at import, for values only a handful of which are ever made.
+# Schema and Problem are plain classes, not records: nothing compares, unpacks or pickles them,
+# and only a handful of each is ever made.
 class Schema:
     """A JSON Schema shipped in ``schema/``, the validator compiled from it, and how messages
     name the kind of document it describes."""

@@ -83,7 +83,7 @@ class FileResult:
         self.traces: list[Trace] = []
 
     # Across the process boundary each finding (and its location) and each rule result travels
-    # as a plain tuple: pickle would otherwise call a NamedTuple's __getnewargs__ and __new__,
+    # as a plain tuple: pickle would otherwise call a record's __getnewargs__ and __new__,
     # two Python calls each, for every one of them (about half of what pickling them costs).
     def __getstate__(self) -> tuple[None, dict[str, Any]]:
         state = {name: getattr(self, name) for name in self.__slots__}
