@@ -12,6 +12,8 @@ AI system's manifest is at home in ``ai-systems/vendor/``. Symbolic links to dir
 followed, so a link loop cannot trap the walk.
 """
 
+from __future__ import annotations
+
 import errno
 import os
 from collections.abc import Callable

@@ -23,6 +23,8 @@ the line coverage of ``aims-policy test`` are two consumers of that one trace; w
 the engine only tests ``ctx.tracer`` on each read and never imports the tracing module.
 """
 
+from __future__ import annotations
+
 import datetime as _dt
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -71,7 +73,7 @@ class Cursor(Record):
     path: Path
     value: Any = None  # a list element's value (ctx.each); None elsewhere: read with ctx.get
     name: str = ""  # a list element's id or name, else its index as text
-    ctx: "Context | None" = None  # set by ctx.at: missing() looks sections up through it
+    ctx: Context | None = None  # set by ctx.at: missing() looks sections up through it
     location: Location | None = None  # set by located(): the place is in another manifest
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -80,7 +82,7 @@ class Cursor(Record):
             return value.get(key, default)
         return default
 
-    def at(self, key: str | int, *more: str | int) -> "Cursor":
+    def at(self, key: str | int, *more: str | int) -> Cursor:
         """A place below this one: ``risk.at("treatment")``, ``risk.at("residualRisk.score")``,
         ``ctx.at(EU).at("prohibitedPractices", 2)``."""
         # tuple.__new__ skips the Python frame of a record's __new__. This and the methods
@@ -169,7 +171,7 @@ class Context:
         data: PMap[str, Any],
         today: _dt.date,
         *,
-        tracer: "Tracer | None" = None,
+        tracer: Tracer | None = None,
         evidence: Mapping[Path, str] | None = None,
     ):
         self.input = input
@@ -191,7 +193,7 @@ class Context:
         self.tracer = tracer
 
     @property
-    def tracking(self) -> "Tracking | None":
+    def tracking(self) -> Tracking | None:
         """What git says of the evidence files, asked the first time a rule reads it: asking
         runs git, which a run whose rules never read it (``--select`` without AIMS-EVD-003, a
         manifest outside a git work tree) must not pay for. The answer is the same whenever it
@@ -203,11 +205,11 @@ class Context:
         return self._tracking
 
     @tracking.setter
-    def tracking(self, value: "Tracking | None") -> None:
+    def tracking(self, value: Tracking | None) -> None:
         self._ask_tracking = None
         self._tracking = value
 
-    def defer_tracking(self, ask: Callable[[], "Tracking | None"]) -> None:
+    def defer_tracking(self, ask: Callable[[], Tracking | None]) -> None:
         """Let :attr:`tracking` be answered by ``ask()`` when (and if) a rule first reads it."""
         self._ask_tracking = ask
 
@@ -346,7 +348,7 @@ class _TracedCursor(Cursor):
     element is what explains a finding at that element."""
 
     # No __slots__: the tracer and the element's identity path live in the instance's __dict__.
-    tracer: "Tracer"
+    tracer: Tracer
     where: str
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -359,7 +361,7 @@ class _TracedCursor(Cursor):
 
 
 def _traced_items(
-    tracer: "Tracer", dotted_path: str, base: Path, items: Sequence[Any]
+    tracer: Tracer, dotted_path: str, base: Path, items: Sequence[Any]
 ) -> Iterator[Cursor]:
     for index, value in enumerate(items):
         name = item_name(value)
@@ -390,17 +392,17 @@ class Condition:
         """Which systems the condition holds for, as the rule reference shows it."""
         raise NotImplementedError
 
-    def __invert__(self) -> "Condition":
+    def __invert__(self) -> Condition:
         return _Not(self)
 
-    def __and__(self, other: "Condition") -> "Condition":
+    def __and__(self, other: Condition) -> Condition:
         return _All(*_operands(self, _All), *_operands(other, _All))
 
-    def __or__(self, other: "Condition") -> "Condition":
+    def __or__(self, other: Condition) -> Condition:
         return _Any(*_operands(self, _Any), *_operands(other, _Any))
 
 
-def _operands(condition: Condition, kind: "type[_Combined]") -> tuple[Condition, ...]:
+def _operands(condition: Condition, kind: type[_Combined]) -> tuple[Condition, ...]:
     # a & b & c is one conjunction of three (and reads as one), not a conjunction inside another.
     if not isinstance(condition, Condition):
         raise TypeError(f"only facts combine with ~, & and |, not {condition!r}")
@@ -739,7 +741,7 @@ def make_context(
     today: _dt.date,
     *,
     trace: bool = False,
-    tracer: "Tracer | None" = None,
+    tracer: Tracer | None = None,
     with_input: Mapping[str, Any] | None = None,
     with_data: Mapping[str, Any] | None = None,
     unreadable: Mapping[Path, tuple[str, str]] | None = None,
@@ -860,7 +862,7 @@ def evaluate(rule: Rule, ctx: Context) -> Outcome:
     return tuple.__new__(Outcome, (rule, status, violations, "", (), ()))
 
 
-def _traced(rule: Rule, ctx: Context, tracer: "Tracer") -> Outcome:
+def _traced(rule: Rule, ctx: Context, tracer: Tracer) -> Outcome:
     """:func:`evaluate`, telling the tracer when the rule starts and ends and each violation as
     it is yielded (so that a violation is explained by what the rule had met by then)."""
     tracer.enter_rule(rule)
@@ -970,25 +972,25 @@ class SetRule(Record):
 
     meta: RuleMeta
     collect: Callable[[Context, Callable[[Path], Location]], Any]
-    check: "SetCheck | type[Fold]"
+    check: SetCheck | type[Fold]
 
     @property
     def id(self) -> str:
         return self.meta.id
 
-    def start(self) -> "Fold":
+    def start(self) -> Fold:
         """A fresh fold for one run."""
         check = self.check
         return check() if isinstance(check, type) else _Listed(check)
 
     def run(
-        self, entries: Iterable[Entry], tracer: "Tracer | None" = None
+        self, entries: Iterable[Entry], tracer: Tracer | None = None
     ) -> list[tuple[str, Violation]]:
         """Every finding over ``entries`` (fixtures and tests; a check folds as results arrive)."""
         return self.judge(entries, tracer)[0]
 
     def judge(
-        self, entries: Iterable[Entry], tracer: "Tracer | None" = None
+        self, entries: Iterable[Entry], tracer: Tracer | None = None
     ) -> tuple[list[tuple[str, Violation]], str | None]:
         """Every finding over ``entries``, and why the rule does not apply to them (or None)."""
         if tracer is not None:
@@ -1040,7 +1042,7 @@ def shared(fn: Collect[T]) -> Collect[T]:
     return once
 
 
-def not_applicable(fold: "Fold") -> str | None:
+def not_applicable(fold: Fold) -> str | None:
     """Why a cross-manifest rule does not apply to the manifests its fold was given, if it says
     so (a fold without ``not_applicable`` always applies)."""
     says = getattr(fold, "not_applicable", None)
@@ -1049,11 +1051,11 @@ def not_applicable(fold: "Fold") -> str | None:
 
 def set_rule(
     *, collect: Callable[[Context, Callable[[Path], Location]], Any], **meta: Any
-) -> "Callable[[SetCheck | type[Fold]], SetRule]":
+) -> Callable[[SetCheck | type[Fold]], SetRule]:
     """Declare a cross-manifest rule on a check function or a fold class (see :class:`SetRule`).
     Its violations carry a :class:`Location`: they may point into any manifest."""
 
-    def declare(check: "SetCheck | type[Fold]") -> SetRule:
+    def declare(check: SetCheck | type[Fold]) -> SetRule:
         # The name comes from the check, as with @rule (not from the placeholder lambda).
         named = {**meta, "name": meta.get("name") or _pascal(check.__name__.replace("_", " "))}
         info = rule(**named)(lambda ctx: ()).meta._replace(scope="set")

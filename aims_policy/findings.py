@@ -72,6 +72,7 @@ def record(
                 "open",  # state
                 None,  # suppression
                 _explained(outcome, index) if explained else (),  # explanation
+                None,  # origin
             )
         )
 

@@ -6,6 +6,8 @@ The records here are :class:`aims_policy.records.Record` classes (``NamedTuple``
 checker, built more cheaply at run time: a pre-commit run creates every one of them).
 """
 
+from __future__ import annotations
+
 import marshal
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -51,7 +53,7 @@ class Location(Record):
         return f"{self.file}:{self.line}:{self.col}"
 
     @classmethod
-    def whole(cls, file: str) -> "Location":
+    def whole(cls, file: str) -> Location:
         """The file as a whole (missing, unreadable, not a manifest): line and column 0."""
         return cls(file, 0, 0)
 

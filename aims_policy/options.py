@@ -4,6 +4,8 @@ Its own module, below every stage: the configuration (which builds options), the
 (which reads them) and the library entry point all depend on it, and it depends on none of them.
 """
 
+from __future__ import annotations
+
 import datetime as _dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -48,7 +50,7 @@ class Options(Record):
     why_not: tuple[str, ...] = ()  # rule ids whose non-firing is explained too
     # Policy: exceptions from the configuration file, and the baseline.
     exceptions: tuple[tuple[str, Any, Location], ...] = ()
-    baseline: "Baseline | None" = None
+    baseline: Baseline | None = None
     # Audit: every finding is reported open; what exceptions and the baseline would suppress is
     # still judged and shown, but suppresses nothing (an auditor sees the unfiltered state).
     audit: bool = False

@@ -13,9 +13,10 @@ large part of its start-up. Here the constructor and the helper methods are writ
 :class:`Record`, and a class only gets its fields' accessors (the C accessor ``namedtuple``
 itself uses).
 
-One difference: construction by keyword goes through a generic ``__new__(*args, **kwargs)``,
-about twice as slow as a ``NamedTuple``'s own (by position it is as fast); code that makes
-records by the thousand (findings) passes them by position.
+One difference: every call goes through one generic ``__new__(cls, /, *args, **kwargs)``,
+where a ``NamedTuple`` has a constructor of its own: by position about a quarter slower, by
+keyword two to three times slower. Code that makes records by the thousand passes every field
+by position, or calls ``tuple.__new__`` itself as the engine does.
 
 What a record does, as a ``NamedTuple`` does: construction by position or keyword with
 defaults; fields by name and by index; tuple equality, hashing, ordering and unpacking;
@@ -33,25 +34,42 @@ if TYPE_CHECKING:
 else:
     from collections import _tuplegetter  # namedtuple's own field accessor (C)
 
+    # What a record class may not define itself, as typing.NamedTuple forbids them too.
+    _PROHIBITED = frozenset(
+        ("__new__", "__init__", "__slots__", "__getnewargs__", "_fields", "_field_defaults",
+         "_make", "_replace", "_asdict", "__replace__", "_template", "_tail", "_required")
+    )  # fmt: skip
+
     class _RecordType(type):
         def __new__(mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> type:
+            root = globals().get("Record")
             # Record itself, or an ordinary subclass of a record class: no fields of its own
-            if bases != (globals().get("Record"),):
+            if root is None or root not in bases:
                 return type.__new__(mcls, name, bases, namespace)
+            if "__annotations__" not in namespace and "__annotate__" in namespace:
+                # Python 3.14 evaluates class annotations lazily unless the module says
+                # otherwise (tests/test_records.py checks that every record module does).
+                raise TypeError(
+                    f"{name}: declare records under `from __future__ import annotations`"
+                )
             fields = tuple(namespace.get("__annotations__", ()))
             defaults = {f: namespace[f] for f in fields if f in namespace}
             if tuple(defaults) != fields[len(fields) - len(defaults) :]:
                 raise TypeError(f"{name}: a field without a default follows one with a default")
+            for key in _PROHIBITED.intersection(namespace):
+                raise AttributeError(f"{name}: cannot overwrite record attribute {key}")
             for index, field in enumerate(fields):
                 if field.startswith("_"):
                     raise ValueError(f"{name}: a field name cannot start with '_': {field!r}")
                 namespace[field] = _tuplegetter(index, f"Alias for field number {index}")
+            namespace.setdefault("__doc__", f"{name}({', '.join(fields)})")
             namespace.update(
                 __slots__=(),
                 _fields=fields,
                 _field_defaults=defaults,
                 __match_args__=fields,
                 _template={field: defaults.get(field) for field in fields},
+                _tail=tuple(defaults.values()),
                 _required=frozenset(fields[: len(fields) - len(defaults)]),
             )
             return type.__new__(mcls, name, bases, namespace)
@@ -60,18 +78,23 @@ else:
         __slots__ = ()
         _fields: ClassVar[tuple[str, ...]] = ()
         _field_defaults: ClassVar[dict[str, Any]] = {}
-        _template: ClassVar[dict[str, Any]] = {}
-        _required: ClassVar[frozenset[str]] = frozenset()
+        _template: ClassVar[dict[str, Any]] = {}  # every field in order, defaults filled in
+        _tail: ClassVar[tuple[Any, ...]] = ()  # the defaults, in order
+        _required: ClassVar[frozenset[str]] = frozenset()  # the fields without a default
 
-        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        def __new__(cls, /, *args: Any, **kwargs: Any) -> Any:
             fields = cls._fields
             if not kwargs:
-                if len(args) == len(fields):
+                missing = len(fields) - len(args)
+                if not missing:
                     return tuple.__new__(cls, args)
+                if 0 < missing <= len(cls._tail):  # the rest from the defaults
+                    return tuple.__new__(cls, args + cls._tail[-missing:])
             elif not args:
-                # All by keyword: the given values over the class's template (every field in
-                # order, defaults filled in), read out by C code. Anything amiss (a required
-                # field missing, a name unknown) falls through to _arguments, which says what.
+                # All by keyword: the given values over the class's template, read out by C
+                # code. Anything amiss (a required field missing: still the template's
+                # placeholder; a name unknown: one key too many) falls through to _arguments,
+                # which says what.
                 given = cls._template | kwargs
                 if len(given) == len(fields) and kwargs.keys() >= cls._required:
                     return tuple.__new__(cls, given.values())
@@ -84,11 +107,13 @@ else:
                 raise TypeError(f"Expected {len(cls._fields)} arguments, got {len(made)}")
             return made
 
-        def _replace(self, **changes: Any) -> Any:
+        def _replace(self, /, **changes: Any) -> Any:
             made = self._make(map(changes.pop, self._fields, self))
             if changes:
                 raise ValueError(f"Got unexpected field names: {list(changes)!r}")
             return made
+
+        __replace__ = _replace  # copy.replace (Python 3.13)
 
         def _asdict(self) -> dict[str, Any]:
             return dict(zip(self._fields, self, strict=True))

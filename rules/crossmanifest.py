@@ -15,6 +15,8 @@ manifest's entry as it arrives (``add``) and asks for the findings at the end. A
 can still become a finding or decide one, not everything it was given: a supplier assessed and
 current everywhere costs one record however many manifests use it."""
 
+from __future__ import annotations
+
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any, Generic, TypeVar
@@ -241,7 +243,7 @@ class _Supplier:
         self.newest = newest = pool[0] if pool else None
         self.runner_up = next((h for h in pool if newest and h.manifest != newest.manifest), None)
 
-    def merge(self, joined: "_Supplier") -> None:
+    def merge(self, joined: _Supplier) -> None:
         self.rank(joined.newest, joined.runner_up)
         self.lacking.extend(joined.lacking)
 

@@ -148,3 +148,67 @@ def test_declaration_errors() -> None:
 
         class Hidden(Record):
             _a: int
+
+
+def test_docstring_and_positional_only_parameters_as_namedtuple() -> None:
+    class Bare(Record):
+        cls: int
+        self: int
+
+    class RefBare(NamedTuple):
+        cls: int
+        self: int
+
+    assert Bare.__doc__ == "Bare(cls, self)" and RefBare.__doc__ == "RefBare(cls, self)"
+    assert Point.__doc__ == "Point(x, y, label, tags)"
+    assert Bare(cls=1, self=2) == RefBare(cls=1, self=2)
+    assert Bare(1, 2)._replace(self=3) == RefBare(1, 2)._replace(self=3)
+    assert Point(1, 2).__replace__(y=5) == Point(1, 5)  # what copy.replace calls (3.13)
+
+
+def test_a_generic_record_has_its_fields() -> None:
+    from typing import Generic, TypeVar
+
+    T = TypeVar("T")
+
+    class Box(Record, Generic[T]):
+        item: T
+        note: str = ""
+
+    assert Box._fields == ("item", "note")
+    assert Box(1) == (1, "") and Box(1).item == 1
+
+
+@pytest.mark.parametrize("name", ["__new__", "__init__", "__slots__", "_replace", "_make"])
+def test_a_record_cannot_overwrite_its_machinery(name: str) -> None:
+    namespace: dict = {"__annotations__": {"a": "int"}, name: lambda *a: None}
+    if name == "__slots__":
+        namespace[name] = ("a",)
+    with pytest.raises(AttributeError):
+        type(Record)("Broken", (Record,), namespace)
+
+
+def test_every_module_declaring_records_keeps_its_annotations_as_text() -> None:
+    """A record's fields are its class body's annotations. Python 3.14 evaluates annotations
+    lazily and keeps none in the class body unless the module asks for them as text."""
+    import ast
+
+    from _helpers import ROOT
+
+    missing = []
+    for path in sorted([*(ROOT / "aims_policy").rglob("*.py"), *(ROOT / "rules").glob("*.py")]):
+        tree = ast.parse(path.read_text("utf-8"))
+        declares = any(
+            isinstance(node, ast.ClassDef)
+            and any(isinstance(b, ast.Name) and b.id == "Record" for b in node.bases)
+            for node in ast.walk(tree)
+        )
+        future = any(
+            isinstance(node, ast.ImportFrom)
+            and node.module == "__future__"
+            and any(a.name == "annotations" for a in node.names)
+            for node in tree.body
+        )
+        if declares and not future:
+            missing.append(path.relative_to(ROOT).as_posix())
+    assert missing == []
