@@ -92,9 +92,8 @@ else:
                     return tuple.__new__(cls, args + cls._tail[-missing:])
             elif not args:
                 # All by keyword: the given values over the class's template, read out by C
-                # code. Anything amiss (a required field missing: still the template's
-                # placeholder; a name unknown: one key too many) falls through to _arguments,
-                # which says what.
+                # code. Anything amiss (a field without a default not given, a name unknown:
+                # one key too many) falls through to _arguments, which says what.
                 given = cls._template | kwargs
                 if len(given) == len(fields) and kwargs.keys() >= cls._required:
                     return tuple.__new__(cls, given.values())
