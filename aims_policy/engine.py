@@ -522,7 +522,7 @@ def _summary(applies: Any) -> str:
     """The first paragraph of a docstring (the whole sentence, however many lines it takes),
     folded to one line, without its full stop."""
     doc = (getattr(applies, "__doc__", None) or "").strip()
-    first = " ".join(doc.split("\n\n", 1)[0].split())
+    first = _folded(doc.split("\n\n", 1)[0])
     return first.rstrip(".") if first else getattr(applies, "__name__", "when its condition holds")
 
 

@@ -5,11 +5,13 @@ with the same fields, so the reference is the standard library, not the code und
 
 from __future__ import annotations
 
+import ast
 import copy
 import pickle
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
 import pytest
+from _helpers import ROOT
 
 from aims_policy.records import Record
 
@@ -30,6 +32,9 @@ class RefPoint(NamedTuple):
     y: int
     label: str = ""
     tags: tuple[str, ...] = ()
+
+
+T = TypeVar("T")
 
 
 class Shifted(Point):
@@ -167,10 +172,6 @@ def test_docstring_and_positional_only_parameters_as_namedtuple() -> None:
 
 
 def test_a_generic_record_has_its_fields() -> None:
-    from typing import Generic, TypeVar
-
-    T = TypeVar("T")
-
     class Box(Record, Generic[T]):
         item: T
         note: str = ""
@@ -191,10 +192,6 @@ def test_a_record_cannot_overwrite_its_machinery(name: str) -> None:
 def test_every_module_declaring_records_keeps_its_annotations_as_text() -> None:
     """A record's fields are its class body's annotations. Python 3.14 evaluates annotations
     lazily and keeps none in the class body unless the module asks for them as text."""
-    import ast
-
-    from _helpers import ROOT
-
     missing = []
     for path in sorted([*(ROOT / "aims_policy").rglob("*.py"), *(ROOT / "rules").glob("*.py")]):
         tree = ast.parse(path.read_text("utf-8"))
