@@ -236,3 +236,67 @@ def _stderr_of(program: str) -> str:
         [sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT, check=False
     )
     return ran.stderr
+
+
+def _run(program: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", program, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+    )
+
+
+PROGRAM = "import sys\nsys.argv = ['aims-policy', *sys.argv[1:]]\n{before}\n{call}\n"
+BY_RUN = "import aims_policy.__main__ as program\nprogram.run()"
+BY_MAIN = "from aims_policy.cli import main\nmain()"
+
+
+def test_the_program_ends_without_teardown_yet_says_and_exits_as_main_does(tmp_path: Path) -> None:
+    # run() leaves by os._exit: every byte written must still arrive, and the exit code must
+    # be main()'s, whatever the command (output larger than a pipe's buffer, findings, usage).
+    tree = tmp_path / "tree"
+    source = (ROOT / "manifests" / "credit-scoring.yaml").read_text("utf-8")
+    for n in range(12):
+        (tree / f"d{n}").mkdir(parents=True)
+        (tree / f"d{n}" / "system.yaml").write_text(source, "utf-8")
+    report = tmp_path / "report.sarif"
+    sizes = []
+    for args, code in (
+        (("check", "--jobs", "1", "--today", "2026-11-22", str(tree)), 1),
+        (("check", "--jobs", "1", "--format", "json", "--today", "2026-11-22", str(tree)), 1),
+        (
+            ("check", "--sarif", str(report), str(ROOT / "manifests" / "document-summariser.yaml")),
+            0,
+        ),
+        (("check", "--no-such-flag"), 2),
+        (("--version",), 0),
+    ):
+        by_run = _run(PROGRAM.format(before="", call=BY_RUN), *args)
+        by_main = _run(PROGRAM.format(before="", call=BY_MAIN), *args)
+        assert (by_run.returncode, by_main.returncode) == (code, code), (args, by_run.stderr)
+        assert by_run.stdout == by_main.stdout and by_run.stderr == by_main.stderr, args
+        sizes.append(len(by_run.stdout))
+    assert sizes[1] > 65536  # more than a pipe holds: written while the reader reads
+    assert report.read_text("utf-8").rstrip().endswith("}")
+
+
+def test_the_program_still_runs_exit_handlers_and_waits_for_threads() -> None:
+    # What teardown does that can be seen: exit handlers run, and a thread still working is
+    # waited for (the process then ends the usual way); a flushed stream loses nothing.
+    handler = "import atexit\natexit.register(lambda: print('handler ran', flush=True))"
+    said = _run(PROGRAM.format(before=handler, call=BY_RUN), "--version")
+    assert said.returncode == 0 and said.stdout.endswith("handler ran\n"), said
+    thread = (
+        "import threading, time\n"
+        "def late():\n"
+        "    time.sleep(0.3)\n"
+        "    print('thread finished', flush=True)\n"
+        "threading.Thread(target=late).start()"
+    )
+    said = _run(PROGRAM.format(before=thread, call=BY_RUN), "--version")
+    assert said.returncode == 0 and said.stdout.endswith("thread finished\n"), said
+    unflushed = "import sys\nsys.stdout.write('pending ')"
+    said = _run(PROGRAM.format(before=unflushed, call=BY_RUN), "--version")
+    assert said.returncode == 0 and said.stdout.startswith("pending "), said
