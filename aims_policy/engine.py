@@ -528,30 +528,25 @@ def _summary(applies: Any) -> str:
 
 # -- crosswalk references -------------------------------------------------------------------
 
+# The one rule for Reference.derived: a reference is derived unless an authoritative source
+# states it. An article a rule enforces is the law itself, not a mapping: not derived. The
+# crosswalk's NIST AI RMF rows are transcribed from the published NIST AI RMF to ISO/IEC 42001
+# crosswalk: not derived. Its EU AI Act rows are its own derivation, since no authoritative
+# ISO/IEC 42001 to AI Act mapping exists: derived. A link of our own is derived, whatever the
+# framework. (Made with tuple.__new__: every run declares some 1,200 references.)
+
 
 def eu(ref: str, confidence: str = "high", *, basis: bool = False, own: bool = False) -> Reference:
     """An EU AI Act reference of a rule: ``eu("Art. 10(2)(b)", "high")``, as the crosswalk maps
     the rule's ISO/IEC 42001 controls and clauses; ``basis=True`` for an article the rule enforces
     directly (its legal basis), ``own=True`` for a link the crosswalk does not make."""
-    return Reference(ref, confidence, _derived("eu", basis=basis, own=own))
+    return tuple.__new__(Reference, (ref, confidence, not basis))
 
 
 def nist(ref: str, confidence: str = "high", *, own: bool = False) -> Reference:
     """A NIST AI RMF reference of a rule: ``nist("MAP 2.3")``, as the crosswalk maps the rule's
     ISO/IEC 42001 controls and clauses; ``own=True`` for a link the crosswalk does not make."""
-    return Reference(ref, confidence, _derived("nist", basis=False, own=own))
-
-
-def _derived(framework: str, *, basis: bool, own: bool) -> bool:
-    # The one rule for Reference.derived: a reference is derived unless an authoritative source
-    # states it. An article a rule enforces is the law itself, not a mapping: not derived. The
-    # crosswalk's NIST AI RMF rows are transcribed from the published NIST AI RMF to ISO/IEC 42001
-    # crosswalk: not derived. Its EU AI Act rows are its own derivation, since no authoritative
-    # ISO/IEC 42001 to AI Act mapping exists: derived. A link of our own is derived, whatever the
-    # framework.
-    if basis:
-        return False
-    return own or framework == "eu"
+    return tuple.__new__(Reference, (ref, confidence, own))
 
 
 def _refs(values: Iterable[str | Reference | tuple[str, str]]) -> tuple[Reference, ...]:
@@ -587,15 +582,25 @@ class Rule(Record):
 
 
 def _pascal(text: str) -> str:
+    """Words run together, each with a capital: SARIF's short name of a rule."""
+    # The usual text, a function's name with spaces for underscores, declared on every run:
+    # lower-case ASCII words, which str.title() capitalises as the general case does.
+    if text.isascii() and text.islower() and text.replace(" ", "").isalpha():
+        return text.title().replace(" ", "")
     return "".join([w[:1].upper() + w[1:] for w in text.replace("-", " ").split() if w.isalnum()])
 
 
 def _folded(text: str) -> str:
     """Prose folded to one line: each run of whitespace one space, none at either end."""
-    # Text with no whitespace but single inner spaces (printable, so no tab or newline) is
-    # already folded: most one-line remediations, declared on every run.
-    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
-        return text
+    # Every run declares every rule, so the two usual shapes are told apart cheaply: prose whose
+    # lines go on indented by eight spaces (a triple-quoted argument of @rule), joined with one
+    # replace, and text already folded (most one-line remediations). Either is then folded if it
+    # has no whitespace but single inner spaces: printable text has no tab, newline or other
+    # space, so a run of whitespace in the original was a space or one line break with its
+    # indentation, and each is now one space.
+    joined = text.replace("\n        ", " ") if "\n" in text else text
+    if joined.isprintable() and "  " not in joined and joined[:1] != " " and joined[-1:] != " ":
+        return joined
     return " ".join(text.split())
 
 

@@ -70,7 +70,7 @@ _SCALARS = (int, float, bool, type(None))
     title="Placeholders are filled in",
     severity="error",
     clauses=["7.5.2"],
-    # The crosswalk maps no NIST subcategory to 7.5.2: by the rule in engine._derived this is a link
+    # The crosswalk maps no NIST subcategory to 7.5.2: by the rule above engine.eu this is a link
     # of our own (derived), but it has always been published as not derived; the mapping review
     # decides which it is.
     nist_ai_rmf=[nist("GOVERN 1.4", "medium")],

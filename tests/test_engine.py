@@ -27,6 +27,7 @@ from aims_policy.engine import (
     Rule,
     Violation,
     _folded,
+    _pascal,
     eu,
     evaluate,
     fact,
@@ -664,6 +665,8 @@ def test_derived_follows_from_where_a_reference_comes_from() -> None:
     assert not nist("MAP 2.3").derived  # transcribed from the published crosswalk
     assert nist("MANAGE 1.4", "medium", own=True).derived  # a link of our own
     assert nist("MAP 2.3") == Reference("MAP 2.3", "high", False)
+    assert eu("Art. 5(1)", basis=True, own=True) == Reference("Art. 5(1)", "high", False)
+    assert type(eu("Art. 10")) is Reference and type(nist("MAP 2.3", own=True)) is Reference
 
 
 def test_no_rule_reports_any_other_way() -> None:
@@ -762,6 +765,13 @@ def test_a_declaration_keeps_every_metadata_field_where_it_was_given() -> None:
     [
         "One line.",
         "Two\n    lines.",
+        "Two\n        lines, indented as in a rule.",
+        "\n        leading break",
+        "trailing break\n        ",
+        "nine\n         spaces",
+        "two\n        \n        breaks",
+        "space \n        then break",
+        "tab\n        \tafter",
         " lead",
         "trail ",
         "in  side",
@@ -778,3 +788,32 @@ def test_folded_prose_is_split_and_joined(text: str) -> None:
 @given(st.text(alphabet=st.sampled_from(" \t\n\r\x0b\x0c\x1c\x85\u00a0\u2028\u3000ab.")))
 def test_folded_prose_is_split_and_joined_for_any_text(text: str) -> None:
     assert _folded(text) == " ".join(text.split())
+
+
+@settings(max_examples=2000, deadline=None, derandomize=True)
+@given(
+    st.lists(st.sampled_from([" ", "\n", "\n        ", "\n         ", "\t", "\u2028", "a", "b."]))
+)
+def test_folded_prose_is_split_and_joined_for_indented_lines(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert _folded(text) == " ".join(text.split())
+
+
+def _pascal_words(text: str) -> str:  # the rule _pascal keeps, written out
+    return "".join(w[:1].upper() + w[1:] for w in text.replace("-", " ").split() if w.isalnum())
+
+
+@settings(max_examples=2000, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.sampled_from([" ", "  ", "-", "_", "a", "risk", "b2", "X", "\u01c6", "\u00e9", "."])
+    )
+)
+def test_pascal_names_capitalise_each_word(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert _pascal(text) == _pascal_words(text)
+
+
+@pytest.mark.parametrize("text", ["oversight with override", "risk owner", "", "a  b", " lead"])
+def test_pascal_names_of_functions(text: str) -> None:
+    assert _pascal(text) == _pascal_words(text)
