@@ -24,11 +24,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 _LEVELS = ["error", "warning", "note"]
 NO_CONFIG_RULES_ENV = "AIMS_POLICY_NO_CONFIG_RULES"
 
+# The path types the commands declare their files with, each made once: click asks gettext for
+# a type's name whenever one is made, and gettext searches the disk for a catalogue every time.
+FILE = click.Path(dir_okay=False)
+DIRECTORY = click.Path(file_okay=False)
+PATH = click.Path()
+PATH_OR_DASH = click.Path(allow_dash=True)
+
 _DECLARATIONS: list[Callable[[Any], Any]] = [
     click.option(
         "--config",
         "config_file",
-        type=click.Path(dir_okay=False),
+        type=FILE,
         metavar="FILE",
         help="Configuration file (default: .aims-policy.yaml in the working directory or "
         "at the top of the git work tree).",
@@ -86,7 +93,7 @@ _DECLARATIONS: list[Callable[[Any], Any]] = [
     ),
     click.option(
         "--root",
-        type=click.Path(file_okay=False),
+        type=DIRECTORY,
         help="Repository root for evidence paths (default: the git work tree containing the "
         "manifest, else the manifest's folder; never the working directory).",
     ),
@@ -94,7 +101,7 @@ _DECLARATIONS: list[Callable[[Any], Any]] = [
         "--data",
         "data_files",
         multiple=True,
-        type=click.Path(dir_okay=False),
+        type=FILE,
         help="Organisation data document overriding rule thresholds (repeatable; "
         "replaces the configuration's data).",
     ),
@@ -102,7 +109,7 @@ _DECLARATIONS: list[Callable[[Any], Any]] = [
         "--rules",
         "rule_dirs",
         multiple=True,
-        type=click.Path(),
+        type=PATH,
         help="Load a custom rule pack directory (repeatable).",
     ),
     click.option(

@@ -8,17 +8,17 @@ from typing import Any
 
 import click
 
-from aims_policy.commands._options import evaluation_options, fail, prepare
+from aims_policy.commands._options import FILE, PATH, evaluation_options, fail, prepare
 from aims_policy.wording import plural
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=PATH)
 @click.option(
     "-o",
     "--output",
     "output_file",
-    type=click.Path(dir_okay=False),
+    type=FILE,
     metavar="FILE",
     help="Where to write the baseline (default: the configuration's `baseline:`).",
 )

@@ -7,7 +7,15 @@ from typing import Any
 
 import click
 
-from aims_policy.commands._options import color_wanted, evaluation_options, fail, prepare, say
+from aims_policy.commands._options import (
+    FILE,
+    PATH_OR_DASH,
+    color_wanted,
+    evaluation_options,
+    fail,
+    prepare,
+    say,
+)
 from aims_policy.wording import plural
 
 FORMAT_CHOICES = ["text", "json", "sarif", "junit", "github", "markdown"]
@@ -15,7 +23,7 @@ LEVELS = ["error", "warning", "note"]
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
+@click.argument("paths", nargs=-1, type=PATH_OR_DASH)
 @click.option(
     "--stdin-filename",
     metavar="PATH",
@@ -29,19 +37,13 @@ LEVELS = ["error", "warning", "note"]
     default=None,
     help="What to print on standard output (default: text, or the configuration's output.format).",
 )
-@click.option(
-    "--sarif", "sarif_path", type=click.Path(dir_okay=False), help="Also write SARIF 2.1.0 here."
-)
-@click.option(
-    "--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write JUnit XML here."
-)
-@click.option(
-    "--json", "json_path", type=click.Path(dir_okay=False), help="Also write the JSON report here."
-)
+@click.option("--sarif", "sarif_path", type=FILE, help="Also write SARIF 2.1.0 here.")
+@click.option("--junit", "junit_path", type=FILE, help="Also write JUnit XML here.")
+@click.option("--json", "json_path", type=FILE, help="Also write the JSON report here.")
 @click.option(
     "--markdown",
     "markdown_path",
-    type=click.Path(dir_okay=False),
+    type=FILE,
     help="Also write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).",
 )
 @click.option("--sarif-category", help="SARIF automationDetails.id, to tell uploads apart.")
@@ -69,7 +71,7 @@ LEVELS = ["error", "warning", "note"]
 @click.option(
     "--baseline",
     "baseline_file",
-    type=click.Path(dir_okay=False),
+    type=FILE,
     metavar="FILE",
     help="Report findings recorded in this baseline (or a previous SARIF file) as baselined; fail only on new ones.",
 )

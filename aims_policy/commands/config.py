@@ -9,7 +9,13 @@ from typing import Any
 
 import click
 
-from aims_policy.commands._options import cli_values, effective_config, evaluation_options
+from aims_policy.commands._options import (
+    FILE,
+    PATH,
+    cli_values,
+    effective_config,
+    evaluation_options,
+)
 
 
 @click.command("config")
@@ -24,7 +30,7 @@ from aims_policy.commands._options import cli_values, effective_config, evaluati
 @click.option(
     "--baseline",
     "baseline_file",
-    type=click.Path(dir_okay=False),
+    type=FILE,
     metavar="FILE",
     help="As for `check`.",
 )
@@ -34,7 +40,7 @@ from aims_policy.commands._options import cli_values, effective_config, evaluati
     is_flag=True,
     help="Print the configuration file's JSON Schema instead (for editors).",
 )
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=PATH)
 @evaluation_options
 def config(fmt: str, print_schema: bool, paths: tuple[str, ...], **evaluation: Any) -> None:
     """Print the effective configuration: the configuration file under the flags given here,

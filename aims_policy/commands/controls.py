@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from aims_policy.commands._options import fail, say
+from aims_policy.commands._options import DIRECTORY, PATH, fail, say
 from aims_policy.wording import plural
 
 
@@ -20,16 +20,16 @@ from aims_policy.wording import plural
     "--rules",
     "rule_dirs",
     multiple=True,
-    type=click.Path(),
+    type=PATH,
     help="Include a custom rule pack directory.",
 )
 @click.option("--rule-pack", "rule_packs", multiple=True, help="Include an installed rule pack.")
 @click.option(
     "--root",
-    type=click.Path(file_okay=False),
+    type=DIRECTORY,
     help="Repository root for the evidence of PATHS (default: the git work tree).",
 )
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=PATH)
 def controls(
     fmt: str,
     rule_dirs: tuple[str, ...],

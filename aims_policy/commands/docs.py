@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from aims_policy.commands._options import fail
+from aims_policy.commands._options import DIRECTORY, PATH, fail
 
 
 @click.command()
@@ -22,7 +22,7 @@ from aims_policy.commands._options import fail
     "-o",
     "--output",
     default=None,
-    type=click.Path(file_okay=False),
+    type=DIRECTORY,
     help="Directory of the rule reference (one page per rule and README.md). Without it: "
     "aims-policy's own docs/rules/, from inside its checkout only.",
 )
@@ -36,7 +36,7 @@ from aims_policy.commands._options import fail
     "--rules",
     "rule_dirs",
     multiple=True,
-    type=click.Path(),
+    type=PATH,
     help="Document the custom rule pack in this directory.",
 )
 @click.option(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 
+from aims_policy.commands._options import FILE
 from aims_policy.commands.init import (
     PLACEHOLDER_VALUE,
     choices,
@@ -19,7 +20,7 @@ from aims_policy.importers.manifest import RISK_LEVELS
 
 
 @click.command(name="import")
-@click.argument("source", metavar="FILE", type=click.Path(dir_okay=False))
+@click.argument("source", metavar="FILE", type=FILE)
 @click.option(
     "-o",
     "--output",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from aims_policy.commands._options import fail
+from aims_policy.commands._options import FILE, PATH, fail
 from aims_policy.model import RuleMeta
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def _all_rules(rule_dirs: tuple[str, ...] = (), packs: tuple[str, ...] = ()) -> 
     "--rules",
     "rule_dirs",
     multiple=True,
-    type=click.Path(),
+    type=PATH,
     help="Include a custom rule pack directory.",
 )
 @click.option("--rule-pack", "rule_packs", multiple=True, help="Include an installed rule pack.")
@@ -150,7 +150,7 @@ def explain_text(m: RuleMeta) -> str:
     "--rules",
     "rule_dirs",
     multiple=True,
-    type=click.Path(),
+    type=PATH,
     help="Include a custom rule pack directory.",
 )
 @click.option("--rule-pack", "rule_packs", multiple=True, help="Include an installed rule pack.")
@@ -184,9 +184,7 @@ def _example(
 
 
 @click.command()
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False), help="Write the schema to this file."
-)
+@click.option("-o", "--output", type=FILE, help="Write the schema to this file.")
 @click.option(
     "--kind",
     type=click.Choice(["AISystem", "AIManagementSystem"]),

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from aims_policy.commands._options import fail
+from aims_policy.commands._options import FILE, fail
 from aims_policy.importers.manifest import (
     EU_CATEGORIES,
     EU_ROLES,
@@ -163,7 +163,7 @@ def write(text: str, output: str) -> None:
 @click.option(
     "--from",
     "source",
-    type=click.Path(dir_okay=False),
+    type=FILE,
     metavar="FILE",
     help="Fill in what a Hugging Face model card, CycloneDX ML-BOM or SPDX 3 AI document says "
     "(as `aims-policy import` does).",

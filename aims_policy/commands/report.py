@@ -9,18 +9,18 @@ from typing import Any
 import click
 
 from aims_policy.commands._inputs import without_gc
-from aims_policy.commands._options import evaluation_options, fail, prepare, say
+from aims_policy.commands._options import FILE, PATH, evaluation_options, fail, prepare, say
 from aims_policy.wording import plural
 
 
 @click.command()
-@click.argument("inputs", nargs=-1, type=click.Path())
+@click.argument("inputs", nargs=-1, type=PATH)
 @click.option(
     "-o",
     "--output",
     "output",
     required=True,
-    type=click.Path(dir_okay=False),
+    type=FILE,
     metavar="FILE",
     help="Write the HTML report here (missing folders are created).",
 )
@@ -34,7 +34,7 @@ from aims_policy.wording import plural
 @click.option(
     "--baseline",
     "baseline_file",
-    type=click.Path(dir_okay=False),
+    type=FILE,
     metavar="FILE",
     help="Show the findings recorded in this baseline as baselined.",
 )

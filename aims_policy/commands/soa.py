@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from aims_policy.commands._inputs import without_gc
-from aims_policy.commands._options import fail, parse_today, say
+from aims_policy.commands._options import DIRECTORY, FILE, PATH, fail, parse_today, say
 
 if TYPE_CHECKING:
     from aims_policy.model import Report
@@ -23,11 +23,11 @@ if TYPE_CHECKING:
     default="markdown",
     show_default=True,
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@click.option("-o", "--output", type=FILE, help="Write to FILE.")
 @click.option("--today", help="Judge dates as of this day (YYYY-MM-DD; default today in UTC).")
 @click.option(
     "--root",
-    type=click.Path(file_okay=False),
+    type=DIRECTORY,
     help="Repository root for the evidence of PATHS (default: the git work tree).",
 )
 @click.option(
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     help="Where the manifests checked here come from, beside merged JSON reports "
     "(default: the paths given).",
 )
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=PATH)
 @without_gc
 def soa(
     fmt: str,

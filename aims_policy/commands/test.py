@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from aims_policy.commands._options import fail, say
+from aims_policy.commands._options import FILE, PATH, fail, say
 from aims_policy.wording import plural
 
 if TYPE_CHECKING:
@@ -329,7 +329,7 @@ def exit_code(run: TestRun, coverage_min: float | None, strict: bool) -> int:
     "--rules",
     "rule_dirs",
     multiple=True,
-    type=click.Path(),
+    type=PATH,
     help="Test the custom rule pack in this directory (its fixtures are found there).",
 )
 @click.option(
@@ -348,9 +348,7 @@ def exit_code(run: TestRun, coverage_min: float | None, strict: bool) -> int:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "junit"]), default="text", show_default=True
 )
-@click.option(
-    "--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write JUnit XML here."
-)
+@click.option("--junit", "junit_path", type=FILE, help="Also write JUnit XML here.")
 @click.option(
     "--coverage-min",
     type=click.FloatRange(0, 100),
