@@ -367,13 +367,23 @@ def _walked_part(node: Any) -> Any:
     return out
 
 
-def _without(data: Any, path: Path, drop: dict[Path, set[str]]) -> Any:
-    """``data`` less the keys ``drop`` names under each path (a copy; ``data`` is untouched)."""
+def _without(
+    data: Any, path: Path, drop: dict[Path, set[str]], on_the_way: set[Path] | None = None
+) -> Any:
+    """``data`` less the keys ``drop`` names under each path; ``data`` is untouched. Only the
+    objects and lists on the way to a dropped key are copied: the rest is shared, since the
+    compiled validator only reads (copying a whole manifest cost more than validating it)."""
+    if on_the_way is None:
+        on_the_way = {where[:end] for where in drop for end in range(len(where) + 1)}
+    if path not in on_the_way:
+        return data
     if isinstance(data, dict):
         gone = drop.get(path, ())
-        return {k: _without(v, (*path, k), drop) for k, v in data.items() if k not in gone}
+        return {
+            k: _without(v, (*path, k), drop, on_the_way) for k, v in data.items() if k not in gone
+        }
     if isinstance(data, list):
-        return [_without(v, (*path, i), drop) for i, v in enumerate(data)]
+        return [_without(v, (*path, i), drop, on_the_way) for i, v in enumerate(data)]
     return data
 
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 from _helpers import BASE, ROOT, minimal_manifest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aims_policy import validate as v
 from aims_policy.loader import Document, load_bytes
@@ -826,3 +828,48 @@ def test_a_schema_the_unknown_field_walk_cannot_follow_is_left_to_jsonschema(
         assert v._only_unknown_fields(doc) is None
     monkeypatch.undo()
     assert v._only_unknown_fields(doc) is not None
+
+
+def _without_by_copy(data: Any, path: tuple[Any, ...], drop: dict[Any, set[str]]) -> Any:
+    # the rule written out: a full copy less the dropped keys
+    if isinstance(data, dict):
+        gone = drop.get(path, set())
+        return {k: _without_by_copy(x, (*path, k), drop) for k, x in data.items() if k not in gone}
+    if isinstance(data, list):
+        return [_without_by_copy(x, (*path, i), drop) for i, x in enumerate(data)]
+    return data
+
+
+def _paths_of(data: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield path
+    items = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else ()
+    )
+    for key, value in items:
+        yield from _paths_of(value, (*path, key))
+
+
+_DOCS = st.recursive(
+    st.none() | st.integers() | st.text(max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("abcd"), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=1000, deadline=None, derandomize=True)
+@given(_DOCS, st.data())
+def test_a_document_less_its_unknown_fields_is_a_copy_less_them(data: Any, pick: Any) -> None:
+    paths = [p for p in _paths_of(data) if p and isinstance(p[-1], str)]
+    chosen = pick.draw(st.lists(st.sampled_from(paths), max_size=3)) if paths else []
+    drop: dict[Any, set[str]] = {}
+    for where in chosen:
+        drop.setdefault(where[:-1], set()).add(where[-1])
+    before = copy.deepcopy(data)
+    assert v._without(data, (), drop) == _without_by_copy(data, (), drop)
+    assert data == before  # the document itself is untouched
