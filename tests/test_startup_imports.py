@@ -232,18 +232,16 @@ def test_the_program_frees_the_reference_cycles_a_user_pack_leaves(tmp_path: Pat
 
 def _stderr_of(program: str) -> str:
     """What a fresh interpreter running ``program`` wrote to standard error."""
-    ran = subprocess.run(
-        [sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT, check=False
-    )
-    return ran.stderr
+    return _run(program).stderr
 
 
-def _run(program: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def _run(program: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """A fresh interpreter running ``program`` with ``args`` as its arguments."""
     return subprocess.run(
         [sys.executable, "-c", program, *args],
         capture_output=True,
         text=True,
-        cwd=cwd,
+        cwd=ROOT,
         check=False,
     )
 
