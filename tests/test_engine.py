@@ -776,7 +776,12 @@ def test_a_declaration_keeps_every_metadata_field_where_it_was_given() -> None:
         "trail ",
         "in  side",
         "tab\there",
+        "file\x1cseparator",
+        "unit\x1fseparator",
+        "form\x0cfeed",
+        "carriage\rreturn",
         "nbsp\u00a0here",
+        "bell\x07stays",
         "",
     ],
 )
@@ -785,7 +790,7 @@ def test_folded_prose_is_split_and_joined(text: str) -> None:
 
 
 @settings(max_examples=2000, deadline=None, derandomize=True)
-@given(st.text(alphabet=st.sampled_from(" \t\n\r\x0b\x0c\x1c\x85\u00a0\u2028\u3000ab.")))
+@given(st.text(alphabet=st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1f\x07\x85\u00a0\u2028\u3000ab.")))
 def test_folded_prose_is_split_and_joined_for_any_text(text: str) -> None:
     assert _folded(text) == " ".join(text.split())
 
