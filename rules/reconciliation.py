@@ -30,7 +30,7 @@ from aims_policy.model import Location
 from aims_policy.paths import Path
 from aims_policy.records import Record
 
-from .facts import due_by, is_high_risk
+from .facts import due_by, evidenced_controls, is_high_risk
 
 Locate = Callable[[Path], Location]
 ORG_KIND = "AIManagementSystem"
@@ -128,9 +128,8 @@ def _relied(ctx: Context, locate: Locate) -> tuple[Relied, ...]:
 
 
 def _evidenced(ctx: Context) -> frozenset[str]:
-    from aims_policy.evidence import credited_controls
-
-    return frozenset(credited_controls(ctx.input, ctx.evidence))
+    # The fact, computed once per manifest: the system's own rules read it too.
+    return frozenset(evidenced_controls(ctx))
 
 
 @shared
