@@ -239,24 +239,28 @@ class Worker:
             )
         )
         if kind == KIND:
-            credited = credited_controls(data, ctx.evidence)
-            out.systems[-1] = out.systems[-1]._replace(
-                evidence=tuple(
-                    (control, "operational" if "operational" in kinds else "policy")
-                    for control, kinds in sorted(
-                        credited.items(), key=lambda c: control_order(c[0])
-                    )
-                ),
-                relies=relied_controls(data),
-                references=_references(doc, ctx.evidence) if options.references else (),
-            )
+            info = out.systems[-1]
+            if options.controls:
+                credited = credited_controls(data, ctx.evidence)
+                info = info._replace(
+                    evidence=tuple(
+                        (control, "operational" if "operational" in kinds else "policy")
+                        for control, kinds in sorted(
+                            credited.items(), key=lambda c: control_order(c[0])
+                        )
+                    ),
+                    relies=relied_controls(data),
+                )
+            if options.references:
+                info = info._replace(references=_references(doc, ctx.evidence))
             if options.discover_ai:
-                out.systems[-1] = out.systems[-1]._replace(
+                info = info._replace(
                     implementation=implementation_paths(data),
                     root=os.path.abspath(options.root)
                     if options.root
                     else repository_root(os.path.dirname(os.path.abspath(candidate.path))),
                 )
+            out.systems[-1] = info
         elif options.references:
             out.organisations[-1] = out.organisations[-1]._replace(
                 references=_references(doc, ctx.evidence)

@@ -80,3 +80,21 @@ def test_the_schema_refuses_what_a_report_does_not_hold() -> None:
         bad = json.loads(json.dumps(good))
         change(bad)
         assert list(validator.iter_errors(bad)), change
+
+
+def test_json_reports_list_the_controls_systems_rely_on_and_evidence(tmp_path: Path) -> None:
+    # `check` leaves these out of the report when it writes no JSON report; both ways of asking
+    # for one keep them. The risk treatments of credit-scoring.yaml (lines 264-361) rely on these,
+    # in Annex A order.
+    relied = ["A.5.2", "A.5.4", "A.6.1.2", "A.6.2.4", "A.6.2.6", "A.6.2.8", "A.7.4", "A.8.2",
+              "A.8.5", "A.9.2", "A.9.3", "A.9.4"]  # fmt: skip
+    manifest = str(MANIFESTS / "credit-scoring.yaml")
+    out = tmp_path / "r.json"
+    written = aims("check", manifest, "--today", TODAY, "--no-config", "--json", str(out), "-q")
+    printed = aims("check", manifest, "--today", TODAY, "--no-config", "--format", "json")
+    assert written.exit_code == printed.exit_code == 1, (written.stderr, printed.stderr)
+    for report in (json.loads(out.read_text(encoding="utf-8")), json.loads(printed.stdout)):
+        (system,) = report["systems"]
+        assert system["reliedControls"] == relied
+        # the bias examination (an operational record) shows A.7.4
+        assert system["evidencedControls"]["A.7.4"] == "operational"

@@ -158,8 +158,10 @@ def check(
         # Citing manifests are looked for where the configuration says manifests are.
         search = run.effective.config.values.get("paths") or ()
         options = options._replace(changed=True, search=tuple(search))
-    # the JSON report lists every evidence reference (for `report` and `soa` to merge later)
-    options = options._replace(references=bool(json_path) or fmt == "json")
+    # The JSON report lists every evidence reference and each system's evidenced and relied-on
+    # controls (for `report` and `soa` to merge later); no other format shows them.
+    json_report = bool(json_path) or fmt == "json"
+    options = options._replace(references=json_report, controls=json_report)
     report = run_check(
         [] if stdin is not None else list(paths) if changed else run.paths,
         ruleset=run.ruleset,
