@@ -12,7 +12,14 @@ class JsonSchemaValueException(ValueError):
         super().__init__(message)
         self.value, self.name, self.rule = (value, name, rule)
 JsonSchemaValuesException = JsonSchemaValueException
-REGEX_PATTERNS = {'^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$': re.compile('^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+\\Z'), '^[0-9]{4}-[0-9]{2}-[0-9]{2}$': re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z')}
+
+class _Patterns(dict):
+
+    def __missing__(self, pattern):
+        compiled = self[pattern] = re.compile(_PATTERN_SOURCES[pattern])
+        return compiled
+_PATTERN_SOURCES = {'^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$': '^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+\\Z', '^[0-9]{4}-[0-9]{2}-[0-9]{2}$': '^[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z'}
+REGEX_PATTERNS = _Patterns()
 NoneType = type(None)
 
 def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json(data, custom_formats={}, name_prefix=None):

@@ -12,7 +12,14 @@ class JsonSchemaValueException(ValueError):
         super().__init__(message)
         self.value, self.name, self.rule = (value, name, rule)
 JsonSchemaValuesException = JsonSchemaValueException
-REGEX_PATTERNS = {'\\S': re.compile('\\S'), '^A\\.[0-9]+(\\.[0-9]+){1,2}$': re.compile('^A\\.[0-9]+(\\.[0-9]+){1,2}\\Z'), '^(4|5|6|7|8|9|10)(\\.[0-9]+){0,2}$': re.compile('^(4|5|6|7|8|9|10)(\\.[0-9]+){0,2}\\Z'), '^[^@\\s]+@[^@\\s]+$': re.compile('^[^@\\s]+@[^@\\s]+\\Z'), '^[A-Za-z0-9][A-Za-z0-9._-]*$': re.compile('^[A-Za-z0-9][A-Za-z0-9._-]*\\Z'), '^[0-9]{4}-[0-9]{2}-[0-9]{2}$': re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z'), '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$': re.compile('^[a-z0-9]([a-z0-9-]*[a-z0-9])?\\Z')}
+
+class _Patterns(dict):
+
+    def __missing__(self, pattern):
+        compiled = self[pattern] = re.compile(_PATTERN_SOURCES[pattern])
+        return compiled
+_PATTERN_SOURCES = {'\\S': '\\S', '^A\\.[0-9]+(\\.[0-9]+){1,2}$': '^A\\.[0-9]+(\\.[0-9]+){1,2}\\Z', '^(4|5|6|7|8|9|10)(\\.[0-9]+){0,2}$': '^(4|5|6|7|8|9|10)(\\.[0-9]+){0,2}\\Z', '^[^@\\s]+@[^@\\s]+$': '^[^@\\s]+@[^@\\s]+\\Z', '^[A-Za-z0-9][A-Za-z0-9._-]*$': '^[A-Za-z0-9][A-Za-z0-9._-]*\\Z', '^[0-9]{4}-[0-9]{2}-[0-9]{2}$': '^[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z', '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$': '^[a-z0-9]([a-z0-9-]*[a-z0-9])?\\Z'}
+REGEX_PATTERNS = _Patterns()
 NoneType = type(None)
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json(data, custom_formats={}, name_prefix=None):

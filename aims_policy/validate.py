@@ -802,9 +802,11 @@ def _as_set_test(node: Any) -> Any:
 
 
 def _used_patterns_only(tree: Any) -> None:
-    """fastjsonschema compiles every pattern of the schema at import (``REGEX_PATTERNS``); once
+    """fastjsonschema compiles every pattern of the schema at import (``REGEX_PATTERNS``). Once
     _pattern_keys has made the prefix patterns ``str.startswith``, those are never looked up:
-    drop them, so that importing the validator compiles only what it can use."""
+    they go. The others are compiled the first time a value is checked against them, not at
+    every start (a check of the examples uses five of the manifest's eight; the configuration's
+    two serve only files that set severities or exceptions)."""
     import ast
 
     used = {
@@ -815,19 +817,36 @@ def _used_patterns_only(tree: Any) -> None:
         and node.value.id == "REGEX_PATTERNS"
         and isinstance(node.slice, ast.Constant)
     }
-    for node in ast.walk(tree):
-        if (
+    for index, node in enumerate(tree.body):
+        if not (
             isinstance(node, ast.Assign)
             and [ast.unparse(target) for target in node.targets] == ["REGEX_PATTERNS"]
             and isinstance(node.value, ast.Dict)
         ):
-            kept = [
-                (key, value)
-                for key, value in zip(node.value.keys, node.value.values, strict=True)
-                if isinstance(key, ast.Constant) and key.value in used
-            ]
-            node.value.keys = [key for key, _ in kept]
-            node.value.values = [value for _, value in kept]
+            continue
+        sources = {}
+        for key, value in zip(node.value.keys, node.value.values, strict=True):
+            if not (isinstance(key, ast.Constant) and key.value in used):
+                continue
+            # re.compile('<the pattern, with $ as \\Z>'), and nothing else
+            if not (
+                isinstance(value, ast.Call)
+                and ast.unparse(value.func) == "re.compile"
+                and len(value.args) == 1
+                and not value.keywords
+                and isinstance(value.args[0], ast.Constant)
+            ):
+                raise ValueError(f"unexpected pattern code: {ast.unparse(value)}")
+            sources[key.value] = value.args[0].value
+        tree.body[index : index + 1] = ast.parse(
+            "class _Patterns(dict):\n"
+            "    def __missing__(self, pattern):\n"
+            "        compiled = self[pattern] = re.compile(_PATTERN_SOURCES[pattern])\n"
+            "        return compiled\n"
+            f"_PATTERN_SOURCES = {sources!r}\n"
+            "REGEX_PATTERNS = _Patterns()\n"
+        ).body
+        return
 
 
 def _pattern_keys(tree: Any) -> None:

@@ -58,6 +58,29 @@ def test_fast_validator_is_generated_from_the_current_schema(which: v.Schema) ->
     assert generated == on_disk, "run `python -m aims_policy.validate` after changing the schema"
 
 
+@pytest.mark.parametrize("which", v.SCHEMAS, ids=lambda s: s.file)
+def test_fast_validator_compiles_a_pattern_when_first_used(which: v.Schema) -> None:
+    # In a fresh interpreter: importing compiles none; a lookup compiles that one, with the
+    # schema's $ as the end of the text (a trailing newline does not match).
+    import subprocess
+    import sys
+
+    script = (
+        "import importlib, json\n"
+        f"m = importlib.import_module('aims_policy.{which.fast}')\n"
+        "before = len(m.REGEX_PATTERNS)\n"
+        "key = next(iter(m._PATTERN_SOURCES))\n"
+        "pattern = m.REGEX_PATTERNS[key]\n"
+        "print(json.dumps([before, len(m.REGEX_PATTERNS), pattern.pattern, key]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    before, after, compiled, key = json.loads(out.stdout)
+    assert (before, after) == (0, 1)
+    assert compiled == (key[:-1] + "\\Z" if key.endswith("$") else key)
+
+
 @pytest.mark.parametrize(
     ("test", "rewritten"),
     [
