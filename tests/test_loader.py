@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aims_policy.loader import MAX_DEPTH, Document, LoadedFile, load_bytes
 
@@ -456,6 +458,53 @@ def test_plain_scalars_that_start_like_numbers(written: str, value: object) -> N
     doc = one(f"a: {written}\n")
     assert doc.data == {"a": value}
     assert type(doc.data["a"]) is type(value)
+
+
+# The YAML 1.2 core schema's tag resolution (spec section 10.3.2), written out here from the
+# spec, as the reference the loader's shortcuts are held to.
+_CORE_INT = r"[-+]?[0-9]+"
+_CORE_OCT = r"0o[0-7]+"
+_CORE_HEX = r"0x[0-9a-fA-F]+"
+_CORE_FLOAT = r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"
+
+
+def _core_number(text: str) -> object:
+    import re
+
+    if re.fullmatch(_CORE_INT, text):
+        return int(text)
+    if re.fullmatch(_CORE_OCT, text):
+        return int(text[2:], 8)
+    if re.fullmatch(_CORE_HEX, text):
+        return int(text[2:], 16)
+    if re.fullmatch(_CORE_FLOAT, text):
+        number = float(text)
+        return "refused" if number in (float("inf"), float("-inf")) else number  # 1e999
+    if re.fullmatch(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)", text):
+        return "refused"
+    return text
+
+
+@settings(max_examples=3000, deadline=None, derandomize=True)
+@given(
+    st.text(alphabet=st.sampled_from("0123456789+-.eExoabfinINF_:()/ \u0662\u00b2"), max_size=8)
+    | st.from_regex(r"\A[0-9]{1,3}(\.[0-9]{0,3}){0,3}\Z")
+    | st.sampled_from(["1e999", "-1e999", ".5", "1.", "+0.5", "0o17", "0x1F", "1_000", "5(b)"])
+    | st.sampled_from([".nan", ".NaN", ".NAN", "-.inf", "+.Inf", ".INF", "-.nan", "0xfF", "0o8"])
+)
+def test_plain_scalars_resolve_as_the_core_schema_says(text: str) -> None:
+    from types import SimpleNamespace
+
+    from aims_policy.loader import LoadError, _resolve_plain
+
+    if text in ("", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"):
+        return  # the constants: test_yaml_scalars_follow_the_core_schema
+    try:
+        got: object = _resolve_plain(SimpleNamespace(value=text, start_mark=None))
+    except LoadError:
+        got = "refused"
+    expected = _core_number(text)
+    assert got == expected and type(got) is type(expected)
 
 
 def event_depth(text: str) -> int:
