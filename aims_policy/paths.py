@@ -104,8 +104,9 @@ def value_at(data: Any, path: Path) -> Any:
     return node
 
 
-# A key (anything but dots and brackets), or a list item by name or position in brackets.
-_SEGMENT = re.compile(r"(?:^|\.)([^.\[\]]+)|\[([^\[\]]+)\]")
+# A key (anything but dots and brackets), or a list item by name or position in brackets. Left
+# to re's cache: identity paths are read for overrides and fixtures, never in a plain check.
+_SEGMENT = r"(?:^|\.)([^.\[\]]+)|\[([^\[\]]+)\]"
 
 
 class PathError(ValueError):
@@ -115,7 +116,7 @@ class PathError(ValueError):
 def split(text: str) -> list[tuple[str, bool]]:
     """The steps of an identity path: ``(key, False)`` for a mapping key, ``(name, True)`` for
     a list item in brackets (named by identity, or by position for an item without one)."""
-    segments = list(_SEGMENT.finditer(text))
+    segments = list(re.finditer(_SEGMENT, text))
     if not text or "".join(m.group(0) for m in segments) != text:
         raise PathError(
             f"{text!r} is not a path; write keys with dots and list items in brackets, "

@@ -17,7 +17,7 @@ from aims_policy.paths import Path, WalkEntry, entry_path
 
 #: "TODO" as a word at the start of a value: ``TODO``, ``TODO: name``, ``TODO@example.com``, but
 #: not ``TODOist`` (a product name is not a placeholder).
-PLACEHOLDER = re.compile(r"TODO\b")
+PLACEHOLDER = r"TODO\b"  # compiled (re's cache) when a value starts with TODO
 
 
 def _placeholders(node: Any, path: Path) -> Iterator[tuple[Path, str]]:
@@ -38,7 +38,7 @@ def _placeholders(node: Any, path: Path) -> Iterator[tuple[Path, str]]:
         elif kind in SEQUENCES:
             children = enumerate(value)
         elif isinstance(value, str):  # the start itself, or a subclass of str
-            if value.startswith("TODO") and PLACEHOLDER.match(value):
+            if value.startswith("TODO") and re.match(PLACEHOLDER, value):
                 found.append((entry_path(entry, path), value))
             continue
         elif isinstance(value, Mapping):
@@ -49,7 +49,7 @@ def _placeholders(node: Any, path: Path) -> Iterator[tuple[Path, str]]:
             continue
         for key, child in children:
             if type(child) is str:
-                if child.startswith("TODO") and PLACEHOLDER.match(child):
+                if child.startswith("TODO") and re.match(PLACEHOLDER, child):
                     found.append(((*entry_path(entry, path), key), child))
             elif type(child) in _CONTAINERS or (
                 type(child) not in LOADED_SCALARS and not isinstance(child, _SCALARS)
