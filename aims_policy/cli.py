@@ -12,6 +12,7 @@ from typing import NoReturn
 
 import click
 
+from aims_policy.commands._click import Command
 from aims_policy.version import __version__
 from aims_policy.wording import escape_controls
 
@@ -41,7 +42,7 @@ class _OutputError(Exception):
         self.error = error
 
 
-class LazyGroup(click.Group):
+class LazyGroup(Command, click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
@@ -62,8 +63,22 @@ class LazyGroup(click.Group):
         return command
 
 
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    # click.version_option would ask gettext for its help text (see commands/_click.py)
+    if value and not ctx.resilient_parsing:
+        click.echo(f"aims-policy {__version__}", color=ctx.color)
+        ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="aims-policy", message="%(prog)s %(version)s")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version and exit.",
+)
 @click.option(
     "--debug",
     is_flag=True,

@@ -187,6 +187,69 @@ def test_version() -> None:
     assert (code, out) == (0, f"aims-policy {__version__}\n")
 
 
+# --- help and path checks (aims_policy/commands/_click.py declares them, as click would) --------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("-h",), ("--help",), ("check", "-h"), ("check", "--help"), ("soa", "-h"), ("test", "-h")],
+)
+def test_help_shows_the_usage_and_exits_0(args: tuple[str, ...]) -> None:
+    code, out, _ = invoke(*args)
+    assert code == 0
+    assert out.startswith("Usage: ")
+    assert re.search(r"^  -h, --help +Show this message and exit\.$", out, re.M), out
+
+
+def test_help_is_read_before_anything_else_is_judged() -> None:
+    code, out, _ = invoke("check", "--fail-on", "nonsense", "--help")
+    assert code == 0 and re.match(r"Usage: \S+ check \[OPTIONS\]", out), out
+
+
+def test_a_usage_error_says_where_the_help_is() -> None:
+    code, _, err = invoke("check", "--no-such-option")
+    assert code == 2
+    assert re.search(r"^Try '\S+ check --help' for help\.$", err, re.M), err
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        # a report file that is a folder, where check would have to replace it
+        (("check", "clean.yaml", "--sarif", "folder"), "'folder' is a directory"),
+        (("check", "clean.yaml", "--config", "folder"), "'folder' is a directory"),
+        # a folder option given a file
+        (("check", "clean.yaml", "--root", "clean.yaml"), "'clean.yaml' is a file"),
+        # `test` reads fixtures that must exist
+        (("test", "no-such-pack"), "'no-such-pack' does not exist"),
+    ],
+)
+def test_a_path_of_the_wrong_kind_is_a_usage_error_naming_it(
+    in_tmp: Path, args: tuple[str, ...], named: str
+) -> None:
+    (in_tmp / "folder").mkdir()
+    code, _, err = invoke(*args)
+    assert code == 2
+    assert named in err
+
+
+def test_shells_complete_file_and_folder_names_where_paths_are_taken() -> None:
+    import click
+
+    from aims_policy.commands._click import DIRECTORY, FILE, PATH
+    from aims_policy.commands.check import check
+
+    ctx = click.Context(check)
+    param = click.Option(["--x"])
+    kinds = [t.shell_complete(ctx, param, "ma")[0].type for t in (FILE, DIRECTORY, PATH)]
+    assert kinds == ["file", "dir", "file"]
+
+
+def test_dash_is_standard_input_where_a_command_reads_it() -> None:
+    result = aims("check", "-", "--today", "2026-11-22", input=BASE)
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
 @pytest.mark.slow
 def test_python_dash_m_version() -> None:
     done = subprocess.run(

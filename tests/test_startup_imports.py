@@ -140,6 +140,9 @@ def test_git_is_asked_only_when_a_selected_rule_reads_what_it_tracks(tmp_path: P
     out, modules = _modules(plain, "document-summariser.yaml")
     assert "0 errors" in out, out
     assert "subprocess" not in modules
+    # Nor is locale imported (subprocess would): gettext's first look-up imports it, and the
+    # commands word their help option and path types themselves (commands/_click.py).
+    assert "locale" not in modules
 
     repo = tmp_path / "repo"
     shutil.copytree(ROOT / "manifests", repo)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from aims_policy.commands._click import DIRECTORY, FILE, PATH
 from aims_policy.records import Record
 from aims_policy.wording import escape_controls
 
@@ -24,12 +25,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 _LEVELS = ["error", "warning", "note"]
 NO_CONFIG_RULES_ENV = "AIMS_POLICY_NO_CONFIG_RULES"
 
-# The path types the commands declare their files with, each made once: click asks gettext for
-# a type's name whenever one is made, and gettext searches the disk for a catalogue every time.
-FILE = click.Path(dir_okay=False)
-DIRECTORY = click.Path(file_okay=False)
-PATH = click.Path()
-PATH_OR_DASH = click.Path(allow_dash=True)
 
 _DECLARATIONS: list[Callable[[Any], Any]] = [
     click.option(

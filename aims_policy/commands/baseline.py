@@ -8,11 +8,12 @@ from typing import Any
 
 import click
 
-from aims_policy.commands._options import FILE, PATH, evaluation_options, fail, prepare
+from aims_policy.commands._click import FILE, PATH, Command
+from aims_policy.commands._options import evaluation_options, fail, prepare
 from aims_policy.wording import plural
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("paths", nargs=-1, type=PATH)
 @click.option(
     "-o",

@@ -7,22 +7,15 @@ from typing import Any
 
 import click
 
-from aims_policy.commands._options import (
-    FILE,
-    PATH_OR_DASH,
-    color_wanted,
-    evaluation_options,
-    fail,
-    prepare,
-    say,
-)
+from aims_policy.commands._click import FILE, PATH_OR_DASH, Command
+from aims_policy.commands._options import color_wanted, evaluation_options, fail, prepare, say
 from aims_policy.wording import plural
 
 FORMAT_CHOICES = ["text", "json", "sarif", "junit", "github", "markdown"]
 LEVELS = ["error", "warning", "note"]
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("paths", nargs=-1, type=PATH_OR_DASH)
 @click.option(
     "--stdin-filename",

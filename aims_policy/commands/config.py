@@ -9,16 +9,11 @@ from typing import Any
 
 import click
 
-from aims_policy.commands._options import (
-    FILE,
-    PATH,
-    cli_values,
-    effective_config,
-    evaluation_options,
-)
+from aims_policy.commands._click import FILE, PATH, Command
+from aims_policy.commands._options import cli_values, effective_config, evaluation_options
 
 
-@click.command("config")
+@click.command("config", cls=Command)
 @click.option(
     "--format",
     "fmt",

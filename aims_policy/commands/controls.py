@@ -8,11 +8,12 @@ import sys
 
 import click
 
-from aims_policy.commands._options import DIRECTORY, PATH, fail, say
+from aims_policy.commands._click import DIRECTORY, PATH, Command
+from aims_policy.commands._options import fail, say
 from aims_policy.wording import plural
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )

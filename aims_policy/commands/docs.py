@@ -14,10 +14,11 @@ from pathlib import Path
 
 import click
 
-from aims_policy.commands._options import DIRECTORY, PATH, fail
+from aims_policy.commands._click import DIRECTORY, PATH, Command
+from aims_policy.commands._options import fail
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option(
     "-o",
     "--output",

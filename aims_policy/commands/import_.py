@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from aims_policy.commands._options import FILE
+from aims_policy.commands._click import FILE, FILE_OR_DASH, Command
 from aims_policy.commands.init import (
     PLACEHOLDER_VALUE,
     choices,
@@ -19,13 +19,13 @@ from aims_policy.commands.init import (
 from aims_policy.importers.manifest import RISK_LEVELS
 
 
-@click.command(name="import")
+@click.command(name="import", cls=Command)
 @click.argument("source", metavar="FILE", type=FILE)
 @click.option(
     "-o",
     "--output",
     default="-",
-    type=click.Path(dir_okay=False, allow_dash=True),
+    type=FILE_OR_DASH,
     help="File to write (never overwritten), or - for standard output (the default).",
 )
 @click.option(

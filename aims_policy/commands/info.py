@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from aims_policy.commands._options import FILE, PATH, fail
+from aims_policy.commands._click import FILE, PATH, Command
+from aims_policy.commands._options import fail
 from aims_policy.model import RuleMeta
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def _all_rules(rule_dirs: tuple[str, ...] = (), packs: tuple[str, ...] = ()) -> 
     return report_rules(r.meta for r in ruleset.all)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -144,7 +145,7 @@ def explain_text(m: RuleMeta) -> str:
     return "\n".join(lines)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("rule_id")
 @click.option(
     "--rules",
@@ -183,7 +184,7 @@ def _example(
     return examples.load(locations).get(rule_id)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("-o", "--output", type=FILE, help="Write the schema to this file.")
 @click.option(
     "--kind",

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from aims_policy.commands._options import FILE, fail
+from aims_policy.commands._click import FILE, FILE_OR_DASH, Command
+from aims_policy.commands._options import fail
 from aims_policy.importers.manifest import (
     EU_CATEGORIES,
     EU_ROLES,
@@ -152,7 +153,7 @@ def write(text: str, output: str) -> None:
         fail(f"{output}: cannot write the manifest: {exc.strerror}")
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("name", required=False)
 @click.option(
     "--risk-level",
@@ -171,7 +172,7 @@ def write(text: str, output: str) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, allow_dash=True),
+    type=FILE_OR_DASH,
     help="File to write, or - for standard output (default: NAME.aims.yaml in the current "
     "directory).",
 )

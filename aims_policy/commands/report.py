@@ -8,12 +8,13 @@ from typing import Any
 
 import click
 
+from aims_policy.commands._click import FILE, PATH, Command
 from aims_policy.commands._inputs import without_gc
-from aims_policy.commands._options import FILE, PATH, evaluation_options, fail, prepare, say
+from aims_policy.commands._options import evaluation_options, fail, prepare, say
 from aims_policy.wording import plural
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("inputs", nargs=-1, type=PATH)
 @click.option(
     "-o",

@@ -8,14 +8,15 @@ from typing import TYPE_CHECKING
 
 import click
 
+from aims_policy.commands._click import DIRECTORY, FILE, PATH, Command
 from aims_policy.commands._inputs import without_gc
-from aims_policy.commands._options import DIRECTORY, FILE, PATH, fail, parse_today, say
+from aims_policy.commands._options import fail, parse_today, say
 
 if TYPE_CHECKING:
     from aims_policy.model import Report
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option(
     "--format",
     "fmt",

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from aims_policy.commands._options import FILE, PATH, fail, say
+from aims_policy.commands._click import EXISTING_PATH, FILE, PATH, Command
+from aims_policy.commands._options import fail, say
 from aims_policy.wording import plural
 
 if TYPE_CHECKING:
@@ -323,8 +324,8 @@ def exit_code(run: TestRun, coverage_min: float | None, strict: bool) -> int:
 # -- the command ------------------------------------------------------------------------------
 
 
-@click.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.command(cls=Command)
+@click.argument("paths", nargs=-1, type=EXISTING_PATH)
 @click.option(
     "--rules",
     "rule_dirs",
