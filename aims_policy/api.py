@@ -75,7 +75,7 @@ def check(
         data=options.data or data_document.load(),
     )
     ruleset = registry.selected(
-        ruleset if ruleset is not None else registry.load(select=options.select),
+        ruleset if ruleset is not None else registry.load(select=options.select, by_kind=True),
         options.select,
         options.ignore,
     )
@@ -105,8 +105,8 @@ def check(
     discovery = None
     if options.discover_ai and stdin is None:
         discovery = _discover_ai(options, cwd)
-    results = run(candidates, Worker(ruleset, options), progress)
-    report = assemble(results, notifications, ruleset, options, discovery)
+    worker = Worker(ruleset, options)
+    report = assemble(run(candidates, worker, progress), notifications, worker, options, discovery)
     if found.directories and not report.files and not options.allow_empty:
         # No pass by omission: a search that found nothing to check says where it looked
         # (also when AI discovery found AI: a repository with AI and no manifest is not clean).

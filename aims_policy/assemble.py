@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aims_policy import policy
+from aims_policy.engine import SetRule
 from aims_policy.engine import not_applicable as engine_not_applicable
 from aims_policy.findings import Trace, set_findings
 from aims_policy.model import (
@@ -22,10 +23,9 @@ from aims_policy.model import (
     rows_of,
 )
 from aims_policy.options import Options
-from aims_policy.registry import RuleSet
-from aims_policy.validate import SCHEMA_RULES
+from aims_policy.validate import KIND, ORG_KIND, SCHEMA_RULES
 from aims_policy.version import __version__
-from aims_policy.worker import FileResult
+from aims_policy.worker import FileResult, Worker
 
 if TYPE_CHECKING:
     from aims_policy.engine import Fold
@@ -97,12 +97,15 @@ class _Shared(dict[Any, Any]):
 def assemble(
     results: Iterable[FileResult],
     notifications: list[Notification],
-    ruleset: RuleSet,
+    worker: Worker,
     options: Options,
     discovery: tuple[Discovery, str] | None = None,
 ) -> Report:
-    """``discovery``: what AI discovery found and the folder it searched (absolute), judged
-    here against the systems' implementation paths (``inventory.judge``)."""
+    """``worker``: the one that checked the files, or in a pooled run the parent's copy, which
+    declares the rules of each kind of manifest a result brings (``Worker.declare``).
+    ``discovery``: what AI discovery found and the folder it searched (absolute), judged here
+    against the systems' implementation paths (``inventory.judge``)."""
+    ruleset = worker.ruleset
     findings: list[Finding] = []
     result_rows: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = []
     files: list[str] = []
@@ -119,12 +122,25 @@ def assemble(
     # went wrong is kept as text, since the exception's traceback would keep the fold alive.
     folds: dict[str, Fold] = {}
     failed: dict[str, str] = {}
-    for set_rule in ruleset.set_rules:
-        try:
-            folds[set_rule.id] = set_rule.start()
-        except Exception as exc:
-            failed[set_rule.id] = _failure(exc)
+
+    def start(set_rules: Iterable[SetRule]) -> None:
+        for set_rule in set_rules:
+            try:
+                folds[set_rule.id] = set_rule.start()
+            except Exception as exc:
+                failed[set_rule.id] = _failure(exc)
+
+    start(ruleset.set_rules)
     for r in results:
+        if ruleset.deferred:
+            # Rules whose modules wait for a kind of manifest (registry.load(by_kind=True)) are
+            # declared here too when a file brings one: the workers of a pooled run declared
+            # them in their own processes, and the report describes every rule that ran.
+            before = ruleset
+            ruleset = worker.declare(_kinds(r))
+            if ruleset is not before:
+                begun = {s.id for s in before.set_rules}
+                start(s for s in ruleset.set_rules if s.id not in begun)
         if r.is_manifest or r.notifications:
             files.append(r.file)
         else:
@@ -191,7 +207,9 @@ def assemble(
             result_rows, not_applicable, [*systems, *organisations], share
         )
     findings = _distinct_identities(findings)
+    # A deferred rule was evaluated as much as a loaded one: no manifest of its kind came.
     evaluated = {r.id for r in (*SCHEMA_RULES, *(r.meta for r in ruleset.all), *inventory_rules)}
+    evaluated.update(entry.id for entry in ruleset.deferred)
     responsible.update(((s.name, None), s.owner) for s in systems if s.owner)
     findings, extra_notes = policy.apply(
         findings,
@@ -224,6 +242,11 @@ def assemble(
             sorted(organisations, key=lambda o: (o.location.file, o.location.line))
         ),
     )
+
+
+def _kinds(result: FileResult) -> tuple[str, ...]:
+    """The kinds of manifest a file brought to the run."""
+    return (KIND,) * bool(result.systems) + (ORG_KIND,) * bool(result.organisations)
 
 
 Row = tuple[str, str, tuple[str, ...], tuple[str, ...]]

@@ -41,7 +41,7 @@ from aims_policy.model import (
 )
 from aims_policy.options import Options
 from aims_policy.paths import Path, Unreadable
-from aims_policy.registry import RuleSet
+from aims_policy.registry import RuleSet, for_kinds
 from aims_policy.validate import API_VERSION, KIND, unreadable_parts, validate
 from aims_policy.version import __version__
 
@@ -115,10 +115,21 @@ class Worker:
         # The rules about each kind of manifest, in the pack's order, chosen once per run rather
         # than once per rule and manifest.
         self._rules_for: dict[Any, tuple[Rule, ...]] = {}
+        self._declared: set[str] = set()  # the kinds whose waiting rules are declared
         # The built-in rules make no reference cycles; a user's pack may (a rule that keeps an
         # exception's traceback, a graph with back links), and with the collector off, as the
         # program runs, nothing would ever free them: such a run sweeps each file's leftovers.
         self._sweep = any(item.meta.pack != "builtin" for item in ruleset.all)
+
+    def declare(self, kinds: Iterable[object]) -> RuleSet:
+        """The rules, with those about ``kinds`` declared now if their modules wait
+        (``registry.load(by_kind=True)``): here when a file brings a kind, and in the parent of
+        a pooled run as results arrive (:func:`aims_policy.assemble.assemble`)."""
+        new = {kind for kind in kinds if isinstance(kind, str)} - self._declared
+        if new and self.ruleset.deferred:
+            self.ruleset = for_kinds(self.ruleset, new)
+        self._declared |= new
+        return self.ruleset
 
     def process(self, candidate: Candidate) -> FileResult:
         """Load, validate and evaluate one file. An unforeseen failure on one file is reported
@@ -268,7 +279,9 @@ class Worker:
         why_not = options.why_not
         rules = self._rules_for.get(kind)
         if rules is None:
-            # A rule about the other kind of manifest has nothing to say here.
+            # The first manifest of its kind. A rule about the other kind of manifest has nothing
+            # to say here.
+            ruleset = self.declare((kind,))
             rules = self._rules_for[kind] = tuple(r for r in ruleset.rules if kind in r.meta.kinds)
         for rule in rules:
             outcome = evaluate(rule, ctx)

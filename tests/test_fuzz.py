@@ -688,10 +688,11 @@ class _Checker:
         self.junit_schema = junit_schema
         self.sarif_schema = jsonschema.Draft202012Validator(SARIF_SCHEMA)
         self._alone: dict[How, Counter[tuple[Any, ...]]] = {}
-        # SARIF's rule descriptors and taxonomies depend on the rule set only; they are most of
-        # the document and of the time its validation takes. The first document is validated
-        # whole; later ones must carry the same two parts, and the rest of them is validated.
-        self._constant: tuple[Any, Any] | None = None
+        # SARIF's rule descriptors and taxonomies depend on the rules that ran only (those of
+        # the kinds of manifest checked); they are most of the document and of the time its
+        # validation takes. The first document with a set of rules is validated whole; later
+        # ones with the same rules must carry the same two parts, and the rest is validated.
+        self._constant: dict[tuple[str, ...], tuple[Any, Any]] = {}
 
     def check(self, files: list[str], how: How) -> Report:
         options = aims_policy.Options(jobs=1, explain=how.explain, why_not=how.why_not)
@@ -707,10 +708,11 @@ class _Checker:
     def sarif_valid(self, doc: dict[str, Any]) -> None:
         run = doc["runs"][0]
         constant = (run["tool"], run["taxonomies"])
-        if self._constant is None:
-            self._constant = constant
+        rules = tuple(rule["id"] for rule in run["tool"]["driver"]["rules"])
+        if rules not in self._constant:
+            self._constant[rules] = constant
         else:
-            assert constant == self._constant, "SARIF's rule descriptors or taxonomies changed"
+            assert constant == self._constant[rules], "SARIF's descriptors or taxonomies changed"
             doc = {**doc, "runs": [{**run, "tool": {"driver": {"name": "aims-policy"}}}]}
             doc["runs"][0]["taxonomies"] = []
         errors = [

@@ -279,8 +279,13 @@ def prepare(
         fail(str(exc))
     select, ignore = tuple(values["select"]), tuple(values["ignore"])
     try:
+        # Each built-in module is imported when the run meets a manifest its rules read, unless
+        # --why-not names rules, which are looked up before anything is read.
         ruleset = registry.load(
-            directories=values["rules"], packs=values["rule-packs"], select=select
+            directories=values["rules"],
+            packs=values["rule-packs"],
+            select=select,
+            by_kind=not params.get("why_not"),
         )
     except registry.RuleLoadError as exc:
         fail(str(exc))
@@ -337,6 +342,7 @@ def check_targets(
         *SCHEMA_RULES,
         *(r.meta for r in ruleset.all),
         *ruleset.unloaded,
+        *ruleset.deferred,
         *INVENTORY_RULES,
         *POLICY_RULES,
     ]
