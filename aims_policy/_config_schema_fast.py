@@ -24,7 +24,7 @@ NoneType = type(None)
 
 def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data_keys = set(data.keys())
@@ -32,7 +32,7 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
             data_keys.remove('version')
             data__version = data['version']
             if not (isinstance(data__version, (int, float)) and (not isinstance(data__version, bool)) and (data__version == 1)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.version must be one of [1]', value=data__version, name='' + (name_prefix or 'data') + '.version', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'paths' in data_keys:
             data_keys.remove('paths')
             data__paths = data['paths']
@@ -57,7 +57,7 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
             data_keys.remove('severity')
             data__severity = data['severity']
             if not isinstance(data__severity, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.severity must be object', value=data__severity, name='' + (name_prefix or 'data') + '.severity', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__severity_is_dict = isinstance(data__severity, dict)
             if data__severity_is_dict:
                 data__severity_keys = set(data__severity.keys())
@@ -65,7 +65,7 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
                     if data__severity_key not in []:
                         data__severity_value = data__severity.get(data__severity_key)
                         if not (isinstance(data__severity_value, str) and data__severity_value in {'error', 'warning', 'note'}):
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.severity.{data__severity_key}'.format(data__severity_key=data__severity_key) + " must be one of ['error', 'warning', 'note']", value=data__severity_value, name='' + (name_prefix or 'data') + '.severity.{data__severity_key}'.format(data__severity_key=data__severity_key) + '', definition=None, rule='enum')
+                            raise JsonSchemaValueException('')
                 data__severity_len = len(data__severity)
                 if data__severity_len != 0:
                     data__severity_property_names = True
@@ -73,21 +73,21 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
                         try:
                             if isinstance(data__severity_key, str):
                                 if not REGEX_PATTERNS['^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$'].search(data__severity_key):
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.severity must match pattern ^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$', value=data__severity_key, name='' + (name_prefix or 'data') + '.severity', definition=None, rule='pattern')
+                                    raise JsonSchemaValueException('')
                         except (JsonSchemaValueException, JsonSchemaValuesException):
                             data__severity_property_names = False
                     if not data__severity_property_names:
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.severity must be named by propertyName definition', value=data__severity, name='' + (name_prefix or 'data') + '.severity', definition=None, rule='propertyNames')
+                        raise JsonSchemaValueException('')
         if 'fail-on' in data_keys:
             data_keys.remove('fail-on')
             data__failon = data['fail-on']
             if not (isinstance(data__failon, str) and data__failon in {'error', 'warning', 'note', 'never'}):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".fail-on must be one of ['error', 'warning', 'note', 'never']", value=data__failon, name='' + (name_prefix or 'data') + '.fail-on', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'data' in data_keys:
             data_keys.remove('data')
             data__data = data['data']
             if not isinstance(data__data, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.data must be object', value=data__data, name='' + (name_prefix or 'data') + '.data', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if 'data-files' in data_keys:
             data_keys.remove('data-files')
             data__datafiles = data['data-files']
@@ -104,40 +104,40 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
             data_keys.remove('root')
             data__root = data['root']
             if not isinstance(data__root, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.root must be string', value=data__root, name='' + (name_prefix or 'data') + '.root', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data__root, str):
                 data__root_len = len(data__root)
                 if data__root_len < 1:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.root must be longer than or equal to 1 characters', value=data__root, name='' + (name_prefix or 'data') + '.root', definition=None, rule='minLength')
+                    raise JsonSchemaValueException('')
         if 'skip-non-manifests' in data_keys:
             data_keys.remove('skip-non-manifests')
             data__skipnonmanifests = data['skip-non-manifests']
             if not isinstance(data__skipnonmanifests, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.skip-non-manifests must be boolean', value=data__skipnonmanifests, name='' + (name_prefix or 'data') + '.skip-non-manifests', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if 'allow-empty' in data_keys:
             data_keys.remove('allow-empty')
             data__allowempty = data['allow-empty']
             if not isinstance(data__allowempty, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.allow-empty must be boolean', value=data__allowempty, name='' + (name_prefix or 'data') + '.allow-empty', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if 'discover-ai' in data_keys:
             data_keys.remove('discover-ai')
             data__discoverai = data['discover-ai']
             if not isinstance(data__discoverai, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.discover-ai must be boolean', value=data__discoverai, name='' + (name_prefix or 'data') + '.discover-ai', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if 'baseline' in data_keys:
             data_keys.remove('baseline')
             data__baseline = data['baseline']
             if not isinstance(data__baseline, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.baseline must be string', value=data__baseline, name='' + (name_prefix or 'data') + '.baseline', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data__baseline, str):
                 data__baseline_len = len(data__baseline)
                 if data__baseline_len < 1:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.baseline must be longer than or equal to 1 characters', value=data__baseline, name='' + (name_prefix or 'data') + '.baseline', definition=None, rule='minLength')
+                    raise JsonSchemaValueException('')
         if 'output' in data_keys:
             data_keys.remove('output')
             data__output = data['output']
             if not isinstance(data__output, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.output must be object', value=data__output, name='' + (name_prefix or 'data') + '.output', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__output_is_dict = isinstance(data__output, dict)
             if data__output_is_dict:
                 data__output_keys = set(data__output.keys())
@@ -145,59 +145,59 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
                     data__output_keys.remove('format')
                     data__output__format = data__output['format']
                     if not (isinstance(data__output__format, str) and data__output__format in {'text', 'json', 'sarif', 'junit', 'github', 'markdown'}):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + ".output.format must be one of ['text', 'json', 'sarif', 'junit', 'github', 'markdown']", value=data__output__format, name='' + (name_prefix or 'data') + '.output.format', definition=None, rule='enum')
+                        raise JsonSchemaValueException('')
                 if 'sarif' in data__output_keys:
                     data__output_keys.remove('sarif')
                     data__output__sarif = data__output['sarif']
                     if not isinstance(data__output__sarif, str):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.output.sarif must be string', value=data__output__sarif, name='' + (name_prefix or 'data') + '.output.sarif', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     if isinstance(data__output__sarif, str):
                         data__output__sarif_len = len(data__output__sarif)
                         if data__output__sarif_len < 1:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.output.sarif must be longer than or equal to 1 characters', value=data__output__sarif, name='' + (name_prefix or 'data') + '.output.sarif', definition=None, rule='minLength')
+                            raise JsonSchemaValueException('')
                 if 'junit' in data__output_keys:
                     data__output_keys.remove('junit')
                     data__output__junit = data__output['junit']
                     if not isinstance(data__output__junit, str):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.output.junit must be string', value=data__output__junit, name='' + (name_prefix or 'data') + '.output.junit', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     if isinstance(data__output__junit, str):
                         data__output__junit_len = len(data__output__junit)
                         if data__output__junit_len < 1:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.output.junit must be longer than or equal to 1 characters', value=data__output__junit, name='' + (name_prefix or 'data') + '.output.junit', definition=None, rule='minLength')
+                            raise JsonSchemaValueException('')
                 if 'json' in data__output_keys:
                     data__output_keys.remove('json')
                     data__output__json = data__output['json']
                     if not isinstance(data__output__json, str):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.output.json must be string', value=data__output__json, name='' + (name_prefix or 'data') + '.output.json', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     if isinstance(data__output__json, str):
                         data__output__json_len = len(data__output__json)
                         if data__output__json_len < 1:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.output.json must be longer than or equal to 1 characters', value=data__output__json, name='' + (name_prefix or 'data') + '.output.json', definition=None, rule='minLength')
+                            raise JsonSchemaValueException('')
                 if 'markdown' in data__output_keys:
                     data__output_keys.remove('markdown')
                     data__output__markdown = data__output['markdown']
                     if not isinstance(data__output__markdown, str):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.output.markdown must be string', value=data__output__markdown, name='' + (name_prefix or 'data') + '.output.markdown', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     if isinstance(data__output__markdown, str):
                         data__output__markdown_len = len(data__output__markdown)
                         if data__output__markdown_len < 1:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.output.markdown must be longer than or equal to 1 characters', value=data__output__markdown, name='' + (name_prefix or 'data') + '.output.markdown', definition=None, rule='minLength')
+                            raise JsonSchemaValueException('')
                 if 'sarif-category' in data__output_keys:
                     data__output_keys.remove('sarif-category')
                     data__output__sarifcategory = data__output['sarif-category']
                     if not isinstance(data__output__sarifcategory, str):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.output.sarif-category must be string', value=data__output__sarifcategory, name='' + (name_prefix or 'data') + '.output.sarif-category', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     if isinstance(data__output__sarifcategory, str):
                         data__output__sarifcategory_len = len(data__output__sarifcategory)
                         if data__output__sarifcategory_len < 1:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.output.sarif-category must be longer than or equal to 1 characters', value=data__output__sarifcategory, name='' + (name_prefix or 'data') + '.output.sarif-category', definition=None, rule='minLength')
+                            raise JsonSchemaValueException('')
                 if data__output_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.output must not contain ' + str(data__output_keys) + ' properties', value=data__output, name='' + (name_prefix or 'data') + '.output', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'exceptions' in data_keys:
             data_keys.remove('exceptions')
             data__exceptions = data['exceptions']
             if not isinstance(data__exceptions, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.exceptions must be array', value=data__exceptions, name='' + (name_prefix or 'data') + '.exceptions', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__exceptions_is_list = isinstance(data__exceptions, (list, tuple))
             if data__exceptions_is_list:
                 data__exceptions_len = len(data__exceptions)
@@ -209,104 +209,104 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_exception(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['system', 'rule']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'system' in data_keys:
             data_keys.remove('system')
             data__system = data['system']
             if not isinstance(data__system, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.system must be string', value=data__system, name='' + (name_prefix or 'data') + '.system', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data__system, str):
                 data__system_len = len(data__system)
                 if data__system_len < 1:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.system must be longer than or equal to 1 characters', value=data__system, name='' + (name_prefix or 'data') + '.system', definition=None, rule='minLength')
+                    raise JsonSchemaValueException('')
         if 'rule' in data_keys:
             data_keys.remove('rule')
             data__rule = data['rule']
             if not isinstance(data__rule, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.rule must be string', value=data__rule, name='' + (name_prefix or 'data') + '.rule', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data__rule, str):
                 if not REGEX_PATTERNS['^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$'].search(data__rule):
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.rule must match pattern ^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$', value=data__rule, name='' + (name_prefix or 'data') + '.rule', definition=None, rule='pattern')
+                    raise JsonSchemaValueException('')
         if 'item' in data_keys:
             data_keys.remove('item')
             data__item = data['item']
             if not isinstance(data__item, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.item must be string', value=data__item, name='' + (name_prefix or 'data') + '.item', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data__item, str):
                 data__item_len = len(data__item)
                 if data__item_len < 1:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.item must be longer than or equal to 1 characters', value=data__item, name='' + (name_prefix or 'data') + '.item', definition=None, rule='minLength')
+                    raise JsonSchemaValueException('')
         if 'justification' in data_keys:
             data_keys.remove('justification')
             data__justification = data['justification']
             if not isinstance(data__justification, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.justification must be string', value=data__justification, name='' + (name_prefix or 'data') + '.justification', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data__justification, str):
                 data__justification_len = len(data__justification)
                 if data__justification_len < 1:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.justification must be longer than or equal to 1 characters', value=data__justification, name='' + (name_prefix or 'data') + '.justification', definition=None, rule='minLength')
+                    raise JsonSchemaValueException('')
         if 'approver' in data_keys:
             data_keys.remove('approver')
             data__approver = data['approver']
             if not isinstance(data__approver, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.approver must be string', value=data__approver, name='' + (name_prefix or 'data') + '.approver', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data__approver, str):
                 data__approver_len = len(data__approver)
                 if data__approver_len < 1:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.approver must be longer than or equal to 1 characters', value=data__approver, name='' + (name_prefix or 'data') + '.approver', definition=None, rule='minLength')
+                    raise JsonSchemaValueException('')
         if 'approvedOn' in data_keys:
             data_keys.remove('approvedOn')
             data__approvedOn = data['approvedOn']
             if not isinstance(data__approvedOn, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.approvedOn must be string', value=data__approvedOn, name='' + (name_prefix or 'data') + '.approvedOn', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data__approvedOn, str):
                 if not REGEX_PATTERNS['^[0-9]{4}-[0-9]{2}-[0-9]{2}$'].search(data__approvedOn):
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.approvedOn must match pattern ^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value=data__approvedOn, name='' + (name_prefix or 'data') + '.approvedOn', definition=None, rule='pattern')
+                    raise JsonSchemaValueException('')
                 if not custom_formats['date'](data__approvedOn):
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.approvedOn must be date', value=data__approvedOn, name='' + (name_prefix or 'data') + '.approvedOn', definition=None, rule='format')
+                    raise JsonSchemaValueException('')
         if 'expires' in data_keys:
             data_keys.remove('expires')
             data__expires = data['expires']
             if not isinstance(data__expires, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.expires must be string', value=data__expires, name='' + (name_prefix or 'data') + '.expires', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data__expires, str):
                 if not REGEX_PATTERNS['^[0-9]{4}-[0-9]{2}-[0-9]{2}$'].search(data__expires):
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.expires must match pattern ^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value=data__expires, name='' + (name_prefix or 'data') + '.expires', definition=None, rule='pattern')
+                    raise JsonSchemaValueException('')
                 if not custom_formats['date'](data__expires):
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.expires must be date', value=data__expires, name='' + (name_prefix or 'data') + '.expires', definition=None, rule='format')
+                    raise JsonSchemaValueException('')
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json___defs_strings(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (list, tuple)):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be array', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_list = isinstance(data, (list, tuple))
     if data_is_list:
         data_len = len(data)
         for data_x, data_item in enumerate(data):
             if not isinstance(data_item, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '[{data_x}]'.format(data_x=data_x) + ' must be string', value=data_item, name='' + (name_prefix or 'data') + '[{data_x}]'.format(data_x=data_x) + '', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data_item, str):
                 data_item_len = len(data_item)
                 if data_item_len < 1:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '[{data_x}]'.format(data_x=data_x) + ' must be longer than or equal to 1 characters', value=data_item, name='' + (name_prefix or 'data') + '[{data_x}]'.format(data_x=data_x) + '', definition=None, rule='minLength')
+                    raise JsonSchemaValueException('')
     return data
 
 

@@ -24,23 +24,23 @@ NoneType = type(None)
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['apiVersion', 'kind', 'metadata', 'spec']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'apiVersion' in data_keys:
             data_keys.remove('apiVersion')
             data__apiVersion = data['apiVersion']
             if not (isinstance(data__apiVersion, str) and data__apiVersion == 'aims-policy/v1'):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.apiVersion must be same as const definition: aims-policy/v1', value=data__apiVersion, name='' + (name_prefix or 'data') + '.apiVersion', definition=None, rule='const')
+                raise JsonSchemaValueException('')
         if 'kind' in data_keys:
             data_keys.remove('kind')
             data__kind = data['kind']
             if not (isinstance(data__kind, str) and data__kind == 'AIManagementSystem'):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.kind must be same as const definition: AIManagementSystem', value=data__kind, name='' + (name_prefix or 'data') + '.kind', definition=None, rule='const')
+                raise JsonSchemaValueException('')
         if 'metadata' in data_keys:
             data_keys.remove('metadata')
             data__metadata = data['metadata']
@@ -55,28 +55,28 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_spec(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['scope', 'policy', 'statementOfApplicability']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'scope' in data_keys:
             data_keys.remove('scope')
             data__scope = data['scope']
             if not isinstance(data__scope, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope must be object', value=data__scope, name='' + (name_prefix or 'data') + '.scope', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__scope_is_dict = isinstance(data__scope, dict)
             if data__scope_is_dict:
                 data__scope__missing_keys = set(['statementRef', 'units', 'systems']) - data__scope.keys()
                 if data__scope__missing_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope must contain ' + (str(sorted(data__scope__missing_keys)) + ' properties'), value=data__scope, name='' + (name_prefix or 'data') + '.scope', definition=None, rule='required')
+                    raise JsonSchemaValueException('')
                 data__scope_keys = set(data__scope.keys())
                 if 'statementRef' in data__scope_keys:
                     data__scope_keys.remove('statementRef')
@@ -86,31 +86,31 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__scope_keys.remove('units')
                     data__scope__units = data__scope['units']
                     if not isinstance(data__scope__units, (list, tuple)):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.units must be array', value=data__scope__units, name='' + (name_prefix or 'data') + '.scope.units', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__scope__units_is_list = isinstance(data__scope__units, (list, tuple))
                     if data__scope__units_is_list:
                         data__scope__units_len = len(data__scope__units)
                         if data__scope__units_len < 1:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.units must contain at least 1 items', value=data__scope__units, name='' + (name_prefix or 'data') + '.scope.units', definition=None, rule='minItems')
+                            raise JsonSchemaValueException('')
                         for data__scope__units_x, data__scope__units_item in enumerate(data__scope__units):
                             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__units_item, custom_formats)
                 if 'locations' in data__scope_keys:
                     data__scope_keys.remove('locations')
                     data__scope__locations = data__scope['locations']
                     if not isinstance(data__scope__locations, (list, tuple)):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.locations must be array', value=data__scope__locations, name='' + (name_prefix or 'data') + '.scope.locations', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__scope__locations_is_list = isinstance(data__scope__locations, (list, tuple))
                     if data__scope__locations_is_list:
                         data__scope__locations_len = len(data__scope__locations)
                         if data__scope__locations_len < 1:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.locations must contain at least 1 items', value=data__scope__locations, name='' + (name_prefix or 'data') + '.scope.locations', definition=None, rule='minItems')
+                            raise JsonSchemaValueException('')
                         for data__scope__locations_x, data__scope__locations_item in enumerate(data__scope__locations):
                             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__scope__locations_item, custom_formats)
                 if 'systems' in data__scope_keys:
                     data__scope_keys.remove('systems')
                     data__scope__systems = data__scope['systems']
                     if not isinstance(data__scope__systems, (list, tuple)):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.systems must be array', value=data__scope__systems, name='' + (name_prefix or 'data') + '.scope.systems', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__scope__systems_is_list = isinstance(data__scope__systems, (list, tuple))
                     if data__scope__systems_is_list:
 
@@ -118,25 +118,25 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             return frozenset(dict(((k, fn(v)) for k, v in var.items())).items()) if hasattr(var, 'items') else tuple((fn(v) for v in var)) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
                         data__scope__systems_len = len(data__scope__systems)
                         if data__scope__systems_len > len(set((fn(data__scope__systems_x) for data__scope__systems_x in data__scope__systems))):
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.systems must contain unique items', value=data__scope__systems, name='' + (name_prefix or 'data') + '.scope.systems', definition=None, rule='uniqueItems')
+                            raise JsonSchemaValueException('')
                         for data__scope__systems_x, data__scope__systems_item in enumerate(data__scope__systems):
                             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(data__scope__systems_item, custom_formats)
                 if 'managedElsewhere' in data__scope_keys:
                     data__scope_keys.remove('managedElsewhere')
                     data__scope__managedElsewhere = data__scope['managedElsewhere']
                     if not isinstance(data__scope__managedElsewhere, (list, tuple)):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.managedElsewhere must be array', value=data__scope__managedElsewhere, name='' + (name_prefix or 'data') + '.scope.managedElsewhere', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__scope__managedElsewhere_is_list = isinstance(data__scope__managedElsewhere, (list, tuple))
                     if data__scope__managedElsewhere_is_list:
                         data__scope__managedElsewhere_len = len(data__scope__managedElsewhere)
                         for data__scope__managedElsewhere_x, data__scope__managedElsewhere_item in enumerate(data__scope__managedElsewhere):
                             if not isinstance(data__scope__managedElsewhere_item, dict):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x) + ' must be object', value=data__scope__managedElsewhere_item, name='' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('')
                             data__scope__managedElsewhere_item_is_dict = isinstance(data__scope__managedElsewhere_item, dict)
                             if data__scope__managedElsewhere_item_is_dict:
                                 data__scope__managedElsewhere_item__missing_keys = set(['name', 'managedBy']) - data__scope__managedElsewhere_item.keys()
                                 if data__scope__managedElsewhere_item__missing_keys:
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x) + ' must contain ' + (str(sorted(data__scope__managedElsewhere_item__missing_keys)) + ' properties'), value=data__scope__managedElsewhere_item, name='' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x) + '', definition=None, rule='required')
+                                    raise JsonSchemaValueException('')
                                 data__scope__managedElsewhere_item_keys = set(data__scope__managedElsewhere_item.keys())
                                 if 'name' in data__scope__managedElsewhere_item_keys:
                                     data__scope__managedElsewhere_item_keys.remove('name')
@@ -156,7 +156,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                             if data__scope__managedElsewhere_item_key in data__scope__managedElsewhere_item_keys:
                                                 data__scope__managedElsewhere_item_keys.remove(data__scope__managedElsewhere_item_key)
                                 if data__scope__managedElsewhere_item_keys:
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x) + ' must not contain ' + str(data__scope__managedElsewhere_item_keys) + ' properties', value=data__scope__managedElsewhere_item, name='' + (name_prefix or 'data') + '.scope.managedElsewhere[{data__scope__managedElsewhere_x}]'.format(data__scope__managedElsewhere_x=data__scope__managedElsewhere_x) + '', definition=None, rule='additionalProperties')
+                                    raise JsonSchemaValueException('')
                 if 'exclusions' in data__scope_keys:
                     data__scope_keys.remove('exclusions')
                     data__scope__exclusions = data__scope['exclusions']
@@ -167,17 +167,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__scope_key in data__scope_keys:
                                 data__scope_keys.remove(data__scope_key)
                 if data__scope_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope must not contain ' + str(data__scope_keys) + ' properties', value=data__scope, name='' + (name_prefix or 'data') + '.scope', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'context' in data_keys:
             data_keys.remove('context')
             data__context = data['context']
             if not isinstance(data__context, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.context must be object', value=data__context, name='' + (name_prefix or 'data') + '.context', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__context_is_dict = isinstance(data__context, dict)
             if data__context_is_dict:
                 data__context__missing_keys = set(['analysisRef', 'reviewedOn']) - data__context.keys()
                 if data__context__missing_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.context must contain ' + (str(sorted(data__context__missing_keys)) + ' properties'), value=data__context, name='' + (name_prefix or 'data') + '.context', definition=None, rule='required')
+                    raise JsonSchemaValueException('')
                 data__context_keys = set(data__context.keys())
                 if 'analysisRef' in data__context_keys:
                     data__context_keys.remove('analysisRef')
@@ -191,7 +191,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__context_keys.remove('externalIssues')
                     data__context__externalIssues = data__context['externalIssues']
                     if not isinstance(data__context__externalIssues, (list, tuple)):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.context.externalIssues must be array', value=data__context__externalIssues, name='' + (name_prefix or 'data') + '.context.externalIssues', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__context__externalIssues_is_list = isinstance(data__context__externalIssues, (list, tuple))
                     if data__context__externalIssues_is_list:
                         data__context__externalIssues_len = len(data__context__externalIssues)
@@ -201,7 +201,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__context_keys.remove('internalIssues')
                     data__context__internalIssues = data__context['internalIssues']
                     if not isinstance(data__context__internalIssues, (list, tuple)):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.context.internalIssues must be array', value=data__context__internalIssues, name='' + (name_prefix or 'data') + '.context.internalIssues', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__context__internalIssues_is_list = isinstance(data__context__internalIssues, (list, tuple))
                     if data__context__internalIssues_is_list:
                         data__context__internalIssues_len = len(data__context__internalIssues)
@@ -211,30 +211,30 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__context_keys.remove('climateChangeRelevant')
                     data__context__climateChangeRelevant = data__context['climateChangeRelevant']
                     if not isinstance(data__context__climateChangeRelevant, bool):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.context.climateChangeRelevant must be boolean', value=data__context__climateChangeRelevant, name='' + (name_prefix or 'data') + '.context.climateChangeRelevant', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                 if data__context_keys:
                     for data__context_key, data__context_val in data__context.items():
                         if data__context_key.startswith('x-'):
                             if data__context_key in data__context_keys:
                                 data__context_keys.remove(data__context_key)
                 if data__context_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.context must not contain ' + str(data__context_keys) + ' properties', value=data__context, name='' + (name_prefix or 'data') + '.context', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'interestedParties' in data_keys:
             data_keys.remove('interestedParties')
             data__interestedParties = data['interestedParties']
             if not isinstance(data__interestedParties, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties must be array', value=data__interestedParties, name='' + (name_prefix or 'data') + '.interestedParties', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__interestedParties_is_list = isinstance(data__interestedParties, (list, tuple))
             if data__interestedParties_is_list:
                 data__interestedParties_len = len(data__interestedParties)
                 for data__interestedParties_x, data__interestedParties_item in enumerate(data__interestedParties):
                     if not isinstance(data__interestedParties_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(data__interestedParties_x=data__interestedParties_x) + ' must be object', value=data__interestedParties_item, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(data__interestedParties_x=data__interestedParties_x) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__interestedParties_item_is_dict = isinstance(data__interestedParties_item, dict)
                     if data__interestedParties_item_is_dict:
                         data__interestedParties_item__missing_keys = set(['id', 'name', 'requirements']) - data__interestedParties_item.keys()
                         if data__interestedParties_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(data__interestedParties_x=data__interestedParties_x) + ' must contain ' + (str(sorted(data__interestedParties_item__missing_keys)) + ' properties'), value=data__interestedParties_item, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(data__interestedParties_x=data__interestedParties_x) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('')
                         data__interestedParties_item_keys = set(data__interestedParties_item.keys())
                         if 'id' in data__interestedParties_item_keys:
                             data__interestedParties_item_keys.remove('id')
@@ -248,12 +248,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__interestedParties_item_keys.remove('requirements')
                             data__interestedParties_item__requirements = data__interestedParties_item['requirements']
                             if not isinstance(data__interestedParties_item__requirements, (list, tuple)):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements'.format(data__interestedParties_x=data__interestedParties_x) + ' must be array', value=data__interestedParties_item__requirements, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements'.format(data__interestedParties_x=data__interestedParties_x) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('')
                             data__interestedParties_item__requirements_is_list = isinstance(data__interestedParties_item__requirements, (list, tuple))
                             if data__interestedParties_item__requirements_is_list:
                                 data__interestedParties_item__requirements_len = len(data__interestedParties_item__requirements)
                                 if data__interestedParties_item__requirements_len < 1:
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements'.format(data__interestedParties_x=data__interestedParties_x) + ' must contain at least 1 items', value=data__interestedParties_item__requirements, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}].requirements'.format(data__interestedParties_x=data__interestedParties_x) + '', definition=None, rule='minItems')
+                                    raise JsonSchemaValueException('')
                                 for data__interestedParties_item__requirements_x, data__interestedParties_item__requirements_item in enumerate(data__interestedParties_item__requirements):
                                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__interestedParties_item__requirements_item, custom_formats)
                         if 'addressedThrough' in data__interestedParties_item_keys:
@@ -266,17 +266,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                     if data__interestedParties_item_key in data__interestedParties_item_keys:
                                         data__interestedParties_item_keys.remove(data__interestedParties_item_key)
                         if data__interestedParties_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(data__interestedParties_x=data__interestedParties_x) + ' must not contain ' + str(data__interestedParties_item_keys) + ' properties', value=data__interestedParties_item, name='' + (name_prefix or 'data') + '.interestedParties[{data__interestedParties_x}]'.format(data__interestedParties_x=data__interestedParties_x) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('')
         if 'policy' in data_keys:
             data_keys.remove('policy')
             data__policy = data['policy']
             if not isinstance(data__policy, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.policy must be object', value=data__policy, name='' + (name_prefix or 'data') + '.policy', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__policy_is_dict = isinstance(data__policy, dict)
             if data__policy_is_dict:
                 data__policy__missing_keys = set(['ref', 'version', 'approvedOn', 'approvedBy', 'nextReview']) - data__policy.keys()
                 if data__policy__missing_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.policy must contain ' + (str(sorted(data__policy__missing_keys)) + ' properties'), value=data__policy, name='' + (name_prefix or 'data') + '.policy', definition=None, rule='required')
+                    raise JsonSchemaValueException('')
                 data__policy_keys = set(data__policy.keys())
                 if 'ref' in data__policy_keys:
                     data__policy_keys.remove('ref')
@@ -306,7 +306,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__policy_keys.remove('alignedPolicies')
                     data__policy__alignedPolicies = data__policy['alignedPolicies']
                     if not isinstance(data__policy__alignedPolicies, (list, tuple)):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.policy.alignedPolicies must be array', value=data__policy__alignedPolicies, name='' + (name_prefix or 'data') + '.policy.alignedPolicies', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__policy__alignedPolicies_is_list = isinstance(data__policy__alignedPolicies, (list, tuple))
                     if data__policy__alignedPolicies_is_list:
                         data__policy__alignedPolicies_len = len(data__policy__alignedPolicies)
@@ -318,23 +318,23 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__policy_key in data__policy_keys:
                                 data__policy_keys.remove(data__policy_key)
                 if data__policy_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.policy must not contain ' + str(data__policy_keys) + ' properties', value=data__policy, name='' + (name_prefix or 'data') + '.policy', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'roles' in data_keys:
             data_keys.remove('roles')
             data__roles = data['roles']
             if not isinstance(data__roles, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles must be array', value=data__roles, name='' + (name_prefix or 'data') + '.roles', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__roles_is_list = isinstance(data__roles, (list, tuple))
             if data__roles_is_list:
                 data__roles_len = len(data__roles)
                 for data__roles_x, data__roles_item in enumerate(data__roles):
                     if not isinstance(data__roles_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(data__roles_x=data__roles_x) + ' must be object', value=data__roles_item, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(data__roles_x=data__roles_x) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__roles_item_is_dict = isinstance(data__roles_item, dict)
                     if data__roles_item_is_dict:
                         data__roles_item__missing_keys = set(['id', 'title', 'holder', 'responsibilities']) - data__roles_item.keys()
                         if data__roles_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(data__roles_x=data__roles_x) + ' must contain ' + (str(sorted(data__roles_item__missing_keys)) + ' properties'), value=data__roles_item, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(data__roles_x=data__roles_x) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('')
                         data__roles_item_keys = set(data__roles_item.keys())
                         if 'id' in data__roles_item_keys:
                             data__roles_item_keys.remove('id')
@@ -352,12 +352,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__roles_item_keys.remove('responsibilities')
                             data__roles_item__responsibilities = data__roles_item['responsibilities']
                             if not isinstance(data__roles_item__responsibilities, (list, tuple)):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(data__roles_x=data__roles_x) + ' must be array', value=data__roles_item__responsibilities, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(data__roles_x=data__roles_x) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('')
                             data__roles_item__responsibilities_is_list = isinstance(data__roles_item__responsibilities, (list, tuple))
                             if data__roles_item__responsibilities_is_list:
                                 data__roles_item__responsibilities_len = len(data__roles_item__responsibilities)
                                 if data__roles_item__responsibilities_len < 1:
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(data__roles_x=data__roles_x) + ' must contain at least 1 items', value=data__roles_item__responsibilities, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}].responsibilities'.format(data__roles_x=data__roles_x) + '', definition=None, rule='minItems')
+                                    raise JsonSchemaValueException('')
                                 for data__roles_item__responsibilities_x, data__roles_item__responsibilities_item in enumerate(data__roles_item__responsibilities):
                                     validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__roles_item__responsibilities_item, custom_formats)
                         if data__roles_item_keys:
@@ -366,12 +366,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                     if data__roles_item_key in data__roles_item_keys:
                                         data__roles_item_keys.remove(data__roles_item_key)
                         if data__roles_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(data__roles_x=data__roles_x) + ' must not contain ' + str(data__roles_item_keys) + ' properties', value=data__roles_item, name='' + (name_prefix or 'data') + '.roles[{data__roles_x}]'.format(data__roles_x=data__roles_x) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('')
         if 'authorities' in data_keys:
             data_keys.remove('authorities')
             data__authorities = data['authorities']
             if not isinstance(data__authorities, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities must be object', value=data__authorities, name='' + (name_prefix or 'data') + '.authorities', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__authorities_is_dict = isinstance(data__authorities, dict)
             if data__authorities_is_dict:
                 data__authorities_keys = set(data__authorities.keys())
@@ -379,7 +379,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__authorities_keys.remove('riskAcceptance')
                     data__authorities__riskAcceptance = data__authorities['riskAcceptance']
                     if not isinstance(data__authorities__riskAcceptance, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities.riskAcceptance must be object', value=data__authorities__riskAcceptance, name='' + (name_prefix or 'data') + '.authorities.riskAcceptance', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__authorities__riskAcceptance_is_dict = isinstance(data__authorities__riskAcceptance, dict)
                     if data__authorities__riskAcceptance_is_dict:
                         data__authorities__riskAcceptance_keys = set(data__authorities__riskAcceptance.keys())
@@ -387,7 +387,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__authorities__riskAcceptance_keys.remove('low')
                             data__authorities__riskAcceptance__low = data__authorities__riskAcceptance['low']
                             if not isinstance(data__authorities__riskAcceptance__low, (list, tuple)):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities.riskAcceptance.low must be array', value=data__authorities__riskAcceptance__low, name='' + (name_prefix or 'data') + '.authorities.riskAcceptance.low', definition=None, rule='type')
+                                raise JsonSchemaValueException('')
                             data__authorities__riskAcceptance__low_is_list = isinstance(data__authorities__riskAcceptance__low, (list, tuple))
                             if data__authorities__riskAcceptance__low_is_list:
                                 data__authorities__riskAcceptance__low_len = len(data__authorities__riskAcceptance__low)
@@ -397,7 +397,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__authorities__riskAcceptance_keys.remove('medium')
                             data__authorities__riskAcceptance__medium = data__authorities__riskAcceptance['medium']
                             if not isinstance(data__authorities__riskAcceptance__medium, (list, tuple)):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities.riskAcceptance.medium must be array', value=data__authorities__riskAcceptance__medium, name='' + (name_prefix or 'data') + '.authorities.riskAcceptance.medium', definition=None, rule='type')
+                                raise JsonSchemaValueException('')
                             data__authorities__riskAcceptance__medium_is_list = isinstance(data__authorities__riskAcceptance__medium, (list, tuple))
                             if data__authorities__riskAcceptance__medium_is_list:
                                 data__authorities__riskAcceptance__medium_len = len(data__authorities__riskAcceptance__medium)
@@ -407,7 +407,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__authorities__riskAcceptance_keys.remove('high')
                             data__authorities__riskAcceptance__high = data__authorities__riskAcceptance['high']
                             if not isinstance(data__authorities__riskAcceptance__high, (list, tuple)):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities.riskAcceptance.high must be array', value=data__authorities__riskAcceptance__high, name='' + (name_prefix or 'data') + '.authorities.riskAcceptance.high', definition=None, rule='type')
+                                raise JsonSchemaValueException('')
                             data__authorities__riskAcceptance__high_is_list = isinstance(data__authorities__riskAcceptance__high, (list, tuple))
                             if data__authorities__riskAcceptance__high_is_list:
                                 data__authorities__riskAcceptance__high_len = len(data__authorities__riskAcceptance__high)
@@ -417,7 +417,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__authorities__riskAcceptance_keys.remove('critical')
                             data__authorities__riskAcceptance__critical = data__authorities__riskAcceptance['critical']
                             if not isinstance(data__authorities__riskAcceptance__critical, (list, tuple)):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities.riskAcceptance.critical must be array', value=data__authorities__riskAcceptance__critical, name='' + (name_prefix or 'data') + '.authorities.riskAcceptance.critical', definition=None, rule='type')
+                                raise JsonSchemaValueException('')
                             data__authorities__riskAcceptance__critical_is_list = isinstance(data__authorities__riskAcceptance__critical, (list, tuple))
                             if data__authorities__riskAcceptance__critical_is_list:
                                 data__authorities__riskAcceptance__critical_len = len(data__authorities__riskAcceptance__critical)
@@ -429,12 +429,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                     if data__authorities__riskAcceptance_key in data__authorities__riskAcceptance_keys:
                                         data__authorities__riskAcceptance_keys.remove(data__authorities__riskAcceptance_key)
                         if data__authorities__riskAcceptance_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities.riskAcceptance must not contain ' + str(data__authorities__riskAcceptance_keys) + ' properties', value=data__authorities__riskAcceptance, name='' + (name_prefix or 'data') + '.authorities.riskAcceptance', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('')
                 if 'waiverApproval' in data__authorities_keys:
                     data__authorities_keys.remove('waiverApproval')
                     data__authorities__waiverApproval = data__authorities['waiverApproval']
                     if not isinstance(data__authorities__waiverApproval, (list, tuple)):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities.waiverApproval must be array', value=data__authorities__waiverApproval, name='' + (name_prefix or 'data') + '.authorities.waiverApproval', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__authorities__waiverApproval_is_list = isinstance(data__authorities__waiverApproval, (list, tuple))
                     if data__authorities__waiverApproval_is_list:
                         data__authorities__waiverApproval_len = len(data__authorities__waiverApproval)
@@ -446,17 +446,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__authorities_key in data__authorities_keys:
                                 data__authorities_keys.remove(data__authorities_key)
                 if data__authorities_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.authorities must not contain ' + str(data__authorities_keys) + ' properties', value=data__authorities, name='' + (name_prefix or 'data') + '.authorities', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'riskCriteria' in data_keys:
             data_keys.remove('riskCriteria')
             data__riskCriteria = data['riskCriteria']
             if not isinstance(data__riskCriteria, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria must be object', value=data__riskCriteria, name='' + (name_prefix or 'data') + '.riskCriteria', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__riskCriteria_is_dict = isinstance(data__riskCriteria, dict)
             if data__riskCriteria_is_dict:
                 data__riskCriteria__missing_keys = set(['ref', 'appetite', 'treatmentThreshold']) - data__riskCriteria.keys()
                 if data__riskCriteria__missing_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria must contain ' + (str(sorted(data__riskCriteria__missing_keys)) + ' properties'), value=data__riskCriteria, name='' + (name_prefix or 'data') + '.riskCriteria', definition=None, rule='required')
+                    raise JsonSchemaValueException('')
                 data__riskCriteria_keys = set(data__riskCriteria.keys())
                 if 'ref' in data__riskCriteria_keys:
                     data__riskCriteria_keys.remove('ref')
@@ -466,29 +466,29 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__riskCriteria_keys.remove('scale')
                     data__riskCriteria__scale = data__riskCriteria['scale']
                     if not isinstance(data__riskCriteria__scale, str):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria.scale must be string', value=data__riskCriteria__scale, name='' + (name_prefix or 'data') + '.riskCriteria.scale', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     if not (isinstance(data__riskCriteria__scale, str) and data__riskCriteria__scale == 'likelihood-x-impact-1-5'):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + ".riskCriteria.scale must be one of ['likelihood-x-impact-1-5']", value=data__riskCriteria__scale, name='' + (name_prefix or 'data') + '.riskCriteria.scale', definition=None, rule='enum')
+                        raise JsonSchemaValueException('')
                 if 'appetite' in data__riskCriteria_keys:
                     data__riskCriteria_keys.remove('appetite')
                     data__riskCriteria__appetite = data__riskCriteria['appetite']
                     if not isinstance(data__riskCriteria__appetite, int) and (not (isinstance(data__riskCriteria__appetite, float) and data__riskCriteria__appetite.is_integer())) or isinstance(data__riskCriteria__appetite, bool):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria.appetite must be integer', value=data__riskCriteria__appetite, name='' + (name_prefix or 'data') + '.riskCriteria.appetite', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     if isinstance(data__riskCriteria__appetite, (int, float, Decimal)) and (not isinstance(data__riskCriteria__appetite, bool)):
                         if data__riskCriteria__appetite < 1:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria.appetite must be bigger than or equal to 1', value=data__riskCriteria__appetite, name='' + (name_prefix or 'data') + '.riskCriteria.appetite', definition=None, rule='minimum')
+                            raise JsonSchemaValueException('')
                         if data__riskCriteria__appetite > 25:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria.appetite must be smaller than or equal to 25', value=data__riskCriteria__appetite, name='' + (name_prefix or 'data') + '.riskCriteria.appetite', definition=None, rule='maximum')
+                            raise JsonSchemaValueException('')
                 if 'treatmentThreshold' in data__riskCriteria_keys:
                     data__riskCriteria_keys.remove('treatmentThreshold')
                     data__riskCriteria__treatmentThreshold = data__riskCriteria['treatmentThreshold']
                     if not isinstance(data__riskCriteria__treatmentThreshold, int) and (not (isinstance(data__riskCriteria__treatmentThreshold, float) and data__riskCriteria__treatmentThreshold.is_integer())) or isinstance(data__riskCriteria__treatmentThreshold, bool):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria.treatmentThreshold must be integer', value=data__riskCriteria__treatmentThreshold, name='' + (name_prefix or 'data') + '.riskCriteria.treatmentThreshold', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     if isinstance(data__riskCriteria__treatmentThreshold, (int, float, Decimal)) and (not isinstance(data__riskCriteria__treatmentThreshold, bool)):
                         if data__riskCriteria__treatmentThreshold < 1:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria.treatmentThreshold must be bigger than or equal to 1', value=data__riskCriteria__treatmentThreshold, name='' + (name_prefix or 'data') + '.riskCriteria.treatmentThreshold', definition=None, rule='minimum')
+                            raise JsonSchemaValueException('')
                         if data__riskCriteria__treatmentThreshold > 25:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria.treatmentThreshold must be smaller than or equal to 25', value=data__riskCriteria__treatmentThreshold, name='' + (name_prefix or 'data') + '.riskCriteria.treatmentThreshold', definition=None, rule='maximum')
+                            raise JsonSchemaValueException('')
                 if 'opportunitiesRef' in data__riskCriteria_keys:
                     data__riskCriteria_keys.remove('opportunitiesRef')
                     data__riskCriteria__opportunitiesRef = data__riskCriteria['opportunitiesRef']
@@ -499,23 +499,23 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__riskCriteria_key in data__riskCriteria_keys:
                                 data__riskCriteria_keys.remove(data__riskCriteria_key)
                 if data__riskCriteria_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.riskCriteria must not contain ' + str(data__riskCriteria_keys) + ' properties', value=data__riskCriteria, name='' + (name_prefix or 'data') + '.riskCriteria', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'objectives' in data_keys:
             data_keys.remove('objectives')
             data__objectives = data['objectives']
             if not isinstance(data__objectives, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives must be array', value=data__objectives, name='' + (name_prefix or 'data') + '.objectives', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__objectives_is_list = isinstance(data__objectives, (list, tuple))
             if data__objectives_is_list:
                 data__objectives_len = len(data__objectives)
                 for data__objectives_x, data__objectives_item in enumerate(data__objectives):
                     if not isinstance(data__objectives_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(data__objectives_x=data__objectives_x) + ' must be object', value=data__objectives_item, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(data__objectives_x=data__objectives_x) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__objectives_item_is_dict = isinstance(data__objectives_item, dict)
                     if data__objectives_item_is_dict:
                         data__objectives_item__missing_keys = set(['id', 'description', 'measure', 'owner', 'due']) - data__objectives_item.keys()
                         if data__objectives_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(data__objectives_x=data__objectives_x) + ' must contain ' + (str(sorted(data__objectives_item__missing_keys)) + ' properties'), value=data__objectives_item, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(data__objectives_x=data__objectives_x) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('')
                         data__objectives_item_keys = set(data__objectives_item.keys())
                         if 'id' in data__objectives_item_keys:
                             data__objectives_item_keys.remove('id')
@@ -545,26 +545,26 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__objectives_item_keys.remove('status')
                             data__objectives_item__status = data__objectives_item['status']
                             if not isinstance(data__objectives_item__status, str):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(data__objectives_x=data__objectives_x) + ' must be string', value=data__objectives_item__status, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(data__objectives_x=data__objectives_x) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('')
                             if not (isinstance(data__objectives_item__status, str) and data__objectives_item__status in {'on-track', 'at-risk', 'achieved', 'missed'}):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(data__objectives_x=data__objectives_x) + " must be one of ['on-track', 'at-risk', 'achieved', 'missed']", value=data__objectives_item__status, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}].status'.format(data__objectives_x=data__objectives_x) + '', definition=None, rule='enum')
+                                raise JsonSchemaValueException('')
                         if data__objectives_item_keys:
                             for data__objectives_item_key, data__objectives_item_val in data__objectives_item.items():
                                 if data__objectives_item_key.startswith('x-'):
                                     if data__objectives_item_key in data__objectives_item_keys:
                                         data__objectives_item_keys.remove(data__objectives_item_key)
                         if data__objectives_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(data__objectives_x=data__objectives_x) + ' must not contain ' + str(data__objectives_item_keys) + ' properties', value=data__objectives_item, name='' + (name_prefix or 'data') + '.objectives[{data__objectives_x}]'.format(data__objectives_x=data__objectives_x) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('')
         if 'resources' in data_keys:
             data_keys.remove('resources')
             data__resources = data['resources']
             if not isinstance(data__resources, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.resources must be object', value=data__resources, name='' + (name_prefix or 'data') + '.resources', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__resources_is_dict = isinstance(data__resources, dict)
             if data__resources_is_dict:
                 data__resources__missing_keys = set(['planRef']) - data__resources.keys()
                 if data__resources__missing_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.resources must contain ' + (str(sorted(data__resources__missing_keys)) + ' properties'), value=data__resources, name='' + (name_prefix or 'data') + '.resources', definition=None, rule='required')
+                    raise JsonSchemaValueException('')
                 data__resources_keys = set(data__resources.keys())
                 if 'planRef' in data__resources_keys:
                     data__resources_keys.remove('planRef')
@@ -580,23 +580,23 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__resources_key in data__resources_keys:
                                 data__resources_keys.remove(data__resources_key)
                 if data__resources_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.resources must not contain ' + str(data__resources_keys) + ' properties', value=data__resources, name='' + (name_prefix or 'data') + '.resources', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'competence' in data_keys:
             data_keys.remove('competence')
             data__competence = data['competence']
             if not isinstance(data__competence, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.competence must be array', value=data__competence, name='' + (name_prefix or 'data') + '.competence', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__competence_is_list = isinstance(data__competence, (list, tuple))
             if data__competence_is_list:
                 data__competence_len = len(data__competence)
                 for data__competence_x, data__competence_item in enumerate(data__competence):
                     if not isinstance(data__competence_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(data__competence_x=data__competence_x) + ' must be object', value=data__competence_item, name='' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(data__competence_x=data__competence_x) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__competence_item_is_dict = isinstance(data__competence_item, dict)
                     if data__competence_item_is_dict:
                         data__competence_item__missing_keys = set(['id', 'role', 'requirement', 'evidenceRef', 'verifiedOn']) - data__competence_item.keys()
                         if data__competence_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(data__competence_x=data__competence_x) + ' must contain ' + (str(sorted(data__competence_item__missing_keys)) + ' properties'), value=data__competence_item, name='' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(data__competence_x=data__competence_x) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('')
                         data__competence_item_keys = set(data__competence_item.keys())
                         if 'id' in data__competence_item_keys:
                             data__competence_item_keys.remove('id')
@@ -624,17 +624,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                     if data__competence_item_key in data__competence_item_keys:
                                         data__competence_item_keys.remove(data__competence_item_key)
                         if data__competence_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(data__competence_x=data__competence_x) + ' must not contain ' + str(data__competence_item_keys) + ' properties', value=data__competence_item, name='' + (name_prefix or 'data') + '.competence[{data__competence_x}]'.format(data__competence_x=data__competence_x) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('')
         if 'awareness' in data_keys:
             data_keys.remove('awareness')
             data__awareness = data['awareness']
             if not isinstance(data__awareness, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.awareness must be object', value=data__awareness, name='' + (name_prefix or 'data') + '.awareness', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__awareness_is_dict = isinstance(data__awareness, dict)
             if data__awareness_is_dict:
                 data__awareness__missing_keys = set(['programmeRef', 'audience', 'lastDelivered']) - data__awareness.keys()
                 if data__awareness__missing_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.awareness must contain ' + (str(sorted(data__awareness__missing_keys)) + ' properties'), value=data__awareness, name='' + (name_prefix or 'data') + '.awareness', definition=None, rule='required')
+                    raise JsonSchemaValueException('')
                 data__awareness_keys = set(data__awareness.keys())
                 if 'programmeRef' in data__awareness_keys:
                     data__awareness_keys.remove('programmeRef')
@@ -644,12 +644,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__awareness_keys.remove('audience')
                     data__awareness__audience = data__awareness['audience']
                     if not isinstance(data__awareness__audience, (list, tuple)):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.awareness.audience must be array', value=data__awareness__audience, name='' + (name_prefix or 'data') + '.awareness.audience', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__awareness__audience_is_list = isinstance(data__awareness__audience, (list, tuple))
                     if data__awareness__audience_is_list:
                         data__awareness__audience_len = len(data__awareness__audience)
                         if data__awareness__audience_len < 1:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.awareness.audience must contain at least 1 items', value=data__awareness__audience, name='' + (name_prefix or 'data') + '.awareness.audience', definition=None, rule='minItems')
+                            raise JsonSchemaValueException('')
                         for data__awareness__audience_x, data__awareness__audience_item in enumerate(data__awareness__audience):
                             validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data__awareness__audience_item, custom_formats)
                 if 'lastDelivered' in data__awareness_keys:
@@ -662,23 +662,23 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__awareness_key in data__awareness_keys:
                                 data__awareness_keys.remove(data__awareness_key)
                 if data__awareness_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.awareness must not contain ' + str(data__awareness_keys) + ' properties', value=data__awareness, name='' + (name_prefix or 'data') + '.awareness', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'communication' in data_keys:
             data_keys.remove('communication')
             data__communication = data['communication']
             if not isinstance(data__communication, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.communication must be array', value=data__communication, name='' + (name_prefix or 'data') + '.communication', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__communication_is_list = isinstance(data__communication, (list, tuple))
             if data__communication_is_list:
                 data__communication_len = len(data__communication)
                 for data__communication_x, data__communication_item in enumerate(data__communication):
                     if not isinstance(data__communication_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(data__communication_x=data__communication_x) + ' must be object', value=data__communication_item, name='' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(data__communication_x=data__communication_x) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__communication_item_is_dict = isinstance(data__communication_item, dict)
                     if data__communication_item_is_dict:
                         data__communication_item__missing_keys = set(['id', 'what', 'audience', 'when', 'how']) - data__communication_item.keys()
                         if data__communication_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(data__communication_x=data__communication_x) + ' must contain ' + (str(sorted(data__communication_item__missing_keys)) + ' properties'), value=data__communication_item, name='' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(data__communication_x=data__communication_x) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('')
                         data__communication_item_keys = set(data__communication_item.keys())
                         if 'id' in data__communication_item_keys:
                             data__communication_item_keys.remove('id')
@@ -710,17 +710,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                     if data__communication_item_key in data__communication_item_keys:
                                         data__communication_item_keys.remove(data__communication_item_key)
                         if data__communication_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(data__communication_x=data__communication_x) + ' must not contain ' + str(data__communication_item_keys) + ' properties', value=data__communication_item, name='' + (name_prefix or 'data') + '.communication[{data__communication_x}]'.format(data__communication_x=data__communication_x) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('')
         if 'internalAudit' in data_keys:
             data_keys.remove('internalAudit')
             data__internalAudit = data['internalAudit']
             if not isinstance(data__internalAudit, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.internalAudit must be object', value=data__internalAudit, name='' + (name_prefix or 'data') + '.internalAudit', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__internalAudit_is_dict = isinstance(data__internalAudit, dict)
             if data__internalAudit_is_dict:
                 data__internalAudit__missing_keys = set(['programmeRef', 'audits']) - data__internalAudit.keys()
                 if data__internalAudit__missing_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.internalAudit must contain ' + (str(sorted(data__internalAudit__missing_keys)) + ' properties'), value=data__internalAudit, name='' + (name_prefix or 'data') + '.internalAudit', definition=None, rule='required')
+                    raise JsonSchemaValueException('')
                 data__internalAudit_keys = set(data__internalAudit.keys())
                 if 'programmeRef' in data__internalAudit_keys:
                     data__internalAudit_keys.remove('programmeRef')
@@ -730,7 +730,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__internalAudit_keys.remove('audits')
                     data__internalAudit__audits = data__internalAudit['audits']
                     if not isinstance(data__internalAudit__audits, (list, tuple)):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.internalAudit.audits must be array', value=data__internalAudit__audits, name='' + (name_prefix or 'data') + '.internalAudit.audits', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__internalAudit__audits_is_list = isinstance(data__internalAudit__audits, (list, tuple))
                     if data__internalAudit__audits_is_list:
                         data__internalAudit__audits_len = len(data__internalAudit__audits)
@@ -742,12 +742,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__internalAudit_key in data__internalAudit_keys:
                                 data__internalAudit_keys.remove(data__internalAudit_key)
                 if data__internalAudit_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.internalAudit must not contain ' + str(data__internalAudit_keys) + ' properties', value=data__internalAudit, name='' + (name_prefix or 'data') + '.internalAudit', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'managementReviews' in data_keys:
             data_keys.remove('managementReviews')
             data__managementReviews = data['managementReviews']
             if not isinstance(data__managementReviews, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.managementReviews must be array', value=data__managementReviews, name='' + (name_prefix or 'data') + '.managementReviews', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__managementReviews_is_list = isinstance(data__managementReviews, (list, tuple))
             if data__managementReviews_is_list:
                 data__managementReviews_len = len(data__managementReviews)
@@ -757,7 +757,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('nonconformities')
             data__nonconformities = data['nonconformities']
             if not isinstance(data__nonconformities, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.nonconformities must be array', value=data__nonconformities, name='' + (name_prefix or 'data') + '.nonconformities', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__nonconformities_is_list = isinstance(data__nonconformities, (list, tuple))
             if data__nonconformities_is_list:
                 data__nonconformities_len = len(data__nonconformities)
@@ -767,18 +767,18 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('improvements')
             data__improvements = data['improvements']
             if not isinstance(data__improvements, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements must be array', value=data__improvements, name='' + (name_prefix or 'data') + '.improvements', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__improvements_is_list = isinstance(data__improvements, (list, tuple))
             if data__improvements_is_list:
                 data__improvements_len = len(data__improvements)
                 for data__improvements_x, data__improvements_item in enumerate(data__improvements):
                     if not isinstance(data__improvements_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(data__improvements_x=data__improvements_x) + ' must be object', value=data__improvements_item, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(data__improvements_x=data__improvements_x) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__improvements_item_is_dict = isinstance(data__improvements_item, dict)
                     if data__improvements_item_is_dict:
                         data__improvements_item__missing_keys = set(['id', 'description', 'owner', 'status']) - data__improvements_item.keys()
                         if data__improvements_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(data__improvements_x=data__improvements_x) + ' must contain ' + (str(sorted(data__improvements_item__missing_keys)) + ' properties'), value=data__improvements_item, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(data__improvements_x=data__improvements_x) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('')
                         data__improvements_item_keys = set(data__improvements_item.keys())
                         if 'id' in data__improvements_item_keys:
                             data__improvements_item_keys.remove('id')
@@ -800,9 +800,9 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__improvements_item_keys.remove('status')
                             data__improvements_item__status = data__improvements_item['status']
                             if not isinstance(data__improvements_item__status, str):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(data__improvements_x=data__improvements_x) + ' must be string', value=data__improvements_item__status, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(data__improvements_x=data__improvements_x) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('')
                             if not (isinstance(data__improvements_item__status, str) and data__improvements_item__status in {'proposed', 'in-progress', 'done', 'rejected'}):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(data__improvements_x=data__improvements_x) + " must be one of ['proposed', 'in-progress', 'done', 'rejected']", value=data__improvements_item__status, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}].status'.format(data__improvements_x=data__improvements_x) + '', definition=None, rule='enum')
+                                raise JsonSchemaValueException('')
                         if 'due' in data__improvements_item_keys:
                             data__improvements_item_keys.remove('due')
                             data__improvements_item__due = data__improvements_item['due']
@@ -813,12 +813,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                     if data__improvements_item_key in data__improvements_item_keys:
                                         data__improvements_item_keys.remove(data__improvements_item_key)
                         if data__improvements_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(data__improvements_x=data__improvements_x) + ' must not contain ' + str(data__improvements_item_keys) + ' properties', value=data__improvements_item, name='' + (name_prefix or 'data') + '.improvements[{data__improvements_x}]'.format(data__improvements_x=data__improvements_x) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('')
         if 'statementOfApplicability' in data_keys:
             data_keys.remove('statementOfApplicability')
             data__statementOfApplicability = data['statementOfApplicability']
             if not isinstance(data__statementOfApplicability, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.statementOfApplicability must be array', value=data__statementOfApplicability, name='' + (name_prefix or 'data') + '.statementOfApplicability', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__statementOfApplicability_is_list = isinstance(data__statementOfApplicability, (list, tuple))
             if data__statementOfApplicability_is_list:
                 data__statementOfApplicability_len = len(data__statementOfApplicability)
@@ -830,17 +830,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_soaentry(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['id', 'decision', 'justification']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'id' in data_keys:
             data_keys.remove('id')
@@ -850,27 +850,27 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('decision')
             data__decision = data['decision']
             if not isinstance(data__decision, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decision must be string', value=data__decision, name='' + (name_prefix or 'data') + '.decision', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if not (isinstance(data__decision, str) and data__decision in {'included', 'excluded'}):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".decision must be one of ['included', 'excluded']", value=data__decision, name='' + (name_prefix or 'data') + '.decision', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'justification' in data_keys:
             data_keys.remove('justification')
             data__justification = data['justification']
             if not isinstance(data__justification, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.justification must be string', value=data__justification, name='' + (name_prefix or 'data') + '.justification', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data__justification, str):
                 data__justification_len = len(data__justification)
                 if data__justification_len < 20:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.justification must be longer than or equal to 20 characters', value=data__justification, name='' + (name_prefix or 'data') + '.justification', definition=None, rule='minLength')
+                    raise JsonSchemaValueException('')
                 if not REGEX_PATTERNS['\\S'].search(data__justification):
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.justification must match pattern \\S', value=data__justification, name='' + (name_prefix or 'data') + '.justification', definition=None, rule='pattern')
+                    raise JsonSchemaValueException('')
         if 'implementation' in data_keys:
             data_keys.remove('implementation')
             data__implementation = data['implementation']
             if not isinstance(data__implementation, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation must be string', value=data__implementation, name='' + (name_prefix or 'data') + '.implementation', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if not (isinstance(data__implementation, str) and data__implementation in {'implemented', 'partial', 'planned'}):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".implementation must be one of ['implemented', 'partial', 'planned']", value=data__implementation, name='' + (name_prefix or 'data') + '.implementation', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'owner' in data_keys:
             data_keys.remove('owner')
             data__owner = data['owner']
@@ -879,18 +879,18 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('evidence')
             data__evidence = data['evidence']
             if not isinstance(data__evidence, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.evidence must be array', value=data__evidence, name='' + (name_prefix or 'data') + '.evidence', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__evidence_is_list = isinstance(data__evidence, (list, tuple))
             if data__evidence_is_list:
                 data__evidence_len = len(data__evidence)
                 for data__evidence_x, data__evidence_item in enumerate(data__evidence):
                     if not isinstance(data__evidence_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(data__evidence_x=data__evidence_x) + ' must be object', value=data__evidence_item, name='' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(data__evidence_x=data__evidence_x) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__evidence_item_is_dict = isinstance(data__evidence_item, dict)
                     if data__evidence_item_is_dict:
                         data__evidence_item__missing_keys = set(['ref']) - data__evidence_item.keys()
                         if data__evidence_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(data__evidence_x=data__evidence_x) + ' must contain ' + (str(sorted(data__evidence_item__missing_keys)) + ' properties'), value=data__evidence_item, name='' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(data__evidence_x=data__evidence_x) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('')
                         data__evidence_item_keys = set(data__evidence_item.keys())
                         if 'ref' in data__evidence_item_keys:
                             data__evidence_item_keys.remove('ref')
@@ -906,32 +906,32 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                     if data__evidence_item_key in data__evidence_item_keys:
                                         data__evidence_item_keys.remove(data__evidence_item_key)
                         if data__evidence_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(data__evidence_x=data__evidence_x) + ' must not contain ' + str(data__evidence_item_keys) + ' properties', value=data__evidence_item, name='' + (name_prefix or 'data') + '.evidence[{data__evidence_x}]'.format(data__evidence_x=data__evidence_x) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('')
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_annexacontrol(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     if isinstance(data, str):
         if not REGEX_PATTERNS['^A\\.[0-9]+(\\.[0-9]+){1,2}$'].search(data):
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must match pattern ^A\\.[0-9]+(\\.[0-9]+){1,2}$', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='pattern')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_nonconformity(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['id', 'description', 'raisedOn']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'id' in data_keys:
             data_keys.remove('id')
@@ -953,7 +953,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('controls')
             data__controls = data['controls']
             if not isinstance(data__controls, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.controls must be array', value=data__controls, name='' + (name_prefix or 'data') + '.controls', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__controls_is_list = isinstance(data__controls, (list, tuple))
             if data__controls_is_list:
                 data__controls_len = len(data__controls)
@@ -973,17 +973,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_correctiveaction(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['description', 'owner', 'due', 'status']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'description' in data_keys:
             data_keys.remove('description')
@@ -1001,9 +1001,9 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('status')
             data__status = data['status']
             if not isinstance(data__status, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.status must be string', value=data__status, name='' + (name_prefix or 'data') + '.status', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if not (isinstance(data__status, str) and data__status in {'open', 'done', 'verified'}):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".status must be one of ['open', 'done', 'verified']", value=data__status, name='' + (name_prefix or 'data') + '.status', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'closedOn' in data_keys:
             data_keys.remove('closedOn')
             data__closedOn = data['closedOn']
@@ -1014,17 +1014,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_managementreview(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['id', 'date', 'inputs', 'decisions', 'minutesRef']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'id' in data_keys:
             data_keys.remove('id')
@@ -1042,7 +1042,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('inputs')
             data__inputs = data['inputs']
             if not isinstance(data__inputs, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.inputs must be array', value=data__inputs, name='' + (name_prefix or 'data') + '.inputs', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__inputs_is_list = isinstance(data__inputs, (list, tuple))
             if data__inputs_is_list:
 
@@ -1050,28 +1050,28 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     return frozenset(dict(((k, fn(v)) for k, v in var.items())).items()) if hasattr(var, 'items') else tuple((fn(v) for v in var)) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
                 data__inputs_len = len(data__inputs)
                 if data__inputs_len > len(set((fn(data__inputs_x) for data__inputs_x in data__inputs))):
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.inputs must contain unique items', value=data__inputs, name='' + (name_prefix or 'data') + '.inputs', definition=None, rule='uniqueItems')
+                    raise JsonSchemaValueException('')
                 for data__inputs_x, data__inputs_item in enumerate(data__inputs):
                     if not isinstance(data__inputs_item, str):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(data__inputs_x=data__inputs_x) + ' must be string', value=data__inputs_item, name='' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(data__inputs_x=data__inputs_x) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     if not (isinstance(data__inputs_item, str) and data__inputs_item in {'previous-actions', 'context-changes', 'interested-parties', 'performance', 'nonconformities', 'audit-results', 'monitoring-results', 'risks-and-opportunities', 'improvement-opportunities', 'resources'}):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(data__inputs_x=data__inputs_x) + " must be one of ['previous-actions', 'context-changes', 'interested-parties', 'performance', 'nonconformities', 'audit-results', 'monitoring-results', 'risks-and-opportunities', 'improvement-opportunities', 'resources']", value=data__inputs_item, name='' + (name_prefix or 'data') + '.inputs[{data__inputs_x}]'.format(data__inputs_x=data__inputs_x) + '', definition=None, rule='enum')
+                        raise JsonSchemaValueException('')
         if 'decisions' in data_keys:
             data_keys.remove('decisions')
             data__decisions = data['decisions']
             if not isinstance(data__decisions, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decisions must be array', value=data__decisions, name='' + (name_prefix or 'data') + '.decisions', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__decisions_is_list = isinstance(data__decisions, (list, tuple))
             if data__decisions_is_list:
                 data__decisions_len = len(data__decisions)
                 for data__decisions_x, data__decisions_item in enumerate(data__decisions):
                     if not isinstance(data__decisions_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(data__decisions_x=data__decisions_x) + ' must be object', value=data__decisions_item, name='' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(data__decisions_x=data__decisions_x) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__decisions_item_is_dict = isinstance(data__decisions_item, dict)
                     if data__decisions_item_is_dict:
                         data__decisions_item__missing_keys = set(['id', 'description']) - data__decisions_item.keys()
                         if data__decisions_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(data__decisions_x=data__decisions_x) + ' must contain ' + (str(sorted(data__decisions_item__missing_keys)) + ' properties'), value=data__decisions_item, name='' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(data__decisions_x=data__decisions_x) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('')
                         data__decisions_item_keys = set(data__decisions_item.keys())
                         if 'id' in data__decisions_item_keys:
                             data__decisions_item_keys.remove('id')
@@ -1095,7 +1095,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                     if data__decisions_item_key in data__decisions_item_keys:
                                         data__decisions_item_keys.remove(data__decisions_item_key)
                         if data__decisions_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(data__decisions_x=data__decisions_x) + ' must not contain ' + str(data__decisions_item_keys) + ' properties', value=data__decisions_item, name='' + (name_prefix or 'data') + '.decisions[{data__decisions_x}]'.format(data__decisions_x=data__decisions_x) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('')
         if 'minutesRef' in data_keys:
             data_keys.remove('minutesRef')
             data__minutesRef = data['minutesRef']
@@ -1106,17 +1106,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_audit(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['id', 'date', 'auditor', 'reportRef']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'id' in data_keys:
             data_keys.remove('id')
@@ -1134,7 +1134,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('clauses')
             data__clauses = data['clauses']
             if not isinstance(data__clauses, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.clauses must be array', value=data__clauses, name='' + (name_prefix or 'data') + '.clauses', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__clauses_is_list = isinstance(data__clauses, (list, tuple))
             if data__clauses_is_list:
                 data__clauses_len = len(data__clauses)
@@ -1144,7 +1144,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('systems')
             data__systems = data['systems']
             if not isinstance(data__systems, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.systems must be array', value=data__systems, name='' + (name_prefix or 'data') + '.systems', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__systems_is_list = isinstance(data__systems, (list, tuple))
             if data__systems_is_list:
                 data__systems_len = len(data__systems)
@@ -1158,7 +1158,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('nonconformities')
             data__nonconformities = data['nonconformities']
             if not isinstance(data__nonconformities, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.nonconformities must be array', value=data__nonconformities, name='' + (name_prefix or 'data') + '.nonconformities', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__nonconformities_is_list = isinstance(data__nonconformities, (list, tuple))
             if data__nonconformities_is_list:
                 data__nonconformities_len = len(data__nonconformities)
@@ -1170,25 +1170,25 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_clause(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     if isinstance(data, str):
         if not REGEX_PATTERNS['^(4|5|6|7|8|9|10)(\\.[0-9]+){0,2}$'].search(data):
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must match pattern ^(4|5|6|7|8|9|10)(\\.[0-9]+){0,2}$', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='pattern')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_person(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'name' in data_keys:
             data_keys.remove('name')
@@ -1198,10 +1198,10 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('email')
             data__email = data['email']
             if not isinstance(data__email, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.email must be string', value=data__email, name='' + (name_prefix or 'data') + '.email', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data__email, str):
                 if not REGEX_PATTERNS['^[^@\\s]+@[^@\\s]+$'].search(data__email):
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.email must match pattern ^[^@\\s]+@[^@\\s]+$', value=data__email, name='' + (name_prefix or 'data') + '.email', definition=None, rule='pattern')
+                    raise JsonSchemaValueException('')
         if 'role' in data_keys:
             data_keys.remove('role')
             data__role = data['role']
@@ -1216,78 +1216,78 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_id(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     if isinstance(data, str):
         if not REGEX_PATTERNS['^[A-Za-z0-9][A-Za-z0-9._-]*$'].search(data):
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must match pattern ^[A-Za-z0-9][A-Za-z0-9._-]*$', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='pattern')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_date(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     if isinstance(data, str):
         if not REGEX_PATTERNS['^[0-9]{4}-[0-9]{2}-[0-9]{2}$'].search(data):
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must match pattern ^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='pattern')
+            raise JsonSchemaValueException('')
         if not custom_formats['date'](data):
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be date', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='format')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_systemname(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     if isinstance(data, str):
         data_len = len(data)
         if data_len > 63:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be shorter than or equal to 63 characters', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='maxLength')
+            raise JsonSchemaValueException('')
         if not REGEX_PATTERNS['^[a-z0-9]([a-z0-9-]*[a-z0-9])?$'].search(data):
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must match pattern ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='pattern')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_text(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     if isinstance(data, str):
         data_len = len(data)
         if data_len < 1:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be longer than or equal to 1 characters', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='minLength')
+            raise JsonSchemaValueException('')
         if not REGEX_PATTERNS['\\S'].search(data):
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must match pattern \\S', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='pattern')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_ref(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     if isinstance(data, str):
         data_len = len(data)
         if data_len < 1:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be longer than or equal to 1 characters', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='minLength')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json___defs_metadata(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'name' in data_keys:
             data_keys.remove('name')
             data__name = data['name']
             if not isinstance(data__name, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.name must be string', value=data__name, name='' + (name_prefix or 'data') + '.name', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data__name, str):
                 data__name_len = len(data__name)
                 if data__name_len > 63:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.name must be shorter than or equal to 63 characters', value=data__name, name='' + (name_prefix or 'data') + '.name', definition=None, rule='maxLength')
+                    raise JsonSchemaValueException('')
                 if not REGEX_PATTERNS['^[a-z0-9]([a-z0-9-]*[a-z0-9])?$'].search(data__name):
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.name must match pattern ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$', value=data__name, name='' + (name_prefix or 'data') + '.name', definition=None, rule='pattern')
+                    raise JsonSchemaValueException('')
         if 'title' in data_keys:
             data_keys.remove('title')
             data__title = data['title']
@@ -1300,7 +1300,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('labels')
             data__labels = data['labels']
             if not isinstance(data__labels, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.labels must be object', value=data__labels, name='' + (name_prefix or 'data') + '.labels', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__labels_is_dict = isinstance(data__labels, dict)
             if data__labels_is_dict:
                 data__labels_keys = set(data__labels.keys())
@@ -1308,14 +1308,14 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__labels_key not in []:
                         data__labels_value = data__labels.get(data__labels_key)
                         if not isinstance(data__labels_value, str):
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.labels.{data__labels_key}'.format(data__labels_key=data__labels_key) + ' must be string', value=data__labels_value, name='' + (name_prefix or 'data') + '.labels.{data__labels_key}'.format(data__labels_key=data__labels_key) + '', definition=None, rule='type')
+                            raise JsonSchemaValueException('')
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 

@@ -24,23 +24,23 @@ NoneType = type(None)
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['apiVersion', 'kind', 'metadata', 'spec']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'apiVersion' in data_keys:
             data_keys.remove('apiVersion')
             data__apiVersion = data['apiVersion']
             if not (isinstance(data__apiVersion, str) and data__apiVersion == 'aims-policy/v1'):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.apiVersion must be same as const definition: aims-policy/v1', value=data__apiVersion, name='' + (name_prefix or 'data') + '.apiVersion', definition=None, rule='const')
+                raise JsonSchemaValueException('')
         if 'kind' in data_keys:
             data_keys.remove('kind')
             data__kind = data['kind']
             if not (isinstance(data__kind, str) and data__kind == 'AISystem'):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.kind must be same as const definition: AISystem', value=data__kind, name='' + (name_prefix or 'data') + '.kind', definition=None, rule='const')
+                raise JsonSchemaValueException('')
         if 'metadata' in data_keys:
             data_keys.remove('metadata')
             data__metadata = data['metadata']
@@ -55,17 +55,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_spec(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['owner', 'purpose', 'classification', 'lifecycle']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'description' in data_keys:
             data_keys.remove('description')
@@ -83,7 +83,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('contacts')
             data__contacts = data['contacts']
             if not isinstance(data__contacts, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.contacts must be array', value=data__contacts, name='' + (name_prefix or 'data') + '.contacts', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__contacts_is_list = isinstance(data__contacts, (list, tuple))
             if data__contacts_is_list:
                 data__contacts_len = len(data__contacts)
@@ -105,7 +105,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('notApplicable')
             data__notApplicable = data['notApplicable']
             if not isinstance(data__notApplicable, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.notApplicable must be object', value=data__notApplicable, name='' + (name_prefix or 'data') + '.notApplicable', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__notApplicable_is_dict = isinstance(data__notApplicable, dict)
             if data__notApplicable_is_dict:
                 data__notApplicable_keys = set(data__notApplicable.keys())
@@ -159,12 +159,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__notApplicable_key in data__notApplicable_keys:
                                 data__notApplicable_keys.remove(data__notApplicable_key)
                 if data__notApplicable_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.notApplicable must not contain ' + str(data__notApplicable_keys) + ' properties', value=data__notApplicable, name='' + (name_prefix or 'data') + '.notApplicable', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'dataSources' in data_keys:
             data_keys.remove('dataSources')
             data__dataSources = data['dataSources']
             if not isinstance(data__dataSources, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.dataSources must be array', value=data__dataSources, name='' + (name_prefix or 'data') + '.dataSources', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__dataSources_is_list = isinstance(data__dataSources, (list, tuple))
             if data__dataSources_is_list:
                 data__dataSources_len = len(data__dataSources)
@@ -174,7 +174,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('models')
             data__models = data['models']
             if not isinstance(data__models, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.models must be array', value=data__models, name='' + (name_prefix or 'data') + '.models', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__models_is_list = isinstance(data__models, (list, tuple))
             if data__models_is_list:
                 data__models_len = len(data__models)
@@ -184,7 +184,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('suppliers')
             data__suppliers = data['suppliers']
             if not isinstance(data__suppliers, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.suppliers must be array', value=data__suppliers, name='' + (name_prefix or 'data') + '.suppliers', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__suppliers_is_list = isinstance(data__suppliers, (list, tuple))
             if data__suppliers_is_list:
                 data__suppliers_len = len(data__suppliers)
@@ -194,7 +194,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('risks')
             data__risks = data['risks']
             if not isinstance(data__risks, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.risks must be array', value=data__risks, name='' + (name_prefix or 'data') + '.risks', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__risks_is_list = isinstance(data__risks, (list, tuple))
             if data__risks_is_list:
                 data__risks_len = len(data__risks)
@@ -240,7 +240,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('evidence')
             data__evidence = data['evidence']
             if not isinstance(data__evidence, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.evidence must be array', value=data__evidence, name='' + (name_prefix or 'data') + '.evidence', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__evidence_is_list = isinstance(data__evidence, (list, tuple))
             if data__evidence_is_list:
                 data__evidence_len = len(data__evidence)
@@ -250,56 +250,56 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('implementation')
             data__implementation = data['implementation']
             if not isinstance(data__implementation, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation must be object', value=data__implementation, name='' + (name_prefix or 'data') + '.implementation', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__implementation_is_dict = isinstance(data__implementation, dict)
             if data__implementation_is_dict:
                 data__implementation__missing_keys = set(['paths']) - data__implementation.keys()
                 if data__implementation__missing_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation must contain ' + (str(sorted(data__implementation__missing_keys)) + ' properties'), value=data__implementation, name='' + (name_prefix or 'data') + '.implementation', definition=None, rule='required')
+                    raise JsonSchemaValueException('')
                 data__implementation_keys = set(data__implementation.keys())
                 if 'paths' in data__implementation_keys:
                     data__implementation_keys.remove('paths')
                     data__implementation__paths = data__implementation['paths']
                     if not isinstance(data__implementation__paths, (list, tuple)):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation.paths must be array', value=data__implementation__paths, name='' + (name_prefix or 'data') + '.implementation.paths', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__implementation__paths_is_list = isinstance(data__implementation__paths, (list, tuple))
                     if data__implementation__paths_is_list:
                         data__implementation__paths_len = len(data__implementation__paths)
                         if data__implementation__paths_len < 1:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation.paths must contain at least 1 items', value=data__implementation__paths, name='' + (name_prefix or 'data') + '.implementation.paths', definition=None, rule='minItems')
+                            raise JsonSchemaValueException('')
                         for data__implementation__paths_x, data__implementation__paths_item in enumerate(data__implementation__paths):
                             if not isinstance(data__implementation__paths_item, str):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(data__implementation__paths_x=data__implementation__paths_x) + ' must be string', value=data__implementation__paths_item, name='' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(data__implementation__paths_x=data__implementation__paths_x) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('')
                             if isinstance(data__implementation__paths_item, str):
                                 data__implementation__paths_item_len = len(data__implementation__paths_item)
                                 if data__implementation__paths_item_len < 1:
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(data__implementation__paths_x=data__implementation__paths_x) + ' must be longer than or equal to 1 characters', value=data__implementation__paths_item, name='' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(data__implementation__paths_x=data__implementation__paths_x) + '', definition=None, rule='minLength')
+                                    raise JsonSchemaValueException('')
                                 if not REGEX_PATTERNS['^[^\\s]'].search(data__implementation__paths_item):
-                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(data__implementation__paths_x=data__implementation__paths_x) + ' must match pattern ^[^\\s]', value=data__implementation__paths_item, name='' + (name_prefix or 'data') + '.implementation.paths[{data__implementation__paths_x}]'.format(data__implementation__paths_x=data__implementation__paths_x) + '', definition=None, rule='pattern')
+                                    raise JsonSchemaValueException('')
                 if data__implementation_keys:
                     for data__implementation_key, data__implementation_val in data__implementation.items():
                         if data__implementation_key.startswith('x-'):
                             if data__implementation_key in data__implementation_keys:
                                 data__implementation_keys.remove(data__implementation_key)
                 if data__implementation_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementation must not contain ' + str(data__implementation_keys) + ' properties', value=data__implementation, name='' + (name_prefix or 'data') + '.implementation', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_evidence(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['id', 'ref']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'id' in data_keys:
             data_keys.remove('id')
@@ -313,7 +313,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('kind')
             data__kind = data['kind']
             if not (isinstance(data__kind, str) and data__kind in {'policy', 'procedure', 'plan', 'assessment', 'test-report', 'monitoring-record', 'audit-report', 'training-record', 'record', 'contract', 'other'}):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".kind must be one of ['policy', 'procedure', 'plan', 'assessment', 'test-report', 'monitoring-record', 'audit-report', 'training-record', 'record', 'contract', 'other']", value=data__kind, name='' + (name_prefix or 'data') + '.kind', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'description' in data_keys:
             data_keys.remove('description')
             data__description = data['description']
@@ -322,7 +322,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('controls')
             data__controls = data['controls']
             if not isinstance(data__controls, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.controls must be array', value=data__controls, name='' + (name_prefix or 'data') + '.controls', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__controls_is_list = isinstance(data__controls, (list, tuple))
             if data__controls_is_list:
                 data__controls_len = len(data__controls)
@@ -334,37 +334,37 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_annexacontrol(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     if isinstance(data, str):
         if not REGEX_PATTERNS['^A\\.[0-9]+(\\.[0-9]+){1,2}$'].search(data):
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must match pattern ^A\\.[0-9]+(\\.[0-9]+){1,2}$', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='pattern')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_ref(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     if isinstance(data, str):
         data_len = len(data)
         if data_len < 1:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be longer than or equal to 1 characters', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='minLength')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_id(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     if isinstance(data, str):
         if not REGEX_PATTERNS['^[A-Za-z0-9][A-Za-z0-9._-]*$'].search(data):
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must match pattern ^[A-Za-z0-9][A-Za-z0-9._-]*$', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='pattern')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_governance(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data_keys = set(data.keys())
@@ -392,18 +392,18 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('correctiveActions')
             data__correctiveActions = data['correctiveActions']
             if not isinstance(data__correctiveActions, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.correctiveActions must be array', value=data__correctiveActions, name='' + (name_prefix or 'data') + '.correctiveActions', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__correctiveActions_is_list = isinstance(data__correctiveActions, (list, tuple))
             if data__correctiveActions_is_list:
                 data__correctiveActions_len = len(data__correctiveActions)
                 for data__correctiveActions_x, data__correctiveActions_item in enumerate(data__correctiveActions):
                     if not isinstance(data__correctiveActions_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(data__correctiveActions_x=data__correctiveActions_x) + ' must be object', value=data__correctiveActions_item, name='' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(data__correctiveActions_x=data__correctiveActions_x) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__correctiveActions_item_is_dict = isinstance(data__correctiveActions_item, dict)
                     if data__correctiveActions_item_is_dict:
                         data__correctiveActions_item__missing_keys = set(['id', 'description']) - data__correctiveActions_item.keys()
                         if data__correctiveActions_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(data__correctiveActions_x=data__correctiveActions_x) + ' must contain ' + (str(sorted(data__correctiveActions_item__missing_keys)) + ' properties'), value=data__correctiveActions_item, name='' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(data__correctiveActions_x=data__correctiveActions_x) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('')
                         data__correctiveActions_item_keys = set(data__correctiveActions_item.keys())
                         if 'id' in data__correctiveActions_item_keys:
                             data__correctiveActions_item_keys.remove('id')
@@ -421,36 +421,36 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__correctiveActions_item_keys.remove('status')
                             data__correctiveActions_item__status = data__correctiveActions_item['status']
                             if not (isinstance(data__correctiveActions_item__status, str) and data__correctiveActions_item__status in {'open', 'in-progress', 'closed'}):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}].status'.format(data__correctiveActions_x=data__correctiveActions_x) + " must be one of ['open', 'in-progress', 'closed']", value=data__correctiveActions_item__status, name='' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}].status'.format(data__correctiveActions_x=data__correctiveActions_x) + '', definition=None, rule='enum')
+                                raise JsonSchemaValueException('')
                         if data__correctiveActions_item_keys:
                             for data__correctiveActions_item_key, data__correctiveActions_item_val in data__correctiveActions_item.items():
                                 if data__correctiveActions_item_key.startswith('x-'):
                                     if data__correctiveActions_item_key in data__correctiveActions_item_keys:
                                         data__correctiveActions_item_keys.remove(data__correctiveActions_item_key)
                         if data__correctiveActions_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(data__correctiveActions_x=data__correctiveActions_x) + ' must not contain ' + str(data__correctiveActions_item_keys) + ' properties', value=data__correctiveActions_item, name='' + (name_prefix or 'data') + '.correctiveActions[{data__correctiveActions_x}]'.format(data__correctiveActions_x=data__correctiveActions_x) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('')
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_date(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     if isinstance(data, str):
         if not REGEX_PATTERNS['^[0-9]{4}-[0-9]{2}-[0-9]{2}$'].search(data):
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must match pattern ^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='pattern')
+            raise JsonSchemaValueException('')
         if not custom_formats['date'](data):
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be date', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='format')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_resources(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data_keys = set(data.keys())
@@ -462,7 +462,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('tooling')
             data__tooling = data['tooling']
             if not isinstance(data__tooling, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.tooling must be array', value=data__tooling, name='' + (name_prefix or 'data') + '.tooling', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__tooling_is_list = isinstance(data__tooling, (list, tuple))
             if data__tooling_is_list:
                 data__tooling_len = len(data__tooling)
@@ -472,18 +472,18 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('people')
             data__people = data['people']
             if not isinstance(data__people, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.people must be array', value=data__people, name='' + (name_prefix or 'data') + '.people', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__people_is_list = isinstance(data__people, (list, tuple))
             if data__people_is_list:
                 data__people_len = len(data__people)
                 for data__people_x, data__people_item in enumerate(data__people):
                     if not isinstance(data__people_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(data__people_x=data__people_x) + ' must be object', value=data__people_item, name='' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(data__people_x=data__people_x) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__people_item_is_dict = isinstance(data__people_item, dict)
                     if data__people_item_is_dict:
                         data__people_item__missing_keys = set(['role']) - data__people_item.keys()
                         if data__people_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(data__people_x=data__people_x) + ' must contain ' + (str(sorted(data__people_item__missing_keys)) + ' properties'), value=data__people_item, name='' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(data__people_x=data__people_x) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('')
                         data__people_item_keys = set(data__people_item.keys())
                         if 'role' in data__people_item_keys:
                             data__people_item_keys.remove('role')
@@ -499,7 +499,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                     if data__people_item_key in data__people_item_keys:
                                         data__people_item_keys.remove(data__people_item_key)
                         if data__people_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(data__people_x=data__people_x) + ' must not contain ' + str(data__people_item_keys) + ' properties', value=data__people_item, name='' + (name_prefix or 'data') + '.people[{data__people_x}]'.format(data__people_x=data__people_x) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('')
         if 'documentationRef' in data_keys:
             data_keys.remove('documentationRef')
             data__documentationRef = data['documentationRef']
@@ -510,12 +510,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_incidents(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data_keys = set(data.keys())
@@ -531,10 +531,10 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('reportingDeadlineDays')
             data__reportingDeadlineDays = data['reportingDeadlineDays']
             if not isinstance(data__reportingDeadlineDays, int) and (not (isinstance(data__reportingDeadlineDays, float) and data__reportingDeadlineDays.is_integer())) or isinstance(data__reportingDeadlineDays, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.reportingDeadlineDays must be integer', value=data__reportingDeadlineDays, name='' + (name_prefix or 'data') + '.reportingDeadlineDays', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data__reportingDeadlineDays, (int, float, Decimal)) and (not isinstance(data__reportingDeadlineDays, bool)):
                 if data__reportingDeadlineDays < 0:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.reportingDeadlineDays must be bigger than or equal to 0', value=data__reportingDeadlineDays, name='' + (name_prefix or 'data') + '.reportingDeadlineDays', definition=None, rule='minimum')
+                    raise JsonSchemaValueException('')
         if 'processRef' in data_keys:
             data_keys.remove('processRef')
             data__processRef = data['processRef']
@@ -549,36 +549,36 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_logging(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['enabled']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'enabled' in data_keys:
             data_keys.remove('enabled')
             data__enabled = data['enabled']
             if not isinstance(data__enabled, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.enabled must be boolean', value=data__enabled, name='' + (name_prefix or 'data') + '.enabled', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if 'retentionDays' in data_keys:
             data_keys.remove('retentionDays')
             data__retentionDays = data['retentionDays']
             if not isinstance(data__retentionDays, int) and (not (isinstance(data__retentionDays, float) and data__retentionDays.is_integer())) or isinstance(data__retentionDays, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.retentionDays must be integer', value=data__retentionDays, name='' + (name_prefix or 'data') + '.retentionDays', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data__retentionDays, (int, float, Decimal)) and (not isinstance(data__retentionDays, bool)):
                 if data__retentionDays < 0:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.retentionDays must be bigger than or equal to 0', value=data__retentionDays, name='' + (name_prefix or 'data') + '.retentionDays', definition=None, rule='minimum')
+                    raise JsonSchemaValueException('')
         if 'events' in data_keys:
             data_keys.remove('events')
             data__events = data['events']
             if not isinstance(data__events, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.events must be array', value=data__events, name='' + (name_prefix or 'data') + '.events', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__events_is_list = isinstance(data__events, (list, tuple))
             if data__events_is_list:
                 data__events_len = len(data__events)
@@ -588,19 +588,19 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('tamperEvident')
             data__tamperEvident = data['tamperEvident']
             if not isinstance(data__tamperEvident, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.tamperEvident must be boolean', value=data__tamperEvident, name='' + (name_prefix or 'data') + '.tamperEvident', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_monitoring(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data_keys = set(data.keys())
@@ -608,18 +608,18 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('metrics')
             data__metrics = data['metrics']
             if not isinstance(data__metrics, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics must be array', value=data__metrics, name='' + (name_prefix or 'data') + '.metrics', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__metrics_is_list = isinstance(data__metrics, (list, tuple))
             if data__metrics_is_list:
                 data__metrics_len = len(data__metrics)
                 for data__metrics_x, data__metrics_item in enumerate(data__metrics):
                     if not isinstance(data__metrics_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + ' must be object', value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__metrics_item_is_dict = isinstance(data__metrics_item, dict)
                     if data__metrics_item_is_dict:
                         data__metrics_item__missing_keys = set(['id']) - data__metrics_item.keys()
                         if data__metrics_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + ' must contain ' + (str(sorted(data__metrics_item__missing_keys)) + ' properties'), value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('')
                         data__metrics_item_keys = set(data__metrics_item.keys())
                         if 'id' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('id')
@@ -633,45 +633,45 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__metrics_item_keys.remove('threshold')
                             data__metrics_item__threshold = data__metrics_item['threshold']
                             if not isinstance(data__metrics_item__threshold, (int, float, Decimal)) or isinstance(data__metrics_item__threshold, bool):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].threshold'.format(data__metrics_x=data__metrics_x) + ' must be number', value=data__metrics_item__threshold, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].threshold'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('')
                         if 'comparison' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('comparison')
                             data__metrics_item__comparison = data__metrics_item['comparison']
                             if not (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison in {'>=', '<=', '>', '<'}):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].comparison'.format(data__metrics_x=data__metrics_x) + " must be one of ['>=', '<=', '>', '<']", value=data__metrics_item__comparison, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].comparison'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='enum')
+                                raise JsonSchemaValueException('')
                         if 'frequency' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('frequency')
                             data__metrics_item__frequency = data__metrics_item['frequency']
                             if not (isinstance(data__metrics_item__frequency, str) and data__metrics_item__frequency in {'realtime', 'hourly', 'daily', 'weekly', 'monthly', 'quarterly'}):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].frequency'.format(data__metrics_x=data__metrics_x) + " must be one of ['realtime', 'hourly', 'daily', 'weekly', 'monthly', 'quarterly']", value=data__metrics_item__frequency, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].frequency'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='enum')
+                                raise JsonSchemaValueException('')
                         if data__metrics_item_keys:
                             for data__metrics_item_key, data__metrics_item_val in data__metrics_item.items():
                                 if data__metrics_item_key.startswith('x-'):
                                     if data__metrics_item_key in data__metrics_item_keys:
                                         data__metrics_item_keys.remove(data__metrics_item_key)
                         if data__metrics_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + ' must not contain ' + str(data__metrics_item_keys) + ' properties', value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('')
         if 'drift' in data_keys:
             data_keys.remove('drift')
             data__drift = data['drift']
             if not isinstance(data__drift, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.drift must be object', value=data__drift, name='' + (name_prefix or 'data') + '.drift', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__drift_is_dict = isinstance(data__drift, dict)
             if data__drift_is_dict:
                 data__drift__missing_keys = set(['enabled']) - data__drift.keys()
                 if data__drift__missing_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.drift must contain ' + (str(sorted(data__drift__missing_keys)) + ' properties'), value=data__drift, name='' + (name_prefix or 'data') + '.drift', definition=None, rule='required')
+                    raise JsonSchemaValueException('')
                 data__drift_keys = set(data__drift.keys())
                 if 'enabled' in data__drift_keys:
                     data__drift_keys.remove('enabled')
                     data__drift__enabled = data__drift['enabled']
                     if not isinstance(data__drift__enabled, bool):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.drift.enabled must be boolean', value=data__drift__enabled, name='' + (name_prefix or 'data') + '.drift.enabled', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                 if 'metrics' in data__drift_keys:
                     data__drift_keys.remove('metrics')
                     data__drift__metrics = data__drift['metrics']
                     if not isinstance(data__drift__metrics, (list, tuple)):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.drift.metrics must be array', value=data__drift__metrics, name='' + (name_prefix or 'data') + '.drift.metrics', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__drift__metrics_is_list = isinstance(data__drift__metrics, (list, tuple))
                     if data__drift__metrics_is_list:
                         data__drift__metrics_len = len(data__drift__metrics)
@@ -687,23 +687,23 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__drift_key in data__drift_keys:
                                 data__drift_keys.remove(data__drift_key)
                 if data__drift_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.drift must not contain ' + str(data__drift_keys) + ' properties', value=data__drift, name='' + (name_prefix or 'data') + '.drift', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'alerting' in data_keys:
             data_keys.remove('alerting')
             data__alerting = data['alerting']
             if not isinstance(data__alerting, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.alerting must be object', value=data__alerting, name='' + (name_prefix or 'data') + '.alerting', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__alerting_is_dict = isinstance(data__alerting, dict)
             if data__alerting_is_dict:
                 data__alerting__missing_keys = set(['enabled']) - data__alerting.keys()
                 if data__alerting__missing_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.alerting must contain ' + (str(sorted(data__alerting__missing_keys)) + ' properties'), value=data__alerting, name='' + (name_prefix or 'data') + '.alerting', definition=None, rule='required')
+                    raise JsonSchemaValueException('')
                 data__alerting_keys = set(data__alerting.keys())
                 if 'enabled' in data__alerting_keys:
                     data__alerting_keys.remove('enabled')
                     data__alerting__enabled = data__alerting['enabled']
                     if not isinstance(data__alerting__enabled, bool):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.alerting.enabled must be boolean', value=data__alerting__enabled, name='' + (name_prefix or 'data') + '.alerting.enabled', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                 if 'channel' in data__alerting_keys:
                     data__alerting_keys.remove('channel')
                     data__alerting__channel = data__alerting['channel']
@@ -714,7 +714,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__alerting_key in data__alerting_keys:
                                 data__alerting_keys.remove(data__alerting_key)
                 if data__alerting_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.alerting must not contain ' + str(data__alerting_keys) + ' properties', value=data__alerting, name='' + (name_prefix or 'data') + '.alerting', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'postMarketPlanRef' in data_keys:
             data_keys.remove('postMarketPlanRef')
             data__postMarketPlanRef = data['postMarketPlanRef']
@@ -729,12 +729,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_validation(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data_keys = set(data.keys())
@@ -750,18 +750,18 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('metrics')
             data__metrics = data['metrics']
             if not isinstance(data__metrics, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics must be array', value=data__metrics, name='' + (name_prefix or 'data') + '.metrics', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__metrics_is_list = isinstance(data__metrics, (list, tuple))
             if data__metrics_is_list:
                 data__metrics_len = len(data__metrics)
                 for data__metrics_x, data__metrics_item in enumerate(data__metrics):
                     if not isinstance(data__metrics_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + ' must be object', value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__metrics_item_is_dict = isinstance(data__metrics_item, dict)
                     if data__metrics_item_is_dict:
                         data__metrics_item__missing_keys = set(['id', 'threshold', 'comparison']) - data__metrics_item.keys()
                         if data__metrics_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + ' must contain ' + (str(sorted(data__metrics_item__missing_keys)) + ' properties'), value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('')
                         data__metrics_item_keys = set(data__metrics_item.keys())
                         if 'id' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('id')
@@ -775,17 +775,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__metrics_item_keys.remove('threshold')
                             data__metrics_item__threshold = data__metrics_item['threshold']
                             if not isinstance(data__metrics_item__threshold, (int, float, Decimal)) or isinstance(data__metrics_item__threshold, bool):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].threshold'.format(data__metrics_x=data__metrics_x) + ' must be number', value=data__metrics_item__threshold, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].threshold'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('')
                         if 'comparison' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('comparison')
                             data__metrics_item__comparison = data__metrics_item['comparison']
                             if not (isinstance(data__metrics_item__comparison, str) and data__metrics_item__comparison in {'>=', '<=', '>', '<'}):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].comparison'.format(data__metrics_x=data__metrics_x) + " must be one of ['>=', '<=', '>', '<']", value=data__metrics_item__comparison, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].comparison'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='enum')
+                                raise JsonSchemaValueException('')
                         if 'result' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('result')
                             data__metrics_item__result = data__metrics_item['result']
                             if not isinstance(data__metrics_item__result, (int, float, Decimal)) or isinstance(data__metrics_item__result, bool):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].result'.format(data__metrics_x=data__metrics_x) + ' must be number', value=data__metrics_item__result, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}].result'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('')
                         if 'dataset' in data__metrics_item_keys:
                             data__metrics_item_keys.remove('dataset')
                             data__metrics_item__dataset = data__metrics_item['dataset']
@@ -800,12 +800,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                     if data__metrics_item_key in data__metrics_item_keys:
                                         data__metrics_item_keys.remove(data__metrics_item_key)
                         if data__metrics_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + ' must not contain ' + str(data__metrics_item_keys) + ' properties', value=data__metrics_item, name='' + (name_prefix or 'data') + '.metrics[{data__metrics_x}]'.format(data__metrics_x=data__metrics_x) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('')
         if 'robustnessTests' in data_keys:
             data_keys.remove('robustnessTests')
             data__robustnessTests = data['robustnessTests']
             if not isinstance(data__robustnessTests, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.robustnessTests must be array', value=data__robustnessTests, name='' + (name_prefix or 'data') + '.robustnessTests', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__robustnessTests_is_list = isinstance(data__robustnessTests, (list, tuple))
             if data__robustnessTests_is_list:
                 data__robustnessTests_len = len(data__robustnessTests)
@@ -815,7 +815,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('securityTests')
             data__securityTests = data['securityTests']
             if not isinstance(data__securityTests, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.securityTests must be array', value=data__securityTests, name='' + (name_prefix or 'data') + '.securityTests', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__securityTests_is_list = isinstance(data__securityTests, (list, tuple))
             if data__securityTests_is_list:
                 data__securityTests_len = len(data__securityTests)
@@ -825,7 +825,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('releaseApproval')
             data__releaseApproval = data['releaseApproval']
             if not isinstance(data__releaseApproval, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.releaseApproval must be object', value=data__releaseApproval, name='' + (name_prefix or 'data') + '.releaseApproval', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__releaseApproval_is_dict = isinstance(data__releaseApproval, dict)
             if data__releaseApproval_is_dict:
                 data__releaseApproval_keys = set(data__releaseApproval.keys())
@@ -843,24 +843,24 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__releaseApproval_key in data__releaseApproval_keys:
                                 data__releaseApproval_keys.remove(data__releaseApproval_key)
                 if data__releaseApproval_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.releaseApproval must not contain ' + str(data__releaseApproval_keys) + ' properties', value=data__releaseApproval, name='' + (name_prefix or 'data') + '.releaseApproval', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_test(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['id', 'type']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'id' in data_keys:
             data_keys.remove('id')
@@ -870,7 +870,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('type')
             data__type = data['type']
             if not (isinstance(data__type, str) and data__type in {'adversarial', 'distribution-shift', 'stress', 'fairness', 'prompt-injection', 'jailbreak', 'data-leakage', 'model-extraction', 'data-poisoning', 'red-team', 'penetration', 'other'}):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".type must be one of ['adversarial', 'distribution-shift', 'stress', 'fairness', 'prompt-injection', 'jailbreak', 'data-leakage', 'model-extraction', 'data-poisoning', 'red-team', 'penetration', 'other']", value=data__type, name='' + (name_prefix or 'data') + '.type', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'date' in data_keys:
             data_keys.remove('date')
             data__date = data['date']
@@ -879,7 +879,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('result')
             data__result = data['result']
             if not (isinstance(data__result, str) and data__result in {'pass', 'fail', 'partial'}):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".result must be one of ['pass', 'fail', 'partial']", value=data__result, name='' + (name_prefix or 'data') + '.result', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'ref' in data_keys:
             data_keys.remove('ref')
             data__ref = data['ref']
@@ -890,12 +890,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_transparency(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data_keys = set(data.keys())
@@ -903,17 +903,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('userNotice')
             data__userNotice = data['userNotice']
             if not isinstance(data__userNotice, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.userNotice must be boolean', value=data__userNotice, name='' + (name_prefix or 'data') + '.userNotice', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if 'generatedContentMarked' in data_keys:
             data_keys.remove('generatedContentMarked')
             data__generatedContentMarked = data['generatedContentMarked']
             if not isinstance(data__generatedContentMarked, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.generatedContentMarked must be boolean', value=data__generatedContentMarked, name='' + (name_prefix or 'data') + '.generatedContentMarked', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if 'explanationAvailable' in data_keys:
             data_keys.remove('explanationAvailable')
             data__explanationAvailable = data['explanationAvailable']
             if not isinstance(data__explanationAvailable, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.explanationAvailable must be boolean', value=data__explanationAvailable, name='' + (name_prefix or 'data') + '.explanationAvailable', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if 'instructionsForUseRef' in data_keys:
             data_keys.remove('instructionsForUseRef')
             data__instructionsForUseRef = data['instructionsForUseRef']
@@ -944,38 +944,38 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_humanoversight(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['mode']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'mode' in data_keys:
             data_keys.remove('mode')
             data__mode = data['mode']
             if not (isinstance(data__mode, str) and data__mode in {'human-in-the-loop', 'human-on-the-loop', 'human-in-command', 'none'}):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".mode must be one of ['human-in-the-loop', 'human-on-the-loop', 'human-in-command', 'none']", value=data__mode, name='' + (name_prefix or 'data') + '.mode', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'canOverride' in data_keys:
             data_keys.remove('canOverride')
             data__canOverride = data['canOverride']
             if not isinstance(data__canOverride, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.canOverride must be boolean', value=data__canOverride, name='' + (name_prefix or 'data') + '.canOverride', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if 'canStop' in data_keys:
             data_keys.remove('canStop')
             data__canStop = data['canStop']
             if not isinstance(data__canStop, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.canStop must be boolean', value=data__canStop, name='' + (name_prefix or 'data') + '.canStop', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if 'automationBiasMeasures' in data_keys:
             data_keys.remove('automationBiasMeasures')
             data__automationBiasMeasures = data['automationBiasMeasures']
             if not isinstance(data__automationBiasMeasures, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.automationBiasMeasures must be array', value=data__automationBiasMeasures, name='' + (name_prefix or 'data') + '.automationBiasMeasures', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__automationBiasMeasures_is_list = isinstance(data__automationBiasMeasures, (list, tuple))
             if data__automationBiasMeasures_is_list:
                 data__automationBiasMeasures_len = len(data__automationBiasMeasures)
@@ -985,18 +985,18 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('overseers')
             data__overseers = data['overseers']
             if not isinstance(data__overseers, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.overseers must be array', value=data__overseers, name='' + (name_prefix or 'data') + '.overseers', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__overseers_is_list = isinstance(data__overseers, (list, tuple))
             if data__overseers_is_list:
                 data__overseers_len = len(data__overseers)
                 for data__overseers_x, data__overseers_item in enumerate(data__overseers):
                     if not isinstance(data__overseers_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(data__overseers_x=data__overseers_x) + ' must be object', value=data__overseers_item, name='' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(data__overseers_x=data__overseers_x) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__overseers_item_is_dict = isinstance(data__overseers_item, dict)
                     if data__overseers_item_is_dict:
                         data__overseers_item__missing_keys = set(['role']) - data__overseers_item.keys()
                         if data__overseers_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(data__overseers_x=data__overseers_x) + ' must contain ' + (str(sorted(data__overseers_item__missing_keys)) + ' properties'), value=data__overseers_item, name='' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(data__overseers_x=data__overseers_x) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('')
                         data__overseers_item_keys = set(data__overseers_item.keys())
                         if 'role' in data__overseers_item_keys:
                             data__overseers_item_keys.remove('role')
@@ -1006,7 +1006,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__overseers_item_keys.remove('trained')
                             data__overseers_item__trained = data__overseers_item['trained']
                             if not isinstance(data__overseers_item__trained, bool):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.overseers[{data__overseers_x}].trained'.format(data__overseers_x=data__overseers_x) + ' must be boolean', value=data__overseers_item__trained, name='' + (name_prefix or 'data') + '.overseers[{data__overseers_x}].trained'.format(data__overseers_x=data__overseers_x) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('')
                         if 'trainingDate' in data__overseers_item_keys:
                             data__overseers_item_keys.remove('trainingDate')
                             data__overseers_item__trainingDate = data__overseers_item['trainingDate']
@@ -1021,30 +1021,30 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                     if data__overseers_item_key in data__overseers_item_keys:
                                         data__overseers_item_keys.remove(data__overseers_item_key)
                         if data__overseers_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(data__overseers_x=data__overseers_x) + ' must not contain ' + str(data__overseers_item_keys) + ' properties', value=data__overseers_item, name='' + (name_prefix or 'data') + '.overseers[{data__overseers_x}]'.format(data__overseers_x=data__overseers_x) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('')
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_impactassessment(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['status']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'status' in data_keys:
             data_keys.remove('status')
             data__status = data['status']
             if not (isinstance(data__status, str) and data__status in {'not-started', 'in-progress', 'completed'}):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".status must be one of ['not-started', 'in-progress', 'completed']", value=data__status, name='' + (name_prefix or 'data') + '.status', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'date' in data_keys:
             data_keys.remove('date')
             data__date = data['date']
@@ -1065,7 +1065,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('scope')
             data__scope = data['scope']
             if not isinstance(data__scope, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope must be object', value=data__scope, name='' + (name_prefix or 'data') + '.scope', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__scope_is_dict = isinstance(data__scope, dict)
             if data__scope_is_dict:
                 data__scope_keys = set(data__scope.keys())
@@ -1087,12 +1087,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__scope_key in data__scope_keys:
                                 data__scope_keys.remove(data__scope_key)
                 if data__scope_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scope must not contain ' + str(data__scope_keys) + ' properties', value=data__scope, name='' + (name_prefix or 'data') + '.scope', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'risks' in data_keys:
             data_keys.remove('risks')
             data__risks = data['risks']
             if not isinstance(data__risks, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.risks must be array', value=data__risks, name='' + (name_prefix or 'data') + '.risks', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__risks_is_list = isinstance(data__risks, (list, tuple))
             if data__risks_is_list:
                 data__risks_len = len(data__risks)
@@ -1102,7 +1102,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('fundamentalRights')
             data__fundamentalRights = data['fundamentalRights']
             if not isinstance(data__fundamentalRights, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.fundamentalRights must be object', value=data__fundamentalRights, name='' + (name_prefix or 'data') + '.fundamentalRights', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__fundamentalRights_is_dict = isinstance(data__fundamentalRights, dict)
             if data__fundamentalRights_is_dict:
                 data__fundamentalRights_keys = set(data__fundamentalRights.keys())
@@ -1110,7 +1110,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__fundamentalRights_keys.remove('completed')
                     data__fundamentalRights__completed = data__fundamentalRights['completed']
                     if not isinstance(data__fundamentalRights__completed, bool):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.fundamentalRights.completed must be boolean', value=data__fundamentalRights__completed, name='' + (name_prefix or 'data') + '.fundamentalRights.completed', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                 if 'notifiedOn' in data__fundamentalRights_keys:
                     data__fundamentalRights_keys.remove('notifiedOn')
                     data__fundamentalRights__notifiedOn = data__fundamentalRights['notifiedOn']
@@ -1125,30 +1125,30 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__fundamentalRights_key in data__fundamentalRights_keys:
                                 data__fundamentalRights_keys.remove(data__fundamentalRights_key)
                 if data__fundamentalRights_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.fundamentalRights must not contain ' + str(data__fundamentalRights_keys) + ' properties', value=data__fundamentalRights, name='' + (name_prefix or 'data') + '.fundamentalRights', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_scopeentry(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['assessed']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'assessed' in data_keys:
             data_keys.remove('assessed')
             data__assessed = data['assessed']
             if not isinstance(data__assessed, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.assessed must be boolean', value=data__assessed, name='' + (name_prefix or 'data') + '.assessed', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if 'summary' in data_keys:
             data_keys.remove('summary')
             data__summary = data['summary']
@@ -1159,17 +1159,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_risk(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['id', 'description']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'id' in data_keys:
             data_keys.remove('id')
@@ -1183,7 +1183,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('category')
             data__category = data['category']
             if not (isinstance(data__category, str) and data__category in {'fairness', 'privacy', 'safety', 'security', 'robustness', 'transparency', 'accountability', 'environmental', 'legal', 'other'}):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".category must be one of ['fairness', 'privacy', 'safety', 'security', 'robustness', 'transparency', 'accountability', 'environmental', 'legal', 'other']", value=data__category, name='' + (name_prefix or 'data') + '.category', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'likelihood' in data_keys:
             data_keys.remove('likelihood')
             data__likelihood = data['likelihood']
@@ -1196,12 +1196,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('score')
             data__score = data['score']
             if not isinstance(data__score, int) and (not (isinstance(data__score, float) and data__score.is_integer())) or isinstance(data__score, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.score must be integer', value=data__score, name='' + (name_prefix or 'data') + '.score', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data__score, (int, float, Decimal)) and (not isinstance(data__score, bool)):
                 if data__score < 1:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.score must be bigger than or equal to 1', value=data__score, name='' + (name_prefix or 'data') + '.score', definition=None, rule='minimum')
+                    raise JsonSchemaValueException('')
                 if data__score > 25:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.score must be smaller than or equal to 25', value=data__score, name='' + (name_prefix or 'data') + '.score', definition=None, rule='maximum')
+                    raise JsonSchemaValueException('')
         if 'owner' in data_keys:
             data_keys.remove('owner')
             data__owner = data['owner']
@@ -1210,7 +1210,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('misuse')
             data__misuse = data['misuse']
             if not isinstance(data__misuse, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.misuse must be array', value=data__misuse, name='' + (name_prefix or 'data') + '.misuse', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__misuse_is_list = isinstance(data__misuse, (list, tuple))
             if data__misuse_is_list:
                 data__misuse_len = len(data__misuse)
@@ -1220,23 +1220,23 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('treatment')
             data__treatment = data['treatment']
             if not isinstance(data__treatment, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.treatment must be object', value=data__treatment, name='' + (name_prefix or 'data') + '.treatment', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__treatment_is_dict = isinstance(data__treatment, dict)
             if data__treatment_is_dict:
                 data__treatment__missing_keys = set(['option']) - data__treatment.keys()
                 if data__treatment__missing_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.treatment must contain ' + (str(sorted(data__treatment__missing_keys)) + ' properties'), value=data__treatment, name='' + (name_prefix or 'data') + '.treatment', definition=None, rule='required')
+                    raise JsonSchemaValueException('')
                 data__treatment_keys = set(data__treatment.keys())
                 if 'option' in data__treatment_keys:
                     data__treatment_keys.remove('option')
                     data__treatment__option = data__treatment['option']
                     if not (isinstance(data__treatment__option, str) and data__treatment__option in {'mitigate', 'accept', 'transfer', 'avoid'}):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + ".treatment.option must be one of ['mitigate', 'accept', 'transfer', 'avoid']", value=data__treatment__option, name='' + (name_prefix or 'data') + '.treatment.option', definition=None, rule='enum')
+                        raise JsonSchemaValueException('')
                 if 'controls' in data__treatment_keys:
                     data__treatment_keys.remove('controls')
                     data__treatment__controls = data__treatment['controls']
                     if not isinstance(data__treatment__controls, (list, tuple)):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.treatment.controls must be array', value=data__treatment__controls, name='' + (name_prefix or 'data') + '.treatment.controls', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__treatment__controls_is_list = isinstance(data__treatment__controls, (list, tuple))
                     if data__treatment__controls_is_list:
                         data__treatment__controls_len = len(data__treatment__controls)
@@ -1246,7 +1246,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__treatment_keys.remove('measures')
                     data__treatment__measures = data__treatment['measures']
                     if not isinstance(data__treatment__measures, (list, tuple)):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.treatment.measures must be array', value=data__treatment__measures, name='' + (name_prefix or 'data') + '.treatment.measures', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__treatment__measures_is_list = isinstance(data__treatment__measures, (list, tuple))
                     if data__treatment__measures_is_list:
                         data__treatment__measures_len = len(data__treatment__measures)
@@ -1256,7 +1256,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__treatment_keys.remove('evidence')
                     data__treatment__evidence = data__treatment['evidence']
                     if not isinstance(data__treatment__evidence, (list, tuple)):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.treatment.evidence must be array', value=data__treatment__evidence, name='' + (name_prefix or 'data') + '.treatment.evidence', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__treatment__evidence_is_list = isinstance(data__treatment__evidence, (list, tuple))
                     if data__treatment__evidence_is_list:
                         data__treatment__evidence_len = len(data__treatment__evidence)
@@ -1270,7 +1270,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__treatment_keys.remove('status')
                     data__treatment__status = data__treatment['status']
                     if not (isinstance(data__treatment__status, str) and data__treatment__status in {'planned', 'in-progress', 'done'}):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + ".treatment.status must be one of ['planned', 'in-progress', 'done']", value=data__treatment__status, name='' + (name_prefix or 'data') + '.treatment.status', definition=None, rule='enum')
+                        raise JsonSchemaValueException('')
                 if 'transferredTo' in data__treatment_keys:
                     data__treatment_keys.remove('transferredTo')
                     data__treatment__transferredTo = data__treatment['transferredTo']
@@ -1281,17 +1281,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__treatment_key in data__treatment_keys:
                                 data__treatment_keys.remove(data__treatment_key)
                 if data__treatment_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.treatment must not contain ' + str(data__treatment_keys) + ' properties', value=data__treatment, name='' + (name_prefix or 'data') + '.treatment', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'residualRisk' in data_keys:
             data_keys.remove('residualRisk')
             data__residualRisk = data['residualRisk']
             if not isinstance(data__residualRisk, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.residualRisk must be object', value=data__residualRisk, name='' + (name_prefix or 'data') + '.residualRisk', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__residualRisk_is_dict = isinstance(data__residualRisk, dict)
             if data__residualRisk_is_dict:
                 data__residualRisk__missing_keys = set(['likelihood', 'impact']) - data__residualRisk.keys()
                 if data__residualRisk__missing_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.residualRisk must contain ' + (str(sorted(data__residualRisk__missing_keys)) + ' properties'), value=data__residualRisk, name='' + (name_prefix or 'data') + '.residualRisk', definition=None, rule='required')
+                    raise JsonSchemaValueException('')
                 data__residualRisk_keys = set(data__residualRisk.keys())
                 if 'likelihood' in data__residualRisk_keys:
                     data__residualRisk_keys.remove('likelihood')
@@ -1305,24 +1305,24 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__residualRisk_keys.remove('score')
                     data__residualRisk__score = data__residualRisk['score']
                     if not isinstance(data__residualRisk__score, int) and (not (isinstance(data__residualRisk__score, float) and data__residualRisk__score.is_integer())) or isinstance(data__residualRisk__score, bool):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.residualRisk.score must be integer', value=data__residualRisk__score, name='' + (name_prefix or 'data') + '.residualRisk.score', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     if isinstance(data__residualRisk__score, (int, float, Decimal)) and (not isinstance(data__residualRisk__score, bool)):
                         if data__residualRisk__score < 1:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.residualRisk.score must be bigger than or equal to 1', value=data__residualRisk__score, name='' + (name_prefix or 'data') + '.residualRisk.score', definition=None, rule='minimum')
+                            raise JsonSchemaValueException('')
                         if data__residualRisk__score > 25:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.residualRisk.score must be smaller than or equal to 25', value=data__residualRisk__score, name='' + (name_prefix or 'data') + '.residualRisk.score', definition=None, rule='maximum')
+                            raise JsonSchemaValueException('')
                 if data__residualRisk_keys:
                     for data__residualRisk_key, data__residualRisk_val in data__residualRisk.items():
                         if data__residualRisk_key.startswith('x-'):
                             if data__residualRisk_key in data__residualRisk_keys:
                                 data__residualRisk_keys.remove(data__residualRisk_key)
                 if data__residualRisk_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.residualRisk must not contain ' + str(data__residualRisk_keys) + ' properties', value=data__residualRisk, name='' + (name_prefix or 'data') + '.residualRisk', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'acceptance' in data_keys:
             data_keys.remove('acceptance')
             data__acceptance = data['acceptance']
             if not isinstance(data__acceptance, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.acceptance must be object', value=data__acceptance, name='' + (name_prefix or 'data') + '.acceptance', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__acceptance_is_dict = isinstance(data__acceptance, dict)
             if data__acceptance_is_dict:
                 data__acceptance_keys = set(data__acceptance.keys())
@@ -1344,7 +1344,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__acceptance_key in data__acceptance_keys:
                                 data__acceptance_keys.remove(data__acceptance_key)
                 if data__acceptance_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.acceptance must not contain ' + str(data__acceptance_keys) + ' properties', value=data__acceptance, name='' + (name_prefix or 'data') + '.acceptance', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'reviewDate' in data_keys:
             data_keys.remove('reviewDate')
             data__reviewDate = data['reviewDate']
@@ -1355,27 +1355,27 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_scale(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, int) and (not (isinstance(data, float) and data.is_integer())) or isinstance(data, bool):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be integer', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     if isinstance(data, (int, float, Decimal)) and (not isinstance(data, bool)):
         if data < 1:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be bigger than or equal to 1', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='minimum')
+            raise JsonSchemaValueException('')
         if data > 5:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be smaller than or equal to 5', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='maximum')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_supplier(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['id', 'name', 'kind']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'id' in data_keys:
             data_keys.remove('id')
@@ -1393,12 +1393,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('kind')
             data__kind = data['kind']
             if not (isinstance(data__kind, str) and data__kind in {'model', 'api', 'data', 'platform', 'tooling', 'service'}):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".kind must be one of ['model', 'api', 'data', 'platform', 'tooling', 'service']", value=data__kind, name='' + (name_prefix or 'data') + '.kind', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'providesAI' in data_keys:
             data_keys.remove('providesAI')
             data__providesAI = data['providesAI']
             if not isinstance(data__providesAI, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.providesAI must be boolean', value=data__providesAI, name='' + (name_prefix or 'data') + '.providesAI', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if 'product' in data_keys:
             data_keys.remove('product')
             data__product = data['product']
@@ -1419,7 +1419,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('contract')
             data__contract = data['contract']
             if not isinstance(data__contract, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.contract must be object', value=data__contract, name='' + (name_prefix or 'data') + '.contract', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__contract_is_dict = isinstance(data__contract, dict)
             if data__contract_is_dict:
                 data__contract_keys = set(data__contract.keys())
@@ -1427,17 +1427,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__contract_keys.remove('aiTerms')
                     data__contract__aiTerms = data__contract['aiTerms']
                     if not isinstance(data__contract__aiTerms, bool):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.contract.aiTerms must be boolean', value=data__contract__aiTerms, name='' + (name_prefix or 'data') + '.contract.aiTerms', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                 if 'incidentNotification' in data__contract_keys:
                     data__contract_keys.remove('incidentNotification')
                     data__contract__incidentNotification = data__contract['incidentNotification']
                     if not isinstance(data__contract__incidentNotification, bool):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.contract.incidentNotification must be boolean', value=data__contract__incidentNotification, name='' + (name_prefix or 'data') + '.contract.incidentNotification', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                 if 'dataUseRestrictions' in data__contract_keys:
                     data__contract_keys.remove('dataUseRestrictions')
                     data__contract__dataUseRestrictions = data__contract['dataUseRestrictions']
                     if not isinstance(data__contract__dataUseRestrictions, bool):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.contract.dataUseRestrictions must be boolean', value=data__contract__dataUseRestrictions, name='' + (name_prefix or 'data') + '.contract.dataUseRestrictions', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                 if 'ref' in data__contract_keys:
                     data__contract_keys.remove('ref')
                     data__contract__ref = data__contract['ref']
@@ -1448,7 +1448,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__contract_key in data__contract_keys:
                                 data__contract_keys.remove(data__contract_key)
                 if data__contract_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.contract must not contain ' + str(data__contract_keys) + ' properties', value=data__contract, name='' + (name_prefix or 'data') + '.contract', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'responsibilities' in data_keys:
             data_keys.remove('responsibilities')
             data__responsibilities = data['responsibilities']
@@ -1463,17 +1463,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_model(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['id']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'id' in data_keys:
             data_keys.remove('id')
@@ -1499,7 +1499,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('trainedOn')
             data__trainedOn = data['trainedOn']
             if not isinstance(data__trainedOn, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.trainedOn must be array', value=data__trainedOn, name='' + (name_prefix or 'data') + '.trainedOn', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__trainedOn_is_list = isinstance(data__trainedOn, (list, tuple))
             if data__trainedOn_is_list:
                 data__trainedOn_len = len(data__trainedOn)
@@ -1515,17 +1515,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_datasource(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['id', 'purpose']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'id' in data_keys:
             data_keys.remove('id')
@@ -1543,12 +1543,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('purpose')
             data__purpose = data['purpose']
             if not (isinstance(data__purpose, str) and data__purpose in {'training', 'validation', 'testing', 'fine-tuning', 'inference', 'retrieval'}):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".purpose must be one of ['training', 'validation', 'testing', 'fine-tuning', 'inference', 'retrieval']", value=data__purpose, name='' + (name_prefix or 'data') + '.purpose', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'provenance' in data_keys:
             data_keys.remove('provenance')
             data__provenance = data['provenance']
             if not isinstance(data__provenance, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.provenance must be object', value=data__provenance, name='' + (name_prefix or 'data') + '.provenance', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__provenance_is_dict = isinstance(data__provenance, dict)
             if data__provenance_is_dict:
                 data__provenance_keys = set(data__provenance.keys())
@@ -1574,7 +1574,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__provenance_key in data__provenance_keys:
                                 data__provenance_keys.remove(data__provenance_key)
                 if data__provenance_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.provenance must not contain ' + str(data__provenance_keys) + ' properties', value=data__provenance, name='' + (name_prefix or 'data') + '.provenance', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'licence' in data_keys:
             data_keys.remove('licence')
             data__licence = data['licence']
@@ -1591,17 +1591,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('personalData')
             data__personalData = data['personalData']
             if not isinstance(data__personalData, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.personalData must be boolean', value=data__personalData, name='' + (name_prefix or 'data') + '.personalData', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if 'specialCategoryData' in data_keys:
             data_keys.remove('specialCategoryData')
             data__specialCategoryData = data['specialCategoryData']
             if not isinstance(data__specialCategoryData, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.specialCategoryData must be boolean', value=data__specialCategoryData, name='' + (name_prefix or 'data') + '.specialCategoryData', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if 'lawfulBasis' in data_keys:
             data_keys.remove('lawfulBasis')
             data__lawfulBasis = data['lawfulBasis']
             if not (isinstance(data__lawfulBasis, str) and data__lawfulBasis in {'consent', 'contract', 'legal-obligation', 'vital-interests', 'public-task', 'legitimate-interests'}):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".lawfulBasis must be one of ['consent', 'contract', 'legal-obligation', 'vital-interests', 'public-task', 'legitimate-interests']", value=data__lawfulBasis, name='' + (name_prefix or 'data') + '.lawfulBasis', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'specialCategoryCondition' in data_keys:
             data_keys.remove('specialCategoryCondition')
             data__specialCategoryCondition = data['specialCategoryCondition']
@@ -1618,7 +1618,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('quality')
             data__quality = data['quality']
             if not isinstance(data__quality, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.quality must be object', value=data__quality, name='' + (name_prefix or 'data') + '.quality', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__quality_is_dict = isinstance(data__quality, dict)
             if data__quality_is_dict:
                 data__quality_keys = set(data__quality.keys())
@@ -1626,7 +1626,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     data__quality_keys.remove('checks')
                     data__quality__checks = data__quality['checks']
                     if not isinstance(data__quality__checks, (list, tuple)):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.quality.checks must be array', value=data__quality__checks, name='' + (name_prefix or 'data') + '.quality.checks', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__quality__checks_is_list = isinstance(data__quality__checks, (list, tuple))
                     if data__quality__checks_is_list:
                         data__quality__checks_len = len(data__quality__checks)
@@ -1646,23 +1646,23 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__quality_key in data__quality_keys:
                                 data__quality_keys.remove(data__quality_key)
                 if data__quality_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.quality must not contain ' + str(data__quality_keys) + ' properties', value=data__quality, name='' + (name_prefix or 'data') + '.quality', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'biasExamination' in data_keys:
             data_keys.remove('biasExamination')
             data__biasExamination = data['biasExamination']
             if not isinstance(data__biasExamination, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.biasExamination must be object', value=data__biasExamination, name='' + (name_prefix or 'data') + '.biasExamination', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__biasExamination_is_dict = isinstance(data__biasExamination, dict)
             if data__biasExamination_is_dict:
                 data__biasExamination__missing_keys = set(['done']) - data__biasExamination.keys()
                 if data__biasExamination__missing_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.biasExamination must contain ' + (str(sorted(data__biasExamination__missing_keys)) + ' properties'), value=data__biasExamination, name='' + (name_prefix or 'data') + '.biasExamination', definition=None, rule='required')
+                    raise JsonSchemaValueException('')
                 data__biasExamination_keys = set(data__biasExamination.keys())
                 if 'done' in data__biasExamination_keys:
                     data__biasExamination_keys.remove('done')
                     data__biasExamination__done = data__biasExamination['done']
                     if not isinstance(data__biasExamination__done, bool):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.biasExamination.done must be boolean', value=data__biasExamination__done, name='' + (name_prefix or 'data') + '.biasExamination.done', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                 if 'date' in data__biasExamination_keys:
                     data__biasExamination_keys.remove('date')
                     data__biasExamination__date = data__biasExamination['date']
@@ -1677,12 +1677,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__biasExamination_key in data__biasExamination_keys:
                                 data__biasExamination_keys.remove(data__biasExamination_key)
                 if data__biasExamination_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.biasExamination must not contain ' + str(data__biasExamination_keys) + ' properties', value=data__biasExamination, name='' + (name_prefix or 'data') + '.biasExamination', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'preparation' in data_keys:
             data_keys.remove('preparation')
             data__preparation = data['preparation']
             if not isinstance(data__preparation, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.preparation must be array', value=data__preparation, name='' + (name_prefix or 'data') + '.preparation', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__preparation_is_list = isinstance(data__preparation, (list, tuple))
             if data__preparation_is_list:
                 data__preparation_len = len(data__preparation)
@@ -1694,34 +1694,34 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_justification(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     if isinstance(data, str):
         data_len = len(data)
         if data_len < 10:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be longer than or equal to 10 characters', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='minLength')
+            raise JsonSchemaValueException('')
         if not REGEX_PATTERNS['\\S'].search(data):
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must match pattern \\S', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='pattern')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_lifecycle(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['stage']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'stage' in data_keys:
             data_keys.remove('stage')
             data__stage = data['stage']
             if not (isinstance(data__stage, str) and data__stage in {'design', 'development', 'validation', 'deployment', 'operation', 'retired'}):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".stage must be one of ['design', 'development', 'validation', 'deployment', 'operation', 'retired']", value=data__stage, name='' + (name_prefix or 'data') + '.stage', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'lastReview' in data_keys:
             data_keys.remove('lastReview')
             data__lastReview = data['lastReview']
@@ -1730,12 +1730,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('reviewIntervalMonths')
             data__reviewIntervalMonths = data['reviewIntervalMonths']
             if not isinstance(data__reviewIntervalMonths, int) and (not (isinstance(data__reviewIntervalMonths, float) and data__reviewIntervalMonths.is_integer())) or isinstance(data__reviewIntervalMonths, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.reviewIntervalMonths must be integer', value=data__reviewIntervalMonths, name='' + (name_prefix or 'data') + '.reviewIntervalMonths', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data__reviewIntervalMonths, (int, float, Decimal)) and (not isinstance(data__reviewIntervalMonths, bool)):
                 if data__reviewIntervalMonths < 1:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.reviewIntervalMonths must be bigger than or equal to 1', value=data__reviewIntervalMonths, name='' + (name_prefix or 'data') + '.reviewIntervalMonths', definition=None, rule='minimum')
+                    raise JsonSchemaValueException('')
                 if data__reviewIntervalMonths > 120:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.reviewIntervalMonths must be smaller than or equal to 120', value=data__reviewIntervalMonths, name='' + (name_prefix or 'data') + '.reviewIntervalMonths', definition=None, rule='maximum')
+                    raise JsonSchemaValueException('')
         if 'nextReview' in data_keys:
             data_keys.remove('nextReview')
             data__nextReview = data['nextReview']
@@ -1748,18 +1748,18 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('changeLog')
             data__changeLog = data['changeLog']
             if not isinstance(data__changeLog, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.changeLog must be array', value=data__changeLog, name='' + (name_prefix or 'data') + '.changeLog', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__changeLog_is_list = isinstance(data__changeLog, (list, tuple))
             if data__changeLog_is_list:
                 data__changeLog_len = len(data__changeLog)
                 for data__changeLog_x, data__changeLog_item in enumerate(data__changeLog):
                     if not isinstance(data__changeLog_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(data__changeLog_x=data__changeLog_x) + ' must be object', value=data__changeLog_item, name='' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(data__changeLog_x=data__changeLog_x) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__changeLog_item_is_dict = isinstance(data__changeLog_item, dict)
                     if data__changeLog_item_is_dict:
                         data__changeLog_item__missing_keys = set(['version', 'description']) - data__changeLog_item.keys()
                         if data__changeLog_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(data__changeLog_x=data__changeLog_x) + ' must contain ' + (str(sorted(data__changeLog_item__missing_keys)) + ' properties'), value=data__changeLog_item, name='' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(data__changeLog_x=data__changeLog_x) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('')
                         data__changeLog_item_keys = set(data__changeLog_item.keys())
                         if 'version' in data__changeLog_item_keys:
                             data__changeLog_item_keys.remove('version')
@@ -1793,37 +1793,37 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             data__changeLog_item_keys.remove('significant')
                             data__changeLog_item__significant = data__changeLog_item['significant']
                             if not isinstance(data__changeLog_item__significant, bool):
-                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].significant'.format(data__changeLog_x=data__changeLog_x) + ' must be boolean', value=data__changeLog_item__significant, name='' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}].significant'.format(data__changeLog_x=data__changeLog_x) + '', definition=None, rule='type')
+                                raise JsonSchemaValueException('')
                         if data__changeLog_item_keys:
                             for data__changeLog_item_key, data__changeLog_item_val in data__changeLog_item.items():
                                 if data__changeLog_item_key.startswith('x-'):
                                     if data__changeLog_item_key in data__changeLog_item_keys:
                                         data__changeLog_item_keys.remove(data__changeLog_item_key)
                         if data__changeLog_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(data__changeLog_x=data__changeLog_x) + ' must not contain ' + str(data__changeLog_item_keys) + ' properties', value=data__changeLog_item, name='' + (name_prefix or 'data') + '.changeLog[{data__changeLog_x}]'.format(data__changeLog_x=data__changeLog_x) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('')
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_classification(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['riskLevel']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'riskLevel' in data_keys:
             data_keys.remove('riskLevel')
             data__riskLevel = data['riskLevel']
             if not (isinstance(data__riskLevel, str) and data__riskLevel in {'low', 'medium', 'high', 'critical'}):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".riskLevel must be one of ['low', 'medium', 'high', 'critical']", value=data__riskLevel, name='' + (name_prefix or 'data') + '.riskLevel', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'euAiAct' in data_keys:
             data_keys.remove('euAiAct')
             data__euAiAct = data['euAiAct']
@@ -1832,17 +1832,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('decisionsAffectIndividuals')
             data__decisionsAffectIndividuals = data['decisionsAffectIndividuals']
             if not isinstance(data__decisionsAffectIndividuals, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.decisionsAffectIndividuals must be boolean', value=data__decisionsAffectIndividuals, name='' + (name_prefix or 'data') + '.decisionsAffectIndividuals', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if 'legalOrSimilarEffect' in data_keys:
             data_keys.remove('legalOrSimilarEffect')
             data__legalOrSimilarEffect = data['legalOrSimilarEffect']
             if not isinstance(data__legalOrSimilarEffect, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.legalOrSimilarEffect must be boolean', value=data__legalOrSimilarEffect, name='' + (name_prefix or 'data') + '.legalOrSimilarEffect', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if 'vulnerableGroups' in data_keys:
             data_keys.remove('vulnerableGroups')
             data__vulnerableGroups = data['vulnerableGroups']
             if not isinstance(data__vulnerableGroups, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.vulnerableGroups must be array', value=data__vulnerableGroups, name='' + (name_prefix or 'data') + '.vulnerableGroups', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__vulnerableGroups_is_list = isinstance(data__vulnerableGroups, (list, tuple))
             if data__vulnerableGroups_is_list:
                 data__vulnerableGroups_len = len(data__vulnerableGroups)
@@ -1852,87 +1852,87 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('generativeAI')
             data__generativeAI = data['generativeAI']
             if not isinstance(data__generativeAI, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.generativeAI must be boolean', value=data__generativeAI, name='' + (name_prefix or 'data') + '.generativeAI', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if 'generalPurposeModel' in data_keys:
             data_keys.remove('generalPurposeModel')
             data__generalPurposeModel = data['generalPurposeModel']
             if not isinstance(data__generalPurposeModel, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.generalPurposeModel must be boolean', value=data__generalPurposeModel, name='' + (name_prefix or 'data') + '.generalPurposeModel', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if 'interactsWithPeople' in data_keys:
             data_keys.remove('interactsWithPeople')
             data__interactsWithPeople = data['interactsWithPeople']
             if not isinstance(data__interactsWithPeople, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.interactsWithPeople must be boolean', value=data__interactsWithPeople, name='' + (name_prefix or 'data') + '.interactsWithPeople', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if data_keys:
             for data_key, data_val in data.items():
                 if data_key.startswith('x-'):
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_euaiact(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['category', 'role']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'category' in data_keys:
             data_keys.remove('category')
             data__category = data['category']
             if not (isinstance(data__category, str) and data__category in {'prohibited', 'high-risk', 'limited-risk', 'minimal-risk', 'out-of-scope'}):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".category must be one of ['prohibited', 'high-risk', 'limited-risk', 'minimal-risk', 'out-of-scope']", value=data__category, name='' + (name_prefix or 'data') + '.category', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'role' in data_keys:
             data_keys.remove('role')
             data__role = data['role']
             if not (isinstance(data__role, str) and data__role in {'provider', 'deployer', 'provider-and-deployer', 'importer', 'distributor'}):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".role must be one of ['provider', 'deployer', 'provider-and-deployer', 'importer', 'distributor']", value=data__role, name='' + (name_prefix or 'data') + '.role', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'annexIIIArea' in data_keys:
             data_keys.remove('annexIIIArea')
             data__annexIIIArea = data['annexIIIArea']
             if not (isinstance(data__annexIIIArea, str) and data__annexIIIArea in {'biometrics', 'critical-infrastructure', 'education', 'employment', 'essential-services', 'law-enforcement', 'migration', 'justice-and-democracy'}):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".annexIIIArea must be one of ['biometrics', 'critical-infrastructure', 'education', 'employment', 'essential-services', 'law-enforcement', 'migration', 'justice-and-democracy']", value=data__annexIIIArea, name='' + (name_prefix or 'data') + '.annexIIIArea', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'annexIIIPoint' in data_keys:
             data_keys.remove('annexIIIPoint')
             data__annexIIIPoint = data['annexIIIPoint']
             if not (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '1(a)' or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '1(b)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '1(c)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '2') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '3(a)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '3(b)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '3(c)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '3(d)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '4(a)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '4(b)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '5(a)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '5(b)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '5(c)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '5(d)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '6(a)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '6(b)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '6(c)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '6(d)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '6(e)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '7(a)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '7(b)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '7(c)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '7(d)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '8(a)') or (isinstance(data__annexIIIPoint, str) and data__annexIIIPoint == '8(b)') or (isinstance(data__annexIIIPoint, (int, float)) and (not isinstance(data__annexIIIPoint, bool)) and (data__annexIIIPoint == 2))):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".annexIIIPoint must be one of ['1(a)', '1(b)', '1(c)', '2', '3(a)', '3(b)', '3(c)', '3(d)', '4(a)', '4(b)', '5(a)', '5(b)', '5(c)', '5(d)', '6(a)', '6(b)', '6(c)', '6(d)', '6(e)', '7(a)', '7(b)', '7(c)', '7(d)', '8(a)', '8(b)', 2]", value=data__annexIIIPoint, name='' + (name_prefix or 'data') + '.annexIIIPoint', definition=None, rule='enum')
+                raise JsonSchemaValueException('')
         if 'prohibitedPractices' in data_keys:
             data_keys.remove('prohibitedPractices')
             data__prohibitedPractices = data['prohibitedPractices']
             if not isinstance(data__prohibitedPractices, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.prohibitedPractices must be array', value=data__prohibitedPractices, name='' + (name_prefix or 'data') + '.prohibitedPractices', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__prohibitedPractices_is_list = isinstance(data__prohibitedPractices, (list, tuple))
             if data__prohibitedPractices_is_list:
                 data__prohibitedPractices_len = len(data__prohibitedPractices)
                 for data__prohibitedPractices_x, data__prohibitedPractices_item in enumerate(data__prohibitedPractices):
                     if not (isinstance(data__prohibitedPractices_item, str) and data__prohibitedPractices_item in {'subliminal-manipulation', 'exploiting-vulnerabilities', 'social-scoring', 'predictive-policing-profiling', 'untargeted-facial-scraping', 'workplace-emotion-recognition', 'biometric-categorisation-sensitive', 'realtime-remote-biometric-identification'}):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.prohibitedPractices[{data__prohibitedPractices_x}]'.format(data__prohibitedPractices_x=data__prohibitedPractices_x) + " must be one of ['subliminal-manipulation', 'exploiting-vulnerabilities', 'social-scoring', 'predictive-policing-profiling', 'untargeted-facial-scraping', 'workplace-emotion-recognition', 'biometric-categorisation-sensitive', 'realtime-remote-biometric-identification']", value=data__prohibitedPractices_item, name='' + (name_prefix or 'data') + '.prohibitedPractices[{data__prohibitedPractices_x}]'.format(data__prohibitedPractices_x=data__prohibitedPractices_x) + '', definition=None, rule='enum')
+                        raise JsonSchemaValueException('')
         if 'publicBodyOrService' in data_keys:
             data_keys.remove('publicBodyOrService')
             data__publicBodyOrService = data['publicBodyOrService']
             if not isinstance(data__publicBodyOrService, bool):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.publicBodyOrService must be boolean', value=data__publicBodyOrService, name='' + (name_prefix or 'data') + '.publicBodyOrService', definition=None, rule='type')
+                raise JsonSchemaValueException('')
         if 'article6Exemption' in data_keys:
             data_keys.remove('article6Exemption')
             data__article6Exemption = data['article6Exemption']
             if not isinstance(data__article6Exemption, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.article6Exemption must be object', value=data__article6Exemption, name='' + (name_prefix or 'data') + '.article6Exemption', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__article6Exemption_is_dict = isinstance(data__article6Exemption, dict)
             if data__article6Exemption_is_dict:
                 data__article6Exemption__missing_keys = set(['claimed']) - data__article6Exemption.keys()
                 if data__article6Exemption__missing_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.article6Exemption must contain ' + (str(sorted(data__article6Exemption__missing_keys)) + ' properties'), value=data__article6Exemption, name='' + (name_prefix or 'data') + '.article6Exemption', definition=None, rule='required')
+                    raise JsonSchemaValueException('')
                 data__article6Exemption_keys = set(data__article6Exemption.keys())
                 if 'claimed' in data__article6Exemption_keys:
                     data__article6Exemption_keys.remove('claimed')
                     data__article6Exemption__claimed = data__article6Exemption['claimed']
                     if not isinstance(data__article6Exemption__claimed, bool):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.article6Exemption.claimed must be boolean', value=data__article6Exemption__claimed, name='' + (name_prefix or 'data') + '.article6Exemption.claimed', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                 if 'justification' in data__article6Exemption_keys:
                     data__article6Exemption_keys.remove('justification')
                     data__article6Exemption__justification = data__article6Exemption['justification']
@@ -1947,7 +1947,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                             if data__article6Exemption_key in data__article6Exemption_keys:
                                 data__article6Exemption_keys.remove(data__article6Exemption_key)
                 if data__article6Exemption_keys:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.article6Exemption must not contain ' + str(data__article6Exemption_keys) + ' properties', value=data__article6Exemption, name='' + (name_prefix or 'data') + '.article6Exemption', definition=None, rule='additionalProperties')
+                    raise JsonSchemaValueException('')
         if 'conformityAssessmentRef' in data_keys:
             data_keys.remove('conformityAssessmentRef')
             data__conformityAssessmentRef = data['conformityAssessmentRef']
@@ -1962,17 +1962,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_purpose(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['intendedUse']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'intendedUse' in data_keys:
             data_keys.remove('intendedUse')
@@ -1982,7 +1982,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('intendedUsers')
             data__intendedUsers = data['intendedUsers']
             if not isinstance(data__intendedUsers, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.intendedUsers must be array', value=data__intendedUsers, name='' + (name_prefix or 'data') + '.intendedUsers', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__intendedUsers_is_list = isinstance(data__intendedUsers, (list, tuple))
             if data__intendedUsers_is_list:
                 data__intendedUsers_len = len(data__intendedUsers)
@@ -1992,7 +1992,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('affectedPersons')
             data__affectedPersons = data['affectedPersons']
             if not isinstance(data__affectedPersons, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.affectedPersons must be array', value=data__affectedPersons, name='' + (name_prefix or 'data') + '.affectedPersons', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__affectedPersons_is_list = isinstance(data__affectedPersons, (list, tuple))
             if data__affectedPersons_is_list:
                 data__affectedPersons_len = len(data__affectedPersons)
@@ -2002,7 +2002,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('outOfScopeUses')
             data__outOfScopeUses = data['outOfScopeUses']
             if not isinstance(data__outOfScopeUses, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.outOfScopeUses must be array', value=data__outOfScopeUses, name='' + (name_prefix or 'data') + '.outOfScopeUses', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__outOfScopeUses_is_list = isinstance(data__outOfScopeUses, (list, tuple))
             if data__outOfScopeUses_is_list:
                 data__outOfScopeUses_len = len(data__outOfScopeUses)
@@ -2012,18 +2012,18 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('foreseeableMisuse')
             data__foreseeableMisuse = data['foreseeableMisuse']
             if not isinstance(data__foreseeableMisuse, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreseeableMisuse must be array', value=data__foreseeableMisuse, name='' + (name_prefix or 'data') + '.foreseeableMisuse', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__foreseeableMisuse_is_list = isinstance(data__foreseeableMisuse, (list, tuple))
             if data__foreseeableMisuse_is_list:
                 data__foreseeableMisuse_len = len(data__foreseeableMisuse)
                 for data__foreseeableMisuse_x, data__foreseeableMisuse_item in enumerate(data__foreseeableMisuse):
                     if not isinstance(data__foreseeableMisuse_item, dict):
-                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(data__foreseeableMisuse_x=data__foreseeableMisuse_x) + ' must be object', value=data__foreseeableMisuse_item, name='' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(data__foreseeableMisuse_x=data__foreseeableMisuse_x) + '', definition=None, rule='type')
+                        raise JsonSchemaValueException('')
                     data__foreseeableMisuse_item_is_dict = isinstance(data__foreseeableMisuse_item, dict)
                     if data__foreseeableMisuse_item_is_dict:
                         data__foreseeableMisuse_item__missing_keys = set(['id', 'description']) - data__foreseeableMisuse_item.keys()
                         if data__foreseeableMisuse_item__missing_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(data__foreseeableMisuse_x=data__foreseeableMisuse_x) + ' must contain ' + (str(sorted(data__foreseeableMisuse_item__missing_keys)) + ' properties'), value=data__foreseeableMisuse_item, name='' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(data__foreseeableMisuse_x=data__foreseeableMisuse_x) + '', definition=None, rule='required')
+                            raise JsonSchemaValueException('')
                         data__foreseeableMisuse_item_keys = set(data__foreseeableMisuse_item.keys())
                         if 'id' in data__foreseeableMisuse_item_keys:
                             data__foreseeableMisuse_item_keys.remove('id')
@@ -2039,12 +2039,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                     if data__foreseeableMisuse_item_key in data__foreseeableMisuse_item_keys:
                                         data__foreseeableMisuse_item_keys.remove(data__foreseeableMisuse_item_key)
                         if data__foreseeableMisuse_item_keys:
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(data__foreseeableMisuse_x=data__foreseeableMisuse_x) + ' must not contain ' + str(data__foreseeableMisuse_item_keys) + ' properties', value=data__foreseeableMisuse_item, name='' + (name_prefix or 'data') + '.foreseeableMisuse[{data__foreseeableMisuse_x}]'.format(data__foreseeableMisuse_x=data__foreseeableMisuse_x) + '', definition=None, rule='additionalProperties')
+                            raise JsonSchemaValueException('')
         if 'objectives' in data_keys:
             data_keys.remove('objectives')
             data__objectives = data['objectives']
             if not isinstance(data__objectives, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.objectives must be array', value=data__objectives, name='' + (name_prefix or 'data') + '.objectives', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__objectives_is_list = isinstance(data__objectives, (list, tuple))
             if data__objectives_is_list:
                 data__objectives_len = len(data__objectives)
@@ -2060,17 +2060,17 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_person(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'name' in data_keys:
             data_keys.remove('name')
@@ -2080,10 +2080,10 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('email')
             data__email = data['email']
             if not isinstance(data__email, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.email must be string', value=data__email, name='' + (name_prefix or 'data') + '.email', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data__email, str):
                 if not REGEX_PATTERNS['^[^@\\s]+@[^@\\s]+$'].search(data__email):
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.email must match pattern ^[^@\\s]+@[^@\\s]+$', value=data__email, name='' + (name_prefix or 'data') + '.email', definition=None, rule='pattern')
+                    raise JsonSchemaValueException('')
         if 'role' in data_keys:
             data_keys.remove('role')
             data__role = data['role']
@@ -2098,38 +2098,38 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_text(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, str):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     if isinstance(data, str):
         data_len = len(data)
         if data_len < 1:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be longer than or equal to 1 characters', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='minLength')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_metadata(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['name']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'name' in data_keys:
             data_keys.remove('name')
             data__name = data['name']
             if not isinstance(data__name, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.name must be string', value=data__name, name='' + (name_prefix or 'data') + '.name', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data__name, str):
                 data__name_len = len(data__name)
                 if data__name_len > 63:
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.name must be shorter than or equal to 63 characters', value=data__name, name='' + (name_prefix or 'data') + '.name', definition=None, rule='maxLength')
+                    raise JsonSchemaValueException('')
                 if not REGEX_PATTERNS['^[a-z0-9]([a-z0-9-]*[a-z0-9])?$'].search(data__name):
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.name must match pattern ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$', value=data__name, name='' + (name_prefix or 'data') + '.name', definition=None, rule='pattern')
+                    raise JsonSchemaValueException('')
         if 'title' in data_keys:
             data_keys.remove('title')
             data__title = data['title']
@@ -2142,7 +2142,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             data_keys.remove('labels')
             data__labels = data['labels']
             if not isinstance(data__labels, dict):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.labels must be object', value=data__labels, name='' + (name_prefix or 'data') + '.labels', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__labels_is_dict = isinstance(data__labels, dict)
             if data__labels_is_dict:
                 data__labels_keys = set(data__labels.keys())
@@ -2150,12 +2150,12 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data__labels_key not in []:
                         data__labels_value = data__labels.get(data__labels_key)
                         if not isinstance(data__labels_value, str):
-                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.labels.{data__labels_key}'.format(data__labels_key=data__labels_key) + ' must be string', value=data__labels_value, name='' + (name_prefix or 'data') + '.labels.{data__labels_key}'.format(data__labels_key=data__labels_key) + '', definition=None, rule='type')
+                            raise JsonSchemaValueException('')
         if 'exceptions' in data_keys:
             data_keys.remove('exceptions')
             data__exceptions = data['exceptions']
             if not isinstance(data__exceptions, (list, tuple)):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.exceptions must be array', value=data__exceptions, name='' + (name_prefix or 'data') + '.exceptions', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             data__exceptions_is_list = isinstance(data__exceptions, (list, tuple))
             if data__exceptions_is_list:
                 data__exceptions_len = len(data__exceptions)
@@ -2167,26 +2167,26 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json___defs_exception(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, dict):
-        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+        raise JsonSchemaValueException('')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['rule']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+            raise JsonSchemaValueException('')
         data_keys = set(data.keys())
         if 'rule' in data_keys:
             data_keys.remove('rule')
             data__rule = data['rule']
             if not isinstance(data__rule, str):
-                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.rule must be string', value=data__rule, name='' + (name_prefix or 'data') + '.rule', definition=None, rule='type')
+                raise JsonSchemaValueException('')
             if isinstance(data__rule, str):
                 if not REGEX_PATTERNS['^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$'].search(data__rule):
-                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.rule must match pattern ^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$', value=data__rule, name='' + (name_prefix or 'data') + '.rule', definition=None, rule='pattern')
+                    raise JsonSchemaValueException('')
         if 'item' in data_keys:
             data_keys.remove('item')
             data__item = data['item']
@@ -2213,7 +2213,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                     if data_key in data_keys:
                         data_keys.remove(data_key)
         if data_keys:
-            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
+            raise JsonSchemaValueException('')
     return data
 
 

@@ -704,7 +704,7 @@ def _trimmed(code: str) -> str:
     tests made plain. fast_is_valid only catches the exception a failed check raises, never reads
     it: a failed fast check is re-run through jsonschema for the precise error. So:
 
-    - the schema fragment embedded in every error it can raise (two thirds of the code) goes;
+    - the message of every error it can raise goes, with the schema fragment embedded in it;
     - nested validators are no longer handed their value's name (built for every value);
     - a list item's name is formatted from its one variable, not ``**locals()``;
     - prefix patterns become ``str.startswith`` (:func:`_pattern_keys`), and patterns nothing
@@ -743,6 +743,17 @@ def _trimmed(code: str) -> str:
             ):
                 fields = {f for _, f, _, _ in string.Formatter().parse(func.value.value) if f}
                 node.keywords = [ast.keyword(f, ast.Name(f, ast.Load())) for f in sorted(fields)]
+    for node in ast.walk(tree):
+        # What fails is raised without its message: fast_is_valid only catches it (a failed fast
+        # check is re-run through jsonschema for the precise error). Building the messages took
+        # more than half of the module's code, read by the interpreter at every start.
+        if (
+            isinstance(node, ast.Raise)
+            and isinstance(node.exc, ast.Call)
+            and ast.unparse(node.exc.func) == "JsonSchemaValueException"
+        ):
+            node.exc.args = [ast.Constant("")]
+            node.exc.keywords = []
     _pattern_keys(tree)
     _used_patterns_only(tree)
     _string_enums_as_sets(tree)
