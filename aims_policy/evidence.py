@@ -30,7 +30,15 @@ ESCAPES = "escapes"
 SCHEME = "scheme"  # a URL scheme other than http(s): file:, ftp:, s3:...
 
 # RFC 3986 scheme. One letter followed by a colon is a Windows drive (C:\...), handled as absolute.
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+# A pattern string (re's cache compiles it), asked only of values with a colon: most references
+# are relative paths, and a one-file check would otherwise compile it for nothing.
+_SCHEME = r"^[a-zA-Z][a-zA-Z0-9+.-]*:"
+
+
+def _scheme(value: str) -> str:
+    """The value's URL scheme with its colon (``s3:``), or "" when it has none."""
+    found = re.match(_SCHEME, value) if ":" in value else None
+    return found.group() if found else ""
 
 
 @lru_cache(maxsize=256)
@@ -60,8 +68,7 @@ def check_reference(value: str, manifest_dir: str, root: str) -> str:
     whose evidence must stay inside ``root`` (absolute)."""
     if value[:8].lower().startswith(("https://", "http://")):
         return URL
-    scheme = _SCHEME.match(value)
-    if scheme and len(scheme.group()) > 2:
+    if len(_scheme(value)) > 2:
         return SCHEME
     if os.path.isabs(value) or value.startswith("~") or (len(value) > 1 and value[1] == ":"):
         return ABSOLUTE
@@ -189,7 +196,7 @@ def cited_files(data: Any, manifest_path: str) -> set[str]:
     for _, value in references(data):
         if value[:8].lower().startswith(("https://", "http://")) or "\0" in value:
             continue
-        if _SCHEME.match(value) or os.path.isabs(value) or value.startswith("~"):
+        if _scheme(value) or os.path.isabs(value) or value.startswith("~"):
             continue
         out.add(os.path.normpath(os.path.join(manifest_dir, value)))
     return out

@@ -9,7 +9,6 @@ checker, built more cheaply at run time: a pre-commit run creates every one of t
 from __future__ import annotations
 
 import marshal
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, overload
 
@@ -210,6 +209,8 @@ class ResultTable(Sequence[RuleResult]):
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(index)
+        from bisect import bisect_right  # only indexing by position needs it
+
         row = bisect_right(self._ends, index)
         start = self._ends[row - 1] if row else 0
         system, status, rule_ids, reasons = self._rows[row]
