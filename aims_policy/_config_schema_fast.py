@@ -12,14 +12,6 @@ class JsonSchemaValueException(ValueError):
         super().__init__(message)
         self.value, self.name, self.rule = (value, name, rule)
 JsonSchemaValuesException = JsonSchemaValueException
-
-class _Patterns(dict):
-
-    def __missing__(self, pattern):
-        compiled = self[pattern] = re.compile(_PATTERN_SOURCES[pattern])
-        return compiled
-_PATTERN_SOURCES = {'^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$': '^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+\\Z', '^[0-9]{4}-[0-9]{2}-[0-9]{2}$': '^[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z'}
-REGEX_PATTERNS = _Patterns()
 NoneType = type(None)
 
 def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json(data, custom_formats={}, name_prefix=None):
@@ -72,7 +64,7 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
                     for data__severity_key in data__severity:
                         try:
                             if isinstance(data__severity_key, str):
-                                if not REGEX_PATTERNS['^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$'].search(data__severity_key):
+                                if not _is_rule_id(data__severity_key):
                                     raise JsonSchemaValueException('')
                         except (JsonSchemaValueException, JsonSchemaValuesException):
                             data__severity_property_names = False
@@ -236,7 +228,7 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
             if not isinstance(data__rule, str):
                 raise JsonSchemaValueException('')
             if isinstance(data__rule, str):
-                if not REGEX_PATTERNS['^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$'].search(data__rule):
+                if not _is_rule_id(data__rule):
                     raise JsonSchemaValueException('')
         if 'item' in data_keys:
             data_keys.remove('item')
@@ -271,7 +263,7 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
             if not isinstance(data__approvedOn, str):
                 raise JsonSchemaValueException('')
             if isinstance(data__approvedOn, str):
-                if not REGEX_PATTERNS['^[0-9]{4}-[0-9]{2}-[0-9]{2}$'].search(data__approvedOn):
+                if not _is_date_shape(data__approvedOn):
                     raise JsonSchemaValueException('')
                 if not custom_formats['date'](data__approvedOn):
                     raise JsonSchemaValueException('')
@@ -281,7 +273,7 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
             if not isinstance(data__expires, str):
                 raise JsonSchemaValueException('')
             if isinstance(data__expires, str):
-                if not REGEX_PATTERNS['^[0-9]{4}-[0-9]{2}-[0-9]{2}$'].search(data__expires):
+                if not _is_date_shape(data__expires):
                     raise JsonSchemaValueException('')
                 if not custom_formats['date'](data__expires):
                     raise JsonSchemaValueException('')
@@ -308,6 +300,14 @@ def validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_sc
                 if data_item_len < 1:
                     raise JsonSchemaValueException('')
     return data
+
+def _is_date_shape(s: str) -> bool:
+    digits = s[:4] + s[5:7] + s[8:]
+    return len(s) == 10 and s[4] == s[7] == '-' and digits.isascii() and digits.isdigit()
+
+def _is_rule_id(s: str) -> bool:
+    parts = s.split('-')
+    return len(parts) >= 2 and s.isascii() and parts[0][:1].isalpha() and all((p.isalnum() and p == p.upper() for p in parts))
 
 
 validate = validate_https___github_com_aims_policy_aims_policy_blob_main_aims_policy_schema_config_v1_schema_json

@@ -18,7 +18,7 @@ class _Patterns(dict):
     def __missing__(self, pattern):
         compiled = self[pattern] = re.compile(_PATTERN_SOURCES[pattern])
         return compiled
-_PATTERN_SOURCES = {'\\S': '\\S', '^A\\.[0-9]+(\\.[0-9]+){1,2}$': '^A\\.[0-9]+(\\.[0-9]+){1,2}\\Z', '^(4|5|6|7|8|9|10)(\\.[0-9]+){0,2}$': '^(4|5|6|7|8|9|10)(\\.[0-9]+){0,2}\\Z', '^[^@\\s]+@[^@\\s]+$': '^[^@\\s]+@[^@\\s]+\\Z', '^[A-Za-z0-9][A-Za-z0-9._-]*$': '^[A-Za-z0-9][A-Za-z0-9._-]*\\Z', '^[0-9]{4}-[0-9]{2}-[0-9]{2}$': '^[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z', '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$': '^[a-z0-9]([a-z0-9-]*[a-z0-9])?\\Z'}
+_PATTERN_SOURCES = {'^(4|5|6|7|8|9|10)(\\.[0-9]+){0,2}$': '^(4|5|6|7|8|9|10)(\\.[0-9]+){0,2}\\Z'}
 REGEX_PATTERNS = _Patterns()
 NoneType = type(None)
 
@@ -862,7 +862,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__justification_len = len(data__justification)
                 if data__justification_len < 20:
                     raise JsonSchemaValueException('')
-                if not REGEX_PATTERNS['\\S'].search(data__justification):
+                if not _has_non_space(data__justification):
                     raise JsonSchemaValueException('')
         if 'implementation' in data_keys:
             data_keys.remove('implementation')
@@ -920,7 +920,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
     if not isinstance(data, str):
         raise JsonSchemaValueException('')
     if isinstance(data, str):
-        if not REGEX_PATTERNS['^A\\.[0-9]+(\\.[0-9]+){1,2}$'].search(data):
+        if not _is_annex_a_control(data):
             raise JsonSchemaValueException('')
     return data
 
@@ -1200,7 +1200,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if not isinstance(data__email, str):
                 raise JsonSchemaValueException('')
             if isinstance(data__email, str):
-                if not REGEX_PATTERNS['^[^@\\s]+@[^@\\s]+$'].search(data__email):
+                if not _is_email_shape(data__email):
                     raise JsonSchemaValueException('')
         if 'role' in data_keys:
             data_keys.remove('role')
@@ -1223,7 +1223,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
     if not isinstance(data, str):
         raise JsonSchemaValueException('')
     if isinstance(data, str):
-        if not REGEX_PATTERNS['^[A-Za-z0-9][A-Za-z0-9._-]*$'].search(data):
+        if not _is_plain_id(data):
             raise JsonSchemaValueException('')
     return data
 
@@ -1231,7 +1231,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
     if not isinstance(data, str):
         raise JsonSchemaValueException('')
     if isinstance(data, str):
-        if not REGEX_PATTERNS['^[0-9]{4}-[0-9]{2}-[0-9]{2}$'].search(data):
+        if not _is_date_shape(data):
             raise JsonSchemaValueException('')
         if not custom_formats['date'](data):
             raise JsonSchemaValueException('')
@@ -1244,7 +1244,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         data_len = len(data)
         if data_len > 63:
             raise JsonSchemaValueException('')
-        if not REGEX_PATTERNS['^[a-z0-9]([a-z0-9-]*[a-z0-9])?$'].search(data):
+        if not _is_dns_label(data):
             raise JsonSchemaValueException('')
     return data
 
@@ -1255,7 +1255,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         data_len = len(data)
         if data_len < 1:
             raise JsonSchemaValueException('')
-        if not REGEX_PATTERNS['\\S'].search(data):
+        if not _has_non_space(data):
             raise JsonSchemaValueException('')
     return data
 
@@ -1286,7 +1286,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__name_len = len(data__name)
                 if data__name_len > 63:
                     raise JsonSchemaValueException('')
-                if not REGEX_PATTERNS['^[a-z0-9]([a-z0-9-]*[a-z0-9])?$'].search(data__name):
+                if not _is_dns_label(data__name):
                     raise JsonSchemaValueException('')
         if 'title' in data_keys:
             data_keys.remove('title')
@@ -1317,6 +1317,28 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if data_keys:
             raise JsonSchemaValueException('')
     return data
+
+def _has_non_space(s: str) -> bool:
+    return s != '' and (not s.isspace())
+
+def _is_annex_a_control(s: str) -> bool:
+    parts = s.split('.')
+    return 3 <= len(parts) <= 4 and parts[0] == 'A' and all((p.isascii() and p.isdigit() for p in parts[1:]))
+
+def _is_date_shape(s: str) -> bool:
+    digits = s[:4] + s[5:7] + s[8:]
+    return len(s) == 10 and s[4] == s[7] == '-' and digits.isascii() and digits.isdigit()
+
+def _is_dns_label(s: str) -> bool:
+    letters = s.replace('-', '')
+    return s.isascii() and s[:1] != '-' and (s[-1:] != '-') and letters.isalnum() and (letters == letters.lower())
+
+def _is_email_shape(s: str) -> bool:
+    local, at, domain = s.partition('@')
+    return bool(local and at and domain) and '@' not in domain and (s.split() == [s])
+
+def _is_plain_id(s: str) -> bool:
+    return s.isascii() and s[:1].isalnum() and s.replace('.', '').replace('_', '').replace('-', '').isalnum()
 
 
 validate = validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_organisation_v1_schema_json

@@ -12,14 +12,6 @@ class JsonSchemaValueException(ValueError):
         super().__init__(message)
         self.value, self.name, self.rule = (value, name, rule)
 JsonSchemaValuesException = JsonSchemaValueException
-
-class _Patterns(dict):
-
-    def __missing__(self, pattern):
-        compiled = self[pattern] = re.compile(_PATTERN_SOURCES[pattern])
-        return compiled
-_PATTERN_SOURCES = {'^[^\\s]': '^[^\\s]', '^A\\.[0-9]+(\\.[0-9]+){1,2}$': '^A\\.[0-9]+(\\.[0-9]+){1,2}\\Z', '^[A-Za-z0-9][A-Za-z0-9._-]*$': '^[A-Za-z0-9][A-Za-z0-9._-]*\\Z', '^[0-9]{4}-[0-9]{2}-[0-9]{2}$': '^[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z', '\\S': '\\S', '^[^@\\s]+@[^@\\s]+$': '^[^@\\s]+@[^@\\s]+\\Z', '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$': '^[a-z0-9]([a-z0-9-]*[a-z0-9])?\\Z', '^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$': '^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+\\Z'}
-REGEX_PATTERNS = _Patterns()
 NoneType = type(None)
 
 def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json(data, custom_formats={}, name_prefix=None):
@@ -274,7 +266,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                                 data__implementation__paths_item_len = len(data__implementation__paths_item)
                                 if data__implementation__paths_item_len < 1:
                                     raise JsonSchemaValueException('')
-                                if not REGEX_PATTERNS['^[^\\s]'].search(data__implementation__paths_item):
+                                if not _starts_with_non_space(data__implementation__paths_item):
                                     raise JsonSchemaValueException('')
                 if data__implementation_keys:
                     for data__implementation_key, data__implementation_val in data__implementation.items():
@@ -341,7 +333,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
     if not isinstance(data, str):
         raise JsonSchemaValueException('')
     if isinstance(data, str):
-        if not REGEX_PATTERNS['^A\\.[0-9]+(\\.[0-9]+){1,2}$'].search(data):
+        if not _is_annex_a_control(data):
             raise JsonSchemaValueException('')
     return data
 
@@ -358,7 +350,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
     if not isinstance(data, str):
         raise JsonSchemaValueException('')
     if isinstance(data, str):
-        if not REGEX_PATTERNS['^[A-Za-z0-9][A-Za-z0-9._-]*$'].search(data):
+        if not _is_plain_id(data):
             raise JsonSchemaValueException('')
     return data
 
@@ -442,7 +434,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
     if not isinstance(data, str):
         raise JsonSchemaValueException('')
     if isinstance(data, str):
-        if not REGEX_PATTERNS['^[0-9]{4}-[0-9]{2}-[0-9]{2}$'].search(data):
+        if not _is_date_shape(data):
             raise JsonSchemaValueException('')
         if not custom_formats['date'](data):
             raise JsonSchemaValueException('')
@@ -1704,7 +1696,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         data_len = len(data)
         if data_len < 10:
             raise JsonSchemaValueException('')
-        if not REGEX_PATTERNS['\\S'].search(data):
+        if not _has_non_space(data):
             raise JsonSchemaValueException('')
     return data
 
@@ -2082,7 +2074,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if not isinstance(data__email, str):
                 raise JsonSchemaValueException('')
             if isinstance(data__email, str):
-                if not REGEX_PATTERNS['^[^@\\s]+@[^@\\s]+$'].search(data__email):
+                if not _is_email_shape(data__email):
                     raise JsonSchemaValueException('')
         if 'role' in data_keys:
             data_keys.remove('role')
@@ -2128,7 +2120,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
                 data__name_len = len(data__name)
                 if data__name_len > 63:
                     raise JsonSchemaValueException('')
-                if not REGEX_PATTERNS['^[a-z0-9]([a-z0-9-]*[a-z0-9])?$'].search(data__name):
+                if not _is_dns_label(data__name):
                     raise JsonSchemaValueException('')
         if 'title' in data_keys:
             data_keys.remove('title')
@@ -2185,7 +2177,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
             if not isinstance(data__rule, str):
                 raise JsonSchemaValueException('')
             if isinstance(data__rule, str):
-                if not REGEX_PATTERNS['^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$'].search(data__rule):
+                if not _is_rule_id(data__rule):
                     raise JsonSchemaValueException('')
         if 'item' in data_keys:
             data_keys.remove('item')
@@ -2215,6 +2207,35 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
         if data_keys:
             raise JsonSchemaValueException('')
     return data
+
+def _has_non_space(s: str) -> bool:
+    return s != '' and (not s.isspace())
+
+def _is_annex_a_control(s: str) -> bool:
+    parts = s.split('.')
+    return 3 <= len(parts) <= 4 and parts[0] == 'A' and all((p.isascii() and p.isdigit() for p in parts[1:]))
+
+def _is_date_shape(s: str) -> bool:
+    digits = s[:4] + s[5:7] + s[8:]
+    return len(s) == 10 and s[4] == s[7] == '-' and digits.isascii() and digits.isdigit()
+
+def _is_dns_label(s: str) -> bool:
+    letters = s.replace('-', '')
+    return s.isascii() and s[:1] != '-' and (s[-1:] != '-') and letters.isalnum() and (letters == letters.lower())
+
+def _is_email_shape(s: str) -> bool:
+    local, at, domain = s.partition('@')
+    return bool(local and at and domain) and '@' not in domain and (s.split() == [s])
+
+def _is_plain_id(s: str) -> bool:
+    return s.isascii() and s[:1].isalnum() and s.replace('.', '').replace('_', '').replace('-', '').isalnum()
+
+def _is_rule_id(s: str) -> bool:
+    parts = s.split('-')
+    return len(parts) >= 2 and s.isascii() and parts[0][:1].isalpha() and all((p.isalnum() and p == p.upper() for p in parts))
+
+def _starts_with_non_space(s: str) -> bool:
+    return s[:1] != '' and (not s[0].isspace())
 
 
 validate = validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json

@@ -707,8 +707,9 @@ def _trimmed(code: str) -> str:
     - the message of every error it can raise goes, with the schema fragment embedded in it;
     - nested validators are no longer handed their value's name (built for every value);
     - a list item's name is formatted from its one variable, not ``**locals()``;
-    - prefix patterns become ``str.startswith`` (:func:`_pattern_keys`), and patterns nothing
-      looks up are not compiled (:func:`_used_patterns_only`);
+    - prefix patterns become ``str.startswith`` (:func:`_pattern_keys`), the common patterns
+      string tests (:func:`_plain_patterns`), and patterns nothing looks up are not compiled
+      (:func:`_used_patterns_only`);
     - an enum of strings is one set lookup (:func:`_string_enums_as_sets`)."""
     import ast
     import string
@@ -755,9 +756,115 @@ def _trimmed(code: str) -> str:
             node.exc.args = [ast.Constant("")]
             node.exc.keywords = []
     _pattern_keys(tree)
+    _plain_patterns(tree)
     _used_patterns_only(tree)
     _string_enums_as_sets(tree)
     return ast.unparse(tree) + "\n"
+
+
+# The schemas' common patterns told by string methods. Compiling a regular expression costs more
+# than validating a manifest with it: the five a check of the examples met were 1.5 M
+# instructions, a fortieth of a one-file check above the interpreter's own start. Each function is
+# what ``re.search(pattern, s)`` answers for a string ``s``, with ``$`` read as the end of the text
+# (``\Z``, as the generated code has it); tests/test_validate.py checks each against re. re's
+# ``\s`` and str.isspace()/str.split() ask the same Unicode property; ``[0-9]`` and ``[a-z]`` are
+# ASCII, hence the isascii() before isdigit(), isalnum() and lower().
+
+
+def _is_date_shape(s: str) -> bool:
+    digits = s[:4] + s[5:7] + s[8:]
+    return len(s) == 10 and s[4] == s[7] == "-" and digits.isascii() and digits.isdigit()
+
+
+def _is_annex_a_control(s: str) -> bool:
+    parts = s.split(".")
+    return (
+        3 <= len(parts) <= 4
+        and parts[0] == "A"
+        and all(p.isascii() and p.isdigit() for p in parts[1:])
+    )
+
+
+def _is_plain_id(s: str) -> bool:
+    return (
+        s.isascii()
+        and s[:1].isalnum()
+        and s.replace(".", "").replace("_", "").replace("-", "").isalnum()
+    )
+
+
+def _is_email_shape(s: str) -> bool:
+    local, at, domain = s.partition("@")
+    return bool(local and at and domain) and "@" not in domain and s.split() == [s]
+
+
+def _is_dns_label(s: str) -> bool:
+    letters = s.replace("-", "")
+    return (
+        s.isascii()
+        and s[:1] != "-"
+        and s[-1:] != "-"
+        and letters.isalnum()
+        and letters == letters.lower()
+    )
+
+
+def _is_rule_id(s: str) -> bool:
+    parts = s.split("-")
+    return (
+        len(parts) >= 2
+        and s.isascii()
+        and parts[0][:1].isalpha()
+        and all(p.isalnum() and p == p.upper() for p in parts)
+    )
+
+
+def _has_non_space(s: str) -> bool:
+    return s != "" and not s.isspace()
+
+
+def _starts_with_non_space(s: str) -> bool:
+    return s[:1] != "" and not s[0].isspace()
+
+
+#: A schema pattern -> the function that answers for it.
+PLAIN_PATTERNS = {
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": _is_date_shape,
+    "^A\\.[0-9]+(\\.[0-9]+){1,2}$": _is_annex_a_control,
+    "^[A-Za-z0-9][A-Za-z0-9._-]*$": _is_plain_id,
+    "^[^@\\s]+@[^@\\s]+$": _is_email_shape,
+    "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$": _is_dns_label,
+    "^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$": _is_rule_id,
+    "\\S": _has_non_space,
+    "^[^\\s]": _starts_with_non_space,
+}
+
+
+def _plain_patterns(tree: Any) -> None:
+    """``REGEX_PATTERNS[p].search(value)`` becomes a call of ``PLAIN_PATTERNS[p]``, whose source
+    the generated module gets (once, and only if it uses it)."""
+    import ast
+    import inspect
+
+    used: dict[str, Any] = {}
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "search"
+            and isinstance(node.func.value, ast.Subscript)
+            and isinstance(node.func.value.value, ast.Name)
+            and node.func.value.value.id == "REGEX_PATTERNS"
+            and isinstance(node.func.value.slice, ast.Constant)
+            and node.func.value.slice.value in PLAIN_PATTERNS
+            and len(node.args) == 1
+        ):
+            continue
+        function = PLAIN_PATTERNS[node.func.value.slice.value]
+        used[function.__name__] = function
+        node.func = ast.Name(function.__name__, ast.Load())
+    for name in sorted(used):
+        tree.body.extend(ast.parse(inspect.getsource(used[name])).body)
 
 
 def _string_enums_as_sets(tree: Any) -> None:
@@ -849,6 +956,9 @@ def _used_patterns_only(tree: Any) -> None:
             ):
                 raise ValueError(f"unexpected pattern code: {ast.unparse(value)}")
             sources[key.value] = value.args[0].value
+        if not sources:  # every pattern told by a string test (_plain_patterns)
+            del tree.body[index]
+            return
         tree.body[index : index + 1] = ast.parse(
             "class _Patterns(dict):\n"
             "    def __missing__(self, pattern):\n"

@@ -58,16 +58,30 @@ def test_fast_validator_is_generated_from_the_current_schema(which: v.Schema) ->
     assert generated == on_disk, "run `python -m aims_policy.validate` after changing the schema"
 
 
-@pytest.mark.parametrize("which", v.SCHEMAS, ids=lambda s: s.file)
-def test_fast_validator_compiles_a_pattern_when_first_used(which: v.Schema) -> None:
+def _schema_patterns(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["pattern"]} if isinstance(node.get("pattern"), str) else set()
+        for key, value in node.items():
+            if key == "patternProperties":
+                found |= set(value)
+                value = list(value.values())
+            found |= _schema_patterns(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*map(_schema_patterns, node)) if node else set()
+    return set()
+
+
+def test_fast_validator_compiles_a_pattern_when_first_used() -> None:
     # In a fresh interpreter: importing compiles none; a lookup compiles that one, with the
-    # schema's $ as the end of the text (a trailing newline does not match).
+    # schema's $ as the end of the text (a trailing newline does not match). The organisation's
+    # schema keeps a pattern that no string test tells (its clause numbers).
     import subprocess
     import sys
 
     script = (
         "import importlib, json\n"
-        f"m = importlib.import_module('aims_policy.{which.fast}')\n"
+        "m = importlib.import_module('aims_policy._organisation_schema_fast')\n"
         "before = len(m.REGEX_PATTERNS)\n"
         "key = next(iter(m._PATTERN_SOURCES))\n"
         "pattern = m.REGEX_PATTERNS[key]\n"
@@ -79,6 +93,75 @@ def test_fast_validator_compiles_a_pattern_when_first_used(which: v.Schema) -> N
     before, after, compiled, key = json.loads(out.stdout)
     assert (before, after) == (0, 1)
     assert compiled == (key[:-1] + "\\Z" if key.endswith("$") else key)
+
+
+@pytest.mark.parametrize("which", v.SCHEMAS, ids=lambda s: s.file)
+def test_every_schema_pattern_is_a_string_test_or_compiled_when_used(which: v.Schema) -> None:
+    # A pattern is never dropped: each is a string test of PLAIN_PATTERNS that the generated
+    # module calls, or a regular expression it compiles when first used.
+    import importlib
+
+    module = importlib.import_module(f"aims_policy.{which.fast}")
+    source = (ROOT / "aims_policy" / f"{which.fast}.py").read_text(encoding="utf-8")
+    patterns = _schema_patterns(v.schema(which)) - {"^x-"}  # str.startswith (_pattern_keys)
+    assert patterns
+    for pattern in patterns:
+        if pattern in v.PLAIN_PATTERNS:
+            name = v.PLAIN_PATTERNS[pattern].__name__
+            assert f"{name}(" in source and callable(getattr(module, name))
+        else:
+            assert pattern in module._PATTERN_SOURCES
+
+
+# Characters that each pattern's classes treat differently: separators, ASCII letters and digits
+# of both cases, Unicode spaces (re's \s and str.isspace() must agree on them), non-ASCII
+# letters and digits (isalnum/isdigit say yes, [A-Za-z0-9] says no), the Kelvin sign whose
+# lower() is an ASCII k, and the line ends that $ would have let through.
+_TRICKY = (
+    "-._@ A.aZz09\n\t\r\x0b\x0c\x1c\x1f\x85\xa0\u1680\u2028\u3000\u0663\u00df\u0130\u212a\u00b2"
+)
+
+
+def _near(pattern: str) -> st.SearchStrategy[str]:
+    """Strings that match the pattern, and the same with one character changed, added or
+    dropped: where a string test would go wrong."""
+    anchored = pattern[:-1] + "\\Z" if pattern.endswith("$") else pattern
+    matching = st.from_regex(anchored, fullmatch=not pattern.startswith("\\S"))
+
+    @st.composite
+    def edited(draw: st.DrawFn) -> str:
+        text = draw(matching)
+        at = draw(st.integers(0, len(text)))
+        what = draw(st.sampled_from(("insert", "replace", "drop")))
+        char = draw(st.sampled_from(_TRICKY) | st.characters())
+        if what == "insert":
+            return text[:at] + char + text[at:]
+        if what == "replace":
+            return text[:at] + char + text[at + 1 :]
+        return text[:at] + text[at + 1 :]
+
+    return matching | edited() | st.text(_TRICKY, max_size=12) | st.text(max_size=12)
+
+
+@pytest.mark.parametrize("pattern", sorted(v.PLAIN_PATTERNS))
+def test_string_tests_answer_as_their_patterns(pattern: str) -> None:
+    import re
+
+    anchored = pattern[:-1] + "\\Z" if pattern.endswith("$") else pattern
+    test = v.PLAIN_PATTERNS[pattern]
+    fixed = ["", "-", "a-", "-a", "A.5", "A.5.2", "A.5.2.1.1", "A.05.x", "2026-12-07", "2026-12-07\n",
+             "2026-1-07", "a@b", "a@@b", "@b", "a@", "a @b", "x\n", " x", "AIMS-RSK-001",
+             "AIMS-", "aims-rsk-001", "A-1", "1-A", "\u212a", "k", "\u0663", "\xa0", "2026-12-0\u0663",
+             "\xb2026-12-07", "A.\u0663.2", "A.5.\xb2", "a\u0131", "AIMS-RSK-00\xb2", "a\xa0@b"]  # fmt: skip
+
+    @settings(max_examples=400, deadline=None, derandomize=True)
+    @given(_near(pattern))
+    def agrees(text: str) -> None:
+        assert test(text) == bool(re.search(anchored, text)), text
+
+    for text in fixed:
+        assert test(text) == bool(re.search(anchored, text)), text
+    agrees()
 
 
 @pytest.mark.parametrize(
