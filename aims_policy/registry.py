@@ -15,6 +15,7 @@ import importlib
 import os
 import sys
 from collections.abc import Iterable, Sequence
+from functools import partial
 from operator import attrgetter
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -161,12 +162,9 @@ def builtin_index() -> tuple[Indexed, ...] | None:
         return None
     if tuple(getattr(index, "MODULES", ())) != tuple(_module_names(package)):
         return None
-    # The index's values are tuples already; made with tuple.__new__, as every run reads all
-    # of them (Indexed's generic constructor is a Python call each).
-    return tuple(
-        tuple.__new__(Indexed, (rule_id, tags, refs, module, kinds, attribute))
-        for rule_id, (module, attribute, tags, refs, kinds) in index.RULES.items()
-    )
+    # The index's rows are Indexed's fields in order: made into records by C code alone, as every
+    # run reads all of them (Indexed's generic constructor is a Python call each).
+    return tuple(map(partial(tuple.__new__, Indexed), index.RULES))
 
 
 def index_source() -> str:
@@ -182,8 +180,9 @@ def index_source() -> str:
         "",
         f"MODULES = {tuple(names)!r}",
         "",
-        "#: rule id -> (module, name in the module, tags, controls and clauses, manifest kinds)",
-        "RULES: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {",
+        "#: Each rule as registry.Indexed has it: (rule id, tags, controls and clauses, module,",
+        "#: manifest kinds, name in the module), by rule id.",
+        "RULES: tuple[tuple[str, tuple[str, ...], tuple[str, ...], str, tuple[str, ...], str], ...] = (",
     ]
     entries = [
         (item.id, name, attribute, item.meta.tags, item.meta.iso_refs, item.meta.kinds)
@@ -192,10 +191,10 @@ def index_source() -> str:
     ]
     for rule_id, name, attribute, tags, refs, kinds in sorted(entries):
         lines.append(
-            f"    {rule_id!r}: ({name!r}, {attribute!r}, {tuple(tags)!r}, {tuple(refs)!r}, "
-            f"{tuple(kinds)!r}),"
+            f"    ({rule_id!r}, {tuple(tags)!r}, {tuple(refs)!r}, {name!r}, {tuple(kinds)!r}, "
+            f"{attribute!r}),"
         )
-    lines.append("}")
+    lines.append(")")
     return "\n".join(lines) + "\n"
 
 
@@ -289,13 +288,16 @@ def load(
         if index is None:
             modules = builtin_modules()
         else:
-            wanted = {entry.module for entry in index if not select or _matches(entry, select)}
-            unloaded = tuple(entry for entry in index if entry.module not in wanted)
+            kept = index
+            if select:
+                wanted = {entry.module for entry in index if _matches(entry, select)}
+                unloaded = tuple(entry for entry in index if entry.module not in wanted)
+                kept = tuple(entry for entry in index if entry.module in wanted)
             if by_kind:
                 modules = []
-                deferred = tuple(entry for entry in index if entry.module in wanted)
+                deferred = kept
             else:
-                modules = builtin_modules(wanted)
+                modules = builtin_modules({entry.module for entry in kept})
         for module in modules:
             found.extend(rules_of(module))
     for directory in directories:
@@ -303,7 +305,7 @@ def load(
     for name in packs:
         found.extend(load_entry_point(name))
     seen: dict[str, str] = {r.id: "builtin (schema)" for r in SCHEMA_RULES}
-    seen.update((entry.id, "builtin") for entry in (*unloaded, *deferred))
+    seen.update(dict.fromkeys(map(attrgetter("id"), (*unloaded, *deferred)), "builtin"))
     for item in found:
         where = item.meta.pack if item.meta.pack != "builtin" else item.__class__.__name__
         if item.id in seen:
