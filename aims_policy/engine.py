@@ -651,10 +651,10 @@ def _declare(check: Check, module: str, name: str, meta: dict[str, Any]) -> Rule
     applies = meta.pop("applies", None)
     title = meta["title"]
     kinds = meta.pop("kinds", None)
-    # Positional, in RuleMeta's field order: every run declares every rule, and a record built
-    # by keyword takes the slow path of Record.__new__ (tests/test_rule_metadata.py reads back
-    # each field).
-    info = RuleMeta(
+    # Every field, in RuleMeta's order, made by tuple.__new__ as eu() and nist() make theirs:
+    # every run declares every rule, and Record.__new__ is a Python call (a record built by
+    # keyword, its slow path). tests/test_rule_metadata.py reads back each field.
+    info = tuple.__new__(RuleMeta, (
         meta.pop("id"),
         meta.pop("name", None) or name,
         meta.pop("title"),
@@ -670,10 +670,10 @@ def _declare(check: Check, module: str, name: str, meta: dict[str, Any]) -> Rule
         meta.pop("pack", "builtin"),
         "manifest",
         tuple(kinds or ("AISystem",)),
-    )
+    ))  # fmt: skip
     if meta:
         raise TypeError(f"rule {title!r}: unknown metadata {sorted(meta)}")
-    return Rule(info, check, applies, module)
+    return tuple.__new__(Rule, (info, check, applies, module))
 
 
 def required(

@@ -80,6 +80,8 @@ PROMISED = {
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_rule_metadata_is_complete(rule: Any) -> None:
     meta = rule.meta
+    # declared by tuple.__new__, which checks no arity: every field there, none beyond
+    assert len(meta) == len(type(meta)._fields) and len(rule) == len(type(rule)._fields)
     assert meta.title and meta.rationale and meta.remediation
     assert meta.controls or meta.clauses, "a rule must name the ISO/IEC 42001 item it serves"
     catalog = set(data.load()["controls"]["annexA"])
