@@ -47,7 +47,8 @@ def affected(paths: Sequence[str], cwd: str, search: Sequence[str] = ()) -> Affe
     """The files to check for a change touching ``paths`` (relative to ``cwd``); ``search`` is
     where citing manifests are looked for (default: the git work tree containing ``cwd``, else
     ``cwd``)."""
-    from aims_policy.git import GitError, staged_deletions, work_tree
+    from aims_policy.discover import work_tree
+    from aims_policy.git import GitError, staged_deletions
 
     named: list[str] = []
     gone: dict[str, None] = {}  # absolute, normalised; in order, without repeats

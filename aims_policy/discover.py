@@ -209,8 +209,12 @@ def _ignored(rules: _Rules, path: str, is_dir: bool) -> bool:
     return False
 
 
-def _work_tree(directory: str) -> str | None:
-    current = directory
+def work_tree(directory: str) -> str | None:
+    """The top of the git work tree ``directory`` lies in (the nearest folder above it, itself
+    included, that holds a ``.git`` entry), or None outside any. Here rather than in
+    :mod:`aims_policy.git`, which runs git: searches and evidence checks ask it of every folder
+    they start from, and outside a work tree nothing more of git is ever needed."""
+    current = os.path.abspath(directory)
     while True:
         if os.path.exists(os.path.join(current, ".git")):
             return current
@@ -246,7 +250,7 @@ def _outer_rules(directory: str) -> _Rules:
     from the work tree's top down to its parent. A directory named on the command line is
     searched even when those rules ignore it (it was asked for); its own .gitignore, and those
     below it, apply as always."""
-    top = _work_tree(directory)
+    top = work_tree(directory)
     if top is None:
         return ()
     rules = _read_rules(os.path.join(_git_dir(top), "info", "exclude"), top)

@@ -45,7 +45,7 @@ def _scheme(value: str) -> str:
 def work_tree(directory: str) -> str | None:
     """The top of the git work tree ``directory`` lies in, or None (cached: every manifest of a
     folder asks)."""
-    from aims_policy.git import work_tree as find
+    from aims_policy.discover import work_tree as find
 
     return find(directory)
 

@@ -41,19 +41,6 @@ class GitError(Exception):
     """git could not be asked; the message says why, in one line."""
 
 
-def work_tree(directory: str) -> str | None:
-    """The top of the git work tree ``directory`` lies in (the nearest folder above it, itself
-    included, that holds a ``.git`` entry), or None outside any."""
-    current = os.path.abspath(directory)
-    while True:
-        if os.path.exists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
-
-
 def own_git_dir(top: str) -> str:
     """The git directory of the work tree at ``top``: ``.git`` itself, or for a linked work
     tree or a submodule the folder its ``.git`` file names."""

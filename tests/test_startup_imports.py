@@ -142,6 +142,8 @@ def test_git_is_asked_only_when_a_selected_rule_reads_what_it_tracks(tmp_path: P
     out, modules = _modules(plain, "document-summariser.yaml")
     assert "0 errors" in out, out
     assert "subprocess" not in modules
+    # Learning that there is no work tree takes no part of the module that runs git.
+    assert "aims_policy.git" not in modules
     # Nor is locale imported (subprocess would): gettext's first look-up imports it, and the
     # commands word their help option and path types themselves (commands/_click.py).
     assert "locale" not in modules
