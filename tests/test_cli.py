@@ -201,6 +201,30 @@ def test_help_shows_the_usage_and_exits_0(args: tuple[str, ...]) -> None:
     assert re.search(r"^  -h, --help +Show this message and exit\.$", out, re.M), out
 
 
+def test_no_command_gives_an_option_or_a_name_twice() -> None:
+    # Command.get_params leaves out click's warning about a duplicate option or parameter name
+    # (commands/_click.py): click's own method, with its warnings made errors, checks them here
+    # for the group and every command, and lists the same parameters.
+    import warnings
+
+    import click
+
+    from aims_policy.cli import cli
+
+    group_ctx = click.Context(cli, info_name="aims-policy")
+    commands = [cli, *(cli.get_command(group_ctx, name) for name in cli.list_commands(group_ctx))]
+    assert len(commands) > 10
+    for command in commands:
+        assert command is not None
+        ctx = click.Context(command, info_name=command.name, parent=group_ctx)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert click.Command.get_params(command, ctx) == command.get_params(ctx), command.name
+        # the same, whichever click is installed (8.1 does not warn)
+        spelt = [o for p in command.get_params(ctx) for o in (*p.opts, *p.secondary_opts)]
+        assert len(spelt) == len(set(spelt)), command.name
+
+
 def test_help_is_read_before_anything_else_is_judged() -> None:
     code, out, _ = invoke("check", "--fail-on", "nonsense", "--help")
     assert code == 0 and re.match(r"Usage: \S+ check \[OPTIONS\]", out), out

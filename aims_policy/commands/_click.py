@@ -90,6 +90,14 @@ class Command(click.Command):
 
     _help: click.Option | None = None
 
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        # The parameters and the help option, as click's own. click (8.2 on) also counts every
+        # option's names at each call, to warn of a name given twice: a check of how the
+        # commands are written, made three or four times a run (half a million instructions of
+        # a one-file check). tests/test_cli.py makes it once for every command instead.
+        help_option = self.get_help_option(ctx)
+        return self.params if help_option is None else [*self.params, help_option]
+
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         names = self.get_help_option_names(ctx)
         if not names or not self.add_help_option:
