@@ -162,9 +162,12 @@ def builtin_index() -> tuple[Indexed, ...] | None:
         return None
     if tuple(getattr(index, "MODULES", ())) != tuple(_module_names(package)):
         return None
+    rows = getattr(index, "RULES", ())
+    if not isinstance(rows, tuple) or (rows and len(rows[0]) != len(Indexed._fields)):
+        return None  # an index of another layout (an older release's): as good as none
     # The index's rows are Indexed's fields in order: made into records by C code alone, as every
     # run reads all of them (Indexed's generic constructor is a Python call each).
-    return tuple(map(partial(tuple.__new__, Indexed), index.RULES))
+    return tuple(map(partial(tuple.__new__, Indexed), rows))
 
 
 def index_source() -> str:

@@ -74,6 +74,31 @@ def test_a_stale_index_loads_every_module(monkeypatch: pytest.MonkeyPatch) -> No
     assert registry.builtin_index() is None
 
 
+def test_an_index_of_another_layout_loads_every_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An older release's index (a dict of rule id -> 5 fields) is not read as records.
+    index = importlib.import_module("aims_policy.rules._index")
+    older = {row[0]: (row[3], row[5], row[1], row[2], row[4]) for row in index.RULES}
+    monkeypatch.setattr(index, "RULES", older)
+    assert registry.builtin_index() is None
+    monkeypatch.setattr(index, "RULES", tuple(row[:5] for row in index.RULES))
+    assert registry.builtin_index() is None
+
+
+def test_each_indexed_record_names_its_rule_by_field() -> None:
+    # The rows' column order is Indexed's field order: each field read by name is the rule's.
+    index = registry.builtin_index()
+    assert index is not None and len(index) > 100
+    package = registry.builtin_package()
+    for entry in index:
+        rule = getattr(
+            importlib.import_module(f"{package.__name__}.{entry.module}"), entry.attribute
+        )
+        assert rule.id == entry.id
+        assert entry.tags == tuple(rule.meta.tags)
+        assert entry.iso_refs == rule.meta.controls + rule.meta.clauses
+        assert entry.kinds == tuple(rule.meta.kinds)
+
+
 PROBE = """
 import json, sys
 from aims_policy import registry
