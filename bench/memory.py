@@ -39,8 +39,14 @@ from _common import ENV, PY, TODAY, make_tree
 
 
 def child(tree: str, jobs: int, out: str, extra: list[str]) -> None:
+    # As the program runs (aims_policy.__main__.run): the cyclic collector off before anything
+    # is imported. Not run() itself, which ends the process without returning here (no teardown).
+    import gc
+
+    gc.disable()
+
     import aims_policy.output.sarif
-    from aims_policy.__main__ import run  # as the program runs: the cyclic collector off
+    from aims_policy.cli import main
 
     if "--sarif" in extra:  # measure the rendering, not GitHub's refusal (see above)
         aims_policy.output.sarif.MAX_RESULTS = 1 << 40
@@ -51,7 +57,7 @@ def child(tree: str, jobs: int, out: str, extra: list[str]) -> None:
         sys.argv = ["aims-policy", "check", tree, "--root", tree, "--today", TODAY]
         sys.argv += ["--jobs", str(jobs), *extra]
         try:
-            run()
+            main()
         except SystemExit:
             pass
         finally:
