@@ -333,7 +333,7 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
     if not isinstance(data, str):
         raise JsonSchemaValueException('')
     if isinstance(data, str):
-        if not _is_annex_a_control(data):
+        if not is_annex_a_control(data):
             raise JsonSchemaValueException('')
     return data
 
@@ -2211,10 +2211,6 @@ def validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims
 def _has_non_space(s: str) -> bool:
     return s != '' and (not s.isspace())
 
-def _is_annex_a_control(s: str) -> bool:
-    parts = s.split('.')
-    return 3 <= len(parts) <= 4 and parts[0] == 'A' and all((p.isascii() and p.isdigit() for p in parts[1:]))
-
 def _is_date_shape(s: str) -> bool:
     digits = s[:4] + s[5:7] + s[8:]
     return len(s) == 10 and s[4] == s[7] == '-' and digits.isascii() and digits.isdigit()
@@ -2236,6 +2232,10 @@ def _is_rule_id(s: str) -> bool:
 
 def _starts_with_non_space(s: str) -> bool:
     return s[:1] != '' and (not s[0].isspace())
+
+def is_annex_a_control(s: str) -> bool:
+    parts = s.split('.')
+    return 3 <= len(parts) <= 4 and parts[0] == 'A' and all((p.isascii() and p.isdigit() for p in parts[1:]))
 
 
 validate = validate_https___raw_githubusercontent_com_aims_policy_aims_policy_main_aims_policy_schema_manifest_v1_schema_json

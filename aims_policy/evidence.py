@@ -445,8 +445,8 @@ def _get(node: Any, *keys: str) -> Any:
 def relied_controls(data: Any) -> tuple[str, ...]:
     """The Annex A controls a system's risk treatment relies on (``spec.risks[].treatment
     .controls``), each once, in Annex A order; read leniently (the manifest may not match the
-    schema, and what does not look like a control id is left out)."""
-    import re
+    schema, and what does not look like a control id is left out, as the schema says)."""
+    from aims_policy.validate import is_annex_a_control
 
     spec: Any = data.get("spec") if isinstance(data, Mapping) else None
     risks = spec.get("risks") if isinstance(spec, Mapping) else None
@@ -454,6 +454,6 @@ def relied_controls(data: Any) -> tuple[str, ...]:
     for risk in risks if isinstance(risks, list) else ():
         controls = _get(risk, "treatment", "controls")
         for control in controls if isinstance(controls, list) else ():
-            if isinstance(control, str) and re.fullmatch(r"A\.[0-9]+(\.[0-9]+){1,2}", control):
+            if isinstance(control, str) and is_annex_a_control(control):
                 found.add(control)
     return tuple(sorted(found, key=control_order))

@@ -776,7 +776,7 @@ def _is_date_shape(s: str) -> bool:
     return len(s) == 10 and s[4] == s[7] == "-" and digits.isascii() and digits.isdigit()
 
 
-def _is_annex_a_control(s: str) -> bool:
+def is_annex_a_control(s: str) -> bool:
     parts = s.split(".")
     return (
         3 <= len(parts) <= 4
@@ -830,7 +830,7 @@ def _starts_with_non_space(s: str) -> bool:
 #: A schema pattern -> the function that answers for it.
 PLAIN_PATTERNS = {
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": _is_date_shape,
-    "^A\\.[0-9]+(\\.[0-9]+){1,2}$": _is_annex_a_control,
+    "^A\\.[0-9]+(\\.[0-9]+){1,2}$": is_annex_a_control,
     "^[A-Za-z0-9][A-Za-z0-9._-]*$": _is_plain_id,
     "^[^@\\s]+@[^@\\s]+$": _is_email_shape,
     "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$": _is_dns_label,
