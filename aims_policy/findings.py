@@ -53,6 +53,7 @@ def record(
     if meta.id in why_not and outcome.status != "failed":
         # Findings carry their own explanation; the trace explains a rule that did not fire.
         traces.append((system, meta.id, outcome.status, outcome.trace))
+    controls = meta.iso_refs  # one tuple for the outcome's findings, not one each
     for index, v in enumerate(outcome.violations):
         target = v.target
         identity, item = identify(doc.data, target)
@@ -68,7 +69,7 @@ def record(
                 identity,  # ident
                 system,
                 item,
-                meta.iso_refs,  # controls
+                controls,
                 "open",  # state
                 None,  # suppression
                 _explained(outcome, index) if explained else (),  # explanation
