@@ -117,6 +117,35 @@ def counted(
     return out
 
 
+def missed(commands: dict[str, list[str]], last_level: int) -> dict[str, float]:
+    """Last-level cache misses (reads and writes) of each command, simulated by valgrind's
+    cachegrind with a last-level cache of ``last_level`` bytes (16-way, 64-byte lines) and this
+    machine's first-level caches: what instructions do not show, the memory a run reaches for
+    that is no longer in the cache. A simulation of one core alone, without the other tenants
+    that share a real machine's cache. Hash randomisation is fixed, as for counted()."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--cache-misses needs valgrind (Debian: apt-get install valgrind)")
+    env = {**ENV, "PYTHONHASHSEED": "0"}
+    out: dict[str, float] = {}
+    for name, cmd in commands.items():
+        timed(cmd)  # the .pyc files written, as an installed package has them
+        done = subprocess.run(
+            ["valgrind", "--tool=cachegrind", "--cache-sim=yes", f"--LL={last_level},16,64",
+             "--cachegrind-out-file=/dev/null", *cmd],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False,
+        )  # fmt: skip
+        out[name] = float(last_level_misses(done.stderr, name))
+    return out
+
+
+def last_level_misses(report: str, name: str = "the command") -> int:
+    """The total of cachegrind's summary line ``LL misses: N (reads + writes)``."""
+    found = re.search(r"LL misses:\s+([\d,]+)", report)
+    if found is None:
+        raise SystemExit(f"cachegrind reported no cache misses for {name}: {report[-500:]}")
+    return int(found.group(1).replace(",", ""))
+
+
 #: Printed under counted figures: what they are, and that the targets stay on time.
 COUNTED_NOTE = (
     "(instructions counted by callgrind: a noise-free proxy of cpu; the target is on time)"

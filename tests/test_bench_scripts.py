@@ -29,3 +29,24 @@ def test_the_memory_bench_reports_every_figure_on_a_small_tree() -> None:
         assert any(
             line.startswith(f"RESULT {tree}: peak memory at 6 manifests") for line in results
         )
+
+
+def test_the_cache_miss_figure_is_read_from_cachegrinds_summary() -> None:
+    # bench/linear.py --cache-misses reads this line of valgrind's report (reads + writes).
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from _common import last_level_misses  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    report = (
+        "==6051== LL refs:          28,000,109  ( 27,259,013 rd   +     741,096 wr)\n"
+        "==6051== LL misses:         1,236,622  (    831,996 rd   +     404,626 wr)\n"
+        "==6051== LL miss rate:            0.1% (        0.1%     +         0.2%  )\n"
+    )
+    assert last_level_misses(report) == 1_236_622
+    try:
+        last_level_misses("==1== I refs: 5\n")
+    except SystemExit as exc:
+        assert "no cache misses" in str(exc)
+    else:
+        raise AssertionError("a report without the line was read as a figure")
