@@ -53,8 +53,11 @@ def record(
     if meta.id in why_not and outcome.status != "failed":
         # Findings carry their own explanation; the trace explains a rule that did not fire.
         traces.append((system, meta.id, outcome.status, outcome.trace))
+    violations = outcome.violations
+    if not violations:  # most outcomes recorded here: not applicable
+        return
     controls = meta.iso_refs  # one tuple for the outcome's findings, not one each
-    for index, v in enumerate(outcome.violations):
+    for index, v in enumerate(violations):
         target = v.target
         identity, item = identify(doc.data, target)
         # By position, in Finding's field order: a record made by keyword takes a slower path,

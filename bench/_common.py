@@ -139,10 +139,11 @@ def missed(commands: dict[str, list[str]], last_level: int) -> dict[str, float]:
 
 
 def last_level_misses(report: str, name: str = "the command") -> int:
-    """The total of cachegrind's summary line ``LL misses: N (reads + writes)``."""
+    """The total of cachegrind's summary line ``LL misses: N (rd + wr)`` (instruction fetches
+    are among the reads)."""
     found = re.search(r"LL misses:\s+([\d,]+)", report)
-    if found is None:
-        raise SystemExit(f"cachegrind reported no cache misses for {name}: {report[-500:]}")
+    if found is None:  # valgrind refused the options (a cache size it cannot simulate) or failed
+        raise SystemExit(f"cachegrind gave no summary for {name}; it said: {report[-500:]}")
     return int(found.group(1).replace(",", ""))
 
 

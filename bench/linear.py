@@ -141,17 +141,24 @@ def main() -> None:
     parser.add_argument("--risks-large", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--risk-rounds", type=int, default=15)
-    parser.add_argument(
+    counting = parser.add_mutually_exclusive_group()
+    counting.add_argument(
         "--instructions",
         action="store_true",
         help="count each check's instructions once with valgrind instead of timing rounds",
     )
-    parser.add_argument(
+    counting.add_argument(
         "--cache-misses",
         action="store_true",
         help="count each check's last-level cache misses once with valgrind's cachegrind",
     )
-    parser.add_argument("--last-level", type=int, default=2 * 1024 * 1024)
+    parser.add_argument(
+        "--last-level",
+        type=int,
+        default=2 * 1024 * 1024,
+        help="bytes of the simulated last-level cache (16-way, 64-byte lines; the number of "
+        "sets must be a power of two)",
+    )
     args = parser.parse_args()
 
     def measure(

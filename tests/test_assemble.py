@@ -52,9 +52,13 @@ def test_two_findings_alike_get_distinct_identities_in_file_order(tmp_path: Path
     manifest.write_text(text, encoding="utf-8")
     report = check([str(manifest)], today="2026-11-22", cwd=str(work))
     scores = [f for f in report.findings if f.rule_id == "AIMS-RSK-005"]
+    # The lines of the two scores, found in the text (the example may gain lines above them).
+    lines = text.splitlines()
+    wrong = [n for n, line in enumerate(lines, 1) if line in ("      score: 13", "      score: 7")]
+    assert len(wrong) == 2
     assert [(f.location.line, f.ident) for f in scores] == [
-        (202, "spec.risks[R-1].score"),
-        (221, "spec.risks[R-1].score#2"),
+        (wrong[0], "spec.risks[R-1].score"),
+        (wrong[1], "spec.risks[R-1].score#2"),
     ]
     assert scores[0].fingerprint != scores[1].fingerprint
     assert len({f.fingerprint for f in report.findings}) == len(report.findings)
@@ -63,9 +67,18 @@ def test_two_findings_alike_get_distinct_identities_in_file_order(tmp_path: Path
 def test_distinct_findings_are_returned_as_they_are() -> None:
     findings = [_finding("a", "spec.risks[R-1].score", 3, ()), _finding("b", "spec.x", 1, ())]
     assert _distinct_identities(findings) is findings
-    # The same identity under another system, or another rule, is another finding.
-    other = findings[0]._replace(system="other")
-    assert _distinct_identities([findings[0], other]) == [findings[0], other]
+    # The same identity under another system, or from another rule, is another finding; so is
+    # another identity of the same rule and system. Nothing is renamed, and the list (in its
+    # order, not sorted) is the one given.
+    first = findings[0]
+    for other in (
+        first._replace(system="other"),
+        first._replace(system=None),
+        first._replace(rule_id="AIMS-RSK-004"),
+        first._replace(ident="spec.risks[R-2].score"),
+    ):
+        pair = [first._replace(location=Location("a.yaml", 9, 1)), other]
+        assert _distinct_identities(pair) is pair
 
 
 def test_a_repeat_is_numbered_after_the_first_in_file_order() -> None:
