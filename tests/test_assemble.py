@@ -9,7 +9,7 @@ from pathlib import Path
 from _helpers import ROOT
 
 from aims_policy import check
-from aims_policy.assemble import _IDENTITY, _distinct_identities, _Shared
+from aims_policy.assemble import _distinct_identities, _Shared
 from aims_policy.model import Finding, Location
 
 
@@ -120,11 +120,6 @@ def test_the_items_of_a_kept_tuple_are_kept_once_too() -> None:
     assert shared == controls
     assert shared[1] is control
     assert share.each(_copy_tuple(controls)) is shared
-
-
-def test_a_findings_identity_is_read_by_position_from_the_right_fields() -> None:
-    f = _finding("m", "spec.owner", 1, ())._replace(system="sys-a", item="x")
-    assert _IDENTITY(f) == (f.rule_id, f.system, f.ident)
 
 
 def _copy_tuple(values: tuple[str, ...]) -> tuple[str, ...]:
