@@ -12,6 +12,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,6 +89,32 @@ def interleaved(
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def _under_valgrind(
+    commands: dict[str, list[str]],
+    tool: list[str],
+    read: Callable[[str, str], float],
+    cwd: Path | None = None,
+    cwds: dict[str, Path] | None = None,
+) -> dict[str, float]:
+    """Each command run once under valgrind with ``tool``'s options, and ``read`` of what
+    valgrind reports on its standard error (the report, the command's name). Hash randomisation
+    is fixed, as it changes the paths dict and set code takes."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("this needs valgrind (Debian: apt-get install valgrind)")
+    env = {**ENV, "PYTHONHASHSEED": "0"}
+    where = {name: (cwds or {}).get(name, cwd) for name in commands}
+    out: dict[str, float] = {}
+    for name, cmd in commands.items():
+        timed(cmd, where[name])  # the .pyc files written, as an installed package has them
+        done = subprocess.run(
+            ["valgrind", *tool, *cmd],
+            cwd=where[name], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True, check=False,
+        )  # fmt: skip
+        out[name] = read(done.stderr, name)
+    return out
+
+
 def counted(
     commands: dict[str, list[str]],
     cwd: Path | None = None,
@@ -97,24 +124,16 @@ def counted(
     binary, inputs and environment however busy the machine is, where wall times on a shared
     machine spread by a quarter from run to run. A proxy for cpu time (it does not see system
     calls, cache misses or waits), for comparing commits and commands; the targets are set on
-    time. Hash randomisation is fixed, as it changes the paths dict and set code takes."""
-    if shutil.which("valgrind") is None:
-        raise SystemExit("--instructions needs valgrind (Debian: apt-get install valgrind)")
-    env = {**ENV, "PYTHONHASHSEED": "0"}
-    where = {name: (cwds or {}).get(name, cwd) for name in commands}
-    out: dict[str, float] = {}
-    for name, cmd in commands.items():
-        timed(cmd, where[name])  # the .pyc files written, as an installed package has them
-        done = subprocess.run(
-            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
-            cwd=where[name], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True, check=False,
-        )  # fmt: skip
-        found = re.search(r"Collected : (\d+)", done.stderr)
-        if found is None:
-            raise SystemExit(f"valgrind counted nothing for {name}: {done.stderr[-500:]}")
-        out[name] = float(found.group(1))
-    return out
+    time."""
+    tool = ["--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    return _under_valgrind(commands, tool, _instructions, cwd, cwds)
+
+
+def _instructions(report: str, name: str) -> float:
+    found = re.search(r"Collected : (\d+)", report)
+    if found is None:
+        raise SystemExit(f"valgrind counted nothing for {name}: {report[-500:]}")
+    return float(found.group(1))
 
 
 def missed(commands: dict[str, list[str]], last_level: int) -> dict[str, float]:
@@ -122,20 +141,10 @@ def missed(commands: dict[str, list[str]], last_level: int) -> dict[str, float]:
     cachegrind with a last-level cache of ``last_level`` bytes (16-way, 64-byte lines) and this
     machine's first-level caches: what instructions do not show, the memory a run reaches for
     that is no longer in the cache. A simulation of one core alone, without the other tenants
-    that share a real machine's cache. Hash randomisation is fixed, as for counted()."""
-    if shutil.which("valgrind") is None:
-        raise SystemExit("--cache-misses needs valgrind (Debian: apt-get install valgrind)")
-    env = {**ENV, "PYTHONHASHSEED": "0"}
-    out: dict[str, float] = {}
-    for name, cmd in commands.items():
-        timed(cmd)  # the .pyc files written, as an installed package has them
-        done = subprocess.run(
-            ["valgrind", "--tool=cachegrind", "--cache-sim=yes", f"--LL={last_level},16,64",
-             "--cachegrind-out-file=/dev/null", *cmd],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False,
-        )  # fmt: skip
-        out[name] = float(last_level_misses(done.stderr, name))
-    return out
+    that share a real machine's cache."""
+    tool = ["--tool=cachegrind", "--cache-sim=yes", f"--LL={last_level},16,64",
+            "--cachegrind-out-file=/dev/null"]  # fmt: skip
+    return _under_valgrind(commands, tool, last_level_misses)
 
 
 def last_level_misses(report: str, name: str = "the command") -> int:

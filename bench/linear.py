@@ -35,6 +35,7 @@ import resource
 import statistics
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -84,24 +85,17 @@ def per_item(
     return samples
 
 
-def counted_per_item(
-    runs: dict[str, tuple[list[str], int]], base: list[str]
+def once_per_item(
+    runs: dict[str, tuple[list[str], int]],
+    base: list[str],
+    measure: Callable[[dict[str, list[str]]], dict[str, float]],
 ) -> dict[str, list[float]]:
-    """Each command's instructions per item, less the base command's (one count each)."""
+    """Each command's figure per item, measured once by ``measure`` (instructions or cache
+    misses under valgrind: the same however busy the machine), less the base command's."""
     for cmd, _count in runs.values():
         works(cmd)
-    counts = counted({"": base, **{name: cmd for name, (cmd, _n) in runs.items()}})
-    return {name: [(counts[name] - counts[""]) / n] for name, (_cmd, n) in runs.items()}
-
-
-def missed_per_item(
-    runs: dict[str, tuple[list[str], int]], base: list[str], last_level: int
-) -> dict[str, list[float]]:
-    """Each command's last-level cache misses per item, less the base command's."""
-    for cmd, _count in runs.values():
-        works(cmd)
-    misses = missed({"": base, **{name: cmd for name, (cmd, _n) in runs.items()}}, last_level)
-    return {name: [(misses[name] - misses[""]) / n] for name, (_cmd, n) in runs.items()}
+    figures = measure({"": base, **{name: cmd for name, (cmd, _n) in runs.items()}})
+    return {name: [(figures[name] - figures[""]) / n] for name, (_cmd, n) in runs.items()}
 
 
 def ratio(samples: dict[str, list[float]], large: str, small: str) -> tuple[float, str]:
@@ -165,8 +159,12 @@ def main() -> None:
         runs: dict[str, tuple[list[str], int]], base: list[str], rounds: int
     ) -> dict[str, list[float]]:
         if args.cache_misses:
-            return missed_per_item(runs, base, args.last_level)
-        return counted_per_item(runs, base) if args.instructions else per_item(runs, base, rounds)
+            return once_per_item(runs, base, lambda cmds: missed(cmds, args.last_level))
+        return (
+            once_per_item(runs, base, counted)
+            if args.instructions
+            else per_item(runs, base, rounds)
+        )
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -195,13 +193,16 @@ def main() -> None:
             check(base, folder),
             args.risk_rounds,
         )
-    unit, scale, what = (
-        ("last-level misses", 1, f"last-level cache misses ({args.last_level:,} bytes)")
-        if args.cache_misses
-        else ("M instructions", 1e-6, "instructions")
-        if args.instructions
-        else ("ms cpu", 1000, "cpu")
-    )
+    if args.cache_misses:
+        unit, scale, what = (
+            "last-level misses",
+            1.0,
+            f"last-level cache misses ({args.last_level:,} bytes)",
+        )
+    elif args.instructions:
+        unit, scale, what = "M instructions", 1e-6, "instructions"
+    else:
+        unit, scale, what = "ms cpu", 1000.0, "cpu"
     for name, values in {**manifests, **risks}.items():
         print(f"{name:<18} {statistics.median(values) * scale:8.3f} {unit} each")
     m, m_spread = ratio(manifests, f"{args.large} manifests", f"{args.small} manifests")
