@@ -287,13 +287,13 @@ def _distinct_identities(findings: list[Finding]) -> list[Finding]:
     their occurrence (``#2``...), which keeps the first one's fingerprint as it was."""
     # A dict filled in a loop, not a set of C-made keys: the set was quicker, but its table and
     # keys left the report formats' peak memory 5% higher (bench/memory.py, 178,000 findings).
-    seen: dict[tuple[str, str | None, str], int] = {}
-    repeated = False
+    seen: dict[tuple[str, str | None, str], None] = {}
     for f in findings:
         key = (f.rule_id, f.system, f.ident)
-        repeated |= key in seen
-        seen[key] = seen.get(key, 0) + 1
-    if not repeated:
+        if key in seen:
+            break
+        seen[key] = None
+    else:
         return findings
     count: dict[tuple[str, str | None, str], int] = {}
     out = []

@@ -160,11 +160,9 @@ def main() -> None:
     ) -> dict[str, list[float]]:
         if args.cache_misses:
             return once_per_item(runs, base, lambda cmds: missed(cmds, args.last_level))
-        return (
-            once_per_item(runs, base, counted)
-            if args.instructions
-            else per_item(runs, base, rounds)
-        )
+        if args.instructions:
+            return once_per_item(runs, base, counted)
+        return per_item(runs, base, rounds)
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
