@@ -15,8 +15,9 @@ import datetime as _dt
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
+from operator import methodcaller
 from typing import Any
 
 from aims_policy.frozen import LOADED_CONTAINERS, LOADED_SCALARS
@@ -312,18 +313,20 @@ def _unknown_fields(
         if not isinstance(target, dict) or not _unknown_fields(data, target, root, path, found):
             return False
     if isinstance(data, dict):
-        if not all(isinstance(key, str) for key in data):
-            return False
         properties = node.get("properties", {})
         patterns = node.get("patternProperties", {})
         extra = node.get("additionalProperties", True)
         for key, value in data.items():
+            if not isinstance(key, str):
+                return False  # whatever was found so far is dropped with the walk
             known = properties.get(key)
             container = isinstance(value, (dict, list))
             if known is not None and not container:
                 continue  # a known field with a plain value: nothing to find in it
             schemas = [] if known is None else [known]
-            schemas += (p for name, p in patterns.items() if _ecma_pattern(name).search(key))
+            for name, sub in patterns.items():
+                if _key_pattern(name)(key):
+                    schemas.append(sub)
             if not schemas:
                 if extra is False:
                     found.setdefault(path, (node, []))[1].append(key)
@@ -457,6 +460,18 @@ def _ecma_pattern(pattern: str) -> re.Pattern[str]:
     Python it also matches before a final newline (``"demo\\n"`` would pass ``^[a-z]+$``). The
     compiled validator makes the same substitution, so both judge ``pattern`` alike."""
     return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
+
+
+@cache
+def _key_pattern(pattern: str) -> Callable[[str], object]:
+    """What ``_ecma_pattern(pattern).search`` answers for a field name. A pattern that only
+    anchors a plain prefix, as the schemas' ``^x-`` for organisation-specific fields does, is
+    answered by ``str.startswith``: a run whose only finding is an unknown field then compiles
+    no regular expression."""
+    prefix = pattern[1:]
+    if pattern.startswith("^") and prefix.isascii() and prefix.replace("-", "").isalnum():
+        return methodcaller("startswith", prefix)
+    return _ecma_pattern(pattern).search
 
 
 @cache
@@ -638,7 +653,7 @@ def _unknown_problems(
     allowed = list(node.get("properties", {}))
     patterns = node.get("patternProperties", {})
     for key in sorted(keys):
-        if key in allowed or any(_ecma_pattern(p).search(key) for p in patterns):
+        if key in allowed or any(_key_pattern(p)(key) for p in patterns):
             continue
         hint = did_you_mean(key, allowed) or (
             f"; known fields here: {', '.join(allowed)}" if 0 < len(allowed) <= 12 else ""

@@ -938,6 +938,26 @@ def test_a_schema_the_unknown_field_walk_cannot_follow_is_left_to_jsonschema(
     assert v._only_unknown_fields(doc) is not None
 
 
+def test_a_key_that_is_not_text_is_left_to_jsonschema() -> None:
+    """The walk declines a document with a key that is not a string anywhere, even after it has
+    found an unknown field: jsonschema reports everything then."""
+    doc = load_doc(ROOT / "manifests" / "coding-assistant.yaml")  # it has an unknown field
+    assert v._only_unknown_fields(doc) is not None
+    data = copy.deepcopy(doc.data)
+    data["spec"]["purpose"][1] = "a key that is a number"
+    assert v._only_unknown_fields(Document("m.yaml", 0, data)) is None
+
+
+# Field-name patterns: plain prefixes (answered without a regex) and patterns that are not.
+_PATTERNS = ["^x-", "^x", "^ab-c-", "^x_", "^x.", "^", "x-", "^x-$", "^[x]-", "^X-", "^x-y"]
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.sampled_from(_PATTERNS), st.text(alphabet="xXy-_.ab\n", max_size=6))
+def test_a_field_name_pattern_answers_as_its_regex(pattern: str, key: str) -> None:
+    assert bool(v._key_pattern(pattern)(key)) == bool(v._ecma_pattern(pattern).search(key))
+
+
 def _without_by_copy(data: Any, path: tuple[Any, ...], drop: dict[Any, set[str]]) -> Any:
     # the rule written out: a full copy less the dropped keys
     if isinstance(data, dict):
