@@ -7,8 +7,8 @@ import datetime as _dt
 from collections.abc import Iterator
 
 from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
+from aims_policy.wording import plural
 
-from ._common import plural
 from .facts import (
     EU,
     FRIA_POINTS,

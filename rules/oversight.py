@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aims_policy.engine import Context, Violation, eu, fact, nist, required, rule
+from aims_policy.wording import plural
 
-from ._common import plural
 from .facts import add_months, affects_individuals, in_operation, is_high_risk
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from aims_policy.engine import Context, Cursor, Violation, eu, fact, nist, rule
 from aims_policy.evidence import POLICY_KINDS
+from aims_policy.wording import plural
 
-from ._common import plural
 from .facts import evidenced_controls, has_risks, in_operation, is_high_risk, person_key, risk_level
 
 
