@@ -2,7 +2,7 @@
 cpu per risk in one manifest of 10,000 risks against one of 1,000.
 
     python bench/linear.py [--small 500] [--large 10000] [--rounds 3]
-                           [--risks-small 1000] [--risks-large 10000] [--risk-rounds 15]
+                           [--risks-small 1000] [--risks-large 10000] [--risk-rounds 45]
                            [--instructions]
 
 The trees are copies of every example manifest in subfolders (bench/_common.make_tree). Each
@@ -14,8 +14,10 @@ the one-item check's, over the items, and the median over the rounds is kept. Ta
 per-item figure at the large size within 10% of the small one.
 
 The 1,000-risk check is only about twice the one-risk check, so a few milliseconds of noise in
-either (a shared machine's) move its per-risk figure by several percent: its runs are short,
-and it takes more rounds (``--risk-rounds``). The spread of the per-round ratios is printed too.
+either (a shared machine's) move its per-risk figure by several percent: a single round's ratio
+can land a third either way. Its runs are short, so it takes many rounds (``--risk-rounds``,
+45 by default: about 80 s), and the medians of those decide. The spread of the per-round ratios
+is printed too.
 
 ``--instructions`` counts each check's instructions once under valgrind instead (less the
 one-item check's): the same figures however busy the machine, which is what linearity is about;
@@ -134,7 +136,7 @@ def main() -> None:
     parser.add_argument("--risks-small", type=int, default=1_000)
     parser.add_argument("--risks-large", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--risk-rounds", type=int, default=15)
+    parser.add_argument("--risk-rounds", type=int, default=45)
     counting = parser.add_mutually_exclusive_group()
     counting.add_argument(
         "--instructions",
