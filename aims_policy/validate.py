@@ -462,14 +462,26 @@ def _ecma_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
 
 
+# The characters of a pattern that only anchors a literal prefix (``^x-``): none of them means
+# anything to a regular expression outside a class.
+_LITERAL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+
+def _literal_prefix(pattern: str) -> str | None:
+    """The prefix ``pattern`` only anchors, if that is all it does: such a pattern is answered by
+    ``str.startswith``, in the compiled validator (:func:`_pattern_keys`) and by the unknown-field
+    walk (:func:`_key_pattern`). Told by string methods, without compiling a regex for it."""
+    prefix = pattern[1:]
+    return prefix if pattern[:1] == "^" and prefix and not prefix.strip(_LITERAL) else None
+
+
 @cache
 def _key_pattern(pattern: str) -> Callable[[str], object]:
-    """What ``_ecma_pattern(pattern).search`` answers for a field name. A pattern that only
-    anchors a plain prefix, as the schemas' ``^x-`` for organisation-specific fields does, is
-    answered by ``str.startswith``: a run whose only finding is an unknown field then compiles
-    no regular expression."""
-    prefix = pattern[1:]
-    if pattern.startswith("^") and prefix.isascii() and prefix.replace("-", "").isalnum():
+    """What ``_ecma_pattern(pattern).search`` answers for a field name: a literal prefix (the
+    schemas' ``^x-`` for organisation-specific fields) by ``str.startswith``, so that a run
+    whose only finding is an unknown field compiles no regular expression."""
+    prefix = _literal_prefix(pattern)
+    if prefix is not None:
         return methodcaller("startswith", prefix)
     return _ecma_pattern(pattern).search
 
@@ -1003,10 +1015,9 @@ def _pattern_keys(tree: Any) -> None:
                 and ast.unparse(func.value.value) == "REGEX_PATTERNS"
                 and isinstance(func.value.slice, ast.Constant)
                 and isinstance(func.value.slice.value, str)
-                and re.fullmatch(r"\^[A-Za-z0-9_-]+", func.value.slice.value)
+                and (prefix := _literal_prefix(func.value.slice.value)) is not None
                 and len(node.args) == 1
             ):
-                prefix = func.value.slice.value[1:]
                 node.func = ast.Attribute(node.args[0], "startswith", ast.Load())
                 node.args = [ast.Constant(prefix)]
         for field in ("body", "orelse"):
