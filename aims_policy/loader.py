@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 from sys import intern
 from typing import Any, NoReturn
 
@@ -49,6 +50,13 @@ PathKey = str | int
 Path = tuple[PathKey, ...]
 #: (line, col, end_line, end_col), 1-based. For a mapping member the start is its key's.
 Pos = tuple[int, int, int, int]
+#: A document's positions are a tree beside its data. A scalar's entry is its position packed into
+#: one int (:func:`_pack`); a collection's is the pair of its packed position and its members'
+#: entries: a dict by key for a mapping, a list by index for a sequence. Against a dict of every
+#: node's path and position tuple, a register of 10,000 risks takes a quarter of the memory,
+#: and locating a node walks small dicts instead of hashing its whole path into a table of
+#: every node.
+Entry = int | tuple[int, "dict[str, Entry] | list[Entry]"]
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
@@ -134,32 +142,82 @@ class LoadError(Exception):
 
 
 class Document:
-    """One YAML/JSON document: its plain value and the position of every node by path.
+    """One YAML/JSON document: its plain value and the position of every node in it.
 
     (Plain classes here and below, not dataclasses: class creation is paid at every start-up.)"""
 
     __slots__ = ("data", "file", "index", "positions")
 
-    def __init__(self, file: str, index: int, data: Any, positions: dict[Path, Pos] | None = None):
+    def __init__(self, file: str, index: int, data: Any, positions: Entry | None = None):
         self.file = file
         self.index = index
         self.data = data
-        self.positions: dict[Path, Pos] = positions if positions is not None else {}
+        self.positions = positions  # None for a document made in memory, not read from a file
 
     def position(self, path: Path) -> Pos:
         """The position of ``path`` or, when it does not exist (a missing field), of its nearest
         existing ancestor: a missing field is reported where it should be added."""
-        for cut in range(len(path), -1, -1):
-            pos = self.positions.get(path[:cut])
-            if pos is not None:
-                return pos
-        return (1, 1, 1, 1)
+        found = self.positions
+        if found is None:
+            return (1, 1, 1, 1)
+        for key in path:
+            if isinstance(found, int):
+                break  # a scalar has no members
+            members = found[1]
+            if isinstance(members, dict):
+                if not isinstance(key, str) or key not in members:
+                    break
+                found = members[key]
+            elif isinstance(key, int) and 0 <= key < len(members):  # none counts from the end
+                found = members[key]
+            else:
+                break
+        return _unpack(_packed(found))
 
     def locate(self, path: Path) -> Location:
         line, col, end_line, end_col = self.position(path)
         # tuple.__new__ skips the Python frame of the record's __new__: every finding and rule
         # result is located here.
         return tuple.__new__(Location, (self.file, line, col, end_line, end_col))
+
+    def entries(self) -> Iterator[tuple[Path, Pos]]:
+        """Every node's path and position, each collection before its members, in the order of
+        the text."""
+        todo: list[tuple[Path, Entry]] = [] if self.positions is None else [((), self.positions)]
+        while todo:
+            path, entry = todo.pop()
+            yield path, _unpack(_packed(entry))
+            if isinstance(entry, int):
+                continue
+            members = entry[1]
+            if isinstance(members, dict):
+                todo.extend(((*path, key), members[key]) for key in reversed(members))
+            else:
+                todo.extend(((*path, i), members[i]) for i in reversed(range(len(members))))
+
+
+# A file is at most MAX_BYTES characters, so no line or column reaches 2**24.
+_BITS = 24
+_FIELD = (1 << _BITS) - 1
+
+
+def _pack(line: int, col: int, end_line: int, end_col: int) -> int:
+    """One int (40 bytes) for what a tuple of four, with its two line numbers, took 130 for."""
+    return (((line << _BITS | col) << _BITS | end_line) << _BITS) | end_col
+
+
+def _packed(entry: Entry) -> int:
+    """The packed position of a node from its entry."""
+    return entry if isinstance(entry, int) else entry[0]
+
+
+def _unpack(packed: int) -> Pos:
+    return (
+        packed >> 3 * _BITS,
+        packed >> 2 * _BITS & _FIELD,
+        packed >> _BITS & _FIELD,
+        packed & _FIELD,
+    )
 
 
 class LoadedFile:
@@ -286,11 +344,21 @@ def _restore_columns(docs: list[Document], moved: dict[int, list[int]]) -> None:
     def fix(line: int, col: int) -> int:
         return col + 2 * sum(1 for at in moved.get(line, ()) if at < col)
 
+    def shifted(packed: int) -> int:
+        line, col, end_line, end_col = _unpack(packed)
+        return _pack(line, fix(line, col), end_line, fix(end_line, end_col))
+
+    def restored(entry: Entry) -> Entry:
+        if isinstance(entry, int):
+            return shifted(entry)
+        packed, members = entry
+        if isinstance(members, dict):
+            return shifted(packed), {key: restored(m) for key, m in members.items()}
+        return shifted(packed), [restored(m) for m in members]
+
     for doc in docs:
-        doc.positions = {
-            path: (line, fix(line, col), end_line, fix(end_line, end_col))
-            for path, (line, col, end_line, end_col) in doc.positions.items()
-        }
+        if doc.positions is not None:
+            doc.positions = restored(doc.positions)
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
@@ -443,9 +511,9 @@ def _compose_all(text: str, file: str) -> list[Document]:
                     line,
                     col,
                 )
-            doc = Document(file, len(docs), None)
-            doc.data = _Builder(doc.positions).build(node)
-            docs.append(doc)
+            builder = _Builder()
+            data = builder.build(node)
+            docs.append(Document(file, len(docs), data, builder.where))
     except yaml.YAMLError as exc:
         raise _first_problem(exc, text) from None
     except RecursionError:  # only reachable with the pure-Python composer
@@ -480,19 +548,20 @@ def _from_events(text: str, file: str) -> list[Document] | None:
 
 def _plain_documents(next_event: Any, file: str) -> list[Document]:
     docs: list[Document] = []
-    positions: dict[Path, Pos] = {}
     root: Any = None
+    where: Entry | None = None  # the root's entry
     # The innermost open collection in locals (this loop runs for every event of every
-    # manifest): the collection, its path, whether it is a mapping, the key whose value comes
-    # next (None: a key comes next, or a sequence) with that key's line and column, and the
-    # collection's own line and column. ``coll`` is None outside any collection. Opening a
-    # collection saves its parent's state on ``stack``: one entry per open collection.
+    # manifest): the collection, its members' position entries, whether it is a mapping, the
+    # key whose value comes next (None: a key comes next, or a sequence) with that key's line and
+    # column, and the collection's own line and column. ``coll`` is None outside any collection.
+    # Opening a collection saves its parent's state on ``stack``: one entry per open collection.
+    # (The key's line and column are not saved: the key is done with once its value ends.)
     coll: Any = None
-    cpath: Path = ()
+    members: Any = None
     is_map = False
     key: Any = None
     kline = kcol = cline = ccol = 0
-    stack: list[tuple[Any, Path, bool, Any, int, int, int, int]] = []
+    stack: list[tuple[Any, Any, bool, Any, int, int]] = []
     nodes = 0
     while True:
         event = next_event()
@@ -524,59 +593,59 @@ def _plain_documents(next_event: Any, file: str) -> list[Document]:
             ):
                 value = _resolve_plain(event)
             end = event.end_mark
+            # _pack written out: this is the one place that runs for every scalar.
             if is_map:
-                child: Path = (*cpath, key)
-                positions[child] = (kline, kcol, end.line + 1, end.column + 1)
+                members[key] = (
+                    (kline << _BITS | kcol) << _BITS | end.line + 1
+                ) << _BITS | end.column + 1
                 coll[key] = value
                 key = None
             elif coll is not None:
                 start = event.start_mark
-                child = (*cpath, len(coll))
-                positions[child] = (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+                members.append(
+                    ((start.line + 1 << _BITS | start.column + 1) << _BITS | end.line + 1) << _BITS
+                    | end.column + 1
+                )
                 coll.append(value)
             else:
                 start = event.start_mark
-                positions[()] = (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+                where = _pack(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
                 root = value
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
             if event.anchor is not None or event.tag is not None or len(stack) >= MAX_DEPTH:
                 raise _Unusual
             nodes += 1
-            start = event.start_mark
-            path: Path
             if is_map:
                 if key is None:
                     raise _Unusual  # a collection as a key
-                path, line, col = (*cpath, key), kline, kcol
-            elif coll is not None:
-                path, line, col = (*cpath, len(coll)), start.line + 1, start.column + 1
+                line, col = kline, kcol
             else:
-                path, line, col = (), start.line + 1, start.column + 1
-            # Inserted now, completed at the end: the node builder records a collection's
-            # position before its members'.
-            positions[path] = (line, col, 0, 0)
-            stack.append((coll, cpath, is_map, key, kline, kcol, cline, ccol))
+                start = event.start_mark
+                line, col = start.line + 1, start.column + 1
+            stack.append((coll, members, is_map, key, cline, ccol))
             is_map = kind is MappingStartEvent
-            coll = {} if is_map else []
-            cpath, key, cline, ccol = path, None, line, col
+            coll, members = ({}, {}) if is_map else ([], [])
+            key, cline, ccol = None, line, col
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
             end = event.end_mark
-            positions[cpath] = (cline, ccol, end.line + 1, end.column + 1)
+            entry = (_pack(cline, ccol, end.line + 1, end.column + 1), members)
             value = coll
-            coll, cpath, is_map, key, kline, kcol, cline, ccol = stack.pop()
+            coll, members, is_map, key, cline, ccol = stack.pop()
             if is_map:
                 coll[key] = value
+                members[key] = entry
                 key = None
             elif coll is not None:
                 coll.append(value)
+                members.append(entry)
             else:
-                root = value
+                root, where = value, entry
         elif kind is DocumentStartEvent:
             if len(docs) == MAX_DOCUMENTS:
                 raise _Unusual
-            positions, root, nodes = {}, None, 0
+            root, where, nodes = None, None, 0
         elif kind is DocumentEndEvent:
-            docs.append(Document(file, len(docs), root, positions))
+            docs.append(Document(file, len(docs), root, where))
         elif kind is StreamEndEvent:
             return docs
         elif kind is not StreamStartEvent:  # an alias
@@ -588,21 +657,21 @@ def _plain_documents(next_event: Any, file: str) -> list[Document]:
 class _Builder:
     """Turns a node tree into plain values, recording positions and enforcing the limits."""
 
-    __slots__ = ("nodes", "positions", "root")
+    __slots__ = ("nodes", "root", "where")
 
-    def __init__(self, positions: dict[Path, Pos]):
-        self.positions = positions
+    def __init__(self) -> None:
         self.nodes = 0
         self.root: Node | None = None
+        self.where: Entry | None = None  # the root's position entry, once built
 
     def build(self, node: Node) -> Any:
-        line, col = _mark(node.start_mark)
-        end_line, end_col = _mark(node.end_mark)
-        self.positions[()] = (line, col, end_line, end_col)
         self.root = node
-        return self._value(node, (), 0)
+        value, self.where = self._value(node, _mark(node.start_mark), 0)
+        return value
 
-    def _value(self, node: Node, path: Path, depth: int) -> Any:
+    def _value(self, node: Node, start: tuple[int, int], depth: int) -> tuple[Any, Entry]:
+        """The node's value and its position entry, which starts at ``start`` (for a mapping
+        member, its key's)."""
         self.nodes += 1
         if self.nodes > MAX_NODES:
             line, col = _mark(node.start_mark)
@@ -622,15 +691,18 @@ class _Builder:
                 col,
             )
         tag = node.tag
+        packed = _pack(*start, *_mark(node.end_mark))
         if isinstance(node, ScalarNode):
             if tag == _PLAIN:
-                return _resolve_plain(node)
+                return _resolve_plain(node), packed
             if tag == _STR:
-                return node.value
+                return node.value, packed
         elif isinstance(node, MappingNode) and tag == _MAP:
-            return self._mapping(node, path, depth + 1)
+            value, members = self._mapping(node, depth + 1)
+            return value, (packed, members)
         elif isinstance(node, SequenceNode) and tag == _SEQ:
-            return self._sequence(node, path, depth + 1)
+            items, entries = self._sequence(node, depth + 1)
+            return items, (packed, entries)
         line, col = _mark(node.start_mark)
         raise LoadError(
             "tag",
@@ -650,10 +722,10 @@ class _Builder:
                 col,
             )
 
-    def _mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
+    def _mapping(self, node: MappingNode, depth: int) -> tuple[dict[str, Any], dict[str, Entry]]:
         self._deeper(node, depth)
         out: dict[str, Any] = {}
-        positions = self.positions
+        members: dict[str, Entry] = {}
         for key_node, value_node in node.value:
             mark = key_node.start_mark
             line, col = mark.line + 1, mark.column + 1
@@ -668,10 +740,7 @@ class _Builder:
                 and key not in out
             ):
                 key = intern(key)  # as _plain_documents does
-                child = (*path, key)
-                end = value_node.end_mark
-                positions[child] = (line, col, end.line + 1, end.column + 1)
-                out[key] = self._value(value_node, child, depth)
+                out[key], members[key] = self._value(value_node, (line, col), depth)
                 continue
             if (
                 key_node.tag == "tag:yaml.org,2002:merge"
@@ -704,29 +773,25 @@ class _Builder:
                 raise LoadError("tag", f"tag {key_node.tag!r} is not allowed on a key", line, col)
             key = intern(key)
             if key in out:
-                first = positions.get((*path, key), (0, 0, 0, 0))
+                first = _unpack(_packed(members[key]))[0]
                 raise LoadError(
                     "duplicate-key",
-                    f"duplicate key {key!r} (first at line {first[0]}); keep one of them",
+                    f"duplicate key {key!r} (first at line {first}); keep one of them",
                     line,
                     col,
                 )
-            child = (*path, key)
-            end_line, end_col = _mark(value_node.end_mark)
-            positions[child] = (line, col, end_line, end_col)
-            out[key] = self._value(value_node, child, depth)
-        return out
+            out[key], members[key] = self._value(value_node, (line, col), depth)
+        return out, members
 
-    def _sequence(self, node: SequenceNode, path: Path, depth: int) -> list[Any]:
+    def _sequence(self, node: SequenceNode, depth: int) -> tuple[list[Any], list[Entry]]:
         self._deeper(node, depth)
         out: list[Any] = []
-        positions = self.positions
-        for index, item in enumerate(node.value):
-            child = (*path, index)
-            start, end = item.start_mark, item.end_mark
-            positions[child] = (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
-            out.append(self._value(item, child, depth))
-        return out
+        entries: list[Entry] = []
+        for item in node.value:
+            value, entry = self._value(item, _mark(item.start_mark), depth)
+            out.append(value)
+            entries.append(entry)
+        return out, entries
 
 
 def _distinct_nodes(root: Node | None) -> int:

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aims_policy import loader
 from aims_policy.loader import MAX_DEPTH, Document, LoadedFile, load_bytes
 
 YAML_TEXT = """\
@@ -103,6 +104,46 @@ def test_a_missing_field_is_located_at_its_nearest_existing_parent() -> None:
     assert start(doc, "spec", "purpose") == (6, 1)
     assert start(doc) == (2, 1)  # the document itself starts at its first node, after the comment
     assert doc.locate(("nowhere",)).file == "m.yaml"
+
+
+def test_a_path_that_does_not_fit_the_data_is_located_at_its_deepest_fitting_part() -> None:
+    doc = one(YAML_TEXT)
+    assert start(doc, "spec", "risks", -1) == (9, 3)  # no index counts from the end
+    assert start(doc, "spec", "risks", "id") == (9, 3)  # a key into a list
+    assert start(doc, "metadata", 0) == (4, 1)  # an index into a mapping
+    assert start(doc, "kind", "x") == (3, 1)  # below a scalar
+    assert start(doc, "spec", "tags", 2, "k", "deeper") == (14, 19)
+
+
+def test_every_node_has_its_own_position_in_the_order_of_the_text() -> None:
+    doc = one("a: 1\nb:\n  - x\n  - {c: 2}\nd: [3]\n")
+    assert list(doc.entries()) == [
+        ((), (1, 1, 6, 1)),
+        (("a",), (1, 1, 1, 5)),
+        (("b",), (2, 1, 5, 1)),
+        (("b", 0), (3, 5, 3, 6)),
+        (("b", 1), (4, 5, 4, 11)),
+        (("b", 1, "c"), (4, 6, 4, 10)),
+        (("d",), (5, 1, 5, 7)),
+        (("d", 0), (5, 5, 5, 6)),
+    ]
+
+
+def test_a_document_made_in_memory_is_located_at_its_start() -> None:
+    doc = Document("m.yaml", 0, {"a": 1})
+    assert doc.position(("a",)) == (1, 1, 1, 1)
+    assert list(doc.entries()) == []
+
+
+def test_positions_as_far_as_a_file_can_reach_are_kept_exactly() -> None:
+    # Positions are packed into one int each: the largest line and column a file of the size
+    # limit can have must come back as they went in.
+    assert loader.MAX_BYTES < 2**loader._BITS
+    big = loader.MAX_BYTES
+    assert loader._unpack(loader._pack(big, big - 1, big, big)) == (big, big - 1, big, big)
+    wide = '{"a": [' + "1, " * 40_000 + '"end"]}'
+    doc = one(wide, "m.json", json_syntax=True)
+    assert start(doc, "a", 40_000) == (1, len(wide) - 6)  # the quote before end
 
 
 def test_json_keeps_positions() -> None:

@@ -31,7 +31,7 @@ def read(text: str, *, fast: bool, monkeypatch: pytest.MonkeyPatch) -> Outcome:
         except loader.LoadError as exc:
             return ("refused", exc.code, exc.message, exc.line, exc.col)
     # repr as well as the value: 1 == 1.0 == True, and dict equality ignores key order.
-    return ("read", [(d.file, d.index, repr(d.data), list(d.positions.items())) for d in docs])
+    return ("read", [(d.file, d.index, repr(d.data), list(d.entries())) for d in docs])
 
 
 def data_files() -> Iterator[Path]:
