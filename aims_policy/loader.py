@@ -146,39 +146,53 @@ class Document:
 
     (Plain classes here and below, not dataclasses: class creation is paid at every start-up.)"""
 
-    __slots__ = ("data", "file", "index", "positions")
+    __slots__ = ("_located", "data", "file", "index", "positions")
 
     def __init__(self, file: str, index: int, data: Any, positions: Entry | None = None):
         self.file = file
         self.index = index
         self.data = data
         self.positions = positions  # None for a document made in memory, not read from a file
+        # One Location per node located: a node is often located more than once (an evidence
+        # reference for the report's index and for the finding about it, a section for each
+        # field it lacks), and a report of 178,000 findings then holds one copy of each.
+        self._located: dict[int, Location] = {}
 
     def position(self, path: Path) -> Pos:
         """The position of ``path`` or, when it does not exist (a missing field), of its nearest
         existing ancestor: a missing field is reported where it should be added."""
-        found = self.positions
-        if found is None:
-            return (1, 1, 1, 1)
-        for key in path:
-            if isinstance(found, int):
-                break  # a scalar has no members
-            members = found[1]
-            if isinstance(members, dict):
-                if not isinstance(key, str) or key not in members:
-                    break
-                found = members[key]
-            elif isinstance(key, int) and 0 <= key < len(members):  # none counts from the end
-                found = members[key]
-            else:
-                break
-        return _unpack(_packed(found))
+        return _unpack(self._packed(path))
 
     def locate(self, path: Path) -> Location:
-        line, col, end_line, end_col = self.position(path)
-        # tuple.__new__ skips the Python frame of the record's __new__: every finding and rule
-        # result is located here.
-        return tuple.__new__(Location, (self.file, line, col, end_line, end_col))
+        """:meth:`position` as a Location in this document's file."""
+        packed = self._packed(path)
+        found = self._located.get(packed)
+        if found is None:
+            line, col, end_line, end_col = _unpack(packed)
+            # tuple.__new__ skips the Python frame of the record's __new__.
+            found = tuple.__new__(Location, (self.file, line, col, end_line, end_col))
+            self._located[packed] = found
+        return found
+
+    def _packed(self, path: Path) -> int:
+        # Classes told by identity, not isinstance: every finding is located through this.
+        found = self.positions
+        if found is None:
+            return _NOWHERE
+        for key in path:
+            if type(found) is int:
+                break  # a scalar has no members
+            members = found[1]  # type: ignore[index]
+            if type(members) is dict:
+                entry = members.get(key)  # type: ignore[arg-type]
+                if entry is None:
+                    break
+            elif type(key) is int and -1 < key < len(members):  # none counts from the end
+                entry = members[key]  # type: ignore[index]
+            else:
+                break
+            found = entry
+        return found if type(found) is int else found[0]  # type: ignore[index]
 
     def entries(self) -> Iterator[tuple[Path, Pos]]:
         """Every node's path and position, each collection before its members, in the order of
@@ -186,7 +200,7 @@ class Document:
         todo: list[tuple[Path, Entry]] = [] if self.positions is None else [((), self.positions)]
         while todo:
             path, entry = todo.pop()
-            yield path, _unpack(_packed(entry))
+            yield path, _unpack(_packed_of(entry))
             if isinstance(entry, int):
                 continue
             members = entry[1]
@@ -206,7 +220,10 @@ def _pack(line: int, col: int, end_line: int, end_col: int) -> int:
     return (((line << _BITS | col) << _BITS | end_line) << _BITS) | end_col
 
 
-def _packed(entry: Entry) -> int:
+_NOWHERE = _pack(1, 1, 1, 1)  # the start of the file: where a document made in memory is
+
+
+def _packed_of(entry: Entry) -> int:
     """The packed position of a node from its entry."""
     return entry if isinstance(entry, int) else entry[0]
 
@@ -773,7 +790,7 @@ class _Builder:
                 raise LoadError("tag", f"tag {key_node.tag!r} is not allowed on a key", line, col)
             key = intern(key)
             if key in out:
-                first = _unpack(_packed(members[key]))[0]
+                first = _unpack(_packed_of(members[key]))[0]
                 raise LoadError(
                     "duplicate-key",
                     f"duplicate key {key!r} (first at line {first}); keep one of them",

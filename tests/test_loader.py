@@ -129,6 +129,15 @@ def test_every_node_has_its_own_position_in_the_order_of_the_text() -> None:
     ]
 
 
+def test_a_node_located_twice_is_one_location() -> None:
+    # A large report locates many nodes more than once (an evidence reference for the index and
+    # for its finding, a section for each field it lacks): one object each keeps it small.
+    doc = one(YAML_TEXT)
+    assert doc.locate(("spec", "owner", "email")) is doc.locate(("spec", "owner", "phone"))
+    assert doc.locate(("kind",)) is doc.locate(("kind",))
+    assert doc.locate(("kind",)) != doc.locate(("metadata",))
+
+
 def test_a_document_made_in_memory_is_located_at_its_start() -> None:
     doc = Document("m.yaml", 0, {"a": 1})
     assert doc.position(("a",)) == (1, 1, 1, 1)
