@@ -142,7 +142,8 @@ class LoadError(Exception):
 
 
 class Document:
-    """One YAML/JSON document: its plain value and the position of every node in it.
+    """One YAML/JSON document: its plain value and the position of every node in it. Its file
+    and positions do not change once it is made: the Locations it gives out are kept.
 
     (Plain classes here and below, not dataclasses: class creation is paid at every start-up.)"""
 
@@ -187,7 +188,8 @@ class Document:
                 entry = members.get(key)  # type: ignore[arg-type]
                 if entry is None:
                     break
-            elif type(key) is int and -1 < key < len(members):  # none counts from the end
+            # An index is an int (a bool is not one), and none counts from the end.
+            elif type(key) is int and -1 < key < len(members):
                 entry = members[key]  # type: ignore[index]
             else:
                 break

@@ -110,6 +110,7 @@ def test_a_path_that_does_not_fit_the_data_is_located_at_its_deepest_fitting_par
     doc = one(YAML_TEXT)
     assert start(doc, "spec", "risks", -1) == (9, 3)  # no index counts from the end
     assert start(doc, "spec", "risks", "id") == (9, 3)  # a key into a list
+    assert start(doc, "spec", "risks", True) == (9, 3)  # a bool is no index
     assert start(doc, "metadata", 0) == (4, 1)  # an index into a mapping
     assert start(doc, "kind", "x") == (3, 1)  # below a scalar
     assert start(doc, "spec", "tags", 2, "k", "deeper") == (14, 19)
