@@ -158,6 +158,7 @@ class Context:
         "_lists",
         "_reads",
         "_tracking",
+        "_whole",
         "data",
         "evidence",
         "input",
@@ -191,6 +192,9 @@ class Context:
         self._reads: dict[str, Any] = {}
         self._lists: dict[str, tuple[Cursor, ...]] = {}  # the cursors of each list walked
         self.tracer = tracer
+        # The manifest's context when this one shows a rule only a part of a list (_Part):
+        # facts are computed on the whole manifest, whichever rule asks first.
+        self._whole: Context | None = None
 
     @property
     def tracking(self) -> Tracking | None:
@@ -340,6 +344,38 @@ class _GuardedContext(_Guard, Context):
 
 class _GuardedTracedContext(_Guard, _TracedContext):
     __slots__ = ()
+
+
+class _Part(Context):
+    """The manifest as a rule declared with ``each=`` sees it while :func:`evaluate_all` shows
+    it a part of that list: ``each`` of the list gives the part's items (with their places in
+    the whole list), everything else is the whole manifest's. Reads, walks of other lists and
+    facts are the whole context's own, shared with it (a fact is computed on the whole manifest,
+    whichever rule asks first: see :class:`Fact`)."""
+
+    __slots__ = ("_items", "_list")
+
+    def __init__(self, whole: Context, dotted_path: str, items: tuple[Cursor, ...]):
+        # Not Context.__init__: the whole context's state is shared, not made anew.
+        self.input, self.data, self.today = whole.input, whole.data, whole.today
+        self.evidence, self.tracer = whole.evidence, None
+        self._facts, self._reads, self._lists = whole._facts, whole._reads, whole._lists
+        self._tracking = self._ask_tracking = None
+        self._whole, self._list, self._items = whole, dotted_path, items
+
+    @property
+    def tracking(self) -> Tracking | None:
+        return self._whole.tracking if self._whole is not None else None
+
+    @tracking.setter
+    def tracking(self, value: Tracking | None) -> None:
+        if self._whole is not None:
+            self._whole.tracking = value
+
+    def each(self, dotted_path: str) -> Iterator[Cursor]:
+        if dotted_path == self._list:
+            return iter(self._items)
+        return self._whole.each(dotted_path) if self._whole is not None else iter(())
 
 
 class _TracedCursor(Cursor):
@@ -492,7 +528,7 @@ class Fact(Condition, Generic[T]):
             if tracer is not None:
                 tracer.fact(self, value)
         elif tracer is None:
-            value = cache[self] = self.fn(ctx)
+            value = cache[self] = self.fn(ctx._whole or ctx)
         else:
             # The tracer hears what computing the fact reads, so that it can show those reads
             # wherever the fact is used later from the cache.
@@ -575,6 +611,10 @@ class Rule(Record):
     check: Check
     applies: Applies | None = None
     module: str = ""
+    # The list whose items the rule judges each on its own (``@rule(each="spec.risks")``): what
+    # it finds at one item depends on that item and on nothing else in the list, and it reports
+    # only at the items. The engine may then show it a long list a part at a time.
+    each: str | None = None
 
     @property
     def id(self) -> str:
@@ -651,6 +691,9 @@ def _declare(check: Check, module: str, name: str, meta: dict[str, Any]) -> Rule
     applies = meta.pop("applies", None)
     title = meta["title"]
     kinds = meta.pop("kinds", None)
+    each = meta.pop("each", None)
+    if each is not None and (type(each) is not str or not all(each.split("."))):
+        raise TypeError(f"rule {title!r}: each= takes the dotted path of a list, not {each!r}")
     # Every field, in RuleMeta's order, made by tuple.__new__ as eu() and nist() make theirs:
     # every run declares every rule, and Record.__new__ is a Python call (a record built by
     # keyword, its slow path). tests/test_rule_metadata.py reads back each field.
@@ -673,7 +716,7 @@ def _declare(check: Check, module: str, name: str, meta: dict[str, Any]) -> Rule
     ))  # fmt: skip
     if meta:
         raise TypeError(f"rule {title!r}: unknown metadata {sorted(meta)}")
-    return tuple.__new__(Rule, (info, check, applies, module))
+    return tuple.__new__(Rule, (info, check, applies, module, each))
 
 
 def required(
@@ -877,6 +920,10 @@ def evaluate(rule: Rule, ctx: Context) -> Outcome:
         return _not_evaluated(rule, exc, ())
     except Exception as exc:  # isolation is the point: one broken rule must not stop the run
         return _error(rule, exc)
+    if rule.each is not None and violations:
+        stray = _outside_items(rule.each, violations)
+        if stray is not None:
+            return _strayed(rule, stray)
     # tuple.__new__ skips the Python frame of a record's __new__: this runs for every rule on
     # every manifest.
     status = "failed" if violations else "passed"
@@ -905,12 +952,110 @@ def _traced(rule: Rule, ctx: Context, tracer: Tracer) -> Outcome:
         return _error(rule, exc)
     finally:
         tracer.leave_rule(rule)
+    if rule.each is not None and violations:
+        stray = _outside_items(rule.each, violations)
+        if stray is not None:
+            return _strayed(rule, stray)
     trace, explanations = tracer.explain()
     if unreadable is not None:
         return _not_evaluated(rule, unreadable, trace)
     if status == "not_applicable":
         return Outcome(rule, status, reason=_not_applicable(rule, trace), trace=trace)
     return Outcome(rule, status, violations, trace=trace, explanations=explanations)
+
+
+def _outside_items(each: str, violations: tuple[Violation, ...]) -> Violation | None:
+    """The first violation not at or below an item of the list ``each``, if any."""
+    base = _split(each)
+    depth = len(base)
+    for violation in violations:
+        path = violation.path
+        if (
+            violation.location is not None
+            or len(path) <= depth
+            or type(path[depth]) is not int
+            or path[:depth] != base
+        ):
+            return violation
+    return None
+
+
+def _strayed(rule: Rule, violation: Violation) -> Outcome:
+    """A rule declared to judge each item of a list on its own reported elsewhere: it does not
+    do what it declares, so what it found in parts of the list cannot be trusted (an error)."""
+    where = ".".join(str(part) for part in violation.target)
+    return Outcome(
+        rule,
+        "error",
+        reason=f"it declares each={rule.each!r} (it judges each item of that list on its own) "
+        f"but reported at {where or 'the top of the manifest'}, which is not one of the list's "
+        "items; report at the item (item.at(...), item.missing(...)) or remove each=",
+    )
+
+
+#: How many items of a list the rules declared ``each=`` on it judge together before the next
+#: part (:func:`evaluate_all`): the part's items then stay in a core's cache while every such rule
+#: reads them, where each rule walking a long list whole reads it back from memory.
+PART = 512
+
+
+def evaluate_all(rules: Sequence[Rule], ctx: Context) -> Iterator[Outcome]:
+    """Each rule's outcome on the manifest, in the rules' order: what :func:`evaluate` gives.
+
+    Rules declared ``each=`` on a list longer than :data:`PART` are evaluated together a part of
+    the list at a time (all of them on items 0-511, then on 512-1023...): a register of ten
+    thousand risks is then read from the cache, not from memory, by all but the first of them.
+    What each part gives a rule is joined in order, which is what the rule yields walking the
+    whole list, since it judges each item on its own and reports only at the items (a violation
+    elsewhere is an error: :func:`evaluate`). A traced run, or one of a manifest with parts the
+    schema rejects, evaluates each rule whole, as does any rule that does not apply."""
+    parted = _in_parts(rules, ctx) if type(ctx) is Context else None
+    for index, rule in enumerate(rules):
+        outcome = parted.get(index) if parted else None
+        yield outcome if outcome is not None else evaluate(rule, ctx)
+
+
+def _in_parts(rules: Sequence[Rule], ctx: Context) -> dict[int, Outcome]:
+    """The outcomes of the rules (by index) that :func:`evaluate_all` evaluates in parts."""
+    lists: dict[str, list[int]] = {}
+    for index, rule in enumerate(rules):
+        if rule.each is not None:
+            lists.setdefault(rule.each, []).append(index)
+    done: dict[int, Outcome] = {}
+    for dotted_path, indices in lists.items():
+        try:
+            items = tuple(ctx.each(dotted_path))
+        except Exception:  # the rules meet it themselves, evaluated whole
+            continue
+        if len(items) <= PART:
+            continue
+        # Applicability is judged once, on the whole manifest; a rule that does not apply (or
+        # whose condition fails) is left to evaluate(), which says why.
+        judged = {i: rules[i]._replace(applies=None) for i in indices if _applies(rules[i], ctx)}
+        found: dict[int, list[Violation]] = {i: [] for i in judged}
+        for start in range(0, len(items), PART):
+            part = _Part(ctx, dotted_path, items[start : start + PART])
+            for i, bare in judged.items():
+                if i in done:
+                    continue  # it ended on an earlier part, as it would have walking the whole
+                outcome = evaluate(bare, part)
+                if outcome.status == "failed":
+                    found[i].extend(outcome.violations)
+                elif outcome.status != "passed":  # an error or an unreadable part: it ends
+                    done[i] = outcome._replace(rule=rules[i])
+        for i in judged:
+            if i not in done:
+                violations = tuple(found[i])
+                status = "failed" if violations else "passed"
+                done[i] = tuple.__new__(Outcome, (rules[i], status, violations, "", (), ()))
+    return done
+
+
+def _applies(rule: Rule, ctx: Context) -> bool:
+    try:
+        return rule.applies is None or bool(rule.applies(ctx))
+    except Exception:  # evaluate() reports it
+        return False
 
 
 def _not_evaluated(rule: Rule, exc: Unreadable, trace: tuple[str, ...]) -> Outcome:

@@ -15,7 +15,7 @@ from aims_policy.engine import (
     Context,
     Entry,
     Rule,
-    evaluate,
+    evaluate_all,
     first_invalid,
     freeze_plain,
     make_context,
@@ -283,8 +283,7 @@ class Worker:
             # to say here.
             ruleset = self.declare((kind,))
             rules = self._rules_for[kind] = tuple(r for r in ruleset.rules if kind in r.meta.kinds)
-        for rule in rules:
-            outcome = evaluate(rule, ctx)
+        for outcome in evaluate_all(rules, ctx):
             if outcome.status == "passed" and not why_not:
                 continue  # nothing to record: no finding, no result kept, no trace asked for
             record(

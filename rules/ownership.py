@@ -67,6 +67,7 @@ def accountable_person(ctx: Context) -> Iterator[Violation]:
 
 @rule(
     id="AIMS-OWN-003",
+    each="spec.risks",
     title="Risk owners are people the manifest names and can reach",
     severity="warning",
     controls=["A.3.2"],

@@ -100,6 +100,7 @@ def register_other(ctx: Context) -> Iterator[Violation]:
 
 @rule(
     id="AIMS-RSK-003",
+    each="spec.risks",
     title="Every risk is rated for likelihood and impact",
     severity="error",
     clauses=["6.1.2"],
@@ -122,6 +123,7 @@ def risk_rated(ctx: Context) -> Iterator[Violation]:
 
 @rule(
     id="AIMS-RSK-004",
+    each="spec.risks",
     title="Every risk has an owner",
     severity="error",
     controls=["A.3.2"],
@@ -145,6 +147,7 @@ def risk_owner(ctx: Context) -> Iterator[Violation]:
 
 @rule(
     id="AIMS-RSK-005",
+    each="spec.risks",
     title="Declared risk scores equal likelihood x impact",
     severity="error",
     clauses=["6.1.2"],
@@ -179,6 +182,7 @@ def score_consistent(ctx: Context) -> Iterator[Violation]:
 
 @rule(
     id="AIMS-RSK-006",
+    each="spec.risks",
     title="Every risk has a treatment decision",
     severity="error",
     clauses=["6.1.3", "8.3"],
@@ -209,6 +213,7 @@ def risk_treated(ctx: Context) -> Iterator[Violation]:
 
 @rule(
     id="AIMS-RSK-007",
+    each="spec.risks",
     title="Risks at or above the treatment threshold are not merely accepted",
     severity="error",
     clauses=["6.1.3", "8.3"],
@@ -240,6 +245,7 @@ def threshold_treated(ctx: Context) -> Iterator[Violation]:
 
 @rule(
     id="AIMS-RSK-008",
+    each="spec.risks",
     title="Mitigated risks name the Annex A controls applied",
     severity="error",
     clauses=["6.1.3", "8.3"],
@@ -265,6 +271,7 @@ def mitigation_controls(ctx: Context) -> Iterator[Violation]:
 
 @rule(
     id="AIMS-RSK-009",
+    each="spec.risks",
     title="Treatment controls are real Annex A controls",
     severity="warning",
     clauses=["6.1.3"],
@@ -292,6 +299,7 @@ def valid_controls(ctx: Context) -> Iterator[Violation]:
 
 @rule(
     id="AIMS-RSK-010",
+    each="spec.risks",
     title="Residual risk is within appetite or formally accepted",
     severity="error",
     clauses=["6.1.3", "8.3"],
@@ -349,6 +357,7 @@ def residual_within_appetite(ctx: Context) -> Iterator[Violation]:
 
 @rule(
     id="AIMS-RSK-011",
+    each="spec.risks",
     title="Risk acceptances name an independent approver, a justification and a date",
     severity="error",
     clauses=["6.1.3", "8.3"],
@@ -412,6 +421,7 @@ def acceptance_complete(ctx: Context) -> Iterator[Violation]:
 
 @rule(
     id="AIMS-RSK-012",
+    each="spec.risks",
     title="Every risk has a review date that has not passed",
     severity="warning",
     clauses=["8.2", "6.1.2"],
@@ -441,6 +451,7 @@ def risk_review(ctx: Context) -> Iterator[Violation]:
 
 @rule(
     id="AIMS-RSK-013",
+    each="spec.risks",
     title="Open risk treatments have a due date that has not passed",
     severity="warning",
     clauses=["8.3", "6.1.3"],
@@ -551,6 +562,7 @@ def required_controls(ctx: Context) -> Iterator[Violation]:
 
 @rule(
     id="AIMS-RSK-016",
+    each="spec.risks",
     title="Residual risk counts only once its treatment is done",
     severity="warning",
     clauses=["6.1.3", "8.3"],
@@ -591,6 +603,7 @@ def residual_after_treatment(ctx: Context) -> Iterator[Violation]:
 
 @rule(
     id="AIMS-RSK-017",
+    each="spec.risks",
     title="Completed treatments name their measures and rest on operational evidence",
     severity="error",
     controls=["A.6.2.4"],
@@ -679,6 +692,7 @@ def _has_authority(words: str, authority: list[str]) -> bool:
 
 @rule(
     id="AIMS-RSK-018",
+    each="spec.risks",
     title="Risks are accepted by someone with the authority for their level",
     severity="error",
     controls=["A.3.2"],
