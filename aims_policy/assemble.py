@@ -93,6 +93,28 @@ class _Shared(dict[Any, Any]):
         )
         return tuple.__new__(Finding, shared)
 
+    def rule_values(self, f: Finding) -> Finding:
+        """The finding with its rule's values (id, severity, control list) kept once and its own
+        (message, paths, item) as they are: the first file's, whose own values repeat nothing
+        yet. A worker process sends each file its own copies of the rule's values too."""
+        rule_id, severity, message, location, json_path, ident, system, item, controls, *rest = f
+        keep = self.setdefault
+        return tuple.__new__(
+            Finding,
+            (
+                keep(rule_id, rule_id),
+                keep(severity, severity),
+                message,
+                location,
+                json_path,
+                ident,
+                system,
+                item,
+                self.each(controls),
+                *rest,
+            ),
+        )
+
 
 def assemble(
     results: Iterable[FileResult],
@@ -131,6 +153,7 @@ def assemble(
                 failed[set_rule.id] = _failure(exc)
 
     start(ruleset.set_rules)
+    first = True
     for r in results:
         if ruleset.deferred:
             # Rules whose modules wait for a kind of manifest (registry.load(by_kind=True)) are
@@ -145,7 +168,11 @@ def assemble(
             files.append(r.file)
         else:
             not_manifests += 1
-        findings.extend(share.finding(f) for f in r.findings)
+        # A finding's own values repeat from file to file, seldom within one: the first file's
+        # are kept as they come, so that a run of one file (a hook's, or a register of thousands
+        # of risks) fills no table with values that never repeat.
+        findings.extend(map(share.rule_values if first else share.finding, r.findings))
+        first = False
         result_rows.extend(
             (system, share(status), share.each(ids), share.each(why))
             for system, status, ids, why in rows_of(r.results)

@@ -112,6 +112,27 @@ def test_equal_values_of_findings_are_kept_once() -> None:
     assert again.controls is first.controls
 
 
+def test_the_first_files_findings_share_their_rules_values_only() -> None:
+    """The first file's own values (message, paths, item) go in as they are, the rule's (id,
+    severity, control list) are kept once; a later file's equal values are then kept once with
+    the rule's, and its own with each other's from then on."""
+    share = _Shared()
+    controls = ("6.1.2", "A.5.2")
+    made = _finding("risk R-1: wrong score", "spec.risks[R-1].score", 3, controls)
+    first = share.rule_values(made)
+    assert first == made
+    assert first.message is made.message and first.ident is made.ident
+    assert _copy(first.message) not in share and _copy(first.json_path) not in share
+    later = _finding(_copy(made.message), _copy(made.ident), 9, _copy_tuple(controls))._replace(
+        rule_id=_copy(made.rule_id), severity=_copy(made.severity)
+    )
+    again = share.finding(later)
+    assert again == later
+    assert again.rule_id is first.rule_id and again.severity is first.severity
+    assert again.controls is first.controls
+    assert share.finding(_finding(_copy(made.message), "x", 12, controls)).message is again.message
+
+
 def test_the_items_of_a_kept_tuple_are_kept_once_too() -> None:
     share = _Shared()
     control = share(_copy("A.5.2"))  # an equal control met before, as another object
