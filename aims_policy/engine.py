@@ -351,9 +351,10 @@ class _Part(Context):
     it a part of that list: ``each`` of the list gives the part's items (with their places in
     the whole list), everything else is the whole manifest's. Reads, walks of other lists and
     facts are the whole context's own, shared with it (a fact is computed on the whole manifest,
-    whichever rule asks first: see :class:`Fact`)."""
+    whichever rule asks first: see :class:`Fact`). It counts the rule's walks of the list: a
+    rule that judges each item on its own walks it once."""
 
-    __slots__ = ("_items", "_list")
+    __slots__ = ("_items", "_list", "walks")
 
     def __init__(self, whole: Context, dotted_path: str, items: tuple[Cursor, ...]):
         # Not Context.__init__: the whole context's state is shared, not made anew.
@@ -362,6 +363,7 @@ class _Part(Context):
         self._facts, self._reads, self._lists = whole._facts, whole._reads, whole._lists
         self._tracking = self._ask_tracking = None
         self._whole, self._list, self._items = whole, dotted_path, items
+        self.walks = 0
 
     @property
     def tracking(self) -> Tracking | None:
@@ -374,6 +376,7 @@ class _Part(Context):
 
     def each(self, dotted_path: str) -> Iterator[Cursor]:
         if dotted_path == self._list:
+            self.walks += 1
             return iter(self._items)
         return self._whole.each(dotted_path) if self._whole is not None else iter(())
 
@@ -980,16 +983,23 @@ def _outside_items(each: str, violations: tuple[Violation, ...]) -> Violation | 
     return None
 
 
-def _strayed(rule: Rule, violation: Violation) -> Outcome:
+def _strayed(rule: Rule, violation: Violation, shown: str = "") -> Outcome:
     """A rule declared to judge each item of a list on its own reported elsewhere: it does not
     do what it declares, so what it found in parts of the list cannot be trusted (an error)."""
-    where = ".".join(str(part) for part in violation.target)
+    where = ".".join(str(part) for part in violation.target) or "the top of the manifest"
+    which = (
+        f"not one of the items it was shown ({shown})" if shown else "not one of the list's items"
+    )
+    return _undeclared(rule, f"reported at {where}, which is {which}")
+
+
+def _undeclared(rule: Rule, what: str) -> Outcome:
     return Outcome(
         rule,
         "error",
-        reason=f"it declares each={rule.each!r} (it judges each item of that list on its own) "
-        f"but reported at {where or 'the top of the manifest'}, which is not one of the list's "
-        "items; report at the item (item.at(...), item.missing(...)) or remove each=",
+        reason=f"it declares each={rule.each!r} (it judges each item of that list on its own, "
+        f"walking it once with ctx.each and reporting at the item in hand) but {what}; "
+        "make it so, or remove each=",
     )
 
 
@@ -1006,17 +1016,19 @@ def evaluate_all(rules: Sequence[Rule], ctx: Context) -> Iterator[Outcome]:
     the list at a time (all of them on items 0-511, then on 512-1023...): a register of ten
     thousand risks is then read from the cache, not from memory, by all but the first of them.
     What each part gives a rule is joined in order, which is what the rule yields walking the
-    whole list, since it judges each item on its own and reports only at the items (a violation
-    elsewhere is an error: :func:`evaluate`). A traced run, or one of a manifest with parts the
-    schema rejects, evaluates each rule whole, as does any rule that does not apply."""
-    parted = _in_parts(rules, ctx) if type(ctx) is Context else None
+    whole list once, judging each item on its own. A rule that is seen not to (a violation away
+    from the list's items, or at an item it was not shown; a second walk of the list) is an
+    error; one that compares items without showing it is caught by its fixtures
+    (:func:`parts_disagree`). A traced run, or one of a manifest with parts the schema rejects,
+    evaluates each rule whole, as does any rule that does not apply."""
+    parted = _in_parts(rules, ctx, PART) if type(ctx) is Context else None
     for index, rule in enumerate(rules):
         outcome = parted.get(index) if parted else None
         yield outcome if outcome is not None else evaluate(rule, ctx)
 
 
-def _in_parts(rules: Sequence[Rule], ctx: Context) -> dict[int, Outcome]:
-    """The outcomes of the rules (by index) that :func:`evaluate_all` evaluates in parts."""
+def _in_parts(rules: Sequence[Rule], ctx: Context, size: int) -> dict[int, Outcome]:
+    """The outcomes of the rules (by index) evaluated in parts of ``size`` items."""
     lists: dict[str, list[int]] = {}
     for index, rule in enumerate(rules):
         if rule.each is not None:
@@ -1027,28 +1039,65 @@ def _in_parts(rules: Sequence[Rule], ctx: Context) -> dict[int, Outcome]:
             items = tuple(ctx.each(dotted_path))
         except Exception:  # the rules meet it themselves, evaluated whole
             continue
-        if len(items) <= PART:
+        if len(items) <= size:
             continue
         # Applicability is judged once, on the whole manifest; a rule that does not apply (or
         # whose condition fails) is left to evaluate(), which says why.
         judged = {i: rules[i]._replace(applies=None) for i in indices if _applies(rules[i], ctx)}
         found: dict[int, list[Violation]] = {i: [] for i in judged}
-        for start in range(0, len(items), PART):
-            part = _Part(ctx, dotted_path, items[start : start + PART])
+        depth = len(_split(dotted_path))
+        for start in range(0, len(items), size):
+            shown = items[start : start + size]
+            part = _Part(ctx, dotted_path, shown)
+            end = start + len(shown)
             for i, bare in judged.items():
                 if i in done:
                     continue  # it ended on an earlier part, as it would have walking the whole
+                part.walks = 0
                 outcome = evaluate(bare, part)
-                if outcome.status == "failed":
-                    found[i].extend(outcome.violations)
-                elif outcome.status != "passed":  # an error or an unreadable part: it ends
+                if outcome.status not in ("passed", "failed"):  # an error or an unreadable part
                     done[i] = outcome._replace(rule=rules[i])
+                elif part.walks > 1:
+                    # A second walk compares items, or reports in an order that parts would mix.
+                    done[i] = _undeclared(rules[i], f"walked {dotted_path} {part.walks} times")
+                else:
+                    # evaluate() saw each violation at an item; one at an item not shown here
+                    # reached the list another way (ctx.get, a fact): not on its own.
+                    for violation in outcome.violations:
+                        at = violation.path[depth]
+                        if not isinstance(at, int) or not start <= at < end:
+                            done[i] = _strayed(rules[i], violation, f"items {start}-{end - 1}")
+                            break
+                    else:
+                        found[i].extend(outcome.violations)
         for i in judged:
             if i not in done:
                 violations = tuple(found[i])
                 status = "failed" if violations else "passed"
                 done[i] = tuple.__new__(Outcome, (rules[i], status, violations, "", (), ()))
     return done
+
+
+def parts_disagree(rule: Rule, ctx: Context) -> str | None:
+    """For a rule declared ``each=``: how what it finds shown its list one item at a time differs
+    from what it finds walking the whole list, or None when alike (``ctx`` a plain context).
+    The rule fixtures ask it of every case, so that a rule that compares items is caught on a
+    small manifest, not found out on a register of thousands."""
+    whole = evaluate(rule, ctx)
+    parted = _in_parts((rule,), ctx, 1).get(0) if type(ctx) is Context else None
+    if parted is None:
+        return None
+    seen = (parted.status, parted.violations, parted.reason)
+    if seen == (whole.status, whole.violations, whole.reason):
+        return None
+    if parted.status == "error" and whole.status != "error":
+        return parted.reason
+    return (
+        f"it declares each={rule.each!r} but, shown its list one item at a time, it is "
+        f"{parted.status} with {len(parted.violations)} violations where walking the whole list "
+        f"it is {whole.status} with {len(whole.violations)}; a rule declared each= must judge "
+        "each item on its own"
+    )
 
 
 def _applies(rule: Rule, ctx: Context) -> bool:

@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyrsistent import freeze, thaw
 
-from aims_policy.engine import UNSET, Entry, Rule, SetRule, evaluate, make_context
+from aims_policy.engine import UNSET, Entry, Rule, SetRule, evaluate, make_context, parts_disagree
 from aims_policy.evidence import resolve
 from aims_policy.loader import load_bytes
 from aims_policy.paths import ident
@@ -282,6 +282,14 @@ def run_file(
         outcome = evaluate(rule, ctx)
         fired = tuple(sorted({ident(variant, v.target) for v in outcome.violations}))
         ok, detail = _judge(expected, paths, outcome.status, fired, outcome.reason)
+        if ok and rule.each is not None:
+            # Shown its list an item at a time, as a long list is: it must find the same.
+            data = case.get("data") or {}
+            plain = make_context(manifest, frozen_data, today, with_input=overrides, with_data=data)
+            plain.evidence, plain.tracking = ctx.evidence, ctx.tracking
+            disagree = parts_disagree(rule, plain)
+            if disagree is not None:
+                ok, detail = False, disagree
         results.append(
             CaseResult(str(path), name, rule_id, ok, outcome.status, expected, detail, fired, line)
         )

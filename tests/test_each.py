@@ -286,3 +286,148 @@ def test_each_takes_the_dotted_path_of_a_list(each: Any) -> None:
         rule(id="T-1", title="t", severity="error", rationale="r", remediation="m", each=each)(
             lambda ctx: ()
         )
+
+
+_META = {"severity": "error", "rationale": "r", "remediation": "m", "each": "spec.risks"}
+
+
+def test_a_rule_that_reaches_other_items_is_an_error_in_parts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reaching the list another way (a fact that keeps its cursors, ctx.get) and reporting at
+    its items, or walking it twice, is not judging each item on its own: shown a part, such a
+    rule would report items of other parts again, or mix its reports' order. An error, loudly."""
+    monkeypatch.setattr(engine, "PART", 2)
+
+    @fact
+    def unowned(ctx: Context) -> tuple[Any, ...]:
+        """Systems."""
+        return tuple(r for r in ctx.each("spec.risks") if r.get("category") != "nothing")
+
+    @rule(id="T-1", title="Through a fact", **_META)
+    def via_fact(ctx: Context) -> Iterator[Violation]:
+        for risk in unowned(ctx):
+            yield risk.at("owner").fail(risk.name)
+
+    @rule(id="T-2", title="Through get", **_META)
+    def via_get(ctx: Context) -> Iterator[Violation]:
+        for index, _risk in enumerate(ctx.get("spec.risks")):
+            yield ctx.at(("spec", "risks", index)).fail(str(index))
+
+    @rule(id="T-3", title="Twice", **_META)
+    def twice(ctx: Context) -> Iterator[Violation]:
+        for risk in ctx.each("spec.risks"):
+            yield risk.at("owner").fail(f"first {risk.name}")
+        for risk in ctx.each("spec.risks"):
+            yield risk.at("impact").fail(f"then {risk.name}")
+
+    doc = _long()
+    for check in (via_fact, via_get, twice):
+        assert evaluate(check, make_context(doc, {}, DAY)).status == "failed"  # whole: fine
+        (outcome,) = evaluate_all((check,), make_context(doc, {}, DAY))
+        assert outcome.status == "error", check.id
+        assert "each='spec.risks'" in outcome.reason
+        assert outcome.violations == ()
+    (fact_outcome, get_outcome, twice_outcome) = evaluate_all(
+        (via_fact, via_get, twice), make_context(doc, {}, DAY)
+    )
+    assert "items 0-1" in fact_outcome.reason and "items 0-1" in get_outcome.reason
+    assert "2 times" in twice_outcome.reason
+
+
+def test_the_list_is_parted_only_when_longer_than_a_part(
+    parts: type[_Counted], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine, "PART", 5)
+    rules = [r for r in _rules() if r.each]
+    for count, made in ((5, 0), (6, 2), (11, 3)):
+        parts.made = 0
+        doc = _register(count, count)
+        whole = [evaluate(r, make_context(doc, data.load(), DAY)) for r in rules]
+        got = list(evaluate_all(rules, make_context(doc, data.load(), DAY)))
+        assert [_seen(o) for o in got] == [_seen(o) for o in whole]
+        assert parts.made == made, count
+
+
+def test_rules_on_two_lists_are_parted_by_their_own_list(
+    parts: type[_Counted], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine, "PART", 2)
+
+    @rule(id="T-1", title="Risks", **_META)
+    def risks(ctx: Context) -> Iterator[Violation]:
+        for risk in ctx.each("spec.risks"):
+            yield risk.at("owner").fail(f"{risk.name} {sum(1 for _ in ctx.each('spec.evidence'))}")
+
+    @rule(id="T-2", title="Evidence", **{**_META, "each": "spec.evidence"})
+    def evidence(ctx: Context) -> Iterator[Violation]:
+        for entry in ctx.each("spec.evidence"):
+            yield entry.fail(f"{entry.name} {sum(1 for _ in ctx.each('spec.risks'))}")
+
+    doc = _long()
+    doc["spec"]["evidence"] = [{**doc["spec"]["evidence"][0], "id": f"E-{n}"} for n in range(3)]
+    whole = [evaluate(r, make_context(doc, {}, DAY)) for r in (risks, evidence)]
+    got = list(evaluate_all((risks, evidence), make_context(doc, {}, DAY)))
+    assert [_seen(o) for o in got] == [_seen(o) for o in whole]
+    # Each rule saw the other list whole: five risks in three parts, three entries in two.
+    assert {v.message.split()[1] for v in got[0].violations} == {"3"}
+    assert {v.message.split()[1] for v in got[1].violations} == {"5"}
+    assert parts.made == 3 + 2
+
+
+def test_a_condition_that_raises_is_the_whole_manifests_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(engine, "PART", 2)
+
+    def broken(ctx: Context) -> bool:
+        raise KeyError("no such thing")
+
+    @rule(id="T-1", title="Broken condition", applies=broken, **_META)
+    def check(ctx: Context) -> Iterator[Violation]:
+        yield from ()
+
+    (got,) = evaluate_all((check,), make_context(_long(), {}, DAY))
+    assert _seen(got) == _seen(evaluate(check, make_context(_long(), {}, DAY)))
+    assert got.status == "error" and "no such thing" in got.reason
+
+
+def test_fixtures_catch_a_rule_that_compares_items(tmp_path: Path) -> None:
+    """A rule declared each= whose verdict on a risk depends on the other risks passes its own
+    cases walking the whole list; shown the list one item at a time (what a long register
+    gets), it finds something else: the fixtures fail, naming the declaration."""
+    from aims_policy.fixtures import run_file
+
+    @rule(id="T-1", title="Owners with one risk", **_META)
+    def one_each(ctx: Context) -> Iterator[Violation]:
+        owners = set()
+        for risk in ctx.each("spec.risks"):
+            if risk.get("owner") in owners:
+                yield risk.at("owner").fail(f"{risk.get('owner')} owns an earlier risk too")
+            owners.add(risk.get("owner"))
+
+    @rule(id="T-2", title="Owners named", **_META)
+    def named(ctx: Context) -> Iterator[Violation]:
+        for risk in ctx.each("spec.risks"):
+            if not risk.get("owner"):
+                yield risk.missing("owner", "no owner")
+
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(_long(2)), encoding="utf-8")
+    cases = {
+        "base": "base.yaml",
+        "today": TODAY,
+        "cases": [
+            {"rule": "T-1", "expect": {"fail": ["spec.risks[R-1].owner"]}},
+            {
+                "rule": "T-2",
+                "unset": ["spec.risks[R-1].owner"],
+                "expect": {"fail": ["spec.risks[R-1].owner"]},
+            },
+        ],
+    }
+    fixture = tmp_path / "t.fixtures.yaml"
+    fixture.write_text(yaml.safe_dump(cases), encoding="utf-8")
+    compares, fine = run_file(fixture, {"T-1": one_each, "T-2": named}, {})
+    assert not compares.ok
+    assert "each='spec.risks'" in compares.detail
+    assert fine.ok, fine.detail
