@@ -3,6 +3,7 @@ results, the entries of cross-manifest rules), then the cross-manifest rules giv
 the policy stage sets each finding's state and severity, and the report is sorted."""
 
 from collections.abc import Iterable
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aims_policy import policy
@@ -70,50 +71,34 @@ class _Shared(dict[Any, Any]):
         # "evidence/model-card.md" at spec.documentation.modelCard in every copy).
         return EvidenceReference(self(r.path), self(r.ref), self(r.status), r.location)
 
-    def finding(self, f: Finding) -> Finding:
+    def finding(self, f: Finding, own: bool = True) -> Finding:
         # A message, its JSON pointer, identity path and item mostly repeat across manifests
         # (the same gap in each copy of a template: "evidence file evidence/x/model-card.md does
-        # not exist ..."); kept once, they take a fraction of a large report's memory.
+        # not exist ..."); kept once, they take a fraction of a large report's memory. With
+        # ``own`` false they are kept as they are, and only the rule's values (id, severity,
+        # control list) once: the first file's findings, whose own values repeat nothing yet (a
+        # worker process sends each file its own copies of the rule's values).
         # Unpacked and rebuilt, not _replace: this runs for every finding of a run, and
         # _replace's keyword handling costs more than all the lookups.
         # setdefault called directly: a Python call of __call__ per value would double the cost.
         rule_id, severity, message, location, json_path, ident, system, item, controls, *rest = f
         keep = self.setdefault
+        if own:
+            message, json_path = keep(message, message), keep(json_path, json_path)
+            ident, item = keep(ident, ident), keep(item, item)
         shared = (
             keep(rule_id, rule_id),
             keep(severity, severity),
-            keep(message, message),
+            message,
             location,
-            keep(json_path, json_path),
-            keep(ident, ident),
+            json_path,
+            ident,
             system,
-            keep(item, item),
+            item,
             self.each(controls),
             *rest,
         )
         return tuple.__new__(Finding, shared)
-
-    def rule_values(self, f: Finding) -> Finding:
-        """The finding with its rule's values (id, severity, control list) kept once and its own
-        (message, paths, item) as they are: the first file's, whose own values repeat nothing
-        yet. A worker process sends each file its own copies of the rule's values too."""
-        rule_id, severity, message, location, json_path, ident, system, item, controls, *rest = f
-        keep = self.setdefault
-        return tuple.__new__(
-            Finding,
-            (
-                keep(rule_id, rule_id),
-                keep(severity, severity),
-                message,
-                location,
-                json_path,
-                ident,
-                system,
-                item,
-                self.each(controls),
-                *rest,
-            ),
-        )
 
 
 def assemble(
@@ -171,7 +156,7 @@ def assemble(
         # A finding's own values repeat from file to file, seldom within one: the first file's
         # are kept as they come, so that a run of one file (a hook's, or a register of thousands
         # of risks) fills no table with values that never repeat.
-        findings.extend(map(share.rule_values if first else share.finding, r.findings))
+        findings.extend(map(share.finding, r.findings, repeat(not first)))
         first = False
         result_rows.extend(
             (system, share(status), share.each(ids), share.each(why))

@@ -119,7 +119,7 @@ def test_the_first_files_findings_share_their_rules_values_only() -> None:
     share = _Shared()
     controls = ("6.1.2", "A.5.2")
     made = _finding("risk R-1: wrong score", "spec.risks[R-1].score", 3, controls)
-    first = share.rule_values(made)
+    first = share.finding(made, own=False)
     assert first == made
     assert first.message is made.message and first.ident is made.ident
     assert _copy(first.message) not in share and _copy(first.json_path) not in share
